@@ -1,0 +1,9 @@
+#include "base/clock.h"
+
+#include "absl/time/clock.h"
+
+namespace portcullis {
+
+absl::Time RealClock::Now() const { return absl::Now(); }
+
+}  // namespace portcullis

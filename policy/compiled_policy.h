@@ -1,0 +1,70 @@
+// A CompiledPolicy is the immutable program that decides actions: parsed,
+// type-checked and indexed by tenant and tool, so that deciding an action
+// costs the same however many rules other tenants and tools have.
+//
+// Build one with Compile() (policy/compiler.h). Evaluation is a pure
+// function of (program, action, now, usage): no I/O, no clock, no threads.
+// A CompiledPolicy is immutable and thread-safe for concurrent Evaluate().
+#ifndef PORTCULLIS_POLICY_COMPILED_POLICY_H_
+#define PORTCULLIS_POLICY_COMPILED_POLICY_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "policy/action.h"
+#include "policy/usage.h"
+#include "policy/verdict.h"
+
+namespace portcullis::policy {
+
+// How one rule fared for one action, for `portcullis policy explain`.
+struct RuleTrace {
+  std::string rule_id;
+  bool matched = false;
+  // Why it matched or not, e.g. "args.value 50.01 SAR > 50 SAR".
+  std::string explanation;
+};
+
+// A rule as written, for coverage reports.
+struct RuleInfo {
+  std::string tenant;
+  std::string tool;  // empty for tenant-wide rules
+  std::string id;
+  std::string description;
+};
+
+class CompiledPolicy {
+ public:
+  virtual ~CompiledPolicy() = default;
+
+  // The version the policy declares for itself.
+  virtual const std::string& version() const = 0;
+
+  // Returns true when the policy has a section for `tenant`.
+  virtual bool HasTenant(absl::string_view tenant) const = 0;
+
+  // Every rule, in source order.
+  virtual std::vector<RuleInfo> Rules() const = 0;
+
+  // Decides `action` at `now` given the limit counters in `usage`.
+  //
+  // Returns a Verdict for every well-formed action, including DENY for an
+  // unknown tenant or a tool that is not allowlisted. Returns
+  // InvalidArgument when the arguments do not fit the tool's declaration
+  // (an undeclared or missing argument, a wrong type, money that is
+  // negative, of another currency or with too many decimals); the message
+  // names the argument and what is expected.
+  //
+  // When `trace` is not null it receives one entry per rule considered.
+  virtual absl::StatusOr<Verdict> Evaluate(
+      const Action& action, absl::Time now, const UsageView& usage,
+      std::vector<RuleTrace>* trace = nullptr) const = 0;
+};
+
+}  // namespace portcullis::policy
+
+#endif  // PORTCULLIS_POLICY_COMPILED_POLICY_H_
