@@ -1,0 +1,93 @@
+#include "ledger/entry.h"
+
+#include "absl/strings/str_cat.h"
+#include "base/canonical_encoding.h"
+#include "base/status_macros.h"
+
+namespace portcullis::ledger {
+namespace {
+
+constexpr uint8_t kEncodingVersion = 1;
+constexpr absl::string_view kEntryDomain("portcullis/ledger/entry/v1\0", 27);
+constexpr absl::string_view kPayloadDomain("portcullis/ledger/payload/v1\0",
+                                           29);
+
+absl::Status DecodeInto(CanonicalReader& r, Entry& e) {
+  PORTCULLIS_ASSIGN_OR_RETURN(uint8_t version, r.Byte());
+  if (version != kEncodingVersion) {
+    return absl::DataLossError(
+        absl::StrCat("unknown entry encoding version ", version));
+  }
+  PORTCULLIS_ASSIGN_OR_RETURN(e.sequence, r.U64());
+  PORTCULLIS_ASSIGN_OR_RETURN(int64_t nanos, r.I64());
+  e.time = absl::FromUnixNanos(nanos);
+  std::string* strings[] = {&e.tenant,      &e.kind,
+                            &e.request_id,  &e.correlation_id,
+                            &e.decision_id, &e.action_digest};
+  for (std::string* field : strings) {
+    PORTCULLIS_ASSIGN_OR_RETURN(absl::string_view s, r.String());
+    *field = std::string(s);
+  }
+  PORTCULLIS_ASSIGN_OR_RETURN(absl::string_view payload_digest,
+                              r.Fixed(crypto::kDigestSize));
+  crypto::DigestFromBytes(payload_digest, e.payload_digest);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+crypto::Digest PayloadDigest(absl::string_view payload) {
+  crypto::Hasher h;
+  h.Update(kPayloadDomain);
+  h.Update(payload);
+  return h.Finish();
+}
+
+std::string EncodeCanonicalEntry(const Entry& e) {
+  CanonicalWriter w;
+  w.Byte(kEncodingVersion);
+  w.U64(e.sequence);
+  w.I64(absl::ToUnixNanos(e.time));
+  w.String(e.tenant);
+  w.String(e.kind);
+  w.String(e.request_id);
+  w.String(e.correlation_id);
+  w.String(e.decision_id);
+  w.String(e.action_digest);
+  w.Fixed(crypto::AsBytes(e.payload_digest));
+  return w.Release();
+}
+
+crypto::Digest ComputeEntryHash(const Entry& e) {
+  crypto::Hasher h;
+  h.Update(kEntryDomain);
+  h.Update(crypto::AsBytes(e.previous_hash));
+  h.Update(EncodeCanonicalEntry(e));
+  return h.Finish();
+}
+
+std::string EncodeStoredEntry(const Entry& e) {
+  std::string out = EncodeCanonicalEntry(e);
+  out.append(crypto::AsBytes(e.previous_hash).data(), crypto::kDigestSize);
+  out.append(crypto::AsBytes(e.hash).data(), crypto::kDigestSize);
+  return out;
+}
+
+absl::StatusOr<Entry> DecodeStoredEntry(absl::string_view bytes) {
+  Entry e;
+  CanonicalReader r(bytes);
+  PORTCULLIS_RETURN_IF_ERROR(DecodeInto(r, e));
+  PORTCULLIS_ASSIGN_OR_RETURN(absl::string_view previous,
+                              r.Fixed(crypto::kDigestSize));
+  PORTCULLIS_ASSIGN_OR_RETURN(absl::string_view hash,
+                              r.Fixed(crypto::kDigestSize));
+  if (!r.done()) {
+    return absl::DataLossError(
+        absl::StrCat(r.remaining(), " unexpected bytes after the entry"));
+  }
+  crypto::DigestFromBytes(previous, e.previous_hash);
+  crypto::DigestFromBytes(hash, e.hash);
+  return e;
+}
+
+}  // namespace portcullis::ledger

@@ -1,0 +1,76 @@
+// Ledger entries and their canonical encoding (docs/ledger.md).
+//
+// An entry is one step in a tenant's history: a decision, an approval, an
+// execution. Its hash chains it to the one before:
+//
+//   hash = BLAKE2b-256("portcullis/ledger/entry/v1" 0x00 ||
+//                      previous_hash || canonical_entry)
+//
+// The canonical entry commits to the payload through its digest, not its
+// bytes, so a payload can later be pruned (retention) or encrypted without
+// breaking the chain. Plain values; thread-safe for concurrent const use.
+#ifndef PORTCULLIS_LEDGER_ENTRY_H_
+#define PORTCULLIS_LEDGER_ENTRY_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "crypto/hash.h"
+
+namespace portcullis::ledger {
+
+// What a caller asks the ledger to append. The ledger assigns the sequence
+// and the chain hashes.
+struct EntryDraft {
+  std::string tenant;
+  absl::Time time;
+  // What happened, e.g. "action.evaluated". 1..64 characters of [a-z._].
+  std::string kind;
+  std::string request_id;
+  std::string correlation_id;
+  std::string decision_id;
+  // Empty, or the 32-byte digest of the action concerned.
+  std::string action_digest;
+  // The record, serialized (ledger/v1 records.proto).
+  std::string payload;
+};
+
+struct Entry {
+  uint64_t sequence = 0;  // 1 for a tenant's first entry, gap-free.
+  absl::Time time;
+  std::string tenant;
+  std::string kind;
+  std::string request_id;
+  std::string correlation_id;
+  std::string decision_id;
+  std::string action_digest;
+  crypto::Digest payload_digest{};
+  crypto::Digest previous_hash{};  // all zero for sequence 1
+  crypto::Digest hash{};
+  // Absent when the payload has been pruned or was not loaded.
+  std::optional<std::string> payload;
+};
+
+// Returns BLAKE2b-256 of the payload under its own domain tag.
+crypto::Digest PayloadDigest(absl::string_view payload);
+
+// The canonical encoding of the hashed fields (everything but the hashes).
+std::string EncodeCanonicalEntry(const Entry& entry);
+
+// Computes `entry.hash` from its fields and previous_hash.
+crypto::Digest ComputeEntryHash(const Entry& entry);
+
+// The stored form: canonical entry || previous_hash || hash.
+std::string EncodeStoredEntry(const Entry& entry);
+
+// Parses a stored entry (without its payload). Returns DataLoss when the
+// bytes do not decode exactly; the hashes are not checked here.
+absl::StatusOr<Entry> DecodeStoredEntry(absl::string_view bytes);
+
+}  // namespace portcullis::ledger
+
+#endif  // PORTCULLIS_LEDGER_ENTRY_H_

@@ -1,0 +1,75 @@
+#include "ledger/internal/keys.h"
+
+#include "base/canonical_encoding.h"
+
+namespace portcullis::ledger::ledger_internal {
+
+std::string TenantPrefix(char tag, absl::string_view tenant) {
+  std::string key;
+  key.reserve(2 + tenant.size() + 8);
+  key.push_back(tag);
+  key.push_back(static_cast<char>(tenant.size()));
+  key.append(tenant.data(), tenant.size());
+  return key;
+}
+
+namespace {
+
+std::string SequencedKey(char tag, absl::string_view tenant, uint64_t seq) {
+  CanonicalWriter w;
+  w.Fixed(TenantPrefix(tag, tenant));
+  w.U64(seq);
+  return w.Release();
+}
+
+}  // namespace
+
+std::string EntryKey(absl::string_view tenant, uint64_t sequence) {
+  return SequencedKey(kEntryTag, tenant, sequence);
+}
+
+std::string PayloadKey(absl::string_view tenant, uint64_t sequence) {
+  return SequencedKey(kPayloadTag, tenant, sequence);
+}
+
+std::string HeadKey(absl::string_view tenant) {
+  return TenantPrefix(kHeadTag, tenant);
+}
+
+std::string PrefixEnd(absl::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty()) {
+    unsigned char last = static_cast<unsigned char>(end.back());
+    if (last != 0xff) {
+      end.back() = static_cast<char>(last + 1);
+      return end;
+    }
+    end.pop_back();
+  }
+  return end;  // Every key: only reachable for an all-0xff prefix.
+}
+
+absl::StatusOr<ParsedKey> ParseKey(absl::string_view key) {
+  CanonicalReader r(key);
+  auto tag = r.Byte();
+  auto length = r.Byte();
+  if (!tag.ok() || !length.ok()) return absl::DataLossError("short key");
+  auto tenant = r.Fixed(*length);
+  if (!tenant.ok()) return absl::DataLossError("key shorter than its tenant");
+  ParsedKey parsed{std::string(*tenant), 0};
+  if (*tag == kHeadTag) {
+    if (!r.done()) return absl::DataLossError("head key too long");
+    return parsed;
+  }
+  if (*tag != kEntryTag && *tag != kPayloadTag) {
+    return absl::DataLossError("unknown key kind");
+  }
+  auto seq = r.U64();
+  if (!seq.ok() || !r.done()) {
+    return absl::DataLossError("malformed sequence in key");
+  }
+  parsed.sequence = *seq;
+  return parsed;
+}
+
+}  // namespace portcullis::ledger::ledger_internal

@@ -1,0 +1,47 @@
+// Internal to ledger/: the RocksDB key layout.
+//
+//   'E' len(tenant):u8 tenant seq:u64be  -> encoded entry (entry.h)
+//   'P' len(tenant):u8 tenant seq:u64be  -> payload bytes
+//   'H' len(tenant):u8 tenant            -> head: seq:u64be hash[32]
+//
+// The length byte makes each tenant's range disjoint from every other's:
+// the prefix of tenant "a" is 'E' 0x01 'a' and that of "ab" is 'E' 0x02 'a'
+// 'b', so a scan of "a" can never reach "ab". Big-endian sequences sort in
+// numeric order. Tenant ids are validated before they get here.
+#ifndef PORTCULLIS_LEDGER_INTERNAL_KEYS_H_
+#define PORTCULLIS_LEDGER_INTERNAL_KEYS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace portcullis::ledger::ledger_internal {
+
+inline constexpr char kEntryTag = 'E';
+inline constexpr char kPayloadTag = 'P';
+inline constexpr char kHeadTag = 'H';
+
+// tag, the tenant's length byte and the tenant.
+std::string TenantPrefix(char tag, absl::string_view tenant);
+
+std::string EntryKey(absl::string_view tenant, uint64_t sequence);
+std::string PayloadKey(absl::string_view tenant, uint64_t sequence);
+std::string HeadKey(absl::string_view tenant);
+
+// The smallest key greater than every key that starts with `prefix`.
+std::string PrefixEnd(absl::string_view prefix);
+
+struct ParsedKey {
+  std::string tenant;
+  uint64_t sequence = 0;  // 0 for head keys
+};
+
+// Parses an 'E' or 'P' key (with a sequence) or an 'H' key (without).
+// Returns DataLoss for anything else.
+absl::StatusOr<ParsedKey> ParseKey(absl::string_view key);
+
+}  // namespace portcullis::ledger::ledger_internal
+
+#endif  // PORTCULLIS_LEDGER_INTERNAL_KEYS_H_

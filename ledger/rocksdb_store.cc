@@ -1,0 +1,130 @@
+#include "ledger/rocksdb_store.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "rocksdb/db.h"
+#include "rocksdb/options.h"
+#include "rocksdb/write_batch.h"
+
+namespace portcullis::ledger {
+namespace {
+
+rocksdb::Slice ToSlice(absl::string_view s) { return {s.data(), s.size()}; }
+absl::string_view ToView(const rocksdb::Slice& s) {
+  return {s.data(), s.size()};
+}
+
+// The one conversion from rocksdb::Status to absl::Status.
+absl::Status FromRocksDb(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  std::string message = absl::StrCat(what, ": ", s.ToString());
+  if (s.IsCorruption()) return absl::DataLossError(message);
+  if (s.IsNotFound()) return absl::NotFoundError(message);
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(message);
+  if (s.IsNotSupported()) return absl::FailedPreconditionError(message);
+  return absl::UnavailableError(message);
+}
+
+}  // namespace
+
+struct RocksDbStore::Db {
+  std::unique_ptr<rocksdb::DB> db;
+  bool read_only = false;
+};
+
+RocksDbStore::RocksDbStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+
+RocksDbStore::~RocksDbStore() {
+  if (db_ && db_->db) db_->db->Close().PermitUncheckedError();
+}
+
+absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(
+    const std::string& dir, const RocksDbOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) {
+    if (!options.create_if_missing || options.read_only) {
+      return absl::NotFoundError(absl::StrCat("no ledger database at ", dir));
+    }
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      return absl::UnavailableError(absl::StrCat(
+          "cannot create ledger directory ", dir, ": ", std::strerror(errno)));
+    }
+  }
+  rocksdb::Options rocks;
+  rocks.create_if_missing = options.create_if_missing;
+  rocks.paranoid_checks = true;
+  // Keep RocksDB's own info log small; it lives beside the data.
+  rocks.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  rocks.keep_log_file_num = 3;
+  rocks.max_log_file_size = 8 << 20;
+
+  auto db = std::make_unique<Db>();
+  db->read_only = options.read_only;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = options.read_only
+                          ? rocksdb::DB::OpenForReadOnly(rocks, dir, &raw)
+                          : rocksdb::DB::Open(rocks, dir, &raw);
+  if (!s.ok()) {
+    return FromRocksDb(s, absl::StrCat("cannot open ledger at ", dir));
+  }
+  db->db.reset(raw);
+  return std::unique_ptr<RocksDbStore>(new RocksDbStore(std::move(db)));
+}
+
+absl::Status RocksDbStore::Write(const WriteBatch& batch, bool sync) {
+  if (db_->read_only) {
+    return absl::FailedPreconditionError("ledger is open read-only");
+  }
+  rocksdb::WriteBatch rocks_batch;
+  for (const auto& [key, value] : batch.puts) {
+    rocksdb::Status s = rocks_batch.Put(ToSlice(key), ToSlice(value));
+    if (!s.ok()) return FromRocksDb(s, "ledger batch");
+  }
+  for (const std::string& key : batch.deletes) {
+    rocksdb::Status s = rocks_batch.Delete(ToSlice(key));
+    if (!s.ok()) return FromRocksDb(s, "ledger batch");
+  }
+  rocksdb::WriteOptions write_options;
+  write_options.sync = sync;
+  return FromRocksDb(db_->db->Write(write_options, &rocks_batch),
+                     "ledger write");
+}
+
+absl::StatusOr<std::optional<std::string>> RocksDbStore::Get(
+    absl::string_view key) const {
+  std::string value;
+  rocksdb::Status s =
+      db_->db->Get(rocksdb::ReadOptions(), ToSlice(key), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) return FromRocksDb(s, "ledger read");
+  return value;
+}
+
+absl::Status RocksDbStore::Scan(
+    absl::string_view begin, absl::string_view end, bool reverse,
+    absl::FunctionRef<bool(absl::string_view, absl::string_view)> visit) const {
+  rocksdb::ReadOptions read_options;
+  rocksdb::Slice lower = ToSlice(begin);
+  rocksdb::Slice upper = ToSlice(end);
+  read_options.iterate_lower_bound = &lower;
+  read_options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator(read_options));
+  if (reverse) {
+    for (it->SeekToLast(); it->Valid(); it->Prev()) {
+      if (!visit(ToView(it->key()), ToView(it->value()))) break;
+    }
+  } else {
+    for (it->Seek(lower); it->Valid(); it->Next()) {
+      if (!visit(ToView(it->key()), ToView(it->value()))) break;
+    }
+  }
+  return FromRocksDb(it->status(), "ledger scan");
+}
+
+}  // namespace portcullis::ledger

@@ -1,0 +1,51 @@
+// RocksDbStore is the KeyValueStore on an embedded RocksDB database: the
+// only place in Portcullis where rocksdb:: types appear (they stay in the
+// .cc). Thread-safe.
+#ifndef PORTCULLIS_LEDGER_ROCKSDB_STORE_H_
+#define PORTCULLIS_LEDGER_ROCKSDB_STORE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "ledger/key_value_store.h"
+
+namespace portcullis::ledger {
+
+struct RocksDbOptions {
+  // Create the database (and its directory, mode 0700) if missing.
+  bool create_if_missing = true;
+  // Open without the write lock, for verification beside a running gate.
+  // Writes then fail with FailedPrecondition.
+  bool read_only = false;
+};
+
+class RocksDbStore final : public KeyValueStore {
+ public:
+  // Opens the database in `dir`. Returns Unavailable when it is locked by
+  // another process or cannot be read, NotFound when it does not exist and
+  // may not be created, DataLoss when RocksDB reports corruption.
+  static absl::StatusOr<std::unique_ptr<RocksDbStore>> Open(
+      const std::string& dir, const RocksDbOptions& options);
+
+  // Flushes and closes the database cleanly.
+  ~RocksDbStore() override;
+
+  absl::Status Write(const WriteBatch& batch, bool sync) override;
+  absl::StatusOr<std::optional<std::string>> Get(
+      absl::string_view key) const override;
+  absl::Status Scan(
+      absl::string_view begin, absl::string_view end, bool reverse,
+      absl::FunctionRef<bool(absl::string_view, absl::string_view)> visit)
+      const override;
+
+ private:
+  struct Db;
+  explicit RocksDbStore(std::unique_ptr<Db> db);
+
+  std::unique_ptr<Db> db_;
+};
+
+}  // namespace portcullis::ledger
+
+#endif  // PORTCULLIS_LEDGER_ROCKSDB_STORE_H_

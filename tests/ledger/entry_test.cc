@@ -1,0 +1,76 @@
+#include "ledger/entry.h"
+
+#include <catch2/catch.hpp>
+
+namespace portcullis::ledger {
+namespace {
+
+Entry SampleEntry() {
+  Entry e;
+  e.sequence = 7;
+  e.time = absl::FromUnixNanos(1767528000123456789);
+  e.tenant = "al-noor";
+  e.kind = "action.evaluated";
+  e.request_id = "req-1";
+  e.correlation_id = "trace-9";
+  e.decision_id = "0123456789abcdef0123456789abcdef";
+  e.action_digest = std::string(32, '\x11');
+  e.payload_digest = PayloadDigest("payload");
+  e.previous_hash = crypto::Blake2b256("previous");
+  e.hash = ComputeEntryHash(e);
+  return e;
+}
+
+TEST_CASE("a stored entry decodes to the same fields", "[entry]") {
+  Entry e = SampleEntry();
+  auto decoded = DecodeStoredEntry(EncodeStoredEntry(e));
+  REQUIRE(decoded.ok());
+  CHECK(decoded->sequence == e.sequence);
+  CHECK(decoded->time == e.time);
+  CHECK(decoded->tenant == e.tenant);
+  CHECK(decoded->kind == e.kind);
+  CHECK(decoded->request_id == e.request_id);
+  CHECK(decoded->correlation_id == e.correlation_id);
+  CHECK(decoded->decision_id == e.decision_id);
+  CHECK(decoded->action_digest == e.action_digest);
+  CHECK(decoded->payload_digest == e.payload_digest);
+  CHECK(decoded->previous_hash == e.previous_hash);
+  CHECK(decoded->hash == e.hash);
+}
+
+TEST_CASE("the entry hash covers every field and the previous hash",
+          "[entry]") {
+  Entry base = SampleEntry();
+  crypto::Digest h = ComputeEntryHash(base);
+  auto changed = [&](auto mutate) {
+    Entry e = base;
+    mutate(e);
+    return ComputeEntryHash(e) != h;
+  };
+  CHECK(changed([](Entry& e) { e.sequence++; }));
+  CHECK(changed([](Entry& e) { e.time += absl::Nanoseconds(1); }));
+  CHECK(changed([](Entry& e) { e.tenant = "al-noos"; }));
+  CHECK(changed([](Entry& e) { e.kind = "action.executed"; }));
+  CHECK(changed([](Entry& e) { e.request_id = "req-2"; }));
+  CHECK(changed([](Entry& e) { e.correlation_id = ""; }));
+  CHECK(changed([](Entry& e) { e.decision_id[0] = '1'; }));
+  CHECK(changed([](Entry& e) { e.action_digest[0] = 0; }));
+  CHECK(changed([](Entry& e) { e.payload_digest[0] ^= 1; }));
+  CHECK(changed([](Entry& e) { e.previous_hash[31] ^= 1; }));
+}
+
+TEST_CASE("a truncated or padded stored entry is data loss", "[entry]") {
+  std::string stored = EncodeStoredEntry(SampleEntry());
+  CHECK(
+      DecodeStoredEntry(stored.substr(0, stored.size() - 1)).status().code() ==
+      absl::StatusCode::kDataLoss);
+  CHECK(DecodeStoredEntry(stored + "x").status().code() ==
+        absl::StatusCode::kDataLoss);
+  std::string wrong_version = stored;
+  wrong_version[0] = 9;
+  CHECK(DecodeStoredEntry(wrong_version).status().code() ==
+        absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace portcullis::ledger

@@ -1,0 +1,153 @@
+#include "ledger/verifier.h"
+
+#include <catch2/catch.hpp>
+
+#include "ledger/internal/keys.h"
+#include "tests/ledger/ledger_fixture.h"
+
+namespace portcullis::ledger {
+namespace {
+
+using ledger_internal::EntryKey;
+using ledger_internal::HeadKey;
+using ledger_internal::PayloadKey;
+
+// A ledger with tenants "a" (5 entries) and "ab" (3 entries), closed.
+void BuildLedger(const std::string& dir) {
+  auto ledger = Ledger::Open(OpenStore(dir));
+  REQUIRE(ledger.ok());
+  AppendN(**ledger, "a", 5);
+  AppendN(**ledger, "ab", 3);
+}
+
+std::string Get(KeyValueStore& store, const std::string& key) {
+  auto v = store.Get(key);
+  REQUIRE(v.ok());
+  REQUIRE(v->has_value());
+  return **v;
+}
+
+void Put(KeyValueStore& store, const std::string& key, std::string value) {
+  WriteBatch batch;
+  batch.Put(key, std::move(value));
+  REQUIRE(store.Write(batch, true).ok());
+}
+
+void Delete(KeyValueStore& store, const std::string& key) {
+  WriteBatch batch;
+  batch.Delete(key);
+  REQUIRE(store.Write(batch, true).ok());
+}
+
+// Verifies and expects exactly one break, in tenant "a" at `sequence`, whose
+// reason mentions `words`.
+void ExpectBreak(KeyValueStore& store, uint64_t sequence,
+                 const std::string& words) {
+  auto report = VerifyLedger(store);
+  REQUIRE(report.ok());
+  REQUIRE(report->breaks.size() == 1);
+  CHECK(report->breaks[0].tenant == "a");
+  CHECK(report->breaks[0].sequence == sequence);
+  INFO(report->breaks[0].reason);
+  CHECK(report->breaks[0].reason.find(words) != std::string::npos);
+}
+
+TEST_CASE("an untouched ledger verifies clean", "[verifier]") {
+  testing::TempDir dir;
+  BuildLedger(dir.Sub("db"));
+  auto store = OpenStore(dir.Sub("db"));
+  auto report = VerifyLedger(*store);
+  REQUIRE(report.ok());
+  CHECK(report->clean());
+  CHECK(report->tenants == 2);
+  CHECK(report->entries == 8);
+}
+
+TEST_CASE("every flipped byte of an entry is detected at that entry",
+          "[verifier]") {
+  testing::TempDir dir;
+  BuildLedger(dir.Sub("db"));
+  auto store = OpenStore(dir.Sub("db"));
+  std::string original = Get(*store, EntryKey("a", 3));
+  for (size_t i = 0; i < original.size(); ++i) {
+    INFO("byte " << i);
+    std::string flipped = original;
+    flipped[i] ^= 0x01;
+    Put(*store, EntryKey("a", 3), flipped);
+    auto report = VerifyLedger(*store);
+    REQUIRE(report.ok());
+    REQUIRE(report->breaks.size() == 1);
+    CHECK(report->breaks[0].tenant == "a");
+    CHECK(report->breaks[0].sequence == 3);
+  }
+}
+
+TEST_CASE("a modified payload is detected", "[verifier]") {
+  testing::TempDir dir;
+  BuildLedger(dir.Sub("db"));
+  auto store = OpenStore(dir.Sub("db"));
+  Put(*store, PayloadKey("a", 2), "a-2 but edited");
+  ExpectBreak(*store, 2, "payload modified");
+}
+
+TEST_CASE("a deleted entry is detected as a gap", "[verifier]") {
+  testing::TempDir dir;
+  BuildLedger(dir.Sub("db"));
+  auto store = OpenStore(dir.Sub("db"));
+  Delete(*store, EntryKey("a", 3));
+  ExpectBreak(*store, 3, "entries deleted");
+}
+
+TEST_CASE("two swapped entries are detected", "[verifier]") {
+  testing::TempDir dir;
+  BuildLedger(dir.Sub("db"));
+  auto store = OpenStore(dir.Sub("db"));
+  std::string second = Get(*store, EntryKey("a", 2));
+  std::string third = Get(*store, EntryKey("a", 3));
+  Put(*store, EntryKey("a", 2), third);
+  Put(*store, EntryKey("a", 3), second);
+  ExpectBreak(*store, 2, "reordered");
+}
+
+TEST_CASE("an entry copied from another tenant is detected", "[verifier]") {
+  testing::TempDir dir;
+  BuildLedger(dir.Sub("db"));
+  auto store = OpenStore(dir.Sub("db"));
+  Put(*store, EntryKey("a", 2), Get(*store, EntryKey("ab", 2)));
+  ExpectBreak(*store, 2, "copied from another chain");
+}
+
+TEST_CASE("entries removed from the end are detected by the head",
+          "[verifier]") {
+  testing::TempDir dir;
+  BuildLedger(dir.Sub("db"));
+  auto store = OpenStore(dir.Sub("db"));
+  Delete(*store, EntryKey("a", 5));
+  Delete(*store, PayloadKey("a", 5));
+  ExpectBreak(*store, 5, "removed from the end");
+}
+
+TEST_CASE("verification can be limited to one tenant", "[verifier]") {
+  testing::TempDir dir;
+  BuildLedger(dir.Sub("db"));
+  auto store = OpenStore(dir.Sub("db"));
+  Delete(*store, EntryKey("a", 3));
+  VerifyOptions only_ab;
+  only_ab.tenant = "ab";
+  auto report = VerifyLedger(*store, only_ab);
+  REQUIRE(report.ok());
+  CHECK(report->clean());
+  CHECK(report->tenants == 1);
+  CHECK(report->entries == 3);
+}
+
+TEST_CASE("a removed head is reported", "[verifier]") {
+  testing::TempDir dir;
+  BuildLedger(dir.Sub("db"));
+  auto store = OpenStore(dir.Sub("db"));
+  Delete(*store, HeadKey("a"));
+  ExpectBreak(*store, 5, "no head record");
+}
+
+}  // namespace
+}  // namespace portcullis::ledger
