@@ -47,6 +47,9 @@ class CompiledPolicy {
   // Returns true when the policy has a section for `tenant`.
   virtual bool HasTenant(absl::string_view tenant) const = 0;
 
+  // Every tenant the policy has a section for, sorted.
+  virtual std::vector<std::string> Tenants() const = 0;
+
   // Every rule, in source order.
   virtual std::vector<RuleInfo> Rules() const = 0;
 

@@ -1,0 +1,25 @@
+// The action digest: BLAKE2b-256 over a canonical, domain-separated
+// encoding of what an action does — tenant, agent, tool, arguments and
+// idempotency key (not its context). Approvals and executions are bound to
+// it, so it must be identical in every language: the encoding is specified
+// byte by byte, with test vectors, in docs/action-digest.md.
+// Pure functions; thread-safe.
+#ifndef PORTCULLIS_GATE_ACTION_DIGEST_H_
+#define PORTCULLIS_GATE_ACTION_DIGEST_H_
+
+#include <string>
+
+#include "crypto/hash.h"
+#include "policy/action.h"
+
+namespace portcullis::gate {
+
+// The bytes that are hashed, domain tag included.
+std::string CanonicalActionEncoding(const policy::Action& action);
+
+// BLAKE2b-256 of CanonicalActionEncoding(action).
+crypto::Digest ActionDigest(const policy::Action& action);
+
+}  // namespace portcullis::gate
+
+#endif  // PORTCULLIS_GATE_ACTION_DIGEST_H_

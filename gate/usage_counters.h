@@ -1,0 +1,53 @@
+// UsageCounters holds one tenant's rate and spend counters: timed events
+// per counter key, read by policy evaluation through policy::UsageView.
+// They are a projection of the ledger — rebuilt from recorded charges at
+// start — so a restart cannot reset a limit.
+//
+// Not thread-safe: the gate guards each tenant's counters with the
+// tenant's lock, which also makes check-and-charge atomic.
+#ifndef PORTCULLIS_GATE_USAGE_COUNTERS_H_
+#define PORTCULLIS_GATE_USAGE_COUNTERS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "policy/usage.h"
+#include "policy/verdict.h"
+
+namespace portcullis::gate {
+
+class UsageCounters final : public policy::UsageView {
+ public:
+  int64_t Count(absl::string_view counter, absl::Time since) const override;
+  policy::Decimal Sum(absl::string_view counter,
+                      absl::Time since) const override;
+
+  // Records `charges` as events at `at`, and forgets events that have left
+  // their window by then.
+  void Charge(const std::vector<policy::UsageCharge>& charges, absl::Time at);
+
+  // Removes one event per charge recorded at exactly `at` (undoing a Charge
+  // whose decision could not be recorded).
+  void Uncharge(const std::vector<policy::UsageCharge>& charges, absl::Time at);
+
+  // The number of events held, for tests and metrics.
+  size_t events() const;
+
+ private:
+  struct Event {
+    absl::Time at;
+    policy::Decimal amount;  // 1 for rate limits
+  };
+  struct Series {
+    absl::Duration window;
+    std::vector<Event> events;  // sorted by `at`
+  };
+
+  absl::flat_hash_map<std::string, Series> series_;
+};
+
+}  // namespace portcullis::gate
+
+#endif  // PORTCULLIS_GATE_USAGE_COUNTERS_H_

@@ -1,0 +1,23 @@
+// Translation between the public API's Action (portcullis.v1) and the
+// domain's policy::Action. The only place the two meet; the rest of the
+// gate never sees a protobuf. Pure functions; thread-safe.
+#ifndef PORTCULLIS_SERVER_CODEC_ACTION_CODEC_H_
+#define PORTCULLIS_SERVER_CODEC_ACTION_CODEC_H_
+
+#include "absl/status/statusor.h"
+#include "policy/action.h"
+#include "portcullis/v1/action.pb.h"
+
+namespace portcullis::server {
+
+// Returns InvalidArgument naming the field for values that cannot be
+// represented: an argument without a value, a money amount that is not a
+// decimal number.
+absl::StatusOr<policy::Action> ActionFromProto(const v1::Action& proto);
+
+// The inverse; exact (money amounts in canonical form).
+void ActionToProto(const policy::Action& action, v1::Action* proto);
+
+}  // namespace portcullis::server
+
+#endif  // PORTCULLIS_SERVER_CODEC_ACTION_CODEC_H_

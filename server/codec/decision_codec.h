@@ -1,0 +1,21 @@
+// Translation between gate::Decision and the public API's Decision.
+// Pure functions; thread-safe.
+#ifndef PORTCULLIS_SERVER_CODEC_DECISION_CODEC_H_
+#define PORTCULLIS_SERVER_CODEC_DECISION_CODEC_H_
+
+#include "absl/status/statusor.h"
+#include "gate/decision.h"
+#include "portcullis/v1/decision.pb.h"
+
+namespace portcullis::server {
+
+void DecisionToProto(const gate::Decision& decision, v1::Decision* proto);
+
+// The inverse, for decoding ledger records. The verdict's charges are not
+// part of the API Decision and are left empty. Returns DataLoss for an
+// unspecified outcome or a digest that is not 32 bytes.
+absl::StatusOr<gate::Decision> DecisionFromProto(const v1::Decision& proto);
+
+}  // namespace portcullis::server
+
+#endif  // PORTCULLIS_SERVER_CODEC_DECISION_CODEC_H_

@@ -1,0 +1,22 @@
+// ProtoRecordCodec implements gate::RecordCodec on the ledger/v1 records
+// schema (proto/portcullis/ledger/v1/records.proto), serialized
+// deterministically. Stateless; thread-safe.
+#ifndef PORTCULLIS_SERVER_CODEC_PROTO_RECORD_CODEC_H_
+#define PORTCULLIS_SERVER_CODEC_PROTO_RECORD_CODEC_H_
+
+#include "gate/records.h"
+
+namespace portcullis::server {
+
+class ProtoRecordCodec final : public gate::RecordCodec {
+ public:
+  std::string Encode(const gate::EvaluationRecord& record) const override;
+  std::string Encode(const gate::RejectionRecord& record) const override;
+  std::string Encode(const gate::PolicyRecord& record) const override;
+  absl::StatusOr<gate::EvaluationRecord> DecodeEvaluation(
+      absl::string_view payload) const override;
+};
+
+}  // namespace portcullis::server
+
+#endif  // PORTCULLIS_SERVER_CODEC_PROTO_RECORD_CODEC_H_

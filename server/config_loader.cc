@@ -1,0 +1,182 @@
+#include "server/config_loader.h"
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace portcullis::server {
+namespace {
+
+namespace fs = std::filesystem;
+using google::protobuf::Value;
+
+constexpr int kMaxYamlDepth = 32;
+
+// YAML to a protobuf Value tree, which protobuf's own JSON printer then
+// turns into JSON for the real parser. Plain scalars "true"/"false" become
+// booleans, "null"/"~" null; every other scalar stays a string, which the
+// proto JSON parser accepts for numeric and enum fields too.
+absl::Status YamlToValue(const YAML::Node& node, Value* out, int depth) {
+  if (depth > kMaxYamlDepth) {
+    return absl::InvalidArgumentError("nested too deeply");
+  }
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      out->set_null_value(google::protobuf::NULL_VALUE);
+      return absl::OkStatus();
+    case YAML::NodeType::Scalar: {
+      const std::string& s = node.Scalar();
+      if (node.Tag() == "?") {  // plain (unquoted) scalar
+        if (s == "true" || s == "false") {
+          out->set_bool_value(s == "true");
+          return absl::OkStatus();
+        }
+        if (s == "null" || s == "~") {
+          out->set_null_value(google::protobuf::NULL_VALUE);
+          return absl::OkStatus();
+        }
+      }
+      out->set_string_value(s);
+      return absl::OkStatus();
+    }
+    case YAML::NodeType::Sequence: {
+      auto* list = out->mutable_list_value();
+      for (const YAML::Node& item : node) {
+        absl::Status s = YamlToValue(item, list->add_values(), depth + 1);
+        if (!s.ok()) return s;
+      }
+      return absl::OkStatus();
+    }
+    case YAML::NodeType::Map: {
+      auto* fields = out->mutable_struct_value()->mutable_fields();
+      for (const auto& kv : node) {
+        absl::Status s =
+            YamlToValue(kv.second, &(*fields)[kv.first.Scalar()], depth + 1);
+        if (!s.ok()) return s;
+      }
+      return absl::OkStatus();
+    }
+  }
+  return absl::InvalidArgumentError("unsupported YAML node");
+}
+
+absl::StatusOr<std::string> YamlToJson(absl::string_view text) {
+  Value root;
+  try {
+    YAML::Node node = YAML::Load(std::string(text));
+    absl::Status s = YamlToValue(node, &root, 0);
+    if (!s.ok()) return s;
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "line ", e.mark.line + 1, ", column ", e.mark.column + 1, ": ", e.msg));
+  }
+  if (root.kind_case() == Value::kNullValue) return std::string("{}");
+  std::string json;
+  auto status = google::protobuf::util::MessageToJsonString(root, &json);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(std::string(status.message()));
+  }
+  return json;
+}
+
+std::string Resolve(const std::string& base_dir, const std::string& path) {
+  if (path.empty() || fs::path(path).is_absolute()) return path;
+  return (fs::path(base_dir) / path).lexically_normal().string();
+}
+
+void ApplyDefaults(const std::string& base_dir,
+                   config::v1::GateConfig& config) {
+  config.set_policy(Resolve(base_dir, config.policy()));
+  if (config.data_dir().empty()) {
+    config.set_data_dir(kDefaultDataDir);  // relative to the working dir
+  } else {
+    config.set_data_dir(Resolve(base_dir, config.data_dir()));
+  }
+  auto* listen = config.mutable_listen();
+  if (listen->disable_tcp()) {
+    listen->clear_tcp_address();
+  } else if (listen->tcp_address().empty()) {
+    listen->set_tcp_address(kDefaultTcpAddress);
+  }
+  if (listen->disable_unix_socket()) {
+    listen->clear_unix_socket();
+  } else if (!listen->unix_socket().empty()) {
+    listen->set_unix_socket(Resolve(base_dir, listen->unix_socket()));
+  }
+  auto* limits = config.mutable_limits();
+  if (limits->max_request_bytes() == 0) {
+    limits->set_max_request_bytes(kDefaultMaxRequestBytes);
+  }
+  if (limits->max_arguments() == 0) limits->set_max_arguments(256);
+  if (limits->max_string_bytes() == 0) limits->set_max_string_bytes(64 << 10);
+  if (config.ledger().durability() == config::v1::DURABILITY_UNSPECIFIED) {
+    config.mutable_ledger()->set_durability(config::v1::DURABILITY_SYNC);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<config::v1::GateConfig> ParseConfig(
+    absl::string_view text, absl::string_view format,
+    const std::string& base_dir) {
+  std::string json;
+  if (format == "yaml") {
+    absl::StatusOr<std::string> converted = YamlToJson(text);
+    if (!converted.ok()) return converted.status();
+    json = *std::move(converted);
+  } else if (format == "json") {
+    json = std::string(text);
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown configuration format \"", format,
+                     "\"; use .yaml, .yml or .json"));
+  }
+  config::v1::GateConfig config;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto status =
+      google::protobuf::util::JsonStringToMessage(json, &config, options);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(std::string(status.message()));
+  }
+  if (config.policy().empty()) {
+    return absl::InvalidArgumentError(
+        "\"policy\" is required: the policy file or directory to enforce");
+  }
+  ApplyDefaults(base_dir, config);
+  return config;
+}
+
+absl::StatusOr<config::v1::GateConfig> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot read configuration file ", path));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string format;
+  if (absl::EndsWith(path, ".yaml") || absl::EndsWith(path, ".yml")) {
+    format = "yaml";
+  } else if (absl::EndsWith(path, ".json")) {
+    format = "json";
+  }
+  std::string base_dir = fs::path(path).parent_path().string();
+  if (base_dir.empty()) base_dir = ".";
+  auto config = ParseConfig(text.str(), format, base_dir);
+  if (!config.ok()) {
+    return absl::Status(config.status().code(),
+                        absl::StrCat(path, ": ", config.status().message()));
+  }
+  return config;
+}
+
+}  // namespace portcullis::server

@@ -1,0 +1,34 @@
+// Loads the gate's configuration file — YAML (.yaml, .yml) or JSON (.json)
+// — onto the portcullis.config.v1.GateConfig schema, applies defaults and
+// resolves relative paths against the file's directory. Unknown fields are
+// errors, so a typo cannot silently fall back to a default.
+// Pure apart from reading the file; thread-safe.
+#ifndef PORTCULLIS_SERVER_CONFIG_LOADER_H_
+#define PORTCULLIS_SERVER_CONFIG_LOADER_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "portcullis/config/v1/config.pb.h"
+
+namespace portcullis::server {
+
+inline constexpr char kDefaultTcpAddress[] = "127.0.0.1:7575";
+inline constexpr char kDefaultDataDir[] = "data";
+inline constexpr uint32_t kDefaultMaxRequestBytes = 1 << 20;
+
+// Reads and parses `path`. Returns NotFound when it cannot be read and
+// InvalidArgument (naming the file and the problem) when it does not parse
+// or a field has a wrong type, an unknown name or an invalid value.
+absl::StatusOr<config::v1::GateConfig> LoadConfigFile(const std::string& path);
+
+// Parses configuration text. `format` is "yaml" or "json"; `base_dir`
+// resolves relative paths. Applies defaults.
+absl::StatusOr<config::v1::GateConfig> ParseConfig(absl::string_view text,
+                                                   absl::string_view format,
+                                                   const std::string& base_dir);
+
+}  // namespace portcullis::server
+
+#endif  // PORTCULLIS_SERVER_CONFIG_LOADER_H_

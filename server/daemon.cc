@@ -1,0 +1,120 @@
+#include "server/daemon.h"
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "gate/policy_loader.h"
+#include "ledger/rocksdb_store.h"
+#include "server/listen_address.h"
+
+namespace portcullis::server {
+namespace {
+
+gate::GateOptions GateOptionsFrom(const config::v1::GateConfig& config) {
+  gate::GateOptions options;
+  options.limits.max_arguments = config.limits().max_arguments();
+  options.limits.max_string_bytes = config.limits().max_string_bytes();
+  return options;
+}
+
+ServerOptions ServerOptionsFrom(const config::v1::GateConfig& config) {
+  ServerOptions options;
+  options.tcp_address = config.listen().tcp_address();
+  options.unix_socket = config.listen().unix_socket();
+  options.max_request_bytes =
+      static_cast<int>(config.limits().max_request_bytes());
+  return options;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
+    const config::v1::GateConfig& config, const Clock& clock, Logger& log) {
+  std::unique_ptr<Daemon> daemon(new Daemon(clock, log, config.policy()));
+
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      auto store, ledger::RocksDbStore::Open(config.data_dir(), {}));
+  ledger::LedgerOptions ledger_options;
+  ledger_options.sync =
+      config.ledger().durability() != config::v1::DURABILITY_PROCESS;
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      daemon->ledger_, ledger::Ledger::Open(std::move(store), ledger_options));
+  log.Info(absl::StrCat("ledger open at ", config.data_dir(), " (",
+                        daemon->ledger_->Tenants().size(), " tenants, ",
+                        ledger_options.sync ? "synced" : "unsynced",
+                        " writes)"));
+
+  daemon->gate_ = std::make_unique<gate::Gate>(
+      clock, *daemon->ledger_, daemon->codec_, GateOptionsFrom(config));
+  PORTCULLIS_RETURN_IF_ERROR(daemon->gate_->Recover());
+  PORTCULLIS_RETURN_IF_ERROR(daemon->Reload());
+
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      daemon->server_,
+      Server::Start(*daemon->gate_, ServerOptionsFrom(config)));
+  Daemon* self = daemon.get();
+  auto watcher = PolicyWatcher::Start(config.policy(),
+                                      [self] { self->ReloadIfChanged(); });
+  if (watcher.ok()) {
+    daemon->watcher_ = std::move(*watcher);
+  } else {
+    log.Warn(absl::StrCat("policy files are not watched (reload with SIGHUP): ",
+                          watcher.status().message()));
+  }
+  std::string where;
+  if (auto tcp = ParseListenAddress(config.listen().tcp_address()); tcp.ok()) {
+    tcp->port = daemon->server_->tcp_port();
+    where = absl::StrCat(" on ", tcp->ToGrpcTarget());
+  }
+  if (!config.listen().unix_socket().empty()) {
+    absl::StrAppend(&where, where.empty() ? " on" : " and",
+                    " unix:", config.listen().unix_socket());
+  }
+  log.Info(absl::StrCat("serving", where));
+  return daemon;
+}
+
+Daemon::~Daemon() {
+  watcher_.reset();
+  Stop(absl::Seconds(10));
+}
+
+absl::Status Daemon::Reload() {
+  absl::MutexLock lock(&reload_mu_);
+  absl::StatusOr<gate::PolicyText> text = policy_source_.Read();
+  if (!text.ok()) {
+    log_.Error(absl::StrCat("policy not reloaded: ", text.status().message()));
+    return text.status();
+  }
+  return ReloadLocked(*text);
+}
+
+void Daemon::ReloadIfChanged() {
+  absl::MutexLock lock(&reload_mu_);
+  absl::StatusOr<gate::PolicyText> text = policy_source_.Read();
+  // A half-written or briefly missing file is normal mid-update; the next
+  // event brings the finished text.
+  if (!text.ok()) return;
+  if (gate::PolicyContentHash(*text) == last_tried_hash_) return;
+  log_.Info("policy files changed: reloading");
+  ReloadLocked(*text).IgnoreError();  // Logged; the old policy stays.
+}
+
+absl::Status Daemon::ReloadLocked(const gate::PolicyText& text) {
+  gate::PolicyLoad load = gate::CompilePolicy(text, clock_.Now());
+  last_tried_hash_ = load.content_hash;
+  absl::Status applied = gate_->ApplyPolicy(load);
+  if (!applied.ok()) {
+    log_.Error(absl::StrCat("policy not reloaded: ", applied.message()));
+    return applied;
+  }
+  log_.Info(absl::StrCat("policy version ", load.snapshot->version, " (",
+                         load.content_hash.substr(0, 12), ") from ",
+                         load.source, " is in force"));
+  return absl::OkStatus();
+}
+
+void Daemon::Stop(absl::Duration grace) {
+  if (server_ != nullptr) server_->Shutdown(grace);
+}
+
+}  // namespace portcullis::server

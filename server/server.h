@@ -1,0 +1,76 @@
+// Server runs the gRPC endpoints of one gate: the Gate service, the
+// standard grpc.health.v1 health service and server reflection, on a TCP
+// address (loopback by default) and a Unix socket. It owns the grpc::Server
+// and nothing else; the gate core is injected.
+//
+// Thread-safe: Shutdown may be called from a signal-handling thread while
+// other threads serve.
+#ifndef PORTCULLIS_SERVER_SERVER_H_
+#define PORTCULLIS_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "gate/gate.h"
+
+namespace grpc {
+class Server;
+}  // namespace grpc
+
+namespace portcullis::server {
+
+class GateService;
+
+struct ServerOptions {
+  // "host:port"; empty to skip TCP. Must be loopback.
+  std::string tcp_address = "127.0.0.1:7575";
+  // A filesystem path; empty to skip the Unix socket. Its mode is set to
+  // 0660 so only the owner and group can connect.
+  std::string unix_socket;
+  // Requests larger than this fail with RESOURCE_EXHAUSTED unread.
+  int max_request_bytes = 1 << 20;
+};
+
+class Server {
+ public:
+  // Builds, binds and starts the server. Returns InvalidArgument for a bad
+  // or non-loopback address, Unavailable when a port or socket cannot be
+  // bound.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(
+      gate::Gate& gate, const ServerOptions& options);
+
+  ~Server();
+
+  // The bound TCP port (useful with port 0), or 0 without TCP.
+  int tcp_port() const { return tcp_port_; }
+
+  // Whether health checks report SERVING.
+  bool serving() const ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Reports NOT_SERVING, stops accepting calls, lets calls in flight finish
+  // for up to `grace` (then cancels them), and returns when the server has
+  // stopped. Idempotent.
+  void Shutdown(absl::Duration grace) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Blocks until the server has shut down.
+  void Wait();
+
+ private:
+  Server() = default;
+
+  std::unique_ptr<GateService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int tcp_port_ = 0;
+  std::string unix_socket_;
+
+  mutable absl::Mutex mu_;
+  bool serving_ ABSL_GUARDED_BY(mu_) = false;
+  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace portcullis::server
+
+#endif  // PORTCULLIS_SERVER_SERVER_H_

@@ -1,0 +1,103 @@
+// A gate core on a real RocksDB ledger in a per-test directory, with a fake
+// clock, a fault-injecting store and a hand-built policy.
+#ifndef PORTCULLIS_TESTS_GATE_GATE_FIXTURE_H_
+#define PORTCULLIS_TESTS_GATE_GATE_FIXTURE_H_
+
+#include <catch2/catch.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gate/gate.h"
+#include "ledger/rocksdb_store.h"
+#include "server/codec/proto_record_codec.h"
+#include "tests/testing/fake_clock.h"
+#include "tests/testing/fake_policy.h"
+#include "tests/testing/faulty_store.h"
+#include "tests/testing/temp_dir.h"
+
+namespace portcullis::gate {
+
+inline PolicyLoad LoadOf(std::shared_ptr<const policy::CompiledPolicy> program,
+                         const std::string& hash = std::string(64, 'a')) {
+  auto snapshot = std::make_shared<PolicySnapshot>();
+  snapshot->version = program->version();
+  snapshot->program = std::move(program);
+  snapshot->content_hash = hash;
+  snapshot->source = "test";
+  return PolicyLoad{snapshot, hash, "test", {}};
+}
+
+class GateFixture {
+ public:
+  GateFixture() { Open(); }
+
+  // Closes and reopens everything on the same directory: a restart.
+  void Restart() {
+    gate_.reset();
+    ledger_.reset();
+    faulty_ = nullptr;
+    Open();
+  }
+
+  void Apply(std::shared_ptr<const policy::CompiledPolicy> program) {
+    REQUIRE(gate_->ApplyPolicy(LoadOf(std::move(program))).ok());
+  }
+
+  std::vector<ledger::Entry> Entries(const std::string& tenant) {
+    std::vector<ledger::Entry> out;
+    REQUIRE(ledger_
+                ->Read(tenant, 1, false,
+                       [&](const ledger::Entry& e) {
+                         out.push_back(e);
+                         return true;
+                       })
+                .ok());
+    return out;
+  }
+
+  Gate& gate() { return *gate_; }
+  ledger::Ledger& ledger() { return *ledger_; }
+  testing::FakeClock& clock() { return clock_; }
+  testing::FaultyStore& faults() { return *faulty_; }
+  const server::ProtoRecordCodec& codec() const { return codec_; }
+
+ private:
+  void Open() {
+    if (store_ == nullptr) {
+      auto store = ledger::RocksDbStore::Open(dir_.Sub("db"), {});
+      REQUIRE(store.ok());
+      store_ = std::move(*store);
+    }
+    auto faulty = std::make_unique<testing::FaultyStore>(*store_);
+    faulty_ = faulty.get();  // owned by the ledger
+    auto ledger = ledger::Ledger::Open(std::move(faulty));
+    REQUIRE(ledger.ok());
+    ledger_ = std::move(*ledger);
+    gate_ = std::make_unique<Gate>(clock_, *ledger_, codec_);
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_;
+  server::ProtoRecordCodec codec_;
+  std::unique_ptr<ledger::RocksDbStore> store_;
+  testing::FaultyStore* faulty_ = nullptr;
+  std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<Gate> gate_;
+};
+
+inline policy::Action MakeAction(const std::string& tenant,
+                                 const std::string& tool) {
+  policy::Action a;
+  a.tenant = tenant;
+  a.agent = "support-bot";
+  a.tool = tool;
+  a.arguments["order_id"] = policy::Value{std::string("1042")};
+  a.context.request_id = "req-1";
+  a.context.correlation_id = "trace-1";
+  return a;
+}
+
+}  // namespace portcullis::gate
+
+#endif  // PORTCULLIS_TESTS_GATE_GATE_FIXTURE_H_
