@@ -1,0 +1,130 @@
+#include "policy/internal/program.h"
+
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "policy/builtin_rules.h"
+#include "policy/internal/argument_binder.h"
+#include "policy/internal/limit_check.h"
+#include "policy/internal/quote.h"
+
+namespace portcullis::policy::policy_internal {
+namespace {
+
+absl::Status CheckContext(const ActionContext& context) {
+  if (context.confidence.has_value()) {
+    double c = *context.confidence;
+    if (!(c >= 0.0 && c <= 1.0)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("context.confidence must be between 0 and 1, got ", c));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// "applies: when args.value > 50 SAR is true (args.value = 50.01 SAR)".
+std::string ExplainCondition(const Rule& rule, const EvalInput& input,
+                             bool held, bool applies) {
+  if (rule.condition == nullptr) return "applies always";
+  std::string inputs = rule.condition->DescribeInputs(input);
+  return absl::StrCat(applies ? "applies: " : "does not apply: ",
+                      rule.unless ? "unless " : "when ", rule.condition_text,
+                      " is ", held ? "true" : "false",
+                      inputs.empty() ? "" : absl::StrCat(" (", inputs, ")"));
+}
+
+}  // namespace
+
+Program::Program(std::string version,
+                 absl::flat_hash_map<std::string, CompiledTenant> tenants,
+                 std::vector<RuleInfo> rules)
+    : version_(std::move(version)),
+      tenants_(std::move(tenants)),
+      rules_(std::move(rules)) {}
+
+bool Program::HasTenant(absl::string_view tenant) const {
+  return tenants_.contains(tenant);
+}
+
+absl::StatusOr<Verdict> Program::Evaluate(const Action& action, absl::Time now,
+                                          const UsageView& usage,
+                                          std::vector<RuleTrace>* trace) const {
+  auto tenant = tenants_.find(action.tenant);
+  if (tenant == tenants_.end()) {
+    return VerdictBuilder::BuiltinDeny(
+        kBuiltinUnknownTenant, kBuiltinUnknownTenantDescription,
+        absl::StrCat("tenant ", Quote(action.tenant),
+                     " is not in the policy (version ", version_, ")"),
+        trace);
+  }
+  auto tool = tenant->second.tools.find(action.tool);
+  if (tool == tenant->second.tools.end()) {
+    return VerdictBuilder::BuiltinDeny(
+        kBuiltinNotAllowlisted, kBuiltinNotAllowlistedDescription,
+        absl::StrCat("tool ", Quote(action.tool),
+                     " is not allowlisted for tenant ", action.tenant),
+        trace);
+  }
+  PORTCULLIS_RETURN_IF_ERROR(CheckContext(action.context));
+  ArgumentSlots slots;
+  PORTCULLIS_RETURN_IF_ERROR(
+      BindArguments(tool->second, action.arguments, &slots));
+  EvalInput input;
+  input.action = &action;
+  input.tool = &tool->second;
+  input.args = absl::MakeConstSpan(slots);
+  input.now = now;
+  VerdictBuilder builder;
+  for (const Rule* rule : tool->second.rules) {
+    Apply(*rule, input, usage, &builder, trace);
+  }
+  return std::move(builder).Finish(action, trace);
+}
+
+void Program::Apply(const Rule& rule, const EvalInput& input,
+                    const UsageView& usage, VerdictBuilder* builder,
+                    std::vector<RuleTrace>* trace) {
+  bool held = rule.condition == nullptr || rule.condition->Evaluate(input);
+  bool applies = rule.condition == nullptr || held != rule.unless;
+  bool matched = applies;
+  std::string limit_text;
+  if (applies) {
+    switch (rule.effect) {
+      case Effect::kAllow:
+        builder->Allow(rule);
+        break;
+      case Effect::kDeny:
+        builder->Deny(rule, rule.reason);
+        break;
+      case Effect::kApprove:
+        builder->RequireApproval(rule);
+        break;
+      case Effect::kLimit: {
+        LimitResult limit = CheckLimit(rule, input, usage, trace != nullptr);
+        matched = limit.exceeded;
+        if (trace != nullptr) {
+          limit_text = absl::StrCat(
+              "; counter ", limit.charge.counter, ": ", limit.usage_text,
+              limit.exceeded ? ": limit reached" : ": within the limit");
+        }
+        if (limit.exceeded) {
+          builder->Deny(rule,
+                        absl::StrCat(rule.reason, " (", limit.usage_text, ")"));
+        } else {
+          builder->Charge(std::move(limit.charge));
+        }
+        break;
+      }
+    }
+  }
+  if (trace != nullptr) {
+    trace->push_back(
+        RuleTrace{rule.id, matched,
+                  absl::StrCat(ExplainCondition(rule, input, held, applies),
+                               limit_text)});
+  }
+}
+
+}  // namespace portcullis::policy::policy_internal

@@ -1,0 +1,63 @@
+// Rule is one compiled rule: its id and description as written, its effect,
+// its optional condition, and what the effect needs (an approval demand or a
+// limit). Owned by its tenant; immutable after compilation; thread-safe for
+// concurrent reads.
+#ifndef PORTCULLIS_POLICY_INTERNAL_RULE_H_
+#define PORTCULLIS_POLICY_INTERNAL_RULE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "policy/decimal.h"
+#include "policy/internal/ast.h"
+#include "policy/internal/condition.h"
+#include "policy/internal/position.h"
+#include "policy/verdict.h"
+
+namespace portcullis::policy::policy_internal {
+
+// What a limit's counter is kept per, besides the tenant and the rule.
+struct LimitScope {
+  enum class Kind { kAgent, kTool, kSession, kArgument };
+  Kind kind = Kind::kAgent;
+  int32_t slot = 0;   // kArgument
+  std::string label;  // in counter keys: "agent", "tool", "session", or the
+                      // argument's name
+};
+
+struct Limit {
+  bool spend = false;
+  int64_t max_count = 0;     // rate: at most this many per window
+  Decimal cap;               // spend: at most this much per window
+  std::string currency;      // spend
+  int32_t amount_slot = 0;   // spend: the money argument added up
+  std::string amount_label;  // spend: "args.value"
+  absl::Duration window;
+  std::vector<LimitScope> scopes;
+};
+
+struct Rule {
+  std::string tenant;
+  std::string tool;  // empty for a tenant-wide rule
+  std::string id;
+  std::string description;
+  Position pos;
+  Effect effect = Effect::kAllow;
+  // Null when the rule always applies.
+  std::unique_ptr<Condition> condition;
+  bool unless = false;         // applies when the condition is false
+  std::string condition_text;  // as written
+  // deny and limit: the sentence given to the agent and the approvers.
+  std::string reason;
+  // approve
+  ApprovalRequirement approval;
+  // limit
+  Limit limit;
+};
+
+}  // namespace portcullis::policy::policy_internal
+
+#endif  // PORTCULLIS_POLICY_INTERNAL_RULE_H_
