@@ -1,5 +1,6 @@
 #include "policy/internal/program.h"
 
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
@@ -46,6 +47,14 @@ Program::Program(std::string version,
 
 bool Program::HasTenant(absl::string_view tenant) const {
   return tenants_.contains(tenant);
+}
+
+std::vector<std::string> Program::Tenants() const {
+  std::vector<std::string> out;
+  out.reserve(tenants_.size());
+  for (const auto& [name, tenant] : tenants_) out.push_back(name);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 absl::StatusOr<Verdict> Program::Evaluate(const Action& action, absl::Time now,

@@ -34,6 +34,7 @@ class Program final : public CompiledPolicy {
 
   const std::string& version() const override { return version_; }
   bool HasTenant(absl::string_view tenant) const override;
+  std::vector<std::string> Tenants() const override;
   std::vector<RuleInfo> Rules() const override { return rules_; }
   absl::StatusOr<Verdict> Evaluate(
       const Action& action, absl::Time now, const UsageView& usage,
