@@ -53,7 +53,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
       Server::Start(*daemon->gate_, ServerOptionsFrom(config)));
   Daemon* self = daemon.get();
   auto watcher = PolicyWatcher::Start(config.policy(),
-                                      [self] { self->ReloadIfChanged(); });
+                                      [self] { self->Reload().IgnoreError(); });
   if (watcher.ok()) {
     daemon->watcher_ = std::move(*watcher);
   } else {
@@ -85,24 +85,16 @@ absl::Status Daemon::Reload() {
     log_.Error(absl::StrCat("policy not reloaded: ", text.status().message()));
     return text.status();
   }
-  return ReloadLocked(*text);
-}
-
-void Daemon::ReloadIfChanged() {
-  absl::MutexLock lock(&reload_mu_);
-  absl::StatusOr<gate::PolicyText> text = policy_source_.Read();
-  // A half-written or briefly missing file is normal mid-update; the next
-  // event brings the finished text.
-  if (!text.ok()) return;
-  if (gate::PolicyContentHash(*text) == last_tried_hash_) return;
-  log_.Info("policy files changed: reloading");
-  ReloadLocked(*text).IgnoreError();  // Logged; the old policy stays.
-}
-
-absl::Status Daemon::ReloadLocked(const gate::PolicyText& text) {
-  gate::PolicyLoad load = gate::CompilePolicy(text, clock_.Now());
-  last_tried_hash_ = load.content_hash;
+  std::string hash = gate::PolicyContentHash(*text);
+  if (hash == last_tried_hash_) return last_result_;
+  gate::PolicyLoad load = gate::CompilePolicy(*text, clock_.Now());
   absl::Status applied = gate_->ApplyPolicy(load);
+  // Remember the outcome unless it could not be recorded: then the same
+  // text deserves another try.
+  if (!absl::IsUnavailable(applied)) {
+    last_tried_hash_ = hash;
+    last_result_ = applied;
+  }
   if (!applied.ok()) {
     log_.Error(absl::StrCat("policy not reloaded: ", applied.message()));
     return applied;

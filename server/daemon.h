@@ -36,14 +36,12 @@ class Daemon {
   // Stops serving (see Server::Shutdown), then closes the ledger.
   ~Daemon();
 
-  // Re-reads and compiles the policy; installs it if it compiles. Returns
-  // the load's outcome; the previous policy stays on any error. Reloads are
-  // serialized.
+  // Re-reads the policy and, when its text differs from the last text
+  // tried, compiles it and installs it if it compiles. Returns the outcome
+  // (for unchanged text, the outcome of the last attempt); the previous
+  // policy stays on any error. Called on SIGHUP and by the file watcher;
+  // reloads are serialized, so the same text is recorded once.
   absl::Status Reload() ABSL_LOCKS_EXCLUDED(reload_mu_);
-
-  // Reloads only when the policy text differs from the last text tried, so
-  // unrelated file events neither reload nor re-record a rejected policy.
-  void ReloadIfChanged() ABSL_LOCKS_EXCLUDED(reload_mu_);
 
   // Health turns NOT_SERVING, calls in flight get `grace` to finish.
   void Stop(absl::Duration grace);
@@ -55,9 +53,6 @@ class Daemon {
  private:
   Daemon(const Clock& clock, Logger& log, std::string policy_path)
       : clock_(clock), log_(log), policy_source_(std::move(policy_path)) {}
-
-  absl::Status ReloadLocked(const gate::PolicyText& text)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
 
   const Clock& clock_;
   Logger& log_;
@@ -75,6 +70,7 @@ class Daemon {
   // rare and must not interleave. Never taken on the decision path.
   absl::Mutex reload_mu_;
   std::string last_tried_hash_ ABSL_GUARDED_BY(reload_mu_);
+  absl::Status last_result_ ABSL_GUARDED_BY(reload_mu_);
 };
 
 }  // namespace portcullis::server

@@ -1,0 +1,168 @@
+#include "server/daemon.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "ledger/rocksdb_store.h"
+#include "ledger/verifier.h"
+#include "portcullis/v1/gate.grpc.pb.h"
+#include "server/config_loader.h"
+#include "tests/testing/fake_clock.h"
+#include "tests/testing/temp_dir.h"
+
+namespace portcullis::server {
+namespace {
+
+constexpr char kPolicyV1[] = R"(
+policy "shop" version "1"
+tenant "shop" {
+  tool reply_customer {
+    class read
+    arg order_id: string
+    rule replies "answering customers is fine"
+      allow
+  }
+}
+)";
+
+constexpr char kPolicyV2[] = R"(
+policy "shop" version "2"
+tenant "shop" {
+  tool reply_customer {
+    class read
+    arg order_id: string
+    rule no-replies "replies are paused"
+      deny
+  }
+}
+)";
+
+// An in-process daemon built exactly as portcullisd builds it, from a
+// configuration file in a per-test directory.
+class DaemonFixture {
+ public:
+  DaemonFixture() {
+    WritePolicy(kPolicyV1);
+    std::ofstream(dir_.Sub("gate.yaml")) << "policy: shop.policy\n"
+                                            "dataDir: data\n"
+                                            "listen:\n"
+                                            "  tcpAddress: 127.0.0.1:0\n"
+                                            "  unixSocket: gate.sock\n";
+    auto config = LoadConfigFile(dir_.Sub("gate.yaml"));
+    REQUIRE(config.ok());
+    config_ = *config;
+  }
+
+  void WritePolicy(const std::string& text) {
+    std::ofstream(dir_.Sub("shop.policy")) << text;
+  }
+
+  void Start() {
+    auto daemon = Daemon::Start(config_, clock_, log_);
+    REQUIRE(daemon.ok());
+    daemon_ = std::move(*daemon);
+    auto channel =
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(daemon_->tcp_port()),
+                            grpc::InsecureChannelCredentials());
+    stub_ = v1::Gate::NewStub(channel);
+  }
+
+  v1::Outcome Reply() {
+    v1::EvaluateRequest request;
+    request.mutable_action()->set_tenant("shop");
+    request.mutable_action()->set_agent("bot");
+    request.mutable_action()->set_tool("reply_customer");
+    (*request.mutable_action()->mutable_arguments())["order_id"]
+        .set_string_value("1042");
+    grpc::ClientContext context;
+    v1::EvaluateResponse response;
+    grpc::Status s = stub_->Evaluate(&context, request, &response);
+    REQUIRE(s.ok());
+    return response.decision().outcome();
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_;
+  std::ostringstream log_text_;
+  Logger log_{clock_, log_text_};
+  config::v1::GateConfig config_;
+  std::unique_ptr<Daemon> daemon_;
+  std::unique_ptr<v1::Gate::Stub> stub_;
+};
+
+TEST_CASE(
+    "the daemon serves decisions from its policy file and records "
+    "them",
+    "[daemon]") {
+  DaemonFixture f;
+  f.Start();
+  CHECK(f.Reply() == v1::OUTCOME_ALLOW);
+  CHECK(f.daemon_->serving());
+  f.daemon_.reset();  // stops and closes the ledger
+
+  auto store = ledger::RocksDbStore::Open(f.dir_.Sub("data"), {});
+  REQUIRE(store.ok());
+  auto report = ledger::VerifyLedger(**store);
+  REQUIRE(report.ok());
+  CHECK(report->clean());
+  CHECK(report->entries == 2);  // policy.loaded, action.evaluated
+  CHECK(f.log_text_.str().find("policy version 1") != std::string::npos);
+}
+
+TEST_CASE(
+    "a reload swaps in a policy that compiles and keeps the old one "
+    "otherwise",
+    "[daemon]") {
+  DaemonFixture f;
+  f.Start();
+  f.WritePolicy(kPolicyV2);
+  REQUIRE(f.daemon_->Reload().ok());
+  CHECK(f.daemon_->gate().policy()->version == "2");
+  CHECK(f.Reply() == v1::OUTCOME_DENY);
+
+  f.WritePolicy("policy \"shop\" version \"3\"\ntenant \"shop\" { tool }");
+  absl::Status broken = f.daemon_->Reload();
+  CHECK(broken.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(broken.message().find("shop.policy:2:") != std::string::npos);
+  CHECK(f.daemon_->gate().policy()->version == "2");
+  CHECK(f.Reply() == v1::OUTCOME_DENY);
+  CHECK(f.log_text_.str().find("policy not reloaded") != std::string::npos);
+}
+
+TEST_CASE("a restart keeps every chain and continues it", "[daemon]") {
+  DaemonFixture f;
+  f.Start();
+  CHECK(f.Reply() == v1::OUTCOME_ALLOW);
+  f.daemon_.reset();
+  f.Start();
+  CHECK(f.Reply() == v1::OUTCOME_ALLOW);
+  f.daemon_.reset();
+  auto store = ledger::RocksDbStore::Open(f.dir_.Sub("data"), {});
+  REQUIRE(store.ok());
+  auto report = ledger::VerifyLedger(**store);
+  REQUIRE(report.ok());
+  CHECK(report->clean());
+  CHECK(report->entries == 4);
+}
+
+TEST_CASE("the daemon refuses to start on a policy that does not compile",
+          "[daemon]") {
+  DaemonFixture f;
+  f.WritePolicy("tenant {");
+  auto daemon = Daemon::Start(f.config_, f.clock_, f.log_);
+  CHECK(daemon.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(daemon.status().message().find("shop.policy:1:") != std::string::npos);
+}
+
+TEST_CASE("a second daemon cannot open the same ledger", "[daemon]") {
+  DaemonFixture f;
+  f.Start();
+  auto second = Daemon::Start(f.config_, f.clock_, f.log_);
+  CHECK(second.status().code() == absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace portcullis::server
