@@ -34,8 +34,11 @@ std::string EncodeKeyValue(absl::string_view value) {
     if (IsKeySafe(c)) {
       out.push_back(c);
     } else {
-      absl::StrAppend(
-          &out, "%", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
+      constexpr char kHex[] = "0123456789ABCDEF";
+      unsigned char u = static_cast<unsigned char>(c);
+      out.push_back('%');
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0xf]);
     }
   }
   return out;

@@ -17,9 +17,9 @@ namespace portcullis::policy::policy_internal {
 // Returns "<tenant>/<rule id>" followed by "/<scope>=<value>" for each scope
 // in the order written, e.g. "al-noor/coupon-rate/agent=bot-1" or
 // "al-noor/refund-rate/args.customer=c-17". Values are
-// percent-encoded outside [A-Za-z0-9_.:@-], so keys are unambiguous and
-// identical for identical actions, across restarts and policy versions
-// that keep the rule id and scopes.
+// percent-encoded (upper-case hex) outside [A-Za-z0-9_.:@-], so keys are
+// unambiguous and identical for identical actions, across restarts and policy
+// versions that keep the rule id and scopes.
 std::string CounterKey(const Rule& rule, const EvalInput& input);
 
 // Percent-encodes `value` as CounterKey does.
