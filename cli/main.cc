@@ -15,18 +15,30 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/clock.h"
 #include "cli/command.h"
 #include "cli/flag_check.h"
 #include "cli/ledger_commands.h"
+#include "cli/policy_commands.h"
 #include "crypto/sodium.h"
 
 ABSL_FLAG(std::string, data, "", "The gate's data directory (its ledger).");
 ABSL_FLAG(std::string, tenant, "", "Limit the command to one tenant.");
+ABSL_FLAG(std::string, policy, "", "A policy file or directory.");
+ABSL_FLAG(std::string, action, "",
+          "A portcullis.v1.Action in proto JSON (policy explain).");
+ABSL_FLAG(std::string, at, "",
+          "The instant to decide at, RFC 3339 (policy explain); default now.");
 
 namespace portcullis::cli {
 namespace {
 
 constexpr char kCommands[] =
+    "  portcullis policy check FILE|DIR...\n"
+    "      Compile a policy; list every error as file:line:column.\n"
+    "  portcullis policy explain --policy FILE|DIR --action ACTION.json "
+    "[--at TIME]\n"
+    "      Decide one action offline and show how every rule fared.\n"
     "  portcullis ledger verify --data DIR [--tenant T]\n"
     "      Check every hash chain in a ledger; exit 1 if any is broken.\n"
     "\n"
@@ -38,7 +50,17 @@ int Usage(CommandIo& io, absl::string_view problem) {
 }
 
 int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
+  if (words.size() >= 2 && words[0] == "policy" && words[1] == "check") {
+    return RunPolicyCheck({{words.begin() + 2, words.end()}}, io);
+  }
   std::string command = absl::StrJoin(words, " ");
+  if (command == "policy explain") {
+    RealClock clock;
+    return RunPolicyExplain(
+        {absl::GetFlag(FLAGS_policy), absl::GetFlag(FLAGS_action),
+         absl::GetFlag(FLAGS_at)},
+        clock, io);
+  }
   if (command == "ledger verify") {
     return RunLedgerVerify(
         {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant)}, io);
