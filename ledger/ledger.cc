@@ -209,6 +209,11 @@ void Ledger::ChainGroup(std::vector<Writer*>& group,
       head = {e.sequence, e.hash};
       batch.Put(EntryKey(e.tenant, e.sequence), EncodeStoredEntry(e));
       batch.Put(PayloadKey(e.tenant, e.sequence), std::move(d.payload));
+      if (!e.decision_id.empty()) {
+        batch.Put(
+            ledger_internal::DecisionKey(e.tenant, e.decision_id, e.sequence),
+            "");
+      }
       w->appended.push_back({e.sequence, e.hash});
     }
   }
@@ -245,6 +250,53 @@ std::vector<std::string> Ledger::Tenants() const {
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+absl::StatusOr<Entry> Ledger::ReadEntry(absl::string_view tenant,
+                                        uint64_t sequence) const {
+  PORTCULLIS_ASSIGN_OR_RETURN(auto stored,
+                              store_->Get(EntryKey(tenant, sequence)));
+  if (!stored.has_value()) {
+    return absl::DataLossError(
+        absl::StrCat("ledger entry ", tenant, "/", sequence, " is missing"));
+  }
+  PORTCULLIS_ASSIGN_OR_RETURN(Entry entry, DecodeStoredEntry(*stored));
+  PORTCULLIS_ASSIGN_OR_RETURN(entry.payload,
+                              store_->Get(PayloadKey(tenant, sequence)));
+  return entry;
+}
+
+absl::Status Ledger::ReadDecision(
+    absl::string_view tenant, absl::string_view decision_id,
+    absl::FunctionRef<bool(const Entry&)> visit) const {
+  PORTCULLIS_RETURN_IF_ERROR(ValidateTenantId(tenant));
+  PORTCULLIS_RETURN_IF_ERROR(ValidateDecisionId(decision_id));
+  std::string prefix = ledger_internal::DecisionPrefix(tenant, decision_id);
+  std::vector<uint64_t> sequences;
+  absl::Status problem;
+  PORTCULLIS_RETURN_IF_ERROR(store_->Scan(
+      prefix, PrefixEnd(prefix), /*reverse=*/false,
+      [&](absl::string_view key, absl::string_view) {
+        CanonicalReader r(key.substr(prefix.size()));
+        auto sequence = r.U64();
+        if (!sequence.ok() || !r.done()) {
+          problem = absl::DataLossError("a decision index key is malformed");
+          return false;
+        }
+        sequences.push_back(*sequence);
+        return true;
+      }));
+  PORTCULLIS_RETURN_IF_ERROR(problem);
+  for (uint64_t sequence : sequences) {
+    PORTCULLIS_ASSIGN_OR_RETURN(Entry entry, ReadEntry(tenant, sequence));
+    if (entry.decision_id != decision_id) {
+      return absl::DataLossError(
+          absl::StrCat("ledger entry ", tenant, "/", sequence,
+                       " does not belong to the decision its index names"));
+    }
+    if (!visit(entry)) break;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Ledger::Read(absl::string_view tenant, uint64_t from, bool reverse,

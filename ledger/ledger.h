@@ -82,6 +82,13 @@ class Ledger {
   absl::Status Read(absl::string_view tenant, uint64_t from, bool reverse,
                     absl::FunctionRef<bool(const Entry&)> visit) const;
 
+  // Calls `visit` with each entry of `tenant` whose decision_id is
+  // `decision_id`, in sequence order, until it returns false. Returns
+  // InvalidArgument for a malformed tenant or decision id.
+  absl::Status ReadDecision(absl::string_view tenant,
+                            absl::string_view decision_id,
+                            absl::FunctionRef<bool(const Entry&)> visit) const;
+
   // The underlying store, for verification.
   const KeyValueStore& store() const { return *store_; }
 
@@ -93,6 +100,9 @@ class Ledger {
       : store_(std::move(store)), options_(options) {}
 
   absl::Status LoadHeads() ABSL_LOCKS_EXCLUDED(mu_);
+  // Reads the entry (with payload) stored under `tenant` and `sequence`.
+  absl::StatusOr<Entry> ReadEntry(absl::string_view tenant,
+                                  uint64_t sequence) const;
   // Leader only: chains the group's drafts onto `heads` and fills `batch`.
   void ChainGroup(std::vector<Writer*>& group,
                   absl::flat_hash_map<std::string, ChainHead>& heads,

@@ -36,6 +36,21 @@ std::string HeadKey(absl::string_view tenant) {
   return TenantPrefix(kHeadTag, tenant);
 }
 
+std::string DecisionPrefix(absl::string_view tenant,
+                           absl::string_view decision_id) {
+  std::string key = TenantPrefix(kDecisionTag, tenant);
+  key.append(decision_id.data(), decision_id.size());
+  return key;
+}
+
+std::string DecisionKey(absl::string_view tenant, absl::string_view decision_id,
+                        uint64_t sequence) {
+  CanonicalWriter w;
+  w.Fixed(DecisionPrefix(tenant, decision_id));
+  w.U64(sequence);
+  return w.Release();
+}
+
 std::string PrefixEnd(absl::string_view prefix) {
   std::string end(prefix);
   while (!end.empty()) {

@@ -3,6 +3,8 @@
 //   'E' len(tenant):u8 tenant seq:u64be  -> encoded entry (entry.h)
 //   'P' len(tenant):u8 tenant seq:u64be  -> payload bytes
 //   'H' len(tenant):u8 tenant            -> head: seq:u64be hash[32]
+//   'D' len(tenant):u8 tenant decision_id seq:u64be -> "" (an index: the
+//       entries that concern a decision, derived from the 'E' entries)
 //
 // The length byte makes each tenant's range disjoint from every other's:
 // the prefix of tenant "a" is 'E' 0x01 'a' and that of "ab" is 'E' 0x02 'a'
@@ -22,6 +24,7 @@ namespace portcullis::ledger::ledger_internal {
 inline constexpr char kEntryTag = 'E';
 inline constexpr char kPayloadTag = 'P';
 inline constexpr char kHeadTag = 'H';
+inline constexpr char kDecisionTag = 'D';
 
 // tag, the tenant's length byte and the tenant.
 std::string TenantPrefix(char tag, absl::string_view tenant);
@@ -29,6 +32,13 @@ std::string TenantPrefix(char tag, absl::string_view tenant);
 std::string EntryKey(absl::string_view tenant, uint64_t sequence);
 std::string PayloadKey(absl::string_view tenant, uint64_t sequence);
 std::string HeadKey(absl::string_view tenant);
+
+// The prefix of a decision's index keys, and one index key. Decision ids
+// have a fixed length (32), so no decision's prefix contains another's.
+std::string DecisionPrefix(absl::string_view tenant,
+                           absl::string_view decision_id);
+std::string DecisionKey(absl::string_view tenant, absl::string_view decision_id,
+                        uint64_t sequence);
 
 // The smallest key greater than every key that starts with `prefix`.
 std::string PrefixEnd(absl::string_view prefix);

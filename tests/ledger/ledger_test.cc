@@ -181,5 +181,50 @@ TEST_CASE("a ledger whose head names a missing entry refuses to open",
   CHECK(ledger.status().code() == absl::StatusCode::kDataLoss);
 }
 
+TEST_CASE("a decision's entries are found through its index, per tenant",
+          "[ledger]") {
+  testing::TempDir dir;
+  auto ledger = Ledger::Open(OpenStore(dir.Sub("db")));
+  REQUIRE(ledger.ok());
+  const std::string d1(32, 'a'), d2(32, 'b');
+  auto with_decision = [](const std::string& tenant, const std::string& id,
+                          const std::string& kind) {
+    EntryDraft draft = Draft(tenant, kind, kind);
+    draft.decision_id = id;
+    return draft;
+  };
+  REQUIRE((*ledger)
+              ->Append({with_decision("t", d1, "action.evaluated"),
+                        with_decision("t", d2, "action.evaluated"),
+                        Draft("t", "unrelated"),
+                        with_decision("t", d1, "action.executed"),
+                        with_decision("u", d1, "action.evaluated")})
+              .ok());
+  std::vector<std::string> kinds;
+  REQUIRE((*ledger)
+              ->ReadDecision("t", d1,
+                             [&](const Entry& e) {
+                               kinds.push_back(e.kind);
+                               CHECK(e.payload.has_value());
+                               return true;
+                             })
+              .ok());
+  CHECK(kinds ==
+        std::vector<std::string>{"action.evaluated", "action.executed"});
+  int in_u = 0;
+  REQUIRE((*ledger)
+              ->ReadDecision("u", d1,
+                             [&](const Entry& e) {
+                               ++in_u;
+                               CHECK(e.tenant == "u");
+                               return true;
+                             })
+              .ok());
+  CHECK(in_u == 1);
+  CHECK((*ledger)
+            ->ReadDecision("t", "short", [](const Entry&) { return true; })
+            .code() == absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace portcullis::ledger
