@@ -209,6 +209,9 @@ void Ledger::ChainGroup(std::vector<Writer*>& group,
       head = {e.sequence, e.hash};
       batch.Put(EntryKey(e.tenant, e.sequence), EncodeStoredEntry(e));
       batch.Put(PayloadKey(e.tenant, e.sequence), std::move(d.payload));
+      CanonicalWriter latest;
+      latest.U64(e.sequence);
+      batch.Put(ledger_internal::LatestKey(e.tenant, e.kind), latest.Release());
       if (!e.decision_id.empty()) {
         batch.Put(
             ledger_internal::DecisionKey(e.tenant, e.decision_id, e.sequence),
@@ -297,6 +300,23 @@ absl::Status Ledger::ReadDecision(
     if (!visit(entry)) break;
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<Entry>> Ledger::Latest(
+    absl::string_view tenant, absl::string_view kind) const {
+  PORTCULLIS_RETURN_IF_ERROR(ValidateTenantId(tenant));
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      auto stored, store_->Get(ledger_internal::LatestKey(tenant, kind)));
+  if (!stored.has_value()) return std::nullopt;
+  CanonicalReader r(*stored);
+  PORTCULLIS_ASSIGN_OR_RETURN(uint64_t sequence, r.U64());
+  PORTCULLIS_ASSIGN_OR_RETURN(Entry entry, ReadEntry(tenant, sequence));
+  if (entry.kind != kind) {
+    return absl::DataLossError(
+        absl::StrCat("ledger entry ", tenant, "/", sequence,
+                     " is not of the kind its index names"));
+  }
+  return entry;
 }
 
 absl::Status Ledger::Read(absl::string_view tenant, uint64_t from, bool reverse,

@@ -51,6 +51,12 @@ std::string DecisionKey(absl::string_view tenant, absl::string_view decision_id,
   return w.Release();
 }
 
+std::string LatestKey(absl::string_view tenant, absl::string_view kind) {
+  std::string key = TenantPrefix(kLatestTag, tenant);
+  key.append(kind.data(), kind.size());
+  return key;
+}
+
 std::string PrefixEnd(absl::string_view prefix) {
   std::string end(prefix);
   while (!end.empty()) {

@@ -5,6 +5,8 @@
 //   'H' len(tenant):u8 tenant            -> head: seq:u64be hash[32]
 //   'D' len(tenant):u8 tenant decision_id seq:u64be -> "" (an index: the
 //       entries that concern a decision, derived from the 'E' entries)
+//   'K' len(tenant):u8 tenant kind      -> seq:u64be of the latest entry of
+//       that kind (derived, like 'D')
 //
 // The length byte makes each tenant's range disjoint from every other's:
 // the prefix of tenant "a" is 'E' 0x01 'a' and that of "ab" is 'E' 0x02 'a'
@@ -25,6 +27,7 @@ inline constexpr char kEntryTag = 'E';
 inline constexpr char kPayloadTag = 'P';
 inline constexpr char kHeadTag = 'H';
 inline constexpr char kDecisionTag = 'D';
+inline constexpr char kLatestTag = 'K';
 
 // tag, the tenant's length byte and the tenant.
 std::string TenantPrefix(char tag, absl::string_view tenant);
@@ -39,6 +42,9 @@ std::string DecisionPrefix(absl::string_view tenant,
                            absl::string_view decision_id);
 std::string DecisionKey(absl::string_view tenant, absl::string_view decision_id,
                         uint64_t sequence);
+
+// The key naming the latest entry of `kind` in `tenant`'s chain.
+std::string LatestKey(absl::string_view tenant, absl::string_view kind);
 
 // The smallest key greater than every key that starts with `prefix`.
 std::string PrefixEnd(absl::string_view prefix);

@@ -226,5 +226,25 @@ TEST_CASE("a decision's entries are found through its index, per tenant",
             .code() == absl::StatusCode::kInvalidArgument);
 }
 
+TEST_CASE("the latest entry of a kind is found without a scan", "[ledger]") {
+  testing::TempDir dir;
+  auto ledger = Ledger::Open(OpenStore(dir.Sub("db")));
+  REQUIRE(ledger.ok());
+  REQUIRE((*ledger)
+              ->Append({Draft("t", "h1", "tenant.halted"),
+                        Draft("t", "r1", "tenant.resumed"),
+                        Draft("t", "h2", "tenant.halted"),
+                        Draft("u", "x", "tenant.resumed")})
+              .ok());
+  auto halted = (*ledger)->Latest("t", "tenant.halted");
+  REQUIRE(halted.ok());
+  REQUIRE(halted->has_value());
+  CHECK((*halted)->sequence == 3);
+  CHECK((*halted)->payload == std::optional<std::string>("h2"));
+  auto none = (*ledger)->Latest("u", "tenant.halted");
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
+}
+
 }  // namespace
 }  // namespace portcullis::ledger
