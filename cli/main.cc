@@ -18,6 +18,7 @@
 #include "base/clock.h"
 #include "cli/command.h"
 #include "cli/flag_check.h"
+#include "cli/keys_commands.h"
 #include "cli/ledger_commands.h"
 #include "cli/policy_commands.h"
 #include "crypto/sodium.h"
@@ -27,6 +28,9 @@ ABSL_FLAG(std::string, tenant, "", "Limit the command to one tenant.");
 ABSL_FLAG(std::string, policy, "", "A policy file or directory.");
 ABSL_FLAG(std::string, action, "",
           "A portcullis.v1.Action in proto JSON (policy explain).");
+ABSL_FLAG(std::string, out, "",
+          "Path prefix for new key files (keys generate): PREFIX.key, "
+          "PREFIX.pub.");
 ABSL_FLAG(std::string, at, "",
           "The instant to decide at, RFC 3339 (policy explain); default now.");
 
@@ -39,6 +43,8 @@ constexpr char kCommands[] =
     "  portcullis policy explain --policy FILE|DIR --action ACTION.json "
     "[--at TIME]\n"
     "      Decide one action offline and show how every rule fared.\n"
+    "  portcullis keys generate --out PREFIX\n"
+    "      Write a new Ed25519 key pair: PREFIX.key (0600) and PREFIX.pub.\n"
     "  portcullis ledger verify --data DIR [--tenant T]\n"
     "      Check every hash chain in a ledger; exit 1 if any is broken.\n"
     "\n"
@@ -54,6 +60,9 @@ int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
     return RunPolicyCheck({{words.begin() + 2, words.end()}}, io);
   }
   std::string command = absl::StrJoin(words, " ");
+  if (command == "keys generate") {
+    return RunKeysGenerate({absl::GetFlag(FLAGS_out)}, io);
+  }
   if (command == "policy explain") {
     RealClock clock;
     return RunPolicyExplain(
