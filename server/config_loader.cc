@@ -100,6 +100,9 @@ void ApplyDefaults(const std::string& base_dir,
   } else {
     config.set_data_dir(Resolve(base_dir, config.data_dir()));
   }
+  if (!config.signing_key_file().empty()) {
+    config.set_signing_key_file(Resolve(base_dir, config.signing_key_file()));
+  }
   auto* listen = config.mutable_listen();
   if (listen->disable_tcp()) {
     listen->clear_tcp_address();

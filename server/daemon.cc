@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "crypto/key_file.h"
 #include "gate/policy_loader.h"
 #include "ledger/rocksdb_store.h"
 #include "server/listen_address.h"
@@ -25,6 +26,24 @@ ServerOptions ServerOptionsFrom(const config::v1::GateConfig& config) {
   return options;
 }
 
+// Reads the gate's signing key; creates the default one on first start.
+absl::StatusOr<crypto::SigningKey> LoadSigningKey(
+    const config::v1::GateConfig& config, Logger& log) {
+  std::string path = config.signing_key_file();
+  bool is_default = path.empty();
+  if (is_default) path = config.data_dir() + "/gate.key";
+  auto key = crypto::ReadSigningKeyFile(path);
+  if (key.ok() || !is_default || !absl::IsNotFound(key.status())) return key;
+  crypto::SigningKey fresh = crypto::SigningKey::Generate();
+  PORTCULLIS_RETURN_IF_ERROR(crypto::WriteSigningKeyFile(path, fresh));
+  std::string public_path = config.data_dir() + "/gate.pub";
+  PORTCULLIS_RETURN_IF_ERROR(
+      crypto::WriteVerifyingKeyFile(public_path, fresh.verifying_key()));
+  log.Info(absl::StrCat("created the gate's signing key ", path,
+                        "; its public key is ", public_path));
+  return fresh;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
@@ -38,10 +57,13 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
       config.ledger().durability() != config::v1::DURABILITY_PROCESS;
   PORTCULLIS_ASSIGN_OR_RETURN(
       daemon->ledger_, ledger::Ledger::Open(std::move(store), ledger_options));
+  PORTCULLIS_ASSIGN_OR_RETURN(daemon->signing_key_,
+                              LoadSigningKey(config, log));
   log.Info(absl::StrCat("ledger open at ", config.data_dir(), " (",
                         daemon->ledger_->Tenants().size(), " tenants, ",
                         ledger_options.sync ? "synced" : "unsynced",
-                        " writes)"));
+                        " writes); gate key id ",
+                        crypto::KeyId(daemon->signing_key_->verifying_key())));
 
   daemon->gate_ = std::make_unique<gate::Gate>(
       clock, *daemon->ledger_, daemon->codec_, GateOptionsFrom(config));

@@ -8,11 +8,13 @@
 #define PORTCULLIS_SERVER_DAEMON_H_
 
 #include <memory>
+#include <optional>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
+#include "crypto/ed25519.h"
 #include "gate/file_policy_source.h"
 #include "gate/gate.h"
 #include "ledger/ledger.h"
@@ -47,6 +49,7 @@ class Daemon {
   void Stop(absl::Duration grace);
 
   int tcp_port() const { return server_->tcp_port(); }
+  const crypto::SigningKey& signing_key() const { return *signing_key_; }
   bool serving() const { return server_->serving(); }
   gate::Gate& gate() { return *gate_; }
 
@@ -58,6 +61,7 @@ class Daemon {
   Logger& log_;
   gate::FilePolicySource policy_source_;
   ProtoRecordCodec codec_;
+  std::optional<crypto::SigningKey> signing_key_;
   // Declared in construction order; destroyed in reverse: the server stops
   // before the gate and the ledger go away.
   std::unique_ptr<ledger::Ledger> ledger_;

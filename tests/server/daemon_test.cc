@@ -3,9 +3,12 @@
 #include <grpcpp/grpcpp.h>
 
 #include <catch2/catch.hpp>
+#include <sys/stat.h>
+
 #include <fstream>
 #include <sstream>
 
+#include "crypto/key_file.h"
 #include "ledger/rocksdb_store.h"
 #include "ledger/verifier.h"
 #include "portcullis/v1/gate.grpc.pb.h"
@@ -146,6 +149,29 @@ TEST_CASE("a restart keeps every chain and continues it", "[daemon]") {
   REQUIRE(report.ok());
   CHECK(report->clean());
   CHECK(report->entries == 4);
+}
+
+TEST_CASE("the gate's signing key is created once and kept", "[daemon]") {
+  DaemonFixture f;
+  f.Start();
+  std::string first(f.daemon_->signing_key().verifying_key().bytes());
+  struct stat st;
+  REQUIRE(::stat(f.dir_.Sub("data/gate.key").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  auto pub = crypto::ReadVerifyingKeyFile(f.dir_.Sub("data/gate.pub"));
+  REQUIRE(pub.ok());
+  CHECK(pub->bytes() == first);
+  f.daemon_.reset();
+  f.Start();
+  CHECK(f.daemon_->signing_key().verifying_key().bytes() == first);
+}
+
+TEST_CASE("a configured signing key that is missing stops the start",
+          "[daemon]") {
+  DaemonFixture f;
+  f.config_.set_signing_key_file(f.dir_.Sub("absent.key"));
+  auto daemon = Daemon::Start(f.config_, f.clock_, f.log_);
+  CHECK(daemon.status().code() == absl::StatusCode::kNotFound);
 }
 
 TEST_CASE("the daemon refuses to start on a policy that does not compile",
