@@ -10,20 +10,14 @@
 #include "base/status_macros.h"
 #include "crypto/random.h"
 #include "gate/action_digest.h"
+#include "gate/recovery.h"
 
 namespace portcullis::gate {
 namespace {
 
-ledger::EntryDraft DraftFor(const policy::Action& action, absl::Time now,
-                            const char* kind) {
-  ledger::EntryDraft draft;
-  draft.tenant = action.tenant;
-  draft.time = now;
-  draft.kind = kind;
-  draft.request_id = action.context.request_id;
-  draft.correlation_id = action.context.correlation_id;
-  return draft;
-}
+constexpr char kHaltedRule[] = "builtin:halted";
+constexpr char kHaltedDescription[] =
+    "a halted tenant's actions are denied until it is resumed";
 
 std::optional<absl::Time> ExpiryOf(const policy::Verdict& verdict,
                                    absl::Time now, absl::Duration grant_ttl) {
@@ -44,62 +38,37 @@ std::optional<absl::Time> ExpiryOf(const policy::Verdict& verdict,
   return std::nullopt;
 }
 
+policy::Verdict HaltedVerdict(absl::string_view tenant,
+                              absl::string_view reason) {
+  policy::Verdict v;
+  v.outcome = policy::Outcome::kDeny;
+  v.decided_by = {{kHaltedRule, kHaltedDescription}};
+  v.reasons = {absl::StrCat("tenant ", tenant, " is halted: ", reason)};
+  return v;
+}
+
 }  // namespace
 
 Gate::Gate(const Clock& clock, ledger::Ledger& ledger, const RecordCodec& codec,
+           const crypto::SigningKey& signing_key, ApproverRegistry approvers,
            GateOptions options)
-    : clock_(clock), ledger_(ledger), codec_(codec), options_(options) {}
-
-Gate::TenantState& Gate::Tenant(absl::string_view tenant) {
-  absl::MutexLock lock(&mu_);
-  std::unique_ptr<TenantState>& state = tenants_[tenant];
-  if (state == nullptr) state = std::make_unique<TenantState>();
-  return *state;
-}
+    : clock_(clock),
+      ledger_(ledger),
+      codec_(codec),
+      options_(options),
+      approvers_(std::move(approvers)),
+      recorder_(ledger, codec),
+      desk_(clock, recorder_, tenants_, policies_, approvers_,
+            options.grant_ttl),
+      executor_(clock, recorder_, tenants_, signing_key,
+                options.idempotency_window),
+      kill_switch_(clock, recorder_, tenants_, policies_) {}
 
 absl::Status Gate::Recover() {
-  absl::Time now = clock_.Now();
-  for (const std::string& tenant : ledger_.Tenants()) {
-    PORTCULLIS_RETURN_IF_ERROR(RecoverTenant(tenant, now));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status Gate::RecoverTenant(const std::string& tenant, absl::Time now) {
-  // Walk back from the head to the oldest entry that can still count
-  // against a limit, then charge in time order.
-  struct Charged {
-    absl::Time at;
-    std::vector<policy::UsageCharge> charges;
-  };
-  std::vector<Charged> found;
-  absl::Status problem;
-  absl::Time horizon = now - options_.max_limit_window;
-  PORTCULLIS_RETURN_IF_ERROR(ledger_.Read(
-      tenant, 1, /*reverse=*/true, [&](const ledger::Entry& entry) {
-        if (entry.time <= horizon) return false;
-        if (entry.kind != kActionEvaluated || !entry.payload) return true;
-        auto record = codec_.DecodeEvaluation(*entry.payload);
-        if (!record.ok()) {
-          problem = absl::DataLossError(
-              absl::StrCat("ledger entry ", tenant, "/", entry.sequence,
-                           " does not decode: ", record.status().message()));
-          return false;
-        }
-        const policy::Verdict& verdict = record->decision.verdict;
-        if (verdict.outcome == policy::Outcome::kAllow &&
-            !verdict.charges.empty()) {
-          found.push_back({entry.time, verdict.charges});
-        }
-        return true;
-      }));
-  PORTCULLIS_RETURN_IF_ERROR(problem);
-  TenantState& state = Tenant(tenant);
-  absl::MutexLock lock(&state.mu);
-  for (auto it = found.rbegin(); it != found.rend(); ++it) {
-    state.usage.Charge(it->charges, it->at);
-  }
-  return absl::OkStatus();
+  return RecoverState(ledger_, codec_, clock_.Now(),
+                      {options_.max_limit_window, options_.max_approval_window,
+                       options_.idempotency_window},
+                      tenants_);
 }
 
 absl::Status Gate::ApplyPolicy(const PolicyLoad& load) {
@@ -117,30 +86,29 @@ absl::Status Gate::ApplyPolicy(const PolicyLoad& load) {
     tenants = current->program->Tenants();
   }
   std::vector<ledger::EntryDraft> drafts;
-  std::string payload = codec_.Encode(record);
   for (const std::string& tenant : tenants) {
     if (!ValidateTenantId(tenant).ok()) continue;
-    ledger::EntryDraft draft;
-    draft.tenant = tenant;
-    draft.time = now;
-    draft.kind = kind;
-    draft.payload = payload;
-    drafts.push_back(std::move(draft));
+    EntryFields f;
+    f.tenant = tenant;
+    f.time = now;
+    f.kind = kind;
+    drafts.push_back(recorder_.Draft(std::move(f), record));
   }
-  auto appended = ledger_.Append(std::move(drafts));
-  if (!appended.ok()) return appended.status();
+  PORTCULLIS_RETURN_IF_ERROR(recorder_.Append(std::move(drafts)).status());
   if (!load.snapshot) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "policy from ", load.source, " does not compile; ",
-        current ? "the current policy stays in force" : "no policy is in force",
-        ":\n", absl::StrJoin(load.errors, "\n")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("policy from ", load.source, " does not compile; ",
+                     current ? "the current policy stays in force"
+                             : "no policy is in force",
+                     ":\n", absl::StrJoin(load.errors, "\n")));
   }
   policies_.Install(load.snapshot);
   return absl::OkStatus();
 }
 
 Decision Gate::NewDecision(const policy::Action& action,
-                           const PolicySnapshot& policy, absl::Time now) const {
+                           const PolicySnapshot& policy,
+                           absl::Time now) const {
   Decision d;
   d.id = crypto::RandomId();
   d.tenant = action.tenant;
@@ -151,54 +119,104 @@ Decision Gate::NewDecision(const policy::Action& action,
   return d;
 }
 
+absl::Status Gate::CheckTenant(absl::string_view tenant) const {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("tenant: ", s.message()));
+  }
+  std::shared_ptr<const PolicySnapshot> policy = policies_.Current();
+  if (policy == nullptr) {
+    return absl::UnavailableError("no policy is loaded; nothing is allowed");
+  }
+  if (!policy->program->HasTenant(tenant)) {
+    return absl::NotFoundError(absl::StrCat(
+        "tenant \"", tenant, "\" is not in policy version ", policy->version,
+        "; add a section for it to the policy"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Decision> Gate::Evaluate(const policy::Action& action,
                                         const CallContext& call) {
   const absl::Time now = clock_.Now();
-  std::shared_ptr<const PolicySnapshot> policy = policies_.Current();
   if (absl::Status s = ValidateAction(action, options_.limits); !s.ok()) {
     RecordRejection(action, s, call, now);
     return s;
   }
-  if (policy == nullptr) {
-    return absl::UnavailableError("no policy is loaded; nothing is allowed");
-  }
-  if (!policy->program->HasTenant(action.tenant)) {
-    return absl::NotFoundError(
-        absl::StrCat("tenant \"", action.tenant, "\" is not in policy version ",
-                     policy->version, "; add a section for it to the policy"));
-  }
-
+  PORTCULLIS_RETURN_IF_ERROR(CheckTenant(action.tenant));
+  std::shared_ptr<const PolicySnapshot> policy = policies_.Current();
+  TenantState& tenant = tenants_.Get(action.tenant);
   Decision decision = NewDecision(action, *policy, now);
-  TenantState& tenant = Tenant(action.tenant);
-  absl::StatusOr<policy::Verdict> verdict;
-  {
-    absl::MutexLock lock(&tenant.mu);
-    verdict = policy->program->Evaluate(action, now, tenant.usage);
-    if (verdict.ok() && verdict->outcome == policy::Outcome::kAllow) {
-      tenant.usage.Charge(verdict->charges, now);
-    }
-  }
+  absl::StatusOr<policy::Verdict> verdict =
+      Decide(action, *policy, tenant, now);
   if (!verdict.ok()) {
     RecordRejection(action, verdict.status(), call, now);
     return verdict.status();
   }
   decision.verdict = *std::move(verdict);
   decision.expires_at = ExpiryOf(decision.verdict, now, options_.grant_ttl);
+  return Record(action, std::move(decision), call, tenant, now);
+}
 
-  ledger::EntryDraft draft = DraftFor(action, now, kActionEvaluated);
-  draft.decision_id = decision.id;
-  draft.action_digest = std::string(crypto::AsBytes(decision.action_digest));
-  draft.payload =
-      codec_.Encode(EvaluationRecord{action, decision, call.principal});
-  auto appended = ledger_.Append({std::move(draft)});
+absl::StatusOr<policy::Verdict> Gate::Decide(const policy::Action& action,
+                                             const PolicySnapshot& policy,
+                                             TenantState& tenant,
+                                             absl::Time now) {
+  std::optional<std::string> halted = kill_switch_.HaltReason(action.tenant);
+  absl::MutexLock lock(&tenant.mu);
+  if (halted) return HaltedVerdict(action.tenant, *halted);
+  absl::StatusOr<policy::Verdict> verdict =
+      policy.program->Evaluate(action, now, tenant.usage);
+  if (verdict.ok() && verdict->outcome == policy::Outcome::kAllow) {
+    tenant.usage.Charge(verdict->charges, now);
+  }
+  return verdict;
+}
+
+absl::StatusOr<Decision> Gate::Record(const policy::Action& action,
+                                      Decision decision,
+                                      const CallContext& call,
+                                      TenantState& tenant, absl::Time now) {
+  const policy::Outcome outcome = decision.verdict.outcome;
+  const bool pending = outcome == policy::Outcome::kPendingApproval;
+  EntryFields fields = FieldsFor(action, now, kActionEvaluated);
+  fields.decision_id = decision.id;
+  fields.action_digest = std::string(crypto::AsBytes(decision.action_digest));
+  std::vector<ledger::EntryDraft> drafts;
+  EvaluationRecord evaluation{action, decision, call.principal};
+  drafts.push_back(recorder_.Draft(fields, evaluation));
+  if (pending) {
+    fields.kind = kApprovalRequested;
+    drafts.push_back(recorder_.Draft(
+        fields, ApprovalRequestRecord{now, decision.verdict.approvals,
+                                      call.principal}));
+    // Queue it first, marked busy, so that no approval can find the
+    // decision recorded but not yet queued.
+    DecisionState state;
+    ApplyRecord(state, kActionEvaluated, evaluation, now).IgnoreError();
+    absl::MutexLock lock(&tenant.mu);
+    ApprovalDesk::Enqueue(tenant, std::move(state));
+  }
+
+  auto appended = recorder_.Append(std::move(drafts));
+
+  absl::MutexLock lock(&tenant.mu);
+  if (pending) {
+    tenant.busy.erase(BusyDecision(decision.id));
+    tenant.changed.SignalAll();
+  }
   if (!appended.ok()) {
-    if (decision.verdict.outcome == policy::Outcome::kAllow) {
-      absl::MutexLock lock(&tenant.mu);
+    if (outcome == policy::Outcome::kAllow) {
       tenant.usage.Uncharge(decision.verdict.charges, now);
     }
+    if (pending) tenant.pending.erase(decision.id);
     return appended.status();
   }
   decision.ledger_sequence = (*appended)[0].sequence;
+  if (pending) {
+    DecisionState& state = tenant.pending[decision.id];
+    state.current.ledger_sequence = decision.ledger_sequence;
+    tenant.Publish(QueueEvent::Kind::kAdded, state);
+  }
   return decision;
 }
 
@@ -207,19 +225,93 @@ void Gate::RecordRejection(const policy::Action& action,
                            absl::Time now) {
   // Only a known tenant has a chain to record on; anything else would let
   // a caller create chains by naming tenants.
-  std::shared_ptr<const PolicySnapshot> policy = policies_.Current();
-  if (!ValidateTenantId(action.tenant).ok() || policy == nullptr ||
-      !policy->program->HasTenant(action.tenant)) {
-    return;
-  }
-  ledger::EntryDraft draft = DraftFor(action, now, kActionRejected);
-  if (!ValidateOpaqueId("", draft.request_id).ok()) draft.request_id.clear();
-  if (!ValidateOpaqueId("", draft.correlation_id).ok()) {
-    draft.correlation_id.clear();
-  }
-  draft.payload = codec_.Encode(RejectionRecord{action, error, call.principal});
+  if (!CheckTenant(action.tenant).ok()) return;
   // The caller gets the original error whether or not this is recorded.
-  ledger_.Append({std::move(draft)}).IgnoreError();
+  recorder_
+      .Record(FieldsFor(action, now, kActionRejected),
+              RejectionRecord{action, error, call.principal})
+      .IgnoreError();
+}
+
+absl::StatusOr<ApproveResult> Gate::Approve(const Approval& approval,
+                                            absl::string_view signature,
+                                            const CallContext& call) {
+  return desk_.Approve(approval, signature);
+}
+
+absl::StatusOr<Decision> Gate::AwaitDecision(absl::string_view tenant,
+                                             absl::string_view decision_id,
+                                             absl::Duration max_wait) {
+  PORTCULLIS_RETURN_IF_ERROR(CheckTenant(tenant));
+  if (absl::Status s = ValidateDecisionId(decision_id); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("decision_id: ", s.message()));
+  }
+  return desk_.Await(tenant, decision_id, max_wait);
+}
+
+absl::StatusOr<std::vector<DecisionState>> Gate::ListPending(
+    absl::string_view tenant) {
+  PORTCULLIS_RETURN_IF_ERROR(CheckTenant(tenant));
+  return desk_.ListPending(tenant);
+}
+
+absl::Status Gate::WatchPending(
+    absl::string_view tenant, absl::FunctionRef<bool(const QueueEvent&)> send,
+    absl::FunctionRef<bool()> cancelled) {
+  PORTCULLIS_RETURN_IF_ERROR(CheckTenant(tenant));
+  desk_.Watch(tenant, send, cancelled);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Receipt> Gate::Execute(absl::string_view decision_id,
+                                      const policy::Action& action,
+                                      const CallContext& call) {
+  PORTCULLIS_RETURN_IF_ERROR(ValidateAction(action, options_.limits));
+  PORTCULLIS_RETURN_IF_ERROR(CheckTenant(action.tenant));
+  return executor_.Execute(decision_id, action, call.principal);
+}
+
+absl::StatusOr<uint64_t> Gate::ReportOutcome(absl::string_view tenant,
+                                             absl::string_view decision_id,
+                                             ExecutionOutcome outcome,
+                                             absl::string_view detail,
+                                             const CallContext& call) {
+  PORTCULLIS_RETURN_IF_ERROR(CheckTenant(tenant));
+  return executor_.ReportOutcome(
+      tenant, decision_id,
+      OutcomeRecord{outcome, std::string(detail), call.principal});
+}
+
+absl::Status Gate::Halt(absl::string_view tenant, absl::string_view reason,
+                        const CallContext& call) {
+  return kill_switch_.Halt(tenant, reason, call.principal);
+}
+
+absl::Status Gate::Resume(absl::string_view tenant, absl::string_view reason,
+                          const CallContext& call) {
+  return kill_switch_.Resume(tenant, reason, call.principal);
+}
+
+GateStatus Gate::Status() {
+  GateStatus status;
+  status.policy = policies_.Current();
+  std::string reason;
+  if (tenants_.GateHalted(&reason)) status.gate_halted = reason;
+  if (status.policy == nullptr) return status;
+  for (const std::string& tenant : status.policy->program->Tenants()) {
+    TenantStatus t;
+    t.tenant = tenant;
+    t.halted = kill_switch_.HaltReason(tenant);
+    TenantState& state = tenants_.Get(tenant);
+    {
+      absl::MutexLock lock(&state.mu);
+      t.pending = state.pending.size();
+    }
+    if (auto head = ledger_.Head(tenant)) t.ledger_sequence = head->sequence;
+    status.tenants.push_back(std::move(t));
+  }
+  return status;
 }
 
 }  // namespace portcullis::gate

@@ -1,6 +1,8 @@
-// Gate is the transport-free core of Portcullis: it takes an action from
-// whichever adapter received it, decides it against the current policy,
-// records the decision on the tenant's ledger and only then answers.
+// Gate is the transport-free core of Portcullis and its one entry point:
+// adapters (gRPC, tests, benchmarks) hand it domain values and get domain
+// values back. It decides actions (Evaluate), runs the approval queue
+// (ApprovalDesk), consumes grants (Executor) and holds the kill switch
+// (KillSwitch), all recorded on the ledger before they take effect.
 //
 // The decision path: validate -> take the policy snapshot -> under the
 // tenant's lock, evaluate and charge the limit counters (so two concurrent
@@ -13,18 +15,25 @@
 #define PORTCULLIS_GATE_GATE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "base/clock.h"
+#include "crypto/ed25519.h"
 #include "gate/action_validation.h"
+#include "gate/approval_desk.h"
+#include "gate/approvers.h"
 #include "gate/decision.h"
+#include "gate/executor.h"
+#include "gate/kill_switch.h"
 #include "gate/policy_loader.h"
 #include "gate/policy_snapshot.h"
+#include "gate/recorder.h"
 #include "gate/records.h"
-#include "gate/usage_counters.h"
+#include "gate/tenant_state.h"
 #include "ledger/ledger.h"
 #include "policy/action.h"
 
@@ -32,11 +41,17 @@ namespace portcullis::gate {
 
 struct GateOptions {
   ActionLimits limits;
-  // How long an ALLOW decision's grant may wait to be executed.
+  // How long an ALLOW decision's (or an approval's) grant may wait to be
+  // executed.
   absl::Duration grant_ttl = absl::Minutes(10);
+  // How long Execute remembers idempotency keys.
+  absl::Duration idempotency_window = absl::Hours(24);
   // How far back Recover looks for limit charges; no policy window may be
   // longer.
   absl::Duration max_limit_window = absl::Hours(24 * 366);
+  // How far back Recover looks for pending requests; no approval expiry
+  // may be longer.
+  absl::Duration max_approval_window = absl::Hours(24 * 31);
 };
 
 // Who is calling, as the transport established it.
@@ -44,18 +59,31 @@ struct CallContext {
   std::string principal;
 };
 
+struct TenantStatus {
+  std::string tenant;
+  std::optional<std::string> halted;  // the reason, when halted
+  size_t pending = 0;
+  uint64_t ledger_sequence = 0;
+};
+
+struct GateStatus {
+  std::shared_ptr<const PolicySnapshot> policy;
+  std::optional<std::string> gate_halted;
+  std::vector<TenantStatus> tenants;
+};
+
 class Gate {
  public:
-  // `clock`, `ledger` and `codec` must outlive the Gate.
+  // Every reference must outlive the Gate.
   Gate(const Clock& clock, ledger::Ledger& ledger, const RecordCodec& codec,
+       const crypto::SigningKey& signing_key, ApproverRegistry approvers,
        GateOptions options = {});
 
   Gate(const Gate&) = delete;
   Gate& operator=(const Gate&) = delete;
 
-  // Rebuilds the limit counters from the ledger's recent entries. Call once
-  // before serving. Returns DataLoss when a recorded payload does not
-  // decode, Unavailable when the ledger cannot be read.
+  // Rebuilds counters, the approval queue, idempotency keys and halts from
+  // the ledger (gate/recovery.h). Call once before serving.
   absl::Status Recover();
 
   // Installs a freshly loaded policy, or records why it was rejected.
@@ -68,15 +96,66 @@ class Gate {
   // outcome cannot be recorded.
   absl::Status ApplyPolicy(const PolicyLoad& load);
 
-  // Decides `action` and records the decision before returning it.
+  // Decides `action` and records the decision before returning it; a
+  // PENDING_APPROVAL decision also enters the approval queue.
   //
   // Returns InvalidArgument for a malformed action or arguments that do not
   // fit the tool's declaration (recorded as "action.rejected" when the
   // tenant is known), NotFound for a tenant the policy does not know,
   // Unavailable when no policy is loaded or the decision cannot be
-  // recorded. A DENY is a Decision, not an error.
+  // recorded. A DENY (including a halted tenant) is a Decision, not an
+  // error.
   absl::StatusOr<Decision> Evaluate(const policy::Action& action,
                                     const CallContext& call);
+
+  // See ApprovalDesk::Approve.
+  absl::StatusOr<ApproveResult> Approve(const Approval& approval,
+                                        absl::string_view signature,
+                                        const CallContext& call);
+
+  // Waits up to `max_wait` for a pending decision to be resolved and
+  // returns it as it then stands. NotFound for an unknown decision or
+  // tenant.
+  absl::StatusOr<Decision> AwaitDecision(absl::string_view tenant,
+                                         absl::string_view decision_id,
+                                         absl::Duration max_wait);
+
+  // The tenant's open approval requests, oldest first; NotFound for a
+  // tenant the policy does not know.
+  absl::StatusOr<std::vector<DecisionState>> ListPending(
+      absl::string_view tenant);
+
+  // Streams the tenant's queue (see ApprovalDesk::Watch); NotFound for an
+  // unknown tenant.
+  absl::Status WatchPending(absl::string_view tenant,
+                            absl::FunctionRef<bool(const QueueEvent&)> send,
+                            absl::FunctionRef<bool()> cancelled);
+
+  // Consumes the decision's grant for `action` (see Executor::Execute).
+  // InvalidArgument for a malformed action, NotFound for an unknown tenant.
+  absl::StatusOr<Receipt> Execute(absl::string_view decision_id,
+                                  const policy::Action& action,
+                                  const CallContext& call);
+
+  // Records how an executed action turned out (see
+  // Executor::ReportOutcome).
+  absl::StatusOr<uint64_t> ReportOutcome(absl::string_view tenant,
+                                         absl::string_view decision_id,
+                                         ExecutionOutcome outcome,
+                                         absl::string_view detail,
+                                         const CallContext& call);
+
+  // The kill switch (see KillSwitch); an empty tenant means the whole gate.
+  absl::Status Halt(absl::string_view tenant, absl::string_view reason,
+                    const CallContext& call);
+  absl::Status Resume(absl::string_view tenant, absl::string_view reason,
+                      const CallContext& call);
+
+  // The policy in force and every tenant's state.
+  GateStatus Status();
+
+  // Records the expiries and escalations that are due; a timer calls it.
+  absl::Status ExpireDue() { return desk_.ExpireDue(); }
 
   // The policy in force; null before the first ApplyPolicy.
   std::shared_ptr<const PolicySnapshot> policy() const {
@@ -84,27 +163,29 @@ class Gate {
   }
 
  private:
-  struct TenantState {
-    absl::Mutex mu;
-    UsageCounters usage ABSL_GUARDED_BY(mu);
-  };
-
-  TenantState& Tenant(absl::string_view tenant) ABSL_LOCKS_EXCLUDED(mu_);
   Decision NewDecision(const policy::Action& action,
                        const PolicySnapshot& policy, absl::Time now) const;
+  absl::StatusOr<policy::Verdict> Decide(const policy::Action& action,
+                                         const PolicySnapshot& policy,
+                                         TenantState& tenant, absl::Time now);
+  absl::StatusOr<Decision> Record(const policy::Action& action,
+                                  Decision decision, const CallContext& call,
+                                  TenantState& tenant, absl::Time now);
   void RecordRejection(const policy::Action& action, const absl::Status& error,
                        const CallContext& call, absl::Time now);
-  absl::Status RecoverTenant(const std::string& tenant, absl::Time now);
+  absl::Status CheckTenant(absl::string_view tenant) const;
 
   const Clock& clock_;
   ledger::Ledger& ledger_;
   const RecordCodec& codec_;
   const GateOptions options_;
+  const ApproverRegistry approvers_;
   PolicyHolder policies_;
-
-  absl::Mutex mu_;
-  absl::flat_hash_map<std::string, std::unique_ptr<TenantState>> tenants_
-      ABSL_GUARDED_BY(mu_);
+  TenantRegistry tenants_;
+  Recorder recorder_;
+  ApprovalDesk desk_;
+  Executor executor_;
+  KillSwitch kill_switch_;
 };
 
 }  // namespace portcullis::gate

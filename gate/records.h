@@ -1,42 +1,58 @@
-// The records the gate writes as ledger payloads, and the RecordCodec that
-// serializes them. The codec is injected: the gate core stays free of
-// protobuf, and server/ — which owns every proto <-> domain translation —
-// implements it on the ledger/v1 records schema. Records are plain values.
+// The records the gate writes as ledger payloads, one per entry kind, and
+// the RecordCodec that serializes them. The codec is injected: the gate
+// core stays free of protobuf, and server/ — which owns every proto <->
+// domain translation — implements it on the ledger/v1 records schema.
+// Records are plain values.
 #ifndef PORTCULLIS_GATE_RECORDS_H_
 #define PORTCULLIS_GATE_RECORDS_H_
 
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "gate/approval.h"
 #include "gate/decision.h"
+#include "gate/receipt.h"
 #include "policy/action.h"
 
 namespace portcullis::gate {
 
-// Ledger entry kinds written by the gate.
+// Ledger entry kinds written by the gate (docs/ledger.md lists them).
 inline constexpr char kActionEvaluated[] = "action.evaluated";
 inline constexpr char kActionRejected[] = "action.rejected";
+inline constexpr char kActionExecuted[] = "action.executed";
+inline constexpr char kActionOutcome[] = "action.outcome";
 inline constexpr char kPolicyLoaded[] = "policy.loaded";
 inline constexpr char kPolicyRejected[] = "policy.rejected";
+inline constexpr char kApprovalRequested[] = "approval.requested";
+inline constexpr char kApprovalGranted[] = "approval.granted";
+inline constexpr char kApprovalDenied[] = "approval.denied";
+inline constexpr char kApprovalRejected[] = "approval.rejected";
+inline constexpr char kApprovalExpired[] = "approval.expired";
+inline constexpr char kApprovalEscalated[] = "approval.escalated";
+inline constexpr char kTenantHalted[] = "tenant.halted";
+inline constexpr char kTenantResumed[] = "tenant.resumed";
+inline constexpr char kGateHalted[] = "gate.halted";
+inline constexpr char kGateResumed[] = "gate.resumed";
 
-// kind "action.evaluated".
+// "action.evaluated".
 struct EvaluationRecord {
   policy::Action action;
-  Decision decision;
+  Decision decision;  // its verdict's charges are what the action consumes
   std::string principal;
 };
 
-// kind "action.rejected": refused before a decision could be made.
+// "action.rejected": refused before a decision could be made.
 struct RejectionRecord {
   policy::Action action;
   absl::Status error;
   std::string principal;
 };
 
-// kinds "policy.loaded" and "policy.rejected".
+// "policy.loaded" and "policy.rejected".
 struct PolicyRecord {
   std::string version;
   std::string content_hash;
@@ -44,20 +60,88 @@ struct PolicyRecord {
   std::vector<std::string> errors;
 };
 
+// "approval.requested": a pending decision entered the queue.
+struct ApprovalRequestRecord {
+  absl::Time decided_at;
+  std::vector<policy::ApprovalRequirement> requirements;
+  std::string requested_by;
+};
+
+// How a request stands after a verdict.
+enum class Resolution { kNone, kGranted, kDenied };
+
+// "approval.granted" (approve verdict) and "approval.denied" (a deny
+// verdict, or a grant that the current policy's hard limits stopped).
+struct VerdictRecord {
+  Approval approval;
+  std::string signature;
+  std::vector<std::string> approver_roles;
+  Resolution resolution = Resolution::kNone;
+  // The decision after the verdict; on a grant its charges are consumed.
+  Decision decision;
+};
+
+// "approval.rejected": an Approve call that was refused.
+struct ApprovalRejectionRecord {
+  Approval approval;
+  absl::Status error;
+};
+
+// "approval.expired" (the final DENY) and "approval.escalated".
+struct DeadlineRecord {
+  Decision decision;
+  std::vector<std::string> escalation_roles;
+};
+
+// "action.executed".
+struct ExecutionRecord {
+  Receipt receipt;
+  std::string principal;
+};
+
+enum class ExecutionOutcome { kSucceeded, kFailed };
+
+// "action.outcome".
+struct OutcomeRecord {
+  ExecutionOutcome outcome = ExecutionOutcome::kSucceeded;
+  std::string detail;
+  std::string principal;
+};
+
+// "tenant.halted", "tenant.resumed", "gate.halted", "gate.resumed".
+struct HaltRecord {
+  std::string reason;
+  std::string principal;
+};
+
+using Record =
+    std::variant<EvaluationRecord, RejectionRecord, PolicyRecord,
+                 ApprovalRequestRecord, VerdictRecord, ApprovalRejectionRecord,
+                 DeadlineRecord, ExecutionRecord, OutcomeRecord, HaltRecord>;
+
 // Serializes records to ledger payload bytes and back. Implementations are
 // stateless and thread-safe.
 class RecordCodec {
  public:
   virtual ~RecordCodec() = default;
 
-  virtual std::string Encode(const EvaluationRecord& record) const = 0;
-  virtual std::string Encode(const RejectionRecord& record) const = 0;
-  virtual std::string Encode(const PolicyRecord& record) const = 0;
+  virtual std::string Encode(const Record& record) const = 0;
 
-  // Returns DataLoss when `payload` is not an evaluation record.
-  virtual absl::StatusOr<EvaluationRecord> DecodeEvaluation(
-      absl::string_view payload) const = 0;
+  // Decodes the payload of an entry of `kind`. Returns DataLoss when it
+  // does not parse, NotFound for a kind the gate does not write.
+  virtual absl::StatusOr<Record> Decode(absl::string_view kind,
+                                        absl::string_view payload) const = 0;
 };
+
+// Decodes a payload that must hold a T.
+template <typename T>
+absl::StatusOr<T> DecodeAs(const RecordCodec& codec, absl::string_view kind,
+                           absl::string_view payload) {
+  absl::StatusOr<Record> record = codec.Decode(kind, payload);
+  if (!record.ok()) return record.status();
+  if (T* value = std::get_if<T>(&*record)) return std::move(*value);
+  return absl::DataLossError("ledger payload holds an unexpected record");
+}
 
 }  // namespace portcullis::gate
 

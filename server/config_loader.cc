@@ -120,6 +120,11 @@ void ApplyDefaults(const std::string& base_dir,
   }
   if (limits->max_arguments() == 0) limits->set_max_arguments(256);
   if (limits->max_string_bytes() == 0) limits->set_max_string_bytes(64 << 10);
+  auto* grants = config.mutable_grants();
+  if (!grants->has_ttl()) grants->mutable_ttl()->set_seconds(600);
+  if (!grants->has_idempotency_window()) {
+    grants->mutable_idempotency_window()->set_seconds(86400);
+  }
   if (config.ledger().durability() == config::v1::DURABILITY_UNSPECIFIED) {
     config.mutable_ledger()->set_durability(config::v1::DURABILITY_SYNC);
   }

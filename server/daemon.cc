@@ -5,6 +5,7 @@
 #include "crypto/key_file.h"
 #include "gate/policy_loader.h"
 #include "ledger/rocksdb_store.h"
+#include "server/codec/time_codec.h"
 #include "server/listen_address.h"
 
 namespace portcullis::server {
@@ -14,7 +15,25 @@ gate::GateOptions GateOptionsFrom(const config::v1::GateConfig& config) {
   gate::GateOptions options;
   options.limits.max_arguments = config.limits().max_arguments();
   options.limits.max_string_bytes = config.limits().max_string_bytes();
+  options.grant_ttl = DurationFromProto(config.grants().ttl());
+  options.idempotency_window =
+      DurationFromProto(config.grants().idempotency_window());
   return options;
+}
+
+absl::StatusOr<gate::ApproverRegistry> ApproversFrom(
+    const config::v1::GateConfig& config) {
+  std::vector<gate::Approver> approvers;
+  for (const config::v1::ApproverConfig& a : config.approvers()) {
+    auto key = crypto::ParseVerifyingKey(a.public_key());
+    if (!key.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "approver \"", a.id(), "\": public_key: ", key.status().message()));
+    }
+    approvers.push_back({a.id(), *key, {a.roles().begin(), a.roles().end()},
+                         {a.tenants().begin(), a.tenants().end()}});
+  }
+  return gate::ApproverRegistry::Create(std::move(approvers));
 }
 
 ServerOptions ServerOptionsFrom(const config::v1::GateConfig& config) {
@@ -65,8 +84,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
                         " writes); gate key id ",
                         crypto::KeyId(daemon->signing_key_->verifying_key())));
 
+  PORTCULLIS_ASSIGN_OR_RETURN(gate::ApproverRegistry approvers,
+                              ApproversFrom(config));
   daemon->gate_ = std::make_unique<gate::Gate>(
-      clock, *daemon->ledger_, daemon->codec_, GateOptionsFrom(config));
+      clock, *daemon->ledger_, daemon->codec_, *daemon->signing_key_,
+      std::move(approvers), GateOptionsFrom(config));
   PORTCULLIS_RETURN_IF_ERROR(daemon->gate_->Recover());
   PORTCULLIS_RETURN_IF_ERROR(daemon->Reload());
 

@@ -7,7 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "portcullis/ledger/v1/records.pb.h"
 #include "server/codec/action_codec.h"
+#include "server/codec/approval_codec.h"
 #include "server/codec/decision_codec.h"
+#include "server/codec/time_codec.h"
 
 namespace portcullis::server {
 namespace {
@@ -27,59 +29,31 @@ std::string Serialize(const google::protobuf::Message& message) {
   return out;
 }
 
-}  // namespace
+template <typename Proto>
+absl::StatusOr<Proto> Parse(absl::string_view payload) {
+  Proto proto;
+  if (!proto.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    return absl::DataLossError(
+        absl::StrCat(Proto::descriptor()->name(), " does not parse"));
+  }
+  return proto;
+}
 
-std::string ProtoRecordCodec::Encode(
-    const gate::EvaluationRecord& record) const {
-  records::EvaluationRecord proto;
-  ActionToProto(record.action, proto.mutable_action());
-  DecisionToProto(record.decision, proto.mutable_decision());
-  for (const policy::UsageCharge& charge : record.decision.verdict.charges) {
-    records::UsageCharge* c = proto.add_charges();
+void ChargesToProto(const std::vector<policy::UsageCharge>& charges,
+                    google::protobuf::RepeatedPtrField<records::UsageCharge>*
+                        out) {
+  for (const policy::UsageCharge& charge : charges) {
+    records::UsageCharge* c = out->Add();
     c->set_counter(charge.counter);
     c->set_window_seconds(absl::ToInt64Seconds(charge.window));
     if (charge.amount) c->set_amount(charge.amount->ToString());
   }
-  proto.set_principal(record.principal);
-  return Serialize(proto);
 }
 
-std::string ProtoRecordCodec::Encode(
-    const gate::RejectionRecord& record) const {
-  records::RejectionRecord proto;
-  ActionToProto(record.action, proto.mutable_action());
-  proto.set_code(absl::StatusCodeToString(record.error.code()));
-  proto.set_message(std::string(record.error.message()));
-  proto.set_principal(record.principal);
-  return Serialize(proto);
-}
-
-std::string ProtoRecordCodec::Encode(const gate::PolicyRecord& record) const {
-  records::PolicyRecord proto;
-  proto.set_version(record.version);
-  proto.set_content_hash(record.content_hash);
-  proto.set_source(record.source);
-  for (const std::string& error : record.errors) proto.add_errors(error);
-  return Serialize(proto);
-}
-
-absl::StatusOr<gate::EvaluationRecord> ProtoRecordCodec::DecodeEvaluation(
-    absl::string_view payload) const {
-  records::EvaluationRecord proto;
-  if (!proto.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-    return absl::DataLossError("evaluation record does not parse");
-  }
-  gate::EvaluationRecord record;
-  auto action = ActionFromProto(proto.action());
-  if (!action.ok()) {
-    return absl::DataLossError(
-        absl::StrCat("recorded action: ", action.status().message()));
-  }
-  record.action = *std::move(action);
-  auto decision = DecisionFromProto(proto.decision());
-  if (!decision.ok()) return decision.status();
-  record.decision = *std::move(decision);
-  for (const records::UsageCharge& c : proto.charges()) {
+absl::Status ChargesFromProto(
+    const google::protobuf::RepeatedPtrField<records::UsageCharge>& in,
+    std::vector<policy::UsageCharge>& out) {
+  for (const records::UsageCharge& c : in) {
     policy::UsageCharge charge;
     charge.counter = c.counter();
     charge.window = absl::Seconds(c.window_seconds());
@@ -90,10 +64,285 @@ absl::StatusOr<gate::EvaluationRecord> ProtoRecordCodec::DecodeEvaluation(
       }
       charge.amount = *amount;
     }
-    record.decision.verdict.charges.push_back(std::move(charge));
+    out.push_back(std::move(charge));
   }
-  record.principal = proto.principal();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<gate::Decision> DecodeDecision(
+    const v1::Decision& proto,
+    const google::protobuf::RepeatedPtrField<records::UsageCharge>& charges) {
+  auto decision = DecisionFromProto(proto);
+  if (!decision.ok()) return decision.status();
+  absl::Status s = ChargesFromProto(charges, decision->verdict.charges);
+  if (!s.ok()) return s;
+  return decision;
+}
+
+absl::StatusOr<gate::Approval> DecodeApproval(const v1::Approval& proto) {
+  auto approval = ApprovalFromProto(proto);
+  if (!approval.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("recorded approval: ", approval.status().message()));
+  }
+  return approval;
+}
+
+absl::Status StatusFrom(const std::string& code_name,
+                        const std::string& message) {
+  absl::StatusCode code = absl::StatusCode::kUnknown;
+  for (int c = 0; c <= 16; ++c) {
+    if (absl::StatusCodeToString(static_cast<absl::StatusCode>(c)) ==
+        code_name) {
+      code = static_cast<absl::StatusCode>(c);
+    }
+  }
+  return absl::Status(code, message);
+}
+
+// One Encode overload per record type.
+struct Encoder {
+  std::string operator()(const gate::EvaluationRecord& r) const {
+    records::EvaluationRecord proto;
+    ActionToProto(r.action, proto.mutable_action());
+    DecisionToProto(r.decision, proto.mutable_decision());
+    ChargesToProto(r.decision.verdict.charges, proto.mutable_charges());
+    proto.set_principal(r.principal);
+    return Serialize(proto);
+  }
+  std::string operator()(const gate::RejectionRecord& r) const {
+    records::RejectionRecord proto;
+    ActionToProto(r.action, proto.mutable_action());
+    proto.set_code(absl::StatusCodeToString(r.error.code()));
+    proto.set_message(std::string(r.error.message()));
+    proto.set_principal(r.principal);
+    return Serialize(proto);
+  }
+  std::string operator()(const gate::PolicyRecord& r) const {
+    records::PolicyRecord proto;
+    proto.set_version(r.version);
+    proto.set_content_hash(r.content_hash);
+    proto.set_source(r.source);
+    for (const std::string& error : r.errors) proto.add_errors(error);
+    return Serialize(proto);
+  }
+  std::string operator()(const gate::ApprovalRequestRecord& r) const {
+    // The requirements travel as a Decision's approvals, which carries the
+    // absolute deadlines too.
+    gate::Decision carrier;
+    carrier.decided_at = r.decided_at;
+    carrier.verdict.approvals = r.requirements;
+    v1::Decision decision;
+    DecisionToProto(carrier, &decision);
+    records::ApprovalRequestRecord proto;
+    *proto.mutable_requirements() = decision.approvals();
+    proto.set_requested_by(r.requested_by);
+    TimeToProto(r.decided_at, proto.mutable_decided_at());
+    return Serialize(proto);
+  }
+  std::string operator()(const gate::VerdictRecord& r) const {
+    records::VerdictRecord proto;
+    ApprovalToProto(r.approval, proto.mutable_approval());
+    proto.set_signature(r.signature);
+    for (const std::string& role : r.approver_roles) {
+      proto.add_approver_roles(role);
+    }
+    proto.set_resolution(r.resolution == gate::Resolution::kGranted
+                             ? records::RESOLUTION_GRANTED
+                         : r.resolution == gate::Resolution::kDenied
+                             ? records::RESOLUTION_DENIED
+                             : records::RESOLUTION_NONE);
+    DecisionToProto(r.decision, proto.mutable_decision());
+    ChargesToProto(r.decision.verdict.charges, proto.mutable_charges());
+    return Serialize(proto);
+  }
+  std::string operator()(const gate::ApprovalRejectionRecord& r) const {
+    records::ApprovalRejectionRecord proto;
+    ApprovalToProto(r.approval, proto.mutable_approval());
+    proto.set_code(absl::StatusCodeToString(r.error.code()));
+    proto.set_message(std::string(r.error.message()));
+    return Serialize(proto);
+  }
+  std::string operator()(const gate::DeadlineRecord& r) const {
+    records::DeadlineRecord proto;
+    DecisionToProto(r.decision, proto.mutable_decision());
+    for (const std::string& role : r.escalation_roles) {
+      proto.add_escalation_roles(role);
+    }
+    return Serialize(proto);
+  }
+  std::string operator()(const gate::ExecutionRecord& r) const {
+    records::ExecutionRecord proto;
+    ReceiptToProto(r.receipt, proto.mutable_receipt());
+    proto.mutable_receipt()->clear_ledger_sequence();
+    proto.set_principal(r.principal);
+    return Serialize(proto);
+  }
+  std::string operator()(const gate::OutcomeRecord& r) const {
+    records::OutcomeRecord proto;
+    proto.set_outcome(r.outcome == gate::ExecutionOutcome::kSucceeded
+                          ? v1::EXECUTION_OUTCOME_SUCCEEDED
+                          : v1::EXECUTION_OUTCOME_FAILED);
+    proto.set_detail(r.detail);
+    proto.set_principal(r.principal);
+    return Serialize(proto);
+  }
+  std::string operator()(const gate::HaltRecord& r) const {
+    records::HaltRecord proto;
+    proto.set_reason(r.reason);
+    proto.set_principal(r.principal);
+    return Serialize(proto);
+  }
+};
+
+absl::StatusOr<gate::Record> DecodeEvaluation(absl::string_view payload) {
+  auto proto = Parse<records::EvaluationRecord>(payload);
+  if (!proto.ok()) return proto.status();
+  gate::EvaluationRecord record;
+  auto action = ActionFromProto(proto->action());
+  if (!action.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("recorded action: ", action.status().message()));
+  }
+  record.action = *std::move(action);
+  auto decision = DecodeDecision(proto->decision(), proto->charges());
+  if (!decision.ok()) return decision.status();
+  record.decision = *std::move(decision);
+  record.principal = proto->principal();
   return record;
+}
+
+absl::StatusOr<gate::Record> DecodeRejection(absl::string_view payload) {
+  auto proto = Parse<records::RejectionRecord>(payload);
+  if (!proto.ok()) return proto.status();
+  gate::RejectionRecord record;
+  auto action = ActionFromProto(proto->action());
+  if (action.ok()) record.action = *std::move(action);
+  record.error = StatusFrom(proto->code(), proto->message());
+  record.principal = proto->principal();
+  return record;
+}
+
+absl::StatusOr<gate::Record> DecodePolicy(absl::string_view payload) {
+  auto proto = Parse<records::PolicyRecord>(payload);
+  if (!proto.ok()) return proto.status();
+  return gate::PolicyRecord{proto->version(), proto->content_hash(),
+                            proto->source(),
+                            {proto->errors().begin(), proto->errors().end()}};
+}
+
+absl::StatusOr<gate::Record> DecodeRequest(absl::string_view payload) {
+  auto proto = Parse<records::ApprovalRequestRecord>(payload);
+  if (!proto.ok()) return proto.status();
+  v1::Decision carrier;
+  *carrier.mutable_approvals() = proto->requirements();
+  carrier.set_outcome(v1::OUTCOME_PENDING_APPROVAL);
+  carrier.set_action_digest(std::string(32, '\0'));
+  absl::Time decided_at = TimeFromProto(proto->decided_at());
+  *carrier.mutable_decided_at() = proto->decided_at();
+  auto decision = DecisionFromProto(carrier);
+  if (!decision.ok()) return decision.status();
+  return gate::ApprovalRequestRecord{decided_at,
+                                     decision->verdict.approvals,
+                                     proto->requested_by()};
+}
+
+absl::StatusOr<gate::Record> DecodeVerdict(absl::string_view payload) {
+  auto proto = Parse<records::VerdictRecord>(payload);
+  if (!proto.ok()) return proto.status();
+  gate::VerdictRecord record;
+  auto approval = DecodeApproval(proto->approval());
+  if (!approval.ok()) return approval.status();
+  record.approval = *std::move(approval);
+  record.signature = proto->signature();
+  record.approver_roles.assign(proto->approver_roles().begin(),
+                               proto->approver_roles().end());
+  record.resolution = proto->resolution() == records::RESOLUTION_GRANTED
+                          ? gate::Resolution::kGranted
+                      : proto->resolution() == records::RESOLUTION_DENIED
+                          ? gate::Resolution::kDenied
+                          : gate::Resolution::kNone;
+  auto decision = DecodeDecision(proto->decision(), proto->charges());
+  if (!decision.ok()) return decision.status();
+  record.decision = *std::move(decision);
+  return record;
+}
+
+absl::StatusOr<gate::Record> DecodeApprovalRejection(
+    absl::string_view payload) {
+  auto proto = Parse<records::ApprovalRejectionRecord>(payload);
+  if (!proto.ok()) return proto.status();
+  gate::ApprovalRejectionRecord record;
+  auto approval = ApprovalFromProto(proto->approval());
+  if (approval.ok()) record.approval = *std::move(approval);
+  record.error = StatusFrom(proto->code(), proto->message());
+  return record;
+}
+
+absl::StatusOr<gate::Record> DecodeDeadline(absl::string_view payload) {
+  auto proto = Parse<records::DeadlineRecord>(payload);
+  if (!proto.ok()) return proto.status();
+  auto decision = DecisionFromProto(proto->decision());
+  if (!decision.ok()) return decision.status();
+  return gate::DeadlineRecord{
+      *std::move(decision),
+      {proto->escalation_roles().begin(), proto->escalation_roles().end()}};
+}
+
+absl::StatusOr<gate::Record> DecodeExecution(absl::string_view payload) {
+  auto proto = Parse<records::ExecutionRecord>(payload);
+  if (!proto.ok()) return proto.status();
+  return gate::ExecutionRecord{ReceiptFromProto(proto->receipt()),
+                               proto->principal()};
+}
+
+absl::StatusOr<gate::Record> DecodeOutcome(absl::string_view payload) {
+  auto proto = Parse<records::OutcomeRecord>(payload);
+  if (!proto.ok()) return proto.status();
+  return gate::OutcomeRecord{proto->outcome() == v1::EXECUTION_OUTCOME_FAILED
+                                 ? gate::ExecutionOutcome::kFailed
+                                 : gate::ExecutionOutcome::kSucceeded,
+                             proto->detail(), proto->principal()};
+}
+
+absl::StatusOr<gate::Record> DecodeHalt(absl::string_view payload) {
+  auto proto = Parse<records::HaltRecord>(payload);
+  if (!proto.ok()) return proto.status();
+  return gate::HaltRecord{proto->reason(), proto->principal()};
+}
+
+}  // namespace
+
+std::string ProtoRecordCodec::Encode(const gate::Record& record) const {
+  return std::visit(Encoder{}, record);
+}
+
+absl::StatusOr<gate::Record> ProtoRecordCodec::Decode(
+    absl::string_view kind, absl::string_view payload) const {
+  using Decoder = absl::StatusOr<gate::Record> (*)(absl::string_view);
+  static const std::pair<const char*, Decoder> kDecoders[] = {
+      {gate::kActionEvaluated, DecodeEvaluation},
+      {gate::kActionRejected, DecodeRejection},
+      {gate::kPolicyLoaded, DecodePolicy},
+      {gate::kPolicyRejected, DecodePolicy},
+      {gate::kApprovalRequested, DecodeRequest},
+      {gate::kApprovalGranted, DecodeVerdict},
+      {gate::kApprovalDenied, DecodeVerdict},
+      {gate::kApprovalRejected, DecodeApprovalRejection},
+      {gate::kApprovalExpired, DecodeDeadline},
+      {gate::kApprovalEscalated, DecodeDeadline},
+      {gate::kActionExecuted, DecodeExecution},
+      {gate::kActionOutcome, DecodeOutcome},
+      {gate::kTenantHalted, DecodeHalt},
+      {gate::kTenantResumed, DecodeHalt},
+      {gate::kGateHalted, DecodeHalt},
+      {gate::kGateResumed, DecodeHalt},
+  };
+  for (const auto& [name, decoder] : kDecoders) {
+    if (kind == name) return decoder(payload);
+  }
+  return absl::NotFoundError(
+      absl::StrCat("no record is defined for entry kind \"", kind, "\""));
 }
 
 }  // namespace portcullis::server

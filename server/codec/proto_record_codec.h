@@ -10,11 +10,9 @@ namespace portcullis::server {
 
 class ProtoRecordCodec final : public gate::RecordCodec {
  public:
-  std::string Encode(const gate::EvaluationRecord& record) const override;
-  std::string Encode(const gate::RejectionRecord& record) const override;
-  std::string Encode(const gate::PolicyRecord& record) const override;
-  absl::StatusOr<gate::EvaluationRecord> DecodeEvaluation(
-      absl::string_view payload) const override;
+  std::string Encode(const gate::Record& record) const override;
+  absl::StatusOr<gate::Record> Decode(absl::string_view kind,
+                                      absl::string_view payload) const override;
 };
 
 }  // namespace portcullis::server

@@ -59,6 +59,12 @@ class GateFixture {
   Gate& gate() { return *gate_; }
   ledger::Ledger& ledger() { return *ledger_; }
   testing::FakeClock& clock() { return clock_; }
+  const crypto::SigningKey& signing_key() const { return signing_key_; }
+  // Approvers and options take effect at the next Restart().
+  void SetApprovers(ApproverRegistry approvers) {
+    approvers_ = std::move(approvers);
+  }
+  GateOptions& options() { return options_; }
   testing::FaultyStore& faults() { return *faulty_; }
   const server::ProtoRecordCodec& codec() const { return codec_; }
 
@@ -74,12 +80,16 @@ class GateFixture {
     auto ledger = ledger::Ledger::Open(std::move(faulty));
     REQUIRE(ledger.ok());
     ledger_ = std::move(*ledger);
-    gate_ = std::make_unique<Gate>(clock_, *ledger_, codec_);
+    gate_ = std::make_unique<Gate>(clock_, *ledger_, codec_, signing_key_,
+                                   approvers_, options_);
   }
 
   testing::TempDir dir_;
   testing::FakeClock clock_;
   server::ProtoRecordCodec codec_;
+  crypto::SigningKey signing_key_ = crypto::SigningKey::Generate();
+  ApproverRegistry approvers_;
+  GateOptions options_;
   std::unique_ptr<ledger::RocksDbStore> store_;
   testing::FaultyStore* faulty_ = nullptr;
   std::unique_ptr<ledger::Ledger> ledger_;

@@ -142,13 +142,16 @@ TEST_CASE("evaluation records round-trip with their charges", "[codec]") {
   record.principal = "agent:bot";
   std::string bytes = codec.Encode(record);
   CHECK(codec.Encode(record) == bytes);  // deterministic
-  auto back = codec.DecodeEvaluation(bytes);
+  auto back =
+      gate::DecodeAs<gate::EvaluationRecord>(codec, "action.evaluated", bytes);
   REQUIRE(back.ok());
   CHECK(back->action.arguments == record.action.arguments);
   CHECK(back->decision.verdict.charges == record.decision.verdict.charges);
   CHECK(back->principal == "agent:bot");
-  CHECK(codec.DecodeEvaluation("\xff\xff garbage").status().code() ==
+  CHECK(codec.Decode("action.evaluated", "\xff\xff garbage").status().code() ==
         absl::StatusCode::kDataLoss);
+  CHECK(codec.Decode("no.such.kind", bytes).status().code() ==
+        absl::StatusCode::kNotFound);
 }
 
 }  // namespace

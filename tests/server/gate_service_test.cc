@@ -36,7 +36,8 @@ class ServerFixture {
     auto ledger = ledger::Ledger::Open(std::move(blocking));
     REQUIRE(ledger.ok());
     ledger_ = std::move(*ledger);
-    gate_ = std::make_unique<gate::Gate>(clock_, *ledger_, codec_);
+    gate_ = std::make_unique<gate::Gate>(clock_, *ledger_, codec_,
+                                         signing_key_, gate::ApproverRegistry());
     auto policy = std::make_shared<testing::FakePolicy>();
     policy->Add("shop", "reply_customer")
         .Add("shop", "delete_account", {policy::Outcome::kDeny});
@@ -82,6 +83,7 @@ class ServerFixture {
   testing::TempDir dir_;
   testing::FakeClock clock_;
   ProtoRecordCodec codec_;
+  crypto::SigningKey signing_key_ = crypto::SigningKey::Generate();
   std::unique_ptr<ledger::RocksDbStore> store_;
   testing::BlockingStore* blocking_ = nullptr;
   std::unique_ptr<ledger::Ledger> ledger_;

@@ -1,0 +1,469 @@
+#include "gate/approval_desk.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "crypto/constant_time.h"
+#include "base/identifiers.h"
+#include "crypto/hash.h"
+
+namespace portcullis::gate {
+namespace {
+
+constexpr char kExpiredRule[] = "builtin:approval-expired";
+constexpr char kExpiredDescription[] =
+    "pending actions are denied when their approval deadline passes";
+
+std::string DescribeTime(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
+std::string DescribeOutcome(const Decision& d) {
+  switch (d.verdict.outcome) {
+    case policy::Outcome::kAllow:
+      return "approved";
+    case policy::Outcome::kDeny:
+      return "denied";
+    case policy::Outcome::kPendingApproval:
+      return "pending";
+  }
+  return "denied";
+}
+
+// The decision once every requirement is met.
+Decision Granted(const DecisionState& s, absl::Time now,
+                 absl::Duration grant_ttl, const policy::Verdict& recheck) {
+  Decision d = s.current;
+  d.verdict.outcome = policy::Outcome::kAllow;
+  d.verdict.approvals.clear();
+  d.verdict.charges = recheck.charges;
+  std::vector<std::string> who;
+  for (const Vote& v : s.votes) {
+    if (v.verdict == ApprovalVerdict::kApprove) {
+      who.push_back(absl::StrCat(v.approver_id, " (",
+                                 absl::StrJoin(v.roles, ", "), ")"));
+    }
+  }
+  d.verdict.reasons = {absl::StrCat("approved by ", absl::StrJoin(who, ", "))};
+  d.expires_at = now + grant_ttl;
+  return d;
+}
+
+Decision Refused(const DecisionState& s, const Vote& vote) {
+  Decision d = s.current;
+  d.verdict.outcome = policy::Outcome::kDeny;
+  d.verdict.approvals.clear();
+  d.verdict.charges.clear();
+  d.verdict.reasons = {absl::StrCat(
+      "denied by ", vote.approver_id,
+      vote.comment.empty() ? "" : absl::StrCat(": ", vote.comment))};
+  d.expires_at.reset();
+  return d;
+}
+
+// A grant that the current policy no longer allows: its rules decide.
+Decision StoppedByPolicy(const DecisionState& s,
+                         const absl::StatusOr<policy::Verdict>& recheck) {
+  Decision d = s.current;
+  d.verdict.outcome = policy::Outcome::kDeny;
+  d.verdict.approvals.clear();
+  d.verdict.charges.clear();
+  d.expires_at.reset();
+  if (recheck.ok()) {
+    d.verdict.decided_by = recheck->decided_by;
+    d.verdict.reasons = recheck->reasons;
+  } else {
+    d.verdict.reasons = {absl::StrCat(
+        "the current policy rejects the action: ", recheck.status().message())};
+  }
+  return d;
+}
+
+Decision Expired(const DecisionState& s) {
+  Decision d = s.current;
+  d.verdict.outcome = policy::Outcome::kDeny;
+  d.verdict.approvals.clear();
+  d.verdict.charges.clear();
+  d.verdict.decided_by.insert(d.verdict.decided_by.begin(),
+                              {kExpiredRule, kExpiredDescription});
+  d.verdict.reasons = {absl::StrCat("no approval by the deadline ",
+                                    DescribeTime(DeadlineOf(s)))};
+  d.expires_at.reset();
+  return d;
+}
+
+EntryFields FieldsFor(const DecisionState& s, absl::Time now,
+                      const char* kind) {
+  EntryFields f = gate::FieldsFor(s.action, now, kind);
+  f.decision_id = s.original.id;
+  f.action_digest = std::string(crypto::AsBytes(s.original.action_digest));
+  return f;
+}
+
+}  // namespace
+
+// What one verdict changes, decided under the tenant's lock and applied
+// after it is recorded.
+struct ApprovalDesk::Plan {
+  VerdictRecord record;
+  const char* kind = kApprovalGranted;
+  std::vector<policy::UsageCharge> charged;  // to undo if recording fails
+};
+
+void ApprovalDesk::Enqueue(TenantState& tenant, DecisionState state) {
+  std::string id = state.original.id;
+  tenant.pending.emplace(id, std::move(state));
+  tenant.busy.insert(BusyDecision(id));
+}
+
+absl::StatusOr<ApproveResult> ApprovalDesk::Approve(
+    const Approval& approval, absl::string_view signature) {
+  absl::Status shape = ValidateApproval(approval);
+  if (shape.ok() && signature.size() != crypto::kEd25519SignatureSize) {
+    shape = absl::InvalidArgumentError(
+        "signature: must be the 64-byte Ed25519 signature of the approval");
+  }
+  std::shared_ptr<const PolicySnapshot> policy = policies_.Current();
+  if (shape.ok() &&
+      (policy == nullptr || !policy->program->HasTenant(approval.tenant))) {
+    return absl::NotFoundError(absl::StrCat(
+        "tenant \"", approval.tenant, "\" is not in the policy in force"));
+  }
+  auto reject = [&](absl::Status error) {
+    RecordRejection(approval, error);
+    return error;
+  };
+  if (!shape.ok()) return reject(shape);
+  const Approver* approver = approvers_.Find(approval.approver_id);
+  if (approver == nullptr) {
+    return reject(absl::PermissionDeniedError(absl::StrCat(
+        "approver \"", approval.approver_id,
+        "\" is not registered with this gate")));
+  }
+  if (!VerifyApprovalSignature(approval, signature, approver->key)) {
+    return reject(absl::PermissionDeniedError(absl::StrCat(
+        "the signature does not verify with approver \"", approver->id,
+        "\"'s key: the approval was changed after signing, or signed with "
+        "another key")));
+  }
+  if (!approver->MayApproveFor(approval.tenant)) {
+    return reject(absl::PermissionDeniedError(
+        absl::StrCat("approver \"", approver->id,
+                     "\" may not approve for tenant \"", approval.tenant, "\"")));
+  }
+  if (clock_.Now() >= approval.expires_at) {
+    return reject(absl::FailedPreconditionError(
+        absl::StrCat("this approval expired at ",
+                     DescribeTime(approval.expires_at), "; sign a new one")));
+  }
+  absl::StatusOr<ApproveResult> result =
+      Decide(approval, signature, *approver, tenants_.Get(approval.tenant));
+  if (!result.ok() && !absl::IsUnavailable(result.status())) {
+    RecordRejection(approval, result.status());
+  }
+  return result;
+}
+
+absl::StatusOr<ApproveResult> ApprovalDesk::Decide(const Approval& approval,
+                                                   absl::string_view signature,
+                                                   const Approver& approver,
+                                                   TenantState& tenant) {
+  const absl::Time now = clock_.Now();
+  const std::string busy = BusyDecision(approval.decision_id);
+  Plan plan;
+  DecisionState snapshot;
+  {
+    absl::ReleasableMutexLock lock(&tenant.mu);
+    while (tenant.busy.contains(busy)) tenant.changed.Wait(&tenant.mu);
+    auto it = tenant.pending.find(approval.decision_id);
+    if (it == tenant.pending.end()) {
+      lock.Release();
+      absl::StatusOr<DecisionState> state =
+          LoadDecision(recorder_.ledger(), recorder_.codec(), approval.tenant,
+                       approval.decision_id);
+      if (!state.ok()) return state.status();
+      return absl::FailedPreconditionError(absl::StrCat(
+          "decision ", approval.decision_id, " is not pending: it was ",
+          DescribeOutcome(state->current)));
+    }
+    const DecisionState& state = it->second;
+    if (now >= DeadlineOf(state)) {
+      lock.Release();
+      Expire(approval.tenant, tenant, approval.decision_id, now).IgnoreError();
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the request expired at ", DescribeTime(DeadlineOf(state)),
+          "; approvals after the deadline do not count"));
+    }
+    if (!crypto::ConstantTimeEquals(
+            approval.action_digest,
+            crypto::AsBytes(state.original.action_digest))) {
+      return absl::PermissionDeniedError(
+          "this approval is for a different action: its digest does not "
+          "match the pending action's");
+    }
+    if (!state.requested_by.empty() && state.requested_by == approver.id) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "\"", approver.id, "\" requested this action and cannot approve it"));
+    }
+    for (const Vote& v : state.votes) {
+      if (v.approver_id == approver.id) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "approver \"", approver.id,
+            "\" already gave a verdict on this decision; a second one (a "
+            "replay) does not count"));
+      }
+    }
+    if (!MayVote(state, approver, now)) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "approver \"", approver.id,
+          "\" holds none of the roles this request needs"));
+    }
+
+    Vote vote{approver.id, approver.roles, approval.verdict, approval.comment,
+              now};
+    DecisionState next = state;
+    next.votes.push_back(vote);
+    plan.record = {approval, std::string(signature), approver.roles,
+                   Resolution::kNone, state.current};
+    if (approval.verdict == ApprovalVerdict::kDeny) {
+      plan.kind = kApprovalDenied;
+      plan.record.resolution = Resolution::kDenied;
+      plan.record.decision = Refused(next, vote);
+    } else if (QuorumMet(next)) {
+      // Hard limits of the policy in force hold even against approvals.
+      std::shared_ptr<const PolicySnapshot> policy = policies_.Current();
+      absl::StatusOr<policy::Verdict> recheck =
+          policy->program->Evaluate(state.action, now, tenant.usage);
+      if (!recheck.ok() || recheck->outcome == policy::Outcome::kDeny) {
+        plan.kind = kApprovalDenied;
+        plan.record.resolution = Resolution::kDenied;
+        plan.record.decision = StoppedByPolicy(next, recheck);
+      } else {
+        plan.record.resolution = Resolution::kGranted;
+        plan.record.decision = Granted(next, now, grant_ttl_, *recheck);
+        plan.charged = recheck->charges;
+        tenant.usage.Charge(plan.charged, now);
+      }
+    }
+    snapshot = state;
+    tenant.busy.insert(busy);
+  }
+
+  absl::StatusOr<uint64_t> sequence =
+      recorder_.Record(FieldsFor(snapshot, now, plan.kind), plan.record);
+
+  absl::MutexLock lock(&tenant.mu);
+  tenant.busy.erase(busy);
+  tenant.changed.SignalAll();
+  if (!sequence.ok()) {
+    tenant.usage.Uncharge(plan.charged, now);
+    return sequence.status();
+  }
+  DecisionState& state = tenant.pending[approval.decision_id];
+  absl::Status applied = ApplyRecord(state, plan.kind, plan.record, now);
+  if (!applied.ok()) return applied;
+  state.current.ledger_sequence = *sequence;
+  ApproveResult result{state.current, std::nullopt};
+  if (plan.record.resolution == Resolution::kNone) {
+    result.pending = state;
+    tenant.Publish(QueueEvent::Kind::kUpdated, state);
+  } else {
+    DecisionState resolved = std::move(state);
+    tenant.pending.erase(approval.decision_id);
+    tenant.Publish(QueueEvent::Kind::kResolved, resolved);
+  }
+  return result;
+}
+
+absl::Status ApprovalDesk::Expire(absl::string_view tenant_id,
+                                  TenantState& tenant,
+                                  const std::string& decision_id,
+                                  absl::Time now) {
+  const std::string busy = BusyDecision(decision_id);
+  DeadlineRecord record;
+  DecisionState snapshot;
+  {
+    absl::MutexLock lock(&tenant.mu);
+    auto it = tenant.pending.find(decision_id);
+    if (tenant.busy.contains(busy) || it == tenant.pending.end() ||
+        now < DeadlineOf(it->second)) {
+      return absl::OkStatus();  // someone else is on it, or not due
+    }
+    snapshot = it->second;
+    record.decision = Expired(snapshot);
+    tenant.busy.insert(busy);
+  }
+  absl::StatusOr<uint64_t> sequence =
+      recorder_.Record(FieldsFor(snapshot, now, kApprovalExpired), record);
+  absl::MutexLock lock(&tenant.mu);
+  tenant.busy.erase(busy);
+  tenant.changed.SignalAll();
+  if (!sequence.ok()) return sequence.status();
+  DecisionState resolved = std::move(tenant.pending[decision_id]);
+  tenant.pending.erase(decision_id);
+  absl::Status applied = ApplyRecord(resolved, kApprovalExpired, record, now);
+  resolved.current.ledger_sequence = *sequence;
+  tenant.Publish(QueueEvent::Kind::kResolved, resolved);
+  return applied;
+}
+
+absl::Status ApprovalDesk::Escalate(absl::string_view tenant_id,
+                                    TenantState& tenant,
+                                    const std::string& decision_id,
+                                    absl::Time now) {
+  const std::string busy = BusyDecision(decision_id);
+  DeadlineRecord record;
+  DecisionState snapshot;
+  {
+    absl::MutexLock lock(&tenant.mu);
+    auto it = tenant.pending.find(decision_id);
+    if (tenant.busy.contains(busy) || it == tenant.pending.end()) {
+      return absl::OkStatus();
+    }
+    std::optional<absl::Time> due = NextEscalation(it->second);
+    if (!due || now < *due) return absl::OkStatus();
+    snapshot = it->second;
+    record.decision = snapshot.current;
+    record.escalation_roles = EscalationRoles(snapshot);
+    tenant.busy.insert(busy);
+  }
+  absl::StatusOr<uint64_t> sequence =
+      recorder_.Record(FieldsFor(snapshot, now, kApprovalEscalated), record);
+  absl::MutexLock lock(&tenant.mu);
+  tenant.busy.erase(busy);
+  tenant.changed.SignalAll();
+  if (!sequence.ok()) return sequence.status();
+  DecisionState& state = tenant.pending[decision_id];
+  absl::Status applied = ApplyRecord(state, kApprovalEscalated, record, now);
+  tenant.Publish(QueueEvent::Kind::kUpdated, state);
+  return applied;
+}
+
+absl::Status ApprovalDesk::ExpireDue() {
+  const absl::Time now = clock_.Now();
+  absl::Status first_error;
+  for (const std::string& name : tenants_.Names()) {
+    TenantState& tenant = tenants_.Get(name);
+    std::vector<std::string> expiring, escalating;
+    {
+      absl::MutexLock lock(&tenant.mu);
+      for (const auto& [id, state] : tenant.pending) {
+        if (now >= DeadlineOf(state)) {
+          expiring.push_back(id);
+        } else if (auto due = NextEscalation(state); due && now >= *due) {
+          escalating.push_back(id);
+        }
+      }
+    }
+    for (const std::string& id : expiring) {
+      absl::Status s = Expire(name, tenant, id, now);
+      if (first_error.ok()) first_error = s;
+    }
+    for (const std::string& id : escalating) {
+      absl::Status s = Escalate(name, tenant, id, now);
+      if (first_error.ok()) first_error = s;
+    }
+  }
+  return first_error;
+}
+
+std::vector<DecisionState> ApprovalDesk::ListPending(absl::string_view tenant) {
+  TenantState& state = tenants_.Get(tenant);
+  std::vector<DecisionState> out;
+  {
+    absl::MutexLock lock(&state.mu);
+    for (const auto& [id, s] : state.pending) out.push_back(s);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.original.decided_at < b.original.decided_at;
+  });
+  return out;
+}
+
+absl::StatusOr<Decision> ApprovalDesk::Await(absl::string_view tenant_id,
+                                             absl::string_view decision_id,
+                                             absl::Duration max_wait) {
+  TenantState& tenant = tenants_.Get(tenant_id);
+  // Waiting is measured on a monotonic clock: it is the caller's patience,
+  // not a domain time.
+  const auto deadline = std::chrono::steady_clock::now() +
+                        absl::ToChronoNanoseconds(max_wait);
+  {
+    absl::MutexLock lock(&tenant.mu);
+    for (;;) {
+      auto it = tenant.pending.find(std::string(decision_id));
+      if (it == tenant.pending.end()) break;
+      auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) {
+        return it->second.current;
+      }
+      tenant.changed.WaitWithTimeout(&tenant.mu, absl::FromChrono(left));
+    }
+  }
+  absl::StatusOr<DecisionState> state = LoadDecision(
+      recorder_.ledger(), recorder_.codec(), tenant_id, decision_id);
+  if (!state.ok()) return state.status();
+  return state->current;
+}
+
+void ApprovalDesk::Watch(absl::string_view tenant_id,
+                         absl::FunctionRef<bool(const QueueEvent&)> send,
+                         absl::FunctionRef<bool()> cancelled,
+                         absl::Duration poll) {
+  TenantState& tenant = tenants_.Get(tenant_id);
+  uint64_t cursor;
+  {
+    absl::MutexLock lock(&tenant.mu);
+    cursor = tenant.next_event;
+  }
+  for (const DecisionState& s : ListPending(tenant_id)) {
+    if (!send({QueueEvent::Kind::kAdded, s})) return;
+  }
+  for (;;) {
+    std::vector<QueueEvent> batch;
+    {
+      absl::MutexLock lock(&tenant.mu);
+      while (tenant.next_event == cursor && !cancelled()) {
+        tenant.changed.WaitWithTimeout(&tenant.mu, poll);
+      }
+      if (cancelled()) return;
+      uint64_t oldest = tenant.next_event - tenant.events.size();
+      if (cursor < oldest) {
+        // Too far behind: start over from the current queue.
+        for (const auto& [id, s] : tenant.pending) {
+          batch.push_back({QueueEvent::Kind::kAdded, s});
+        }
+      } else {
+        batch.assign(tenant.events.begin() + (cursor - oldest),
+                     tenant.events.end());
+      }
+      cursor = tenant.next_event;
+    }
+    for (const QueueEvent& event : batch) {
+      if (!send(event)) return;
+    }
+  }
+}
+
+void ApprovalDesk::RecordRejection(const Approval& approval,
+                                   const absl::Status& error) {
+  std::shared_ptr<const PolicySnapshot> policy = policies_.Current();
+  if (!ValidateTenantId(approval.tenant).ok() || policy == nullptr ||
+      !policy->program->HasTenant(approval.tenant)) {
+    return;  // no chain to record on
+  }
+  EntryFields f;
+  f.tenant = approval.tenant;
+  f.time = clock_.Now();
+  f.kind = kApprovalRejected;
+  if (ValidateDecisionId(approval.decision_id).ok()) {
+    f.decision_id = approval.decision_id;
+  }
+  // The caller gets the original error whether or not this is recorded.
+  recorder_.Record(std::move(f), ApprovalRejectionRecord{approval, error})
+      .IgnoreError();
+}
+
+}  // namespace portcullis::gate

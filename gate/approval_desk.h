@@ -1,0 +1,105 @@
+// ApprovalDesk runs the approval queue: it records approvers' signed
+// verdicts, resolves requests when their quorum is met (re-checking the
+// current policy's hard limits at that moment) or a verdict refuses them,
+// expires and escalates them at their deadlines, and serves listings,
+// waits and watches. Every transition is on the ledger before it takes
+// effect. Thread-safe.
+#ifndef PORTCULLIS_GATE_APPROVAL_DESK_H_
+#define PORTCULLIS_GATE_APPROVAL_DESK_H_
+
+#include <optional>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "base/clock.h"
+#include "gate/approval.h"
+#include "gate/approvers.h"
+#include "gate/decision_state.h"
+#include "gate/policy_snapshot.h"
+#include "gate/recorder.h"
+#include "gate/tenant_state.h"
+
+namespace portcullis::gate {
+
+struct ApproveResult {
+  Decision decision;                    // as it stands after the verdict
+  std::optional<DecisionState> pending;  // set while still pending
+};
+
+class ApprovalDesk {
+ public:
+  // Every reference must outlive the desk.
+  ApprovalDesk(const Clock& clock, Recorder& recorder, TenantRegistry& tenants,
+               const PolicyHolder& policies, const ApproverRegistry& approvers,
+               absl::Duration grant_ttl)
+      : clock_(clock),
+        recorder_(recorder),
+        tenants_(tenants),
+        policies_(policies),
+        approvers_(approvers),
+        grant_ttl_(grant_ttl) {}
+
+  // Records a signed verdict. Errors (each also recorded as
+  // "approval.rejected" when the tenant is known):
+  //   InvalidArgument     malformed statement or signature
+  //   NotFound            no such decision for the tenant
+  //   PermissionDenied    unknown approver, bad signature, wrong tenant,
+  //                       no eligible role, the requester approving, an
+  //                       approval for another action
+  //   FailedPrecondition  expired statement or request, already resolved,
+  //                       a second verdict from the same approver
+  //   Unavailable         the verdict could not be recorded
+  absl::StatusOr<ApproveResult> Approve(const Approval& approval,
+                                        absl::string_view signature);
+
+  // The tenant's open requests, oldest first.
+  std::vector<DecisionState> ListPending(absl::string_view tenant);
+
+  // Waits up to `max_wait` for a pending decision to be resolved; returns
+  // the decision as it then stands (NotFound for an unknown decision).
+  absl::StatusOr<Decision> Await(absl::string_view tenant,
+                                 absl::string_view decision_id,
+                                 absl::Duration max_wait);
+
+  // Sends every open request as kAdded, then each change, until `send`
+  // returns false or `cancelled` does true (checked at least every
+  // `poll`).
+  void Watch(absl::string_view tenant,
+             absl::FunctionRef<bool(const QueueEvent&)> send,
+             absl::FunctionRef<bool()> cancelled,
+             absl::Duration poll = absl::Milliseconds(500));
+
+  // Records every expiry and escalation that is due now. Returns the first
+  // recording error; the rest are retried on the next call.
+  absl::Status ExpireDue();
+
+  // Queues a freshly decided pending request (see Gate::Evaluate): called
+  // under the tenant's lock before its entries are written.
+  static void Enqueue(TenantState& tenant, DecisionState state)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu);
+
+ private:
+  struct Plan;  // what a verdict will change, decided under the lock
+
+  absl::StatusOr<ApproveResult> Decide(const Approval& approval,
+                                       absl::string_view signature,
+                                       const Approver& approver,
+                                       TenantState& tenant);
+  absl::Status Expire(absl::string_view tenant_id, TenantState& tenant,
+                      const std::string& decision_id, absl::Time now);
+  absl::Status Escalate(absl::string_view tenant_id, TenantState& tenant,
+                        const std::string& decision_id, absl::Time now);
+  void RecordRejection(const Approval& approval, const absl::Status& error);
+
+  const Clock& clock_;
+  Recorder& recorder_;
+  TenantRegistry& tenants_;
+  const PolicyHolder& policies_;
+  const ApproverRegistry& approvers_;
+  const absl::Duration grant_ttl_;
+};
+
+}  // namespace portcullis::gate
+
+#endif  // PORTCULLIS_GATE_APPROVAL_DESK_H_

@@ -1,0 +1,197 @@
+#include "gate/executor.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/identifiers.h"
+#include "crypto/constant_time.h"
+#include "gate/action_digest.h"
+#include "gate/decision_state.h"
+
+namespace portcullis::gate {
+namespace {
+
+std::string DescribeTime(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
+EntryFields Fields(const policy::Action& action, absl::string_view decision_id,
+                   const std::string& digest, absl::Time now,
+                   const char* kind) {
+  EntryFields f = FieldsFor(action, now, kind);
+  f.decision_id = std::string(decision_id);
+  f.action_digest = digest;
+  return f;
+}
+
+// Why a decision cannot be executed, or OK.
+absl::Status CheckGrant(const DecisionState& state, const std::string& digest,
+                        absl::Time now) {
+  const Decision& d = state.current;
+  if (d.verdict.outcome == policy::Outcome::kPendingApproval) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "decision ", d.id, " is still waiting for approval"));
+  }
+  if (d.verdict.outcome == policy::Outcome::kDeny) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("decision ", d.id, " was denied: ",
+                     absl::StrJoin(d.verdict.reasons, "; ")));
+  }
+  if (!crypto::ConstantTimeEquals(digest,
+                                  crypto::AsBytes(state.original.action_digest))) {
+    return absl::FailedPreconditionError(
+        "this action is not the one that was decided: its digest differs "
+        "(an argument, the tool, the agent or the idempotency key changed)");
+  }
+  if (!d.expires_at || now >= *d.expires_at) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the grant of decision ", d.id, " expired at ",
+        d.expires_at ? DescribeTime(*d.expires_at) : "its decision",
+        "; evaluate the action again"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Receipt> Executor::Execute(absl::string_view decision_id,
+                                          const policy::Action& action,
+                                          absl::string_view principal) {
+  if (absl::Status s = ValidateDecisionId(decision_id); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("decision_id: ", s.message()));
+  }
+  const std::string digest(crypto::AsBytes(ActionDigest(action)));
+  const std::string& key = action.idempotency_key;
+  const std::string busy_decision = BusyDecision(decision_id);
+  const std::string busy_key = key.empty() ? "" : BusyKey(key);
+  TenantState& tenant = tenants_.Get(action.tenant);
+  {
+    absl::MutexLock lock(&tenant.mu);
+    // One execution at a time per decision and per idempotency key; the
+    // others wait and then see its result.
+    while (tenant.busy.contains(busy_decision) ||
+           (!key.empty() && tenant.busy.contains(busy_key))) {
+      tenant.changed.Wait(&tenant.mu);
+    }
+    std::string reason;
+    if (tenant.halted || tenants_.GateHalted(&reason)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "tenant ", action.tenant, " is halted: ",
+          tenant.halted ? tenant.halt_reason : reason));
+    }
+    if (!key.empty()) {
+      auto it = tenant.idempotency.find(key);
+      if (it != tenant.idempotency.end()) {
+        if (!crypto::ConstantTimeEquals(it->second.action_digest, digest)) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "idempotency key \"", key,
+              "\" was already used for a different action"));
+        }
+        return it->second.receipt;
+      }
+    }
+    tenant.busy.insert(busy_decision);
+    if (!key.empty()) tenant.busy.insert(busy_key);
+  }
+
+  absl::StatusOr<Receipt> receipt =
+      ExecuteMarked(decision_id, action, digest, principal, tenant);
+
+  absl::MutexLock lock(&tenant.mu);
+  tenant.busy.erase(busy_decision);
+  if (!key.empty()) tenant.busy.erase(busy_key);
+  if (receipt.ok() && !key.empty()) {
+    tenant.idempotency[key] = {digest, *receipt};
+    // Forget keys that have left the window.
+    absl::Time horizon = clock_.Now() - idempotency_window_;
+    absl::erase_if(tenant.idempotency, [&](const auto& entry) {
+      return entry.second.receipt.executed_at < horizon;
+    });
+  }
+  tenant.changed.SignalAll();
+  return receipt;
+}
+
+absl::StatusOr<Receipt> Executor::ExecuteMarked(absl::string_view decision_id,
+                                                const policy::Action& action,
+                                                const std::string& digest,
+                                                absl::string_view principal,
+                                                TenantState& tenant) {
+  absl::StatusOr<DecisionState> state = LoadDecision(
+      recorder_.ledger(), recorder_.codec(), action.tenant, decision_id);
+  if (!state.ok()) return state.status();
+  const absl::Time now = clock_.Now();
+  if (state->receipt) {
+    // Already executed: a retry gets the same receipt, for the same action.
+    if (crypto::ConstantTimeEquals(state->receipt->action_digest, digest)) {
+      return *state->receipt;
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "decision ", decision_id, " was already executed, for another action"));
+  }
+  if (absl::Status s = CheckGrant(*state, digest, now); !s.ok()) {
+    // Refusals are recorded too; the caller gets the refusal either way.
+    recorder_
+        .Record(Fields(action, decision_id, digest, now, kActionRejected),
+                RejectionRecord{action, s, std::string(principal)})
+        .IgnoreError();
+    return s;
+  }
+  Receipt receipt;
+  receipt.tenant = action.tenant;
+  receipt.decision_id = std::string(decision_id);
+  receipt.action_digest = digest;
+  receipt.tool = action.tool;
+  receipt.idempotency_key = action.idempotency_key;
+  receipt.executed_at = now;
+  SignReceipt(receipt, key_);
+  absl::StatusOr<uint64_t> sequence = recorder_.Record(
+      Fields(action, decision_id, digest, now, kActionExecuted),
+      ExecutionRecord{receipt, std::string(principal)});
+  if (!sequence.ok()) return sequence.status();
+  receipt.ledger_sequence = *sequence;
+  return receipt;
+}
+
+absl::StatusOr<uint64_t> Executor::ReportOutcome(
+    absl::string_view tenant_id, absl::string_view decision_id,
+    const OutcomeRecord& outcome) {
+  if (absl::Status s = ValidateDecisionId(decision_id); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("decision_id: ", s.message()));
+  }
+  if (outcome.detail.size() > 1024) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "detail: ", outcome.detail.size(), " bytes; the limit is 1024"));
+  }
+  TenantState& tenant = tenants_.Get(tenant_id);
+  const std::string busy = BusyDecision(decision_id);
+  {
+    absl::MutexLock lock(&tenant.mu);
+    while (tenant.busy.contains(busy)) tenant.changed.Wait(&tenant.mu);
+    tenant.busy.insert(busy);
+  }
+  absl::StatusOr<uint64_t> sequence = [&]() -> absl::StatusOr<uint64_t> {
+    absl::StatusOr<DecisionState> state = LoadDecision(
+        recorder_.ledger(), recorder_.codec(), tenant_id, decision_id);
+    if (!state.ok()) return state.status();
+    if (!state->receipt) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "decision ", decision_id, " has not been executed"));
+    }
+    if (state->outcome) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the outcome of decision ", decision_id, " was already reported"));
+    }
+    EntryFields f = FieldsFor(state->action, clock_.Now(), kActionOutcome);
+    f.decision_id = std::string(decision_id);
+    f.action_digest = state->receipt->action_digest;
+    return recorder_.Record(std::move(f), outcome);
+  }();
+  absl::MutexLock lock(&tenant.mu);
+  tenant.busy.erase(busy);
+  tenant.changed.SignalAll();
+  return sequence;
+}
+
+}  // namespace portcullis::gate

@@ -1,0 +1,102 @@
+// The gate core's in-memory state, per tenant: limit counters, the open
+// approval requests, idempotency keys, the kill switch, and a log of
+// approval-queue events for watchers. Everything here is a projection of
+// the ledger, rebuilt at start (gate/recovery.h).
+//
+// Each tenant's state is guarded by its own mutex, held only for in-memory
+// work. A change that must be recorded first marks its decision (or
+// idempotency key) busy, releases the mutex for the ledger write, then
+// commits or rolls back under the mutex again; others touching the same
+// decision wait on `changed`. TenantRegistry is thread-safe.
+#ifndef PORTCULLIS_GATE_TENANT_STATE_H_
+#define PORTCULLIS_GATE_TENANT_STATE_H_
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "gate/decision_state.h"
+#include "gate/usage_counters.h"
+
+namespace portcullis::gate {
+
+// A change in a tenant's approval queue, for WatchPending.
+struct QueueEvent {
+  enum class Kind { kAdded, kUpdated, kResolved };
+  Kind kind = Kind::kAdded;
+  DecisionState state;
+};
+
+// An executed action, remembered by its idempotency key.
+struct IdempotencyRecord {
+  std::string action_digest;
+  Receipt receipt;
+};
+
+struct TenantState {
+  // How many queue events are kept for watchers that fall behind; a
+  // watcher further behind starts over from a fresh listing.
+  static constexpr size_t kMaxEvents = 1024;
+
+  absl::Mutex mu;
+  // Signalled on every change to `pending`, `busy` or `events`.
+  absl::CondVar changed;
+
+  UsageCounters usage ABSL_GUARDED_BY(mu);
+  // Open approval requests by decision id.
+  std::map<std::string, DecisionState> pending ABSL_GUARDED_BY(mu);
+  // Decision ids ("d:") and idempotency keys ("k:") with a write in flight.
+  absl::flat_hash_set<std::string> busy ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<std::string, IdempotencyRecord> idempotency
+      ABSL_GUARDED_BY(mu);
+  bool halted ABSL_GUARDED_BY(mu) = false;
+  std::string halt_reason ABSL_GUARDED_BY(mu);
+
+  std::deque<QueueEvent> events ABSL_GUARDED_BY(mu);
+  uint64_t next_event ABSL_GUARDED_BY(mu) = 0;  // number of events ever
+
+  // Appends a queue event and wakes waiters.
+  void Publish(QueueEvent::Kind kind, const DecisionState& state)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+};
+
+// Owns every tenant's state, created on first use, plus the whole-gate
+// kill switch.
+class TenantRegistry {
+ public:
+  // The state of `tenant`; stable for the registry's lifetime.
+  TenantState& Get(absl::string_view tenant) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Every tenant with state, sorted.
+  std::vector<std::string> Names() const ABSL_LOCKS_EXCLUDED(mu_);
+
+  void SetGateHalt(bool halted, std::string reason) ABSL_LOCKS_EXCLUDED(mu_);
+  // Whether the whole gate is halted, and why.
+  bool GateHalted(std::string* reason = nullptr) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::unique_ptr<TenantState>> tenants_
+      ABSL_GUARDED_BY(mu_);
+  bool gate_halted_ ABSL_GUARDED_BY(mu_) = false;
+  std::string gate_halt_reason_ ABSL_GUARDED_BY(mu_);
+};
+
+// The key under which `id` is marked busy.
+inline std::string BusyDecision(absl::string_view id) {
+  return "d:" + std::string(id);
+}
+inline std::string BusyKey(absl::string_view idempotency_key) {
+  return "k:" + std::string(idempotency_key);
+}
+
+}  // namespace portcullis::gate
+
+#endif  // PORTCULLIS_GATE_TENANT_STATE_H_

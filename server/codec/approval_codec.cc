@@ -1,0 +1,72 @@
+#include "server/codec/approval_codec.h"
+
+#include "server/codec/time_codec.h"
+
+namespace portcullis::server {
+
+absl::StatusOr<gate::Approval> ApprovalFromProto(const v1::Approval& proto) {
+  gate::Approval a;
+  switch (proto.verdict()) {
+    case v1::APPROVAL_VERDICT_APPROVE:
+      a.verdict = gate::ApprovalVerdict::kApprove;
+      break;
+    case v1::APPROVAL_VERDICT_DENY:
+      a.verdict = gate::ApprovalVerdict::kDeny;
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          "approval.verdict: must be APPROVAL_VERDICT_APPROVE or "
+          "APPROVAL_VERDICT_DENY");
+  }
+  if (!proto.has_expires_at()) {
+    return absl::InvalidArgumentError(
+        "approval.expires_at: required; an approval must expire");
+  }
+  a.tenant = proto.tenant();
+  a.decision_id = proto.decision_id();
+  a.action_digest = proto.action_digest();
+  a.expires_at = TimeFromProto(proto.expires_at());
+  a.approver_id = proto.approver_id();
+  a.comment = proto.comment();
+  return a;
+}
+
+void ApprovalToProto(const gate::Approval& a, v1::Approval* proto) {
+  proto->set_tenant(a.tenant);
+  proto->set_decision_id(a.decision_id);
+  proto->set_action_digest(a.action_digest);
+  proto->set_verdict(a.verdict == gate::ApprovalVerdict::kApprove
+                         ? v1::APPROVAL_VERDICT_APPROVE
+                         : v1::APPROVAL_VERDICT_DENY);
+  TimeToProto(a.expires_at, proto->mutable_expires_at());
+  proto->set_approver_id(a.approver_id);
+  proto->set_comment(a.comment);
+}
+
+gate::Receipt ReceiptFromProto(const v1::ExecutionReceipt& proto) {
+  gate::Receipt r;
+  r.tenant = proto.tenant();
+  r.decision_id = proto.decision_id();
+  r.action_digest = proto.action_digest();
+  r.tool = proto.tool();
+  r.idempotency_key = proto.idempotency_key();
+  r.executed_at = TimeFromProto(proto.executed_at());
+  r.ledger_sequence = proto.ledger_sequence();
+  r.key_id = proto.key_id();
+  r.signature = proto.signature();
+  return r;
+}
+
+void ReceiptToProto(const gate::Receipt& r, v1::ExecutionReceipt* proto) {
+  proto->set_tenant(r.tenant);
+  proto->set_decision_id(r.decision_id);
+  proto->set_action_digest(r.action_digest);
+  proto->set_tool(r.tool);
+  proto->set_idempotency_key(r.idempotency_key);
+  TimeToProto(r.executed_at, proto->mutable_executed_at());
+  proto->set_ledger_sequence(r.ledger_sequence);
+  proto->set_key_id(r.key_id);
+  proto->set_signature(r.signature);
+}
+
+}  // namespace portcullis::server
