@@ -5,8 +5,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "crypto/constant_time.h"
 #include "base/identifiers.h"
+#include "crypto/constant_time.h"
 #include "crypto/hash.h"
 
 namespace portcullis::gate {
@@ -42,8 +42,8 @@ Decision Granted(const DecisionState& s, absl::Time now,
   std::vector<std::string> who;
   for (const Vote& v : s.votes) {
     if (v.verdict == ApprovalVerdict::kApprove) {
-      who.push_back(absl::StrCat(v.approver_id, " (",
-                                 absl::StrJoin(v.roles, ", "), ")"));
+      who.push_back(
+          absl::StrCat(v.approver_id, " (", absl::StrJoin(v.roles, ", "), ")"));
     }
   }
   d.verdict.reasons = {absl::StrCat("approved by ", absl::StrJoin(who, ", "))};
@@ -75,8 +75,8 @@ Decision StoppedByPolicy(const DecisionState& s,
     d.verdict.decided_by = recheck->decided_by;
     d.verdict.reasons = recheck->reasons;
   } else {
-    d.verdict.reasons = {absl::StrCat(
-        "the current policy rejects the action: ", recheck.status().message())};
+    d.verdict.reasons = {absl::StrCat("the current policy rejects the action: ",
+                                      recheck.status().message())};
   }
   return d;
 }
@@ -138,9 +138,9 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Approve(
   if (!shape.ok()) return reject(shape);
   const Approver* approver = approvers_.Find(approval.approver_id);
   if (approver == nullptr) {
-    return reject(absl::PermissionDeniedError(absl::StrCat(
-        "approver \"", approval.approver_id,
-        "\" is not registered with this gate")));
+    return reject(absl::PermissionDeniedError(
+        absl::StrCat("approver \"", approval.approver_id,
+                     "\" is not registered with this gate")));
   }
   if (!VerifyApprovalSignature(approval, signature, approver->key)) {
     return reject(absl::PermissionDeniedError(absl::StrCat(
@@ -149,9 +149,9 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Approve(
         "another key")));
   }
   if (!approver->MayApproveFor(approval.tenant)) {
-    return reject(absl::PermissionDeniedError(
-        absl::StrCat("approver \"", approver->id,
-                     "\" may not approve for tenant \"", approval.tenant, "\"")));
+    return reject(absl::PermissionDeniedError(absl::StrCat(
+        "approver \"", approver->id, "\" may not approve for tenant \"",
+        approval.tenant, "\"")));
   }
   if (clock_.Now() >= approval.expires_at) {
     return reject(absl::FailedPreconditionError(
@@ -216,9 +216,9 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Decide(const Approval& approval,
       }
     }
     if (!MayVote(state, approver, now)) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "approver \"", approver.id,
-          "\" holds none of the roles this request needs"));
+      return absl::PermissionDeniedError(
+          absl::StrCat("approver \"", approver.id,
+                       "\" holds none of the roles this request needs"));
     }
 
     Vote vote{approver.id, approver.roles, approval.verdict, approval.comment,
@@ -388,8 +388,8 @@ absl::StatusOr<Decision> ApprovalDesk::Await(absl::string_view tenant_id,
   TenantState& tenant = tenants_.Get(tenant_id);
   // Waiting is measured on a monotonic clock: it is the caller's patience,
   // not a domain time.
-  const auto deadline = std::chrono::steady_clock::now() +
-                        absl::ToChronoNanoseconds(max_wait);
+  const auto deadline =
+      std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(max_wait);
   {
     absl::MutexLock lock(&tenant.mu);
     for (;;) {

@@ -23,7 +23,7 @@
 namespace portcullis::gate {
 
 struct ApproveResult {
-  Decision decision;                    // as it stands after the verdict
+  Decision decision;                     // as it stands after the verdict
   std::optional<DecisionState> pending;  // set while still pending
 };
 

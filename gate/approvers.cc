@@ -8,9 +8,8 @@
 namespace portcullis::gate {
 
 bool Approver::MayApproveFor(absl::string_view tenant) const {
-  return std::any_of(tenants.begin(), tenants.end(), [&](const auto& t) {
-    return t == "*" || t == tenant;
-  });
+  return std::any_of(tenants.begin(), tenants.end(),
+                     [&](const auto& t) { return t == "*" || t == tenant; });
 }
 
 bool Approver::HoldsAnyOf(absl::Span<const std::string> wanted) const {

@@ -106,15 +106,15 @@ absl::StatusOr<DecisionState> LoadDecision(const ledger::Ledger& ledger,
                                            absl::string_view decision_id) {
   DecisionState state;
   absl::Status problem;
-  PORTCULLIS_RETURN_IF_ERROR(ledger.ReadDecision(
-      tenant, decision_id, [&](const ledger::Entry& entry) {
+  PORTCULLIS_RETURN_IF_ERROR(
+      ledger.ReadDecision(tenant, decision_id, [&](const ledger::Entry& entry) {
         if (!entry.payload) {
           problem = absl::DataLossError(absl::StrCat(
-              "ledger entry ", tenant, "/", entry.sequence,
-              " has no payload"));
+              "ledger entry ", tenant, "/", entry.sequence, " has no payload"));
           return false;
         }
-        absl::StatusOr<Record> record = codec.Decode(entry.kind, *entry.payload);
+        absl::StatusOr<Record> record =
+            codec.Decode(entry.kind, *entry.payload);
         if (!record.ok()) {
           problem = record.status();
           return false;
@@ -127,8 +127,8 @@ absl::StatusOr<DecisionState> LoadDecision(const ledger::Ledger& ledger,
       }));
   PORTCULLIS_RETURN_IF_ERROR(problem);
   if (state.original.id.empty()) {
-    return absl::NotFoundError(absl::StrCat("tenant ", tenant,
-                                            " has no decision ", decision_id));
+    return absl::NotFoundError(
+        absl::StrCat("tenant ", tenant, " has no decision ", decision_id));
   }
   return state;
 }

@@ -28,16 +28,16 @@ absl::Status CheckGrant(const DecisionState& state, const std::string& digest,
                         absl::Time now) {
   const Decision& d = state.current;
   if (d.verdict.outcome == policy::Outcome::kPendingApproval) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "decision ", d.id, " is still waiting for approval"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("decision ", d.id, " is still waiting for approval"));
   }
   if (d.verdict.outcome == policy::Outcome::kDeny) {
     return absl::FailedPreconditionError(
-        absl::StrCat("decision ", d.id, " was denied: ",
-                     absl::StrJoin(d.verdict.reasons, "; ")));
+        absl::StrCat("decision ", d.id,
+                     " was denied: ", absl::StrJoin(d.verdict.reasons, "; ")));
   }
-  if (!crypto::ConstantTimeEquals(digest,
-                                  crypto::AsBytes(state.original.action_digest))) {
+  if (!crypto::ConstantTimeEquals(
+          digest, crypto::AsBytes(state.original.action_digest))) {
     return absl::FailedPreconditionError(
         "this action is not the one that was decided: its digest differs "
         "(an argument, the tool, the agent or the idempotency key changed)");
@@ -76,16 +76,16 @@ absl::StatusOr<Receipt> Executor::Execute(absl::string_view decision_id,
     std::string reason;
     if (tenant.halted || tenants_.GateHalted(&reason)) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "tenant ", action.tenant, " is halted: ",
-          tenant.halted ? tenant.halt_reason : reason));
+          "tenant ", action.tenant,
+          " is halted: ", tenant.halted ? tenant.halt_reason : reason));
     }
     if (!key.empty()) {
       auto it = tenant.idempotency.find(key);
       if (it != tenant.idempotency.end()) {
         if (!crypto::ConstantTimeEquals(it->second.action_digest, digest)) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "idempotency key \"", key,
-              "\" was already used for a different action"));
+          return absl::FailedPreconditionError(
+              absl::StrCat("idempotency key \"", key,
+                           "\" was already used for a different action"));
         }
         return it->second.receipt;
       }
@@ -153,9 +153,9 @@ absl::StatusOr<Receipt> Executor::ExecuteMarked(absl::string_view decision_id,
   return receipt;
 }
 
-absl::StatusOr<uint64_t> Executor::ReportOutcome(
-    absl::string_view tenant_id, absl::string_view decision_id,
-    const OutcomeRecord& outcome) {
+absl::StatusOr<uint64_t> Executor::ReportOutcome(absl::string_view tenant_id,
+                                                 absl::string_view decision_id,
+                                                 const OutcomeRecord& outcome) {
   if (absl::Status s = ValidateDecisionId(decision_id); !s.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("decision_id: ", s.message()));
@@ -176,8 +176,8 @@ absl::StatusOr<uint64_t> Executor::ReportOutcome(
         recorder_.ledger(), recorder_.codec(), tenant_id, decision_id);
     if (!state.ok()) return state.status();
     if (!state->receipt) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "decision ", decision_id, " has not been executed"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("decision ", decision_id, " has not been executed"));
     }
     if (state->outcome) {
       return absl::FailedPreconditionError(absl::StrCat(

@@ -96,19 +96,17 @@ absl::Status Gate::ApplyPolicy(const PolicyLoad& load) {
   }
   PORTCULLIS_RETURN_IF_ERROR(recorder_.Append(std::move(drafts)).status());
   if (!load.snapshot) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("policy from ", load.source, " does not compile; ",
-                     current ? "the current policy stays in force"
-                             : "no policy is in force",
-                     ":\n", absl::StrJoin(load.errors, "\n")));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "policy from ", load.source, " does not compile; ",
+        current ? "the current policy stays in force" : "no policy is in force",
+        ":\n", absl::StrJoin(load.errors, "\n")));
   }
   policies_.Install(load.snapshot);
   return absl::OkStatus();
 }
 
 Decision Gate::NewDecision(const policy::Action& action,
-                           const PolicySnapshot& policy,
-                           absl::Time now) const {
+                           const PolicySnapshot& policy, absl::Time now) const {
   Decision d;
   d.id = crypto::RandomId();
   d.tenant = action.tenant;
@@ -128,9 +126,9 @@ absl::Status Gate::CheckTenant(absl::string_view tenant) const {
     return absl::UnavailableError("no policy is loaded; nothing is allowed");
   }
   if (!policy->program->HasTenant(tenant)) {
-    return absl::NotFoundError(absl::StrCat(
-        "tenant \"", tenant, "\" is not in policy version ", policy->version,
-        "; add a section for it to the policy"));
+    return absl::NotFoundError(
+        absl::StrCat("tenant \"", tenant, "\" is not in policy version ",
+                     policy->version, "; add a section for it to the policy"));
   }
   return absl::OkStatus();
 }
@@ -256,9 +254,9 @@ absl::StatusOr<std::vector<DecisionState>> Gate::ListPending(
   return desk_.ListPending(tenant);
 }
 
-absl::Status Gate::WatchPending(
-    absl::string_view tenant, absl::FunctionRef<bool(const QueueEvent&)> send,
-    absl::FunctionRef<bool()> cancelled) {
+absl::Status Gate::WatchPending(absl::string_view tenant,
+                                absl::FunctionRef<bool(const QueueEvent&)> send,
+                                absl::FunctionRef<bool()> cancelled) {
   PORTCULLIS_RETURN_IF_ERROR(CheckTenant(tenant));
   desk_.Watch(tenant, send, cancelled);
   return absl::OkStatus();

@@ -56,7 +56,8 @@ absl::Status KillSwitch::Switch(absl::string_view tenant, bool halt,
     absl::MutexLock lock(&state.mu);
     is_halted = state.halted;
   }
-  std::string target = whole_gate ? "the gate" : absl::StrCat("tenant ", tenant);
+  std::string target =
+      whole_gate ? "the gate" : absl::StrCat("tenant ", tenant);
   if (is_halted == halt) {
     return absl::FailedPreconditionError(
         absl::StrCat(target, " is ", halt ? "already halted" : "not halted"));

@@ -33,9 +33,9 @@ absl::Status VerifyReceipt(const Receipt& receipt,
                            const crypto::VerifyingKey& key) {
   std::string expected_id = crypto::KeyId(key);
   if (receipt.key_id != expected_id) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "the receipt names key ", receipt.key_id, ", not this gate's key ",
-        expected_id));
+    return absl::PermissionDeniedError(
+        absl::StrCat("the receipt names key ", receipt.key_id,
+                     ", not this gate's key ", expected_id));
   }
   if (!key.Verify(CanonicalReceiptMessage(receipt), receipt.signature)) {
     return absl::PermissionDeniedError(

@@ -38,7 +38,8 @@ class Recorder {
       std::vector<ledger::EntryDraft> drafts);
 
   // Appends one entry and returns its sequence.
-  absl::StatusOr<uint64_t> Record(EntryFields fields, const gate::Record& record);
+  absl::StatusOr<uint64_t> Record(EntryFields fields,
+                                  const gate::Record& record);
 
   ledger::Ledger& ledger() { return ledger_; }
   const RecordCodec& codec() const { return codec_; }

@@ -26,14 +26,14 @@ struct Found {
 absl::Status Decode(const RecordCodec& codec, const ledger::Entry& entry,
                     Record& out) {
   if (!entry.payload) {
-    return absl::DataLossError(absl::StrCat(
-        "ledger entry ", entry.tenant, "/", entry.sequence, " has no payload"));
+    return absl::DataLossError(absl::StrCat("ledger entry ", entry.tenant, "/",
+                                            entry.sequence, " has no payload"));
   }
   absl::StatusOr<Record> record = codec.Decode(entry.kind, *entry.payload);
   if (!record.ok()) {
-    return absl::DataLossError(absl::StrCat("ledger entry ", entry.tenant, "/",
-                                            entry.sequence, " does not decode: ",
-                                            record.status().message()));
+    return absl::DataLossError(
+        absl::StrCat("ledger entry ", entry.tenant, "/", entry.sequence,
+                     " does not decode: ", record.status().message()));
   }
   out = *std::move(record);
   return absl::OkStatus();
@@ -58,8 +58,8 @@ absl::Status Collect(const ledger::Entry& entry, const Record& record,
     if (!e->receipt.idempotency_key.empty() && age < w.idempotency) {
       Receipt receipt = e->receipt;
       receipt.ledger_sequence = entry.sequence;
-      found.executed.push_back({e->receipt.idempotency_key,
-                                {e->receipt.action_digest, receipt}});
+      found.executed.push_back(
+          {e->receipt.idempotency_key, {e->receipt.action_digest, receipt}});
     }
   }
   return absl::OkStatus();
@@ -91,8 +91,8 @@ absl::Status RecoverTenant(const ledger::Ledger& ledger,
       std::max({w.limits, w.approvals, w.idempotency});
   Found found;
   absl::Status problem;
-  PORTCULLIS_RETURN_IF_ERROR(ledger.Read(
-      tenant, 1, /*reverse=*/true, [&](const ledger::Entry& entry) {
+  PORTCULLIS_RETURN_IF_ERROR(
+      ledger.Read(tenant, 1, /*reverse=*/true, [&](const ledger::Entry& entry) {
         if (now - entry.time >= horizon) return false;
         Record record;
         problem = Decode(codec, entry, record);
@@ -108,12 +108,12 @@ absl::Status RecoverTenant(const ledger::Ledger& ledger,
     if (state.pending()) pending.push_back(std::move(state));
   }
   std::string tenant_reason, gate_reason;
-  PORTCULLIS_ASSIGN_OR_RETURN(
-      bool tenant_halted, LatestIsOn(ledger, codec, tenant, kTenantHalted,
-                                     kTenantResumed, tenant_reason));
-  PORTCULLIS_ASSIGN_OR_RETURN(
-      bool gate_halted, LatestIsOn(ledger, codec, tenant, kGateHalted,
-                                   kGateResumed, gate_reason));
+  PORTCULLIS_ASSIGN_OR_RETURN(bool tenant_halted,
+                              LatestIsOn(ledger, codec, tenant, kTenantHalted,
+                                         kTenantResumed, tenant_reason));
+  PORTCULLIS_ASSIGN_OR_RETURN(bool gate_halted,
+                              LatestIsOn(ledger, codec, tenant, kGateHalted,
+                                         kGateResumed, gate_reason));
   if (gate_halted) tenants.SetGateHalt(true, gate_reason);
 
   TenantState& state = tenants.Get(tenant);

@@ -78,8 +78,7 @@ class TenantRegistry {
 
   void SetGateHalt(bool halted, std::string reason) ABSL_LOCKS_EXCLUDED(mu_);
   // Whether the whole gate is halted, and why.
-  bool GateHalted(std::string* reason = nullptr) const
-      ABSL_LOCKS_EXCLUDED(mu_);
+  bool GateHalted(std::string* reason = nullptr) const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   mutable absl::Mutex mu_;

@@ -30,7 +30,9 @@ absl::StatusOr<gate::ApproverRegistry> ApproversFrom(
       return absl::InvalidArgumentError(absl::StrCat(
           "approver \"", a.id(), "\": public_key: ", key.status().message()));
     }
-    approvers.push_back({a.id(), *key, {a.roles().begin(), a.roles().end()},
+    approvers.push_back({a.id(),
+                         *key,
+                         {a.roles().begin(), a.roles().end()},
                          {a.tenants().begin(), a.tenants().end()}});
   }
   return gate::ApproverRegistry::Create(std::move(approvers));

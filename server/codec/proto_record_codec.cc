@@ -39,9 +39,9 @@ absl::StatusOr<Proto> Parse(absl::string_view payload) {
   return proto;
 }
 
-void ChargesToProto(const std::vector<policy::UsageCharge>& charges,
-                    google::protobuf::RepeatedPtrField<records::UsageCharge>*
-                        out) {
+void ChargesToProto(
+    const std::vector<policy::UsageCharge>& charges,
+    google::protobuf::RepeatedPtrField<records::UsageCharge>* out) {
   for (const policy::UsageCharge& charge : charges) {
     records::UsageCharge* c = out->Add();
     c->set_counter(charge.counter);
@@ -147,11 +147,10 @@ struct Encoder {
     for (const std::string& role : r.approver_roles) {
       proto.add_approver_roles(role);
     }
-    proto.set_resolution(r.resolution == gate::Resolution::kGranted
-                             ? records::RESOLUTION_GRANTED
-                         : r.resolution == gate::Resolution::kDenied
-                             ? records::RESOLUTION_DENIED
-                             : records::RESOLUTION_NONE);
+    proto.set_resolution(
+        r.resolution == gate::Resolution::kGranted ? records::RESOLUTION_GRANTED
+        : r.resolution == gate::Resolution::kDenied ? records::RESOLUTION_DENIED
+                                                    : records::RESOLUTION_NONE);
     DecisionToProto(r.decision, proto.mutable_decision());
     ChargesToProto(r.decision.verdict.charges, proto.mutable_charges());
     return Serialize(proto);
@@ -226,7 +225,8 @@ absl::StatusOr<gate::Record> DecodeRejection(absl::string_view payload) {
 absl::StatusOr<gate::Record> DecodePolicy(absl::string_view payload) {
   auto proto = Parse<records::PolicyRecord>(payload);
   if (!proto.ok()) return proto.status();
-  return gate::PolicyRecord{proto->version(), proto->content_hash(),
+  return gate::PolicyRecord{proto->version(),
+                            proto->content_hash(),
                             proto->source(),
                             {proto->errors().begin(), proto->errors().end()}};
 }
@@ -242,8 +242,7 @@ absl::StatusOr<gate::Record> DecodeRequest(absl::string_view payload) {
   *carrier.mutable_decided_at() = proto->decided_at();
   auto decision = DecisionFromProto(carrier);
   if (!decision.ok()) return decision.status();
-  return gate::ApprovalRequestRecord{decided_at,
-                                     decision->verdict.approvals,
+  return gate::ApprovalRequestRecord{decided_at, decision->verdict.approvals,
                                      proto->requested_by()};
 }
 

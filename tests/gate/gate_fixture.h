@@ -96,6 +96,15 @@ class GateFixture {
   std::unique_ptr<Gate> gate_;
 };
 
+// Compiles `text` and applies it; fails the test on compile errors.
+inline void ApplyPolicyText(GateFixture& f, const std::string& text) {
+  PolicyText source{{{"test.policy", text}}, "test.policy"};
+  PolicyLoad load = CompilePolicy(source, f.clock().Now());
+  INFO((load.errors.empty() ? "" : load.errors[0]));
+  REQUIRE(load.errors.empty());
+  REQUIRE(f.gate().ApplyPolicy(load).ok());
+}
+
 inline policy::Action MakeAction(const std::string& tenant,
                                  const std::string& tool) {
   policy::Action a;
