@@ -96,8 +96,19 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
 
   PORTCULLIS_ASSIGN_OR_RETURN(
       daemon->server_,
-      Server::Start(*daemon->gate_, ServerOptionsFrom(config)));
+      Server::Start(*daemon->gate_, ServerOptionsFrom(config),
+                    AdminHooks{[self = daemon.get()] { return self->Reload(); },
+                               clock.Now()}));
   Daemon* self = daemon.get();
+  daemon->sweeper_ = std::thread([self] {
+    while (
+        !self->stop_sweeping_.WaitForNotificationWithTimeout(kSweepInterval)) {
+      if (absl::Status s = self->gate_->ExpireDue(); !s.ok()) {
+        self->log_.Error(
+            absl::StrCat("approval deadlines not recorded: ", s.message()));
+      }
+    }
+  });
   auto watcher = PolicyWatcher::Start(config.policy(),
                                       [self] { self->Reload().IgnoreError(); });
   if (watcher.ok()) {
@@ -121,6 +132,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
 
 Daemon::~Daemon() {
   watcher_.reset();
+  stop_sweeping_.Notify();
+  if (sweeper_.joinable()) sweeper_.join();
   Stop(absl::Seconds(10));
 }
 

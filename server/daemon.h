@@ -9,9 +9,11 @@
 
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
 #include "crypto/ed25519.h"
@@ -48,6 +50,9 @@ class Daemon {
   // Health turns NOT_SERVING, calls in flight get `grace` to finish.
   void Stop(absl::Duration grace);
 
+  // How often pending approvals are checked for expiry and escalation.
+  static constexpr absl::Duration kSweepInterval = absl::Seconds(1);
+
   int tcp_port() const { return server_->tcp_port(); }
   const crypto::SigningKey& signing_key() const { return *signing_key_; }
   bool serving() const { return server_->serving(); }
@@ -67,8 +72,10 @@ class Daemon {
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<gate::Gate> gate_;
   std::unique_ptr<Server> server_;
-  // Stopped first: it calls into the gate.
+  // Stopped first: they call into the gate.
   std::unique_ptr<PolicyWatcher> watcher_;
+  absl::Notification stop_sweeping_;
+  std::thread sweeper_;  // records approval expiries and escalations
 
   // Held for a whole reload (file reads and a ledger append): reloads are
   // rare and must not interleave. Never taken on the decision path.

@@ -1,17 +1,49 @@
 #include "server/gate_service.h"
 
+#include <chrono>
+
 #include "server/codec/action_codec.h"
+#include "server/codec/approval_codec.h"
 #include "server/codec/decision_codec.h"
+#include "server/codec/time_codec.h"
 #include "server/status_codec.h"
 
 namespace portcullis::server {
+namespace {
+
+grpc::Status Required(const char* field, const char* hint) {
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                      std::string(field) + ": required; " + hint);
+}
+
+// How long the caller is willing to wait, from its own deadline.
+absl::Duration CallerPatience(const grpc::ServerContext& context) {
+  auto deadline = context.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) {
+    return absl::InfiniteDuration();
+  }
+  return absl::FromChrono(deadline - std::chrono::system_clock::now());
+}
+
+v1::PendingEvent::Kind KindToProto(gate::QueueEvent::Kind kind) {
+  switch (kind) {
+    case gate::QueueEvent::Kind::kAdded:
+      return v1::PendingEvent::KIND_ADDED;
+    case gate::QueueEvent::Kind::kUpdated:
+      return v1::PendingEvent::KIND_UPDATED;
+    case gate::QueueEvent::Kind::kResolved:
+      return v1::PendingEvent::KIND_RESOLVED;
+  }
+  return v1::PendingEvent::KIND_UNSPECIFIED;
+}
+
+}  // namespace
 
 grpc::Status GateService::Evaluate(grpc::ServerContext* context,
                                    const v1::EvaluateRequest* request,
                                    v1::EvaluateResponse* response) {
   if (!request->has_action()) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "action: required; send the proposed action");
+    return Required("action", "send the proposed action");
   }
   absl::StatusOr<policy::Action> action = ActionFromProto(request->action());
   if (!action.ok()) return ToGrpcStatus(action.status());
@@ -19,6 +51,119 @@ grpc::Status GateService::Evaluate(grpc::ServerContext* context,
       gate_.Evaluate(*action, gate::CallContext{});
   if (!decision.ok()) return ToGrpcStatus(decision.status());
   DecisionToProto(*decision, response->mutable_decision());
+  return grpc::Status::OK;
+}
+
+grpc::Status GateService::AwaitDecision(grpc::ServerContext* context,
+                                        const v1::AwaitDecisionRequest* request,
+                                        v1::AwaitDecisionResponse* response) {
+  absl::Duration wait = std::min(CallerPatience(*context), kMaxAwait);
+  if (request->has_max_wait()) {
+    wait = std::min(wait, DurationFromProto(request->max_wait()));
+  }
+  // Wait in slices so that a caller who hangs up frees the thread soon.
+  const auto until =
+      std::chrono::steady_clock::now() +
+      absl::ToChronoNanoseconds(std::max(wait, absl::ZeroDuration()));
+  for (;;) {
+    absl::Duration left =
+        absl::FromChrono(until - std::chrono::steady_clock::now());
+    absl::StatusOr<gate::Decision> decision = gate_.AwaitDecision(
+        request->tenant(), request->decision_id(),
+        std::clamp(left, absl::ZeroDuration(), absl::Seconds(1)));
+    if (!decision.ok()) return ToGrpcStatus(decision.status());
+    bool pending =
+        decision->verdict.outcome == policy::Outcome::kPendingApproval;
+    if (!pending || left <= absl::ZeroDuration() || context->IsCancelled()) {
+      DecisionToProto(*decision, response->mutable_decision());
+      return grpc::Status::OK;
+    }
+  }
+}
+
+grpc::Status GateService::ListPending(grpc::ServerContext* context,
+                                      const v1::ListPendingRequest* request,
+                                      v1::ListPendingResponse* response) {
+  auto pending = gate_.ListPending(request->tenant());
+  if (!pending.ok()) return ToGrpcStatus(pending.status());
+  for (const gate::DecisionState& state : *pending) {
+    PendingToProto(state, response->add_pending());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status GateService::WatchPending(
+    grpc::ServerContext* context, const v1::WatchPendingRequest* request,
+    grpc::ServerWriter<v1::PendingEvent>* writer) {
+  absl::Status s = gate_.WatchPending(
+      request->tenant(),
+      [&](const gate::QueueEvent& event) {
+        v1::PendingEvent out;
+        out.set_kind(KindToProto(event.kind));
+        PendingToProto(event.state, out.mutable_pending());
+        if (event.kind == gate::QueueEvent::Kind::kResolved) {
+          DecisionToProto(event.state.current, out.mutable_decision());
+        }
+        return writer->Write(out);
+      },
+      [&] { return context->IsCancelled(); });
+  return ToGrpcStatus(s);
+}
+
+grpc::Status GateService::Approve(grpc::ServerContext* context,
+                                  const v1::ApproveRequest* request,
+                                  v1::ApproveResponse* response) {
+  if (!request->has_approval()) {
+    return Required("approval", "send the signed approval");
+  }
+  absl::StatusOr<gate::Approval> approval =
+      ApprovalFromProto(request->approval());
+  if (!approval.ok()) return ToGrpcStatus(approval.status());
+  absl::StatusOr<gate::ApproveResult> result =
+      gate_.Approve(*approval, request->signature(), gate::CallContext{});
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  DecisionToProto(result->decision, response->mutable_decision());
+  if (result->pending) {
+    PendingToProto(*result->pending, response->mutable_pending());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status GateService::Execute(grpc::ServerContext* context,
+                                  const v1::ExecuteRequest* request,
+                                  v1::ExecuteResponse* response) {
+  if (!request->has_action()) {
+    return Required("action", "send the action exactly as decided");
+  }
+  absl::StatusOr<policy::Action> action = ActionFromProto(request->action());
+  if (!action.ok()) return ToGrpcStatus(action.status());
+  absl::StatusOr<gate::Receipt> receipt =
+      gate_.Execute(request->decision_id(), *action, gate::CallContext{});
+  if (!receipt.ok()) return ToGrpcStatus(receipt.status());
+  ReceiptToProto(*receipt, response->mutable_receipt());
+  return grpc::Status::OK;
+}
+
+grpc::Status GateService::ReportOutcome(grpc::ServerContext* context,
+                                        const v1::ReportOutcomeRequest* request,
+                                        v1::ReportOutcomeResponse* response) {
+  gate::ExecutionOutcome outcome;
+  switch (request->outcome()) {
+    case v1::EXECUTION_OUTCOME_SUCCEEDED:
+      outcome = gate::ExecutionOutcome::kSucceeded;
+      break;
+    case v1::EXECUTION_OUTCOME_FAILED:
+      outcome = gate::ExecutionOutcome::kFailed;
+      break;
+    default:
+      return Required(
+          "outcome", "EXECUTION_OUTCOME_SUCCEEDED or EXECUTION_OUTCOME_FAILED");
+  }
+  absl::StatusOr<uint64_t> sequence =
+      gate_.ReportOutcome(request->tenant(), request->decision_id(), outcome,
+                          request->detail(), gate::CallContext{});
+  if (!sequence.ok()) return ToGrpcStatus(sequence.status());
+  response->set_ledger_sequence(*sequence);
   return grpc::Status::OK;
 }
 

@@ -4,6 +4,7 @@
 #ifndef PORTCULLIS_SERVER_GATE_SERVICE_H_
 #define PORTCULLIS_SERVER_GATE_SERVICE_H_
 
+#include "absl/time/time.h"
 #include "gate/gate.h"
 #include "portcullis/v1/gate.grpc.pb.h"
 
@@ -11,15 +12,34 @@ namespace portcullis::server {
 
 class GateService final : public v1::Gate::Service {
  public:
+  // The longest AwaitDecision waits when the caller sets neither a
+  // deadline nor max_wait.
+  static constexpr absl::Duration kMaxAwait = absl::Hours(1);
+
   // `gate` must outlive the service.
   explicit GateService(gate::Gate& gate) : gate_(gate) {}
 
   grpc::Status Evaluate(grpc::ServerContext* context,
                         const v1::EvaluateRequest* request,
                         v1::EvaluateResponse* response) override;
-
-  // Approve and Execute answer UNIMPLEMENTED (the generated default) until
-  // the approval flow lands.
+  grpc::Status AwaitDecision(grpc::ServerContext* context,
+                             const v1::AwaitDecisionRequest* request,
+                             v1::AwaitDecisionResponse* response) override;
+  grpc::Status ListPending(grpc::ServerContext* context,
+                           const v1::ListPendingRequest* request,
+                           v1::ListPendingResponse* response) override;
+  grpc::Status WatchPending(
+      grpc::ServerContext* context, const v1::WatchPendingRequest* request,
+      grpc::ServerWriter<v1::PendingEvent>* writer) override;
+  grpc::Status Approve(grpc::ServerContext* context,
+                       const v1::ApproveRequest* request,
+                       v1::ApproveResponse* response) override;
+  grpc::Status Execute(grpc::ServerContext* context,
+                       const v1::ExecuteRequest* request,
+                       v1::ExecuteResponse* response) override;
+  grpc::Status ReportOutcome(grpc::ServerContext* context,
+                             const v1::ReportOutcomeRequest* request,
+                             v1::ReportOutcomeResponse* response) override;
 
  private:
   gate::Gate& gate_;

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "server/admin_service.h"
 #include "server/gate_service.h"
 #include "server/listen_address.h"
 
@@ -20,6 +21,7 @@ namespace portcullis::server {
 namespace {
 
 constexpr char kGateServiceName[] = "portcullis.v1.Gate";
+constexpr char kAdminServiceName[] = "portcullis.v1.Admin";
 
 // gRPC deadlines are wall-clock instants; this is transport plumbing, not
 // domain time, so it does not go through portcullis::Clock.
@@ -32,19 +34,22 @@ std::chrono::system_clock::time_point Deadline(absl::Duration d) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
-    gate::Gate& gate, const ServerOptions& options) {
+    gate::Gate& gate, const ServerOptions& options, AdminHooks hooks) {
   if (options.tcp_address.empty() && options.unix_socket.empty()) {
     return absl::InvalidArgumentError(
         "nothing to listen on: configure a TCP address or a Unix socket");
   }
   std::unique_ptr<Server> server(new Server());
   server->service_ = std::make_unique<GateService>(gate);
+  server->admin_ = std::make_unique<AdminService>(gate, std::move(hooks.reload),
+                                                  hooks.started_at);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(options.max_request_bytes);
   builder.RegisterService(server->service_.get());
+  builder.RegisterService(server->admin_.get());
 
   if (!options.tcp_address.empty()) {
     absl::StatusOr<ListenAddress> address =
@@ -91,6 +96,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       server->server_->GetHealthCheckService();
   health->SetServingStatus(true);
   health->SetServingStatus(kGateServiceName, true);
+  health->SetServingStatus(kAdminServiceName, true);
   return server;
 }
 

@@ -1,5 +1,5 @@
-// Server runs the gRPC endpoints of one gate: the Gate service, the
-// standard grpc.health.v1 health service and server reflection, on a TCP
+// Server runs the gRPC endpoints of one gate: the Gate and Admin services,
+// the standard grpc.health.v1 health service and server reflection, on a TCP
 // address (loopback by default) and a Unix socket. It owns the grpc::Server
 // and nothing else; the gate core is injected.
 //
@@ -8,6 +8,7 @@
 #ifndef PORTCULLIS_SERVER_SERVER_H_
 #define PORTCULLIS_SERVER_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,7 +23,16 @@ class Server;
 
 namespace portcullis::server {
 
+class AdminService;
 class GateService;
+
+// What the Admin service needs from the process around the server.
+struct AdminHooks {
+  // Re-reads the policy (SIGHUP's work); Reload answers UNIMPLEMENTED
+  // without it.
+  std::function<absl::Status()> reload;
+  absl::Time started_at;
+};
 
 struct ServerOptions {
   // "host:port"; empty to skip TCP. Must be loopback.
@@ -40,7 +50,7 @@ class Server {
   // or non-loopback address, Unavailable when a port or socket cannot be
   // bound.
   static absl::StatusOr<std::unique_ptr<Server>> Start(
-      gate::Gate& gate, const ServerOptions& options);
+      gate::Gate& gate, const ServerOptions& options, AdminHooks hooks = {});
 
   ~Server();
 
@@ -62,6 +72,7 @@ class Server {
   Server() = default;
 
   std::unique_ptr<GateService> service_;
+  std::unique_ptr<AdminService> admin_;
   std::unique_ptr<grpc::Server> server_;
   int tcp_port_ = 0;
   std::string unix_socket_;

@@ -1,5 +1,6 @@
 #include "server/codec/decision_codec.h"
 
+#include "server/codec/action_codec.h"
 #include "server/codec/time_codec.h"
 
 namespace portcullis::server {
@@ -105,6 +106,23 @@ absl::StatusOr<gate::Decision> DecisionFromProto(const v1::Decision& proto) {
   }
   d.ledger_sequence = proto.ledger_sequence();
   return d;
+}
+
+void PendingToProto(const gate::DecisionState& state,
+                    v1::PendingApproval* proto) {
+  DecisionToProto(state.current, proto->mutable_decision());
+  ActionToProto(state.action, proto->mutable_action());
+  for (const gate::Vote& vote : state.votes) {
+    v1::ApprovalVote* v = proto->add_votes();
+    v->set_approver_id(vote.approver_id);
+    v->set_verdict(vote.verdict == gate::ApprovalVerdict::kApprove
+                       ? v1::APPROVAL_VERDICT_APPROVE
+                       : v1::APPROVAL_VERDICT_DENY);
+    v->set_comment(vote.comment);
+    TimeToProto(vote.at, v->mutable_recorded_at());
+  }
+  proto->set_escalated(state.escalated);
+  proto->set_requested_by(state.requested_by);
 }
 
 }  // namespace portcullis::server

@@ -5,7 +5,9 @@
 
 #include "absl/status/statusor.h"
 #include "gate/decision.h"
+#include "gate/decision_state.h"
 #include "portcullis/v1/decision.pb.h"
+#include "portcullis/v1/gate.pb.h"
 
 namespace portcullis::server {
 
@@ -15,6 +17,11 @@ void DecisionToProto(const gate::Decision& decision, v1::Decision* proto);
 // part of the API Decision and are left empty. Returns DataLoss for an
 // unspecified outcome or a digest that is not 32 bytes.
 absl::StatusOr<gate::Decision> DecisionFromProto(const v1::Decision& proto);
+
+// A pending request as approval UIs see it: the decision as it stands, the
+// action, the verdicts so far.
+void PendingToProto(const gate::DecisionState& state,
+                    v1::PendingApproval* proto);
 
 }  // namespace portcullis::server
 

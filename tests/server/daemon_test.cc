@@ -1,10 +1,9 @@
 #include "server/daemon.h"
 
 #include <grpcpp/grpcpp.h>
-
-#include <catch2/catch.hpp>
 #include <sys/stat.h>
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 

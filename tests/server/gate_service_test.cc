@@ -36,8 +36,8 @@ class ServerFixture {
     auto ledger = ledger::Ledger::Open(std::move(blocking));
     REQUIRE(ledger.ok());
     ledger_ = std::move(*ledger);
-    gate_ = std::make_unique<gate::Gate>(clock_, *ledger_, codec_,
-                                         signing_key_, gate::ApproverRegistry());
+    gate_ = std::make_unique<gate::Gate>(clock_, *ledger_, codec_, signing_key_,
+                                         gate::ApproverRegistry());
     auto policy = std::make_shared<testing::FakePolicy>();
     policy->Add("shop", "reply_customer")
         .Add("shop", "delete_account", {policy::Outcome::kDeny});
@@ -185,18 +185,6 @@ TEST_CASE("bad input gets a clear error and nothing is allowed",
     CHECK_FALSE(response.has_decision());
   }
   CHECK(f.Decisions("shop") == 0);
-}
-
-TEST_CASE("Approve and Execute are not implemented yet", "[gate_service]") {
-  ServerFixture f;
-  grpc::ClientContext approve_context;
-  v1::ApproveResponse approve;
-  CHECK(f.stub_->Approve(&approve_context, {}, &approve).error_code() ==
-        grpc::StatusCode::UNIMPLEMENTED);
-  grpc::ClientContext execute_context;
-  v1::ExecuteResponse execute;
-  CHECK(f.stub_->Execute(&execute_context, {}, &execute).error_code() ==
-        grpc::StatusCode::UNIMPLEMENTED);
 }
 
 TEST_CASE("the standard health service reports serving", "[gate_service]") {

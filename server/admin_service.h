@@ -1,0 +1,44 @@
+// AdminService adapts the gRPC Admin service: the kill switch, reload and
+// status. Reload is the daemon's (it owns the policy source), so it is
+// passed in. Thread-safe.
+#ifndef PORTCULLIS_SERVER_ADMIN_SERVICE_H_
+#define PORTCULLIS_SERVER_ADMIN_SERVICE_H_
+
+#include <functional>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "gate/gate.h"
+#include "portcullis/v1/admin.grpc.pb.h"
+
+namespace portcullis::server {
+
+class AdminService final : public v1::Admin::Service {
+ public:
+  // `gate` must outlive the service; `reload` re-reads the policy.
+  AdminService(gate::Gate& gate, std::function<absl::Status()> reload,
+               absl::Time started_at)
+      : gate_(gate), reload_(std::move(reload)), started_at_(started_at) {}
+
+  grpc::Status Halt(grpc::ServerContext* context,
+                    const v1::HaltRequest* request,
+                    v1::HaltResponse* response) override;
+  grpc::Status Resume(grpc::ServerContext* context,
+                      const v1::ResumeRequest* request,
+                      v1::ResumeResponse* response) override;
+  grpc::Status Reload(grpc::ServerContext* context,
+                      const v1::ReloadRequest* request,
+                      v1::ReloadResponse* response) override;
+  grpc::Status Status(grpc::ServerContext* context,
+                      const v1::StatusRequest* request,
+                      v1::StatusResponse* response) override;
+
+ private:
+  gate::Gate& gate_;
+  std::function<absl::Status()> reload_;
+  absl::Time started_at_;
+};
+
+}  // namespace portcullis::server
+
+#endif  // PORTCULLIS_SERVER_ADMIN_SERVICE_H_
