@@ -1,9 +1,8 @@
 // portcullis: the command-line tool for operators, approvers, auditors and
-// CI pipelines.
+// CI pipelines. Run without arguments for the list of commands.
 //
-//   portcullis ledger verify --data DIR [--tenant T]
-//
-// Exit codes: 0 success, 1 a failed check (tampering, ...), 2 usage errors.
+// Exit codes: 0 success, 1 a failed check (tampering, a refusal, ...),
+// 2 usage errors and unreadable input.
 #include <unistd.h>
 
 #include <iostream>
@@ -15,66 +14,135 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "base/clock.h"
+#include "cli/approval_commands.h"
 #include "cli/command.h"
 #include "cli/flag_check.h"
+#include "cli/gate_client.h"
 #include "cli/keys_commands.h"
 #include "cli/ledger_commands.h"
 #include "cli/policy_commands.h"
+#include "cli/receipt_commands.h"
 #include "crypto/sodium.h"
 
+// Offline commands.
 ABSL_FLAG(std::string, data, "", "The gate's data directory (its ledger).");
-ABSL_FLAG(std::string, tenant, "", "Limit the command to one tenant.");
+ABSL_FLAG(std::string, tenant, "", "The tenant the command is for.");
 ABSL_FLAG(std::string, policy, "", "A policy file or directory.");
-ABSL_FLAG(std::string, action, "",
-          "A portcullis.v1.Action in proto JSON (policy explain).");
-ABSL_FLAG(std::string, out, "",
-          "Path prefix for new key files (keys generate): PREFIX.key, "
-          "PREFIX.pub.");
+ABSL_FLAG(std::string, action, "", "A portcullis.v1.Action in proto JSON.");
 ABSL_FLAG(std::string, at, "",
           "The instant to decide at, RFC 3339 (policy explain); default now.");
+ABSL_FLAG(std::string, out, "",
+          "Path prefix for new key files (keys generate).");
+ABSL_FLAG(std::string, receipt, "",
+          "A portcullis.v1.ExecutionReceipt in proto JSON (receipt verify).");
+ABSL_FLAG(std::string, key, "",
+          "A key file: your signing key (approve, deny) or the gate's public "
+          "key (receipt verify).");
+// Commands that talk to a running gate.
+ABSL_FLAG(std::string, gate, portcullis::cli::kDefaultGateAddress,
+          "The gate's address: host:port or unix:/path/to/portcullis.sock.");
+ABSL_FLAG(std::string, approver, "",
+          "Your approver id, as registered in the gate's configuration.");
+ABSL_FLAG(std::string, comment, "", "A comment recorded with an approval.");
+ABSL_FLAG(std::string, reason, "",
+          "Why: required to deny or halt, recorded on the ledger.");
+ABSL_FLAG(absl::Duration, valid_for, absl::Minutes(15),
+          "How long a signed approval stays valid.");
 
 namespace portcullis::cli {
 namespace {
 
 constexpr char kCommands[] =
+    "Policies (offline):\n"
     "  portcullis policy check FILE|DIR...\n"
     "      Compile a policy; list every error as file:line:column.\n"
     "  portcullis policy explain --policy FILE|DIR --action ACTION.json "
     "[--at TIME]\n"
     "      Decide one action offline and show how every rule fared.\n"
+    "Approvals (at a running gate, --gate ADDR):\n"
+    "  portcullis approvals list --tenant T\n"
+    "  portcullis approve ID --tenant T --key FILE --approver ID "
+    "[--comment C]\n"
+    "  portcullis deny ID --tenant T --key FILE --approver ID --reason R\n"
+    "Kill switch (at a running gate):\n"
+    "  portcullis halt [--tenant T] --reason R\n"
+    "  portcullis resume [--tenant T] [--reason R]\n"
+    "Keys, receipts and the ledger (offline):\n"
     "  portcullis keys generate --out PREFIX\n"
     "      Write a new Ed25519 key pair: PREFIX.key (0600) and PREFIX.pub.\n"
+    "  portcullis receipt verify --receipt FILE --key GATE.pub "
+    "[--action ACTION.json]\n"
     "  portcullis ledger verify --data DIR [--tenant T]\n"
     "      Check every hash chain in a ledger; exit 1 if any is broken.\n"
     "\n"
-    "Exit codes: 0 success, 1 a check failed, 2 usage error.";
+    "Exit codes: 0 success, 1 a check failed or the gate refused, 2 usage "
+    "error.";
 
 int Usage(CommandIo& io, absl::string_view problem) {
-  io.err << "portcullis: " << problem << "\n\nUsage:\n" << kCommands << "\n";
+  io.err << "portcullis: " << problem << "\n\n" << kCommands << "\n";
   return kExitUsage;
 }
 
+VerdictArgs Verdict(const std::vector<std::string>& words, bool approve) {
+  VerdictArgs args;
+  args.gate = absl::GetFlag(FLAGS_gate);
+  args.tenant = absl::GetFlag(FLAGS_tenant);
+  args.decision_id = words.size() > 1 ? words[1] : "";
+  args.key_file = absl::GetFlag(FLAGS_key);
+  args.approver = absl::GetFlag(FLAGS_approver);
+  args.comment =
+      approve ? absl::GetFlag(FLAGS_comment) : absl::GetFlag(FLAGS_reason);
+  args.valid_for = absl::GetFlag(FLAGS_valid_for);
+  args.approve = approve;
+  return args;
+}
+
 int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
-  if (words.size() >= 2 && words[0] == "policy" && words[1] == "check") {
+  if (words.empty()) return Usage(io, "no command given");
+  RealClock clock;
+  const std::string& verb = words[0];
+  const std::string two =
+      words.size() >= 2 ? absl::StrCat(verb, " ", words[1]) : verb;
+  if (two == "policy check") {
     return RunPolicyCheck({{words.begin() + 2, words.end()}}, io);
   }
-  std::string command = absl::StrJoin(words, " ");
+  if (verb == "approve" || verb == "deny") {
+    if (words.size() != 2) {
+      return Usage(io, absl::StrCat(verb, " takes one decision id"));
+    }
+    return RunVerdict(Verdict(words, verb == "approve"), clock, io);
+  }
+  const std::string command = absl::StrJoin(words, " ");
+  if (command == "policy explain") {
+    return RunPolicyExplain({absl::GetFlag(FLAGS_policy),
+                             absl::GetFlag(FLAGS_action),
+                             absl::GetFlag(FLAGS_at)},
+                            clock, io);
+  }
+  if (command == "approvals list") {
+    return RunApprovalsList(
+        {absl::GetFlag(FLAGS_gate), absl::GetFlag(FLAGS_tenant)}, io);
+  }
+  if (command == "halt" || command == "resume") {
+    return RunHalt({absl::GetFlag(FLAGS_gate), absl::GetFlag(FLAGS_tenant),
+                    absl::GetFlag(FLAGS_reason), command == "halt"},
+                   io);
+  }
   if (command == "keys generate") {
     return RunKeysGenerate({absl::GetFlag(FLAGS_out)}, io);
   }
-  if (command == "policy explain") {
-    RealClock clock;
-    return RunPolicyExplain(
-        {absl::GetFlag(FLAGS_policy), absl::GetFlag(FLAGS_action),
-         absl::GetFlag(FLAGS_at)},
-        clock, io);
+  if (command == "receipt verify") {
+    return RunReceiptVerify({absl::GetFlag(FLAGS_receipt),
+                             absl::GetFlag(FLAGS_key),
+                             absl::GetFlag(FLAGS_action)},
+                            io);
   }
   if (command == "ledger verify") {
     return RunLedgerVerify(
         {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant)}, io);
   }
-  if (command.empty()) return Usage(io, "no command given");
   return Usage(io, "unknown command \"" + command + "\"");
 }
 

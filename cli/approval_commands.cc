@@ -1,0 +1,211 @@
+#include "cli/approval_commands.h"
+
+#include <string>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cli/gate_client.h"
+#include "crypto/key_file.h"
+#include "gate/approval.h"
+#include "server/codec/approval_codec.h"
+#include "server/codec/time_codec.h"
+
+namespace portcullis::cli {
+namespace {
+
+std::string Time(const google::protobuf::Timestamp& t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", server::TimeFromProto(t),
+                          absl::UTCTimeZone());
+}
+
+std::string ValueText(const v1::Value& v) {
+  switch (v.kind_case()) {
+    case v1::Value::kStringValue:
+      return absl::StrCat("\"", absl::CHexEscape(v.string_value()), "\"");
+    case v1::Value::kIntValue:
+      return absl::StrCat(v.int_value());
+    case v1::Value::kBoolValue:
+      return v.bool_value() ? "true" : "false";
+    case v1::Value::kMoneyValue:
+      return absl::StrCat(v.money_value().amount(), " ",
+                          v.money_value().currency());
+    case v1::Value::kListValue: {
+      std::vector<std::string> items;
+      for (const v1::Value& item : v.list_value().values()) {
+        items.push_back(ValueText(item));
+      }
+      return absl::StrCat("[", absl::StrJoin(items, ", "), "]");
+    }
+    case v1::Value::KIND_NOT_SET:
+      break;
+  }
+  return "(none)";
+}
+
+std::string Requirement(const v1::ApprovalRequirement& r) {
+  std::string text = absl::StrCat(
+      r.rule_id(), ": ", r.roles().empty() ? "any approver" : absl::StrJoin(r.roles(), " or "),
+      " (quorum ", r.quorum(), "), until ", Time(r.expires_at()));
+  if (r.has_escalates_at()) {
+    absl::StrAppend(&text, "; from ", Time(r.escalates_at()), " also ",
+                    absl::StrJoin(r.escalation_roles(), " or "));
+  }
+  return text;
+}
+
+void PrintPending(const v1::PendingApproval& p, std::ostream& out) {
+  const v1::Decision& d = p.decision();
+  const v1::Action& a = p.action();
+  out << d.decision_id() << "  " << a.tool() << " by " << a.agent()
+      << ", requested " << Time(d.decided_at())
+      << (p.requested_by().empty() ? "" : " by " + p.requested_by()) << "\n";
+  std::vector<std::string> names;
+  for (const auto& [name, value] : a.arguments()) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names) {
+    out << "  args." << name << " = " << ValueText(a.arguments().at(name))
+        << "\n";
+  }
+  for (const v1::ApprovalRequirement& r : d.approvals()) {
+    out << "  needs " << Requirement(r) << "\n";
+  }
+  for (const v1::ApprovalVote& v : p.votes()) {
+    out << "  " << v.approver_id() << " "
+        << (v.verdict() == v1::APPROVAL_VERDICT_APPROVE ? "approved"
+                                                        : "denied")
+        << (v.comment().empty() ? "" : ": " + v.comment()) << "\n";
+  }
+  if (p.escalated()) out << "  escalated\n";
+  out << "  action digest " << absl::BytesToHexString(d.action_digest())
+      << "\n";
+}
+
+int Usage(CommandIo& io, absl::string_view command, absl::string_view what) {
+  io.err << "portcullis " << command << ": " << what << "\n";
+  return kExitUsage;
+}
+
+int Refused(CommandIo& io, absl::string_view command, const absl::Status& s) {
+  io.err << "portcullis " << command << ": " << s.message() << "\n";
+  return absl::IsUnavailable(s) ? kExitUsage : kExitFailed;
+}
+
+std::string OutcomeText(v1::Outcome outcome) {
+  switch (outcome) {
+    case v1::OUTCOME_ALLOW:
+      return "ALLOW";
+    case v1::OUTCOME_PENDING_APPROVAL:
+      return "PENDING_APPROVAL";
+    default:
+      return "DENY";
+  }
+}
+
+}  // namespace
+
+int RunApprovalsList(const ApprovalsListArgs& args, CommandIo& io) {
+  constexpr absl::string_view kCommand = "approvals list";
+  if (args.tenant.empty()) return Usage(io, kCommand, "--tenant is required");
+  GateClient client(args.gate.empty() ? kDefaultGateAddress : args.gate);
+  v1::ListPendingRequest request;
+  request.set_tenant(args.tenant);
+  v1::ListPendingResponse response;
+  absl::Status s = client.Check(
+      client.gate().ListPending(client.Context().get(), request, &response));
+  if (!s.ok()) return Refused(io, kCommand, s);
+  if (response.pending().empty()) {
+    io.out << "no pending approvals for " << args.tenant << "\n";
+  }
+  for (const v1::PendingApproval& p : response.pending()) PrintPending(p, io.out);
+  return kExitOk;
+}
+
+int RunVerdict(const VerdictArgs& args, const Clock& clock, CommandIo& io) {
+  const std::string command = args.approve ? "approve" : "deny";
+  if (args.decision_id.empty() || args.tenant.empty() ||
+      args.key_file.empty() || args.approver.empty()) {
+    return Usage(io, command,
+                 "give the decision id, --tenant, --key FILE and --approver");
+  }
+  if (!args.approve && args.comment.empty()) {
+    return Usage(io, command, "--reason is required to deny");
+  }
+  absl::StatusOr<crypto::SigningKey> key =
+      crypto::ReadSigningKeyFile(args.key_file);
+  if (!key.ok()) return Usage(io, command, key.status().message());
+
+  GateClient client(args.gate.empty() ? kDefaultGateAddress : args.gate);
+  v1::ListPendingRequest list_request;
+  list_request.set_tenant(args.tenant);
+  v1::ListPendingResponse list;
+  absl::Status s = client.Check(
+      client.gate().ListPending(client.Context().get(), list_request, &list));
+  if (!s.ok()) return Refused(io, command, s);
+  const v1::PendingApproval* found = nullptr;
+  for (const v1::PendingApproval& p : list.pending()) {
+    if (p.decision().decision_id() == args.decision_id) found = &p;
+  }
+  if (found == nullptr) {
+    return Refused(io, command,
+                   absl::NotFoundError(absl::StrCat(
+                       "no pending request ", args.decision_id, " for ",
+                       args.tenant)));
+  }
+  // Show the person exactly what they are signing for.
+  io.out << (args.approve ? "approving" : "denying") << ":\n";
+  PrintPending(*found, io.out);
+
+  gate::Approval approval;
+  approval.tenant = args.tenant;
+  approval.decision_id = args.decision_id;
+  approval.action_digest = found->decision().action_digest();
+  approval.verdict =
+      args.approve ? gate::ApprovalVerdict::kApprove : gate::ApprovalVerdict::kDeny;
+  approval.expires_at = clock.Now() + args.valid_for;
+  approval.approver_id = args.approver;
+  approval.comment = args.comment;
+  v1::ApproveRequest request;
+  server::ApprovalToProto(approval, request.mutable_approval());
+  request.set_signature(gate::SignApproval(approval, *key));
+  v1::ApproveResponse response;
+  s = client.Check(
+      client.gate().Approve(client.Context().get(), request, &response));
+  if (!s.ok()) return Refused(io, command, s);
+  io.out << "recorded; the decision is now "
+         << OutcomeText(response.decision().outcome()) << "\n";
+  for (const std::string& reason : response.decision().reasons()) {
+    io.out << "  " << reason << "\n";
+  }
+  return kExitOk;
+}
+
+int RunHalt(const HaltArgs& args, CommandIo& io) {
+  const std::string command = args.halt ? "halt" : "resume";
+  if (args.halt && args.reason.empty()) {
+    return Usage(io, command, "--reason is required");
+  }
+  GateClient client(args.gate.empty() ? kDefaultGateAddress : args.gate);
+  absl::Status s;
+  if (args.halt) {
+    v1::HaltRequest request;
+    request.set_tenant(args.tenant);
+    request.set_reason(args.reason);
+    v1::HaltResponse response;
+    s = client.Check(
+        client.admin().Halt(client.Context().get(), request, &response));
+  } else {
+    v1::ResumeRequest request;
+    request.set_tenant(args.tenant);
+    request.set_reason(args.reason);
+    v1::ResumeResponse response;
+    s = client.Check(
+        client.admin().Resume(client.Context().get(), request, &response));
+  }
+  if (!s.ok()) return Refused(io, command, s);
+  io.out << (args.tenant.empty() ? "the whole gate" : "tenant " + args.tenant)
+         << (args.halt ? " is halted\n" : " is resumed\n");
+  return kExitOk;
+}
+
+}  // namespace portcullis::cli

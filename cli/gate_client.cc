@@ -1,0 +1,36 @@
+#include "cli/gate_client.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+
+namespace portcullis::cli {
+
+GateClient::GateClient(const std::string& address, absl::Duration timeout)
+    : address_(address),
+      timeout_(timeout),
+      channel_(grpc::CreateChannel(address,
+                                   grpc::InsecureChannelCredentials())),
+      gate_(v1::Gate::NewStub(channel_)),
+      admin_(v1::Admin::NewStub(channel_)) {}
+
+std::unique_ptr<grpc::ClientContext> GateClient::Context() const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() +
+                        absl::ToChronoNanoseconds(timeout_));
+  return context;
+}
+
+absl::Status GateClient::Check(const grpc::Status& status) const {
+  if (status.ok()) return absl::OkStatus();
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot reach the gate at ", address_, " (", status.error_message(),
+        "); is it running? use --gate to point elsewhere"));
+  }
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
+}  // namespace portcullis::cli

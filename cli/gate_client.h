@@ -1,0 +1,46 @@
+// The CLI's connection to a running gate: a gRPC channel to "host:port" or
+// "unix:/path", and a deadline for each call. Not thread-safe (one command
+// at a time).
+#ifndef PORTCULLIS_CLI_GATE_CLIENT_H_
+#define PORTCULLIS_CLI_GATE_CLIENT_H_
+
+#include <memory>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "portcullis/v1/admin.grpc.pb.h"
+#include "portcullis/v1/gate.grpc.pb.h"
+
+namespace portcullis::cli {
+
+inline constexpr char kDefaultGateAddress[] = "127.0.0.1:7575";
+
+class GateClient {
+ public:
+  explicit GateClient(const std::string& address,
+                      absl::Duration timeout = absl::Seconds(10));
+
+  v1::Gate::Stub& gate() { return *gate_; }
+  v1::Admin::Stub& admin() { return *admin_; }
+
+  // A context with this client's deadline, for one call.
+  std::unique_ptr<grpc::ClientContext> Context() const;
+
+  // The gRPC status as an absl::Status, with the address in the message
+  // when the gate cannot be reached.
+  absl::Status Check(const grpc::Status& status) const;
+
+ private:
+  std::string address_;
+  absl::Duration timeout_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Gate::Stub> gate_;
+  std::unique_ptr<v1::Admin::Stub> admin_;
+};
+
+}  // namespace portcullis::cli
+
+#endif  // PORTCULLIS_CLI_GATE_CLIENT_H_

@@ -1,0 +1,238 @@
+// The approver and operator commands against an in-process gate.
+#include "cli/approval_commands.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+#include <google/protobuf/util/json_util.h>
+
+#include "cli/gate_client.h"
+#include "cli/keys_commands.h"
+#include "cli/receipt_commands.h"
+#include "crypto/key_file.h"
+#include "server/config_loader.h"
+#include "server/daemon.h"
+#include "tests/testing/fake_clock.h"
+#include "tests/testing/temp_dir.h"
+
+namespace portcullis::cli {
+namespace {
+
+struct Captured {
+  std::ostringstream out, err;
+  CommandIo io{out, err, false};
+};
+
+class CliFixture {
+ public:
+  CliFixture() {
+    Captured keys;
+    REQUIRE(RunKeysGenerate({dir_.Sub("alice")}, keys.io) == kExitOk);
+    REQUIRE(RunKeysGenerate({dir_.Sub("mallory")}, keys.io) == kExitOk);
+    auto alice = crypto::ReadVerifyingKeyFile(dir_.Sub("alice.pub"));
+    REQUIRE(alice.ok());
+    std::ofstream(dir_.Sub("shop.policy")) << R"(
+policy "shop" version "1"
+tenant "shop" {
+  tool refund_order {
+    class write
+    irreversible
+    arg order_id: string
+    arg amount: money(SAR)
+    rule refunds "refunds need the owner"
+      approve by owner expires 24h
+  }
+})";
+    std::ofstream(dir_.Sub("gate.yaml"))
+        << "policy: shop.policy\ndataDir: data\nlisten:\n"
+           "  tcpAddress: 127.0.0.1:0\n  disableUnixSocket: true\n"
+           "approvers:\n  - id: alice\n    publicKey: "
+        << crypto::FormatVerifyingKey(*alice)
+        << "\n    roles: [owner]\n    tenants: [shop]\n";
+    auto config = server::LoadConfigFile(dir_.Sub("gate.yaml"));
+    REQUIRE(config.ok());
+    auto daemon = server::Daemon::Start(*config, clock_, log_);
+    REQUIRE(daemon.ok());
+    daemon_ = std::move(*daemon);
+    address_ = "127.0.0.1:" + std::to_string(daemon_->tcp_port());
+  }
+
+  v1::Action Refund() {
+    v1::Action a;
+    a.set_tenant("shop");
+    a.set_agent("bot");
+    a.set_tool("refund_order");
+    (*a.mutable_arguments())["order_id"].set_string_value("AN-1");
+    auto* m = (*a.mutable_arguments())["amount"].mutable_money_value();
+    m->set_amount("120.00");
+    m->set_currency("SAR");
+    return a;
+  }
+
+  std::string EvaluatePending() {
+    GateClient client(address_);
+    v1::EvaluateRequest request;
+    *request.mutable_action() = Refund();
+    v1::EvaluateResponse response;
+    REQUIRE(client.gate()
+                .Evaluate(client.Context().get(), request, &response)
+                .ok());
+    REQUIRE(response.decision().outcome() == v1::OUTCOME_PENDING_APPROVAL);
+    return response.decision().decision_id();
+  }
+
+  VerdictArgs Verdict(const std::string& id, bool approve,
+                      const std::string& key = "alice") {
+    VerdictArgs args;
+    args.gate = address_;
+    args.tenant = "shop";
+    args.decision_id = id;
+    args.key_file = dir_.Sub(key + ".key");
+    args.approver = "alice";
+    args.comment = approve ? "" : "not this one";
+    args.approve = approve;
+    return args;
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_;
+  std::ostringstream log_text_;
+  server::Logger log_{clock_, log_text_};
+  std::unique_ptr<server::Daemon> daemon_;
+  std::string address_;
+};
+
+TEST_CASE("approvals list shows what waits, and approve decides it",
+          "[cli][approvals]") {
+  CliFixture f;
+  Captured empty;
+  REQUIRE(RunApprovalsList({f.address_, "shop"}, empty.io) == kExitOk);
+  CHECK(empty.out.str() == "no pending approvals for shop\n");
+
+  std::string id = f.EvaluatePending();
+  Captured list;
+  REQUIRE(RunApprovalsList({f.address_, "shop"}, list.io) == kExitOk);
+  CHECK(list.out.str().find(id + "  refund_order by bot") == 0);
+  CHECK(list.out.str().find("args.amount = 120 SAR") != std::string::npos);
+  CHECK(list.out.str().find("needs refunds: owner (quorum 1)") !=
+        std::string::npos);
+
+  Captured approve;
+  REQUIRE(RunVerdict(f.Verdict(id, true), f.clock_, approve.io) == kExitOk);
+  CHECK(approve.out.str().find("approving:") == 0);
+  CHECK(approve.out.str().find("the decision is now ALLOW") !=
+        std::string::npos);
+
+  Captured again;
+  CHECK(RunVerdict(f.Verdict(id, true), f.clock_, again.io) == kExitFailed);
+  CHECK(again.err.str().find("no pending request") != std::string::npos);
+}
+
+TEST_CASE("deny needs a reason and records it", "[cli][approvals]") {
+  CliFixture f;
+  std::string id = f.EvaluatePending();
+  VerdictArgs no_reason = f.Verdict(id, false);
+  no_reason.comment = "";
+  Captured usage;
+  CHECK(RunVerdict(no_reason, f.clock_, usage.io) == kExitUsage);
+  Captured deny;
+  REQUIRE(RunVerdict(f.Verdict(id, false), f.clock_, deny.io) == kExitOk);
+  CHECK(deny.out.str().find("the decision is now DENY") != std::string::npos);
+  CHECK(deny.out.str().find("denied by alice: not this one") !=
+        std::string::npos);
+}
+
+TEST_CASE("an approval signed with someone else's key is refused",
+          "[cli][approvals]") {
+  CliFixture f;
+  std::string id = f.EvaluatePending();
+  Captured c;
+  CHECK(RunVerdict(f.Verdict(id, true, "mallory"), f.clock_, c.io) ==
+        kExitFailed);
+  CHECK(c.err.str().find("does not verify") != std::string::npos);
+}
+
+TEST_CASE("a receipt verifies offline, and only for its own action",
+          "[cli][receipts]") {
+  CliFixture f;
+  std::string id = f.EvaluatePending();
+  Captured approve;
+  REQUIRE(RunVerdict(f.Verdict(id, true), f.clock_, approve.io) == kExitOk);
+  GateClient client(f.address_);
+  v1::ExecuteRequest execute;
+  execute.set_decision_id(id);
+  *execute.mutable_action() = f.Refund();
+  v1::ExecuteResponse executed;
+  REQUIRE(
+      client.gate().Execute(client.Context().get(), execute, &executed).ok());
+
+  auto write_json = [&](const google::protobuf::Message& m,
+                        const std::string& name) {
+    std::string json;
+    REQUIRE(google::protobuf::util::MessageToJsonString(m, &json).ok());
+    std::ofstream(f.dir_.Sub(name)) << json;
+    return f.dir_.Sub(name);
+  };
+  std::string receipt = write_json(executed.receipt(), "receipt.json");
+  std::string action = write_json(f.Refund(), "action.json");
+  std::string gate_pub = f.dir_.Sub("data/gate.pub");
+
+  Captured valid;
+  CHECK(RunReceiptVerify({receipt, gate_pub, action}, valid.io) == kExitOk);
+  CHECK(valid.out.str().find("valid: tenant shop, decision " + id) == 0);
+
+  v1::Action other_action = f.Refund();
+  (*other_action.mutable_arguments())["amount"]
+      .mutable_money_value()
+      ->set_amount("920.00");
+  Captured other;
+  CHECK(RunReceiptVerify({receipt, gate_pub,
+                          write_json(other_action, "other.json")},
+                         other.io) == kExitFailed);
+  CHECK(other.out.str().find("different action") != std::string::npos);
+
+  v1::ExecutionReceipt edited = executed.receipt();
+  edited.set_tool("wire_money");
+  Captured tampered;
+  CHECK(RunReceiptVerify({write_json(edited, "edited.json"), gate_pub, ""},
+                         tampered.io) == kExitFailed);
+  CHECK(tampered.out.str().find("INVALID") == 0);
+
+  Captured wrong_key;
+  CHECK(RunReceiptVerify({receipt, f.dir_.Sub("alice.pub"), ""},
+                         wrong_key.io) == kExitFailed);
+  Captured usage;
+  CHECK(RunReceiptVerify({receipt, "", ""}, usage.io) == kExitUsage);
+  Captured unreadable;
+  CHECK(RunReceiptVerify({f.dir_.Sub("absent.json"), gate_pub, ""},
+                         unreadable.io) == kExitUsage);
+}
+
+TEST_CASE("halt and resume through the CLI", "[cli][halt]") {
+  CliFixture f;
+  Captured no_reason;
+  CHECK(RunHalt({f.address_, "shop", "", true}, no_reason.io) == kExitUsage);
+  Captured halt;
+  REQUIRE(RunHalt({f.address_, "shop", "incident", true}, halt.io) == kExitOk);
+  CHECK(halt.out.str() == "tenant shop is halted\n");
+  Captured twice;
+  CHECK(RunHalt({f.address_, "shop", "incident", true}, twice.io) ==
+        kExitFailed);
+  Captured resume;
+  REQUIRE(RunHalt({f.address_, "shop", "", false}, resume.io) == kExitOk);
+  Captured unknown;
+  CHECK(RunHalt({f.address_, "nowhere", "x", true}, unknown.io) ==
+        kExitFailed);
+}
+
+TEST_CASE("an unreachable gate is a usage error naming the address",
+          "[cli][approvals]") {
+  Captured c;
+  CHECK(RunApprovalsList({"127.0.0.1:1", "shop"}, c.io) == kExitUsage);
+  CHECK(c.err.str().find("cannot reach the gate at 127.0.0.1:1") !=
+        std::string::npos);
+}
+
+}  // namespace
+}  // namespace portcullis::cli
