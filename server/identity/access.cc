@@ -1,0 +1,84 @@
+#include "server/identity/access.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace portcullis::server {
+
+const char* MethodName(Method method) {
+  switch (method) {
+    case Method::kEvaluate:
+      return "Evaluate";
+    case Method::kAwaitDecision:
+      return "AwaitDecision";
+    case Method::kExecute:
+      return "Execute";
+    case Method::kReportOutcome:
+      return "ReportOutcome";
+    case Method::kListPending:
+      return "ListPending";
+    case Method::kWatchPending:
+      return "WatchPending";
+    case Method::kApprove:
+      return "Approve";
+    case Method::kHalt:
+      return "Halt";
+    case Method::kResume:
+      return "Resume";
+    case Method::kReload:
+      return "Reload";
+    case Method::kStatus:
+      return "Status";
+    case Method::kExportLedger:
+      return "ExportLedger";
+  }
+  return "?";
+}
+
+Role RequiredRole(Method method) {
+  switch (method) {
+    case Method::kEvaluate:
+    case Method::kAwaitDecision:
+    case Method::kExecute:
+    case Method::kReportOutcome:
+      return Role::kAgent;
+    case Method::kListPending:
+    case Method::kWatchPending:
+    case Method::kApprove:
+      return Role::kApprover;
+    case Method::kHalt:
+    case Method::kResume:
+    case Method::kReload:
+    case Method::kStatus:
+      return Role::kOperator;
+    case Method::kExportLedger:
+      return Role::kAuditor;
+  }
+  return Role::kOperator;
+}
+
+absl::Status Authorize(const Principal& principal, Method method,
+                       absl::string_view tenant) {
+  Role role = RequiredRole(method);
+  if (!principal.Has(role)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("principal \"", principal.name, "\" may not call ",
+                     MethodName(method), ": it needs the ", RoleName(role),
+                     " role"));
+  }
+  const bool gate_wide =
+      tenant.empty() && (method == Method::kHalt || method == Method::kResume);
+  if (gate_wide && !principal.AllTenants()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "principal \"", principal.name,
+        "\" may not halt or resume the whole gate: it acts for some tenants "
+        "only"));
+  }
+  if (!tenant.empty() && !principal.MayActFor(tenant)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("principal \"", principal.name,
+                     "\" may not act for tenant \"", tenant, "\""));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace portcullis::server

@@ -1,0 +1,47 @@
+// Who may call what: every RPC needs a role, and a tenant-scoped RPC needs
+// the tenant among the caller's. Pure; thread-safe.
+//
+//   agent     Evaluate, AwaitDecision, Execute, ReportOutcome
+//   approver  ListPending, WatchPending, Approve (besides the signature)
+//   operator  Halt, Resume, Reload, Status
+//   auditor   ExportLedger
+#ifndef PORTCULLIS_SERVER_IDENTITY_ACCESS_H_
+#define PORTCULLIS_SERVER_IDENTITY_ACCESS_H_
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "server/identity/principal.h"
+
+namespace portcullis::server {
+
+enum class Method {
+  kEvaluate,
+  kAwaitDecision,
+  kExecute,
+  kReportOutcome,
+  kListPending,
+  kWatchPending,
+  kApprove,
+  kHalt,
+  kResume,
+  kReload,
+  kStatus,
+  kExportLedger,
+};
+
+// The RPC's name, e.g. "Evaluate".
+const char* MethodName(Method method);
+
+// The role a method needs.
+Role RequiredRole(Method method);
+
+// OK when `principal` may call `method` for `tenant`. An empty tenant
+// means the whole gate (Halt, Resume) or none (Reload, Status), and needs
+// a principal of every tenant ("*") where it matters. Returns
+// PermissionDenied saying what is missing.
+absl::Status Authorize(const Principal& principal, Method method,
+                       absl::string_view tenant);
+
+}  // namespace portcullis::server
+
+#endif  // PORTCULLIS_SERVER_IDENTITY_ACCESS_H_

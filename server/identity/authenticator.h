@@ -1,0 +1,50 @@
+// Authenticator says who is calling from what the transport carries: a
+// bearer token in the "authorization" metadata, or else the uid of a Unix
+// socket peer. Never from the request body. The principal table can be
+// swapped at run time (token rotation, revocation). Thread-safe.
+#ifndef PORTCULLIS_SERVER_IDENTITY_AUTHENTICATOR_H_
+#define PORTCULLIS_SERVER_IDENTITY_AUTHENTICATOR_H_
+
+#include <atomic>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "server/identity/principal.h"
+#include "server/identity/principal_table.h"
+#include "server/identity/unix_listener.h"
+
+namespace grpc {
+class ServerContext;
+}  // namespace grpc
+
+namespace portcullis::server {
+
+class Authenticator {
+ public:
+  explicit Authenticator(std::shared_ptr<const PrincipalTable> principals)
+      : principals_(std::move(principals)) {}
+
+  // Takes effect for calls that start afterwards.
+  void SetPrincipals(std::shared_ptr<const PrincipalTable> principals) {
+    principals_.store(std::move(principals));
+  }
+
+  // The listener whose peers can be identified by uid; null for none. Must
+  // outlive every call.
+  void SetUnixListener(const UnixListener* listener) {
+    unix_listener_.store(listener);
+  }
+
+  // Returns the caller's principal, or Unauthenticated saying which
+  // credentials were missing or not recognised.
+  absl::StatusOr<Principal> Authenticate(
+      const grpc::ServerContext& context) const;
+
+ private:
+  std::atomic<std::shared_ptr<const PrincipalTable>> principals_;
+  std::atomic<const UnixListener*> unix_listener_{nullptr};
+};
+
+}  // namespace portcullis::server
+
+#endif  // PORTCULLIS_SERVER_IDENTITY_AUTHENTICATOR_H_

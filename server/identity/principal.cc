@@ -1,0 +1,46 @@
+#include "server/identity/principal.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
+namespace portcullis::server {
+
+const char* RoleName(Role role) {
+  switch (role) {
+    case Role::kAgent:
+      return "agent";
+    case Role::kApprover:
+      return "approver";
+    case Role::kOperator:
+      return "operator";
+    case Role::kAuditor:
+      return "auditor";
+  }
+  return "agent";
+}
+
+absl::StatusOr<Role> ParseRole(absl::string_view name) {
+  for (Role role :
+       {Role::kAgent, Role::kApprover, Role::kOperator, Role::kAuditor}) {
+    if (name == RoleName(role)) return role;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown role \"", name,
+                   "\"; roles are agent, approver, operator and auditor"));
+}
+
+bool Principal::Has(Role role) const {
+  return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
+bool Principal::AllTenants() const {
+  return std::find(tenants.begin(), tenants.end(), "*") != tenants.end();
+}
+
+bool Principal::MayActFor(absl::string_view tenant) const {
+  return AllTenants() ||
+         std::find(tenants.begin(), tenants.end(), tenant) != tenants.end();
+}
+
+}  // namespace portcullis::server
