@@ -82,6 +82,10 @@ absl::Status RocksDbStore::Write(const WriteBatch& batch, bool sync) {
     return absl::FailedPreconditionError("ledger is open read-only");
   }
   rocksdb::WriteBatch rocks_batch;
+  for (const auto& [begin, end] : batch.range_deletes) {
+    rocksdb::Status s = rocks_batch.DeleteRange(ToSlice(begin), ToSlice(end));
+    if (!s.ok()) return FromRocksDb(s, "ledger batch");
+  }
   for (const auto& [key, value] : batch.puts) {
     rocksdb::Status s = rocks_batch.Put(ToSlice(key), ToSlice(value));
     if (!s.ok()) return FromRocksDb(s, "ledger batch");
@@ -125,6 +129,25 @@ absl::Status RocksDbStore::Scan(
     }
   }
   return FromRocksDb(it->status(), "ledger scan");
+}
+
+absl::Status RocksDbStore::Purge(absl::string_view begin,
+                                 absl::string_view end) {
+  if (db_->read_only) {
+    return absl::FailedPreconditionError("ledger is open read-only");
+  }
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  rocksdb::Status s = db_->db->Flush(flush);
+  if (!s.ok()) return FromRocksDb(s, "ledger flush");
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction =
+      rocksdb::BottommostLevelCompaction::kForce;
+  rocksdb::Slice lower = ToSlice(begin);
+  rocksdb::Slice upper = ToSlice(end);
+  s = db_->db->CompactRange(compact, &lower, &upper);
+  if (!s.ok()) return FromRocksDb(s, "ledger compaction");
+  return FromRocksDb(db_->db->FlushWAL(/*sync=*/true), "ledger WAL flush");
 }
 
 }  // namespace portcullis::ledger
