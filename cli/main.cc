@@ -1,7 +1,10 @@
 // portcullis: the command-line tool for operators, approvers, auditors and
 // CI pipelines.
 //
-//   portcullis ledger verify --data DIR [--tenant T]
+//   portcullis ledger verify --data DIR [--key GATE.pub] [--tenant T]
+//   portcullis ledger export --data DIR --tenant T [--from N] [--to N]
+//   portcullis ledger verify-export FILE --key GATE.pub
+//   portcullis ledger prune | delete-tenant | rotate-key ...
 //
 // Exit codes: 0 success, 1 a failed check (tampering, ...), 2 usage errors.
 #include <unistd.h>
@@ -20,6 +23,8 @@
 #include "cli/flag_check.h"
 #include "cli/keys_commands.h"
 #include "cli/ledger_commands.h"
+#include "cli/ledger_export.h"
+#include "cli/ledger_verify_export.h"
 #include "cli/policy_commands.h"
 #include "crypto/sodium.h"
 
@@ -33,6 +38,21 @@ ABSL_FLAG(std::string, out, "",
           "PREFIX.pub.");
 ABSL_FLAG(std::string, at, "",
           "The instant to decide at, RFC 3339 (policy explain); default now.");
+// ledger: evidence, retention and deletion (issue 5).
+ABSL_FLAG(std::string, key, "",
+          "The gate's public key file (ledger verify, verify-export).");
+ABSL_FLAG(uint64_t, from, 0, "The first sequence to export (default 1).");
+ABSL_FLAG(uint64_t, to, 0,
+          "The last sequence to export (default: the latest checkpoint).");
+ABSL_FLAG(std::string, format, "",
+          "Export format (ledger export): evidence (the default).");
+ABSL_FLAG(std::string, master_key, "",
+          "The master key file (ledger export: include plaintexts; "
+          "rotate-key).");
+ABSL_FLAG(uint32_t, retention_days, 0,
+          "Prune payloads of entries older than this (ledger prune).");
+ABSL_FLAG(bool, confirm, false,
+          "Confirm an irreversible operation (ledger delete-tenant).");
 
 namespace portcullis::cli {
 namespace {
@@ -45,8 +65,19 @@ constexpr char kCommands[] =
     "      Decide one action offline and show how every rule fared.\n"
     "  portcullis keys generate --out PREFIX\n"
     "      Write a new Ed25519 key pair: PREFIX.key (0600) and PREFIX.pub.\n"
-    "  portcullis ledger verify --data DIR [--tenant T]\n"
-    "      Check every hash chain in a ledger; exit 1 if any is broken.\n"
+    "  portcullis ledger verify --data DIR [--key GATE.pub] [--tenant T]\n"
+    "      Check every chain and signed checkpoint; exit 1 if any is broken.\n"
+    "  portcullis ledger export --data DIR --tenant T [--from N] [--to N]\n"
+    "      [--master_key FILE] [--format evidence]\n"
+    "      Write entries with inclusion proofs and checkpoints as JSON Lines.\n"
+    "  portcullis ledger verify-export FILE --key GATE.pub\n"
+    "      Check an export without the database; exit 1 if it does not hold.\n"
+    "  portcullis ledger prune --data DIR --retention_days N [--tenant T]\n"
+    "      Remove payloads older than N days (gate stopped); recorded.\n"
+    "  portcullis ledger delete-tenant --data DIR --tenant T --confirm\n"
+    "      Delete a tenant and destroy its payload keys (gate stopped).\n"
+    "  portcullis ledger rotate-key --data DIR --tenant T --master_key FILE\n"
+    "      Start a new payload key version for a tenant (gate stopped).\n"
     "\n"
     "Exit codes: 0 success, 1 a check failed, 2 usage error.";
 
@@ -72,7 +103,40 @@ int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
   }
   if (command == "ledger verify") {
     return RunLedgerVerify(
-        {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant)}, io);
+        {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant),
+         absl::GetFlag(FLAGS_key)},
+        io);
+  }
+  if (words.size() == 3 && words[0] == "ledger" &&
+      words[1] == "verify-export") {
+    return RunLedgerVerifyExport({words[2], absl::GetFlag(FLAGS_key)}, io);
+  }
+  if (command == "ledger export") {
+    return RunLedgerExport(
+        {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant),
+         absl::GetFlag(FLAGS_from), absl::GetFlag(FLAGS_to),
+         absl::GetFlag(FLAGS_format), absl::GetFlag(FLAGS_master_key)},
+        io);
+  }
+  if (command == "ledger prune") {
+    RealClock clock;
+    return RunLedgerPrune(
+        {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant),
+         absl::GetFlag(FLAGS_retention_days)},
+        clock, io);
+  }
+  if (command == "ledger delete-tenant") {
+    RealClock clock;
+    return RunLedgerDeleteTenant(
+        {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant),
+         absl::GetFlag(FLAGS_confirm)},
+        clock, io);
+  }
+  if (command == "ledger rotate-key") {
+    return RunLedgerRotateKey(
+        {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant),
+         absl::GetFlag(FLAGS_master_key)},
+        io);
   }
   if (command.empty()) return Usage(io, "no command given");
   return Usage(io, "unknown command \"" + command + "\"");
