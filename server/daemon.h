@@ -18,6 +18,7 @@
 #include "gate/file_policy_source.h"
 #include "gate/gate.h"
 #include "ledger/ledger.h"
+#include "ledger/ledger_maintenance.h"
 #include "portcullis/config/v1/config.pb.h"
 #include "server/codec/proto_record_codec.h"
 #include "server/logger.h"
@@ -67,6 +68,9 @@ class Daemon {
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<gate::Gate> gate_;
   std::unique_ptr<Server> server_;
+  // Ledger evidence (issue 5): checkpoints by time, retention. Stopped
+  // after the server (it signs the final checkpoints), before the ledger.
+  std::unique_ptr<ledger::LedgerMaintenance> maintenance_;
   // Stopped first: it calls into the gate.
   std::unique_ptr<PolicyWatcher> watcher_;
 
