@@ -1,9 +1,14 @@
 #include "ledger/verifier.h"
 
+#include <algorithm>
+#include <atomic>
 #include <optional>
+#include <thread>
 #include <utility>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "base/canonical_encoding.h"
 #include "base/status_macros.h"
 #include "ledger/checkpoint.h"
@@ -111,12 +116,15 @@ class ChainWalk {
                          ": entries removed behind a checkpoint"));
       return;
     }
-    if (pruned_hint_ > recorded_pruned_ && pruned_hint_ > 0 &&
-        first_missing_ != 0 && first_missing_ > recorded_pruned_) {
-      Break(first_missing_,
-            absl::StrCat("payloads are missing up to ", pruned_hint_,
+    // Payloads may be missing only where a ledger.pruned entry of this
+    // chain says retention removed them.
+    for (const auto& [first, last] : missing_) {
+      if (last <= recorded_pruned_) continue;
+      Break(std::max(first, recorded_pruned_ + 1),
+            absl::StrCat("payloads are missing up to ", last,
                          " but retention recorded pruning only up to ",
                          recorded_pruned_, ": payloads deleted"));
+      return;
     }
   }
 
@@ -132,7 +140,11 @@ class ChainWalk {
       if (entry.sequence > pruned_hint_) {
         return Break(entry.sequence, "payload is missing");
       }
-      if (first_missing_ == 0) first_missing_ = entry.sequence;
+      if (!missing_.empty() && missing_.back().second + 1 == entry.sequence) {
+        missing_.back().second = entry.sequence;
+      } else {
+        missing_.emplace_back(entry.sequence, entry.sequence);
+      }
       ++pruned_;
       return true;
     }
@@ -179,7 +191,8 @@ class ChainWalk {
   size_t next_checkpoint_ = 0;
   uint64_t pruned_hint_ = 0;
   uint64_t recorded_pruned_ = 0;
-  uint64_t first_missing_ = 0;
+  // Runs of entries without a payload, first..last.
+  std::vector<std::pair<uint64_t, uint64_t>> missing_;
   uint64_t pruned_ = 0;
   uint64_t last_sequence_ = 0;
   crypto::Digest last_hash_{};
@@ -229,7 +242,8 @@ absl::StatusOr<std::vector<SignedCheckpoint>> LoadCheckpoints(
 
 // Verifies one tenant; returns its walk (or a break found before it).
 absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
-                          const VerifyOptions& options, VerifyReport& report) {
+                          const VerifyOptions& options, VerifyReport& report,
+                          absl::FunctionRef<void(uint64_t)> verified) {
   std::optional<ChainBreak> problem;
   PORTCULLIS_ASSIGN_OR_RETURN(
       auto checkpoints, LoadCheckpoints(store, tenant, options.key, problem));
@@ -310,7 +324,7 @@ absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
         break;
       }
     }
-    if (options.progress) options.progress(report.entries + walk.entries());
+    verified(chunk.size());
     next = ledger_internal::EntryKey(tenant, chunk.back().first + 1);
   }
   walk.Finish(head, head_malformed);
@@ -330,8 +344,6 @@ absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
 
 absl::StatusOr<VerifyReport> VerifyLedger(const KeyValueStore& store,
                                           const VerifyOptions& options) {
-  VerifyReport report;
-  report.signatures_checked = options.key != nullptr;
   std::vector<std::string> tenants;
   if (!options.tenant.empty()) {
     tenants.push_back(options.tenant);
@@ -342,8 +354,40 @@ absl::StatusOr<VerifyReport> VerifyLedger(const KeyValueStore& store,
         tenants, ledger_internal::StoredTenants(store, tags,
                                                 /*include_ledger_chain=*/true));
   }
-  for (const std::string& tenant : tenants) {
-    PORTCULLIS_RETURN_IF_ERROR(VerifyTenant(store, tenant, options, report));
+  // Tenants are independent: verify them on up to two threads (the
+  // hashing is CPU-bound), and merge the reports in tenant order.
+  std::vector<VerifyReport> reports(tenants.size());
+  std::vector<absl::Status> statuses(tenants.size());
+  std::atomic<size_t> next{0};
+  absl::Mutex progress_mu;
+  uint64_t done = 0;
+  auto verified = [&](uint64_t n) {
+    absl::MutexLock lock(&progress_mu);
+    done += n;
+    if (options.progress) options.progress(done);
+  };
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < tenants.size();) {
+      statuses[i] =
+          VerifyTenant(store, tenants[i], options, reports[i], verified);
+    }
+  };
+  size_t threads = std::min<size_t>(
+      {2, tenants.size(), std::max(1u, std::thread::hardware_concurrency())});
+  std::vector<std::thread> helpers;
+  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  work();
+  for (std::thread& t : helpers) t.join();
+
+  VerifyReport report;
+  report.signatures_checked = options.key != nullptr;
+  for (size_t i = 0; i < tenants.size(); ++i) {
+    PORTCULLIS_RETURN_IF_ERROR(statuses[i]);
+    report.tenants += reports[i].tenants;
+    report.entries += reports[i].entries;
+    report.pruned += reports[i].pruned;
+    report.checkpoints += reports[i].checkpoints;
+    for (ChainBreak& b : reports[i].breaks) report.breaks.push_back(b);
   }
   return report;
 }

@@ -40,6 +40,7 @@ absl::StatusOr<MerkleFrontier> Backfill(KeyValueStore& store,
         }
         tree.Append(MerkleLeafHash(entry->hash),
                     [&](int level, uint64_t index, const crypto::Digest& h) {
+                      if (level == 0) return;
                       batch.Put(MerkleNodeKey(tenant, level, index),
                                 std::string(crypto::AsBytes(h)));
                     });
@@ -181,6 +182,19 @@ absl::StatusOr<DecodedHead> DecodeHead(absl::string_view bytes) {
 absl::StatusOr<crypto::Digest> ReadMerkleNode(const KeyValueStore& store,
                                               absl::string_view tenant,
                                               int level, uint64_t index) {
+  if (level == 0) {  // leaves are not stored: one per entry would cost
+                     // a key per append; the entry gives it
+    PORTCULLIS_ASSIGN_OR_RETURN(auto entry_bytes,
+                                store.Get(EntryKey(tenant, index + 1)));
+    auto entry = entry_bytes ? DecodeStoredEntry(*entry_bytes)
+                             : absl::StatusOr<Entry>(absl::NotFoundError(""));
+    if (!entry.ok() || entry->sequence != index + 1) {
+      return absl::DataLossError(absl::StrCat("Merkle leaf ", index,
+                                              " of tenant ", tenant,
+                                              ": its entry is missing"));
+    }
+    return MerkleLeafHash(entry->hash);
+  }
   PORTCULLIS_ASSIGN_OR_RETURN(auto stored,
                               store.Get(MerkleNodeKey(tenant, level, index)));
   crypto::Digest d;

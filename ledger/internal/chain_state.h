@@ -43,7 +43,8 @@ struct DecodedHead {
 };
 absl::StatusOr<DecodedHead> DecodeHead(absl::string_view bytes);
 
-// Reads a stored Merkle node; DataLoss when it is missing or malformed.
+// Reads a stored Merkle node (a leaf, level 0, from its entry); DataLoss
+// when it is missing or malformed.
 absl::StatusOr<crypto::Digest> ReadMerkleNode(const KeyValueStore& store,
                                               absl::string_view tenant,
                                               int level, uint64_t index);

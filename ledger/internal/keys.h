@@ -8,7 +8,8 @@
 //   'K' len(tenant):u8 tenant kind      -> seq:u64be of the latest entry of
 //       that kind (derived, like 'D')
 //   'M' len(tenant):u8 tenant level:u8 index:u64be -> a complete Merkle
-//       subtree's 32-byte hash (derived from the entries)
+//       subtree's 32-byte hash, levels 1 and up (derived from the entries;
+//       leaves come from the entries themselves)
 //   'C' len(tenant):u8 tenant size:u64be -> a signed checkpoint note
 //   'S' len(tenant):u8 tenant version:u32be -> a payload key record
 //   'R' len(tenant):u8 tenant           -> u64be: payloads of entries up to

@@ -338,6 +338,55 @@ TEST_CASE("retention prunes old payloads; the chain still verifies",
         absl::StatusCode::kInvalidArgument);
 }
 
+TEST_CASE("a payload deleted beyond what retention recorded is tampering",
+          "[evidence]") {
+  testing::TempDir dir;
+  Gate gate;
+  auto ledger = OldEntries(gate, dir.Sub("db"));
+  REQUIRE(ledger->Prune("t", gate.clock.Now() + absl::Hours(24 * 3)).ok());
+  ledger.reset();
+  auto store = OpenStore(dir.Sub("db"));
+  WriteBatch batch;
+  batch.Delete(PayloadKey("t", 4));
+  REQUIRE(store->Write(batch, true).ok());
+  VerifyReport report = Verify(*store, gate.key);
+  REQUIRE(report.breaks.size() == 1);
+  CHECK(report.breaks[0].sequence == 4);
+  CHECK(report.breaks[0].reason == "payload is missing");
+  // Moving the retention marker forward does not hide it: the chain's own
+  // ledger.pruned record says how far retention went.
+  CanonicalWriter through;
+  through.U64(4);
+  WriteBatch marker;
+  marker.Put(ledger_internal::PrunedKey("t"), through.Release());
+  REQUIRE(store->Write(marker, true).ok());
+  report = Verify(*store, gate.key);
+  REQUIRE(report.breaks.size() == 1);
+  CHECK(report.breaks[0].sequence == 4);
+  CHECK(report.breaks[0].reason.find("retention recorded pruning only up to "
+                                     "2") != std::string::npos);
+}
+
+TEST_CASE("a checkpoint copied from another tenant is detected", "[evidence]") {
+  testing::TempDir dir;
+  Gate gate;
+  {
+    auto ledger = gate.Open(dir.Sub("db"));
+    AppendN(*ledger, "t", 3);
+    AppendN(*ledger, "u", 3);
+  }
+  auto store = OpenStore(dir.Sub("db"));
+  WriteBatch batch;
+  batch.Put(CheckpointKey("t", 3), **store->Get(CheckpointKey("u", 3)));
+  REQUIRE(store->Write(batch, true).ok());
+  VerifyReport report = Verify(*store, gate.key);
+  REQUIRE(report.breaks.size() == 1);
+  CHECK(report.breaks[0].tenant == "t");
+  CHECK(report.breaks[0].sequence == 3);
+  CHECK(report.breaks[0].reason.find("belongs to tenant \"u\"") !=
+        std::string::npos);
+}
+
 TEST_CASE("deleting a tenant shreds it and records the deletion",
           "[evidence]") {
   testing::TempDir dir;
