@@ -249,6 +249,8 @@ void Ledger::Commit(Writer& self) {
 
 void Ledger::BuildGroup(std::vector<Writer*>& group, States& states,
                         WriteBatch& batch) {
+  absl::flat_hash_map<std::string, uint64_t> before;
+  for (const auto& [tenant, state] : states) before[tenant] = state.sequence;
   for (Writer* w : group) {
     absl::Status s = ChainWriter(*w, states, batch);
     if (!s.ok()) w->status = s;
@@ -261,8 +263,14 @@ void Ledger::BuildGroup(std::vector<Writer*>& group, States& states,
       w->signed_count = count;
     }
   }
+  // Heads only where the chain moved: a timer round with nothing due
+  // writes nothing at all.
   for (const auto& [tenant, state] : states) {
-    if (state.sequence > 0) batch.Put(HeadKey(tenant), EncodeHead(state));
+    auto it = before.find(tenant);
+    if (state.sequence > 0 &&
+        (it == before.end() || it->second != state.sequence)) {
+      batch.Put(HeadKey(tenant), EncodeHead(state));
+    }
   }
 }
 

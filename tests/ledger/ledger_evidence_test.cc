@@ -13,6 +13,7 @@
 #include "ledger/verifier.h"
 #include "tests/ledger/ledger_fixture.h"
 #include "tests/testing/fake_clock.h"
+#include "tests/testing/faulty_store.h"
 
 namespace portcullis::ledger {
 namespace {
@@ -112,6 +113,22 @@ TEST_CASE("SignCheckpoints signs tenants whose checkpoint is older than T",
   CHECK(CheckpointSizes(ledger->store(), "t") ==
         std::vector<uint64_t>{2, 3, 4});
   CHECK(Verify(ledger->store(), gate.key).clean());
+}
+
+TEST_CASE("a timer round with nothing due writes nothing", "[evidence]") {
+  testing::TempDir dir;
+  Gate gate;
+  auto real = OpenStore(dir.Sub("db"));
+  RocksDbStore& real_ref = *real;
+  auto counting = std::make_unique<testing::FaultyStore>(real_ref);
+  testing::FaultyStore& writes = *counting;
+  auto ledger = Ledger::Open(std::move(counting), gate.Options(100));
+  REQUIRE(ledger.ok());
+  AppendN(**ledger, "t", 2);
+  REQUIRE(*(*ledger)->SignCheckpoints(false) == 1);
+  int before = writes.writes();
+  CHECK(*(*ledger)->SignCheckpoints(false) == 0);
+  CHECK(writes.writes() == before);
 }
 
 TEST_CASE("without a key no checkpoints are signed", "[evidence]") {
