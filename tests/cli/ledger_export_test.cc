@@ -174,6 +174,25 @@ TEST_CASE("tampered exports are rejected naming the line", "[export]") {
   }
 }
 
+TEST_CASE("the ledger's own chain exports and verifies like a tenant's",
+          "[export]") {
+  Fixture f;
+  {
+    auto store = ledger::RocksDbStore::Open(f.dir.Sub("data"), {});
+    REQUIRE(store.ok());
+    ledger::LedgerOptions options;
+    options.checkpoints.key = &f.key;
+    options.clock = &f.clock;
+    auto ledger = ledger::Ledger::Open(std::move(*store), options);
+    REQUIRE(ledger.ok());
+    REQUIRE((*ledger)->DeleteTenant("b").ok());
+    REQUIRE((*ledger)->SignCheckpoints(true).ok());
+  }
+  std::string text = f.Export({"", "_ledger"});
+  CHECK(text.find("tenant.deleted") != std::string::npos);
+  CHECK(f.VerifyExport(text) == kExitOk);
+}
+
 TEST_CASE("export and verify-export report usage errors", "[export]") {
   Fixture f;
   f.Export({"", "../x"}, kExitUsage);
