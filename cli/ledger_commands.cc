@@ -1,39 +1,81 @@
 #include "cli/ledger_commands.h"
 
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 #include "base/identifiers.h"
 #include "cli/progress.h"
+#include "crypto/key_file.h"
+#include "crypto/master_key_file.h"
+#include "ledger/ledger.h"
 #include "ledger/rocksdb_store.h"
 #include "ledger/verifier.h"
 
 namespace portcullis::cli {
+namespace {
+
+int Fail(CommandIo& io, absl::string_view command, int code,
+         absl::string_view message) {
+  io.err << "portcullis ledger " << command << ": " << message << "\n";
+  return code;
+}
+
+// Opens the ledger for writing (the gate must be stopped).
+absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenWritable(
+    const std::string& data_dir, const Clock& clock,
+    std::shared_ptr<const std::vector<crypto::MasterKey>> masters = nullptr) {
+  ledger::RocksDbOptions options;
+  options.create_if_missing = false;
+  auto store = ledger::RocksDbStore::Open(data_dir, options);
+  if (!store.ok()) {
+    return absl::Status(store.status().code(),
+                        absl::StrCat(store.status().message(),
+                                     " (is the gate still running? stop it "
+                                     "first)"));
+  }
+  ledger::LedgerOptions ledger_options;
+  ledger_options.clock = &clock;
+  ledger_options.master_keys = std::move(masters);
+  return ledger::Ledger::Open(std::move(*store), ledger_options);
+}
+
+}  // namespace
 
 int RunLedgerVerify(const LedgerVerifyArgs& args, CommandIo& io) {
   if (args.data_dir.empty()) {
-    io.err << "portcullis ledger verify: --data DIR is required\n";
-    return kExitUsage;
+    return Fail(io, "verify", kExitUsage, "--data DIR is required");
   }
-  if (!args.tenant.empty()) {
+  if (!args.tenant.empty() && args.tenant != "_ledger") {
     if (absl::Status s = ValidateTenantId(args.tenant); !s.ok()) {
-      io.err << "portcullis ledger verify: --tenant: " << s.message() << "\n";
-      return kExitUsage;
+      return Fail(io, "verify", kExitUsage,
+                  absl::StrCat("--tenant: ", s.message()));
     }
+  }
+  std::optional<crypto::VerifyingKey> key;
+  if (!args.key.empty()) {
+    auto read = crypto::ReadVerifyingKeyFile(args.key);
+    if (!read.ok()) {
+      return Fail(io, "verify", kExitUsage, read.status().message());
+    }
+    key = *read;
   }
   ledger::RocksDbOptions options;
   options.read_only = true;
   auto store = ledger::RocksDbStore::Open(args.data_dir, options);
   if (!store.ok()) {
-    io.err << "portcullis ledger verify: " << store.status().message() << "\n";
-    return kExitUsage;
+    return Fail(io, "verify", kExitUsage, store.status().message());
   }
   Progress progress(io.err, io.err_is_terminal, "verifying");
   ledger::VerifyOptions verify;
   verify.tenant = args.tenant;
+  verify.key = key ? &*key : nullptr;
   verify.progress = [&](uint64_t done) { progress.Update(done); };
   auto report = ledger::VerifyLedger(**store, verify);
   progress.Done();
   if (!report.ok()) {
-    io.err << "portcullis ledger verify: " << report.status().message() << "\n";
-    return kExitUsage;
+    return Fail(io, "verify", kExitUsage, report.status().message());
   }
   for (const ledger::ChainBreak& b : report->breaks) {
     io.out << "TAMPERED tenant " << b.tenant << " at sequence " << b.sequence
@@ -41,14 +83,117 @@ int RunLedgerVerify(const LedgerVerifyArgs& args, CommandIo& io) {
   }
   io.out << "verified " << report->tenants << " tenant"
          << (report->tenants == 1 ? "" : "s") << ", " << report->entries
-         << " entr" << (report->entries == 1 ? "y" : "ies") << ": ";
-  if (report->clean()) {
-    io.out << "every chain is intact\n";
-    return kExitOk;
+         << " entr" << (report->entries == 1 ? "y" : "ies");
+  if (report->pruned > 0) {
+    io.out << " (" << report->pruned << " payloads pruned by retention)";
   }
-  io.out << report->breaks.size() << " chain"
-         << (report->breaks.size() == 1 ? "" : "s") << " broken\n";
-  return kExitFailed;
+  io.out << ", " << report->checkpoints << " checkpoint"
+         << (report->checkpoints == 1 ? "" : "s") << ": ";
+  if (!report->clean()) {
+    io.out << report->breaks.size() << " chain"
+           << (report->breaks.size() == 1 ? "" : "s") << " broken\n";
+    return kExitFailed;
+  }
+  io.out << "every chain is intact\n";
+  if (!report->signatures_checked) {
+    io.err << "note: checkpoint signatures were not checked; pass --key "
+              "GATE.pub\n";
+  }
+  return kExitOk;
+}
+
+int RunLedgerPrune(const LedgerPruneArgs& args, const Clock& clock,
+                   CommandIo& io) {
+  if (args.data_dir.empty() || args.retention_days == 0) {
+    return Fail(io, "prune", kExitUsage,
+                "--data DIR and --retention_days N (at least 1) are required");
+  }
+  if (!args.tenant.empty()) {
+    if (absl::Status s = ValidateTenantId(args.tenant); !s.ok()) {
+      return Fail(io, "prune", kExitUsage,
+                  absl::StrCat("--tenant: ", s.message()));
+    }
+  }
+  auto ledger = OpenWritable(args.data_dir, clock);
+  if (!ledger.ok()) {
+    return Fail(io, "prune", kExitUsage, ledger.status().message());
+  }
+  absl::Time cutoff = clock.Now() - absl::Hours(24) * args.retention_days;
+  std::vector<std::string> tenants =
+      args.tenant.empty() ? (*ledger)->Tenants()
+                          : std::vector<std::string>{args.tenant};
+  int code = kExitOk;
+  for (const std::string& tenant : tenants) {
+    auto pruned = (*ledger)->Prune(tenant, cutoff);
+    if (!pruned.ok()) {
+      io.out << "tenant " << tenant
+             << ": not pruned: " << pruned.status().message() << "\n";
+      code = kExitFailed;
+      continue;
+    }
+    io.out << "tenant " << tenant << ": " << pruned->newly_pruned
+           << " payloads pruned, entries up to " << pruned->pruned_through
+           << " have none\n";
+  }
+  return code;
+}
+
+int RunLedgerDeleteTenant(const LedgerDeleteTenantArgs& args,
+                          const Clock& clock, CommandIo& io) {
+  if (args.data_dir.empty() || args.tenant.empty()) {
+    return Fail(io, "delete-tenant", kExitUsage,
+                "--data DIR and --tenant T are required");
+  }
+  if (absl::Status s = ValidateTenantId(args.tenant); !s.ok()) {
+    return Fail(io, "delete-tenant", kExitUsage,
+                absl::StrCat("--tenant: ", s.message()));
+  }
+  if (!args.confirm) {
+    return Fail(io, "delete-tenant", kExitUsage,
+                absl::StrCat("this destroys every entry and payload key of "
+                             "tenant ",
+                             args.tenant, " for good; add --confirm"));
+  }
+  auto ledger = OpenWritable(args.data_dir, clock);
+  if (!ledger.ok()) {
+    return Fail(io, "delete-tenant", kExitUsage, ledger.status().message());
+  }
+  if (absl::Status s = (*ledger)->DeleteTenant(args.tenant); !s.ok()) {
+    return Fail(io, "delete-tenant", kExitFailed, s.message());
+  }
+  io.out << "tenant " << args.tenant
+         << " deleted; its payload keys are destroyed; the deletion is "
+            "recorded on chain _ledger\n";
+  return kExitOk;
+}
+
+int RunLedgerRotateKey(const LedgerRotateKeyArgs& args, CommandIo& io) {
+  if (args.data_dir.empty() || args.tenant.empty() || args.master_key.empty()) {
+    return Fail(io, "rotate-key", kExitUsage,
+                "--data DIR, --tenant T and --master_key FILE are required");
+  }
+  if (absl::Status s = ValidateTenantId(args.tenant); !s.ok()) {
+    return Fail(io, "rotate-key", kExitUsage,
+                absl::StrCat("--tenant: ", s.message()));
+  }
+  auto keys = crypto::ReadMasterKeyFile(args.master_key);
+  if (!keys.ok()) {
+    return Fail(io, "rotate-key", kExitUsage, keys.status().message());
+  }
+  RealClock clock;
+  auto ledger = OpenWritable(
+      args.data_dir, clock,
+      std::make_shared<std::vector<crypto::MasterKey>>(*std::move(keys)));
+  if (!ledger.ok()) {
+    return Fail(io, "rotate-key", kExitUsage, ledger.status().message());
+  }
+  auto version = (*ledger)->RotatePayloadKey(args.tenant);
+  if (!version.ok()) {
+    return Fail(io, "rotate-key", kExitFailed, version.status().message());
+  }
+  io.out << "tenant " << args.tenant << ": payload key version " << *version
+         << " is now current\n";
+  return kExitOk;
 }
 
 }  // namespace portcullis::cli

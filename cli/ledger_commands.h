@@ -1,9 +1,15 @@
-// `portcullis ledger ...`: offline inspection of a gate's ledger.
+// `portcullis ledger ...`: offline inspection and maintenance of a gate's
+// ledger. `verify` opens the database read-only and can run beside a live
+// gate; `prune`, `delete-tenant` and `rotate-key` write, so the gate must
+// be stopped (RocksDB's lock refuses them otherwise). Export and
+// verify-export are in ledger_export.h and ledger_verify_export.h.
 #ifndef PORTCULLIS_CLI_LEDGER_COMMANDS_H_
 #define PORTCULLIS_CLI_LEDGER_COMMANDS_H_
 
+#include <cstdint>
 #include <string>
 
+#include "base/clock.h"
 #include "cli/command.h"
 
 namespace portcullis::cli {
@@ -11,13 +17,47 @@ namespace portcullis::cli {
 struct LedgerVerifyArgs {
   std::string data_dir;  // required
   std::string tenant;    // all tenants when empty
+  std::string key;       // the gate's public key file; recommended
 };
 
-// Walks every chain (or one tenant's) and reports the first broken entry
-// of each: exit 0 when intact, 1 when tampered, 2 when the ledger cannot be
-// opened or the arguments are wrong. Opens the database read-only, so it
-// can run beside a live gate.
+// Walks every chain (or one tenant's), checks checkpoints (and their
+// signatures with --key) and reports the first broken entry of each: exit
+// 0 when intact, 1 when tampered, 2 when the ledger or key cannot be
+// opened or the arguments are wrong.
 int RunLedgerVerify(const LedgerVerifyArgs& args, CommandIo& io);
+
+struct LedgerPruneArgs {
+  std::string data_dir;         // required
+  std::string tenant;           // every tenant when empty
+  uint32_t retention_days = 0;  // required, at least 1
+};
+
+// Removes the payloads of entries older than the retention and records
+// "ledger.pruned" on each pruned chain. Exit 0, 1 when a tenant could not
+// be pruned, 2 on usage errors.
+int RunLedgerPrune(const LedgerPruneArgs& args, const Clock& clock,
+                   CommandIo& io);
+
+struct LedgerDeleteTenantArgs {
+  std::string data_dir;  // required
+  std::string tenant;    // required
+  bool confirm = false;  // required: deletion cannot be undone
+};
+
+// Deletes a tenant and crypto-shreds its payloads; the deletion is recorded
+// on the ledger's own chain "_ledger". Exit 0, 1 when it fails, 2 on usage
+// errors (including a missing --confirm).
+int RunLedgerDeleteTenant(const LedgerDeleteTenantArgs& args,
+                          const Clock& clock, CommandIo& io);
+
+struct LedgerRotateKeyArgs {
+  std::string data_dir;    // required
+  std::string tenant;      // required
+  std::string master_key;  // required
+};
+
+// Starts a new payload key version for a tenant. Exit 0, 1, 2 as above.
+int RunLedgerRotateKey(const LedgerRotateKeyArgs& args, CommandIo& io);
 
 }  // namespace portcullis::cli
 

@@ -22,6 +22,8 @@
 #include "cli/gate_client.h"
 #include "cli/keys_commands.h"
 #include "cli/ledger_commands.h"
+#include "cli/ledger_export.h"
+#include "cli/ledger_verify_export.h"
 #include "cli/policy_commands.h"
 #include "cli/receipt_commands.h"
 #include "crypto/sodium.h"
@@ -39,7 +41,19 @@ ABSL_FLAG(std::string, receipt, "",
           "A portcullis.v1.ExecutionReceipt in proto JSON (receipt verify).");
 ABSL_FLAG(std::string, key, "",
           "A key file: your signing key (approve, deny) or the gate's public "
-          "key (receipt verify).");
+          "key (receipt verify, ledger verify, ledger verify-export).");
+ABSL_FLAG(uint64_t, from, 0, "The first sequence to export (default 1).");
+ABSL_FLAG(uint64_t, to, 0,
+          "The last sequence to export (default: the latest checkpoint).");
+ABSL_FLAG(std::string, format, "",
+          "Export format (ledger export): evidence (the default).");
+ABSL_FLAG(std::string, master_key, "",
+          "The master key file (ledger export: include plaintexts; "
+          "rotate-key).");
+ABSL_FLAG(uint32_t, retention_days, 0,
+          "Prune payloads of entries older than this (ledger prune).");
+ABSL_FLAG(bool, confirm, false,
+          "Confirm an irreversible operation (ledger delete-tenant).");
 // Commands that talk to a running gate.
 ABSL_FLAG(std::string, gate, portcullis::cli::kDefaultGateAddress,
           "The gate's address: host:port or unix:/path/to/portcullis.sock.");
@@ -69,13 +83,23 @@ constexpr char kCommands[] =
     "Kill switch (at a running gate):\n"
     "  portcullis halt [--tenant T] --reason R\n"
     "  portcullis resume [--tenant T] [--reason R]\n"
-    "Keys, receipts and the ledger (offline):\n"
+    "Keys and receipts (offline):\n"
     "  portcullis keys generate --out PREFIX\n"
     "      Write a new Ed25519 key pair: PREFIX.key (0600) and PREFIX.pub.\n"
     "  portcullis receipt verify --receipt FILE --key GATE.pub "
     "[--action ACTION.json]\n"
-    "  portcullis ledger verify --data DIR [--tenant T]\n"
-    "      Check every hash chain in a ledger; exit 1 if any is broken.\n"
+    "The ledger (offline; prune, delete-tenant, rotate-key with the gate "
+    "stopped):\n"
+    "  portcullis ledger verify --data DIR [--key GATE.pub] [--tenant T]\n"
+    "      Check every chain and signed checkpoint; exit 1 if any is broken.\n"
+    "  portcullis ledger export --data DIR --tenant T [--from N] [--to N]\n"
+    "      [--master_key FILE] [--format evidence]\n"
+    "      Write entries with inclusion proofs and checkpoints as JSON Lines.\n"
+    "  portcullis ledger verify-export FILE --key GATE.pub\n"
+    "      Check an export without the database; exit 1 if it does not hold.\n"
+    "  portcullis ledger prune --data DIR --retention_days N [--tenant T]\n"
+    "  portcullis ledger delete-tenant --data DIR --tenant T --confirm\n"
+    "  portcullis ledger rotate-key --data DIR --tenant T --master_key FILE\n"
     "\n"
     "Exit codes: 0 success, 1 a check failed or the gate refused, 2 usage "
     "error.";
@@ -116,10 +140,10 @@ int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
   }
   const std::string command = absl::StrJoin(words, " ");
   if (command == "policy explain") {
-    return RunPolicyExplain({absl::GetFlag(FLAGS_policy),
-                             absl::GetFlag(FLAGS_action),
-                             absl::GetFlag(FLAGS_at)},
-                            clock, io);
+    return RunPolicyExplain(
+        {absl::GetFlag(FLAGS_policy), absl::GetFlag(FLAGS_action),
+         absl::GetFlag(FLAGS_at)},
+        clock, io);
   }
   if (command == "approvals list") {
     return RunApprovalsList(
@@ -134,14 +158,44 @@ int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
     return RunKeysGenerate({absl::GetFlag(FLAGS_out)}, io);
   }
   if (command == "receipt verify") {
-    return RunReceiptVerify({absl::GetFlag(FLAGS_receipt),
-                             absl::GetFlag(FLAGS_key),
-                             absl::GetFlag(FLAGS_action)},
-                            io);
+    return RunReceiptVerify(
+        {absl::GetFlag(FLAGS_receipt), absl::GetFlag(FLAGS_key),
+         absl::GetFlag(FLAGS_action)},
+        io);
   }
   if (command == "ledger verify") {
     return RunLedgerVerify(
-        {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant)}, io);
+        {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant),
+         absl::GetFlag(FLAGS_key)},
+        io);
+  }
+  if (two == "ledger verify-export" && words.size() == 3) {
+    return RunLedgerVerifyExport({words[2], absl::GetFlag(FLAGS_key)}, io);
+  }
+  if (command == "ledger export") {
+    return RunLedgerExport(
+        {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant),
+         absl::GetFlag(FLAGS_from), absl::GetFlag(FLAGS_to),
+         absl::GetFlag(FLAGS_format), absl::GetFlag(FLAGS_master_key)},
+        io);
+  }
+  if (command == "ledger prune") {
+    return RunLedgerPrune(
+        {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant),
+         absl::GetFlag(FLAGS_retention_days)},
+        clock, io);
+  }
+  if (command == "ledger delete-tenant") {
+    return RunLedgerDeleteTenant(
+        {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant),
+         absl::GetFlag(FLAGS_confirm)},
+        clock, io);
+  }
+  if (command == "ledger rotate-key") {
+    return RunLedgerRotateKey(
+        {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant),
+         absl::GetFlag(FLAGS_master_key)},
+        io);
   }
   return Usage(io, "unknown command \"" + command + "\"");
 }

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/identifiers.h"
@@ -85,9 +86,15 @@ absl::Status Gate::ApplyPolicy(const PolicyLoad& load) {
   } else if (current) {
     tenants = current->program->Tenants();
   }
+  // A tenant the ledger refuses (rolled back behind its checkpoint) cannot
+  // record anything; the others must not be held hostage by it.
+  absl::flat_hash_set<std::string> refused;
+  for (const ledger::TenantRefusal& r : ledger_.Refusals()) {
+    refused.insert(r.tenant);
+  }
   std::vector<ledger::EntryDraft> drafts;
   for (const std::string& tenant : tenants) {
-    if (!ValidateTenantId(tenant).ok()) continue;
+    if (!ValidateTenantId(tenant).ok() || refused.contains(tenant)) continue;
     EntryFields f;
     f.tenant = tenant;
     f.time = now;

@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "gate/decision_state.h"
@@ -94,6 +95,13 @@ absl::Status RecoverTenant(const ledger::Ledger& ledger,
   PORTCULLIS_RETURN_IF_ERROR(
       ledger.Read(tenant, 1, /*reverse=*/true, [&](const ledger::Entry& entry) {
         if (now - entry.time >= horizon) return false;
+        // Only these kinds feed the projections; the ledger's own entries
+        // (retention records) and pruned payloads do not.
+        if (!entry.payload ||
+            (entry.kind != kActionEvaluated && entry.kind != kApprovalGranted &&
+             entry.kind != kApprovalDenied && entry.kind != kActionExecuted)) {
+          return true;
+        }
         Record record;
         problem = Decode(codec, entry, record);
         if (problem.ok()) problem = Collect(entry, record, now, w, found);
@@ -141,7 +149,14 @@ absl::Status RecoverState(const ledger::Ledger& ledger,
                           const RecordCodec& codec, absl::Time now,
                           const RecoveryWindows& windows,
                           TenantRegistry& tenants) {
+  absl::flat_hash_set<std::string> refused;
+  for (const ledger::TenantRefusal& r : ledger.Refusals()) {
+    refused.insert(r.tenant);
+  }
   for (const std::string& tenant : ledger.Tenants()) {
+    // A refused tenant (its chain fails its checkpoint) serves nothing, so
+    // there is nothing to rebuild; its appends fail in the ledger.
+    if (refused.contains(tenant)) continue;
     PORTCULLIS_RETURN_IF_ERROR(
         RecoverTenant(ledger, codec, tenant, now, windows, tenants));
   }

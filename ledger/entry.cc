@@ -7,16 +7,15 @@
 namespace portcullis::ledger {
 namespace {
 
-constexpr uint8_t kEncodingVersion = 1;
 constexpr absl::string_view kEntryDomain("portcullis/ledger/entry/v1\0", 27);
 constexpr absl::string_view kPayloadDomain("portcullis/ledger/payload/v1\0",
                                            29);
 
 absl::Status DecodeInto(CanonicalReader& r, Entry& e) {
-  PORTCULLIS_ASSIGN_OR_RETURN(uint8_t version, r.Byte());
-  if (version != kEncodingVersion) {
+  PORTCULLIS_ASSIGN_OR_RETURN(e.version, r.Byte());
+  if (e.version != kEntryVersion1 && e.version != kEntryVersion2) {
     return absl::DataLossError(
-        absl::StrCat("unknown entry encoding version ", version));
+        absl::StrCat("unknown entry encoding version ", e.version));
   }
   PORTCULLIS_ASSIGN_OR_RETURN(e.sequence, r.U64());
   PORTCULLIS_ASSIGN_OR_RETURN(int64_t nanos, r.I64());
@@ -36,16 +35,16 @@ absl::Status DecodeInto(CanonicalReader& r, Entry& e) {
 
 }  // namespace
 
-crypto::Digest PayloadDigest(absl::string_view payload) {
+crypto::Digest PayloadDigest(absl::string_view stored_payload) {
   crypto::Hasher h;
   h.Update(kPayloadDomain);
-  h.Update(payload);
+  h.Update(stored_payload);
   return h.Finish();
 }
 
 std::string EncodeCanonicalEntry(const Entry& e) {
   CanonicalWriter w;
-  w.Byte(kEncodingVersion);
+  w.Byte(e.version);
   w.U64(e.sequence);
   w.I64(absl::ToUnixNanos(e.time));
   w.String(e.tenant);

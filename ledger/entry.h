@@ -39,7 +39,15 @@ struct EntryDraft {
   std::string payload;
 };
 
+// The canonical encoding's version byte. Version 1 entries (written before
+// payload encryption) store the payload bytes as they are; version 2
+// entries store a framed payload: 0x00 || plaintext, or 0x01 || a sealed
+// envelope (sealed_payload.h). Both versions decode and verify.
+inline constexpr uint8_t kEntryVersion1 = 1;
+inline constexpr uint8_t kEntryVersion2 = 2;
+
 struct Entry {
+  uint8_t version = kEntryVersion2;
   uint64_t sequence = 0;  // 1 for a tenant's first entry, gap-free.
   absl::Time time;
   std::string tenant;
@@ -51,12 +59,14 @@ struct Entry {
   crypto::Digest payload_digest{};
   crypto::Digest previous_hash{};  // all zero for sequence 1
   crypto::Digest hash{};
-  // Absent when the payload has been pruned or was not loaded.
+  // The plaintext payload as the caller appended it (Ledger::Read opens
+  // sealed payloads). Absent when it has been pruned or was not loaded.
   std::optional<std::string> payload;
 };
 
-// Returns BLAKE2b-256 of the payload under its own domain tag.
-crypto::Digest PayloadDigest(absl::string_view payload);
+// Returns BLAKE2b-256 of the payload as stored (for version 2, the framed
+// and possibly sealed bytes) under its own domain tag.
+crypto::Digest PayloadDigest(absl::string_view stored_payload);
 
 // The canonical encoding of the hashed fields (everything but the hashes).
 std::string EncodeCanonicalEntry(const Entry& entry);

@@ -18,16 +18,23 @@
 
 namespace portcullis::ledger {
 
-// Puts and deletes applied all together or not at all.
+// Puts and deletes applied all together or not at all. Range deletes
+// remove every key in [begin, end) and are applied first.
 struct WriteBatch {
   std::vector<std::pair<std::string, std::string>> puts;
   std::vector<std::string> deletes;
+  std::vector<std::pair<std::string, std::string>> range_deletes;
 
   void Put(std::string key, std::string value) {
     puts.emplace_back(std::move(key), std::move(value));
   }
   void Delete(std::string key) { deletes.push_back(std::move(key)); }
-  bool empty() const { return puts.empty() && deletes.empty(); }
+  void DeleteRange(std::string begin, std::string end) {
+    range_deletes.emplace_back(std::move(begin), std::move(end));
+  }
+  bool empty() const {
+    return puts.empty() && deletes.empty() && range_deletes.empty();
+  }
 };
 
 class KeyValueStore {
@@ -50,6 +57,14 @@ class KeyValueStore {
       absl::string_view begin, absl::string_view end, bool reverse,
       absl::FunctionRef<bool(absl::string_view key, absl::string_view value)>
           visit) const = 0;
+
+  // Makes deleted keys in [begin, end) physically unrecoverable from the
+  // live database files (crypto-shredding): flushes and compacts. Copies
+  // outside the database (backups) are not touched. The default does
+  // nothing, for stores with no such files.
+  virtual absl::Status Purge(absl::string_view begin, absl::string_view end) {
+    return absl::OkStatus();
+  }
 };
 
 }  // namespace portcullis::ledger

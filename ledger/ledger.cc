@@ -8,20 +8,34 @@
 #include "base/canonical_encoding.h"
 #include "base/identifiers.h"
 #include "base/status_macros.h"
+#include "ledger/checkpoint.h"
 #include "ledger/internal/keys.h"
+#include "ledger/internal/ledger_records.h"
+#include "ledger/merkle.h"
+#include "ledger/sealed_payload.h"
 
 namespace portcullis::ledger {
 
+using ledger_internal::ChainState;
 using ledger_internal::EntryKey;
 using ledger_internal::HeadKey;
+using ledger_internal::kLedgerChain;
 using ledger_internal::PayloadKey;
 using ledger_internal::PrefixEnd;
 using ledger_internal::TenantPrefix;
 
-// One caller waiting in Append.
+// One caller waiting in the commit queue.
 struct Ledger::Writer {
-  std::vector<EntryDraft>* drafts;
+  enum class Kind { kAppend, kCheckpoint, kPrune, kDelete };
+  Kind kind = Kind::kAppend;
+  std::vector<EntryDraft>* drafts = nullptr;
+  std::vector<uint32_t> key_versions;  // per draft; 0 frames it unsealed
+  bool force = false;                  // kCheckpoint
+  std::string tenant;                  // kPrune, kDelete
+  uint64_t prune_through = 0;          // kPrune
+  absl::Time cutoff;                   // kPrune
   std::vector<Appended> appended;
+  int signed_count = 0;
   absl::Status status;
   bool done = false;
   absl::CondVar cv;
@@ -31,28 +45,19 @@ namespace {
 
 constexpr size_t kMaxKindLength = 64;
 
-std::string EncodeHead(const ChainHead& head) {
-  CanonicalWriter w;
-  w.U64(head.sequence);
-  w.Fixed(crypto::AsBytes(head.hash));
-  return w.Release();
-}
-
-absl::StatusOr<ChainHead> DecodeHead(absl::string_view bytes) {
-  CanonicalReader r(bytes);
-  ChainHead head;
-  PORTCULLIS_ASSIGN_OR_RETURN(head.sequence, r.U64());
-  PORTCULLIS_ASSIGN_OR_RETURN(absl::string_view hash,
-                              r.Fixed(crypto::kDigestSize));
-  if (!r.done()) return absl::DataLossError("head record too long");
-  crypto::DigestFromBytes(hash, head.hash);
-  return head;
-}
-
-size_t DraftBytes(const std::vector<EntryDraft>& drafts) {
-  size_t n = 0;
-  for (const EntryDraft& d : drafts) n += d.payload.size() + 256;
+size_t WriterBytes(const std::vector<EntryDraft>* drafts) {
+  size_t n = 256;
+  if (drafts == nullptr) return n;
+  for (const EntryDraft& d : *drafts) n += d.payload.size() + 256;
   return n;
+}
+
+EntryDraft LedgerRecord(std::string tenant, const char* kind, absl::Time now) {
+  EntryDraft d;
+  d.tenant = std::move(tenant);
+  d.kind = kind;
+  d.time = now;
+  return d;
 }
 
 }  // namespace
@@ -79,44 +84,50 @@ absl::Status ValidateDraft(const EntryDraft& d) {
   return absl::OkStatus();
 }
 
+Ledger::Ledger(std::unique_ptr<KeyValueStore> store, LedgerOptions options)
+    : store_(std::move(store)), options_(std::move(options)) {
+  keyring_ = std::make_unique<PayloadKeyring>(*store_, options_.master_keys);
+}
+
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(
     std::unique_ptr<KeyValueStore> store, LedgerOptions options) {
-  std::unique_ptr<Ledger> ledger(new Ledger(std::move(store), options));
-  PORTCULLIS_RETURN_IF_ERROR(ledger->LoadHeads());
+  if (options.checkpoints.key != nullptr && options.clock == nullptr) {
+    return absl::InvalidArgumentError("signed checkpoints need a clock");
+  }
+  if (options.checkpoints.every_entries == 0) {
+    return absl::InvalidArgumentError("checkpoints every 0 entries");
+  }
+  std::unique_ptr<Ledger> ledger(
+      new Ledger(std::move(store), std::move(options)));
+  PORTCULLIS_RETURN_IF_ERROR(ledger->Load());
   return ledger;
 }
 
-absl::Status Ledger::LoadHeads() {
-  absl::flat_hash_map<std::string, ChainHead> heads;
-  absl::Status problem;
-  std::string begin(1, ledger_internal::kHeadTag);
-  PORTCULLIS_RETURN_IF_ERROR(store_->Scan(
-      begin, PrefixEnd(begin), /*reverse=*/false,
-      [&](absl::string_view key, absl::string_view value) {
-        auto parsed = ledger_internal::ParseKey(key);
-        auto head = DecodeHead(value);
-        if (!parsed.ok() || !head.ok()) {
-          problem = absl::DataLossError("a chain head record is malformed");
-          return false;
-        }
-        heads[parsed->tenant] = *head;
-        return true;
-      }));
-  PORTCULLIS_RETURN_IF_ERROR(problem);
-  // Each head must name an entry that exists and has that hash.
-  for (const auto& [tenant, head] : heads) {
-    PORTCULLIS_ASSIGN_OR_RETURN(auto stored,
-                                store_->Get(EntryKey(tenant, head.sequence)));
-    auto entry = stored ? DecodeStoredEntry(*stored)
-                        : absl::StatusOr<Entry>(absl::NotFoundError(""));
-    if (!entry.ok() || entry->hash != head.hash) {
-      return absl::DataLossError(absl::StrCat(
-          "ledger head of tenant ", tenant, " names entry ", head.sequence,
-          ", which is missing or differs; run `portcullis ledger verify`"));
+absl::Status Ledger::Load() {
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      std::vector<std::string> tenants,
+      ledger_internal::StoredTenants(
+          *store_,
+          {std::string{ledger_internal::kHeadTag,
+                       ledger_internal::kCheckpointTag}},
+          /*include_ledger_chain=*/false));
+  tenants.push_back(kLedgerChain);
+  const crypto::VerifyingKey* key =
+      options_.checkpoints.key != nullptr
+          ? &options_.checkpoints.key->verifying_key()
+          : nullptr;
+  States states;
+  for (const std::string& tenant : tenants) {
+    PORTCULLIS_ASSIGN_OR_RETURN(
+        ChainState state,
+        ledger_internal::LoadChainState(*store_, tenant, key));
+    if (state.sequence > 0 || state.checkpoint_size > 0 ||
+        !state.refusal.empty()) {
+      states.emplace(tenant, std::move(state));
     }
   }
   absl::MutexLock lock(&mu_);
-  heads_ = std::move(heads);
+  states_ = std::move(states);
   return absl::OkStatus();
 }
 
@@ -125,56 +136,107 @@ absl::StatusOr<std::vector<Appended>> Ledger::Append(
   if (drafts.empty()) return std::vector<Appended>{};
   for (const EntryDraft& d : drafts)
     PORTCULLIS_RETURN_IF_ERROR(ValidateDraft(d));
-
+  {
+    absl::MutexLock lock(&mu_);
+    for (const EntryDraft& d : drafts) {
+      auto it = states_.find(d.tenant);
+      if (it != states_.end() && !it->second.refusal.empty()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            it->second.refusal, "; nothing is recorded or allowed for it"));
+      }
+    }
+  }
   Writer self;
   self.drafts = &drafts;
+  absl::flat_hash_map<std::string, uint32_t> versions;
+  for (const EntryDraft& d : drafts) {
+    auto it = versions.find(d.tenant);
+    if (it == versions.end()) {
+      PORTCULLIS_ASSIGN_OR_RETURN(uint32_t v,
+                                  keyring_->PrepareTenant(d.tenant));
+      it = versions.emplace(d.tenant, v).first;
+    }
+    self.key_versions.push_back(it->second);
+  }
+  Commit(self);
+  if (!self.status.ok()) return self.status;
+  return std::move(self.appended);
+}
+
+void Ledger::Commit(Writer& self) {
   absl::MutexLock lock(&mu_);
   writers_.push_back(&self);
   while (!self.done && &self != writers_.front()) self.cv.Wait(&mu_);
-  if (self.done) {
-    if (!self.status.ok()) return self.status;
-    return std::move(self.appended);
-  }
+  if (self.done) return;
 
-  // This caller leads: take the queue (up to the byte budget), chain it on
-  // a copy of the heads, and write it outside the lock. Only the leader
-  // changes heads_, so the copy stays current while the lock is released.
+  // This caller leads: take the queue (up to the byte budget; a deletion
+  // goes alone), copy the states it touches, and build and write the batch
+  // outside the lock. Only the leader changes states_, so the copies stay
+  // current while the lock is released.
   std::vector<Writer*> group;
   size_t bytes = 0;
-  absl::flat_hash_map<std::string, ChainHead> heads;
+  bool every_tenant = false;
   for (Writer* w : writers_) {
+    bool alone = w->kind == Writer::Kind::kDelete;
     if (!group.empty() &&
-        bytes + DraftBytes(*w->drafts) > options_.max_group_bytes) {
+        (alone || group.front()->kind == Writer::Kind::kDelete ||
+         bytes + WriterBytes(w->drafts) > options_.max_group_bytes)) {
       break;
     }
-    bytes += DraftBytes(*w->drafts);
+    bytes += WriterBytes(w->drafts);
     group.push_back(w);
-    for (const EntryDraft& d : *w->drafts) {
-      if (auto it = heads_.find(d.tenant); it != heads_.end()) {
-        heads.emplace(d.tenant, it->second);
-      }
+    every_tenant |= w->kind == Writer::Kind::kCheckpoint;
+  }
+  States states;
+  auto take = [&](const std::string& tenant) {
+    if (states.contains(tenant)) return;
+    auto it = states_.find(tenant);
+    if (it != states_.end()) states.emplace(tenant, it->second);
+  };
+  for (Writer* w : group) {
+    if (!w->tenant.empty()) take(w->tenant);
+    if (w->drafts != nullptr) {
+      for (const EntryDraft& d : *w->drafts) take(d.tenant);
     }
+  }
+  if (every_tenant) {
+    for (const auto& [tenant, state] : states_) take(tenant);
   }
 
   mu_.Unlock();
   WriteBatch batch;
-  ChainGroup(group, heads, batch);
-  absl::Status status = store_->Write(batch, options_.sync);
-  std::vector<std::string> tenants;
-  for (const auto& [tenant, head] : heads) tenants.push_back(tenant);
+  BuildGroup(group, states, batch);
+  absl::Status status = absl::OkStatus();
+  if (!batch.empty()) status = store_->Write(batch, options_.sync);
   mu_.Lock();
 
   if (status.ok()) {
-    for (auto& [tenant, head] : heads) heads_[tenant] = head;
+    for (auto& [tenant, state] : states) states_[tenant] = std::move(state);
+    for (Writer* w : group) {
+      if (w->kind == Writer::Kind::kDelete && w->status.ok()) {
+        states_.erase(w->tenant);
+      }
+    }
   } else {
     status = absl::UnavailableError(
         absl::StrCat("the ledger could not record this; nothing was done: ",
                      status.message()));
-    absl::Status reload = ReloadHeads(tenants);
-    if (!reload.ok()) status = reload;
+    // The store is the truth: reload what the group touched.
+    const crypto::VerifyingKey* key =
+        options_.checkpoints.key != nullptr
+            ? &options_.checkpoints.key->verifying_key()
+            : nullptr;
+    for (const auto& [tenant, state] : states) {
+      auto reloaded = ledger_internal::LoadChainState(*store_, tenant, key);
+      if (!reloaded.ok()) {
+        status = reloaded.status();
+        continue;
+      }
+      states_[tenant] = *std::move(reloaded);
+    }
   }
   for (Writer* w : group) {
-    if (!status.ok()) {
+    if (!status.ok() && w->status.ok()) {
       w->status = status;
       w->appended.clear();
     }
@@ -183,76 +245,294 @@ absl::StatusOr<std::vector<Appended>> Ledger::Append(
     if (w != &self) w->cv.Signal();
   }
   if (!writers_.empty()) writers_.front()->cv.Signal();
-  if (!status.ok()) return status;
-  return std::move(self.appended);
 }
 
-void Ledger::ChainGroup(std::vector<Writer*>& group,
-                        absl::flat_hash_map<std::string, ChainHead>& heads,
+void Ledger::BuildGroup(std::vector<Writer*>& group, States& states,
                         WriteBatch& batch) {
+  absl::flat_hash_map<std::string, uint64_t> before;
+  for (const auto& [tenant, state] : states) before[tenant] = state.sequence;
   for (Writer* w : group) {
-    w->appended.reserve(w->drafts->size());
-    for (EntryDraft& d : *w->drafts) {
-      ChainHead& head = heads[d.tenant];
+    absl::Status s = ChainWriter(*w, states, batch);
+    if (!s.ok()) w->status = s;
+  }
+  if (options_.checkpoints.key != nullptr) {
+    absl::Time now = options_.clock->Now();
+    for (Writer* w : group) {
+      int count = 0;
+      SignDue(*w, now, states, batch, count);
+      w->signed_count = count;
+    }
+  }
+  // Heads only where the chain moved: a timer round with nothing due
+  // writes nothing at all.
+  for (const auto& [tenant, state] : states) {
+    auto it = before.find(tenant);
+    if (state.sequence > 0 &&
+        (it == before.end() || it->second != state.sequence)) {
+      batch.Put(HeadKey(tenant), EncodeHead(state));
+    }
+  }
+}
+
+absl::Status Ledger::ChainWriter(Writer& w, States& states, WriteBatch& batch) {
+  // Work on copies, so a writer that fails leaves no trace in the group.
+  States local;
+  WriteBatch mine;
+  auto state_of = [&](const std::string& tenant) -> ChainState& {
+    auto it = local.find(tenant);
+    if (it != local.end()) return it->second;
+    auto shared = states.find(tenant);
+    return local
+        .emplace(tenant, shared == states.end() ? ChainState{} : shared->second)
+        .first->second;
+  };
+  bool plain_records = w.kind != Writer::Kind::kAppend;
+  if (w.kind == Writer::Kind::kPrune) {
+    ChainState& state = state_of(w.tenant);
+    if (!state.refusal.empty()) {
+      return absl::FailedPreconditionError(state.refusal);
+    }
+    if (w.prune_through <= state.pruned_through) return absl::OkStatus();
+    mine.DeleteRange(PayloadKey(w.tenant, state.pruned_through + 1),
+                     PayloadKey(w.tenant, w.prune_through + 1));
+    CanonicalWriter through;
+    through.U64(w.prune_through);
+    mine.Put(ledger_internal::PrunedKey(w.tenant), through.Release());
+    (*w.drafts)[0].payload = ledger_internal::PruneRecord(
+        state.pruned_through + 1, w.prune_through, w.cutoff);
+    state.pruned_through = w.prune_through;
+  }
+  if (w.kind == Writer::Kind::kDelete) {
+    auto it = states.find(w.tenant);
+    if (it == states.end()) {
+      return absl::NotFoundError(
+          absl::StrCat("tenant ", w.tenant, " has no ledger"));
+    }
+    const ChainState& gone = it->second;
+    (*w.drafts)[0].payload = ledger_internal::TenantDeletedRecord(
+        w.tenant, gone.sequence, gone.hash, gone.tree.Root());
+    for (char tag : ledger_internal::kAllTenantTags) {
+      std::string prefix = TenantPrefix(tag, w.tenant);
+      mine.DeleteRange(prefix, PrefixEnd(prefix));
+    }
+  }
+  if (w.drafts != nullptr) {
+    for (size_t i = 0; i < w.drafts->size(); ++i) {
+      EntryDraft& d = (*w.drafts)[i];
+      ChainState& state = state_of(d.tenant);
+      if (!state.refusal.empty()) {
+        return absl::FailedPreconditionError(state.refusal);
+      }
       Entry e;
-      e.sequence = head.sequence + 1;
+      e.sequence = state.sequence + 1;
       e.time = d.time;
       e.tenant = d.tenant;
-      e.kind = std::move(d.kind);
-      e.request_id = std::move(d.request_id);
-      e.correlation_id = std::move(d.correlation_id);
-      e.decision_id = std::move(d.decision_id);
-      e.action_digest = std::move(d.action_digest);
-      e.payload_digest = PayloadDigest(d.payload);
-      e.previous_hash = head.hash;
+      e.kind = d.kind;
+      e.request_id = d.request_id;
+      e.correlation_id = d.correlation_id;
+      e.decision_id = d.decision_id;
+      e.action_digest = d.action_digest;
+      std::string stored;
+      if (plain_records) {
+        stored = FramePlainPayload(d.payload);
+      } else {
+        PORTCULLIS_ASSIGN_OR_RETURN(
+            stored,
+            keyring_->Seal(d.tenant, w.key_versions[i], e.sequence, d.payload));
+      }
+      e.payload_digest = PayloadDigest(stored);
+      e.previous_hash = state.hash;
       e.hash = ComputeEntryHash(e);
-      head = {e.sequence, e.hash};
-      batch.Put(EntryKey(e.tenant, e.sequence), EncodeStoredEntry(e));
-      batch.Put(PayloadKey(e.tenant, e.sequence), std::move(d.payload));
+      state.sequence = e.sequence;
+      state.hash = e.hash;
+      state.tree.Append(MerkleLeafHash(e.hash), [&](int level, uint64_t index,
+                                                    const crypto::Digest& h) {
+        mine.Put(ledger_internal::MerkleNodeKey(e.tenant, level, index),
+                 std::string(crypto::AsBytes(h)));
+      });
+      mine.Put(EntryKey(e.tenant, e.sequence), EncodeStoredEntry(e));
+      mine.Put(PayloadKey(e.tenant, e.sequence), std::move(stored));
       CanonicalWriter latest;
       latest.U64(e.sequence);
-      batch.Put(ledger_internal::LatestKey(e.tenant, e.kind), latest.Release());
+      mine.Put(ledger_internal::LatestKey(e.tenant, e.kind), latest.Release());
       if (!e.decision_id.empty()) {
-        batch.Put(
+        mine.Put(
             ledger_internal::DecisionKey(e.tenant, e.decision_id, e.sequence),
             "");
       }
-      w->appended.push_back({e.sequence, e.hash});
+      w.appended.push_back({e.sequence, e.hash});
     }
   }
-  for (const auto& [tenant, head] : heads) {
-    batch.Put(HeadKey(tenant), EncodeHead(head));
+  for (auto& [tenant, state] : local) states[tenant] = std::move(state);
+  if (w.kind == Writer::Kind::kDelete) states.erase(w.tenant);
+  for (auto& range : mine.range_deletes) {
+    batch.range_deletes.push_back(std::move(range));
+  }
+  for (auto& put : mine.puts) batch.puts.push_back(std::move(put));
+  return absl::OkStatus();
+}
+
+void Ledger::SignDue(const Writer& w, absl::Time now, States& states,
+                     WriteBatch& batch, int& signed_count) {
+  const CheckpointOptions& policy = options_.checkpoints;
+  bool timer = w.kind == Writer::Kind::kCheckpoint;
+  for (auto& [tenant, state] : states) {
+    if (!state.refusal.empty() || state.sequence <= state.checkpoint_size) {
+      continue;
+    }
+    bool due = state.sequence - state.checkpoint_size >= policy.every_entries ||
+               (timer && (w.force || now - state.checkpoint_time >=
+                                         policy.every_interval));
+    if (!due) continue;
+    Checkpoint c;
+    c.tenant = tenant;
+    c.size = state.sequence;
+    c.root = state.tree.Root();
+    c.head = state.hash;
+    c.time = now;
+    batch.Put(ledger_internal::CheckpointKey(tenant, c.size),
+              SignCheckpoint(c, *policy.key));
+    state.checkpoint_size = c.size;
+    state.checkpoint_time = now;
+    ++signed_count;
   }
 }
 
-absl::Status Ledger::ReloadHeads(const std::vector<std::string>& tenants) {
-  for (const std::string& tenant : tenants) {
-    auto stored = store_->Get(HeadKey(tenant));
-    if (!stored.ok()) return stored.status();
-    if (!stored->has_value()) {
-      heads_.erase(tenant);
-      continue;
+absl::StatusOr<int> Ledger::SignCheckpoints(bool force) {
+  if (options_.checkpoints.key == nullptr) {
+    return absl::FailedPreconditionError(
+        "no checkpoint key is configured for this ledger");
+  }
+  Writer self;
+  self.kind = Writer::Kind::kCheckpoint;
+  self.force = force;
+  Commit(self);
+  if (!self.status.ok()) return self.status;
+  return self.signed_count;
+}
+
+absl::StatusOr<uint32_t> Ledger::RotatePayloadKey(absl::string_view tenant) {
+  PORTCULLIS_RETURN_IF_ERROR(ValidateTenantId(tenant));
+  return keyring_->Rotate(tenant);
+}
+
+absl::StatusOr<PruneResult> Ledger::Prune(absl::string_view tenant,
+                                          absl::Time cutoff) {
+  PORTCULLIS_RETURN_IF_ERROR(ValidateTenantId(tenant));
+  if (options_.clock == nullptr) {
+    return absl::FailedPreconditionError("pruning needs a clock");
+  }
+  uint64_t from = 0, head = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = states_.find(tenant);
+    if (it == states_.end() || it->second.sequence == 0) {
+      return absl::NotFoundError(
+          absl::StrCat("tenant ", tenant, " has no ledger"));
     }
-    PORTCULLIS_ASSIGN_OR_RETURN(heads_[tenant], DecodeHead(**stored));
+    if (!it->second.refusal.empty()) {
+      return absl::FailedPreconditionError(it->second.refusal);
+    }
+    from = it->second.pruned_through + 1;
+    head = it->second.sequence;
+  }
+  // Entries never change, so the range can be found outside the queue.
+  uint64_t through = from - 1;
+  absl::Status problem;
+  PORTCULLIS_RETURN_IF_ERROR(
+      store_->Scan(EntryKey(tenant, from), EntryKey(tenant, head + 1), false,
+                   [&](absl::string_view, absl::string_view value) {
+                     auto entry = DecodeStoredEntry(value);
+                     if (!entry.ok()) {
+                       problem = entry.status();
+                       return false;
+                     }
+                     if (entry->time >= cutoff) return false;
+                     through = entry->sequence;
+                     return true;
+                   }));
+  PORTCULLIS_RETURN_IF_ERROR(problem);
+  if (through < from) return PruneResult{from - 1, 0};
+  std::vector<EntryDraft> drafts = {LedgerRecord(std::string(tenant),
+                                                 ledger_internal::kPrunedKind,
+                                                 options_.clock->Now())};
+  Writer self;
+  self.kind = Writer::Kind::kPrune;
+  self.tenant = std::string(tenant);
+  self.drafts = &drafts;
+  self.prune_through = through;
+  self.cutoff = cutoff;
+  Commit(self);
+  if (!self.status.ok()) return self.status;
+  return PruneResult{through, through - from + 1};
+}
+
+absl::Status Ledger::DeleteTenant(absl::string_view tenant) {
+  PORTCULLIS_RETURN_IF_ERROR(ValidateTenantId(tenant));
+  if (options_.clock == nullptr) {
+    return absl::FailedPreconditionError("deleting a tenant needs a clock");
+  }
+  std::vector<EntryDraft> drafts = {
+      LedgerRecord(kLedgerChain, ledger_internal::kTenantDeletedKind,
+                   options_.clock->Now())};
+  Writer self;
+  self.kind = Writer::Kind::kDelete;
+  self.tenant = std::string(tenant);
+  self.drafts = &drafts;
+  Commit(self);
+  if (!self.status.ok()) return self.status;
+  keyring_->Forget(tenant);
+  for (char tag : ledger_internal::kAllTenantTags) {
+    std::string prefix = TenantPrefix(tag, tenant);
+    PORTCULLIS_RETURN_IF_ERROR(store_->Purge(prefix, PrefixEnd(prefix)));
   }
   return absl::OkStatus();
 }
 
 std::optional<ChainHead> Ledger::Head(absl::string_view tenant) const {
   absl::MutexLock lock(&mu_);
-  auto it = heads_.find(tenant);
-  if (it == heads_.end()) return std::nullopt;
-  return it->second;
+  auto it = states_.find(tenant);
+  if (it == states_.end() || it->second.sequence == 0) return std::nullopt;
+  return ChainHead{it->second.sequence, it->second.hash};
 }
 
 std::vector<std::string> Ledger::Tenants() const {
   std::vector<std::string> out;
   {
     absl::MutexLock lock(&mu_);
-    for (const auto& [tenant, head] : heads_) out.push_back(tenant);
+    for (const auto& [tenant, state] : states_) {
+      if (state.sequence > 0 && tenant != kLedgerChain) out.push_back(tenant);
+    }
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+std::vector<TenantRefusal> Ledger::Refusals() const {
+  std::vector<TenantRefusal> out;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [tenant, state] : states_) {
+      if (!state.refusal.empty()) out.push_back({tenant, state.refusal});
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const TenantRefusal& a, const TenantRefusal& b) {
+              return a.tenant < b.tenant;
+            });
+  return out;
+}
+
+absl::Status Ledger::OpenInto(Entry& entry,
+                              const std::optional<std::string>& stored) const {
+  if (!stored.has_value()) {
+    entry.payload.reset();
+    return absl::OkStatus();
+  }
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      entry.payload,
+      keyring_->Open(entry.tenant, entry.sequence, entry.version, *stored));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Entry> Ledger::ReadEntry(absl::string_view tenant,
@@ -264,8 +544,9 @@ absl::StatusOr<Entry> Ledger::ReadEntry(absl::string_view tenant,
         absl::StrCat("ledger entry ", tenant, "/", sequence, " is missing"));
   }
   PORTCULLIS_ASSIGN_OR_RETURN(Entry entry, DecodeStoredEntry(*stored));
-  PORTCULLIS_ASSIGN_OR_RETURN(entry.payload,
+  PORTCULLIS_ASSIGN_OR_RETURN(auto payload,
                               store_->Get(PayloadKey(tenant, sequence)));
+  PORTCULLIS_RETURN_IF_ERROR(OpenInto(entry, payload));
   return entry;
 }
 
@@ -337,7 +618,8 @@ absl::Status Ledger::Read(absl::string_view tenant, uint64_t from, bool reverse,
           problem = payload.status();
           return false;
         }
-        entry->payload = std::move(*payload);
+        problem = OpenInto(*entry, *payload);
+        if (!problem.ok()) return false;
         return visit(*entry);
       }));
   return problem;

@@ -8,6 +8,17 @@
 // the write. Append returns only once its entries are durable; if they
 // cannot be written it returns an error and the entries do not exist.
 //
+// Beside each chain the ledger keeps an RFC 6962 Merkle tree (merkle.h)
+// and, when given the gate's key, signs checkpoints (checkpoint.h) every N
+// entries (in the same batch as the entry that completes them) and, through
+// SignCheckpoints, every T. Payloads are sealed per tenant when master keys
+// are configured (payload_keyring.h): callers append and read plaintext.
+//
+// At open each tenant's chain is checked against its head record and its
+// latest checkpoint; a tenant that fails (a rollback, a rewrite) is
+// refused: its appends fail with FailedPrecondition and Refusals() says
+// why. Other tenants are not affected.
+//
 // Thread-safe.
 #ifndef PORTCULLIS_LEDGER_LEDGER_H_
 #define PORTCULLIS_LEDGER_LEDGER_H_
@@ -23,11 +34,27 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "base/clock.h"
+#include "crypto/ed25519.h"
 #include "crypto/hash.h"
+#include "crypto/master_key_file.h"
 #include "ledger/entry.h"
+#include "ledger/internal/chain_state.h"
 #include "ledger/key_value_store.h"
+#include "ledger/payload_keyring.h"
 
 namespace portcullis::ledger {
+
+struct CheckpointOptions {
+  // The gate's key; no checkpoints are signed when null. Must outlive the
+  // ledger.
+  const crypto::SigningKey* key = nullptr;
+  // Sign when a tenant has this many entries past its latest checkpoint.
+  uint64_t every_entries = 1000;
+  // SignCheckpoints signs when a tenant's latest checkpoint is this old and
+  // entries follow it.
+  absl::Duration every_interval = absl::Seconds(60);
+};
 
 struct LedgerOptions {
   // Sync the write-ahead log before acknowledging: survives a machine
@@ -35,6 +62,14 @@ struct LedgerOptions {
   bool sync = true;
   // The most bytes one group commit gathers before writing.
   size_t max_group_bytes = 4 << 20;
+  CheckpointOptions checkpoints;
+  // The time written into checkpoints and prune records. Required with a
+  // checkpoint key; must outlive the ledger.
+  const Clock* clock = nullptr;
+  // Master keys for payload sealing, oldest first (the last is current).
+  // Null or empty: payloads are stored unsealed, which is refused for a
+  // tenant whose payloads are already sealed.
+  std::shared_ptr<const std::vector<crypto::MasterKey>> master_keys;
 };
 
 // The last entry of a tenant's chain.
@@ -49,10 +84,21 @@ struct Appended {
   crypto::Digest hash{};
 };
 
+struct TenantRefusal {
+  std::string tenant;
+  std::string reason;  // a sentence an operator can act on
+};
+
+struct PruneResult {
+  uint64_t pruned_through = 0;  // payloads of entries 1..this are gone
+  uint64_t newly_pruned = 0;    // how many this call removed
+};
+
 class Ledger {
  public:
-  // Opens the ledger on `store` and loads each tenant's head. Returns
-  // DataLoss when a head does not match the entry it names.
+  // Opens the ledger on `store`, loads and checks each tenant (refusing
+  // the ones that fail). Returns InvalidArgument for inconsistent options,
+  // Unavailable when the store cannot be read.
   static absl::StatusOr<std::unique_ptr<Ledger>> Open(
       std::unique_ptr<KeyValueStore> store, LedgerOptions options = {});
 
@@ -63,8 +109,9 @@ class Ledger {
   // returns their sequences and hashes once durable.
   //
   // Returns InvalidArgument for a malformed draft (bad tenant id or kind,
-  // a digest that is not 32 bytes) and Unavailable when the storage fails;
-  // in both cases nothing is appended.
+  // a digest that is not 32 bytes), FailedPrecondition for a refused
+  // tenant or one whose payloads cannot be sealed, and Unavailable when
+  // the storage fails; in every case nothing is appended.
   absl::StatusOr<std::vector<Appended>> Append(std::vector<EntryDraft> drafts)
       ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -72,13 +119,17 @@ class Ledger {
   std::optional<ChainHead> Head(absl::string_view tenant) const
       ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Every tenant with at least one entry, sorted.
+  // Every tenant with at least one entry, sorted (refused ones included).
   std::vector<std::string> Tenants() const ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Calls `visit` with each entry of `tenant` (payload included) from
-  // sequence `from` upwards, or from the head downwards when `reverse`,
-  // until it returns false. Returns DataLoss for an entry that does not
-  // decode.
+  // The tenants refused at open, sorted, with the reason.
+  std::vector<TenantRefusal> Refusals() const ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Calls `visit` with each entry of `tenant` (plaintext payload included;
+  // absent when pruned) from sequence `from` upwards, or from the head
+  // downwards when `reverse`, until it returns false. Returns DataLoss for
+  // an entry or payload that does not decode or open, FailedPrecondition
+  // when its master key is not configured.
   absl::Status Read(absl::string_view tenant, uint64_t from, bool reverse,
                     absl::FunctionRef<bool(const Entry&)> visit) const;
 
@@ -94,35 +145,68 @@ class Ledger {
   absl::StatusOr<std::optional<Entry>> Latest(absl::string_view tenant,
                                               absl::string_view kind) const;
 
+  // Signs a checkpoint at the head of every tenant with entries past its
+  // latest checkpoint, when that checkpoint is at least every_interval old
+  // (or always, with `force`, e.g. at shutdown). Returns how many were
+  // signed; FailedPrecondition without a checkpoint key, Unavailable when
+  // the store fails.
+  absl::StatusOr<int> SignCheckpoints(bool force) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Starts a new payload key version for `tenant`; later entries are
+  // sealed with it, earlier ones stay readable. FailedPrecondition without
+  // master keys.
+  absl::StatusOr<uint32_t> RotatePayloadKey(absl::string_view tenant);
+
+  // Retention: removes the payloads of `tenant`'s entries from the first
+  // up to (not including) the first entry recorded at or after `cutoff`,
+  // and records "ledger.pruned" on its chain in the same batch. The chain,
+  // the tree and the checkpoints still verify; the verifier reports the
+  // payloads as pruned. A no-op (nothing recorded) when nothing is due.
+  // FailedPrecondition for a refused tenant, NotFound for an unknown one.
+  absl::StatusOr<PruneResult> Prune(absl::string_view tenant, absl::Time cutoff)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Deletes `tenant`: every entry, payload, index, checkpoint and payload
+  // key record, then purges them from the live database files so its
+  // payloads cannot be recovered even with the master key
+  // (crypto-shredding). Records "tenant.deleted" (tenant, size, head hash,
+  // Merkle root) on the ledger's own chain "_ledger". NotFound for an
+  // unknown tenant.
+  absl::Status DeleteTenant(absl::string_view tenant) ABSL_LOCKS_EXCLUDED(mu_);
+
   // The underlying store, for verification.
   const KeyValueStore& store() const { return *store_; }
+  const PayloadKeyring& keyring() const { return *keyring_; }
 
  private:
   struct Writer;
-  struct Group;
+  using States = absl::flat_hash_map<std::string, ledger_internal::ChainState>;
 
-  Ledger(std::unique_ptr<KeyValueStore> store, LedgerOptions options)
-      : store_(std::move(store)), options_(options) {}
+  Ledger(std::unique_ptr<KeyValueStore> store, LedgerOptions options);
 
-  absl::Status LoadHeads() ABSL_LOCKS_EXCLUDED(mu_);
-  // Reads the entry (with payload) stored under `tenant` and `sequence`.
+  absl::Status Load() ABSL_LOCKS_EXCLUDED(mu_);
+  // Queues `self` and, if it becomes the leader, commits a group. Returns
+  // once `self` is done.
+  void Commit(Writer& self) ABSL_LOCKS_EXCLUDED(mu_);
+  // Leader only, without the lock: chains, seals, checkpoints.
+  void BuildGroup(std::vector<Writer*>& group, States& states,
+                  WriteBatch& batch);
+  absl::Status ChainWriter(Writer& w, States& states, WriteBatch& batch);
+  void SignDue(const Writer& w, absl::Time now, States& states,
+               WriteBatch& batch, int& signed_count);
   absl::StatusOr<Entry> ReadEntry(absl::string_view tenant,
                                   uint64_t sequence) const;
-  // Leader only: chains the group's drafts onto `heads` and fills `batch`.
-  void ChainGroup(std::vector<Writer*>& group,
-                  absl::flat_hash_map<std::string, ChainHead>& heads,
-                  WriteBatch& batch);
-  // Leader only, after a failed write: re-reads the heads of `tenants`
-  // from the store, which is the truth.
-  absl::Status ReloadHeads(const std::vector<std::string>& tenants)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Opens a stored payload into entry.payload.
+  absl::Status OpenInto(Entry& entry,
+                        const std::optional<std::string>& stored) const;
 
   const std::unique_ptr<KeyValueStore> store_;
   const LedgerOptions options_;
+  std::unique_ptr<PayloadKeyring> keyring_;
 
   mutable absl::Mutex mu_;
-  // Heads change only under mu_ and only by the current leader.
-  absl::flat_hash_map<std::string, ChainHead> heads_ ABSL_GUARDED_BY(mu_);
+  // Chain states change only under mu_ and only by the current leader.
+  States states_ ABSL_GUARDED_BY(mu_);
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
 };
 

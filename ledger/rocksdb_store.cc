@@ -2,10 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "rocksdb/db.h"
@@ -82,8 +84,23 @@ absl::Status RocksDbStore::Write(const WriteBatch& batch, bool sync) {
     return absl::FailedPreconditionError("ledger is open read-only");
   }
   rocksdb::WriteBatch rocks_batch;
-  for (const auto& [key, value] : batch.puts) {
-    rocksdb::Status s = rocks_batch.Put(ToSlice(key), ToSlice(value));
+  for (const auto& [begin, end] : batch.range_deletes) {
+    rocksdb::Status s = rocks_batch.DeleteRange(ToSlice(begin), ToSlice(end));
+    if (!s.ok()) return FromRocksDb(s, "ledger batch");
+  }
+  // Insert in key order: the memtable's skip list then finds each place
+  // from the last one instead of searching from the top (a group commit
+  // interleaves entries, payloads, indexes and tree nodes). Stable, so of
+  // two puts of one key the later still wins.
+  std::vector<const std::pair<std::string, std::string>*> puts;
+  puts.reserve(batch.puts.size());
+  for (const auto& put : batch.puts) puts.push_back(&put);
+  std::stable_sort(puts.begin(), puts.end(), [](const auto* a, const auto* b) {
+    return a->first < b->first;
+  });
+  for (const auto* put : puts) {
+    rocksdb::Status s =
+        rocks_batch.Put(ToSlice(put->first), ToSlice(put->second));
     if (!s.ok()) return FromRocksDb(s, "ledger batch");
   }
   for (const std::string& key : batch.deletes) {
@@ -125,6 +142,25 @@ absl::Status RocksDbStore::Scan(
     }
   }
   return FromRocksDb(it->status(), "ledger scan");
+}
+
+absl::Status RocksDbStore::Purge(absl::string_view begin,
+                                 absl::string_view end) {
+  if (db_->read_only) {
+    return absl::FailedPreconditionError("ledger is open read-only");
+  }
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  rocksdb::Status s = db_->db->Flush(flush);
+  if (!s.ok()) return FromRocksDb(s, "ledger flush");
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction =
+      rocksdb::BottommostLevelCompaction::kForce;
+  rocksdb::Slice lower = ToSlice(begin);
+  rocksdb::Slice upper = ToSlice(end);
+  s = db_->db->CompactRange(compact, &lower, &upper);
+  if (!s.ok()) return FromRocksDb(s, "ledger compaction");
+  return FromRocksDb(db_->db->FlushWAL(/*sync=*/true), "ledger WAL flush");
 }
 
 }  // namespace portcullis::ledger

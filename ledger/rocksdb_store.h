@@ -38,6 +38,10 @@ class RocksDbStore final : public KeyValueStore {
       absl::string_view begin, absl::string_view end, bool reverse,
       absl::FunctionRef<bool(absl::string_view, absl::string_view)> visit)
       const override;
+  // Flushes the memtable (so the write-ahead log holding the deleted values
+  // is retired) and compacts [begin, end) down to the bottom level, which
+  // drops deleted values from the SST files.
+  absl::Status Purge(absl::string_view begin, absl::string_view end) override;
 
  private:
   struct Db;

@@ -1,33 +1,49 @@
 #include "ledger/verifier.h"
 
-#include <map>
+#include <algorithm>
+#include <atomic>
 #include <optional>
+#include <thread>
+#include <utility>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "base/canonical_encoding.h"
 #include "base/status_macros.h"
+#include "ledger/checkpoint.h"
 #include "ledger/entry.h"
+#include "ledger/internal/chain_state.h"
 #include "ledger/internal/keys.h"
+#include "ledger/internal/ledger_records.h"
+#include "ledger/merkle.h"
+#include "ledger/sealed_payload.h"
 
 namespace portcullis::ledger {
 namespace {
 
 using ledger_internal::PrefixEnd;
+using ledger_internal::TenantPrefix;
 
-struct Head {
-  uint64_t sequence = 0;
-  crypto::Digest hash{};
-};
+constexpr size_t kChunk = 4096;
+
+std::string Time(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
 
 // The walk over one tenant's entries, in key order.
 class ChainWalk {
  public:
-  ChainWalk(std::string tenant, const KeyValueStore& store)
-      : tenant_(std::move(tenant)), store_(store) {}
+  ChainWalk(std::string tenant, std::vector<SignedCheckpoint> checkpoints,
+            uint64_t pruned_hint)
+      : tenant_(std::move(tenant)),
+        checkpoints_(std::move(checkpoints)),
+        pruned_hint_(pruned_hint) {}
 
-  // Checks the entry stored under sequence `key_sequence`. Returns false
-  // once the chain is broken; later entries are then not examined.
-  bool Visit(uint64_t key_sequence, absl::string_view value) {
+  // Checks the entry stored under `key_sequence` and its stored payload.
+  // Returns false once the chain is broken.
+  bool Visit(uint64_t key_sequence, absl::string_view value,
+             const std::optional<absl::string_view>& payload) {
     if (broken_) return false;
     uint64_t expected = last_sequence_ + 1;
     if (key_sequence != expected) {
@@ -59,20 +75,26 @@ class ChainWalk {
       return Break(key_sequence,
                    "entry hash does not match its contents: entry modified");
     }
-    if (!CheckPayload(*entry)) return false;
+    if (!CheckPayload(*entry, payload)) return false;
     last_sequence_ = key_sequence;
     last_hash_ = entry->hash;
-    return true;
+    tree_.Append(MerkleLeafHash(entry->hash),
+                 [](int, uint64_t, const crypto::Digest&) {});
+    return CheckCheckpointsAt(key_sequence);
   }
 
-  // Checks that the chain ends where the head record says.
-  void Finish(const std::optional<Head>& head) {
+  // Checks that the chain ends where the head record and the checkpoints
+  // say, and that retention was recorded.
+  void Finish(const std::optional<ledger_internal::DecodedHead>& head,
+              bool head_malformed) {
     if (broken_) return;
-    if (!head.has_value()) {
-      Break(last_sequence_, "the chain has no head record");
-      return;
-    }
-    if (head->sequence > last_sequence_) {
+    if (head_malformed) {
+      Break(last_sequence_, "head record is malformed");
+    } else if (!head.has_value()) {
+      if (last_sequence_ > 0) {
+        Break(last_sequence_, "the chain has no head record");
+      }
+    } else if (head->sequence > last_sequence_) {
       Break(last_sequence_ + 1,
             absl::StrCat("the chain ends at ", last_sequence_,
                          " but its head names ", head->sequence,
@@ -84,25 +106,76 @@ class ChainWalk {
     } else if (head->hash != last_hash_) {
       Break(last_sequence_, "the head's hash differs from the last entry's");
     }
+    if (broken_) return;
+    if (next_checkpoint_ < checkpoints_.size()) {
+      const Checkpoint& c = checkpoints_.back().checkpoint;
+      Break(last_sequence_ + 1,
+            absl::StrCat("the chain ends at ", last_sequence_,
+                         " but the gate signed a checkpoint of ", c.size,
+                         " entries at ", Time(c.time),
+                         ": entries removed behind a checkpoint"));
+      return;
+    }
+    // Payloads may be missing only where a ledger.pruned entry of this
+    // chain says retention removed them.
+    for (const auto& [first, last] : missing_) {
+      if (last <= recorded_pruned_) continue;
+      Break(std::max(first, recorded_pruned_ + 1),
+            absl::StrCat("payloads are missing up to ", last,
+                         " but retention recorded pruning only up to ",
+                         recorded_pruned_, ": payloads deleted"));
+      return;
+    }
   }
 
   uint64_t entries() const { return last_sequence_; }
+  uint64_t pruned() const { return pruned_; }
+  uint64_t checkpoints_checked() const { return next_checkpoint_; }
   const std::optional<ChainBreak>& chain_break() const { return break_; }
 
  private:
-  bool CheckPayload(const Entry& entry) {
-    auto payload =
-        store_.Get(ledger_internal::PayloadKey(tenant_, entry.sequence));
-    if (!payload.ok()) {
-      return Break(entry.sequence, absl::StrCat("payload unreadable: ",
-                                                payload.status().message()));
+  bool CheckPayload(const Entry& entry,
+                    const std::optional<absl::string_view>& payload) {
+    if (!payload.has_value()) {
+      if (entry.sequence > pruned_hint_) {
+        return Break(entry.sequence, "payload is missing");
+      }
+      if (!missing_.empty() && missing_.back().second + 1 == entry.sequence) {
+        missing_.back().second = entry.sequence;
+      } else {
+        missing_.emplace_back(entry.sequence, entry.sequence);
+      }
+      ++pruned_;
+      return true;
     }
-    if (!payload->has_value()) {
-      return Break(entry.sequence, "payload is missing");
-    }
-    if (PayloadDigest(**payload) != entry.payload_digest) {
+    if (PayloadDigest(*payload) != entry.payload_digest) {
       return Break(entry.sequence,
                    "payload does not match its digest: payload modified");
+    }
+    auto view = ParseStoredPayload(entry.version, *payload);
+    if (!view.ok()) {
+      return Break(entry.sequence, "payload frame is malformed");
+    }
+    if (entry.kind == ledger_internal::kPrunedKind && !view->sealed) {
+      if (auto through = ledger_internal::PrunedThrough(view->body)) {
+        recorded_pruned_ = std::max(recorded_pruned_, *through);
+      }
+    }
+    return true;
+  }
+
+  bool CheckCheckpointsAt(uint64_t sequence) {
+    while (next_checkpoint_ < checkpoints_.size() &&
+           checkpoints_[next_checkpoint_].checkpoint.size == sequence) {
+      const Checkpoint& c = checkpoints_[next_checkpoint_].checkpoint;
+      if (c.head != last_hash_ || c.root != tree_.Root()) {
+        return Break(sequence,
+                     absl::StrCat("the checkpoint of ", c.size, " signed at ",
+                                  Time(c.time),
+                                  " does not match the chain: entries "
+                                  "rewritten"));
+      }
+      ++next_checkpoint_;
     }
     return true;
   }
@@ -114,96 +187,207 @@ class ChainWalk {
   }
 
   std::string tenant_;
-  const KeyValueStore& store_;
+  std::vector<SignedCheckpoint> checkpoints_;
+  size_t next_checkpoint_ = 0;
+  uint64_t pruned_hint_ = 0;
+  uint64_t recorded_pruned_ = 0;
+  // Runs of entries without a payload, first..last.
+  std::vector<std::pair<uint64_t, uint64_t>> missing_;
+  uint64_t pruned_ = 0;
   uint64_t last_sequence_ = 0;
   crypto::Digest last_hash_{};
+  MerkleFrontier tree_;
   bool broken_ = false;
   std::optional<ChainBreak> break_;
 };
 
-absl::StatusOr<std::map<std::string, Head>> LoadHeads(
-    const KeyValueStore& store, std::vector<ChainBreak>& breaks) {
-  std::map<std::string, Head> heads;
-  std::string begin(1, ledger_internal::kHeadTag);
+// Loads and checks `tenant`'s checkpoints; a bad one is a break.
+absl::StatusOr<std::vector<SignedCheckpoint>> LoadCheckpoints(
+    const KeyValueStore& store, const std::string& tenant,
+    const crypto::VerifyingKey* key, std::optional<ChainBreak>& problem) {
+  std::vector<SignedCheckpoint> out;
+  std::string prefix = TenantPrefix(ledger_internal::kCheckpointTag, tenant);
   PORTCULLIS_RETURN_IF_ERROR(store.Scan(
-      begin, PrefixEnd(begin), false,
-      [&](absl::string_view key, absl::string_view value) {
-        auto parsed = ledger_internal::ParseKey(key);
-        if (!parsed.ok()) return true;  // not a head key we can name
-        CanonicalReader r(value);
-        auto sequence = r.U64();
-        auto hash = r.Fixed(crypto::kDigestSize);
-        Head head;
-        if (!sequence.ok() || !hash.ok() || !r.done()) {
-          breaks.push_back({parsed->tenant, 0, "head record is malformed"});
+      prefix, PrefixEnd(prefix), false,
+      [&](absl::string_view k, absl::string_view value) {
+        CanonicalReader r(k.substr(prefix.size()));
+        auto size = r.U64();
+        auto note = ParseCheckpoint(value);
+        uint64_t at = size.ok() ? *size : 0;
+        if (!size.ok() || !r.done() || !note.ok()) {
+          problem = ChainBreak{tenant, at, "a checkpoint does not parse"};
+        } else if (note->checkpoint.tenant != tenant) {
+          problem = ChainBreak{
+              tenant, at,
+              absl::StrCat("the checkpoint of ", at, " belongs to tenant \"",
+                           note->checkpoint.tenant,
+                           "\": copied from another chain")};
+        } else if (note->checkpoint.size != at) {
+          problem = ChainBreak{tenant, at,
+                               "a checkpoint is stored under another size"};
+        } else if (key != nullptr && !VerifyCheckpointSignature(*note, *key)) {
+          problem = ChainBreak{
+              tenant, at,
+              absl::StrCat("the signature of the checkpoint of ", at,
+                           " does not verify with the gate's key: forged or "
+                           "modified")};
+        } else {
+          out.push_back(*std::move(note));
           return true;
         }
-        head.sequence = *sequence;
-        crypto::DigestFromBytes(*hash, head.hash);
-        heads[parsed->tenant] = head;
-        return true;
+        return false;
       }));
-  return heads;
+  return out;
+}
+
+// Verifies one tenant; returns its walk (or a break found before it).
+absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
+                          const VerifyOptions& options, VerifyReport& report,
+                          absl::FunctionRef<void(uint64_t)> verified) {
+  std::optional<ChainBreak> problem;
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      auto checkpoints, LoadCheckpoints(store, tenant, options.key, problem));
+  ++report.tenants;
+  if (problem) {
+    report.breaks.push_back(*problem);
+    return absl::OkStatus();
+  }
+  PORTCULLIS_ASSIGN_OR_RETURN(auto head_bytes,
+                              store.Get(ledger_internal::HeadKey(tenant)));
+  std::optional<ledger_internal::DecodedHead> head;
+  bool head_malformed = false;
+  if (head_bytes.has_value()) {
+    auto decoded = ledger_internal::DecodeHead(*head_bytes);
+    if (decoded.ok()) {
+      head = *std::move(decoded);
+    } else {
+      head_malformed = true;
+    }
+  }
+  uint64_t pruned_hint = 0;
+  PORTCULLIS_ASSIGN_OR_RETURN(auto pruned,
+                              store.Get(ledger_internal::PrunedKey(tenant)));
+  if (pruned.has_value()) {
+    CanonicalReader r(*pruned);
+    if (auto through = r.U64(); through.ok()) pruned_hint = *through;
+  }
+
+  ChainWalk walk(tenant, std::move(checkpoints), pruned_hint);
+  std::string entry_prefix = TenantPrefix(ledger_internal::kEntryTag, tenant);
+  std::string next = entry_prefix;
+  std::string end = PrefixEnd(entry_prefix);
+  bool more = true;
+  while (more) {
+    // A chunk of entries, then the payloads of the same range.
+    std::vector<std::pair<uint64_t, std::string>> chunk;
+    bool malformed = false;
+    PORTCULLIS_RETURN_IF_ERROR(store.Scan(
+        next, end, false, [&](absl::string_view k, absl::string_view v) {
+          CanonicalReader r(k.substr(entry_prefix.size()));
+          auto sequence = r.U64();
+          if (!sequence.ok() || !r.done()) {
+            malformed = true;
+            return false;
+          }
+          chunk.emplace_back(*sequence, std::string(v));
+          return chunk.size() < kChunk;
+        }));
+    if (malformed) {
+      report.breaks.push_back(
+          {tenant, walk.entries() + 1, "a ledger key is malformed"});
+      return absl::OkStatus();
+    }
+    more = chunk.size() == kChunk;
+    if (chunk.empty()) break;
+    std::vector<std::pair<uint64_t, std::string>> payloads;
+    std::string payload_prefix =
+        TenantPrefix(ledger_internal::kPayloadTag, tenant);
+    PORTCULLIS_RETURN_IF_ERROR(
+        store.Scan(ledger_internal::PayloadKey(tenant, chunk.front().first),
+                   ledger_internal::PayloadKey(tenant, chunk.back().first + 1),
+                   false, [&](absl::string_view k, absl::string_view v) {
+                     CanonicalReader r(k.substr(payload_prefix.size()));
+                     auto sequence = r.U64();
+                     if (sequence.ok())
+                       payloads.emplace_back(*sequence, std::string(v));
+                     return true;
+                   }));
+    size_t p = 0;
+    for (const auto& [sequence, value] : chunk) {
+      while (p < payloads.size() && payloads[p].first < sequence) ++p;
+      std::optional<absl::string_view> payload;
+      if (p < payloads.size() && payloads[p].first == sequence) {
+        payload = payloads[p].second;
+      }
+      if (!walk.Visit(sequence, value, payload)) {
+        more = false;
+        break;
+      }
+    }
+    verified(chunk.size());
+    next = ledger_internal::EntryKey(tenant, chunk.back().first + 1);
+  }
+  walk.Finish(head, head_malformed);
+  if (walk.entries() == 0 && !head.has_value() && !head_malformed &&
+      !walk.chain_break() && walk.checkpoints_checked() == 0) {
+    --report.tenants;  // nothing of this tenant is stored
+    return absl::OkStatus();
+  }
+  report.entries += walk.entries();
+  report.pruned += walk.pruned();
+  report.checkpoints += walk.checkpoints_checked();
+  if (walk.chain_break()) report.breaks.push_back(*walk.chain_break());
+  return absl::OkStatus();
 }
 
 }  // namespace
 
 absl::StatusOr<VerifyReport> VerifyLedger(const KeyValueStore& store,
                                           const VerifyOptions& options) {
-  VerifyReport report;
-  PORTCULLIS_ASSIGN_OR_RETURN(auto heads, LoadHeads(store, report.breaks));
-
-  std::string begin(1, ledger_internal::kEntryTag);
-  std::string end = PrefixEnd(begin);
+  std::vector<std::string> tenants;
   if (!options.tenant.empty()) {
-    begin = ledger_internal::TenantPrefix(ledger_internal::kEntryTag,
-                                          options.tenant);
-    end = PrefixEnd(begin);
+    tenants.push_back(options.tenant);
+  } else {
+    std::string tags = {ledger_internal::kEntryTag, ledger_internal::kHeadTag,
+                        ledger_internal::kCheckpointTag};
+    PORTCULLIS_ASSIGN_OR_RETURN(
+        tenants, ledger_internal::StoredTenants(store, tags,
+                                                /*include_ledger_chain=*/true));
   }
-
-  std::optional<ChainWalk> walk;
-  std::map<std::string, bool> seen;
-  std::string current;
-  auto close_walk = [&]() {
-    if (!walk) return;
-    auto it = heads.find(current);
-    walk->Finish(it == heads.end() ? std::nullopt
-                                   : std::optional<Head>(it->second));
-    report.entries += walk->entries();
-    if (walk->chain_break()) report.breaks.push_back(*walk->chain_break());
-    ++report.tenants;
-    walk.reset();
+  // Tenants are independent: verify them on up to two threads (the
+  // hashing is CPU-bound), and merge the reports in tenant order.
+  std::vector<VerifyReport> reports(tenants.size());
+  std::vector<absl::Status> statuses(tenants.size());
+  std::atomic<size_t> next{0};
+  absl::Mutex progress_mu;
+  uint64_t done = 0;
+  auto verified = [&](uint64_t n) {
+    absl::MutexLock lock(&progress_mu);
+    done += n;
+    if (options.progress) options.progress(done);
   };
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < tenants.size();) {
+      statuses[i] =
+          VerifyTenant(store, tenants[i], options, reports[i], verified);
+    }
+  };
+  size_t threads = std::min<size_t>(
+      {2, tenants.size(), std::max(1u, std::thread::hardware_concurrency())});
+  std::vector<std::thread> helpers;
+  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  work();
+  for (std::thread& t : helpers) t.join();
 
-  PORTCULLIS_RETURN_IF_ERROR(store.Scan(
-      begin, end, false, [&](absl::string_view key, absl::string_view value) {
-        auto parsed = ledger_internal::ParseKey(key);
-        if (!parsed.ok()) {
-          report.breaks.push_back({"", 0, "a ledger key is malformed"});
-          return true;
-        }
-        if (!walk || parsed->tenant != current) {
-          close_walk();
-          current = parsed->tenant;
-          seen[current] = true;
-          walk.emplace(current, store);
-        }
-        walk->Visit(parsed->sequence, value);
-        if (options.progress)
-          options.progress(report.entries + walk->entries());
-        return true;
-      }));
-  close_walk();
-
-  // Heads whose tenant has no entries at all.
-  for (const auto& [tenant, head] : heads) {
-    if (seen.count(tenant) > 0) continue;
-    if (!options.tenant.empty() && tenant != options.tenant) continue;
-    ++report.tenants;
-    report.breaks.push_back(
-        {tenant, 1,
-         absl::StrCat("the head names ", head.sequence,
-                      " entries but none exist: entries deleted")});
+  VerifyReport report;
+  report.signatures_checked = options.key != nullptr;
+  for (size_t i = 0; i < tenants.size(); ++i) {
+    PORTCULLIS_RETURN_IF_ERROR(statuses[i]);
+    report.tenants += reports[i].tenants;
+    report.entries += reports[i].entries;
+    report.pruned += reports[i].pruned;
+    report.checkpoints += reports[i].checkpoints;
+    for (ChainBreak& b : reports[i].breaks) report.breaks.push_back(b);
   }
   return report;
 }

@@ -1,7 +1,14 @@
 // Offline verification of a ledger: walks every tenant's chain in the
-// store and reports, per tenant, the first entry that breaks it. Used by
-// `portcullis ledger verify` and by tests; it needs no keys and no running
-// gate. Stateless functions; thread-safe.
+// store and reports, per tenant, the first entry that breaks it. Checks the
+// encodings, gap-free sequences, the chain hashes, the payload digests, the
+// head record, and every signed checkpoint: its signature (with the gate's
+// public key), that it names this tenant, and that its size, Merkle root
+// and head hash match the chain — so entries removed behind a checkpoint
+// and rewritten histories are found, and checkpoints agree with each other
+// (they are all prefixes of one tree). Payloads removed by retention are
+// counted as pruned, not as tampering. Used by `portcullis ledger verify`
+// and by tests; it needs no secret and no running gate. Stateless
+// functions; thread-safe.
 #ifndef PORTCULLIS_LEDGER_VERIFIER_H_
 #define PORTCULLIS_LEDGER_VERIFIER_H_
 
@@ -10,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "crypto/ed25519.h"
 #include "ledger/key_value_store.h"
 
 namespace portcullis::ledger {
@@ -26,24 +33,25 @@ struct ChainBreak {
 struct VerifyReport {
   uint64_t tenants = 0;
   uint64_t entries = 0;
+  uint64_t pruned = 0;       // payloads removed by retention
+  uint64_t checkpoints = 0;  // checkpoints checked
+  bool signatures_checked = false;
   std::vector<ChainBreak> breaks;  // at most one per tenant
 
   bool clean() const { return breaks.empty(); }
 };
 
 struct VerifyOptions {
-  // Verify only this tenant; every tenant when empty.
+  // Verify only this tenant (or "_ledger"); every chain when empty.
   std::string tenant;
-  // Called after each verified entry, e.g. to draw a progress bar.
+  // The gate's public key: checkpoint signatures are checked only with it.
+  const crypto::VerifyingKey* key = nullptr;
+  // Called every few thousand verified entries, e.g. to draw progress.
   std::function<void(uint64_t entries_done)> progress;
 };
 
-// Verifies every chain in `store`: that each entry decodes, sits under the
-// key of its own tenant and sequence, follows its predecessor without a
-// gap, names its predecessor's hash, hashes to its stored hash, matches its
-// payload's digest, and that the chain ends where its head record says.
-// Returns an error only when the store cannot be read; tampering is
-// reported in the VerifyReport.
+// Verifies every chain in `store`. Returns an error only when the store
+// cannot be read; tampering is reported in the VerifyReport.
 absl::StatusOr<VerifyReport> VerifyLedger(const KeyValueStore& store,
                                           const VerifyOptions& options = {});
 

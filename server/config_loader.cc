@@ -128,6 +128,17 @@ void ApplyDefaults(const std::string& base_dir,
   if (config.ledger().durability() == config::v1::DURABILITY_UNSPECIFIED) {
     config.mutable_ledger()->set_durability(config::v1::DURABILITY_SYNC);
   }
+  // Ledger evidence (issue 5).
+  auto* ledger = config.mutable_ledger();
+  if (ledger->checkpoint_every_entries() == 0) {
+    ledger->set_checkpoint_every_entries(1000);
+  }
+  if (ledger->checkpoint_interval_ms() == 0) {
+    ledger->set_checkpoint_interval_ms(60000);
+  }
+  if (!ledger->master_key_file().empty()) {
+    ledger->set_master_key_file(Resolve(base_dir, ledger->master_key_file()));
+  }
 }
 
 }  // namespace

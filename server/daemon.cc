@@ -1,8 +1,11 @@
 #include "server/daemon.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "crypto/key_file.h"
+#include "crypto/master_key_file.h"
 #include "gate/policy_loader.h"
 #include "ledger/rocksdb_store.h"
 #include "server/codec/time_codec.h"
@@ -65,6 +68,34 @@ absl::StatusOr<crypto::SigningKey> LoadSigningKey(
   return fresh;
 }
 
+// Reads the master key file; creates the default one on first start.
+absl::StatusOr<std::shared_ptr<std::vector<crypto::MasterKey>>> LoadMasterKeys(
+    const config::v1::GateConfig& config, Logger& log) {
+  std::string path = config.ledger().master_key_file();
+  bool is_default = path.empty();
+  if (is_default) path = config.data_dir() + "/master.key";
+  auto keys = crypto::ReadMasterKeyFile(path);
+  if (!keys.ok() && is_default && absl::IsNotFound(keys.status())) {
+    PORTCULLIS_RETURN_IF_ERROR(crypto::CreateMasterKeyFile(path));
+    log.Info(absl::StrCat("created the ledger's master key ", path,
+                          "; back it up apart from the data: without it "
+                          "no payload can be read"));
+    keys = crypto::ReadMasterKeyFile(path);
+  }
+  if (!keys.ok()) return keys.status();
+  return std::make_shared<std::vector<crypto::MasterKey>>(*std::move(keys));
+}
+
+ledger::LedgerOptions LedgerOptionsFrom(const config::v1::GateConfig& config) {
+  ledger::LedgerOptions options;
+  options.sync = config.ledger().durability() != config::v1::DURABILITY_PROCESS;
+  options.checkpoints.every_entries =
+      std::max<uint64_t>(1, config.ledger().checkpoint_every_entries());
+  options.checkpoints.every_interval =
+      absl::Milliseconds(config.ledger().checkpoint_interval_ms());
+  return options;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
@@ -73,13 +104,17 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
 
   PORTCULLIS_ASSIGN_OR_RETURN(
       auto store, ledger::RocksDbStore::Open(config.data_dir(), {}));
-  ledger::LedgerOptions ledger_options;
-  ledger_options.sync =
-      config.ledger().durability() != config::v1::DURABILITY_PROCESS;
-  PORTCULLIS_ASSIGN_OR_RETURN(
-      daemon->ledger_, ledger::Ledger::Open(std::move(store), ledger_options));
+  // Ledger evidence (issue 5): the gate key signs checkpoints, the master
+  // key seals payloads; both are needed before the ledger opens.
   PORTCULLIS_ASSIGN_OR_RETURN(daemon->signing_key_,
                               LoadSigningKey(config, log));
+  ledger::LedgerOptions ledger_options = LedgerOptionsFrom(config);
+  ledger_options.checkpoints.key = &*daemon->signing_key_;
+  ledger_options.clock = &clock;
+  PORTCULLIS_ASSIGN_OR_RETURN(ledger_options.master_keys,
+                              LoadMasterKeys(config, log));
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      daemon->ledger_, ledger::Ledger::Open(std::move(store), ledger_options));
   log.Info(absl::StrCat("ledger open at ", config.data_dir(), " (",
                         daemon->ledger_->Tenants().size(), " tenants, ",
                         ledger_options.sync ? "synced" : "unsynced",
@@ -99,6 +134,21 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
       Server::Start(*daemon->gate_, ServerOptionsFrom(config),
                     AdminHooks{[self = daemon.get()] { return self->Reload(); },
                                clock.Now()}));
+  // Startup integrity (issue 5): a refused tenant fails readiness.
+  for (const ledger::TenantRefusal& r : daemon->ledger_->Refusals()) {
+    log.Error(absl::StrCat("ledger: ", r.reason,
+                           "; its calls fail and health is NOT_SERVING"));
+    daemon->server_->SetReady(false);
+  }
+  ledger::MaintenanceOptions maintenance;
+  maintenance.retention = absl::Hours(24) * config.ledger().retention_days();
+  daemon->maintenance_ = std::make_unique<ledger::LedgerMaintenance>(
+      *daemon->ledger_, clock, maintenance,
+      [&log](bool error, const std::string& line) {
+        error ? log.Error(line) : log.Info(line);
+      });
+  daemon->maintenance_->Start();
+
   Daemon* self = daemon.get();
   daemon->sweeper_ = std::thread([self] {
     while (
@@ -135,6 +185,7 @@ Daemon::~Daemon() {
   stop_sweeping_.Notify();
   if (sweeper_.joinable()) sweeper_.join();
   Stop(absl::Seconds(10));
+  if (maintenance_ != nullptr) maintenance_->Stop();  // final checkpoints
 }
 
 absl::Status Daemon::Reload() {

@@ -20,6 +20,7 @@
 #include "gate/file_policy_source.h"
 #include "gate/gate.h"
 #include "ledger/ledger.h"
+#include "ledger/ledger_maintenance.h"
 #include "portcullis/config/v1/config.pb.h"
 #include "server/codec/proto_record_codec.h"
 #include "server/logger.h"
@@ -72,6 +73,9 @@ class Daemon {
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<gate::Gate> gate_;
   std::unique_ptr<Server> server_;
+  // Ledger evidence: checkpoints by time, retention. Stopped after the
+  // server (it signs the final checkpoints), before the ledger.
+  std::unique_ptr<ledger::LedgerMaintenance> maintenance_;
   // Stopped first: they call into the gate.
   std::unique_ptr<PolicyWatcher> watcher_;
   absl::Notification stop_sweeping_;

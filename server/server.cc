@@ -107,6 +107,15 @@ bool Server::serving() const {
   return serving_;
 }
 
+void Server::SetReady(bool ready) {
+  absl::MutexLock lock(&mu_);
+  if (shut_down_ || server_ == nullptr) return;
+  serving_ = ready;
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  health->SetServingStatus(ready);
+  health->SetServingStatus(kGateServiceName, ready);
+}
+
 void Server::Shutdown(absl::Duration grace) {
   {
     absl::MutexLock lock(&mu_);

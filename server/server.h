@@ -60,6 +60,12 @@ class Server {
   // Whether health checks report SERVING.
   bool serving() const ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Readiness: while not ready, health reports NOT_SERVING (so probes and
+  // load balancers hold traffic back) but calls are still served — e.g.
+  // when the ledger refuses a tenant, the other tenants keep working.
+  // No effect after Shutdown.
+  void SetReady(bool ready) ABSL_LOCKS_EXCLUDED(mu_);
+
   // Reports NOT_SERVING, stops accepting calls, lets calls in flight finish
   // for up to `grace` (then cancels them), and returns when the server has
   // stopped. Idempotent.

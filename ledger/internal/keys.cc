@@ -57,6 +57,29 @@ std::string LatestKey(absl::string_view tenant, absl::string_view kind) {
   return key;
 }
 
+std::string MerkleNodeKey(absl::string_view tenant, int level, uint64_t index) {
+  CanonicalWriter w;
+  w.Fixed(TenantPrefix(kMerkleTag, tenant));
+  w.Byte(static_cast<uint8_t>(level));
+  w.U64(index);
+  return w.Release();
+}
+
+std::string CheckpointKey(absl::string_view tenant, uint64_t size) {
+  return SequencedKey(kCheckpointTag, tenant, size);
+}
+
+std::string KeyRecordKey(absl::string_view tenant, uint32_t version) {
+  CanonicalWriter w;
+  w.Fixed(TenantPrefix(kKeyTag, tenant));
+  w.U32(version);
+  return w.Release();
+}
+
+std::string PrunedKey(absl::string_view tenant) {
+  return TenantPrefix(kPrunedTag, tenant);
+}
+
 std::string PrefixEnd(absl::string_view prefix) {
   std::string end(prefix);
   while (!end.empty()) {
@@ -78,11 +101,11 @@ absl::StatusOr<ParsedKey> ParseKey(absl::string_view key) {
   auto tenant = r.Fixed(*length);
   if (!tenant.ok()) return absl::DataLossError("key shorter than its tenant");
   ParsedKey parsed{std::string(*tenant), 0};
-  if (*tag == kHeadTag) {
+  if (*tag == kHeadTag || *tag == kPrunedTag) {
     if (!r.done()) return absl::DataLossError("head key too long");
     return parsed;
   }
-  if (*tag != kEntryTag && *tag != kPayloadTag) {
+  if (*tag != kEntryTag && *tag != kPayloadTag && *tag != kCheckpointTag) {
     return absl::DataLossError("unknown key kind");
   }
   auto seq = r.U64();

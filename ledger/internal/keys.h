@@ -7,6 +7,13 @@
 //       entries that concern a decision, derived from the 'E' entries)
 //   'K' len(tenant):u8 tenant kind      -> seq:u64be of the latest entry of
 //       that kind (derived, like 'D')
+//   'M' len(tenant):u8 tenant level:u8 index:u64be -> a complete Merkle
+//       subtree's 32-byte hash, levels 1 and up (derived from the entries;
+//       leaves come from the entries themselves)
+//   'C' len(tenant):u8 tenant size:u64be -> a signed checkpoint note
+//   'S' len(tenant):u8 tenant version:u32be -> a payload key record
+//   'R' len(tenant):u8 tenant           -> u64be: payloads of entries up to
+//       this sequence were pruned by retention
 //
 // The length byte makes each tenant's range disjoint from every other's:
 // the prefix of tenant "a" is 'E' 0x01 'a' and that of "ab" is 'E' 0x02 'a'
@@ -28,6 +35,20 @@ inline constexpr char kPayloadTag = 'P';
 inline constexpr char kHeadTag = 'H';
 inline constexpr char kDecisionTag = 'D';
 inline constexpr char kLatestTag = 'K';
+inline constexpr char kMerkleTag = 'M';
+inline constexpr char kCheckpointTag = 'C';
+inline constexpr char kKeyTag = 'S';
+inline constexpr char kPrunedTag = 'R';
+
+// Every tag under which a tenant has keys: deleting a tenant removes them
+// all.
+inline constexpr char kAllTenantTags[] = {
+    kEntryTag,  kPayloadTag,    kHeadTag, kDecisionTag, kLatestTag,
+    kMerkleTag, kCheckpointTag, kKeyTag,  kPrunedTag};
+
+// The chain the ledger keeps for itself (records of deleted tenants). Not
+// a valid tenant id, so no tenant can name it.
+inline constexpr char kLedgerChain[] = "_ledger";
 
 // tag, the tenant's length byte and the tenant.
 std::string TenantPrefix(char tag, absl::string_view tenant);
@@ -46,6 +67,11 @@ std::string DecisionKey(absl::string_view tenant, absl::string_view decision_id,
 // The key naming the latest entry of `kind` in `tenant`'s chain.
 std::string LatestKey(absl::string_view tenant, absl::string_view kind);
 
+std::string MerkleNodeKey(absl::string_view tenant, int level, uint64_t index);
+std::string CheckpointKey(absl::string_view tenant, uint64_t size);
+std::string KeyRecordKey(absl::string_view tenant, uint32_t version);
+std::string PrunedKey(absl::string_view tenant);
+
 // The smallest key greater than every key that starts with `prefix`.
 std::string PrefixEnd(absl::string_view prefix);
 
@@ -54,7 +80,7 @@ struct ParsedKey {
   uint64_t sequence = 0;  // 0 for head keys
 };
 
-// Parses an 'E' or 'P' key (with a sequence) or an 'H' key (without).
+// Parses an 'E', 'P' or 'C' key (with a sequence) or an 'H' key (without).
 // Returns DataLoss for anything else.
 absl::StatusOr<ParsedKey> ParseKey(absl::string_view key);
 

@@ -163,8 +163,7 @@ TEST_CASE("concurrent appends are group-committed into gap-free chains",
   CHECK(report->entries == kThreads * kPerThread);
 }
 
-TEST_CASE("a ledger whose head names a missing entry refuses to open",
-          "[ledger]") {
+TEST_CASE("a tenant whose head names a missing entry is refused", "[ledger]") {
   testing::TempDir dir;
   {
     auto ledger = Ledger::Open(OpenStore(dir.Sub("db")));
@@ -178,7 +177,14 @@ TEST_CASE("a ledger whose head names a missing entry refuses to open",
     REQUIRE(store->Write(batch, true).ok());
   }
   auto ledger = Ledger::Open(OpenStore(dir.Sub("db")));
-  CHECK(ledger.status().code() == absl::StatusCode::kDataLoss);
+  REQUIRE(ledger.ok());
+  auto refusals = (*ledger)->Refusals();
+  REQUIRE(refusals.size() == 1);
+  CHECK(refusals[0].tenant == "t");
+  CHECK(refusals[0].reason.find("names entry 3") != std::string::npos);
+  CHECK((*ledger)->Append({Draft("t", "x")}).status().code() ==
+        absl::StatusCode::kFailedPrecondition);
+  CHECK((*ledger)->Append({Draft("u", "x")}).ok());
 }
 
 TEST_CASE("a decision's entries are found through its index, per tenant",

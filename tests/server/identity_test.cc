@@ -27,8 +27,10 @@ TEST_CASE("tokens are random, and only their hash identifies them",
   CHECK(TokenHash(a) == TokenHash(a));
   CHECK(ValidateTokenHash(TokenHash(a)).ok());
   CHECK(TokenHash(a).find(a) == std::string::npos);
-  for (const char* bad : {"", "blake2b:", "sha256:00", "blake2b:XYZ",
-                          "BLAKE2B:0000000000000000000000000000000000000000000000000000000000000000"}) {
+  for (const char* bad :
+       {"", "blake2b:", "sha256:00", "blake2b:XYZ",
+        "BLAKE2B:"
+        "0000000000000000000000000000000000000000000000000000000000000000"}) {
     CHECK_FALSE(ValidateTokenHash(bad).ok());
   }
 }
@@ -103,9 +105,9 @@ TEST_CASE("each method needs its role and the tenant", "[identity]") {
   CHECK(Authorize(agent, Method::kExecute, "a").ok());
   CHECK(Authorize(agent, Method::kEvaluate, "b").code() ==
         absl::StatusCode::kPermissionDenied);
-  for (Method m : {Method::kApprove, Method::kListPending,
-                   Method::kWatchPending, Method::kHalt,
-                   Method::kExportLedger}) {
+  for (Method m :
+       {Method::kApprove, Method::kListPending, Method::kWatchPending,
+        Method::kHalt, Method::kExportLedger}) {
     absl::Status s = Authorize(agent, m, "a");
     CHECK(s.code() == absl::StatusCode::kPermissionDenied);
     CHECK(s.message().find("needs the") != std::string::npos);
@@ -114,8 +116,8 @@ TEST_CASE("each method needs its role and the tenant", "[identity]") {
   CHECK_FALSE(Authorize(approver, Method::kEvaluate, "a").ok());
   CHECK(Authorize(ops, Method::kHalt, "").ok());
   CHECK(Authorize(tenant_ops, Method::kHalt, "a").ok());
-  CHECK(Authorize(tenant_ops, Method::kHalt, "").message().find(
-            "whole gate") != std::string::npos);
+  CHECK(Authorize(tenant_ops, Method::kHalt, "").message().find("whole gate") !=
+        std::string::npos);
   CHECK(Authorize(auditor, Method::kExportLedger, "a").ok());
   CHECK_FALSE(Authorize(auditor, Method::kExportLedger, "b").ok());
 }

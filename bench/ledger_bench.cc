@@ -1,0 +1,146 @@
+// Ledger throughput: durable appends with 1, 16 and 64 concurrent writers
+// (group commit, synced write-ahead log, sealed payloads, signed
+// checkpoints every 1000 entries: the production settings), and offline
+// verification speed (chains, payload digests, Merkle tree, checkpoints).
+//
+//   build/bench/ledger_bench --benchmark_min_time=3
+//
+// BM_VerifyHashingFloor is the per-entry hashing alone, for scale.
+// Each run uses a fresh RocksDB in a temporary directory under $TMPDIR.
+// Figures and the machine they came from: docs/performance.md, "Ledger".
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "base/clock.h"
+#include "crypto/ed25519.h"
+#include "crypto/master_key_file.h"
+#include "ledger/ledger.h"
+#include "ledger/merkle.h"
+#include "ledger/rocksdb_store.h"
+#include "ledger/verifier.h"
+
+namespace portcullis::bench {
+namespace {
+
+std::string TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string pattern =
+      std::string(base != nullptr ? base : "/tmp") + "/ledger-bench-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) std::abort();
+  return pattern;
+}
+
+// A ledger as the daemon opens it.
+struct BenchLedger {
+  std::string dir = TempDir();
+  crypto::SigningKey key = crypto::SigningKey::Generate();
+  RealClock clock;
+  std::unique_ptr<ledger::Ledger> ledger;
+
+  explicit BenchLedger(bool sync = true) {
+    auto store = ledger::RocksDbStore::Open(dir + "/db", {});
+    if (!store.ok()) std::abort();
+    ledger::LedgerOptions options;
+    options.sync = sync;
+    options.checkpoints.key = &key;
+    options.checkpoints.every_entries = 1000;
+    options.clock = &clock;
+    auto masters = std::make_shared<std::vector<crypto::MasterKey>>();
+    auto master = crypto::SecureBytes::CopyOf(std::string(32, 'm'));
+    std::string id = crypto::MasterKeyId(master);
+    masters->push_back({id, std::move(master)});
+    options.master_keys = masters;
+    auto opened = ledger::Ledger::Open(std::move(*store), options);
+    if (!opened.ok()) std::abort();
+    ledger = std::move(*opened);
+  }
+  ~BenchLedger() {
+    ledger.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+};
+
+// A decision-sized entry (the payload of a typical EvaluationRecord).
+ledger::EntryDraft Draft(int thread, const Clock& clock) {
+  ledger::EntryDraft d;
+  d.tenant = "tenant-" + std::to_string(thread % 4);
+  d.time = clock.Now();
+  d.kind = "action.evaluated";
+  d.decision_id = std::string(32, 'a');
+  d.action_digest = std::string(32, 'd');
+  d.payload = std::string(400, 'p');
+  return d;
+}
+
+BenchLedger* shared = nullptr;
+
+void BM_DurableAppend(benchmark::State& state) {
+  if (state.thread_index() == 0) shared = new BenchLedger();
+  for (auto _ : state) {
+    auto appended =
+        shared->ledger->Append({Draft(state.thread_index(), shared->clock)});
+    if (!appended.ok()) state.SkipWithError("append failed");
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) {
+    delete shared;
+    shared = nullptr;
+  }
+}
+BENCHMARK(BM_DurableAppend)
+    ->Threads(1)
+    ->Threads(16)
+    ->Threads(64)
+    ->UseRealTime();
+
+void BM_Verify(benchmark::State& state) {
+  const int entries = static_cast<int>(state.range(0));
+  BenchLedger bench(/*sync=*/false);
+  for (int done = 0; done < entries;) {
+    std::vector<ledger::EntryDraft> batch;
+    for (int i = 0; i < 1000 && done < entries; ++i, ++done) {
+      batch.push_back(Draft(done, bench.clock));
+    }
+    if (!bench.ledger->Append(std::move(batch)).ok()) std::abort();
+  }
+  crypto::VerifyingKey key = bench.key.verifying_key();
+  for (auto _ : state) {
+    ledger::VerifyOptions options;
+    options.key = &key;
+    auto report = ledger::VerifyLedger(bench.ledger->store(), options);
+    if (!report.ok() || !report->clean()) state.SkipWithError("not clean");
+  }
+  state.SetItemsProcessed(state.iterations() * entries);
+}
+BENCHMARK(BM_Verify)->Arg(200000)->Unit(benchmark::kMillisecond);
+
+// The hashing every verified entry needs, without storage: its chain hash,
+// its payload digest, its Merkle leaf and (amortized) one Merkle node. The
+// floor under BM_Verify on one core.
+void BM_VerifyHashingFloor(benchmark::State& state) {
+  ledger::Entry e;
+  e.sequence = 42;
+  e.tenant = "tenant-1";
+  e.kind = "action.evaluated";
+  e.decision_id = std::string(32, 'a');
+  e.action_digest = std::string(32, 'd');
+  std::string stored(1 + 4 + 32 + 24 + 400 + 16, 's');
+  for (auto _ : state) {
+    e.payload_digest = ledger::PayloadDigest(stored);
+    crypto::Digest hash = ledger::ComputeEntryHash(e);
+    crypto::Digest leaf = ledger::MerkleLeafHash(hash);
+    benchmark::DoNotOptimize(ledger::MerkleNodeHash(leaf, hash));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_VerifyHashingFloor);
+
+}  // namespace
+}  // namespace portcullis::bench
+
+BENCHMARK_MAIN();

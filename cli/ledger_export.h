@@ -1,0 +1,32 @@
+// `portcullis ledger export`: writes one tenant's entries with their
+// inclusion proofs and the signed checkpoints they are proven against, as
+// JSON Lines of portcullis.ledger.v1.ExportLine (docs/ledger.md, "Export"),
+// for an auditor to check with `portcullis ledger verify-export`. Opens the
+// database read-only, so it can run beside a live gate.
+#ifndef PORTCULLIS_CLI_LEDGER_EXPORT_H_
+#define PORTCULLIS_CLI_LEDGER_EXPORT_H_
+
+#include <cstdint>
+#include <string>
+
+#include "cli/command.h"
+
+namespace portcullis::cli {
+
+struct LedgerExportArgs {
+  std::string data_dir;    // required
+  std::string tenant;      // required
+  uint64_t from = 0;       // 0: the first entry
+  uint64_t to = 0;         // 0: the latest checkpoint's size
+  std::string format;      // "" or "evidence"; room for "replay" (issue 7)
+  std::string master_key;  // optional: include plaintexts and entry keys
+};
+
+// Writes the export to io.out. Exit 0 on success, 1 when the entries asked
+// for are not covered by a signed checkpoint or the ledger is damaged, 2
+// on usage errors or an unreadable ledger or key file.
+int RunLedgerExport(const LedgerExportArgs& args, CommandIo& io);
+
+}  // namespace portcullis::cli
+
+#endif  // PORTCULLIS_CLI_LEDGER_EXPORT_H_

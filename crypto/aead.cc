@@ -1,0 +1,70 @@
+#include "crypto/aead.h"
+
+#include <sodium.h>
+
+#include "absl/strings/str_cat.h"
+#include "crypto/internal/sodium_init.h"
+
+namespace portcullis::crypto {
+namespace {
+
+static_assert(crypto_aead_xchacha20poly1305_ietf_KEYBYTES == kAeadKeySize);
+static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == kAeadNonceSize);
+static_assert(crypto_aead_xchacha20poly1305_ietf_ABYTES == kAeadTagSize);
+
+const unsigned char* Bytes(absl::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+absl::Status CheckKey(absl::string_view key) {
+  if (key.size() != kAeadKeySize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("an AEAD key is 32 bytes, got ", key.size()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> AeadSeal(absl::string_view key,
+                                     absl::string_view plaintext,
+                                     absl::string_view associated_data) {
+  if (absl::Status s = CheckKey(key); !s.ok()) return s;
+  crypto_internal::SodiumReady();
+  std::string out(kAeadNonceSize + plaintext.size() + kAeadTagSize, '\0');
+  auto* nonce = reinterpret_cast<unsigned char*>(out.data());
+  randombytes_buf(nonce, kAeadNonceSize);
+  unsigned long long written = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(
+      nonce + kAeadNonceSize, &written, Bytes(plaintext), plaintext.size(),
+      Bytes(associated_data), associated_data.size(), nullptr, nonce,
+      Bytes(key));
+  out.resize(kAeadNonceSize + written);
+  return out;
+}
+
+absl::StatusOr<std::string> AeadOpen(absl::string_view key,
+                                     absl::string_view sealed,
+                                     absl::string_view associated_data) {
+  if (absl::Status s = CheckKey(key); !s.ok()) return s;
+  if (sealed.size() < kAeadOverhead) {
+    return absl::DataLossError("sealed payload is shorter than its overhead");
+  }
+  crypto_internal::SodiumReady();
+  std::string out(sealed.size() - kAeadOverhead, '\0');
+  unsigned long long written = 0;
+  const unsigned char* nonce = Bytes(sealed);
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+          reinterpret_cast<unsigned char*>(out.data()), &written, nullptr,
+          nonce + kAeadNonceSize, sealed.size() - kAeadNonceSize,
+          Bytes(associated_data), associated_data.size(), nonce,
+          Bytes(key)) != 0) {
+    return absl::DataLossError(
+        "sealed payload does not authenticate: wrong key, or moved or "
+        "modified");
+  }
+  out.resize(written);
+  return out;
+}
+
+}  // namespace portcullis::crypto

@@ -1,0 +1,271 @@
+#include "ledger/internal/chain_state.h"
+
+#include <algorithm>
+#include <bit>
+
+#include "absl/strings/str_cat.h"
+#include "base/canonical_encoding.h"
+#include "base/status_macros.h"
+#include "crypto/key_file.h"
+#include "ledger/checkpoint.h"
+#include "ledger/entry.h"
+#include "ledger/internal/keys.h"
+
+namespace portcullis::ledger::ledger_internal {
+namespace {
+
+constexpr size_t kBackfillBatch = 4096;
+
+std::string Refuse(absl::string_view tenant, absl::string_view why) {
+  return absl::StrCat("tenant ", tenant, " is refused: ", why);
+}
+
+// Rebuilds the Merkle tree of a chain written before the tree existed.
+absl::StatusOr<MerkleFrontier> Backfill(KeyValueStore& store,
+                                        absl::string_view tenant,
+                                        uint64_t sequence) {
+  MerkleFrontier tree;
+  WriteBatch batch;
+  absl::Status problem;
+  std::string prefix = TenantPrefix(kEntryTag, tenant);
+  PORTCULLIS_RETURN_IF_ERROR(store.Scan(
+      EntryKey(tenant, 1), EntryKey(tenant, sequence + 1), false,
+      [&](absl::string_view, absl::string_view value) {
+        auto entry = DecodeStoredEntry(value);
+        if (!entry.ok() || entry->sequence != tree.size() + 1) {
+          problem = absl::DataLossError(
+              "entry does not decode or is out of "
+              "place");
+          return false;
+        }
+        tree.Append(MerkleLeafHash(entry->hash),
+                    [&](int level, uint64_t index, const crypto::Digest& h) {
+                      if (level == 0) return;
+                      batch.Put(MerkleNodeKey(tenant, level, index),
+                                std::string(crypto::AsBytes(h)));
+                    });
+        if (batch.puts.size() >= kBackfillBatch) {
+          problem = store.Write(batch, false);
+          batch = WriteBatch();
+          if (!problem.ok()) return false;
+        }
+        return true;
+      }));
+  PORTCULLIS_RETURN_IF_ERROR(problem);
+  if (!batch.empty()) PORTCULLIS_RETURN_IF_ERROR(store.Write(batch, false));
+  return tree;
+}
+
+// Checks the head record against the entry it names, loading the tree.
+absl::Status LoadHead(KeyValueStore& store, absl::string_view tenant,
+                      ChainState& state) {
+  PORTCULLIS_ASSIGN_OR_RETURN(auto head_bytes, store.Get(HeadKey(tenant)));
+  if (!head_bytes.has_value()) return absl::OkStatus();
+  auto head = DecodeHead(*head_bytes);
+  if (!head.ok()) {
+    state.refusal = Refuse(tenant, "its chain head record is malformed");
+    return absl::OkStatus();
+  }
+  state.sequence = head->sequence;
+  state.hash = head->hash;
+  PORTCULLIS_ASSIGN_OR_RETURN(auto stored,
+                              store.Get(EntryKey(tenant, head->sequence)));
+  auto entry = stored ? DecodeStoredEntry(*stored)
+                      : absl::StatusOr<Entry>(absl::NotFoundError(""));
+  if (!entry.ok() || entry->hash != head->hash) {
+    state.refusal =
+        Refuse(tenant, absl::StrCat("its head names entry ", head->sequence,
+                                    ", which is missing or differs; run "
+                                    "`portcullis ledger verify`"));
+    return absl::OkStatus();
+  }
+  if (head->tree.has_value()) {
+    state.tree = *std::move(head->tree);
+    return absl::OkStatus();
+  }
+  auto rebuilt = Backfill(store, tenant, head->sequence);
+  if (!rebuilt.ok()) {
+    if (!absl::IsDataLoss(rebuilt.status())) return rebuilt.status();
+    state.refusal = Refuse(tenant, "its entries do not form a chain");
+    return absl::OkStatus();
+  }
+  state.tree = *std::move(rebuilt);
+  WriteBatch batch;
+  batch.Put(HeadKey(tenant), EncodeHead(state));
+  return store.Write(batch, true);
+}
+
+// Compares the chain with its latest checkpoint: a shorter chain was
+// rolled back, a different one rewritten.
+absl::Status CheckAgainstCheckpoint(const KeyValueStore& store,
+                                    absl::string_view tenant,
+                                    const crypto::VerifyingKey* key,
+                                    ChainState& state) {
+  PORTCULLIS_ASSIGN_OR_RETURN(auto latest, LatestCheckpointNote(store, tenant));
+  if (!latest.has_value()) return absl::OkStatus();
+  auto note = ParseCheckpoint(latest->second);
+  if (!note.ok() || note->checkpoint.size != latest->first ||
+      note->checkpoint.tenant != tenant) {
+    state.refusal = Refuse(tenant,
+                           "its latest checkpoint is malformed or "
+                           "belongs elsewhere");
+    return absl::OkStatus();
+  }
+  const Checkpoint& cp = note->checkpoint;
+  if (key != nullptr && cp.key_id == crypto::KeyId(*key) &&
+      !VerifyCheckpointSignature(*note, *key)) {
+    state.refusal =
+        Refuse(tenant, absl::StrCat("the signature of its checkpoint at ",
+                                    cp.size, " does not verify"));
+    return absl::OkStatus();
+  }
+  state.checkpoint_size = cp.size;
+  state.checkpoint_time = cp.time;
+  if (state.sequence < cp.size) {
+    state.refusal = Refuse(
+        tenant,
+        absl::StrCat("its chain ends at ", state.sequence,
+                     " but the gate signed a checkpoint of ", cp.size,
+                     " entries at ",
+                     absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", cp.time,
+                                      absl::UTCTimeZone()),
+                     ": the ledger was rolled back (an old backup restored?)"));
+    return absl::OkStatus();
+  }
+  PORTCULLIS_ASSIGN_OR_RETURN(auto stored,
+                              store.Get(EntryKey(tenant, cp.size)));
+  auto entry = stored ? DecodeStoredEntry(*stored)
+                      : absl::StatusOr<Entry>(absl::NotFoundError(""));
+  auto root = MerkleRoot(cp.size, [&](int level, uint64_t index) {
+    return ReadMerkleNode(store, tenant, level, index);
+  });
+  if (!entry.ok() || entry->hash != cp.head || !root.ok() || *root != cp.root) {
+    state.refusal =
+        Refuse(tenant, absl::StrCat("its chain differs from its checkpoint at ",
+                                    cp.size, ": entries were rewritten"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string EncodeHead(const ChainState& state) {
+  CanonicalWriter w;
+  w.U64(state.sequence);
+  w.Fixed(crypto::AsBytes(state.hash));
+  for (const crypto::Digest& h : state.tree.hashes()) {
+    w.Fixed(crypto::AsBytes(h));
+  }
+  return w.Release();
+}
+
+absl::StatusOr<DecodedHead> DecodeHead(absl::string_view bytes) {
+  CanonicalReader r(bytes);
+  DecodedHead head;
+  PORTCULLIS_ASSIGN_OR_RETURN(head.sequence, r.U64());
+  PORTCULLIS_ASSIGN_OR_RETURN(absl::string_view hash,
+                              r.Fixed(crypto::kDigestSize));
+  crypto::DigestFromBytes(hash, head.hash);
+  if (r.done()) return head;  // version 1: no tree yet
+  std::vector<crypto::Digest> hashes(std::popcount(head.sequence));
+  for (crypto::Digest& h : hashes) {
+    PORTCULLIS_ASSIGN_OR_RETURN(absl::string_view node,
+                                r.Fixed(crypto::kDigestSize));
+    crypto::DigestFromBytes(node, h);
+  }
+  if (!r.done()) return absl::DataLossError("head record too long");
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      head.tree, MerkleFrontier::FromHashes(head.sequence, std::move(hashes)));
+  return head;
+}
+
+absl::StatusOr<crypto::Digest> ReadMerkleNode(const KeyValueStore& store,
+                                              absl::string_view tenant,
+                                              int level, uint64_t index) {
+  if (level == 0) {  // leaves are not stored: one per entry would cost
+                     // a key per append; the entry gives it
+    PORTCULLIS_ASSIGN_OR_RETURN(auto entry_bytes,
+                                store.Get(EntryKey(tenant, index + 1)));
+    auto entry = entry_bytes ? DecodeStoredEntry(*entry_bytes)
+                             : absl::StatusOr<Entry>(absl::NotFoundError(""));
+    if (!entry.ok() || entry->sequence != index + 1) {
+      return absl::DataLossError(absl::StrCat("Merkle leaf ", index,
+                                              " of tenant ", tenant,
+                                              ": its entry is missing"));
+    }
+    return MerkleLeafHash(entry->hash);
+  }
+  PORTCULLIS_ASSIGN_OR_RETURN(auto stored,
+                              store.Get(MerkleNodeKey(tenant, level, index)));
+  crypto::Digest d;
+  if (!stored.has_value() || !crypto::DigestFromBytes(*stored, d)) {
+    return absl::DataLossError(absl::StrCat("Merkle node ", level, "/", index,
+                                            " of tenant ", tenant,
+                                            " is missing or malformed"));
+  }
+  return d;
+}
+
+absl::StatusOr<std::optional<std::pair<uint64_t, std::string>>>
+LatestCheckpointNote(const KeyValueStore& store, absl::string_view tenant) {
+  std::string prefix = TenantPrefix(kCheckpointTag, tenant);
+  std::optional<std::pair<uint64_t, std::string>> out;
+  PORTCULLIS_RETURN_IF_ERROR(
+      store.Scan(prefix, PrefixEnd(prefix), /*reverse=*/true,
+                 [&](absl::string_view key, absl::string_view value) {
+                   auto parsed = ParseKey(key);
+                   if (parsed.ok()) {
+                     out.emplace(parsed->sequence, std::string(value));
+                   }
+                   return false;
+                 }));
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> StoredTenants(
+    const KeyValueStore& store, absl::string_view tags,
+    bool include_ledger_chain) {
+  std::vector<std::string> tenants;
+  for (char tag : tags) {
+    std::string begin(1, tag);
+    std::string end = PrefixEnd(begin);
+    // Skip from one tenant's range to the next: one seek per tenant.
+    while (true) {
+      std::optional<std::string> found;
+      PORTCULLIS_RETURN_IF_ERROR(store.Scan(
+          begin, end, false, [&](absl::string_view key, absl::string_view) {
+            if (key.size() >= 2 &&
+                key.size() >= 2u + static_cast<uint8_t>(key[1])) {
+              found = std::string(key.substr(2, static_cast<uint8_t>(key[1])));
+            }
+            return false;
+          }));
+      if (!found) break;
+      if (include_ledger_chain || *found != kLedgerChain) {
+        tenants.push_back(*found);
+      }
+      begin = PrefixEnd(TenantPrefix(tag, *found));
+    }
+  }
+  std::sort(tenants.begin(), tenants.end());
+  tenants.erase(std::unique(tenants.begin(), tenants.end()), tenants.end());
+  return tenants;
+}
+
+absl::StatusOr<ChainState> LoadChainState(KeyValueStore& store,
+                                          absl::string_view tenant,
+                                          const crypto::VerifyingKey* key) {
+  ChainState state;
+  PORTCULLIS_RETURN_IF_ERROR(LoadHead(store, tenant, state));
+  PORTCULLIS_ASSIGN_OR_RETURN(auto pruned, store.Get(PrunedKey(tenant)));
+  if (pruned.has_value()) {
+    CanonicalReader r(*pruned);
+    auto through = r.U64();
+    if (through.ok()) state.pruned_through = *through;
+  }
+  if (!state.refusal.empty()) return state;
+  PORTCULLIS_RETURN_IF_ERROR(CheckAgainstCheckpoint(store, tenant, key, state));
+  return state;
+}
+
+}  // namespace portcullis::ledger::ledger_internal

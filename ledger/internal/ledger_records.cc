@@ -1,0 +1,38 @@
+#include "ledger/internal/ledger_records.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace portcullis::ledger::ledger_internal {
+
+std::string PruneRecord(uint64_t from, uint64_t through, absl::Time cutoff) {
+  return absl::StrCat(
+      "{\"prunedFrom\":", from, ",\"prunedThrough\":", through,
+      ",\"cutoff\":\"",
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", cutoff, absl::UTCTimeZone()),
+      "\"}");
+}
+
+std::optional<uint64_t> PrunedThrough(absl::string_view payload) {
+  constexpr absl::string_view kField = "\"prunedThrough\":";
+  size_t at = payload.find(kField);
+  if (at == absl::string_view::npos) return std::nullopt;
+  absl::string_view digits = payload.substr(at + kField.size());
+  size_t end = 0;
+  while (end < digits.size() && digits[end] >= '0' && digits[end] <= '9') {
+    ++end;
+  }
+  uint64_t value = 0;
+  if (!absl::SimpleAtoi(digits.substr(0, end), &value)) return std::nullopt;
+  return value;
+}
+
+std::string TenantDeletedRecord(absl::string_view tenant, uint64_t entries,
+                                const crypto::Digest& head,
+                                const crypto::Digest& root) {
+  return absl::StrCat("{\"tenant\":\"", tenant, "\",\"entries\":", entries,
+                      ",\"head\":\"", crypto::ToHex(head), "\",\"root\":\"",
+                      crypto::ToHex(root), "\"}");
+}
+
+}  // namespace portcullis::ledger::ledger_internal

@@ -1,0 +1,36 @@
+// Internal to ledger/: the payloads of the entries the ledger writes for
+// itself. They are small JSON objects (UTF-8, stored unsealed: they hold no
+// customer data) so an auditor can read them in an export:
+//
+//   ledger.pruned   {"prunedFrom":1,"prunedThrough":1234,
+//                    "cutoff":"2025-01-04T12:00:00Z"}
+//   tenant.deleted  {"tenant":"acme","entries":1234,
+//                    "head":"<hex>","root":"<hex>"}    (on chain "_ledger")
+#ifndef PORTCULLIS_LEDGER_INTERNAL_LEDGER_RECORDS_H_
+#define PORTCULLIS_LEDGER_INTERNAL_LEDGER_RECORDS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "crypto/hash.h"
+
+namespace portcullis::ledger::ledger_internal {
+
+inline constexpr char kPrunedKind[] = "ledger.pruned";
+inline constexpr char kTenantDeletedKind[] = "tenant.deleted";
+
+std::string PruneRecord(uint64_t from, uint64_t through, absl::Time cutoff);
+
+// The "prunedThrough" of a ledger.pruned payload; nullopt when absent.
+std::optional<uint64_t> PrunedThrough(absl::string_view payload);
+
+std::string TenantDeletedRecord(absl::string_view tenant, uint64_t entries,
+                                const crypto::Digest& head,
+                                const crypto::Digest& root);
+
+}  // namespace portcullis::ledger::ledger_internal
+
+#endif  // PORTCULLIS_LEDGER_INTERNAL_LEDGER_RECORDS_H_

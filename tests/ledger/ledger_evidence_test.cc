@@ -1,0 +1,506 @@
+// The ledger's evidence features: signed checkpoints, startup integrity,
+// payload sealing, retention and tenant deletion.
+#include <catch2/catch.hpp>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "base/canonical_encoding.h"
+#include "crypto/key_file.h"
+#include "ledger/checkpoint.h"
+#include "ledger/evidence.h"
+#include "ledger/internal/keys.h"
+#include "ledger/ledger.h"
+#include "ledger/verifier.h"
+#include "tests/ledger/ledger_fixture.h"
+#include "tests/testing/fake_clock.h"
+#include "tests/testing/faulty_store.h"
+
+namespace portcullis::ledger {
+namespace {
+
+using ledger_internal::CheckpointKey;
+using ledger_internal::EntryKey;
+using ledger_internal::HeadKey;
+using ledger_internal::PayloadKey;
+
+struct Gate {
+  crypto::SigningKey key =
+      *crypto::SigningKey::FromSeed(std::string(32, '\x01'));
+  testing::FakeClock clock;
+  std::shared_ptr<std::vector<crypto::MasterKey>> masters =
+      std::make_shared<std::vector<crypto::MasterKey>>();
+
+  Gate() {
+    auto master = crypto::SecureBytes::CopyOf(std::string(32, 'm'));
+    std::string id = crypto::MasterKeyId(master);
+    masters->push_back({id, std::move(master)});
+  }
+
+  LedgerOptions Options(uint64_t every = 3) {
+    LedgerOptions o;
+    o.checkpoints.key = &key;
+    o.checkpoints.every_entries = every;
+    o.checkpoints.every_interval = absl::Seconds(10);
+    o.clock = &clock;
+    o.master_keys = masters;
+    return o;
+  }
+
+  std::unique_ptr<Ledger> Open(const std::string& dir, uint64_t every = 3) {
+    auto ledger = Ledger::Open(OpenStore(dir), Options(every));
+    REQUIRE(ledger.ok());
+    return std::move(*ledger);
+  }
+};
+
+std::vector<uint64_t> CheckpointSizes(const KeyValueStore& store,
+                                      const std::string& tenant) {
+  std::vector<uint64_t> sizes;
+  auto notes = CheckpointNotes(store, tenant);
+  REQUIRE(notes.ok());
+  for (const std::string& note : *notes) {
+    sizes.push_back(ParseCheckpoint(note)->checkpoint.size);
+  }
+  return sizes;
+}
+
+VerifyReport Verify(const KeyValueStore& store, const crypto::SigningKey& key) {
+  VerifyOptions options;
+  options.key = &key.verifying_key();
+  auto report = VerifyLedger(store, options);
+  REQUIRE(report.ok());
+  return *report;
+}
+
+TEST_CASE("a checkpoint is signed every N entries with the entries",
+          "[evidence]") {
+  testing::TempDir dir;
+  Gate gate;
+  auto ledger = gate.Open(dir.Sub("db"));
+  AppendN(*ledger, "t", 7);
+  CHECK(CheckpointSizes(ledger->store(), "t") == std::vector<uint64_t>{3, 6});
+  auto notes = *CheckpointNotes(ledger->store(), "t");
+  auto latest = ParseCheckpoint(notes.back());
+  REQUIRE(latest.ok());
+  CHECK(VerifyCheckpointSignature(*latest, gate.key.verifying_key()));
+  CHECK(latest->checkpoint.time == gate.clock.Now());
+  CHECK(latest->checkpoint.root == *TreeRoot(ledger->store(), "t", 6));
+  VerifyReport report = Verify(ledger->store(), gate.key);
+  CHECK(report.clean());
+  CHECK(report.checkpoints == 2);
+  CHECK(report.signatures_checked);
+}
+
+TEST_CASE("SignCheckpoints signs tenants whose checkpoint is older than T",
+          "[evidence]") {
+  testing::TempDir dir;
+  Gate gate;
+  auto ledger = gate.Open(dir.Sub("db"), /*every=*/100);
+  AppendN(*ledger, "t", 2);
+  // No checkpoint yet: the first is due at once.
+  CHECK(*ledger->SignCheckpoints(false) == 1);
+  AppendN(*ledger, "t", 1);
+  CHECK(*ledger->SignCheckpoints(false) == 0);
+  gate.clock.Advance(absl::Seconds(9));
+  CHECK(*ledger->SignCheckpoints(false) == 0);
+  gate.clock.Advance(absl::Seconds(1));
+  CHECK(*ledger->SignCheckpoints(false) == 1);
+  // Nothing new: nothing to sign, however late.
+  gate.clock.Advance(absl::Hours(1));
+  CHECK(*ledger->SignCheckpoints(false) == 0);
+  AppendN(*ledger, "t", 1);
+  CHECK(*ledger->SignCheckpoints(true) == 1);
+  CHECK(CheckpointSizes(ledger->store(), "t") ==
+        std::vector<uint64_t>{2, 3, 4});
+  CHECK(Verify(ledger->store(), gate.key).clean());
+}
+
+TEST_CASE("a timer round with nothing due writes nothing", "[evidence]") {
+  testing::TempDir dir;
+  Gate gate;
+  auto real = OpenStore(dir.Sub("db"));
+  RocksDbStore& real_ref = *real;
+  auto counting = std::make_unique<testing::FaultyStore>(real_ref);
+  testing::FaultyStore& writes = *counting;
+  auto ledger = Ledger::Open(std::move(counting), gate.Options(100));
+  REQUIRE(ledger.ok());
+  AppendN(**ledger, "t", 2);
+  REQUIRE(*(*ledger)->SignCheckpoints(false) == 1);
+  int before = writes.writes();
+  CHECK(*(*ledger)->SignCheckpoints(false) == 0);
+  CHECK(writes.writes() == before);
+}
+
+TEST_CASE("without a key no checkpoints are signed", "[evidence]") {
+  testing::TempDir dir;
+  auto ledger = Ledger::Open(OpenStore(dir.Sub("db")));
+  REQUIRE(ledger.ok());
+  AppendN(**ledger, "t", 5);
+  CHECK((*ledger)->SignCheckpoints(true).status().code() ==
+        absl::StatusCode::kFailedPrecondition);
+  LedgerOptions no_clock;
+  crypto::SigningKey key = crypto::SigningKey::Generate();
+  no_clock.checkpoints.key = &key;
+  testing::TempDir other;
+  CHECK(Ledger::Open(OpenStore(other.Sub("db")), no_clock).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+}
+
+// Rolls tenant "t" back to `size` entries, as restoring an old copy of its
+// entries would, leaving the checkpoints in place.
+void RollBack(const std::string& dir, uint64_t size, uint64_t head) {
+  auto store = OpenStore(dir);
+  WriteBatch batch;
+  for (uint64_t s = size + 1; s <= head; ++s) {
+    batch.Delete(EntryKey("t", s));
+    batch.Delete(PayloadKey("t", s));
+  }
+  auto entry = DecodeStoredEntry(**store->Get(EntryKey("t", size)));
+  REQUIRE(entry.ok());
+  CanonicalWriter w;  // a version 1 head: the tree is rebuilt at open
+  w.U64(size);
+  w.Fixed(crypto::AsBytes(entry->hash));
+  batch.Put(HeadKey("t"), w.Release());
+  REQUIRE(store->Write(batch, true).ok());
+}
+
+TEST_CASE("a tenant rolled back behind its checkpoint is refused at open",
+          "[evidence]") {
+  testing::TempDir dir;
+  Gate gate;
+  {
+    auto ledger = gate.Open(dir.Sub("db"));
+    AppendN(*ledger, "t", 6);
+    AppendN(*ledger, "u", 2);
+  }
+  RollBack(dir.Sub("db"), 4, 6);
+  auto ledger = gate.Open(dir.Sub("db"));
+  auto refusals = ledger->Refusals();
+  REQUIRE(refusals.size() == 1);
+  CHECK(refusals[0].tenant == "t");
+  INFO(refusals[0].reason);
+  CHECK(refusals[0].reason.find("chain ends at 4") != std::string::npos);
+  CHECK(refusals[0].reason.find("checkpoint of 6") != std::string::npos);
+  CHECK(refusals[0].reason.find("rolled back") != std::string::npos);
+  auto refused = ledger->Append({Draft("t", "after")});
+  CHECK(refused.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(ledger->Head("t")->sequence == 4);
+  CHECK(ledger->Append({Draft("u", "fine")}).ok());
+  CHECK(ledger->Prune("t", gate.clock.Now()).status().code() ==
+        absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_CASE("a chain rewritten under its checkpoint is refused at open",
+          "[evidence]") {
+  testing::TempDir dir;
+  Gate gate;
+  {
+    auto ledger = gate.Open(dir.Sub("db"));
+    AppendN(*ledger, "t", 3);
+  }
+  {
+    // Build another history of three entries elsewhere and put it in place
+    // of the real one, head, tree and all.
+    {
+      auto forged = Ledger::Open(OpenStore(dir.Sub("forged")));
+      REQUIRE(forged.ok());
+      for (int i = 0; i < 3; ++i) {
+        REQUIRE((*forged)->Append({Draft("t", "forged")}).ok());
+      }
+    }
+    auto forged = OpenStore(dir.Sub("forged"));
+    auto store = OpenStore(dir.Sub("db"));
+    WriteBatch batch;
+    for (char tag : {'E', 'P', 'H', 'M', 'K'}) {
+      std::string prefix = ledger_internal::TenantPrefix(tag, "t");
+      batch.DeleteRange(prefix, ledger_internal::PrefixEnd(prefix));
+      REQUIRE(forged
+                  ->Scan(prefix, ledger_internal::PrefixEnd(prefix), false,
+                         [&](absl::string_view k, absl::string_view v) {
+                           batch.Put(std::string(k), std::string(v));
+                           return true;
+                         })
+                  .ok());
+    }
+    REQUIRE(store->Write(batch, true).ok());
+  }
+  auto ledger = gate.Open(dir.Sub("db"));
+  REQUIRE(ledger->Refusals().size() == 1);
+  CHECK(ledger->Refusals()[0].reason.find("rewritten") != std::string::npos);
+}
+
+TEST_CASE("a checkpoint with a bad signature refuses its tenant",
+          "[evidence]") {
+  testing::TempDir dir;
+  Gate gate;
+  {
+    auto ledger = gate.Open(dir.Sub("db"));
+    AppendN(*ledger, "t", 3);
+  }
+  {
+    auto store = OpenStore(dir.Sub("db"));
+    std::string note = **store->Get(CheckpointKey("t", 3));
+    note.replace(note.find("time 2026"), 9, "time 2027");
+    WriteBatch batch;
+    batch.Put(CheckpointKey("t", 3), note);
+    REQUIRE(store->Write(batch, true).ok());
+  }
+  auto ledger = gate.Open(dir.Sub("db"));
+  REQUIRE(ledger->Refusals().size() == 1);
+  CHECK(ledger->Refusals()[0].reason.find("signature") != std::string::npos);
+}
+
+TEST_CASE("payloads are sealed at rest and read back as plaintext",
+          "[evidence]") {
+  testing::TempDir dir;
+  Gate gate;
+  auto ledger = gate.Open(dir.Sub("db"));
+  auto appended = ledger->Append({Draft("t", "customer-42-wants-a-refund")});
+  INFO(appended.status().ToString());
+  REQUIRE(appended.ok());
+  auto stored = ledger->store().Get(PayloadKey("t", 1));
+  REQUIRE(stored.ok());
+  REQUIRE(stored->has_value());
+  CHECK((**stored)[0] == '\x01');
+  CHECK((*stored)->find("refund") == std::string::npos);
+  auto entry = DecodeStoredEntry(**ledger->store().Get(EntryKey("t", 1)));
+  CHECK(entry->payload_digest == PayloadDigest(**stored));
+  std::optional<std::string> read;
+  REQUIRE(ledger
+              ->Read("t", 1, false,
+                     [&](const Entry& e) {
+                       read = e.payload;
+                       return true;
+                     })
+              .ok());
+  CHECK(read == std::optional<std::string>("customer-42-wants-a-refund"));
+  REQUIRE(ledger->RotatePayloadKey("t").ok());
+  REQUIRE(ledger->Append({Draft("t", "after-rotation")}).ok());
+  int seen = 0;
+  REQUIRE(ledger
+              ->Read("t", 1, false,
+                     [&](const Entry& e) {
+                       ++seen;
+                       CHECK(e.payload.has_value());
+                       return true;
+                     })
+              .ok());
+  CHECK(seen == 2);
+  CHECK(Verify(ledger->store(), gate.key).clean());
+}
+
+TEST_CASE(
+    "a ledger of sealed payloads refuses to append without its master "
+    "key",
+    "[evidence]") {
+  testing::TempDir dir;
+  Gate gate;
+  {
+    auto ledger = gate.Open(dir.Sub("db"));
+    AppendN(*ledger, "t", 1);
+  }
+  auto ledger = Ledger::Open(OpenStore(dir.Sub("db")));
+  REQUIRE(ledger.ok());
+  CHECK((*ledger)->Append({Draft("t", "x")}).status().code() ==
+        absl::StatusCode::kFailedPrecondition);
+}
+
+std::unique_ptr<Ledger> OldEntries(Gate& gate, const std::string& dir) {
+  auto ledger = gate.Open(dir, /*every=*/2);
+  for (int i = 1; i <= 5; ++i) {
+    EntryDraft d = Draft("t", absl::StrCat("p", i));
+    d.time = gate.clock.Now() + absl::Hours(24 * i);
+    REQUIRE(ledger->Append({d}).ok());
+  }
+  return ledger;
+}
+
+TEST_CASE("retention prunes old payloads; the chain still verifies",
+          "[evidence]") {
+  testing::TempDir dir;
+  Gate gate;
+  auto ledger = OldEntries(gate, dir.Sub("db"));
+  absl::Time cutoff = gate.clock.Now() + absl::Hours(24 * 3);
+  auto pruned = ledger->Prune("t", cutoff);
+  REQUIRE(pruned.ok());
+  CHECK(pruned->pruned_through == 2);
+  CHECK(pruned->newly_pruned == 2);
+  // Again: nothing more is due, nothing is recorded.
+  CHECK(ledger->Prune("t", cutoff)->newly_pruned == 0);
+  CHECK(ledger->Head("t")->sequence == 6);
+
+  std::vector<std::optional<std::string>> payloads;
+  REQUIRE(ledger
+              ->Read("t", 1, false,
+                     [&](const Entry& e) {
+                       payloads.push_back(e.payload);
+                       return true;
+                     })
+              .ok());
+  REQUIRE(payloads.size() == 6);
+  CHECK_FALSE(payloads[0].has_value());
+  CHECK_FALSE(payloads[1].has_value());
+  CHECK(payloads[2] == std::optional<std::string>("p3"));
+  auto record = ledger->Latest("t", "ledger.pruned");
+  REQUIRE(record.ok());
+  REQUIRE(record->has_value());
+  CHECK((*record)->payload->find("\"prunedThrough\":2") != std::string::npos);
+
+  VerifyReport report = Verify(ledger->store(), gate.key);
+  CHECK(report.clean());
+  CHECK(report.pruned == 2);
+  CHECK(ledger->Prune("nobody", cutoff).status().code() ==
+        absl::StatusCode::kNotFound);
+  CHECK(ledger->Prune("../x", cutoff).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("a payload deleted beyond what retention recorded is tampering",
+          "[evidence]") {
+  testing::TempDir dir;
+  Gate gate;
+  auto ledger = OldEntries(gate, dir.Sub("db"));
+  REQUIRE(ledger->Prune("t", gate.clock.Now() + absl::Hours(24 * 3)).ok());
+  ledger.reset();
+  auto store = OpenStore(dir.Sub("db"));
+  WriteBatch batch;
+  batch.Delete(PayloadKey("t", 4));
+  REQUIRE(store->Write(batch, true).ok());
+  VerifyReport report = Verify(*store, gate.key);
+  REQUIRE(report.breaks.size() == 1);
+  CHECK(report.breaks[0].sequence == 4);
+  CHECK(report.breaks[0].reason == "payload is missing");
+  // Moving the retention marker forward does not hide it: the chain's own
+  // ledger.pruned record says how far retention went.
+  CanonicalWriter through;
+  through.U64(4);
+  WriteBatch marker;
+  marker.Put(ledger_internal::PrunedKey("t"), through.Release());
+  REQUIRE(store->Write(marker, true).ok());
+  report = Verify(*store, gate.key);
+  REQUIRE(report.breaks.size() == 1);
+  CHECK(report.breaks[0].sequence == 4);
+  CHECK(report.breaks[0].reason.find("retention recorded pruning only up to "
+                                     "2") != std::string::npos);
+}
+
+TEST_CASE("a checkpoint copied from another tenant is detected", "[evidence]") {
+  testing::TempDir dir;
+  Gate gate;
+  {
+    auto ledger = gate.Open(dir.Sub("db"));
+    AppendN(*ledger, "t", 3);
+    AppendN(*ledger, "u", 3);
+  }
+  auto store = OpenStore(dir.Sub("db"));
+  WriteBatch batch;
+  batch.Put(CheckpointKey("t", 3), **store->Get(CheckpointKey("u", 3)));
+  REQUIRE(store->Write(batch, true).ok());
+  VerifyReport report = Verify(*store, gate.key);
+  REQUIRE(report.breaks.size() == 1);
+  CHECK(report.breaks[0].tenant == "t");
+  CHECK(report.breaks[0].sequence == 3);
+  CHECK(report.breaks[0].reason.find("belongs to tenant \"u\"") !=
+        std::string::npos);
+}
+
+TEST_CASE("deleting a tenant shreds it and records the deletion",
+          "[evidence]") {
+  testing::TempDir dir;
+  Gate gate;
+  auto ledger = gate.Open(dir.Sub("db"));
+  AppendN(*ledger, "t", 4);
+  AppendN(*ledger, "u", 2);
+  std::string sealed = **ledger->store().Get(PayloadKey("t", 1));
+  crypto::Digest head = ledger->Head("t")->hash;
+
+  REQUIRE(ledger->DeleteTenant("t").ok());
+  CHECK(ledger->Tenants() == std::vector<std::string>{"u"});
+  for (char tag : ledger_internal::kAllTenantTags) {
+    std::string prefix = ledger_internal::TenantPrefix(tag, "t");
+    int left = 0;
+    REQUIRE(ledger->store()
+                .Scan(prefix, ledger_internal::PrefixEnd(prefix), false,
+                      [&](absl::string_view, absl::string_view) {
+                        ++left;
+                        return true;
+                      })
+                .ok());
+    INFO("tag " << tag);
+    CHECK(left == 0);
+  }
+  // The master key alone no longer opens what was stored.
+  CHECK(
+      ledger->keyring().Open("t", 1, kEntryVersion2, sealed).status().code() ==
+      absl::StatusCode::kDataLoss);
+  // The deletion is on the ledger's own chain, with the final head.
+  std::vector<std::string> records;
+  REQUIRE(ledger->store()
+              .Scan(ledger_internal::TenantPrefix('P', "_ledger"),
+                    ledger_internal::PrefixEnd(
+                        ledger_internal::TenantPrefix('P', "_ledger")),
+                    false,
+                    [&](absl::string_view, absl::string_view v) {
+                      records.emplace_back(v.substr(1));
+                      return true;
+                    })
+              .ok());
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].find("\"tenant\":\"t\",\"entries\":4") != std::string::npos);
+  CHECK(records[0].find(crypto::ToHex(head)) != std::string::npos);
+  CHECK(Verify(ledger->store(), gate.key).clean());
+  CHECK(ledger->DeleteTenant("t").code() == absl::StatusCode::kNotFound);
+
+  // A new tenant of the same name starts afresh; a restart is clean.
+  AppendN(*ledger, "t", 1);
+  ledger.reset();
+  ledger = gate.Open(dir.Sub("db"));
+  CHECK(ledger->Refusals().empty());
+  CHECK(ledger->Head("t")->sequence == 1);
+}
+
+TEST_CASE("a ledger written before the Merkle tree gets one at open",
+          "[evidence]") {
+  testing::TempDir dir;
+  Gate gate;
+  {
+    auto store = OpenStore(dir.Sub("db"));
+    WriteBatch batch;
+    crypto::Digest previous{};
+    for (uint64_t s = 1; s <= 5; ++s) {
+      Entry e;
+      e.version = kEntryVersion1;
+      e.sequence = s;
+      e.tenant = "t";
+      e.kind = "action.evaluated";
+      e.payload_digest = PayloadDigest("raw");
+      e.previous_hash = previous;
+      e.hash = ComputeEntryHash(e);
+      previous = e.hash;
+      batch.Put(EntryKey("t", s), EncodeStoredEntry(e));
+      batch.Put(PayloadKey("t", s), "raw");
+    }
+    CanonicalWriter head;
+    head.U64(5);
+    head.Fixed(crypto::AsBytes(previous));
+    batch.Put(HeadKey("t"), head.Release());
+    REQUIRE(store->Write(batch, true).ok());
+  }
+  auto ledger = gate.Open(dir.Sub("db"));
+  CHECK(ledger->Refusals().empty());
+  AppendN(*ledger, "t", 1);
+  CHECK(CheckpointSizes(ledger->store(), "t") == std::vector<uint64_t>{6});
+  int raw = 0;
+  REQUIRE(ledger
+              ->Read("t", 1, false,
+                     [&](const Entry& e) {
+                       raw += e.payload == std::optional<std::string>("raw");
+                       return true;
+                     })
+              .ok());
+  CHECK(raw == 5);
+  CHECK(Verify(ledger->store(), gate.key).clean());
+}
+
+}  // namespace
+}  // namespace portcullis::ledger
