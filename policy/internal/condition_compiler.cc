@@ -390,16 +390,15 @@ std::optional<int32_t> ConditionCompiler::CompileWindow(const Expr& expr) {
                      "tenant's timezone \"Asia/Riyadh\""));
     return std::nullopt;
   }
-  absl::StatusOr<absl::TimeZone> zone = zones_->Load(zone_name);
+  absl::StatusOr<LoadedZone> zone = zones_->Load(zone_name);
   if (!zone.ok()) {
     sink_->Error(zone_pos, std::string(zone.status().message()));
     return std::nullopt;
   }
   TimeWindow window =
       expr.kind == Expr::Kind::kHours
-          ? TimeWindow::Hours(*zone, zone_name, expr.start_minute,
-                              expr.end_minute)
-          : TimeWindow::Days(*zone, zone_name, expr.day_mask);
+          ? TimeWindow::Hours(*zone, expr.start_minute, expr.end_minute)
+          : TimeWindow::Days(*zone, expr.day_mask);
   Node node;
   node.kind = Node::Kind::kWindow;
   node.aux = condition_->AddWindow(std::move(window));

@@ -102,7 +102,7 @@ void ProgramBuilder::CheckHeaders(const std::vector<FileAst>& files) {
 
 std::optional<std::string> ProgramBuilder::BuildZone(const TenantDecl& decl) {
   if (!decl.zone.has_value()) return std::nullopt;
-  absl::StatusOr<absl::TimeZone> zone = zones_.Load(decl.zone->text);
+  absl::StatusOr<LoadedZone> zone = zones_.Load(decl.zone->text);
   if (!zone.ok()) {
     sink_->Error(decl.zone->pos, std::string(zone.status().message()));
     return std::nullopt;

@@ -56,6 +56,8 @@ struct Rule {
   ApprovalRequirement approval;
   // limit
   Limit limit;
+  // "<tenant>/<rule id>": the start of every counter key of this rule.
+  std::string counter_prefix;
 };
 
 }  // namespace portcullis::policy::policy_internal

@@ -28,6 +28,7 @@ std::unique_ptr<Rule> RuleBuilder::Build(const RuleDecl& decl,
   rule->tenant = tenant;
   rule->tool = scope.args == nullptr ? "" : scope.tool_name;
   rule->id = decl.id.text;
+  rule->counter_prefix = absl::StrCat(tenant, "/", decl.id.text);
   rule->description = decl.description.text;
   rule->pos = decl.id.pos;
   rule->effect = decl.effect;
