@@ -21,7 +21,7 @@ void AppendScopeValue(const Value& value, std::string* out) {
   } else if (const auto* i = std::get_if<int64_t>(&value.v)) {
     absl::StrAppend(out, *i);
   } else if (const auto* b = std::get_if<bool>(&value.v)) {
-    absl::StrAppend(out, *b ? "true" : "false");
+    out->append(*b ? "true" : "false");
   }
 }
 
@@ -52,7 +52,7 @@ std::string CounterKey(const Rule& rule, const EvalInput& input) {
   key.reserve(rule.counter_prefix.size() + 48);
   key = rule.counter_prefix;
   for (const LimitScope& scope : rule.limit.scopes) {
-    absl::StrAppend(&key, "/", scope.label, "=");
+    key.append(scope.key_part);
     switch (scope.kind) {
       case LimitScope::Kind::kAgent:
         AppendEncoded(input.action->agent, &key);

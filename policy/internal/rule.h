@@ -23,9 +23,9 @@ namespace portcullis::policy::policy_internal {
 struct LimitScope {
   enum class Kind { kAgent, kTool, kSession, kArgument };
   Kind kind = Kind::kAgent;
-  int32_t slot = 0;   // kArgument
-  std::string label;  // in counter keys: "agent", "tool", "session", or the
-                      // argument's name
+  int32_t slot = 0;      // kArgument
+  std::string label;     // "agent", "tool", "session" or "args.NAME"
+  std::string key_part;  // "/" + label + "=": what the counter key adds
 };
 
 struct Limit {

@@ -219,6 +219,7 @@ bool RuleBuilder::BuildScopes(const RuleDecl& decl, const ConditionScope& scope,
         return false;
       }
     }
+    limit_scope.key_part = absl::StrCat("/", limit_scope.label, "=");
     scopes.push_back(std::move(limit_scope));
   }
   return true;
