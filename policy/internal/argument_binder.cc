@@ -28,22 +28,25 @@ std::string MembersText(const Type& type) {
   return absl::StrJoin(shown, ", ");
 }
 
+// The money as written in messages: "-5 SAR". Only built for an error.
+std::string Shown(const Money& money) { return FormatValue(Value{money}); }
+
 absl::Status CheckMoney(absl::string_view name, const Type& type,
                         const Money& money) {
-  std::string shown = FormatValue(Value{money});
   if (money.currency != type.currency) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "argument ", name, " must be in ", type.currency, ", got ", shown));
+    return absl::InvalidArgumentError(
+        absl::StrCat("argument ", name, " must be in ", type.currency, ", got ",
+                     Shown(money)));
   }
   if (money.amount.is_negative()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("argument ", name, " must not be negative, got ", shown));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "argument ", name, " must not be negative, got ", Shown(money)));
   }
   if (money.amount.fraction_digits() > type.minor_units) {
     return absl::InvalidArgumentError(
         absl::StrCat("argument ", name, " has ", money.amount.fraction_digits(),
                      " decimals, but ", type.currency, " allows at most ",
-                     type.minor_units, ": got ", shown));
+                     type.minor_units, ": got ", Shown(money)));
   }
   return absl::OkStatus();
 }

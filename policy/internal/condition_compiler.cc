@@ -2,11 +2,10 @@
 
 #include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "policy/internal/lexer.h"
-#include "policy/internal/quote.h"
+#include "policy/internal/literal_coercion.h"
 
 namespace portcullis::policy::policy_internal {
 namespace {
@@ -67,22 +66,6 @@ Domain DomainOf(const Type& type) {
 
 bool IsText(const Type& type) {
   return type.kind == Type::Kind::kString || type.kind == Type::Kind::kEnum;
-}
-
-std::string DescribeLiteral(const Literal& literal) {
-  switch (literal.kind) {
-    case Literal::Kind::kString:
-      return "a string";
-    case Literal::Kind::kInteger:
-      return "an int";
-    case Literal::Kind::kDecimal:
-      return "a decimal number";
-    case Literal::Kind::kMoney:
-      return absl::StrCat("money(", literal.currency, ")");
-    case Literal::Kind::kBool:
-      return "a bool";
-  }
-  return "a value";
 }
 
 const char* OperatorText(CompareOp op) {
@@ -390,16 +373,15 @@ std::optional<int32_t> ConditionCompiler::CompileWindow(const Expr& expr) {
                      "tenant's timezone \"Asia/Riyadh\""));
     return std::nullopt;
   }
-  absl::StatusOr<absl::TimeZone> zone = zones_->Load(zone_name);
+  absl::StatusOr<LoadedZone> zone = zones_->Load(zone_name);
   if (!zone.ok()) {
     sink_->Error(zone_pos, std::string(zone.status().message()));
     return std::nullopt;
   }
   TimeWindow window =
       expr.kind == Expr::Kind::kHours
-          ? TimeWindow::Hours(*zone, zone_name, expr.start_minute,
-                              expr.end_minute)
-          : TimeWindow::Days(*zone, zone_name, expr.day_mask);
+          ? TimeWindow::Hours(*zone, expr.start_minute, expr.end_minute)
+          : TimeWindow::Days(*zone, expr.day_mask);
   Node node;
   node.kind = Node::Kind::kWindow;
   node.aux = condition_->AddWindow(std::move(window));
@@ -566,75 +548,12 @@ std::optional<ConditionCompiler::Typed> ConditionCompiler::CompileAs(
 std::optional<Constant> ConditionCompiler::Coerce(const Literal& literal,
                                                   const Type& type,
                                                   absl::string_view against) {
-  Constant c;
-  auto mismatch = [&](absl::string_view hint) -> std::optional<Constant> {
-    sink_->Error(literal.pos,
-                 absl::StrCat("cannot compare ", against, " (", type.ToString(),
-                              ") with ", literal.written, " (",
-                              DescribeLiteral(literal), ")", hint));
+  absl::StatusOr<Constant> constant = CoerceLiteral(literal, type, against);
+  if (!constant.ok()) {
+    sink_->Error(literal.pos, std::string(constant.status().message()));
     return std::nullopt;
-  };
-  switch (type.kind) {
-    case Type::Kind::kString:
-      if (literal.kind != Literal::Kind::kString) {
-        return mismatch("; write text in quotes");
-      }
-      c.text = literal.text;
-      return c;
-    case Type::Kind::kEnum:
-      if (literal.kind != Literal::Kind::kString) {
-        return mismatch("; write enum values in quotes");
-      }
-      if (!type.HasMember(literal.text)) {
-        sink_->Error(literal.pos,
-                     absl::StrCat(Quote(literal.text), " is not a value of ",
-                                  against, ": ", type.ToString()));
-        return std::nullopt;
-      }
-      c.text = literal.text;
-      return c;
-    case Type::Kind::kInteger:
-      if (literal.kind != Literal::Kind::kInteger) return mismatch("");
-      c.integer = literal.integer;
-      return c;
-    case Type::Kind::kNumber:
-      if (literal.kind != Literal::Kind::kInteger &&
-          literal.kind != Literal::Kind::kDecimal) {
-        return mismatch("");
-      }
-      if (!absl::SimpleAtod(literal.amount.ToString(), &c.number)) {
-        return mismatch("");
-      }
-      return c;
-    case Type::Kind::kBool:
-      if (literal.kind != Literal::Kind::kBool) return mismatch("");
-      c.boolean = literal.boolean;
-      return c;
-    case Type::Kind::kMoney:
-      if (literal.kind == Literal::Kind::kInteger ||
-          literal.kind == Literal::Kind::kDecimal) {
-        return mismatch(
-            absl::StrCat("; write the amount with its currency, "
-                         "e.g. ",
-                         literal.written, " ", type.currency));
-      }
-      if (literal.kind != Literal::Kind::kMoney) return mismatch("");
-      if (literal.currency != type.currency) {
-        return mismatch("; the currencies differ");
-      }
-      if (literal.amount.fraction_digits() > type.minor_units) {
-        sink_->Error(
-            literal.pos,
-            absl::StrCat(literal.written, " has more decimals than ",
-                         type.currency, " allows (", type.minor_units, ")"));
-        return std::nullopt;
-      }
-      c.amount = literal.amount;
-      return c;
-    case Type::Kind::kList:
-      return mismatch("; use contains or len() on a list");
   }
-  return std::nullopt;
+  return *std::move(constant);
 }
 
 }  // namespace portcullis::policy::policy_internal

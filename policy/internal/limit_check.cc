@@ -17,46 +17,51 @@ bool IsKeySafe(char c) {
 // bools as true/false.
 void AppendScopeValue(const Value& value, std::string* out) {
   if (const auto* s = std::get_if<std::string>(&value.v)) {
-    absl::StrAppend(out, EncodeKeyValue(*s));
+    AppendEncoded(*s, out);
   } else if (const auto* i = std::get_if<int64_t>(&value.v)) {
     absl::StrAppend(out, *i);
   } else if (const auto* b = std::get_if<bool>(&value.v)) {
-    absl::StrAppend(out, *b ? "true" : "false");
+    out->append(*b ? "true" : "false");
   }
 }
 
 }  // namespace
 
+void AppendEncoded(absl::string_view value, std::string* out) {
+  constexpr char kHex[] = "0123456789ABCDEF";
+  size_t run = 0;  // start of the current run of safe characters
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (IsKeySafe(value[i])) continue;
+    out->append(value.data() + run, i - run);
+    unsigned char u = static_cast<unsigned char>(value[i]);
+    char escaped[3] = {'%', kHex[u >> 4], kHex[u & 0xf]};
+    out->append(escaped, 3);
+    run = i + 1;
+  }
+  out->append(value.data() + run, value.size() - run);
+}
+
 std::string EncodeKeyValue(absl::string_view value) {
   std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    if (IsKeySafe(c)) {
-      out.push_back(c);
-    } else {
-      constexpr char kHex[] = "0123456789ABCDEF";
-      unsigned char u = static_cast<unsigned char>(c);
-      out.push_back('%');
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 0xf]);
-    }
-  }
+  AppendEncoded(value, &out);
   return out;
 }
 
 std::string CounterKey(const Rule& rule, const EvalInput& input) {
-  std::string key = absl::StrCat(rule.tenant, "/", rule.id);
+  std::string key;
+  key.reserve(rule.counter_prefix.size() + 48);
+  key = rule.counter_prefix;
   for (const LimitScope& scope : rule.limit.scopes) {
-    absl::StrAppend(&key, "/", scope.label, "=");
+    key.append(scope.key_part);
     switch (scope.kind) {
       case LimitScope::Kind::kAgent:
-        absl::StrAppend(&key, EncodeKeyValue(input.action->agent));
+        AppendEncoded(input.action->agent, &key);
         break;
       case LimitScope::Kind::kTool:
-        absl::StrAppend(&key, EncodeKeyValue(input.tool->name));
+        AppendEncoded(input.tool->name, &key);
         break;
       case LimitScope::Kind::kSession:
-        absl::StrAppend(&key, EncodeKeyValue(input.action->context.session_id));
+        AppendEncoded(input.action->context.session_id, &key);
         break;
       case LimitScope::Kind::kArgument:
         AppendScopeValue(*input.args[scope.slot], &key);

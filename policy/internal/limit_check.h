@@ -22,8 +22,10 @@ namespace portcullis::policy::policy_internal {
 // versions that keep the rule id and scopes.
 std::string CounterKey(const Rule& rule, const EvalInput& input);
 
-// Percent-encodes `value` as CounterKey does.
+// Percent-encodes `value` as CounterKey does: returns it, or appends it to
+// `out`.
 std::string EncodeKeyValue(absl::string_view value);
+void AppendEncoded(absl::string_view value, std::string* out);
 
 struct LimitResult {
   bool exceeded = false;

@@ -97,43 +97,46 @@ void Program::Apply(const Rule& rule, const EvalInput& input,
                     std::vector<RuleTrace>* trace) {
   bool held = rule.condition == nullptr || rule.condition->Evaluate(input);
   bool applies = rule.condition == nullptr || held != rule.unless;
-  bool matched = applies;
+  if (trace == nullptr) {
+    if (applies) ApplyEffect(rule, input, usage, builder, nullptr);
+    return;
+  }
   std::string limit_text;
-  if (applies) {
-    switch (rule.effect) {
-      case Effect::kAllow:
-        builder->Allow(rule);
-        break;
-      case Effect::kDeny:
-        builder->Deny(rule, rule.reason);
-        break;
-      case Effect::kApprove:
-        builder->RequireApproval(rule);
-        break;
-      case Effect::kLimit: {
-        LimitResult limit = CheckLimit(rule, input, usage, trace != nullptr);
-        matched = limit.exceeded;
-        if (trace != nullptr) {
-          limit_text = absl::StrCat(
-              "; counter ", limit.charge.counter, ": ", limit.usage_text,
-              limit.exceeded ? ": limit reached" : ": within the limit");
-        }
-        if (limit.exceeded) {
-          builder->Deny(rule,
-                        absl::StrCat(rule.reason, " (", limit.usage_text, ")"));
-        } else {
-          builder->Charge(std::move(limit.charge));
-        }
-        break;
-      }
-    }
+  bool matched =
+      applies && ApplyEffect(rule, input, usage, builder, &limit_text);
+  trace->push_back(RuleTrace{
+      rule.id, matched,
+      absl::StrCat(ExplainCondition(rule, input, held, applies), limit_text)});
+}
+
+bool Program::ApplyEffect(const Rule& rule, const EvalInput& input,
+                          const UsageView& usage, VerdictBuilder* builder,
+                          std::string* limit_text) {
+  switch (rule.effect) {
+    case Effect::kAllow:
+      builder->Allow(rule);
+      return true;
+    case Effect::kDeny:
+      builder->Deny(rule, rule.reason);
+      return true;
+    case Effect::kApprove:
+      builder->RequireApproval(rule);
+      return true;
+    case Effect::kLimit:
+      break;
   }
-  if (trace != nullptr) {
-    trace->push_back(
-        RuleTrace{rule.id, matched,
-                  absl::StrCat(ExplainCondition(rule, input, held, applies),
-                               limit_text)});
+  LimitResult limit = CheckLimit(rule, input, usage, limit_text != nullptr);
+  if (limit_text != nullptr) {
+    *limit_text =
+        absl::StrCat("; counter ", limit.charge.counter, ": ", limit.usage_text,
+                     limit.exceeded ? ": limit reached" : ": within the limit");
   }
+  if (limit.exceeded) {
+    builder->Deny(rule, absl::StrCat(rule.reason, " (", limit.usage_text, ")"));
+  } else {
+    builder->Charge(std::move(limit.charge));
+  }
+  return limit.exceeded;
 }
 
 }  // namespace portcullis::policy::policy_internal

@@ -46,6 +46,12 @@ class Program final : public CompiledPolicy {
   static void Apply(const Rule& rule, const EvalInput& input,
                     const UsageView& usage, VerdictBuilder* builder,
                     std::vector<RuleTrace>* trace);
+  // Records the effect of a rule that applies. Returns whether it took
+  // effect: always, except for a limit that is not exceeded. Describes the
+  // limit's usage in *limit_text when that is not null.
+  static bool ApplyEffect(const Rule& rule, const EvalInput& input,
+                          const UsageView& usage, VerdictBuilder* builder,
+                          std::string* limit_text);
 
   std::string version_;
   absl::flat_hash_map<std::string, CompiledTenant> tenants_;

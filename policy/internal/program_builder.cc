@@ -102,7 +102,7 @@ void ProgramBuilder::CheckHeaders(const std::vector<FileAst>& files) {
 
 std::optional<std::string> ProgramBuilder::BuildZone(const TenantDecl& decl) {
   if (!decl.zone.has_value()) return std::nullopt;
-  absl::StatusOr<absl::TimeZone> zone = zones_.Load(decl.zone->text);
+  absl::StatusOr<LoadedZone> zone = zones_.Load(decl.zone->text);
   if (!zone.ok()) {
     sink_->Error(decl.zone->pos, std::string(zone.status().message()));
     return std::nullopt;
@@ -111,66 +111,72 @@ std::optional<std::string> ProgramBuilder::BuildZone(const TenantDecl& decl) {
 }
 
 void ProgramBuilder::BuildTenant(const TenantDecl& decl) {
-  const std::string& id = decl.id.text;
-  if (absl::Status s = ValidateTenantId(id); !s.ok()) {
-    sink_->Error(decl.id.pos, absl::StrCat("invalid tenant id ", Quote(id),
-                                           ": ", s.message()));
-    return;
-  }
-  if (auto it = tenant_positions_.find(id); it != tenant_positions_.end()) {
-    sink_->Error(decl.id.pos,
-                 absl::StrCat("tenant ", id, " is already declared at ",
-                              sink_->Locate(it->second)));
-    return;
-  }
-  tenant_positions_.emplace(id, decl.id.pos);
-  CompiledTenant tenant;
-  tenant.id = id;
-  std::optional<std::string> zone = BuildZone(decl);
-  absl::flat_hash_map<std::string, Position> rule_ids;
+  if (!CheckTenantId(decl)) return;
+  TenantState state;
+  state.tenant.id = decl.id.text;
+  state.zone = BuildZone(decl);
   ConditionScope wide;
-  wide.default_zone = zone;
-  std::vector<const Rule*> wide_rules;
+  wide.default_zone = state.zone;
   for (const RuleDecl& rule_decl : decl.rules) {
-    std::unique_ptr<Rule> rule = rules_.Build(rule_decl, id, wide);
-    if (rule == nullptr || !AddRuleId(*rule, &rule_ids)) continue;
-    wide_rules.push_back(rule.get());
-    tenant.rules.push_back(std::move(rule));
+    std::unique_ptr<Rule> rule = rules_.Build(rule_decl, state.tenant.id, wide);
+    if (rule == nullptr || !AddRuleId(*rule, &state.rule_ids)) continue;
+    state.wide_rules.push_back(rule.get());
+    state.tenant.rules.push_back(std::move(rule));
   }
   absl::flat_hash_map<std::string, Position> tool_positions;
   for (const ToolDecl& tool_decl : decl.tools) {
     if (sink_->full()) return;
-    if (auto it = tool_positions.find(tool_decl.name.text);
-        it != tool_positions.end()) {
+    auto [it, inserted] =
+        tool_positions.emplace(tool_decl.name.text, tool_decl.name.pos);
+    if (!inserted) {
       sink_->Error(
           tool_decl.name.pos,
           absl::StrCat("tool ", tool_decl.name.text, " is already declared at ",
                        sink_->Locate(it->second)));
       continue;
     }
-    tool_positions.emplace(tool_decl.name.text, tool_decl.name.pos);
-    CompiledTool tool;
-    size_t first_own_rule = tenant.rules.size();
-    if (!BuildTool(tool_decl, zone, &tenant, &tool)) continue;
-    std::vector<const Rule*> rules = wide_rules;
-    for (size_t i = first_own_rule; i < tenant.rules.size(); ++i) {
-      rules.push_back(tenant.rules[i].get());
-    }
-    std::stable_sort(
-        rules.begin(), rules.end(),
-        [](const Rule* a, const Rule* b) { return a->pos < b->pos; });
-    CheckIrreversible(tool_decl, rules);
-    tool.rules = std::move(rules);
-    for (size_t i = first_own_rule; i < tenant.rules.size(); ++i) {
-      AddRuleId(*tenant.rules[i], &rule_ids);
-    }
-    tenant.tools.emplace(tool.name, std::move(tool));
+    AddTool(tool_decl, &state);
   }
-  for (const auto& rule : tenant.rules) {
-    rule_infos_.emplace_back(
-        rule->pos, RuleInfo{id, rule->tool, rule->id, rule->description});
+  for (const auto& rule : state.tenant.rules) {
+    rule_infos_.emplace_back(rule->pos, RuleInfo{state.tenant.id, rule->tool,
+                                                 rule->id, rule->description});
   }
-  tenants_.emplace(id, std::move(tenant));
+  tenants_.emplace(state.tenant.id, std::move(state.tenant));
+}
+
+bool ProgramBuilder::CheckTenantId(const TenantDecl& decl) {
+  const std::string& id = decl.id.text;
+  if (absl::Status s = ValidateTenantId(id); !s.ok()) {
+    sink_->Error(decl.id.pos, absl::StrCat("invalid tenant id ", Quote(id),
+                                           ": ", s.message()));
+    return false;
+  }
+  auto [it, inserted] = tenant_positions_.emplace(id, decl.id.pos);
+  if (!inserted) {
+    sink_->Error(decl.id.pos,
+                 absl::StrCat("tenant ", id, " is already declared at ",
+                              sink_->Locate(it->second)));
+    return false;
+  }
+  return true;
+}
+
+void ProgramBuilder::AddTool(const ToolDecl& decl, TenantState* state) {
+  CompiledTool tool;
+  size_t first_own_rule = state->tenant.rules.size();
+  if (!BuildTool(decl, state->zone, &state->tenant, &tool)) return;
+  std::vector<const Rule*> rules = state->wide_rules;
+  for (size_t i = first_own_rule; i < state->tenant.rules.size(); ++i) {
+    const Rule& rule = *state->tenant.rules[i];
+    if (AddRuleId(rule, &state->rule_ids)) rules.push_back(&rule);
+  }
+  // The tool's rules and the tenant-wide ones apply in source order.
+  std::stable_sort(
+      rules.begin(), rules.end(),
+      [](const Rule* a, const Rule* b) { return a->pos < b->pos; });
+  CheckIrreversible(decl, rules);
+  tool.rules = std::move(rules);
+  state->tenant.tools.emplace(tool.name, std::move(tool));
 }
 
 bool ProgramBuilder::BuildTool(const ToolDecl& decl,

@@ -34,8 +34,20 @@ class ProgramBuilder {
   std::unique_ptr<Program> Build(const std::vector<FileAst>& files);
 
  private:
+  // A tenant while it is being built.
+  struct TenantState {
+    CompiledTenant tenant;
+    std::optional<std::string> zone;
+    absl::flat_hash_map<std::string, Position> rule_ids;
+    std::vector<const Rule*> wide_rules;
+  };
+
   void CheckHeaders(const std::vector<FileAst>& files);
   void BuildTenant(const TenantDecl& decl);
+  // Reports an invalid or duplicate tenant id; returns false then.
+  bool CheckTenantId(const TenantDecl& decl);
+  // Builds one tool and adds it to the tenant with its rules gathered.
+  void AddTool(const ToolDecl& decl, TenantState* state);
   std::optional<std::string> BuildZone(const TenantDecl& decl);
   // Builds the tool and its own rules, which it appends to tenant->rules.
   bool BuildTool(const ToolDecl& decl, const std::optional<std::string>& zone,

@@ -23,9 +23,9 @@ namespace portcullis::policy::policy_internal {
 struct LimitScope {
   enum class Kind { kAgent, kTool, kSession, kArgument };
   Kind kind = Kind::kAgent;
-  int32_t slot = 0;   // kArgument
-  std::string label;  // in counter keys: "agent", "tool", "session", or the
-                      // argument's name
+  int32_t slot = 0;      // kArgument
+  std::string label;     // "agent", "tool", "session" or "args.NAME"
+  std::string key_part;  // "/" + label + "=": what the counter key adds
 };
 
 struct Limit {
@@ -40,15 +40,17 @@ struct Limit {
 };
 
 struct Rule {
+  // What evaluation reads for every rule comes first, to share a cache line.
+  Effect effect = Effect::kAllow;
+  bool unless = false;  // applies when the condition is false
+  // Null when the rule always applies.
+  std::unique_ptr<Condition> condition;
+
   std::string tenant;
   std::string tool;  // empty for a tenant-wide rule
   std::string id;
   std::string description;
   Position pos;
-  Effect effect = Effect::kAllow;
-  // Null when the rule always applies.
-  std::unique_ptr<Condition> condition;
-  bool unless = false;         // applies when the condition is false
   std::string condition_text;  // as written
   // deny and limit: the sentence given to the agent and the approvers.
   std::string reason;
@@ -56,6 +58,8 @@ struct Rule {
   ApprovalRequirement approval;
   // limit
   Limit limit;
+  // "<tenant>/<rule id>": the start of every counter key of this rule.
+  std::string counter_prefix;
 };
 
 }  // namespace portcullis::policy::policy_internal

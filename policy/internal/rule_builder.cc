@@ -28,6 +28,7 @@ std::unique_ptr<Rule> RuleBuilder::Build(const RuleDecl& decl,
   rule->tenant = tenant;
   rule->tool = scope.args == nullptr ? "" : scope.tool_name;
   rule->id = decl.id.text;
+  rule->counter_prefix = absl::StrCat(tenant, "/", decl.id.text);
   rule->description = decl.description.text;
   rule->pos = decl.id.pos;
   rule->effect = decl.effect;
@@ -218,6 +219,7 @@ bool RuleBuilder::BuildScopes(const RuleDecl& decl, const ConditionScope& scope,
         return false;
       }
     }
+    limit_scope.key_part = absl::StrCat("/", limit_scope.label, "=");
     scopes.push_back(std::move(limit_scope));
   }
   return true;

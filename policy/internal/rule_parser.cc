@@ -155,13 +155,6 @@ bool RuleParser::ParseClause(RuleDecl* rule) {
                                      info.applies_to));
     return false;
   }
-  auto twice = [&](bool given) {
-    if (given) {
-      cursor_->Error(
-          pos, absl::StrCat("'", info.word, "' is given twice in this rule"));
-    }
-    return given;
-  };
   if (info.word == "when" || info.word == "unless") {
     if (rule->condition != nullptr) {
       cursor_->Error(pos, "a rule has at most one 'when' or 'unless'");
@@ -169,24 +162,15 @@ bool RuleParser::ParseClause(RuleDecl* rule) {
     }
     return ParseCondition(rule);
   }
+  if (AlreadyGiven(info.word, *rule)) {
+    cursor_->Error(
+        pos, absl::StrCat("'", info.word, "' is given twice in this rule"));
+    return false;
+  }
   cursor_->Advance();
-  if (info.word == "reason") {
-    if (twice(rule->reason.has_value())) return false;
-    if (!cursor_->At(TokenKind::kString)) {
-      cursor_->ErrorExpected("the reason in quotes");
-      return false;
-    }
-    rule->reason = Name{DecodeStringLiteral(cursor_->current().text),
-                        cursor_->current().pos};
-    cursor_->Advance();
-    return true;
-  }
-  if (info.word == "by") {
-    if (twice(!rule->roles.empty() || rule->any_role)) return false;
-    return ParseRoles(&rule->roles, &rule->any_role);
-  }
+  if (info.word == "reason") return ParseReason(rule);
+  if (info.word == "by") return ParseRoles(&rule->roles, &rule->any_role);
   if (info.word == "quorum") {
-    if (twice(rule->quorum.has_value())) return false;
     rule->quorum_pos = cursor_->current().pos;
     int64_t quorum = 0;
     if (!ParseCount(cursor_, kMaxQuorum, "the quorum", &quorum)) return false;
@@ -194,37 +178,54 @@ bool RuleParser::ParseClause(RuleDecl* rule) {
     return true;
   }
   if (info.word == "expires") {
-    if (twice(rule->expires.has_value())) return false;
     rule->expires_pos = cursor_->current().pos;
     absl::Duration d;
     if (!ParseDuration(cursor_, &d)) return false;
     rule->expires = d;
     return true;
   }
-  if (info.word == "escalate") {
-    if (twice(rule->escalate_after.has_value())) return false;
-    rule->escalate_pos = pos;
-    absl::Duration d;
-    if (!cursor_->ExpectWord("after",
-                             "'after', as in: escalate after 4h to "
-                             "manager") ||
-        !ParseDuration(cursor_, &d) ||
-        !cursor_->ExpectWord("to",
-                             "'to' and the roles that may also approve")) {
-      return false;
-    }
-    rule->escalate_after = d;
-    bool any = false;
-    if (!ParseRoles(&rule->escalate_roles, &any)) return false;
-    if (any) {
-      cursor_->Error(pos, "escalate to named roles, not to anyone");
-      return false;
-    }
-    return true;
+  if (info.word == "escalate") return ParseEscalation(pos, rule);
+  return ParseScopes(rule);  // per
+}
+
+bool RuleParser::AlreadyGiven(absl::string_view word, const RuleDecl& rule) {
+  if (word == "reason") return rule.reason.has_value();
+  if (word == "by") return !rule.roles.empty() || rule.any_role;
+  if (word == "quorum") return rule.quorum.has_value();
+  if (word == "expires") return rule.expires.has_value();
+  if (word == "escalate") return rule.escalate_after.has_value();
+  if (word == "per") return !rule.scopes.empty();
+  return false;
+}
+
+bool RuleParser::ParseReason(RuleDecl* rule) {
+  if (!cursor_->At(TokenKind::kString)) {
+    cursor_->ErrorExpected("the reason in quotes");
+    return false;
   }
-  // per
-  if (twice(!rule->scopes.empty())) return false;
-  return ParseScopes(rule);
+  rule->reason = Name{DecodeStringLiteral(cursor_->current().text),
+                      cursor_->current().pos};
+  cursor_->Advance();
+  return true;
+}
+
+bool RuleParser::ParseEscalation(Position pos, RuleDecl* rule) {
+  rule->escalate_pos = pos;
+  absl::Duration d;
+  if (!cursor_->ExpectWord("after",
+                           "'after', as in: escalate after 4h to manager") ||
+      !ParseDuration(cursor_, &d) ||
+      !cursor_->ExpectWord("to", "'to' and the roles that may also approve")) {
+    return false;
+  }
+  rule->escalate_after = d;
+  bool any = false;
+  if (!ParseRoles(&rule->escalate_roles, &any)) return false;
+  if (any) {
+    cursor_->Error(pos, "escalate to named roles, not to anyone");
+    return false;
+  }
+  return true;
 }
 
 bool RuleParser::ParseCondition(RuleDecl* rule) {

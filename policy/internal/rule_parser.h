@@ -44,6 +44,10 @@ class RuleParser {
   bool ParseEffect(RuleDecl* rule);
   bool ParseLimitSpec(RuleDecl* rule);
   bool ParseClause(RuleDecl* rule);
+  // True when the clause `word` (other than when/unless) was already given.
+  static bool AlreadyGiven(absl::string_view word, const RuleDecl& rule);
+  bool ParseReason(RuleDecl* rule);
+  bool ParseEscalation(Position pos, RuleDecl* rule);
   bool ParseCondition(RuleDecl* rule);
   bool ParseRoles(std::vector<Name>* roles, bool* any);
   bool ParsePath(std::vector<Name>* path);

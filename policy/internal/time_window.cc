@@ -59,29 +59,41 @@ bool IsZoneShaped(absl::string_view name) {
 
 }  // namespace
 
-TimeWindow TimeWindow::Hours(absl::TimeZone zone, std::string zone_name,
-                             int start_minute, int end_minute) {
-  TimeWindow w(zone, std::move(zone_name));
+TimeWindow TimeWindow::Hours(LoadedZone zone, int start_minute,
+                             int end_minute) {
+  TimeWindow w(std::move(zone));
   w.start_second_ = start_minute * 60;
   w.end_second_ = end_minute * 60;
   return w;
 }
 
-TimeWindow TimeWindow::Days(absl::TimeZone zone, std::string zone_name,
-                            uint8_t day_mask) {
-  TimeWindow w(zone, std::move(zone_name));
+TimeWindow TimeWindow::Days(LoadedZone zone, uint8_t day_mask) {
+  TimeWindow w(std::move(zone));
   w.is_days_ = true;
   w.day_mask_ = day_mask;
   return w;
 }
 
-bool TimeWindow::Contains(absl::Time t) const {
-  absl::CivilSecond local = absl::ToCivilSecond(t, zone_);
-  if (is_days_) {
-    int day = DayIndex(absl::GetWeekday(absl::CivilDay(local)));
-    return (day_mask_ >> day) & 1;
+void TimeWindow::LocalTime(absl::Time t, int* second_of_day,
+                           int* weekday) const {
+  int64_t local = 0;
+  if (zone_.offsets != nullptr && zone_.offsets->LocalSeconds(t, &local)) {
+    int64_t days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+    *second_of_day = static_cast<int>(local - days * 86400);
+    // 1970-01-01 was a Thursday (4).
+    *weekday = static_cast<int>(((days + 4) % 7 + 7) % 7);
+    return;
   }
-  int second = local.hour() * 3600 + local.minute() * 60 + local.second();
+  absl::CivilSecond civil = absl::ToCivilSecond(t, zone_.zone);
+  *second_of_day = civil.hour() * 3600 + civil.minute() * 60 + civil.second();
+  *weekday = DayIndex(absl::GetWeekday(absl::CivilDay(civil)));
+}
+
+bool TimeWindow::Contains(absl::Time t) const {
+  int second = 0;
+  int day = 0;
+  LocalTime(t, &second, &day);
+  if (is_days_) return (day_mask_ >> day) & 1;
   if (start_second_ < end_second_) {
     return start_second_ <= second && second < end_second_;
   }
@@ -91,7 +103,7 @@ bool TimeWindow::Contains(absl::Time t) const {
 std::string TimeWindow::ToString() const {
   if (!is_days_) {
     return absl::StrCat("hours(", Clock(start_second_), "-", Clock(end_second_),
-                        ", ", Quote(zone_name_), ")");
+                        ", ", Quote(zone_.name), ")");
   }
   std::string days;
   for (int d = 0; d < 7; ++d) {
@@ -99,16 +111,16 @@ std::string TimeWindow::ToString() const {
       absl::StrAppend(&days, days.empty() ? "" : ", ", kDayNames[d]);
     }
   }
-  return absl::StrCat("days(", days, ", ", Quote(zone_name_), ")");
+  return absl::StrCat("days(", days, ", ", Quote(zone_.name), ")");
 }
 
 std::string TimeWindow::DescribeLocal(absl::Time t) const {
-  absl::CivilSecond local = absl::ToCivilSecond(t, zone_);
+  absl::CivilSecond local = absl::ToCivilSecond(t, zone_.zone);
   return absl::StrFormat(
       "%s %04d-%02d-%02d %02d:%02d:%02d in %s",
       kDayNames[DayIndex(absl::GetWeekday(absl::CivilDay(local)))],
       local.year(), local.month(), local.day(), local.hour(), local.minute(),
-      local.second(), zone_name_);
+      local.second(), zone_.name);
 }
 
 absl::StatusOr<absl::TimeZone> LoadZone(absl::string_view name) {
@@ -127,9 +139,18 @@ absl::StatusOr<absl::TimeZone> LoadZone(absl::string_view name) {
   return zone;
 }
 
-absl::StatusOr<absl::TimeZone> ZoneCache::Load(const std::string& name) {
+absl::StatusOr<LoadedZone> ZoneCache::Load(const std::string& name) {
   auto it = zones_.find(name);
-  if (it == zones_.end()) it = zones_.emplace(name, LoadZone(name)).first;
+  if (it == zones_.end()) {
+    absl::StatusOr<LoadedZone> loaded;
+    absl::StatusOr<absl::TimeZone> zone = LoadZone(name);
+    if (zone.ok()) {
+      loaded = LoadedZone{*zone, name, ZoneOffsets::Build(*zone)};
+    } else {
+      loaded = zone.status();
+    }
+    it = zones_.emplace(name, std::move(loaded)).first;
+  }
   return it->second;
 }
 

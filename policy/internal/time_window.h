@@ -5,24 +5,33 @@
 #define PORTCULLIS_POLICY_INTERNAL_TIME_WINDOW_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "policy/internal/zone_offsets.h"
 
 namespace portcullis::policy::policy_internal {
+
+// A time zone as loaded for a policy: Abseil's zone, its name, and its
+// offset table.
+struct LoadedZone {
+  absl::TimeZone zone;
+  std::string name;
+  std::shared_ptr<const ZoneOffsets> offsets;
+};
 
 class TimeWindow {
  public:
   // Local times [start_minute, end_minute) each day; an end before the start
   // wraps past midnight (22:00-06:00). end_minute may be 24 * 60.
-  static TimeWindow Hours(absl::TimeZone zone, std::string zone_name,
-                          int start_minute, int end_minute);
+  static TimeWindow Hours(LoadedZone zone, int start_minute, int end_minute);
   // Local weekdays: bit d of `day_mask` for weekday d, Sunday = 0.
-  static TimeWindow Days(absl::TimeZone zone, std::string zone_name,
-                         uint8_t day_mask);
+  static TimeWindow Days(LoadedZone zone, uint8_t day_mask);
 
   // Returns true when `t` falls within the window.
   bool Contains(absl::Time t) const;
@@ -34,11 +43,12 @@ class TimeWindow {
   std::string DescribeLocal(absl::Time t) const;
 
  private:
-  TimeWindow(absl::TimeZone zone, std::string zone_name)
-      : zone_(zone), zone_name_(std::move(zone_name)) {}
+  explicit TimeWindow(LoadedZone zone) : zone_(std::move(zone)) {}
 
-  absl::TimeZone zone_;
-  std::string zone_name_;
+  // Seconds since local midnight and the weekday (Sunday = 0) at `t`.
+  void LocalTime(absl::Time t, int* second_of_day, int* weekday) const;
+
+  LoadedZone zone_;
   bool is_days_ = false;
   int start_second_ = 0;
   int end_second_ = 0;
@@ -51,14 +61,15 @@ class TimeWindow {
 // InvalidArgument for a malformed or unknown name.
 absl::StatusOr<absl::TimeZone> LoadZone(absl::string_view name);
 
-// Remembers LoadZone() results for one compilation, so a zone named in a
-// hundred rules is read once. Not thread-safe.
+// Remembers loaded zones (with their offset tables) for one compilation, so
+// a zone named in a hundred rules is read once. Returns LoadZone()'s errors.
+// Not thread-safe.
 class ZoneCache {
  public:
-  absl::StatusOr<absl::TimeZone> Load(const std::string& name);
+  absl::StatusOr<LoadedZone> Load(const std::string& name);
 
  private:
-  absl::flat_hash_map<std::string, absl::StatusOr<absl::TimeZone>> zones_;
+  absl::flat_hash_map<std::string, absl::StatusOr<LoadedZone>> zones_;
 };
 
 }  // namespace portcullis::policy::policy_internal

@@ -49,6 +49,8 @@ Verdict VerdictBuilder::Finish(const Action& action,
   if (!denies_.empty()) {
     Verdict verdict;
     verdict.outcome = Outcome::kDeny;
+    verdict.decided_by.reserve(denies_.size());
+    verdict.reasons.reserve(denies_.size());
     for (auto& [rule, reason] : denies_) {
       verdict.decided_by.push_back(Cite(*rule));
       verdict.reasons.push_back(std::move(reason));
@@ -59,6 +61,8 @@ Verdict VerdictBuilder::Finish(const Action& action,
   if (!allows_.empty()) {
     Verdict verdict;
     verdict.outcome = Outcome::kAllow;
+    verdict.decided_by.reserve(allows_.size());
+    verdict.reasons.reserve(allows_.size());
     for (const Rule* rule : allows_) {
       verdict.decided_by.push_back(Cite(*rule));
       verdict.reasons.push_back(rule->description);
@@ -77,6 +81,8 @@ Verdict VerdictBuilder::FinishPending(const Action& action,
   Verdict verdict;
   bool unattended = action.context.run_mode == RunMode::kUnattended;
   verdict.outcome = unattended ? Outcome::kDeny : Outcome::kPendingApproval;
+  verdict.decided_by.reserve(approvals_.size() + 1);
+  verdict.reasons.reserve(approvals_.size() + 1);
   for (const Rule* rule : approvals_) {
     verdict.decided_by.push_back(Cite(*rule));
     verdict.reasons.push_back(absl::StrCat(rule->description, ": needs ",

@@ -99,7 +99,7 @@ TEST_CASE("a coupon at 08:59 in Asia/Riyadh is denied and at 09:00 allowed",
   CHECK(early->outcome == Outcome::kDeny);
   CHECK(CitedIds(*early) == std::vector<std::string>{"coupon-hours"});
   CHECK(early->reasons[0] ==
-        "coupons are issued 09:00-18:00 Riyadh time, Sunday to Thursday");
+        "coupons are issued between 09:00 and 18:00 Riyadh time");
 
   auto on_time = policy->Evaluate(Coupon("20"), Riyadh(9, 0), EmptyUsage());
   REQUIRE(on_time.ok());
@@ -273,6 +273,30 @@ TEST_CASE("the second tenant allows read tools tenant-wide", "[example]") {
   REQUIRE(verdict.ok());
   CHECK(verdict->outcome == Outcome::kAllow);
   CHECK(CitedIds(*verdict) == std::vector<std::string>{"read-tools"});
+}
+
+TEST_CASE("the second tenant drafts on weekdays only", "[example]") {
+  Action draft = MakeAction("desert-books", "draft_email",
+                            {{"to", Str("ops@desert-books.example")}});
+  // 4 January 2026 is a Sunday; 9 January a Friday.
+  auto sunday = Commerce()->Evaluate(
+      draft, testing::At("Africa/Cairo", 2026, 1, 4, 12, 0), EmptyUsage());
+  REQUIRE(sunday.ok());
+  CHECK(sunday->outcome == Outcome::kAllow);
+  auto friday = Commerce()->Evaluate(
+      draft, testing::At("Africa/Cairo", 2026, 1, 9, 12, 0), EmptyUsage());
+  REQUIRE(friday.ok());
+  CHECK(friday->outcome == Outcome::kDeny);
+  CHECK(CitedIds(*friday) == std::vector<std::string>{"weekend-drafts"});
+}
+
+TEST_CASE("coupons are issued on any day within the hours", "[example]") {
+  // 9 January 2026 is a Friday.
+  auto friday = Commerce()->Evaluate(
+      Coupon("20"), testing::At("Asia/Riyadh", 2026, 1, 9, 10, 0),
+      EmptyUsage());
+  REQUIRE(friday.ok());
+  CHECK(friday->outcome == Outcome::kAllow);
 }
 
 TEST_CASE("the second tenant freezes writes at night", "[example]") {

@@ -98,14 +98,32 @@ TEST_CASE("the tenant's timezone is the default, and a rule may name another",
 }
 
 TEST_CASE("a time window describes itself and the local time", "[time]") {
-  auto zone = LoadZone("Asia/Riyadh");
+  policy_internal::ZoneCache zones;
+  auto zone = zones.Load("Asia/Riyadh");
   REQUIRE(zone.ok());
-  TimeWindow hours = TimeWindow::Hours(*zone, "Asia/Riyadh", 9 * 60, 18 * 60);
+  TimeWindow hours = TimeWindow::Hours(*zone, 9 * 60, 18 * 60);
   CHECK(hours.ToString() == "hours(09:00-18:00, \"Asia/Riyadh\")");
   CHECK(hours.DescribeLocal(At("Asia/Riyadh", 2026, 1, 4, 8, 59)) ==
         "sun 2026-01-04 08:59:00 in Asia/Riyadh");
-  TimeWindow days = TimeWindow::Days(*zone, "Asia/Riyadh", 0b0011111);
+  TimeWindow days = TimeWindow::Days(*zone, 0b0011111);
   CHECK(days.ToString() == "days(sun, mon, tue, wed, thu, \"Asia/Riyadh\")");
+}
+
+TEST_CASE("windows decide the same outside the offset table's years",
+          "[time]") {
+  // The table covers 2000-2099; other years take Abseil's civil path.
+  std::string body = ToolDeniedUnless(
+      "hours(09:00-18:00, \"America/New_York\") and days(mon..fri, "
+      "\"America/New_York\")");
+  for (int year : {1985, 2026, 2150}) {
+    INFO(year);
+    // The first Monday of July, 08:59 and 09:00 New York daylight time.
+    absl::CivilDay day(year, 7, 1);
+    while (absl::GetWeekday(day) != absl::Weekday::monday) ++day;
+    CHECK(Denied(body, At("America/New_York", year, 7, day.day(), 8, 59)));
+    CHECK_FALSE(Denied(body, At("America/New_York", year, 7, day.day(), 9, 0)));
+    CHECK(Denied(body, At("America/New_York", year, 7, day.day() + 5, 12, 0)));
+  }
 }
 
 TEST_CASE("only IANA-shaped zone names are loaded", "[time]") {
