@@ -48,10 +48,10 @@ struct GateOptions {
   absl::Duration idempotency_window = absl::Hours(24);
   // How far back Recover looks for limit charges; no policy window may be
   // longer.
-  absl::Duration max_limit_window = absl::Hours(24 * 366);
+  absl::Duration max_limit_window = policy::kMaxLimitWindow;
   // How far back Recover looks for pending requests; no approval expiry
   // may be longer.
-  absl::Duration max_approval_window = absl::Hours(24 * 31);
+  absl::Duration max_approval_window = policy::kMaxApprovalExpiry;
 };
 
 // Who is calling, as the transport established it.

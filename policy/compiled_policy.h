@@ -21,6 +21,13 @@
 
 namespace portcullis::policy {
 
+// The longest window a rate or spend limit may count over, and the longest
+// an approval may wait. The gate rebuilds counters and its approval queue
+// from this much recent ledger history at start, so the compiler rejects
+// anything longer.
+inline constexpr absl::Duration kMaxLimitWindow = absl::Hours(24 * 366);
+inline constexpr absl::Duration kMaxApprovalExpiry = absl::Hours(24 * 31);
+
 // How one rule fared for one action, for `portcullis policy explain`.
 struct RuleTrace {
   std::string rule_id;

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "policy/compiled_policy.h"
 #include "policy/internal/literals.h"
 
 namespace portcullis::policy::policy_internal {
@@ -91,6 +92,14 @@ bool RuleBuilder::BuildApproval(const RuleDecl& decl, Rule* rule) {
   approval.quorum = static_cast<int>(decl.quorum.value_or(1));
   approval.expires_after = decl.expires.value_or(absl::Hours(24));
   bool ok = BuildRoles(decl.roles, &approval.roles);
+  if (approval.expires_after > kMaxApprovalExpiry) {
+    // The gate rebuilds its queue from this far back at start.
+    sink_->Error(decl.expires_pos,
+                 absl::StrCat("an approval expires after at most ",
+                              DurationText(kMaxApprovalExpiry), ", not ",
+                              DurationText(approval.expires_after)));
+    ok = false;
+  }
   if (decl.escalate_after.has_value()) {
     Escalation escalation;
     escalation.after = *decl.escalate_after;
@@ -134,6 +143,14 @@ bool RuleBuilder::BuildLimit(const RuleDecl& decl, const ConditionScope& scope,
   limit.max_count = decl.limit.max_count;
   limit.spend = decl.limit.spend;
   bool ok = !limit.spend || BuildSpend(decl, scope, rule);
+  if (limit.window > kMaxLimitWindow) {
+    // The gate rebuilds its counters from this far back at start.
+    sink_->Error(decl.limit.window_pos,
+                 absl::StrCat("a limit counts over at most ",
+                              DurationText(kMaxLimitWindow), ", not ",
+                              DurationText(limit.window)));
+    ok = false;
+  }
   return BuildScopes(decl, scope, rule) && ok;
 }
 

@@ -731,5 +731,24 @@ TEST_CASE("too many files or too many bytes in total are errors",
         "the policy is larger than 16 MiB in total");
 }
 
+// --- limits the gate can rebuild at start ---
+
+TEST_CASE("a limit window longer than 366 days is an error",
+          "[compiler][errors]") {
+  ExpectError(InTool("    rule r \"r\" limit 5 per 367d"), 10, 28,
+              "a limit counts over at most 366d, not 367d");
+  CHECK(testing::MustCompile(InTool("    rule r \"r\" limit 5 per 366d")) !=
+        nullptr);
+}
+
+TEST_CASE("an approval expiry longer than 31 days is an error",
+          "[compiler][errors]") {
+  ExpectError(InTool("    rule r \"r\" approve by owner expires 32d"), 10, 41,
+              "an approval expires after at most 31d, not 32d");
+  CHECK(testing::MustCompile(
+            InTool("    rule r \"r\" approve by owner expires 31d")) !=
+        nullptr);
+}
+
 }  // namespace
 }  // namespace portcullis::policy
