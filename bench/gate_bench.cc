@@ -22,6 +22,7 @@
 #include "portcullis/v1/gate.grpc.pb.h"
 #include "server/config_loader.h"
 #include "server/daemon.h"
+#include "server/identity/token.h"
 #include "server/logger.h"
 
 namespace portcullis::bench {
@@ -75,6 +76,7 @@ class Servers {
   }
 
   v1::Gate::Stub& gate() { return *gate_stub_; }
+  const std::string& token() const { return token_; }
   Noop::Stub& noop() { return *noop_stub_; }
 
  private:
@@ -84,6 +86,9 @@ class Servers {
     std::filesystem::create_directories(dir_);
     std::ofstream(dir_ / "bench.policy") << kPolicy;
     std::ofstream(dir_ / "gate.yaml")
+        << "principals:\n  - name: bench\n    roles: [agent]\n"
+           "    tenants: [shop]\n    tokenHashes: ['"
+        << server::TokenHash(token_) << "']\n"
         << "policy: bench.policy\ndataDir: data\nlisten:\n"
            "  tcpAddress: 127.0.0.1:0\n  disableUnixSocket: true\n";
     auto config = server::LoadConfigFile((dir_ / "gate.yaml").string());
@@ -109,6 +114,7 @@ class Servers {
   static inline Servers* instance_ = nullptr;
 
   std::filesystem::path dir_;
+  const std::string token_ = server::NewToken();
   RealClock clock_;
   std::ostringstream log_text_;
   server::Logger log_{clock_, log_text_};
@@ -151,12 +157,14 @@ void BM_NoopFloor(benchmark::State& state) {
 
 void BM_Evaluate(benchmark::State& state) {
   v1::Gate::Stub& stub = Servers::Get().gate();
+  const std::string auth = "Bearer " + Servers::Get().token();
   // Alternate an allowed and a denied coupon: both are recorded.
   const v1::EvaluateRequest requests[] = {CouponRequest("10.00"),
                                           CouponRequest("75.00")};
   size_t i = 0;
   for (auto _ : state) {
     grpc::ClientContext context;
+    context.AddMetadata("authorization", auth);
     v1::EvaluateResponse response;
     if (!stub.Evaluate(&context, requests[i++ % 2], &response).ok()) {
       state.SkipWithError("Evaluate failed");

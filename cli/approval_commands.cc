@@ -107,7 +107,8 @@ std::string OutcomeText(v1::Outcome outcome) {
 int RunApprovalsList(const ApprovalsListArgs& args, CommandIo& io) {
   constexpr absl::string_view kCommand = "approvals list";
   if (args.tenant.empty()) return Usage(io, kCommand, "--tenant is required");
-  GateClient client(args.gate.empty() ? kDefaultGateAddress : args.gate);
+  GateClient client(args.gate.empty() ? kDefaultGateAddress : args.gate,
+                    args.token);
   v1::ListPendingRequest request;
   request.set_tenant(args.tenant);
   v1::ListPendingResponse response;
@@ -135,7 +136,8 @@ int RunVerdict(const VerdictArgs& args, const Clock& clock, CommandIo& io) {
       crypto::ReadSigningKeyFile(args.key_file);
   if (!key.ok()) return Usage(io, command, key.status().message());
 
-  GateClient client(args.gate.empty() ? kDefaultGateAddress : args.gate);
+  GateClient client(args.gate.empty() ? kDefaultGateAddress : args.gate,
+                    args.token);
   v1::ListPendingRequest list_request;
   list_request.set_tenant(args.tenant);
   v1::ListPendingResponse list;
@@ -185,7 +187,8 @@ int RunHalt(const HaltArgs& args, CommandIo& io) {
   if (args.halt && args.reason.empty()) {
     return Usage(io, command, "--reason is required");
   }
-  GateClient client(args.gate.empty() ? kDefaultGateAddress : args.gate);
+  GateClient client(args.gate.empty() ? kDefaultGateAddress : args.gate,
+                    args.token);
   absl::Status s;
   if (args.halt) {
     v1::HaltRequest request;

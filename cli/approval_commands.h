@@ -13,6 +13,7 @@ namespace portcullis::cli {
 
 struct ApprovalsListArgs {
   std::string gate;
+  std::string token;
   std::string tenant;
 };
 
@@ -22,6 +23,7 @@ int RunApprovalsList(const ApprovalsListArgs& args, CommandIo& io);
 
 struct VerdictArgs {
   std::string gate;
+  std::string token;
   std::string tenant;
   std::string decision_id;
   std::string key_file;  // the approver's signing key
@@ -38,6 +40,7 @@ int RunVerdict(const VerdictArgs& args, const Clock& clock, CommandIo& io);
 
 struct HaltArgs {
   std::string gate;
+  std::string token;
   std::string tenant;  // the whole gate when empty
   std::string reason;
   bool halt = true;

@@ -1,13 +1,22 @@
 #include "cli/gate_client.h"
 
 #include <chrono>
+#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 
 namespace portcullis::cli {
 
-GateClient::GateClient(const std::string& address, absl::Duration timeout)
+std::string TokenFrom(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  const char* env = std::getenv(kTokenEnvironment);
+  return env == nullptr ? "" : env;
+}
+
+GateClient::GateClient(const std::string& address, std::string token,
+                       absl::Duration timeout)
     : address_(address),
+      token_(std::move(token)),
       timeout_(timeout),
       channel_(grpc::CreateChannel(address,
                                    grpc::InsecureChannelCredentials())),
@@ -18,6 +27,7 @@ std::unique_ptr<grpc::ClientContext> GateClient::Context() const {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() +
                         absl::ToChronoNanoseconds(timeout_));
+  if (!token_.empty()) context->AddMetadata("authorization", "Bearer " + token_);
   return context;
 }
 

@@ -1,6 +1,7 @@
 // The CLI's connection to a running gate: a gRPC channel to "host:port" or
-// "unix:/path", and a deadline for each call. Not thread-safe (one command
-// at a time).
+// "unix:/path", a bearer token for every call (over the Unix socket the
+// caller's uid may identify it instead), and a deadline for each call. Not
+// thread-safe (one command at a time).
 #ifndef PORTCULLIS_CLI_GATE_CLIENT_H_
 #define PORTCULLIS_CLI_GATE_CLIENT_H_
 
@@ -18,10 +19,17 @@ namespace portcullis::cli {
 
 inline constexpr char kDefaultGateAddress[] = "127.0.0.1:7575";
 
+// The environment variable that holds the CLI's bearer token.
+inline constexpr char kTokenEnvironment[] = "PORTCULLIS_TOKEN";
+
+// The token to use: `flag` when set, else $PORTCULLIS_TOKEN, else empty.
+std::string TokenFrom(const std::string& flag);
+
 class GateClient {
  public:
-  explicit GateClient(const std::string& address,
-                      absl::Duration timeout = absl::Seconds(10));
+  // `token` may be empty. Never logged or printed.
+  GateClient(const std::string& address, std::string token,
+             absl::Duration timeout = absl::Seconds(10));
 
   v1::Gate::Stub& gate() { return *gate_; }
   v1::Admin::Stub& admin() { return *admin_; }
@@ -35,6 +43,7 @@ class GateClient {
 
  private:
   std::string address_;
+  std::string token_;
   absl::Duration timeout_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Gate::Stub> gate_;

@@ -57,6 +57,9 @@ ABSL_FLAG(bool, confirm, false,
 // Commands that talk to a running gate.
 ABSL_FLAG(std::string, gate, portcullis::cli::kDefaultGateAddress,
           "The gate's address: host:port or unix:/path/to/portcullis.sock.");
+ABSL_FLAG(std::string, token, "",
+          "Your bearer token for the gate; default $PORTCULLIS_TOKEN. Over "
+          "the Unix socket your uid may identify you instead.");
 ABSL_FLAG(std::string, approver, "",
           "Your approver id, as registered in the gate's configuration.");
 ABSL_FLAG(std::string, comment, "", "A comment recorded with an approval.");
@@ -112,6 +115,7 @@ int Usage(CommandIo& io, absl::string_view problem) {
 VerdictArgs Verdict(const std::vector<std::string>& words, bool approve) {
   VerdictArgs args;
   args.gate = absl::GetFlag(FLAGS_gate);
+  args.token = TokenFrom(absl::GetFlag(FLAGS_token));
   args.tenant = absl::GetFlag(FLAGS_tenant);
   args.decision_id = words.size() > 1 ? words[1] : "";
   args.key_file = absl::GetFlag(FLAGS_key);
@@ -146,12 +150,16 @@ int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
         clock, io);
   }
   if (command == "approvals list") {
-    return RunApprovalsList(
-        {absl::GetFlag(FLAGS_gate), absl::GetFlag(FLAGS_tenant)}, io);
+    return RunApprovalsList({absl::GetFlag(FLAGS_gate),
+                             TokenFrom(absl::GetFlag(FLAGS_token)),
+                             absl::GetFlag(FLAGS_tenant)},
+                            io);
   }
   if (command == "halt" || command == "resume") {
-    return RunHalt({absl::GetFlag(FLAGS_gate), absl::GetFlag(FLAGS_tenant),
-                    absl::GetFlag(FLAGS_reason), command == "halt"},
+    return RunHalt({absl::GetFlag(FLAGS_gate),
+                    TokenFrom(absl::GetFlag(FLAGS_token)),
+                    absl::GetFlag(FLAGS_tenant), absl::GetFlag(FLAGS_reason),
+                    command == "halt"},
                    io);
   }
   if (command == "keys generate") {

@@ -119,7 +119,8 @@ void ApprovalDesk::Enqueue(TenantState& tenant, DecisionState state) {
 }
 
 absl::StatusOr<ApproveResult> ApprovalDesk::Approve(
-    const Approval& approval, absl::string_view signature) {
+    const Approval& approval, absl::string_view signature,
+    absl::string_view caller) {
   absl::Status shape = ValidateApproval(approval);
   if (shape.ok() && signature.size() != crypto::kEd25519SignatureSize) {
     shape = absl::InvalidArgumentError(
@@ -159,7 +160,8 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Approve(
                      DescribeTime(approval.expires_at), "; sign a new one")));
   }
   absl::StatusOr<ApproveResult> result =
-      Decide(approval, signature, *approver, tenants_.Get(approval.tenant));
+      Decide(approval, signature, *approver, caller,
+             tenants_.Get(approval.tenant));
   if (!result.ok() && !absl::IsUnavailable(result.status())) {
     RecordRejection(approval, result.status());
   }
@@ -169,6 +171,7 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Approve(
 absl::StatusOr<ApproveResult> ApprovalDesk::Decide(const Approval& approval,
                                                    absl::string_view signature,
                                                    const Approver& approver,
+                                                   absl::string_view caller,
                                                    TenantState& tenant) {
   const absl::Time now = clock_.Now();
   const std::string busy = BusyDecision(approval.decision_id);
@@ -203,9 +206,11 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Decide(const Approval& approval,
           "this approval is for a different action: its digest does not "
           "match the pending action's");
     }
-    if (!state.requested_by.empty() && state.requested_by == approver.id) {
+    if (!state.requested_by.empty() &&
+        (state.requested_by == approver.id || state.requested_by == caller)) {
       return absl::PermissionDeniedError(absl::StrCat(
-          "\"", approver.id, "\" requested this action and cannot approve it"));
+          "\"", state.requested_by,
+          "\" requested this action and cannot approve it"));
     }
     for (const Vote& v : state.votes) {
       if (v.approver_id == approver.id) {

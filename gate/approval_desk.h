@@ -51,7 +51,8 @@ class ApprovalDesk {
   //                       a second verdict from the same approver
   //   Unavailable         the verdict could not be recorded
   absl::StatusOr<ApproveResult> Approve(const Approval& approval,
-                                        absl::string_view signature);
+                                        absl::string_view signature,
+                                        absl::string_view caller = "");
 
   // The tenant's open requests, oldest first.
   std::vector<DecisionState> ListPending(absl::string_view tenant);
@@ -85,6 +86,7 @@ class ApprovalDesk {
   absl::StatusOr<ApproveResult> Decide(const Approval& approval,
                                        absl::string_view signature,
                                        const Approver& approver,
+                                       absl::string_view caller,
                                        TenantState& tenant);
   absl::Status Expire(absl::string_view tenant_id, TenantState& tenant,
                       const std::string& decision_id, absl::Time now);

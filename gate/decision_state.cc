@@ -81,6 +81,9 @@ struct Applier {
   absl::Status operator()(const RejectionRecord&) { return absl::OkStatus(); }
   absl::Status operator()(const PolicyRecord&) { return Unexpected(kind); }
   absl::Status operator()(const HaltRecord&) { return Unexpected(kind); }
+  absl::Status operator()(const AccessDeniedRecord&) {
+    return Unexpected(kind);
+  }
 };
 
 }  // namespace

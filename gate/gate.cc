@@ -241,7 +241,7 @@ void Gate::RecordRejection(const policy::Action& action,
 absl::StatusOr<ApproveResult> Gate::Approve(const Approval& approval,
                                             absl::string_view signature,
                                             const CallContext& call) {
-  return desk_.Approve(approval, signature);
+  return desk_.Approve(approval, signature, call.principal);
 }
 
 absl::StatusOr<Decision> Gate::AwaitDecision(absl::string_view tenant,
@@ -296,6 +296,21 @@ absl::Status Gate::Halt(absl::string_view tenant, absl::string_view reason,
 absl::Status Gate::Resume(absl::string_view tenant, absl::string_view reason,
                           const CallContext& call) {
   return kill_switch_.Resume(tenant, reason, call.principal);
+}
+
+void Gate::RecordAccessDenied(absl::string_view tenant,
+                              absl::string_view principal,
+                              absl::string_view method,
+                              const absl::Status& error) {
+  if (!CheckTenant(tenant).ok()) return;
+  EntryFields f;
+  f.tenant = std::string(tenant);
+  f.time = clock_.Now();
+  f.kind = kAccessDenied;
+  recorder_
+      .Record(std::move(f), AccessDeniedRecord{std::string(principal),
+                                               std::string(method), error})
+      .IgnoreError();
 }
 
 GateStatus Gate::Status() {

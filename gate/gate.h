@@ -109,6 +109,8 @@ class Gate {
                                     const CallContext& call);
 
   // See ApprovalDesk::Approve.
+  // `call.principal`, the transport's caller, may not approve what it
+  // requested either.
   absl::StatusOr<ApproveResult> Approve(const Approval& approval,
                                         absl::string_view signature,
                                         const CallContext& call);
@@ -150,6 +152,12 @@ class Gate {
                     const CallContext& call);
   absl::Status Resume(absl::string_view tenant, absl::string_view reason,
                       const CallContext& call);
+
+  // Records that `principal` was refused `method` for `tenant`
+  // ("access.denied"), when the tenant is known; the caller gets `error`
+  // whether or not this is recorded.
+  void RecordAccessDenied(absl::string_view tenant, absl::string_view principal,
+                          absl::string_view method, const absl::Status& error);
 
   // The policy in force and every tenant's state.
   GateStatus Status();

@@ -37,6 +37,7 @@ inline constexpr char kTenantHalted[] = "tenant.halted";
 inline constexpr char kTenantResumed[] = "tenant.resumed";
 inline constexpr char kGateHalted[] = "gate.halted";
 inline constexpr char kGateResumed[] = "gate.resumed";
+inline constexpr char kAccessDenied[] = "access.denied";
 
 // "action.evaluated".
 struct EvaluationRecord {
@@ -114,10 +115,18 @@ struct HaltRecord {
   std::string principal;
 };
 
+// "access.denied": an identified caller was refused.
+struct AccessDeniedRecord {
+  std::string principal;
+  std::string method;
+  absl::Status error;
+};
+
 using Record =
     std::variant<EvaluationRecord, RejectionRecord, PolicyRecord,
                  ApprovalRequestRecord, VerdictRecord, ApprovalRejectionRecord,
-                 DeadlineRecord, ExecutionRecord, OutcomeRecord, HaltRecord>;
+                 DeadlineRecord, ExecutionRecord, OutcomeRecord, HaltRecord,
+                 AccessDeniedRecord>;
 
 // Serializes records to ledger payload bytes and back. Implementations are
 // stateless and thread-safe.

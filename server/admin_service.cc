@@ -17,20 +17,26 @@ void PolicyToProto(const gate::PolicySnapshot* policy, v1::PolicyRef* proto) {
 grpc::Status AdminService::Halt(grpc::ServerContext* context,
                                 const v1::HaltRequest* request,
                                 v1::HaltResponse* response) {
-  return ToGrpcStatus(
-      gate_.Halt(request->tenant(), request->reason(), gate::CallContext{}));
+  auto caller = guard_.Admit(*context, Method::kHalt, request->tenant());
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return ToGrpcStatus(gate_.Halt(request->tenant(), request->reason(),
+                                 gate::CallContext{caller->name}));
 }
 
 grpc::Status AdminService::Resume(grpc::ServerContext* context,
                                   const v1::ResumeRequest* request,
                                   v1::ResumeResponse* response) {
-  return ToGrpcStatus(
-      gate_.Resume(request->tenant(), request->reason(), gate::CallContext{}));
+  auto caller = guard_.Admit(*context, Method::kResume, request->tenant());
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return ToGrpcStatus(gate_.Resume(request->tenant(), request->reason(),
+                                   gate::CallContext{caller->name}));
 }
 
 grpc::Status AdminService::Reload(grpc::ServerContext* context,
                                   const v1::ReloadRequest* request,
                                   v1::ReloadResponse* response) {
+  auto caller = guard_.Admit(*context, Method::kReload, "");
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (!reload_) {
     return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                         "this gate has no policy source to reload");
@@ -44,10 +50,14 @@ grpc::Status AdminService::Reload(grpc::ServerContext* context,
 grpc::Status AdminService::Status(grpc::ServerContext* context,
                                   const v1::StatusRequest* request,
                                   v1::StatusResponse* response) {
+  auto caller = guard_.Admit(*context, Method::kStatus, "");
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   gate::GateStatus status = gate_.Status();
   PolicyToProto(status.policy.get(), response->mutable_policy());
   response->set_gate_halted(status.gate_halted.has_value());
   for (const gate::TenantStatus& t : status.tenants) {
+    // An operator of some tenants sees only those.
+    if (!caller->MayActFor(t.tenant)) continue;
     v1::TenantStatus* out = response->add_tenants();
     out->set_tenant(t.tenant);
     out->set_halted(t.halted.has_value());

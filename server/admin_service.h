@@ -9,16 +9,21 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "gate/gate.h"
+#include "server/call_guard.h"
 #include "portcullis/v1/admin.grpc.pb.h"
 
 namespace portcullis::server {
 
 class AdminService final : public v1::Admin::Service {
  public:
-  // `gate` must outlive the service; `reload` re-reads the policy.
-  AdminService(gate::Gate& gate, std::function<absl::Status()> reload,
-               absl::Time started_at)
-      : gate_(gate), reload_(std::move(reload)), started_at_(started_at) {}
+  // `gate` and `guard` must outlive the service; `reload` re-reads the
+  // policy and the principals.
+  AdminService(gate::Gate& gate, const CallGuard& guard,
+               std::function<absl::Status()> reload, absl::Time started_at)
+      : gate_(gate),
+        guard_(guard),
+        reload_(std::move(reload)),
+        started_at_(started_at) {}
 
   grpc::Status Halt(grpc::ServerContext* context,
                     const v1::HaltRequest* request,
@@ -35,6 +40,7 @@ class AdminService final : public v1::Admin::Service {
 
  private:
   gate::Gate& gate_;
+  const CallGuard& guard_;
   std::function<absl::Status()> reload_;
   absl::Time started_at_;
 };

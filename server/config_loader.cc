@@ -100,6 +100,14 @@ void ApplyDefaults(const std::string& base_dir,
   } else {
     config.set_data_dir(Resolve(base_dir, config.data_dir()));
   }
+  if (!config.principals_file().empty()) {
+    config.set_principals_file(Resolve(base_dir, config.principals_file()));
+  }
+  auto* tls = config.mutable_listen()->mutable_tls();
+  for (std::string* path : {tls->mutable_cert_file(), tls->mutable_key_file(),
+                            tls->mutable_client_ca_file()}) {
+    *path = Resolve(base_dir, *path);
+  }
   if (!config.signing_key_file().empty()) {
     config.set_signing_key_file(Resolve(base_dir, config.signing_key_file()));
   }
@@ -143,9 +151,9 @@ void ApplyDefaults(const std::string& base_dir,
 
 }  // namespace
 
-absl::StatusOr<config::v1::GateConfig> ParseConfig(
-    absl::string_view text, absl::string_view format,
-    const std::string& base_dir) {
+absl::Status ParseStructuredText(absl::string_view text,
+                                 absl::string_view format,
+                                 google::protobuf::Message* out) {
   std::string json;
   if (format == "yaml") {
     absl::StatusOr<std::string> converted = YamlToJson(text);
@@ -158,13 +166,21 @@ absl::StatusOr<config::v1::GateConfig> ParseConfig(
         absl::StrCat("unknown configuration format \"", format,
                      "\"; use .yaml, .yml or .json"));
   }
-  config::v1::GateConfig config;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
-  auto status =
-      google::protobuf::util::JsonStringToMessage(json, &config, options);
+  auto status = google::protobuf::util::JsonStringToMessage(json, out, options);
   if (!status.ok()) {
     return absl::InvalidArgumentError(std::string(status.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<config::v1::GateConfig> ParseConfig(
+    absl::string_view text, absl::string_view format,
+    const std::string& base_dir) {
+  config::v1::GateConfig config;
+  if (absl::Status s = ParseStructuredText(text, format, &config); !s.ok()) {
+    return s;
   }
   if (config.policy().empty()) {
     return absl::InvalidArgumentError(
@@ -172,6 +188,31 @@ absl::StatusOr<config::v1::GateConfig> ParseConfig(
   }
   ApplyDefaults(base_dir, config);
   return config;
+}
+
+std::string FormatOf(absl::string_view path) {
+  if (absl::EndsWith(path, ".yaml") || absl::EndsWith(path, ".yml")) {
+    return "yaml";
+  }
+  if (absl::EndsWith(path, ".json")) return "json";
+  return "";
+}
+
+absl::StatusOr<config::v1::PrincipalsFile> LoadPrincipalsFile(
+    const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot read principals file ", path));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  config::v1::PrincipalsFile file;
+  if (absl::Status s = ParseStructuredText(text.str(), FormatOf(path), &file);
+      !s.ok()) {
+    return absl::Status(s.code(), absl::StrCat(path, ": ", s.message()));
+  }
+  return file;
 }
 
 absl::StatusOr<config::v1::GateConfig> LoadConfigFile(const std::string& path) {
@@ -182,12 +223,7 @@ absl::StatusOr<config::v1::GateConfig> LoadConfigFile(const std::string& path) {
   }
   std::ostringstream text;
   text << in.rdbuf();
-  std::string format;
-  if (absl::EndsWith(path, ".yaml") || absl::EndsWith(path, ".yml")) {
-    format = "yaml";
-  } else if (absl::EndsWith(path, ".json")) {
-    format = "json";
-  }
+  std::string format = FormatOf(path);
   std::string base_dir = fs::path(path).parent_path().string();
   if (base_dir.empty()) base_dir = ".";
   auto config = ParseConfig(text.str(), format, base_dir);

@@ -29,6 +29,22 @@ absl::StatusOr<config::v1::GateConfig> ParseConfig(absl::string_view text,
                                                    absl::string_view format,
                                                    const std::string& base_dir);
 
+// Maps YAML or JSON text (`format` "yaml" or "json") onto `out` with
+// protobuf's JSON parser; unknown fields are errors. InvalidArgument
+// naming the problem otherwise.
+absl::Status ParseStructuredText(absl::string_view text,
+                                 absl::string_view format,
+                                 google::protobuf::Message* out);
+
+// "yaml" for .yaml/.yml, "json" for .json, "" otherwise.
+std::string FormatOf(absl::string_view path);
+
+// Reads a principals file ({"principals": [...]}, YAML or JSON by its
+// extension). NotFound when it cannot be read, InvalidArgument when it does
+// not parse.
+absl::StatusOr<config::v1::PrincipalsFile> LoadPrincipalsFile(
+    const std::string& path);
+
 }  // namespace portcullis::server
 
 #endif  // PORTCULLIS_SERVER_CONFIG_LOADER_H_

@@ -9,6 +9,7 @@
 #include "gate/policy_loader.h"
 #include "ledger/rocksdb_store.h"
 #include "server/codec/time_codec.h"
+#include "server/config_loader.h"
 #include "server/listen_address.h"
 
 namespace portcullis::server {
@@ -43,6 +44,11 @@ absl::StatusOr<gate::ApproverRegistry> ApproversFrom(
 
 ServerOptions ServerOptionsFrom(const config::v1::GateConfig& config) {
   ServerOptions options;
+  const config::v1::TlsConfig& tls = config.listen().tls();
+  if (!tls.cert_file().empty() || !tls.key_file().empty()) {
+    options.tls = TlsFiles{tls.cert_file(), tls.key_file(),
+                           tls.client_ca_file(), tls.require_client_cert()};
+  }
   options.tcp_address = config.listen().tcp_address();
   options.unix_socket = config.listen().unix_socket();
   options.max_request_bytes =
@@ -100,7 +106,13 @@ ledger::LedgerOptions LedgerOptionsFrom(const config::v1::GateConfig& config) {
 
 absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
     const config::v1::GateConfig& config, const Clock& clock, Logger& log) {
-  std::unique_ptr<Daemon> daemon(new Daemon(clock, log, config.policy()));
+  std::unique_ptr<Daemon> daemon(new Daemon(clock, log, config));
+  PORTCULLIS_ASSIGN_OR_RETURN(auto principals, daemon->LoadPrincipals());
+  if (principals->size() == 0) {
+    log.Warn("no principals are configured: every call will be refused as "
+             "UNAUTHENTICATED (see docs/security.md)");
+  }
+  daemon->authenticator_ = std::make_unique<Authenticator>(principals);
 
   PORTCULLIS_ASSIGN_OR_RETURN(
       auto store, ledger::RocksDbStore::Open(config.data_dir(), {}));
@@ -127,11 +139,12 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
       clock, *daemon->ledger_, daemon->codec_, *daemon->signing_key_,
       std::move(approvers), GateOptionsFrom(config));
   PORTCULLIS_RETURN_IF_ERROR(daemon->gate_->Recover());
-  PORTCULLIS_RETURN_IF_ERROR(daemon->Reload());
+  PORTCULLIS_RETURN_IF_ERROR(daemon->ReloadPolicy());
 
   PORTCULLIS_ASSIGN_OR_RETURN(
       daemon->server_,
       Server::Start(*daemon->gate_, ServerOptionsFrom(config),
+                    *daemon->authenticator_,
                     AdminHooks{[self = daemon.get()] { return self->Reload(); },
                                clock.Now()}));
   // Startup integrity (issue 5): a refused tenant fails readiness.
@@ -159,13 +172,21 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
       }
     }
   });
-  auto watcher = PolicyWatcher::Start(config.policy(),
-                                      [self] { self->Reload().IgnoreError(); });
+  auto watcher = PolicyWatcher::Start(
+      config.policy(), [self] { self->ReloadPolicy().IgnoreError(); });
   if (watcher.ok()) {
     daemon->watcher_ = std::move(*watcher);
   } else {
     log.Warn(absl::StrCat("policy files are not watched (reload with SIGHUP): ",
                           watcher.status().message()));
+  }
+  if (!daemon->principals_file_.empty()) {
+    auto principals_watcher = PolicyWatcher::Start(
+        daemon->principals_file_,
+        [self] { self->ReloadPrincipals().IgnoreError(); });
+    if (principals_watcher.ok()) {
+      daemon->principals_watcher_ = std::move(*principals_watcher);
+    }
   }
   std::string where;
   if (auto tcp = ParseListenAddress(config.listen().tcp_address()); tcp.ok()) {
@@ -182,6 +203,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
 
 Daemon::~Daemon() {
   watcher_.reset();
+  principals_watcher_.reset();
   stop_sweeping_.Notify();
   if (sweeper_.joinable()) sweeper_.join();
   Stop(absl::Seconds(10));
@@ -189,6 +211,37 @@ Daemon::~Daemon() {
 }
 
 absl::Status Daemon::Reload() {
+  absl::Status policy = ReloadPolicy();
+  absl::Status principals = ReloadPrincipals();
+  return policy.ok() ? principals : policy;
+}
+
+absl::StatusOr<std::shared_ptr<const PrincipalTable>> Daemon::LoadPrincipals()
+    const {
+  std::vector<config::v1::PrincipalConfig> all = inline_principals_;
+  if (!principals_file_.empty()) {
+    absl::StatusOr<config::v1::PrincipalsFile> file =
+        LoadPrincipalsFile(principals_file_);
+    if (!file.ok()) return file.status();
+    all.insert(all.end(), file->principals().begin(), file->principals().end());
+  }
+  return PrincipalTable::Create(all);
+}
+
+absl::Status Daemon::ReloadPrincipals() {
+  absl::StatusOr<std::shared_ptr<const PrincipalTable>> table =
+      LoadPrincipals();
+  if (!table.ok()) {
+    log_.Error(absl::StrCat("principals not reloaded: ",
+                            table.status().message()));
+    return table.status();
+  }
+  log_.Info(absl::StrCat((*table)->size(), " principals in force"));
+  authenticator_->SetPrincipals(*std::move(table));
+  return absl::OkStatus();
+}
+
+absl::Status Daemon::ReloadPolicy() {
   absl::MutexLock lock(&reload_mu_);
   absl::StatusOr<gate::PolicyText> text = policy_source_.Read();
   if (!text.ok()) {

@@ -25,6 +25,7 @@
 #include "server/codec/proto_record_codec.h"
 #include "server/logger.h"
 #include "server/policy_watcher.h"
+#include "server/identity/authenticator.h"
 #include "server/server.h"
 
 namespace portcullis::server {
@@ -41,12 +42,21 @@ class Daemon {
   // Stops serving (see Server::Shutdown), then closes the ledger.
   ~Daemon();
 
+  // SIGHUP and Admin.Reload: the policy, then the principals. Returns the
+  // first error; what failed to load keeps its previous version.
+  absl::Status Reload();
+
   // Re-reads the policy and, when its text differs from the last text
   // tried, compiles it and installs it if it compiles. Returns the outcome
   // (for unchanged text, the outcome of the last attempt); the previous
-  // policy stays on any error. Called on SIGHUP and by the file watcher;
-  // reloads are serialized, so the same text is recorded once.
-  absl::Status Reload() ABSL_LOCKS_EXCLUDED(reload_mu_);
+  // policy stays on any error. Also called by the file watcher; reloads are
+  // serialized, so the same text is recorded once.
+  absl::Status ReloadPolicy() ABSL_LOCKS_EXCLUDED(reload_mu_);
+
+  // Re-reads the principals (the configuration's and principals_file's)
+  // and swaps them in for calls that start afterwards: token rotation and
+  // revocation. On error the previous principals stay.
+  absl::Status ReloadPrincipals();
 
   // Health turns NOT_SERVING, calls in flight get `grace` to finish.
   void Stop(absl::Duration grace);
@@ -60,12 +70,22 @@ class Daemon {
   gate::Gate& gate() { return *gate_; }
 
  private:
-  Daemon(const Clock& clock, Logger& log, std::string policy_path)
-      : clock_(clock), log_(log), policy_source_(std::move(policy_path)) {}
+  Daemon(const Clock& clock, Logger& log, const config::v1::GateConfig& config)
+      : clock_(clock),
+        log_(log),
+        policy_source_(config.policy()),
+        inline_principals_(config.principals().begin(),
+                           config.principals().end()),
+        principals_file_(config.principals_file()) {}
+
+  absl::StatusOr<std::shared_ptr<const PrincipalTable>> LoadPrincipals() const;
 
   const Clock& clock_;
   Logger& log_;
   gate::FilePolicySource policy_source_;
+  const std::vector<config::v1::PrincipalConfig> inline_principals_;
+  const std::string principals_file_;
+  std::unique_ptr<Authenticator> authenticator_;
   ProtoRecordCodec codec_;
   std::optional<crypto::SigningKey> signing_key_;
   // Declared in construction order; destroyed in reverse: the server stops
@@ -78,6 +98,7 @@ class Daemon {
   std::unique_ptr<ledger::LedgerMaintenance> maintenance_;
   // Stopped first: they call into the gate.
   std::unique_ptr<PolicyWatcher> watcher_;
+  std::unique_ptr<PolicyWatcher> principals_watcher_;
   absl::Notification stop_sweeping_;
   std::thread sweeper_;  // records approval expiries and escalations
 

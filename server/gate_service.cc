@@ -42,13 +42,16 @@ v1::PendingEvent::Kind KindToProto(gate::QueueEvent::Kind kind) {
 grpc::Status GateService::Evaluate(grpc::ServerContext* context,
                                    const v1::EvaluateRequest* request,
                                    v1::EvaluateResponse* response) {
+  auto caller =
+      guard_.Admit(*context, Method::kEvaluate, request->action().tenant());
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (!request->has_action()) {
     return Required("action", "send the proposed action");
   }
   absl::StatusOr<policy::Action> action = ActionFromProto(request->action());
   if (!action.ok()) return ToGrpcStatus(action.status());
   absl::StatusOr<gate::Decision> decision =
-      gate_.Evaluate(*action, gate::CallContext{});
+      gate_.Evaluate(*action, gate::CallContext{caller->name});
   if (!decision.ok()) return ToGrpcStatus(decision.status());
   DecisionToProto(*decision, response->mutable_decision());
   return grpc::Status::OK;
@@ -57,6 +60,9 @@ grpc::Status GateService::Evaluate(grpc::ServerContext* context,
 grpc::Status GateService::AwaitDecision(grpc::ServerContext* context,
                                         const v1::AwaitDecisionRequest* request,
                                         v1::AwaitDecisionResponse* response) {
+  auto caller =
+      guard_.Admit(*context, Method::kAwaitDecision, request->tenant());
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::Duration wait = std::min(CallerPatience(*context), kMaxAwait);
   if (request->has_max_wait()) {
     wait = std::min(wait, DurationFromProto(request->max_wait()));
@@ -84,6 +90,8 @@ grpc::Status GateService::AwaitDecision(grpc::ServerContext* context,
 grpc::Status GateService::ListPending(grpc::ServerContext* context,
                                       const v1::ListPendingRequest* request,
                                       v1::ListPendingResponse* response) {
+  auto caller = guard_.Admit(*context, Method::kListPending, request->tenant());
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   auto pending = gate_.ListPending(request->tenant());
   if (!pending.ok()) return ToGrpcStatus(pending.status());
   for (const gate::DecisionState& state : *pending) {
@@ -95,6 +103,9 @@ grpc::Status GateService::ListPending(grpc::ServerContext* context,
 grpc::Status GateService::WatchPending(
     grpc::ServerContext* context, const v1::WatchPendingRequest* request,
     grpc::ServerWriter<v1::PendingEvent>* writer) {
+  auto caller =
+      guard_.Admit(*context, Method::kWatchPending, request->tenant());
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::Status s = gate_.WatchPending(
       request->tenant(),
       [&](const gate::QueueEvent& event) {
@@ -113,6 +124,9 @@ grpc::Status GateService::WatchPending(
 grpc::Status GateService::Approve(grpc::ServerContext* context,
                                   const v1::ApproveRequest* request,
                                   v1::ApproveResponse* response) {
+  auto caller =
+      guard_.Admit(*context, Method::kApprove, request->approval().tenant());
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (!request->has_approval()) {
     return Required("approval", "send the signed approval");
   }
@@ -120,7 +134,8 @@ grpc::Status GateService::Approve(grpc::ServerContext* context,
       ApprovalFromProto(request->approval());
   if (!approval.ok()) return ToGrpcStatus(approval.status());
   absl::StatusOr<gate::ApproveResult> result =
-      gate_.Approve(*approval, request->signature(), gate::CallContext{});
+      gate_.Approve(*approval, request->signature(),
+                    gate::CallContext{caller->name});
   if (!result.ok()) return ToGrpcStatus(result.status());
   DecisionToProto(result->decision, response->mutable_decision());
   if (result->pending) {
@@ -132,13 +147,17 @@ grpc::Status GateService::Approve(grpc::ServerContext* context,
 grpc::Status GateService::Execute(grpc::ServerContext* context,
                                   const v1::ExecuteRequest* request,
                                   v1::ExecuteResponse* response) {
+  auto caller =
+      guard_.Admit(*context, Method::kExecute, request->action().tenant());
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (!request->has_action()) {
     return Required("action", "send the action exactly as decided");
   }
   absl::StatusOr<policy::Action> action = ActionFromProto(request->action());
   if (!action.ok()) return ToGrpcStatus(action.status());
   absl::StatusOr<gate::Receipt> receipt =
-      gate_.Execute(request->decision_id(), *action, gate::CallContext{});
+      gate_.Execute(request->decision_id(), *action,
+                    gate::CallContext{caller->name});
   if (!receipt.ok()) return ToGrpcStatus(receipt.status());
   ReceiptToProto(*receipt, response->mutable_receipt());
   return grpc::Status::OK;
@@ -147,6 +166,9 @@ grpc::Status GateService::Execute(grpc::ServerContext* context,
 grpc::Status GateService::ReportOutcome(grpc::ServerContext* context,
                                         const v1::ReportOutcomeRequest* request,
                                         v1::ReportOutcomeResponse* response) {
+  auto caller =
+      guard_.Admit(*context, Method::kReportOutcome, request->tenant());
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   gate::ExecutionOutcome outcome;
   switch (request->outcome()) {
     case v1::EXECUTION_OUTCOME_SUCCEEDED:
@@ -161,7 +183,7 @@ grpc::Status GateService::ReportOutcome(grpc::ServerContext* context,
   }
   absl::StatusOr<uint64_t> sequence =
       gate_.ReportOutcome(request->tenant(), request->decision_id(), outcome,
-                          request->detail(), gate::CallContext{});
+                          request->detail(), gate::CallContext{caller->name});
   if (!sequence.ok()) return ToGrpcStatus(sequence.status());
   response->set_ledger_sequence(*sequence);
   return grpc::Status::OK;

@@ -1,11 +1,13 @@
-// GateService adapts the gRPC Gate service to gate::Gate: it translates
-// requests to domain values, delegates, and translates the answers back.
-// It decides nothing itself. Thread-safe (gate::Gate is).
+// GateService adapts the gRPC Gate service to gate::Gate: it admits the
+// caller (CallGuard), translates requests to domain values, delegates, and
+// translates the answers back. It decides nothing itself. Thread-safe
+// (gate::Gate is).
 #ifndef PORTCULLIS_SERVER_GATE_SERVICE_H_
 #define PORTCULLIS_SERVER_GATE_SERVICE_H_
 
 #include "absl/time/time.h"
 #include "gate/gate.h"
+#include "server/call_guard.h"
 #include "portcullis/v1/gate.grpc.pb.h"
 
 namespace portcullis::server {
@@ -16,8 +18,9 @@ class GateService final : public v1::Gate::Service {
   // deadline nor max_wait.
   static constexpr absl::Duration kMaxAwait = absl::Hours(1);
 
-  // `gate` must outlive the service.
-  explicit GateService(gate::Gate& gate) : gate_(gate) {}
+  // Both must outlive the service.
+  GateService(gate::Gate& gate, const CallGuard& guard)
+      : gate_(gate), guard_(guard) {}
 
   grpc::Status Evaluate(grpc::ServerContext* context,
                         const v1::EvaluateRequest* request,
@@ -43,6 +46,7 @@ class GateService final : public v1::Gate::Service {
 
  private:
   gate::Gate& gate_;
+  const CallGuard& guard_;
 };
 
 }  // namespace portcullis::server

@@ -14,6 +14,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/admin_service.h"
+#include "server/call_guard.h"
+#include "server/tls_credentials.h"
 #include "server/gate_service.h"
 #include "server/listen_address.h"
 
@@ -34,15 +36,17 @@ std::chrono::system_clock::time_point Deadline(absl::Duration d) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
-    gate::Gate& gate, const ServerOptions& options, AdminHooks hooks) {
+    gate::Gate& gate, const ServerOptions& options,
+    Authenticator& authenticator, AdminHooks hooks) {
   if (options.tcp_address.empty() && options.unix_socket.empty()) {
     return absl::InvalidArgumentError(
         "nothing to listen on: configure a TCP address or a Unix socket");
   }
   std::unique_ptr<Server> server(new Server());
-  server->service_ = std::make_unique<GateService>(gate);
-  server->admin_ = std::make_unique<AdminService>(gate, std::move(hooks.reload),
-                                                  hooks.started_at);
+  server->guard_ = std::make_unique<CallGuard>(authenticator, gate);
+  server->service_ = std::make_unique<GateService>(gate, *server->guard_);
+  server->admin_ = std::make_unique<AdminService>(
+      gate, *server->guard_, std::move(hooks.reload), hooks.started_at);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -55,38 +59,40 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     absl::StatusOr<ListenAddress> address =
         ParseListenAddress(options.tcp_address);
     if (!address.ok()) return address.status();
-    if (!address->loopback) {
+    if (!address->loopback && !options.tls.has_value()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "refusing to listen on non-loopback address ", options.tcp_address,
-          " without TLS; bind 127.0.0.1 or ::1, or use the Unix socket"));
+          " without TLS; configure listen.tls, bind 127.0.0.1 or ::1, or use "
+          "the Unix socket"));
     }
-    builder.AddListeningPort(address->ToGrpcTarget(),
-                             grpc::InsecureServerCredentials(),
+    std::shared_ptr<grpc::ServerCredentials> credentials =
+        grpc::InsecureServerCredentials();
+    if (options.tls.has_value()) {
+      absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> tls =
+          TlsCredentials(*options.tls);
+      if (!tls.ok()) return tls.status();
+      credentials = *std::move(tls);
+    }
+    builder.AddListeningPort(address->ToGrpcTarget(), credentials,
                              &server->tcp_port_);
-  }
-  if (!options.unix_socket.empty()) {
-    server->unix_socket_ = options.unix_socket;
-    builder.AddListeningPort(absl::StrCat("unix:", options.unix_socket),
-                             grpc::InsecureServerCredentials());
   }
 
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr ||
       (!options.tcp_address.empty() && server->tcp_port_ == 0)) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen on ",
-        options.tcp_address.empty() ? "" : options.tcp_address,
-        options.tcp_address.empty() || options.unix_socket.empty() ? ""
-                                                                   : " and ",
-        options.unix_socket.empty() ? "" : "unix:" + options.unix_socket,
-        ": address in use or not permitted"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.tcp_address,
+                     ": address in use or not permitted"));
   }
-  if (!server->unix_socket_.empty() &&
-      ::chmod(server->unix_socket_.c_str(), 0660) != 0) {
-    server->Shutdown(absl::ZeroDuration());
-    return absl::UnavailableError(absl::StrCat("cannot set mode 0660 on ",
-                                               server->unix_socket_, ": ",
-                                               std::strerror(errno)));
+  if (!options.unix_socket.empty()) {
+    absl::StatusOr<std::unique_ptr<UnixListener>> unix_listener =
+        UnixListener::Start(options.unix_socket, server->server_.get());
+    if (!unix_listener.ok()) {
+      server->Shutdown(absl::ZeroDuration());
+      return unix_listener.status();
+    }
+    server->unix_listener_ = *std::move(unix_listener);
+    authenticator.SetUnixListener(server->unix_listener_.get());
   }
   {
     absl::MutexLock lock(&server->mu_);
@@ -126,8 +132,9 @@ void Server::Shutdown(absl::Duration grace) {
   if (server_ == nullptr) return;
   // Tell load balancers and probes first, then drain.
   server_->GetHealthCheckService()->SetServingStatus(false);
+  // New connections stop first; calls in flight then get their grace.
+  if (unix_listener_ != nullptr) unix_listener_->Stop();
   server_->Shutdown(Deadline(grace));
-  if (!unix_socket_.empty()) ::unlink(unix_socket_.c_str());
 }
 
 void Server::Wait() {

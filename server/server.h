@@ -10,12 +10,16 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gate/gate.h"
+#include "server/identity/authenticator.h"
+#include "server/identity/unix_listener.h"
+#include "server/tls_credentials.h"
 
 namespace grpc {
 class Server;
@@ -24,6 +28,7 @@ class Server;
 namespace portcullis::server {
 
 class AdminService;
+class CallGuard;
 class GateService;
 
 // What the Admin service needs from the process around the server.
@@ -38,19 +43,25 @@ struct ServerOptions {
   // "host:port"; empty to skip TCP. Must be loopback.
   std::string tcp_address = "127.0.0.1:7575";
   // A filesystem path; empty to skip the Unix socket. Its mode is set to
-  // 0660 so only the owner and group can connect.
+  // 0660 so only the owner and group can connect, and each peer's uid is
+  // read from the socket to identify it.
   std::string unix_socket;
+  // TLS for the TCP address; required for a non-loopback one.
+  std::optional<TlsFiles> tls;
   // Requests larger than this fail with RESOURCE_EXHAUSTED unread.
   int max_request_bytes = 1 << 20;
 };
 
 class Server {
  public:
-  // Builds, binds and starts the server. Returns InvalidArgument for a bad
-  // or non-loopback address, Unavailable when a port or socket cannot be
-  // bound.
+  // Builds, binds and starts the server. Every call is admitted by
+  // `authenticator` (which learns the Unix socket's peers). Returns
+  // InvalidArgument for a bad address, or a non-loopback one without TLS,
+  // or unusable TLS files; Unavailable when a port or socket cannot be
+  // bound. `gate` and `authenticator` must outlive the server.
   static absl::StatusOr<std::unique_ptr<Server>> Start(
-      gate::Gate& gate, const ServerOptions& options, AdminHooks hooks = {});
+      gate::Gate& gate, const ServerOptions& options,
+      Authenticator& authenticator, AdminHooks hooks = {});
 
   ~Server();
 
@@ -77,11 +88,12 @@ class Server {
  private:
   Server() = default;
 
+  std::unique_ptr<CallGuard> guard_;
   std::unique_ptr<GateService> service_;
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<grpc::Server> server_;
   int tcp_port_ = 0;
-  std::string unix_socket_;
+  std::unique_ptr<UnixListener> unix_listener_;
 
   mutable absl::Mutex mu_;
   bool serving_ ABSL_GUARDED_BY(mu_) = false;

@@ -186,6 +186,14 @@ struct Encoder {
     proto.set_principal(r.principal);
     return Serialize(proto);
   }
+  std::string operator()(const gate::AccessDeniedRecord& r) const {
+    records::AccessDeniedRecord proto;
+    proto.set_principal(r.principal);
+    proto.set_method(r.method);
+    proto.set_code(absl::StatusCodeToString(r.error.code()));
+    proto.set_message(std::string(r.error.message()));
+    return Serialize(proto);
+  }
   std::string operator()(const gate::HaltRecord& r) const {
     records::HaltRecord proto;
     proto.set_reason(r.reason);
@@ -304,6 +312,13 @@ absl::StatusOr<gate::Record> DecodeOutcome(absl::string_view payload) {
                              proto->detail(), proto->principal()};
 }
 
+absl::StatusOr<gate::Record> DecodeAccessDenied(absl::string_view payload) {
+  auto proto = Parse<records::AccessDeniedRecord>(payload);
+  if (!proto.ok()) return proto.status();
+  return gate::AccessDeniedRecord{proto->principal(), proto->method(),
+                                  StatusFrom(proto->code(), proto->message())};
+}
+
 absl::StatusOr<gate::Record> DecodeHalt(absl::string_view payload) {
   auto proto = Parse<records::HaltRecord>(payload);
   if (!proto.ok()) return proto.status();
@@ -336,6 +351,7 @@ absl::StatusOr<gate::Record> ProtoRecordCodec::Decode(
       {gate::kTenantResumed, DecodeHalt},
       {gate::kGateHalted, DecodeHalt},
       {gate::kGateResumed, DecodeHalt},
+      {gate::kAccessDenied, DecodeAccessDenied},
   };
   for (const auto& [name, decoder] : kDecoders) {
     if (kind == name) return decoder(payload);

@@ -15,6 +15,7 @@
 #include "server/daemon.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_principal.h"
 
 namespace portcullis::cli {
 namespace {
@@ -45,6 +46,7 @@ tenant "shop" {
   }
 })";
     std::ofstream(dir_.Sub("gate.yaml"))
+        << agent_.Yaml() << approver_.YamlItem()
         << "policy: shop.policy\ndataDir: data\nlisten:\n"
            "  tcpAddress: 127.0.0.1:0\n  disableUnixSocket: true\n"
            "approvers:\n  - id: alice\n    publicKey: "
@@ -71,7 +73,7 @@ tenant "shop" {
   }
 
   std::string EvaluatePending() {
-    GateClient client(address_);
+    GateClient client(address_, agent_.token);
     v1::EvaluateRequest request;
     *request.mutable_action() = Refund();
     v1::EvaluateResponse response;
@@ -86,6 +88,7 @@ tenant "shop" {
                       const std::string& key = "alice") {
     VerdictArgs args;
     args.gate = address_;
+    args.token = approver_.token;
     args.tenant = "shop";
     args.decision_id = id;
     args.key_file = dir_.Sub(key + ".key");
@@ -97,6 +100,8 @@ tenant "shop" {
 
   testing::TempDir dir_;
   testing::FakeClock clock_;
+  testing::TestPrincipal agent_{"agent"};
+  testing::TestPrincipal approver_{"approver-cli"};
   std::ostringstream log_text_;
   server::Logger log_{clock_, log_text_};
   std::unique_ptr<server::Daemon> daemon_;
@@ -107,12 +112,12 @@ TEST_CASE("approvals list shows what waits, and approve decides it",
           "[cli][approvals]") {
   CliFixture f;
   Captured empty;
-  REQUIRE(RunApprovalsList({f.address_, "shop"}, empty.io) == kExitOk);
+  REQUIRE(RunApprovalsList({f.address_, f.approver_.token, "shop"}, empty.io) == kExitOk);
   CHECK(empty.out.str() == "no pending approvals for shop\n");
 
   std::string id = f.EvaluatePending();
   Captured list;
-  REQUIRE(RunApprovalsList({f.address_, "shop"}, list.io) == kExitOk);
+  REQUIRE(RunApprovalsList({f.address_, f.approver_.token, "shop"}, list.io) == kExitOk);
   CHECK(list.out.str().find(id + "  refund_order by bot") == 0);
   CHECK(list.out.str().find("args.amount = 120 SAR") != std::string::npos);
   CHECK(list.out.str().find("needs refunds: owner (quorum 1)") !=
@@ -159,7 +164,7 @@ TEST_CASE("a receipt verifies offline, and only for its own action",
   std::string id = f.EvaluatePending();
   Captured approve;
   REQUIRE(RunVerdict(f.Verdict(id, true), f.clock_, approve.io) == kExitOk);
-  GateClient client(f.address_);
+  GateClient client(f.address_, f.agent_.token);
   v1::ExecuteRequest execute;
   execute.set_decision_id(id);
   *execute.mutable_action() = f.Refund();
@@ -212,24 +217,24 @@ TEST_CASE("a receipt verifies offline, and only for its own action",
 TEST_CASE("halt and resume through the CLI", "[cli][halt]") {
   CliFixture f;
   Captured no_reason;
-  CHECK(RunHalt({f.address_, "shop", "", true}, no_reason.io) == kExitUsage);
+  CHECK(RunHalt({f.address_, f.agent_.token, "shop", "", true}, no_reason.io) == kExitUsage);
   Captured halt;
-  REQUIRE(RunHalt({f.address_, "shop", "incident", true}, halt.io) == kExitOk);
+  REQUIRE(RunHalt({f.address_, f.agent_.token, "shop", "incident", true}, halt.io) == kExitOk);
   CHECK(halt.out.str() == "tenant shop is halted\n");
   Captured twice;
-  CHECK(RunHalt({f.address_, "shop", "incident", true}, twice.io) ==
+  CHECK(RunHalt({f.address_, f.agent_.token, "shop", "incident", true}, twice.io) ==
         kExitFailed);
   Captured resume;
-  REQUIRE(RunHalt({f.address_, "shop", "", false}, resume.io) == kExitOk);
+  REQUIRE(RunHalt({f.address_, f.agent_.token, "shop", "", false}, resume.io) == kExitOk);
   Captured unknown;
-  CHECK(RunHalt({f.address_, "nowhere", "x", true}, unknown.io) ==
+  CHECK(RunHalt({f.address_, f.agent_.token, "nowhere", "x", true}, unknown.io) ==
         kExitFailed);
 }
 
 TEST_CASE("an unreachable gate is a usage error naming the address",
           "[cli][approvals]") {
   Captured c;
-  CHECK(RunApprovalsList({"127.0.0.1:1", "shop"}, c.io) == kExitUsage);
+  CHECK(RunApprovalsList({"127.0.0.1:1", "", "shop"}, c.io) == kExitUsage);
   CHECK(c.err.str().find("cannot reach the gate at 127.0.0.1:1") !=
         std::string::npos);
 }

@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 
+import base64
+import hashlib
 import grpc
 from google.protobuf import descriptor_pb2, json_format, message_factory
 
@@ -47,11 +49,25 @@ def load_types(protoset_path):
     return message_factory.GetMessages(files.file)
 
 
-def start_daemon(binary, workdir):
+def new_token():
+    """A bearer token and the hash the gate's configuration holds
+    (server/identity/token.h)."""
+    token = "pcl_" + base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+    digest = hashlib.blake2b(b"portcullis/token/v1\x00" + token.encode(),
+                             digest_size=32).hexdigest()
+    return token, "blake2b:" + digest
+
+
+def start_daemon(binary, workdir, token_hash):
     with open(os.path.join(workdir, "shop.policy"), "w") as f:
         f.write(POLICY)
     with open(os.path.join(workdir, "gate.yaml"), "w") as f:
-        f.write("policy: shop.policy\n")
+        f.write("policy: shop.policy\n"
+                "principals:\n"
+                "  - name: python-agent\n"
+                "    roles: [agent]\n"
+                "    tenants: [al-noor]\n"
+                f"    tokenHashes: ['{token_hash}']\n")
     proc = subprocess.Popen(
         [binary, "--config", os.path.join(workdir, "gate.yaml"),
          "--data_dir", os.path.join(workdir, "data"), "--listen", "127.0.0.1:0"],
@@ -73,7 +89,9 @@ def main():
     outcome_deny = 2
 
     with tempfile.TemporaryDirectory() as workdir:
-        proc, port = start_daemon(binary, workdir)
+        token, token_hash = new_token()
+        auth = [("authorization", f"Bearer {token}")]
+        proc, port = start_daemon(binary, workdir, token_hash)
         try:
             channel = grpc.insecure_channel(f"127.0.0.1:{port}")
             evaluate = channel.unary_unary(
@@ -89,7 +107,7 @@ def main():
                 "idempotencyKey": "coupon-7",
             }
             request = json_format.ParseDict({"action": action}, request_type())
-            decision = evaluate(request, timeout=30).decision
+            decision = evaluate(request, timeout=30, metadata=auth).decision
             assert decision.outcome == outcome_allow, decision
             assert decision.action_digest == action_digest(action), (
                 decision.action_digest.hex(), action_digest(action).hex())
@@ -97,18 +115,25 @@ def main():
 
             action["arguments"]["value"]["moneyValue"]["amount"] = "50.01"
             denied = evaluate(json_format.ParseDict({"action": action}, request_type()),
-                              timeout=30).decision
+                              timeout=30, metadata=auth).decision
             assert denied.outcome == outcome_deny, denied
             assert [r.id for r in denied.decided_by] == ["coupon-cap"], denied
 
             bad = json.loads(json.dumps(action))
             bad["tool"] = ""
             try:
-                evaluate(json_format.ParseDict({"action": bad}, request_type()), timeout=30)
+                evaluate(json_format.ParseDict({"action": bad}, request_type()), timeout=30,
+                         metadata=auth)
                 raise AssertionError("an empty tool name was accepted")
             except grpc.RpcError as error:
                 assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, error
                 assert "action.tool" in error.details(), error.details()
+            # Without the token the gate does not know the caller.
+            try:
+                evaluate(request, timeout=30)
+                raise AssertionError("a call without credentials was accepted")
+            except grpc.RpcError as error:
+                assert error.code() == grpc.StatusCode.UNAUTHENTICATED, error
             channel.close()
         finally:
             proc.send_signal(signal.SIGTERM)

@@ -19,6 +19,7 @@
 #include "server/daemon.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_principal.h"
 
 namespace portcullis::server {
 namespace {
@@ -42,6 +43,7 @@ class RpcFixture {
   RpcFixture() {
     std::ofstream(dir_.Sub("shop.policy")) << kPolicy;
     std::ofstream(dir_.Sub("gate.yaml"))
+        << principal_.Yaml() << approver_principal_.YamlItem()
         << "policy: shop.policy\n"
            "dataDir: data\n"
            "listen:\n"
@@ -84,6 +86,7 @@ class RpcFixture {
     *request.mutable_action() = action;
     v1::EvaluateResponse response;
     grpc::ClientContext context;
+    principal_.Authorize(context);
     REQUIRE(gate_->Evaluate(&context, request, &response).ok());
     return response.decision();
   }
@@ -105,6 +108,10 @@ class RpcFixture {
 
   testing::TempDir dir_;
   testing::FakeClock clock_;
+  testing::TestPrincipal principal_;
+  // Whoever requests an action may not approve it: the approval UI is
+  // another principal.
+  testing::TestPrincipal approver_principal_{"approval-ui"};
   std::ostringstream log_text_;
   Logger log_{clock_, log_text_};
   crypto::SigningKey alice_ = crypto::SigningKey::Generate();
@@ -124,6 +131,7 @@ TEST_CASE("a refund goes from pending to approved to executed over gRPC",
 
   // An approval UI watching the queue sees the request.
   grpc::ClientContext watch_context;
+  f.principal_.Authorize(watch_context);
   v1::WatchPendingRequest watch_request;
   watch_request.set_tenant("shop");
   auto watch = f.gate_->WatchPending(&watch_context, watch_request);
@@ -138,6 +146,7 @@ TEST_CASE("a refund goes from pending to approved to executed over gRPC",
   v1::ListPendingResponse list;
   {
     grpc::ClientContext context;
+    f.principal_.Authorize(context);
     REQUIRE(f.gate_->ListPending(&context, list_request, &list).ok());
   }
   REQUIRE(list.pending_size() == 1);
@@ -150,6 +159,7 @@ TEST_CASE("a refund goes from pending to approved to executed over gRPC",
     request.set_tenant("shop");
     request.set_decision_id(pending.decision_id());
     grpc::ClientContext context;
+    f.principal_.Authorize(context);
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(60));
     await_status = f.gate_->AwaitDecision(&context, request, &awaited);
@@ -157,6 +167,7 @@ TEST_CASE("a refund goes from pending to approved to executed over gRPC",
   v1::ApproveResponse approved;
   {
     grpc::ClientContext context;
+    f.approver_principal_.Authorize(context);
     REQUIRE(
         f.gate_->Approve(&context, f.SignedApproval(pending), &approved).ok());
   }
@@ -177,6 +188,7 @@ TEST_CASE("a refund goes from pending to approved to executed over gRPC",
   v1::ExecuteResponse executed;
   {
     grpc::ClientContext context;
+    f.principal_.Authorize(context);
     REQUIRE(f.gate_->Execute(&context, execute, &executed).ok());
   }
   gate::Receipt receipt = ReceiptFromProto(executed.receipt());
@@ -191,6 +203,7 @@ TEST_CASE("a refund goes from pending to approved to executed over gRPC",
   report.set_outcome(v1::EXECUTION_OUTCOME_SUCCEEDED);
   v1::ReportOutcomeResponse reported;
   grpc::ClientContext context;
+  f.principal_.Authorize(context);
   REQUIRE(f.gate_->ReportOutcome(&context, report, &reported).ok());
   CHECK(reported.ledger_sequence() > executed.receipt().ledger_sequence());
 }
@@ -208,6 +221,7 @@ TEST_CASE("malformed approval and execution requests are clear errors",
   auto approve = [&](v1::ApproveRequest request) {
     return [&f, request] {
       grpc::ClientContext context;
+      f.approver_principal_.Authorize(context);
       v1::ApproveResponse response;
       return f.gate_->Approve(&context, request, &response);
     };
@@ -230,6 +244,7 @@ TEST_CASE("malformed approval and execution requests are clear errors",
       {"execute without action",
        [&] {
          grpc::ClientContext context;
+         f.principal_.Authorize(context);
          v1::ExecuteRequest request;
          request.set_decision_id(pending.decision_id());
          v1::ExecuteResponse response;
@@ -239,6 +254,7 @@ TEST_CASE("malformed approval and execution requests are clear errors",
       {"outcome unspecified",
        [&] {
          grpc::ClientContext context;
+         f.principal_.Authorize(context);
          v1::ReportOutcomeRequest request;
          request.set_tenant("shop");
          request.set_decision_id(pending.decision_id());
@@ -249,6 +265,7 @@ TEST_CASE("malformed approval and execution requests are clear errors",
       {"await an unknown tenant",
        [&] {
          grpc::ClientContext context;
+         f.principal_.Authorize(context);
          v1::AwaitDecisionRequest request;
          request.set_tenant("nowhere");
          request.set_decision_id(pending.decision_id());
@@ -275,6 +292,7 @@ TEST_CASE("await returns the pending decision when max_wait passes",
   request.mutable_max_wait()->set_nanos(1000000);
   v1::AwaitDecisionResponse response;
   grpc::ClientContext context;
+  f.principal_.Authorize(context);
   REQUIRE(f.gate_->AwaitDecision(&context, request, &response).ok());
   CHECK(response.decision().outcome() == v1::OUTCOME_PENDING_APPROVAL);
 }
@@ -288,12 +306,14 @@ TEST_CASE("operators halt, resume, reload and read status over gRPC",
     halt.set_reason("incident 7");
     v1::HaltResponse response;
     grpc::ClientContext context;
+    f.principal_.Authorize(context);
     REQUIRE(f.admin_->Halt(&context, halt, &response).ok());
   }
   CHECK(f.Evaluate(f.Refund()).outcome() == v1::OUTCOME_DENY);
   v1::StatusResponse status;
   {
     grpc::ClientContext context;
+    f.principal_.Authorize(context);
     REQUIRE(f.admin_->Status(&context, v1::StatusRequest(), &status).ok());
   }
   CHECK(status.policy().version() == "1");
@@ -306,6 +326,7 @@ TEST_CASE("operators halt, resume, reload and read status over gRPC",
     again.set_reason("twice");
     v1::HaltResponse response;
     grpc::ClientContext context;
+    f.principal_.Authorize(context);
     CHECK(f.admin_->Halt(&context, again, &response).error_code() ==
           grpc::StatusCode::FAILED_PRECONDITION);
   }
@@ -314,12 +335,14 @@ TEST_CASE("operators halt, resume, reload and read status over gRPC",
     resume.set_tenant("shop");
     v1::ResumeResponse response;
     grpc::ClientContext context;
+    f.principal_.Authorize(context);
     REQUIRE(f.admin_->Resume(&context, resume, &response).ok());
   }
   CHECK(f.Evaluate(f.Refund()).outcome() == v1::OUTCOME_PENDING_APPROVAL);
   {
     v1::ReloadResponse response;
     grpc::ClientContext context;
+    f.principal_.Authorize(context);
     grpc::Status s = f.admin_->Reload(&context, v1::ReloadRequest(), &response);
     INFO(s.error_message());
     REQUIRE(s.ok());

@@ -14,6 +14,7 @@
 #include "server/config_loader.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_principal.h"
 
 namespace portcullis::server {
 namespace {
@@ -48,7 +49,8 @@ class DaemonFixture {
  public:
   DaemonFixture() {
     WritePolicy(kPolicyV1);
-    std::ofstream(dir_.Sub("gate.yaml")) << "policy: shop.policy\n"
+    std::ofstream(dir_.Sub("gate.yaml")) << principal_.Yaml()
+                                         << "policy: shop.policy\n"
                                             "dataDir: data\n"
                                             "listen:\n"
                                             "  tcpAddress: 127.0.0.1:0\n"
@@ -79,15 +81,16 @@ class DaemonFixture {
     request.mutable_action()->set_tool("reply_customer");
     (*request.mutable_action()->mutable_arguments())["order_id"]
         .set_string_value("1042");
-    grpc::ClientContext context;
     v1::EvaluateResponse response;
-    grpc::Status s = stub_->Evaluate(&context, request, &response);
+    grpc::Status s =
+        stub_->Evaluate(principal_.Context().get(), request, &response);
     REQUIRE(s.ok());
     return response.decision().outcome();
   }
 
   testing::TempDir dir_;
   testing::FakeClock clock_;
+  testing::TestPrincipal principal_;
   std::ostringstream log_text_;
   Logger log_{clock_, log_text_};
   config::v1::GateConfig config_;

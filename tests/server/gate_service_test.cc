@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <thread>
@@ -17,6 +18,7 @@
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/fake_policy.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_principal.h"
 
 namespace portcullis::server {
 namespace {
@@ -52,7 +54,17 @@ class ServerFixture {
     options.tcp_address = "127.0.0.1:0";
     options.unix_socket = dir_.Sub("gate.sock");
     options.max_request_bytes = kMaxRequestBytes;
-    auto server = Server::Start(*gate_, options);
+    // The tester holds a token; this process's own uid is a principal too,
+    // for calls over the Unix socket.
+    config::v1::PrincipalConfig local = principal_.Config();
+    local.set_name("local-user");
+    local.clear_token_hashes();
+    local.add_unix_uids(::getuid());
+    std::vector<config::v1::PrincipalConfig> principals = {principal_.Config(),
+                                                           local};
+    authenticator_ = std::make_unique<Authenticator>(
+        *PrincipalTable::Create(principals));
+    auto server = Server::Start(*gate_, options, *authenticator_);
     REQUIRE(server.ok());
     server_ = std::move(*server);
     channel_ =
@@ -63,8 +75,7 @@ class ServerFixture {
 
   grpc::Status Evaluate(const v1::EvaluateRequest& request,
                         v1::EvaluateResponse* response) {
-    grpc::ClientContext context;
-    return stub_->Evaluate(&context, request, response);
+    return stub_->Evaluate(principal_.Context().get(), request, response);
   }
 
   // How many decisions the ledger holds for `tenant`.
@@ -82,6 +93,8 @@ class ServerFixture {
 
   testing::TempDir dir_;
   testing::FakeClock clock_;
+  testing::TestPrincipal principal_;
+  std::unique_ptr<Authenticator> authenticator_;
   ProtoRecordCodec codec_;
   crypto::SigningKey signing_key_ = crypto::SigningKey::Generate();
   std::unique_ptr<ledger::RocksDbStore> store_;
@@ -238,7 +251,8 @@ TEST_CASE("server reflection lists and describes the Gate service",
   CHECK(stream->Finish().ok());
 }
 
-TEST_CASE("the Unix socket serves the same API with mode 0660",
+TEST_CASE("the Unix socket serves the same API with mode 0660 and knows "
+          "its peer's uid",
           "[gate_service]") {
   ServerFixture f;
   struct stat st;
@@ -248,18 +262,43 @@ TEST_CASE("the Unix socket serves the same API with mode 0660",
   auto channel = grpc::CreateChannel("unix:" + f.dir_.Sub("gate.sock"),
                                      grpc::InsecureChannelCredentials());
   auto stub = v1::Gate::NewStub(channel);
+  // No token: the peer's uid identifies it.
   grpc::ClientContext context;
   v1::EvaluateResponse response;
   REQUIRE(stub->Evaluate(&context, Request("shop", "reply_customer"), &response)
               .ok());
   CHECK(response.decision().outcome() == v1::OUTCOME_ALLOW);
+  std::string principal;
+  REQUIRE(f.ledger_
+              ->Read("shop", 1, false,
+                     [&](const ledger::Entry& e) {
+                       if (e.kind != "action.evaluated") return true;
+                       auto record = gate::DecodeAs<gate::EvaluationRecord>(
+                           f.codec_, e.kind, *e.payload);
+                       if (record.ok()) principal = record->principal;
+                       return true;
+                     })
+              .ok());
+  CHECK(principal == "local-user");
+}
+
+TEST_CASE("a call over TCP without credentials is unauthenticated",
+          "[gate_service]") {
+  ServerFixture f;
+  grpc::ClientContext context;
+  v1::EvaluateResponse response;
+  grpc::Status s =
+      f.stub_->Evaluate(&context, Request("shop", "reply_customer"), &response);
+  CHECK(s.error_code() == grpc::StatusCode::UNAUTHENTICATED);
+  CHECK(s.error_message().find("no credentials") != std::string::npos);
+  CHECK(f.Decisions("shop") == 0);
 }
 
 TEST_CASE("a non-loopback address is refused", "[gate_service]") {
   ServerFixture f;
   ServerOptions options;
   options.tcp_address = "0.0.0.0:0";
-  auto server = Server::Start(*f.gate_, options);
+  auto server = Server::Start(*f.gate_, options, *f.authenticator_);
   CHECK(server.status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(server.status().message().find("non-loopback") != std::string::npos);
 }

@@ -11,6 +11,7 @@
 #include "portcullis/v1/gate.grpc.pb.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_principal.h"
 
 namespace portcullis::server {
 namespace {
@@ -28,14 +29,13 @@ std::string Policy(const std::string& version, const std::string& effect) {
          effect + "\n  }\n}\n";
 }
 
-v1::Outcome Reply(v1::Gate::Stub& stub) {
+v1::Outcome Reply(v1::Gate::Stub& stub, const testing::TestPrincipal& caller) {
   v1::EvaluateRequest request;
   request.mutable_action()->set_tenant("shop");
   request.mutable_action()->set_agent("bot");
   request.mutable_action()->set_tool("reply_customer");
-  grpc::ClientContext context;
   v1::EvaluateResponse response;
-  grpc::Status s = stub.Evaluate(&context, request, &response);
+  grpc::Status s = stub.Evaluate(caller.Context().get(), request, &response);
   REQUIRE(s.ok());
   return response.decision().outcome();
 }
@@ -53,7 +53,8 @@ TEST_CASE(
     "[process]") {
   testing::TempDir dir;
   std::ofstream(dir.Sub("shop.policy")) << Policy("1", "allow");
-  std::ofstream(dir.Sub("gate.yaml")) << "policy: shop.policy\n";
+  testing::TestPrincipal caller;
+  std::ofstream(dir.Sub("gate.yaml")) << caller.Yaml() << "policy: shop.policy\n";
   testing::ChildProcess daemon({kDaemon, "--config", dir.Sub("gate.yaml"),
                                 "--data_dir", dir.Sub("data"), "--listen",
                                 "127.0.0.1:0"});
@@ -66,12 +67,12 @@ TEST_CASE(
   auto stub = v1::Gate::NewStub(
       grpc::CreateChannel("127.0.0.1:" + std::to_string(PortFrom(serving)),
                           grpc::InsecureChannelCredentials()));
-  CHECK(Reply(*stub) == v1::OUTCOME_ALLOW);
+  CHECK(Reply(*stub, caller) == v1::OUTCOME_ALLOW);
 
   std::ofstream(dir.Sub("shop.policy")) << Policy("2", "deny");
   daemon.Signal(SIGHUP);
   REQUIRE_FALSE(daemon.AwaitLine("policy version 2").empty());
-  CHECK(Reply(*stub) == v1::OUTCOME_DENY);
+  CHECK(Reply(*stub, caller) == v1::OUTCOME_DENY);
 
   daemon.Signal(SIGTERM);
   CHECK(daemon.Wait() == 0);

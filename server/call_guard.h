@@ -1,0 +1,34 @@
+// CallGuard admits a call: it asks the Authenticator who is calling and
+// checks that this principal may call the method for the tenant named in
+// the request. A refusal of an identified caller is recorded on the
+// tenant's ledger ("access.denied") when the tenant is known. Every RPC
+// handler starts here. Thread-safe.
+#ifndef PORTCULLIS_SERVER_CALL_GUARD_H_
+#define PORTCULLIS_SERVER_CALL_GUARD_H_
+
+#include "absl/status/statusor.h"
+#include "gate/gate.h"
+#include "server/identity/access.h"
+#include "server/identity/authenticator.h"
+
+namespace portcullis::server {
+
+class CallGuard {
+ public:
+  // Both must outlive the guard.
+  CallGuard(const Authenticator& authenticator, gate::Gate& gate)
+      : authenticator_(authenticator), gate_(gate) {}
+
+  // The caller's principal, or Unauthenticated / PermissionDenied.
+  absl::StatusOr<Principal> Admit(const grpc::ServerContext& context,
+                                  Method method,
+                                  absl::string_view tenant) const;
+
+ private:
+  const Authenticator& authenticator_;
+  gate::Gate& gate_;
+};
+
+}  // namespace portcullis::server
+
+#endif  // PORTCULLIS_SERVER_CALL_GUARD_H_

@@ -1,0 +1,65 @@
+// Credentials for tests that are not about authorization: one principal
+// with every role for every tenant, reached with a bearer token.
+#ifndef PORTCULLIS_TESTS_TESTING_TEST_PRINCIPAL_H_
+#define PORTCULLIS_TESTS_TESTING_TEST_PRINCIPAL_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/client_context.h>
+
+#include "portcullis/config/v1/config.pb.h"
+#include "server/identity/principal_table.h"
+#include "server/identity/token.h"
+
+namespace portcullis::testing {
+
+struct TestPrincipal {
+  TestPrincipal() = default;
+  explicit TestPrincipal(std::string n) : name(std::move(n)) {}
+
+  std::string name = "tester";
+  std::string token = server::NewToken();
+
+  config::v1::PrincipalConfig Config() const {
+    config::v1::PrincipalConfig p;
+    p.set_name(name);
+    for (const char* role : {"agent", "approver", "operator", "auditor"}) {
+      p.add_roles(role);
+    }
+    p.add_tenants("*");
+    p.add_token_hashes(server::TokenHash(token));
+    return p;
+  }
+
+  // The principal as an item of a YAML "principals:" list.
+  std::string YamlItem() const {
+    return "  - name: " + name +
+           "\n    roles: [agent, approver, operator, auditor]\n"
+           "    tenants: ['*']\n    tokenHashes: ['" +
+           server::TokenHash(token) + "']\n";
+  }
+
+  // The principal as a YAML configuration block ("principals:" included).
+  std::string Yaml() const { return "principals:\n" + YamlItem(); }
+
+  std::shared_ptr<const server::PrincipalTable> Table() const {
+    std::vector<config::v1::PrincipalConfig> list = {Config()};
+    return *server::PrincipalTable::Create(list);
+  }
+
+  // A client context carrying the token.
+  std::unique_ptr<grpc::ClientContext> Context() const {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->AddMetadata("authorization", "Bearer " + token);
+    return context;
+  }
+  void Authorize(grpc::ClientContext& context) const {
+    context.AddMetadata("authorization", "Bearer " + token);
+  }
+};
+
+}  // namespace portcullis::testing
+
+#endif  // PORTCULLIS_TESTS_TESTING_TEST_PRINCIPAL_H_
