@@ -45,7 +45,8 @@ std::string ValueText(const v1::Value& v) {
 
 std::string Requirement(const v1::ApprovalRequirement& r) {
   std::string text = absl::StrCat(
-      r.rule_id(), ": ", r.roles().empty() ? "any approver" : absl::StrJoin(r.roles(), " or "),
+      r.rule_id(), ": ",
+      r.roles().empty() ? "any approver" : absl::StrJoin(r.roles(), " or "),
       " (quorum ", r.quorum(), "), until ", Time(r.expires_at()));
   if (r.has_escalates_at()) {
     absl::StrAppend(&text, "; from ", Time(r.escalates_at()), " also ",
@@ -72,8 +73,7 @@ void PrintPending(const v1::PendingApproval& p, std::ostream& out) {
   }
   for (const v1::ApprovalVote& v : p.votes()) {
     out << "  " << v.approver_id() << " "
-        << (v.verdict() == v1::APPROVAL_VERDICT_APPROVE ? "approved"
-                                                        : "denied")
+        << (v.verdict() == v1::APPROVAL_VERDICT_APPROVE ? "approved" : "denied")
         << (v.comment().empty() ? "" : ": " + v.comment()) << "\n";
   }
   if (p.escalated()) out << "  escalated\n";
@@ -118,7 +118,8 @@ int RunApprovalsList(const ApprovalsListArgs& args, CommandIo& io) {
   if (response.pending().empty()) {
     io.out << "no pending approvals for " << args.tenant << "\n";
   }
-  for (const v1::PendingApproval& p : response.pending()) PrintPending(p, io.out);
+  for (const v1::PendingApproval& p : response.pending())
+    PrintPending(p, io.out);
   return kExitOk;
 }
 
@@ -149,10 +150,10 @@ int RunVerdict(const VerdictArgs& args, const Clock& clock, CommandIo& io) {
     if (p.decision().decision_id() == args.decision_id) found = &p;
   }
   if (found == nullptr) {
-    return Refused(io, command,
-                   absl::NotFoundError(absl::StrCat(
-                       "no pending request ", args.decision_id, " for ",
-                       args.tenant)));
+    return Refused(
+        io, command,
+        absl::NotFoundError(absl::StrCat(
+            "no pending request ", args.decision_id, " for ", args.tenant)));
   }
   // Show the person exactly what they are signing for.
   io.out << (args.approve ? "approving" : "denying") << ":\n";
@@ -162,8 +163,8 @@ int RunVerdict(const VerdictArgs& args, const Clock& clock, CommandIo& io) {
   approval.tenant = args.tenant;
   approval.decision_id = args.decision_id;
   approval.action_digest = found->decision().action_digest();
-  approval.verdict =
-      args.approve ? gate::ApprovalVerdict::kApprove : gate::ApprovalVerdict::kDeny;
+  approval.verdict = args.approve ? gate::ApprovalVerdict::kApprove
+                                  : gate::ApprovalVerdict::kDeny;
   approval.expires_at = clock.Now() + args.valid_for;
   approval.approver_id = args.approver;
   approval.comment = args.comment;

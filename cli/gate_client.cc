@@ -18,8 +18,8 @@ GateClient::GateClient(const std::string& address, std::string token,
     : address_(address),
       token_(std::move(token)),
       timeout_(timeout),
-      channel_(grpc::CreateChannel(address,
-                                   grpc::InsecureChannelCredentials())),
+      channel_(
+          grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
       gate_(v1::Gate::NewStub(channel_)),
       admin_(v1::Admin::NewStub(channel_)) {}
 
@@ -27,7 +27,8 @@ std::unique_ptr<grpc::ClientContext> GateClient::Context() const {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() +
                         absl::ToChronoNanoseconds(timeout_));
-  if (!token_.empty()) context->AddMetadata("authorization", "Bearer " + token_);
+  if (!token_.empty())
+    context->AddMetadata("authorization", "Bearer " + token_);
   return context;
 }
 

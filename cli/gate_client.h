@@ -5,10 +5,10 @@
 #ifndef PORTCULLIS_CLI_GATE_CLIENT_H_
 #define PORTCULLIS_CLI_GATE_CLIENT_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"

@@ -150,17 +150,17 @@ int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
         clock, io);
   }
   if (command == "approvals list") {
-    return RunApprovalsList({absl::GetFlag(FLAGS_gate),
-                             TokenFrom(absl::GetFlag(FLAGS_token)),
-                             absl::GetFlag(FLAGS_tenant)},
-                            io);
+    return RunApprovalsList(
+        {absl::GetFlag(FLAGS_gate), TokenFrom(absl::GetFlag(FLAGS_token)),
+         absl::GetFlag(FLAGS_tenant)},
+        io);
   }
   if (command == "halt" || command == "resume") {
-    return RunHalt({absl::GetFlag(FLAGS_gate),
-                    TokenFrom(absl::GetFlag(FLAGS_token)),
-                    absl::GetFlag(FLAGS_tenant), absl::GetFlag(FLAGS_reason),
-                    command == "halt"},
-                   io);
+    return RunHalt(
+        {absl::GetFlag(FLAGS_gate), TokenFrom(absl::GetFlag(FLAGS_token)),
+         absl::GetFlag(FLAGS_tenant), absl::GetFlag(FLAGS_reason),
+         command == "halt"},
+        io);
   }
   if (command == "keys generate") {
     return RunKeysGenerate({absl::GetFlag(FLAGS_out)}, io);

@@ -1,9 +1,9 @@
 #include "cli/receipt_commands.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include <fstream>
 #include <sstream>
-
-#include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/str_cat.h"
 #include "crypto/constant_time.h"
@@ -25,7 +25,8 @@ absl::StatusOr<Message> ReadJson(const std::string& path,
   std::stringstream text;
   text << in.rdbuf();
   Message message;
-  auto status = google::protobuf::util::JsonStringToMessage(text.str(), &message);
+  auto status =
+      google::protobuf::util::JsonStringToMessage(text.str(), &message);
   if (!status.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         path, ": not ", what, " in JSON: ", std::string(status.message())));
@@ -43,8 +44,8 @@ int RunReceiptVerify(const ReceiptVerifyArgs& args, CommandIo& io) {
   if (args.receipt_file.empty() || args.key_file.empty()) {
     return usage("--receipt FILE and --key GATE.pub are required");
   }
-  auto proto = ReadJson<v1::ExecutionReceipt>(args.receipt_file,
-                                              "a portcullis.v1.ExecutionReceipt");
+  auto proto = ReadJson<v1::ExecutionReceipt>(
+      args.receipt_file, "a portcullis.v1.ExecutionReceipt");
   if (!proto.ok()) return usage(proto.status().message());
   auto key = crypto::ReadVerifyingKeyFile(args.key_file);
   if (!key.ok()) return usage(key.status().message());

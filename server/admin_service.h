@@ -9,8 +9,8 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "gate/gate.h"
-#include "server/call_guard.h"
 #include "portcullis/v1/admin.grpc.pb.h"
+#include "server/call_guard.h"
 
 namespace portcullis::server {
 

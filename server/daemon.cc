@@ -109,8 +109,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   std::unique_ptr<Daemon> daemon(new Daemon(clock, log, config));
   PORTCULLIS_ASSIGN_OR_RETURN(auto principals, daemon->LoadPrincipals());
   if (principals->size() == 0) {
-    log.Warn("no principals are configured: every call will be refused as "
-             "UNAUTHENTICATED (see docs/security.md)");
+    log.Warn(
+        "no principals are configured: every call will be refused as "
+        "UNAUTHENTICATED (see docs/security.md)");
   }
   daemon->authenticator_ = std::make_unique<Authenticator>(principals);
 
@@ -232,8 +233,8 @@ absl::Status Daemon::ReloadPrincipals() {
   absl::StatusOr<std::shared_ptr<const PrincipalTable>> table =
       LoadPrincipals();
   if (!table.ok()) {
-    log_.Error(absl::StrCat("principals not reloaded: ",
-                            table.status().message()));
+    log_.Error(
+        absl::StrCat("principals not reloaded: ", table.status().message()));
     return table.status();
   }
   log_.Info(absl::StrCat((*table)->size(), " principals in force"));

@@ -23,9 +23,9 @@
 #include "ledger/ledger_maintenance.h"
 #include "portcullis/config/v1/config.pb.h"
 #include "server/codec/proto_record_codec.h"
+#include "server/identity/authenticator.h"
 #include "server/logger.h"
 #include "server/policy_watcher.h"
-#include "server/identity/authenticator.h"
 #include "server/server.h"
 
 namespace portcullis::server {

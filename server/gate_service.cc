@@ -133,9 +133,8 @@ grpc::Status GateService::Approve(grpc::ServerContext* context,
   absl::StatusOr<gate::Approval> approval =
       ApprovalFromProto(request->approval());
   if (!approval.ok()) return ToGrpcStatus(approval.status());
-  absl::StatusOr<gate::ApproveResult> result =
-      gate_.Approve(*approval, request->signature(),
-                    gate::CallContext{caller->name});
+  absl::StatusOr<gate::ApproveResult> result = gate_.Approve(
+      *approval, request->signature(), gate::CallContext{caller->name});
   if (!result.ok()) return ToGrpcStatus(result.status());
   DecisionToProto(result->decision, response->mutable_decision());
   if (result->pending) {
@@ -155,9 +154,8 @@ grpc::Status GateService::Execute(grpc::ServerContext* context,
   }
   absl::StatusOr<policy::Action> action = ActionFromProto(request->action());
   if (!action.ok()) return ToGrpcStatus(action.status());
-  absl::StatusOr<gate::Receipt> receipt =
-      gate_.Execute(request->decision_id(), *action,
-                    gate::CallContext{caller->name});
+  absl::StatusOr<gate::Receipt> receipt = gate_.Execute(
+      request->decision_id(), *action, gate::CallContext{caller->name});
   if (!receipt.ok()) return ToGrpcStatus(receipt.status());
   ReceiptToProto(*receipt, response->mutable_receipt());
   return grpc::Status::OK;

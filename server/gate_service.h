@@ -7,8 +7,8 @@
 
 #include "absl/time/time.h"
 #include "gate/gate.h"
-#include "server/call_guard.h"
 #include "portcullis/v1/gate.grpc.pb.h"
+#include "server/call_guard.h"
 
 namespace portcullis::server {
 

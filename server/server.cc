@@ -15,9 +15,9 @@
 #include "absl/strings/str_cat.h"
 #include "server/admin_service.h"
 #include "server/call_guard.h"
-#include "server/tls_credentials.h"
 #include "server/gate_service.h"
 #include "server/listen_address.h"
+#include "server/tls_credentials.h"
 
 namespace portcullis::server {
 namespace {

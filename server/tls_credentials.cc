@@ -1,11 +1,10 @@
 #include "server/tls_credentials.h"
 
+#include <grpcpp/security/server_credentials.h>
 #include <sys/stat.h>
 
 #include <fstream>
 #include <sstream>
-
-#include <grpcpp/security/server_credentials.h>
 
 #include "absl/strings/str_cat.h"
 
@@ -16,8 +15,8 @@ absl::StatusOr<std::string> ReadPem(const std::string& path,
                                     absl::string_view what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return absl::NotFoundError(absl::StrCat("cannot read the TLS ", what,
-                                            " file ", path));
+    return absl::NotFoundError(
+        absl::StrCat("cannot read the TLS ", what, " file ", path));
   }
   std::stringstream text;
   text << in.rdbuf();
@@ -29,8 +28,7 @@ absl::StatusOr<std::string> ReadPem(const std::string& path,
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsCredentials(
     const TlsFiles& files) {
   if (files.cert_file.empty() || files.key_file.empty()) {
-    return absl::InvalidArgumentError(
-        "listen.tls needs certFile and keyFile");
+    return absl::InvalidArgumentError("listen.tls needs certFile and keyFile");
   }
   if (files.require_client_cert && files.client_ca_file.empty()) {
     return absl::InvalidArgumentError(
@@ -39,20 +37,19 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsCredentials(
   }
   struct stat st;
   if (::stat(files.key_file.c_str(), &st) == 0 && (st.st_mode & 0077) != 0) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "the TLS key file ", files.key_file,
-        " is readable by others; chmod 600 it"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("the TLS key file ", files.key_file,
+                     " is readable by others; chmod 600 it"));
   }
   auto cert = ReadPem(files.cert_file, "certificate");
   if (!cert.ok()) return cert.status();
   auto key = ReadPem(files.key_file, "key");
   if (!key.ok()) return key.status();
   grpc::SslServerCredentialsOptions options(
-      files.client_ca_file.empty()
-          ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
-          : files.require_client_cert
-                ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
-                : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+      files.client_ca_file.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+      : files.require_client_cert
+          ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+          : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
   if (!files.client_ca_file.empty()) {
     auto ca = ReadPem(files.client_ca_file, "client CA");
     if (!ca.ok()) return ca.status();

@@ -60,10 +60,9 @@ absl::Status Authorize(const Principal& principal, Method method,
                        absl::string_view tenant) {
   Role role = RequiredRole(method);
   if (!principal.Has(role)) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("principal \"", principal.name, "\" may not call ",
-                     MethodName(method), ": it needs the ", RoleName(role),
-                     " role"));
+    return absl::PermissionDeniedError(absl::StrCat(
+        "principal \"", principal.name, "\" may not call ", MethodName(method),
+        ": it needs the ", RoleName(role), " role"));
   }
   const bool gate_wide =
       tenant.empty() && (method == Method::kHalt || method == Method::kResume);

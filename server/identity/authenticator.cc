@@ -3,8 +3,8 @@
 #include <grpcpp/server_context.h>
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace portcullis::server {
 

@@ -48,8 +48,8 @@ absl::StatusOr<std::shared_ptr<const PrincipalTable>> PrincipalTable::Create(
     }
     for (uint32_t uid : p.unix_uids()) {
       if (!table->by_uid_.emplace(static_cast<uid_t>(uid), raw).second) {
-        return invalid(absl::StrCat("uid ", uid,
-                                    " is given to another principal too"));
+        return invalid(
+            absl::StrCat("uid ", uid, " is given to another principal too"));
       }
     }
     table->principals_.push_back(std::move(principal));

@@ -16,7 +16,8 @@ constexpr absl::string_view kHashPrefix = "blake2b:";
 }  // namespace
 
 std::string NewToken() {
-  return absl::StrCat("pcl_", absl::WebSafeBase64Escape(crypto::RandomBytes(32)));
+  return absl::StrCat("pcl_",
+                      absl::WebSafeBase64Escape(crypto::RandomBytes(32)));
 }
 
 std::string TokenHash(absl::string_view token) {

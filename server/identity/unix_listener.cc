@@ -1,6 +1,8 @@
 #include "server/identity/unix_listener.h"
 
 #include <fcntl.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_posix.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -11,13 +13,10 @@
 #include <cerrno>
 #include <cstring>
 
-#include <grpcpp/server.h>
-#include <grpcpp/server_posix.h>
-
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace portcullis::server {
 namespace {
@@ -34,9 +33,9 @@ absl::StatusOr<std::unique_ptr<UnixListener>> UnixListener::Start(
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   if (path.size() >= sizeof(address.sun_path)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "Unix socket path ", path, " is longer than ",
-        sizeof(address.sun_path) - 1, " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("Unix socket path ", path, " is longer than ",
+                     sizeof(address.sun_path) - 1, " bytes"));
   }
   std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
 
@@ -52,8 +51,7 @@ absl::StatusOr<std::unique_ptr<UnixListener>> UnixListener::Start(
   if (fd < 0) return Errno("cannot create a socket for", path);
   // Nobody can connect before listen(), so the mode is right before anyone
   // can use the socket (umask is process-wide; it is not touched).
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) !=
-          0 ||
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
       ::chmod(path.c_str(), 0660) != 0 || ::listen(fd, 128) != 0) {
     absl::Status s = Errno("cannot listen on", path);
     ::close(fd);
@@ -95,8 +93,8 @@ void UnixListener::Run() {
       return;
     }
     if (fds[1].revents != 0) return;
-    int fd = ::accept4(listen_fd_, nullptr, nullptr,
-                       SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd =
+        ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) continue;
     ucred credentials{};
     socklen_t length = sizeof(credentials);
@@ -114,7 +112,8 @@ void UnixListener::Run() {
   }
 }
 
-std::optional<UnixPeer> UnixListener::Lookup(absl::string_view grpc_peer) const {
+std::optional<UnixPeer> UnixListener::Lookup(
+    absl::string_view grpc_peer) const {
   if (!absl::ConsumePrefix(&grpc_peer, "fd:")) return std::nullopt;
   int fd = -1;
   if (!absl::SimpleAtoi(grpc_peer, &fd)) return std::nullopt;

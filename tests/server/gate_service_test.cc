@@ -62,8 +62,8 @@ class ServerFixture {
     local.add_unix_uids(::getuid());
     std::vector<config::v1::PrincipalConfig> principals = {principal_.Config(),
                                                            local};
-    authenticator_ = std::make_unique<Authenticator>(
-        *PrincipalTable::Create(principals));
+    authenticator_ =
+        std::make_unique<Authenticator>(*PrincipalTable::Create(principals));
     auto server = Server::Start(*gate_, options, *authenticator_);
     REQUIRE(server.ok());
     server_ = std::move(*server);
@@ -251,9 +251,10 @@ TEST_CASE("server reflection lists and describes the Gate service",
   CHECK(stream->Finish().ok());
 }
 
-TEST_CASE("the Unix socket serves the same API with mode 0660 and knows "
-          "its peer's uid",
-          "[gate_service]") {
+TEST_CASE(
+    "the Unix socket serves the same API with mode 0660 and knows "
+    "its peer's uid",
+    "[gate_service]") {
   ServerFixture f;
   struct stat st;
   REQUIRE(::stat(f.dir_.Sub("gate.sock").c_str(), &st) == 0);

@@ -54,7 +54,8 @@ TEST_CASE(
   testing::TempDir dir;
   std::ofstream(dir.Sub("shop.policy")) << Policy("1", "allow");
   testing::TestPrincipal caller;
-  std::ofstream(dir.Sub("gate.yaml")) << caller.Yaml() << "policy: shop.policy\n";
+  std::ofstream(dir.Sub("gate.yaml"))
+      << caller.Yaml() << "policy: shop.policy\n";
   testing::ChildProcess daemon({kDaemon, "--config", dir.Sub("gate.yaml"),
                                 "--data_dir", dir.Sub("data"), "--listen",
                                 "127.0.0.1:0"});

@@ -3,11 +3,11 @@
 #ifndef PORTCULLIS_TESTS_TESTING_TEST_PRINCIPAL_H_
 #define PORTCULLIS_TESTS_TESTING_TEST_PRINCIPAL_H_
 
+#include <grpcpp/client_context.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/client_context.h>
 
 #include "portcullis/config/v1/config.pb.h"
 #include "server/identity/principal_table.h"
