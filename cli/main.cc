@@ -8,12 +8,15 @@
 #include <iostream>
 #include <string>
 #include <vector>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
 #include "cli/approval_commands.h"
@@ -26,6 +29,7 @@
 #include "cli/ledger_verify_export.h"
 #include "cli/policy_commands.h"
 #include "cli/receipt_commands.h"
+#include "cli/token_commands.h"
 #include "crypto/sodium.h"
 
 // Offline commands.
@@ -54,6 +58,17 @@ ABSL_FLAG(uint32_t, retention_days, 0,
           "Prune payloads of entries older than this (ledger prune).");
 ABSL_FLAG(bool, confirm, false,
           "Confirm an irreversible operation (ledger delete-tenant).");
+// Tokens.
+ABSL_FLAG(std::string, principal, "", "A principal's name (tokens).");
+ABSL_FLAG(std::vector<std::string>, role, {},
+          "Roles, comma-separated: agent, approver, operator, auditor "
+          "(tokens create).");
+ABSL_FLAG(std::vector<std::string>, unix_uid, {},
+          "Unix uids that are the principal too (tokens create).");
+ABSL_FLAG(std::string, principals_file, "",
+          "The gate's principals file (tokens).");
+ABSL_FLAG(std::string, token_hash, "",
+          "The hash of the token to revoke, as create printed it.");
 // Commands that talk to a running gate.
 ABSL_FLAG(std::string, gate, portcullis::cli::kDefaultGateAddress,
           "The gate's address: host:port or unix:/path/to/portcullis.sock.");
@@ -86,6 +101,12 @@ constexpr char kCommands[] =
     "Kill switch (at a running gate):\n"
     "  portcullis halt [--tenant T] --reason R\n"
     "  portcullis resume [--tenant T] [--reason R]\n"
+    "Tokens (offline; the gate reloads the principals file):\n"
+    "  portcullis tokens create --principal P --role R[,R] --tenant T[,T] "
+    "[--unix_uid U] [--principals_file F]\n"
+    "  portcullis tokens revoke --principals_file F --principal P "
+    "--token_hash H\n"
+    "  portcullis tokens list --principals_file F\n"
     "Keys and receipts (offline):\n"
     "  portcullis keys generate --out PREFIX\n"
     "      Write a new Ed25519 key pair: PREFIX.key (0600) and PREFIX.pub.\n"
@@ -161,6 +182,31 @@ int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
          absl::GetFlag(FLAGS_tenant), absl::GetFlag(FLAGS_reason),
          command == "halt"},
         io);
+  }
+  if (command == "tokens create") {
+    TokensCreateArgs args;
+    args.principal = absl::GetFlag(FLAGS_principal);
+    args.roles = absl::GetFlag(FLAGS_role);
+    std::string tenants = absl::GetFlag(FLAGS_tenant);
+    if (!tenants.empty()) args.tenants = absl::StrSplit(tenants, ',');
+    for (const std::string& uid : absl::GetFlag(FLAGS_unix_uid)) {
+      uint32_t value = 0;
+      if (!absl::SimpleAtoi(uid, &value)) {
+        return Usage(io, "--unix_uid takes numbers");
+      }
+      args.unix_uids.push_back(value);
+    }
+    args.principals_file = absl::GetFlag(FLAGS_principals_file);
+    return RunTokensCreate(args, io);
+  }
+  if (command == "tokens revoke") {
+    return RunTokensRevoke({absl::GetFlag(FLAGS_principals_file),
+                            absl::GetFlag(FLAGS_principal),
+                            absl::GetFlag(FLAGS_token_hash)},
+                           io);
+  }
+  if (command == "tokens list") {
+    return RunTokensList(absl::GetFlag(FLAGS_principals_file), io);
   }
   if (command == "keys generate") {
     return RunKeysGenerate({absl::GetFlag(FLAGS_out)}, io);

@@ -13,5 +13,18 @@ cmake --build build/release -j2 --target portcullisd portcullis
 
 mkdir -p data
 chmod 0700 data
+# First start: two principals. The agent calls over TCP with a bearer token;
+# you (this uid) approve and operate over the Unix socket, where your uid
+# identifies you. Only token hashes are stored.
+if [[ ! -f data/principals.json ]]; then
+  cli=build/release/cli/portcullis
+  echo "== the agent's bearer token (shown once; export it as PORTCULLIS_TOKEN):"
+  "$cli" tokens create --principal quickstart-agent --role agent \
+    --tenant '*' --principals_file data/principals.json | sed -n 2p
+  "$cli" tokens create --principal local-operator \
+    --role approver,operator,auditor --tenant '*' --unix_uid "$(id -u)" \
+    --principals_file data/principals.json >/dev/null
+  echo "== uid $(id -u) is local-operator on unix:data/portcullis.sock"
+fi
 echo "starting: build/release/server/portcullisd --config examples/gate.yaml --data_dir ./data"
 exec build/release/server/portcullisd --config examples/gate.yaml --data_dir ./data
