@@ -43,28 +43,60 @@ absl::StatusOr<std::string> AeadSeal(absl::string_view key,
   return out;
 }
 
-absl::StatusOr<std::string> AeadOpen(absl::string_view key,
-                                     absl::string_view sealed,
-                                     absl::string_view associated_data) {
-  if (absl::Status s = CheckKey(key); !s.ok()) return s;
-  if (sealed.size() < kAeadOverhead) {
-    return absl::DataLossError("sealed payload is shorter than its overhead");
-  }
+namespace {
+
+// Decrypts into `out`, which must hold sealed.size() - kAeadOverhead
+// bytes; returns the plaintext's length.
+absl::StatusOr<size_t> OpenInto(absl::string_view key, absl::string_view sealed,
+                                absl::string_view associated_data,
+                                unsigned char* out) {
   crypto_internal::SodiumReady();
-  std::string out(sealed.size() - kAeadOverhead, '\0');
   unsigned long long written = 0;
   const unsigned char* nonce = Bytes(sealed);
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-          reinterpret_cast<unsigned char*>(out.data()), &written, nullptr,
-          nonce + kAeadNonceSize, sealed.size() - kAeadNonceSize,
-          Bytes(associated_data), associated_data.size(), nonce,
-          Bytes(key)) != 0) {
+          out, &written, nullptr, nonce + kAeadNonceSize,
+          sealed.size() - kAeadNonceSize, Bytes(associated_data),
+          associated_data.size(), nonce, Bytes(key)) != 0) {
     return absl::DataLossError(
         "sealed payload does not authenticate: wrong key, or moved or "
         "modified");
   }
-  out.resize(written);
+  return static_cast<size_t>(written);
+}
+
+absl::Status CheckSealed(absl::string_view key, absl::string_view sealed) {
+  if (absl::Status s = CheckKey(key); !s.ok()) return s;
+  if (sealed.size() < kAeadOverhead) {
+    return absl::DataLossError("sealed payload is shorter than its overhead");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> AeadOpen(absl::string_view key,
+                                     absl::string_view sealed,
+                                     absl::string_view associated_data) {
+  if (absl::Status s = CheckSealed(key, sealed); !s.ok()) return s;
+  std::string out(sealed.size() - kAeadOverhead, '\0');
+  absl::StatusOr<size_t> written =
+      OpenInto(key, sealed, associated_data,
+               reinterpret_cast<unsigned char*>(out.data()));
+  if (!written.ok()) return written.status();
+  out.resize(*written);
   return out;
+}
+
+absl::StatusOr<SecureBytes> AeadOpenSecure(absl::string_view key,
+                                           absl::string_view sealed,
+                                           absl::string_view associated_data) {
+  if (absl::Status s = CheckSealed(key, sealed); !s.ok()) return s;
+  SecureBytes buffer(sealed.size() - kAeadOverhead);
+  absl::StatusOr<size_t> written =
+      OpenInto(key, sealed, associated_data, buffer.data());
+  if (!written.ok()) return written.status();
+  // XChaCha20-Poly1305 plaintexts are exactly the ciphertext's length.
+  return buffer;
 }
 
 }  // namespace portcullis::crypto

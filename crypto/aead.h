@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "crypto/secure_bytes.h"
 
 namespace portcullis::crypto {
 
@@ -34,6 +35,12 @@ absl::StatusOr<std::string> AeadSeal(absl::string_view key,
 absl::StatusOr<std::string> AeadOpen(absl::string_view key,
                                      absl::string_view sealed,
                                      absl::string_view associated_data);
+
+// AeadOpen into secure memory, for secrets: the plaintext never sits in an
+// ordinary heap buffer.
+absl::StatusOr<SecureBytes> AeadOpenSecure(absl::string_view key,
+                                           absl::string_view sealed,
+                                           absl::string_view associated_data);
 
 }  // namespace portcullis::crypto
 
