@@ -118,9 +118,9 @@ void ApprovalDesk::Enqueue(TenantState& tenant, DecisionState state) {
   tenant.busy.insert(BusyDecision(id));
 }
 
-absl::StatusOr<ApproveResult> ApprovalDesk::Approve(
-    const Approval& approval, absl::string_view signature,
-    absl::string_view caller) {
+absl::StatusOr<ApproveResult> ApprovalDesk::Approve(const Approval& approval,
+                                                    absl::string_view signature,
+                                                    absl::string_view caller) {
   absl::Status shape = ValidateApproval(approval);
   if (shape.ok() && signature.size() != crypto::kEd25519SignatureSize) {
     shape = absl::InvalidArgumentError(
@@ -159,9 +159,8 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Approve(
         absl::StrCat("this approval expired at ",
                      DescribeTime(approval.expires_at), "; sign a new one")));
   }
-  absl::StatusOr<ApproveResult> result =
-      Decide(approval, signature, *approver, caller,
-             tenants_.Get(approval.tenant));
+  absl::StatusOr<ApproveResult> result = Decide(
+      approval, signature, *approver, caller, tenants_.Get(approval.tenant));
   if (!result.ok() && !absl::IsUnavailable(result.status())) {
     RecordRejection(approval, result.status());
   }
@@ -208,9 +207,9 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Decide(const Approval& approval,
     }
     if (!state.requested_by.empty() &&
         (state.requested_by == approver.id || state.requested_by == caller)) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "\"", state.requested_by,
-          "\" requested this action and cannot approve it"));
+      return absl::PermissionDeniedError(
+          absl::StrCat("\"", state.requested_by,
+                       "\" requested this action and cannot approve it"));
     }
     for (const Vote& v : state.votes) {
       if (v.approver_id == approver.id) {

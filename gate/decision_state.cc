@@ -84,6 +84,7 @@ struct Applier {
   absl::Status operator()(const AccessDeniedRecord&) {
     return Unexpected(kind);
   }
+  absl::Status operator()(const SecretRecord&) { return Unexpected(kind); }
 };
 
 }  // namespace

@@ -55,7 +55,8 @@ absl::Status CheckGrant(const DecisionState& state, const std::string& digest,
 
 absl::StatusOr<Receipt> Executor::Execute(absl::string_view decision_id,
                                           const policy::Action& action,
-                                          absl::string_view principal) {
+                                          absl::string_view principal,
+                                          ToolCall* tool) {
   if (absl::Status s = ValidateDecisionId(decision_id); !s.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("decision_id: ", s.message()));
@@ -95,7 +96,7 @@ absl::StatusOr<Receipt> Executor::Execute(absl::string_view decision_id,
   }
 
   absl::StatusOr<Receipt> receipt =
-      ExecuteMarked(decision_id, action, digest, principal, tenant);
+      ExecuteMarked(decision_id, action, digest, principal, tool);
 
   absl::MutexLock lock(&tenant.mu);
   tenant.busy.erase(busy_decision);
@@ -116,7 +117,7 @@ absl::StatusOr<Receipt> Executor::ExecuteMarked(absl::string_view decision_id,
                                                 const policy::Action& action,
                                                 const std::string& digest,
                                                 absl::string_view principal,
-                                                TenantState& tenant) {
+                                                ToolCall* tool) {
   absl::StatusOr<DecisionState> state = LoadDecision(
       recorder_.ledger(), recorder_.codec(), action.tenant, decision_id);
   if (!state.ok()) return state.status();
@@ -150,7 +151,42 @@ absl::StatusOr<Receipt> Executor::ExecuteMarked(absl::string_view decision_id,
       ExecutionRecord{receipt, std::string(principal)});
   if (!sequence.ok()) return sequence.status();
   receipt.ledger_sequence = *sequence;
+  if (connectors_ != nullptr) {
+    if (const ToolConnector* c =
+            connectors_->Find(action.tenant, action.tool)) {
+      CallTool(*c, action, receipt, principal, tool);
+    }
+  }
   return receipt;
+}
+
+void Executor::CallTool(const ToolConnector& connector,
+                        const policy::Action& action, const Receipt& receipt,
+                        absl::string_view principal, ToolCall* tool) {
+  absl::StatusOr<ToolResult> result = connector.Call(action);
+  OutcomeRecord outcome;
+  outcome.principal = std::string(principal);
+  if (!result.ok()) {
+    outcome.outcome = ExecutionOutcome::kFailed;
+    outcome.detail = std::string(result.status().message());
+  } else {
+    bool success = result->http_status >= 200 && result->http_status < 300;
+    outcome.outcome =
+        success ? ExecutionOutcome::kSucceeded : ExecutionOutcome::kFailed;
+    // The status only: bodies hold customer data, which stays with the
+    // caller.
+    outcome.detail = absl::StrCat("HTTP ", result->http_status);
+  }
+  EntryFields f = FieldsFor(action, clock_.Now(), kActionOutcome);
+  f.decision_id = receipt.decision_id;
+  f.action_digest = receipt.action_digest;
+  // The execution stands whether or not its outcome is recorded; a failure
+  // to record shows as a decision without an outcome.
+  recorder_.Record(std::move(f), outcome).IgnoreError();
+  if (tool != nullptr) {
+    tool->called = true;
+    tool->result = std::move(result);
+  }
 }
 
 absl::StatusOr<uint64_t> Executor::ReportOutcome(absl::string_view tenant_id,

@@ -52,7 +52,7 @@ policy::Verdict HaltedVerdict(absl::string_view tenant,
 
 Gate::Gate(const Clock& clock, ledger::Ledger& ledger, const RecordCodec& codec,
            const crypto::SigningKey& signing_key, ApproverRegistry approvers,
-           GateOptions options)
+           GateOptions options, const ToolConnectors* connectors)
     : clock_(clock),
       ledger_(ledger),
       codec_(codec),
@@ -62,7 +62,7 @@ Gate::Gate(const Clock& clock, ledger::Ledger& ledger, const RecordCodec& codec,
       desk_(clock, recorder_, tenants_, policies_, approvers_,
             options.grant_ttl),
       executor_(clock, recorder_, tenants_, signing_key,
-                options.idempotency_window),
+                options.idempotency_window, connectors),
       kill_switch_(clock, recorder_, tenants_, policies_) {}
 
 absl::Status Gate::Recover() {
@@ -271,10 +271,10 @@ absl::Status Gate::WatchPending(absl::string_view tenant,
 
 absl::StatusOr<Receipt> Gate::Execute(absl::string_view decision_id,
                                       const policy::Action& action,
-                                      const CallContext& call) {
+                                      const CallContext& call, ToolCall* tool) {
   PORTCULLIS_RETURN_IF_ERROR(ValidateAction(action, options_.limits));
   PORTCULLIS_RETURN_IF_ERROR(CheckTenant(action.tenant));
-  return executor_.Execute(decision_id, action, call.principal);
+  return executor_.Execute(decision_id, action, call.principal, tool);
 }
 
 absl::StatusOr<uint64_t> Gate::ReportOutcome(absl::string_view tenant,
@@ -311,6 +311,16 @@ void Gate::RecordAccessDenied(absl::string_view tenant,
       .Record(std::move(f), AccessDeniedRecord{std::string(principal),
                                                std::string(method), error})
       .IgnoreError();
+}
+
+absl::Status Gate::RecordSecretChange(absl::string_view tenant,
+                                      const char* kind, SecretRecord record) {
+  PORTCULLIS_RETURN_IF_ERROR(CheckTenant(tenant));
+  EntryFields f;
+  f.tenant = std::string(tenant);
+  f.time = clock_.Now();
+  f.kind = kind;
+  return recorder_.Record(std::move(f), std::move(record)).status();
 }
 
 GateStatus Gate::Status() {

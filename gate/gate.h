@@ -74,10 +74,11 @@ struct GateStatus {
 
 class Gate {
  public:
-  // Every reference must outlive the Gate.
+  // Every reference must outlive the Gate; `connectors` may be null (no
+  // tool is called by the gate).
   Gate(const Clock& clock, ledger::Ledger& ledger, const RecordCodec& codec,
        const crypto::SigningKey& signing_key, ApproverRegistry approvers,
-       GateOptions options = {});
+       GateOptions options = {}, const ToolConnectors* connectors = nullptr);
 
   Gate(const Gate&) = delete;
   Gate& operator=(const Gate&) = delete;
@@ -137,7 +138,8 @@ class Gate {
   // InvalidArgument for a malformed action, NotFound for an unknown tenant.
   absl::StatusOr<Receipt> Execute(absl::string_view decision_id,
                                   const policy::Action& action,
-                                  const CallContext& call);
+                                  const CallContext& call,
+                                  ToolCall* tool = nullptr);
 
   // Records how an executed action turned out (see
   // Executor::ReportOutcome).
@@ -158,6 +160,12 @@ class Gate {
   // whether or not this is recorded.
   void RecordAccessDenied(absl::string_view tenant, absl::string_view principal,
                           absl::string_view method, const absl::Status& error);
+
+  // Records a change to a tenant's secrets: `kind` is kSecretPut,
+  // kSecretRotated or kSecretDeleted. Never the value. Unavailable when it
+  // cannot be recorded.
+  absl::Status RecordSecretChange(absl::string_view tenant, const char* kind,
+                                  SecretRecord record);
 
   // The policy in force and every tenant's state.
   GateStatus Status();

@@ -38,6 +38,9 @@ inline constexpr char kTenantResumed[] = "tenant.resumed";
 inline constexpr char kGateHalted[] = "gate.halted";
 inline constexpr char kGateResumed[] = "gate.resumed";
 inline constexpr char kAccessDenied[] = "access.denied";
+inline constexpr char kSecretPut[] = "secret.put";
+inline constexpr char kSecretRotated[] = "secret.rotated";
+inline constexpr char kSecretDeleted[] = "secret.deleted";
 
 // "action.evaluated".
 struct EvaluationRecord {
@@ -122,11 +125,18 @@ struct AccessDeniedRecord {
   absl::Status error;
 };
 
+// "secret.put", "secret.rotated", "secret.deleted": never the value.
+struct SecretRecord {
+  std::string name;
+  uint32_t version = 0;
+  std::string principal;
+};
+
 using Record =
     std::variant<EvaluationRecord, RejectionRecord, PolicyRecord,
                  ApprovalRequestRecord, VerdictRecord, ApprovalRejectionRecord,
                  DeadlineRecord, ExecutionRecord, OutcomeRecord, HaltRecord,
-                 AccessDeniedRecord>;
+                 AccessDeniedRecord, SecretRecord>;
 
 // Serializes records to ledger payload bytes and back. Implementations are
 // stateless and thread-safe.

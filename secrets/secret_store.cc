@@ -127,8 +127,8 @@ absl::StatusOr<SecretInfo> SecretStore::Write(absl::string_view tenant,
                                               bool replace) {
   PORTCULLIS_RETURN_IF_ERROR(CheckNames(tenant, name));
   if (value.empty() || value.size() > kMaxSecretBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "a secret's value is 1 to ", kMaxSecretBytes, " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("a secret's value is 1 to ", kMaxSecretBytes, " bytes"));
   }
   PORTCULLIS_ASSIGN_OR_RETURN(auto existing, store_.Get(Key(tenant, name)));
   if (existing.has_value() && !replace) {
@@ -145,7 +145,8 @@ absl::StatusOr<SecretInfo> SecretStore::Write(absl::string_view tenant,
     version = old.version + 1;
   }
   const crypto::MasterKey& master = master_keys_->back();
-  PORTCULLIS_ASSIGN_OR_RETURN(crypto::SecureBytes key, TenantKey(master, tenant));
+  PORTCULLIS_ASSIGN_OR_RETURN(crypto::SecureBytes key,
+                              TenantKey(master, tenant));
   Stored stored;
   stored.master_key_id = master.id;
   stored.version = version;
@@ -190,8 +191,8 @@ absl::StatusOr<std::vector<SecretInfo>> SecretStore::List(
           problem = stored.status();
           return false;
         }
-        out.push_back({std::string(key.substr(prefix.size())),
-                       stored->version, stored->updated_at});
+        out.push_back({std::string(key.substr(prefix.size())), stored->version,
+                       stored->updated_at});
         return true;
       }));
   PORTCULLIS_RETURN_IF_ERROR(problem);

@@ -69,4 +69,76 @@ grpc::Status AdminService::Status(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+namespace {
+
+grpc::Status NoSecretStore() {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                      "this gate has no secret store");
+}
+
+void InfoToProto(const secrets::SecretInfo& info, v1::SecretInfo* out) {
+  out->set_name(info.name);
+  out->set_version(info.version);
+  TimeToProto(info.updated_at, out->mutable_updated_at());
+}
+
+}  // namespace
+
+grpc::Status AdminService::PutSecret(grpc::ServerContext* context,
+                                     const v1::PutSecretRequest* request,
+                                     v1::SecretInfo* response) {
+  auto caller = guard_.Admit(*context, Method::kPutSecret, request->tenant());
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (secrets_ == nullptr) return NoSecretStore();
+  if (gate_.policy() == nullptr ||
+      !gate_.policy()->program->HasTenant(request->tenant())) {
+    return grpc::Status(
+        grpc::StatusCode::NOT_FOUND,
+        "tenant \"" + request->tenant() + "\" is not in the policy in force");
+  }
+  // The value goes straight into secure memory; the request's copy is
+  // the transport's.
+  crypto::SecureBytes value = crypto::SecureBytes::CopyOf(request->value());
+  absl::StatusOr<secrets::SecretInfo> info =
+      request->rotate()
+          ? secrets_->Rotate(request->tenant(), request->name(), value)
+          : secrets_->Put(request->tenant(), request->name(), value);
+  if (!info.ok()) return ToGrpcStatus(info.status());
+  absl::Status recorded = gate_.RecordSecretChange(
+      request->tenant(),
+      request->rotate() ? gate::kSecretRotated : gate::kSecretPut,
+      {info->name, info->version, caller->name});
+  if (!recorded.ok()) return ToGrpcStatus(recorded);
+  InfoToProto(*info, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::ListSecrets(grpc::ServerContext* context,
+                                       const v1::ListSecretsRequest* request,
+                                       v1::ListSecretsResponse* response) {
+  auto caller = guard_.Admit(*context, Method::kListSecrets, request->tenant());
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (secrets_ == nullptr) return NoSecretStore();
+  auto list = secrets_->List(request->tenant());
+  if (!list.ok()) return ToGrpcStatus(list.status());
+  for (const secrets::SecretInfo& info : *list) {
+    InfoToProto(info, response->add_secrets());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::DeleteSecret(grpc::ServerContext* context,
+                                        const v1::DeleteSecretRequest* request,
+                                        v1::DeleteSecretResponse* response) {
+  auto caller =
+      guard_.Admit(*context, Method::kDeleteSecret, request->tenant());
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (secrets_ == nullptr) return NoSecretStore();
+  absl::Status deleted = secrets_->Delete(request->tenant(), request->name());
+  if (!deleted.ok()) return ToGrpcStatus(deleted);
+  return ToGrpcStatus(
+      gate_.RecordSecretChange(request->tenant(), gate::kSecretDeleted,
+                               {request->name(), 0, caller->name}));
+}
+
 }  // namespace portcullis::server

@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "gate/gate.h"
 #include "portcullis/v1/admin.grpc.pb.h"
+#include "secrets/secret_store.h"
 #include "server/call_guard.h"
 
 namespace portcullis::server {
@@ -19,11 +20,13 @@ class AdminService final : public v1::Admin::Service {
   // `gate` and `guard` must outlive the service; `reload` re-reads the
   // policy and the principals.
   AdminService(gate::Gate& gate, const CallGuard& guard,
-               std::function<absl::Status()> reload, absl::Time started_at)
+               std::function<absl::Status()> reload, absl::Time started_at,
+               secrets::SecretStore* secrets = nullptr)
       : gate_(gate),
         guard_(guard),
         reload_(std::move(reload)),
-        started_at_(started_at) {}
+        started_at_(started_at),
+        secrets_(secrets) {}
 
   grpc::Status Halt(grpc::ServerContext* context,
                     const v1::HaltRequest* request,
@@ -37,12 +40,22 @@ class AdminService final : public v1::Admin::Service {
   grpc::Status Status(grpc::ServerContext* context,
                       const v1::StatusRequest* request,
                       v1::StatusResponse* response) override;
+  grpc::Status PutSecret(grpc::ServerContext* context,
+                         const v1::PutSecretRequest* request,
+                         v1::SecretInfo* response) override;
+  grpc::Status ListSecrets(grpc::ServerContext* context,
+                           const v1::ListSecretsRequest* request,
+                           v1::ListSecretsResponse* response) override;
+  grpc::Status DeleteSecret(grpc::ServerContext* context,
+                            const v1::DeleteSecretRequest* request,
+                            v1::DeleteSecretResponse* response) override;
 
  private:
   gate::Gate& gate_;
   const CallGuard& guard_;
   std::function<absl::Status()> reload_;
   absl::Time started_at_;
+  secrets::SecretStore* const secrets_;
 };
 
 }  // namespace portcullis::server

@@ -134,11 +134,19 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
                         " writes); gate key id ",
                         crypto::KeyId(daemon->signing_key_->verifying_key())));
 
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      daemon->secrets_store_,
+      ledger::RocksDbStore::Open(config.data_dir() + "/secrets", {}));
+  daemon->secrets_ = std::make_unique<secrets::SecretStore>(
+      *daemon->secrets_store_, ledger_options.master_keys, clock);
+  PORTCULLIS_ASSIGN_OR_RETURN(daemon->connectors_,
+                              ConnectorSet::Create(config, *daemon->secrets_));
+
   PORTCULLIS_ASSIGN_OR_RETURN(gate::ApproverRegistry approvers,
                               ApproversFrom(config));
   daemon->gate_ = std::make_unique<gate::Gate>(
       clock, *daemon->ledger_, daemon->codec_, *daemon->signing_key_,
-      std::move(approvers), GateOptionsFrom(config));
+      std::move(approvers), GateOptionsFrom(config), daemon->connectors_.get());
   PORTCULLIS_RETURN_IF_ERROR(daemon->gate_->Recover());
   PORTCULLIS_RETURN_IF_ERROR(daemon->ReloadPolicy());
 
@@ -147,7 +155,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
       Server::Start(*daemon->gate_, ServerOptionsFrom(config),
                     *daemon->authenticator_,
                     AdminHooks{[self = daemon.get()] { return self->Reload(); },
-                               clock.Now()}));
+                               clock.Now(), daemon->secrets_.get()}));
   // Startup integrity (issue 5): a refused tenant fails readiness.
   for (const ledger::TenantRefusal& r : daemon->ledger_->Refusals()) {
     log.Error(absl::StrCat("ledger: ", r.reason,

@@ -21,8 +21,11 @@
 #include "gate/gate.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_maintenance.h"
+#include "ledger/rocksdb_store.h"
 #include "portcullis/config/v1/config.pb.h"
+#include "secrets/secret_store.h"
 #include "server/codec/proto_record_codec.h"
+#include "server/connectors/connector_set.h"
 #include "server/identity/authenticator.h"
 #include "server/logger.h"
 #include "server/policy_watcher.h"
@@ -91,6 +94,11 @@ class Daemon {
   // Declared in construction order; destroyed in reverse: the server stops
   // before the gate and the ledger go away.
   std::unique_ptr<ledger::Ledger> ledger_;
+  // Sealed secrets for connectors, in their own database beside the
+  // ledger's, and the connectors that use them.
+  std::unique_ptr<ledger::RocksDbStore> secrets_store_;
+  std::unique_ptr<secrets::SecretStore> secrets_;
+  std::unique_ptr<ConnectorSet> connectors_;
   std::unique_ptr<gate::Gate> gate_;
   std::unique_ptr<Server> server_;
   // Ledger evidence: checkpoints by time, retention. Stopped after the

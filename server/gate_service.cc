@@ -154,10 +154,22 @@ grpc::Status GateService::Execute(grpc::ServerContext* context,
   }
   absl::StatusOr<policy::Action> action = ActionFromProto(request->action());
   if (!action.ok()) return ToGrpcStatus(action.status());
+  gate::ToolCall tool;
   absl::StatusOr<gate::Receipt> receipt = gate_.Execute(
-      request->decision_id(), *action, gate::CallContext{caller->name});
+      request->decision_id(), *action, gate::CallContext{caller->name}, &tool);
   if (!receipt.ok()) return ToGrpcStatus(receipt.status());
   ReceiptToProto(*receipt, response->mutable_receipt());
+  if (tool.called) {
+    v1::ToolResponse* out = response->mutable_tool_response();
+    out->set_called(true);
+    if (tool.result.ok()) {
+      out->set_http_status(static_cast<uint32_t>(tool.result->http_status));
+      out->set_content_type(tool.result->content_type);
+      out->set_body(tool.result->body);
+    } else {
+      out->set_error(std::string(tool.result.status().message()));
+    }
+  }
   return grpc::Status::OK;
 }
 

@@ -4,6 +4,7 @@
 //
 // SIGHUP reloads the policy; SIGTERM and SIGINT drain calls in flight and
 // exit cleanly.
+#include <curl/curl.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -91,6 +92,8 @@ int Main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // libcurl's global state, before any thread exists (connectors).
+  curl_global_init(CURL_GLOBAL_DEFAULT);
   RealClock clock;
   Logger log(clock, std::cerr);
   if (absl::Status s = crypto::Initialize(); !s.ok()) {

@@ -46,7 +46,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   server->guard_ = std::make_unique<CallGuard>(authenticator, gate);
   server->service_ = std::make_unique<GateService>(gate, *server->guard_);
   server->admin_ = std::make_unique<AdminService>(
-      gate, *server->guard_, std::move(hooks.reload), hooks.started_at);
+      gate, *server->guard_, std::move(hooks.reload), hooks.started_at,
+      hooks.secrets);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

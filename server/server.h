@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gate/gate.h"
+#include "secrets/secret_store.h"
 #include "server/identity/authenticator.h"
 #include "server/identity/unix_listener.h"
 #include "server/tls_credentials.h"
@@ -37,6 +38,9 @@ struct AdminHooks {
   // without it.
   std::function<absl::Status()> reload;
   absl::Time started_at;
+  // The sealed secret store; the secret RPCs answer UNIMPLEMENTED without
+  // it.
+  secrets::SecretStore* secrets = nullptr;
 };
 
 struct ServerOptions {

@@ -194,6 +194,13 @@ struct Encoder {
     proto.set_message(std::string(r.error.message()));
     return Serialize(proto);
   }
+  std::string operator()(const gate::SecretRecord& r) const {
+    records::SecretRecord proto;
+    proto.set_name(r.name);
+    proto.set_version(r.version);
+    proto.set_principal(r.principal);
+    return Serialize(proto);
+  }
   std::string operator()(const gate::HaltRecord& r) const {
     records::HaltRecord proto;
     proto.set_reason(r.reason);
@@ -319,6 +326,13 @@ absl::StatusOr<gate::Record> DecodeAccessDenied(absl::string_view payload) {
                                   StatusFrom(proto->code(), proto->message())};
 }
 
+absl::StatusOr<gate::Record> DecodeSecret(absl::string_view payload) {
+  auto proto = Parse<records::SecretRecord>(payload);
+  if (!proto.ok()) return proto.status();
+  return gate::SecretRecord{proto->name(), proto->version(),
+                            proto->principal()};
+}
+
 absl::StatusOr<gate::Record> DecodeHalt(absl::string_view payload) {
   auto proto = Parse<records::HaltRecord>(payload);
   if (!proto.ok()) return proto.status();
@@ -352,6 +366,9 @@ absl::StatusOr<gate::Record> ProtoRecordCodec::Decode(
       {gate::kGateHalted, DecodeHalt},
       {gate::kGateResumed, DecodeHalt},
       {gate::kAccessDenied, DecodeAccessDenied},
+      {gate::kSecretPut, DecodeSecret},
+      {gate::kSecretRotated, DecodeSecret},
+      {gate::kSecretDeleted, DecodeSecret},
   };
   for (const auto& [name, decoder] : kDecoders) {
     if (kind == name) return decoder(payload);

@@ -30,6 +30,12 @@ const char* MethodName(Method method) {
       return "Status";
     case Method::kExportLedger:
       return "ExportLedger";
+    case Method::kPutSecret:
+      return "PutSecret";
+    case Method::kListSecrets:
+      return "ListSecrets";
+    case Method::kDeleteSecret:
+      return "DeleteSecret";
   }
   return "?";
 }
@@ -49,6 +55,9 @@ Role RequiredRole(Method method) {
     case Method::kResume:
     case Method::kReload:
     case Method::kStatus:
+    case Method::kPutSecret:
+    case Method::kListSecrets:
+    case Method::kDeleteSecret:
       return Role::kOperator;
     case Method::kExportLedger:
       return Role::kAuditor;

@@ -3,7 +3,8 @@
 //
 //   agent     Evaluate, AwaitDecision, Execute, ReportOutcome
 //   approver  ListPending, WatchPending, Approve (besides the signature)
-//   operator  Halt, Resume, Reload, Status
+//   operator  Halt, Resume, Reload, Status, PutSecret, ListSecrets,
+//             DeleteSecret
 //   auditor   ExportLedger
 #ifndef PORTCULLIS_SERVER_IDENTITY_ACCESS_H_
 #define PORTCULLIS_SERVER_IDENTITY_ACCESS_H_
@@ -27,6 +28,9 @@ enum class Method {
   kReload,
   kStatus,
   kExportLedger,
+  kPutSecret,
+  kListSecrets,
+  kDeleteSecret,
 };
 
 // The RPC's name, e.g. "Evaluate".

@@ -1,0 +1,45 @@
+#include "server/connectors/connector_set.h"
+
+#include "absl/strings/str_cat.h"
+#include "server/codec/time_codec.h"
+
+namespace portcullis::server {
+
+absl::StatusOr<std::unique_ptr<ConnectorSet>> ConnectorSet::Create(
+    const config::v1::GateConfig& config, const secrets::SecretStore& secrets) {
+  auto set = std::make_unique<ConnectorSet>();
+  std::vector<std::string> hosts(config.connector_hosts().begin(),
+                                 config.connector_hosts().end());
+  for (const config::v1::ConnectorConfig& c : config.connectors()) {
+    HttpConnectorSpec spec;
+    spec.tenant = c.tenant();
+    spec.tool = c.tool();
+    if (!c.method().empty()) spec.method = c.method();
+    spec.url = c.url();
+    for (const auto& [name, value] : c.headers()) {
+      spec.headers.emplace_back(name, value);
+    }
+    std::sort(spec.headers.begin(), spec.headers.end());
+    spec.body = c.body();
+    if (c.has_timeout()) spec.timeout = DurationFromProto(c.timeout());
+    auto connector = HttpConnector::Create(std::move(spec), hosts, secrets);
+    if (!connector.ok()) return connector.status();
+    auto key = std::make_pair(c.tenant(), c.tool());
+    if (!set->by_key_.emplace(key, *std::move(connector)).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "two connectors are bound to tool ", c.tool(), " of ", c.tenant()));
+    }
+  }
+  return set;
+}
+
+const gate::ToolConnector* ConnectorSet::Find(absl::string_view tenant,
+                                              absl::string_view tool) const {
+  auto own =
+      by_key_.find(std::make_pair(std::string(tenant), std::string(tool)));
+  if (own != by_key_.end()) return own->second.get();
+  auto any = by_key_.find(std::make_pair(std::string("*"), std::string(tool)));
+  return any == by_key_.end() ? nullptr : any->second.get();
+}
+
+}  // namespace portcullis::server
