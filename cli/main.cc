@@ -8,13 +8,12 @@
 #include <iostream>
 #include <string>
 #include <vector>
-#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
@@ -29,6 +28,7 @@
 #include "cli/ledger_verify_export.h"
 #include "cli/policy_commands.h"
 #include "cli/receipt_commands.h"
+#include "cli/secret_commands.h"
 #include "cli/token_commands.h"
 #include "crypto/sodium.h"
 
@@ -75,6 +75,7 @@ ABSL_FLAG(std::string, gate, portcullis::cli::kDefaultGateAddress,
 ABSL_FLAG(std::string, token, "",
           "Your bearer token for the gate; default $PORTCULLIS_TOKEN. Over "
           "the Unix socket your uid may identify you instead.");
+ABSL_FLAG(std::string, name, "", "A secret's name (secrets).");
 ABSL_FLAG(std::string, approver, "",
           "Your approver id, as registered in the gate's configuration.");
 ABSL_FLAG(std::string, comment, "", "A comment recorded with an approval.");
@@ -107,6 +108,10 @@ constexpr char kCommands[] =
     "  portcullis tokens revoke --principals_file F --principal P "
     "--token_hash H\n"
     "  portcullis tokens list --principals_file F\n"
+    "Secrets for connectors (at a running gate; values from stdin):\n"
+    "  portcullis secrets put|rotate --tenant T --name N < value\n"
+    "  portcullis secrets list --tenant T\n"
+    "  portcullis secrets delete --tenant T --name N\n"
     "Keys and receipts (offline):\n"
     "  portcullis keys generate --out PREFIX\n"
     "      Write a new Ed25519 key pair: PREFIX.key (0600) and PREFIX.pub.\n"
@@ -200,13 +205,24 @@ int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
     return RunTokensCreate(args, io);
   }
   if (command == "tokens revoke") {
-    return RunTokensRevoke({absl::GetFlag(FLAGS_principals_file),
-                            absl::GetFlag(FLAGS_principal),
-                            absl::GetFlag(FLAGS_token_hash)},
-                           io);
+    return RunTokensRevoke(
+        {absl::GetFlag(FLAGS_principals_file), absl::GetFlag(FLAGS_principal),
+         absl::GetFlag(FLAGS_token_hash)},
+        io);
   }
   if (command == "tokens list") {
     return RunTokensList(absl::GetFlag(FLAGS_principals_file), io);
+  }
+  if (verb == "secrets") {
+    SecretArgs args{absl::GetFlag(FLAGS_gate),
+                    TokenFrom(absl::GetFlag(FLAGS_token)),
+                    absl::GetFlag(FLAGS_tenant), absl::GetFlag(FLAGS_name)};
+    if (command == "secrets put" || command == "secrets rotate") {
+      return RunSecretsPut(args, command == "secrets rotate", std::cin,
+                           ::isatty(STDIN_FILENO) == 1, io);
+    }
+    if (command == "secrets list") return RunSecretsList(args, io);
+    if (command == "secrets delete") return RunSecretsDelete(args, io);
   }
   if (command == "keys generate") {
     return RunKeysGenerate({absl::GetFlag(FLAGS_out)}, io);

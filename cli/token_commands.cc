@@ -1,6 +1,7 @@
 #include "cli/token_commands.h"
 
 #include <fcntl.h>
+#include <google/protobuf/util/json_util.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,8 +9,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-
-#include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -52,11 +51,12 @@ absl::Status Save(const std::string& path, const PrincipalsFile& file) {
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
-  auto printed = google::protobuf::util::MessageToJsonString(file, &json, options);
+  auto printed =
+      google::protobuf::util::MessageToJsonString(file, &json, options);
   if (!printed.ok()) return absl::InternalError(std::string(printed.message()));
   std::string temporary = path + ".tmp";
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                  0600);
+  int fd =
+      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot write ", temporary, ": ", std::strerror(errno)));

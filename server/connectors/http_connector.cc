@@ -89,12 +89,12 @@ absl::Status CheckSpec(const HttpConnectorSpec& spec) {
     auto refs = FindSecretReferences(value);
     if (!refs.ok()) return refs.status();
     for (const SecretReference& ref : *refs) {
-      bool own = ref.tenant == "{tenant}" || ref.tenant == spec.tenant;
+      bool own = ref.tenant == "{{tenant}}" || ref.tenant == spec.tenant;
       if (!own) {
         return absl::InvalidArgumentError(absl::StrCat(
             "header ", name, " refers to a secret of tenant ", ref.tenant,
             "; a connector may use its own tenant's secrets only (or "
-            "vault://{tenant}/NAME)"));
+            "vault://{{tenant}}/NAME)"));
       }
       if (absl::Status s = secrets::ValidateSecretName(ref.name); !s.ok()) {
         return s;

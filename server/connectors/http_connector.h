@@ -2,9 +2,9 @@
 // with the request built from the action's arguments and credentials taken
 // from the sealed secret store:
 //
-//   url:     https://api.example.com/orders/{args.order_id}/refunds
+//   url:     https://api.example.com/orders/{{args.order_id}}/refunds
 //   headers: Authorization: Bearer vault://al-noor/payments-key
-//   body:    {"amount": {args.amount}, "reason": {args.reason}}
+//   body:    {"amount": {{args.amount}}, "reason": {{args.reason}}}
 //
 // Placeholders may appear in the URL's path and query (percent-encoded),
 // in header values (verbatim; never CR or LF) and in the body (as JSON

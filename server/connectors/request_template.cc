@@ -17,35 +17,30 @@ namespace {
 
 constexpr absl::string_view kVault = "vault://";
 
-// Calls `visit(placeholder)` for each "{...}" in `text` and returns the
-// rendered text; InvalidArgument for unbalanced braces.
+// Calls `visit(placeholder)` for each "{{...}}" in `text` and returns the
+// rendered text; InvalidArgument for a "{{" without its "}}". Single braces
+// are text, so JSON bodies need no escaping.
 template <typename Visit>
 absl::StatusOr<std::string> Expand(absl::string_view text, Visit visit) {
   std::string out;
   size_t i = 0;
   while (i < text.size()) {
-    size_t open = text.find('{', i);
-    size_t close_stray = text.find('}', i);
-    if (close_stray != absl::string_view::npos &&
-        (open == absl::string_view::npos || close_stray < open)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("a '}' without its '{' at offset ", close_stray));
-    }
+    size_t open = text.find("{{", i);
     if (open == absl::string_view::npos) {
       out.append(text.data() + i, text.size() - i);
       break;
     }
-    size_t close = text.find('}', open);
+    size_t close = text.find("}}", open + 2);
     if (close == absl::string_view::npos) {
       return absl::InvalidArgumentError(
-          absl::StrCat("a '{' without its '}' at offset ", open));
+          absl::StrCat("a \"{{\" without its \"}}\" at offset ", open));
     }
     out.append(text.data() + i, open - i);
-    absl::StatusOr<std::string> value =
-        visit(text.substr(open + 1, close - open - 1));
+    absl::StatusOr<std::string> value = visit(
+        absl::StripAsciiWhitespace(text.substr(open + 2, close - open - 2)));
     if (!value.ok()) return value.status();
     out += *value;
-    i = close + 1;
+    i = close + 2;
   }
   return out;
 }
@@ -57,7 +52,7 @@ absl::Status CheckName(absl::string_view name) {
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(absl::StrCat(
-      "unknown placeholder {", name, "}; use {args.NAME} or {tenant}"));
+      "unknown placeholder {{", name, "}}; use {{args.NAME}} or {{tenant}}"));
 }
 
 // The value as plain text: strings as they are, numbers and money in
@@ -75,38 +70,41 @@ absl::StatusOr<std::string> PlainText(const policy::Value& value) {
       "a list cannot stand in a URL or a header");
 }
 
-void ToJsonValue(const policy::Value& value, google::protobuf::Value* out) {
-  if (const auto* s = std::get_if<std::string>(&value.v)) {
-    out->set_string_value(*s);
-  } else if (const auto* i = std::get_if<int64_t>(&value.v)) {
-    // JSON numbers lose precision beyond 2^53: write integers as strings
-    // then, so no value changes on the way.
-    if (*i > (int64_t{1} << 53) || *i < -(int64_t{1} << 53)) {
-      out->set_string_value(absl::StrCat(*i));
-    } else {
-      out->set_number_value(static_cast<double>(*i));
-    }
-  } else if (const auto* b = std::get_if<bool>(&value.v)) {
-    out->set_bool_value(*b);
-  } else if (const auto* m = std::get_if<policy::Money>(&value.v)) {
-    auto& fields = *out->mutable_struct_value()->mutable_fields();
-    fields["amount"].set_string_value(m->amount.ToString());
-    fields["currency"].set_string_value(m->currency);
-  } else if (const auto* list = std::get_if<policy::Value::List>(&value.v)) {
-    auto* items = out->mutable_list_value();
-    for (const policy::Value& item : *list)
-      ToJsonValue(item, items->add_values());
-  }
+// A JSON string literal, written by protobuf's JSON printer.
+std::string JsonString(absl::string_view text) {
+  google::protobuf::Value json;
+  json.set_string_value(std::string(text));
+  std::string out;
+  // Printing a string Value cannot fail.
+  (void)google::protobuf::util::MessageToJsonString(json, &out);
+  return out;
 }
 
-absl::StatusOr<std::string> JsonLiteral(const policy::Value& value) {
-  google::protobuf::Value json;
-  ToJsonValue(value, &json);
-  std::string out;
-  if (!google::protobuf::util::MessageToJsonString(json, &out).ok()) {
-    return absl::InternalError("an argument does not convert to JSON");
+// The value as a JSON literal. Built by hand from protobuf-printed scalars
+// so that money's two fields keep their order (a protobuf Struct's would
+// not); the JSON itself is never parsed here.
+std::string JsonLiteral(const policy::Value& value) {
+  if (const auto* s = std::get_if<std::string>(&value.v)) return JsonString(*s);
+  if (const auto* i = std::get_if<int64_t>(&value.v)) {
+    // JSON numbers lose precision beyond 2^53: larger integers go as
+    // strings, so no value changes on the way.
+    if (*i > (int64_t{1} << 53) || *i < -(int64_t{1} << 53)) {
+      return JsonString(absl::StrCat(*i));
+    }
+    return absl::StrCat(*i);
   }
-  return out;
+  if (const auto* b = std::get_if<bool>(&value.v)) return *b ? "true" : "false";
+  if (const auto* m = std::get_if<policy::Money>(&value.v)) {
+    return absl::StrCat("{\"amount\":", JsonString(m->amount.ToString()),
+                        ",\"currency\":", JsonString(m->currency), "}");
+  }
+  std::string out = "[";
+  const auto& list = std::get<policy::Value::List>(value.v);
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (i > 0) out += ",";
+    out += JsonLiteral(list[i]);
+  }
+  return out + "]";
 }
 
 std::string PercentEncode(absl::string_view text) {
@@ -148,7 +146,7 @@ absl::StatusOr<std::vector<SecretReference>> FindSecretReferences(
     SecretReference ref{std::string(text.substr(start, slash - start)),
                         std::string(text.substr(slash + 1, end - slash - 1))};
     if (ref.name.empty() ||
-        (ref.tenant != "{tenant}" && !ValidateTenantId(ref.tenant).ok())) {
+        (ref.tenant != "{{tenant}}" && !ValidateTenantId(ref.tenant).ok())) {
       return absl::InvalidArgumentError(
           absl::StrCat("secret reference vault://", ref.tenant, "/", ref.name,
                        " is not vault://TENANT/NAME"));

@@ -1,4 +1,4 @@
-// Rendering of connector templates: "{args.NAME}" and "{tenant}"
+// Rendering of connector templates: "{{args.NAME}}" and "{{tenant}}"
 // placeholders, and "vault://TENANT/NAME" secret references. Pure apart
 // from the secret lookups; thread-safe.
 #ifndef PORTCULLIS_SERVER_CONNECTORS_REQUEST_TEMPLATE_H_
@@ -13,14 +13,14 @@
 
 namespace portcullis::server {
 
-// A placeholder's name between braces: "args.order_id" or "tenant".
+// Checks every placeholder: "{{args.order_id}}" or "{{tenant}}".
 // Returns InvalidArgument for unbalanced braces or unknown names.
 absl::Status CheckPlaceholders(absl::string_view text);
 
 // The secret references in `text`: {tenant, name} pairs. InvalidArgument
 // for a malformed reference.
 struct SecretReference {
-  std::string tenant;  // may be "{tenant}"
+  std::string tenant;  // may be "{{tenant}}"
   std::string name;
 };
 absl::StatusOr<std::vector<SecretReference>> FindSecretReferences(

@@ -1,15 +1,16 @@
 // The approver and operator commands against an in-process gate.
 #include "cli/approval_commands.h"
 
-#include <fstream>
-#include <sstream>
+#include <google/protobuf/util/json_util.h>
 
 #include <catch2/catch.hpp>
-#include <google/protobuf/util/json_util.h>
+#include <fstream>
+#include <sstream>
 
 #include "cli/gate_client.h"
 #include "cli/keys_commands.h"
 #include "cli/receipt_commands.h"
+#include "cli/secret_commands.h"
 #include "crypto/key_file.h"
 #include "server/config_loader.h"
 #include "server/daemon.h"
@@ -112,12 +113,14 @@ TEST_CASE("approvals list shows what waits, and approve decides it",
           "[cli][approvals]") {
   CliFixture f;
   Captured empty;
-  REQUIRE(RunApprovalsList({f.address_, f.approver_.token, "shop"}, empty.io) == kExitOk);
+  REQUIRE(RunApprovalsList({f.address_, f.approver_.token, "shop"}, empty.io) ==
+          kExitOk);
   CHECK(empty.out.str() == "no pending approvals for shop\n");
 
   std::string id = f.EvaluatePending();
   Captured list;
-  REQUIRE(RunApprovalsList({f.address_, f.approver_.token, "shop"}, list.io) == kExitOk);
+  REQUIRE(RunApprovalsList({f.address_, f.approver_.token, "shop"}, list.io) ==
+          kExitOk);
   CHECK(list.out.str().find(id + "  refund_order by bot") == 0);
   CHECK(list.out.str().find("args.amount = 120 SAR") != std::string::npos);
   CHECK(list.out.str().find("needs refunds: owner (quorum 1)") !=
@@ -192,9 +195,9 @@ TEST_CASE("a receipt verifies offline, and only for its own action",
       .mutable_money_value()
       ->set_amount("920.00");
   Captured other;
-  CHECK(RunReceiptVerify({receipt, gate_pub,
-                          write_json(other_action, "other.json")},
-                         other.io) == kExitFailed);
+  CHECK(RunReceiptVerify(
+            {receipt, gate_pub, write_json(other_action, "other.json")},
+            other.io) == kExitFailed);
   CHECK(other.out.str().find("different action") != std::string::npos);
 
   v1::ExecutionReceipt edited = executed.receipt();
@@ -217,18 +220,56 @@ TEST_CASE("a receipt verifies offline, and only for its own action",
 TEST_CASE("halt and resume through the CLI", "[cli][halt]") {
   CliFixture f;
   Captured no_reason;
-  CHECK(RunHalt({f.address_, f.agent_.token, "shop", "", true}, no_reason.io) == kExitUsage);
+  CHECK(RunHalt({f.address_, f.agent_.token, "shop", "", true}, no_reason.io) ==
+        kExitUsage);
   Captured halt;
-  REQUIRE(RunHalt({f.address_, f.agent_.token, "shop", "incident", true}, halt.io) == kExitOk);
+  REQUIRE(RunHalt({f.address_, f.agent_.token, "shop", "incident", true},
+                  halt.io) == kExitOk);
   CHECK(halt.out.str() == "tenant shop is halted\n");
   Captured twice;
-  CHECK(RunHalt({f.address_, f.agent_.token, "shop", "incident", true}, twice.io) ==
-        kExitFailed);
+  CHECK(RunHalt({f.address_, f.agent_.token, "shop", "incident", true},
+                twice.io) == kExitFailed);
   Captured resume;
-  REQUIRE(RunHalt({f.address_, f.agent_.token, "shop", "", false}, resume.io) == kExitOk);
+  REQUIRE(RunHalt({f.address_, f.agent_.token, "shop", "", false}, resume.io) ==
+          kExitOk);
   Captured unknown;
-  CHECK(RunHalt({f.address_, f.agent_.token, "nowhere", "x", true}, unknown.io) ==
-        kExitFailed);
+  CHECK(RunHalt({f.address_, f.agent_.token, "nowhere", "x", true},
+                unknown.io) == kExitFailed);
+}
+
+TEST_CASE(
+    "secrets are put from stdin, listed without values, rotated and "
+    "deleted",
+    "[cli][secrets]") {
+  CliFixture f;
+  SecretArgs args{f.address_, f.agent_.token, "shop", "payments"};
+  std::istringstream value("sk_test_value\n");
+  Captured put;
+  REQUIRE(RunSecretsPut(args, false, value, false, put.io) == kExitOk);
+  CHECK(put.out.str().find("version 1") != std::string::npos);
+  CHECK(put.out.str().find("vault://shop/payments") != std::string::npos);
+  CHECK(put.out.str().find("sk_test_value") == std::string::npos);
+
+  std::istringstream again("other\n");
+  Captured exists;
+  CHECK(RunSecretsPut(args, false, again, false, exists.io) == kExitFailed);
+  std::istringstream next("sk_test_value_2");
+  Captured rotated;
+  REQUIRE(RunSecretsPut(args, true, next, false, rotated.io) == kExitOk);
+  CHECK(rotated.out.str().find("version 2") != std::string::npos);
+
+  Captured listed;
+  REQUIRE(RunSecretsList(args, listed.io) == kExitOk);
+  CHECK(listed.out.str().find("payments  version 2") == 0);
+  CHECK(listed.out.str().find("sk_test") == std::string::npos);
+
+  std::istringstream empty("");
+  Captured no_value;
+  CHECK(RunSecretsPut(args, false, empty, false, no_value.io) == kExitUsage);
+  Captured deleted;
+  REQUIRE(RunSecretsDelete(args, deleted.io) == kExitOk);
+  Captured gone;
+  CHECK(RunSecretsDelete(args, gone.io) == kExitFailed);
 }
 
 TEST_CASE("an unreachable gate is a usage error naming the address",

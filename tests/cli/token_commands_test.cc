@@ -2,9 +2,8 @@
 
 #include <sys/stat.h>
 
-#include <sstream>
-
 #include <catch2/catch.hpp>
+#include <sstream>
 
 #include "server/config_loader.h"
 #include "server/identity/principal_table.h"
@@ -37,13 +36,14 @@ std::shared_ptr<const server::PrincipalTable> Table(const std::string& path) {
   return *table;
 }
 
-TEST_CASE("tokens create writes a principal the gate accepts", "[cli][tokens]") {
+TEST_CASE("tokens create writes a principal the gate accepts",
+          "[cli][tokens]") {
   testing::TempDir dir;
   std::string file = dir.Sub("principals.json");
   Captured c;
-  REQUIRE(RunTokensCreate({"support-agent", {"agent"}, {"al-noor"}, {1001},
-                           file},
-                          c.io) == kExitOk);
+  REQUIRE(RunTokensCreate(
+              {"support-agent", {"agent"}, {"al-noor"}, {1001}, file}, c.io) ==
+          kExitOk);
   std::string token = TokenFrom(c);
   CHECK(token.rfind("pcl_", 0) == 0);
   struct stat st;
@@ -74,8 +74,8 @@ TEST_CASE("a second token rotates; revoking removes the first",
   CHECK(Table(file)->ByToken(old_token) != nullptr);
   CHECK(Table(file)->ByToken(new_token) != nullptr);
 
-  std::string old_hash = first.out.str().substr(
-      first.out.str().find("hash: ") + 6, 8 + 64);
+  std::string old_hash =
+      first.out.str().substr(first.out.str().find("hash: ") + 6, 8 + 64);
   Captured revoke;
   REQUIRE(RunTokensRevoke({file, "bot", old_hash}, revoke.io) == kExitOk);
   CHECK(Table(file)->ByToken(old_token) == nullptr);
