@@ -17,6 +17,8 @@ packages=(
   libbenchmark-dev
   # real gRPC clients in tests and examples
   python3 python3-grpcio python3-protobuf
+  # certificates for the TLS tests
+  openssl
   # clang: libFuzzer and sanitizers
   clang-14 libclang-rt-14-dev
 )

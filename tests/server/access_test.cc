@@ -306,6 +306,37 @@ TEST_CASE("missing, malformed and unknown credentials are unauthenticated",
   CHECK(Count(f.Kinds("a"), "access.denied") == 0);
 }
 
+TEST_CASE("hostile tenant ids are refused before they reach storage",
+          "[access]") {
+  AccessFixture f;
+  Caller everywhere{"agent-everywhere", "agent", "'*'"};
+  f.WritePrincipals({everywhere});
+  REQUIRE(f.daemon_->ReloadPrincipals().ok());
+  const std::string hostile[] = {"../a",
+                                 "a/b",
+                                 std::string("a\0b", 3),
+                                 "a\x01",
+                                 "\xd0\xb0",  // Cyrillic a
+                                 "A",
+                                 std::string(64, 'a'),
+                                 ""};
+  for (const std::string& tenant : hostile) {
+    INFO("tenant of " << tenant.size() << " bytes");
+    grpc::Status s = f.Evaluate(everywhere, tenant);
+    CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK(s.error_message().find("action.tenant") != std::string::npos);
+  }
+  // No chain was created for any of them.
+  f.daemon_.reset();
+  ledger::RocksDbOptions read_only;
+  read_only.read_only = true;
+  auto store = ledger::RocksDbStore::Open(f.dir_.Sub("data"), read_only);
+  REQUIRE(store.ok());
+  auto ledger = ledger::Ledger::Open(std::move(*store));
+  REQUIRE(ledger.ok());
+  CHECK((*ledger)->Tenants() == std::vector<std::string>{"a", "b"});
+}
+
 TEST_CASE("tokens rotate and are revoked by editing the principals file",
           "[access]") {
   AccessFixture f;

@@ -1,0 +1,160 @@
+// TLS and mTLS on the TCP listener, with certificates made by openssl for
+// the test.
+#include <grpcpp/grpcpp.h>
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "ledger/rocksdb_store.h"
+#include "server/codec/proto_record_codec.h"
+#include "server/server.h"
+#include "tests/testing/fake_clock.h"
+#include "tests/testing/fake_policy.h"
+#include "tests/testing/temp_dir.h"
+#include "tests/testing/test_principal.h"
+
+namespace portcullis::server {
+namespace {
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A CA, a server certificate for 127.0.0.1 and a client certificate.
+void MakeCertificates(const testing::TempDir& dir) {
+  std::string d = dir.path().string();
+  std::string script =
+      "set -e; cd '" + d +
+      "'; "
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+      "-keyout ca.key -out ca.crt -days 2 -subj /CN=test-ca 2>/dev/null; "
+      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+      "-keyout server.key -out server.csr -subj /CN=127.0.0.1 2>/dev/null; "
+      "printf 'subjectAltName=IP:127.0.0.1' > san.ext; "
+      "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key "
+      "-CAcreateserial -out server.crt -days 2 -extfile san.ext 2>/dev/null; "
+      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+      "-keyout client.key -out client.csr -subj /CN=client 2>/dev/null; "
+      "openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key "
+      "-CAcreateserial -out client.crt -days 2 2>/dev/null; "
+      "chmod 600 server.key client.key";
+  REQUIRE(std::system(script.c_str()) == 0);
+}
+
+class TlsFixture {
+ public:
+  TlsFixture() {
+    MakeCertificates(dir_);
+    auto store = ledger::RocksDbStore::Open(dir_.Sub("db"), {});
+    REQUIRE(store.ok());
+    auto ledger = ledger::Ledger::Open(std::move(*store));
+    REQUIRE(ledger.ok());
+    ledger_ = std::move(*ledger);
+    gate_ = std::make_unique<gate::Gate>(clock_, *ledger_, codec_, key_,
+                                         gate::ApproverRegistry());
+    authenticator_ = std::make_unique<Authenticator>(principal_.Table());
+  }
+
+  absl::StatusOr<std::unique_ptr<Server>> Start(bool require_client_cert) {
+    ServerOptions options;
+    options.tcp_address = "127.0.0.1:0";
+    options.tls = TlsFiles{dir_.Sub("server.crt"), dir_.Sub("server.key"),
+                           require_client_cert ? dir_.Sub("ca.crt") : "",
+                           require_client_cert};
+    return Server::Start(*gate_, options, *authenticator_);
+  }
+
+  // A health check over TLS, with or without a client certificate.
+  grpc::Status Check(int port, bool client_cert) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = Read(dir_.Sub("ca.crt"));
+    if (client_cert) {
+      ssl.pem_private_key = Read(dir_.Sub("client.key"));
+      ssl.pem_cert_chain = Read(dir_.Sub("client.crt"));
+    }
+    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                       grpc::SslCredentials(ssl));
+    auto health = grpc::health::v1::Health::NewStub(channel);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    grpc::health::v1::HealthCheckResponse response;
+    return health->Check(&context, {}, &response);
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_;
+  ProtoRecordCodec codec_;
+  crypto::SigningKey key_ = crypto::SigningKey::Generate();
+  testing::TestPrincipal principal_;
+  std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<gate::Gate> gate_;
+  std::unique_ptr<Authenticator> authenticator_;
+};
+
+TEST_CASE("the gate serves TLS, and a plaintext client cannot talk to it",
+          "[tls]") {
+  TlsFixture f;
+  auto server = f.Start(false);
+  REQUIRE(server.ok());
+  int port = (*server)->tcp_port();
+  CHECK(f.Check(port, false).ok());
+  auto plain = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(5));
+  grpc::health::v1::HealthCheckResponse response;
+  CHECK_FALSE(plain->Check(&context, {}, &response).ok());
+}
+
+TEST_CASE("with mTLS required, a client without a certificate is refused",
+          "[tls]") {
+  TlsFixture f;
+  auto server = f.Start(true);
+  REQUIRE(server.ok());
+  int port = (*server)->tcp_port();
+  CHECK(f.Check(port, true).ok());
+  CHECK_FALSE(f.Check(port, false).ok());
+}
+
+TEST_CASE("a non-loopback address is accepted only with TLS", "[tls]") {
+  TlsFixture f;
+  ServerOptions plain;
+  plain.tcp_address = "0.0.0.0:0";
+  CHECK(Server::Start(*f.gate_, plain, *f.authenticator_).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+  ServerOptions tls = plain;
+  tls.tls =
+      TlsFiles{f.dir_.Sub("server.crt"), f.dir_.Sub("server.key"), "", false};
+  auto server = Server::Start(*f.gate_, tls, *f.authenticator_);
+  CHECK(server.ok());
+}
+
+TEST_CASE("unusable TLS files are clear errors", "[tls]") {
+  TlsFixture f;
+  ServerOptions options;
+  options.tcp_address = "127.0.0.1:0";
+  options.tls =
+      TlsFiles{f.dir_.Sub("absent.crt"), f.dir_.Sub("server.key"), "", false};
+  CHECK(Server::Start(*f.gate_, options, *f.authenticator_).status().code() ==
+        absl::StatusCode::kNotFound);
+  REQUIRE(::chmod(f.dir_.Sub("server.key").c_str(), 0644) == 0);
+  options.tls->cert_file = f.dir_.Sub("server.crt");
+  CHECK(Server::Start(*f.gate_, options, *f.authenticator_).status().code() ==
+        absl::StatusCode::kPermissionDenied);
+  options.tls =
+      TlsFiles{f.dir_.Sub("server.crt"), f.dir_.Sub("server.key"), "", true};
+  CHECK(Server::Start(*f.gate_, options, *f.authenticator_).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace portcullis::server
