@@ -82,13 +82,7 @@ void PrintPending(const v1::PendingApproval& p, std::ostream& out) {
 }
 
 int Usage(CommandIo& io, absl::string_view command, absl::string_view what) {
-  io.err << "portcullis " << command << ": " << what << "\n";
-  return kExitUsage;
-}
-
-int Refused(CommandIo& io, absl::string_view command, const absl::Status& s) {
-  io.err << "portcullis " << command << ": " << s.message() << "\n";
-  return absl::IsUnavailable(s) ? kExitUsage : kExitFailed;
+  return Complain(io, command, what, kExitUsage);
 }
 
 std::string OutcomeText(v1::Outcome outcome) {
@@ -114,7 +108,7 @@ int RunApprovalsList(const ApprovalsListArgs& args, CommandIo& io) {
   v1::ListPendingResponse response;
   absl::Status s = client.Check(
       client.gate().ListPending(client.Context().get(), request, &response));
-  if (!s.ok()) return Refused(io, kCommand, s);
+  if (!s.ok()) return GateRefused(io, kCommand, s);
   if (response.pending().empty()) {
     io.out << "no pending approvals for " << args.tenant << "\n";
   }
@@ -144,7 +138,7 @@ int RunVerdict(const VerdictArgs& args, const Clock& clock, CommandIo& io) {
   v1::ListPendingResponse list;
   absl::Status s = client.Check(
       client.gate().ListPending(client.Context().get(), list_request, &list));
-  if (!s.ok()) return Refused(io, command, s);
+  if (!s.ok()) return GateRefused(io, command, s);
   const v1::PendingApproval* found = nullptr;
   for (const v1::PendingApproval& p : list.pending()) {
     if (p.decision().decision_id() == args.decision_id) found = &p;
@@ -174,7 +168,7 @@ int RunVerdict(const VerdictArgs& args, const Clock& clock, CommandIo& io) {
   v1::ApproveResponse response;
   s = client.Check(
       client.gate().Approve(client.Context().get(), request, &response));
-  if (!s.ok()) return Refused(io, command, s);
+  if (!s.ok()) return GateRefused(io, command, s);
   io.out << "recorded; the decision is now "
          << OutcomeText(response.decision().outcome()) << "\n";
   for (const std::string& reason : response.decision().reasons()) {
@@ -206,7 +200,7 @@ int RunHalt(const HaltArgs& args, CommandIo& io) {
     s = client.Check(
         client.admin().Resume(client.Context().get(), request, &response));
   }
-  if (!s.ok()) return Refused(io, command, s);
+  if (!s.ok()) return GateRefused(io, command, s);
   io.out << (args.tenant.empty() ? "the whole gate" : "tenant " + args.tenant)
          << (args.halt ? " is halted\n" : " is resumed\n");
   return kExitOk;

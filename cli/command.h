@@ -6,6 +6,9 @@
 
 #include <ostream>
 
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
 namespace portcullis::cli {
 
 // Exit codes shared by every subcommand.
@@ -19,6 +22,15 @@ struct CommandIo {
   // Draw progress bars on `err` only when a person is watching.
   bool err_is_terminal = false;
 };
+
+// Writes "portcullis COMMAND: MESSAGE" to io.err and returns `code`.
+int Complain(CommandIo& io, absl::string_view command,
+             absl::string_view message, int code);
+
+// For a call to a running gate that failed: reports it and returns
+// kExitUsage when the gate cannot be reached, kExitFailed when it refused.
+int GateRefused(CommandIo& io, absl::string_view command,
+                const absl::Status& status);
 
 }  // namespace portcullis::cli
 

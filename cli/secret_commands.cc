@@ -14,13 +14,11 @@ namespace portcullis::cli {
 namespace {
 
 int Usage(CommandIo& io, absl::string_view command, absl::string_view what) {
-  io.err << "portcullis secrets " << command << ": " << what << "\n";
-  return kExitUsage;
+  return Complain(io, absl::StrCat("secrets ", command), what, kExitUsage);
 }
 
 int Refused(CommandIo& io, absl::string_view command, const absl::Status& s) {
-  io.err << "portcullis secrets " << command << ": " << s.message() << "\n";
-  return absl::IsUnavailable(s) ? kExitUsage : kExitFailed;
+  return GateRefused(io, absl::StrCat("secrets ", command), s);
 }
 
 // Turns terminal echo off while it lives.

@@ -23,13 +23,11 @@ using config::v1::PrincipalConfig;
 using config::v1::PrincipalsFile;
 
 int Usage(CommandIo& io, absl::string_view command, absl::string_view what) {
-  io.err << "portcullis tokens " << command << ": " << what << "\n";
-  return kExitUsage;
+  return Complain(io, absl::StrCat("tokens ", command), what, kExitUsage);
 }
 
 int Failed(CommandIo& io, absl::string_view command, absl::string_view what) {
-  io.err << "portcullis tokens " << command << ": " << what << "\n";
-  return kExitFailed;
+  return Complain(io, absl::StrCat("tokens ", command), what, kExitFailed);
 }
 
 // Reads the file, or an empty one when it does not exist yet.

@@ -193,7 +193,7 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Decide(const Approval& approval,
     const DecisionState& state = it->second;
     if (now >= DeadlineOf(state)) {
       lock.Release();
-      Expire(approval.tenant, tenant, approval.decision_id, now).IgnoreError();
+      Expire(tenant, approval.decision_id, now).IgnoreError();
       return absl::FailedPreconditionError(absl::StrCat(
           "the request expired at ", DescribeTime(DeadlineOf(state)),
           "; approvals after the deadline do not count"));
@@ -281,68 +281,67 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Decide(const Approval& approval,
   return result;
 }
 
-absl::Status ApprovalDesk::Expire(absl::string_view tenant_id,
-                                  TenantState& tenant,
-                                  const std::string& decision_id,
-                                  absl::Time now) {
+absl::Status ApprovalDesk::RecordDeadline(
+    TenantState& tenant, const std::string& decision_id, absl::Time now,
+    const char* kind,
+    absl::FunctionRef<std::optional<DeadlineRecord>(const DecisionState&)>
+        due) {
   const std::string busy = BusyDecision(decision_id);
   DeadlineRecord record;
   DecisionState snapshot;
   {
     absl::MutexLock lock(&tenant.mu);
     auto it = tenant.pending.find(decision_id);
-    if (tenant.busy.contains(busy) || it == tenant.pending.end() ||
-        now < DeadlineOf(it->second)) {
-      return absl::OkStatus();  // someone else is on it, or not due
-    }
-    snapshot = it->second;
-    record.decision = Expired(snapshot);
-    tenant.busy.insert(busy);
-  }
-  absl::StatusOr<uint64_t> sequence =
-      recorder_.Record(FieldsFor(snapshot, now, kApprovalExpired), record);
-  absl::MutexLock lock(&tenant.mu);
-  tenant.busy.erase(busy);
-  tenant.changed.SignalAll();
-  if (!sequence.ok()) return sequence.status();
-  DecisionState resolved = std::move(tenant.pending[decision_id]);
-  tenant.pending.erase(decision_id);
-  absl::Status applied = ApplyRecord(resolved, kApprovalExpired, record, now);
-  resolved.current.ledger_sequence = *sequence;
-  tenant.Publish(QueueEvent::Kind::kResolved, resolved);
-  return applied;
-}
-
-absl::Status ApprovalDesk::Escalate(absl::string_view tenant_id,
-                                    TenantState& tenant,
-                                    const std::string& decision_id,
-                                    absl::Time now) {
-  const std::string busy = BusyDecision(decision_id);
-  DeadlineRecord record;
-  DecisionState snapshot;
-  {
-    absl::MutexLock lock(&tenant.mu);
-    auto it = tenant.pending.find(decision_id);
+    // Someone else is on it, it is resolved, or it is not due.
     if (tenant.busy.contains(busy) || it == tenant.pending.end()) {
       return absl::OkStatus();
     }
-    std::optional<absl::Time> due = NextEscalation(it->second);
-    if (!due || now < *due) return absl::OkStatus();
+    std::optional<DeadlineRecord> planned = due(it->second);
+    if (!planned) return absl::OkStatus();
+    record = *std::move(planned);
     snapshot = it->second;
-    record.decision = snapshot.current;
-    record.escalation_roles = EscalationRoles(snapshot);
     tenant.busy.insert(busy);
   }
   absl::StatusOr<uint64_t> sequence =
-      recorder_.Record(FieldsFor(snapshot, now, kApprovalEscalated), record);
+      recorder_.Record(FieldsFor(snapshot, now, kind), record);
   absl::MutexLock lock(&tenant.mu);
   tenant.busy.erase(busy);
   tenant.changed.SignalAll();
   if (!sequence.ok()) return sequence.status();
   DecisionState& state = tenant.pending[decision_id];
-  absl::Status applied = ApplyRecord(state, kApprovalEscalated, record, now);
-  tenant.Publish(QueueEvent::Kind::kUpdated, state);
+  absl::Status applied = ApplyRecord(state, kind, record, now);
+  state.current.ledger_sequence = *sequence;
+  if (state.pending()) {
+    tenant.Publish(QueueEvent::Kind::kUpdated, state);
+  } else {
+    DecisionState resolved = std::move(state);
+    tenant.pending.erase(decision_id);
+    tenant.Publish(QueueEvent::Kind::kResolved, resolved);
+  }
   return applied;
+}
+
+absl::Status ApprovalDesk::Expire(TenantState& tenant,
+                                  const std::string& decision_id,
+                                  absl::Time now) {
+  return RecordDeadline(
+      tenant, decision_id, now, kApprovalExpired,
+      [&](const DecisionState& s) -> std::optional<DeadlineRecord> {
+        if (now < DeadlineOf(s)) return std::nullopt;
+        return DeadlineRecord{Expired(s), {}};
+      });
+}
+
+absl::Status ApprovalDesk::Escalate(TenantState& tenant,
+                                    const std::string& decision_id,
+                                    absl::Time now) {
+  return RecordDeadline(
+      tenant, decision_id, now, kApprovalEscalated,
+      [&](const DecisionState& s) -> std::optional<DeadlineRecord> {
+        std::optional<absl::Time> at = NextEscalation(s);
+        if (!at || now < *at) return std::nullopt;
+        return DeadlineRecord{s.current, EscalationRoles(s)};
+      });
 }
 
 absl::Status ApprovalDesk::ExpireDue() {
@@ -362,11 +361,11 @@ absl::Status ApprovalDesk::ExpireDue() {
       }
     }
     for (const std::string& id : expiring) {
-      absl::Status s = Expire(name, tenant, id, now);
+      absl::Status s = Expire(tenant, id, now);
       if (first_error.ok()) first_error = s;
     }
     for (const std::string& id : escalating) {
-      absl::Status s = Escalate(name, tenant, id, now);
+      absl::Status s = Escalate(tenant, id, now);
       if (first_error.ok()) first_error = s;
     }
   }

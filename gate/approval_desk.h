@@ -88,10 +88,17 @@ class ApprovalDesk {
                                        const Approver& approver,
                                        absl::string_view caller,
                                        TenantState& tenant);
-  absl::Status Expire(absl::string_view tenant_id, TenantState& tenant,
-                      const std::string& decision_id, absl::Time now);
-  absl::Status Escalate(absl::string_view tenant_id, TenantState& tenant,
-                        const std::string& decision_id, absl::Time now);
+  // Records what a deadline does to a pending request when `due` says it
+  // is due (returning the record to write), then applies it.
+  absl::Status RecordDeadline(
+      TenantState& tenant, const std::string& decision_id, absl::Time now,
+      const char* kind,
+      absl::FunctionRef<std::optional<DeadlineRecord>(const DecisionState&)>
+          due);
+  absl::Status Expire(TenantState& tenant, const std::string& decision_id,
+                      absl::Time now);
+  absl::Status Escalate(TenantState& tenant, const std::string& decision_id,
+                        absl::Time now);
   void RecordRejection(const Approval& approval, const absl::Status& error);
 
   const Clock& clock_;

@@ -7,14 +7,13 @@
 #include <atomic>
 
 #include "absl/synchronization/notification.h"
-#include "ledger/key_value_store.h"
+#include "tests/testing/forwarding_store.h"
 
 namespace portcullis::testing {
 
-class BlockingStore final : public ledger::KeyValueStore {
+class BlockingStore final : public ForwardingStore {
  public:
-  // `inner` must outlive this wrapper.
-  explicit BlockingStore(ledger::KeyValueStore& inner) : inner_(inner) {}
+  using ForwardingStore::ForwardingStore;
 
   // The next Write blocks until Release().
   void Arm() { armed_ = true; }
@@ -27,21 +26,10 @@ class BlockingStore final : public ledger::KeyValueStore {
       entered_.Notify();
       release_.WaitForNotification();
     }
-    return inner_.Write(batch, sync);
-  }
-  absl::StatusOr<std::optional<std::string>> Get(
-      absl::string_view key) const override {
-    return inner_.Get(key);
-  }
-  absl::Status Scan(
-      absl::string_view begin, absl::string_view end, bool reverse,
-      absl::FunctionRef<bool(absl::string_view, absl::string_view)> visit)
-      const override {
-    return inner_.Scan(begin, end, reverse, visit);
+    return inner().Write(batch, sync);
   }
 
  private:
-  ledger::KeyValueStore& inner_;
   std::atomic<bool> armed_{false};
   absl::Notification entered_;
   absl::Notification release_;
