@@ -144,7 +144,7 @@ int RunVerdict(const VerdictArgs& args, const Clock& clock, CommandIo& io) {
     if (p.decision().decision_id() == args.decision_id) found = &p;
   }
   if (found == nullptr) {
-    return Refused(
+    return GateRefused(
         io, command,
         absl::NotFoundError(absl::StrCat(
             "no pending request ", args.decision_id, " for ", args.tenant)));
