@@ -96,9 +96,9 @@ class Servers {
     auto daemon = server::Daemon::Start(*config, clock_, log_);
     if (!daemon.ok()) std::abort();
     daemon_ = std::move(*daemon);
-    gate_stub_ = v1::Gate::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(daemon_->tcp_port()),
-        grpc::InsecureChannelCredentials()));
+    gate_stub_ = v1::Gate::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(daemon_->tcp_port()),
+                            grpc::InsecureChannelCredentials()));
 
     grpc::ServerBuilder builder;
     int port = 0;
@@ -106,9 +106,9 @@ class Servers {
                              &port);
     builder.RegisterService(&noop_service_);
     noop_server_ = builder.BuildAndStart();
-    noop_stub_ = Noop::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                            grpc::InsecureChannelCredentials()));
+    noop_stub_ =
+        Noop::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                          grpc::InsecureChannelCredentials()));
   }
 
   static inline Servers* instance_ = nullptr;

@@ -745,9 +745,8 @@ TEST_CASE("an approval expiry longer than 31 days is an error",
           "[compiler][errors]") {
   ExpectError(InTool("    rule r \"r\" approve by owner expires 32d"), 10, 41,
               "an approval expires after at most 31d, not 32d");
-  CHECK(testing::MustCompile(
-            InTool("    rule r \"r\" approve by owner expires 31d")) !=
-        nullptr);
+  CHECK(testing::MustCompile(InTool(
+            "    rule r \"r\" approve by owner expires 31d")) != nullptr);
 }
 
 }  // namespace

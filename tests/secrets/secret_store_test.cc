@@ -45,8 +45,8 @@ TEST_CASE("a secret is stored sealed and resolves to its value",
   REQUIRE(f.store
               ->Scan("", "\xff", false,
                      [&](absl::string_view, absl::string_view v) {
-                       seen = seen ||
-                              v.find("sk_live_MARKER") != absl::string_view::npos;
+                       seen = seen || v.find("sk_live_MARKER") !=
+                                          absl::string_view::npos;
                        return true;
                      })
               .ok());
@@ -85,9 +85,10 @@ TEST_CASE("a sealed value moved to another tenant or name does not open",
   Fixture f;
   REQUIRE(f.secrets.Put("a", "key", Value("for a")).ok());
   REQUIRE(f.secrets.Put("b", "key", Value("for b")).ok());
-  auto from_a = f.store->Get(std::string("S\x01"
-                                         "akey",
-                                         6));
+  auto from_a =
+      f.store->Get(std::string("S\x01"
+                               "akey",
+                               6));
   REQUIRE(from_a.ok());
   REQUIRE(from_a->has_value());
   ledger::WriteBatch batch;
