@@ -6,6 +6,7 @@
 #ifndef PORTCULLIS_GATE_RECORDS_H_
 #define PORTCULLIS_GATE_RECORDS_H_
 
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -37,6 +38,8 @@ inline constexpr char kTenantHalted[] = "tenant.halted";
 inline constexpr char kTenantResumed[] = "tenant.resumed";
 inline constexpr char kGateHalted[] = "gate.halted";
 inline constexpr char kGateResumed[] = "gate.resumed";
+// Shadow mode (issue 7, docs/replay.md).
+inline constexpr char kShadowDiffered[] = "shadow.differed";
 
 // "action.evaluated".
 struct EvaluationRecord {
@@ -114,10 +117,22 @@ struct HaltRecord {
   std::string principal;
 };
 
+// "shadow.differed" (shadow mode, issue 7): the candidate policy would have
+// decided the entry's action otherwise than the policy in force. Recorded
+// in the same batch as the decision, with its decision id; never enforced.
+struct ShadowRecord {
+  std::string policy_version;  // the candidate's
+  std::string policy_hash;
+  // The candidate's verdict; unset when it rejected the action.
+  std::optional<policy::Verdict> verdict;
+  std::string rejection;  // why it rejected the action
+};
+
 using Record =
     std::variant<EvaluationRecord, RejectionRecord, PolicyRecord,
                  ApprovalRequestRecord, VerdictRecord, ApprovalRejectionRecord,
-                 DeadlineRecord, ExecutionRecord, OutcomeRecord, HaltRecord>;
+                 DeadlineRecord, ExecutionRecord, OutcomeRecord, HaltRecord,
+                 ShadowRecord>;
 
 // Serializes records to ledger payload bytes and back. Implementations are
 // stateless and thread-safe.
