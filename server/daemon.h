@@ -45,7 +45,9 @@ class Daemon {
   // tried, compiles it and installs it if it compiles. Returns the outcome
   // (for unchanged text, the outcome of the last attempt); the previous
   // policy stays on any error. Called on SIGHUP and by the file watcher;
-  // reloads are serialized, so the same text is recorded once.
+  // reloads are serialized, so the same text is recorded once. The shadow
+  // policy (shadow mode), if configured, is re-read the same way; its
+  // errors are logged, never returned: it is not enforced.
   absl::Status Reload() ABSL_LOCKS_EXCLUDED(reload_mu_);
 
   // Health turns NOT_SERVING, calls in flight get `grace` to finish.
@@ -60,12 +62,21 @@ class Daemon {
   gate::Gate& gate() { return *gate_; }
 
  private:
-  Daemon(const Clock& clock, Logger& log, std::string policy_path)
-      : clock_(clock), log_(log), policy_source_(std::move(policy_path)) {}
+  Daemon(const Clock& clock, Logger& log, std::string policy_path,
+         std::string shadow_path)
+      : clock_(clock),
+        log_(log),
+        policy_source_(std::move(policy_path)),
+        shadow_source_(std::move(shadow_path)) {}
+
+  // Shadow mode (issue 7): re-reads and installs the candidate policy when
+  // its text changed.
+  void ReloadShadow() ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
 
   const Clock& clock_;
   Logger& log_;
   gate::FilePolicySource policy_source_;
+  gate::FilePolicySource shadow_source_;  // empty path: no shadow mode
   ProtoRecordCodec codec_;
   std::optional<crypto::SigningKey> signing_key_;
   // Declared in construction order; destroyed in reverse: the server stops
@@ -78,6 +89,7 @@ class Daemon {
   std::unique_ptr<ledger::LedgerMaintenance> maintenance_;
   // Stopped first: they call into the gate.
   std::unique_ptr<PolicyWatcher> watcher_;
+  std::unique_ptr<PolicyWatcher> shadow_watcher_;
   absl::Notification stop_sweeping_;
   std::thread sweeper_;  // records approval expiries and escalations
 
@@ -86,6 +98,7 @@ class Daemon {
   absl::Mutex reload_mu_;
   std::string last_tried_hash_ ABSL_GUARDED_BY(reload_mu_);
   absl::Status last_result_ ABSL_GUARDED_BY(reload_mu_);
+  std::string last_shadow_hash_ ABSL_GUARDED_BY(reload_mu_);
 };
 
 }  // namespace portcullis::server
