@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/identifiers.h"
+#include "cli/replay_export.h"
 #include "crypto/master_key_file.h"
 #include "ledger/checkpoint.h"
 #include "ledger/evidence.h"
@@ -96,10 +97,12 @@ int RunLedgerExport(const LedgerExportArgs& args, CommandIo& io) {
   if (args.data_dir.empty() || args.tenant.empty()) {
     return Fail(io, kExitUsage, "--data DIR and --tenant T are required");
   }
+  // --format replay (issue 7): a recording for `portcullis replay`.
+  if (args.format == "replay") return RunReplayExport(args, io);
   if (!args.format.empty() && args.format != "evidence") {
     return Fail(io, kExitUsage,
                 absl::StrCat("unknown --format \"", args.format,
-                             "\"; the only format is \"evidence\""));
+                             "\"; use \"evidence\" or \"replay\""));
   }
   if (absl::Status s = ValidateTenantId(args.tenant);
       !s.ok() && args.tenant != "_ledger") {  // the ledger's own chain

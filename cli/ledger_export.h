@@ -2,7 +2,9 @@
 // inclusion proofs and the signed checkpoints they are proven against, as
 // JSON Lines of portcullis.ledger.v1.ExportLine (docs/ledger.md, "Export"),
 // for an auditor to check with `portcullis ledger verify-export`. Opens the
-// database read-only, so it can run beside a live gate.
+// database read-only, so it can run beside a live gate. With --format
+// replay it writes a recording for `portcullis replay` instead
+// (cli/replay_export.h).
 #ifndef PORTCULLIS_CLI_LEDGER_EXPORT_H_
 #define PORTCULLIS_CLI_LEDGER_EXPORT_H_
 
@@ -18,7 +20,7 @@ struct LedgerExportArgs {
   std::string tenant;      // required
   uint64_t from = 0;       // 0: the first entry
   uint64_t to = 0;         // 0: the latest checkpoint's size
-  std::string format;      // "" or "evidence"; room for "replay" (issue 7)
+  std::string format;      // "" or "evidence", or "replay" (issue 7)
   std::string master_key;  // optional: include plaintexts and entry keys
 };
 

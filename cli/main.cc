@@ -27,7 +27,9 @@
 #include "cli/ledger_export.h"
 #include "cli/ledger_verify_export.h"
 #include "cli/policy_commands.h"
+#include "cli/policy_test_command.h"
 #include "cli/receipt_commands.h"
+#include "cli/replay_command.h"
 #include "cli/secret_commands.h"
 #include "cli/token_commands.h"
 #include "crypto/sodium.h"
@@ -50,7 +52,7 @@ ABSL_FLAG(uint64_t, from, 0, "The first sequence to export (default 1).");
 ABSL_FLAG(uint64_t, to, 0,
           "The last sequence to export (default: the latest checkpoint).");
 ABSL_FLAG(std::string, format, "",
-          "Export format (ledger export): evidence (the default).");
+          "Export format (ledger export): evidence (the default) or replay.");
 ABSL_FLAG(std::string, master_key, "",
           "The master key file (ledger export: include plaintexts; "
           "rotate-key).");
@@ -69,6 +71,14 @@ ABSL_FLAG(std::string, principals_file, "",
           "The gate's principals file (tokens).");
 ABSL_FLAG(std::string, token_hash, "",
           "The hash of the token to revoke, as create printed it.");
+// Replay and policy tests (offline).
+ABSL_FLAG(std::string, input, "",
+          "A recording, JSON Lines (replay); - for standard input.");
+ABSL_FLAG(std::string, expect, "",
+          "The decision changes a policy edit is meant to make, YAML or JSON "
+          "(replay).");
+ABSL_FLAG(std::string, junit, "", "Also write JUnit XML here (replay).");
+ABSL_FLAG(bool, json, false, "Print the report as JSON (replay).");
 // Commands that talk to a running gate.
 ABSL_FLAG(std::string, gate, portcullis::cli::kDefaultGateAddress,
           "The gate's address: host:port or unix:/path/to/portcullis.sock.");
@@ -94,6 +104,15 @@ constexpr char kCommands[] =
     "  portcullis policy explain --policy FILE|DIR --action ACTION.json "
     "[--at TIME]\n"
     "      Decide one action offline and show how every rule fared.\n"
+    "  portcullis policy test DIR [--policy FILE|DIR]\n"
+    "      Run the policy unit tests (*_test.yaml) under DIR; show rule "
+    "coverage.\n"
+    "Replay (offline, for CI):\n"
+    "  portcullis replay --policy FILE|DIR --input RECORDING.jsonl "
+    "[--expect FILE]\n"
+    "      [--junit OUT.xml] [--json]\n"
+    "      Decide recorded actions again; exit 1 if a decision changes "
+    "unexpectedly.\n"
     "Approvals (at a running gate, --gate ADDR):\n"
     "  portcullis approvals list --tenant T\n"
     "  portcullis approve ID --tenant T --key FILE --approver ID "
@@ -122,8 +141,9 @@ constexpr char kCommands[] =
     "  portcullis ledger verify --data DIR [--key GATE.pub] [--tenant T]\n"
     "      Check every chain and signed checkpoint; exit 1 if any is broken.\n"
     "  portcullis ledger export --data DIR --tenant T [--from N] [--to N]\n"
-    "      [--master_key FILE] [--format evidence]\n"
-    "      Write entries with inclusion proofs and checkpoints as JSON Lines.\n"
+    "      [--master_key FILE] [--format evidence|replay]\n"
+    "      Write entries with inclusion proofs and checkpoints as JSON Lines;\n"
+    "      --format replay writes the decisions as a recording for replay.\n"
     "  portcullis ledger verify-export FILE --key GATE.pub\n"
     "      Check an export without the database; exit 1 if it does not hold.\n"
     "  portcullis ledger prune --data DIR --retention_days N [--tenant T]\n"
@@ -162,6 +182,10 @@ int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
   if (two == "policy check") {
     return RunPolicyCheck({{words.begin() + 2, words.end()}}, io);
   }
+  if (two == "policy test") {
+    if (words.size() != 3) return Usage(io, "policy test takes one DIR");
+    return RunPolicyTest({words[2], absl::GetFlag(FLAGS_policy)}, io);
+  }
   if (verb == "approve" || verb == "deny") {
     if (words.size() != 2) {
       return Usage(io, absl::StrCat(verb, " takes one decision id"));
@@ -174,6 +198,12 @@ int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
         {absl::GetFlag(FLAGS_policy), absl::GetFlag(FLAGS_action),
          absl::GetFlag(FLAGS_at)},
         clock, io);
+  }
+  if (command == "replay") {
+    return RunReplay({absl::GetFlag(FLAGS_policy), absl::GetFlag(FLAGS_input),
+                      absl::GetFlag(FLAGS_expect), absl::GetFlag(FLAGS_junit),
+                      absl::GetFlag(FLAGS_json)},
+                     io);
   }
   if (command == "approvals list") {
     return RunApprovalsList(

@@ -79,6 +79,8 @@ struct Applier {
     return absl::OkStatus();
   }
   absl::Status operator()(const RejectionRecord&) { return absl::OkStatus(); }
+  // What a shadow policy would have decided does not change the decision.
+  absl::Status operator()(const ShadowRecord&) { return absl::OkStatus(); }
   absl::Status operator()(const PolicyRecord&) { return Unexpected(kind); }
   absl::Status operator()(const HaltRecord&) { return Unexpected(kind); }
   absl::Status operator()(const AccessDeniedRecord&) {

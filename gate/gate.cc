@@ -112,6 +112,22 @@ absl::Status Gate::ApplyPolicy(const PolicyLoad& load) {
   return absl::OkStatus();
 }
 
+absl::Status Gate::ApplyShadowPolicy(const PolicyLoad& load) {
+  if (!load.snapshot) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("shadow policy from ", load.source, " does not compile:\n",
+                     absl::StrJoin(load.errors, "\n")));
+  }
+  absl::flat_hash_map<std::string, UsageCounters> seed;
+  for (const std::string& name : tenants_.Names()) {
+    TenantState& tenant = tenants_.Get(name);
+    absl::MutexLock lock(&tenant.mu);
+    seed.emplace(name, tenant.usage);
+  }
+  shadow_.Install(load.snapshot, std::move(seed));
+  return absl::OkStatus();
+}
+
 Decision Gate::NewDecision(const policy::Action& action,
                            const PolicySnapshot& policy, absl::Time now) const {
   Decision d;
@@ -159,7 +175,11 @@ absl::StatusOr<Decision> Gate::Evaluate(const policy::Action& action,
   }
   decision.verdict = *std::move(verdict);
   decision.expires_at = ExpiryOf(decision.verdict, now, options_.grant_ttl);
-  return Record(action, std::move(decision), call, tenant, now);
+  // Shadow mode (issue 7): the candidate decides too, never enforced.
+  std::optional<ShadowRecord> shadowed =
+      shadow_.Decide(action, decision.verdict, now);
+  return Record(action, std::move(decision), call, tenant, now,
+                std::move(shadowed));
 }
 
 absl::StatusOr<policy::Verdict> Gate::Decide(const policy::Action& action,
@@ -180,7 +200,8 @@ absl::StatusOr<policy::Verdict> Gate::Decide(const policy::Action& action,
 absl::StatusOr<Decision> Gate::Record(const policy::Action& action,
                                       Decision decision,
                                       const CallContext& call,
-                                      TenantState& tenant, absl::Time now) {
+                                      TenantState& tenant, absl::Time now,
+                                      std::optional<ShadowRecord> shadowed) {
   const policy::Outcome outcome = decision.verdict.outcome;
   const bool pending = outcome == policy::Outcome::kPendingApproval;
   EntryFields fields = FieldsFor(action, now, kActionEvaluated);
@@ -200,6 +221,10 @@ absl::StatusOr<Decision> Gate::Record(const policy::Action& action,
     ApplyRecord(state, kActionEvaluated, evaluation, now).IgnoreError();
     absl::MutexLock lock(&tenant.mu);
     ApprovalDesk::Enqueue(tenant, std::move(state));
+  }
+  if (shadowed) {  // in the same batch: no extra write for the caller
+    fields.kind = kShadowDiffered;
+    drafts.push_back(recorder_.Draft(fields, *shadowed));
   }
 
   auto appended = recorder_.Append(std::move(drafts));
@@ -326,6 +351,7 @@ absl::Status Gate::RecordSecretChange(absl::string_view tenant,
 GateStatus Gate::Status() {
   GateStatus status;
   status.policy = policies_.Current();
+  status.shadow = shadow_.Status();
   std::string reason;
   if (tenants_.GateHalted(&reason)) status.gate_halted = reason;
   if (status.policy == nullptr) return status;

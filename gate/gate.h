@@ -33,6 +33,7 @@
 #include "gate/policy_snapshot.h"
 #include "gate/recorder.h"
 #include "gate/records.h"
+#include "gate/shadow_policy.h"
 #include "gate/tenant_state.h"
 #include "ledger/ledger.h"
 #include "policy/action.h"
@@ -70,6 +71,7 @@ struct GateStatus {
   std::shared_ptr<const PolicySnapshot> policy;
   std::optional<std::string> gate_halted;
   std::vector<TenantStatus> tenants;
+  ShadowStatus shadow;  // shadow mode (issue 7); no candidate when unset
 };
 
 class Gate {
@@ -96,6 +98,14 @@ class Gate {
   // policy stays. Returns Unavailable (and changes nothing) when the
   // outcome cannot be recorded.
   absl::Status ApplyPolicy(const PolicyLoad& load);
+
+  // Shadow mode (issue 7, gate/shadow_policy.h): makes a compiled candidate
+  // policy decide every action beside the policy in force, never enforced;
+  // its counters start as copies of the current ones. Returns
+  // InvalidArgument listing the errors (and keeps the previous candidate)
+  // when `load` did not compile. Not recorded: each difference is.
+  absl::Status ApplyShadowPolicy(const PolicyLoad& load);
+  void ClearShadowPolicy() { shadow_.Clear(); }
 
   // Decides `action` and records the decision before returning it; a
   // PENDING_APPROVAL decision also enters the approval queue.
@@ -186,7 +196,8 @@ class Gate {
                                          TenantState& tenant, absl::Time now);
   absl::StatusOr<Decision> Record(const policy::Action& action,
                                   Decision decision, const CallContext& call,
-                                  TenantState& tenant, absl::Time now);
+                                  TenantState& tenant, absl::Time now,
+                                  std::optional<ShadowRecord> shadowed);
   void RecordRejection(const policy::Action& action, const absl::Status& error,
                        const CallContext& call, absl::Time now);
   absl::Status CheckTenant(absl::string_view tenant) const;
@@ -202,6 +213,7 @@ class Gate {
   ApprovalDesk desk_;
   Executor executor_;
   KillSwitch kill_switch_;
+  ShadowPolicy shadow_;
 };
 
 }  // namespace portcullis::gate

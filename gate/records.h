@@ -6,6 +6,7 @@
 #ifndef PORTCULLIS_GATE_RECORDS_H_
 #define PORTCULLIS_GATE_RECORDS_H_
 
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -41,6 +42,8 @@ inline constexpr char kAccessDenied[] = "access.denied";
 inline constexpr char kSecretPut[] = "secret.put";
 inline constexpr char kSecretRotated[] = "secret.rotated";
 inline constexpr char kSecretDeleted[] = "secret.deleted";
+// Shadow mode (issue 7, docs/replay.md).
+inline constexpr char kShadowDiffered[] = "shadow.differed";
 
 // "action.evaluated".
 struct EvaluationRecord {
@@ -132,11 +135,22 @@ struct SecretRecord {
   std::string principal;
 };
 
+// "shadow.differed" (shadow mode, issue 7): the candidate policy would have
+// decided the entry's action otherwise than the policy in force. Recorded
+// in the same batch as the decision, with its decision id; never enforced.
+struct ShadowRecord {
+  std::string policy_version;  // the candidate's
+  std::string policy_hash;
+  // The candidate's verdict; unset when it rejected the action.
+  std::optional<policy::Verdict> verdict;
+  std::string rejection;  // why it rejected the action
+};
+
 using Record =
     std::variant<EvaluationRecord, RejectionRecord, PolicyRecord,
                  ApprovalRequestRecord, VerdictRecord, ApprovalRejectionRecord,
                  DeadlineRecord, ExecutionRecord, OutcomeRecord, HaltRecord,
-                 AccessDeniedRecord, SecretRecord>;
+                 AccessDeniedRecord, SecretRecord, ShadowRecord>;
 
 // Serializes records to ledger payload bytes and back. Implementations are
 // stateless and thread-safe.

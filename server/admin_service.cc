@@ -66,6 +66,12 @@ grpc::Status AdminService::Status(grpc::ServerContext* context,
     out->set_ledger_sequence(t.ledger_sequence);
   }
   TimeToProto(started_at_, response->mutable_started_at());
+  if (status.shadow.candidate != nullptr) {  // shadow mode (issue 7)
+    v1::ShadowStatus* shadow = response->mutable_shadow();
+    PolicyToProto(status.shadow.candidate.get(), shadow->mutable_candidate());
+    shadow->set_decided(status.shadow.decided);
+    shadow->set_differed(status.shadow.differed);
+  }
   return grpc::Status::OK;
 }
 

@@ -95,6 +95,8 @@ std::string Resolve(const std::string& base_dir, const std::string& path) {
 void ApplyDefaults(const std::string& base_dir,
                    config::v1::GateConfig& config) {
   config.set_policy(Resolve(base_dir, config.policy()));
+  // Shadow mode (issue 7): optional, resolved like the policy.
+  config.set_shadow_policy(Resolve(base_dir, config.shadow_policy()));
   if (config.data_dir().empty()) {
     config.set_data_dir(kDefaultDataDir);  // relative to the working dir
   } else {

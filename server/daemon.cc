@@ -197,6 +197,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
       daemon->principals_watcher_ = std::move(*principals_watcher);
     }
   }
+  if (!config.shadow_policy().empty()) {  // shadow mode (issue 7)
+    auto shadow = PolicyWatcher::Start(
+        config.shadow_policy(), [self] { self->ReloadPolicy().IgnoreError(); });
+    if (shadow.ok()) daemon->shadow_watcher_ = std::move(*shadow);
+  }
   std::string where;
   if (auto tcp = ParseListenAddress(config.listen().tcp_address()); tcp.ok()) {
     tcp->port = daemon->server_->tcp_port();
@@ -213,6 +218,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
 Daemon::~Daemon() {
   watcher_.reset();
   principals_watcher_.reset();
+  shadow_watcher_.reset();
   stop_sweeping_.Notify();
   if (sweeper_.joinable()) sweeper_.join();
   Stop(absl::Seconds(10));
@@ -252,6 +258,7 @@ absl::Status Daemon::ReloadPrincipals() {
 
 absl::Status Daemon::ReloadPolicy() {
   absl::MutexLock lock(&reload_mu_);
+  ReloadShadow();
   absl::StatusOr<gate::PolicyText> text = policy_source_.Read();
   if (!text.ok()) {
     log_.Error(absl::StrCat("policy not reloaded: ", text.status().message()));
@@ -275,6 +282,28 @@ absl::Status Daemon::ReloadPolicy() {
                          load.content_hash.substr(0, 12), ") from ",
                          load.source, " is in force"));
   return absl::OkStatus();
+}
+
+void Daemon::ReloadShadow() {
+  if (shadow_source_.path().empty()) return;
+  absl::StatusOr<gate::PolicyText> text = shadow_source_.Read();
+  if (!text.ok()) {
+    log_.Error(
+        absl::StrCat("shadow policy not reloaded: ", text.status().message()));
+    return;
+  }
+  std::string hash = gate::PolicyContentHash(*text);
+  if (hash == last_shadow_hash_) return;
+  last_shadow_hash_ = hash;
+  gate::PolicyLoad load = gate::CompilePolicy(*text, clock_.Now());
+  if (absl::Status s = gate_->ApplyShadowPolicy(load); !s.ok()) {
+    log_.Error(absl::StrCat("shadow policy not reloaded: ", s.message()));
+    return;
+  }
+  log_.Info(absl::StrCat("shadow policy version ", load.snapshot->version, " (",
+                         load.content_hash.substr(0, 12), ") from ",
+                         load.source,
+                         " decides beside the policy in force, not enforced"));
 }
 
 void Daemon::Stop(absl::Duration grace) {

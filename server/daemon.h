@@ -53,7 +53,9 @@ class Daemon {
   // tried, compiles it and installs it if it compiles. Returns the outcome
   // (for unchanged text, the outcome of the last attempt); the previous
   // policy stays on any error. Also called by the file watcher; reloads are
-  // serialized, so the same text is recorded once.
+  // serialized, so the same text is recorded once. The shadow policy (shadow
+  // mode), if configured, is re-read the same way; its errors are logged,
+  // never returned: it is not enforced.
   absl::Status ReloadPolicy() ABSL_LOCKS_EXCLUDED(reload_mu_);
 
   // Re-reads the principals (the configuration's and principals_file's)
@@ -79,9 +81,13 @@ class Daemon {
         policy_source_(config.policy()),
         inline_principals_(config.principals().begin(),
                            config.principals().end()),
-        principals_file_(config.principals_file()) {}
+        principals_file_(config.principals_file()),
+        shadow_source_(config.shadow_policy()) {}
 
   absl::StatusOr<std::shared_ptr<const PrincipalTable>> LoadPrincipals() const;
+  // Shadow mode (issue 7): re-reads and installs the candidate policy when
+  // its text changed.
+  void ReloadShadow() ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
 
   const Clock& clock_;
   Logger& log_;
@@ -89,6 +95,7 @@ class Daemon {
   const std::vector<config::v1::PrincipalConfig> inline_principals_;
   const std::string principals_file_;
   std::unique_ptr<Authenticator> authenticator_;
+  gate::FilePolicySource shadow_source_;  // empty path: no shadow mode
   ProtoRecordCodec codec_;
   std::optional<crypto::SigningKey> signing_key_;
   // Declared in construction order; destroyed in reverse: the server stops
@@ -107,6 +114,7 @@ class Daemon {
   // Stopped first: they call into the gate.
   std::unique_ptr<PolicyWatcher> watcher_;
   std::unique_ptr<PolicyWatcher> principals_watcher_;
+  std::unique_ptr<PolicyWatcher> shadow_watcher_;
   absl::Notification stop_sweeping_;
   std::thread sweeper_;  // records approval expiries and escalations
 
@@ -115,6 +123,7 @@ class Daemon {
   absl::Mutex reload_mu_;
   std::string last_tried_hash_ ABSL_GUARDED_BY(reload_mu_);
   absl::Status last_result_ ABSL_GUARDED_BY(reload_mu_);
+  std::string last_shadow_hash_ ABSL_GUARDED_BY(reload_mu_);
 };
 
 }  // namespace portcullis::server

@@ -207,6 +207,24 @@ struct Encoder {
     proto.set_principal(r.principal);
     return Serialize(proto);
   }
+  // Shadow mode (issue 7).
+  std::string operator()(const gate::ShadowRecord& r) const {
+    records::ShadowRecord proto;
+    proto.mutable_candidate()->set_version(r.policy_version);
+    proto.mutable_candidate()->set_content_hash(r.policy_hash);
+    if (r.verdict) {
+      // The verdict travels as a Decision's outcome, rules and reasons.
+      gate::Decision carrier;
+      carrier.verdict = *r.verdict;
+      v1::Decision decision;
+      DecisionToProto(carrier, &decision);
+      proto.set_outcome(decision.outcome());
+      *proto.mutable_decided_by() = decision.decided_by();
+      *proto.mutable_reasons() = decision.reasons();
+    }
+    proto.set_rejection(r.rejection);
+    return Serialize(proto);
+  }
 };
 
 absl::StatusOr<gate::Record> DecodeEvaluation(absl::string_view payload) {
@@ -339,6 +357,27 @@ absl::StatusOr<gate::Record> DecodeHalt(absl::string_view payload) {
   return gate::HaltRecord{proto->reason(), proto->principal()};
 }
 
+// Shadow mode (issue 7).
+absl::StatusOr<gate::Record> DecodeShadow(absl::string_view payload) {
+  auto proto = Parse<records::ShadowRecord>(payload);
+  if (!proto.ok()) return proto.status();
+  gate::ShadowRecord record;
+  record.policy_version = proto->candidate().version();
+  record.policy_hash = proto->candidate().content_hash();
+  record.rejection = proto->rejection();
+  if (proto->outcome() != v1::OUTCOME_UNSPECIFIED) {
+    v1::Decision carrier;
+    carrier.set_outcome(proto->outcome());
+    *carrier.mutable_decided_by() = proto->decided_by();
+    *carrier.mutable_reasons() = proto->reasons();
+    carrier.set_action_digest(std::string(32, '\0'));
+    auto decision = DecisionFromProto(carrier);
+    if (!decision.ok()) return decision.status();
+    record.verdict = std::move(decision->verdict);
+  }
+  return record;
+}
+
 }  // namespace
 
 std::string ProtoRecordCodec::Encode(const gate::Record& record) const {
@@ -369,6 +408,7 @@ absl::StatusOr<gate::Record> ProtoRecordCodec::Decode(
       {gate::kSecretPut, DecodeSecret},
       {gate::kSecretRotated, DecodeSecret},
       {gate::kSecretDeleted, DecodeSecret},
+      {gate::kShadowDiffered, DecodeShadow},
   };
   for (const auto& [name, decoder] : kDecoders) {
     if (kind == name) return decoder(payload);

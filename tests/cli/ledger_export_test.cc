@@ -197,7 +197,7 @@ TEST_CASE("export and verify-export report usage errors", "[export]") {
   Fixture f;
   f.Export({"", "../x"}, kExitUsage);
   f.Export({"", "a", 5, 2}, kExitUsage);
-  f.Export({"", "a", 0, 0, "replay"}, kExitUsage);
+  f.Export({"", "a", 0, 0, "bogus"}, kExitUsage);
   f.Export({"", "a", 0, 9}, kExitFailed);  // beyond the latest checkpoint
   f.Export({"", "nobody"}, kExitFailed);   // nothing signed
   Captured missing;

@@ -1,0 +1,58 @@
+// Reads a recording (docs/replay.md): JSON Lines of
+// portcullis.replay.v1.RecordedAction, one recorded action per line; blank
+// lines are skipped. Errors name the file and the line. Not thread-safe.
+#ifndef PORTCULLIS_CLI_RECORDING_READER_H_
+#define PORTCULLIS_CLI_RECORDING_READER_H_
+
+#include <cstdint>
+#include <fstream>
+#include <istream>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "gate/replay/recorded_action.h"
+#include "server/codec/proto_json.h"
+
+namespace portcullis::cli {
+
+class RecordingReader {
+ public:
+  // The longest line read, like the gate's largest request.
+  static constexpr size_t kMaxLineBytes = 1 << 20;
+
+  // Opens `path`; "-" reads standard input. NotFound when it cannot be
+  // read.
+  static absl::StatusOr<std::unique_ptr<RecordingReader>> Open(
+      const std::string& path);
+
+  // Reads the next recorded action into `out`. Returns false at the end,
+  // InvalidArgument ("recording.jsonl:12: ...") for a line that is not a
+  // recorded action or is longer than kMaxLineBytes, and Unavailable when
+  // the file cannot be read further.
+  absl::StatusOr<bool> Next(gate::replay::RecordedAction& out);
+
+  // The line of the action Next read last (1-based).
+  uint64_t line() const { return line_; }
+  // The file as named for messages ("<stdin>" for "-").
+  const std::string& name() const { return name_; }
+
+  // "name:line: message", for errors about the current line.
+  absl::Status AtLine(const absl::Status& error) const;
+
+ private:
+  RecordingReader(std::string name, std::unique_ptr<std::ifstream> file,
+                  std::istream& in)
+      : name_(std::move(name)), file_(std::move(file)), in_(in) {}
+
+  std::string name_;
+  std::unique_ptr<std::ifstream> file_;  // null for standard input
+  std::istream& in_;
+  server::ProtoJson json_;
+  std::string text_;
+  uint64_t line_ = 0;
+};
+
+}  // namespace portcullis::cli
+
+#endif  // PORTCULLIS_CLI_RECORDING_READER_H_

@@ -1,0 +1,195 @@
+#include "cli/replay_export.h"
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "base/identifiers.h"
+#include "cli/progress.h"
+#include "crypto/master_key_file.h"
+#include "gate/records.h"
+#include "ledger/ledger.h"
+#include "ledger/rocksdb_store.h"
+#include "server/codec/proto_record_codec.h"
+#include "server/codec/replay_codec.h"
+
+namespace portcullis::cli {
+namespace {
+
+using gate::replay::RecordedAction;
+using gate::replay::ReplayOutcome;
+
+int Fail(CommandIo& io, int code, absl::string_view message) {
+  io.err << "portcullis ledger export: " << message << "\n";
+  return code;
+}
+
+absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenReadOnly(
+    const LedgerExportArgs& args) {
+  std::string key_file = args.master_key;
+  if (key_file.empty()) {
+    std::string fallback = args.data_dir + "/master.key";
+    if (std::filesystem::exists(fallback)) key_file = fallback;
+  }
+  ledger::LedgerOptions options;
+  if (!key_file.empty()) {
+    auto keys = crypto::ReadMasterKeyFile(key_file);
+    if (!keys.ok()) return keys.status();
+    options.master_keys =
+        std::make_shared<std::vector<crypto::MasterKey>>(*std::move(keys));
+  }
+  ledger::RocksDbOptions store_options;
+  store_options.read_only = true;
+  auto store = ledger::RocksDbStore::Open(args.data_dir, store_options);
+  if (!store.ok()) return store.status();
+  return ledger::Ledger::Open(*std::move(store), options);
+}
+
+// When the pending decision's approval was granted, if it was.
+absl::StatusOr<std::optional<absl::Time>> GrantedAt(
+    const ledger::Ledger& ledger, const gate::RecordCodec& codec,
+    const std::string& tenant, const std::string& decision_id) {
+  std::optional<absl::Time> granted;
+  absl::Status problem;
+  absl::Status read =
+      ledger.ReadDecision(tenant, decision_id, [&](const ledger::Entry& entry) {
+        if (entry.kind != gate::kApprovalGranted || !entry.payload) return true;
+        auto verdict = gate::DecodeAs<gate::VerdictRecord>(codec, entry.kind,
+                                                           *entry.payload);
+        if (!verdict.ok()) {
+          problem = verdict.status();
+          return false;
+        }
+        if (verdict->resolution != gate::Resolution::kGranted) return true;
+        granted = entry.time;
+        return false;
+      });
+  if (!read.ok()) return read;
+  if (!problem.ok()) return problem;
+  return granted;
+}
+
+RecordedAction FromEvaluation(const ledger::Entry& entry,
+                              gate::EvaluationRecord record) {
+  RecordedAction out;
+  out.time = entry.time;
+  out.action = std::move(record.action);
+  out.decision.outcome =
+      gate::replay::FromPolicyOutcome(record.decision.verdict.outcome);
+  for (const policy::RuleCitation& rule : record.decision.verdict.decided_by) {
+    out.decision.decided_by.push_back(rule.id);
+  }
+  out.decision.policy_version = record.decision.policy_version;
+  out.decision_id = record.decision.id;
+  out.ledger_sequence = entry.sequence;
+  return out;
+}
+
+// The line for `entry`, if it makes one.
+absl::StatusOr<std::optional<RecordedAction>> LineFor(
+    const ledger::Ledger& ledger, const gate::RecordCodec& codec,
+    const ledger::Entry& entry) {
+  if (entry.kind == gate::kActionEvaluated) {
+    auto record = gate::DecodeAs<gate::EvaluationRecord>(codec, entry.kind,
+                                                         *entry.payload);
+    if (!record.ok()) return record.status();
+    RecordedAction out = FromEvaluation(entry, *std::move(record));
+    if (out.decision.outcome == ReplayOutcome::kPendingApproval) {
+      auto granted = GrantedAt(ledger, codec, entry.tenant, out.decision_id);
+      if (!granted.ok()) return granted.status();
+      out.approval_granted_at = *granted;
+    }
+    return out;
+  }
+  auto record =
+      gate::DecodeAs<gate::RejectionRecord>(codec, entry.kind, *entry.payload);
+  if (!record.ok()) return record.status();
+  // Only a rejection by the policy's argument checks is a decision a
+  // candidate can make otherwise; a request refused before it could be
+  // read carries no usable action.
+  if (!absl::IsInvalidArgument(record->error) ||
+      record->action.tenant.empty()) {
+    return std::nullopt;
+  }
+  RecordedAction out;
+  out.time = entry.time;
+  out.action = std::move(record->action);
+  out.decision.outcome = ReplayOutcome::kRejected;
+  out.decision.error = std::string(record->error.message());
+  out.ledger_sequence = entry.sequence;
+  return out;
+}
+
+struct Counts {
+  uint64_t lines = 0;
+  uint64_t pruned = 0;
+};
+
+}  // namespace
+
+int RunReplayExport(const LedgerExportArgs& args, CommandIo& io) {
+  if (absl::Status s = ValidateTenantId(args.tenant); !s.ok()) {
+    return Fail(io, kExitUsage, absl::StrCat("--tenant: ", s.message()));
+  }
+  auto ledger = OpenReadOnly(args);
+  if (!ledger.ok()) return Fail(io, kExitUsage, ledger.status().message());
+  std::optional<ledger::ChainHead> head = (*ledger)->Head(args.tenant);
+  if (!head) {
+    return Fail(io, kExitFailed,
+                absl::StrCat("tenant ", args.tenant, " has no entries"));
+  }
+  const uint64_t from = args.from == 0 ? 1 : args.from;
+  const uint64_t to = args.to == 0 ? head->sequence : args.to;
+  if (from > to) return Fail(io, kExitUsage, "--from is after --to");
+
+  server::ProtoRecordCodec codec;
+  server::ProtoJson json;
+  Progress progress(io.err, io.err_is_terminal, "exporting");
+  Counts counts;
+  absl::Status problem;
+  absl::Status read = (*ledger)->Read(
+      args.tenant, from, /*reverse=*/false, [&](const ledger::Entry& entry) {
+        if (entry.sequence > to) return false;
+        progress.Update(entry.sequence - from + 1);
+        if (entry.kind != gate::kActionEvaluated &&
+            entry.kind != gate::kActionRejected) {
+          return true;
+        }
+        if (!entry.payload) {
+          ++counts.pruned;
+          return true;
+        }
+        auto line = LineFor(**ledger, codec, entry);
+        if (!line.ok()) {
+          problem = absl::DataLossError(
+              absl::StrCat("entry ", entry.sequence,
+                           " does not decode: ", line.status().message()));
+          return false;
+        }
+        if (!line->has_value()) return true;
+        io.out << server::RecordingLine(json, **line) << "\n";
+        ++counts.lines;
+        return true;
+      });
+  progress.Done();
+  if (!read.ok()) {
+    return Fail(io, absl::IsDataLoss(read) ? kExitFailed : kExitUsage,
+                absl::StrCat(read.message(), absl::IsFailedPrecondition(read)
+                                                 ? " (pass --master_key FILE)"
+                                                 : ""));
+  }
+  if (!problem.ok()) return Fail(io, kExitFailed, problem.message());
+  io.err << "exported " << counts.lines << " recorded action"
+         << (counts.lines == 1 ? "" : "s") << " of tenant " << args.tenant
+         << " (entries " << from << ".." << std::min(to, head->sequence) << ")";
+  if (counts.pruned > 0) {
+    io.err << "; " << counts.pruned
+           << " decisions are left out: their payloads were pruned";
+  }
+  io.err << "\n";
+  return kExitOk;
+}
+
+}  // namespace portcullis::cli

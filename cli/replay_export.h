@@ -1,0 +1,27 @@
+// `portcullis ledger export --format replay`: writes one tenant's decisions
+// as a recording (docs/replay.md): one portcullis.replay.v1.RecordedAction
+// per line, in ledger order, for `portcullis replay`. Each
+// "action.evaluated" entry becomes a line with its decision, the rules that
+// decided and its time (and, for an approval that was later granted, when);
+// each "action.rejected" entry whose action was refused as INVALID_ARGUMENT
+// becomes a REJECTED line. Payloads are opened with the master key. Opens
+// the database read-only, so it can run beside a live gate.
+#ifndef PORTCULLIS_CLI_REPLAY_EXPORT_H_
+#define PORTCULLIS_CLI_REPLAY_EXPORT_H_
+
+#include "cli/command.h"
+#include "cli/ledger_export.h"
+
+namespace portcullis::cli {
+
+// Uses args.data_dir, tenant, from and to (sequences; 0: the first and
+// the latest entry) and master_key (default <data_dir>/master.key when that
+// file exists). Writes the recording to io.out and a one-line summary to
+// io.err. Exit 0 on success, 1 when the tenant has no entries or an entry
+// does not decode (a damaged ledger), 2 on usage errors or an unreadable
+// ledger or key file (including sealed payloads without their key).
+int RunReplayExport(const LedgerExportArgs& args, CommandIo& io);
+
+}  // namespace portcullis::cli
+
+#endif  // PORTCULLIS_CLI_REPLAY_EXPORT_H_

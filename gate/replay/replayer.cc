@@ -1,0 +1,101 @@
+#include "gate/replay/replayer.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace portcullis::gate::replay {
+namespace {
+
+constexpr char kHaltedDescription[] =
+    "a halted tenant's actions are denied until it is resumed";
+
+std::string TimeText(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", t, absl::UTCTimeZone());
+}
+
+bool Halted(const RecordedDecision& decision) {
+  for (const std::string& id : decision.decided_by) {
+    if (id == kHaltedRule) return true;
+  }
+  return false;
+}
+
+ReplayedDecision Rejected(const absl::Status& error) {
+  ReplayedDecision d;
+  d.outcome = ReplayOutcome::kRejected;
+  d.reasons.push_back(std::string(error.message()));
+  return d;
+}
+
+}  // namespace
+
+absl::StatusOr<ReplayedDecision> Replayer::Replay(
+    const RecordedAction& recorded, std::vector<policy::RuleTrace>* trace) {
+  Tenant& tenant = tenants_[recorded.action.tenant];
+  if (recorded.time < tenant.last) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "time ", TimeText(recorded.time),
+        " is before the previous action of "
+        "tenant \"",
+        recorded.action.tenant, "\" (", TimeText(tenant.last),
+        "); a recording must be in time order within each tenant"));
+  }
+  if (recorded.approval_granted_at &&
+      *recorded.approval_granted_at < recorded.time) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the approval is granted at ", TimeText(*recorded.approval_granted_at),
+        ", before the action was decided"));
+  }
+  tenant.last = recorded.time;
+  ApplyGrants(tenant, recorded.time);
+  ReplayedDecision decision = Decide(recorded, tenant, trace);
+  if (decision.outcome == ReplayOutcome::kPendingApproval &&
+      recorded.approval_granted_at.has_value() &&
+      recorded.decision.outcome == ReplayOutcome::kPendingApproval) {
+    tenant.grants.push(
+        Grant{*recorded.approval_granted_at, grants_seen_++, recorded.action});
+  }
+  return decision;
+}
+
+ReplayedDecision Replayer::Decide(const RecordedAction& recorded,
+                                  Tenant& tenant,
+                                  std::vector<policy::RuleTrace>* trace) {
+  if (Halted(recorded.decision)) {
+    ReplayedDecision kept;
+    kept.outcome = ReplayOutcome::kDeny;
+    kept.decided_by.push_back({kHaltedRule, kHaltedDescription});
+    kept.reasons.push_back("the tenant was halted when this was recorded");
+    return kept;
+  }
+  if (absl::Status s = ValidateAction(recorded.action, limits_); !s.ok()) {
+    return Rejected(s);
+  }
+  absl::StatusOr<policy::Verdict> verdict =
+      policy_.Evaluate(recorded.action, recorded.time, tenant.usage, trace);
+  if (!verdict.ok()) return Rejected(verdict.status());
+  if (verdict->outcome == policy::Outcome::kAllow) {
+    tenant.usage.Charge(verdict->charges, recorded.time);
+  }
+  ReplayedDecision decision;
+  decision.outcome = FromPolicyOutcome(verdict->outcome);
+  decision.decided_by = std::move(verdict->decided_by);
+  decision.reasons = std::move(verdict->reasons);
+  return decision;
+}
+
+void Replayer::ApplyGrants(Tenant& tenant, absl::Time now) {
+  while (!tenant.grants.empty() && tenant.grants.top().at <= now) {
+    const Grant& grant = tenant.grants.top();
+    // The gate re-checks the policy's hard limits when it grants.
+    absl::StatusOr<policy::Verdict> recheck =
+        policy_.Evaluate(grant.action, grant.at, tenant.usage);
+    if (recheck.ok() && recheck->outcome != policy::Outcome::kDeny) {
+      tenant.usage.Charge(recheck->charges, grant.at);
+    }
+    tenant.grants.pop();
+  }
+}
+
+}  // namespace portcullis::gate::replay

@@ -1,0 +1,212 @@
+#include "cli/replay_export.h"
+
+#include <catch2/catch.hpp>
+
+#include "absl/strings/str_split.h"
+#include "crypto/master_key_file.h"
+#include "gate/recorder.h"
+#include "ledger/ledger.h"
+#include "ledger/rocksdb_store.h"
+#include "server/codec/proto_record_codec.h"
+#include "server/codec/replay_codec.h"
+#include "tests/cli/replay_fixture.h"
+#include "tests/testing/fake_clock.h"
+
+namespace portcullis::cli {
+namespace {
+
+using gate::replay::ReplayOutcome;
+
+policy::Action Coupon() {
+  policy::Action a;
+  a.tenant = "shop";
+  a.agent = "bot";
+  a.tool = "create_coupon";
+  a.arguments["customer_id"] = policy::Value{std::string("c-1")};
+  a.context.request_id = "req-1";
+  return a;
+}
+
+gate::Decision Decided(char id, policy::Outcome outcome,
+                       const std::string& rule, absl::Time at) {
+  gate::Decision d;
+  d.id = std::string(32, id);
+  d.tenant = "shop";
+  d.verdict.outcome = outcome;
+  d.verdict.decided_by = {{rule, rule + " description"}};
+  d.policy_version = "1";
+  d.policy_hash = std::string(64, '0');
+  d.decided_at = at;
+  return d;
+}
+
+// A sealed ledger for tenant "shop": an allow, a pending decision granted
+// later, a rejection by the policy, a refused request, a deny, and entries
+// that are not decisions.
+class ExportFixture {
+ public:
+  ExportFixture() {
+    auto store = ledger::RocksDbStore::Open(dir_.Sub("data"), {});
+    REQUIRE(store.ok());
+    REQUIRE(crypto::CreateMasterKeyFile(dir_.Sub("data/master.key")).ok());
+    ledger::LedgerOptions options;
+    options.master_keys = std::make_shared<std::vector<crypto::MasterKey>>(
+        *crypto::ReadMasterKeyFile(dir_.Sub("data/master.key")));
+    auto ledger = ledger::Ledger::Open(*std::move(store), options);
+    REQUIRE(ledger.ok());
+    gate::Recorder recorder(**ledger, codec_);
+    const absl::Time t0 = clock_.Now();
+    Record(recorder, gate::kPolicyLoaded, t0,
+           gate::PolicyRecord{"1", std::string(64, '0'), "shop.policy", {}});
+    Evaluated(recorder, Decided('a', policy::Outcome::kAllow, "coupons", t0));
+    gate::Decision pending = Decided('b', policy::Outcome::kPendingApproval,
+                                     "refunds", t0 + absl::Minutes(1));
+    Evaluated(recorder, pending);
+    gate::VerdictRecord verdict;
+    verdict.resolution = gate::Resolution::kGranted;
+    verdict.decision = pending;
+    verdict.decision.verdict.outcome = policy::Outcome::kAllow;
+    verdict.approval.tenant = "shop";
+    verdict.approval.decision_id = pending.id;
+    gate::EntryFields granted = gate::FieldsFor(Coupon(), t0 + absl::Minutes(5),
+                                                gate::kApprovalGranted);
+    granted.decision_id = pending.id;
+    REQUIRE(recorder.Record(granted, verdict).ok());
+    Record(
+        recorder, gate::kActionRejected, t0 + absl::Minutes(6),
+        gate::RejectionRecord{
+            Coupon(),
+            absl::InvalidArgumentError("argument bogus is not declared"), ""});
+    Record(recorder, gate::kActionRejected, t0 + absl::Minutes(7),
+           gate::RejectionRecord{Coupon(), absl::UnavailableError("disk"), ""});
+    Evaluated(recorder, Decided('c', policy::Outcome::kDeny, "coupon-cap",
+                                t0 + absl::Minutes(8)));
+  }
+
+  std::vector<std::string> Export(LedgerExportArgs args, int expect,
+                                  std::string* err = nullptr) {
+    if (args.data_dir.empty()) args.data_dir = dir_.Sub("data");
+    args.format = "replay";
+    Captured c;
+    CHECK(RunReplayExport(args, c.io) == expect);
+    if (err != nullptr) *err = c.err.str();
+    return absl::StrSplit(c.out.str(), '\n', absl::SkipEmpty());
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_;
+  server::ProtoRecordCodec codec_;
+
+ private:
+  void Record(gate::Recorder& recorder, const char* kind, absl::Time at,
+              const gate::Record& record) {
+    REQUIRE(recorder.Record(gate::FieldsFor(Coupon(), at, kind), record).ok());
+  }
+  void Evaluated(gate::Recorder& recorder, const gate::Decision& d) {
+    gate::EntryFields f =
+        gate::FieldsFor(Coupon(), d.decided_at, gate::kActionEvaluated);
+    f.decision_id = d.id;
+    REQUIRE(recorder.Record(f, gate::EvaluationRecord{Coupon(), d, ""}).ok());
+  }
+};
+
+gate::replay::RecordedAction Parse(const std::string& line) {
+  server::ProtoJson json;
+  auto parsed = server::ParseRecordingLine(json, line);
+  INFO(line);
+  REQUIRE(parsed.ok());
+  return *parsed;
+}
+
+TEST_CASE("export --format replay writes one line per decision",
+          "[cli][replay-export]") {
+  ExportFixture f;
+  std::string err;
+  std::vector<std::string> lines = f.Export({"", "shop"}, kExitOk, &err);
+  CHECK(err == "exported 4 recorded actions of tenant shop (entries 1..7)\n");
+  REQUIRE(lines.size() == 4);
+  const absl::Time t0 = f.clock_.Now();
+
+  gate::replay::RecordedAction allowed = Parse(lines[0]);
+  CHECK(allowed.time == t0);
+  CHECK(allowed.action.tool == "create_coupon");
+  CHECK(allowed.action.context.request_id == "req-1");
+  CHECK(allowed.decision.outcome == ReplayOutcome::kAllow);
+  CHECK(allowed.decision.decided_by == std::vector<std::string>{"coupons"});
+  CHECK(allowed.decision.policy_version == "1");
+  CHECK(allowed.decision_id == std::string(32, 'a'));
+  CHECK(allowed.ledger_sequence == 2);
+
+  gate::replay::RecordedAction pending = Parse(lines[1]);
+  CHECK(pending.decision.outcome == ReplayOutcome::kPendingApproval);
+  CHECK(pending.approval_granted_at == t0 + absl::Minutes(5));
+
+  gate::replay::RecordedAction rejected = Parse(lines[2]);
+  CHECK(rejected.decision.outcome == ReplayOutcome::kRejected);
+  CHECK(rejected.decision.error == "argument bogus is not declared");
+  CHECK(rejected.time == t0 + absl::Minutes(6));
+
+  CHECK(Parse(lines[3]).decision.decided_by ==
+        std::vector<std::string>{"coupon-cap"});
+  // The same ledger exports the same bytes.
+  CHECK(f.Export({"", "shop"}, kExitOk) == lines);
+}
+
+TEST_CASE("export --format replay takes a range of sequences",
+          "[cli][replay-export]") {
+  ExportFixture f;
+  std::vector<std::string> lines = f.Export({"", "shop", 3, 5}, kExitOk);
+  REQUIRE(lines.size() == 2);
+  CHECK(Parse(lines[0]).decision_id == std::string(32, 'b'));
+  CHECK(Parse(lines[1]).decision.outcome == ReplayOutcome::kRejected);
+}
+
+TEST_CASE("export --format replay reports what it cannot do",
+          "[cli][replay-export]") {
+  ExportFixture f;
+  std::string err;
+  f.Export({"", "../x"}, kExitUsage, &err);
+  CHECK(err.find("--tenant") != std::string::npos);
+  f.Export({"", "nobody"}, kExitFailed, &err);
+  CHECK(err.find("tenant nobody has no entries") != std::string::npos);
+  f.Export({"", "shop", 5, 2}, kExitUsage, &err);
+  f.Export({f.dir_.Sub("absent")}, kExitUsage);
+  LedgerExportArgs bad_key{"", "shop"};
+  bad_key.master_key = f.dir_.Sub("absent.key");
+  f.Export(bad_key, kExitUsage);
+
+  // Without the master key the sealed payloads cannot be read.
+  std::filesystem::rename(f.dir_.Sub("data/master.key"),
+                          f.dir_.Sub("moved.key"));
+  f.Export({"", "shop"}, kExitUsage, &err);
+  CHECK(err.find("--master_key") != std::string::npos);
+  LedgerExportArgs with_key{"", "shop"};
+  with_key.master_key = f.dir_.Sub("moved.key");
+  CHECK(f.Export(with_key, kExitOk).size() == 4);
+}
+
+TEST_CASE("export --format replay fails on a decision that does not decode",
+          "[cli][replay-export]") {
+  ExportFixture f;
+  {
+    auto store = ledger::RocksDbStore::Open(f.dir_.Sub("data"), {});
+    REQUIRE(store.ok());
+    ledger::LedgerOptions options;
+    options.master_keys = std::make_shared<std::vector<crypto::MasterKey>>(
+        *crypto::ReadMasterKeyFile(f.dir_.Sub("data/master.key")));
+    auto ledger = ledger::Ledger::Open(*std::move(store), options);
+    REQUIRE(ledger.ok());
+    ledger::EntryDraft garbage;
+    garbage.tenant = "shop";
+    garbage.kind = gate::kActionEvaluated;
+    garbage.time = f.clock_.Now() + absl::Hours(1);
+    garbage.payload = "\xff\xff not a record";
+    REQUIRE((*ledger)->Append({garbage}).ok());
+  }
+  std::string err;
+  f.Export({"", "shop"}, kExitFailed, &err);
+  CHECK(err.find("entry 8 does not decode") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace portcullis::cli
