@@ -56,6 +56,9 @@ ABSL_FLAG(std::string, format, "",
 ABSL_FLAG(std::string, master_key, "",
           "The master key file (ledger export: include plaintexts; "
           "rotate-key).");
+ABSL_FLAG(bool, decrypt, false,
+          "Ask the gate to open the payloads with its master key (ledger "
+          "export without --data).");
 ABSL_FLAG(uint32_t, retention_days, 0,
           "Prune payloads of entries older than this (ledger prune).");
 ABSL_FLAG(bool, confirm, false,
@@ -144,6 +147,9 @@ constexpr char kCommands[] =
     "      [--master_key FILE] [--format evidence|replay]\n"
     "      Write entries with inclusion proofs and checkpoints as JSON Lines;\n"
     "      --format replay writes the decisions as a recording for replay.\n"
+    "  portcullis ledger export --gate ADDR --tenant T [--from N] [--to N]\n"
+    "      [--decrypt]\n"
+    "      The same evidence, from a running gate (the auditor role).\n"
     "  portcullis ledger verify-export FILE --key GATE.pub\n"
     "      Check an export without the database; exit 1 if it does not hold.\n"
     "  portcullis ledger prune --data DIR --retention_days N [--tenant T]\n"
@@ -276,7 +282,9 @@ int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
     return RunLedgerExport(
         {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant),
          absl::GetFlag(FLAGS_from), absl::GetFlag(FLAGS_to),
-         absl::GetFlag(FLAGS_format), absl::GetFlag(FLAGS_master_key)},
+         absl::GetFlag(FLAGS_format), absl::GetFlag(FLAGS_master_key),
+         absl::GetFlag(FLAGS_gate), TokenFrom(absl::GetFlag(FLAGS_token)),
+         absl::GetFlag(FLAGS_decrypt)},
         io);
   }
   if (command == "ledger prune") {

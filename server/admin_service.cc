@@ -1,5 +1,7 @@
 #include "server/admin_service.h"
 
+#include "base/identifiers.h"
+#include "server/codec/evidence_export.h"
 #include "server/codec/time_codec.h"
 #include "server/status_codec.h"
 
@@ -145,6 +147,33 @@ grpc::Status AdminService::DeleteSecret(grpc::ServerContext* context,
   return ToGrpcStatus(
       gate_.RecordSecretChange(request->tenant(), gate::kSecretDeleted,
                                {request->name(), 0, caller->name}));
+}
+
+grpc::Status AdminService::ExportLedger(
+    grpc::ServerContext* context, const v1::ExportLedgerRequest* request,
+    grpc::ServerWriter<ledger::v1::ExportLine>* writer) {
+  // An export names one tenant: validated before it reaches the guard's
+  // records or a storage key.
+  if (absl::Status s = ValidateTenantId(request->tenant()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  auto caller =
+      guard_.Admit(*context, Method::kExportLedger, request->tenant());
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (ledger_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        "this gate does not serve ledger exports");
+  }
+  EvidenceRange range{request->tenant(), request->from_sequence(),
+                      request->to_sequence()};
+  const ledger::PayloadKeyring* keyring =
+      request->decrypt() ? &ledger_->keyring() : nullptr;
+  absl::Status s =
+      ExportEvidence(ledger_->store(), range, keyring,
+                     [&](const ledger::v1::ExportLine& line) {
+                       return !context->IsCancelled() && writer->Write(line);
+                     });
+  return ToGrpcStatus(s);
 }
 
 }  // namespace portcullis::server

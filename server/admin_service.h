@@ -1,6 +1,6 @@
-// AdminService adapts the gRPC Admin service: the kill switch, reload and
-// status. Reload is the daemon's (it owns the policy source), so it is
-// passed in. Thread-safe.
+// AdminService adapts the gRPC Admin service: the kill switch, reload,
+// status, sealed secrets and the auditor's ledger export. Reload is the
+// daemon's (it owns the policy source), so it is passed in. Thread-safe.
 #ifndef PORTCULLIS_SERVER_ADMIN_SERVICE_H_
 #define PORTCULLIS_SERVER_ADMIN_SERVICE_H_
 
@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "gate/gate.h"
+#include "ledger/ledger.h"
 #include "portcullis/v1/admin.grpc.pb.h"
 #include "secrets/secret_store.h"
 #include "server/call_guard.h"
@@ -21,12 +22,14 @@ class AdminService final : public v1::Admin::Service {
   // policy and the principals.
   AdminService(gate::Gate& gate, const CallGuard& guard,
                std::function<absl::Status()> reload, absl::Time started_at,
-               secrets::SecretStore* secrets = nullptr)
+               secrets::SecretStore* secrets = nullptr,
+               const ledger::Ledger* ledger = nullptr)
       : gate_(gate),
         guard_(guard),
         reload_(std::move(reload)),
         started_at_(started_at),
-        secrets_(secrets) {}
+        secrets_(secrets),
+        ledger_(ledger) {}
 
   grpc::Status Halt(grpc::ServerContext* context,
                     const v1::HaltRequest* request,
@@ -49,6 +52,9 @@ class AdminService final : public v1::Admin::Service {
   grpc::Status DeleteSecret(grpc::ServerContext* context,
                             const v1::DeleteSecretRequest* request,
                             v1::DeleteSecretResponse* response) override;
+  grpc::Status ExportLedger(
+      grpc::ServerContext* context, const v1::ExportLedgerRequest* request,
+      grpc::ServerWriter<ledger::v1::ExportLine>* writer) override;
 
  private:
   gate::Gate& gate_;
@@ -56,6 +62,7 @@ class AdminService final : public v1::Admin::Service {
   std::function<absl::Status()> reload_;
   absl::Time started_at_;
   secrets::SecretStore* const secrets_;
+  const ledger::Ledger* const ledger_;
 };
 
 }  // namespace portcullis::server

@@ -155,7 +155,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
       Server::Start(*daemon->gate_, ServerOptionsFrom(config),
                     *daemon->authenticator_,
                     AdminHooks{[self = daemon.get()] { return self->Reload(); },
-                               clock.Now(), daemon->secrets_.get()}));
+                               clock.Now(), daemon->secrets_.get(),
+                               daemon->ledger_.get()}));
   // Startup integrity (issue 5): a refused tenant fails readiness.
   for (const ledger::TenantRefusal& r : daemon->ledger_->Refusals()) {
     log.Error(absl::StrCat("ledger: ", r.reason,

@@ -41,6 +41,8 @@ struct AdminHooks {
   // The sealed secret store; the secret RPCs answer UNIMPLEMENTED without
   // it.
   secrets::SecretStore* secrets = nullptr;
+  // The ledger, for Admin.ExportLedger; UNIMPLEMENTED without it.
+  const ledger::Ledger* ledger = nullptr;
 };
 
 struct ServerOptions {

@@ -70,11 +70,13 @@ class AccessFixture {
  public:
   AccessFixture() {
     std::ofstream(dir_.Sub("two.policy")) << kPolicy;
-    WritePrincipals({agent_a_, agent_b_, approver_a_, ops_, both_a_});
+    WritePrincipals(
+        {agent_a_, agent_b_, approver_a_, ops_, both_a_, auditor_a_});
     std::ofstream(dir_.Sub("gate.yaml"))
         << "policy: two.policy\ndataDir: data\nprincipalsFile: "
            "principals.yaml\nlisten:\n  tcpAddress: 127.0.0.1:0\n"
-           "  disableUnixSocket: true\napprovers:\n  - id: alice\n"
+           "  disableUnixSocket: true\nledger:\n  checkpointEveryEntries: 1\n"
+           "approvers:\n  - id: alice\n"
            "    publicKey: "
         << crypto::FormatVerifyingKey(alice_.verifying_key())
         << "\n    roles: [owner]\n    tenants: ['*']\n";
@@ -149,6 +151,7 @@ class AccessFixture {
   Caller approver_a_{"approver-a", "approver", "a"};
   Caller ops_{"ops", "operator", "'*'"};
   Caller both_a_{"agent-and-approver-a", "agent, approver", "a"};
+  Caller auditor_a_{"auditor-a", "auditor", "a"};
   std::unique_ptr<Daemon> daemon_;
   std::unique_ptr<v1::Gate::Stub> gate_;
   std::unique_ptr<v1::Admin::Stub> admin_;
@@ -276,6 +279,73 @@ TEST_CASE("operators alone halt, resume, reload and read status", "[access]") {
   Expect(f.admin_->Reload(f.agent_b_.Context().get(), v1::ReloadRequest(),
                           &reloaded),
          grpc::StatusCode::PERMISSION_DENIED, "operator role");
+}
+
+// Streams an export; returns the status and fills `lines`.
+grpc::Status Export(AccessFixture& f, const Caller& caller,
+                    const std::string& tenant,
+                    std::vector<ledger::v1::ExportLine>* lines = nullptr) {
+  v1::ExportLedgerRequest request;
+  request.set_tenant(tenant);
+  auto context = caller.Context();
+  auto stream = f.admin_->ExportLedger(context.get(), request);
+  ledger::v1::ExportLine line;
+  while (stream->Read(&line)) {
+    if (lines != nullptr) lines->push_back(line);
+  }
+  return stream->Finish();
+}
+
+TEST_CASE("auditors alone export, and only their tenants' ledgers",
+          "[access]") {
+  AccessFixture f;
+  REQUIRE(f.Evaluate(f.agent_a_, "a").ok());
+  REQUIRE(f.Evaluate(f.agent_b_, "b").ok());
+
+  std::vector<ledger::v1::ExportLine> lines;
+  grpc::Status s = Export(f, f.auditor_a_, "a", &lines);
+  INFO(s.error_message());
+  REQUIRE(s.ok());
+  REQUIRE(lines.size() >= 3);  // header, checkpoint, entries
+  CHECK(lines[0].header().tenant() == "a");
+  CHECK_FALSE(lines[0].header().decrypted());
+  int entries = 0;
+  for (const ledger::v1::ExportLine& line : lines) {
+    if (!line.has_entry()) continue;
+    ++entries;
+    CHECK(line.entry().tenant() == "a");
+    CHECK(line.entry().has_stored_payload());
+  }
+  CHECK(entries == static_cast<int>(lines[0].header().to_sequence()));
+
+  // Nothing of B reaches the auditor of A, nor anything at all an agent or
+  // an operator.
+  lines.clear();
+  Expect(Export(f, f.auditor_a_, "b", &lines),
+         grpc::StatusCode::PERMISSION_DENIED, "tenant \"b\"");
+  CHECK(lines.empty());
+  Expect(Export(f, f.agent_a_, "a", &lines),
+         grpc::StatusCode::PERMISSION_DENIED, "auditor role");
+  Expect(Export(f, f.ops_, "a", &lines), grpc::StatusCode::PERMISSION_DENIED,
+         "auditor role");
+  CHECK(lines.empty());
+  // Hostile or missing tenant ids are refused before any lookup.
+  for (const std::string& tenant : {std::string("../b"), std::string("")}) {
+    Expect(Export(f, f.auditor_a_, tenant, &lines),
+           grpc::StatusCode::INVALID_ARGUMENT, "tenant");
+  }
+  CHECK(lines.empty());
+  grpc::ClientContext anonymous;
+  v1::ExportLedgerRequest request;
+  request.set_tenant("a");
+  auto stream = f.admin_->ExportLedger(&anonymous, request);
+  ledger::v1::ExportLine line;
+  CHECK_FALSE(stream->Read(&line));
+  CHECK(stream->Finish().error_code() == grpc::StatusCode::UNAUTHENTICATED);
+
+  // The refusal for B is on B's chain.
+  std::vector<std::string> b_kinds = f.Kinds("b");
+  CHECK(Count(b_kinds, "access.denied") == 1);
 }
 
 TEST_CASE("missing, malformed and unknown credentials are unauthenticated",
