@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "policy/compiled_policy.h"
 
 namespace portcullis::server {
 namespace {
@@ -187,6 +188,18 @@ absl::StatusOr<config::v1::GateConfig> ParseConfig(
   if (config.policy().empty()) {
     return absl::InvalidArgumentError(
         "\"policy\" is required: the policy file or directory to enforce");
+  }
+  // Rate and spend counters, and pending approvals, are rebuilt from the
+  // ledger's payloads at start: a retention shorter than the longest
+  // window a policy may count over would let a restart forget usage.
+  const uint32_t retention = config.ledger().retention_days();
+  const int64_t min_days = policy::kMaxLimitWindow / absl::Hours(24) + 1;
+  if (retention != 0 && retention < min_days) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ledger.retentionDays is ", retention, ": it must be at least ",
+        min_days,
+        " (longer than the longest rate or spend limit window, 366 days), "
+        "or 0 to keep payloads forever"));
   }
   ApplyDefaults(base_dir, config);
   return config;

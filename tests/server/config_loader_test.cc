@@ -67,6 +67,9 @@ TEST_CASE("mistakes in a configuration are errors, not defaults", "[config]") {
       {"policy: [unclosed\n", "yaml", "line"},
       {"{\"policy\": ", "json", ""},
       {"policy: p\n", "toml", "unknown configuration format"},
+      // Shorter than a limit window: a restart would forget usage.
+      {"policy: p\nledger:\n  retentionDays: 30\n", "yaml", "at least 367"},
+      {"policy: p\nledger:\n  retentionDays: 366\n", "yaml", "at least 367"},
   };
   for (const Case& c : cases) {
     INFO(c.text);
@@ -76,6 +79,13 @@ TEST_CASE("mistakes in a configuration are errors, not defaults", "[config]") {
     CHECK(config.status().code() == absl::StatusCode::kInvalidArgument);
     CHECK(config.status().message().find(c.words) != std::string::npos);
   }
+}
+
+TEST_CASE("a retention longer than any limit window is accepted", "[config]") {
+  auto config =
+      ParseConfig("policy: p\nledger:\n  retentionDays: 367\n", "yaml", ".");
+  REQUIRE(config.ok());
+  CHECK(config->ledger().retention_days() == 367);
 }
 
 TEST_CASE("a configuration file resolves paths against its directory",
