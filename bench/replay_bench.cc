@@ -250,6 +250,31 @@ void BM_ReplayLines(benchmark::State& state) {
 }
 BENCHMARK(BM_ReplayLines)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The binary recording: each action as a serialized RecordedAction.
+void BM_ReplayBinary(benchmark::State& state) {
+  const Data& data = Shared();
+  std::vector<std::string> records;
+  for (const RecordedAction& r : data.recording) {
+    ::portcullis::replay::v1::RecordedAction proto;
+    server::RecordedActionToProto(r, &proto);
+    records.push_back(proto.SerializeAsString());
+  }
+  for (auto _ : state) {
+    Replayer replayer(*data.policy);
+    ReplayReport report;
+    uint64_t line = 0;
+    ::portcullis::replay::v1::RecordedAction proto;
+    for (const std::string& bytes : records) {
+      proto.ParseFromString(bytes);
+      RecordedAction r = *server::RecordedActionFromProto(proto);
+      report.Add(++line, r, *replayer.Replay(r));
+    }
+    if (report.changed() != 0) state.SkipWithError("the replay changed");
+  }
+  state.SetItemsProcessed(state.iterations() * kActions);
+}
+BENCHMARK(BM_ReplayBinary)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 void BM_ReplayCommand(benchmark::State& state) {
   const Data& data = Shared();
   const std::string dir = "/tmp";

@@ -72,16 +72,17 @@ int RunGateExport(const LedgerExportArgs& args, CommandIo& io) {
 int RunLedgerExport(const LedgerExportArgs& args, CommandIo& io) {
   if (args.tenant.empty()) return Fail(io, kExitUsage, "--tenant is required");
   // --format replay (issue 7): a recording for `portcullis replay`.
-  if (args.format == "replay") {
+  if (args.format == "replay" || args.format == "replay-binpb") {
     if (args.data_dir.empty()) {
-      return Fail(io, kExitUsage, "--format replay reads --data DIR");
+      return Fail(io, kExitUsage,
+                  absl::StrCat("--format ", args.format, " reads --data DIR"));
     }
     return RunReplayExport(args, io);
   }
   if (!args.format.empty() && args.format != "evidence") {
     return Fail(io, kExitUsage,
                 absl::StrCat("unknown --format \"", args.format,
-                             "\"; use \"evidence\" or \"replay\""));
+                             "\"; use evidence, replay or replay-binpb"));
   }
   if (absl::Status s = ValidateTenantId(args.tenant);
       !s.ok() && args.tenant != "_ledger") {  // the ledger's own chain

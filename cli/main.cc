@@ -52,7 +52,8 @@ ABSL_FLAG(uint64_t, from, 0, "The first sequence to export (default 1).");
 ABSL_FLAG(uint64_t, to, 0,
           "The last sequence to export (default: the latest checkpoint).");
 ABSL_FLAG(std::string, format, "",
-          "Export format (ledger export): evidence (the default) or replay.");
+          "Export format (ledger export): evidence (the default), replay "
+          "(JSON Lines) or replay-binpb (binary, for large recordings).");
 ABSL_FLAG(std::string, master_key, "",
           "The master key file (ledger export: include plaintexts; "
           "rotate-key).");
@@ -82,6 +83,9 @@ ABSL_FLAG(std::string, expect, "",
           "(replay).");
 ABSL_FLAG(std::string, junit, "", "Also write JUnit XML here (replay).");
 ABSL_FLAG(bool, json, false, "Print the report as JSON (replay).");
+ABSL_FLAG(std::string, input_format, "",
+          "The recording's format (replay): jsonl or binpb; by default "
+          "*.binpb is binary and anything else JSON Lines.");
 // Commands that talk to a running gate.
 ABSL_FLAG(std::string, gate, portcullis::cli::kDefaultGateAddress,
           "The gate's address: host:port or unix:/path/to/portcullis.sock.");
@@ -111,9 +115,9 @@ constexpr char kCommands[] =
     "      Run the policy unit tests (*_test.yaml) under DIR; show rule "
     "coverage.\n"
     "Replay (offline, for CI):\n"
-    "  portcullis replay --policy FILE|DIR --input RECORDING.jsonl "
+    "  portcullis replay --policy FILE|DIR --input RECORDING.jsonl|.binpb "
     "[--expect FILE]\n"
-    "      [--junit OUT.xml] [--json]\n"
+    "      [--junit OUT.xml] [--json] [--input_format jsonl|binpb]\n"
     "      Decide recorded actions again; exit 1 if a decision changes "
     "unexpectedly.\n"
     "Approvals (at a running gate, --gate ADDR):\n"
@@ -144,7 +148,7 @@ constexpr char kCommands[] =
     "  portcullis ledger verify --data DIR [--key GATE.pub] [--tenant T]\n"
     "      Check every chain and signed checkpoint; exit 1 if any is broken.\n"
     "  portcullis ledger export --data DIR --tenant T [--from N] [--to N]\n"
-    "      [--master_key FILE] [--format evidence|replay]\n"
+    "      [--master_key FILE] [--format evidence|replay|replay-binpb]\n"
     "      Write entries with inclusion proofs and checkpoints as JSON Lines;\n"
     "      --format replay writes the decisions as a recording for replay.\n"
     "  portcullis ledger export --gate ADDR --tenant T [--from N] [--to N]\n"
@@ -206,10 +210,11 @@ int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
         clock, io);
   }
   if (command == "replay") {
-    return RunReplay({absl::GetFlag(FLAGS_policy), absl::GetFlag(FLAGS_input),
-                      absl::GetFlag(FLAGS_expect), absl::GetFlag(FLAGS_junit),
-                      absl::GetFlag(FLAGS_json)},
-                     io);
+    return RunReplay(
+        {absl::GetFlag(FLAGS_policy), absl::GetFlag(FLAGS_input),
+         absl::GetFlag(FLAGS_expect), absl::GetFlag(FLAGS_junit),
+         absl::GetFlag(FLAGS_json), absl::GetFlag(FLAGS_input_format)},
+        io);
   }
   if (command == "approvals list") {
     return RunApprovalsList(

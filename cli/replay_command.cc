@@ -70,7 +70,9 @@ int RunReplay(const ReplayArgs& args, CommandIo& io) {
   if (!policy.ok()) return Fail(io, policy.status());
   auto expectations = ReadExpectationFile(args.expect);
   if (!expectations.ok()) return Fail(io, expectations.status());
-  auto reader = RecordingReader::Open(args.input);
+  auto format = RecordingFormatFor(args.input, args.input_format);
+  if (!format.ok()) return Fail(io, format.status());
+  auto reader = RecordingReader::Open(args.input, *format);
   if (!reader.ok()) return Fail(io, reader.status());
 
   gate::replay::ReplayReport report(*std::move(expectations));

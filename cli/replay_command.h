@@ -16,6 +16,8 @@ struct ReplayArgs {
   std::string expect;  // optional: the expected changes (YAML or JSON)
   std::string junit;   // optional: where to write JUnit XML
   bool json = false;   // print a portcullis.replay.v1.ReplayReport as JSON
+  // "jsonl" or "binpb"; empty: by the input's name (recording_reader.h).
+  std::string input_format;
 };
 
 // Prints the report to io.out (text, or JSON with `json`) and a progress

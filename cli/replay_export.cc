@@ -1,5 +1,7 @@
 #include "cli/replay_export.h"
 
+#include <google/protobuf/util/delimited_message_util.h>
+
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -12,6 +14,7 @@
 #include "gate/records.h"
 #include "ledger/ledger.h"
 #include "ledger/rocksdb_store.h"
+#include "portcullis/replay/v1/recording.pb.h"
 #include "server/codec/proto_record_codec.h"
 #include "server/codec/replay_codec.h"
 
@@ -146,6 +149,7 @@ int RunReplayExport(const LedgerExportArgs& args, CommandIo& io) {
 
   server::ProtoRecordCodec codec;
   server::ProtoJson json;
+  const bool binary = args.format == "replay-binpb";
   Progress progress(io.err, io.err_is_terminal, "exporting");
   Counts counts;
   absl::Status problem;
@@ -169,7 +173,17 @@ int RunReplayExport(const LedgerExportArgs& args, CommandIo& io) {
           return false;
         }
         if (!line->has_value()) return true;
-        io.out << server::RecordingLine(json, **line) << "\n";
+        if (binary) {
+          replay::v1::RecordedAction proto;
+          server::RecordedActionToProto(**line, &proto);
+          if (!google::protobuf::util::SerializeDelimitedToOstream(proto,
+                                                                   &io.out)) {
+            problem = absl::UnavailableError("cannot write the recording");
+            return false;
+          }
+        } else {
+          io.out << server::RecordingLine(json, **line) << "\n";
+        }
         ++counts.lines;
         return true;
       });

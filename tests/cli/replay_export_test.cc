@@ -1,12 +1,17 @@
 #include "cli/replay_export.h"
 
+#include <google/protobuf/io/zero_copy_stream_impl.h>
+#include <google/protobuf/util/delimited_message_util.h>
+
 #include <catch2/catch.hpp>
+#include <sstream>
 
 #include "absl/strings/str_split.h"
 #include "crypto/master_key_file.h"
 #include "gate/recorder.h"
 #include "ledger/ledger.h"
 #include "ledger/rocksdb_store.h"
+#include "portcullis/replay/v1/recording.pb.h"
 #include "server/codec/proto_record_codec.h"
 #include "server/codec/replay_codec.h"
 #include "tests/cli/replay_fixture.h"
@@ -150,6 +155,36 @@ TEST_CASE("export --format replay writes one line per decision",
         std::vector<std::string>{"coupon-cap"});
   // The same ledger exports the same bytes.
   CHECK(f.Export({"", "shop"}, kExitOk) == lines);
+}
+
+TEST_CASE("export --format replay-binpb writes the same actions in binary",
+          "[cli][replay-export]") {
+  ExportFixture f;
+  std::vector<std::string> lines = f.Export({"", "shop"}, kExitOk);
+  LedgerExportArgs args{f.dir_.Sub("data"), "shop"};
+  args.format = "replay-binpb";
+  Captured c;
+  REQUIRE(RunReplayExport(args, c.io) == kExitOk);
+  CHECK(c.err.str() ==
+        "exported 4 recorded actions of tenant shop (entries 1..7)\n");
+
+  std::istringstream bytes(c.out.str());
+  google::protobuf::io::IstreamInputStream stream(&bytes);
+  server::ProtoJson json;
+  std::vector<std::string> decoded;
+  for (;;) {
+    replay::v1::RecordedAction proto;
+    bool clean_eof = false;
+    if (!google::protobuf::util::ParseDelimitedFromZeroCopyStream(
+            &proto, &stream, &clean_eof)) {
+      CHECK(clean_eof);
+      break;
+    }
+    auto recorded = server::RecordedActionFromProto(proto);
+    REQUIRE(recorded.ok());
+    decoded.push_back(server::RecordingLine(json, *recorded));
+  }
+  CHECK(decoded == lines);
 }
 
 TEST_CASE("export --format replay takes a range of sequences",
