@@ -15,8 +15,10 @@
 // protobuf's JsonStringToMessage instead. BM_ReplayLines: parse + replay +
 // compare, from lines in memory. BM_ReplayCommand: the whole `portcullis
 // replay` command on a file, compiling the policy and printing the report
-// included.
+// included. BM_ReplayBinary and BM_ReplayCommandBinary: the same from a
+// binary recording (length-delimited RecordedAction, *.binpb).
 #include <benchmark/benchmark.h>
+#include <google/protobuf/util/delimited_message_util.h>
 #include <google/protobuf/util/json_util.h>
 
 #include <cstdio>
@@ -297,6 +299,33 @@ void BM_ReplayCommand(benchmark::State& state) {
   std::remove(input.c_str());
 }
 BENCHMARK(BM_ReplayCommand)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The whole command on a binary recording (*.binpb).
+void BM_ReplayCommandBinary(benchmark::State& state) {
+  const Data& data = Shared();
+  const std::string policy = "/tmp/replay_bench_binary.policy";
+  const std::string input = "/tmp/replay_bench.binpb";
+  std::ofstream(policy) << PolicyText();
+  {
+    std::ofstream out(input, std::ios::binary);
+    for (const RecordedAction& r : data.recording) {
+      ::portcullis::replay::v1::RecordedAction proto;
+      server::RecordedActionToProto(r, &proto);
+      google::protobuf::util::SerializeDelimitedToOstream(proto, &out);
+    }
+  }
+  for (auto _ : state) {
+    std::ostringstream out, err;
+    cli::CommandIo io{out, err, false};
+    if (cli::RunReplay({policy, input}, io) != cli::kExitOk) {
+      state.SkipWithError(err.str().c_str());
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kActions);
+  std::remove(policy.c_str());
+  std::remove(input.c_str());
+}
+BENCHMARK(BM_ReplayCommandBinary)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace portcullis::gate::replay

@@ -30,6 +30,7 @@ RecordingReader::RecordingReader(std::string name,
     : name_(std::move(name)), file_(std::move(file)), in_(in) {
   if (format == RecordingFormat::kBinary) {
     binary_ = std::make_unique<google::protobuf::io::IstreamInputStream>(&in_);
+    record_ = std::make_unique<replay::v1::RecordedAction>();
   }
 }
 
@@ -76,7 +77,8 @@ absl::StatusOr<bool> RecordingReader::NextRecord(
     return AtLine(absl::InvalidArgumentError(
         absl::StrCat("the record is longer than ", kMaxLineBytes, " bytes")));
   }
-  replay::v1::RecordedAction proto;
+  // Reused between records: parsing into it keeps its allocations.
+  replay::v1::RecordedAction& proto = *record_;
   auto limit = coded.PushLimit(static_cast<int>(size));
   if (!proto.ParseFromCodedStream(&coded) || !coded.ConsumedEntireMessage() ||
       coded.BytesUntilLimit() != 0) {

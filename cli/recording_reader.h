@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "gate/replay/recorded_action.h"
+#include "portcullis/replay/v1/recording.pb.h"
 #include "server/codec/proto_json.h"
 
 namespace portcullis::cli {
@@ -66,6 +67,7 @@ class RecordingReader {
   std::istream& in_;
   // Binary recordings only.
   std::unique_ptr<google::protobuf::io::IstreamInputStream> binary_;
+  std::unique_ptr<replay::v1::RecordedAction> record_;
   server::ProtoJson json_;
   std::string text_;
   uint64_t line_ = 0;
