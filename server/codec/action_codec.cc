@@ -10,8 +10,14 @@ namespace {
 
 constexpr int kMaxDepth = 8;
 
-absl::StatusOr<policy::Value> ValueFromProto(const std::string& field,
-                                             const v1::Value& proto,
+// Errors name the place within the value ("[2].amount: ...", ": no value
+// is set"); the caller puts the field's path in front. Building paths only
+// on error keeps the common case free of allocations for them.
+absl::Status Within(absl::string_view place, const absl::Status& error) {
+  return absl::Status(error.code(), absl::StrCat(place, error.message()));
+}
+
+absl::StatusOr<policy::Value> ValueFromProto(const v1::Value& proto,
                                              int depth) {
   switch (proto.kind_case()) {
     case v1::Value::kStringValue:
@@ -24,22 +30,20 @@ absl::StatusOr<policy::Value> ValueFromProto(const std::string& field,
       auto amount = policy::Decimal::Parse(proto.money_value().amount());
       if (!amount.ok()) {
         return absl::InvalidArgumentError(
-            absl::StrCat(field, ".amount: ", amount.status().message()));
+            absl::StrCat(".amount: ", amount.status().message()));
       }
       return policy::Value{
           policy::Money{*amount, proto.money_value().currency()}};
     }
     case v1::Value::kListValue: {
       if (depth >= kMaxDepth) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(field, ": lists nest too deeply"));
+        return absl::InvalidArgumentError(": lists nest too deeply");
       }
       policy::Value::List items;
       items.reserve(proto.list_value().values_size());
       for (int i = 0; i < proto.list_value().values_size(); ++i) {
-        auto item = ValueFromProto(absl::StrCat(field, "[", i, "]"),
-                                   proto.list_value().values(i), depth + 1);
-        if (!item.ok()) return item.status();
+        auto item = ValueFromProto(proto.list_value().values(i), depth + 1);
+        if (!item.ok()) return Within(absl::StrCat("[", i, "]"), item.status());
         items.push_back(*std::move(item));
       }
       return policy::Value{std::move(items)};
@@ -47,7 +51,7 @@ absl::StatusOr<policy::Value> ValueFromProto(const std::string& field,
     case v1::Value::KIND_NOT_SET:
       break;
   }
-  return absl::InvalidArgumentError(absl::StrCat(field, ": no value is set"));
+  return absl::InvalidArgumentError(": no value is set");
 }
 
 void ValueToProto(const policy::Value& value, v1::Value* proto) {
@@ -82,9 +86,11 @@ absl::StatusOr<policy::Action> ActionFromProto(const v1::Action& proto) {
   action.tool = proto.tool();
   action.idempotency_key = proto.idempotency_key();
   for (const auto& [name, value] : proto.arguments()) {
-    auto converted =
-        ValueFromProto(absl::StrCat("action.arguments.", name), value, 0);
-    if (!converted.ok()) return converted.status();
+    auto converted = ValueFromProto(value, 0);
+    if (!converted.ok()) {
+      return Within(absl::StrCat("action.arguments.", name),
+                    converted.status());
+    }
     action.arguments.emplace(name, *std::move(converted));
   }
   const v1::ActionContext& c = proto.context();

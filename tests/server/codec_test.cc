@@ -75,6 +75,32 @@ TEST_CASE("unrepresentable values are rejected naming the argument",
     CHECK(b.status().code() == absl::StatusCode::kInvalidArgument);
     CHECK(b.status().message().find("action.arguments.amount.amount") == 0);
   }
+
+  // Inside lists, the path names each index down to the bad value.
+  v1::Action nested = SampleProto();
+  auto* outer = (*nested.mutable_arguments())["nested"].mutable_list_value();
+  outer->add_values()->set_string_value("ok");
+  auto* inner = outer->add_values()->mutable_list_value();
+  inner->add_values()->set_int_value(1);
+  inner->add_values()->mutable_money_value()->set_amount("x");
+  auto c = ActionFromProto(nested);
+  CHECK(c.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(c.status().message().find("action.arguments.nested[1][1].amount: ") ==
+        0);
+  inner->add_values();
+  inner->mutable_values(1)->mutable_money_value()->set_amount("1");
+  inner->mutable_values(1)->mutable_money_value()->set_currency("SAR");
+  auto d = ActionFromProto(nested);
+  CHECK(d.status().message() ==
+        "action.arguments.nested[1][2]: no value is set");
+
+  v1::Action deep = SampleProto();
+  v1::Value* v = &(*deep.mutable_arguments())["deep"];
+  for (int i = 0; i < 9; ++i) v = v->mutable_list_value()->add_values();
+  v->set_bool_value(true);
+  auto e = ActionFromProto(deep);
+  CHECK(e.status().message() ==
+        "action.arguments.deep[0][0][0][0][0][0][0][0]: lists nest too deeply");
 }
 
 gate::Decision SampleDecision() {
