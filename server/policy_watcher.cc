@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace portcullis::server {
@@ -27,9 +28,11 @@ constexpr uint32_t kEvents = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
 absl::StatusOr<std::unique_ptr<PolicyWatcher>> PolicyWatcher::Start(
     const std::string& policy_path, std::function<void()> on_change) {
   std::error_code ec;
-  fs::path watched = fs::is_directory(policy_path, ec)
-                         ? fs::path(policy_path)
-                         : fs::path(policy_path).parent_path();
+  const bool directory = fs::is_directory(policy_path, ec);
+  fs::path watched =
+      directory ? fs::path(policy_path) : fs::path(policy_path).parent_path();
+  std::string file_name =
+      directory ? "" : fs::path(policy_path).filename().string();
   if (watched.empty()) watched = ".";
   int inotify_fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (inotify_fd < 0) {
@@ -47,16 +50,22 @@ absl::StatusOr<std::unique_ptr<PolicyWatcher>> PolicyWatcher::Start(
     ::close(inotify_fd);
     return absl::UnavailableError("eventfd unavailable");
   }
-  std::unique_ptr<PolicyWatcher> watcher(
-      new PolicyWatcher(inotify_fd, stop_fd, std::move(on_change)));
+  std::unique_ptr<PolicyWatcher> watcher(new PolicyWatcher(
+      inotify_fd, stop_fd, std::move(file_name), std::move(on_change)));
   watcher->thread_ = std::thread([w = watcher.get()] { w->Run(); });
   return watcher;
 }
 
-PolicyWatcher::PolicyWatcher(int inotify_fd, int stop_fd,
+bool WatchConcerns(absl::string_view watched_file, absl::string_view entry) {
+  if (watched_file.empty()) return true;
+  return entry == watched_file || absl::StartsWith(entry, "..");
+}
+
+PolicyWatcher::PolicyWatcher(int inotify_fd, int stop_fd, std::string file_name,
                              std::function<void()> on_change)
     : inotify_fd_(inotify_fd),
       stop_fd_(stop_fd),
+      file_name_(std::move(file_name)),
       on_change_(std::move(on_change)) {}
 
 PolicyWatcher::~PolicyWatcher() {
@@ -79,9 +88,20 @@ void PolicyWatcher::Run() {
       return;
     }
     if (fds[1].revents != 0) return;
-    // Drain every queued event, then call back once for the burst.
+    // Drain every queued event, then call back once for the burst if any
+    // concerns the watched file.
     bool changed = false;
-    while (::read(inotify_fd_, buffer, sizeof(buffer)) > 0) changed = true;
+    ssize_t n;
+    while ((n = ::read(inotify_fd_, buffer, sizeof(buffer))) > 0) {
+      for (ssize_t at = 0; at < n;) {
+        const auto* event =
+            reinterpret_cast<const struct inotify_event*>(buffer + at);
+        // `name` is NUL-padded to `len` bytes.
+        absl::string_view name(event->name, ::strnlen(event->name, event->len));
+        changed |= event->len == 0 || WatchConcerns(file_name_, name);
+        at += sizeof(struct inotify_event) + event->len;
+      }
+    }
     if (changed) on_change_();
   }
 }

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "tests/testing/temp_dir.h"
@@ -61,6 +63,45 @@ TEST_CASE("a ConfigMap symlink swap in a watched directory is noticed",
   fs::create_directory_symlink("..v2", mount / "..data_tmp");
   fs::rename(mount / "..data_tmp", mount / "..data");
   CHECK(changes.AwaitOne());
+}
+
+TEST_CASE("a watched file ignores its neighbours but not a ConfigMap swap",
+          "[policy_watcher]") {
+  CHECK(WatchConcerns("principals.json", "principals.json"));
+  CHECK(WatchConcerns("principals.json", "..data"));      // ConfigMap swap
+  CHECK(WatchConcerns("principals.json", "..data_tmp"));  // its staging
+  CHECK_FALSE(WatchConcerns("principals.json", "000004.log"));  // RocksDB
+  CHECK_FALSE(WatchConcerns("principals.json", "MANIFEST-000005"));
+  CHECK_FALSE(WatchConcerns("principals.json", "principals.json.tmp"));
+  CHECK(WatchConcerns("", "anything"));  // a watched directory
+}
+
+TEST_CASE("a file beside busy neighbours is re-read for its own changes",
+          "[policy_watcher]") {
+  testing::TempDir dir;
+  std::ofstream(dir.Sub("principals.json")) << "one";
+  absl::Mutex mu;
+  std::vector<std::string> seen;  // the file's text at each callback
+  auto watcher = PolicyWatcher::Start(dir.Sub("principals.json"), [&] {
+    std::ifstream in(dir.Sub("principals.json"));
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    absl::MutexLock lock(&mu);
+    seen.push_back(text);
+  });
+  REQUIRE(watcher.ok());
+  for (int i = 0; i < 20; ++i) {
+    std::ofstream(dir.Sub("LOG")) << i;  // a neighbour's writes
+  }
+  std::ofstream(dir.Sub("principals.json")) << "two";
+  absl::MutexLock lock(&mu);
+  REQUIRE(mu.AwaitWithTimeout(absl::Condition(
+                                  +[](std::vector<std::string>* s) {
+                                    return !s->empty() && s->back() == "two";
+                                  },
+                                  &seen),
+                              absl::Seconds(60)));
+  // No callback came for the neighbour alone, before the file changed.
+  for (const std::string& text : seen) CHECK(text == "two");
 }
 
 TEST_CASE("watching a missing directory fails", "[policy_watcher]") {
