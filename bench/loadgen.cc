@@ -72,7 +72,11 @@ absl::Duration Between(SteadyClock::time_point from,
 class LoadRunner {
  public:
   LoadRunner(Workload& workload, const LoadOptions& options)
-      : workload_(workload), options_(options) {}
+      : workload_(workload),
+        options_(options),
+        authorization_(options.token.empty()
+                           ? ""
+                           : absl::StrCat("Bearer ", options.token)) {}
 
   // Blocks for warm-up plus duration, then until every call has completed.
   LoadReport Run() {
@@ -114,9 +118,8 @@ class LoadRunner {
     auto context = std::make_shared<grpc::ClientContext>();
     context->set_deadline(std::chrono::system_clock::now() +
                           absl::ToChronoNanoseconds(options_.call_timeout));
-    if (!options_.token.empty()) {
-      context->AddMetadata("authorization",
-                           absl::StrCat("Bearer ", options_.token));
+    if (!authorization_.empty()) {
+      context->AddMetadata("authorization", authorization_);
     }
     // The context must outlive the call: the callback holds it.
     workload_.Start(*context, [this, context, due](const grpc::Status& status,
@@ -190,6 +193,8 @@ class LoadRunner {
 
   Workload& workload_;
   const LoadOptions& options_;
+  // "Bearer <token>", or empty to send no authorization metadata.
+  const std::string authorization_;
   SteadyClock::time_point start_;
   SteadyClock::time_point measure_from_;
   SteadyClock::time_point measure_until_;
