@@ -1,0 +1,88 @@
+#include "bench/load_options.h"
+
+#include <cmath>
+#include <cstdint>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace portcullis::bench {
+namespace {
+
+// Beyond these the generator itself, not the server, is what is measured.
+constexpr int kMaxConcurrency = 10000;
+constexpr double kMaxRate = 1e6;
+
+}  // namespace
+
+absl::StatusOr<CallKind> ParseCallKind(absl::string_view name) {
+  if (name == "noop") return CallKind::kNoop;
+  if (name == "evaluate-allow") return CallKind::kEvaluateAllow;
+  if (name == "evaluate-deny") return CallKind::kEvaluateDeny;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--call: unknown call \"", name,
+                   "\"; use noop, evaluate-allow or evaluate-deny"));
+}
+
+absl::Status ValidateTarget(absl::string_view target) {
+  const auto invalid = [&] {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--target: \"", target,
+                     "\" is neither HOST:PORT (e.g. 127.0.0.1:7575) nor "
+                     "unix:/path"));
+  };
+  if (absl::StartsWith(target, "unix:")) {
+    return target.size() > 5 ? absl::OkStatus() : invalid();
+  }
+  const size_t colon = target.rfind(':');
+  if (colon == absl::string_view::npos || colon == 0) return invalid();
+  uint32_t port = 0;
+  if (!absl::SimpleAtoi(target.substr(colon + 1), &port) || port == 0 ||
+      port > 65535) {
+    return invalid();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateLoadOptions(const LoadOptions& options) {
+  if (absl::Status s = ValidateTarget(options.target); !s.ok()) return s;
+  const bool closed = options.concurrency != 0;
+  const bool open = options.rate != 0;
+  if (closed == open) {
+    return absl::InvalidArgumentError(
+        "set exactly one of --concurrency (closed loop) and --rate (open "
+        "loop)");
+  }
+  if (closed &&
+      (options.concurrency < 1 || options.concurrency > kMaxConcurrency)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--concurrency must be from 1 to ", kMaxConcurrency));
+  }
+  if (open && !(options.rate > 0 && options.rate <= kMaxRate)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--rate must be a number of calls per second above 0, at most ",
+        kMaxRate));
+  }
+  if (options.duration <= absl::ZeroDuration() ||
+      options.duration == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError("--duration must be positive");
+  }
+  if (options.warmup < absl::ZeroDuration() ||
+      options.warmup == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError("--warmup must be zero or positive");
+  }
+  if (options.call_timeout <= absl::ZeroDuration() ||
+      options.call_timeout == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError("--call_timeout must be positive");
+  }
+  if (options.call != CallKind::kNoop && options.token.empty() &&
+      !absl::StartsWith(options.target, "unix:")) {
+    return absl::InvalidArgumentError(
+        "Evaluate over TCP needs a bearer token: --token or "
+        "$PORTCULLIS_TOKEN");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace portcullis::bench

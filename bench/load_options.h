@@ -1,0 +1,49 @@
+// What a portcullis_loadgen run does, and the checks that reject a bad
+// command line before anything is sent. Plain values; no threads.
+#ifndef PORTCULLIS_BENCH_LOAD_OPTIONS_H_
+#define PORTCULLIS_BENCH_LOAD_OPTIONS_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace portcullis::bench {
+
+// What each call sends; see workload.h for the requests.
+enum class CallKind { kNoop, kEvaluateAllow, kEvaluateDeny };
+
+struct LoadOptions {
+  std::string target;
+  std::string call_name;
+  CallKind call = CallKind::kNoop;
+  // Exactly one of the two is positive: closed loop or open loop.
+  int concurrency = 0;
+  double rate = 0;
+  absl::Duration duration;
+  absl::Duration warmup;
+  absl::Duration call_timeout;
+  // Empty: no authorization metadata (the no-op server, or a gate's Unix
+  // socket, where the caller's uid identifies it).
+  std::string token;
+};
+
+// Returns the kind named "noop", "evaluate-allow" or "evaluate-deny";
+// InvalidArgument for any other name.
+absl::StatusOr<CallKind> ParseCallKind(absl::string_view name);
+
+// Returns OK for "unix:<path>" and for "<host>:<port>" with a port from 1
+// to 65535; InvalidArgument otherwise.
+absl::Status ValidateTarget(absl::string_view target);
+
+// Returns InvalidArgument, naming the flag, when the target is malformed,
+// neither or both of concurrency and rate are set or either is out of
+// range, a duration is not positive (the warm-up may be zero), or an
+// Evaluate call over TCP has no token. `call` must already be parsed.
+absl::Status ValidateLoadOptions(const LoadOptions& options);
+
+}  // namespace portcullis::bench
+
+#endif  // PORTCULLIS_BENCH_LOAD_OPTIONS_H_

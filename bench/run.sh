@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# The gate against the no-op gRPC floor, from outside the process: builds
+# the release binaries, starts portcullisd on examples/commerce.policy (a
+# fresh ledger in a temporary directory) and portcullis_noop_server, then
+# runs portcullis_loadgen for each call over TCP and the Unix socket:
+#
+#   saturation   closed loop, $CONCURRENCY calls in flight: throughput
+#   one caller   closed loop, 1 call in flight: latency without queueing
+#   open loop    $RATE calls/s on schedule: latency counted from each call's
+#                scheduled time, so a stall cannot hide (coordinated omission)
+#
+# and prints one table with the gate/floor ratios. Both servers are stopped
+# and the directory removed on exit. Needs jq.
+#
+#   bench/run.sh                       # about 4 minutes after the build
+#   DURATION=3s WARMUP=1s bench/run.sh # a quick look
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-2s}
+CONCURRENCY=${CONCURRENCY:-16}
+RATE=${RATE:-200}
+
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DPORTCULLIS_BUILD_TESTS=OFF -DPORTCULLIS_BUILD_BENCH=ON >/dev/null
+cmake --build build/release -j2 --target portcullisd portcullis \
+  portcullis_loadgen portcullis_noop_server >/dev/null
+bin=$PWD/build/release
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# Waits (at most 10 s) until $2's log shows the line matching $3; fails if
+# the process ($1) exits first.
+await_line() {
+  local pid=$1 log=$2 pattern=$3
+  for _ in $(seq 100); do
+    if grep -q "$pattern" "$log"; then return 0; fi
+    if ! kill -0 "$pid" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  echo "not serving: $log" >&2
+  cat "$log" >&2
+  return 1
+}
+
+# The agent calls over TCP with a bearer token, and over the Unix socket as
+# this uid. The token stays in a variable: never printed, never in argv.
+token=$("$bin/cli/portcullis" tokens create --principal bench --role agent \
+  --tenant '*' --principals_file "$tmp/principals.json" | sed -n 2p)
+"$bin/cli/portcullis" tokens create --principal bench-local --role agent \
+  --tenant '*' --unix_uid "$(id -u)" \
+  --principals_file "$tmp/principals.json" >/dev/null
+
+cat >"$tmp/gate.yaml" <<EOF
+policy: $PWD/examples/commerce.policy
+principalsFile: $tmp/principals.json
+dataDir: $tmp/data
+listen:
+  tcpAddress: 127.0.0.1:0
+  unixSocket: $tmp/gate.sock
+ledger:
+  durability: DURABILITY_SYNC
+EOF
+
+"$bin/server/portcullisd" --config "$tmp/gate.yaml" >"$tmp/gate.log" 2>&1 &
+pids+=($!)
+await_line "${pids[-1]}" "$tmp/gate.log" "serving on"
+"$bin/bench/portcullis_noop_server" --listen 127.0.0.1:0 \
+  --unix "$tmp/noop.sock" >"$tmp/noop.log" 2>&1 &
+pids+=($!)
+await_line "${pids[-1]}" "$tmp/noop.log" "listening on unix:"
+
+gate_tcp=$(grep -o 'serving on 127\.0\.0\.1:[0-9]*' "$tmp/gate.log" |
+  sed 's/serving on //')
+noop_tcp=$(grep -o 'listening on 127\.0\.0\.1:[0-9]*' "$tmp/noop.log" |
+  sed 's/listening on //')
+
+# load <target> <call> <loadgen flags...>: one run's LoadReport (JSON).
+# Stops the script when a call fails or decides otherwise than expected.
+load() {
+  local target=$1 call=$2 report
+  shift 2
+  local args=(--target "$target" --call "$call" --duration "$DURATION"
+    --warmup "$WARMUP" --json "$@")
+  # Over the Unix socket the uid identifies the caller: no token.
+  report=$(
+    [[ $target == unix:* ]] || export PORTCULLIS_TOKEN=$token
+    exec "$bin/bench/portcullis_loadgen" "${args[@]}"
+  ) || {
+    echo "failed: portcullis_loadgen ${args[*]}: $report" >&2
+    return 1
+  }
+  echo "$report"
+}
+
+us() { jq -r "$1 | rtrimstr(\"s\") | tonumber * 1e6 | floor"; }
+
+echo "portcullisd $gate_tcp, unix:$tmp/gate.sock; no-op floor $noop_tcp," \
+  "unix:$tmp/noop.sock"
+echo "each run: $WARMUP warm-up, then $DURATION; $(nproc) cores," \
+  "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '\n%-9s %-15s %12s %6s | %9s %9s %6s | %9s %9s %9s\n' \
+  transport call "c=$CONCURRENCY/s" ratio "c=1 p50" "c=1 p99" ratio \
+  "${RATE}/s p50" p99 p99.9
+for transport in tcp unix; do
+  if [[ $transport == tcp ]]; then
+    gate=$gate_tcp floor=$noop_tcp
+  else
+    gate=unix:$tmp/gate.sock floor=unix:$tmp/noop.sock
+  fi
+  floor_saturation=$(load "$floor" noop --concurrency "$CONCURRENCY")
+  floor_single=$(load "$floor" noop --concurrency 1)
+  for call in noop evaluate-allow evaluate-deny; do
+    if [[ $call == noop ]]; then
+      saturation=$floor_saturation single=$floor_single
+      open=$(load "$floor" noop --rate "$RATE")
+    else
+      saturation=$(load "$gate" "$call" --concurrency "$CONCURRENCY")
+      single=$(load "$gate" "$call" --concurrency 1)
+      open=$(load "$gate" "$call" --rate "$RATE")
+    fi
+    throughput=$(jq -r '.throughput | floor' <<<"$saturation")
+    floor_throughput=$(jq -r '.throughput' <<<"$floor_saturation")
+    p50=$(us .latency.p50 <<<"$single")
+    floor_p50=$(us .latency.p50 <<<"$floor_single")
+    printf '%-9s %-15s %12s %6.2f | %7sus %7sus %6.2f | %7sus %7sus %7sus\n' \
+      "$transport" "$call" "$throughput" \
+      "$(jq -n "$throughput / $floor_throughput")" \
+      "$p50" "$(us .latency.p99 <<<"$single")" \
+      "$(jq -n "$p50 / $floor_p50")" \
+      "$(us .latency.p50 <<<"$open")" "$(us .latency.p99 <<<"$open")" \
+      "$(us .latency.p999 <<<"$open")"
+  done
+done
+echo
+echo "ratio: gate/floor; throughput (higher is better), then c=1 p50"
+echo "latency (lower is better). Every call's outcome was checked."

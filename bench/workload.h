@@ -1,0 +1,45 @@
+// The calls portcullis_loadgen sends and how each answer is checked: the
+// no-op floor, or a Gate/Evaluate whose outcome on examples/commerce.policy
+// does not depend on the time of day, the day of the week or how many
+// calls came before. Thread-safe: Start() may be called concurrently.
+#ifndef PORTCULLIS_BENCH_WORKLOAD_H_
+#define PORTCULLIS_BENCH_WORKLOAD_H_
+
+#include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
+#include <grpcpp/support/status.h>
+
+#include <functional>
+#include <memory>
+
+#include "bench/load_options.h"
+
+namespace portcullis::bench {
+
+class Workload {
+ public:
+  // Runs on a gRPC thread when the call completes. `expected` is whether a
+  // successful call's answer is the one this workload expects; it is
+  // meaningless when `status` is not OK.
+  using Done = std::function<void(const grpc::Status& status, bool expected)>;
+
+  virtual ~Workload() = default;
+
+  // Starts one call on `context` and returns without waiting. The caller
+  // keeps `context` alive until `done` has run.
+  virtual void Start(grpc::ClientContext& context, Done done) = 0;
+};
+
+// Returns the workload for `kind` on `channel`:
+//   kNoop          portcullis.bench.Noop/Call with a Ping sized like an
+//                  Evaluate request; any OK answer is expected.
+//   kEvaluateAllow search_catalog for tenant desert-books: a read tool,
+//                  allowed by a tenant-wide rule at any hour, with no limit.
+//   kEvaluateDeny  a 75 SAR create_coupon for al-noor: over the 50 SAR cap,
+//                  denied whatever the hour or the rate counters say.
+std::unique_ptr<Workload> NewWorkload(CallKind kind,
+                                      std::shared_ptr<grpc::Channel> channel);
+
+}  // namespace portcullis::bench
+
+#endif  // PORTCULLIS_BENCH_WORKLOAD_H_

@@ -1,0 +1,77 @@
+#include "bench/load_options.h"
+
+#include <catch2/catch.hpp>
+#include <limits>
+
+namespace portcullis::bench {
+namespace {
+
+LoadOptions ClosedLoopNoop() {
+  LoadOptions options;
+  options.target = "127.0.0.1:7575";
+  options.call_name = "noop";
+  options.concurrency = 4;
+  options.duration = absl::Seconds(10);
+  options.warmup = absl::Seconds(1);
+  options.call_timeout = absl::Seconds(5);
+  return options;
+}
+
+TEST_CASE("TCP and Unix socket targets are accepted", "[load_options]") {
+  CHECK(ValidateTarget("127.0.0.1:7575").ok());
+  CHECK(ValidateTarget("[::1]:7575").ok());
+  CHECK(ValidateTarget("unix:/run/portcullis.sock").ok());
+}
+
+TEST_CASE("a target without a usable port or path is rejected",
+          "[load_options]") {
+  for (const char* target : {"", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536",
+                             ":7575", "127.0.0.1:port", "unix:"}) {
+    INFO(target);
+    CHECK(ValidateTarget(target).code() == absl::StatusCode::kInvalidArgument);
+  }
+}
+
+TEST_CASE("only the three known calls parse", "[load_options]") {
+  CHECK(*ParseCallKind("evaluate-deny") == CallKind::kEvaluateDeny);
+  CHECK(ParseCallKind("evaluate").status().code() ==
+        absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("exactly one of concurrency and rate must be set", "[load_options]") {
+  LoadOptions options = ClosedLoopNoop();
+  CHECK(ValidateLoadOptions(options).ok());
+  options.rate = 100;
+  CHECK_FALSE(ValidateLoadOptions(options).ok());
+  options.concurrency = 0;
+  CHECK(ValidateLoadOptions(options).ok());
+  options.rate = 0;
+  CHECK_FALSE(ValidateLoadOptions(options).ok());
+}
+
+TEST_CASE("out-of-range concurrency and rate are rejected", "[load_options]") {
+  LoadOptions options = ClosedLoopNoop();
+  options.concurrency = -1;
+  CHECK_FALSE(ValidateLoadOptions(options).ok());
+  options.concurrency = 0;
+  for (double rate : {-5.0, std::numeric_limits<double>::quiet_NaN(),
+                      std::numeric_limits<double>::infinity()}) {
+    options.rate = rate;
+    CHECK_FALSE(ValidateLoadOptions(options).ok());
+  }
+}
+
+TEST_CASE("an Evaluate call over TCP needs a token, over a socket not",
+          "[load_options]") {
+  LoadOptions options = ClosedLoopNoop();
+  options.call = CallKind::kEvaluateAllow;
+  CHECK_FALSE(ValidateLoadOptions(options).ok());
+  options.target = "unix:/run/portcullis.sock";
+  CHECK(ValidateLoadOptions(options).ok());
+  options.target = "127.0.0.1:7575";
+  options.token = "t";
+  CHECK(ValidateLoadOptions(options).ok());
+}
+
+}  // namespace
+}  // namespace portcullis::bench
