@@ -189,6 +189,7 @@ void Ledger::Commit(Writer& self) {
   }
   States states;
   auto take = [&](const std::string& tenant) {
+    mu_.AssertHeld();  // called below, with the lock held
     if (states.contains(tenant)) return;
     auto it = states_.find(tenant);
     if (it != states_.end()) states.emplace(tenant, it->second);
