@@ -13,6 +13,7 @@ namespace {
 // Beyond these the generator itself, not the server, is what is measured.
 constexpr int kMaxConcurrency = 10000;
 constexpr double kMaxRate = 1e6;
+constexpr int kMaxTenants = 10000;
 
 }  // namespace
 
@@ -45,8 +46,19 @@ absl::Status ValidateTarget(absl::string_view target) {
   return absl::OkStatus();
 }
 
+std::string BenchTenant(int index) { return absl::StrCat("bench-", index); }
+
 absl::Status ValidateLoadOptions(const LoadOptions& options) {
   if (absl::Status s = ValidateTarget(options.target); !s.ok()) return s;
+  if (options.tenants < 0 || options.tenants > kMaxTenants) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--tenants must be from 0 to ", kMaxTenants));
+  }
+  if (options.tenants > 0 && options.call != CallKind::kEvaluateAllow) {
+    return absl::InvalidArgumentError(
+        "--tenants spreads evaluate-allow calls; it does not apply to other "
+        "calls");
+  }
   const bool closed = options.concurrency != 0;
   const bool open = options.rate != 0;
   if (closed == open) {

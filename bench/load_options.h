@@ -28,7 +28,14 @@ struct LoadOptions {
   // Empty: no authorization metadata (the no-op server, or a gate's Unix
   // socket, where the caller's uid identifies it).
   std::string token;
+  // evaluate-allow only: spread the calls round-robin over tenants
+  // "bench-0" .. "bench-<tenants-1>" (a policy bench/memory.sh writes); 0
+  // keeps the example policy's tenant.
+  int tenants = 0;
 };
+
+// The name of tenant `index` of a --tenants workload.
+std::string BenchTenant(int index);
 
 // Returns the kind named "noop", "evaluate-allow" or "evaluate-deny";
 // InvalidArgument for any other name.
@@ -40,8 +47,9 @@ absl::Status ValidateTarget(absl::string_view target);
 
 // Returns InvalidArgument, naming the flag, when the target is malformed,
 // neither or both of concurrency and rate are set or either is out of
-// range, a duration is not positive (the warm-up may be zero), or an
-// Evaluate call over TCP has no token. `call` must already be parsed.
+// range, a duration is not positive (the warm-up may be zero), an
+// Evaluate call over TCP has no token, or --tenants is out of range or set
+// for a call other than evaluate-allow. `call` must already be parsed.
 absl::Status ValidateLoadOptions(const LoadOptions& options);
 
 }  // namespace portcullis::bench

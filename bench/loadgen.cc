@@ -54,6 +54,9 @@ ABSL_FLAG(absl::Duration, call_timeout, absl::Seconds(5),
 ABSL_FLAG(std::string, token, "",
           "Bearer token for the gate (default: $PORTCULLIS_TOKEN).");
 ABSL_FLAG(bool, json, false, "Print one JSON object (LoadReport).");
+ABSL_FLAG(int, tenants, 0,
+          "evaluate-allow: spread calls over tenants bench-0..bench-N-1 "
+          "(a policy bench/memory.sh writes); 0: the example's tenant.");
 
 namespace portcullis::bench {
 namespace {
@@ -265,6 +268,7 @@ absl::StatusOr<LoadOptions> OptionsFromFlags() {
   options.warmup = absl::GetFlag(FLAGS_warmup);
   options.call_timeout = absl::GetFlag(FLAGS_call_timeout);
   options.token = absl::GetFlag(FLAGS_token);
+  options.tenants = absl::GetFlag(FLAGS_tenants);
   if (options.token.empty()) {
     if (const char* env = std::getenv("PORTCULLIS_TOKEN")) options.token = env;
   }
@@ -301,7 +305,8 @@ int Main(int argc, char** argv) {
               << "\n";
     return 1;
   }
-  std::unique_ptr<Workload> workload = NewWorkload(options->call, channel);
+  std::unique_ptr<Workload> workload =
+      NewWorkload(options->call, options->tenants, channel);
   // Named, not a temporary: the last callback may still be unlocking the
   // runner's mutex when Run() returns.
   LoadRunner runner(*workload, *options);

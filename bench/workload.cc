@@ -1,6 +1,9 @@
 #include "bench/workload.h"
 
+#include <atomic>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "portcullis/bench/noop.grpc.pb.h"
 #include "portcullis/v1/gate.grpc.pb.h"
@@ -8,10 +11,10 @@
 namespace portcullis::bench {
 namespace {
 
-v1::EvaluateRequest AllowedSearch() {
+v1::EvaluateRequest AllowedSearch(const std::string& tenant = "desert-books") {
   v1::EvaluateRequest request;
   v1::Action& action = *request.mutable_action();
-  action.set_tenant("desert-books");
+  action.set_tenant(tenant);
   action.set_agent("loadgen");
   action.set_tool("search_catalog");
   (*action.mutable_arguments())["query"].set_string_value("desert atlas");
@@ -59,15 +62,20 @@ class NoopWorkload final : public Workload {
 
 class EvaluateWorkload final : public Workload {
  public:
+  // Sends `requests` round-robin; each answer should be `expected`.
   EvaluateWorkload(std::shared_ptr<grpc::Channel> channel,
-                   v1::EvaluateRequest request, v1::Outcome expected)
+                   std::vector<v1::EvaluateRequest> requests,
+                   v1::Outcome expected)
       : stub_(v1::Gate::NewStub(std::move(channel))),
-        request_(std::move(request)),
+        requests_(std::move(requests)),
         expected_(expected) {}
 
   void Start(grpc::ClientContext& context, Done done) override {
+    const v1::EvaluateRequest& request =
+        requests_[next_.fetch_add(1, std::memory_order_relaxed) %
+                  requests_.size()];
     auto response = std::make_shared<v1::EvaluateResponse>();
-    stub_->async()->Evaluate(&context, &request_, response.get(),
+    stub_->async()->Evaluate(&context, &request, response.get(),
                              [response, expected = expected_,
                               done = std::move(done)](grpc::Status s) {
                                done(s,
@@ -78,23 +86,31 @@ class EvaluateWorkload final : public Workload {
  private:
   std::unique_ptr<v1::Gate::Stub> stub_;
   // Shared read-only by every call in flight.
-  const v1::EvaluateRequest request_;
+  const std::vector<v1::EvaluateRequest> requests_;
   const v1::Outcome expected_;
+  std::atomic<uint64_t> next_{0};
 };
 
 }  // namespace
 
-std::unique_ptr<Workload> NewWorkload(CallKind kind,
+std::unique_ptr<Workload> NewWorkload(CallKind kind, int tenants,
                                       std::shared_ptr<grpc::Channel> channel) {
   switch (kind) {
     case CallKind::kNoop:
       return std::make_unique<NoopWorkload>(std::move(channel));
-    case CallKind::kEvaluateAllow:
+    case CallKind::kEvaluateAllow: {
+      std::vector<v1::EvaluateRequest> requests;
+      if (tenants == 0) requests.push_back(AllowedSearch());
+      for (int i = 0; i < tenants; ++i) {
+        requests.push_back(AllowedSearch(BenchTenant(i)));
+      }
       return std::make_unique<EvaluateWorkload>(
-          std::move(channel), AllowedSearch(), v1::OUTCOME_ALLOW);
+          std::move(channel), std::move(requests), v1::OUTCOME_ALLOW);
+    }
     case CallKind::kEvaluateDeny:
-      return std::make_unique<EvaluateWorkload>(
-          std::move(channel), CouponOverTheCap(), v1::OUTCOME_DENY);
+      return std::make_unique<EvaluateWorkload>(std::move(channel),
+                                                std::vector{CouponOverTheCap()},
+                                                v1::OUTCOME_DENY);
   }
   return nullptr;  // Unreachable: every kind is handled above.
 }

@@ -34,10 +34,12 @@ class Workload {
 //   kNoop          portcullis.bench.Noop/Call with a Ping sized like an
 //                  Evaluate request; any OK answer is expected.
 //   kEvaluateAllow search_catalog for tenant desert-books: a read tool,
-//                  allowed by a tenant-wide rule at any hour, with no limit.
+//                  allowed by a tenant-wide rule at any hour, with no limit;
+//                  with `tenants` > 0, round-robin over tenants
+//                  BenchTenant(0..tenants-1) instead.
 //   kEvaluateDeny  a 75 SAR create_coupon for al-noor: over the 50 SAR cap,
 //                  denied whatever the hour or the rate counters say.
-std::unique_ptr<Workload> NewWorkload(CallKind kind,
+std::unique_ptr<Workload> NewWorkload(CallKind kind, int tenants,
                                       std::shared_ptr<grpc::Channel> channel);
 
 }  // namespace portcullis::bench

@@ -73,5 +73,29 @@ TEST_CASE("an Evaluate call over TCP needs a token, over a socket not",
   CHECK(ValidateLoadOptions(options).ok());
 }
 
+TEST_CASE("--tenants spreads evaluate-allow only, within range",
+          "[load_options]") {
+  LoadOptions options = ClosedLoopNoop();
+  options.call = CallKind::kEvaluateAllow;
+  options.token = "t";
+  options.tenants = 100;
+  CHECK(ValidateLoadOptions(options).ok());
+  CHECK(BenchTenant(0) == "bench-0");
+  CHECK(BenchTenant(99) == "bench-99");
+  for (int bad : {-1, 10001}) {
+    options.tenants = bad;
+    absl::Status s = ValidateLoadOptions(options);
+    CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+    CHECK(s.message().find("--tenants") != std::string::npos);
+  }
+  options.tenants = 2;
+  for (CallKind other : {CallKind::kNoop, CallKind::kEvaluateDeny}) {
+    options.call = other;
+    absl::Status s = ValidateLoadOptions(options);
+    CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+    CHECK(s.message().find("--tenants") != std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace portcullis::bench
