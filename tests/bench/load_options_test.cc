@@ -73,7 +73,7 @@ TEST_CASE("an Evaluate call over TCP needs a token, over a socket not",
   CHECK(ValidateLoadOptions(options).ok());
 }
 
-TEST_CASE("--tenants spreads evaluate-allow only, within range",
+TEST_CASE("the tenants option spreads evaluate-allow only, within range",
           "[load_options]") {
   LoadOptions options = ClosedLoopNoop();
   options.call = CallKind::kEvaluateAllow;
