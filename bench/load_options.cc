@@ -21,9 +21,10 @@ absl::StatusOr<CallKind> ParseCallKind(absl::string_view name) {
   if (name == "noop") return CallKind::kNoop;
   if (name == "evaluate-allow") return CallKind::kEvaluateAllow;
   if (name == "evaluate-deny") return CallKind::kEvaluateDeny;
+  if (name == "cycle") return CallKind::kCycle;
   return absl::InvalidArgumentError(
       absl::StrCat("--call: unknown call \"", name,
-                   "\"; use noop, evaluate-allow or evaluate-deny"));
+                   "\"; use noop, evaluate-allow, evaluate-deny or cycle"));
 }
 
 absl::Status ValidateTarget(absl::string_view target) {
@@ -93,6 +94,20 @@ absl::Status ValidateLoadOptions(const LoadOptions& options) {
     return absl::InvalidArgumentError(
         "Evaluate over TCP needs a bearer token: --token or "
         "$PORTCULLIS_TOKEN");
+  }
+  if (options.call == CallKind::kCycle) {
+    if (options.approver_id.empty() || options.approver_key.empty()) {
+      return absl::InvalidArgumentError(
+          "a cycle needs --approver_id and --approver_key: the approver who "
+          "signs each approval");
+    }
+    // Always a token: the principal that requested an action may not
+    // approve it, so the approver cannot be the agent's Unix uid too.
+    if (options.approver_token.empty()) {
+      return absl::InvalidArgumentError(
+          "a cycle needs the approver's bearer token: --approver_token or "
+          "$PORTCULLIS_APPROVER_TOKEN");
+    }
   }
   return absl::OkStatus();
 }

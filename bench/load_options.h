@@ -13,7 +13,7 @@
 namespace portcullis::bench {
 
 // What each call sends; see workload.h for the requests.
-enum class CallKind { kNoop, kEvaluateAllow, kEvaluateDeny };
+enum class CallKind { kNoop, kEvaluateAllow, kEvaluateDeny, kCycle };
 
 struct LoadOptions {
   std::string target;
@@ -32,13 +32,20 @@ struct LoadOptions {
   // "bench-0" .. "bench-<tenants-1>" (a policy bench/memory.sh writes); 0
   // keeps the example policy's tenant.
   int tenants = 0;
+  // cycle only: the approver who signs (an id registered in the gate's
+  // approvers with the owner role for al-noor), their Ed25519 key file
+  // (`portcullis keys generate`), and the token of a principal with the
+  // approver role, always needed (the agent may not approve its own).
+  std::string approver_id;
+  std::string approver_key;
+  std::string approver_token;
 };
 
 // The name of tenant `index` of a --tenants workload.
 std::string BenchTenant(int index);
 
-// Returns the kind named "noop", "evaluate-allow" or "evaluate-deny";
-// InvalidArgument for any other name.
+// Returns the kind named "noop", "evaluate-allow", "evaluate-deny" or
+// "cycle"; InvalidArgument for any other name.
 absl::StatusOr<CallKind> ParseCallKind(absl::string_view name);
 
 // Returns OK for "unix:<path>" and for "<host>:<port>" with a port from 1
@@ -49,7 +56,8 @@ absl::Status ValidateTarget(absl::string_view target);
 // neither or both of concurrency and rate are set or either is out of
 // range, a duration is not positive (the warm-up may be zero), an
 // Evaluate call over TCP has no token, or --tenants is out of range or set
-// for a call other than evaluate-allow. `call` must already be parsed.
+// for a call other than evaluate-allow, or a cycle lacks its approver.
+// `call` must already be parsed.
 absl::Status ValidateLoadOptions(const LoadOptions& options);
 
 }  // namespace portcullis::bench

@@ -42,7 +42,8 @@
 ABSL_FLAG(std::string, target, "",
           "Where to call: 127.0.0.1:PORT or unix:/path. Required.");
 ABSL_FLAG(std::string, call, "noop",
-          "What to call: noop, evaluate-allow or evaluate-deny.");
+          "What to call: noop, evaluate-allow, evaluate-deny or cycle "
+          "(Evaluate, Approve, Execute).");
 ABSL_FLAG(int, concurrency, 0, "Closed loop: calls kept in flight.");
 ABSL_FLAG(double, rate, 0, "Open loop: calls sent per second, on schedule.");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10),
@@ -54,6 +55,14 @@ ABSL_FLAG(absl::Duration, call_timeout, absl::Seconds(5),
 ABSL_FLAG(std::string, token, "",
           "Bearer token for the gate (default: $PORTCULLIS_TOKEN).");
 ABSL_FLAG(bool, json, false, "Print one JSON object (LoadReport).");
+ABSL_FLAG(std::string, approver_id, "",
+          "cycle: the approver id that signs (registered in the gate's "
+          "approvers with the owner role for al-noor).");
+ABSL_FLAG(std::string, approver_key, "",
+          "cycle: the approver's key file (portcullis keys generate).");
+ABSL_FLAG(std::string, approver_token, "",
+          "cycle: the bearer token of a principal with the approver role; "
+          "default $PORTCULLIS_APPROVER_TOKEN. Never printed.");
 ABSL_FLAG(int, tenants, 0,
           "evaluate-allow: spread calls over tenants bench-0..bench-N-1 "
           "(a policy bench/memory.sh writes); 0: the example's tenant.");
@@ -269,6 +278,14 @@ absl::StatusOr<LoadOptions> OptionsFromFlags() {
   options.call_timeout = absl::GetFlag(FLAGS_call_timeout);
   options.token = absl::GetFlag(FLAGS_token);
   options.tenants = absl::GetFlag(FLAGS_tenants);
+  options.approver_id = absl::GetFlag(FLAGS_approver_id);
+  options.approver_key = absl::GetFlag(FLAGS_approver_key);
+  options.approver_token = absl::GetFlag(FLAGS_approver_token);
+  if (options.approver_token.empty()) {
+    if (const char* env = std::getenv("PORTCULLIS_APPROVER_TOKEN")) {
+      options.approver_token = env;
+    }
+  }
   if (options.token.empty()) {
     if (const char* env = std::getenv("PORTCULLIS_TOKEN")) options.token = env;
   }
@@ -305,8 +322,18 @@ int Main(int argc, char** argv) {
               << "\n";
     return 1;
   }
-  std::unique_ptr<Workload> workload =
-      NewWorkload(options->call, options->tenants, channel);
+  std::unique_ptr<Workload> workload;
+  if (options->call == CallKind::kCycle) {
+    absl::StatusOr<std::unique_ptr<Workload>> cycle =
+        NewCycleWorkload(channel, *options);
+    if (!cycle.ok()) {
+      std::cerr << "portcullis_loadgen: " << cycle.status().message() << "\n";
+      return 2;
+    }
+    workload = *std::move(cycle);
+  } else {
+    workload = NewWorkload(options->call, options->tenants, channel);
+  }
   // Named, not a temporary: the last callback may still be unlocking the
   // runner's mutex when Run() returns.
   LoadRunner runner(*workload, *options);

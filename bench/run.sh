@@ -58,6 +58,12 @@ token=$("$bin/cli/portcullis" tokens create --principal bench --role agent \
 "$bin/cli/portcullis" tokens create --principal bench-local --role agent \
   --tenant '*' --unix_uid "$(id -u)" \
   --principals_file "$tmp/principals.json" >/dev/null
+# The cycle's approver: a principal that may call Approve, and alice's key,
+# registered as an owner of al-noor, that signs each approval.
+approver_token=$("$bin/cli/portcullis" tokens create \
+  --principal bench-approver --role approver --tenant al-noor \
+  --principals_file "$tmp/principals.json" | sed -n 2p)
+"$bin/cli/portcullis" keys generate --out "$tmp/alice" >/dev/null
 
 cat >"$tmp/gate.yaml" <<EOF
 policy: $PWD/examples/commerce.policy
@@ -68,6 +74,11 @@ listen:
   unixSocket: $tmp/gate.sock
 ledger:
   durability: DURABILITY_SYNC
+approvers:
+  - id: alice
+    publicKey: $(cat "$tmp/alice.pub")
+    roles: [owner]
+    tenants: [al-noor]
 EOF
 
 "$bin/server/portcullisd" --config "$tmp/gate.yaml" >"$tmp/gate.log" 2>&1 &
@@ -90,9 +101,13 @@ load() {
   shift 2
   local args=(--target "$target" --call "$call" --duration "$DURATION"
     --warmup "$WARMUP" --json "$@")
+  if [[ $call == cycle ]]; then
+    args+=(--approver_id alice --approver_key "$tmp/alice.key")
+  fi
   # Over the Unix socket the uid identifies the caller: no token.
   report=$(
     [[ $target == unix:* ]] || export PORTCULLIS_TOKEN=$token
+    export PORTCULLIS_APPROVER_TOKEN=$approver_token
     exec "$bin/bench/portcullis_loadgen" "${args[@]}"
   ) || {
     echo "failed: portcullis_loadgen ${args[*]}: $report" >&2
@@ -118,7 +133,7 @@ for transport in tcp unix; do
   fi
   floor_saturation=$(load "$floor" noop --concurrency "$CONCURRENCY")
   floor_single=$(load "$floor" noop --concurrency 1)
-  for call in noop evaluate-allow evaluate-deny; do
+  for call in noop evaluate-allow evaluate-deny cycle; do
     if [[ $call == noop ]]; then
       saturation=$floor_saturation single=$floor_single
       open=$(load "$floor" noop --rate "$RATE")
@@ -142,4 +157,5 @@ for transport in tcp unix; do
 done
 echo
 echo "ratio: gate/floor; throughput (higher is better), then c=1 p50"
-echo "latency (lower is better). Every call's outcome was checked."
+echo "latency (lower is better). Every call's outcome was checked. A cycle"
+echo "is three calls (Evaluate, Approve, Execute) against one of the floor's."

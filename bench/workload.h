@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 
+#include "absl/status/statusor.h"
 #include "bench/load_options.h"
 
 namespace portcullis::bench {
@@ -39,8 +40,18 @@ class Workload {
 //                  BenchTenant(0..tenants-1) instead.
 //   kEvaluateDeny  a 75 SAR create_coupon for al-noor: over the 50 SAR cap,
 //                  denied whatever the hour or the rate counters say.
+// Not for kCycle (null): see NewCycleWorkload.
 std::unique_ptr<Workload> NewWorkload(CallKind kind, int tenants,
                                       std::shared_ptr<grpc::Channel> channel);
+
+// kCycle: Evaluate an al-noor cancel_order on examples/commerce.policy (the
+// owner must approve), Approve it signed with options.approver_key as
+// options.approver_id (with options.approver_token), then Execute it. One
+// "call" is the whole cycle, as expected when the approval turns the
+// decision to ALLOW and Execute returns a receipt. Fails when the key file
+// cannot be read.
+absl::StatusOr<std::unique_ptr<Workload>> NewCycleWorkload(
+    std::shared_ptr<grpc::Channel> channel, const LoadOptions& options);
 
 }  // namespace portcullis::bench
 

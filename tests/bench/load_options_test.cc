@@ -32,7 +32,8 @@ TEST_CASE("a target without a usable port or path is rejected",
   }
 }
 
-TEST_CASE("only the three known calls parse", "[load_options]") {
+TEST_CASE("only the known calls parse", "[load_options]") {
+  CHECK(*ParseCallKind("cycle") == CallKind::kCycle);
   CHECK(*ParseCallKind("evaluate-deny") == CallKind::kEvaluateDeny);
   CHECK(ParseCallKind("evaluate").status().code() ==
         absl::StatusCode::kInvalidArgument);
@@ -71,6 +72,29 @@ TEST_CASE("an Evaluate call over TCP needs a token, over a socket not",
   options.target = "127.0.0.1:7575";
   options.token = "t";
   CHECK(ValidateLoadOptions(options).ok());
+}
+
+TEST_CASE("a cycle needs its approver: id, key and token", "[load_options]") {
+  LoadOptions options = ClosedLoopNoop();
+  options.call = *ParseCallKind("cycle");
+  options.token = "agent-token";
+  options.approver_id = "alice";
+  options.approver_key = "alice.key";
+  options.approver_token = "approver-token";
+  CHECK(ValidateLoadOptions(options).ok());
+  for (std::string LoadOptions::*field :
+       {&LoadOptions::approver_id, &LoadOptions::approver_key,
+        &LoadOptions::approver_token}) {
+    LoadOptions missing = options;
+    missing.*field = "";
+    absl::Status s = ValidateLoadOptions(missing);
+    CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+    CHECK(s.message().find("approver") != std::string::npos);
+  }
+  // Over the Unix socket too: the agent's uid may not approve its own.
+  options.target = "unix:/run/portcullis.sock";
+  options.approver_token = "";
+  CHECK_FALSE(ValidateLoadOptions(options).ok());
 }
 
 TEST_CASE("the tenants option spreads evaluate-allow only, within range",
