@@ -14,17 +14,13 @@
 #include "crypto/key_file.h"
 #include "server/config_loader.h"
 #include "server/daemon.h"
+#include "tests/cli/captured.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_principal.h"
 
 namespace portcullis::cli {
 namespace {
-
-struct Captured {
-  std::ostringstream out, err;
-  CommandIo io{out, err, false};
-};
 
 class CliFixture {
  public:

@@ -15,16 +15,12 @@
 #include "server/config_loader.h"
 #include "server/daemon.h"
 #include "server/identity/token.h"
+#include "tests/cli/captured.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 
 namespace portcullis::cli {
 namespace {
-
-struct Captured {
-  std::ostringstream out, err;
-  CommandIo io{out, err, false};
-};
 
 class LiveGate {
  public:

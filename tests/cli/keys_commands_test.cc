@@ -7,15 +7,11 @@
 
 #include "absl/strings/escaping.h"
 #include "crypto/key_file.h"
+#include "tests/cli/captured.h"
 #include "tests/testing/temp_dir.h"
 
 namespace portcullis::cli {
 namespace {
-
-struct Captured {
-  std::ostringstream out, err;
-  CommandIo io{out, err, false};
-};
 
 TEST_CASE("keys generate writes a usable pair and never overwrites it",
           "[cli][keys]") {

@@ -8,16 +8,12 @@
 #include "ledger/internal/keys.h"
 #include "ledger/ledger.h"
 #include "ledger/rocksdb_store.h"
+#include "tests/cli/captured.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 
 namespace portcullis::cli {
 namespace {
-
-struct Captured {
-  std::ostringstream out, err;
-  CommandIo io{out, err, false};
-};
 
 void BuildLedger(const std::string& dir) {
   auto store = ledger::RocksDbStore::Open(dir, {});

@@ -10,16 +10,12 @@
 #include "crypto/master_key_file.h"
 #include "ledger/ledger.h"
 #include "ledger/rocksdb_store.h"
+#include "tests/cli/captured.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 
 namespace portcullis::cli {
 namespace {
-
-struct Captured {
-  std::ostringstream out, err;
-  CommandIo io{out, err, false};
-};
 
 // A gate's data: tenants "a" (10 entries, checkpoints at 4 and 8, then 10
 // at shutdown) and "b", a key pair and a master key file.

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/cli/captured.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 
@@ -11,11 +12,6 @@ namespace portcullis::cli {
 namespace {
 
 constexpr char kExample[] = PORTCULLIS_SOURCE_DIR "/examples/commerce.policy";
-
-struct Captured {
-  std::ostringstream out, err;
-  CommandIo io{out, err, false};
-};
 
 std::string WriteAction(const testing::TempDir& dir, const std::string& amount,
                         const std::string& currency = "SAR") {

@@ -11,14 +11,10 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "tests/cli/captured.h"
 #include "tests/testing/temp_dir.h"
 
 namespace portcullis::cli {
-
-struct Captured {
-  std::ostringstream out, err;
-  CommandIo io{out, err, false};
-};
 
 // Coupons capped at `cap` SAR, business hours, two an hour.
 inline std::string ShopPolicy(const std::string& version,

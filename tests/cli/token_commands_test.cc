@@ -7,15 +7,11 @@
 
 #include "server/config_loader.h"
 #include "server/identity/principal_table.h"
+#include "tests/cli/captured.h"
 #include "tests/testing/temp_dir.h"
 
 namespace portcullis::cli {
 namespace {
-
-struct Captured {
-  std::ostringstream out, err;
-  CommandIo io{out, err, false};
-};
 
 // The token a create printed (the line after the first).
 std::string TokenFrom(const Captured& c) {
