@@ -34,6 +34,8 @@ namespace {
 
 // The gate's default limits.maxRequestBytes.
 constexpr int kMaxRequestBytes = 1 << 20;
+// The gate's idle gRPC threads (kMaxIdleThreads in server/server.cc).
+constexpr int kMaxIdleThreads = 64;
 
 class NoopService final : public Noop::Service {
   grpc::Status Call(grpc::ServerContext*, const Ping*, Ping*) override {
@@ -63,6 +65,8 @@ int Main(int argc, char** argv) {
   NoopService service;
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
+  builder.SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, kMaxIdleThreads);
   builder.RegisterService(&service);
   int port = 0;
   builder.AddListeningPort(tcp, grpc::InsecureServerCredentials(), &port);
