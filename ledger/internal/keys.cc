@@ -80,6 +80,13 @@ std::string PrunedKey(absl::string_view tenant) {
   return TenantPrefix(kPrunedTag, tenant);
 }
 
+size_t InsertionRunLength(absl::string_view key) {
+  if (key.size() < 2 || key[0] == kPayloadTag) return 0;
+  size_t length = 2 + static_cast<uint8_t>(key[1]);
+  if (key[0] == kMerkleTag) ++length;
+  return length < key.size() ? length : 0;
+}
+
 std::string PrefixEnd(absl::string_view prefix) {
   std::string end(prefix);
   while (!end.empty()) {

@@ -72,6 +72,18 @@ std::string CheckpointKey(absl::string_view tenant, uint64_t size);
 std::string KeyRecordKey(absl::string_view tenant, uint32_t version);
 std::string PrunedKey(absl::string_view tenant);
 
+// The length of `key`'s insertion run: its tag and tenant, and for tree
+// nodes also the level. Within a run the ledger writes keys in ascending
+// order (sequences, tree indexes), so the store can place each one after
+// the last instead of searching for it.
+//
+// 0, no run, for the keys a range deletion may begin at (see
+// RocksDbStore::Write): a key no longer than its run's prefix (a bare
+// tenant prefix, where a tenant's deletion begins; a head key) and every
+// payload key (where retention's pruning begins, in this and in earlier
+// versions' write-ahead logs). And 0 for a key too short to have a run.
+size_t InsertionRunLength(absl::string_view key);
+
 // The smallest key greater than every key that starts with `prefix`.
 std::string PrefixEnd(absl::string_view prefix);
 

@@ -42,6 +42,39 @@ TEST_CASE("keys parse back into tenant and sequence", "[keys]") {
   CHECK_FALSE(ParseKey(std::string("X\x01t", 3)).ok());
 }
 
+TEST_CASE("an insertion run is one tenant's keys of one tag (and tree level)",
+          "[keys]") {
+  auto run = [](const std::string& key) {
+    return key.substr(0, InsertionRunLength(key));
+  };
+  // Successive entries of a tenant: one run.
+  CHECK(run(EntryKey("al-noor", 1)) == TenantPrefix(kEntryTag, "al-noor"));
+  CHECK(run(EntryKey("al-noor", 1)) == run(EntryKey("al-noor", 1000)));
+  // Other tenants and other tags are other runs.
+  CHECK(run(EntryKey("al-noor", 1)) != run(EntryKey("al-noo", 1)));
+  CHECK(run(EntryKey("al-noor", 1)) != run(CheckpointKey("al-noor", 1)));
+  // Tree nodes run per level: indexes ascend within a level only.
+  CHECK(run(MerkleNodeKey("t", 1, 0)) == run(MerkleNodeKey("t", 1, 9)));
+  CHECK(run(MerkleNodeKey("t", 1, 9)) != run(MerkleNodeKey("t", 2, 0)));
+  CHECK(InsertionRunLength(MerkleNodeKey("t", 1, 0)) ==
+        TenantPrefix(kMerkleTag, "t").size() + 1);
+  // Range deletions begin at keys outside every run: a bare tenant prefix
+  // (a tenant's deletion), any payload key (retention). Nor has a key too
+  // short for its own length byte a run.
+  CHECK(InsertionRunLength(PayloadKey("t", 7)) == 0);
+  CHECK(InsertionRunLength(TenantPrefix(kEntryTag, "t")) == 0);
+  CHECK(InsertionRunLength(TenantPrefix(kPayloadTag, "t")) == 0);
+  CHECK(InsertionRunLength(TenantPrefix(kMerkleTag, "t")) == 0);
+  CHECK(InsertionRunLength(TenantPrefix(kMerkleTag, "t") + '\x01') == 0);
+  CHECK(InsertionRunLength(HeadKey("t")) == 0);
+  CHECK(InsertionRunLength("") == 0);
+  CHECK(InsertionRunLength("E") == 0);
+  CHECK(InsertionRunLength(std::string("E\x05"
+                                       "abc")) == 0);
+  CHECK(InsertionRunLength(std::string("M\x01"
+                                       "t")) == 0);
+}
+
 TEST_CASE("the end of a prefix is just past it", "[keys]") {
   CHECK(PrefixEnd("ab") == "ac");
   CHECK(PrefixEnd(std::string("a\xff", 2)) == "b");
