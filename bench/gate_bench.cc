@@ -24,6 +24,7 @@
 #include "server/daemon.h"
 #include "server/identity/token.h"
 #include "server/logger.h"
+#include "server/server.h"
 
 namespace portcullis::bench {
 namespace {
@@ -105,6 +106,9 @@ class Servers {
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                              &port);
     builder.RegisterService(&noop_service_);
+    builder.SetSyncServerOption(
+        grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+        server::kMaxIdleGrpcThreads);
     noop_server_ = builder.BuildAndStart();
     noop_stub_ =
         Noop::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port),

@@ -34,7 +34,7 @@ namespace {
 
 // The gate's default limits.maxRequestBytes.
 constexpr int kMaxRequestBytes = 1 << 20;
-// The gate's idle gRPC threads (kMaxIdleThreads in server/server.cc).
+// The gate's idle gRPC threads (kMaxIdleGrpcThreads in server/server.h).
 constexpr int kMaxIdleThreads = 64;
 
 class NoopService final : public Noop::Service {

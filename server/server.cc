@@ -25,14 +25,6 @@ namespace {
 constexpr char kGateServiceName[] = "portcullis.v1.Gate";
 constexpr char kAdminServiceName[] = "portcullis.v1.Admin";
 
-// Each call holds a gRPC thread until its ledger entry is durable. gRPC's
-// sync server keeps at most 2 idle threads by default and ends the rest
-// as calls finish, so under steady concurrency it started and stopped a
-// thread for most calls (about 2,000 a second at 16 in flight, measured
-// with perf). Keeping this many idle threads makes them reused instead.
-// bench/noop_server.cc uses the same value.
-constexpr int kMaxIdleThreads = 64;
-
 // gRPC deadlines are wall-clock instants; this is transport plumbing, not
 // domain time, so it does not go through portcullis::Clock.
 std::chrono::system_clock::time_point Deadline(absl::Duration d) {
@@ -62,7 +54,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(options.max_request_bytes);
   builder.SetSyncServerOption(
-      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, kMaxIdleThreads);
+      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, kMaxIdleGrpcThreads);
   builder.RegisterService(server->service_.get());
   builder.RegisterService(server->admin_.get());
 
