@@ -37,9 +37,9 @@ absl::Status FromRocksDb(const rocksdb::Status& s, absl::string_view what) {
 }
 
 // Names each key's insertion run (ledger_internal::InsertionRunLength) for
-// RocksDB's memtable insert hints: an append's entry, payload and tree
-// nodes each land right after the previous ones of their run, where a
-// search from the top of a large skip list costs a cache miss per level.
+// RocksDB's memtable insert hints: an append's entry and tree nodes each
+// land right after the previous ones of their run, where a search from
+// the top of a large skip list costs a cache miss per level.
 class InsertionRun final : public rocksdb::SliceTransform {
  public:
   const char* Name() const override { return "portcullis.InsertionRun"; }
@@ -120,7 +120,8 @@ absl::Status RocksDbStore::Write(const WriteBatch& batch, bool sync) {
     // corrupt the memtable, so it is refused before anything is written.
     if (ledger_internal::InsertionRunLength(begin) != 0) {
       return absl::InvalidArgumentError(
-          "ledger batch: a range deletion must begin at a bare prefix");
+          "ledger batch: a range deletion must begin at a bare tenant prefix "
+          "or a payload key");
     }
     rocksdb::Status s = rocks_batch.DeleteRange(ToSlice(begin), ToSlice(end));
     if (!s.ok()) return FromRocksDb(s, "ledger batch");

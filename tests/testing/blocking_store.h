@@ -26,8 +26,7 @@ class BlockingStore final : public ForwardingStore {
   void AwaitBlockedWrite() { entered_.WaitForNotification(); }
   void Release() { release_.Notify(); }
 
-  // How many distinct threads (kernel thread ids, never reused while the
-  // test runs) have called Write.
+  // How many distinct threads (kernel thread ids) have called Write.
   size_t writer_threads() const {
     absl::MutexLock lock(&mu_);
     return writer_threads_.size();
