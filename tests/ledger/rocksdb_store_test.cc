@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "ledger/internal/keys.h"
@@ -87,18 +86,21 @@ TEST_CASE("ledger keys written in runs read back in order across reopens",
     options.read_only = read_only;
     auto store = RocksDbStore::Open(dir.Sub("db"), options);
     REQUIRE(store.ok());
-    std::vector<uint64_t> a, b;
-    for (auto [tenant, seen] : {std::pair{"a", &a}, std::pair{"b", &b}}) {
+    auto sequences = [&](const char* tenant) {
+      std::vector<uint64_t> seen;
       std::string prefix = ledger_internal::TenantPrefix('E', tenant);
       REQUIRE((*store)
                   ->Scan(prefix, ledger_internal::PrefixEnd(prefix), false,
                          [&](absl::string_view key, absl::string_view) {
-                           seen->push_back(
+                           seen.push_back(
                                ledger_internal::ParseKey(key)->sequence);
                            return true;
                          })
                   .ok());
-    }
+      return seen;
+    };
+    std::vector<uint64_t> a = sequences("a");
+    std::vector<uint64_t> b = sequences("b");
     CHECK(a == std::vector<uint64_t>{201});
     REQUIRE(b.size() == 201);
     CHECK(std::is_sorted(b.begin(), b.end()));
