@@ -79,8 +79,10 @@ ledger::EntryDraft Draft(int thread, const Clock& clock) {
 
 BenchLedger* shared = nullptr;
 
-void BM_DurableAppend(benchmark::State& state) {
-  if (state.thread_index() == 0) shared = new BenchLedger();
+// One append per iteration from each benchmark thread, to a ledger shared
+// by them all.
+void Appends(benchmark::State& state, bool sync) {
+  if (state.thread_index() == 0) shared = new BenchLedger(sync);
   for (auto _ : state) {
     auto appended =
         shared->ledger->Append({Draft(state.thread_index(), shared->clock)});
@@ -92,6 +94,8 @@ void BM_DurableAppend(benchmark::State& state) {
     shared = nullptr;
   }
 }
+
+void BM_DurableAppend(benchmark::State& state) { Appends(state, true); }
 BENCHMARK(BM_DurableAppend)
     ->Threads(1)
     ->Threads(16)
@@ -101,19 +105,7 @@ BENCHMARK(BM_DurableAppend)
 // The same appends without the sync (ledger.durability: DURABILITY_PROCESS):
 // the ledger's own CPU per append (sealing, hashing, the RocksDB write),
 // with the disk out of the way.
-void BM_ProcessDurableAppend(benchmark::State& state) {
-  if (state.thread_index() == 0) shared = new BenchLedger(/*sync=*/false);
-  for (auto _ : state) {
-    auto appended =
-        shared->ledger->Append({Draft(state.thread_index(), shared->clock)});
-    if (!appended.ok()) state.SkipWithError("append failed");
-  }
-  state.SetItemsProcessed(state.iterations());
-  if (state.thread_index() == 0) {
-    delete shared;
-    shared = nullptr;
-  }
-}
+void BM_ProcessDurableAppend(benchmark::State& state) { Appends(state, false); }
 BENCHMARK(BM_ProcessDurableAppend)->Threads(1)->Threads(16)->UseRealTime();
 
 void BM_Verify(benchmark::State& state) {
