@@ -80,7 +80,7 @@ TEST_CASE("the policy under test defaults to DIR's own *.policy files",
   CHECK(c.out.str().find("PASS: 2/2") != std::string::npos);
 }
 
-TEST_CASE("a failing case is reported with what was expected; exit 1",
+TEST_CASE("a failing case is reported with what was expected, exit 1",
           "[cli][policy-test]") {
   ReplayDir d;
   d.Write("coupons_test.yaml", kCases);

@@ -53,7 +53,7 @@ TEST_CASE(
   CHECK(out.find("FAIL: 1 unexpected change\n") != std::string::npos);
 }
 
-TEST_CASE("changes listed in --expect pass; stale expectations are noted",
+TEST_CASE("changes listed in --expect pass, stale expectations are noted",
           "[cli][replay]") {
   ReplayDir d;
   d.Write("expect.yaml",

@@ -57,7 +57,7 @@ TEST_CASE("tokens create writes a principal the gate accepts",
   CHECK(listed.out.str().find("blake2b:") != std::string::npos);
 }
 
-TEST_CASE("a second token rotates; revoking removes the first",
+TEST_CASE("a second token rotates, revoking removes the first",
           "[cli][tokens]") {
   testing::TempDir dir;
   std::string file = dir.Sub("principals.json");

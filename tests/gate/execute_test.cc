@@ -65,7 +65,7 @@ TEST_CASE("a tampered receipt or another gate's key does not verify",
         absl::StatusCode::kPermissionDenied);
 }
 
-TEST_CASE("an approved refund executes; what runs is what was approved",
+TEST_CASE("an approved refund executes, what runs is what was approved",
           "[execute]") {
   ApprovalFixture f;
   policy::Action refund = f.Refund("120.00");

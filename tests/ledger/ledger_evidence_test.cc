@@ -315,7 +315,7 @@ std::unique_ptr<Ledger> OldEntries(Gate& gate, const std::string& dir) {
   return ledger;
 }
 
-TEST_CASE("retention prunes old payloads; the chain still verifies",
+TEST_CASE("retention prunes old payloads, the chain still verifies",
           "[evidence]") {
   testing::TempDir dir;
   Gate gate;

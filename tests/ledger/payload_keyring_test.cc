@@ -112,7 +112,7 @@ TEST_CASE("rotation keeps old payloads readable", "[keyring]") {
   CHECK(*keyring.Open("t", 2, kEntryVersion2, fresh) == "new");
 }
 
-TEST_CASE("a new master key rotates tenants; a missing one is named",
+TEST_CASE("a new master key rotates tenants, a missing one is named",
           "[keyring]") {
   testing::TempDir dir;
   auto store = OpenStore(dir.Sub("db"));

@@ -58,7 +58,7 @@ TEST_CASE("the lexer splits names, numbers, durations, clocks and strings",
 }
 
 TEST_CASE(
-    "tokens carry 1-based lines and byte columns; comments are "
+    "tokens carry 1-based lines and byte columns, comments are "
     "skipped",
     "[lexer]") {
   std::vector<SourceFile> keep;
@@ -71,7 +71,8 @@ TEST_CASE(
   CHECK(lexed.tokens[2].pos.column == 2);
 }
 
-TEST_CASE("string escapes are only \\\" and \\\\", "[lexer]") {
+TEST_CASE("string escapes are only backslash-quote and backslash-backslash",
+          "[lexer]") {
   CHECK(DecodeStringLiteral(R"("plain")") == "plain");
   CHECK(DecodeStringLiteral(R"("say \"hi\"")") == "say \"hi\"");
   CHECK(DecodeStringLiteral(R"("a\\b")") == "a\\b");

@@ -154,7 +154,7 @@ TEST_CASE("a tenant rolled back behind its checkpoint fails readiness",
   CHECK(decision.ok());
 }
 
-TEST_CASE("a rolled-back tenant of the policy is refused; the others serve",
+TEST_CASE("a rolled-back tenant of the policy is refused, the others serve",
           "[daemon][ledger]") {
   Fixture f;
   policy::Action action;
