@@ -1,5 +1,7 @@
 #include "gate/recorder.h"
 
+#include <variant>
+
 #include "base/identifiers.h"
 
 namespace portcullis::gate {
@@ -15,6 +17,9 @@ ledger::EntryDraft Recorder::Draft(EntryFields fields,
   draft.decision_id = std::move(fields.decision_id);
   draft.action_digest = std::move(fields.action_digest);
   draft.payload = codec_.Encode(record);
+  // Recovery finds a tenant's (and the gate's) halt state with
+  // Ledger::Latest; nothing else is looked up that way.
+  draft.index_latest = std::holds_alternative<HaltRecord>(record);
   return draft;
 }
 

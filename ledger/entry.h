@@ -37,6 +37,11 @@ struct EntryDraft {
   std::string action_digest;
   // The record, serialized (ledger/v1 records.proto).
   std::string payload;
+  // Makes this entry what Ledger::Latest(tenant, kind) returns until a
+  // later one of its kind is indexed. It costs a key per entry, so only
+  // for the rare kinds looked up that way (halts and resumes), never for
+  // every decision.
+  bool index_latest = false;
 };
 
 // The canonical encoding's version byte. Version 1 entries (written before

@@ -57,6 +57,7 @@ EntryDraft LedgerRecord(std::string tenant, const char* kind, absl::Time now) {
   d.tenant = std::move(tenant);
   d.kind = kind;
   d.time = now;
+  d.index_latest = true;  // rare, and what operators look up
   return d;
 }
 
@@ -353,9 +354,12 @@ absl::Status Ledger::ChainWriter(Writer& w, States& states, WriteBatch& batch) {
       });
       mine.Put(EntryKey(e.tenant, e.sequence), EncodeStoredEntry(e));
       mine.Put(PayloadKey(e.tenant, e.sequence), std::move(stored));
-      CanonicalWriter latest;
-      latest.U64(e.sequence);
-      mine.Put(ledger_internal::LatestKey(e.tenant, e.kind), latest.Release());
+      if (d.index_latest) {
+        CanonicalWriter latest;
+        latest.U64(e.sequence);
+        mine.Put(ledger_internal::LatestKey(e.tenant, e.kind),
+                 latest.Release());
+      }
       if (!e.decision_id.empty()) {
         mine.Put(
             ledger_internal::DecisionKey(e.tenant, e.decision_id, e.sequence),

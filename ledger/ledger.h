@@ -140,8 +140,9 @@ class Ledger {
                             absl::string_view decision_id,
                             absl::FunctionRef<bool(const Entry&)> visit) const;
 
-  // The latest entry of `kind` in `tenant`'s chain (payload included), or
-  // nullopt when there is none. Constant time however long the chain.
+  // The latest entry of `kind` in `tenant`'s chain appended with
+  // index_latest (payload included), or nullopt when there is none.
+  // Constant time however long the chain.
   absl::StatusOr<std::optional<Entry>> Latest(absl::string_view tenant,
                                               absl::string_view kind) const;
 

@@ -232,15 +232,21 @@ TEST_CASE("a decision's entries are found through its index, per tenant",
             .code() == absl::StatusCode::kInvalidArgument);
 }
 
-TEST_CASE("the latest entry of a kind is found without a scan", "[ledger]") {
+TEST_CASE("the latest indexed entry of a kind is found without a scan",
+          "[ledger]") {
   testing::TempDir dir;
   auto ledger = Ledger::Open(OpenStore(dir.Sub("db")));
   REQUIRE(ledger.ok());
+  auto indexed = [](EntryDraft d) {
+    d.index_latest = true;
+    return d;
+  };
   REQUIRE((*ledger)
-              ->Append({Draft("t", "h1", "tenant.halted"),
-                        Draft("t", "r1", "tenant.resumed"),
-                        Draft("t", "h2", "tenant.halted"),
-                        Draft("u", "x", "tenant.resumed")})
+              ->Append({indexed(Draft("t", "h1", "tenant.halted")),
+                        indexed(Draft("t", "r1", "tenant.resumed")),
+                        indexed(Draft("t", "h2", "tenant.halted")),
+                        Draft("t", "h3", "tenant.halted"),
+                        indexed(Draft("u", "x", "tenant.resumed"))})
               .ok());
   auto halted = (*ledger)->Latest("t", "tenant.halted");
   REQUIRE(halted.ok());
@@ -250,6 +256,28 @@ TEST_CASE("the latest entry of a kind is found without a scan", "[ledger]") {
   auto none = (*ledger)->Latest("u", "tenant.halted");
   REQUIRE(none.ok());
   CHECK_FALSE(none->has_value());
+}
+
+TEST_CASE("entries not indexed as latest write no index key", "[ledger]") {
+  testing::TempDir dir;
+  auto ledger = Ledger::Open(OpenStore(dir.Sub("db")));
+  REQUIRE(ledger.ok());
+  REQUIRE((*ledger)->Append({Draft("t", "a1"), Draft("t", "a2")}).ok());
+  auto latest = (*ledger)->Latest("t", "action.evaluated");
+  REQUIRE(latest.ok());
+  CHECK_FALSE(latest->has_value());
+  std::string prefix =
+      ledger_internal::TenantPrefix(ledger_internal::kLatestTag, "t");
+  int keys = 0;
+  REQUIRE((*ledger)
+              ->store()
+              .Scan(prefix, ledger_internal::PrefixEnd(prefix), false,
+                    [&](absl::string_view, absl::string_view) {
+                      ++keys;
+                      return true;
+                    })
+              .ok());
+  CHECK(keys == 0);
 }
 
 }  // namespace
