@@ -349,6 +349,7 @@ absl::Status Ledger::ChainWriter(Writer& w, States& states, WriteBatch& batch) {
       state.hash = e.hash;
       state.tree.Append(MerkleLeafHash(e.hash), [&](int level, uint64_t index,
                                                     const crypto::Digest& h) {
+        if (level < ledger_internal::kFirstStoredMerkleLevel) return;
         mine.Put(ledger_internal::MerkleNodeKey(e.tenant, level, index),
                  std::string(crypto::AsBytes(h)));
       });

@@ -40,7 +40,7 @@ absl::StatusOr<MerkleFrontier> Backfill(KeyValueStore& store,
         }
         tree.Append(MerkleLeafHash(entry->hash),
                     [&](int level, uint64_t index, const crypto::Digest& h) {
-                      if (level == 0) return;
+                      if (level < kFirstStoredMerkleLevel) return;
                       batch.Put(MerkleNodeKey(tenant, level, index),
                                 std::string(crypto::AsBytes(h)));
                     });
@@ -54,6 +54,34 @@ absl::StatusOr<MerkleFrontier> Backfill(KeyValueStore& store,
   PORTCULLIS_RETURN_IF_ERROR(problem);
   if (!batch.empty()) PORTCULLIS_RETURN_IF_ERROR(store.Write(batch, false));
   return tree;
+}
+
+// A Merkle node below kFirstStoredMerkleLevel, hashed from the 2^level
+// entries it covers.
+absl::StatusOr<crypto::Digest> SubtreeFromEntries(const KeyValueStore& store,
+                                                  absl::string_view tenant,
+                                                  int level, uint64_t index) {
+  const uint64_t first = (index << level) + 1;
+  const uint64_t count = uint64_t{1} << level;
+  MerkleFrontier subtree;
+  bool in_place = true;
+  PORTCULLIS_RETURN_IF_ERROR(store.Scan(
+      EntryKey(tenant, first), EntryKey(tenant, first + count), false,
+      [&](absl::string_view, absl::string_view value) {
+        auto entry = DecodeStoredEntry(value);
+        in_place = entry.ok() && entry->sequence == first + subtree.size();
+        if (in_place) {
+          subtree.Append(MerkleLeafHash(entry->hash),
+                         [](int, uint64_t, const crypto::Digest&) {});
+        }
+        return in_place;
+      }));
+  if (!in_place || subtree.size() != count) {
+    return absl::DataLossError(absl::StrCat(
+        "Merkle node ", level, "/", index, " of tenant ", tenant, ": entries ",
+        first, "-", first + count - 1, " are missing or out of place"));
+  }
+  return subtree.Root();
 }
 
 // Checks the head record against the entry it names, loading the tree.
@@ -182,19 +210,8 @@ absl::StatusOr<DecodedHead> DecodeHead(absl::string_view bytes) {
 absl::StatusOr<crypto::Digest> ReadMerkleNode(const KeyValueStore& store,
                                               absl::string_view tenant,
                                               int level, uint64_t index) {
-  if (level == 0) {  // leaves are not stored: one per entry would cost
-                     // a key per append; the entry gives it
-    PORTCULLIS_ASSIGN_OR_RETURN(auto entry_bytes,
-                                store.Get(EntryKey(tenant, index + 1)));
-    auto entry = entry_bytes ? DecodeStoredEntry(*entry_bytes)
-                             : absl::StatusOr<Entry>(absl::NotFoundError(""));
-    if (!entry.ok() || entry->sequence != index + 1) {
-      return absl::DataLossError(absl::StrCat("Merkle leaf ", index,
-                                              " of tenant ", tenant,
-                                              ": its entry is missing"));
-    }
-    return MerkleLeafHash(entry->hash);
-  }
+  if (level < kFirstStoredMerkleLevel)
+    return SubtreeFromEntries(store, tenant, level, index);
   PORTCULLIS_ASSIGN_OR_RETURN(auto stored,
                               store.Get(MerkleNodeKey(tenant, level, index)));
   crypto::Digest d;

@@ -43,8 +43,16 @@ struct DecodedHead {
 };
 absl::StatusOr<DecodedHead> DecodeHead(absl::string_view bytes);
 
-// Reads a stored Merkle node (a leaf, level 0, from its entry); DataLoss
-// when it is missing or malformed.
+// Merkle nodes are stored from this level up: a quarter of a key per
+// append in all, where storing every node took two. Below it,
+// ReadMerkleNode hashes a node from the entries it covers (at most 4), so
+// an inclusion proof reads 7 entries more and every append writes almost
+// two keys fewer. Keys of lower levels that earlier versions wrote are
+// ignored.
+inline constexpr int kFirstStoredMerkleLevel = 3;
+
+// Reads a Merkle node: stored from kFirstStoredMerkleLevel up, hashed
+// from its entries below. DataLoss when it is missing or malformed.
 absl::StatusOr<crypto::Digest> ReadMerkleNode(const KeyValueStore& store,
                                               absl::string_view tenant,
                                               int level, uint64_t index);

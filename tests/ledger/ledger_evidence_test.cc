@@ -10,6 +10,7 @@
 #include "ledger/evidence.h"
 #include "ledger/internal/keys.h"
 #include "ledger/ledger.h"
+#include "ledger/merkle.h"
 #include "ledger/verifier.h"
 #include "tests/ledger/ledger_fixture.h"
 #include "tests/testing/fake_clock.h"
@@ -89,6 +90,70 @@ TEST_CASE("a checkpoint is signed every N entries with the entries",
   CHECK(report.clean());
   CHECK(report.checkpoints == 2);
   CHECK(report.signatures_checked);
+}
+
+TEST_CASE("tree nodes are stored from level 3, lower ones hashed from entries",
+          "[evidence]") {
+  testing::TempDir dir;
+  Gate gate;
+  auto ledger = gate.Open(dir.Sub("db"), /*every=*/1000);
+  AppendN(*ledger, "t", 37);
+  std::vector<crypto::Digest> leaves;
+  REQUIRE(ledger
+              ->Read("t", 1, false,
+                     [&](const Entry& e) {
+                       leaves.push_back(MerkleLeafHash(e.hash));
+                       return true;
+                     })
+              .ok());
+  REQUIRE(leaves.size() == 37);
+
+  // Levels 3, 4 and 5 are complete 4, 2 and 1 times over 37 leaves.
+  std::string prefix =
+      ledger_internal::TenantPrefix(ledger_internal::kMerkleTag, "t");
+  std::vector<int> levels;
+  REQUIRE(ledger->store()
+              .Scan(prefix, ledger_internal::PrefixEnd(prefix), false,
+                    [&](absl::string_view key, absl::string_view) {
+                      levels.push_back(key[prefix.size()]);
+                      return true;
+                    })
+              .ok());
+  CHECK(levels == std::vector<int>{3, 3, 3, 3, 4, 4, 5});
+
+  // Every root, inclusion proof and consistency proof still checks out.
+  std::vector<crypto::Digest> roots = {MerkleEmptyRoot()};
+  MerkleFrontier tree;
+  for (const crypto::Digest& leaf : leaves) {
+    tree.Append(leaf, [](int, uint64_t, const crypto::Digest&) {});
+    roots.push_back(tree.Root());
+  }
+  for (uint64_t n = 1; n <= leaves.size(); ++n) {
+    auto root = TreeRoot(ledger->store(), "t", n);
+    REQUIRE(root.ok());
+    CHECK(*root == roots[n]);
+    for (uint64_t i = 0; i < n; ++i) {
+      auto proof = InclusionProof(ledger->store(), "t", i + 1, n);
+      REQUIRE(proof.ok());
+      CHECK(VerifyMerkleInclusion(i, n, leaves[i], *proof, roots[n]));
+    }
+    for (uint64_t m = 1; m < n; ++m) {
+      auto proof = ConsistencyProof(ledger->store(), "t", m, n);
+      REQUIRE(proof.ok());
+      CHECK(VerifyMerkleConsistency(m, n, roots[m], roots[n], *proof));
+    }
+  }
+
+  // A node hashed from entries fails, naming them, when one is damaged.
+  ledger.reset();
+  auto store = OpenStore(dir.Sub("db"));
+  WriteBatch damage;
+  damage.Put(EntryKey("t", 5), "not an entry");
+  REQUIRE(store->Write(damage, true).ok());
+  auto proof = InclusionProof(*store, "t", 8, 37);
+  CHECK(proof.status().code() == absl::StatusCode::kDataLoss);
+  CHECK_THAT(std::string(proof.status().message()),
+             Catch::Contains("entries 5-6 are missing or out of place"));
 }
 
 TEST_CASE("SignCheckpoints signs tenants whose checkpoint is older than T",
