@@ -5,7 +5,8 @@
 //
 //   build/bench/ledger_bench --benchmark_min_time=3
 //
-// BM_VerifyHashingFloor is the per-entry hashing alone, for scale.
+// The floors, for scale: BM_StoreFloor is the store alone written the way
+// group commit writes it, BM_VerifyHashingFloor the per-entry hashing.
 // Each run uses a fresh RocksDB in a temporary directory under $TMPDIR.
 // Figures and the machine they came from: docs/performance.md, "Ledger".
 #include <benchmark/benchmark.h>
@@ -13,11 +14,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <random>
 #include <string>
 
 #include "base/clock.h"
 #include "crypto/ed25519.h"
 #include "crypto/master_key_file.h"
+#include "ledger/internal/keys.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
 #include "ledger/rocksdb_store.h"
@@ -107,6 +110,48 @@ BENCHMARK(BM_DurableAppend)
 // with the disk out of the way.
 void BM_ProcessDurableAppend(benchmark::State& state) { Appends(state, false); }
 BENCHMARK(BM_ProcessDurableAppend)->Threads(1)->Threads(16)->UseRealTime();
+
+// The floor under BM_DurableAppend: one synced RocksDB batch per
+// iteration, as the group commit leader writes, of `group` entries with
+// only the three keys no entry can do without (entry, payload, decision
+// index) at their real sizes, and none of the ledger's work (sealing,
+// hashing, the tree, queueing and waking writers). 64 writers make groups
+// of about 40.
+void BM_StoreFloor(benchmark::State& state) {
+  const int group = static_cast<int>(state.range(0));
+  const std::string dir = TempDir();
+  {
+    auto store = ledger::RocksDbStore::Open(dir + "/db", {});
+    if (!store.ok()) std::abort();
+    const std::string entry(250, 'e');
+    const std::string payload(1 + 4 + 32 + 24 + 400 + 16, 'p');
+    uint64_t sequences[4] = {};
+    std::mt19937_64 random(42);
+    std::string decision(32, '0');
+    int next = 0;
+    for (auto _ : state) {
+      ledger::WriteBatch batch;
+      for (int i = 0; i < group; ++i, next = (next + 1) % 4) {
+        std::string tenant = "tenant-" + std::to_string(next);
+        uint64_t sequence = ++sequences[next];
+        for (char& c : decision) c = "0123456789abcdef"[random() % 16];
+        batch.Put(ledger::ledger_internal::EntryKey(tenant, sequence), entry);
+        batch.Put(ledger::ledger_internal::PayloadKey(tenant, sequence),
+                  payload);
+        batch.Put(
+            ledger::ledger_internal::DecisionKey(tenant, decision, sequence),
+            "");
+      }
+      if (!(*store)->Write(batch, /*sync=*/true).ok()) {
+        state.SkipWithError("write failed");
+      }
+    }
+    state.SetItemsProcessed(state.iterations() * group);
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+}
+BENCHMARK(BM_StoreFloor)->Arg(1)->Arg(40)->Arg(64)->UseRealTime();
 
 void BM_Verify(benchmark::State& state) {
   const int entries = static_cast<int>(state.range(0));
