@@ -210,8 +210,9 @@ absl::StatusOr<DecodedHead> DecodeHead(absl::string_view bytes) {
 absl::StatusOr<crypto::Digest> ReadMerkleNode(const KeyValueStore& store,
                                               absl::string_view tenant,
                                               int level, uint64_t index) {
-  if (level < kFirstStoredMerkleLevel)
+  if (level < kFirstStoredMerkleLevel) {
     return SubtreeFromEntries(store, tenant, level, index);
+  }
   PORTCULLIS_ASSIGN_OR_RETURN(auto stored,
                               store.Get(MerkleNodeKey(tenant, level, index)));
   crypto::Digest d;
