@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <bit>
+#include <utility>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "base/canonical_encoding.h"
 #include "base/status_macros.h"
@@ -20,38 +22,51 @@ std::string Refuse(absl::string_view tenant, absl::string_view why) {
   return absl::StrCat("tenant ", tenant, " is refused: ", why);
 }
 
+// Calls `visit` with the Merkle leaf of each of `tenant`'s entries from
+// `first` up to (not including) `end`, in order; stops at its first error
+// and returns it. DataLoss, naming the entries, when one is missing, does
+// not decode or is out of place.
+absl::Status ForEachLeaf(
+    const KeyValueStore& store, absl::string_view tenant, uint64_t first,
+    uint64_t end,
+    absl::FunctionRef<absl::Status(const crypto::Digest& leaf)> visit) {
+  uint64_t next = first;
+  absl::Status problem;
+  PORTCULLIS_RETURN_IF_ERROR(
+      store.Scan(EntryKey(tenant, first), EntryKey(tenant, end), false,
+                 [&](absl::string_view, absl::string_view value) {
+                   auto entry = DecodeStoredEntry(value);
+                   if (!entry.ok() || entry->sequence != next) return false;
+                   ++next;
+                   problem = visit(MerkleLeafHash(entry->hash));
+                   return problem.ok();
+                 }));
+  PORTCULLIS_RETURN_IF_ERROR(problem);
+  if (next != end) {
+    return absl::DataLossError(absl::StrCat("entries ", first, "-", end - 1,
+                                            " of tenant ", tenant,
+                                            " are missing or out of place"));
+  }
+  return absl::OkStatus();
+}
+
 // Rebuilds the Merkle tree of a chain written before the tree existed.
 absl::StatusOr<MerkleFrontier> Backfill(KeyValueStore& store,
                                         absl::string_view tenant,
                                         uint64_t sequence) {
   MerkleFrontier tree;
   WriteBatch batch;
-  absl::Status problem;
-  std::string prefix = TenantPrefix(kEntryTag, tenant);
-  PORTCULLIS_RETURN_IF_ERROR(store.Scan(
-      EntryKey(tenant, 1), EntryKey(tenant, sequence + 1), false,
-      [&](absl::string_view, absl::string_view value) {
-        auto entry = DecodeStoredEntry(value);
-        if (!entry.ok() || entry->sequence != tree.size() + 1) {
-          problem = absl::DataLossError(
-              "entry does not decode or is out of "
-              "place");
-          return false;
-        }
-        tree.Append(MerkleLeafHash(entry->hash),
+  PORTCULLIS_RETURN_IF_ERROR(ForEachLeaf(
+      store, tenant, 1, sequence + 1, [&](const crypto::Digest& leaf) {
+        tree.Append(leaf,
                     [&](int level, uint64_t index, const crypto::Digest& h) {
                       if (level < kFirstStoredMerkleLevel) return;
                       batch.Put(MerkleNodeKey(tenant, level, index),
                                 std::string(crypto::AsBytes(h)));
                     });
-        if (batch.puts.size() >= kBackfillBatch) {
-          problem = store.Write(batch, false);
-          batch = WriteBatch();
-          if (!problem.ok()) return false;
-        }
-        return true;
+        if (batch.puts.size() < kBackfillBatch) return absl::OkStatus();
+        return store.Write(std::exchange(batch, WriteBatch()), false);
       }));
-  PORTCULLIS_RETURN_IF_ERROR(problem);
   if (!batch.empty()) PORTCULLIS_RETURN_IF_ERROR(store.Write(batch, false));
   return tree;
 }
@@ -62,25 +77,13 @@ absl::StatusOr<crypto::Digest> SubtreeFromEntries(const KeyValueStore& store,
                                                   absl::string_view tenant,
                                                   int level, uint64_t index) {
   const uint64_t first = (index << level) + 1;
-  const uint64_t count = uint64_t{1} << level;
   MerkleFrontier subtree;
-  bool in_place = true;
-  PORTCULLIS_RETURN_IF_ERROR(store.Scan(
-      EntryKey(tenant, first), EntryKey(tenant, first + count), false,
-      [&](absl::string_view, absl::string_view value) {
-        auto entry = DecodeStoredEntry(value);
-        in_place = entry.ok() && entry->sequence == first + subtree.size();
-        if (in_place) {
-          subtree.Append(MerkleLeafHash(entry->hash),
-                         [](int, uint64_t, const crypto::Digest&) {});
-        }
-        return in_place;
+  PORTCULLIS_RETURN_IF_ERROR(ForEachLeaf(
+      store, tenant, first, first + (uint64_t{1} << level),
+      [&](const crypto::Digest& leaf) {
+        subtree.Append(leaf, [](int, uint64_t, const crypto::Digest&) {});
+        return absl::OkStatus();
       }));
-  if (!in_place || subtree.size() != count) {
-    return absl::DataLossError(absl::StrCat(
-        "Merkle node ", level, "/", index, " of tenant ", tenant, ": entries ",
-        first, "-", first + count - 1, " are missing or out of place"));
-  }
   return subtree.Root();
 }
 

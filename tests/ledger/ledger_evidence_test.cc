@@ -152,8 +152,9 @@ TEST_CASE("tree nodes are stored from level 3, lower ones hashed from entries",
   REQUIRE(store->Write(damage, true).ok());
   auto proof = InclusionProof(*store, "t", 8, 37);
   CHECK(proof.status().code() == absl::StatusCode::kDataLoss);
-  CHECK_THAT(std::string(proof.status().message()),
-             Catch::Contains("entries 5-6 are missing or out of place"));
+  CHECK_THAT(
+      std::string(proof.status().message()),
+      Catch::Contains("entries 5-6 of tenant t are missing or out of place"));
 }
 
 TEST_CASE("SignCheckpoints signs tenants whose checkpoint is older than T",
