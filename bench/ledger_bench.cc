@@ -125,6 +125,8 @@ void BM_StoreFloor(benchmark::State& state) {
     if (!store.ok()) std::abort();
     const std::string entry(250, 'e');
     const std::string payload(1 + 4 + 32 + 24 + 400 + 16, 'p');
+    const std::string tenants[] = {"tenant-0", "tenant-1", "tenant-2",
+                                   "tenant-3"};
     uint64_t sequences[4] = {};
     std::mt19937_64 random(42);
     std::string decision(32, '0');
@@ -132,7 +134,7 @@ void BM_StoreFloor(benchmark::State& state) {
     for (auto _ : state) {
       ledger::WriteBatch batch;
       for (int i = 0; i < group; ++i, next = (next + 1) % 4) {
-        std::string tenant = "tenant-" + std::to_string(next);
+        const std::string& tenant = tenants[next];
         uint64_t sequence = ++sequences[next];
         for (char& c : decision) c = "0123456789abcdef"[random() % 16];
         batch.Put(ledger::ledger_internal::EntryKey(tenant, sequence), entry);
