@@ -38,7 +38,12 @@ struct Ledger::Writer {
   int signed_count = 0;
   absl::Status status;
   bool done = false;
-  absl::CondVar cv;
+  absl::CondVar cv;  // a blocking caller waits here
+  // An asynchronous writer (AppendAsync) owns its drafts and has no
+  // waiting thread; the queue owns it until it is called back.
+  bool async = false;
+  std::vector<EntryDraft> owned_drafts;
+  AppendCallback on_done;
 };
 
 namespace {
@@ -132,11 +137,22 @@ absl::Status Ledger::Load() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<Appended>> Ledger::Append(
-    std::vector<EntryDraft> drafts) {
-  if (drafts.empty()) return std::vector<Appended>{};
-  for (const EntryDraft& d : drafts)
+Ledger::~Ledger() {
+  std::thread committer;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    committer_cv_.Signal();
+    committer = std::move(committer_);
+  }
+  if (committer.joinable()) committer.join();
+}
+
+absl::Status Ledger::Prepare(Writer& w) {
+  const std::vector<EntryDraft>& drafts = *w.drafts;
+  for (const EntryDraft& d : drafts) {
     PORTCULLIS_RETURN_IF_ERROR(ValidateDraft(d));
+  }
   {
     absl::MutexLock lock(&mu_);
     for (const EntryDraft& d : drafts) {
@@ -147,8 +163,6 @@ absl::StatusOr<std::vector<Appended>> Ledger::Append(
       }
     }
   }
-  Writer self;
-  self.drafts = &drafts;
   absl::flat_hash_map<std::string, uint32_t> versions;
   for (const EntryDraft& d : drafts) {
     auto it = versions.find(d.tenant);
@@ -157,20 +171,85 @@ absl::StatusOr<std::vector<Appended>> Ledger::Append(
                                   keyring_->PrepareTenant(d.tenant));
       it = versions.emplace(d.tenant, v).first;
     }
-    self.key_versions.push_back(it->second);
+    w.key_versions.push_back(it->second);
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Appended>> Ledger::Append(
+    std::vector<EntryDraft> drafts) {
+  if (drafts.empty()) return std::vector<Appended>{};
+  Writer self;
+  self.drafts = &drafts;
+  PORTCULLIS_RETURN_IF_ERROR(Prepare(self));
   Commit(self);
   if (!self.status.ok()) return self.status;
   return std::move(self.appended);
 }
 
-void Ledger::Commit(Writer& self) {
+void Ledger::AppendAsync(std::vector<EntryDraft> drafts, AppendCallback done) {
+  if (drafts.empty()) {
+    std::move(done)(std::vector<Appended>{});
+    return;
+  }
+  auto w = std::make_unique<Writer>();
+  w->async = true;
+  w->owned_drafts = std::move(drafts);
+  w->drafts = &w->owned_drafts;
+  if (absl::Status s = Prepare(*w); !s.ok()) {
+    std::move(done)(s);
+    return;
+  }
+  w->on_done = std::move(done);
   absl::MutexLock lock(&mu_);
-  writers_.push_back(&self);
-  while (!self.done && &self != writers_.front()) self.cv.Wait(&mu_);
-  if (self.done) return;
+  if (!committer_.joinable()) {
+    committer_ = std::thread([this] { CommitLoop(); });
+  }
+  writers_.push_back(w.release());
+  if (writers_.size() == 1) committer_cv_.Signal();
+}
 
-  // This caller leads: take the queue (up to the byte budget; a deletion
+bool Ledger::AsyncInFront() const {
+  return !writers_.empty() && writers_.front()->async;
+}
+
+void Ledger::CommitLoop() {
+  absl::MutexLock lock(&mu_);
+  for (;;) {
+    while (!stopping_ && !AsyncInFront()) committer_cv_.Wait(&mu_);
+    if (!AsyncInFront()) return;  // stopping, and nothing of ours is queued
+    std::vector<std::unique_ptr<Writer>> finished = CommitGroup();
+    mu_.Unlock();
+    Complete(std::move(finished));
+    mu_.Lock();
+  }
+}
+
+void Ledger::Complete(std::vector<std::unique_ptr<Writer>> finished) {
+  for (std::unique_ptr<Writer>& w : finished) {
+    if (w->status.ok()) {
+      std::move(w->on_done)(std::move(w->appended));
+    } else {
+      std::move(w->on_done)(w->status);
+    }
+  }
+}
+
+void Ledger::Commit(Writer& self) {
+  std::vector<std::unique_ptr<Writer>> finished;
+  {
+    absl::MutexLock lock(&mu_);
+    writers_.push_back(&self);
+    while (!self.done && &self != writers_.front()) self.cv.Wait(&mu_);
+    if (self.done) return;
+    finished = CommitGroup();
+  }
+  Complete(std::move(finished));
+}
+
+std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
+  // The writer in front leads (itself, or the commit thread for an
+  // asynchronous one): take the queue (up to the byte budget; a deletion
   // goes alone), copy the states it touches, and build and write the batch
   // outside the lock. Only the leader changes states_, so the copies stay
   // current while the lock is released.
@@ -237,6 +316,7 @@ void Ledger::Commit(Writer& self) {
       states_[tenant] = *std::move(reloaded);
     }
   }
+  std::vector<std::unique_ptr<Writer>> finished;
   for (Writer* w : group) {
     if (!status.ok() && w->status.ok()) {
       w->status = status;
@@ -244,9 +324,22 @@ void Ledger::Commit(Writer& self) {
     }
     w->done = true;
     writers_.pop_front();
-    if (w != &self) w->cv.Signal();
+    if (w->async) {
+      finished.emplace_back(w);
+    } else {
+      w->cv.Signal();
+    }
   }
-  if (!writers_.empty()) writers_.front()->cv.Signal();
+  // Hand the lead on: to the next blocking caller, or to the commit thread
+  // for an asynchronous writer (a no-op when this is the commit thread).
+  if (!writers_.empty()) {
+    if (writers_.front()->async) {
+      committer_cv_.Signal();
+    } else {
+      writers_.front()->cv.Signal();
+    }
+  }
+  return finished;
 }
 
 void Ledger::BuildGroup(std::vector<Writer*>& group, States& states,

@@ -7,6 +7,9 @@
 // batch (synced by default) and wakes the others. No lock is held during
 // the write. Append returns only once its entries are durable; if they
 // cannot be written it returns an error and the entries do not exist.
+// AppendAsync queues the same way without a waiting thread: when such a
+// writer reaches the front of the queue, the ledger's commit thread leads
+// and calls it back once the group is written.
 //
 // Beside each chain the ledger keeps an RFC 6962 Merkle tree (merkle.h)
 // and, when given the gate's key, signs checkpoints (checkpoint.h) every N
@@ -28,9 +31,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -96,6 +101,10 @@ struct PruneResult {
 
 class Ledger {
  public:
+  // Receives what Append would have returned.
+  using AppendCallback =
+      absl::AnyInvocable<void(absl::StatusOr<std::vector<Appended>>) &&>;
+
   // Opens the ledger on `store`, loads and checks each tenant (refusing
   // the ones that fail). Returns InvalidArgument for inconsistent options,
   // Unavailable when the store cannot be read.
@@ -104,6 +113,8 @@ class Ledger {
 
   Ledger(const Ledger&) = delete;
   Ledger& operator=(const Ledger&) = delete;
+  // Waits for the asynchronous appends already queued.
+  ~Ledger();
 
   // Appends `drafts` in order, atomically, each to its tenant's chain, and
   // returns their sequences and hashes once durable.
@@ -113,6 +124,17 @@ class Ledger {
   // tenant or one whose payloads cannot be sealed, and Unavailable when
   // the storage fails; in every case nothing is appended.
   absl::StatusOr<std::vector<Appended>> Append(std::vector<EntryDraft> drafts)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Append without waiting: `done` is called exactly once with what Append
+  // would return. Drafts refused up front are answered on the calling
+  // thread before AppendAsync returns; the others once their group is
+  // written, on the thread that led it (usually the ledger's commit
+  // thread). Callbacks of one group run in queue order, after its writers
+  // are released. `done` must be quick and must not call the blocking
+  // operations (Append, SignCheckpoints, Prune, DeleteTenant): the queue
+  // may be waiting for the thread running it. AppendAsync it may call.
+  void AppendAsync(std::vector<EntryDraft> drafts, AppendCallback done)
       ABSL_LOCKS_EXCLUDED(mu_);
 
   // The head of `tenant`'s chain, or nullopt when it has no entries.
@@ -186,9 +208,20 @@ class Ledger {
   Ledger(std::unique_ptr<KeyValueStore> store, LedgerOptions options);
 
   absl::Status Load() ABSL_LOCKS_EXCLUDED(mu_);
+  // Checks `drafts` as Append does and picks each one's payload key.
+  absl::Status Prepare(Writer& w) ABSL_LOCKS_EXCLUDED(mu_);
   // Queues `self` and, if it becomes the leader, commits a group. Returns
   // once `self` is done.
   void Commit(Writer& self) ABSL_LOCKS_EXCLUDED(mu_);
+  // Commits the group at the front of the queue and hands the lead on.
+  // Returns the asynchronous writers it finished, for Complete.
+  std::vector<std::unique_ptr<Writer>> CommitGroup()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Calls the finished writers back, without the lock.
+  static void Complete(std::vector<std::unique_ptr<Writer>> finished);
+  // The commit thread: leads while an asynchronous writer is in front.
+  void CommitLoop() ABSL_LOCKS_EXCLUDED(mu_);
+  bool AsyncInFront() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Leader only, without the lock: chains, seals, checkpoints.
   void BuildGroup(std::vector<Writer*>& group, States& states,
                   WriteBatch& batch);
@@ -209,6 +242,10 @@ class Ledger {
   // Chain states change only under mu_ and only by the current leader.
   States states_ ABSL_GUARDED_BY(mu_);
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
+  // Started by the first AppendAsync; waits on committer_cv_.
+  std::thread committer_ ABSL_GUARDED_BY(mu_);
+  absl::CondVar committer_cv_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // Checks a draft as Append does: InvalidArgument naming the field.

@@ -1,0 +1,240 @@
+// Ledger::AppendAsync: queued like Append, answered by callback from the
+// thread that commits the group, never lost when the ledger closes.
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "ledger/ledger.h"
+#include "ledger/verifier.h"
+#include "tests/ledger/ledger_fixture.h"
+#include "tests/testing/blocking_store.h"
+#include "tests/testing/faulty_store.h"
+
+namespace portcullis::ledger {
+namespace {
+
+using Result = absl::StatusOr<std::vector<Appended>>;
+
+// One AppendAsync's answer, and the thread that gave it.
+struct Answer {
+  absl::Notification given;
+  Result result = absl::UnknownError("not answered");
+  pid_t thread = 0;
+
+  Ledger::AppendCallback Callback() {
+    return [this](Result r) {
+      result = std::move(r);
+      thread = ::gettid();
+      given.Notify();
+    };
+  }
+  const Result& Wait() {
+    given.WaitForNotification();
+    return result;
+  }
+};
+
+std::vector<std::string> Payloads(const Ledger& ledger,
+                                  const std::string& tenant) {
+  std::vector<std::string> out;
+  REQUIRE(ledger
+              .Read(tenant, 1, false,
+                    [&](const Entry& e) {
+                      out.push_back(e.payload.value_or("<pruned>"));
+                      return true;
+                    })
+              .ok());
+  return out;
+}
+
+TEST_CASE("an asynchronous append is answered once its group is written",
+          "[ledger][async]") {
+  testing::TempDir dir;
+  auto real = OpenStore(dir.Sub("db"));
+  auto blocking = std::make_unique<testing::BlockingStore>(*real);
+  testing::BlockingStore& store = *blocking;
+  auto ledger = Ledger::Open(std::move(blocking));
+  REQUIRE(ledger.ok());
+
+  store.Arm();
+  Answer first, second, other;
+  (*ledger)->AppendAsync({Draft("t", "a")}, first.Callback());
+  store.AwaitBlockedWrite();
+  // The caller is free while its entry is being written, and unanswered.
+  CHECK_FALSE(first.given.HasBeenNotified());
+  (*ledger)->AppendAsync({Draft("t", "b")}, second.Callback());
+  (*ledger)->AppendAsync({Draft("u", "c")}, other.Callback());
+  CHECK_FALSE(second.given.HasBeenNotified());
+  store.Release();
+
+  REQUIRE(first.Wait().ok());
+  REQUIRE(second.Wait().ok());
+  REQUIRE(other.Wait().ok());
+  CHECK((*first.result)[0].sequence == 1);
+  CHECK((*second.result)[0].sequence == 2);
+  CHECK((*other.result)[0].sequence == 1);
+  // Answered by the ledger's commit thread, not the caller.
+  CHECK(first.thread != ::gettid());
+  CHECK(second.thread == first.thread);
+  CHECK(store.writer_threads() == 1);
+  CHECK(Payloads(**ledger, "t") == std::vector<std::string>{"a", "b"});
+  CHECK(Payloads(**ledger, "u") == std::vector<std::string>{"c"});
+}
+
+TEST_CASE("asynchronous appends refused up front are answered at once",
+          "[ledger][async]") {
+  testing::TempDir dir;
+  auto ledger = Ledger::Open(OpenStore(dir.Sub("db")));
+  REQUIRE(ledger.ok());
+  EntryDraft bad_kind = Draft("t", "x", "Action Evaluated");
+
+  Answer refused;
+  (*ledger)->AppendAsync({Draft("t", "ok"), bad_kind}, refused.Callback());
+  // Answered before AppendAsync returned, on this thread.
+  REQUIRE(refused.given.HasBeenNotified());
+  CHECK(refused.thread == ::gettid());
+  CHECK(refused.result.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK((*ledger)->Tenants().empty());
+
+  Answer nothing;
+  (*ledger)->AppendAsync({}, nothing.Callback());
+  REQUIRE(nothing.given.HasBeenNotified());
+  REQUIRE(nothing.result.ok());
+  CHECK(nothing.result->empty());
+}
+
+TEST_CASE("a failed asynchronous write is answered and appends nothing",
+          "[ledger][async]") {
+  testing::TempDir dir;
+  auto real = OpenStore(dir.Sub("db"));
+  auto faulty = std::make_unique<testing::FaultyStore>(*real);
+  testing::FaultyStore& faults = *faulty;
+  auto ledger = Ledger::Open(std::move(faulty));
+  REQUIRE(ledger.ok());
+  AppendN(**ledger, "t", 2);
+
+  faults.FailWrites(true);
+  Answer lost;
+  (*ledger)->AppendAsync({Draft("t", "lost")}, lost.Callback());
+  CHECK(lost.Wait().status().code() == absl::StatusCode::kUnavailable);
+  CHECK((*ledger)->Head("t")->sequence == 2);
+
+  faults.FailWrites(false);
+  Answer kept;
+  (*ledger)->AppendAsync({Draft("t", "kept")}, kept.Callback());
+  REQUIRE(kept.Wait().ok());
+  CHECK((*kept.result)[0].sequence == 3);
+  CHECK(Payloads(**ledger, "t") ==
+        std::vector<std::string>{"t-1", "t-2", "kept"});
+}
+
+TEST_CASE("a callback may queue another asynchronous append",
+          "[ledger][async]") {
+  testing::TempDir dir;
+  auto ledger = Ledger::Open(OpenStore(dir.Sub("db")));
+  REQUIRE(ledger.ok());
+  Answer then;
+  Ledger& l = **ledger;
+  l.AppendAsync({Draft("t", "first")}, [&](Result r) {
+    REQUIRE(r.ok());
+    l.AppendAsync({Draft("t", "second")}, then.Callback());
+  });
+  REQUIRE(then.Wait().ok());
+  CHECK((*then.result)[0].sequence == 2);
+}
+
+TEST_CASE("blocking and asynchronous appends share gap-free chains",
+          "[ledger][async]") {
+  testing::TempDir dir;
+  auto real = OpenStore(dir.Sub("db"));
+  RocksDbStore& real_ref = *real;
+  auto ledger = Ledger::Open(std::move(real));
+  REQUIRE(ledger.ok());
+
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 40;
+  std::vector<std::thread> threads;
+  std::vector<std::vector<uint64_t>> sequences(kThreads);
+  absl::Mutex async_mu;
+  absl::BlockingCounter async_left(kThreads / 2 * kPerThread);
+  std::atomic<int> failed{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        if (t % 2 == 0) {
+          auto appended = (*ledger)->Append({Draft("t", "sync")});
+          if (appended.ok()) {
+            sequences[t].push_back((*appended)[0].sequence);
+          } else {
+            ++failed;
+          }
+          continue;
+        }
+        (*ledger)->AppendAsync({Draft("t", "async")}, [&, t](Result r) {
+          if (r.ok()) {
+            absl::MutexLock lock(&async_mu);
+            sequences[t].push_back((*r)[0].sequence);
+          } else {
+            ++failed;
+          }
+          async_left.DecrementCount();
+        });
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  async_left.Wait();
+
+  CHECK(failed == 0);
+  std::set<uint64_t> all;
+  for (const std::vector<uint64_t>& s : sequences)
+    all.insert(s.begin(), s.end());
+  CHECK(all.size() == kThreads * kPerThread);
+  CHECK(*all.begin() == 1);
+  CHECK(*all.rbegin() == kThreads * kPerThread);
+  auto report = VerifyLedger(real_ref);
+  REQUIRE(report.ok());
+  CHECK(report->clean());
+  CHECK(report->entries == kThreads * kPerThread);
+}
+
+TEST_CASE("closing the ledger answers the asynchronous appends it holds",
+          "[ledger][async]") {
+  testing::TempDir dir;
+  constexpr int kQueued = 10;
+  {
+    auto real = OpenStore(dir.Sub("db"));
+    auto blocking = std::make_unique<testing::BlockingStore>(*real);
+    testing::BlockingStore& store = *blocking;
+    auto ledger = Ledger::Open(std::move(blocking));
+    REQUIRE(ledger.ok());
+    store.Arm();
+    Answer first;
+    (*ledger)->AppendAsync({Draft("t", "first")}, first.Callback());
+    store.AwaitBlockedWrite();
+    std::atomic<int> answered{0};
+    for (int i = 0; i < kQueued; ++i) {
+      (*ledger)->AppendAsync({Draft("t", "queued")}, [&](Result r) {
+        if (r.ok()) ++answered;
+      });
+    }
+    store.Release();
+    ledger->reset();  // waits for every queued writer
+    REQUIRE(first.given.HasBeenNotified());
+    CHECK(answered == kQueued);
+  }
+  auto reopened = Ledger::Open(OpenStore(dir.Sub("db")));
+  REQUIRE(reopened.ok());
+  CHECK((*reopened)->Head("t")->sequence == kQueued + 1);
+}
+
+}  // namespace
+}  // namespace portcullis::ledger
