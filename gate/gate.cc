@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
 #include "base/identifiers.h"
 #include "base/status_macros.h"
 #include "crypto/random.h"
@@ -46,6 +47,35 @@ policy::Verdict HaltedVerdict(absl::string_view tenant,
   v.decided_by = {{kHaltedRule, kHaltedDescription}};
   v.reasons = {absl::StrCat("tenant ", tenant, " is halted: ", reason)};
   return v;
+}
+
+// Once the ledger has answered: a recorded decision takes effect (its
+// approval request becomes visible); one that could not be recorded is
+// undone (its charge returned, its request dropped) and fails.
+absl::StatusOr<Decision> Settle(
+    Decision decision, TenantState& tenant, absl::Time now,
+    const absl::StatusOr<std::vector<ledger::Appended>>& appended) {
+  const policy::Outcome outcome = decision.verdict.outcome;
+  const bool pending = outcome == policy::Outcome::kPendingApproval;
+  absl::MutexLock lock(&tenant.mu);
+  if (pending) {
+    tenant.busy.erase(BusyDecision(decision.id));
+    tenant.changed.SignalAll();
+  }
+  if (!appended.ok()) {
+    if (outcome == policy::Outcome::kAllow) {
+      tenant.usage.Uncharge(decision.verdict.charges, now);
+    }
+    if (pending) tenant.pending.erase(decision.id);
+    return appended.status();
+  }
+  decision.ledger_sequence = (*appended)[0].sequence;
+  if (pending) {
+    DecisionState& state = tenant.pending[decision.id];
+    state.current.ledger_sequence = decision.ledger_sequence;
+    tenant.Publish(QueueEvent::Kind::kAdded, state);
+  }
+  return decision;
 }
 
 }  // namespace
@@ -158,28 +188,43 @@ absl::Status Gate::CheckTenant(absl::string_view tenant) const {
 
 absl::StatusOr<Decision> Gate::Evaluate(const policy::Action& action,
                                         const CallContext& call) {
+  absl::StatusOr<Decision> answer;
+  absl::Notification answered;
+  EvaluateAsync(action, call, [&](absl::StatusOr<Decision> decision) {
+    answer = std::move(decision);
+    answered.Notify();
+  });
+  answered.WaitForNotification();
+  return answer;
+}
+
+void Gate::EvaluateAsync(const policy::Action& action, const CallContext& call,
+                         EvaluateCallback done) {
   const absl::Time now = clock_.Now();
   if (absl::Status s = ValidateAction(action, options_.limits); !s.ok()) {
-    RecordRejection(action, s, call, now);
-    return s;
+    RecordRejection(action, std::move(s), call, now, std::move(done));
+    return;
   }
-  PORTCULLIS_RETURN_IF_ERROR(CheckTenant(action.tenant));
+  if (absl::Status s = CheckTenant(action.tenant); !s.ok()) {
+    std::move(done)(std::move(s));
+    return;
+  }
   std::shared_ptr<const PolicySnapshot> policy = policies_.Current();
   TenantState& tenant = tenants_.Get(action.tenant);
   Decision decision = NewDecision(action, *policy, now);
   absl::StatusOr<policy::Verdict> verdict =
       Decide(action, *policy, tenant, now);
   if (!verdict.ok()) {
-    RecordRejection(action, verdict.status(), call, now);
-    return verdict.status();
+    RecordRejection(action, verdict.status(), call, now, std::move(done));
+    return;
   }
   decision.verdict = *std::move(verdict);
   decision.expires_at = ExpiryOf(decision.verdict, now, options_.grant_ttl);
   // Shadow mode (issue 7): the candidate decides too, never enforced.
   std::optional<ShadowRecord> shadowed =
       shadow_.Decide(action, decision.verdict, now);
-  return Record(action, std::move(decision), call, tenant, now,
-                std::move(shadowed));
+  Record(action, std::move(decision), call, tenant, now, std::move(shadowed),
+         std::move(done));
 }
 
 absl::StatusOr<policy::Verdict> Gate::Decide(const policy::Action& action,
@@ -197,13 +242,11 @@ absl::StatusOr<policy::Verdict> Gate::Decide(const policy::Action& action,
   return verdict;
 }
 
-absl::StatusOr<Decision> Gate::Record(const policy::Action& action,
-                                      Decision decision,
-                                      const CallContext& call,
-                                      TenantState& tenant, absl::Time now,
-                                      std::optional<ShadowRecord> shadowed) {
-  const policy::Outcome outcome = decision.verdict.outcome;
-  const bool pending = outcome == policy::Outcome::kPendingApproval;
+void Gate::Record(const policy::Action& action, Decision decision,
+                  const CallContext& call, TenantState& tenant, absl::Time now,
+                  std::optional<ShadowRecord> shadowed, EvaluateCallback done) {
+  const bool pending =
+      decision.verdict.outcome == policy::Outcome::kPendingApproval;
   EntryFields fields = FieldsFor(action, now, kActionEvaluated);
   fields.decision_id = decision.id;
   fields.action_digest = std::string(crypto::AsBytes(decision.action_digest));
@@ -227,40 +270,34 @@ absl::StatusOr<Decision> Gate::Record(const policy::Action& action,
     drafts.push_back(recorder_.Draft(fields, *shadowed));
   }
 
-  auto appended = recorder_.Append(std::move(drafts));
-
-  absl::MutexLock lock(&tenant.mu);
-  if (pending) {
-    tenant.busy.erase(BusyDecision(decision.id));
-    tenant.changed.SignalAll();
-  }
-  if (!appended.ok()) {
-    if (outcome == policy::Outcome::kAllow) {
-      tenant.usage.Uncharge(decision.verdict.charges, now);
-    }
-    if (pending) tenant.pending.erase(decision.id);
-    return appended.status();
-  }
-  decision.ledger_sequence = (*appended)[0].sequence;
-  if (pending) {
-    DecisionState& state = tenant.pending[decision.id];
-    state.current.ledger_sequence = decision.ledger_sequence;
-    tenant.Publish(QueueEvent::Kind::kAdded, state);
-  }
-  return decision;
+  recorder_.AppendAsync(
+      std::move(drafts),
+      [&tenant, now, decision = std::move(decision), done = std::move(done)](
+          absl::StatusOr<std::vector<ledger::Appended>> appended) mutable {
+        std::move(done)(Settle(std::move(decision), tenant, now, appended));
+      });
 }
 
-void Gate::RecordRejection(const policy::Action& action,
-                           const absl::Status& error, const CallContext& call,
-                           absl::Time now) {
+void Gate::RecordRejection(const policy::Action& action, absl::Status error,
+                           const CallContext& call, absl::Time now,
+                           EvaluateCallback done) {
   // Only a known tenant has a chain to record on; anything else would let
   // a caller create chains by naming tenants.
-  if (!CheckTenant(action.tenant).ok()) return;
+  if (!CheckTenant(action.tenant).ok()) {
+    std::move(done)(std::move(error));
+    return;
+  }
+  std::vector<ledger::EntryDraft> drafts;
+  drafts.push_back(
+      recorder_.Draft(FieldsFor(action, now, kActionRejected),
+                      RejectionRecord{action, error, call.principal}));
   // The caller gets the original error whether or not this is recorded.
-  recorder_
-      .Record(FieldsFor(action, now, kActionRejected),
-              RejectionRecord{action, error, call.principal})
-      .IgnoreError();
+  recorder_.AppendAsync(
+      std::move(drafts),
+      [error = std::move(error), done = std::move(done)](
+          const absl::StatusOr<std::vector<ledger::Appended>>&) mutable {
+        std::move(done)(std::move(error));
+      });
 }
 
 absl::StatusOr<ApproveResult> Gate::Approve(const Approval& approval,

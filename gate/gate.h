@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "base/clock.h"
@@ -76,6 +77,10 @@ struct GateStatus {
 
 class Gate {
  public:
+  // Receives what Evaluate would have returned.
+  using EvaluateCallback =
+      absl::AnyInvocable<void(absl::StatusOr<Decision>) &&>;
+
   // Every reference must outlive the Gate; `connectors` may be null (no
   // tool is called by the gate).
   Gate(const Clock& clock, ledger::Ledger& ledger, const RecordCodec& codec,
@@ -118,6 +123,15 @@ class Gate {
   // error.
   absl::StatusOr<Decision> Evaluate(const policy::Action& action,
                                     const CallContext& call);
+
+  // Evaluate without a thread waiting for the ledger: `done` is called
+  // exactly once with what Evaluate would return, after the decision is
+  // recorded (or could not be). It may run on the calling thread before
+  // EvaluateAsync returns, or on the ledger's commit thread; it must be
+  // quick and must not call back into the Gate (see
+  // ledger::Ledger::AppendAsync). The Gate must outlive the answer.
+  void EvaluateAsync(const policy::Action& action, const CallContext& call,
+                     EvaluateCallback done);
 
   // See ApprovalDesk::Approve.
   // `call.principal`, the transport's caller, may not approve what it
@@ -194,12 +208,15 @@ class Gate {
   absl::StatusOr<policy::Verdict> Decide(const policy::Action& action,
                                          const PolicySnapshot& policy,
                                          TenantState& tenant, absl::Time now);
-  absl::StatusOr<Decision> Record(const policy::Action& action,
-                                  Decision decision, const CallContext& call,
-                                  TenantState& tenant, absl::Time now,
-                                  std::optional<ShadowRecord> shadowed);
-  void RecordRejection(const policy::Action& action, const absl::Status& error,
-                       const CallContext& call, absl::Time now);
+  // Appends the decision and answers `done` once the ledger has.
+  void Record(const policy::Action& action, Decision decision,
+              const CallContext& call, TenantState& tenant, absl::Time now,
+              std::optional<ShadowRecord> shadowed, EvaluateCallback done);
+  // Records "action.rejected" when the tenant is known, then answers
+  // `done` with `error` whether or not that was recorded.
+  void RecordRejection(const policy::Action& action, absl::Status error,
+                       const CallContext& call, absl::Time now,
+                       EvaluateCallback done);
   absl::Status CheckTenant(absl::string_view tenant) const;
 
   const Clock& clock_;

@@ -28,6 +28,11 @@ absl::StatusOr<std::vector<ledger::Appended>> Recorder::Append(
   return ledger_.Append(std::move(drafts));
 }
 
+void Recorder::AppendAsync(std::vector<ledger::EntryDraft> drafts,
+                           ledger::Ledger::AppendCallback done) {
+  ledger_.AppendAsync(std::move(drafts), std::move(done));
+}
+
 absl::StatusOr<uint64_t> Recorder::Record(EntryFields fields,
                                           const gate::Record& record) {
   std::vector<ledger::EntryDraft> drafts;

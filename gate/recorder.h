@@ -36,6 +36,9 @@ class Recorder {
   // Appends the drafts atomically (see ledger::Ledger::Append).
   absl::StatusOr<std::vector<ledger::Appended>> Append(
       std::vector<ledger::EntryDraft> drafts);
+  // The same without waiting (see ledger::Ledger::AppendAsync).
+  void AppendAsync(std::vector<ledger::EntryDraft> drafts,
+                   ledger::Ledger::AppendCallback done);
 
   // Appends one entry and returns its sequence.
   absl::StatusOr<uint64_t> Record(EntryFields fields,

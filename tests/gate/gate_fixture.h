@@ -1,5 +1,6 @@
 // A gate core on a real RocksDB ledger in a per-test directory, with a fake
-// clock, a fault-injecting store and a hand-built policy.
+// clock, a fault-injecting store (over one that can hold a write) and a
+// hand-built policy.
 #ifndef PORTCULLIS_TESTS_GATE_GATE_FIXTURE_H_
 #define PORTCULLIS_TESTS_GATE_GATE_FIXTURE_H_
 
@@ -11,6 +12,7 @@
 #include "gate/gate.h"
 #include "ledger/rocksdb_store.h"
 #include "server/codec/proto_record_codec.h"
+#include "tests/testing/blocking_store.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/fake_policy.h"
 #include "tests/testing/faulty_store.h"
@@ -37,6 +39,7 @@ class GateFixture {
     gate_.reset();
     ledger_.reset();
     faulty_ = nullptr;
+    blocking_ = nullptr;
     Open();
   }
 
@@ -66,6 +69,7 @@ class GateFixture {
   }
   GateOptions& options() { return options_; }
   testing::FaultyStore& faults() { return *faulty_; }
+  testing::BlockingStore& blocking() { return *blocking_; }
   const server::ProtoRecordCodec& codec() const { return codec_; }
 
  private:
@@ -75,7 +79,8 @@ class GateFixture {
       REQUIRE(store.ok());
       store_ = std::move(*store);
     }
-    auto faulty = std::make_unique<testing::FaultyStore>(*store_);
+    blocking_ = std::make_unique<testing::BlockingStore>(*store_);
+    auto faulty = std::make_unique<testing::FaultyStore>(*blocking_);
     faulty_ = faulty.get();  // owned by the ledger
     auto ledger = ledger::Ledger::Open(std::move(faulty));
     REQUIRE(ledger.ok());
@@ -91,6 +96,7 @@ class GateFixture {
   ApproverRegistry approvers_;
   GateOptions options_;
   std::unique_ptr<ledger::RocksDbStore> store_;
+  std::unique_ptr<testing::BlockingStore> blocking_;
   testing::FaultyStore* faulty_ = nullptr;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<Gate> gate_;

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "gate/action_digest.h"
 #include "portcullis/ledger/v1/records.pb.h"
 #include "tests/gate/gate_fixture.h"
@@ -164,6 +165,47 @@ TEST_CASE(
   REQUIRE(third.ok());
   CHECK(third->verdict.outcome == Outcome::kDeny);
   CHECK(f.Entries("shop").size() == 4);
+}
+
+TEST_CASE("an evaluation waits for the ledger without holding the caller",
+          "[gate]") {
+  GateFixture f;
+  f.Apply(Shop());
+  struct Answer {
+    absl::Notification given;
+    absl::StatusOr<Decision> decision = absl::UnknownError("not answered");
+  };
+  auto evaluate = [&](Answer& answer) {
+    f.gate().EvaluateAsync(MakeAction("shop", "create_coupon"), {"agent:bot"},
+                           [&answer](absl::StatusOr<Decision> d) {
+                             answer.decision = std::move(d);
+                             answer.given.Notify();
+                           });
+  };
+  Answer first, second, third;
+  f.blocking().Arm();
+  evaluate(first);
+  f.blocking().AwaitBlockedWrite();
+  // Decided and charged, but not answered until it is recorded.
+  CHECK_FALSE(first.given.HasBeenNotified());
+  evaluate(second);
+  // The limit is 2: the units held by unrecorded decisions are taken.
+  evaluate(third);
+  CHECK_FALSE(third.given.HasBeenNotified());
+  f.blocking().Release();
+
+  for (Answer* a : {&first, &second, &third}) {
+    a->given.WaitForNotification();
+    REQUIRE(a->decision.ok());
+  }
+  CHECK(first.decision->verdict.outcome == Outcome::kAllow);
+  CHECK(second.decision->verdict.outcome == Outcome::kAllow);
+  CHECK(third.decision->verdict.outcome == Outcome::kDeny);
+  auto entries = f.Entries("shop");
+  REQUIRE(entries.size() == 4);
+  CHECK(entries[1].decision_id == first.decision->id);
+  CHECK(first.decision->ledger_sequence == 2);
+  CHECK(third.decision->ledger_sequence == 4);
 }
 
 TEST_CASE("limit counters survive a restart", "[gate]") {
