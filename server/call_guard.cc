@@ -2,9 +2,9 @@
 
 namespace portcullis::server {
 
-absl::StatusOr<Principal> CallGuard::Admit(const grpc::ServerContext& context,
-                                           Method method,
-                                           absl::string_view tenant) const {
+absl::StatusOr<Principal> CallGuard::Admit(
+    const grpc::ServerContextBase& context, Method method,
+    absl::string_view tenant) const {
   absl::StatusOr<Principal> principal = authenticator_.Authenticate(context);
   if (!principal.ok()) return principal.status();
   if (absl::Status s = Authorize(*principal, method, tenant); !s.ok()) {

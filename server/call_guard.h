@@ -20,7 +20,7 @@ class CallGuard {
       : authenticator_(authenticator), gate_(gate) {}
 
   // The caller's principal, or Unauthenticated / PermissionDenied.
-  absl::StatusOr<Principal> Admit(const grpc::ServerContext& context,
+  absl::StatusOr<Principal> Admit(const grpc::ServerContextBase& context,
                                   Method method,
                                   absl::string_view tenant) const;
 

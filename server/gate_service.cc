@@ -39,22 +39,34 @@ v1::PendingEvent::Kind KindToProto(gate::QueueEvent::Kind kind) {
 
 }  // namespace
 
-grpc::Status GateService::Evaluate(grpc::ServerContext* context,
-                                   const v1::EvaluateRequest* request,
-                                   v1::EvaluateResponse* response) {
+grpc::ServerUnaryReactor* GateService::Evaluate(
+    grpc::CallbackServerContext* context, const v1::EvaluateRequest* request,
+    v1::EvaluateResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto finish = [reactor](grpc::Status status) {
+    reactor->Finish(std::move(status));
+    return reactor;
+  };
   auto caller =
       guard_.Admit(*context, Method::kEvaluate, request->action().tenant());
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (!caller.ok()) return finish(ToGrpcStatus(caller.status()));
   if (!request->has_action()) {
-    return Required("action", "send the proposed action");
+    return finish(Required("action", "send the proposed action"));
   }
   absl::StatusOr<policy::Action> action = ActionFromProto(request->action());
-  if (!action.ok()) return ToGrpcStatus(action.status());
-  absl::StatusOr<gate::Decision> decision =
-      gate_.Evaluate(*action, gate::CallContext{caller->name});
-  if (!decision.ok()) return ToGrpcStatus(decision.status());
-  DecisionToProto(*decision, response->mutable_decision());
-  return grpc::Status::OK;
+  if (!action.ok()) return finish(ToGrpcStatus(action.status()));
+  // The request and response live until the reactor is finished.
+  gate_.EvaluateAsync(
+      *action, gate::CallContext{caller->name},
+      [reactor, response](absl::StatusOr<gate::Decision> decision) {
+        if (!decision.ok()) {
+          reactor->Finish(ToGrpcStatus(decision.status()));
+          return;
+        }
+        DecisionToProto(*decision, response->mutable_decision());
+        reactor->Finish(grpc::Status::OK);
+      });
+  return reactor;
 }
 
 grpc::Status GateService::AwaitDecision(grpc::ServerContext* context,

@@ -2,6 +2,10 @@
 // caller (CallGuard), translates requests to domain values, delegates, and
 // translates the answers back. It decides nothing itself. Thread-safe
 // (gate::Gate is).
+//
+// Evaluate, the hot path, uses gRPC's callback API: no thread waits while
+// the decision is written to the ledger; the ledger's commit thread
+// finishes the call once it is durable. The other methods are synchronous.
 #ifndef PORTCULLIS_SERVER_GATE_SERVICE_H_
 #define PORTCULLIS_SERVER_GATE_SERVICE_H_
 
@@ -12,7 +16,8 @@
 
 namespace portcullis::server {
 
-class GateService final : public v1::Gate::Service {
+class GateService final
+    : public v1::Gate::WithCallbackMethod_Evaluate<v1::Gate::Service> {
  public:
   // The longest AwaitDecision waits when the caller sets neither a
   // deadline nor max_wait.
@@ -22,9 +27,9 @@ class GateService final : public v1::Gate::Service {
   GateService(gate::Gate& gate, const CallGuard& guard)
       : gate_(gate), guard_(guard) {}
 
-  grpc::Status Evaluate(grpc::ServerContext* context,
-                        const v1::EvaluateRequest* request,
-                        v1::EvaluateResponse* response) override;
+  grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context,
+                                     const v1::EvaluateRequest* request,
+                                     v1::EvaluateResponse* response) override;
   grpc::Status AwaitDecision(grpc::ServerContext* context,
                              const v1::AwaitDecisionRequest* request,
                              v1::AwaitDecisionResponse* response) override;

@@ -9,7 +9,7 @@
 namespace portcullis::server {
 
 absl::StatusOr<Principal> Authenticator::Authenticate(
-    const grpc::ServerContext& context) const {
+    const grpc::ServerContextBase& context) const {
   std::shared_ptr<const PrincipalTable> table = principals_.load();
   const auto& metadata = context.client_metadata();
   auto header = metadata.find("authorization");

@@ -14,7 +14,7 @@
 #include "server/identity/unix_listener.h"
 
 namespace grpc {
-class ServerContext;
+class ServerContextBase;
 }  // namespace grpc
 
 namespace portcullis::server {
@@ -38,7 +38,7 @@ class Authenticator {
   // Returns the caller's principal, or Unauthenticated saying which
   // credentials were missing or not recognised.
   absl::StatusOr<Principal> Authenticate(
-      const grpc::ServerContext& context) const;
+      const grpc::ServerContextBase& context) const;
 
  private:
   std::atomic<std::shared_ptr<const PrincipalTable>> principals_;

@@ -326,6 +326,33 @@ TEST_CASE("a call over TCP without credentials is unauthenticated",
   CHECK(f.Decisions("shop") == 0);
 }
 
+TEST_CASE(
+    "a caller that hangs up while its decision is written finds it recorded",
+    "[gate_service]") {
+  ServerFixture f;
+  f.blocking_->Arm();
+  grpc::ClientContext context;
+  f.principal_.Authorize(context);
+  grpc::Status abandoned;
+  v1::EvaluateResponse response;
+  std::thread caller([&] {
+    abandoned = f.stub_->Evaluate(&context, Request("shop", "reply_customer"),
+                                  &response);
+  });
+  f.blocking_->AwaitBlockedWrite();  // decided, being recorded
+  context.TryCancel();
+  caller.join();
+  CHECK(abandoned.error_code() == grpc::StatusCode::CANCELLED);
+  f.blocking_->Release();
+
+  // The server answers the abandoned call into the void and serves on; the
+  // next decision is written after the abandoned one.
+  v1::EvaluateResponse next;
+  REQUIRE(f.Evaluate(Request("shop", "reply_customer"), &next).ok());
+  CHECK(f.Decisions("shop") == 2);
+  CHECK(next.decision().ledger_sequence() == 3);  // after policy.loaded
+}
+
 TEST_CASE("a non-loopback address is refused", "[gate_service]") {
   ServerFixture f;
   ServerOptions options;
