@@ -14,6 +14,7 @@
 #
 #   bench/run.sh                       # about 4 minutes after the build
 #   DURATION=3s WARMUP=1s bench/run.sh # a quick look
+#   PORTCULLISD=/tmp/old/portcullisd bench/run.sh  # another build of the gate
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -81,7 +82,7 @@ approvers:
     tenants: [al-noor]
 EOF
 
-"$bin/server/portcullisd" --config "$tmp/gate.yaml" >"$tmp/gate.log" 2>&1 &
+"${PORTCULLISD:-$bin/server/portcullisd}" --config "$tmp/gate.yaml" >"$tmp/gate.log" 2>&1 &
 pids+=($!)
 await_line "${pids[-1]}" "$tmp/gate.log" "serving on"
 "$bin/bench/portcullis_noop_server" --listen 127.0.0.1:0 \
