@@ -360,19 +360,30 @@ absl::Status Gate::Resume(absl::string_view tenant, absl::string_view reason,
   return kill_switch_.Resume(tenant, reason, call.principal);
 }
 
-void Gate::RecordAccessDenied(absl::string_view tenant,
-                              absl::string_view principal,
-                              absl::string_view method,
-                              const absl::Status& error) {
-  if (!CheckTenant(tenant).ok()) return;
+void Gate::RecordAccessDeniedAsync(absl::string_view tenant,
+                                   absl::string_view principal,
+                                   absl::string_view method,
+                                   const absl::Status& error,
+                                   absl::AnyInvocable<void() &&> then) {
+  if (!CheckTenant(tenant).ok()) {
+    std::move(then)();
+    return;
+  }
   EntryFields f;
   f.tenant = std::string(tenant);
   f.time = clock_.Now();
   f.kind = kAccessDenied;
-  recorder_
-      .Record(std::move(f), AccessDeniedRecord{std::string(principal),
-                                               std::string(method), error})
-      .IgnoreError();
+  std::vector<ledger::EntryDraft> drafts;
+  drafts.push_back(recorder_.Draft(
+      std::move(f),
+      AccessDeniedRecord{std::string(principal), std::string(method), error}));
+  // The caller is refused whether or not this is recorded.
+  recorder_.AppendAsync(
+      std::move(drafts),
+      [then = std::move(then)](
+          const absl::StatusOr<std::vector<ledger::Appended>>&) mutable {
+        std::move(then)();
+      });
 }
 
 absl::Status Gate::RecordSecretChange(absl::string_view tenant,

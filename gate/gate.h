@@ -180,10 +180,14 @@ class Gate {
                       const CallContext& call);
 
   // Records that `principal` was refused `method` for `tenant`
-  // ("access.denied"), when the tenant is known; the caller gets `error`
+  // ("access.denied"), when the tenant is known, then runs `then` (with the
+  // same rules as EvaluateAsync's callback). The caller gets `error`
   // whether or not this is recorded.
-  void RecordAccessDenied(absl::string_view tenant, absl::string_view principal,
-                          absl::string_view method, const absl::Status& error);
+  void RecordAccessDeniedAsync(absl::string_view tenant,
+                               absl::string_view principal,
+                               absl::string_view method,
+                               const absl::Status& error,
+                               absl::AnyInvocable<void() &&> then);
 
   // Records a change to a tenant's secrets: `kind` is kSecretPut,
   // kSecretRotated or kSecretDeleted. Never the value. Unavailable when it

@@ -6,6 +6,7 @@
 #ifndef PORTCULLIS_SERVER_CALL_GUARD_H_
 #define PORTCULLIS_SERVER_CALL_GUARD_H_
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "gate/gate.h"
 #include "server/identity/access.h"
@@ -23,6 +24,14 @@ class CallGuard {
   absl::StatusOr<Principal> Admit(const grpc::ServerContextBase& context,
                                   Method method,
                                   absl::string_view tenant) const;
+
+  // Admit for a callback-API handler, which must not block: `done` gets
+  // what Admit would return, on this thread when no refusal is recorded,
+  // else once it is (see gate::Gate::RecordAccessDeniedAsync).
+  void AdmitAsync(
+      const grpc::ServerContextBase& context, Method method,
+      absl::string_view tenant,
+      absl::AnyInvocable<void(absl::StatusOr<Principal>) &&> done) const;
 
  private:
   const Authenticator& authenticator_;

@@ -43,21 +43,35 @@ grpc::ServerUnaryReactor* GateService::Evaluate(
     grpc::CallbackServerContext* context, const v1::EvaluateRequest* request,
     v1::EvaluateResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto finish = [reactor](grpc::Status status) {
-    reactor->Finish(std::move(status));
-    return reactor;
-  };
-  auto caller =
-      guard_.Admit(*context, Method::kEvaluate, request->action().tenant());
-  if (!caller.ok()) return finish(ToGrpcStatus(caller.status()));
-  if (!request->has_action()) {
-    return finish(Required("action", "send the proposed action"));
+  // The request and response live until the reactor is finished; no step
+  // below waits for the ledger with this thread.
+  guard_.AdmitAsync(
+      *context, Method::kEvaluate, request->action().tenant(),
+      [this, reactor, request, response](absl::StatusOr<Principal> caller) {
+        if (!caller.ok()) {
+          reactor->Finish(ToGrpcStatus(caller.status()));
+          return;
+        }
+        EvaluateAdmitted(*caller, *request, response, reactor);
+      });
+  return reactor;
+}
+
+void GateService::EvaluateAdmitted(const Principal& caller,
+                                   const v1::EvaluateRequest& request,
+                                   v1::EvaluateResponse* response,
+                                   grpc::ServerUnaryReactor* reactor) {
+  if (!request.has_action()) {
+    reactor->Finish(Required("action", "send the proposed action"));
+    return;
   }
-  absl::StatusOr<policy::Action> action = ActionFromProto(request->action());
-  if (!action.ok()) return finish(ToGrpcStatus(action.status()));
-  // The request and response live until the reactor is finished.
+  absl::StatusOr<policy::Action> action = ActionFromProto(request.action());
+  if (!action.ok()) {
+    reactor->Finish(ToGrpcStatus(action.status()));
+    return;
+  }
   gate_.EvaluateAsync(
-      *action, gate::CallContext{caller->name},
+      *action, gate::CallContext{caller.name},
       [reactor, response](absl::StatusOr<gate::Decision> decision) {
         if (!decision.ok()) {
           reactor->Finish(ToGrpcStatus(decision.status()));
@@ -66,7 +80,6 @@ grpc::ServerUnaryReactor* GateService::Evaluate(
         DecisionToProto(*decision, response->mutable_decision());
         reactor->Finish(grpc::Status::OK);
       });
-  return reactor;
 }
 
 grpc::Status GateService::AwaitDecision(grpc::ServerContext* context,

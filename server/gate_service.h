@@ -50,6 +50,12 @@ class GateService final
                              v1::ReportOutcomeResponse* response) override;
 
  private:
+  // Evaluate once the caller is admitted; finishes `reactor`.
+  void EvaluateAdmitted(const Principal& caller,
+                        const v1::EvaluateRequest& request,
+                        v1::EvaluateResponse* response,
+                        grpc::ServerUnaryReactor* reactor);
+
   gate::Gate& gate_;
   const CallGuard& guard_;
 };
