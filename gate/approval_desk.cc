@@ -191,12 +191,13 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Decide(const Approval& approval,
           DescribeOutcome(state->current)));
     }
     const DecisionState& state = it->second;
-    if (now >= DeadlineOf(state)) {
+    if (const absl::Time deadline = DeadlineOf(state); now >= deadline) {
+      // Expire erases `state`: nothing below may read it.
       lock.Release();
       Expire(tenant, approval.decision_id, now).IgnoreError();
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the request expired at ", DescribeTime(DeadlineOf(state)),
-          "; approvals after the deadline do not count"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("the request expired at ", DescribeTime(deadline),
+                       "; approvals after the deadline do not count"));
     }
     if (!crypto::ConstantTimeEquals(
             approval.action_digest,
