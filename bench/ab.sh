@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Two builds of the gate side by side against the no-op floor: starts both
+# portcullisd binaries (each on a fresh ledger in one temporary directory,
+# examples/commerce.policy) and portcullis_noop_server, then runs
+# portcullis_loadgen against floor, A and B in turn, round after round, so
+# that all three see the same moment of a noisy machine. Needs jq.
+#
+#   A=/tmp/old/portcullisd B=build/release/server/portcullisd bench/ab.sh
+#   C=128 ROUNDS=2 TRANSPORTS=tcp A=... B=... bench/ab.sh
+#
+# C calls in flight (16), ROUNDS (3), TRANSPORTS ("unix tcp"), CALL
+# (evaluate-allow or evaluate-deny), DURATION (4s) after a 1 s warm-up,
+# DURABILITY (DURABILITY_SYNC or DURABILITY_PROCESS).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${A:?set A to a portcullisd binary}" "${B:?set B to a portcullisd binary}"
+C=${C:-16}
+ROUNDS=${ROUNDS:-3}
+TRANSPORTS=${TRANSPORTS:-unix tcp}
+CALL=${CALL:-evaluate-allow}
+DURATION=${DURATION:-4s}
+DURABILITY=${DURABILITY:-DURABILITY_SYNC}
+
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DPORTCULLIS_BUILD_TESTS=OFF -DPORTCULLIS_BUILD_BENCH=ON >/dev/null
+cmake --build build/release -j2 --target portcullis portcullis_loadgen \
+  portcullis_noop_server >/dev/null
+bin=$PWD/build/release
+
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# Waits (at most 10 s) for $3 in log $2 while process $1 lives.
+await_line() {
+  for _ in $(seq 100); do
+    if grep -q "$3" "$2"; then return 0; fi
+    if ! kill -0 "$1" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  echo "not serving: $2" >&2
+  cat "$2" >&2
+  return 1
+}
+
+token=$("$bin/cli/portcullis" tokens create --principal bench --role agent \
+  --tenant '*' --principals_file "$tmp/principals.json" | sed -n 2p)
+"$bin/cli/portcullis" tokens create --principal bench-local --role agent \
+  --tenant '*' --unix_uid "$(id -u)" \
+  --principals_file "$tmp/principals.json" >/dev/null
+
+declare -A tcp
+for gate in a b; do
+  cat >"$tmp/$gate.yaml" <<EOF
+policy: $PWD/examples/commerce.policy
+principalsFile: $tmp/principals.json
+dataDir: $tmp/data-$gate
+listen:
+  tcpAddress: 127.0.0.1:0
+  unixSocket: $tmp/$gate.sock
+ledger:
+  durability: $DURABILITY
+EOF
+  binary=$A
+  [[ $gate == b ]] && binary=$B
+  "$binary" --config "$tmp/$gate.yaml" >"$tmp/$gate.log" 2>&1 &
+  pids+=($!)
+  await_line "${pids[-1]}" "$tmp/$gate.log" "serving on"
+  tcp[$gate]=$(grep -o 'serving on 127\.0\.0\.1:[0-9]*' "$tmp/$gate.log" |
+    sed 's/serving on //')
+done
+"$bin/bench/portcullis_noop_server" --listen 127.0.0.1:0 \
+  --unix "$tmp/noop.sock" >"$tmp/noop.log" 2>&1 &
+pids+=($!)
+await_line "${pids[-1]}" "$tmp/noop.log" "listening on unix:"
+tcp[noop]=$(grep -o 'listening on 127\.0\.0\.1:[0-9]*' "$tmp/noop.log" |
+  sed 's/listening on //')
+
+# run <target> <call>: "throughput p50 p99" of one closed-loop run.
+run() {
+  PORTCULLIS_TOKEN=$token "$bin/bench/portcullis_loadgen" --target "$1" \
+    --call "$2" --concurrency "$C" --duration "$DURATION" --warmup 1s \
+    --json |
+    jq -r '"\(.throughput | floor)/s p50 \(.latency.p50) p99 \(.latency.p99)"'
+}
+
+echo "A=$A B=$B; $C in flight, $CALL, $DURABILITY; load average" \
+  "$(cut -d' ' -f1-3 /proc/loadavg)"
+for round in $(seq "$ROUNDS"); do
+  for transport in $TRANSPORTS; do
+    if [[ $transport == unix ]]; then
+      floor=unix:$tmp/noop.sock a=unix:$tmp/a.sock b=unix:$tmp/b.sock
+    else
+      floor=${tcp[noop]} a=${tcp[a]} b=${tcp[b]}
+    fi
+    echo "round $round $transport: floor $(run "$floor" noop)" \
+      "| A $(run "$a" "$CALL") | B $(run "$b" "$CALL")"
+  done
+done
