@@ -45,7 +45,8 @@ struct AdminHooks {
   const ledger::Ledger* ledger = nullptr;
 };
 
-// Each call holds a gRPC thread until its ledger entry is durable. gRPC's
+// Each call to a synchronous method (all but Evaluate, which uses the
+// callback API) holds a gRPC thread until its ledger entry is durable. gRPC's
 // sync server keeps at most 2 idle threads by default and ends the rest
 // as calls finish, so under steady concurrency it started and stopped a
 // thread for most calls (about 2,000 a second at 16 in flight, measured
