@@ -17,6 +17,7 @@
 #include <random>
 #include <string>
 
+#include "absl/synchronization/mutex.h"
 #include "base/clock.h"
 #include "crypto/ed25519.h"
 #include "crypto/master_key_file.h"
@@ -104,6 +105,58 @@ BENCHMARK(BM_DurableAppend)
     ->Threads(16)
     ->Threads(64)
     ->UseRealTime();
+
+// Appends the way the gate's Evaluate writes them: `in_flight` at a time
+// through AppendAsync from one thread, each answered by the ledger's commit
+// thread, with no thread waiting per append. The appends still in flight
+// when the loop ends (at most `in_flight`) are not counted.
+class InFlight {
+ public:
+  explicit InFlight(int limit) : limit_(limit) {}
+  void AwaitSlot() {
+    absl::MutexLock lock(&mu_, absl::Condition(this, &InFlight::SlotFree));
+    ++outstanding_;
+  }
+  void Done(bool ok) {
+    absl::MutexLock lock(&mu_);
+    --outstanding_;
+    failed_ |= !ok;
+  }
+  bool Drain() {  // true when every append succeeded
+    absl::MutexLock lock(&mu_, absl::Condition(this, &InFlight::Idle));
+    return !failed_;
+  }
+
+ private:
+  bool SlotFree() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return outstanding_ < limit_;
+  }
+  bool Idle() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return outstanding_ == 0;
+  }
+
+  const int limit_;
+  absl::Mutex mu_;
+  int outstanding_ ABSL_GUARDED_BY(mu_) = 0;
+  bool failed_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+void BM_DurableAppendAsync(benchmark::State& state) {
+  BenchLedger bench;
+  InFlight in_flight(static_cast<int>(state.range(0)));
+  int i = 0;
+  for (auto _ : state) {
+    in_flight.AwaitSlot();
+    bench.ledger->AppendAsync(
+        {Draft(i++, bench.clock)},
+        [&in_flight](absl::StatusOr<std::vector<ledger::Appended>> appended) {
+          in_flight.Done(appended.ok());
+        });
+  }
+  if (!in_flight.Drain()) state.SkipWithError("append failed");
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DurableAppendAsync)->Arg(16)->Arg(64)->UseRealTime();
 
 // The same appends without the sync (ledger.durability: DURABILITY_PROCESS):
 // the ledger's own CPU per append (sealing, hashing, the RocksDB write),
