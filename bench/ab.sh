@@ -21,32 +21,9 @@ CALL=${CALL:-evaluate-allow}
 DURATION=${DURATION:-4s}
 DURABILITY=${DURABILITY:-DURABILITY_SYNC}
 
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DPORTCULLIS_BUILD_TESTS=OFF -DPORTCULLIS_BUILD_BENCH=ON >/dev/null
-cmake --build build/release -j2 --target portcullis portcullis_loadgen \
-  portcullis_noop_server >/dev/null
-bin=$PWD/build/release
-
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-# Waits (at most 10 s) for $3 in log $2 while process $1 lives.
-await_line() {
-  for _ in $(seq 100); do
-    if grep -q "$3" "$2"; then return 0; fi
-    if ! kill -0 "$1" 2>/dev/null; then break; fi
-    sleep 0.1
-  done
-  echo "not serving: $2" >&2
-  cat "$2" >&2
-  return 1
-}
+source bench/lib.sh
+build_release portcullis portcullis_loadgen portcullis_noop_server
+scratch_dir
 
 token=$("$bin/cli/portcullis" tokens create --principal bench --role agent \
   --tenant '*' --principals_file "$tmp/principals.json" | sed -n 2p)
@@ -71,15 +48,13 @@ EOF
   "$binary" --config "$tmp/$gate.yaml" >"$tmp/$gate.log" 2>&1 &
   pids+=($!)
   await_line "${pids[-1]}" "$tmp/$gate.log" "serving on"
-  tcp[$gate]=$(grep -o 'serving on 127\.0\.0\.1:[0-9]*' "$tmp/$gate.log" |
-    sed 's/serving on //')
+  tcp[$gate]=$(loopback_address "$tmp/$gate.log" "serving on")
 done
 "$bin/bench/portcullis_noop_server" --listen 127.0.0.1:0 \
   --unix "$tmp/noop.sock" >"$tmp/noop.log" 2>&1 &
 pids+=($!)
 await_line "${pids[-1]}" "$tmp/noop.log" "listening on unix:"
-tcp[noop]=$(grep -o 'listening on 127\.0\.0\.1:[0-9]*' "$tmp/noop.log" |
-  sed 's/listening on //')
+tcp[noop]=$(loopback_address "$tmp/noop.log" "listening on")
 
 # run <target> <call>: "throughput p50 p99" of one closed-loop run.
 run() {

@@ -21,22 +21,9 @@ TENANTS=${TENANTS:-100}
 CONCURRENCY=${CONCURRENCY:-64}
 ROUND=${ROUND:-30s} # the load generator runs in rounds until CALLS is reached
 
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DPORTCULLIS_BUILD_TESTS=OFF -DPORTCULLIS_BUILD_BENCH=ON >/dev/null
-cmake --build build/release -j2 --target portcullisd portcullis \
-  portcullis_loadgen >/dev/null
-bin=$PWD/build/release
-
-tmp=$(mktemp -d)
-gate=""
-cleanup() {
-  if [[ -n $gate ]]; then
-    kill "$gate" 2>/dev/null || true
-    wait "$gate" 2>/dev/null || true
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source bench/lib.sh
+build_release portcullisd portcullis portcullis_loadgen
+scratch_dir
 
 {
   echo 'policy "memory-bench" version "1"'
@@ -72,6 +59,7 @@ EOF
 started=$(date +%s%N)
 "$bin/server/portcullisd" --config "$tmp/gate.yaml" >"$tmp/gate.log" 2>&1 &
 gate=$!
+pids+=("$gate")
 serving=""
 for _ in $(seq 2000); do # at most 10 s
   if grep -q "serving on" "$tmp/gate.log"; then
@@ -86,8 +74,7 @@ if [[ -z $serving ]]; then
   cat "$tmp/gate.log" >&2
   exit 1
 fi
-address=$(grep -o 'serving on 127\.0\.0\.1:[0-9]*' "$tmp/gate.log" |
-  sed 's/serving on //')
+address=$(loopback_address "$tmp/gate.log" "serving on")
 
 rss() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$gate/status"; }
 echo "start-up to serving, empty ledger: $(((serving - started) / 1000000)) ms"

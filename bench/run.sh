@@ -23,34 +23,9 @@ WARMUP=${WARMUP:-2s}
 CONCURRENCY=${CONCURRENCY:-16}
 RATE=${RATE:-200}
 
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DPORTCULLIS_BUILD_TESTS=OFF -DPORTCULLIS_BUILD_BENCH=ON >/dev/null
-cmake --build build/release -j2 --target portcullisd portcullis \
-  portcullis_loadgen portcullis_noop_server >/dev/null
-bin=$PWD/build/release
-
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-# Waits (at most 10 s) until $2's log shows the line matching $3; fails if
-# the process ($1) exits first.
-await_line() {
-  local pid=$1 log=$2 pattern=$3
-  for _ in $(seq 100); do
-    if grep -q "$pattern" "$log"; then return 0; fi
-    if ! kill -0 "$pid" 2>/dev/null; then break; fi
-    sleep 0.1
-  done
-  echo "not serving: $log" >&2
-  cat "$log" >&2
-  return 1
-}
+source bench/lib.sh
+build_release portcullisd portcullis portcullis_loadgen portcullis_noop_server
+scratch_dir
 
 # The agent calls over TCP with a bearer token, and over the Unix socket as
 # this uid. The token stays in a variable: never printed, never in argv.
@@ -90,10 +65,8 @@ await_line "${pids[-1]}" "$tmp/gate.log" "serving on"
 pids+=($!)
 await_line "${pids[-1]}" "$tmp/noop.log" "listening on unix:"
 
-gate_tcp=$(grep -o 'serving on 127\.0\.0\.1:[0-9]*' "$tmp/gate.log" |
-  sed 's/serving on //')
-noop_tcp=$(grep -o 'listening on 127\.0\.0\.1:[0-9]*' "$tmp/noop.log" |
-  sed 's/listening on //')
+gate_tcp=$(loopback_address "$tmp/gate.log" "serving on")
+noop_tcp=$(loopback_address "$tmp/noop.log" "listening on")
 
 # load <target> <call> <loadgen flags...>: one run's LoadReport (JSON).
 # Stops the script when a call fails or decides otherwise than expected.

@@ -1,0 +1,46 @@
+# shellcheck shell=bash disable=SC2034  # $bin, $tmp and $pids are for the caller
+# Shared by the scripts in bench/ (sourced, from the repository root): the
+# release build, a scratch directory whose servers are stopped on exit, and
+# waiting for a server to come up.
+
+# build_release TARGET...: configures build/release (benchmarks on, tests
+# off), builds the targets and sets $bin to the build directory.
+build_release() {
+  cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DPORTCULLIS_BUILD_TESTS=OFF -DPORTCULLIS_BUILD_BENCH=ON >/dev/null
+  cmake --build build/release -j2 --target "$@" >/dev/null
+  bin=$PWD/build/release
+}
+
+# scratch_dir: a temporary directory in $tmp. On exit every process whose
+# pid is in $pids is stopped and the directory removed.
+scratch_dir() {
+  tmp=$(mktemp -d)
+  pids=()
+  trap stop_scratch EXIT
+}
+stop_scratch() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+
+# await_line PID LOG PATTERN: waits (at most 10 s) until LOG shows a line
+# matching PATTERN; fails, showing the log, if process PID exits first.
+await_line() {
+  local pid=$1 log=$2 pattern=$3
+  for _ in $(seq 100); do
+    if grep -q "$pattern" "$log"; then return 0; fi
+    if ! kill -0 "$pid" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  echo "not serving: $log" >&2
+  cat "$log" >&2
+  return 1
+}
+
+# loopback_address LOG WORDS: the 127.0.0.1:PORT that follows WORDS in LOG
+# ("serving on" for portcullisd, "listening on" for the no-op server).
+loopback_address() {
+  grep -o "$2 127\.0\.0\.1:[0-9]*" "$1" | sed "s/$2 //"
+}
