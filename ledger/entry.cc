@@ -25,7 +25,7 @@ absl::Status DecodeInto(CanonicalReader& r, Entry& e) {
                             &e.decision_id, &e.action_digest};
   for (std::string* field : strings) {
     PORTCULLIS_ASSIGN_OR_RETURN(absl::string_view s, r.String());
-    *field = std::string(s);
+    field->assign(s.data(), s.size());
   }
   PORTCULLIS_ASSIGN_OR_RETURN(absl::string_view payload_digest,
                               r.Fixed(crypto::kDigestSize));
@@ -74,6 +74,11 @@ std::string EncodeStoredEntry(const Entry& e) {
 
 absl::StatusOr<Entry> DecodeStoredEntry(absl::string_view bytes) {
   Entry e;
+  PORTCULLIS_RETURN_IF_ERROR(DecodeStoredEntry(bytes, e));
+  return e;
+}
+
+absl::Status DecodeStoredEntry(absl::string_view bytes, Entry& e) {
   CanonicalReader r(bytes);
   PORTCULLIS_RETURN_IF_ERROR(DecodeInto(r, e));
   PORTCULLIS_ASSIGN_OR_RETURN(absl::string_view previous,
@@ -86,7 +91,23 @@ absl::StatusOr<Entry> DecodeStoredEntry(absl::string_view bytes) {
   }
   crypto::DigestFromBytes(previous, e.previous_hash);
   crypto::DigestFromBytes(hash, e.hash);
-  return e;
+  return absl::OkStatus();
+}
+
+crypto::Digest StoredEntryHash(absl::string_view stored) {
+  // The stored form is canonical_entry || previous_hash || hash, and a
+  // stored entry that decodes is canonical (fixed-width integers,
+  // length-prefixed strings, nothing left over), so its first part is
+  // exactly what EncodeCanonicalEntry would write.
+  constexpr size_t kHashes = 2 * crypto::kDigestSize;
+  absl::string_view canonical = stored.substr(0, stored.size() - kHashes);
+  absl::string_view previous =
+      stored.substr(stored.size() - kHashes, crypto::kDigestSize);
+  crypto::Hasher h;
+  h.Update(kEntryDomain);
+  h.Update(previous);
+  h.Update(canonical);
+  return h.Finish();
 }
 
 }  // namespace portcullis::ledger

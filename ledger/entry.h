@@ -86,6 +86,16 @@ std::string EncodeStoredEntry(const Entry& entry);
 // bytes do not decode exactly; the hashes are not checked here.
 absl::StatusOr<Entry> DecodeStoredEntry(absl::string_view bytes);
 
+// The same into `out`, reusing the storage of its strings (a walk over
+// many entries allocates once). On error `out` is unspecified; its
+// payload is left as it was.
+absl::Status DecodeStoredEntry(absl::string_view bytes, Entry& out);
+
+// The hash of a stored entry computed from its bytes, without decoding and
+// encoding it again: equal to ComputeEntryHash of what DecodeStoredEntry
+// returns. Precondition: `stored` decodes (DecodeStoredEntry succeeded).
+crypto::Digest StoredEntryHash(absl::string_view stored);
+
 }  // namespace portcullis::ledger
 
 #endif  // PORTCULLIS_LEDGER_ENTRY_H_

@@ -59,6 +59,52 @@ TEST_CASE("the entry hash covers every field and the previous hash",
   CHECK(changed([](Entry& e) { e.previous_hash[31] ^= 1; }));
 }
 
+TEST_CASE("a stored entry's hash is computed from its bytes as from its fields",
+          "[entry]") {
+  Entry e = SampleEntry();
+  std::string stored = EncodeStoredEntry(e);
+  CHECK(StoredEntryHash(stored) == e.hash);
+  // Every byte of the canonical part and of the previous hash counts; the
+  // stored hash itself does not.
+  for (size_t i = 0; i < stored.size(); ++i) {
+    std::string flipped = stored;
+    flipped[i] ^= 0x20;
+    bool in_own_hash = i >= stored.size() - crypto::kDigestSize;
+    CHECK((StoredEntryHash(flipped) == e.hash) == in_own_hash);
+  }
+  // A version 1 entry (no payload frame) hashes the same way.
+  Entry v1 = SampleEntry();
+  v1.version = kEntryVersion1;
+  v1.hash = ComputeEntryHash(v1);
+  CHECK(StoredEntryHash(EncodeStoredEntry(v1)) == v1.hash);
+}
+
+TEST_CASE("decoding into a used entry leaves nothing of the one before",
+          "[entry]") {
+  Entry longer = SampleEntry();
+  longer.tenant = "a-much-longer-tenant-name";
+  longer.request_id = std::string(100, 'r');
+  longer.hash = ComputeEntryHash(longer);
+  Entry shorter = SampleEntry();
+  shorter.request_id = "";
+  shorter.correlation_id = "";
+  shorter.action_digest = "";
+  shorter.hash = ComputeEntryHash(shorter);
+
+  Entry reused;
+  reused.payload = "kept";
+  REQUIRE(DecodeStoredEntry(EncodeStoredEntry(longer), reused).ok());
+  CHECK(reused.request_id == longer.request_id);
+  REQUIRE(DecodeStoredEntry(EncodeStoredEntry(shorter), reused).ok());
+  CHECK(reused.tenant == shorter.tenant);
+  CHECK(reused.request_id.empty());
+  CHECK(reused.correlation_id.empty());
+  CHECK(reused.action_digest.empty());
+  CHECK(reused.hash == shorter.hash);
+  CHECK(ComputeEntryHash(reused) == shorter.hash);
+  CHECK(reused.payload == "kept");  // not part of the stored entry
+}
+
 TEST_CASE("a truncated or padded stored entry is data loss", "[entry]") {
   std::string stored = EncodeStoredEntry(SampleEntry());
   CHECK(
