@@ -51,34 +51,35 @@ class ChainWalk {
                                           " is missing (the next stored is ",
                                           key_sequence, "): entries deleted"));
     }
-    auto entry = DecodeStoredEntry(value);
-    if (!entry.ok()) {
-      return Break(key_sequence, absl::StrCat("entry does not decode (",
-                                              entry.status().message(), ")"));
-    }
-    if (entry->tenant != tenant_) {
+    // One Entry for the whole walk: decoding reuses its strings.
+    Entry& entry = entry_;
+    if (absl::Status s = DecodeStoredEntry(value, entry); !s.ok()) {
       return Break(key_sequence,
-                   absl::StrCat("entry belongs to tenant \"", entry->tenant,
+                   absl::StrCat("entry does not decode (", s.message(), ")"));
+    }
+    if (entry.tenant != tenant_) {
+      return Break(key_sequence,
+                   absl::StrCat("entry belongs to tenant \"", entry.tenant,
                                 "\": copied from another chain"));
     }
-    if (entry->sequence != key_sequence) {
+    if (entry.sequence != key_sequence) {
       return Break(key_sequence,
-                   absl::StrCat("entry claims sequence ", entry->sequence,
+                   absl::StrCat("entry claims sequence ", entry.sequence,
                                 ": entries reordered or moved"));
     }
-    if (entry->previous_hash != last_hash_) {
+    if (entry.previous_hash != last_hash_) {
       return Break(key_sequence,
                    "previous hash does not match the entry before: chain "
                    "broken");
     }
-    if (ComputeEntryHash(*entry) != entry->hash) {
+    if (StoredEntryHash(value) != entry.hash) {
       return Break(key_sequence,
                    "entry hash does not match its contents: entry modified");
     }
-    if (!CheckPayload(*entry, payload)) return false;
+    if (!CheckPayload(entry, payload)) return false;
     last_sequence_ = key_sequence;
-    last_hash_ = entry->hash;
-    tree_.Append(MerkleLeafHash(entry->hash),
+    last_hash_ = entry.hash;
+    tree_.Append(MerkleLeafHash(entry.hash),
                  [](int, uint64_t, const crypto::Digest&) {});
     return CheckCheckpointsAt(key_sequence);
   }
@@ -197,8 +198,38 @@ class ChainWalk {
   uint64_t last_sequence_ = 0;
   crypto::Digest last_hash_{};
   MerkleFrontier tree_;
+  Entry entry_;
   bool broken_ = false;
   std::optional<ChainBreak> break_;
+};
+
+// Stored entries copied out of a scan into one buffer: a chunk of 4096
+// costs a few allocations, not one per entry.
+class EntryChunk {
+ public:
+  void Clear() {
+    bytes_.clear();
+    entries_.clear();
+  }
+  void Add(uint64_t sequence, absl::string_view value) {
+    entries_.push_back({sequence, bytes_.size(), value.size()});
+    bytes_.append(value.data(), value.size());
+  }
+  size_t size() const { return entries_.size(); }
+  uint64_t sequence(size_t i) const { return entries_[i].sequence; }
+  absl::string_view value(size_t i) const {
+    return absl::string_view(bytes_).substr(entries_[i].offset,
+                                            entries_[i].size);
+  }
+
+ private:
+  struct Stored {
+    uint64_t sequence;
+    size_t offset;
+    size_t size;
+  };
+  std::string bytes_;
+  std::vector<Stored> entries_;
 };
 
 // Loads and checks `tenant`'s checkpoints; a bad one is a break.
@@ -240,6 +271,40 @@ absl::StatusOr<std::vector<SignedCheckpoint>> LoadCheckpoints(
   return out;
 }
 
+// Visits the entries of `chunk` with the payloads stored for its range:
+// each payload is checked inside the scan, where the store holds it, so
+// none is copied. Returns false once the chain is broken.
+absl::StatusOr<bool> WalkChunk(const KeyValueStore& store,
+                               const std::string& tenant,
+                               const EntryChunk& chunk, ChainWalk& walk) {
+  const std::string payload_prefix =
+      TenantPrefix(ledger_internal::kPayloadTag, tenant);
+  size_t i = 0;  // the next entry of the chunk to visit
+  bool broken = false;
+  // Entries before `sequence` have no payload stored.
+  auto visit_before = [&](uint64_t sequence) {
+    for (; !broken && i < chunk.size() && chunk.sequence(i) < sequence; ++i) {
+      broken = !walk.Visit(chunk.sequence(i), chunk.value(i), std::nullopt);
+    }
+  };
+  PORTCULLIS_RETURN_IF_ERROR(store.Scan(
+      ledger_internal::PayloadKey(tenant, chunk.sequence(0)),
+      ledger_internal::PayloadKey(tenant, chunk.sequence(chunk.size() - 1) + 1),
+      false, [&](absl::string_view k, absl::string_view v) {
+        CanonicalReader r(k.substr(payload_prefix.size()));
+        auto sequence = r.U64();
+        if (!sequence.ok()) return true;
+        visit_before(*sequence);
+        if (!broken && i < chunk.size() && chunk.sequence(i) == *sequence) {
+          broken = !walk.Visit(*sequence, chunk.value(i), v);
+          ++i;
+        }
+        return !broken;  // a payload without its entry is passed over
+      }));
+  visit_before(UINT64_MAX);  // entries after the last stored payload
+  return !broken;
+}
+
 // Verifies one tenant; returns its walk (or a break found before it).
 absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
                           const VerifyOptions& options, VerifyReport& report,
@@ -277,9 +342,9 @@ absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
   std::string next = entry_prefix;
   std::string end = PrefixEnd(entry_prefix);
   bool more = true;
+  EntryChunk chunk;
   while (more) {
-    // A chunk of entries, then the payloads of the same range.
-    std::vector<std::pair<uint64_t, std::string>> chunk;
+    chunk.Clear();
     bool malformed = false;
     PORTCULLIS_RETURN_IF_ERROR(store.Scan(
         next, end, false, [&](absl::string_view k, absl::string_view v) {
@@ -289,7 +354,7 @@ absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
             malformed = true;
             return false;
           }
-          chunk.emplace_back(*sequence, std::string(v));
+          chunk.Add(*sequence, v);
           return chunk.size() < kChunk;
         }));
     if (malformed) {
@@ -298,34 +363,13 @@ absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
       return absl::OkStatus();
     }
     more = chunk.size() == kChunk;
-    if (chunk.empty()) break;
-    std::vector<std::pair<uint64_t, std::string>> payloads;
-    std::string payload_prefix =
-        TenantPrefix(ledger_internal::kPayloadTag, tenant);
-    PORTCULLIS_RETURN_IF_ERROR(
-        store.Scan(ledger_internal::PayloadKey(tenant, chunk.front().first),
-                   ledger_internal::PayloadKey(tenant, chunk.back().first + 1),
-                   false, [&](absl::string_view k, absl::string_view v) {
-                     CanonicalReader r(k.substr(payload_prefix.size()));
-                     auto sequence = r.U64();
-                     if (sequence.ok())
-                       payloads.emplace_back(*sequence, std::string(v));
-                     return true;
-                   }));
-    size_t p = 0;
-    for (const auto& [sequence, value] : chunk) {
-      while (p < payloads.size() && payloads[p].first < sequence) ++p;
-      std::optional<absl::string_view> payload;
-      if (p < payloads.size() && payloads[p].first == sequence) {
-        payload = payloads[p].second;
-      }
-      if (!walk.Visit(sequence, value, payload)) {
-        more = false;
-        break;
-      }
-    }
+    if (chunk.size() == 0) break;
+    PORTCULLIS_ASSIGN_OR_RETURN(bool intact,
+                                WalkChunk(store, tenant, chunk, walk));
+    if (!intact) more = false;
     verified(chunk.size());
-    next = ledger_internal::EntryKey(tenant, chunk.back().first + 1);
+    next =
+        ledger_internal::EntryKey(tenant, chunk.sequence(chunk.size() - 1) + 1);
   }
   walk.Finish(head, head_malformed);
   if (walk.entries() == 0 && !head.has_value() && !head_malformed &&

@@ -149,5 +149,60 @@ TEST_CASE("a removed head is reported", "[verifier]") {
   ExpectBreak(*store, 5, "no head record");
 }
 
+TEST_CASE("a deleted payload is detected at its entry, last one included",
+          "[verifier]") {
+  for (uint64_t sequence : {1, 3, 5}) {
+    INFO("payload " << sequence);
+    testing::TempDir dir;
+    BuildLedger(dir.Sub("db"));
+    auto store = OpenStore(dir.Sub("db"));
+    Delete(*store, PayloadKey("a", sequence));
+    ExpectBreak(*store, sequence, "payload is missing");
+  }
+}
+
+TEST_CASE("a payload stored without its entry is not counted as one",
+          "[verifier]") {
+  testing::TempDir dir;
+  BuildLedger(dir.Sub("db"));
+  auto store = OpenStore(dir.Sub("db"));
+  std::string payload = Get(*store, PayloadKey("a", 3));
+  Delete(*store, EntryKey("a", 3));
+  Put(*store, PayloadKey("a", 9), payload);
+  // Reported as the gap it is, not hidden by the payloads around it.
+  ExpectBreak(*store, 3, "entries deleted");
+}
+
+TEST_CASE("a chain longer than one read is verified across the reads",
+          "[verifier]") {
+  // The verifier reads 4096 entries at a time: 9000 span three reads.
+  testing::TempDir dir;
+  {
+    auto ledger = Ledger::Open(OpenStore(dir.Sub("db")));
+    REQUIRE(ledger.ok());
+    for (int batch = 0; batch < 9; ++batch) {
+      std::vector<EntryDraft> drafts;
+      for (int i = 0; i < 1000; ++i) {
+        drafts.push_back(Draft("a", "p" + std::to_string(batch * 1000 + i)));
+      }
+      REQUIRE((*ledger)->Append(std::move(drafts)).ok());
+    }
+  }
+  auto store = OpenStore(dir.Sub("db"));
+  auto report = VerifyLedger(*store);
+  REQUIRE(report.ok());
+  CHECK(report->clean());
+  CHECK(report->entries == 9000);
+
+  std::string payload = Get(*store, PayloadKey("a", 4097));
+  Delete(*store, PayloadKey("a", 4097));  // the first of the second read
+  ExpectBreak(*store, 4097, "payload is missing");
+  Put(*store, PayloadKey("a", 4097), "edited");
+  ExpectBreak(*store, 4097, "payload modified");
+  Put(*store, PayloadKey("a", 4097), payload);
+  Delete(*store, EntryKey("a", 8193));  // the first of the third read
+  ExpectBreak(*store, 8193, "entries deleted");
+}
+
 }  // namespace
 }  // namespace portcullis::ledger
