@@ -33,6 +33,16 @@ absl::Status DecodeInto(CanonicalReader& r, Entry& e) {
   return absl::OkStatus();
 }
 
+// hash = BLAKE2b-256(domain || previous_hash || canonical_entry)
+crypto::Digest EntryHash(absl::string_view previous_hash,
+                         absl::string_view canonical) {
+  crypto::Hasher h;
+  h.Update(kEntryDomain);
+  h.Update(previous_hash);
+  h.Update(canonical);
+  return h.Finish();
+}
+
 }  // namespace
 
 crypto::Digest PayloadDigest(absl::string_view stored_payload) {
@@ -58,11 +68,7 @@ std::string EncodeCanonicalEntry(const Entry& e) {
 }
 
 crypto::Digest ComputeEntryHash(const Entry& e) {
-  crypto::Hasher h;
-  h.Update(kEntryDomain);
-  h.Update(crypto::AsBytes(e.previous_hash));
-  h.Update(EncodeCanonicalEntry(e));
-  return h.Finish();
+  return EntryHash(crypto::AsBytes(e.previous_hash), EncodeCanonicalEntry(e));
 }
 
 std::string EncodeStoredEntry(const Entry& e) {
@@ -100,14 +106,8 @@ crypto::Digest StoredEntryHash(absl::string_view stored) {
   // length-prefixed strings, nothing left over), so its first part is
   // exactly what EncodeCanonicalEntry would write.
   constexpr size_t kHashes = 2 * crypto::kDigestSize;
-  absl::string_view canonical = stored.substr(0, stored.size() - kHashes);
-  absl::string_view previous =
-      stored.substr(stored.size() - kHashes, crypto::kDigestSize);
-  crypto::Hasher h;
-  h.Update(kEntryDomain);
-  h.Update(previous);
-  h.Update(canonical);
-  return h.Finish();
+  return EntryHash(stored.substr(stored.size() - kHashes, crypto::kDigestSize),
+                   stored.substr(0, stored.size() - kHashes));
 }
 
 }  // namespace portcullis::ledger
