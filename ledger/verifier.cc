@@ -13,6 +13,7 @@
 #include "base/status_macros.h"
 #include "ledger/checkpoint.h"
 #include "ledger/entry.h"
+#include "ledger/internal/chain_reader.h"
 #include "ledger/internal/chain_state.h"
 #include "ledger/internal/keys.h"
 #include "ledger/internal/ledger_records.h"
@@ -24,8 +25,6 @@ namespace {
 
 using ledger_internal::PrefixEnd;
 using ledger_internal::TenantPrefix;
-
-constexpr size_t kChunk = 4096;
 
 std::string Time(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
@@ -203,35 +202,6 @@ class ChainWalk {
   std::optional<ChainBreak> break_;
 };
 
-// Stored entries copied out of a scan into one buffer: a chunk of 4096
-// costs a few allocations, not one per entry.
-class EntryChunk {
- public:
-  void Clear() {
-    bytes_.clear();
-    entries_.clear();
-  }
-  void Add(uint64_t sequence, absl::string_view value) {
-    entries_.push_back({sequence, bytes_.size(), value.size()});
-    bytes_.append(value.data(), value.size());
-  }
-  size_t size() const { return entries_.size(); }
-  uint64_t sequence(size_t i) const { return entries_[i].sequence; }
-  absl::string_view value(size_t i) const {
-    return absl::string_view(bytes_).substr(entries_[i].offset,
-                                            entries_[i].size);
-  }
-
- private:
-  struct Stored {
-    uint64_t sequence;
-    size_t offset;
-    size_t size;
-  };
-  std::string bytes_;
-  std::vector<Stored> entries_;
-};
-
 // Loads and checks `tenant`'s checkpoints; a bad one is a break.
 absl::StatusOr<std::vector<SignedCheckpoint>> LoadCheckpoints(
     const KeyValueStore& store, const std::string& tenant,
@@ -271,43 +241,27 @@ absl::StatusOr<std::vector<SignedCheckpoint>> LoadCheckpoints(
   return out;
 }
 
-// Visits the entries of `chunk` with the payloads stored for its range:
-// each payload is checked inside the scan, where the store holds it, so
-// none is copied. Returns false once the chain is broken.
-absl::StatusOr<bool> WalkChunk(const KeyValueStore& store,
-                               const std::string& tenant,
-                               const EntryChunk& chunk, ChainWalk& walk) {
-  const std::string payload_prefix =
-      TenantPrefix(ledger_internal::kPayloadTag, tenant);
-  size_t i = 0;  // the next entry of the chunk to visit
-  bool broken = false;
-  // Entries before `sequence` have no payload stored.
-  auto visit_before = [&](uint64_t sequence) {
-    for (; !broken && i < chunk.size() && chunk.sequence(i) < sequence; ++i) {
-      broken = !walk.Visit(chunk.sequence(i), chunk.value(i), std::nullopt);
+// Visits the entries of `chunk` with the payloads stored for them.
+// Returns false once the chain is broken.
+bool WalkChunk(const ledger_internal::ChainChunk& chunk, ChainWalk& walk) {
+  const ledger_internal::RecordBuffer& payloads = chunk.payloads;
+  size_t p = 0;
+  for (size_t i = 0; i < chunk.entries.size(); ++i) {
+    uint64_t sequence = chunk.entries.sequence(i);
+    while (p < payloads.size() && payloads.sequence(p) < sequence) ++p;
+    std::optional<absl::string_view> payload;
+    if (p < payloads.size() && payloads.sequence(p) == sequence) {
+      payload = payloads.value(p);
     }
-  };
-  PORTCULLIS_RETURN_IF_ERROR(store.Scan(
-      ledger_internal::PayloadKey(tenant, chunk.sequence(0)),
-      ledger_internal::PayloadKey(tenant, chunk.sequence(chunk.size() - 1) + 1),
-      false, [&](absl::string_view k, absl::string_view v) {
-        CanonicalReader r(k.substr(payload_prefix.size()));
-        auto sequence = r.U64();
-        if (!sequence.ok()) return true;
-        visit_before(*sequence);
-        if (!broken && i < chunk.size() && chunk.sequence(i) == *sequence) {
-          broken = !walk.Visit(*sequence, chunk.value(i), v);
-          ++i;
-        }
-        return !broken;  // a payload without its entry is passed over
-      }));
-  visit_before(UINT64_MAX);  // entries after the last stored payload
-  return !broken;
+    if (!walk.Visit(sequence, chunk.entries.value(i), payload)) return false;
+  }
+  return true;
 }
 
 // Verifies one tenant; returns its walk (or a break found before it).
 absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
-                          const VerifyOptions& options, VerifyReport& report,
+                          const VerifyOptions& options, bool read_ahead,
+                          VerifyReport& report,
                           absl::FunctionRef<void(uint64_t)> verified) {
   std::optional<ChainBreak> problem;
   PORTCULLIS_ASSIGN_OR_RETURN(
@@ -338,38 +292,19 @@ absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
   }
 
   ChainWalk walk(tenant, std::move(checkpoints), pruned_hint);
-  std::string entry_prefix = TenantPrefix(ledger_internal::kEntryTag, tenant);
-  std::string next = entry_prefix;
-  std::string end = PrefixEnd(entry_prefix);
-  bool more = true;
-  EntryChunk chunk;
-  while (more) {
-    chunk.Clear();
-    bool malformed = false;
-    PORTCULLIS_RETURN_IF_ERROR(store.Scan(
-        next, end, false, [&](absl::string_view k, absl::string_view v) {
-          CanonicalReader r(k.substr(entry_prefix.size()));
-          auto sequence = r.U64();
-          if (!sequence.ok() || !r.done()) {
-            malformed = true;
-            return false;
-          }
-          chunk.Add(*sequence, v);
-          return chunk.size() < kChunk;
-        }));
-    if (malformed) {
+  ledger_internal::ChainReader reader(store, tenant, read_ahead);
+  for (;;) {
+    PORTCULLIS_ASSIGN_OR_RETURN(const ledger_internal::ChainChunk* chunk,
+                                reader.Next());
+    if (chunk == nullptr) break;
+    if (chunk->malformed_key) {
       report.breaks.push_back(
           {tenant, walk.entries() + 1, "a ledger key is malformed"});
       return absl::OkStatus();
     }
-    more = chunk.size() == kChunk;
-    if (chunk.size() == 0) break;
-    PORTCULLIS_ASSIGN_OR_RETURN(bool intact,
-                                WalkChunk(store, tenant, chunk, walk));
-    if (!intact) more = false;
-    verified(chunk.size());
-    next =
-        ledger_internal::EntryKey(tenant, chunk.sequence(chunk.size() - 1) + 1);
+    bool intact = WalkChunk(*chunk, walk);
+    verified(chunk->entries.size());
+    if (!intact) break;
   }
   walk.Finish(head, head_malformed);
   if (walk.entries() == 0 && !head.has_value() && !head_malformed &&
@@ -399,7 +334,10 @@ absl::StatusOr<VerifyReport> VerifyLedger(const KeyValueStore& store,
                                                 /*include_ledger_chain=*/true));
   }
   // Tenants are independent: verify them on up to two threads (the
-  // hashing is CPU-bound), and merge the reports in tenant order.
+  // hashing is CPU-bound), and merge the reports in tenant order. A lone
+  // tenant gets the second core for reading its chain ahead of the checks.
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  const bool read_ahead = tenants.size() == 1 && cores >= 2;
   std::vector<VerifyReport> reports(tenants.size());
   std::vector<absl::Status> statuses(tenants.size());
   std::atomic<size_t> next{0};
@@ -412,12 +350,11 @@ absl::StatusOr<VerifyReport> VerifyLedger(const KeyValueStore& store,
   };
   auto work = [&] {
     for (size_t i; (i = next.fetch_add(1)) < tenants.size();) {
-      statuses[i] =
-          VerifyTenant(store, tenants[i], options, reports[i], verified);
+      statuses[i] = VerifyTenant(store, tenants[i], options, read_ahead,
+                                 reports[i], verified);
     }
   };
-  size_t threads = std::min<size_t>(
-      {2, tenants.size(), std::max(1u, std::thread::hardware_concurrency())});
+  size_t threads = std::min<size_t>({2, tenants.size(), cores});
   std::vector<std::thread> helpers;
   for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
   work();
