@@ -25,11 +25,7 @@ source bench/lib.sh
 build_release portcullis portcullis_loadgen portcullis_noop_server
 scratch_dir
 
-token=$("$bin/cli/portcullis" tokens create --principal bench --role agent \
-  --tenant '*' --principals_file "$tmp/principals.json" | sed -n 2p)
-"$bin/cli/portcullis" tokens create --principal bench-local --role agent \
-  --tenant '*' --unix_uid "$(id -u)" \
-  --principals_file "$tmp/principals.json" >/dev/null
+agent_principals
 
 declare -A tcp
 for gate in a b; do

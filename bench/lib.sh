@@ -25,6 +25,19 @@ stop_scratch() {
   rm -rf "$tmp"
 }
 
+# agent_principals: registers the benchmark's agent in
+# $tmp/principals.json twice: over TCP with a bearer token, which is left
+# in $token (never printed, never in argv), and over the Unix socket as
+# this uid. Needs $bin (build_release) and $tmp (scratch_dir).
+agent_principals() {
+  token=$("$bin/cli/portcullis" tokens create --principal bench \
+    --role agent --tenant '*' --principals_file "$tmp/principals.json" |
+    sed -n 2p)
+  "$bin/cli/portcullis" tokens create --principal bench-local --role agent \
+    --tenant '*' --unix_uid "$(id -u)" \
+    --principals_file "$tmp/principals.json" >/dev/null
+}
+
 # await_line PID LOG PATTERN: waits (at most 10 s) until LOG shows a line
 # matching PATTERN; fails, showing the log, if process PID exits first.
 await_line() {

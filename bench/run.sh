@@ -28,12 +28,8 @@ build_release portcullisd portcullis portcullis_loadgen portcullis_noop_server
 scratch_dir
 
 # The agent calls over TCP with a bearer token, and over the Unix socket as
-# this uid. The token stays in a variable: never printed, never in argv.
-token=$("$bin/cli/portcullis" tokens create --principal bench --role agent \
-  --tenant '*' --principals_file "$tmp/principals.json" | sed -n 2p)
-"$bin/cli/portcullis" tokens create --principal bench-local --role agent \
-  --tenant '*' --unix_uid "$(id -u)" \
-  --principals_file "$tmp/principals.json" >/dev/null
+# this uid.
+agent_principals
 # The cycle's approver: a principal that may call Approve, and alice's key,
 # registered as an owner of al-noor, that signs each approval.
 approver_token=$("$bin/cli/portcullis" tokens create \
