@@ -1,6 +1,7 @@
 #include "ledger/ledger.h"
 
 #include <algorithm>
+#include <map>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -26,7 +27,8 @@ using ledger_internal::TenantPrefix;
 
 // One caller waiting in the commit queue.
 struct Ledger::Writer {
-  enum class Kind { kAppend, kCheckpoint, kPrune, kDelete };
+  // kRecord appends the ledger's own records: unsealed, like kPrune's.
+  enum class Kind { kAppend, kRecord, kCheckpoint, kPrune, kDelete };
   Kind kind = Kind::kAppend;
   std::vector<EntryDraft>* drafts = nullptr;
   std::vector<uint32_t> key_versions;  // per draft; 0 frames it unsealed
@@ -118,15 +120,30 @@ absl::Status Ledger::Load() {
                        ledger_internal::kCheckpointTag}},
           /*include_ledger_chain=*/false));
   tenants.push_back(kLedgerChain);
+  // Tenants kept outside the store count too: a tenant whose every record
+  // was lost is still known by its kept checkpoint.
+  std::map<std::string, ledger_internal::KeptCheckpoint> kept;
+  if (options_.checkpoint_files != nullptr && options_.check_kept_checkpoints) {
+    PORTCULLIS_ASSIGN_OR_RETURN(auto notes,
+                                options_.checkpoint_files->ReadAll());
+    for (auto& [chain, note] : notes) {
+      if (std::find(tenants.begin(), tenants.end(), chain) == tenants.end()) {
+        tenants.push_back(chain);
+      }
+      kept[chain] = {std::move(note), options_.checkpoint_files->PathOf(chain)};
+    }
+  }
   const crypto::VerifyingKey* key =
       options_.checkpoints.key != nullptr
           ? &options_.checkpoints.key->verifying_key()
           : nullptr;
   States states;
   for (const std::string& tenant : tenants) {
+    auto it = kept.find(tenant);
     PORTCULLIS_ASSIGN_OR_RETURN(
         ChainState state,
-        ledger_internal::LoadChainState(*store_, tenant, key));
+        ledger_internal::LoadChainState(
+            *store_, tenant, key, it == kept.end() ? nullptr : &it->second));
     if (state.sequence > 0 || state.checkpoint_size > 0 ||
         !state.refusal.empty()) {
       states.emplace(tenant, std::move(state));
@@ -286,9 +303,11 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
 
   mu_.Unlock();
   WriteBatch batch;
-  BuildGroup(group, states, batch);
+  std::vector<SignedNote> notes;
+  BuildGroup(group, states, batch, notes);
   absl::Status status = absl::OkStatus();
   if (!batch.empty()) status = store_->Write(batch, options_.sync);
+  if (status.ok()) KeepOutside(notes);
   mu_.Lock();
 
   if (status.ok()) {
@@ -343,7 +362,7 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
 }
 
 void Ledger::BuildGroup(std::vector<Writer*>& group, States& states,
-                        WriteBatch& batch) {
+                        WriteBatch& batch, std::vector<SignedNote>& notes) {
   absl::flat_hash_map<std::string, uint64_t> before;
   for (const auto& [tenant, state] : states) before[tenant] = state.sequence;
   for (Writer* w : group) {
@@ -354,7 +373,7 @@ void Ledger::BuildGroup(std::vector<Writer*>& group, States& states,
     absl::Time now = options_.clock->Now();
     for (Writer* w : group) {
       int count = 0;
-      SignDue(*w, now, states, batch, count);
+      SignDue(*w, now, states, batch, count, notes);
       w->signed_count = count;
     }
   }
@@ -472,7 +491,8 @@ absl::Status Ledger::ChainWriter(Writer& w, States& states, WriteBatch& batch) {
 }
 
 void Ledger::SignDue(const Writer& w, absl::Time now, States& states,
-                     WriteBatch& batch, int& signed_count) {
+                     WriteBatch& batch, int& signed_count,
+                     std::vector<SignedNote>& notes) {
   const CheckpointOptions& policy = options_.checkpoints;
   bool timer = w.kind == Writer::Kind::kCheckpoint;
   for (auto& [tenant, state] : states) {
@@ -489,12 +509,59 @@ void Ledger::SignDue(const Writer& w, absl::Time now, States& states,
     c.root = state.tree.Root();
     c.head = state.hash;
     c.time = now;
-    batch.Put(ledger_internal::CheckpointKey(tenant, c.size),
-              SignCheckpoint(c, *policy.key));
+    std::string note = SignCheckpoint(c, *policy.key);
+    if (options_.checkpoint_files != nullptr && options_.sync) {
+      notes.push_back({tenant, note});
+    }
+    batch.Put(ledger_internal::CheckpointKey(tenant, c.size), std::move(note));
     state.checkpoint_size = c.size;
     state.checkpoint_time = now;
     ++signed_count;
   }
+}
+
+void Ledger::KeepOutside(const std::vector<SignedNote>& notes) const {
+  for (const SignedNote& n : notes) {
+    options_.checkpoint_files->Write(n.tenant, n.note).IgnoreError();
+  }
+}
+
+absl::StatusOr<std::vector<RecoveredChain>> Ledger::RecordLosses(
+    absl::string_view reason) {
+  if (options_.checkpoints.key == nullptr ||
+      options_.checkpoint_files == nullptr || options_.clock == nullptr) {
+    return absl::FailedPreconditionError(
+        "recording losses needs the gate's key, a clock and the kept "
+        "checkpoints");
+  }
+  PORTCULLIS_ASSIGN_OR_RETURN(auto notes, options_.checkpoint_files->ReadAll());
+  std::vector<RecoveredChain> recovered;
+  for (const auto& [chain, note] : notes) {
+    auto parsed = ParseCheckpoint(note);
+    if (!parsed.ok() || parsed->checkpoint.tenant != chain) continue;
+    const Checkpoint& kept = parsed->checkpoint;
+    std::optional<ChainHead> head = Head(chain);
+    uint64_t end = head ? head->sequence : 0;
+    if (kept.size <= end) continue;
+    EntryDraft draft = LedgerRecord(chain, ledger_internal::kRecoveredKind,
+                                    options_.clock->Now());
+    draft.payload = ledger_internal::RecoveredRecord(
+        end + 1, kept.size, kept.head, kept.root, kept.time, reason);
+    std::vector<EntryDraft> drafts = {std::move(draft)};
+    Writer self;
+    self.kind = Writer::Kind::kRecord;
+    self.drafts = &drafts;
+    for (const EntryDraft& d : drafts) {
+      PORTCULLIS_RETURN_IF_ERROR(ValidateDraft(d));
+    }
+    Commit(self);
+    if (!self.status.ok()) return self.status;
+    recovered.push_back({chain, end, kept.size, self.appended[0].sequence});
+  }
+  if (!recovered.empty()) {
+    PORTCULLIS_RETURN_IF_ERROR(SignCheckpoints(/*force=*/true).status());
+  }
+  return recovered;
 }
 
 absl::StatusOr<int> Ledger::SignCheckpoints(bool force) {
@@ -580,6 +647,11 @@ absl::Status Ledger::DeleteTenant(absl::string_view tenant) {
   self.drafts = &drafts;
   Commit(self);
   if (!self.status.ok()) return self.status;
+  if (options_.checkpoint_files != nullptr) {
+    // The deletion is recorded: the tenant's kept checkpoint would only
+    // make its next chain look rolled back.
+    PORTCULLIS_RETURN_IF_ERROR(options_.checkpoint_files->Remove(tenant));
+  }
   keyring_->Forget(tenant);
   for (char tag : ledger_internal::kAllTenantTags) {
     std::string prefix = TenantPrefix(tag, tenant);

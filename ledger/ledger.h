@@ -43,6 +43,7 @@
 #include "crypto/ed25519.h"
 #include "crypto/hash.h"
 #include "crypto/master_key_file.h"
+#include "ledger/checkpoint_files.h"
 #include "ledger/entry.h"
 #include "ledger/internal/chain_state.h"
 #include "ledger/key_value_store.h"
@@ -75,6 +76,16 @@ struct LedgerOptions {
   // Null or empty: payloads are stored unsealed, which is refused for a
   // tenant whose payloads are already sealed.
   std::shared_ptr<const std::vector<crypto::MasterKey>> master_keys;
+  // Where each tenant's latest checkpoint is also kept, outside the store
+  // (checkpoint_files.h); none when null. Written after the group that
+  // signs it is durable, and only with `sync` (a checkpoint kept outside
+  // must never be ahead of what survives a machine crash). At open, a
+  // tenant whose chain is behind its kept checkpoint, or differs from it,
+  // is refused. Must outlive the ledger.
+  const CheckpointFiles* checkpoint_files = nullptr;
+  // Refuse, at open, a tenant behind or unlike its kept checkpoint. Only
+  // `portcullis ledger recover` turns it off, to record the loss.
+  bool check_kept_checkpoints = true;
 };
 
 // The last entry of a tenant's chain.
@@ -92,6 +103,14 @@ struct Appended {
 struct TenantRefusal {
   std::string tenant;
   std::string reason;  // a sentence an operator can act on
+};
+
+// A chain found behind its kept checkpoint and recorded by RecordLosses.
+struct RecoveredChain {
+  std::string tenant;
+  uint64_t chain_end = 0;    // the last entry that survived
+  uint64_t kept_size = 0;    // what the kept checkpoint covered
+  uint64_t recorded_at = 0;  // the "ledger.recovered" entry
 };
 
 struct PruneResult {
@@ -197,6 +216,19 @@ class Ledger {
   // unknown tenant.
   absl::Status DeleteTenant(absl::string_view tenant) ABSL_LOCKS_EXCLUDED(mu_);
 
+  // After a salvage (`portcullis ledger recover`), on a ledger opened with
+  // a checkpoint key, checkpoint files and check_kept_checkpoints off: for
+  // each chain behind its kept checkpoint, records "ledger.recovered" on
+  // it — which entries were lost, and the kept checkpoint's head hash, root
+  // and time as evidence of what they were — then signs a checkpoint over
+  // the recovered chain and keeps it, so that the gate serves the chain
+  // again with the loss on the record. `reason` (e.g. the damaged file) is
+  // recorded too. Returns the chains recorded, none when nothing was lost.
+  // FailedPrecondition without a key or checkpoint files; Unavailable when
+  // the store fails.
+  absl::StatusOr<std::vector<RecoveredChain>> RecordLosses(
+      absl::string_view reason) ABSL_LOCKS_EXCLUDED(mu_);
+
   // The underlying store, for verification.
   const KeyValueStore& store() const { return *store_; }
   const PayloadKeyring& keyring() const { return *keyring_; }
@@ -223,11 +255,21 @@ class Ledger {
   void CommitLoop() ABSL_LOCKS_EXCLUDED(mu_);
   bool AsyncInFront() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Leader only, without the lock: chains, seals, checkpoints.
+  // A checkpoint signed by a group, to keep outside the store once the
+  // group is durable.
+  struct SignedNote {
+    std::string tenant;
+    std::string note;
+  };
   void BuildGroup(std::vector<Writer*>& group, States& states,
-                  WriteBatch& batch);
+                  WriteBatch& batch, std::vector<SignedNote>& notes);
   absl::Status ChainWriter(Writer& w, States& states, WriteBatch& batch);
   void SignDue(const Writer& w, absl::Time now, States& states,
-               WriteBatch& batch, int& signed_count);
+               WriteBatch& batch, int& signed_count,
+               std::vector<SignedNote>& notes);
+  // Keeps `notes` outside the store. Best effort: a kept checkpoint that
+  // is behind only detects less.
+  void KeepOutside(const std::vector<SignedNote>& notes) const;
   absl::StatusOr<Entry> ReadEntry(absl::string_view tenant,
                                   uint64_t sequence) const;
   // Opens a stored payload into entry.payload.

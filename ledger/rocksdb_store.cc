@@ -4,12 +4,17 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <system_error>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "ledger/internal/keys.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
@@ -51,6 +56,61 @@ class InsertionRun final : public rocksdb::SliceTransform {
   }
 };
 
+// RocksDB's own messages, kept in memory instead of LOG files beside the
+// data: a LOG file is one more write that fails on a full disk (where
+// Debian's RocksDB 7.8 asserts in its info-log writer) and one more file on
+// every start. Only warnings and errors are kept, the last kKept of them,
+// so that a refused open can say which file is damaged and how much.
+class RecentMessages final : public rocksdb::Logger {
+ public:
+  static constexpr size_t kKept = 32;
+
+  RecentMessages() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
+  }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format,
+            va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    char line[512];
+    std::vsnprintf(line, sizeof line, format, ap);
+    absl::MutexLock lock(&mu_);
+    if (lines_.size() == kKept) lines_.pop_front();
+    lines_.emplace_back(line);
+  }
+
+  // The newest kept message that contains `needle`, or "".
+  std::string Find(absl::string_view needle) const {
+    absl::MutexLock lock(&mu_);
+    for (auto it = lines_.rbegin(); it != lines_.rend(); ++it) {
+      if (absl::StrContains(*it, needle)) return *it;
+    }
+    return "";
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::deque<std::string> lines_ ABSL_GUARDED_BY(mu_);
+};
+
+// Why an open failed, for a person: a damaged write-ahead log is named
+// with what RocksDB said about it.
+absl::Status OpenFailure(const rocksdb::Status& s, const std::string& dir,
+                         const RecentMessages& messages) {
+  absl::Status status =
+      FromRocksDb(s, absl::StrCat("cannot open ledger at ", dir));
+  if (!s.IsCorruption()) return status;
+  std::string wal = messages.Find(".log: dropping");
+  if (wal.empty()) return status;
+  return absl::DataLossError(absl::StrCat(
+      "the ledger at ", dir, " has a damaged write-ahead log (", wal,
+      "): it is not opened, so that no recorded entry is silently dropped; "
+      "`portcullis ledger recover --data ",
+      dir,
+      "` salvages the entries before the damage and records what was lost"));
+}
+
 // RocksDB counts key comparisons and more in thread-local perf counters
 // unless told not to; nothing here reads them. The level is per thread, so
 // each operation sets it on the thread it runs on.
@@ -86,10 +146,20 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(
   rocksdb::Options rocks;
   rocks.create_if_missing = options.create_if_missing;
   rocks.paranoid_checks = true;
-  // Keep RocksDB's own info log small; it lives beside the data.
+  auto messages = std::make_shared<RecentMessages>();
+  rocks.info_log = messages;
   rocks.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  rocks.keep_log_file_num = 3;
-  rocks.max_log_file_size = 8 << 20;
+  // A torn last record (a crash while writing it, never acknowledged) is
+  // dropped; damage anywhere else refuses the open. RocksDB's default,
+  // point-in-time recovery, would silently drop everything after the
+  // damage: for an audit ledger the worst failure.
+  rocks.wal_recovery_mode =
+      options.salvage ? rocksdb::WALRecoveryMode::kPointInTimeRecovery
+                      : rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  // Replay the write-ahead log into memory without writing it out as a
+  // table at open, which would need free space the size of the log: a
+  // gate on a full disk can then still start (and refuse writes).
+  rocks.avoid_flush_during_recovery = !options.salvage;
   rocks.memtable_insert_with_hint_prefix_extractor =
       std::make_shared<InsertionRun>();
 
@@ -99,9 +169,7 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(
   rocksdb::Status s = options.read_only
                           ? rocksdb::DB::OpenForReadOnly(rocks, dir, &raw)
                           : rocksdb::DB::Open(rocks, dir, &raw);
-  if (!s.ok()) {
-    return FromRocksDb(s, absl::StrCat("cannot open ledger at ", dir));
-  }
+  if (!s.ok()) return OpenFailure(s, dir, *messages);
   db->db.reset(raw);
   return std::unique_ptr<RocksDbStore>(new RocksDbStore(std::move(db)));
 }

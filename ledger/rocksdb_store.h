@@ -18,13 +18,19 @@ struct RocksDbOptions {
   // Open without the write lock, for verification beside a running gate.
   // Writes then fail with FailedPrecondition.
   bool read_only = false;
+  // Salvage a damaged write-ahead log (`portcullis ledger recover`): replay
+  // it up to the first damaged record and drop the rest, instead of
+  // refusing to open. Never set on the gate's own open.
+  bool salvage = false;
 };
 
 class RocksDbStore final : public KeyValueStore {
  public:
   // Opens the database in `dir`. Returns Unavailable when it is locked by
   // another process or cannot be read, NotFound when it does not exist and
-  // may not be created, DataLoss when RocksDB reports corruption.
+  // may not be created, DataLoss when RocksDB reports corruption: a
+  // damaged write-ahead log is refused (its message names the file and
+  // where it is damaged), never silently cut short; see `salvage`.
   static absl::StatusOr<std::unique_ptr<RocksDbStore>> Open(
       const std::string& dir, const RocksDbOptions& options);
 

@@ -241,6 +241,33 @@ absl::StatusOr<std::vector<SignedCheckpoint>> LoadCheckpoints(
   return out;
 }
 
+// Adds the checkpoint kept outside the store to `checkpoints`, in size
+// order; a bad one is a break.
+void AddKeptCheckpoint(const std::string& tenant, const std::string& note,
+                       const crypto::VerifyingKey* key,
+                       std::vector<SignedCheckpoint>& checkpoints,
+                       std::optional<ChainBreak>& problem) {
+  auto parsed = ParseCheckpoint(note);
+  if (!parsed.ok() || parsed->checkpoint.tenant != tenant) {
+    problem = ChainBreak{tenant, 0,
+                         "the checkpoint kept outside the database is "
+                         "malformed or belongs to another chain"};
+    return;
+  }
+  if (key != nullptr && !VerifyCheckpointSignature(*parsed, *key)) {
+    problem = ChainBreak{tenant, parsed->checkpoint.size,
+                         "the signature of the checkpoint kept outside the "
+                         "database does not verify with the gate's key"};
+    return;
+  }
+  auto at = std::upper_bound(checkpoints.begin(), checkpoints.end(),
+                             parsed->checkpoint.size,
+                             [](uint64_t size, const SignedCheckpoint& c) {
+                               return size < c.checkpoint.size;
+                             });
+  checkpoints.insert(at, *std::move(parsed));
+}
+
 // Visits the entries of `chunk` with the payloads stored for them.
 // Returns false once the chain is broken.
 bool WalkChunk(const ledger_internal::ChainChunk& chunk, ChainWalk& walk) {
@@ -266,6 +293,10 @@ absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
   std::optional<ChainBreak> problem;
   PORTCULLIS_ASSIGN_OR_RETURN(
       auto checkpoints, LoadCheckpoints(store, tenant, options.key, problem));
+  if (auto kept = options.kept_checkpoints.find(tenant);
+      kept != options.kept_checkpoints.end() && !problem) {
+    AddKeptCheckpoint(tenant, kept->second, options.key, checkpoints, problem);
+  }
   ++report.tenants;
   if (problem) {
     report.breaks.push_back(*problem);
@@ -294,8 +325,19 @@ absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
   ChainWalk walk(tenant, std::move(checkpoints), pruned_hint);
   ledger_internal::ChainReader reader(store, tenant, read_ahead);
   for (;;) {
-    PORTCULLIS_ASSIGN_OR_RETURN(const ledger_internal::ChainChunk* chunk,
-                                reader.Next());
+    absl::StatusOr<const ledger_internal::ChainChunk*> next = reader.Next();
+    if (absl::IsDataLoss(next.status())) {
+      // The store cannot read what follows (a damaged table file): name
+      // the first entry lost to it, and let other tenants be verified.
+      report.breaks.push_back(
+          {tenant, walk.entries() + 1,
+           absl::StrCat("entries from ", walk.entries() + 1,
+                        " on cannot be read: ", next.status().message())});
+      report.entries += walk.entries();
+      return absl::OkStatus();
+    }
+    PORTCULLIS_RETURN_IF_ERROR(next.status());
+    const ledger_internal::ChainChunk* chunk = *next;
     if (chunk == nullptr) break;
     if (chunk->malformed_key) {
       report.breaks.push_back(
@@ -327,11 +369,30 @@ absl::StatusOr<VerifyReport> VerifyLedger(const KeyValueStore& store,
   if (!options.tenant.empty()) {
     tenants.push_back(options.tenant);
   } else {
-    std::string tags = {ledger_internal::kEntryTag, ledger_internal::kHeadTag,
+    std::string tags = {ledger_internal::kHeadTag,
                         ledger_internal::kCheckpointTag};
     PORTCULLIS_ASSIGN_OR_RETURN(
         tenants, ledger_internal::StoredTenants(store, tags,
                                                 /*include_ledger_chain=*/true));
+    // Chains with entries but no head: only a damaged ledger has them, and
+    // a damaged table file may hide them; the tenants above are still
+    // verified then.
+    auto headless = ledger_internal::StoredTenants(
+        store, std::string(1, ledger_internal::kEntryTag),
+        /*include_ledger_chain=*/true);
+    if (!headless.ok() && !absl::IsDataLoss(headless.status())) {
+      return headless.status();
+    }
+    if (headless.ok()) {
+      tenants.insert(tenants.end(), headless->begin(), headless->end());
+    }
+    for (const auto& [chain, note] : options.kept_checkpoints) {
+      if (std::find(tenants.begin(), tenants.end(), chain) == tenants.end()) {
+        tenants.push_back(chain);
+      }
+    }
+    std::sort(tenants.begin(), tenants.end());
+    tenants.erase(std::unique(tenants.begin(), tenants.end()), tenants.end());
   }
   // Tenants are independent: verify them on up to two threads (the
   // hashing is CPU-bound), and merge the reports in tenant order. A lone
@@ -363,6 +424,14 @@ absl::StatusOr<VerifyReport> VerifyLedger(const KeyValueStore& store,
   VerifyReport report;
   report.signatures_checked = options.key != nullptr;
   for (size_t i = 0; i < tenants.size(); ++i) {
+    if (absl::IsDataLoss(statuses[i])) {
+      // Its head, checkpoints or retention record cannot be read.
+      ++report.tenants;
+      report.breaks.push_back({tenants[i], 0,
+                               absl::StrCat("its records cannot be read: ",
+                                            statuses[i].message())});
+      continue;
+    }
     PORTCULLIS_RETURN_IF_ERROR(statuses[i]);
     report.tenants += reports[i].tenants;
     report.entries += reports[i].entries;

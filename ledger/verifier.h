@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,11 @@ struct VerifyOptions {
   const crypto::VerifyingKey* key = nullptr;
   // Called every few thousand verified entries, e.g. to draw progress.
   std::function<void(uint64_t entries_done)> progress;
+  // The checkpoints kept outside the store (checkpoint_files.h), by chain:
+  // each is checked like one inside it, so a chain behind its kept
+  // checkpoint is found even when the store lost its own checkpoints. A
+  // chain kept here but absent from the store is verified (and broken).
+  std::map<std::string, std::string> kept_checkpoints;
 };
 
 // Verifies every chain in `store`. Returns an error only when the store

@@ -178,6 +178,125 @@ absl::Status CheckAgainstCheckpoint(const KeyValueStore& store,
   return absl::OkStatus();
 }
 
+// Recomputes every entry from the latest checkpoint (the entry it ends at
+// included) to the head: each must decode, sit at its sequence, link to the
+// one before, hash to its stored hash and match its payload, and the last
+// must be the head. The stored hash fields alone prove nothing: an entry
+// rewritten with its old hash kept would pass a comparison of fields.
+absl::Status CheckTail(const KeyValueStore& store, absl::string_view tenant,
+                       ChainState& state) {
+  const uint64_t first = std::max<uint64_t>(state.checkpoint_size, 1);
+  if (state.sequence < first) return absl::OkStatus();
+  uint64_t next = first;
+  crypto::Digest previous{};
+  std::string problem;
+  Entry entry;
+  std::vector<crypto::Digest> digests;  // payload digests, from `first`
+  PORTCULLIS_RETURN_IF_ERROR(store.Scan(
+      EntryKey(tenant, first), EntryKey(tenant, state.sequence + 1), false,
+      [&](absl::string_view, absl::string_view value) {
+        if (!DecodeStoredEntry(value, entry).ok() || entry.sequence != next ||
+            entry.tenant != tenant) {
+          problem = absl::StrCat("entry ", next, " is missing or malformed");
+        } else if (next > first && entry.previous_hash != previous) {
+          problem = absl::StrCat("entry ", next,
+                                 " does not link to the entry before it");
+        } else if (StoredEntryHash(value) != entry.hash) {
+          problem = absl::StrCat("entry ", next,
+                                 " does not hash to its recorded hash: it "
+                                 "was modified");
+        }
+        if (!problem.empty()) return false;
+        previous = entry.hash;
+        digests.push_back(entry.payload_digest);
+        ++next;
+        return true;
+      }));
+  if (problem.empty() && next != state.sequence + 1) {
+    problem = absl::StrCat("entry ", next, " is missing");
+  }
+  if (problem.empty() && previous != state.hash) {
+    problem = "the last entry is not the head";
+  }
+  const uint64_t first_payload = std::max(first, state.pruned_through + 1);
+  if (problem.empty() && first_payload <= state.sequence) {
+    uint64_t expected = first_payload;
+    PORTCULLIS_RETURN_IF_ERROR(
+        store.Scan(PayloadKey(tenant, first_payload),
+                   PayloadKey(tenant, state.sequence + 1), false,
+                   [&](absl::string_view, absl::string_view payload) {
+                     if (PayloadDigest(payload) != digests[expected - first]) {
+                       problem = absl::StrCat("the payload of entry ", expected,
+                                              " was modified");
+                       return false;
+                     }
+                     ++expected;
+                     return true;
+                   }));
+    if (problem.empty() && expected != state.sequence + 1) {
+      problem = absl::StrCat("the payload of entry ", expected, " is missing");
+    }
+  }
+  if (!problem.empty()) {
+    state.refusal = Refuse(tenant, absl::StrCat(problem,
+                                                "; run `portcullis ledger "
+                                                "verify`"));
+  }
+  return absl::OkStatus();
+}
+
+// Compares the chain with the checkpoint kept outside the database: a
+// chain behind it lost entries, even if the store's own checkpoints went
+// with them.
+void CheckAgainstKept(const KeyValueStore& store, absl::string_view tenant,
+                      const crypto::VerifyingKey* key,
+                      const KeptCheckpoint& kept, ChainState& state) {
+  auto note = ParseCheckpoint(kept.note);
+  if (!note.ok() || note->checkpoint.tenant != tenant) {
+    state.refusal =
+        Refuse(tenant, absl::StrCat("its checkpoint kept in ", kept.where,
+                                    " is malformed or belongs "
+                                    "elsewhere"));
+    return;
+  }
+  const Checkpoint& cp = note->checkpoint;
+  if (key != nullptr && cp.key_id == crypto::KeyId(*key) &&
+      !VerifyCheckpointSignature(*note, *key)) {
+    state.refusal =
+        Refuse(tenant, absl::StrCat("the signature of its checkpoint kept in ",
+                                    kept.where, " does not verify"));
+    return;
+  }
+  if (cp.size > state.sequence) {
+    state.refusal = Refuse(
+        tenant, absl::StrCat(
+                    "its chain ends at ", state.sequence,
+                    " but the checkpoint kept in ", kept.where, " covers ",
+                    cp.size, " entries, signed at ",
+                    absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", cp.time,
+                                     absl::UTCTimeZone()),
+                    ": entries ", state.sequence + 1, "-", cp.size,
+                    " were lost (a damaged write-ahead log, or an old backup "
+                    "restored); `portcullis ledger recover` records the loss"));
+    return;
+  }
+  if (cp.size == 0) return;
+  auto stored = store.Get(EntryKey(tenant, cp.size));
+  auto root = MerkleRoot(cp.size, [&](int level, uint64_t index) {
+    return ReadMerkleNode(store, tenant, level, index);
+  });
+  bool same = stored.ok() && stored->has_value() &&
+              StoredEntryHash(**stored) == cp.head && root.ok() &&
+              *root == cp.root;
+  if (!same) {
+    state.refusal =
+        Refuse(tenant, absl::StrCat("its chain differs from the checkpoint "
+                                    "kept in ",
+                                    kept.where, " at ", cp.size,
+                                    ": entries were rewritten"));
+  }
+}
+
 }  // namespace
 
 std::string EncodeHead(const ChainState& state) {
@@ -273,9 +392,12 @@ absl::StatusOr<std::vector<std::string>> StoredTenants(
   return tenants;
 }
 
-absl::StatusOr<ChainState> LoadChainState(KeyValueStore& store,
-                                          absl::string_view tenant,
-                                          const crypto::VerifyingKey* key) {
+namespace {
+
+absl::StatusOr<ChainState> LoadAndCheck(KeyValueStore& store,
+                                        absl::string_view tenant,
+                                        const crypto::VerifyingKey* key,
+                                        const KeptCheckpoint* kept) {
   ChainState state;
   PORTCULLIS_RETURN_IF_ERROR(LoadHead(store, tenant, state));
   PORTCULLIS_ASSIGN_OR_RETURN(auto pruned, store.Get(PrunedKey(tenant)));
@@ -286,7 +408,29 @@ absl::StatusOr<ChainState> LoadChainState(KeyValueStore& store,
   }
   if (!state.refusal.empty()) return state;
   PORTCULLIS_RETURN_IF_ERROR(CheckAgainstCheckpoint(store, tenant, key, state));
+  if (!state.refusal.empty()) return state;
+  if (kept != nullptr) CheckAgainstKept(store, tenant, key, *kept, state);
+  if (!state.refusal.empty()) return state;
+  PORTCULLIS_RETURN_IF_ERROR(CheckTail(store, tenant, state));
   return state;
+}
+
+}  // namespace
+
+absl::StatusOr<ChainState> LoadChainState(KeyValueStore& store,
+                                          absl::string_view tenant,
+                                          const crypto::VerifyingKey* key,
+                                          const KeptCheckpoint* kept) {
+  absl::StatusOr<ChainState> state = LoadAndCheck(store, tenant, key, kept);
+  if (!absl::IsDataLoss(state.status())) return state;
+  // The store says this tenant's records are damaged (a table file that
+  // fails its checksum): refuse it, name what, and let the others serve.
+  ChainState refused;
+  refused.refusal = Refuse(
+      tenant,
+      absl::StrCat("its records cannot be read: ", state.status().message(),
+                   "; run `portcullis ledger verify`"));
+  return refused;
 }
 
 }  // namespace portcullis::ledger::ledger_internal

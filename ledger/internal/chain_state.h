@@ -68,14 +68,25 @@ absl::StatusOr<std::vector<std::string>> StoredTenants(
     const KeyValueStore& store, absl::string_view tags,
     bool include_ledger_chain);
 
-// Loads `tenant`'s state and checks it against its entries and its latest
-// checkpoint; a tenant that fails is returned with `refusal` set (never an
-// error). `key`, when given, must have signed checkpoints that name it.
-// Rebuilds the Merkle tree of a version 1 head (writing to `store`).
-// Returns an error only when the store cannot be read or written.
+// A signed checkpoint kept outside the database (checkpoint_files.h).
+struct KeptCheckpoint {
+  std::string note;   // the signed note text
+  std::string where;  // its file, for messages
+};
+
+// Loads `tenant`'s state and checks it: the head record against its entry,
+// every entry after the latest checkpoint recomputed (hash, link, payload
+// digest) up to the head, and the chain against its latest checkpoint in
+// the store and against `kept` (which may be null). A tenant that fails
+// is returned with `refusal` set (never an error), and so is one whose
+// entries cannot be read because the store reports them damaged
+// (DataLoss), naming what. `key`, when given, must have signed checkpoints
+// that name it. Rebuilds the Merkle tree of a version 1 head (writing to
+// `store`). Returns an error only when the store cannot be read or written.
 absl::StatusOr<ChainState> LoadChainState(KeyValueStore& store,
                                           absl::string_view tenant,
-                                          const crypto::VerifyingKey* key);
+                                          const crypto::VerifyingKey* key,
+                                          const KeptCheckpoint* kept = nullptr);
 
 }  // namespace portcullis::ledger::ledger_internal
 

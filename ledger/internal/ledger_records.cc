@@ -35,4 +35,30 @@ std::string TenantDeletedRecord(absl::string_view tenant, uint64_t entries,
                       crypto::ToHex(root), "\"}");
 }
 
+namespace {
+
+// `text` as printable ASCII without quotes or backslashes, at most 512
+// bytes: safe inside a JSON string as it is.
+std::string PlainText(absl::string_view text) {
+  std::string out(text.substr(0, 512));
+  for (char& c : out) {
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') c = '?';
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string RecoveredRecord(uint64_t lost_from, uint64_t lost_through,
+                            const crypto::Digest& kept_head,
+                            const crypto::Digest& kept_root,
+                            absl::Time kept_time, absl::string_view reason) {
+  return absl::StrCat(
+      "{\"lostFrom\":", lost_from, ",\"lostThrough\":", lost_through,
+      ",\"keptHead\":\"", crypto::ToHex(kept_head), "\",\"keptRoot\":\"",
+      crypto::ToHex(kept_root), "\",\"keptTime\":\"",
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", kept_time, absl::UTCTimeZone()),
+      "\",\"reason\":\"", PlainText(reason), "\"}");
+}
+
 }  // namespace portcullis::ledger::ledger_internal

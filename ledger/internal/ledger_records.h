@@ -6,6 +6,9 @@
 //                    "cutoff":"2025-01-04T12:00:00Z"}
 //   tenant.deleted  {"tenant":"acme","entries":1234,
 //                    "head":"<hex>","root":"<hex>"}    (on chain "_ledger")
+//   ledger.recovered {"lostFrom":4,"lostThrough":136,"keptHead":"<hex>",
+//                    "keptRoot":"<hex>","keptTime":"2026-...Z",
+//                    "reason":"..."}
 #ifndef PORTCULLIS_LEDGER_INTERNAL_LEDGER_RECORDS_H_
 #define PORTCULLIS_LEDGER_INTERNAL_LEDGER_RECORDS_H_
 
@@ -21,6 +24,7 @@ namespace portcullis::ledger::ledger_internal {
 
 inline constexpr char kPrunedKind[] = "ledger.pruned";
 inline constexpr char kTenantDeletedKind[] = "tenant.deleted";
+inline constexpr char kRecoveredKind[] = "ledger.recovered";
 
 std::string PruneRecord(uint64_t from, uint64_t through, absl::Time cutoff);
 
@@ -30,6 +34,14 @@ std::optional<uint64_t> PrunedThrough(absl::string_view payload);
 std::string TenantDeletedRecord(absl::string_view tenant, uint64_t entries,
                                 const crypto::Digest& head,
                                 const crypto::Digest& root);
+
+// What `portcullis ledger recover` found lost: entries lost_from..
+// lost_through, which the kept checkpoint (head, root, time) covered.
+// `reason` is JSON-escaped.
+std::string RecoveredRecord(uint64_t lost_from, uint64_t lost_through,
+                            const crypto::Digest& kept_head,
+                            const crypto::Digest& kept_root,
+                            absl::Time kept_time, absl::string_view reason);
 
 }  // namespace portcullis::ledger::ledger_internal
 
