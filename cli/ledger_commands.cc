@@ -9,6 +9,7 @@
 #include "cli/progress.h"
 #include "crypto/key_file.h"
 #include "crypto/master_key_file.h"
+#include "ledger/checkpoint_files.h"
 #include "ledger/ledger.h"
 #include "ledger/rocksdb_store.h"
 #include "ledger/verifier.h"
@@ -23,8 +24,10 @@ int Fail(CommandIo& io, absl::string_view command, int code,
 }
 
 // Opens the ledger for writing (the gate must be stopped).
+// `kept`, the checkpoints kept beside the database, must outlive it.
 absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenWritable(
     const std::string& data_dir, const Clock& clock,
+    const ledger::CheckpointFiles& kept,
     std::shared_ptr<const std::vector<crypto::MasterKey>> masters = nullptr) {
   ledger::RocksDbOptions options;
   options.create_if_missing = false;
@@ -38,6 +41,7 @@ absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenWritable(
   ledger::LedgerOptions ledger_options;
   ledger_options.clock = &clock;
   ledger_options.master_keys = std::move(masters);
+  ledger_options.checkpoint_files = &kept;
   return ledger::Ledger::Open(std::move(*store), ledger_options);
 }
 
@@ -64,11 +68,21 @@ int RunLedgerVerify(const LedgerVerifyArgs& args, CommandIo& io) {
   ledger::RocksDbOptions options;
   options.read_only = true;
   auto store = ledger::RocksDbStore::Open(args.data_dir, options);
+  if (absl::IsDataLoss(store.status())) {
+    io.out << "DAMAGED " << store.status().message() << "\n";
+    return kExitFailed;
+  }
   if (!store.ok()) {
     return Fail(io, "verify", kExitUsage, store.status().message());
   }
+  ledger::CheckpointFiles kept(ledger::KeptCheckpointsDir(args.data_dir));
+  auto kept_notes = kept.ReadAll();
+  if (!kept_notes.ok()) {
+    return Fail(io, "verify", kExitUsage, kept_notes.status().message());
+  }
   Progress progress(io.err, io.err_is_terminal, "verifying");
   ledger::VerifyOptions verify;
+  verify.kept_checkpoints = *std::move(kept_notes);
   verify.tenant = args.tenant;
   verify.key = key ? &*key : nullptr;
   verify.progress = [&](uint64_t done) { progress.Update(done); };
@@ -114,7 +128,8 @@ int RunLedgerPrune(const LedgerPruneArgs& args, const Clock& clock,
                   absl::StrCat("--tenant: ", s.message()));
     }
   }
-  auto ledger = OpenWritable(args.data_dir, clock);
+  ledger::CheckpointFiles kept(ledger::KeptCheckpointsDir(args.data_dir));
+  auto ledger = OpenWritable(args.data_dir, clock, kept);
   if (!ledger.ok()) {
     return Fail(io, "prune", kExitUsage, ledger.status().message());
   }
@@ -154,7 +169,8 @@ int RunLedgerDeleteTenant(const LedgerDeleteTenantArgs& args,
                              "tenant ",
                              args.tenant, " for good; add --confirm"));
   }
-  auto ledger = OpenWritable(args.data_dir, clock);
+  ledger::CheckpointFiles kept(ledger::KeptCheckpointsDir(args.data_dir));
+  auto ledger = OpenWritable(args.data_dir, clock, kept);
   if (!ledger.ok()) {
     return Fail(io, "delete-tenant", kExitUsage, ledger.status().message());
   }
@@ -181,8 +197,9 @@ int RunLedgerRotateKey(const LedgerRotateKeyArgs& args, CommandIo& io) {
     return Fail(io, "rotate-key", kExitUsage, keys.status().message());
   }
   RealClock clock;
+  ledger::CheckpointFiles kept(ledger::KeptCheckpointsDir(args.data_dir));
   auto ledger = OpenWritable(
-      args.data_dir, clock,
+      args.data_dir, clock, kept,
       std::make_shared<std::vector<crypto::MasterKey>>(*std::move(keys)));
   if (!ledger.ok()) {
     return Fail(io, "rotate-key", kExitUsage, ledger.status().message());
@@ -193,6 +210,87 @@ int RunLedgerRotateKey(const LedgerRotateKeyArgs& args, CommandIo& io) {
   }
   io.out << "tenant " << args.tenant << ": payload key version " << *version
          << " is now current\n";
+  return kExitOk;
+}
+
+namespace {
+
+// Opens the database as it is, or, when its write-ahead log is damaged,
+// salvages the records before the damage; `damage` then says what.
+absl::StatusOr<std::unique_ptr<ledger::RocksDbStore>> OpenSalvaging(
+    const std::string& data_dir, std::string& damage) {
+  ledger::RocksDbOptions options;
+  options.create_if_missing = false;
+  auto store = ledger::RocksDbStore::Open(data_dir, options);
+  if (!absl::IsDataLoss(store.status())) return store;
+  damage = std::string(store.status().message());
+  options.salvage = true;
+  return ledger::RocksDbStore::Open(data_dir, options);
+}
+
+}  // namespace
+
+int RunLedgerRecover(const LedgerRecoverArgs& args, const Clock& clock,
+                     CommandIo& io) {
+  if (args.data_dir.empty()) {
+    return Fail(io, "recover", kExitUsage, "--data DIR is required");
+  }
+  std::string key_path =
+      args.key.empty() ? args.data_dir + "/gate.key" : args.key;
+  auto key = crypto::ReadSigningKeyFile(key_path);
+  if (!key.ok()) {
+    return Fail(io, "recover", kExitUsage,
+                absl::StrCat(key.status().message(),
+                             " (the gate's signing key, to sign the "
+                             "recovered chains' checkpoints; --key FILE)"));
+  }
+  std::string damage;
+  auto store = OpenSalvaging(args.data_dir, damage);
+  if (!store.ok()) {
+    return Fail(io, "recover", kExitUsage,
+                absl::StrCat(store.status().message(),
+                             " (is the gate still running? stop it first)"));
+  }
+  if (!damage.empty()) {
+    io.out << "salvaged the records before the damage: " << damage << "\n";
+  }
+  ledger::CheckpointFiles kept(ledger::KeptCheckpointsDir(args.data_dir));
+  ledger::LedgerOptions options;
+  options.clock = &clock;
+  options.checkpoints.key = &*key;
+  options.checkpoint_files = &kept;
+  options.check_kept_checkpoints = false;
+  auto ledger = ledger::Ledger::Open(*std::move(store), options);
+  if (!ledger.ok()) {
+    return Fail(io, "recover", kExitUsage, ledger.status().message());
+  }
+  auto recovered = (*ledger)->RecordLosses(
+      damage.empty() ? "behind its checkpoint kept outside the database"
+                     : damage);
+  if (!recovered.ok()) {
+    return Fail(io, "recover", kExitFailed, recovered.status().message());
+  }
+  for (const ledger::RecoveredChain& c : *recovered) {
+    io.out << "LOST tenant " << c.tenant << ": entries " << c.chain_end + 1
+           << "-" << c.kept_size
+           << " (its kept checkpoint covered them); recorded as "
+              "ledger.recovered at sequence "
+           << c.recorded_at << "\n";
+  }
+  std::vector<ledger::TenantRefusal> refused = (*ledger)->Refusals();
+  for (const ledger::TenantRefusal& r : refused) {
+    io.out << "REFUSED " << r.reason << "\n";
+  }
+  io.out << "recovered " << recovered->size() << " chain"
+         << (recovered->size() == 1 ? "" : "s") << "; ";
+  if (!refused.empty()) {
+    io.out << refused.size() << " still refused (tampering is not "
+           << "recovered: see `portcullis ledger verify`)\n";
+    return kExitFailed;
+  }
+  io.out << (recovered->empty() && damage.empty() ? "nothing was lost"
+                                                  : "the gate can start")
+         << "\n";
   return kExitOk;
 }
 

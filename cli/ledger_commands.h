@@ -1,7 +1,7 @@
 // `portcullis ledger ...`: offline inspection and maintenance of a gate's
 // ledger. `verify` opens the database read-only and can run beside a live
-// gate; `prune`, `delete-tenant` and `rotate-key` write, so the gate must
-// be stopped (RocksDB's lock refuses them otherwise). Export and
+// gate; `prune`, `delete-tenant`, `rotate-key` and `recover` write, so the
+// gate must be stopped (RocksDB's lock refuses them otherwise). Export and
 // verify-export are in ledger_export.h and ledger_verify_export.h.
 #ifndef PORTCULLIS_CLI_LEDGER_COMMANDS_H_
 #define PORTCULLIS_CLI_LEDGER_COMMANDS_H_
@@ -58,6 +58,21 @@ struct LedgerRotateKeyArgs {
 
 // Starts a new payload key version for a tenant. Exit 0, 1, 2 as above.
 int RunLedgerRotateKey(const LedgerRotateKeyArgs& args, CommandIo& io);
+
+struct LedgerRecoverArgs {
+  std::string data_dir;  // required
+  std::string key;       // the gate's signing key; default DIR/gate.key
+};
+// Salvages a damaged ledger (the gate must be stopped): a write-ahead log
+// damaged in the middle is replayed up to the damage and the rest dropped;
+// then every chain behind its checkpoint kept outside the database gets a
+// "ledger.recovered" entry naming the entries lost, and a fresh signed
+// checkpoint, so the gate serves it again with the loss on the record.
+// Tampering is not recovered: chains refused for it are listed. Exit 0
+// when everything serves, 1 when chains stay refused, 2 when the ledger or
+// key cannot be opened or the arguments are wrong.
+int RunLedgerRecover(const LedgerRecoverArgs& args, const Clock& clock,
+                     CommandIo& io);
 
 }  // namespace portcullis::cli
 

@@ -46,8 +46,9 @@ ABSL_FLAG(std::string, out, "",
 ABSL_FLAG(std::string, receipt, "",
           "A portcullis.v1.ExecutionReceipt in proto JSON (receipt verify).");
 ABSL_FLAG(std::string, key, "",
-          "A key file: your signing key (approve, deny) or the gate's public "
-          "key (receipt verify, ledger verify, ledger verify-export).");
+          "A key file: your signing key (approve, deny), the gate's public "
+          "key (receipt verify, ledger verify, ledger verify-export) or the "
+          "gate's own key (ledger recover; default DIR/gate.key).");
 ABSL_FLAG(uint64_t, from, 0, "The first sequence to export (default 1).");
 ABSL_FLAG(uint64_t, to, 0,
           "The last sequence to export (default: the latest checkpoint).");
@@ -159,6 +160,7 @@ constexpr char kCommands[] =
     "  portcullis ledger prune --data DIR --retention_days N [--tenant T]\n"
     "  portcullis ledger delete-tenant --data DIR --tenant T --confirm\n"
     "  portcullis ledger rotate-key --data DIR --tenant T --master_key FILE\n"
+    "  portcullis ledger recover --data DIR [--key GATE.key]\n"
     "\n"
     "Exit codes: 0 success, 1 a check failed or the gate refused, 2 usage "
     "error.";
@@ -303,6 +305,10 @@ int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
         {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant),
          absl::GetFlag(FLAGS_confirm)},
         clock, io);
+  }
+  if (command == "ledger recover") {
+    return RunLedgerRecover(
+        {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_key)}, clock, io);
   }
   if (command == "ledger rotate-key") {
     return RunLedgerRotateKey(

@@ -65,6 +65,11 @@ class KeyValueStore {
   virtual absl::Status Purge(absl::string_view begin, absl::string_view end) {
     return absl::OkStatus();
   }
+
+  // After a failed Write (a full disk), tries to make the store writable
+  // again: OK once it is, Unavailable while it is not. A store that never
+  // failed returns OK. The default does nothing.
+  virtual absl::Status Resume() { return absl::OkStatus(); }
 };
 
 }  // namespace portcullis::ledger

@@ -308,6 +308,7 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
   absl::Status status = absl::OkStatus();
   if (!batch.empty()) status = store_->Write(batch, options_.sync);
   if (status.ok()) KeepOutside(notes);
+  if (!batch.empty()) write_failing_ = absl::IsUnavailable(status);
   mu_.Lock();
 
   if (status.ok()) {
@@ -562,6 +563,13 @@ absl::StatusOr<std::vector<RecoveredChain>> Ledger::RecordLosses(
     PORTCULLIS_RETURN_IF_ERROR(SignCheckpoints(/*force=*/true).status());
   }
   return recovered;
+}
+
+absl::Status Ledger::Resume() {
+  if (!write_failing_) return absl::OkStatus();
+  PORTCULLIS_RETURN_IF_ERROR(store_->Resume());
+  write_failing_ = false;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int> Ledger::SignCheckpoints(bool force) {

@@ -26,6 +26,7 @@
 #ifndef PORTCULLIS_LEDGER_LEDGER_H_
 #define PORTCULLIS_LEDGER_LEDGER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -229,6 +230,16 @@ class Ledger {
   absl::StatusOr<std::vector<RecoveredChain>> RecordLosses(
       absl::string_view reason) ABSL_LOCKS_EXCLUDED(mu_);
 
+  // False from a group the store failed to write (a full disk) until
+  // Resume succeeds. Lock-free: for health checks.
+  bool writable() const { return !write_failing_.load(); }
+
+  // Tries to make the store writable again (KeyValueStore::Resume) after
+  // writes failed: OK once it is (writable() is then true), Unavailable
+  // while it is not. Appends keep failing, and nothing is acknowledged,
+  // until it is.
+  absl::Status Resume();
+
   // The underlying store, for verification.
   const KeyValueStore& store() const { return *store_; }
   const PayloadKeyring& keyring() const { return *keyring_; }
@@ -288,6 +299,7 @@ class Ledger {
   std::thread committer_ ABSL_GUARDED_BY(mu_);
   absl::CondVar committer_cv_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<bool> write_failing_{false};
 };
 
 // Checks a draft as Append does: InvalidArgument naming the field.

@@ -11,7 +11,7 @@ LedgerMaintenance::LedgerMaintenance(Ledger& ledger, const Clock& clock,
       options_(options),
       report_(std::move(report)) {}
 
-LedgerMaintenance::~LedgerMaintenance() { Stop(); }
+LedgerMaintenance::~LedgerMaintenance() { Stop().IgnoreError(); }
 
 void LedgerMaintenance::Start() {
   thread_ = std::thread([this] {
@@ -55,18 +55,21 @@ void LedgerMaintenance::Prune(absl::Time now) {
   }
 }
 
-void LedgerMaintenance::Stop() {
+absl::Status LedgerMaintenance::Stop() {
   if (!stop_.HasBeenNotified()) stop_.Notify();
   if (thread_.joinable()) thread_.join();
   absl::MutexLock lock(&mu_);
-  if (stopped_) return;
+  if (stopped_) return stop_result_;
   stopped_ = true;
   auto signed_count = ledger_.SignCheckpoints(/*force=*/true);
   if (!signed_count.ok() &&
       !absl::IsFailedPrecondition(signed_count.status())) {
-    report_(true, absl::StrCat("final checkpoints not signed: ",
-                               signed_count.status().message()));
+    stop_result_ = absl::Status(signed_count.status().code(),
+                                absl::StrCat("final checkpoints not signed: ",
+                                             signed_count.status().message()));
+    report_(true, std::string(stop_result_.message()));
   }
+  return stop_result_;
 }
 
 }  // namespace portcullis::ledger

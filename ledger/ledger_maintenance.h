@@ -48,8 +48,10 @@ class LedgerMaintenance {
   // One round of due work at the clock's now.
   void RunOnce() ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Stops the thread and signs final checkpoints. Idempotent.
-  void Stop() ABSL_LOCKS_EXCLUDED(mu_);
+  // Stops the thread and signs final checkpoints. Returns why they could
+  // not be signed (Unavailable when the store fails; OK without a
+  // checkpoint key). Idempotent: later calls return the first result.
+  absl::Status Stop() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   void Prune(absl::Time now);
@@ -64,6 +66,7 @@ class LedgerMaintenance {
   absl::Mutex mu_;  // one round at a time
   absl::Time last_prune_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status stop_result_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace portcullis::ledger

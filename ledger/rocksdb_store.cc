@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -123,6 +124,9 @@ void DisablePerfCounters() {
 struct RocksDbStore::Db {
   std::unique_ptr<rocksdb::DB> db;
   bool read_only = false;
+  std::shared_ptr<RecentMessages> messages;
+  // Set by a failed write, cleared by a successful Resume.
+  std::atomic<bool> write_failed{false};
 };
 
 RocksDbStore::RocksDbStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
@@ -165,6 +169,7 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(
 
   auto db = std::make_unique<Db>();
   db->read_only = options.read_only;
+  db->messages = messages;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = options.read_only
                           ? rocksdb::DB::OpenForReadOnly(rocks, dir, &raw)
@@ -215,8 +220,21 @@ absl::Status RocksDbStore::Write(const WriteBatch& batch, bool sync) {
   }
   rocksdb::WriteOptions write_options;
   write_options.sync = sync;
-  return FromRocksDb(db_->db->Write(write_options, &rocks_batch),
-                     "ledger write");
+  rocksdb::Status s = db_->db->Write(write_options, &rocks_batch);
+  if (!s.ok()) db_->write_failed = true;
+  return FromRocksDb(s, "ledger write");
+}
+
+absl::Status RocksDbStore::Resume() {
+  if (db_->read_only || !db_->write_failed) return absl::OkStatus();
+  rocksdb::Status s = db_->db->Resume();
+  if (!s.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("the ledger cannot write yet: ", s.ToString(), " (",
+                     db_->messages->Find(""), ")"));
+  }
+  db_->write_failed = false;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<std::string>> RocksDbStore::Get(

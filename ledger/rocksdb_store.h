@@ -48,6 +48,10 @@ class RocksDbStore final : public KeyValueStore {
   // is retired) and compacts [begin, end) down to the bottom level, which
   // drops deleted values from the SST files.
   absl::Status Purge(absl::string_view begin, absl::string_view end) override;
+  // RocksDB stops writing after a failed write (its background error);
+  // this resumes it (DB::Resume) once the cause is gone, e.g. when space
+  // was freed on a full disk.
+  absl::Status Resume() override;
 
  private:
   struct Db;

@@ -124,6 +124,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   ledger::LedgerOptions ledger_options = LedgerOptionsFrom(config);
   ledger_options.checkpoints.key = &*daemon->signing_key_;
   ledger_options.clock = &clock;
+  daemon->kept_checkpoints_ = std::make_unique<ledger::CheckpointFiles>(
+      ledger::KeptCheckpointsDir(config.data_dir()));
+  ledger_options.checkpoint_files = daemon->kept_checkpoints_.get();
   PORTCULLIS_ASSIGN_OR_RETURN(ledger_options.master_keys,
                               LoadMasterKeys(config, log));
   PORTCULLIS_ASSIGN_OR_RETURN(
@@ -162,6 +165,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
     log.Error(absl::StrCat("ledger: ", r.reason,
                            "; its calls fail and health is NOT_SERVING"));
     daemon->server_->SetReady(false);
+    daemon->refused_at_start_ = true;
   }
   ledger::MaintenanceOptions maintenance;
   maintenance.retention = absl::Hours(24) * config.ledger().retention_days();
@@ -176,6 +180,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   daemon->sweeper_ = std::thread([self] {
     while (
         !self->stop_sweeping_.WaitForNotificationWithTimeout(kSweepInterval)) {
+      self->CheckStorage();
       if (absl::Status s = self->gate_->ExpireDue(); !s.ok()) {
         self->log_.Error(
             absl::StrCat("approval deadlines not recorded: ", s.message()));
@@ -216,14 +221,33 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   return daemon;
 }
 
-Daemon::~Daemon() {
+Daemon::~Daemon() { Close().IgnoreError(); }
+
+absl::Status Daemon::Close() {
   watcher_.reset();
   principals_watcher_.reset();
   shadow_watcher_.reset();
-  stop_sweeping_.Notify();
+  if (!stop_sweeping_.HasBeenNotified()) stop_sweeping_.Notify();
   if (sweeper_.joinable()) sweeper_.join();
   Stop(absl::Seconds(10));
-  if (maintenance_ != nullptr) maintenance_->Stop();  // final checkpoints
+  if (maintenance_ == nullptr) return absl::OkStatus();
+  return maintenance_->Stop();  // final checkpoints
+}
+
+void Daemon::CheckStorage() {
+  if (ledger_->writable() && !storage_failing_) return;
+  if (!storage_failing_) {
+    storage_failing_ = true;
+    server_->SetReady(false);
+    log_.Error(
+        "the ledger cannot write (is the disk full?): health is NOT_SERVING "
+        "and nothing is allowed until it can; retrying every second (once "
+        "space is freed, restart the gate if it does not resume)");
+  }
+  if (absl::Status s = ledger_->Resume(); !s.ok()) return;
+  storage_failing_ = false;
+  server_->SetReady(!refused_at_start_);
+  log_.Info("the ledger writes again: health is SERVING");
 }
 
 absl::Status Daemon::Reload() {

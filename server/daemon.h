@@ -19,6 +19,7 @@
 #include "crypto/ed25519.h"
 #include "gate/file_policy_source.h"
 #include "gate/gate.h"
+#include "ledger/checkpoint_files.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_maintenance.h"
 #include "ledger/rocksdb_store.h"
@@ -42,8 +43,14 @@ class Daemon {
   static absl::StatusOr<std::unique_ptr<Daemon>> Start(
       const config::v1::GateConfig& config, const Clock& clock, Logger& log);
 
-  // Stops serving (see Server::Shutdown), then closes the ledger.
+  // Close(), ignoring its result.
   ~Daemon();
+
+  // Stops serving (see Server::Shutdown; calls in flight get 10 s unless
+  // Stop gave them less) and signs the final checkpoints. Returns why they
+  // could not be signed: the process should then exit non-zero. The
+  // ledger closes with the Daemon. Idempotent.
+  absl::Status Close();
 
   // SIGHUP and Admin.Reload: the policy, then the principals. Returns the
   // first error; what failed to load keeps its previous version.
@@ -85,6 +92,12 @@ class Daemon {
         shadow_source_(config.shadow_policy()) {}
 
   absl::StatusOr<std::shared_ptr<const PrincipalTable>> LoadPrincipals() const;
+  // Health follows the ledger's storage: NOT_SERVING while it cannot
+  // write (a full disk), and tries to resume it; SERVING again once it
+  // writes (unless a tenant was refused at start). Called every
+  // kSweepInterval.
+  void CheckStorage();
+
   // Shadow mode (issue 7): re-reads and installs the candidate policy when
   // its text changed.
   void ReloadShadow() ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
@@ -100,6 +113,7 @@ class Daemon {
   std::optional<crypto::SigningKey> signing_key_;
   // Declared in construction order; destroyed in reverse: the server stops
   // before the gate and the ledger go away.
+  std::unique_ptr<ledger::CheckpointFiles> kept_checkpoints_;
   std::unique_ptr<ledger::Ledger> ledger_;
   // Sealed secrets for connectors, in their own database beside the
   // ledger's, and the connectors that use them.
@@ -117,6 +131,9 @@ class Daemon {
   std::unique_ptr<PolicyWatcher> shadow_watcher_;
   absl::Notification stop_sweeping_;
   std::thread sweeper_;  // records approval expiries and escalations
+  // Only the sweeper thread uses these (after Start).
+  bool refused_at_start_ = false;
+  bool storage_failing_ = false;
 
   // Held for a whole reload (file reads and a ledger append): reloads are
   // rare and must not interleave. Never taken on the decision path.

@@ -117,8 +117,13 @@ int Main(int argc, char** argv) {
     return 1;
   }
   int code = ServeUntilSignalled(**daemon, log, signals);
+  if (absl::Status closed = (*daemon)->Close(); !closed.ok()) {
+    log.Error(absl::StrCat("stopped without final checkpoints: ",
+                           closed.message()));
+    code = 1;
+  }
   daemon->reset();  // Closes the ledger cleanly.
-  log.Info("stopped");
+  if (code == 0) log.Info("stopped");
   return code;
 }
 

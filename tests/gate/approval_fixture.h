@@ -50,7 +50,8 @@ tenant "other" {
 // tenant), erin (support), and "bot", which is also the agent's principal.
 class ApprovalFixture : public GateFixture {
  public:
-  ApprovalFixture() {
+  explicit ApprovalFixture(std::string db_dir = "")
+      : GateFixture(std::move(db_dir)) {
     for (const char* id : {"alice", "bob", "carol", "dave", "erin", "bot"}) {
       keys_.emplace(id, crypto::SigningKey::Generate());
     }

@@ -32,7 +32,10 @@ inline PolicyLoad LoadOf(std::shared_ptr<const policy::CompiledPolicy> program,
 
 class GateFixture {
  public:
-  GateFixture() { Open(); }
+  // The ledger's database is in a per-test directory, or in `db_dir`.
+  explicit GateFixture(std::string db_dir = "") : db_dir_(std::move(db_dir)) {
+    Open();
+  }
 
   // Closes and reopens everything on the same directory: a restart.
   void Restart() {
@@ -75,7 +78,8 @@ class GateFixture {
  private:
   void Open() {
     if (store_ == nullptr) {
-      auto store = ledger::RocksDbStore::Open(dir_.Sub("db"), {});
+      auto store = ledger::RocksDbStore::Open(
+          db_dir_.empty() ? dir_.Sub("db") : db_dir_, {});
       REQUIRE(store.ok());
       store_ = std::move(*store);
     }
@@ -90,6 +94,7 @@ class GateFixture {
   }
 
   testing::TempDir dir_;
+  std::string db_dir_;
   testing::FakeClock clock_;
   server::ProtoRecordCodec codec_;
   crypto::SigningKey signing_key_ = crypto::SigningKey::Generate();

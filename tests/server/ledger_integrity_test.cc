@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -188,6 +189,46 @@ TEST_CASE("a rolled-back tenant of the policy is refused, the others serve",
   // Nothing is decided for it, since nothing can be recorded.
   auto refused = daemon->gate().Evaluate(action, {"test"});
   CHECK(refused.status().code() == absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_CASE("a gate on a damaged write-ahead log does not start, naming it",
+          "[daemon][ledger]") {
+  Fixture f;
+  {
+    auto daemon = f.Start();
+    policy::Action action;
+    action.tenant = "shop";
+    action.agent = "bot";
+    action.tool = "reply_customer";
+    for (int i = 0; i < 20; ++i) {
+      REQUIRE(daemon->gate().Evaluate(action, {"test"}).ok());
+    }
+  }
+  std::filesystem::path wal;
+  for (const auto& file :
+       std::filesystem::directory_iterator(f.dir.Sub("data"))) {
+    if (file.path().extension() == ".log" &&
+        (wal.empty() || file.file_size() > std::filesystem::file_size(wal))) {
+      wal = file.path();
+    }
+  }
+  REQUIRE(!wal.empty());
+  {
+    std::fstream file(wal, std::ios::in | std::ios::out | std::ios::binary);
+    auto at = static_cast<std::streamoff>(std::filesystem::file_size(wal) / 2);
+    file.seekg(at);
+    char c = 0;
+    file.read(&c, 1);
+    c = static_cast<char>(c ^ 0x01);
+    file.seekp(at);
+    file.write(&c, 1);
+  }
+  auto daemon = Daemon::Start(f.config, f.clock, f.log);
+  REQUIRE(absl::IsDataLoss(daemon.status()));
+  CHECK(daemon.status().message().find(wal.filename().string()) !=
+        std::string::npos);
+  CHECK(daemon.status().message().find("portcullis ledger recover") !=
+        std::string::npos);
 }
 
 }  // namespace

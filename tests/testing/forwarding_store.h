@@ -29,6 +29,7 @@ class ForwardingStore : public ledger::KeyValueStore {
   absl::Status Purge(absl::string_view begin, absl::string_view end) override {
     return inner_.Purge(begin, end);
   }
+  absl::Status Resume() override { return inner_.Resume(); }
 
  protected:
   ledger::KeyValueStore& inner() { return inner_; }
