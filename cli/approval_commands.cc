@@ -5,71 +5,24 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cli/decision_text.h"
 #include "cli/gate_client.h"
 #include "crypto/key_file.h"
 #include "gate/approval.h"
 #include "server/codec/approval_codec.h"
-#include "server/codec/time_codec.h"
 
 namespace portcullis::cli {
 namespace {
 
-std::string Time(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", server::TimeFromProto(t),
-                          absl::UTCTimeZone());
-}
-
-std::string ValueText(const v1::Value& v) {
-  switch (v.kind_case()) {
-    case v1::Value::kStringValue:
-      return absl::StrCat("\"", absl::CHexEscape(v.string_value()), "\"");
-    case v1::Value::kIntValue:
-      return absl::StrCat(v.int_value());
-    case v1::Value::kBoolValue:
-      return v.bool_value() ? "true" : "false";
-    case v1::Value::kMoneyValue:
-      return absl::StrCat(v.money_value().amount(), " ",
-                          v.money_value().currency());
-    case v1::Value::kListValue: {
-      std::vector<std::string> items;
-      for (const v1::Value& item : v.list_value().values()) {
-        items.push_back(ValueText(item));
-      }
-      return absl::StrCat("[", absl::StrJoin(items, ", "), "]");
-    }
-    case v1::Value::KIND_NOT_SET:
-      break;
-  }
-  return "(none)";
-}
-
-std::string Requirement(const v1::ApprovalRequirement& r) {
-  std::string text = absl::StrCat(
-      r.rule_id(), ": ",
-      r.roles().empty() ? "any approver" : absl::StrJoin(r.roles(), " or "),
-      " (quorum ", r.quorum(), "), until ", Time(r.expires_at()));
-  if (r.has_escalates_at()) {
-    absl::StrAppend(&text, "; from ", Time(r.escalates_at()), " also ",
-                    absl::StrJoin(r.escalation_roles(), " or "));
-  }
-  return text;
-}
-
 void PrintPending(const v1::PendingApproval& p, std::ostream& out) {
   const v1::Decision& d = p.decision();
   const v1::Action& a = p.action();
-  out << d.decision_id() << "  " << a.tool() << " by " << a.agent()
-      << ", requested " << Time(d.decided_at())
+  out << d.decision_id() << "  " << a.tool() << " by " << a.agent() << " for "
+      << a.tenant() << ", requested " << TimeText(d.decided_at())
       << (p.requested_by().empty() ? "" : " by " + p.requested_by()) << "\n";
-  std::vector<std::string> names;
-  for (const auto& [name, value] : a.arguments()) names.push_back(name);
-  std::sort(names.begin(), names.end());
-  for (const std::string& name : names) {
-    out << "  args." << name << " = " << ValueText(a.arguments().at(name))
-        << "\n";
-  }
+  PrintArguments(a, out);
   for (const v1::ApprovalRequirement& r : d.approvals()) {
-    out << "  needs " << Requirement(r) << "\n";
+    out << "  needs " << RequirementText(r) << "\n";
   }
   for (const v1::ApprovalVote& v : p.votes()) {
     out << "  " << v.approver_id() << " "
@@ -83,17 +36,6 @@ void PrintPending(const v1::PendingApproval& p, std::ostream& out) {
 
 int Usage(CommandIo& io, absl::string_view command, absl::string_view what) {
   return Complain(io, command, what, kExitUsage);
-}
-
-std::string OutcomeText(v1::Outcome outcome) {
-  switch (outcome) {
-    case v1::OUTCOME_ALLOW:
-      return "ALLOW";
-    case v1::OUTCOME_PENDING_APPROVAL:
-      return "PENDING_APPROVAL";
-    default:
-      return "DENY";
-  }
 }
 
 }  // namespace

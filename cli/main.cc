@@ -18,8 +18,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
+#include "cli/action_flags.h"
 #include "cli/approval_commands.h"
 #include "cli/command.h"
+#include "cli/evaluate_command.h"
 #include "cli/flag_check.h"
 #include "cli/gate_client.h"
 #include "cli/keys_commands.h"
@@ -82,7 +84,8 @@ ABSL_FLAG(std::string, expect, "",
           "The decision changes a policy edit is meant to make, YAML or JSON "
           "(replay).");
 ABSL_FLAG(std::string, junit, "", "Also write JUnit XML here (replay).");
-ABSL_FLAG(bool, json, false, "Print the report as JSON (replay).");
+ABSL_FLAG(bool, json, false,
+          "Print the report (replay) or the response (evaluate) as JSON.");
 ABSL_FLAG(std::string, input_format, "",
           "The recording's format (replay): jsonl or binpb; by default "
           "*.binpb is binary and anything else JSON Lines.");
@@ -93,6 +96,10 @@ ABSL_FLAG(std::string, token, "",
           "Your bearer token for the gate; default $PORTCULLIS_TOKEN. Over "
           "the Unix socket your uid may identify you instead.");
 ABSL_FLAG(std::string, name, "", "A secret's name (secrets).");
+ABSL_FLAG(std::string, agent, "", "The agent proposing the action (evaluate).");
+ABSL_FLAG(std::string, tool, "", "The tool the action calls (evaluate).");
+ABSL_FLAG(std::string, idempotency_key, "",
+          "The action's idempotency key (evaluate).");
 ABSL_FLAG(std::string, approver, "",
           "Your approver id, as registered in the gate's configuration.");
 ABSL_FLAG(std::string, comment, "", "A comment recorded with an approval.");
@@ -120,6 +127,13 @@ constexpr char kCommands[] =
     "      [--junit OUT.xml] [--json] [--input_format jsonl|binpb]\n"
     "      Decide recorded actions again; exit 1 if a decision changes "
     "unexpectedly.\n"
+    "Actions (at a running gate, as an agent):\n"
+    "  portcullis evaluate --tenant T --agent A --tool X [--arg "
+    "NAME=VALUE]...\n"
+    "      [--context KEY=VALUE]... [--idempotency_key K] [--json]\n"
+    "      Propose one action; print the decision. Values: 75.00SAR (money),\n"
+    "      42, true, [a,b], \"text\"; --context confidence=0.6, run_mode=...,\n"
+    "      request_id=..., correlation_id=..., session_id=...\n"
     "Approvals (at a running gate, --gate ADDR):\n"
     "  portcullis approvals list --tenant T\n"
     "  portcullis approve ID --tenant T --key FILE --approver ID "
@@ -183,7 +197,15 @@ VerdictArgs Verdict(const std::vector<std::string>& words, bool approve) {
   return args;
 }
 
-int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
+// Values of the repeatable flags --arg and --context, taken out of argv
+// before Abseil parses it (Abseil keeps only a flag's last value).
+struct Repeated {
+  std::vector<std::string> arguments;
+  std::vector<std::string> context;
+};
+
+int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
+             CommandIo& io) {
   if (words.empty()) return Usage(io, "no command given");
   RealClock clock;
   const std::string& verb = words[0];
@@ -215,6 +237,22 @@ int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
          absl::GetFlag(FLAGS_expect), absl::GetFlag(FLAGS_junit),
          absl::GetFlag(FLAGS_json), absl::GetFlag(FLAGS_input_format)},
         io);
+  }
+  if (command == "evaluate") {
+    EvaluateArgs args;
+    args.gate = absl::GetFlag(FLAGS_gate);
+    args.token = TokenFrom(absl::GetFlag(FLAGS_token));
+    args.tenant = absl::GetFlag(FLAGS_tenant);
+    args.agent = absl::GetFlag(FLAGS_agent);
+    args.tool = absl::GetFlag(FLAGS_tool);
+    args.arguments = repeated.arguments;
+    args.context = repeated.context;
+    args.idempotency_key = absl::GetFlag(FLAGS_idempotency_key);
+    args.json = absl::GetFlag(FLAGS_json);
+    return RunEvaluate(args, io);
+  }
+  if (!repeated.arguments.empty() || !repeated.context.empty()) {
+    return Usage(io, "--arg and --context are for evaluate");
   }
   if (command == "approvals list") {
     return RunApprovalsList(
@@ -321,14 +359,24 @@ int main(int argc, char** argv) {
   CommandIo io{std::cout, std::cerr, ::isatty(STDERR_FILENO) == 1};
   absl::SetProgramUsageMessage(
       absl::StrCat("the Portcullis command-line tool.\n\n", kCommands));
-  if (absl::Status s = CheckFlags(argc, argv); !s.ok()) {
+  std::vector<char*> args(argv, argv + argc);
+  auto extracted = ExtractRepeatedFlags(args, {"arg", "context"});
+  if (!extracted.ok()) return Usage(io, extracted.status().message());
+  Repeated repeated;
+  for (RepeatedFlag& flag : *extracted) {
+    (flag.name == "arg" ? repeated.arguments : repeated.context)
+        .push_back(std::move(flag.value));
+  }
+  if (absl::Status s = CheckFlags(static_cast<int>(args.size()), args.data());
+      !s.ok()) {
     return Usage(io, s.message());
   }
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  std::vector<char*> positional =
+      absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   if (!portcullis::crypto::Initialize().ok()) {
     io.err << "portcullis: libsodium failed to initialise\n";
     return kExitFailed;
   }
   std::vector<std::string> words(positional.begin() + 1, positional.end());
-  return Dispatch(words, io);
+  return Dispatch(words, repeated, io);
 }

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/evaluate_command.h"
 #include "cli/gate_client.h"
 #include "cli/keys_commands.h"
 #include "cli/receipt_commands.h"
@@ -131,6 +132,55 @@ TEST_CASE("approvals list shows what waits, and approve decides it",
   Captured again;
   CHECK(RunVerdict(f.Verdict(id, true), f.clock_, again.io) == kExitFailed);
   CHECK(again.err.str().find("no pending request") != std::string::npos);
+}
+
+TEST_CASE("evaluate proposes an action typed on the command line",
+          "[cli][evaluate]") {
+  CliFixture f;
+  EvaluateArgs args;
+  args.gate = f.address_;
+  args.token = f.agent_.token;
+  args.tenant = "shop";
+  args.agent = "bot";
+  args.tool = "refund_order";
+  args.arguments = {"order_id=AN-1", "amount=120.00SAR"};
+  args.context = {"request_id=req-1"};
+  Captured text;
+  REQUIRE(RunEvaluate(args, text.io) == kExitOk);
+  const std::string out = text.out.str();
+  CHECK(out.find("outcome: PENDING_APPROVAL\n") == 0);
+  CHECK(out.find("rule: refunds (refunds need the owner)\n") !=
+        std::string::npos);
+  CHECK(out.find("needs: refunds: owner (quorum 1)") != std::string::npos);
+  CHECK(out.find("\ndecision: ") != std::string::npos);
+  CHECK(out.find("\nledger sequence: ") != std::string::npos);
+
+  args.json = true;
+  Captured json;
+  REQUIRE(RunEvaluate(args, json.io) == kExitOk);
+  v1::EvaluateResponse response;
+  REQUIRE(google::protobuf::util::JsonStringToMessage(json.out.str(), &response)
+              .ok());
+  CHECK(response.decision().outcome() == v1::OUTCOME_PENDING_APPROVAL);
+  CHECK(response.decision().ledger_sequence() > 0);
+
+  // The gate judges the arguments: a refund without an amount is refused.
+  args.arguments = {"order_id=AN-1"};
+  Captured refused;
+  CHECK(RunEvaluate(args, refused.io) == kExitFailed);
+  CHECK(refused.err.str().find("portcullis evaluate: ") == 0);
+
+  args.tool = "";
+  Captured usage;
+  CHECK(RunEvaluate(args, usage.io) == kExitUsage);
+  // Without credentials the gate refuses the call.
+  args.tool = "refund_order";
+  args.arguments = {"order_id=AN-1", "amount=1.00SAR"};
+  args.token = "";
+  Captured refused_anonymous;
+  CHECK(RunEvaluate(args, refused_anonymous.io) == kExitFailed);
+  CHECK(refused_anonymous.err.str().find("no credentials") !=
+        std::string::npos);
 }
 
 TEST_CASE("deny needs a reason and records it", "[cli][approvals]") {
