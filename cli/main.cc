@@ -90,8 +90,10 @@ ABSL_FLAG(std::string, input_format, "",
           "The recording's format (replay): jsonl or binpb; by default "
           "*.binpb is binary and anything else JSON Lines.");
 // Commands that talk to a running gate.
-ABSL_FLAG(std::string, gate, portcullis::cli::kDefaultGateAddress,
-          "The gate's address: host:port or unix:/path/to/portcullis.sock.");
+ABSL_FLAG(std::string, gate, "",
+          "The gate's address: host:port or unix:/path/to/portcullis.sock. "
+          "Default: unix:DATA/portcullis.sock when that socket exists (DATA "
+          "is --data, or ./data), else 127.0.0.1:7575.");
 ABSL_FLAG(std::string, token, "",
           "Your bearer token for the gate; default $PORTCULLIS_TOKEN. Over "
           "the Unix socket your uid may identify you instead.");
@@ -134,7 +136,7 @@ constexpr char kCommands[] =
     "      Propose one action; print the decision. Values: 75.00SAR (money),\n"
     "      42, true, [a,b], \"text\"; --context confidence=0.6, run_mode=...,\n"
     "      request_id=..., correlation_id=..., session_id=...\n"
-    "Approvals (at a running gate, --gate ADDR):\n"
+    "Approvals (at a running gate):\n"
     "  portcullis approvals list --tenant T\n"
     "  portcullis approve ID --tenant T --key FILE --approver ID "
     "[--comment C]\n"
@@ -174,8 +176,16 @@ constexpr char kCommands[] =
     "  portcullis ledger delete-tenant --data DIR --tenant T --confirm\n"
     "  portcullis ledger rotate-key --data DIR --tenant T --master_key FILE\n"
     "\n"
+    "Commands at a running gate call --gate ADDR: by default the Unix socket\n"
+    "./data/portcullis.sock (or DATA/portcullis.sock with --data DATA) when\n"
+    "it exists, else 127.0.0.1:7575.\n"
     "Exit codes: 0 success, 1 a check failed or the gate refused, 2 usage "
     "error.";
+
+// The gate the commands that talk to one call (cli/gate_client.h).
+std::string Gate() {
+  return GateAddress(absl::GetFlag(FLAGS_gate), absl::GetFlag(FLAGS_data));
+}
 
 int Usage(CommandIo& io, absl::string_view problem) {
   io.err << "portcullis: " << problem << "\n\n" << kCommands << "\n";
@@ -184,7 +194,7 @@ int Usage(CommandIo& io, absl::string_view problem) {
 
 VerdictArgs Verdict(const std::vector<std::string>& words, bool approve) {
   VerdictArgs args;
-  args.gate = absl::GetFlag(FLAGS_gate);
+  args.gate = Gate();
   args.token = TokenFrom(absl::GetFlag(FLAGS_token));
   args.tenant = absl::GetFlag(FLAGS_tenant);
   args.decision_id = words.size() > 1 ? words[1] : "";
@@ -240,7 +250,7 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
   }
   if (command == "evaluate") {
     EvaluateArgs args;
-    args.gate = absl::GetFlag(FLAGS_gate);
+    args.gate = Gate();
     args.token = TokenFrom(absl::GetFlag(FLAGS_token));
     args.tenant = absl::GetFlag(FLAGS_tenant);
     args.agent = absl::GetFlag(FLAGS_agent);
@@ -255,17 +265,15 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
     return Usage(io, "--arg and --context are for evaluate");
   }
   if (command == "approvals list") {
-    return RunApprovalsList(
-        {absl::GetFlag(FLAGS_gate), TokenFrom(absl::GetFlag(FLAGS_token)),
-         absl::GetFlag(FLAGS_tenant)},
-        io);
+    return RunApprovalsList({Gate(), TokenFrom(absl::GetFlag(FLAGS_token)),
+                             absl::GetFlag(FLAGS_tenant)},
+                            io);
   }
   if (command == "halt" || command == "resume") {
-    return RunHalt(
-        {absl::GetFlag(FLAGS_gate), TokenFrom(absl::GetFlag(FLAGS_token)),
-         absl::GetFlag(FLAGS_tenant), absl::GetFlag(FLAGS_reason),
-         command == "halt"},
-        io);
+    return RunHalt({Gate(), TokenFrom(absl::GetFlag(FLAGS_token)),
+                    absl::GetFlag(FLAGS_tenant), absl::GetFlag(FLAGS_reason),
+                    command == "halt"},
+                   io);
   }
   if (command == "tokens create") {
     TokensCreateArgs args;
@@ -293,8 +301,7 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
     return RunTokensList(absl::GetFlag(FLAGS_principals_file), io);
   }
   if (verb == "secrets") {
-    SecretArgs args{absl::GetFlag(FLAGS_gate),
-                    TokenFrom(absl::GetFlag(FLAGS_token)),
+    SecretArgs args{Gate(), TokenFrom(absl::GetFlag(FLAGS_token)),
                     absl::GetFlag(FLAGS_tenant), absl::GetFlag(FLAGS_name)};
     if (command == "secrets put" || command == "secrets rotate") {
       return RunSecretsPut(args, command == "secrets rotate", std::cin,
@@ -325,9 +332,8 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
     return RunLedgerExport(
         {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant),
          absl::GetFlag(FLAGS_from), absl::GetFlag(FLAGS_to),
-         absl::GetFlag(FLAGS_format), absl::GetFlag(FLAGS_master_key),
-         absl::GetFlag(FLAGS_gate), TokenFrom(absl::GetFlag(FLAGS_token)),
-         absl::GetFlag(FLAGS_decrypt)},
+         absl::GetFlag(FLAGS_format), absl::GetFlag(FLAGS_master_key), Gate(),
+         TokenFrom(absl::GetFlag(FLAGS_token)), absl::GetFlag(FLAGS_decrypt)},
         io);
   }
   if (command == "ledger prune") {
