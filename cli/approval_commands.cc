@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -34,6 +35,17 @@ void PrintPending(const v1::PendingApproval& p, std::ostream& out) {
       << "\n";
 }
 
+// Asks whether to sign; true only for an answer of y or yes.
+bool Confirmed(bool approve, std::istream& in, CommandIo& io) {
+  io.out << (approve ? "sign this approval? [y/N] "
+                     : "sign this refusal? [y/N] ")
+         << std::flush;
+  std::string answer;
+  if (!std::getline(in, answer)) return false;
+  answer = absl::AsciiStrToLower(absl::StripAsciiWhitespace(answer));
+  return answer == "y" || answer == "yes";
+}
+
 int Usage(CommandIo& io, absl::string_view command, absl::string_view what) {
   return Complain(io, command, what, kExitUsage);
 }
@@ -59,7 +71,8 @@ int RunApprovalsList(const ApprovalsListArgs& args, CommandIo& io) {
   return kExitOk;
 }
 
-int RunVerdict(const VerdictArgs& args, const Clock& clock, CommandIo& io) {
+int RunVerdict(const VerdictArgs& args, const Clock& clock, std::istream& in,
+               bool in_is_terminal, CommandIo& io) {
   const std::string command = args.approve ? "approve" : "deny";
   if (args.decision_id.empty() || args.tenant.empty() ||
       args.key_file.empty() || args.approver.empty()) {
@@ -68,6 +81,11 @@ int RunVerdict(const VerdictArgs& args, const Clock& clock, CommandIo& io) {
   }
   if (!args.approve && args.comment.empty()) {
     return Usage(io, command, "--reason is required to deny");
+  }
+  if (!args.yes && !in_is_terminal) {
+    return Usage(io, command,
+                 "standard input is not a terminal, so nobody can be asked; "
+                 "pass --yes to sign without asking");
   }
   absl::StatusOr<crypto::SigningKey> key =
       crypto::ReadSigningKeyFile(args.key_file);
@@ -94,6 +112,10 @@ int RunVerdict(const VerdictArgs& args, const Clock& clock, CommandIo& io) {
   // Show the person exactly what they are signing for.
   io.out << (args.approve ? "approving" : "denying") << ":\n";
   PrintPending(*found, io.out);
+  if (!args.yes && !Confirmed(args.approve, in, io)) {
+    io.out << "nothing signed\n";
+    return kExitFailed;
+  }
 
   gate::Approval approval;
   approval.tenant = args.tenant;
@@ -145,6 +167,19 @@ int RunHalt(const HaltArgs& args, CommandIo& io) {
   if (!s.ok()) return GateRefused(io, command, s);
   io.out << (args.tenant.empty() ? "the whole gate" : "tenant " + args.tenant)
          << (args.halt ? " is halted\n" : " is resumed\n");
+  return kExitOk;
+}
+
+int RunReload(const ReloadArgs& args, CommandIo& io) {
+  constexpr absl::string_view kCommand = "reload";
+  GateClient client(args.gate.empty() ? kDefaultGateAddress : args.gate,
+                    args.token);
+  v1::ReloadResponse response;
+  absl::Status s = client.Check(client.admin().Reload(
+      client.Context().get(), v1::ReloadRequest(), &response));
+  if (!s.ok()) return GateRefused(io, kCommand, s);
+  io.out << "reloaded the policy, principals and approvers; policy version "
+         << response.policy().version() << " is in force\n";
   return kExitOk;
 }
 

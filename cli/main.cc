@@ -107,6 +107,9 @@ ABSL_FLAG(std::string, approver, "",
 ABSL_FLAG(std::string, comment, "", "A comment recorded with an approval.");
 ABSL_FLAG(std::string, reason, "",
           "Why: required to deny or halt, recorded on the ledger.");
+ABSL_FLAG(bool, yes, false,
+          "Sign without asking (approve, deny); otherwise they show the "
+          "action and ask y/N at the terminal.");
 ABSL_FLAG(absl::Duration, valid_for, absl::Minutes(15),
           "How long a signed approval stays valid.");
 
@@ -139,11 +142,15 @@ constexpr char kCommands[] =
     "Approvals (at a running gate):\n"
     "  portcullis approvals list --tenant T\n"
     "  portcullis approve ID --tenant T --key FILE --approver ID "
-    "[--comment C]\n"
-    "  portcullis deny ID --tenant T --key FILE --approver ID --reason R\n"
-    "Kill switch (at a running gate):\n"
+    "[--comment C] [--yes]\n"
+    "  portcullis deny ID --tenant T --key FILE --approver ID --reason R "
+    "[--yes]\n"
+    "      Show the action, ask y/N (unless --yes), sign and submit.\n"
+    "Kill switch and reload (at a running gate, the operator):\n"
     "  portcullis halt [--tenant T] --reason R\n"
     "  portcullis resume [--tenant T] [--reason R]\n"
+    "  portcullis reload\n"
+    "      Re-read the policy, principals and approvers, as SIGHUP does.\n"
     "Tokens (offline; the gate reloads the principals file):\n"
     "  portcullis tokens create --principal P --role R[,R] --tenant T[,T] "
     "[--unix_uid U] [--principals_file F]\n"
@@ -204,6 +211,7 @@ VerdictArgs Verdict(const std::vector<std::string>& words, bool approve) {
       approve ? absl::GetFlag(FLAGS_comment) : absl::GetFlag(FLAGS_reason);
   args.valid_for = absl::GetFlag(FLAGS_valid_for);
   args.approve = approve;
+  args.yes = absl::GetFlag(FLAGS_yes);
   return args;
 }
 
@@ -232,7 +240,8 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
     if (words.size() != 2) {
       return Usage(io, absl::StrCat(verb, " takes one decision id"));
     }
-    return RunVerdict(Verdict(words, verb == "approve"), clock, io);
+    return RunVerdict(Verdict(words, verb == "approve"), clock, std::cin,
+                      ::isatty(STDIN_FILENO) == 1, io);
   }
   const std::string command = absl::StrJoin(words, " ");
   if (command == "policy explain") {
@@ -268,6 +277,9 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
     return RunApprovalsList({Gate(), TokenFrom(absl::GetFlag(FLAGS_token)),
                              absl::GetFlag(FLAGS_tenant)},
                             io);
+  }
+  if (command == "reload") {
+    return RunReload({Gate(), TokenFrom(absl::GetFlag(FLAGS_token))}, io);
   }
   if (command == "halt" || command == "resume") {
     return RunHalt({Gate(), TokenFrom(absl::GetFlag(FLAGS_token)),
