@@ -2,74 +2,28 @@
 
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cli/decision_text.h"
 #include "cli/gate_client.h"
 #include "crypto/key_file.h"
 #include "gate/approval.h"
 #include "server/codec/approval_codec.h"
-#include "server/codec/time_codec.h"
 
 namespace portcullis::cli {
 namespace {
 
-std::string Time(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", server::TimeFromProto(t),
-                          absl::UTCTimeZone());
-}
-
-std::string ValueText(const v1::Value& v) {
-  switch (v.kind_case()) {
-    case v1::Value::kStringValue:
-      return absl::StrCat("\"", absl::CHexEscape(v.string_value()), "\"");
-    case v1::Value::kIntValue:
-      return absl::StrCat(v.int_value());
-    case v1::Value::kBoolValue:
-      return v.bool_value() ? "true" : "false";
-    case v1::Value::kMoneyValue:
-      return absl::StrCat(v.money_value().amount(), " ",
-                          v.money_value().currency());
-    case v1::Value::kListValue: {
-      std::vector<std::string> items;
-      for (const v1::Value& item : v.list_value().values()) {
-        items.push_back(ValueText(item));
-      }
-      return absl::StrCat("[", absl::StrJoin(items, ", "), "]");
-    }
-    case v1::Value::KIND_NOT_SET:
-      break;
-  }
-  return "(none)";
-}
-
-std::string Requirement(const v1::ApprovalRequirement& r) {
-  std::string text = absl::StrCat(
-      r.rule_id(), ": ",
-      r.roles().empty() ? "any approver" : absl::StrJoin(r.roles(), " or "),
-      " (quorum ", r.quorum(), "), until ", Time(r.expires_at()));
-  if (r.has_escalates_at()) {
-    absl::StrAppend(&text, "; from ", Time(r.escalates_at()), " also ",
-                    absl::StrJoin(r.escalation_roles(), " or "));
-  }
-  return text;
-}
-
 void PrintPending(const v1::PendingApproval& p, std::ostream& out) {
   const v1::Decision& d = p.decision();
   const v1::Action& a = p.action();
-  out << d.decision_id() << "  " << a.tool() << " by " << a.agent()
-      << ", requested " << Time(d.decided_at())
+  out << d.decision_id() << "  " << a.tool() << " by " << a.agent() << " for "
+      << a.tenant() << ", requested " << TimeText(d.decided_at())
       << (p.requested_by().empty() ? "" : " by " + p.requested_by()) << "\n";
-  std::vector<std::string> names;
-  for (const auto& [name, value] : a.arguments()) names.push_back(name);
-  std::sort(names.begin(), names.end());
-  for (const std::string& name : names) {
-    out << "  args." << name << " = " << ValueText(a.arguments().at(name))
-        << "\n";
-  }
+  PrintArguments(a, out);
   for (const v1::ApprovalRequirement& r : d.approvals()) {
-    out << "  needs " << Requirement(r) << "\n";
+    out << "  needs " << RequirementText(r) << "\n";
   }
   for (const v1::ApprovalVote& v : p.votes()) {
     out << "  " << v.approver_id() << " "
@@ -81,19 +35,19 @@ void PrintPending(const v1::PendingApproval& p, std::ostream& out) {
       << "\n";
 }
 
-int Usage(CommandIo& io, absl::string_view command, absl::string_view what) {
-  return Complain(io, command, what, kExitUsage);
+// Asks whether to sign; true only for an answer of y or yes.
+bool Confirmed(bool approve, std::istream& in, CommandIo& io) {
+  io.out << (approve ? "sign this approval? [y/N] "
+                     : "sign this refusal? [y/N] ")
+         << std::flush;
+  std::string answer;
+  if (!std::getline(in, answer)) return false;
+  answer = absl::AsciiStrToLower(absl::StripAsciiWhitespace(answer));
+  return answer == "y" || answer == "yes";
 }
 
-std::string OutcomeText(v1::Outcome outcome) {
-  switch (outcome) {
-    case v1::OUTCOME_ALLOW:
-      return "ALLOW";
-    case v1::OUTCOME_PENDING_APPROVAL:
-      return "PENDING_APPROVAL";
-    default:
-      return "DENY";
-  }
+int Usage(CommandIo& io, absl::string_view command, absl::string_view what) {
+  return Complain(io, command, what, kExitUsage);
 }
 
 }  // namespace
@@ -117,7 +71,8 @@ int RunApprovalsList(const ApprovalsListArgs& args, CommandIo& io) {
   return kExitOk;
 }
 
-int RunVerdict(const VerdictArgs& args, const Clock& clock, CommandIo& io) {
+int RunVerdict(const VerdictArgs& args, const Clock& clock, std::istream& in,
+               bool in_is_terminal, CommandIo& io) {
   const std::string command = args.approve ? "approve" : "deny";
   if (args.decision_id.empty() || args.tenant.empty() ||
       args.key_file.empty() || args.approver.empty()) {
@@ -126,6 +81,11 @@ int RunVerdict(const VerdictArgs& args, const Clock& clock, CommandIo& io) {
   }
   if (!args.approve && args.comment.empty()) {
     return Usage(io, command, "--reason is required to deny");
+  }
+  if (!args.yes && !in_is_terminal) {
+    return Usage(io, command,
+                 "standard input is not a terminal, so nobody can be asked; "
+                 "pass --yes to sign without asking");
   }
   absl::StatusOr<crypto::SigningKey> key =
       crypto::ReadSigningKeyFile(args.key_file);
@@ -152,6 +112,10 @@ int RunVerdict(const VerdictArgs& args, const Clock& clock, CommandIo& io) {
   // Show the person exactly what they are signing for.
   io.out << (args.approve ? "approving" : "denying") << ":\n";
   PrintPending(*found, io.out);
+  if (!args.yes && !Confirmed(args.approve, in, io)) {
+    io.out << "nothing signed\n";
+    return kExitFailed;
+  }
 
   gate::Approval approval;
   approval.tenant = args.tenant;
@@ -203,6 +167,19 @@ int RunHalt(const HaltArgs& args, CommandIo& io) {
   if (!s.ok()) return GateRefused(io, command, s);
   io.out << (args.tenant.empty() ? "the whole gate" : "tenant " + args.tenant)
          << (args.halt ? " is halted\n" : " is resumed\n");
+  return kExitOk;
+}
+
+int RunReload(const ReloadArgs& args, CommandIo& io) {
+  constexpr absl::string_view kCommand = "reload";
+  GateClient client(args.gate.empty() ? kDefaultGateAddress : args.gate,
+                    args.token);
+  v1::ReloadResponse response;
+  absl::Status s = client.Check(client.admin().Reload(
+      client.Context().get(), v1::ReloadRequest(), &response));
+  if (!s.ok()) return GateRefused(io, kCommand, s);
+  io.out << "reloaded the policy, principals and approvers; policy version "
+         << response.policy().version() << " is in force\n";
   return kExitOk;
 }
 

@@ -1,8 +1,9 @@
 // Commands for people at a running gate: listing and deciding pending
-// approvals, and the kill switch. Each connects with GateClient.
+// approvals, the kill switch and reloading. Each connects with GateClient.
 #ifndef PORTCULLIS_CLI_APPROVAL_COMMANDS_H_
 #define PORTCULLIS_CLI_APPROVAL_COMMANDS_H_
 
+#include <istream>
 #include <string>
 
 #include "absl/time/time.h"
@@ -31,12 +32,17 @@ struct VerdictArgs {
   std::string comment;   // for deny: the reason (required)
   absl::Duration valid_for = absl::Minutes(15);
   bool approve = true;
+  bool yes = false;  // sign without asking
 };
 
-// Fetches the pending request, shows the action being decided, signs a
-// verdict bound to its digest with the approver's key and submits it.
-// Exit 0 when recorded, 1 when the gate refuses it, 2 for usage errors.
-int RunVerdict(const VerdictArgs& args, const Clock& clock, CommandIo& io);
+// Fetches the pending request, shows the action being decided (tool,
+// arguments, tenant, agent, digest), asks "[y/N]" on `in` unless `yes`,
+// then signs a verdict bound to its digest with the approver's key and
+// submits it. Without `yes`, `in` must be a terminal (`in_is_terminal`):
+// a person decides, not a pipe. Exit 0 when recorded, 1 when the gate
+// refuses it or the person does not answer yes, 2 for usage errors.
+int RunVerdict(const VerdictArgs& args, const Clock& clock, std::istream& in,
+               bool in_is_terminal, CommandIo& io);
 
 struct HaltArgs {
   std::string gate;
@@ -49,6 +55,17 @@ struct HaltArgs {
 // Halts or resumes a tenant or the whole gate. Exit 0, 1 when refused,
 // 2 for usage errors.
 int RunHalt(const HaltArgs& args, CommandIo& io);
+
+struct ReloadArgs {
+  std::string gate;
+  std::string token;
+};
+
+// Asks the gate to re-read its policy, principals and approvers
+// (Admin.Reload, the operator role) and waits for it. Exit 0 when all
+// loaded, 1 when the gate refused or something did not load (the previous
+// version stays in force), 2 when the gate cannot be reached.
+int RunReload(const ReloadArgs& args, CommandIo& io);
 
 }  // namespace portcullis::cli
 

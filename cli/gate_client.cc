@@ -1,5 +1,7 @@
 #include "cli/gate_client.h"
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <cstdlib>
 
@@ -11,6 +13,17 @@ std::string TokenFrom(const std::string& flag) {
   if (!flag.empty()) return flag;
   const char* env = std::getenv(kTokenEnvironment);
   return env == nullptr ? "" : env;
+}
+
+std::string GateAddress(const std::string& flag, const std::string& data_dir) {
+  if (!flag.empty()) return flag;
+  std::string socket = absl::StrCat(
+      data_dir.empty() ? kDefaultDataDir : data_dir, "/portcullis.sock");
+  struct stat info;
+  if (::stat(socket.c_str(), &info) == 0 && S_ISSOCK(info.st_mode)) {
+    return "unix:" + socket;
+  }
+  return kDefaultGateAddress;
 }
 
 GateClient::GateClient(const std::string& address, std::string token,

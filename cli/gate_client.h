@@ -19,6 +19,14 @@ namespace portcullis::cli {
 
 inline constexpr char kDefaultGateAddress[] = "127.0.0.1:7575";
 
+// The data directory whose socket the CLI looks for when --data is not set.
+inline constexpr char kDefaultDataDir[] = "./data";
+
+// The gate to call: `flag` when set; else the Unix socket of the data
+// directory (`data_dir`, or ./data when empty) when a socket is there, as
+// after scripts/start.sh; else kDefaultGateAddress. Reads the file system.
+std::string GateAddress(const std::string& flag, const std::string& data_dir);
+
 // The environment variable that holds the CLI's bearer token.
 inline constexpr char kTokenEnvironment[] = "PORTCULLIS_TOKEN";
 

@@ -18,8 +18,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
+#include "cli/action_flags.h"
 #include "cli/approval_commands.h"
 #include "cli/command.h"
+#include "cli/evaluate_command.h"
 #include "cli/flag_check.h"
 #include "cli/gate_client.h"
 #include "cli/keys_commands.h"
@@ -83,22 +85,32 @@ ABSL_FLAG(std::string, expect, "",
           "The decision changes a policy edit is meant to make, YAML or JSON "
           "(replay).");
 ABSL_FLAG(std::string, junit, "", "Also write JUnit XML here (replay).");
-ABSL_FLAG(bool, json, false, "Print the report as JSON (replay).");
+ABSL_FLAG(bool, json, false,
+          "Print the report (replay) or the response (evaluate) as JSON.");
 ABSL_FLAG(std::string, input_format, "",
           "The recording's format (replay): jsonl or binpb; by default "
           "*.binpb is binary and anything else JSON Lines.");
 // Commands that talk to a running gate.
-ABSL_FLAG(std::string, gate, portcullis::cli::kDefaultGateAddress,
-          "The gate's address: host:port or unix:/path/to/portcullis.sock.");
+ABSL_FLAG(std::string, gate, "",
+          "The gate's address: host:port or unix:/path/to/portcullis.sock. "
+          "Default: unix:DATA/portcullis.sock when that socket exists (DATA "
+          "is --data, or ./data), else 127.0.0.1:7575.");
 ABSL_FLAG(std::string, token, "",
           "Your bearer token for the gate; default $PORTCULLIS_TOKEN. Over "
           "the Unix socket your uid may identify you instead.");
 ABSL_FLAG(std::string, name, "", "A secret's name (secrets).");
+ABSL_FLAG(std::string, agent, "", "The agent proposing the action (evaluate).");
+ABSL_FLAG(std::string, tool, "", "The tool the action calls (evaluate).");
+ABSL_FLAG(std::string, idempotency_key, "",
+          "The action's idempotency key (evaluate).");
 ABSL_FLAG(std::string, approver, "",
           "Your approver id, as registered in the gate's configuration.");
 ABSL_FLAG(std::string, comment, "", "A comment recorded with an approval.");
 ABSL_FLAG(std::string, reason, "",
           "Why: required to deny or halt, recorded on the ledger.");
+ABSL_FLAG(bool, yes, false,
+          "Sign without asking (approve, deny); otherwise they show the "
+          "action and ask y/N at the terminal.");
 ABSL_FLAG(absl::Duration, valid_for, absl::Minutes(15),
           "How long a signed approval stays valid.");
 
@@ -121,14 +133,25 @@ constexpr char kCommands[] =
     "      [--junit OUT.xml] [--json] [--input_format jsonl|binpb]\n"
     "      Decide recorded actions again; exit 1 if a decision changes "
     "unexpectedly.\n"
-    "Approvals (at a running gate, --gate ADDR):\n"
+    "Actions (at a running gate, as an agent):\n"
+    "  portcullis evaluate --tenant T --agent A --tool X [--arg "
+    "NAME=VALUE]...\n"
+    "      [--context KEY=VALUE]... [--idempotency_key K] [--json]\n"
+    "      Propose one action; print the decision. Values: 75.00SAR (money),\n"
+    "      42, true, [a,b], \"text\"; --context confidence=0.6, run_mode=...,\n"
+    "      request_id=..., correlation_id=..., session_id=...\n"
+    "Approvals (at a running gate):\n"
     "  portcullis approvals list --tenant T\n"
     "  portcullis approve ID --tenant T --key FILE --approver ID "
-    "[--comment C]\n"
-    "  portcullis deny ID --tenant T --key FILE --approver ID --reason R\n"
-    "Kill switch (at a running gate):\n"
+    "[--comment C] [--yes]\n"
+    "  portcullis deny ID --tenant T --key FILE --approver ID --reason R "
+    "[--yes]\n"
+    "      Show the action, ask y/N (unless --yes), sign and submit.\n"
+    "Kill switch and reload (at a running gate, the operator):\n"
     "  portcullis halt [--tenant T] --reason R\n"
     "  portcullis resume [--tenant T] [--reason R]\n"
+    "  portcullis reload\n"
+    "      Re-read the policy, principals and approvers, as SIGHUP does.\n"
     "Tokens (offline; the gate reloads the principals file):\n"
     "  portcullis tokens create --principal P --role R[,R] --tenant T[,T] "
     "[--unix_uid U] [--principals_file F]\n"
@@ -162,8 +185,16 @@ constexpr char kCommands[] =
     "  portcullis ledger rotate-key --data DIR --tenant T --master_key FILE\n"
     "  portcullis ledger recover --data DIR [--key GATE.key]\n"
     "\n"
+    "Commands at a running gate call --gate ADDR: by default the Unix socket\n"
+    "./data/portcullis.sock (or DATA/portcullis.sock with --data DATA) when\n"
+    "it exists, else 127.0.0.1:7575.\n"
     "Exit codes: 0 success, 1 a check failed or the gate refused, 2 usage "
     "error.";
+
+// The gate the commands that talk to one call (cli/gate_client.h).
+std::string Gate() {
+  return GateAddress(absl::GetFlag(FLAGS_gate), absl::GetFlag(FLAGS_data));
+}
 
 int Usage(CommandIo& io, absl::string_view problem) {
   io.err << "portcullis: " << problem << "\n\n" << kCommands << "\n";
@@ -172,7 +203,7 @@ int Usage(CommandIo& io, absl::string_view problem) {
 
 VerdictArgs Verdict(const std::vector<std::string>& words, bool approve) {
   VerdictArgs args;
-  args.gate = absl::GetFlag(FLAGS_gate);
+  args.gate = Gate();
   args.token = TokenFrom(absl::GetFlag(FLAGS_token));
   args.tenant = absl::GetFlag(FLAGS_tenant);
   args.decision_id = words.size() > 1 ? words[1] : "";
@@ -182,10 +213,19 @@ VerdictArgs Verdict(const std::vector<std::string>& words, bool approve) {
       approve ? absl::GetFlag(FLAGS_comment) : absl::GetFlag(FLAGS_reason);
   args.valid_for = absl::GetFlag(FLAGS_valid_for);
   args.approve = approve;
+  args.yes = absl::GetFlag(FLAGS_yes);
   return args;
 }
 
-int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
+// Values of the repeatable flags --arg and --context, taken out of argv
+// before Abseil parses it (Abseil keeps only a flag's last value).
+struct Repeated {
+  std::vector<std::string> arguments;
+  std::vector<std::string> context;
+};
+
+int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
+             CommandIo& io) {
   if (words.empty()) return Usage(io, "no command given");
   RealClock clock;
   const std::string& verb = words[0];
@@ -202,7 +242,8 @@ int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
     if (words.size() != 2) {
       return Usage(io, absl::StrCat(verb, " takes one decision id"));
     }
-    return RunVerdict(Verdict(words, verb == "approve"), clock, io);
+    return RunVerdict(Verdict(words, verb == "approve"), clock, std::cin,
+                      ::isatty(STDIN_FILENO) == 1, io);
   }
   const std::string command = absl::StrJoin(words, " ");
   if (command == "policy explain") {
@@ -218,18 +259,35 @@ int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
          absl::GetFlag(FLAGS_json), absl::GetFlag(FLAGS_input_format)},
         io);
   }
+  if (command == "evaluate") {
+    EvaluateArgs args;
+    args.gate = Gate();
+    args.token = TokenFrom(absl::GetFlag(FLAGS_token));
+    args.tenant = absl::GetFlag(FLAGS_tenant);
+    args.agent = absl::GetFlag(FLAGS_agent);
+    args.tool = absl::GetFlag(FLAGS_tool);
+    args.arguments = repeated.arguments;
+    args.context = repeated.context;
+    args.idempotency_key = absl::GetFlag(FLAGS_idempotency_key);
+    args.json = absl::GetFlag(FLAGS_json);
+    return RunEvaluate(args, io);
+  }
+  if (!repeated.arguments.empty() || !repeated.context.empty()) {
+    return Usage(io, "--arg and --context are for evaluate");
+  }
   if (command == "approvals list") {
-    return RunApprovalsList(
-        {absl::GetFlag(FLAGS_gate), TokenFrom(absl::GetFlag(FLAGS_token)),
-         absl::GetFlag(FLAGS_tenant)},
-        io);
+    return RunApprovalsList({Gate(), TokenFrom(absl::GetFlag(FLAGS_token)),
+                             absl::GetFlag(FLAGS_tenant)},
+                            io);
+  }
+  if (command == "reload") {
+    return RunReload({Gate(), TokenFrom(absl::GetFlag(FLAGS_token))}, io);
   }
   if (command == "halt" || command == "resume") {
-    return RunHalt(
-        {absl::GetFlag(FLAGS_gate), TokenFrom(absl::GetFlag(FLAGS_token)),
-         absl::GetFlag(FLAGS_tenant), absl::GetFlag(FLAGS_reason),
-         command == "halt"},
-        io);
+    return RunHalt({Gate(), TokenFrom(absl::GetFlag(FLAGS_token)),
+                    absl::GetFlag(FLAGS_tenant), absl::GetFlag(FLAGS_reason),
+                    command == "halt"},
+                   io);
   }
   if (command == "tokens create") {
     TokensCreateArgs args;
@@ -257,8 +315,7 @@ int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
     return RunTokensList(absl::GetFlag(FLAGS_principals_file), io);
   }
   if (verb == "secrets") {
-    SecretArgs args{absl::GetFlag(FLAGS_gate),
-                    TokenFrom(absl::GetFlag(FLAGS_token)),
+    SecretArgs args{Gate(), TokenFrom(absl::GetFlag(FLAGS_token)),
                     absl::GetFlag(FLAGS_tenant), absl::GetFlag(FLAGS_name)};
     if (command == "secrets put" || command == "secrets rotate") {
       return RunSecretsPut(args, command == "secrets rotate", std::cin,
@@ -289,9 +346,8 @@ int Dispatch(const std::vector<std::string>& words, CommandIo& io) {
     return RunLedgerExport(
         {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant),
          absl::GetFlag(FLAGS_from), absl::GetFlag(FLAGS_to),
-         absl::GetFlag(FLAGS_format), absl::GetFlag(FLAGS_master_key),
-         absl::GetFlag(FLAGS_gate), TokenFrom(absl::GetFlag(FLAGS_token)),
-         absl::GetFlag(FLAGS_decrypt)},
+         absl::GetFlag(FLAGS_format), absl::GetFlag(FLAGS_master_key), Gate(),
+         TokenFrom(absl::GetFlag(FLAGS_token)), absl::GetFlag(FLAGS_decrypt)},
         io);
   }
   if (command == "ledger prune") {
@@ -327,14 +383,24 @@ int main(int argc, char** argv) {
   CommandIo io{std::cout, std::cerr, ::isatty(STDERR_FILENO) == 1};
   absl::SetProgramUsageMessage(
       absl::StrCat("the Portcullis command-line tool.\n\n", kCommands));
-  if (absl::Status s = CheckFlags(argc, argv); !s.ok()) {
+  std::vector<char*> args(argv, argv + argc);
+  auto extracted = ExtractRepeatedFlags(args, {"arg", "context"});
+  if (!extracted.ok()) return Usage(io, extracted.status().message());
+  Repeated repeated;
+  for (RepeatedFlag& flag : *extracted) {
+    (flag.name == "arg" ? repeated.arguments : repeated.context)
+        .push_back(std::move(flag.value));
+  }
+  if (absl::Status s = CheckFlags(static_cast<int>(args.size()), args.data());
+      !s.ok()) {
     return Usage(io, s.message());
   }
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  std::vector<char*> positional =
+      absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   if (!portcullis::crypto::Initialize().ok()) {
     io.err << "portcullis: libsodium failed to initialise\n";
     return kExitFailed;
   }
   std::vector<std::string> words(positional.begin() + 1, positional.end());
-  return Dispatch(words, io);
+  return Dispatch(words, repeated, io);
 }

@@ -17,21 +17,46 @@
 namespace portcullis::cli {
 namespace {
 
-template <typename Message>
-absl::StatusOr<Message> ReadJson(const std::string& path,
-                                 absl::string_view what) {
+absl::StatusOr<std::string> ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
   std::stringstream text;
   text << in.rdbuf();
+  return text.str();
+}
+
+template <typename Message>
+absl::StatusOr<Message> ReadJson(const std::string& path,
+                                 absl::string_view what) {
+  absl::StatusOr<std::string> text = ReadText(path);
+  if (!text.ok()) return text.status();
   Message message;
-  auto status =
-      google::protobuf::util::JsonStringToMessage(text.str(), &message);
+  auto status = google::protobuf::util::JsonStringToMessage(*text, &message);
   if (!status.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         path, ": not ", what, " in JSON: ", std::string(status.message())));
   }
   return message;
+}
+
+// The receipt in `path`: either the receipt itself or Execute's response,
+// {"receipt": {...}}, as a gRPC client prints it.
+absl::StatusOr<v1::ExecutionReceipt> ReadReceipt(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadText(path);
+  if (!text.ok()) return text.status();
+  v1::ExecutionReceipt receipt;
+  auto bare = google::protobuf::util::JsonStringToMessage(*text, &receipt);
+  if (bare.ok()) return receipt;
+  v1::ExecuteResponse response;
+  if (google::protobuf::util::JsonStringToMessage(*text, &response).ok() &&
+      response.has_receipt()) {
+    return response.receipt();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      path,
+      ": not a portcullis.v1.ExecutionReceipt, nor an ExecuteResponse with "
+      "one, in JSON: ",
+      std::string(bare.message())));
 }
 
 }  // namespace
@@ -44,8 +69,7 @@ int RunReceiptVerify(const ReceiptVerifyArgs& args, CommandIo& io) {
   if (args.receipt_file.empty() || args.key_file.empty()) {
     return usage("--receipt FILE and --key GATE.pub are required");
   }
-  auto proto = ReadJson<v1::ExecutionReceipt>(
-      args.receipt_file, "a portcullis.v1.ExecutionReceipt");
+  auto proto = ReadReceipt(args.receipt_file);
   if (!proto.ok()) return usage(proto.status().message());
   auto key = crypto::ReadVerifyingKeyFile(args.key_file);
   if (!key.ok()) return usage(key.status().message());

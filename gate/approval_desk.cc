@@ -137,7 +137,8 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Approve(const Approval& approval,
     return error;
   };
   if (!shape.ok()) return reject(shape);
-  const Approver* approver = approvers_.Find(approval.approver_id);
+  std::shared_ptr<const ApproverRegistry> approvers = approvers_.Current();
+  const Approver* approver = approvers->Find(approval.approver_id);
   if (approver == nullptr) {
     return reject(absl::PermissionDeniedError(
         absl::StrCat("approver \"", approval.approver_id,

@@ -31,7 +31,7 @@ class ApprovalDesk {
  public:
   // Every reference must outlive the desk.
   ApprovalDesk(const Clock& clock, Recorder& recorder, TenantRegistry& tenants,
-               const PolicyHolder& policies, const ApproverRegistry& approvers,
+               const PolicyHolder& policies, const ApproverHolder& approvers,
                absl::Duration grant_ttl)
       : clock_(clock),
         recorder_(recorder),
@@ -105,7 +105,7 @@ class ApprovalDesk {
   Recorder& recorder_;
   TenantRegistry& tenants_;
   const PolicyHolder& policies_;
-  const ApproverRegistry& approvers_;
+  const ApproverHolder& approvers_;
   const absl::Duration grant_ttl_;
 };
 

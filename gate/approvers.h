@@ -1,9 +1,12 @@
 // The approvers a gate knows: who may sign approvals, with which key, in
-// which roles, for which tenants. Built once from the configuration;
-// immutable and thread-safe.
+// which roles, for which tenants. An ApproverRegistry is built from the
+// configuration and immutable; the ApproverHolder holds the one in force and
+// swaps in a new one when the configuration is reloaded. Both thread-safe.
 #ifndef PORTCULLIS_GATE_APPROVERS_H_
 #define PORTCULLIS_GATE_APPROVERS_H_
 
+#include <atomic>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,6 +44,29 @@ class ApproverRegistry {
 
  private:
   absl::flat_hash_map<std::string, Approver> by_id_;
+};
+
+// The registry in force. A call takes Current() once and uses it to its
+// end, so a reload never changes the approvers under a call in flight.
+class ApproverHolder {
+ public:
+  explicit ApproverHolder(ApproverRegistry registry)
+      : current_(
+            std::make_shared<const ApproverRegistry>(std::move(registry))) {}
+
+  // Never null.
+  std::shared_ptr<const ApproverRegistry> Current() const {
+    return current_.load();
+  }
+
+  // Takes effect for calls that take Current() afterwards.
+  void Replace(ApproverRegistry registry) {
+    current_.store(
+        std::make_shared<const ApproverRegistry>(std::move(registry)));
+  }
+
+ private:
+  std::atomic<std::shared_ptr<const ApproverRegistry>> current_;
 };
 
 }  // namespace portcullis::gate

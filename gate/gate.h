@@ -112,6 +112,13 @@ class Gate {
   absl::Status ApplyShadowPolicy(const PolicyLoad& load);
   void ClearShadowPolicy() { shadow_.Clear(); }
 
+  // Makes `approvers` the approvers in force (a configuration reload), for
+  // approvals submitted afterwards. Requests already pending stay, and so
+  // do the verdicts recorded for them.
+  void ReplaceApprovers(ApproverRegistry approvers) {
+    approvers_.Replace(std::move(approvers));
+  }
+
   // Decides `action` and records the decision before returning it; a
   // PENDING_APPROVAL decision also enters the approval queue.
   //
@@ -227,7 +234,7 @@ class Gate {
   ledger::Ledger& ledger_;
   const RecordCodec& codec_;
   const GateOptions options_;
-  const ApproverRegistry approvers_;
+  ApproverHolder approvers_;
   PolicyHolder policies_;
   TenantRegistry tenants_;
   Recorder recorder_;

@@ -105,8 +105,9 @@ ledger::LedgerOptions LedgerOptionsFrom(const config::v1::GateConfig& config) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
-    const config::v1::GateConfig& config, const Clock& clock, Logger& log) {
-  std::unique_ptr<Daemon> daemon(new Daemon(clock, log, config));
+    const config::v1::GateConfig& config, const Clock& clock, Logger& log,
+    const std::string& config_file) {
+  std::unique_ptr<Daemon> daemon(new Daemon(clock, log, config, config_file));
   PORTCULLIS_ASSIGN_OR_RETURN(auto principals, daemon->LoadPrincipals());
   if (principals->size() == 0) {
     log.Warn(
@@ -208,6 +209,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
         config.shadow_policy(), [self] { self->ReloadPolicy().IgnoreError(); });
     if (shadow.ok()) daemon->shadow_watcher_ = std::move(*shadow);
   }
+  if (!config_file.empty()) {  // approvers reload (issue 16)
+    auto watched = PolicyWatcher::Start(
+        config_file, [self] { self->ReloadApprovers().IgnoreError(); });
+    if (watched.ok()) daemon->config_watcher_ = std::move(*watched);
+  }
   std::string where;
   if (auto tcp = ParseListenAddress(config.listen().tcp_address()); tcp.ok()) {
     tcp->port = daemon->server_->tcp_port();
@@ -224,6 +230,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
 Daemon::~Daemon() { Close().IgnoreError(); }
 
 absl::Status Daemon::Close() {
+  config_watcher_.reset();
   watcher_.reset();
   principals_watcher_.reset();
   shadow_watcher_.reset();
@@ -251,9 +258,37 @@ void Daemon::CheckStorage() {
 }
 
 absl::Status Daemon::Reload() {
+  std::shared_ptr<const gate::PolicySnapshot> before = gate_->policy();
   absl::Status policy = ReloadPolicy();
+  if (policy.ok() && before != nullptr && gate_->policy() == before) {
+    log_.Info(absl::StrCat("policy unchanged: version ", before->version, " (",
+                           before->content_hash.substr(0, 12),
+                           ") stays in force"));
+  }
   absl::Status principals = ReloadPrincipals();
-  return policy.ok() ? principals : policy;
+  absl::Status approvers = ReloadApprovers();
+  for (const absl::Status& s : {policy, principals, approvers}) {
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Daemon::ReloadApprovers() {
+  if (config_file_.empty()) return absl::OkStatus();
+  absl::MutexLock lock(&approvers_mu_);
+  absl::StatusOr<config::v1::GateConfig> config = LoadConfigFile(config_file_);
+  absl::StatusOr<gate::ApproverRegistry> approvers =
+      config.ok() ? ApproversFrom(*config)
+                  : absl::StatusOr<gate::ApproverRegistry>(config.status());
+  if (!approvers.ok()) {
+    log_.Error(absl::StrCat("approvers not reloaded from ", config_file_, ": ",
+                            approvers.status().message()));
+    return approvers.status();
+  }
+  log_.Info(absl::StrCat(approvers->size(), " approvers in force (from ",
+                         config_file_, ")"));
+  gate_->ReplaceApprovers(*std::move(approvers));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::shared_ptr<const PrincipalTable>> Daemon::LoadPrincipals()

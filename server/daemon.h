@@ -39,9 +39,12 @@ class Daemon {
   // Starts everything `config` describes. Returns the first failure: the
   // ledger cannot be opened (Unavailable, DataLoss), the policy does not
   // load (InvalidArgument with its errors), the server cannot listen.
-  // `clock` and `log` must outlive the Daemon.
+  // `clock` and `log` must outlive the Daemon. `config_file`, when given,
+  // is the file `config` was read from: reloads re-read its approvers, and
+  // it is watched for changes.
   static absl::StatusOr<std::unique_ptr<Daemon>> Start(
-      const config::v1::GateConfig& config, const Clock& clock, Logger& log);
+      const config::v1::GateConfig& config, const Clock& clock, Logger& log,
+      const std::string& config_file = "");
 
   // Close(), ignoring its result.
   ~Daemon();
@@ -52,8 +55,9 @@ class Daemon {
   // ledger closes with the Daemon. Idempotent.
   absl::Status Close();
 
-  // SIGHUP and Admin.Reload: the policy, then the principals. Returns the
-  // first error; what failed to load keeps its previous version.
+  // SIGHUP and Admin.Reload: the policy, the principals, then the
+  // approvers; the log names each and what is in force. Returns the first
+  // error; what failed to load keeps its previous version.
   absl::Status Reload();
 
   // Re-reads the policy and, when its text differs from the last text
@@ -70,6 +74,12 @@ class Daemon {
   // revocation. On error the previous principals stay.
   absl::Status ReloadPrincipals();
 
+  // Re-reads the approvers from the configuration file given to Start and
+  // swaps them in for approvals submitted afterwards. Without a file there
+  // is nothing to re-read (OK). On error (an unreadable file, a malformed
+  // key) the previous approvers stay.
+  absl::Status ReloadApprovers() ABSL_LOCKS_EXCLUDED(approvers_mu_);
+
   // Health turns NOT_SERVING, calls in flight get `grace` to finish.
   void Stop(absl::Duration grace);
 
@@ -82,14 +92,16 @@ class Daemon {
   gate::Gate& gate() { return *gate_; }
 
  private:
-  Daemon(const Clock& clock, Logger& log, const config::v1::GateConfig& config)
+  Daemon(const Clock& clock, Logger& log, const config::v1::GateConfig& config,
+         const std::string& config_file)
       : clock_(clock),
         log_(log),
         policy_source_(config.policy()),
         inline_principals_(config.principals().begin(),
                            config.principals().end()),
         principals_file_(config.principals_file()),
-        shadow_source_(config.shadow_policy()) {}
+        shadow_source_(config.shadow_policy()),
+        config_file_(config_file) {}
 
   absl::StatusOr<std::shared_ptr<const PrincipalTable>> LoadPrincipals() const;
   // Health follows the ledger's storage: NOT_SERVING while it cannot
@@ -109,6 +121,7 @@ class Daemon {
   const std::string principals_file_;
   std::unique_ptr<Authenticator> authenticator_;
   gate::FilePolicySource shadow_source_;  // empty path: no shadow mode
+  const std::string config_file_;         // empty: approvers are fixed
   ProtoRecordCodec codec_;
   std::optional<crypto::SigningKey> signing_key_;
   // Declared in construction order; destroyed in reverse: the server stops
@@ -129,6 +142,7 @@ class Daemon {
   std::unique_ptr<PolicyWatcher> watcher_;
   std::unique_ptr<PolicyWatcher> principals_watcher_;
   std::unique_ptr<PolicyWatcher> shadow_watcher_;
+  std::unique_ptr<PolicyWatcher> config_watcher_;  // approvers (issue 16)
   absl::Notification stop_sweeping_;
   std::thread sweeper_;  // records approval expiries and escalations
   // Only the sweeper thread uses these (after Start).
@@ -141,6 +155,9 @@ class Daemon {
   std::string last_tried_hash_ ABSL_GUARDED_BY(reload_mu_);
   absl::Status last_result_ ABSL_GUARDED_BY(reload_mu_);
   std::string last_shadow_hash_ ABSL_GUARDED_BY(reload_mu_);
+  // Held across reading and swapping the approvers, so that a watcher's
+  // reload of an older read cannot land after a newer one.
+  absl::Mutex approvers_mu_;
 };
 
 }  // namespace portcullis::server

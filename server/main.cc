@@ -2,8 +2,8 @@
 //
 //   portcullisd --config examples/gate.yaml [--data_dir DIR] [--listen ADDR]
 //
-// SIGHUP reloads the policy; SIGTERM and SIGINT drain calls in flight and
-// exit cleanly.
+// SIGHUP reloads the policy, the principals and the approvers; SIGTERM and
+// SIGINT drain calls in flight and exit cleanly.
 #include <curl/curl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -67,7 +67,7 @@ int ServeUntilSignalled(Daemon& daemon, Logger& log, const sigset_t& signals) {
     int signal = 0;
     if (sigwait(&signals, &signal) != 0) continue;
     if (signal == SIGHUP) {
-      log.Info("SIGHUP: reloading the policy");
+      log.Info("SIGHUP: reloading the policy, principals and approvers");
       daemon.Reload().IgnoreError();  // Logged by Reload; the old one stays.
       continue;
     }
@@ -111,7 +111,7 @@ int Main(int argc, char** argv) {
     return 2;
   }
   absl::StatusOr<std::unique_ptr<Daemon>> daemon =
-      Daemon::Start(*config, clock, log);
+      Daemon::Start(*config, clock, log, absl::GetFlag(FLAGS_config));
   if (!daemon.ok()) {
     log.Error(absl::StrCat("cannot start: ", daemon.status().message()));
     return 1;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/evaluate_command.h"
 #include "cli/gate_client.h"
 #include "cli/keys_commands.h"
 #include "cli/receipt_commands.h"
@@ -92,9 +93,11 @@ tenant "shop" {
     args.approver = "alice";
     args.comment = approve ? "" : "not this one";
     args.approve = approve;
+    args.yes = true;
     return args;
   }
 
+  std::istringstream no_input_;
   testing::TempDir dir_;
   testing::FakeClock clock_;
   testing::TestPrincipal agent_{"agent"};
@@ -123,14 +126,112 @@ TEST_CASE("approvals list shows what waits, and approve decides it",
         std::string::npos);
 
   Captured approve;
-  REQUIRE(RunVerdict(f.Verdict(id, true), f.clock_, approve.io) == kExitOk);
+  REQUIRE(RunVerdict(f.Verdict(id, true), f.clock_, f.no_input_, false,
+                     approve.io) == kExitOk);
   CHECK(approve.out.str().find("approving:") == 0);
   CHECK(approve.out.str().find("the decision is now ALLOW") !=
         std::string::npos);
 
   Captured again;
-  CHECK(RunVerdict(f.Verdict(id, true), f.clock_, again.io) == kExitFailed);
+  CHECK(RunVerdict(f.Verdict(id, true), f.clock_, f.no_input_, false,
+                   again.io) == kExitFailed);
   CHECK(again.err.str().find("no pending request") != std::string::npos);
+}
+
+TEST_CASE("evaluate proposes an action typed on the command line",
+          "[cli][evaluate]") {
+  CliFixture f;
+  EvaluateArgs args;
+  args.gate = f.address_;
+  args.token = f.agent_.token;
+  args.tenant = "shop";
+  args.agent = "bot";
+  args.tool = "refund_order";
+  args.arguments = {"order_id=AN-1", "amount=120.00SAR"};
+  args.context = {"request_id=req-1"};
+  Captured text;
+  REQUIRE(RunEvaluate(args, text.io) == kExitOk);
+  const std::string out = text.out.str();
+  CHECK(out.find("outcome: PENDING_APPROVAL\n") == 0);
+  CHECK(out.find("rule: refunds (refunds need the owner)\n") !=
+        std::string::npos);
+  CHECK(out.find("needs: refunds: owner (quorum 1)") != std::string::npos);
+  CHECK(out.find("\ndecision: ") != std::string::npos);
+  CHECK(out.find("\nledger sequence: ") != std::string::npos);
+
+  args.json = true;
+  Captured json;
+  REQUIRE(RunEvaluate(args, json.io) == kExitOk);
+  v1::EvaluateResponse response;
+  REQUIRE(google::protobuf::util::JsonStringToMessage(json.out.str(), &response)
+              .ok());
+  CHECK(response.decision().outcome() == v1::OUTCOME_PENDING_APPROVAL);
+  CHECK(response.decision().ledger_sequence() > 0);
+
+  // The gate judges the arguments: a refund without an amount is refused.
+  args.arguments = {"order_id=AN-1"};
+  Captured refused;
+  CHECK(RunEvaluate(args, refused.io) == kExitFailed);
+  CHECK(refused.err.str().find("portcullis evaluate: ") == 0);
+
+  args.tool = "";
+  Captured usage;
+  CHECK(RunEvaluate(args, usage.io) == kExitUsage);
+  // Without credentials the gate refuses the call.
+  args.tool = "refund_order";
+  args.arguments = {"order_id=AN-1", "amount=1.00SAR"};
+  args.token = "";
+  Captured refused_anonymous;
+  CHECK(RunEvaluate(args, refused_anonymous.io) == kExitFailed);
+  CHECK(refused_anonymous.err.str().find("no credentials") !=
+        std::string::npos);
+}
+
+TEST_CASE("reload asks the gate to re-read what it loaded", "[cli][reload]") {
+  CliFixture f;
+  Captured reloaded;
+  REQUIRE(RunReload({f.address_, f.approver_.token}, reloaded.io) == kExitOk);
+  CHECK(reloaded.out.str() ==
+        "reloaded the policy, principals and approvers; policy version 1 is "
+        "in force\n");
+  Captured anonymous;
+  CHECK(RunReload({f.address_, ""}, anonymous.io) == kExitFailed);
+}
+
+TEST_CASE("approve asks before it signs, and only a person can answer",
+          "[cli][approvals]") {
+  CliFixture f;
+  std::string id = f.EvaluatePending();
+  VerdictArgs ask = f.Verdict(id, true);
+  ask.yes = false;
+
+  Captured piped;
+  CHECK(RunVerdict(ask, f.clock_, f.no_input_, false, piped.io) == kExitUsage);
+  CHECK(piped.err.str().find("pass --yes") != std::string::npos);
+
+  std::istringstream no("n\n");
+  Captured declined;
+  CHECK(RunVerdict(ask, f.clock_, no, true, declined.io) == kExitFailed);
+  const std::string shown = declined.out.str();
+  CHECK(shown.find(id + "  refund_order by bot for shop") != std::string::npos);
+  CHECK(shown.find("args.amount = 120 SAR") != std::string::npos);
+  CHECK(shown.find("action digest ") != std::string::npos);
+  CHECK(shown.find("sign this approval? [y/N] nothing signed") !=
+        std::string::npos);
+  std::istringstream nothing("");
+  Captured closed;
+  CHECK(RunVerdict(ask, f.clock_, nothing, true, closed.io) == kExitFailed);
+
+  Captured still;  // nothing was recorded: the request still waits
+  REQUIRE(RunApprovalsList({f.address_, f.approver_.token, "shop"}, still.io) ==
+          kExitOk);
+  CHECK(still.out.str().find(id) == 0);
+
+  std::istringstream yes(" Y \n");
+  Captured approved;
+  REQUIRE(RunVerdict(ask, f.clock_, yes, true, approved.io) == kExitOk);
+  CHECK(approved.out.str().find("the decision is now ALLOW") !=
+        std::string::npos);
 }
 
 TEST_CASE("deny needs a reason and records it", "[cli][approvals]") {
@@ -139,9 +240,11 @@ TEST_CASE("deny needs a reason and records it", "[cli][approvals]") {
   VerdictArgs no_reason = f.Verdict(id, false);
   no_reason.comment = "";
   Captured usage;
-  CHECK(RunVerdict(no_reason, f.clock_, usage.io) == kExitUsage);
+  CHECK(RunVerdict(no_reason, f.clock_, f.no_input_, false, usage.io) ==
+        kExitUsage);
   Captured deny;
-  REQUIRE(RunVerdict(f.Verdict(id, false), f.clock_, deny.io) == kExitOk);
+  REQUIRE(RunVerdict(f.Verdict(id, false), f.clock_, f.no_input_, false,
+                     deny.io) == kExitOk);
   CHECK(deny.out.str().find("the decision is now DENY") != std::string::npos);
   CHECK(deny.out.str().find("denied by alice: not this one") !=
         std::string::npos);
@@ -152,8 +255,8 @@ TEST_CASE("an approval signed with someone else's key is refused",
   CliFixture f;
   std::string id = f.EvaluatePending();
   Captured c;
-  CHECK(RunVerdict(f.Verdict(id, true, "mallory"), f.clock_, c.io) ==
-        kExitFailed);
+  CHECK(RunVerdict(f.Verdict(id, true, "mallory"), f.clock_, f.no_input_, false,
+                   c.io) == kExitFailed);
   CHECK(c.err.str().find("does not verify") != std::string::npos);
 }
 
@@ -162,7 +265,8 @@ TEST_CASE("a receipt verifies offline, and only for its own action",
   CliFixture f;
   std::string id = f.EvaluatePending();
   Captured approve;
-  REQUIRE(RunVerdict(f.Verdict(id, true), f.clock_, approve.io) == kExitOk);
+  REQUIRE(RunVerdict(f.Verdict(id, true), f.clock_, f.no_input_, false,
+                     approve.io) == kExitOk);
   GateClient client(f.address_, f.agent_.token);
   v1::ExecuteRequest execute;
   execute.set_decision_id(id);
@@ -185,6 +289,18 @@ TEST_CASE("a receipt verifies offline, and only for its own action",
   Captured valid;
   CHECK(RunReceiptVerify({receipt, gate_pub, action}, valid.io) == kExitOk);
   CHECK(valid.out.str().find("valid: tenant shop, decision " + id) == 0);
+
+  // Execute's whole response, {"receipt": ...}, as docs/receipts.md says.
+  Captured response;
+  CHECK(RunReceiptVerify(
+            {write_json(executed, "response.json"), gate_pub, action},
+            response.io) == kExitOk);
+  CHECK(response.out.str() == valid.out.str());
+  std::ofstream(f.dir_.Sub("neither.json")) << R"({"decision": {}})";
+  Captured neither;
+  CHECK(RunReceiptVerify({f.dir_.Sub("neither.json"), gate_pub, action},
+                         neither.io) == kExitUsage);
+  CHECK(neither.err.str().find("nor an ExecuteResponse") != std::string::npos);
 
   v1::Action other_action = f.Refund();
   (*other_action.mutable_arguments())["amount"]

@@ -206,3 +206,46 @@ TEST_CASE("export and verify-export report usage errors", "[export]") {
 
 }  // namespace
 }  // namespace portcullis::cli
+
+namespace portcullis::cli {
+namespace {
+
+TEST_CASE("an export says which entries no checkpoint proves yet", "[export]") {
+  testing::TempDir dir;
+  testing::FakeClock clock;
+  crypto::SigningKey key = crypto::SigningKey::Generate();
+  {
+    auto store = ledger::RocksDbStore::Open(dir.Sub("data"), {});
+    REQUIRE(store.ok());
+    ledger::LedgerOptions options;
+    options.checkpoints.key = &key;
+    options.checkpoints.every_entries = 4;
+    options.clock = &clock;
+    auto ledger = ledger::Ledger::Open(std::move(*store), options);
+    REQUIRE(ledger.ok());
+    for (int i = 1; i <= 6; ++i) {
+      ledger::EntryDraft d;
+      d.tenant = "a";
+      d.time = clock.Now();
+      d.kind = "action.evaluated";
+      d.payload = "payload";
+      REQUIRE((*ledger)->Append({d}).ok());
+    }
+  }
+  LedgerExportArgs args;
+  args.data_dir = dir.Sub("data");
+  args.tenant = "a";
+  Captured c;
+  REQUIRE(RunLedgerExport(args, c.io) == kExitOk);
+  CHECK(Lines(c.out.str()).size() == 2 + 4);  // header, checkpoint, 1-4
+  CHECK(c.err.str().find("note: entries 5-6 of a are not in this export") !=
+        std::string::npos);
+
+  args.to = 4;  // asked for exactly what is proven: nothing to say
+  Captured asked;
+  REQUIRE(RunLedgerExport(args, asked.io) == kExitOk);
+  CHECK(asked.err.str().empty());
+}
+
+}  // namespace
+}  // namespace portcullis::cli
