@@ -200,6 +200,7 @@ grpc::Status GateService::Execute(grpc::ServerContext* context,
       out->set_http_status(static_cast<uint32_t>(tool.result->http_status));
       out->set_content_type(tool.result->content_type);
       out->set_body(tool.result->body);
+      out->set_withheld(tool.result->withheld);
     } else {
       out->set_error(std::string(tool.result.status().message()));
     }
