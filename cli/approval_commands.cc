@@ -1,5 +1,7 @@
 #include "cli/approval_commands.h"
 
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -50,6 +52,27 @@ int Usage(CommandIo& io, absl::string_view command, absl::string_view what) {
   return Complain(io, command, what, kExitUsage);
 }
 
+// Calls `visit` with each of the tenant's open requests, oldest first,
+// following ListPending's pages to the end; stops early, with OK, when
+// `visit` returns false. Returns the gate's refusal, if any.
+absl::Status ForEachPending(
+    GateClient& client, const std::string& tenant,
+    const std::function<bool(const v1::PendingApproval&)>& visit) {
+  v1::ListPendingRequest request;
+  request.set_tenant(tenant);
+  for (;;) {
+    v1::ListPendingResponse response;
+    absl::Status s = client.Check(
+        client.gate().ListPending(client.Context().get(), request, &response));
+    if (!s.ok()) return s;
+    for (const v1::PendingApproval& p : response.pending()) {
+      if (!visit(p)) return absl::OkStatus();
+    }
+    if (response.next_page_token().empty()) return absl::OkStatus();
+    request.set_page_token(response.next_page_token());
+  }
+}
+
 }  // namespace
 
 int RunApprovalsList(const ApprovalsListArgs& args, CommandIo& io) {
@@ -57,17 +80,17 @@ int RunApprovalsList(const ApprovalsListArgs& args, CommandIo& io) {
   if (args.tenant.empty()) return Usage(io, kCommand, "--tenant is required");
   GateClient client(args.gate.empty() ? kDefaultGateAddress : args.gate,
                     args.token);
-  v1::ListPendingRequest request;
-  request.set_tenant(args.tenant);
-  v1::ListPendingResponse response;
-  absl::Status s = client.Check(
-      client.gate().ListPending(client.Context().get(), request, &response));
+  size_t listed = 0;
+  absl::Status s =
+      ForEachPending(client, args.tenant, [&](const v1::PendingApproval& p) {
+        PrintPending(p, io.out);
+        ++listed;
+        return true;
+      });
   if (!s.ok()) return GateRefused(io, kCommand, s);
-  if (response.pending().empty()) {
+  if (listed == 0) {
     io.out << "no pending approvals for " << args.tenant << "\n";
   }
-  for (const v1::PendingApproval& p : response.pending())
-    PrintPending(p, io.out);
   return kExitOk;
 }
 
@@ -93,17 +116,15 @@ int RunVerdict(const VerdictArgs& args, const Clock& clock, std::istream& in,
 
   GateClient client(args.gate.empty() ? kDefaultGateAddress : args.gate,
                     args.token);
-  v1::ListPendingRequest list_request;
-  list_request.set_tenant(args.tenant);
-  v1::ListPendingResponse list;
-  absl::Status s = client.Check(
-      client.gate().ListPending(client.Context().get(), list_request, &list));
+  std::optional<v1::PendingApproval> found;
+  absl::Status s =
+      ForEachPending(client, args.tenant, [&](const v1::PendingApproval& p) {
+        if (p.decision().decision_id() != args.decision_id) return true;
+        found = p;
+        return false;
+      });
   if (!s.ok()) return GateRefused(io, command, s);
-  const v1::PendingApproval* found = nullptr;
-  for (const v1::PendingApproval& p : list.pending()) {
-    if (p.decision().decision_id() == args.decision_id) found = &p;
-  }
-  if (found == nullptr) {
+  if (!found.has_value()) {
     return GateRefused(
         io, command,
         absl::NotFoundError(absl::StrCat(

@@ -254,16 +254,24 @@ void Gate::Record(const policy::Action& action, Decision decision,
   EvaluationRecord evaluation{action, decision, call.principal};
   drafts.push_back(recorder_.Draft(fields, evaluation));
   if (pending) {
+    // Queue it first, marked busy, so that no approval can find the
+    // decision recorded but not yet queued; a full queue refuses it.
+    DecisionState state;
+    ApplyRecord(state, kActionEvaluated, evaluation, now).IgnoreError();
+    absl::Status room;
+    {
+      absl::MutexLock lock(&tenant.mu);
+      room = PendingRoom(tenant, action.agent);
+      if (room.ok()) ApprovalDesk::Enqueue(tenant, std::move(state));
+    }
+    if (!room.ok()) {
+      RecordRejection(action, std::move(room), call, now, std::move(done));
+      return;
+    }
     fields.kind = kApprovalRequested;
     drafts.push_back(recorder_.Draft(
         fields, ApprovalRequestRecord{now, decision.verdict.approvals,
                                       call.principal}));
-    // Queue it first, marked busy, so that no approval can find the
-    // decision recorded but not yet queued.
-    DecisionState state;
-    ApplyRecord(state, kActionEvaluated, evaluation, now).IgnoreError();
-    absl::MutexLock lock(&tenant.mu);
-    ApprovalDesk::Enqueue(tenant, std::move(state));
   }
   if (shadowed) {  // in the same batch: no extra write for the caller
     fields.kind = kShadowDiffered;
@@ -276,6 +284,33 @@ void Gate::Record(const policy::Action& action, Decision decision,
           absl::StatusOr<std::vector<ledger::Appended>> appended) mutable {
         std::move(done)(Settle(std::move(decision), tenant, now, appended));
       });
+}
+
+absl::Status Gate::PendingRoom(const TenantState& tenant,
+                               absl::string_view agent) const {
+  if (tenant.pending.size() >= options_.max_pending_per_tenant) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "tenant has ", tenant.pending.size(),
+        " requests waiting for approval, the most it may; approve or deny "
+        "some first"));
+  }
+  size_t mine = 0;
+  for (const auto& [id, state] : tenant.pending) {
+    if (state.action.agent == agent) ++mine;
+  }
+  if (mine >= options_.max_pending_per_agent) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "agent has ", mine,
+        " requests waiting for approval, the most it may; wait for them to "
+        "be resolved"));
+  }
+  return absl::OkStatus();
+}
+
+void Gate::RejectAsync(const policy::Action& action, absl::Status error,
+                       const CallContext& call, EvaluateCallback done) {
+  RecordRejection(action, std::move(error), call, clock_.Now(),
+                  std::move(done));
 }
 
 void Gate::RecordRejection(const policy::Action& action, absl::Status error,
@@ -323,6 +358,15 @@ absl::StatusOr<std::vector<DecisionState>> Gate::ListPending(
   return desk_.ListPending(tenant);
 }
 
+absl::StatusOr<PendingPage> Gate::ListPendingPage(absl::string_view tenant,
+                                                  absl::string_view page_token,
+                                                  size_t page_size) {
+  PORTCULLIS_RETURN_IF_ERROR(CheckTenant(tenant));
+  TenantState& state = tenants_.Get(tenant);
+  absl::MutexLock lock(&state.mu);
+  return PagePending(state.pending, page_token, page_size);
+}
+
 absl::Status Gate::WatchPending(absl::string_view tenant,
                                 absl::FunctionRef<bool(const QueueEvent&)> send,
                                 absl::FunctionRef<bool()> cancelled) {
@@ -360,17 +404,20 @@ absl::Status Gate::Resume(absl::string_view tenant, absl::string_view reason,
   return kill_switch_.Resume(tenant, reason, call.principal);
 }
 
-void Gate::RecordAccessDeniedAsync(absl::string_view tenant,
+void Gate::RecordAccessDeniedAsync(absl::Span<const std::string> chains,
                                    absl::string_view principal,
                                    absl::string_view method,
                                    const absl::Status& error,
                                    absl::AnyInvocable<void() &&> then) {
-  if (!CheckTenant(tenant).ok()) {
+  auto chain = std::find_if(
+      chains.begin(), chains.end(),
+      [&](const std::string& tenant) { return CheckTenant(tenant).ok(); });
+  if (chain == chains.end()) {
     std::move(then)();
     return;
   }
   EntryFields f;
-  f.tenant = std::string(tenant);
+  f.tenant = *chain;
   f.time = clock_.Now();
   f.kind = kAccessDenied;
   std::vector<ledger::EntryDraft> drafts;

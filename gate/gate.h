@@ -22,6 +22,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "base/clock.h"
 #include "crypto/ed25519.h"
 #include "gate/action_validation.h"
@@ -30,6 +31,7 @@
 #include "gate/decision.h"
 #include "gate/executor.h"
 #include "gate/kill_switch.h"
+#include "gate/pending_page.h"
 #include "gate/policy_loader.h"
 #include "gate/policy_snapshot.h"
 #include "gate/recorder.h"
@@ -54,6 +56,12 @@ struct GateOptions {
   // How far back Recover looks for pending requests; no approval expiry
   // may be longer.
   absl::Duration max_approval_window = policy::kMaxApprovalExpiry;
+  // The most requests waiting for approval per agent (within a tenant) and
+  // per tenant; one more is refused with ResourceExhausted and recorded
+  // ("action.rejected"). Requests recovered at start-up count but are
+  // never dropped.
+  size_t max_pending_per_agent = 100;
+  size_t max_pending_per_tenant = 1000;
 };
 
 // Who is calling, as the transport established it.
@@ -140,6 +148,14 @@ class Gate {
   void EvaluateAsync(const policy::Action& action, const CallContext& call,
                      EvaluateCallback done);
 
+  // Records that `action` was rejected before it could be decided
+  // ("action.rejected"), e.g. because the transport's codec could not
+  // represent one of its arguments, when its tenant is known; then calls
+  // `done` with `error`, whether or not that was recorded (same rules as
+  // EvaluateAsync's callback). `action` may lack its arguments.
+  void RejectAsync(const policy::Action& action, absl::Status error,
+                   const CallContext& call, EvaluateCallback done);
+
   // See ApprovalDesk::Approve.
   // `call.principal`, the transport's caller, may not approve what it
   // requested either.
@@ -158,6 +174,12 @@ class Gate {
   // tenant the policy does not know.
   absl::StatusOr<std::vector<DecisionState>> ListPending(
       absl::string_view tenant);
+
+  // One page of them (see PagePending): InvalidArgument for a malformed
+  // token, NotFound for an unknown tenant.
+  absl::StatusOr<PendingPage> ListPendingPage(absl::string_view tenant,
+                                              absl::string_view page_token,
+                                              size_t page_size);
 
   // Streams the tenant's queue (see ApprovalDesk::Watch); NotFound for an
   // unknown tenant.
@@ -186,11 +208,13 @@ class Gate {
   absl::Status Resume(absl::string_view tenant, absl::string_view reason,
                       const CallContext& call);
 
-  // Records that `principal` was refused `method` for `tenant`
-  // ("access.denied"), when the tenant is known, then runs `then` (with the
-  // same rules as EvaluateAsync's callback). The caller gets `error`
-  // whether or not this is recorded.
-  void RecordAccessDeniedAsync(absl::string_view tenant,
+  // Records that `principal` was refused `method` ("access.denied") on the
+  // first of `chains` that is a tenant of the policy in force, or nowhere
+  // when none is, then runs `then` (with the same rules as EvaluateAsync's
+  // callback). The caller chooses the chains: the refused caller's own,
+  // never a tenant it has no right to (issue 15, item 8). The caller gets
+  // `error` whether or not this is recorded.
+  void RecordAccessDeniedAsync(absl::Span<const std::string> chains,
                                absl::string_view principal,
                                absl::string_view method,
                                const absl::Status& error,
@@ -229,6 +253,11 @@ class Gate {
                        const CallContext& call, absl::Time now,
                        EvaluateCallback done);
   absl::Status CheckTenant(absl::string_view tenant) const;
+  // OK when `tenant` may queue one more request of `agent`; else
+  // ResourceExhausted (see GateOptions::max_pending_per_agent).
+  absl::Status PendingRoom(const TenantState& tenant,
+                           absl::string_view agent) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu);
 
   const Clock& clock_;
   ledger::Ledger& ledger_;

@@ -17,6 +17,7 @@ struct ToolResult {
   int http_status = 0;
   std::string content_type;
   std::string body;
+  bool withheld = false;  // the connector keeps the answer from the agent
 };
 
 // What happened when the gate called a tool on Execute.

@@ -1,5 +1,6 @@
 #include "server/admin_service.h"
 
+#include "absl/strings/str_cat.h"
 #include "base/identifiers.h"
 #include "server/codec/evidence_export.h"
 #include "server/codec/time_codec.h"
@@ -84,6 +85,15 @@ grpc::Status NoSecretStore() {
                       "this gate has no secret store");
 }
 
+// The tenant of a secrets call, checked before it reaches a message or a
+// key: a tenant id (1-63 of [a-z0-9-_]), so it is short and plain.
+absl::Status ValidTenant(absl::string_view tenant) {
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("tenant: ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
 void InfoToProto(const secrets::SecretInfo& info, v1::SecretInfo* out) {
   out->set_name(info.name);
   out->set_version(info.version);
@@ -97,6 +107,9 @@ grpc::Status AdminService::PutSecret(grpc::ServerContext* context,
                                      v1::SecretInfo* response) {
   auto caller = guard_.Admit(*context, Method::kPutSecret, request->tenant());
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (absl::Status s = ValidTenant(request->tenant()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   if (secrets_ == nullptr) return NoSecretStore();
   if (gate_.policy() == nullptr ||
       !gate_.policy()->program->HasTenant(request->tenant())) {
@@ -126,6 +139,9 @@ grpc::Status AdminService::ListSecrets(grpc::ServerContext* context,
                                        v1::ListSecretsResponse* response) {
   auto caller = guard_.Admit(*context, Method::kListSecrets, request->tenant());
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (absl::Status s = ValidTenant(request->tenant()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   if (secrets_ == nullptr) return NoSecretStore();
   auto list = secrets_->List(request->tenant());
   if (!list.ok()) return ToGrpcStatus(list.status());
@@ -141,6 +157,9 @@ grpc::Status AdminService::DeleteSecret(grpc::ServerContext* context,
   auto caller =
       guard_.Admit(*context, Method::kDeleteSecret, request->tenant());
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (absl::Status s = ValidTenant(request->tenant()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   if (secrets_ == nullptr) return NoSecretStore();
   absl::Status deleted = secrets_->Delete(request->tenant(), request->name());
   if (!deleted.ok()) return ToGrpcStatus(deleted);

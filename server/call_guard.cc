@@ -1,15 +1,33 @@
 #include "server/call_guard.h"
 
+#include <string>
+#include <vector>
+
 #include "absl/synchronization/notification.h"
 
 namespace portcullis::server {
+namespace {
+
+// Where a refusal of `principal` for `tenant` is recorded: on that tenant's
+// chain when the principal acts for it (it lacked a role, say), else on the
+// principal's own tenants, the first that the policy knows. A caller never
+// writes to the chain of a tenant it has no right to. A principal of every
+// tenant ("*") is refused only for roles, so its refusal goes to `tenant`.
+std::vector<std::string> RefusalChains(const Principal& principal,
+                                       absl::string_view tenant) {
+  if (tenant.empty()) return {};
+  if (principal.MayActFor(tenant)) return {std::string(tenant)};
+  return principal.tenants;
+}
+
+}  // namespace
 
 absl::StatusOr<Principal> CallGuard::Admit(
     const grpc::ServerContextBase& context, Method method,
-    absl::string_view tenant) const {
+    absl::string_view tenant, absl::string_view agent) const {
   absl::StatusOr<Principal> admitted;
   absl::Notification answered;
-  AdmitAsync(context, method, tenant, [&](absl::StatusOr<Principal> p) {
+  AdmitAsync(context, method, tenant, agent, [&](absl::StatusOr<Principal> p) {
     admitted = std::move(p);
     answered.Notify();
   });
@@ -19,20 +37,20 @@ absl::StatusOr<Principal> CallGuard::Admit(
 
 void CallGuard::AdmitAsync(
     const grpc::ServerContextBase& context, Method method,
-    absl::string_view tenant,
+    absl::string_view tenant, absl::string_view agent,
     absl::AnyInvocable<void(absl::StatusOr<Principal>) &&> done) const {
   absl::StatusOr<Principal> principal = authenticator_.Authenticate(context);
   if (!principal.ok()) {
     std::move(done)(principal.status());
     return;
   }
-  absl::Status s = Authorize(*principal, method, tenant);
+  absl::Status s = Authorize(*principal, method, tenant, agent);
   if (s.ok()) {
     std::move(done)(std::move(principal));
     return;
   }
   gate_.RecordAccessDeniedAsync(
-      tenant, principal->name, MethodName(method), s,
+      RefusalChains(*principal, tenant), principal->name, MethodName(method), s,
       [s, done = std::move(done)]() mutable { std::move(done)(s); });
 }
 

@@ -1,7 +1,9 @@
 // CallGuard admits a call: it asks the Authenticator who is calling and
 // checks that this principal may call the method for the tenant named in
-// the request. A refusal of an identified caller is recorded on the
-// tenant's ledger ("access.denied") when the tenant is known. Every RPC
+// the request. A refusal of an identified caller is recorded
+// ("access.denied") on the caller's own chain: the requested tenant's when
+// the caller may act for it, else the first of the caller's own tenants the
+// policy knows — never a tenant the caller has no right to. Every RPC
 // handler starts here. Thread-safe.
 #ifndef PORTCULLIS_SERVER_CALL_GUARD_H_
 #define PORTCULLIS_SERVER_CALL_GUARD_H_
@@ -21,16 +23,18 @@ class CallGuard {
       : authenticator_(authenticator), gate_(gate) {}
 
   // The caller's principal, or Unauthenticated / PermissionDenied.
+  // `agent` is the agent id an action names (Evaluate, Execute), which the
+  // principal must be allowed to speak as; empty for calls naming none.
   absl::StatusOr<Principal> Admit(const grpc::ServerContextBase& context,
-                                  Method method,
-                                  absl::string_view tenant) const;
+                                  Method method, absl::string_view tenant,
+                                  absl::string_view agent = {}) const;
 
   // Admit for a callback-API handler, which must not block: `done` gets
   // what Admit would return, on this thread when no refusal is recorded,
   // else once it is (see gate::Gate::RecordAccessDeniedAsync).
   void AdmitAsync(
       const grpc::ServerContextBase& context, Method method,
-      absl::string_view tenant,
+      absl::string_view tenant, absl::string_view agent,
       absl::AnyInvocable<void(absl::StatusOr<Principal>) &&> done) const;
 
  private:

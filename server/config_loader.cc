@@ -130,6 +130,12 @@ void ApplyDefaults(const std::string& base_dir,
     limits->set_max_request_bytes(kDefaultMaxRequestBytes);
   }
   if (limits->max_arguments() == 0) limits->set_max_arguments(256);
+  if (limits->max_pending_per_agent() == 0) {
+    limits->set_max_pending_per_agent(100);
+  }
+  if (limits->max_pending_per_tenant() == 0) {
+    limits->set_max_pending_per_tenant(1000);
+  }
   if (limits->max_string_bytes() == 0) limits->set_max_string_bytes(64 << 10);
   auto* grants = config.mutable_grants();
   if (!grants->has_ttl()) grants->mutable_ttl()->set_seconds(600);

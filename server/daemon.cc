@@ -19,6 +19,8 @@ gate::GateOptions GateOptionsFrom(const config::v1::GateConfig& config) {
   gate::GateOptions options;
   options.limits.max_arguments = config.limits().max_arguments();
   options.limits.max_string_bytes = config.limits().max_string_bytes();
+  options.max_pending_per_agent = config.limits().max_pending_per_agent();
+  options.max_pending_per_tenant = config.limits().max_pending_per_tenant();
   options.grant_ttl = DurationFromProto(config.grants().ttl());
   options.idempotency_window =
       DurationFromProto(config.grants().idempotency_window());

@@ -47,6 +47,7 @@ grpc::ServerUnaryReactor* GateService::Evaluate(
   // below waits for the ledger with this thread.
   guard_.AdmitAsync(
       *context, Method::kEvaluate, request->action().tenant(),
+      request->action().agent(),
       [this, reactor, request, response](absl::StatusOr<Principal> caller) {
         if (!caller.ok()) {
           reactor->Finish(ToGrpcStatus(caller.status()));
@@ -67,7 +68,12 @@ void GateService::EvaluateAdmitted(const Principal& caller,
   }
   absl::StatusOr<policy::Action> action = ActionFromProto(request.action());
   if (!action.ok()) {
-    reactor->Finish(ToGrpcStatus(action.status()));
+    // Rejected by the codec: recorded like any other rejection.
+    gate_.RejectAsync(ActionHeaderFromProto(request.action()), action.status(),
+                      gate::CallContext{caller.name},
+                      [reactor](absl::StatusOr<gate::Decision> rejected) {
+                        reactor->Finish(ToGrpcStatus(rejected.status()));
+                      });
     return;
   }
   gate_.EvaluateAsync(
@@ -117,11 +123,13 @@ grpc::Status GateService::ListPending(grpc::ServerContext* context,
                                       v1::ListPendingResponse* response) {
   auto caller = guard_.Admit(*context, Method::kListPending, request->tenant());
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  auto pending = gate_.ListPending(request->tenant());
-  if (!pending.ok()) return ToGrpcStatus(pending.status());
-  for (const gate::DecisionState& state : *pending) {
+  auto page = gate_.ListPendingPage(request->tenant(), request->page_token(),
+                                    request->page_size());
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (const gate::DecisionState& state : page->requests) {
     PendingToProto(state, response->add_pending());
   }
+  response->set_next_page_token(page->next_token);
   return grpc::Status::OK;
 }
 
@@ -172,7 +180,8 @@ grpc::Status GateService::Execute(grpc::ServerContext* context,
                                   const v1::ExecuteRequest* request,
                                   v1::ExecuteResponse* response) {
   auto caller =
-      guard_.Admit(*context, Method::kExecute, request->action().tenant());
+      guard_.Admit(*context, Method::kExecute, request->action().tenant(),
+                   request->action().agent());
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   if (!request->has_action()) {
     return Required("action", "send the action exactly as decided");
@@ -191,6 +200,7 @@ grpc::Status GateService::Execute(grpc::ServerContext* context,
       out->set_http_status(static_cast<uint32_t>(tool.result->http_status));
       out->set_content_type(tool.result->content_type);
       out->set_body(tool.result->body);
+      out->set_withheld(tool.result->withheld);
     } else {
       out->set_error(std::string(tool.result.status().message()));
     }

@@ -4,6 +4,8 @@
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "base/identifiers.h"
+#include "server/codec/bounded_text.h"
 
 namespace portcullis::server {
 namespace {
@@ -29,8 +31,11 @@ absl::StatusOr<policy::Value> ValueFromProto(const v1::Value& proto,
     case v1::Value::kMoneyValue: {
       auto amount = policy::Decimal::Parse(proto.money_value().amount());
       if (!amount.ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(".amount: ", amount.status().message()));
+        // Decimal's message echoes the text raw; quote it here instead.
+        return absl::InvalidArgumentError(absl::StrCat(
+            ".amount: ", BoundedQuote(proto.money_value().amount()),
+            " is not a decimal number (digits, at most one '.', a leading "
+            "'-')"));
       }
       return policy::Value{
           policy::Money{*amount, proto.money_value().currency()}};
@@ -88,8 +93,12 @@ absl::StatusOr<policy::Action> ActionFromProto(const v1::Action& proto) {
   for (const auto& [name, value] : proto.arguments()) {
     auto converted = ValueFromProto(value, 0);
     if (!converted.ok()) {
-      return Within(absl::StrCat("action.arguments.", name),
-                    converted.status());
+      // The name is the caller's: echoed as is only when it is a valid one.
+      return Within(
+          ValidateArgumentName(name).ok()
+              ? absl::StrCat("action.arguments.", name)
+              : absl::StrCat("action.arguments[", BoundedQuote(name), "]"),
+          converted.status());
     }
     action.arguments.emplace(name, *std::move(converted));
   }
@@ -102,6 +111,13 @@ absl::StatusOr<policy::Action> ActionFromProto(const v1::Action& proto) {
   action.context.correlation_id = c.correlation_id();
   action.context.session_id = c.session_id();
   return action;
+}
+
+policy::Action ActionHeaderFromProto(const v1::Action& proto) {
+  v1::Action header = proto;
+  header.clear_arguments();
+  // Without arguments nothing in the codec can fail.
+  return *ActionFromProto(header);
 }
 
 void ActionToProto(const policy::Action& action, v1::Action* proto) {

@@ -12,8 +12,14 @@ namespace portcullis::server {
 
 // Returns InvalidArgument naming the field for values that cannot be
 // represented: an argument without a value, a money amount that is not a
-// decimal number.
+// decimal number, lists nested deeper than 8. Caller-sent text in the
+// message is quoted and bounded (BoundedQuote).
 absl::StatusOr<policy::Action> ActionFromProto(const v1::Action& proto);
+
+// What identifies an action even when its arguments cannot be decoded:
+// tenant, agent, tool, idempotency key and context, no arguments. For
+// recording a rejected request.
+policy::Action ActionHeaderFromProto(const v1::Action& proto);
 
 // The inverse; exact (money amounts in canonical form).
 void ActionToProto(const policy::Action& action, v1::Action* proto);

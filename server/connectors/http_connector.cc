@@ -11,12 +11,12 @@
 #include "absl/strings/str_replace.h"
 #include "base/identifiers.h"
 #include "server/connectors/request_template.h"
+#include "server/connectors/secret_scrub.h"
 #include "server/listen_address.h"
 
 namespace portcullis::server {
 namespace {
 
-constexpr char kRedacted[] = "[redacted]";
 // Stands in for a secret while placeholders are rendered; arguments cannot
 // contain it (control characters are refused in headers).
 constexpr char kSentinel = '\x01';
@@ -46,16 +46,6 @@ bool IsLoopbackHost(absl::string_view host_port) {
   auto parsed = ParseListenAddress(absl::StrCat(
       host.find(':') != std::string::npos ? "[" + host + "]" : host, ":0"));
   return parsed.ok() && parsed->loopback;
-}
-
-// Replaces each secret in `text` with kRedacted.
-std::string Scrub(std::string text,
-                  const std::vector<crypto::SecureBytes>& secrets) {
-  for (const crypto::SecureBytes& secret : secrets) {
-    if (secret.empty()) continue;
-    absl::StrReplaceAll({{secret.view(), kRedacted}}, &text);
-  }
-  return text;
 }
 
 absl::Status CheckSpec(const HttpConnectorSpec& spec) {
@@ -237,9 +227,13 @@ absl::StatusOr<gate::ToolResult> HttpConnector::Call(
   curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &content_type);
   gate::ToolResult result;
   result.http_status = static_cast<int>(status);
+  if (spec_.withhold_response) {
+    result.withheld = true;
+    return result;
+  }
   result.content_type =
-      Scrub(content_type == nullptr ? "" : content_type, secret_values);
-  result.body = Scrub(std::move(response), secret_values);
+      ScrubSecrets(content_type == nullptr ? "" : content_type, secret_values);
+  result.body = ScrubSecrets(std::move(response), secret_values);
   return result;
 }
 

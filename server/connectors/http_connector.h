@@ -37,6 +37,9 @@ struct HttpConnectorSpec {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   absl::Duration timeout = absl::Seconds(10);
+  // The answer never reaches the agent: only its status (ToolResult's
+  // content type and body stay empty, `withheld` is set).
+  bool withhold_response = false;
 };
 
 class HttpConnector final : public gate::ToolConnector {

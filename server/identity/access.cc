@@ -1,6 +1,7 @@
 #include "server/identity/access.h"
 
 #include "absl/strings/str_cat.h"
+#include "server/codec/bounded_text.h"
 
 namespace portcullis::server {
 
@@ -66,7 +67,7 @@ Role RequiredRole(Method method) {
 }
 
 absl::Status Authorize(const Principal& principal, Method method,
-                       absl::string_view tenant) {
+                       absl::string_view tenant, absl::string_view agent) {
   Role role = RequiredRole(method);
   if (!principal.Has(role)) {
     return absl::PermissionDeniedError(absl::StrCat(
@@ -84,7 +85,12 @@ absl::Status Authorize(const Principal& principal, Method method,
   if (!tenant.empty() && !principal.MayActFor(tenant)) {
     return absl::PermissionDeniedError(
         absl::StrCat("principal \"", principal.name,
-                     "\" may not act for tenant \"", tenant, "\""));
+                     "\" may not act for tenant ", BoundedQuote(tenant)));
+  }
+  if (!agent.empty() && !principal.MaySpeakAs(agent)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "principal \"", principal.name, "\" may not speak as agent ",
+        BoundedQuote(agent), "; list the agent under the principal's agents"));
   }
   return absl::OkStatus();
 }

@@ -39,12 +39,14 @@ const char* MethodName(Method method);
 // The role a method needs.
 Role RequiredRole(Method method);
 
-// OK when `principal` may call `method` for `tenant`. An empty tenant
-// means the whole gate (Halt, Resume) or none (Reload, Status), and needs
-// a principal of every tenant ("*") where it matters. Returns
-// PermissionDenied saying what is missing.
+// OK when `principal` may call `method` for `tenant`, speaking as `agent`
+// (the agent an action names; empty when the call names none). An empty
+// tenant means the whole gate (Halt, Resume) or none (Reload, Status), and
+// needs a principal of every tenant ("*") where it matters. Returns
+// PermissionDenied saying what is missing; caller-sent values in it are
+// quoted and bounded (BoundedQuote).
 absl::Status Authorize(const Principal& principal, Method method,
-                       absl::string_view tenant);
+                       absl::string_view tenant, absl::string_view agent = {});
 
 }  // namespace portcullis::server
 

@@ -43,4 +43,10 @@ bool Principal::MayActFor(absl::string_view tenant) const {
          std::find(tenants.begin(), tenants.end(), tenant) != tenants.end();
 }
 
+bool Principal::MaySpeakAs(absl::string_view agent) const {
+  if (agents.empty()) return agent == name;
+  return std::find(agents.begin(), agents.end(), "*") != agents.end() ||
+         std::find(agents.begin(), agents.end(), agent) != agents.end();
+}
+
 }  // namespace portcullis::server

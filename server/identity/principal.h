@@ -26,10 +26,14 @@ struct Principal {
   std::string name;
   std::vector<Role> roles;
   std::vector<std::string> tenants;  // "*" for every tenant
+  // The agent ids it may speak as, "*" for any; empty: only `name`.
+  std::vector<std::string> agents;
 
   bool Has(Role role) const;
   bool MayActFor(absl::string_view tenant) const;
   bool AllTenants() const;
+  // True when an action of this principal may name `agent` as its agent.
+  bool MaySpeakAs(absl::string_view agent) const;
 };
 
 }  // namespace portcullis::server

@@ -37,6 +37,12 @@ absl::StatusOr<std::shared_ptr<const PrincipalTable>> PrincipalTable::Create(
     if (principal->tenants.empty()) {
       return invalid("has no tenants; list them, or \"*\" for every tenant");
     }
+    for (const std::string& agent : p.agents()) {
+      if (agent != "*" && !ValidateAgentId(agent).ok()) {
+        return invalid(absl::StrCat("\"", agent, "\" is not an agent id"));
+      }
+      principal->agents.push_back(agent);
+    }
     const Principal* raw = principal.get();
     for (const std::string& hash : p.token_hashes()) {
       if (absl::Status s = ValidateTokenHash(hash); !s.ok()) {

@@ -70,10 +70,11 @@ tenant "shop" {
     return a;
   }
 
-  std::string EvaluatePending() {
+  std::string EvaluatePending(const std::string& agent = "bot") {
     GateClient client(address_, agent_.token);
     v1::EvaluateRequest request;
     *request.mutable_action() = Refund();
+    request.mutable_action()->set_agent(agent);
     v1::EvaluateResponse response;
     REQUIRE(client.gate()
                 .Evaluate(client.Context().get(), request, &response)
@@ -107,6 +108,27 @@ tenant "shop" {
   std::unique_ptr<server::Daemon> daemon_;
   std::string address_;
 };
+
+TEST_CASE("approvals list and approve follow the gate's pages",
+          "[cli][approvals]") {
+  CliFixture f;
+  // More than one page (100), from two agents (each capped at 100).
+  std::vector<std::string> ids;
+  for (int i = 0; i < 120; ++i) {
+    ids.push_back(f.EvaluatePending(i % 2 == 0 ? "bot" : "bot-2"));
+  }
+  Captured list;
+  REQUIRE(RunApprovalsList({f.address_, f.approver_.token, "shop"}, list.io) ==
+          kExitOk);
+  for (const std::string& id : ids) {
+    CHECK(list.out.str().find(id + "  refund_order by") != std::string::npos);
+  }
+  Captured approve;
+  REQUIRE(RunVerdict(f.Verdict(ids.back(), true), f.clock_, approve.io) ==
+          kExitOk);
+  CHECK(approve.out.str().find("the decision is now ALLOW") !=
+        std::string::npos);
+}
 
 TEST_CASE("approvals list shows what waits, and approve decides it",
           "[cli][approvals]") {

@@ -36,6 +36,7 @@ class LiveGate {
            "ledger:\n  checkpointEveryEntries: 1\n"
            "principals:\n"
            "  - name: agent\n    roles: [agent]\n    tenants: [shop]\n"
+           "    agents: [bot]\n"
            "    tokenHashes: ['"
         << server::TokenHash(agent_token_)
         << "']\n"

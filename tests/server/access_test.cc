@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "crypto/key_file.h"
 #include "gate/approval.h"
 #include "ledger/evidence.h"
@@ -52,12 +53,15 @@ struct Caller {
   std::string name;
   std::string roles;
   std::string tenants;
+  std::string agents = "bot";  // the agent ids it speaks as; "" for none
   std::string token = NewToken();
 
   std::string Yaml() const {
-    return "  - name: " + name + "\n    roles: [" + roles +
-           "]\n    tenants: [" + tenants + "]\n    tokenHashes: ['" +
-           TokenHash(token) + "']\n";
+    std::string yaml = "  - name: " + name + "\n    roles: [" + roles +
+                       "]\n    tenants: [" + tenants +
+                       "]\n    tokenHashes: ['" + TokenHash(token) + "']\n";
+    if (!agents.empty()) yaml += "    agents: [" + agents + "]\n";
+    return yaml;
   }
   std::unique_ptr<grpc::ClientContext> Context() const {
     auto c = std::make_unique<grpc::ClientContext>();
@@ -99,10 +103,11 @@ class AccessFixture {
   }
 
   static v1::EvaluateRequest Request(const std::string& tenant,
-                                     const std::string& tool) {
+                                     const std::string& tool,
+                                     const std::string& agent = "bot") {
     v1::EvaluateRequest r;
     r.mutable_action()->set_tenant(tenant);
-    r.mutable_action()->set_agent("bot");
+    r.mutable_action()->set_agent(agent);
     r.mutable_action()->set_tool(tool);
     if (tool == "refund_order") {
       auto* m = (*r.mutable_action()->mutable_arguments())["amount"]
@@ -198,11 +203,81 @@ TEST_CASE("an agent of tenant A cannot act for tenant B", "[access]") {
   Expect(f.gate_->Execute(f.agent_a_.Context().get(), execute, &executed),
          grpc::StatusCode::NOT_FOUND, "no decision");
 
-  // The refusals are on B's chain, and nothing was decided there for A.
+  // The refusals are on A's own chain: A wrote nothing to B's (issue 15,
+  // item 8), and nothing was decided there for A.
   std::vector<std::string> b_kinds = f.Kinds("b");
-  CHECK(Count(b_kinds, "access.denied") == 3);
+  CHECK(Count(b_kinds, "access.denied") == 0);
   CHECK(Count(b_kinds, "action.evaluated") == 1);
   CHECK(Count(b_kinds, "action.executed") == 0);
+  CHECK(Count(f.Kinds("a"), "access.denied") == 3);
+}
+
+TEST_CASE("a flood of cross-tenant calls leaves the other tenant's chain alone",
+          "[access]") {
+  AccessFixture f;
+  for (int i = 0; i < 50; ++i) {
+    Expect(f.Evaluate(f.agent_a_, "b"), grpc::StatusCode::PERMISSION_DENIED,
+           "may not act for tenant \"b\"");
+  }
+  // A tenant id that is not even valid is quoted, bounded, and goes to the
+  // caller's chain as well.
+  grpc::Status s = f.Evaluate(f.agent_a_, std::string(10000, 'b') + "\n");
+  CHECK(s.error_code() == grpc::StatusCode::PERMISSION_DENIED);
+  CHECK(s.error_message().size() < 300);
+  CHECK(s.error_message().find('\n') == std::string::npos);
+  CHECK(Count(f.Kinds("b"), "access.denied") == 0);
+  CHECK(Count(f.Kinds("a"), "access.denied") == 51);
+}
+
+TEST_CASE("an agent speaks only as the agent ids its principal lists",
+          "[access]") {
+  AccessFixture f;
+  Caller named{"support-bot", "agent", "a", ""};  // no agents: its own name
+  Caller many{"many", "agent", "a", "sales-bot, ops-bot"};
+  Caller any{"any", "agent", "a", "'*'"};
+  f.WritePrincipals({f.agent_a_, named, many, any});
+  REQUIRE(f.daemon_->ReloadPrincipals().ok());
+  v1::EvaluateResponse response;
+  auto evaluate = [&](const Caller& c, const std::string& agent) {
+    return f.gate_->Evaluate(c.Context().get(),
+                             AccessFixture::Request("a", "reply", agent),
+                             &response);
+  };
+  CHECK(evaluate(f.agent_a_, "bot").ok());
+  CHECK(evaluate(named, "support-bot").ok());
+  CHECK(evaluate(many, "sales-bot").ok());
+  CHECK(evaluate(many, "ops-bot").ok());
+  CHECK(evaluate(any, "whoever").ok());
+  // One token, thirty names: each refused, so per-agent limits hold.
+  for (int i = 0; i < 30; ++i) {
+    Expect(evaluate(f.agent_a_, "bot-" + std::to_string(i)),
+           grpc::StatusCode::PERMISSION_DENIED, "may not speak as agent");
+  }
+  Expect(evaluate(named, "bot"), grpc::StatusCode::PERMISSION_DENIED,
+         "may not speak as agent \"bot\"");
+  Expect(evaluate(many, "support-bot"), grpc::StatusCode::PERMISSION_DENIED,
+         "may not speak as agent");
+  // Execute names the agent too.
+  v1::ExecuteRequest execute;
+  execute.set_decision_id(std::string(32, '0'));
+  *execute.mutable_action() =
+      AccessFixture::Request("a", "reply", "intruder").action();
+  v1::ExecuteResponse executed;
+  Expect(f.gate_->Execute(f.agent_a_.Context().get(), execute, &executed),
+         grpc::StatusCode::PERMISSION_DENIED, "may not speak as agent");
+  std::vector<std::string> kinds = f.Kinds("a");
+  CHECK(Count(kinds, "access.denied") == 33);
+  CHECK(Count(kinds, "action.evaluated") == 5);
+}
+
+TEST_CASE("a principals file with a malformed agent id is refused",
+          "[access]") {
+  AccessFixture f;
+  Caller bad{"bad", "agent", "a", "'bad agent'"};
+  f.WritePrincipals({f.agent_a_, bad});
+  absl::Status s = f.daemon_->ReloadPrincipals();
+  CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(absl::StrContains(s.message(), "is not an agent id"));
 }
 
 TEST_CASE("only approvers of the tenant list, watch and approve", "[access]") {
@@ -343,9 +418,10 @@ TEST_CASE("auditors alone export, and only their tenants' ledgers",
   CHECK_FALSE(stream->Read(&line));
   CHECK(stream->Finish().error_code() == grpc::StatusCode::UNAUTHENTICATED);
 
-  // The refusal for B is on B's chain.
-  std::vector<std::string> b_kinds = f.Kinds("b");
-  CHECK(Count(b_kinds, "access.denied") == 1);
+  // The refusal for B is on the auditor's own chain, A, with the agent's
+  // and the operator's for A.
+  CHECK(Count(f.Kinds("b"), "access.denied") == 0);
+  CHECK(Count(f.Kinds("a"), "access.denied") == 3);
 }
 
 TEST_CASE("missing, malformed and unknown credentials are unauthenticated",

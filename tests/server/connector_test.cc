@@ -37,6 +37,7 @@ tenant "shop" {
   tool slow { class write  rule slow-ok "allowed" allow }
   tool moved { class write  rule moved-ok "allowed" allow }
   tool forbidden { class write  rule never "never" deny }
+  tool quiet { class write  rule quiet-ok "allowed" allow }
 }
 )";
 
@@ -77,7 +78,13 @@ class ConnectorFixture {
            "  - tenant: shop\n    tool: moved\n    url: "
         << base
         << "/redirect\n"
-           "    headers:\n      X-Key: vault://{{tenant}}/payments\n";
+           "    headers:\n      X-Key: vault://{{tenant}}/payments\n"
+           "  - tenant: shop\n    tool: quiet\n    url: "
+        << base
+        << "/echo/quiet\n"
+           "    withholdResponse: true\n"
+           "    headers:\n      Authorization: 'Bearer "
+           "vault://shop/payments'\n";
     auto config = LoadConfigFile(dir_.Sub("gate.yaml"));
     INFO((config.ok() ? "" : std::string(config.status().message())));
     REQUIRE(config.ok());
@@ -177,6 +184,14 @@ TEST_CASE("connectors call tools with sealed secrets that never leak",
         std::string::npos);
   v1::ExecuteResponse moved = f.Run("moved");
   CHECK(moved.tool_response().error().find("redirect") != std::string::npos);
+  // A connector that withholds answers: the status only.
+  v1::ExecuteResponse quiet = f.Run("quiet");
+  REQUIRE(quiet.tool_response().called());
+  CHECK(quiet.tool_response().http_status() == 200);
+  CHECK(quiet.tool_response().withheld());
+  CHECK(quiet.tool_response().body().empty());
+  CHECK(quiet.tool_response().content_type().empty());
+  CHECK_FALSE(refund.tool_response().withheld());
   // A denied action never reaches the tool.
   v1::ExecuteResponse forbidden = f.Run("forbidden");
   CHECK_FALSE(forbidden.tool_response().called());
@@ -216,7 +231,7 @@ TEST_CASE("connectors call tools with sealed secrets that never leak",
                        })
                 .ok());
     CHECK(entries > 10);
-    CHECK(outcomes == 4);  // refund, failing, slow, moved
+    CHECK(outcomes == 5);  // refund, failing, slow, moved, quiet
   }
   // ...and every byte on disk, sealed or not, ledger and secrets alike.
   for (const char* db : {"data", "data/secrets"}) {

@@ -1,5 +1,6 @@
 // Credentials for tests that are not about authorization: one principal
-// with every role for every tenant, reached with a bearer token.
+// with every role for every tenant, speaking as any agent, reached with a
+// bearer token.
 #ifndef PORTCULLIS_TESTS_TESTING_TEST_PRINCIPAL_H_
 #define PORTCULLIS_TESTS_TESTING_TEST_PRINCIPAL_H_
 
@@ -29,6 +30,7 @@ struct TestPrincipal {
       p.add_roles(role);
     }
     p.add_tenants("*");
+    p.add_agents("*");
     p.add_token_hashes(server::TokenHash(token));
     return p;
   }
@@ -37,7 +39,7 @@ struct TestPrincipal {
   std::string YamlItem() const {
     return "  - name: " + name +
            "\n    roles: [agent, approver, operator, auditor]\n"
-           "    tenants: ['*']\n    tokenHashes: ['" +
+           "    tenants: ['*']\n    agents: ['*']\n    tokenHashes: ['" +
            server::TokenHash(token) + "']\n";
   }
 
