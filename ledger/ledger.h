@@ -61,6 +61,19 @@ struct CheckpointOptions {
   absl::Duration every_interval = absl::Seconds(60);
 };
 
+// Told how long appends and group writes take, for metrics. Called on the
+// writing thread, some calls with the ledger's lock held: implementations
+// must be thread-safe, must only count, and must not call the ledger.
+class LedgerObserver {
+ public:
+  virtual ~LedgerObserver() = default;
+  // An Append or AppendAsync was answered `elapsed` after it was called.
+  virtual void OnAppended(absl::Duration elapsed) = 0;
+  // One group commit wrote `entries` drafts in one write (synced unless
+  // `sync` is off) that took `elapsed`.
+  virtual void OnGroupWritten(absl::Duration elapsed, size_t entries) = 0;
+};
+
 struct LedgerOptions {
   // Sync the write-ahead log before acknowledging: survives a machine
   // crash. Without it, acknowledged entries survive a process crash only.
@@ -75,6 +88,8 @@ struct LedgerOptions {
   // Null or empty: payloads are stored unsealed, which is refused for a
   // tenant whose payloads are already sealed.
   std::shared_ptr<const std::vector<crypto::MasterKey>> master_keys;
+  // Told append and write times; null for none. Must outlive the ledger.
+  LedgerObserver* observer = nullptr;
 };
 
 // The last entry of a tenant's chain.
