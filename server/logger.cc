@@ -1,5 +1,6 @@
 #include "server/logger.h"
 
+#include <google/protobuf/stubs/common.h>
 #include <google/protobuf/util/json_util.h>
 
 #include <string>
@@ -9,6 +10,26 @@
 #include "portcullis/config/v1/log_line.pb.h"
 
 namespace portcullis::server {
+namespace {
+
+// Proto string fields must be UTF-8, and a message may quote bytes that are
+// not (a file name, a caller's input): protobuf's own coercion replaces each
+// invalid byte with '?', so the line still prints, in full, as JSON.
+std::string ValidUtf8(absl::string_view text) {
+  if (google::protobuf::internal::IsStructurallyValidUTF8(
+          text.data(), static_cast<int>(text.size()))) {
+    return std::string(text);
+  }
+  std::string out(text.size(), '?');
+  const char* coerced =
+      google::protobuf::internal::UTF8CoerceToStructurallyValid(
+          google::protobuf::StringPiece(text.data(), text.size()), out.data(),
+          '?');
+  if (coerced != out.data()) out.assign(text.data(), text.size());
+  return out;
+}
+
+}  // namespace
 
 absl::StatusOr<LogFormat> ParseLogFormat(absl::string_view name) {
   if (name.empty() || name == "text") return LogFormat::kText;
@@ -48,10 +69,10 @@ std::string Logger::JsonLine(absl::string_view time, absl::string_view level,
   config::v1::LogLine record;
   record.set_time(std::string(time));
   record.set_level(std::string(level));
-  record.set_msg(std::string(message));
-  record.set_request_id(std::string(context.request_id));
-  record.set_tenant(std::string(context.tenant));
-  record.set_decision_id(std::string(context.decision_id));
+  record.set_msg(ValidUtf8(message));
+  record.set_request_id(ValidUtf8(context.request_id));
+  record.set_tenant(ValidUtf8(context.tenant));
+  record.set_decision_id(ValidUtf8(context.decision_id));
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   std::string json;

@@ -61,14 +61,15 @@ TEST_CASE("quotes, backslashes, newlines and control bytes stay in one line",
   CHECK(ParseLine(out.str()).msg() == message);
 }
 
-TEST_CASE("a message that is not UTF-8 still gives one JSON line", "[logs]") {
+TEST_CASE("bytes that are not UTF-8 become '?' and the line stays whole",
+          "[logs]") {
   testing::FakeClock clock;
   std::ostringstream out;
   Logger log(clock, out, LogFormat::kJson);
-  log.Info("bad bytes \xff\xfe here");
+  log.Info("bad bytes \xff\xfe here, \xc3\xa9 kept", {.tenant = "t\x80"});
   config::v1::LogLine line = ParseLine(out.str());
-  CHECK(line.level() == "INFO");
-  CHECK(!line.msg().empty());
+  CHECK(line.msg() == "bad bytes ?? here, \xc3\xa9 kept");
+  CHECK(line.tenant() == "t?");
 }
 
 TEST_CASE("the format switches for later lines", "[logs]") {
