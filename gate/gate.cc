@@ -82,7 +82,8 @@ absl::StatusOr<Decision> Settle(
 
 Gate::Gate(const Clock& clock, ledger::Ledger& ledger, const RecordCodec& codec,
            const crypto::SigningKey& signing_key, ApproverRegistry approvers,
-           GateOptions options, const ToolConnectors* connectors)
+           GateOptions options, const ToolConnectors* connectors,
+           GateObserver* observer)
     : clock_(clock),
       ledger_(ledger),
       codec_(codec),
@@ -93,7 +94,8 @@ Gate::Gate(const Clock& clock, ledger::Ledger& ledger, const RecordCodec& codec,
             options.grant_ttl),
       executor_(clock, recorder_, tenants_, signing_key,
                 options.idempotency_window, connectors),
-      kill_switch_(clock, recorder_, tenants_, policies_) {}
+      kill_switch_(clock, recorder_, tenants_, policies_),
+      observer_(observer) {}
 
 absl::Status Gate::Recover() {
   return RecoverState(ledger_, codec_, clock_.Now(),
@@ -198,9 +200,21 @@ absl::StatusOr<Decision> Gate::Evaluate(const policy::Action& action,
   return answer;
 }
 
+Gate::EvaluateCallback Gate::Observed(const policy::Action& action,
+                                      absl::Time start, EvaluateCallback done) {
+  if (observer_ == nullptr) return done;
+  return [this, tool = action.tool, start,
+          done = std::move(done)](absl::StatusOr<Decision> answer) mutable {
+    observer_->OnEvaluated(
+        tool, answer, std::max(absl::ZeroDuration(), clock_.Now() - start));
+    std::move(done)(std::move(answer));
+  };
+}
+
 void Gate::EvaluateAsync(const policy::Action& action, const CallContext& call,
                          EvaluateCallback done) {
   const absl::Time now = clock_.Now();
+  done = Observed(action, now, std::move(done));
   if (absl::Status s = ValidateAction(action, options_.limits); !s.ok()) {
     RecordRejection(action, std::move(s), call, now, std::move(done));
     return;
@@ -338,7 +352,10 @@ void Gate::RecordRejection(const policy::Action& action, absl::Status error,
 absl::StatusOr<ApproveResult> Gate::Approve(const Approval& approval,
                                             absl::string_view signature,
                                             const CallContext& call) {
-  return desk_.Approve(approval, signature, call.principal);
+  absl::StatusOr<ApproveResult> result =
+      desk_.Approve(approval, signature, call.principal);
+  if (observer_ != nullptr) observer_->OnApproved(approval, result.status());
+  return result;
 }
 
 absl::StatusOr<Decision> Gate::AwaitDecision(absl::string_view tenant,
@@ -378,9 +395,13 @@ absl::Status Gate::WatchPending(absl::string_view tenant,
 absl::StatusOr<Receipt> Gate::Execute(absl::string_view decision_id,
                                       const policy::Action& action,
                                       const CallContext& call, ToolCall* tool) {
-  PORTCULLIS_RETURN_IF_ERROR(ValidateAction(action, options_.limits));
-  PORTCULLIS_RETURN_IF_ERROR(CheckTenant(action.tenant));
-  return executor_.Execute(decision_id, action, call.principal, tool);
+  absl::Status valid = ValidateAction(action, options_.limits);
+  if (valid.ok()) valid = CheckTenant(action.tenant);
+  absl::StatusOr<Receipt> receipt =
+      valid.ok() ? executor_.Execute(decision_id, action, call.principal, tool)
+                 : absl::StatusOr<Receipt>(valid);
+  if (observer_ != nullptr) observer_->OnExecuted(receipt.status(), tool);
+  return receipt;
 }
 
 absl::StatusOr<uint64_t> Gate::ReportOutcome(absl::string_view tenant,
@@ -409,6 +430,7 @@ void Gate::RecordAccessDeniedAsync(absl::Span<const std::string> chains,
                                    absl::string_view method,
                                    const absl::Status& error,
                                    absl::AnyInvocable<void() &&> then) {
+  if (observer_ != nullptr) observer_->OnAccessDenied(method);
   auto chain = std::find_if(
       chains.begin(), chains.end(),
       [&](const std::string& tenant) { return CheckTenant(tenant).ok(); });

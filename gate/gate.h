@@ -30,6 +30,7 @@
 #include "gate/approvers.h"
 #include "gate/decision.h"
 #include "gate/executor.h"
+#include "gate/gate_observer.h"
 #include "gate/kill_switch.h"
 #include "gate/pending_page.h"
 #include "gate/policy_loader.h"
@@ -90,10 +91,12 @@ class Gate {
       absl::AnyInvocable<void(absl::StatusOr<Decision>) &&>;
 
   // Every reference must outlive the Gate; `connectors` may be null (no
-  // tool is called by the gate).
+  // tool is called by the gate); so may `observer` (nothing is observed),
+  // which must otherwise outlive the Gate too.
   Gate(const Clock& clock, ledger::Ledger& ledger, const RecordCodec& codec,
        const crypto::SigningKey& signing_key, ApproverRegistry approvers,
-       GateOptions options = {}, const ToolConnectors* connectors = nullptr);
+       GateOptions options = {}, const ToolConnectors* connectors = nullptr,
+       GateObserver* observer = nullptr);
 
   Gate(const Gate&) = delete;
   Gate& operator=(const Gate&) = delete;
@@ -258,6 +261,9 @@ class Gate {
   absl::Status PendingRoom(const TenantState& tenant,
                            absl::string_view agent) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu);
+  // `done`, wrapped to tell the observer; `done` itself without one.
+  EvaluateCallback Observed(const policy::Action& action, absl::Time start,
+                            EvaluateCallback done);
 
   const Clock& clock_;
   ledger::Ledger& ledger_;
@@ -271,6 +277,7 @@ class Gate {
   Executor executor_;
   KillSwitch kill_switch_;
   ShadowPolicy shadow_;
+  GateObserver* const observer_;
 };
 
 }  // namespace portcullis::gate

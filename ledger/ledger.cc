@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <chrono>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -46,6 +47,8 @@ struct Ledger::Writer {
   bool async = false;
   std::vector<EntryDraft> owned_drafts;
   AppendCallback on_done;
+  // When an append was called, for LedgerOptions::observer.
+  std::chrono::steady_clock::time_point called_at;
 };
 
 namespace {
@@ -198,6 +201,7 @@ absl::StatusOr<std::vector<Appended>> Ledger::Append(
   if (drafts.empty()) return std::vector<Appended>{};
   Writer self;
   self.drafts = &drafts;
+  if (options_.observer) self.called_at = std::chrono::steady_clock::now();
   PORTCULLIS_RETURN_IF_ERROR(Prepare(self));
   Commit(self);
   if (!self.status.ok()) return self.status;
@@ -210,6 +214,7 @@ void Ledger::AppendAsync(std::vector<EntryDraft> drafts, AppendCallback done) {
     return;
   }
   auto w = std::make_unique<Writer>();
+  if (options_.observer) w->called_at = std::chrono::steady_clock::now();
   w->async = true;
   w->owned_drafts = std::move(drafts);
   w->drafts = &w->owned_drafts;
@@ -306,9 +311,17 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
   std::vector<SignedNote> notes;
   BuildGroup(group, states, batch, notes);
   absl::Status status = absl::OkStatus();
+  const auto write_start = std::chrono::steady_clock::now();
   if (!batch.empty()) status = store_->Write(batch, options_.sync);
   if (status.ok()) KeepOutside(notes);
   if (!batch.empty()) write_failing_ = absl::IsUnavailable(status);
+  const auto written = std::chrono::steady_clock::now();
+  if (options_.observer != nullptr && !batch.empty()) {
+    size_t entries = 0;
+    for (const Writer* w : group) entries += w->drafts ? w->drafts->size() : 0;
+    options_.observer->OnGroupWritten(absl::FromChrono(written - write_start),
+                                      entries);
+  }
   mu_.Lock();
 
   if (status.ok()) {
@@ -343,6 +356,9 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
       w->appended.clear();
     }
     w->done = true;
+    if (options_.observer != nullptr && w->kind == Writer::Kind::kAppend) {
+      options_.observer->OnAppended(absl::FromChrono(written - w->called_at));
+    }
     writers_.pop_front();
     if (w->async) {
       finished.emplace_back(w);

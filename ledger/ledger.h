@@ -63,6 +63,19 @@ struct CheckpointOptions {
   absl::Duration every_interval = absl::Seconds(60);
 };
 
+// Told how long appends and group writes take, for metrics. Called on the
+// writing thread, some calls with the ledger's lock held: implementations
+// must be thread-safe, must only count, and must not call the ledger.
+class LedgerObserver {
+ public:
+  virtual ~LedgerObserver() = default;
+  // An Append or AppendAsync was answered `elapsed` after it was called.
+  virtual void OnAppended(absl::Duration elapsed) = 0;
+  // One group commit wrote `entries` drafts in one write (synced unless
+  // `sync` is off) that took `elapsed`.
+  virtual void OnGroupWritten(absl::Duration elapsed, size_t entries) = 0;
+};
+
 struct LedgerOptions {
   // Sync the write-ahead log before acknowledging: survives a machine
   // crash. Without it, acknowledged entries survive a process crash only.
@@ -87,6 +100,8 @@ struct LedgerOptions {
   // Refuse, at open, a tenant behind or unlike its kept checkpoint. Only
   // `portcullis ledger recover` turns it off, to record the loss.
   bool check_kept_checkpoints = true;
+  // Told append and write times; null for none. Must outlive the ledger.
+  LedgerObserver* observer = nullptr;
 };
 
 // The last entry of a tenant's chain.

@@ -13,10 +13,14 @@ packages=(
   libre2-dev libyaml-cpp-dev
   # libcurl for HTTP connectors
   libcurl4-openssl-dev
+  # the operators' HTTP listener (/metrics, /healthz, /readyz)
+  libcpp-httplib-dev
   # benchmarks
   libbenchmark-dev
   # real gRPC clients in tests and examples
   python3 python3-grpcio python3-protobuf
+  # the real Prometheus server that scrapes a gate in tests/http
+  prometheus
   # certificates for the TLS tests
   openssl
   # clang: libFuzzer and sanitizers

@@ -94,6 +94,29 @@ absl::StatusOr<std::shared_ptr<std::vector<crypto::MasterKey>>> LoadMasterKeys(
   return std::make_shared<std::vector<crypto::MasterKey>>(*std::move(keys));
 }
 
+#ifndef PORTCULLIS_VERSION
+#define PORTCULLIS_VERSION "unknown"
+#endif
+
+absl::StatusOr<http::OperatorServerOptions> OperatorServerOptionsFrom(
+    const config::v1::ObservabilityConfig& config) {
+  PORTCULLIS_ASSIGN_OR_RETURN(ListenAddress address,
+                              ParseListenAddress(config.http_address()));
+  const config::v1::TlsConfig& tls = config.tls();
+  if (!tls.client_ca_file().empty() || tls.require_client_cert()) {
+    return absl::InvalidArgumentError(
+        "observability.tls: client certificates are not supported; set only "
+        "certFile and keyFile");
+  }
+  http::OperatorServerOptions options;
+  options.host = address.host;
+  options.port = address.port;
+  options.loopback = address.loopback;
+  options.tls_cert_file = tls.cert_file();
+  options.tls_key_file = tls.key_file();
+  return options;
+}
+
 ledger::LedgerOptions LedgerOptionsFrom(const config::v1::GateConfig& config) {
   ledger::LedgerOptions options;
   options.sync = config.ledger().durability() != config::v1::DURABILITY_PROCESS;
@@ -110,13 +133,20 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
     const config::v1::GateConfig& config, const Clock& clock, Logger& log,
     const std::string& config_file) {
   std::unique_ptr<Daemon> daemon(new Daemon(clock, log, config, config_file));
+  PORTCULLIS_RETURN_IF_ERROR(daemon->StartMetrics(config));
+  GateMetrics* metrics = daemon->gate_metrics_.get();
   PORTCULLIS_ASSIGN_OR_RETURN(auto principals, daemon->LoadPrincipals());
   if (principals->size() == 0) {
     log.Warn(
         "no principals are configured: every call will be refused as "
         "UNAUTHENTICATED (see docs/security.md)");
   }
-  daemon->authenticator_ = std::make_unique<Authenticator>(principals);
+  std::function<void()> on_auth_failure;
+  if (metrics != nullptr) {
+    on_auth_failure = [metrics] { metrics->OnAuthenticationFailed(); };
+  }
+  daemon->authenticator_ =
+      std::make_unique<Authenticator>(principals, std::move(on_auth_failure));
 
   PORTCULLIS_ASSIGN_OR_RETURN(
       auto store, ledger::RocksDbStore::Open(config.data_dir(), {}));
@@ -130,6 +160,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   daemon->kept_checkpoints_ = std::make_unique<ledger::CheckpointFiles>(
       ledger::KeptCheckpointsDir(config.data_dir()));
   ledger_options.checkpoint_files = daemon->kept_checkpoints_.get();
+  ledger_options.observer = metrics;
   PORTCULLIS_ASSIGN_OR_RETURN(ledger_options.master_keys,
                               LoadMasterKeys(config, log));
   PORTCULLIS_ASSIGN_OR_RETURN(
@@ -152,7 +183,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
                               ApproversFrom(config));
   daemon->gate_ = std::make_unique<gate::Gate>(
       clock, *daemon->ledger_, daemon->codec_, *daemon->signing_key_,
-      std::move(approvers), GateOptionsFrom(config), daemon->connectors_.get());
+      std::move(approvers), GateOptionsFrom(config), daemon->connectors_.get(),
+      metrics);
+  if (metrics != nullptr) {
+    PORTCULLIS_RETURN_IF_ERROR(metrics->ReadGauges(*daemon->gate_));
+  }
   PORTCULLIS_RETURN_IF_ERROR(daemon->gate_->Recover());
   PORTCULLIS_RETURN_IF_ERROR(daemon->ReloadPolicy());
 
@@ -166,10 +201,12 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   // Startup integrity (issue 5): a refused tenant fails readiness.
   for (const ledger::TenantRefusal& r : daemon->ledger_->Refusals()) {
     log.Error(absl::StrCat("ledger: ", r.reason,
-                           "; its calls fail and health is NOT_SERVING"));
+                           "; its calls fail and health is NOT_SERVING"),
+              {.tenant = r.tenant});
     daemon->server_->SetReady(false);
     daemon->refused_at_start_ = true;
   }
+  PORTCULLIS_RETURN_IF_ERROR(daemon->StartOperatorServer(config));
   ledger::MaintenanceOptions maintenance;
   maintenance.retention = absl::Hours(24) * config.ledger().retention_days();
   daemon->maintenance_ = std::make_unique<ledger::LedgerMaintenance>(
@@ -227,6 +264,35 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   }
   log.Info(absl::StrCat("serving", where));
   return daemon;
+}
+
+absl::Status Daemon::StartMetrics(const config::v1::GateConfig& config) {
+  if (config.observability().http_address().empty()) return absl::OkStatus();
+  metrics_ = std::make_unique<metrics::Registry>();
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      gate_metrics_, GateMetrics::Create(*metrics_, PORTCULLIS_VERSION));
+  return absl::OkStatus();
+}
+
+absl::Status Daemon::StartOperatorServer(const config::v1::GateConfig& config) {
+  if (metrics_ == nullptr) return absl::OkStatus();
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      http::OperatorServerOptions options,
+      OperatorServerOptionsFrom(config.observability()));
+  http::OperatorHandlers handlers;
+  handlers.metrics = [registry = metrics_.get()] {
+    return registry->RenderText();
+  };
+  handlers.ready = [server = server_.get()] { return server->serving(); };
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      operator_server_,
+      http::OperatorServer::Start(options, std::move(handlers)));
+  ListenAddress where{options.host, operator_server_->port(), options.loopback};
+  log_.Info(absl::StrCat("operators' HTTP listener on ",
+                         options.tls_cert_file.empty() ? "http://" : "https://",
+                         where.ToGrpcTarget(),
+                         " (/metrics, /healthz, /readyz)"));
+  return absl::OkStatus();
 }
 
 Daemon::~Daemon() { Close().IgnoreError(); }
@@ -324,6 +390,7 @@ absl::Status Daemon::ReloadPolicy() {
   absl::StatusOr<gate::PolicyText> text = policy_source_.Read();
   if (!text.ok()) {
     log_.Error(absl::StrCat("policy not reloaded: ", text.status().message()));
+    if (gate_metrics_ != nullptr) gate_metrics_->OnPolicyReloadFailed();
     return text.status();
   }
   std::string hash = gate::PolicyContentHash(*text);
@@ -338,6 +405,7 @@ absl::Status Daemon::ReloadPolicy() {
   }
   if (!applied.ok()) {
     log_.Error(absl::StrCat("policy not reloaded: ", applied.message()));
+    if (gate_metrics_ != nullptr) gate_metrics_->OnPolicyReloadFailed();
     return applied;
   }
   log_.Info(absl::StrCat("policy version ", load.snapshot->version, " (",

@@ -20,13 +20,16 @@
 #include "gate/file_policy_source.h"
 #include "gate/gate.h"
 #include "ledger/checkpoint_files.h"
+#include "http/operator_server.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_maintenance.h"
 #include "ledger/rocksdb_store.h"
+#include "metrics/registry.h"
 #include "portcullis/config/v1/config.pb.h"
 #include "secrets/secret_store.h"
 #include "server/codec/proto_record_codec.h"
 #include "server/connectors/connector_set.h"
+#include "server/gate_metrics.h"
 #include "server/identity/authenticator.h"
 #include "server/logger.h"
 #include "server/policy_watcher.h"
@@ -38,7 +41,8 @@ class Daemon {
  public:
   // Starts everything `config` describes. Returns the first failure: the
   // ledger cannot be opened (Unavailable, DataLoss), the policy does not
-  // load (InvalidArgument with its errors), the server cannot listen.
+  // load (InvalidArgument with its errors), the server or the operators'
+  // HTTP listener (observability.httpAddress) cannot listen.
   // `clock` and `log` must outlive the Daemon. `config_file`, when given,
   // is the file `config` was read from: reloads re-read its approvers, and
   // it is watched for changes.
@@ -87,6 +91,10 @@ class Daemon {
   static constexpr absl::Duration kSweepInterval = absl::Seconds(1);
 
   int tcp_port() const { return server_->tcp_port(); }
+  // The operators' HTTP port, or 0 without observability.httpAddress.
+  int http_port() const {
+    return operator_server_ ? operator_server_->port() : 0;
+  }
   const crypto::SigningKey& signing_key() const { return *signing_key_; }
   bool serving() const { return server_->serving(); }
   gate::Gate& gate() { return *gate_; }
@@ -110,6 +118,11 @@ class Daemon {
   // kSweepInterval.
   void CheckStorage();
 
+  // Metrics (when observability.httpAddress is set): the registry and what
+  // counts into it, before anything that counts exists.
+  absl::Status StartMetrics(const config::v1::GateConfig& config);
+  // The operators' HTTP listener, once the server runs.
+  absl::Status StartOperatorServer(const config::v1::GateConfig& config);
   // Shadow mode (issue 7): re-reads and installs the candidate policy when
   // its text changed.
   void ReloadShadow() ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
@@ -124,6 +137,10 @@ class Daemon {
   const std::string config_file_;         // empty: approvers are fixed
   ProtoRecordCodec codec_;
   std::optional<crypto::SigningKey> signing_key_;
+  // Outlive everything that counts into them (the ledger's commit thread
+  // included); null without observability.httpAddress.
+  std::unique_ptr<metrics::Registry> metrics_;
+  std::unique_ptr<GateMetrics> gate_metrics_;
   // Declared in construction order; destroyed in reverse: the server stops
   // before the gate and the ledger go away.
   std::unique_ptr<ledger::CheckpointFiles> kept_checkpoints_;
@@ -135,6 +152,8 @@ class Daemon {
   std::unique_ptr<ConnectorSet> connectors_;
   std::unique_ptr<gate::Gate> gate_;
   std::unique_ptr<Server> server_;
+  // Stopped before the server and the gate it reads go away.
+  std::unique_ptr<http::OperatorServer> operator_server_;
   // Ledger evidence: checkpoints by time, retention. Stopped after the
   // server (it signs the final checkpoints), before the ledger.
   std::unique_ptr<ledger::LedgerMaintenance> maintenance_;

@@ -110,6 +110,12 @@ int Main(int argc, char** argv) {
     log.Error(std::string(config.status().message()));
     return 2;
   }
+  absl::StatusOr<LogFormat> format = ParseLogFormat(config->log().format());
+  if (!format.ok()) {
+    log.Error(std::string(format.status().message()));
+    return 2;
+  }
+  log.SetFormat(*format);
   absl::StatusOr<std::unique_ptr<Daemon>> daemon =
       Daemon::Start(*config, clock, log, absl::GetFlag(FLAGS_config));
   if (!daemon.ok()) {

@@ -10,6 +10,13 @@ namespace portcullis::server {
 
 absl::StatusOr<Principal> Authenticator::Authenticate(
     const grpc::ServerContextBase& context) const {
+  absl::StatusOr<Principal> principal = Identify(context);
+  if (!principal.ok() && on_failure_) on_failure_();
+  return principal;
+}
+
+absl::StatusOr<Principal> Authenticator::Identify(
+    const grpc::ServerContextBase& context) const {
   std::shared_ptr<const PrincipalTable> table = principals_.load();
   const auto& metadata = context.client_metadata();
   auto header = metadata.find("authorization");

@@ -6,6 +6,7 @@
 #define PORTCULLIS_SERVER_IDENTITY_AUTHENTICATOR_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -21,8 +22,12 @@ namespace portcullis::server {
 
 class Authenticator {
  public:
-  explicit Authenticator(std::shared_ptr<const PrincipalTable> principals)
-      : principals_(std::move(principals)) {}
+  // `on_failure`, when set, is called (on the calling thread; it must be
+  // quick and thread-safe) each time Authenticate refuses a caller.
+  explicit Authenticator(std::shared_ptr<const PrincipalTable> principals,
+                         std::function<void()> on_failure = {})
+      : principals_(std::move(principals)),
+        on_failure_(std::move(on_failure)) {}
 
   // Takes effect for calls that start afterwards.
   void SetPrincipals(std::shared_ptr<const PrincipalTable> principals) {
@@ -41,7 +46,11 @@ class Authenticator {
       const grpc::ServerContextBase& context) const;
 
  private:
+  absl::StatusOr<Principal> Identify(
+      const grpc::ServerContextBase& context) const;
+
   std::atomic<std::shared_ptr<const PrincipalTable>> principals_;
+  const std::function<void()> on_failure_;
   std::atomic<const UnixListener*> unix_listener_{nullptr};
 };
 

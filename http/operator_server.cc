@@ -1,0 +1,133 @@
+#include "http/operator_server.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <exception>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+
+namespace portcullis::http {
+namespace {
+
+// Scrapes and probes are rare and small: two threads answer them, and a
+// client gets this long to send its request.
+constexpr size_t kThreads = 2;
+constexpr time_t kReadTimeoutSeconds = 5;
+constexpr time_t kWriteTimeoutSeconds = 5;
+
+absl::Status CheckOptions(const OperatorServerOptions& options) {
+  bool tls = !options.tls_cert_file.empty() || !options.tls_key_file.empty();
+  if (tls && (options.tls_cert_file.empty() || options.tls_key_file.empty())) {
+    return absl::InvalidArgumentError(
+        "observability.tls needs both certFile and keyFile");
+  }
+  if (!options.loopback && !tls) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "refusing to serve metrics and health on non-loopback address ",
+        options.host,
+        " without TLS; configure observability.tls or bind "
+        "127.0.0.1 or ::1"));
+  }
+  return absl::OkStatus();
+}
+
+std::unique_ptr<httplib::Server> MakeServer(
+    const OperatorServerOptions& options) {
+  if (options.tls_cert_file.empty()) return std::make_unique<httplib::Server>();
+  return std::make_unique<httplib::SSLServer>(options.tls_cert_file.c_str(),
+                                              options.tls_key_file.c_str());
+}
+
+void Route(httplib::Server& server, const OperatorHandlers& handlers) {
+  if (handlers.metrics) {
+    server.Get(
+        "/metrics", [metrics = handlers.metrics](const httplib::Request&,
+                                                 httplib::Response& res) {
+          res.set_content(metrics(), OperatorServer::kMetricsContentType);
+        });
+  }
+  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("SERVING\n", "text/plain");
+  });
+  if (handlers.ready) {
+    server.Get("/readyz", [ready = handlers.ready](const httplib::Request&,
+                                                   httplib::Response& res) {
+      bool serving = ready();
+      res.status = serving ? 200 : 503;
+      res.set_content(serving ? "SERVING\n" : "NOT_SERVING\n", "text/plain");
+    });
+  }
+  // A handler that throws (out of memory) answers 500 instead of ending
+  // the process; nothing about the failure is sent.
+  server.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        res.status = 500;
+        res.set_content("internal error\n", "text/plain");
+      });
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<OperatorServer>> OperatorServer::Start(
+    const OperatorServerOptions& options, OperatorHandlers handlers) {
+  if (absl::Status s = CheckOptions(options); !s.ok()) return s;
+  std::unique_ptr<OperatorServer> self(new OperatorServer());
+  self->handlers_ = std::move(handlers);
+  self->server_ = MakeServer(options);
+  httplib::Server& server = *self->server_;
+  if (!server.is_valid()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "observability.tls: cannot load the certificate ",
+        options.tls_cert_file, " or its key ", options.tls_key_file));
+  }
+  server.new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
+  server.set_payload_max_length(kMaxBodyBytes);
+  server.set_read_timeout(kReadTimeoutSeconds, 0);
+  server.set_write_timeout(kWriteTimeoutSeconds, 0);
+  // The library's default also sets SO_REUSEPORT, which would let a second
+  // process bind the same port and take half the scrapes: address reuse
+  // only (a restart need not wait for TIME_WAIT).
+  server.set_socket_options([](socket_t sock) {
+    int on = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  });
+  Route(server, self->handlers_);
+
+  int port = options.port;
+  bool bound = port == 0 ? (port = server.bind_to_any_port(options.host)) > 0
+                         : server.bind_to_port(options.host, port);
+  if (!bound) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen for operators (observability.httpAddress) on ",
+        options.host, ":", options.port,
+        ": address in use, not permitted or not local"));
+  }
+  self->port_ = port;
+  OperatorServer* raw = self.get();
+  {
+    absl::MutexLock lock(&self->stop_mu_);
+    self->listener_ = std::thread([raw] {
+      raw->server_->listen_after_bind();
+      raw->listening_ended_.Notify();
+    });
+  }
+  return self;
+}
+
+OperatorServer::~OperatorServer() { Stop(); }
+
+void OperatorServer::Stop() {
+  absl::MutexLock lock(&stop_mu_);
+  if (!listener_.joinable()) return;
+  // httplib's stop() does nothing until the listening loop has started, so
+  // ask again until it has ended.
+  do {
+    server_->stop();
+  } while (
+      !listening_ended_.WaitForNotificationWithTimeout(absl::Milliseconds(20)));
+  listener_.join();
+}
+
+}  // namespace portcullis::http

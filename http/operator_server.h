@@ -1,0 +1,88 @@
+// OperatorServer is the HTTP listener operators and their tools scrape:
+// GET /metrics (Prometheus text), GET /healthz (liveness) and GET /readyz
+// (readiness, mirroring the gRPC server's grpc.health.v1 status). Anything
+// else is 404; oversized or malformed requests get a 4xx from the HTTP
+// library and never reach a handler. It translates and delegates: what it
+// serves comes from the callbacks it is given.
+//
+// It listens on loopback unless TLS is configured, answers on a small
+// fixed pool of threads, and bounds what it reads (request line, headers,
+// body, time). Thread-safe; Stop may be called from any thread.
+#ifndef PORTCULLIS_HTTP_OPERATOR_SERVER_H_
+#define PORTCULLIS_HTTP_OPERATOR_SERVER_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+
+namespace httplib {
+class Server;
+}  // namespace httplib
+
+namespace portcullis::http {
+
+struct OperatorServerOptions {
+  // Where to listen, as the daemon parsed it: a host without brackets
+  // ("127.0.0.1", "::1"), a port (0 picks a free one) and whether the host
+  // is a loopback address.
+  std::string host = "127.0.0.1";
+  int port = 0;
+  bool loopback = true;
+  // PEM files for HTTPS; both or neither. Required unless `loopback`.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+};
+
+// What the listener serves. Each callback must be thread-safe; a null one
+// makes its path 404.
+struct OperatorHandlers {
+  // The body of /metrics, in the Prometheus text exposition format.
+  std::function<std::string()> metrics;
+  // Whether the gate is ready for traffic: /readyz answers 200 "SERVING"
+  // or 503 "NOT_SERVING". /healthz answers 200 while the process serves.
+  std::function<bool()> ready;
+};
+
+class OperatorServer {
+ public:
+  // The Content-Type of /metrics.
+  static constexpr char kMetricsContentType[] = "text/plain; version=0.0.4";
+  // The largest request body accepted (none is expected).
+  static constexpr size_t kMaxBodyBytes = 4096;
+
+  // Binds and starts serving. Returns InvalidArgument for a non-loopback
+  // host without TLS or half a TLS configuration, FailedPrecondition when
+  // the TLS files cannot be loaded, Unavailable when the address cannot be
+  // bound (in use, not permitted, no such address).
+  static absl::StatusOr<std::unique_ptr<OperatorServer>> Start(
+      const OperatorServerOptions& options, OperatorHandlers handlers);
+
+  // Stops (see Stop).
+  ~OperatorServer();
+
+  // The bound port (useful with port 0).
+  int port() const { return port_; }
+
+  // Stops accepting, finishes the requests in flight and returns once the
+  // listener's threads have ended. Idempotent.
+  void Stop() ABSL_LOCKS_EXCLUDED(stop_mu_);
+
+ private:
+  OperatorServer() = default;
+
+  std::unique_ptr<httplib::Server> server_;
+  OperatorHandlers handlers_;
+  int port_ = 0;
+  absl::Mutex stop_mu_;
+  std::thread listener_ ABSL_GUARDED_BY(stop_mu_);
+  absl::Notification listening_ended_;
+};
+
+}  // namespace portcullis::http
+
+#endif  // PORTCULLIS_HTTP_OPERATOR_SERVER_H_

@@ -1,0 +1,93 @@
+// GateMetrics defines the metrics Portcullis exports (docs/operations.md)
+// in a metrics::Registry and counts into them: it is the gate's observer
+// (gate/gate_observer.h), the ledger's timing observer, and is told of
+// authentication and reload failures by the daemon. Gauges that the gate
+// already keeps (pending approvals, halted tenants, the policy in force) are
+// read from the gate at each scrape instead of being mirrored.
+//
+// Label cardinality is bounded: tools are labelled only once a decision
+// shows the policy declares them (at most kMaxToolLabels; others are
+// "other"); no label ever holds a request id, a tenant or an argument.
+//
+// Thread-safe; the hot-path methods take a reader lock and atomic adds.
+#ifndef PORTCULLIS_SERVER_GATE_METRICS_H_
+#define PORTCULLIS_SERVER_GATE_METRICS_H_
+
+#include <array>
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "gate/gate.h"
+#include "gate/gate_observer.h"
+#include "ledger/ledger.h"
+#include "metrics/registry.h"
+
+namespace portcullis::server {
+
+class GateMetrics final : public gate::GateObserver,
+                          public ledger::LedgerObserver {
+ public:
+  static constexpr size_t kMaxToolLabels = 200;
+
+  // Registers every metric in `registry`, which must outlive this.
+  // `version` is the build's, for portcullis_build_info. InvalidArgument
+  // when a name is already taken there.
+  static absl::StatusOr<std::unique_ptr<GateMetrics>> Create(
+      metrics::Registry& registry, std::string version);
+
+  // Adds the gauges read from `gate` at each scrape. Call once, after the
+  // gate exists; `gate` must outlive every later scrape.
+  absl::Status ReadGauges(gate::Gate& gate);
+
+  // The daemon's hooks.
+  void OnAuthenticationFailed() { unauthenticated_->Increment(); }
+  void OnPolicyReloadFailed() { reload_failures_->Increment(); }
+
+  // gate::GateObserver
+  void OnEvaluated(absl::string_view tool,
+                   const absl::StatusOr<gate::Decision>& answer,
+                   absl::Duration elapsed) override;
+  void OnApproved(const gate::Approval& approval,
+                  const absl::Status& result) override;
+  void OnExecuted(const absl::Status& result,
+                  const gate::ToolCall* tool) override;
+  void OnAccessDenied(absl::string_view method) override;
+
+  // ledger::LedgerObserver
+  void OnAppended(absl::Duration elapsed) override;
+  void OnGroupWritten(absl::Duration elapsed, size_t entries) override;
+
+ private:
+  // Decisions of one tool label, by outcome: allow, deny, pending, error.
+  using OutcomeCounters = std::array<metrics::Counter*, 4>;
+
+  explicit GateMetrics(metrics::Registry& registry) : registry_(registry) {}
+  absl::Status Register(std::string version);
+  OutcomeCounters CountersFor(absl::string_view label);
+  // The counters for `tool`, learning it when `declared` and room is left.
+  OutcomeCounters ToolCounters(absl::string_view tool, bool declared)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  metrics::Registry& registry_;
+  metrics::Family<metrics::Counter>* decisions_ = nullptr;
+  metrics::Histogram* evaluate_seconds_ = nullptr;
+  metrics::Histogram* append_seconds_ = nullptr;
+  metrics::Histogram* sync_seconds_ = nullptr;
+  metrics::Histogram* group_entries_ = nullptr;
+  metrics::Family<metrics::Counter>* approvals_ = nullptr;
+  metrics::Family<metrics::Counter>* executions_ = nullptr;
+  metrics::Counter* unauthenticated_ = nullptr;
+  metrics::Counter* permission_denied_ = nullptr;
+  metrics::Counter* reload_failures_ = nullptr;
+
+  absl::Mutex mu_;
+  OutcomeCounters other_tools_{};
+  absl::flat_hash_map<std::string, OutcomeCounters> tools_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace portcullis::server
+
+#endif  // PORTCULLIS_SERVER_GATE_METRICS_H_
