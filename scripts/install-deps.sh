@@ -17,6 +17,8 @@ packages=(
   libbenchmark-dev
   # real gRPC clients in tests and examples
   python3 python3-grpcio python3-protobuf
+  # the Python client signs approvals with Ed25519 (clients/python)
+  python3-nacl
   # certificates for the TLS tests
   openssl
   # clang: libFuzzer and sanitizers

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import time
-from typing import Any, Callable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 import grpc
 
@@ -22,7 +22,7 @@ from portcullis.digest import action_digest
 from portcullis.errors import Cancelled, from_rpc_error
 from portcullis.results import (
     ApprovalResult, Decision, Execution, ExecutionOutcome, PendingApproval, PendingEvent,
-    Verdict)
+    PendingEventKind, Verdict)
 from portcullis.signing import Approval, KeyLike, sign_approval
 
 __all__ = ["Gate", "PendingWatch"]
@@ -260,11 +260,18 @@ class Gate:
 class PendingWatch:
     """An iterator of ``PendingEvent`` over a ``WatchPending`` stream.
     ``cancel()`` ends it (iteration then stops cleanly); a broken stream
-    raises the typed ``GateError``."""
+    raises the typed ``GateError``.
+
+    Each request is announced (ADDED) once: the gate may send ADDED twice
+    for a request that arrives while the watch starts (in its first list
+    and as a change), and a repeat for a request already announced and not
+    yet resolved is dropped here.
+    """
 
     def __init__(self, call: Any, cancel: Optional[CancelToken]) -> None:
         self._call = call
         self._cancelled = False
+        self._announced: Set[str] = set()
         self._unregister = cancel.on_cancel(self.cancel) if cancel else (lambda: None)
 
     def cancel(self) -> None:
@@ -286,8 +293,17 @@ class PendingWatch:
             except StopIteration:
                 self._unregister()
                 raise
-            if message.kind in (1, 2, 3):  # KIND_UNSPECIFIED is never sent
-                return _codec.event_from_proto(message)
+            if message.kind not in (1, 2, 3):  # KIND_UNSPECIFIED is never sent
+                continue
+            event = _codec.event_from_proto(message)
+            decision_id = event.pending.decision.decision_id
+            if event.kind is PendingEventKind.ADDED:
+                if decision_id in self._announced:
+                    continue
+                self._announced.add(decision_id)
+            elif event.kind is PendingEventKind.RESOLVED:
+                self._announced.discard(decision_id)
+            return event
 
     def __enter__(self) -> "PendingWatch":
         return self

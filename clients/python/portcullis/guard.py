@@ -157,7 +157,12 @@ def gated(gate: Gate, *, tool: Optional[str] = None, tenant: Optional[str] = Non
     skip = set(exclude) | ({grant_param} if grant_param else set())
 
     def decorate(fn: F) -> F:
-        signature = inspect.signature(fn)
+        full = inspect.signature(fn)
+        if grant_param and grant_param not in full.parameters:
+            raise TypeError(f"{fn.__name__} has no parameter {grant_param!r} (grant_param)")
+        # What callers pass: the grant is the decorator's to give.
+        signature = full.replace(parameters=[p for p in full.parameters.values()
+                                             if p.name != grant_param])
         tool_name = tool or fn.__name__
 
         def build(args: tuple, kwargs: dict) -> Action:
@@ -198,6 +203,7 @@ def gated(gate: Gate, *, tool: Optional[str] = None, tenant: Optional[str] = Non
                     return result
                 finally:
                     unlink()
+            async_wrapper.__signature__ = signature  # type: ignore[attr-defined]
             return cast(F, async_wrapper)
 
         @functools.wraps(fn)
@@ -207,6 +213,7 @@ def gated(gate: Gate, *, tool: Optional[str] = None, tenant: Optional[str] = Non
                 if grant.called_by_gate:
                     return grant.execution.tool_response
                 return fn(*args, **with_grant(kwargs, grant))
+        wrapper.__signature__ = signature  # type: ignore[attr-defined]
         return cast(F, wrapper)
 
     return decorate
