@@ -100,7 +100,7 @@ class GateProcess:
                     "    tenants: [al-noor]\n")
         self.data_dir = os.path.join(self.workdir, "data")
         self.socket_path = os.path.join(self.workdir, "gate.sock")
-        self.proc: Optional[subprocess.Popen] = None
+        self.proc: "Optional[subprocess.Popen[str]]" = None
         self.port = 0
         self.log: List[str] = []
 

@@ -9,23 +9,24 @@ usage: portcullis_gate_test.py PORTCULLISD [unittest args]
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import decimal
 import queue
 import sys
 import threading
 import time
 import unittest
-from typing import Any, List, Optional
+from typing import Any, Dict, List
 
 import grpc
 import nacl.signing
 
 from gate_process import GateProcess
 from portcullis import (
-    Action, ApprovalTimeout, Cancelled, CancelToken, Decision, Denied, ExecutionOutcome,
+    Action, AlreadyExecuted, ApprovalTimeout, Cancelled, CancelToken, Denied, ExecutionOutcome,
     FailedPrecondition, Gate, GateUnavailable, Grant, InvalidAction, Money, NotFound, Outcome,
     PendingEventKind, PermissionDenied, ResourceExhausted, Unauthenticated, Verdict,
-    action_digest, gated, guard, sign_approval, verify_receipt)
+    action_digest, current_grant, gated, guard, sign_approval, verify_receipt)
 from portcullis.signing import Approval
 
 PORTCULLISD = ""
@@ -35,7 +36,7 @@ def sar(amount: str) -> Money:
     return Money(decimal.Decimal(amount), "SAR")
 
 
-class CallCounter(grpc.UnaryUnaryClientInterceptor):
+class CallCounter(grpc.UnaryUnaryClientInterceptor):  # type: ignore[misc]
     """Counts the unary calls a Gate sends."""
 
     def __init__(self) -> None:
@@ -99,7 +100,7 @@ class DecisionsTest(GateTestCase):
         self.assertIs(decision.outcome, Outcome.ALLOW)
         self.assertEqual(decision.rule_ids, ("coupons",))
         self.assertEqual(decision.reasons, ("coupons within the cap are fine",))
-        self.assertEqual(decision.policy.version, "py-client-1")
+        self.assertEqual(decision.policy and decision.policy.version, "py-client-1")
         self.assertGreater(decision.ledger_sequence, 0)
         self.assertEqual(decision.action_digest, action_digest(action))
         self.assertEqual(decision.tenant, "al-noor")
@@ -128,7 +129,7 @@ class DecisionsTest(GateTestCase):
                          ("al-noor", decision.decision_id, "create_coupon"))
         self.assertEqual(receipt.action_digest, action_digest(action))
         self.assertTrue(verify_receipt(receipt, self.running.gate_public_key))
-        forged = receipt.__class__(**{**receipt.__dict__, "tool": "refund_order"})
+        forged = dataclasses.replace(receipt, tool="refund_order")
         self.assertFalse(verify_receipt(forged, self.running.gate_public_key))
         self.assertEqual(self.agent.execute(decision, action).receipt, receipt)  # a retry
         sequence = self.agent.report_outcome(decision, ExecutionOutcome.SUCCEEDED, "ok")
@@ -153,9 +154,9 @@ class DecoratorTest(GateTestCase):
     def test_allow_executes_runs_the_tool_once_and_reports_its_outcome(self) -> None:
         ran: List[Grant] = []
 
-        @gated(self.agent, grant_param="grant")
-        def create_coupon(code: str, value: Money, grant: Grant) -> str:
-            ran.append(grant)
+        @gated(self.agent)
+        def create_coupon(code: str, value: Money) -> str:
+            ran.append(current_grant())
             return f"coupon {code}"
 
         self.assertEqual(create_coupon("W10", sar("20")), "coupon W10")
@@ -166,7 +167,7 @@ class DecoratorTest(GateTestCase):
         self.assertEqual(self.counter.calls, ["/portcullis.v1.Gate/Evaluate",
                                               "/portcullis.v1.Gate/Execute",
                                               "/portcullis.v1.Gate/ReportOutcome"])
-        self.assertGreater(grant.outcome_sequence, grant.receipt.ledger_sequence)
+        self.assertGreater(grant.outcome_sequence or 0, grant.receipt.ledger_sequence)
         with self.assertRaisesRegex(FailedPrecondition, "already reported"):
             self.agent.report_outcome(grant.decision, ExecutionOutcome.SUCCEEDED)
 
@@ -207,9 +208,9 @@ class DecoratorTest(GateTestCase):
         ready.wait(30)
         ran: List[Grant] = []
 
-        @gated(self.agent, approval_timeout=30, grant_param="grant")
-        def refund_order(order_id: str, amount: Money, grant: Grant) -> str:
-            ran.append(grant)
+        @gated(self.agent, approval_timeout=30)
+        def refund_order(order_id: str, amount: Money) -> str:
+            ran.append(current_grant())
             return "refunded"
 
         try:
@@ -269,6 +270,32 @@ class DecoratorTest(GateTestCase):
         with self.assertRaisesRegex(FailedPrecondition, "already reported"):
             self.agent.report_outcome(grant.decision, ExecutionOutcome.FAILED)
 
+    def test_arguments_can_be_excluded_mapped_and_keyed(self) -> None:
+        calls: List[str] = []
+
+        @gated(self.agent, tool="create_coupon", exclude=("note",),
+               idempotency_key=lambda code, value, note="": f"coupon-{code}")
+        def coupon(code: str, value: Money, note: str = "") -> str:
+            calls.append(current_grant().decision.decision_id)
+            return note
+
+        self.assertEqual(coupon("K1", sar("4"), note="not sent"), "not sent")
+        with self.assertRaises(AlreadyExecuted) as raised:  # same action, same key
+            coupon("K1", sar("4"))
+        self.assertEqual(raised.exception.receipt.decision_id, calls[0])
+        self.assertEqual(len(calls), 1)
+
+        @gated(self.agent, tool="create_coupon",
+               arguments=lambda order: {"code": order["code"], "value": order["value"]})
+        def from_order(order: Dict[str, Any]) -> str:
+            return str(order["code"])
+
+        self.assertEqual(from_order({"code": "M1", "value": sar("1"), "extra": 1}), "M1")
+
+    def test_current_grant_outside_a_gated_call_is_a_lookup_error(self) -> None:
+        with self.assertRaises(LookupError):
+            current_grant()
+
     def test_async_tools_are_gated_too(self) -> None:
         @gated(self.agent, tool="create_coupon")
         async def coupon(code: str, value: Money) -> str:
@@ -315,7 +342,7 @@ class ApproverTest(GateTestCase):
             action_digest=pending.decision.action_digest, verdict=Verdict.APPROVE,
             expires_at=pending.decision.expires_at, approver_id="alice", comment="ok")
         signature = sign_approval(approval, self.running.alice)
-        altered = Approval(**{**approval.__dict__, "comment": "ok!"})
+        altered = dataclasses.replace(approval, comment="ok!")
         with self.assertRaises(PermissionDenied):
             self.approver.send_approval(altered, signature)
         with self.assertRaises(PermissionDenied):

@@ -5,6 +5,7 @@ message and key files, and where the gRPC stubs come from."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime
 import decimal
 import enum
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+from typing import Dict, List
 
 import nacl.signing
 
@@ -31,11 +33,11 @@ UTC = datetime.timezone.utc
 class MoneyTest(unittest.TestCase):
     def test_a_float_amount_is_a_type_error(self) -> None:
         with self.assertRaises(TypeError):
-            Money(0.1, "SAR")  # type: ignore[arg-type]
+            Money(0.1, "SAR")  # type: ignore[arg-type]  # what a caller might do
 
     def test_a_bool_amount_is_a_type_error(self) -> None:
         with self.assertRaises(TypeError):
-            Money(True, "SAR")  # type: ignore[arg-type]
+            Money(True, "SAR")
 
     def test_decimal_str_and_int_are_exact_and_equal(self) -> None:
         self.assertEqual(Money(decimal.Decimal("50.00"), "SAR"), Money("50", "SAR"))
@@ -50,10 +52,10 @@ class MoneyTest(unittest.TestCase):
         for amount in ["1e3", "+1", ".5", "", "1,000", "NaN"]:
             with self.subTest(amount=amount), self.assertRaises(ValueError):
                 Money(amount, "SAR")
-        for amount in [decimal.Decimal("NaN"), decimal.Decimal("Infinity"),
+        for number in [decimal.Decimal("NaN"), decimal.Decimal("Infinity"),
                        decimal.Decimal("1" * 19), decimal.Decimal("0." + "1" * 19)]:
-            with self.subTest(amount=amount), self.assertRaises(ValueError):
-                Money(amount, "SAR")
+            with self.subTest(amount=number), self.assertRaises(ValueError):
+                Money(number, "SAR")
         for currency in ["sar", "SA", "SARR", ""]:
             with self.subTest(currency=currency), self.assertRaises(ValueError):
                 Money("1", currency)
@@ -149,7 +151,7 @@ class SigningTest(unittest.TestCase):
         self.assertEqual(signature, sign_approval(self.APPROVAL, bytes(key)))
 
     def test_a_naive_expiry_is_refused(self) -> None:
-        naive = Approval(**{**self.APPROVAL.__dict__, "expires_at": datetime.datetime(2026, 1, 1)})
+        naive = dataclasses.replace(self.APPROVAL, expires_at=datetime.datetime(2026, 1, 1))
         with self.assertRaises(ValueError):
             approval_message(naive)
 
@@ -170,7 +172,7 @@ class SigningTest(unittest.TestCase):
 class FakeStream:
     """Stands in for a WatchPending call: yields the given messages."""
 
-    def __init__(self, messages: list) -> None:
+    def __init__(self, messages: List[object]) -> None:
         self._messages = iter(messages)
         self.cancelled = False
 
@@ -204,7 +206,7 @@ class StubsTest(unittest.TestCase):
     """The stubs come from the build (PORTCULLIS_STUBS_DIR) or, without
     one, are generated into a per-user cache from proto/."""
 
-    def _python(self, env: dict, code: str) -> subprocess.CompletedProcess:
+    def _python(self, env: Dict[str, str], code: str) -> "subprocess.CompletedProcess[str]":
         return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                               text=True, timeout=120)
 

@@ -20,11 +20,11 @@ from portcullis.action import Action, ActionContext, RunMode
 from portcullis.cancel import CancelToken
 from portcullis.digest import action_digest, canonical_amount, canonical_encoding
 from portcullis.errors import (
-    ApprovalTimeout, Cancelled, DeadlineExceeded, Denied, FailedPrecondition, GateError,
-    GateUnavailable, InvalidAction, NotFound, PermissionDenied, PortcullisError,
+    AlreadyExecuted, ApprovalTimeout, Cancelled, DeadlineExceeded, Denied, FailedPrecondition,
+    GateError, GateUnavailable, InvalidAction, NotFound, PermissionDenied, PortcullisError,
     ResourceExhausted, Unauthenticated)
 from portcullis.gate import Gate, PendingWatch
-from portcullis.guard import Grant, gated, guard
+from portcullis.guard import Grant, current_grant, gated, guard
 from portcullis.money import Money
 from portcullis.results import (
     ApprovalRequirement, ApprovalResult, ApprovalVote, Decision, Execution, ExecutionOutcome,
@@ -34,14 +34,19 @@ from portcullis.signing import (
     Approval, approval_message, load_signing_key, sign_approval, verify_receipt)
 
 __all__ = [
-    "Action", "ActionContext", "RunMode", "CancelToken", "action_digest", "canonical_amount",
-    "canonical_encoding", "ApprovalTimeout", "Cancelled", "DeadlineExceeded", "Denied",
-    "FailedPrecondition", "GateError", "GateUnavailable", "InvalidAction", "NotFound",
-    "PermissionDenied", "PortcullisError", "ResourceExhausted", "Unauthenticated", "Gate",
-    "PendingWatch", "Grant", "gated", "guard", "Money", "ApprovalRequirement",
-    "ApprovalResult", "ApprovalVote", "Decision", "Execution", "ExecutionOutcome", "Outcome",
-    "PendingApproval", "PendingEvent", "PendingEventKind", "PolicyRef", "Receipt", "RuleRef",
-    "ToolResponse", "Verdict", "Approval", "approval_message", "load_signing_key",
-    "sign_approval", "verify_receipt",
+    # the agent's side
+    "Gate", "Action", "ActionContext", "RunMode", "Money", "gated", "guard", "Grant",
+    "current_grant", "CancelToken",
+    # results
+    "Decision", "Outcome", "RuleRef", "PolicyRef", "ApprovalRequirement", "Execution",
+    "Receipt", "ToolResponse", "ExecutionOutcome", "PendingApproval", "PendingEvent",
+    "PendingEventKind", "PendingWatch", "ApprovalVote", "ApprovalResult", "Verdict",
+    # errors
+    "PortcullisError", "GateError", "Unauthenticated", "PermissionDenied", "InvalidAction",
+    "NotFound", "FailedPrecondition", "ResourceExhausted", "GateUnavailable",
+    "DeadlineExceeded", "Cancelled", "Denied", "ApprovalTimeout", "AlreadyExecuted",
+    # digests and signatures
+    "action_digest", "canonical_encoding", "canonical_amount", "Approval",
+    "approval_message", "sign_approval", "load_signing_key", "verify_receipt",
 ]
 __version__ = "0.1.0"

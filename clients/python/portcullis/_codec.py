@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 from typing import Any, Optional
 
+from google.protobuf import duration_pb2, timestamp_pb2  # type: ignore[import]
+
 from portcullis import _stubs
 from portcullis.action import Action, ActionContext, ArgumentValue, RunMode
 from portcullis.money import Money
@@ -57,12 +59,10 @@ def action_to_proto(action: Action) -> Any:
 
 
 def timestamp_from_nanos(nanos: int) -> Any:
-    from google.protobuf import timestamp_pb2
     return timestamp_pb2.Timestamp(seconds=nanos // 1_000_000_000, nanos=nanos % 1_000_000_000)
 
 
 def duration_from_seconds(seconds: float) -> Any:
-    from google.protobuf import duration_pb2
     whole = int(seconds)
     return duration_pb2.Duration(seconds=whole, nanos=int(round((seconds - whole) * 1e9)))
 
@@ -79,11 +79,11 @@ def _time(message: Any, field: str) -> Optional[datetime.datetime]:
 def _value_from_proto(value: Any) -> ArgumentValue:
     kind = value.WhichOneof("kind")
     if kind == "string_value":
-        return value.string_value
+        return str(value.string_value)
     if kind == "int_value":
-        return value.int_value
+        return int(value.int_value)
     if kind == "bool_value":
-        return value.bool_value
+        return bool(value.bool_value)
     if kind == "money_value":
         return Money(value.money_value.amount, value.money_value.currency)
     if kind == "list_value":

@@ -11,12 +11,13 @@ from typing import Dict, Optional, Tuple, Type
 
 import grpc
 
-from portcullis.results import Decision
+from portcullis.results import Decision, Receipt
 
 __all__ = [
     "PortcullisError", "GateError", "Unauthenticated", "PermissionDenied",
     "InvalidAction", "NotFound", "FailedPrecondition", "ResourceExhausted",
     "GateUnavailable", "DeadlineExceeded", "Cancelled", "Denied", "ApprovalTimeout",
+    "AlreadyExecuted",
     "from_rpc_error",
 ]
 
@@ -97,6 +98,18 @@ class ApprovalTimeout(PortcullisError, TimeoutError):
     def __init__(self, decision: Decision) -> None:
         self.decision = decision
         super().__init__(f"decision {decision.decision_id} is still pending approval")
+
+
+class AlreadyExecuted(PortcullisError):
+    """The action, under its idempotency key, was executed before (by an
+    earlier decision): the tool must not run again. ``receipt`` is the first
+    execution's receipt; ``decision`` the new, unused decision."""
+
+    def __init__(self, decision: Decision, receipt: Receipt) -> None:
+        self.decision = decision
+        self.receipt = receipt
+        super().__init__(f"already executed under idempotency key {receipt.idempotency_key!r} "
+                         f"by decision {receipt.decision_id}")
 
 
 _BY_CODE: Dict[grpc.StatusCode, Type[GateError]] = {

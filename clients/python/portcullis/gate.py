@@ -157,7 +157,7 @@ class Gate:
         decision_id = decision.decision_id if isinstance(decision, Decision) else decision
         request = self._pb.gate.ReportOutcomeRequest(
             tenant=tenant_id, decision_id=decision_id, outcome=outcome.value, detail=detail)
-        return self._call(self._stub.ReportOutcome, request, timeout).ledger_sequence
+        return int(self._call(self._stub.ReportOutcome, request, timeout).ledger_sequence)
 
     # --- the approver's calls -----------------------------------------------
 

@@ -11,21 +11,23 @@ outcome with ReportOutcome. Nothing runs that the gate did not allow.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
 import functools
 import inspect
 import logging
 import types
 import uuid
-from typing import Any, Awaitable, Callable, Dict, Iterable, Mapping, Optional, TypeVar, cast
+from typing import (Any, Awaitable, Callable, Dict, Iterable, Mapping, Optional, Tuple, TypeVar,
+                    cast)
 
 from portcullis.action import Action, ActionContext
 from portcullis.cancel import CancelToken
-from portcullis.errors import ApprovalTimeout, Denied, GateError
+from portcullis.errors import AlreadyExecuted, ApprovalTimeout, Denied, GateError
 from portcullis.gate import Gate
 from portcullis.results import Decision, Execution, ExecutionOutcome, Receipt
 
-__all__ = ["Grant", "guard", "gated"]
+__all__ = ["Grant", "guard", "gated", "current_grant"]
 
 _log = logging.getLogger("portcullis")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -61,6 +63,19 @@ class Grant:
         return response is not None and response.called
 
 
+_current: "contextvars.ContextVar[Grant]" = contextvars.ContextVar("portcullis_grant")
+
+
+def current_grant() -> Grant:
+    """The ``Grant`` of the ``gated`` call running in this thread or task,
+    e.g. to pass ``current_grant().receipt`` to a tool server. Raises
+    ``LookupError`` outside a gated function."""
+    try:
+        return _current.get()
+    except LookupError:
+        raise LookupError("current_grant() is only set inside a @gated function") from None
+
+
 class guard:
     """``with guard(gate, action) as grant:`` runs the body only if the gate
     allows ``action`` (at once or after approval), after its grant has been
@@ -69,7 +84,8 @@ class guard:
     Raises on entry: ``Denied`` (DENY, with reasons and rule ids),
     ``ApprovalTimeout`` (still pending after ``approval_timeout`` seconds;
     None waits as long as the request lives), ``Cancelled`` (``cancel``
-    fired), or any ``GateError``. Exceptions of the body propagate unchanged.
+    fired), ``AlreadyExecuted`` (the same action under the same idempotency
+    key ran before), or any ``GateError``. Exceptions of the body propagate unchanged.
     """
 
     def __init__(self, gate: Gate, action: Action, *, approval_timeout: Optional[float] = 300.0,
@@ -90,14 +106,18 @@ class guard:
         if not decision.allowed:
             raise Denied(decision)
         execution = self._gate.execute(decision, self._action)
+        if execution.receipt.decision_id != decision.decision_id:
+            # The gate answered with the receipt of an earlier execution of
+            # the same action and idempotency key: it ran already.
+            raise AlreadyExecuted(decision, execution.receipt)
         self._grant = Grant(action=self._action, decision=decision, execution=execution)
         return self._grant
 
     def __exit__(self, exc_type: Optional[type], exc: Optional[BaseException],
-                 traceback: Optional[types.TracebackType]) -> bool:
+                 traceback: Optional[types.TracebackType]) -> None:
         grant = self._grant
         if grant is None or grant.called_by_gate:  # the gate recorded that outcome
-            return False
+            return
         if exc_type is None:
             outcome, detail = ExecutionOutcome.SUCCEEDED, grant.detail
         else:
@@ -109,10 +129,9 @@ class guard:
             grant.report_error = error
             _log.warning("portcullis: outcome of decision %s not recorded: %s",
                          grant.decision.decision_id, error)
-        return False
 
 
-def _arguments_of(signature: inspect.Signature, args: tuple, kwargs: dict,
+def _arguments_of(signature: inspect.Signature, args: Tuple[Any, ...], kwargs: Dict[str, Any],
                   skip: Iterable[str]) -> Dict[str, Any]:
     bound = signature.bind(*args, **kwargs)
     bound.apply_defaults()
@@ -136,16 +155,16 @@ def gated(gate: Gate, *, tool: Optional[str] = None, tenant: Optional[str] = Non
           arguments: Optional[Callable[..., Mapping[str, Any]]] = None,
           exclude: Iterable[str] = (), idempotency_key: Optional[Callable[..., str]] = None,
           context: Optional[ActionContext] = None, approval_timeout: Optional[float] = 300.0,
-          cancel: Optional[CancelToken] = None, grant_param: Optional[str] = None) -> Callable[[F], F]:
+          cancel: Optional[CancelToken] = None) -> Callable[[F], F]:
     """Decorates a tool function so that each call goes through the gate.
 
     The action is ``tool`` (default: the function's name) for ``tenant`` and
     ``agent`` (default: the gate's), with the call's arguments by parameter
-    name (minus ``exclude`` and ``grant_param``), or what ``arguments(*args,
-    **kwargs)`` returns. ``idempotency_key(*args, **kwargs)`` names the
-    logical operation across retries. Each call gets a fresh request id
-    unless ``context`` sets one. With ``grant_param``, the ``Grant`` (and its
-    receipt) is passed to the function under that keyword.
+    name (minus ``exclude``), or what ``arguments(*args, **kwargs)``
+    returns. ``idempotency_key(*args, **kwargs)`` names the logical
+    operation across retries. Each call gets a fresh request id unless
+    ``context`` sets one. Inside the function, ``current_grant()`` is the
+    ``Grant`` (with the receipt to hand to a tool server).
 
     Raises what ``guard`` raises; ``TypeError`` before anything is sent for
     an argument the gate cannot carry exactly (a float). If the gate called
@@ -154,18 +173,13 @@ def gated(gate: Gate, *, tool: Optional[str] = None, tenant: Optional[str] = Non
     too: the gate's calls then run in a worker thread, and cancelling the
     task cancels a wait for approval.
     """
-    skip = set(exclude) | ({grant_param} if grant_param else set())
+    skip = set(exclude)
 
     def decorate(fn: F) -> F:
-        full = inspect.signature(fn)
-        if grant_param and grant_param not in full.parameters:
-            raise TypeError(f"{fn.__name__} has no parameter {grant_param!r} (grant_param)")
-        # What callers pass: the grant is the decorator's to give.
-        signature = full.replace(parameters=[p for p in full.parameters.values()
-                                             if p.name != grant_param])
+        signature = inspect.signature(fn)
         tool_name = tool or fn.__name__
 
-        def build(args: tuple, kwargs: dict) -> Action:
+        def build(args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Action:
             mapped = (arguments(*args, **kwargs) if arguments
                       else _arguments_of(signature, args, kwargs, skip))
             base = context or ActionContext()
@@ -173,9 +187,6 @@ def gated(gate: Gate, *, tool: Optional[str] = None, tenant: Optional[str] = Non
             key = idempotency_key(*args, **kwargs) if idempotency_key else ""
             return gate.action(tool_name, mapped, tenant=tenant, agent=agent,
                                idempotency_key=key, context=ctx)
-
-        def with_grant(kwargs: dict, grant: Grant) -> dict:
-            return {**kwargs, grant_param: grant} if grant_param else kwargs
 
         if inspect.iscoroutinefunction(fn):
             @functools.wraps(fn)
@@ -193,17 +204,18 @@ def gated(gate: Gate, *, tool: Optional[str] = None, tenant: Optional[str] = Non
                         raise
                     if grant.called_by_gate:
                         return grant.execution.tool_response
+                    entered = _current.set(grant)
                     try:
-                        result = await cast(Callable[..., Awaitable[Any]], fn)(
-                            *args, **with_grant(kwargs, grant))
+                        result = await cast(Callable[..., Awaitable[Any]], fn)(*args, **kwargs)
                     except BaseException as error:
                         await asyncio.to_thread(scope.__exit__, type(error), error, None)
                         raise
+                    finally:
+                        _current.reset(entered)
                     await asyncio.to_thread(scope.__exit__, None, None, None)
                     return result
                 finally:
                     unlink()
-            async_wrapper.__signature__ = signature  # type: ignore[attr-defined]
             return cast(F, async_wrapper)
 
         @functools.wraps(fn)
@@ -212,8 +224,11 @@ def gated(gate: Gate, *, tool: Optional[str] = None, tenant: Optional[str] = Non
             with guard(gate, action, approval_timeout=approval_timeout, cancel=cancel) as grant:
                 if grant.called_by_gate:
                     return grant.execution.tool_response
-                return fn(*args, **with_grant(kwargs, grant))
-        wrapper.__signature__ = signature  # type: ignore[attr-defined]
+                entered = _current.set(grant)
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    _current.reset(entered)
         return cast(F, wrapper)
 
     return decorate

@@ -52,7 +52,7 @@ def _wire_text(value: decimal.Decimal) -> str:
     return text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Money:
     """An exact amount of one currency.
 
@@ -66,13 +66,14 @@ class Money:
     amount: decimal.Decimal
     currency: str
 
-    def __post_init__(self) -> None:
-        value = _to_decimal(self.amount)
-        if not isinstance(self.currency, str) or not _CURRENCY.match(self.currency):
+    def __init__(self, amount: AmountLike, currency: str) -> None:
+        value = _to_decimal(amount)
+        if not isinstance(currency, str) or not _CURRENCY.match(currency):
             raise ValueError(
-                f"currency must be three upper-case letters (ISO 4217), not {self.currency!r}")
+                f"currency must be three upper-case letters (ISO 4217), not {currency!r}")
         _wire_text(value)  # validates the digit limits now, not at send time
         object.__setattr__(self, "amount", value)
+        object.__setattr__(self, "currency", currency)
 
     @property
     def wire_amount(self) -> str:
