@@ -61,15 +61,37 @@ def new_token() -> "tuple[str, str]":
     return token, "blake2b:" + digest
 
 
+def _make_certificates(directory: str) -> None:
+    """A CA and a server certificate for 127.0.0.1, as tests/server/tls_test.cc makes."""
+    subprocess.run(
+        "set -e; "
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+        "-keyout ca.key -out ca.crt -days 2 -subj /CN=test-ca; "
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+        "-keyout server.key -out server.csr -subj /CN=127.0.0.1; "
+        "printf 'subjectAltName=IP:127.0.0.1' > san.ext; "
+        "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key "
+        "-CAcreateserial -out server.crt -days 2 -extfile san.ext; "
+        "chmod 600 server.key ca.key",
+        shell=True, cwd=directory, check=True, capture_output=True)
+
+
 class GateProcess:
     """Starts portcullisd; ``port``, ``unix_target``, ``agent_token``,
     ``approver_token``, ``alice`` (the owner's signing key) and
     ``gate_public_key`` are set once it serves. ``stop()`` sends SIGTERM and
     returns the exit code."""
 
-    def __init__(self, binary: str) -> None:
+    def __init__(self, binary: str, *, tls: bool = False) -> None:
         self.binary = binary
         self.workdir = tempfile.mkdtemp(prefix="pcl-py-")
+        listen = ""
+        if tls:
+            _make_certificates(self.workdir)
+            listen = ("listen:\n"
+                      "  tls:\n"
+                      "    certFile: server.crt\n"
+                      "    keyFile: server.key\n")
         self.agent_token, agent_hash = new_token()
         self.approver_token, approver_hash = new_token()
         self.any_tenant_token, any_hash = new_token()
@@ -78,7 +100,7 @@ class GateProcess:
         with open(os.path.join(self.workdir, "shop.policy"), "w") as f:
             f.write(POLICY)
         with open(os.path.join(self.workdir, "gate.yaml"), "w") as f:
-            f.write("policy: shop.policy\n"
+            f.write("policy: shop.policy\n" + listen +
                     "principals:\n"
                     "  - name: python-agent\n"
                     "    roles: [agent]\n"
@@ -103,6 +125,12 @@ class GateProcess:
         self.proc: "Optional[subprocess.Popen[str]]" = None
         self.port = 0
         self.log: List[str] = []
+
+    @property
+    def ca_certificate(self) -> bytes:
+        """The CA that signed the TLS server certificate (for 127.0.0.1)."""
+        with open(os.path.join(self.workdir, "ca.crt"), "rb") as f:
+            return f.read()
 
     @property
     def tcp_target(self) -> str:

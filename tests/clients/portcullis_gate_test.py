@@ -394,6 +394,22 @@ class ErrorsTest(GateTestCase):
             self.agent.await_decision("0" * 32)
 
 
+class TlsTest(unittest.TestCase):
+    def test_a_gate_with_tls_is_reached_with_tls_credentials_only(self) -> None:
+        with GateProcess(PORTCULLISD, tls=True) as running:
+            credentials = grpc.ssl_channel_credentials(root_certificates=running.ca_certificate)
+            with Gate(running.tcp_target, token=running.agent_token, tenant="al-noor",
+                      agent="bot", credentials=credentials) as gate:
+                decision = gate.evaluate(
+                    gate.action("create_coupon", {"code": "T1", "value": sar("1")}))
+                self.assertIs(decision.outcome, Outcome.ALLOW)
+            with Gate(running.tcp_target, token=running.agent_token, tenant="al-noor",
+                      agent="bot", timeout=5) as plaintext:
+                with self.assertRaises(GateUnavailable):
+                    plaintext.evaluate(
+                        plaintext.action("create_coupon", {"code": "T2", "value": sar("1")}))
+
+
 class StoppedGateTest(unittest.TestCase):
     def test_a_stopped_gate_is_gate_unavailable_and_nothing_runs(self) -> None:
         running = GateProcess(PORTCULLISD).start()
