@@ -261,6 +261,26 @@ class DecoratorTest(GateTestCase):
         with self.assertRaises(Cancelled):  # already cancelled: at once
             self.agent.await_decision(decision, timeout=60, cancel=token)
 
+    def test_cancelling_an_async_task_ends_its_wait_and_runs_nothing(self) -> None:
+        ran: List[str] = []
+
+        @gated(self.agent, approval_timeout=60)
+        async def refund_order(order_id: str, amount: Money) -> None:
+            ran.append(order_id)
+
+        async def cancel_while_waiting() -> None:
+            task = asyncio.ensure_future(refund_order("AN-100203", sar("10")))
+            await asyncio.sleep(0)  # let it start; cancelling at any later point is the same
+            task.cancel()
+            with self.assertRaises(asyncio.CancelledError):
+                await task
+
+        started = time.monotonic()
+        asyncio.run(cancel_while_waiting())  # returns once the worker thread has ended too
+        self.assertLess(time.monotonic() - started, 30)
+        self.assertEqual(ran, [])
+        self.assertNotIn("/portcullis.v1.Gate/Execute", self.counter.calls)
+
     def test_the_guard_reports_a_failing_tool_and_lets_its_error_through(self) -> None:
         action = self.agent.action("create_coupon", {"code": "F1", "value": sar("3")})
         with self.assertRaisesRegex(RuntimeError, "tool broke"):

@@ -241,18 +241,22 @@ class Gate:
 
     def _call_cancellable(self, method: Any, request: Any, timeout: float,
                           cancel: Optional[CancelToken]) -> Any:
-        if cancel is None:
-            return self._call(method, request, timeout)
+        # A future, not a blocking call: the token, and a KeyboardInterrupt
+        # in the waiting thread, end a long wait at once and cancel the RPC.
+        token = cancel or CancelToken()
         future = method.future(request, timeout=timeout, metadata=self._metadata)
-        unregister = cancel.on_cancel(future.cancel)
+        unregister = token.on_cancel(future.cancel)
         try:
             return future.result()
         except grpc.FutureCancelledError:
             raise Cancelled(grpc.StatusCode.CANCELLED, "cancelled by the caller") from None
         except grpc.RpcError as error:
-            if cancel.cancelled:
+            if token.cancelled:
                 raise Cancelled(grpc.StatusCode.CANCELLED, "cancelled by the caller") from None
             raise from_rpc_error(error) from None
+        except BaseException:
+            future.cancel()
+            raise
         finally:
             unregister()
 

@@ -16,6 +16,7 @@ import dataclasses
 import functools
 import inspect
 import logging
+import threading
 import types
 import uuid
 from typing import (Any, Awaitable, Callable, Dict, Iterable, Mapping, Optional, Tuple, TypeVar,
@@ -131,6 +132,17 @@ class guard:
                          grant.decision.decision_id, error)
 
 
+def _abandon(scope: guard, entering: "asyncio.Future[Grant]") -> None:
+    """The task was cancelled while the worker evaluated or executed: if the
+    worker still obtained a grant, the tool will not run, so record it as
+    failed."""
+    if entering.cancelled() or entering.exception() is not None:
+        return
+    # A thread of its own: the loop's executor may be shutting down.
+    threading.Thread(target=scope.__exit__,
+                     args=(asyncio.CancelledError, asyncio.CancelledError(), None)).start()
+
+
 def _arguments_of(signature: inspect.Signature, args: Tuple[Any, ...], kwargs: Dict[str, Any],
                   skip: Iterable[str]) -> Dict[str, Any]:
     bound = signature.bind(*args, **kwargs)
@@ -197,10 +209,13 @@ def gated(gate: Gate, *, tool: Optional[str] = None, tenant: Optional[str] = Non
                     action = build(args, kwargs)
                     scope = guard(gate, action, approval_timeout=approval_timeout,
                                   cancel=call_cancel)
+                    entering = asyncio.ensure_future(asyncio.to_thread(scope.__enter__))
                     try:
-                        grant = await asyncio.to_thread(scope.__enter__)
+                        grant = await asyncio.shield(entering)
                     except asyncio.CancelledError:
                         call_cancel.cancel()  # ends the worker's wait at once
+                        entering.add_done_callback(
+                            lambda done: _abandon(scope, done))
                         raise
                     if grant.called_by_gate:
                         return grant.execution.tool_response
