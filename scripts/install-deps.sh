@@ -21,6 +21,8 @@ packages=(
   python3 python3-grpcio python3-protobuf
   # the real Prometheus server that scrapes a gate in tests/http
   prometheus
+  # the Python client signs approvals with Ed25519 (clients/python)
+  python3-nacl
   # certificates for the TLS tests
   openssl
   # clang: libFuzzer and sanitizers

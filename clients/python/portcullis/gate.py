@@ -1,0 +1,316 @@
+"""``Gate``: the client of a running portcullisd, over TCP or a Unix socket.
+
+One ``Gate`` holds one gRPC channel and is safe to share between threads.
+Every method either returns a typed result (``Decision``, ``Execution``,
+...) or raises a ``GateError`` subclass carrying the gate's status code and
+message. A DENY is a ``Decision``, not an exception (``guard``/``gated``
+turn it into ``Denied``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from typing import Any, Callable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
+
+import grpc
+
+from portcullis import _codec
+from portcullis.action import Action, ActionContext
+from portcullis.cancel import CancelToken
+from portcullis.digest import action_digest
+from portcullis.errors import Cancelled, from_rpc_error
+from portcullis.results import (
+    ApprovalResult, Decision, Execution, ExecutionOutcome, PendingApproval, PendingEvent,
+    PendingEventKind, Verdict)
+from portcullis.signing import Approval, KeyLike, sign_approval
+
+__all__ = ["Gate", "PendingWatch"]
+
+DecisionRef = Union[Decision, str]
+
+# The gate answers one AwaitDecision for at most an hour; longer waits loop.
+_MAX_AWAIT_SECONDS = 3600.0
+
+
+class Gate:
+    """A connection to a Portcullis gate.
+
+    ``target`` is ``host:port`` (e.g. "127.0.0.1:7575") or
+    ``unix:/path/to/portcullis.sock``. ``token`` is the principal's bearer
+    token (omit it over the Unix socket when your uid identifies you).
+    ``timeout`` is the deadline, in seconds, of each call (waits for approval
+    have their own). ``tenant`` and ``agent`` are defaults for ``action()``
+    and for calls that name a tenant. ``credentials`` selects TLS
+    (``grpc.ssl_channel_credentials(...)``); plaintext otherwise, which the
+    gate allows on loopback and the Unix socket only. ``options`` are gRPC
+    channel options; ``interceptors`` are ``grpc`` client interceptors (for
+    tracing or metrics), applied to every call.
+    """
+
+    def __init__(self, target: str, *, token: Optional[str] = None, timeout: float = 10.0,
+                 tenant: Optional[str] = None, agent: Optional[str] = None,
+                 credentials: Optional[grpc.ChannelCredentials] = None,
+                 options: Sequence[Tuple[str, Any]] = (),
+                 interceptors: Sequence[Any] = ()) -> None:
+        if not target:
+            raise ValueError("target must be host:port or unix:/path")
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise ValueError("timeout must be a positive number of seconds")
+        self.target = target
+        self.timeout = float(timeout)
+        self.tenant = tenant
+        self.agent = agent
+        self._metadata: Tuple[Tuple[str, str], ...] = (
+            (("authorization", f"Bearer {token}"),) if token else ())
+        pb = _codec.pb()  # before the channel: raises if there are no stubs
+        if credentials is not None:
+            self._channel = grpc.secure_channel(target, credentials, options=list(options))
+        else:
+            self._channel = grpc.insecure_channel(target, options=list(options))
+        channel = grpc.intercept_channel(self._channel, *interceptors)
+        self._pb = pb
+        self._stub = pb.gate_grpc.GateStub(channel)
+
+    # --- lifetime -----------------------------------------------------------
+
+    def close(self) -> None:
+        """Closes the channel; calls in flight are cancelled."""
+        self._channel.close()
+
+    def __enter__(self) -> "Gate":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:  # never shows the token
+        return f"Gate({self.target!r}, tenant={self.tenant!r}, agent={self.agent!r})"
+
+    # --- the agent's calls --------------------------------------------------
+
+    def action(self, tool: str, arguments: Optional[Mapping[str, Any]] = None, *,
+               tenant: Optional[str] = None, agent: Optional[str] = None,
+               idempotency_key: str = "",
+               context: Optional[ActionContext] = None) -> Action:
+        """Builds an ``Action`` with this gate's default tenant and agent.
+        Raises ``ValueError`` when neither is given, ``TypeError`` for an
+        argument of the wrong type (a float)."""
+        return Action(tenant=self._tenant(tenant), agent=self._agent(agent), tool=tool,
+                      arguments=dict(arguments or {}), idempotency_key=idempotency_key,
+                      context=context or ActionContext())
+
+    def evaluate(self, action: Action, *, timeout: Optional[float] = None) -> Decision:
+        """Decides ``action``; the decision is on the ledger when this
+        returns. Raises ``InvalidAction`` (the message names the field),
+        ``NotFound`` (unknown tenant), ``Unauthenticated``,
+        ``PermissionDenied``, ``GateUnavailable``, ``ResourceExhausted``."""
+        if not isinstance(action, Action):
+            raise TypeError("evaluate takes an Action (see Gate.action)")
+        request = self._pb.gate.EvaluateRequest(action=_codec.action_to_proto(action))
+        return _codec.decision_from_proto(self._call(self._stub.Evaluate, request, timeout).decision)
+
+    def await_decision(self, decision: DecisionRef, *, tenant: Optional[str] = None,
+                       timeout: Optional[float] = None,
+                       cancel: Optional[CancelToken] = None) -> Decision:
+        """Waits until a pending decision is resolved and returns it: ALLOW
+        (approved), DENY (refused or expired). Returns the decision still
+        PENDING_APPROVAL when ``timeout`` seconds pass (None: wait as long as
+        the request lives). ``cancel`` ends the wait with ``Cancelled``."""
+        if isinstance(decision, Decision) and not decision.pending:
+            return decision
+        tenant_id = decision.tenant if isinstance(decision, Decision) else self._tenant(tenant)
+        decision_id = decision.decision_id if isinstance(decision, Decision) else decision
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            wait = _MAX_AWAIT_SECONDS if deadline is None else min(
+                _MAX_AWAIT_SECONDS, max(0.0, deadline - time.monotonic()))
+            request = self._pb.gate.AwaitDecisionRequest(
+                tenant=tenant_id, decision_id=decision_id,
+                max_wait=_codec.duration_from_seconds(wait))
+            response = self._call_cancellable(self._stub.AwaitDecision, request,
+                                               wait + self.timeout, cancel)
+            current = _codec.decision_from_proto(response.decision)
+            if not current.pending or (deadline is not None and time.monotonic() >= deadline):
+                return current
+
+    def execute(self, decision: DecisionRef, action: Action, *,
+                timeout: Optional[float] = None) -> Execution:
+        """Consumes the decision's single-use grant for exactly ``action``
+        and returns the signed receipt. A retry gets the same receipt.
+        Raises ``FailedPrecondition`` for a grant that is used for another
+        action, expired, denied or pending, or a digest that differs."""
+        decision_id = decision.decision_id if isinstance(decision, Decision) else decision
+        request = self._pb.gate.ExecuteRequest(decision_id=decision_id,
+                                               action=_codec.action_to_proto(action))
+        return _codec.execution_from_proto(self._call(self._stub.Execute, request, timeout))
+
+    def report_outcome(self, decision: DecisionRef, outcome: ExecutionOutcome,
+                       detail: str = "", *, tenant: Optional[str] = None,
+                       timeout: Optional[float] = None) -> int:
+        """Records how an executed action turned out; returns the ledger
+        sequence of the outcome entry. ``detail`` is at most 1024 bytes and
+        must hold no secret or customer data."""
+        if not isinstance(outcome, ExecutionOutcome):
+            raise TypeError("outcome must be an ExecutionOutcome")
+        tenant_id = decision.tenant if isinstance(decision, Decision) else self._tenant(tenant)
+        decision_id = decision.decision_id if isinstance(decision, Decision) else decision
+        request = self._pb.gate.ReportOutcomeRequest(
+            tenant=tenant_id, decision_id=decision_id, outcome=outcome.value, detail=detail)
+        return int(self._call(self._stub.ReportOutcome, request, timeout).ledger_sequence)
+
+    # --- the approver's calls -----------------------------------------------
+
+    def list_pending(self, tenant: Optional[str] = None, *,
+                     timeout: Optional[float] = None) -> List[PendingApproval]:
+        """The tenant's pending requests, oldest first."""
+        request = self._pb.gate.ListPendingRequest(tenant=self._tenant(tenant))
+        response = self._call(self._stub.ListPending, request, timeout)
+        return [_codec.pending_from_proto(p) for p in response.pending]
+
+    def watch_pending(self, tenant: Optional[str] = None, *,
+                      cancel: Optional[CancelToken] = None) -> "PendingWatch":
+        """Streams the tenant's pending requests: first each current one
+        (ADDED), then every change. Iterate it; ``cancel()`` it (or use it
+        as a context manager) to stop."""
+        request = self._pb.gate.WatchPendingRequest(tenant=self._tenant(tenant))
+        call = self._stub.WatchPending(request, metadata=self._metadata)
+        return PendingWatch(call, cancel)
+
+    def approve(self, pending: PendingApproval, *, key: KeyLike, approver_id: str,
+                comment: str = "", valid_for: datetime.timedelta = datetime.timedelta(minutes=15),
+                verdict: Verdict = Verdict.APPROVE,
+                timeout: Optional[float] = None) -> ApprovalResult:
+        """Signs a verdict on ``pending`` with the approver's Ed25519 key and
+        sends it. The digest signed is computed here from the action shown,
+        so the approver signs what they saw: ``ValueError`` if the gate's
+        digest differs. The gate answers ``PermissionDenied`` for a key,
+        role or tenant it does not accept, ``FailedPrecondition`` for a
+        request no longer pending or a second verdict by the same approver."""
+        digest = action_digest(pending.action)
+        if digest != pending.decision.action_digest:
+            raise ValueError("the pending action's digest differs from the decision's: "
+                             "refusing to sign")
+        expires_at = datetime.datetime.now(datetime.timezone.utc) + valid_for
+        approval = Approval(tenant=pending.decision.tenant,
+                            decision_id=pending.decision.decision_id, action_digest=digest,
+                            verdict=verdict, expires_at=expires_at, approver_id=approver_id,
+                            comment=comment)
+        return self.send_approval(approval, sign_approval(approval, key), timeout=timeout)
+
+    def deny(self, pending: PendingApproval, *, key: KeyLike, approver_id: str, reason: str,
+             timeout: Optional[float] = None) -> ApprovalResult:
+        """Signs and sends a refusal; one refusal denies the request."""
+        return self.approve(pending, key=key, approver_id=approver_id, comment=reason,
+                            verdict=Verdict.DENY, timeout=timeout)
+
+    def send_approval(self, approval: Approval, signature: bytes, *,
+                      timeout: Optional[float] = None) -> ApprovalResult:
+        """Sends an approval signed elsewhere (``sign_approval``)."""
+        message = self._pb.gate.Approval(
+            tenant=approval.tenant, decision_id=approval.decision_id,
+            action_digest=approval.action_digest, verdict=approval.verdict.value,
+            expires_at=_codec.timestamp_from_nanos(approval.expires_at_ns),
+            approver_id=approval.approver_id, comment=approval.comment)
+        request = self._pb.gate.ApproveRequest(approval=message, signature=signature)
+        response = self._call(self._stub.Approve, request, timeout)
+        pending = (_codec.pending_from_proto(response.pending)
+                   if response.HasField("pending") else None)
+        return ApprovalResult(decision=_codec.decision_from_proto(response.decision),
+                              pending=pending)
+
+    # --- plumbing -------------------------------------------------------------
+
+    def _tenant(self, tenant: Optional[str]) -> str:
+        chosen = tenant or self.tenant
+        if not chosen:
+            raise ValueError("no tenant: pass tenant=... or Gate(..., tenant=...)")
+        return chosen
+
+    def _agent(self, agent: Optional[str]) -> str:
+        chosen = agent or self.agent
+        if not chosen:
+            raise ValueError("no agent: pass agent=... or Gate(..., agent=...)")
+        return chosen
+
+    def _call(self, method: Callable[..., Any], request: Any, timeout: Optional[float]) -> Any:
+        try:
+            return method(request, timeout=timeout or self.timeout, metadata=self._metadata)
+        except grpc.RpcError as error:
+            raise from_rpc_error(error) from None
+
+    def _call_cancellable(self, method: Any, request: Any, timeout: float,
+                          cancel: Optional[CancelToken]) -> Any:
+        # A future, not a blocking call: the token, and a KeyboardInterrupt
+        # in the waiting thread, end a long wait at once and cancel the RPC.
+        token = cancel or CancelToken()
+        future = method.future(request, timeout=timeout, metadata=self._metadata)
+        unregister = token.on_cancel(future.cancel)
+        try:
+            return future.result()
+        except grpc.FutureCancelledError:
+            raise Cancelled(grpc.StatusCode.CANCELLED, "cancelled by the caller") from None
+        except grpc.RpcError as error:
+            if token.cancelled:
+                raise Cancelled(grpc.StatusCode.CANCELLED, "cancelled by the caller") from None
+            raise from_rpc_error(error) from None
+        except BaseException:
+            future.cancel()
+            raise
+        finally:
+            unregister()
+
+
+class PendingWatch:
+    """An iterator of ``PendingEvent`` over a ``WatchPending`` stream.
+    ``cancel()`` ends it (iteration then stops cleanly); a broken stream
+    raises the typed ``GateError``.
+
+    Each request is announced (ADDED) once: the gate may send ADDED twice
+    for a request that arrives while the watch starts (in its first list
+    and as a change), and a repeat for a request already announced and not
+    yet resolved is dropped here.
+    """
+
+    def __init__(self, call: Any, cancel: Optional[CancelToken]) -> None:
+        self._call = call
+        self._cancelled = False
+        self._announced: Set[str] = set()
+        self._unregister = cancel.on_cancel(self.cancel) if cancel else (lambda: None)
+
+    def cancel(self) -> None:
+        self._cancelled = True
+        self._call.cancel()
+
+    def __iter__(self) -> Iterator[PendingEvent]:
+        return self
+
+    def __next__(self) -> PendingEvent:
+        while True:
+            try:
+                message = next(self._call)
+            except grpc.RpcError as error:
+                self._unregister()
+                if self._cancelled:
+                    raise StopIteration from None
+                raise from_rpc_error(error) from None
+            except StopIteration:
+                self._unregister()
+                raise
+            if message.kind not in (1, 2, 3):  # KIND_UNSPECIFIED is never sent
+                continue
+            event = _codec.event_from_proto(message)
+            decision_id = event.pending.decision.decision_id
+            if event.kind is PendingEventKind.ADDED:
+                if decision_id in self._announced:
+                    continue
+                self._announced.add(decision_id)
+            elif event.kind is PendingEventKind.RESOLVED:
+                self._announced.discard(decision_id)
+            return event
+
+    def __enter__(self) -> "PendingWatch":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.cancel()
