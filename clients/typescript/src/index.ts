@@ -21,6 +21,7 @@ export {
   seedBase64,
   type ApprovalStatement,
 } from "./approval.js";
+export { tokenHash, newToken } from "./token.js";
 export type { Decision, OutcomeName, RuleRef } from "./decision.js";
 export {
   GateError,

@@ -4,26 +4,14 @@
 // approver key, and an operator; stops it with SIGTERM. Not for production.
 import { type ChildProcess, spawn } from "node:child_process";
 import type { KeyObject } from "node:crypto";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { blake2b } from "@noble/hashes/blake2.js";
 import { generateSigningKey, publicKeyBase64 } from "./approval.js";
-import { toHex } from "./encoding.js";
+import { newToken } from "./token.js";
 
-/** A new bearer token and the `blake2b:` hash the gate's configuration holds. */
-export function newToken(): { token: string; hash: string } {
-  const token = `pcl_${randomBytes(32).toString("base64url")}`;
-  return { token, hash: tokenHash(token) };
-}
-
-/** The hash of a bearer token as the gate stores it (docs/security.md). */
-export function tokenHash(token: string): string {
-  const message = Buffer.concat([Buffer.from("portcullis/token/v1\0"), Buffer.from(token)]);
-  return `blake2b:${toHex(blake2b(message, { dkLen: 32 }))}`;
-}
+export { newToken, tokenHash } from "./token.js";
 
 /** Where the daemon binary is: $PORTCULLISD, else the repository's build/ci. */
 export function daemonPath(): string {
