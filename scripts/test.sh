@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the dependencies (Debian 12, as root), builds everything once and
 # runs every test: the Catch2 suites (ctest, which also runs the Python
-# client tests) and a short libFuzzer run of the policy compiler. CI calls
+# client tests), the TypeScript client and MCP gateway tests (node:test) and
+# a short libFuzzer run of the policy compiler. CI calls
 # this through .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,10 @@ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 cmake --build "$BUILD" -j2
 
 ctest --test-dir "$BUILD" --output-on-failure -j2 --timeout 300
+
+# The TypeScript client and the MCP gateway (node:test) against the daemon
+# just built.
+bash tests/node/run.sh "$BUILD/server/portcullisd"
 
 # The policy compiler fuzzer, built with ASan, UBSan and libFuzzer in its own
 # small tree (only the policy library and what it needs).

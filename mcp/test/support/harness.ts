@@ -8,7 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { TestGate } from "@portcullis/client/testing";
+import { TestGate, tokenHash } from "@portcullis/client/testing";
 
 const here = dirname(fileURLToPath(import.meta.url)); // mcp/dist/test/support
 export const kMain = resolve(here, "..", "..", "src", "main.js");
@@ -72,6 +72,13 @@ export async function startHarness(): Promise<Harness> {
     JSON.stringify({
       gate: { target: gate.target, tokenEnv: "PORTCULLIS_TOKEN", timeoutMs: 3000 },
       identity: { tenant: "acme", agent: "mcp-agent" },
+      http: {
+        listen: "127.0.0.1:0",
+        agents: [
+          { tokenHash: tokenHash(gate.agentToken), tenant: "acme", agent: "http-agent" },
+          { tokenHash: tokenHash(gate.operatorToken), tenant: "acme", agent: "other-agent" },
+        ],
+      },
       pending: { waitMs: 300, progressIntervalMs: 100 },
       limits: { maxArgumentBytes: 1 << 20 },
       upstreams: { everything: { command: process.execPath, args: [kTap, tapLog, process.execPath, kEverything, "stdio"] } },
