@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
+  Admin,
   actionDigest,
   type ActionInput,
   Denied,
@@ -199,6 +200,19 @@ test("gated runs the function only on ALLOW and raises Denied otherwise", async 
   });
   await assert.rejects(refund(), StillPending);
   assert.deepEqual(ran, ["OK1:20.00"]);
+});
+
+test("a halted tenant is denied until resumed, and status says so", async () => {
+  const admin = new Admin(gate.target, { token: gate.operatorToken });
+  await admin.halt("al-noor", "incident 42");
+  const status = await admin.status();
+  assert.equal(status.tenants.find((t) => t.tenant === "al-noor")?.halted, true);
+  const denied = await agent.evaluate(coupon("1"));
+  assert.equal(denied.outcome, "DENY");
+  assert.match(denied.reasons.join(" "), /incident 42/);
+  await admin.resume("al-noor", "over");
+  assert.equal((await agent.evaluate(coupon("1"))).outcome, "ALLOW");
+  admin.close();
 });
 
 test("a stopped gate is GateUnavailable", async () => {

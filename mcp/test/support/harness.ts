@@ -1,14 +1,16 @@
 // Test harness: a real gate (TestGate), a portcullis-mcp process fronting
 // @modelcontextprotocol/server-everything through a counting tap, and an
 // SDK Client talking to it over stdio.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { TestGate, tokenHash } from "@portcullis/client/testing";
+import { seedBase64 } from "@portcullis/client";
+import { daemonPath, TestGate, tokenHash } from "@portcullis/client/testing";
 
 const here = dirname(fileURLToPath(import.meta.url)); // mcp/dist/test/support
 export const kMain = resolve(here, "..", "..", "src", "main.js");
@@ -49,6 +51,27 @@ tenant "acme" {
   }
 }
 `;
+
+/** The `portcullis` CLI: $PORTCULLIS_CLI, else beside the daemon's build directory. */
+export function cliPath(): string {
+  return process.env.PORTCULLIS_CLI ?? resolve(dirname(daemonPath()), "..", "cli", "portcullis");
+}
+
+/**
+ * Approves a pending decision with `portcullis approve` as approver alice,
+ * signing with her key written to a 0600 key file. Returns the CLI's output.
+ */
+export function approveWithCli(gate: TestGate, dir: string, decisionId: string): string {
+  const keyFile = join(dir, "alice.key");
+  writeFileSync(keyFile, `${seedBase64(gate.approverKey)}\n`, { mode: 0o600 });
+  return execFileSync(
+    cliPath(),
+    ["approve", decisionId, "--tenant", "acme", "--key", keyFile, "--approver", "alice", "--gate", gate.target],
+    { env: { PATH: process.env.PATH ?? "", PORTCULLIS_TOKEN: gate.approverToken }, encoding: "utf8" },
+  );
+}
+
+export const haveCli = (): boolean => existsSync(cliPath());
 
 export interface Harness {
   gate: TestGate;
