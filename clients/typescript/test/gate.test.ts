@@ -200,6 +200,22 @@ test("gated runs the function only on ALLOW and raises Denied otherwise", async 
   });
   await assert.rejects(refund(), StillPending);
   assert.deepEqual(ran, ["OK1:20.00"]);
+
+  const failing = gated(
+    async () => {
+      throw new RangeError("the shop is closed");
+    },
+    {
+      gate: agent,
+      tenant: "al-noor",
+      agent: "support-bot",
+      tool: "create_coupon",
+      toArguments: () => ({ code: "F1", value: { amount: "1", currency: "SAR" } }),
+    },
+  );
+  // The failure is reported to the gate (a gate error would surface instead),
+  // then the function's own error is rethrown.
+  await assert.rejects(failing(), (e: unknown) => e instanceof RangeError && /closed/.test(e.message));
 });
 
 test("a halted tenant is denied until resumed, and status says so", async () => {
