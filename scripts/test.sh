@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the dependencies (Debian 12, as root), builds everything once and
 # runs every test: the Catch2 suites (ctest, which also runs the Python
-# client tests), the documentation's commands (tests/tour) and a short
-# libFuzzer run of the policy compiler. CI calls
+# client tests), the TypeScript client and MCP gateway tests (node:test),
+# the documentation's commands (tests/tour) and a short libFuzzer run of the
+# policy compiler. CI calls
 # this through .ci/run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,10 @@ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 cmake --build "$BUILD" -j2
 
 ctest --test-dir "$BUILD" --output-on-failure -j2 --timeout 300
+
+# The TypeScript client and the MCP gateway (node:test) against the daemon
+# just built.
+bash tests/node/run.sh "$BUILD/server/portcullisd"
 
 # The README's tour and the command examples in docs/, run as written
 # against a gate started by scripts/start.sh (tests/tour/run.sh).

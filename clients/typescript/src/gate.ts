@@ -1,0 +1,152 @@
+// The agent runtime's and approver's view of the gate: one object per gate
+// address, Promises for unary calls, async iterators for streams, an
+// AbortSignal on every call. Safe to share across concurrent calls.
+import { create } from "@bufbuild/protobuf";
+import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { type ChannelCredentials, status as GrpcStatus } from "@grpc/grpc-js";
+import type { Action } from "../gen/portcullis/v1/action_pb.js";
+import {
+  ApprovalSchema,
+  ApprovalVerdict,
+  ApproveRequestSchema,
+  AwaitDecisionRequestSchema,
+  EvaluateRequestSchema,
+  ExecuteRequestSchema,
+  type ExecutionReceipt,
+  ExecutionOutcome,
+  Gate as GateService,
+  ListPendingRequestSchema,
+  type PendingApproval,
+  type PendingEvent,
+  ReportOutcomeRequestSchema,
+  type ToolResponse,
+  WatchPendingRequestSchema,
+} from "../gen/portcullis/v1/gate_pb.js";
+import { type ActionInput, asAction } from "./action.js";
+import { type ApprovalStatement, signApproval } from "./approval.js";
+import { type Decision, toDecision } from "./decision.js";
+import { GateUnavailable } from "./errors.js";
+import { type CallOptions, Transport } from "./rpc.js";
+import type { KeyObject } from "node:crypto";
+
+export type { CallOptions } from "./rpc.js";
+
+export interface GateOptions {
+  /** The bearer token of the caller's principal (`pcl_...`). */
+  token?: string;
+  /** Default deadline of each call; 10 s unless set. */
+  timeoutMs?: number;
+  /** TLS credentials; insecure (loopback or unix: socket) by default. */
+  credentials?: ChannelCredentials;
+}
+
+export interface AwaitOptions extends CallOptions {
+  /** Return after this long even if still pending (at most an hour). */
+  maxWaitMs?: number;
+}
+
+/** What Execute answered. */
+export interface ExecuteResult {
+  receipt: ExecutionReceipt;
+  /** When the gate called a connector itself. */
+  toolResponse: ToolResponse | undefined;
+}
+
+export class Gate {
+  private readonly transport: Transport;
+
+  /** `target`: "127.0.0.1:7575" or "unix:/path/portcullis.sock". */
+  constructor(target: string, options: GateOptions = {}) {
+    this.transport = new Transport(target, {
+      timeoutMs: options.timeoutMs ?? 10_000,
+      ...(options.token !== undefined ? { token: options.token } : {}),
+      ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+    });
+  }
+
+  /** Closes the channel; calls in flight fail. */
+  close(): void {
+    this.transport.close();
+  }
+
+  /** Decides a proposed action. A DENY is a Decision, not an error. */
+  async evaluate(action: ActionInput | Action, options?: CallOptions): Promise<Decision> {
+    const request = create(EvaluateRequestSchema, { action: asAction(action) });
+    const response = await this.transport.unary(GateService.method.evaluate, request, options);
+    return toDecision(response.decision);
+  }
+
+  /** Waits for a pending decision to resolve, or `maxWaitMs`; returns it as it stands. */
+  async awaitDecision(tenant: string, decisionId: string, options?: AwaitOptions): Promise<Decision> {
+    const request = create(AwaitDecisionRequestSchema, {
+      tenant,
+      decisionId,
+      ...(options?.maxWaitMs !== undefined ? { maxWait: durationFromMs(options.maxWaitMs) } : {}),
+    });
+    const extra = options?.maxWaitMs ?? 0;
+    const response = await this.transport.unary(GateService.method.awaitDecision, request, options, extra);
+    return toDecision(response.decision);
+  }
+
+  /** Consumes the decision's grant for exactly `action`; returns the signed receipt. */
+  async execute(decisionId: string, action: ActionInput | Action, options?: CallOptions): Promise<ExecuteResult> {
+    const request = create(ExecuteRequestSchema, { decisionId, action: asAction(action) });
+    const response = await this.transport.unary(GateService.method.execute, request, options);
+    if (!response.receipt) throw new GateUnavailable(GrpcStatus.DATA_LOSS, "the gate answered Execute without a receipt");
+    return { receipt: response.receipt, toolResponse: response.toolResponse };
+  }
+
+  /** Records how an executed action turned out; returns the ledger sequence. */
+  async reportOutcome(
+    tenant: string,
+    decisionId: string,
+    outcome: "succeeded" | "failed",
+    detail = "",
+    options?: CallOptions,
+  ): Promise<bigint> {
+    const request = create(ReportOutcomeRequestSchema, {
+      tenant,
+      decisionId,
+      outcome: outcome === "succeeded" ? ExecutionOutcome.SUCCEEDED : ExecutionOutcome.FAILED,
+      detail,
+    });
+    const response = await this.transport.unary(GateService.method.reportOutcome, request, options);
+    return response.ledgerSequence;
+  }
+
+  /** The tenant's pending approval requests, oldest first (approver role). */
+  async listPending(tenant: string, options?: CallOptions): Promise<PendingApproval[]> {
+    const request = create(ListPendingRequestSchema, { tenant });
+    const response = await this.transport.unary(GateService.method.listPending, request, options);
+    return response.pending;
+  }
+
+  /**
+   * Every current pending request, then each change, until the consumer
+   * breaks out of the loop or the signal aborts (approver role).
+   */
+  watchPending(tenant: string, options?: CallOptions): AsyncGenerator<PendingEvent, void, undefined> {
+    return this.transport.stream(GateService.method.watchPending, create(WatchPendingRequestSchema, { tenant }), options);
+  }
+
+  /** Signs `statement` with the approver's key and records it. */
+  async approve(
+    statement: ApprovalStatement,
+    key: KeyObject,
+    options?: CallOptions,
+  ): Promise<{ decision: Decision; pending: PendingApproval | undefined }> {
+    const signature = signApproval(statement, key);
+    const approval = create(ApprovalSchema, {
+      tenant: statement.tenant,
+      decisionId: statement.decisionId,
+      actionDigest: statement.actionDigest,
+      verdict: statement.verdict === "approve" ? ApprovalVerdict.APPROVE : ApprovalVerdict.DENY,
+      expiresAt: timestampFromMs(statement.expiresAt.getTime()),
+      approverId: statement.approverId,
+      comment: statement.comment ?? "",
+    });
+    const request = create(ApproveRequestSchema, { approval, signature });
+    const response = await this.transport.unary(GateService.method.approve, request, options);
+    return { decision: toDecision(response.decision), pending: response.pending };
+  }
+}

@@ -1,0 +1,48 @@
+// @portcullis/client: the public surface. Wire types are re-exported for
+// callers who need the full messages (receipts, pending requests).
+export { Gate, type GateOptions, type AwaitOptions, type ExecuteResult, type CallOptions } from "./gate.js";
+export { Admin } from "./admin.js";
+export type { StatusResponse, TenantStatus } from "../gen/portcullis/v1/admin_pb.js";
+export { gated, type GatedOptions } from "./gated.js";
+export {
+  money,
+  toAction,
+  type Money,
+  type ArgumentValue,
+  type ActionInput,
+  type ActionContextInput,
+} from "./action.js";
+export { actionDigest, actionDigestHex, canonicalAmount, canonicalEncoding } from "./digest.js";
+export {
+  approvalMessage,
+  signApproval,
+  signingKeyFromSeed,
+  readSigningKeyFile,
+  publicKeyBase64,
+  generateSigningKey,
+  seedBase64,
+  type ApprovalStatement,
+} from "./approval.js";
+export { tokenHash, newToken } from "./token.js";
+export type { Decision, OutcomeName, RuleRef } from "./decision.js";
+export {
+  GateError,
+  Unauthenticated,
+  PermissionDenied,
+  InvalidAction,
+  NotFound,
+  FailedPrecondition,
+  ResourceExhausted,
+  GateUnavailable,
+  Denied,
+  StillPending,
+} from "./errors.js";
+export type { Action, Value } from "../gen/portcullis/v1/action_pb.js";
+export { ActionSchema } from "../gen/portcullis/v1/action_pb.js";
+export type {
+  ExecutionReceipt,
+  PendingApproval,
+  PendingEvent,
+  ToolResponse,
+} from "../gen/portcullis/v1/gate_pb.js";
+export { PendingEvent_Kind as PendingEventKind } from "../gen/portcullis/v1/gate_pb.js";

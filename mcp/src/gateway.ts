@@ -1,0 +1,208 @@
+// The heart of the gateway: one tools/call behind the gate. Evaluate (or,
+// for a retry, the pending decision it matches), wait for approval with
+// progress, Execute, forward upstream exactly the arguments the gate
+// decided, ReportOutcome. Fails closed: when the gate cannot be asked or
+// says no, nothing is forwarded and the agent is told why. Safe for
+// concurrent calls.
+import { randomUUID } from "node:crypto";
+import {
+  type Action,
+  actionDigestHex,
+  type Decision,
+  type Gate,
+  GateError,
+  GateUnavailable,
+  toAction,
+} from "@portcullis/client";
+import { ErrorCode, McpError, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { Config } from "./config.js";
+import type { Logger } from "./log.js";
+import { mapArguments, UnmappableCall } from "./mapping.js";
+import { PendingDecisions } from "./pending.js";
+import type { GatedTool, Upstreams } from "./upstreams.js";
+
+/** Who is calling: fixed by configuration (stdio) or by the bearer token (HTTP). */
+export interface Principal {
+  /** Identifies the principal for pending matching; never from the client's session id. */
+  key: string;
+  tenant: string;
+  agent: string;
+  gate: Gate;
+}
+
+/** What the MCP layer passes down for one call. */
+export interface CallContext {
+  signal: AbortSignal;
+  /** Sends a progress notification when the agent asked for progress. */
+  progress?: (progress: number, message: string) => Promise<void>;
+  sessionId?: string;
+}
+
+function text(message: string, isError: boolean, meta?: Record<string, unknown>): CallToolResult {
+  return { content: [{ type: "text", text: message }], isError, ...(meta ? { _meta: meta } : {}) };
+}
+
+function refusal(decision: Decision): CallToolResult {
+  const rules = decision.ruleIds.join(", ") || "none cited";
+  return text(
+    `Denied by the Portcullis gate (decision ${decision.decisionId}). Nothing was run.\n` +
+      `Reasons: ${decision.reasons.join(" ") || "none given"}\nRules: ${rules}`,
+    true,
+    { "portcullis/decisionId": decision.decisionId, "portcullis/ruleIds": decision.ruleIds },
+  );
+}
+
+function stillPending(decision: Decision): CallToolResult {
+  return text(
+    `Approval required: decision ${decision.decisionId} is waiting for a person to approve it ` +
+      `(rules: ${decision.ruleIds.join(", ")}). Nothing was run yet. Call this tool again with ` +
+      "identical arguments to continue: the retry is matched to this decision, and runs once it is approved.",
+    true,
+    { "portcullis/decisionId": decision.decisionId, "portcullis/outcome": "PENDING_APPROVAL" },
+  );
+}
+
+function gateFailure(e: unknown): CallToolResult {
+  const why = e instanceof GateError ? `${e.name}: ${e.message}` : String(e);
+  return text(`The Portcullis gate could not decide this call, so nothing was forwarded. ${why}`, true);
+}
+
+export class Gateway {
+  private readonly pending = new PendingDecisions();
+  private readonly evaluating = new Map<string, Promise<Decision>>();
+
+  constructor(
+    private readonly config: Config,
+    private readonly upstreams: Upstreams,
+    private readonly log: Logger,
+  ) {}
+
+  /** The upstream tools the configuration declares (policy tools), as the upstream defines them. */
+  listTools(): Tool[] {
+    return this.upstreams.list().map((t) => t.definition);
+  }
+
+  /** One tools/call. Protocol errors (McpError) for unknown tools and unmappable arguments. */
+  async callTool(principal: Principal, name: string, args: Record<string, unknown>, ctx: CallContext) {
+    const tool = this.upstreams.get(name);
+    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    const size = Buffer.byteLength(JSON.stringify(args));
+    if (size > this.config.limits.maxArgumentBytes) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `arguments of ${size} bytes exceed the gateway's limit of ${this.config.limits.maxArgumentBytes}`,
+      );
+    }
+    let action: Action;
+    try {
+      action = toAction({
+        tenant: principal.tenant,
+        agent: principal.agent,
+        tool: tool.config.gateTool ?? tool.config.name,
+        arguments: mapArguments(tool.config, args),
+        context: { requestId: `mcp-${randomUUID()}`, ...(ctx.sessionId ? { sessionId: ctx.sessionId } : {}) },
+      });
+    } catch (e) {
+      if (e instanceof UnmappableCall || e instanceof TypeError) {
+        throw new McpError(ErrorCode.InvalidParams, `${name}: ${e.message}; nothing was forwarded`);
+      }
+      throw e;
+    }
+    const digest = actionDigestHex(action);
+    let decision: Decision;
+    try {
+      decision = await this.decide(principal, action, digest, ctx);
+    } catch (e) {
+      if (ctx.signal.aborted) throw e;
+      this.log.warn(`${name}: gate failure (${e instanceof Error ? e.name : "error"}); nothing forwarded`);
+      return gateFailure(e);
+    }
+    this.log.info(`${name}: decision ${decision.decisionId} ${decision.outcome}`);
+    if (decision.outcome === "PENDING_APPROVAL") return stillPending(decision);
+    this.pending.forget(principal.key, digest);
+    if (decision.outcome !== "ALLOW") return refusal(decision);
+    return this.executeAndForward(principal, tool, action, args, decision, ctx);
+  }
+
+  /** The decision for this call: the pending one it retries, or a new evaluation; waits for approval. */
+  private async decide(principal: Principal, action: Action, digest: string, ctx: CallContext): Promise<Decision> {
+    const known = this.pending.get(principal.key, digest);
+    let decision: Decision;
+    if (known) {
+      decision = await principal.gate
+        .awaitDecision(principal.tenant, known, { maxWaitMs: 0, signal: ctx.signal })
+        .catch((e: unknown) => {
+          this.pending.forget(principal.key, digest);
+          throw e;
+        });
+    } else {
+      decision = await this.evaluateOnce(principal, action, digest, ctx);
+    }
+    if (decision.outcome !== "PENDING_APPROVAL") return decision;
+    this.pending.remember(principal.key, digest, decision.decisionId);
+    return this.waitForApproval(principal, decision, ctx);
+  }
+
+  /** Concurrent identical calls share one Evaluate, so only one approval request is queued. */
+  private evaluateOnce(principal: Principal, action: Action, digest: string, ctx: CallContext): Promise<Decision> {
+    const key = `${principal.key}\n${digest}`;
+    const inflight = this.evaluating.get(key);
+    if (inflight) return inflight;
+    const evaluation = principal.gate.evaluate(action, { signal: ctx.signal }).finally(() => this.evaluating.delete(key));
+    this.evaluating.set(key, evaluation);
+    return evaluation;
+  }
+
+  private async waitForApproval(principal: Principal, first: Decision, ctx: CallContext): Promise<Decision> {
+    const { waitMs, progressIntervalMs } = this.config.pending;
+    const deadline = Date.now() + waitMs;
+    let decision = first;
+    let step = 0;
+    while (decision.outcome === "PENDING_APPROVAL" && Date.now() < deadline) {
+      await ctx.progress?.(step, `waiting for approval of decision ${first.decisionId}`);
+      step += 1;
+      const slice = Math.min(progressIntervalMs, Math.max(0, deadline - Date.now()));
+      decision = await principal.gate.awaitDecision(principal.tenant, first.decisionId, {
+        maxWaitMs: slice,
+        signal: ctx.signal,
+      });
+    }
+    return decision;
+  }
+
+  private async executeAndForward(
+    principal: Principal,
+    tool: GatedTool,
+    action: Action,
+    args: Record<string, unknown>,
+    decision: Decision,
+    ctx: CallContext,
+  ): Promise<CallToolResult> {
+    try {
+      await principal.gate.execute(decision.decisionId, action, { signal: ctx.signal });
+    } catch (e) {
+      if (ctx.signal.aborted) throw e;
+      return gateFailure(e);
+    }
+    let result: CallToolResult;
+    try {
+      result = (await tool.client.callTool({ name: tool.config.name, arguments: args }, undefined, {
+        signal: ctx.signal,
+      })) as CallToolResult;
+    } catch (e) {
+      await this.report(principal, decision, "failed", e instanceof Error ? e.name : "error");
+      return text(`The upstream tool failed after the gate allowed it (decision ${decision.decisionId}).`, true);
+    }
+    await this.report(principal, decision, result.isError ? "failed" : "succeeded", result.isError ? "tool error" : "");
+    return { ...result, _meta: { ...(result._meta ?? {}), "portcullis/decisionId": decision.decisionId } };
+  }
+
+  private async report(principal: Principal, decision: Decision, outcome: "succeeded" | "failed", detail: string) {
+    try {
+      await principal.gate.reportOutcome(principal.tenant, decision.decisionId, outcome, detail);
+    } catch (e) {
+      const why = e instanceof GateUnavailable ? "gate unavailable" : e instanceof Error ? e.name : "error";
+      this.log.warn(`decision ${decision.decisionId}: outcome not recorded (${why})`);
+    }
+  }
+}

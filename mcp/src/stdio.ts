@@ -1,0 +1,47 @@
+// MCP over stdio: the gateway speaks for the tenant and agent its
+// configuration names, with the gate token from its environment or a file.
+// A line that is not JSON, or not JSON-RPC, is answered with a JSON-RPC
+// parse / invalid-request error instead of being dropped.
+import { readFileSync, statSync } from "node:fs";
+import { Gate } from "@portcullis/client";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
+import type { Config } from "./config.js";
+import { ConfigError } from "./config.js";
+import type { Gateway } from "./gateway.js";
+import { createSession } from "./session.js";
+
+function stdioToken(config: Config): string {
+  if (config.gate.tokenFile) {
+    if ((statSync(config.gate.tokenFile).mode & 0o077) !== 0) {
+      throw new ConfigError(`gate.tokenFile: ${config.gate.tokenFile} must be readable by its owner only (0600)`);
+    }
+    return readFileSync(config.gate.tokenFile, "utf8").trim();
+  }
+  const token = process.env[config.gate.tokenEnv];
+  if (!token) throw new ConfigError(`no gate token: set ${config.gate.tokenEnv} or gate.tokenFile`);
+  return token;
+}
+
+/** Serves one MCP session on stdin/stdout until stdin closes. */
+export async function serveStdio(config: Config, gateway: Gateway): Promise<void> {
+  if (!config.identity) throw new ConfigError("identity: required to serve over stdio (tenant and agent)");
+  const gate = new Gate(config.gate.target, { token: stdioToken(config), timeoutMs: config.gate.timeoutMs });
+  const principal = { key: `stdio:${config.identity.tenant}/${config.identity.agent}`, ...config.identity, gate };
+  const server = createSession(gateway, principal);
+  const transport = new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: 64 << 20 });
+  await server.connect(transport);
+  const previous = transport.onerror;
+  transport.onerror = (error: Error) => {
+    previous?.(error);
+    if (!(error instanceof SyntaxError || error.name === "ZodError")) return;
+    const code = error instanceof SyntaxError ? ErrorCode.ParseError : ErrorCode.InvalidRequest;
+    const message = code === ErrorCode.ParseError ? "Parse error" : "Invalid Request";
+    process.stdout.write(`${JSON.stringify({ jsonrpc: "2.0", id: null, error: { code, message } })}\n`);
+  };
+  await new Promise<void>((resolve) => {
+    server.onclose = () => resolve();
+    process.stdin.once("end", () => resolve());
+  });
+  gate.close();
+}
