@@ -31,10 +31,11 @@ stop_scratch() {
 # this uid. Needs $bin (build_release) and $tmp (scratch_dir).
 agent_principals() {
   token=$("$bin/cli/portcullis" tokens create --principal bench \
-    --role agent --tenant '*' --principals_file "$tmp/principals.json" |
+    --role agent --tenant '*' --agent_ids '*' \
+    --principals_file "$tmp/principals.json" |
     sed -n 2p)
   "$bin/cli/portcullis" tokens create --principal bench-local --role agent \
-    --tenant '*' --unix_uid "$(id -u)" \
+    --tenant '*' --agent_ids '*' --unix_uid "$(id -u)" \
     --principals_file "$tmp/principals.json" >/dev/null
 }
 

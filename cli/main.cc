@@ -74,6 +74,9 @@ ABSL_FLAG(std::vector<std::string>, role, {},
           "(tokens create).");
 ABSL_FLAG(std::vector<std::string>, unix_uid, {},
           "Unix uids that are the principal too (tokens create).");
+ABSL_FLAG(std::vector<std::string>, agent_ids, {},
+          "Agent ids the principal may speak as, comma-separated; '*' for "
+          "any (tokens create; default: only its own name).");
 ABSL_FLAG(std::string, principals_file, "",
           "The gate's principals file (tokens).");
 ABSL_FLAG(std::string, token_hash, "",
@@ -154,7 +157,7 @@ constexpr char kCommands[] =
     "      Re-read the policy, principals and approvers, as SIGHUP does.\n"
     "Tokens (offline; the gate reloads the principals file):\n"
     "  portcullis tokens create --principal P --role R[,R] --tenant T[,T] "
-    "[--unix_uid U] [--principals_file F]\n"
+    "[--unix_uid U] [--agent_ids A[,A]] [--principals_file F]\n"
     "  portcullis tokens revoke --principals_file F --principal P "
     "--token_hash H\n"
     "  portcullis tokens list --principals_file F\n"
@@ -302,6 +305,7 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
       }
       args.unix_uids.push_back(value);
     }
+    args.agents = absl::GetFlag(FLAGS_agent_ids);
     args.principals_file = absl::GetFlag(FLAGS_principals_file);
     return RunTokensCreate(args, io);
   }

@@ -91,6 +91,7 @@ int RunTokensCreate(const TokensCreateArgs& args, CommandIo& io) {
   for (const std::string& r : args.roles) wanted.add_roles(r);
   for (const std::string& t : args.tenants) wanted.add_tenants(t);
   for (uint32_t uid : args.unix_uids) wanted.add_unix_uids(uid);
+  for (const std::string& a : args.agents) wanted.add_agents(a);
   std::string token = server::NewToken();
   std::string hash = server::TokenHash(token);
   wanted.add_token_hashes(hash);
@@ -114,10 +115,13 @@ int RunTokensCreate(const TokensCreateArgs& args, CommandIo& io) {
       // A new token for an existing principal (rotation): its roles and
       // tenants must be as they are, so a token never widens access.
       if (Sorted(existing->roles()) != Sorted(wanted.roles()) ||
-          Sorted(existing->tenants()) != Sorted(wanted.tenants())) {
+          Sorted(existing->tenants()) != Sorted(wanted.tenants()) ||
+          (!args.agents.empty() &&
+           Sorted(existing->agents()) != Sorted(wanted.agents()))) {
         return Failed(io, "create",
                       absl::StrCat("principal \"", args.principal,
-                                   "\" exists with other roles or tenants; "
+                                   "\" exists with other roles, tenants or "
+                                   "agents; "
                                    "edit the file to change them"));
       }
       existing->add_token_hashes(hash);
@@ -144,7 +148,12 @@ int RunTokensCreate(const TokensCreateArgs& args, CommandIo& io) {
                             [](std::string* out, const std::string& t) {
                               absl::StrAppend(out, t == "*" ? "'*'" : t);
                             })
-           << "]\n    tokenHashes: ['" << hash << "']\n";
+           << "]\n";
+    if (!args.agents.empty()) {
+      io.out << "    agents: ['" << absl::StrJoin(args.agents, "', '")
+             << "']\n";
+    }
+    io.out << "    tokenHashes: ['" << hash << "']\n";
   } else {
     io.out << "written to " << args.principals_file
            << "; the gate picks it up on its own (or on SIGHUP)\n";

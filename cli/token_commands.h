@@ -20,6 +20,9 @@ struct TokensCreateArgs {
   // written to this file (mode 0600); otherwise a configuration snippet is
   // printed.
   std::string principals_file;
+  // The agent ids the principal may speak as ('*': any); none: only its
+  // own name.
+  std::vector<std::string> agents;
 };
 
 // Prints a new token once, with its hash. Exit 0; 1 when the file cannot

@@ -61,7 +61,8 @@ chmod 0700 data
 if [[ ! -f data/principals.json ]]; then
   echo "== the agent's bearer token (shown once; the agent sends it, see the README's tour):"
   "$cli" tokens create --principal quickstart-agent --role agent \
-    --tenant '*' --principals_file data/principals.json | sed -n 2p
+    --tenant '*' --agent_ids support-bot \
+    --principals_file data/principals.json | sed -n 2p
   "$cli" tokens create --principal local-operator \
     --role approver,operator,auditor --tenant '*' --unix_uid "$(id -u)" \
     --principals_file data/principals.json >/dev/null

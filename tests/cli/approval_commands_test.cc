@@ -124,8 +124,8 @@ TEST_CASE("approvals list and approve follow the gate's pages",
     CHECK(list.out.str().find(id + "  refund_order by") != std::string::npos);
   }
   Captured approve;
-  REQUIRE(RunVerdict(f.Verdict(ids.back(), true), f.clock_, approve.io) ==
-          kExitOk);
+  REQUIRE(RunVerdict(f.Verdict(ids.back(), true), f.clock_, f.no_input_, false,
+                     approve.io) == kExitOk);
   CHECK(approve.out.str().find("the decision is now ALLOW") !=
         std::string::npos);
 }

@@ -66,6 +66,7 @@ def start_daemon(binary, workdir, token_hash):
                 "principals:\n"
                 "  - name: python-agent\n"
                 "    roles: [agent]\n"
+                    "    agents: ['*']\n"
                 "    tenants: [al-noor]\n"
                 f"    tokenHashes: ['{token_hash}']\n")
     proc = subprocess.Popen(

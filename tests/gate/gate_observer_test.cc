@@ -121,7 +121,8 @@ TEST_CASE("the observer hears Execute answers and refused callers",
   CHECK(g.gate->Execute(decision->id, action, {"bot"}).ok());
   CHECK(!g.gate->Execute(std::string(32, '0'), action, {"bot"}).ok());
   absl::Notification recorded;
-  g.gate->RecordAccessDeniedAsync("shop", "intruder", "Halt",
+  const std::vector<std::string> chains = {"shop"};
+  g.gate->RecordAccessDeniedAsync(chains, "intruder", "Halt",
                                   absl::PermissionDeniedError("no"),
                                   [&] { recorded.Notify(); });
   recorded.WaitForNotification();

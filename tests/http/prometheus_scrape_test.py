@@ -157,6 +157,7 @@ class PrometheusScrapeTest(unittest.TestCase):
                     "principals:\n"
                     "  - name: prometheus-test-agent\n"
                     "    roles: [agent]\n"
+                    "    agents: ['*']\n"
                     "    tenants: [al-noor]\n"
                     f"    tokenHashes: ['{token_hash}']\n"
                     "listen:\n"

@@ -69,7 +69,7 @@ export class TestGate {
       [
         "policy: test.policy",
         "principals:",
-        `  - {name: ts-agent, roles: [agent], tenants: ${tenants}, tokenHashes: ['${agent.hash}']}`,
+        `  - {name: ts-agent, roles: [agent], agents: ['*'], tenants: ${tenants}, tokenHashes: ['${agent.hash}']}`,
         `  - {name: ts-approver, roles: [approver], tenants: ${tenants}, tokenHashes: ['${approver.hash}']}`,
         `  - {name: ts-operator, roles: [operator], tenants: ['*'], tokenHashes: ['${operator.hash}']}`,
         "approvers:",
