@@ -120,8 +120,8 @@ int RunTokensCreate(const TokensCreateArgs& args, CommandIo& io) {
            Sorted(existing->agents()) != Sorted(wanted.agents()))) {
         return Failed(io, "create",
                       absl::StrCat("principal \"", args.principal,
-                                   "\" exists with other roles, tenants or "
-                                   "agents; "
+                                   "\" exists with other roles or tenants (or "
+                                   "agents); "
                                    "edit the file to change them"));
       }
       existing->add_token_hashes(hash);

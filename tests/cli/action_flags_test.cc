@@ -63,8 +63,9 @@ TEST_CASE("context keys are the context's fields", "[cli][evaluate]") {
   CHECK(!SetContext({"run_mode=sometimes"}, action).ok());
 }
 
-TEST_CASE("--arg and --context may repeat; other flags stay for Abseil",
-          "[cli][evaluate]") {
+TEST_CASE(
+    "the --arg and --context flags may repeat, other flags stay for Abseil",
+    "[cli][evaluate]") {
   std::vector<std::string> words = {
       "portcullis", "evaluate", "--arg",    "a=1",
       "--tenant",   "t",        "-arg=b=2", "--context=confidence=1",

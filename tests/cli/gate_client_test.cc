@@ -35,8 +35,9 @@ class BoundSocket {
   int fd_;
 };
 
-TEST_CASE("--gate defaults to the data directory's socket when it exists",
-          "[cli][gate]") {
+TEST_CASE(
+    "the --gate flag defaults to the data directory's socket when it exists",
+    "[cli][gate]") {
   testing::TempDir dir;
   const std::string data = dir.Sub("data");
   REQUIRE(::mkdir(data.c_str(), 0700) == 0);
