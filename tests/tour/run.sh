@@ -16,8 +16,15 @@ done
 work=$(mktemp -d /tmp/portcullis-tour.XXXXXX)
 stop() {
   if [[ -f $work/data/portcullisd.pid ]]; then
-    kill "$(cat "$work/data/portcullisd.pid")" 2>/dev/null || true
-    wait "$(cat "$work/data/portcullisd.pid")" 2>/dev/null || true
+    local pid
+    pid=$(cat "$work/data/portcullisd.pid")
+    kill "$pid" 2>/dev/null || true
+    # Not our child (start.sh started it): wait until it has exited, at
+    # most 20 s, so that its last writes (final checkpoints) are done.
+    for _ in $(seq 200); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
   fi
   rm -rf "$work"
 }

@@ -66,7 +66,7 @@ export function approveWithCli(gate: TestGate, dir: string, decisionId: string):
   writeFileSync(keyFile, `${seedBase64(gate.approverKey)}\n`, { mode: 0o600 });
   return execFileSync(
     cliPath(),
-    ["approve", decisionId, "--tenant", "acme", "--key", keyFile, "--approver", "alice", "--gate", gate.target],
+    ["approve", decisionId, "--tenant", "acme", "--key", keyFile, "--approver", "alice", "--gate", gate.target, "--yes"],
     { env: { PATH: process.env.PATH ?? "", PORTCULLIS_TOKEN: gate.approverToken }, encoding: "utf8" },
   );
 }
