@@ -1,8 +1,8 @@
 #include "ledger/ledger.h"
 
 #include <algorithm>
-#include <map>
 #include <chrono>
+#include <map>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -22,6 +22,7 @@ using ledger_internal::ChainState;
 using ledger_internal::EntryKey;
 using ledger_internal::HeadKey;
 using ledger_internal::kLedgerChain;
+using ledger_internal::LedgerRecord;
 using ledger_internal::PayloadKey;
 using ledger_internal::PrefixEnd;
 using ledger_internal::TenantPrefix;
@@ -60,15 +61,6 @@ size_t WriterBytes(const std::vector<EntryDraft>* drafts) {
   if (drafts == nullptr) return n;
   for (const EntryDraft& d : *drafts) n += d.payload.size() + 256;
   return n;
-}
-
-EntryDraft LedgerRecord(std::string tenant, const char* kind, absl::Time now) {
-  EntryDraft d;
-  d.tenant = std::move(tenant);
-  d.kind = kind;
-  d.time = now;
-  d.index_latest = true;  // rare, and what operators look up
-  return d;
 }
 
 }  // namespace
@@ -537,55 +529,15 @@ void Ledger::SignDue(const Writer& w, absl::Time now, States& states,
   }
 }
 
-void Ledger::KeepOutside(const std::vector<SignedNote>& notes) const {
-  for (const SignedNote& n : notes) {
-    options_.checkpoint_files->Write(n.tenant, n.note).IgnoreError();
-  }
-}
-
-absl::StatusOr<std::vector<RecoveredChain>> Ledger::RecordLosses(
-    absl::string_view reason) {
-  if (options_.checkpoints.key == nullptr ||
-      options_.checkpoint_files == nullptr || options_.clock == nullptr) {
-    return absl::FailedPreconditionError(
-        "recording losses needs the gate's key, a clock and the kept "
-        "checkpoints");
-  }
-  PORTCULLIS_ASSIGN_OR_RETURN(auto notes, options_.checkpoint_files->ReadAll());
-  std::vector<RecoveredChain> recovered;
-  for (const auto& [chain, note] : notes) {
-    auto parsed = ParseCheckpoint(note);
-    if (!parsed.ok() || parsed->checkpoint.tenant != chain) continue;
-    const Checkpoint& kept = parsed->checkpoint;
-    std::optional<ChainHead> head = Head(chain);
-    uint64_t end = head ? head->sequence : 0;
-    if (kept.size <= end) continue;
-    EntryDraft draft = LedgerRecord(chain, ledger_internal::kRecoveredKind,
-                                    options_.clock->Now());
-    draft.payload = ledger_internal::RecoveredRecord(
-        end + 1, kept.size, kept.head, kept.root, kept.time, reason);
-    std::vector<EntryDraft> drafts = {std::move(draft)};
-    Writer self;
-    self.kind = Writer::Kind::kRecord;
-    self.drafts = &drafts;
-    for (const EntryDraft& d : drafts) {
-      PORTCULLIS_RETURN_IF_ERROR(ValidateDraft(d));
-    }
-    Commit(self);
-    if (!self.status.ok()) return self.status;
-    recovered.push_back({chain, end, kept.size, self.appended[0].sequence});
-  }
-  if (!recovered.empty()) {
-    PORTCULLIS_RETURN_IF_ERROR(SignCheckpoints(/*force=*/true).status());
-  }
-  return recovered;
-}
-
-absl::Status Ledger::Resume() {
-  if (!write_failing_) return absl::OkStatus();
-  PORTCULLIS_RETURN_IF_ERROR(store_->Resume());
-  write_failing_ = false;
-  return absl::OkStatus();
+absl::StatusOr<Appended> Ledger::AppendRecord(EntryDraft draft) {
+  PORTCULLIS_RETURN_IF_ERROR(ValidateDraft(draft));
+  std::vector<EntryDraft> drafts = {std::move(draft)};
+  Writer self;
+  self.kind = Writer::Kind::kRecord;
+  self.drafts = &drafts;
+  Commit(self);
+  if (!self.status.ok()) return self.status;
+  return self.appended[0];
 }
 
 absl::StatusOr<int> Ledger::SignCheckpoints(bool force) {

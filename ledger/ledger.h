@@ -266,6 +266,9 @@ class Ledger {
   Ledger(std::unique_ptr<KeyValueStore> store, LedgerOptions options);
 
   absl::Status Load() ABSL_LOCKS_EXCLUDED(mu_);
+  // Appends one of the ledger's own records, unsealed (kRecord).
+  absl::StatusOr<Appended> AppendRecord(EntryDraft draft)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // Checks `drafts` as Append does and picks each one's payload key.
   absl::Status Prepare(Writer& w) ABSL_LOCKS_EXCLUDED(mu_);
   // Queues `self` and, if it becomes the leader, commits a group. Returns

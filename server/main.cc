@@ -124,8 +124,8 @@ int Main(int argc, char** argv) {
   }
   int code = ServeUntilSignalled(**daemon, log, signals);
   if (absl::Status closed = (*daemon)->Close(); !closed.ok()) {
-    log.Error(absl::StrCat("stopped without final checkpoints: ",
-                           closed.message()));
+    log.Error(
+        absl::StrCat("stopped without final checkpoints: ", closed.message()));
     code = 1;
   }
   daemon->reset();  // Closes the ledger cleanly.

@@ -5,6 +5,15 @@
 
 namespace portcullis::ledger::ledger_internal {
 
+EntryDraft LedgerRecord(std::string tenant, const char* kind, absl::Time now) {
+  EntryDraft d;
+  d.tenant = std::move(tenant);
+  d.kind = kind;
+  d.time = now;
+  d.index_latest = true;
+  return d;
+}
+
 std::string PruneRecord(uint64_t from, uint64_t through, absl::Time cutoff) {
   return absl::StrCat(
       "{\"prunedFrom\":", from, ",\"prunedThrough\":", through,

@@ -19,8 +19,13 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "crypto/hash.h"
+#include "ledger/entry.h"
 
 namespace portcullis::ledger::ledger_internal {
+
+// A draft of one of the ledger's own records on `tenant`'s chain, indexed
+// as the latest of its kind: rare, and what operators look up.
+EntryDraft LedgerRecord(std::string tenant, const char* kind, absl::Time now);
 
 inline constexpr char kPrunedKind[] = "ledger.pruned";
 inline constexpr char kTenantDeletedKind[] = "tenant.deleted";

@@ -5,7 +5,6 @@
 // the loss on the record.
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
 
 #include "absl/strings/match.h"
 #include "cli/ledger_commands.h"
@@ -14,6 +13,7 @@
 #include "ledger/ledger.h"
 #include "ledger/rocksdb_store.h"
 #include "tests/cli/captured.h"
+#include "tests/testing/damage.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 
@@ -49,23 +49,6 @@ void BuildGateLedger(const testing::TempDir& dir, const Clock& clock) {
   }
 }
 
-void FlipByteInWal(const std::string& db) {
-  for (const auto& f : std::filesystem::directory_iterator(db)) {
-    if (f.path().extension() != ".log") continue;
-    std::fstream file(f.path(),
-                      std::ios::in | std::ios::out | std::ios::binary);
-    auto at = static_cast<std::streamoff>(f.file_size() / 2);
-    file.seekg(at);
-    char c = 0;
-    file.read(&c, 1);
-    c = static_cast<char>(c ^ 0x01);
-    file.seekp(at);
-    file.write(&c, 1);
-    return;
-  }
-  FAIL("no write-ahead log");
-}
-
 TEST_CASE(
     "a damaged write-ahead log: verify names it, recover records the "
     "loss",
@@ -73,7 +56,7 @@ TEST_CASE(
   testing::TempDir dir;
   testing::FakeClock clock;
   BuildGateLedger(dir, clock);
-  FlipByteInWal(dir.Sub("data"));
+  testing::DamageWalMiddle(dir.Sub("data"));
 
   Captured damaged;
   CHECK(RunLedgerVerify({dir.Sub("data"), "", dir.Sub("gate.pub")},

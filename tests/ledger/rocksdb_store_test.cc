@@ -5,13 +5,13 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/internal/keys.h"
+#include "tests/testing/damage.h"
 #include "tests/testing/temp_dir.h"
 
 namespace portcullis::ledger {
@@ -191,17 +191,6 @@ std::filesystem::path OnlyWal(const std::string& db) {
   return logs[0];
 }
 
-void FlipByte(const std::filesystem::path& file, std::streamoff at) {
-  std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
-  REQUIRE(f.good());
-  f.seekg(at);
-  char c = 0;
-  f.read(&c, 1);
-  c = static_cast<char>(c ^ 0x5a);
-  f.seekp(at);
-  f.write(&c, 1);
-}
-
 int CountKeys(const RocksDbStore& store) {
   int n = 0;
   REQUIRE(store
@@ -220,8 +209,8 @@ TEST_CASE("a write-ahead log damaged in the middle is refused, naming it",
   std::string db = dir.Sub("db");
   WriteLoggedBatches(db, 100);
   std::filesystem::path wal = OnlyWal(db);
-  FlipByte(wal,
-           static_cast<std::streamoff>(std::filesystem::file_size(wal) / 3));
+  testing::FlipByte(
+      wal, static_cast<std::streamoff>(std::filesystem::file_size(wal) / 3));
 
   auto reopened = RocksDbStore::Open(db, {});
   REQUIRE(absl::IsDataLoss(reopened.status()));
@@ -243,8 +232,8 @@ TEST_CASE("salvaging a damaged write-ahead log keeps what comes before it",
   std::string db = dir.Sub("db");
   WriteLoggedBatches(db, 100);
   std::filesystem::path wal = OnlyWal(db);
-  FlipByte(wal,
-           static_cast<std::streamoff>(std::filesystem::file_size(wal) / 2));
+  testing::FlipByte(
+      wal, static_cast<std::streamoff>(std::filesystem::file_size(wal) / 2));
 
   RocksDbOptions salvage;
   salvage.salvage = true;

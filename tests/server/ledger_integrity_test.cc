@@ -19,6 +19,7 @@
 #include "ledger/verifier.h"
 #include "server/config_loader.h"
 #include "server/daemon.h"
+#include "tests/testing/damage.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 
@@ -204,25 +205,7 @@ TEST_CASE("a gate on a damaged write-ahead log does not start, naming it",
       REQUIRE(daemon->gate().Evaluate(action, {"test"}).ok());
     }
   }
-  std::filesystem::path wal;
-  for (const auto& file :
-       std::filesystem::directory_iterator(f.dir.Sub("data"))) {
-    if (file.path().extension() == ".log" &&
-        (wal.empty() || file.file_size() > std::filesystem::file_size(wal))) {
-      wal = file.path();
-    }
-  }
-  REQUIRE(!wal.empty());
-  {
-    std::fstream file(wal, std::ios::in | std::ios::out | std::ios::binary);
-    auto at = static_cast<std::streamoff>(std::filesystem::file_size(wal) / 2);
-    file.seekg(at);
-    char c = 0;
-    file.read(&c, 1);
-    c = static_cast<char>(c ^ 0x01);
-    file.seekp(at);
-    file.write(&c, 1);
-  }
+  std::filesystem::path wal = testing::DamageWalMiddle(f.dir.Sub("data"));
   auto daemon = Daemon::Start(f.config, f.clock, f.log);
   REQUIRE(absl::IsDataLoss(daemon.status()));
   CHECK(daemon.status().message().find(wal.filename().string()) !=
