@@ -22,6 +22,10 @@ ctest --test-dir "$BUILD" --output-on-failure -j2 --timeout 300
 # just built.
 bash tests/node/run.sh "$BUILD/server/portcullisd"
 
+# --- Kubernetes manifests (issue 18, item 4): deploy/kubernetes validated
+# offline against the Kubernetes schemas and built with kustomize; ~15 s.
+bash tests/deploy/run.sh
+
 # The README's tour and the command examples in docs/, run as written
 # against a gate started by scripts/start.sh (tests/tour/run.sh).
 bash tests/tour/run.sh "$BUILD"

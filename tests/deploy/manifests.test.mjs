@@ -10,6 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import * as core from 'kubernetes-models/v1';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as networking from 'kubernetes-models/networking.k8s.io/v1';
+import { unknownFields } from './field_names.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const deploy = join(here, '../../deploy/kubernetes');
@@ -38,8 +39,17 @@ test('every base manifest matches the Kubernetes schemas', () => {
     if (file === 'kustomization.yaml') continue;
     for (const doc of documents(readFileSync(join(dir, file), 'utf8'))) {
       validate(doc);
+      assert.deepEqual(unknownFields([doc]), [], file);
     }
   }
+});
+
+test('a misspelt field name fails', () => {
+  const bad = documents(readFileSync(join(here, 'fixtures/misspelt-field.yaml'), 'utf8'));
+  validate(bad[0]);  // kubernetes-models alone lets it by
+  const complaints = unknownFields(bad);
+  assert.equal(complaints.length, 1);
+  assert.match(complaints[0], /securityContex/);
 });
 
 test('a manifest with a wrong value fails validation', () => {
@@ -53,6 +63,7 @@ test('the example overlay builds with kustomize and every object validates',
       { encoding: 'utf8' });
     const docs = documents(out);
     assert.ok(docs.length >= 6);
+    assert.deepEqual(unknownFields(docs), []);
     for (const doc of docs) {
       validate(doc);
       if (doc.metadata) assert.equal(doc.metadata.namespace, 'agents');
