@@ -122,5 +122,35 @@ TEST_CASE(
   }
 }
 
+TEST_CASE(
+    "seeded random write and sync errors keep the expected state across "
+    "restarts",
+    "[ledger][faults]") {
+  for (uint64_t seed : {1u, 7u, 42u}) {
+    INFO("seed " << seed);
+    testing::TempDir dir;
+    auto real = OpenStore(dir.Sub("db"));
+    testing::FaultInjectingStore store(*real);
+    store.FailRandomly(seed, 4, {Fault::kWriteError, Fault::kSyncError});
+    Outcome out;
+    for (int round = 0; round < 6; ++round) {
+      {
+        auto ledger = Ledger::Open(std::make_unique<testing::ForwardingStore>(
+            static_cast<KeyValueStore&>(store)));
+        REQUIRE(ledger.ok());
+        CheckExpectedState(**ledger, (*ledger)->store(), out);
+        Workload(**ledger, store, round * 20, 8, out);
+      }
+      store.Restart();  // a crash and a restart after each round
+    }
+    store.Disarm();
+    auto last = Ledger::Open(std::make_unique<testing::ForwardingStore>(
+        static_cast<KeyValueStore&>(store)));
+    REQUIRE(last.ok());
+    CheckExpectedState(**last, (*last)->store(), out);
+    CHECK_FALSE(store.injected().empty());
+  }
+}
+
 }  // namespace
 }  // namespace portcullis::ledger
