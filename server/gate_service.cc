@@ -1,6 +1,7 @@
 #include "server/gate_service.h"
 
 #include <chrono>
+#include <future>
 
 #include "server/codec/action_codec.h"
 #include "server/codec/approval_codec.h"
@@ -187,7 +188,16 @@ grpc::Status GateService::Execute(grpc::ServerContext* context,
     return Required("action", "send the action exactly as decided");
   }
   absl::StatusOr<policy::Action> action = ActionFromProto(request->action());
-  if (!action.ok()) return ToGrpcStatus(action.status());
+  if (!action.ok()) {
+    // Rejected by the codec: recorded like Evaluate's (issue 15, item 12).
+    std::promise<absl::Status> recorded;
+    gate_.RejectAsync(ActionHeaderFromProto(request->action()), action.status(),
+                      gate::CallContext{caller->name},
+                      [&recorded](absl::StatusOr<gate::Decision> rejected) {
+                        recorded.set_value(rejected.status());
+                      });
+    return ToGrpcStatus(recorded.get_future().get());
+  }
   gate::ToolCall tool;
   absl::StatusOr<gate::Receipt> receipt = gate_.Execute(
       request->decision_id(), *action, gate::CallContext{caller->name}, &tool);

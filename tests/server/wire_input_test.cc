@@ -215,8 +215,26 @@ TEST_CASE("codec-level rejects are INVALID_ARGUMENT and recorded", "[wire]") {
   CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(s.error_message().find("nest too deeply") != std::string::npos);
 
+  // Execute's codec rejects are recorded too.
+  auto execute = [&](const v1::Value& amount_or_list) {
+    v1::ExecuteRequest request;
+    request.set_decision_id("dec-1");
+    request.mutable_action()->set_tenant("shop");
+    request.mutable_action()->set_agent("bot");
+    request.mutable_action()->set_tool("refund");
+    (*request.mutable_action()->mutable_arguments())["amount"] = amount_or_list;
+    v1::ExecuteResponse response;
+    auto context = f.principal_.Context();
+    return f.gate_->Execute(context.get(), request, &response);
+  };
+  s = execute(not_decimal);
+  CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(s.error_message().find("not a decimal number") != std::string::npos);
+  s = execute(nested);
+  CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(s.error_message().find("nest too deeply") != std::string::npos);
   std::vector<std::string> kinds = f.Kinds("shop");
-  CHECK(std::count(kinds.begin(), kinds.end(), "action.rejected") == 2);
+  CHECK(std::count(kinds.begin(), kinds.end(), "action.rejected") == 4);
 }
 
 }  // namespace
