@@ -418,12 +418,19 @@ void ApprovalDesk::Watch(absl::string_view tenant_id,
                          absl::FunctionRef<bool()> cancelled,
                          absl::Duration poll) {
   TenantState& tenant = tenants_.Get(tenant_id);
+  // The queue and the cursor are read under one lock: an ADDED event
+  // published between the two reads would otherwise be sent twice.
   uint64_t cursor;
+  std::vector<DecisionState> open;
   {
     absl::MutexLock lock(&tenant.mu);
     cursor = tenant.next_event;
+    for (const auto& [id, s] : tenant.pending) open.push_back(s);
   }
-  for (const DecisionState& s : ListPending(tenant_id)) {
+  std::stable_sort(open.begin(), open.end(), [](const auto& a, const auto& b) {
+    return a.original.decided_at < b.original.decided_at;
+  });
+  for (const DecisionState& s : open) {
     if (!send({QueueEvent::Kind::kAdded, s})) return;
   }
   for (;;) {

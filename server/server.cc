@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/admin_service.h"
 #include "server/call_guard.h"
+#include "server/calls_in_flight.h"
 #include "server/gate_service.h"
 #include "server/listen_address.h"
 #include "server/tls_credentials.h"
@@ -46,6 +47,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
         "nothing to listen on: configure a TCP address or a Unix socket");
   }
   std::unique_ptr<Server> server(new Server());
+  server->calls_ = std::make_unique<CallsInFlight>();
   server->guard_ = std::make_unique<CallGuard>(authenticator, gate);
   server->service_ = std::make_unique<GateService>(gate, *server->guard_);
   server->admin_ = std::make_unique<AdminService>(
@@ -66,6 +68,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
+  interceptors.push_back(
+      std::make_unique<CallsInFlightInterceptorFactory>(*server->calls_));
   interceptors.push_back(
       std::make_unique<UndecodableRequestInterceptorFactory>());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -149,7 +153,11 @@ void Server::Shutdown(absl::Duration grace) {
   server_->GetHealthCheckService()->SetServingStatus(false);
   // New connections stop first; calls in flight then get their grace.
   if (unix_listener_ != nullptr) unix_listener_->Stop();
-  server_->Shutdown(Deadline(grace));
+  // Wait for the short calls ourselves: gRPC's Shutdown(deadline) waited for
+  // the whole deadline whenever a client held an idle connection open
+  // (issue 15, item 13). Then cancel what remains: long waits and streams.
+  calls_->AwaitIdle(grace);
+  server_->Shutdown(Deadline(absl::ZeroDuration()));
 }
 
 void Server::Wait() {

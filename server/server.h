@@ -30,6 +30,7 @@ namespace portcullis::server {
 
 class AdminService;
 class CallGuard;
+class CallsInFlight;
 class GateService;
 
 // What the Admin service needs from the process around the server.
@@ -92,9 +93,10 @@ class Server {
   // No effect after Shutdown.
   void SetReady(bool ready) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Reports NOT_SERVING, stops accepting calls, lets calls in flight finish
-  // for up to `grace` (then cancels them), and returns when the server has
-  // stopped. Idempotent.
+  // Reports NOT_SERVING, stops accepting connections, lets short calls in
+  // flight finish for up to `grace`, then cancels what remains (long waits
+  // such as AwaitDecision and streams at once) and returns when the server
+  // has stopped. An idle client connection does not hold it up. Idempotent.
   void Shutdown(absl::Duration grace) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Blocks until the server has shut down.
@@ -103,6 +105,7 @@ class Server {
  private:
   Server() = default;
 
+  std::unique_ptr<CallsInFlight> calls_;
   std::unique_ptr<CallGuard> guard_;
   std::unique_ptr<GateService> service_;
   std::unique_ptr<AdminService> admin_;
