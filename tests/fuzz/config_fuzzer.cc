@@ -13,6 +13,7 @@
 using portcullis::fuzz::Check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  portcullis::fuzz::Quiet();
   if (size == 0) return 0;
   const absl::string_view format = data[0] == 'j' ? "json" : "yaml";
   absl::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);

@@ -27,14 +27,18 @@ inline const crypto::SigningKey& FixedKey() {
   return *key;
 }
 
+// protobuf logs every invalid UTF-8 string it refuses: too loud here.
+inline void Quiet() {
+  static const bool quiet = (google::protobuf::SetLogHandler(nullptr), true);
+  (void)quiet;
+}
+
 // Decodes a request the way a client can send it: input starting with '{'
 // is protobuf JSON (the HTTP API, the CLI's files), anything else the
 // binary wire form (gRPC). False when it does not parse.
 inline bool ParseRequest(absl::string_view input,
                          google::protobuf::Message* out) {
-  // protobuf logs every invalid UTF-8 string it refuses: too loud here.
-  static const bool quiet = (google::protobuf::SetLogHandler(nullptr), true);
-  (void)quiet;
+  Quiet();
   if (!input.empty() && input.front() == '{') {
     return google::protobuf::util::JsonStringToMessage(std::string(input), out)
         .ok();
