@@ -116,7 +116,7 @@ TEST_CASE("pending requests are listed oldest first", "[approval_queue]") {
 }
 
 TEST_CASE("await returns when another caller resolves the request",
-          "[approval_queue]") {
+          "[approval_queue][concurrency]") {
   ApprovalFixture f;
   Decision pending = f.Pending(f.Refund("120.00"));
   absl::StatusOr<Decision> awaited;
@@ -147,7 +147,8 @@ TEST_CASE("await gives up after its wait with the request still pending",
             .code() == absl::StatusCode::kNotFound);
 }
 
-TEST_CASE("a watcher sees the queue, then each change", "[approval_queue]") {
+TEST_CASE("a watcher sees the queue, then each change",
+          "[approval_queue][concurrency]") {
   ApprovalFixture f;
   Decision first = f.Pending(f.Refund("1200.00", "AN-1"));
   std::vector<QueueEvent> seen;

@@ -124,7 +124,7 @@ TEST_CASE("a decision of one tenant cannot be executed by another",
 }
 
 TEST_CASE("100 concurrent executions give one execution and one receipt",
-          "[execute]") {
+          "[execute][concurrency]") {
   ApprovalFixture f;
   policy::Action action = Reply("once", "key-1");
   Decision d = Allowed(f, action);

@@ -234,7 +234,7 @@ TEST_CASE("limit counters survive a restart", "[gate]") {
 }
 
 TEST_CASE("concurrent calls cannot both take the last unit of a limit",
-          "[gate]") {
+          "[gate][concurrency]") {
   GateFixture f;
   f.Apply(Shop());
   std::atomic<int> allowed{0};

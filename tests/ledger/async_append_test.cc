@@ -56,7 +56,7 @@ std::vector<std::string> Payloads(const Ledger& ledger,
 }
 
 TEST_CASE("an asynchronous append is answered once its group is written",
-          "[ledger][async]") {
+          "[ledger][async][concurrency]") {
   testing::TempDir dir;
   auto real = OpenStore(dir.Sub("db"));
   auto blocking = std::make_unique<testing::BlockingStore>(*real);
@@ -90,7 +90,7 @@ TEST_CASE("an asynchronous append is answered once its group is written",
 }
 
 TEST_CASE("asynchronous appends refused up front are answered at once",
-          "[ledger][async]") {
+          "[ledger][async][concurrency]") {
   testing::TempDir dir;
   auto ledger = Ledger::Open(OpenStore(dir.Sub("db")));
   REQUIRE(ledger.ok());
@@ -112,7 +112,7 @@ TEST_CASE("asynchronous appends refused up front are answered at once",
 }
 
 TEST_CASE("a failed asynchronous write is answered and appends nothing",
-          "[ledger][async]") {
+          "[ledger][async][concurrency]") {
   testing::TempDir dir;
   auto real = OpenStore(dir.Sub("db"));
   auto faulty = std::make_unique<testing::FaultyStore>(*real);
@@ -137,7 +137,7 @@ TEST_CASE("a failed asynchronous write is answered and appends nothing",
 }
 
 TEST_CASE("a callback may queue another asynchronous append",
-          "[ledger][async]") {
+          "[ledger][async][concurrency]") {
   testing::TempDir dir;
   auto ledger = Ledger::Open(OpenStore(dir.Sub("db")));
   REQUIRE(ledger.ok());
@@ -152,7 +152,7 @@ TEST_CASE("a callback may queue another asynchronous append",
 }
 
 TEST_CASE("blocking and asynchronous appends share gap-free chains",
-          "[ledger][async]") {
+          "[ledger][async][concurrency]") {
   testing::TempDir dir;
   auto real = OpenStore(dir.Sub("db"));
   RocksDbStore& real_ref = *real;
@@ -207,7 +207,7 @@ TEST_CASE("blocking and asynchronous appends share gap-free chains",
 }
 
 TEST_CASE("closing the ledger answers the asynchronous appends it holds",
-          "[ledger][async]") {
+          "[ledger][async][concurrency]") {
   testing::TempDir dir;
   constexpr int kQueued = 10;
   {

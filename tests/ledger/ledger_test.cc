@@ -123,7 +123,7 @@ TEST_CASE("a failed write appends nothing and the chain continues intact",
 }
 
 TEST_CASE("concurrent appends are group-committed into gap-free chains",
-          "[ledger]") {
+          "[ledger][concurrency]") {
   testing::TempDir dir;
   auto real = OpenStore(dir.Sub("db"));
   RocksDbStore& real_ref = *real;

@@ -109,7 +109,7 @@ class ReloadFixture {
 };
 
 TEST_CASE("an approver added to the configuration counts after a reload",
-          "[daemon][approvers]") {
+          "[daemon][approvers][concurrency]") {
   ReloadFixture f;
   v1::Decision pending = f.Pending();
   CHECK(f.Approve(pending).error_code() == grpc::StatusCode::PERMISSION_DENIED);
@@ -125,7 +125,7 @@ TEST_CASE("an approver added to the configuration counts after a reload",
 }
 
 TEST_CASE("approvers that do not load leave the previous ones in force",
-          "[daemon][approvers]") {
+          "[daemon][approvers][concurrency]") {
   ReloadFixture f;
   f.WriteConfig(f.Alice(crypto::FormatVerifyingKey(f.alice_.verifying_key())));
   REQUIRE(f.daemon_->ReloadApprovers().ok());

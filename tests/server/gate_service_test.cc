@@ -147,7 +147,7 @@ TEST_CASE("Evaluate over gRPC answers with the recorded decision",
 }
 
 TEST_CASE("Evaluate calls in flight are written by the ledger's commit thread",
-          "[gate_service]") {
+          "[gate_service][concurrency]") {
   ServerFixture f;
   // The policy load was written by this thread.
   const size_t writers_before = f.blocking_->writer_threads();

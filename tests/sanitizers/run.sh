@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Builds the ledger, gate and server test binaries with sanitizers in their
+# own build directories (at -O1) and runs them:
+#
+#   asan  AddressSanitizer + UndefinedBehaviorSanitizer, every case of
+#         ledger_test, gate_test and server_test through ctest. Undefined
+#         behaviour aborts (-fno-sanitize-recover=undefined), as does any
+#         ASan report or leak.
+#   tsan  ThreadSanitizer on the cases tagged [concurrency] (the ledger's
+#         commit thread and group commit, approvals and their waiters,
+#         configuration and policy reload, concurrent gRPC callers).
+#
+# Usage: tests/sanitizers/run.sh [asan|tsan|all]   (default: all)
+# Environment: PORTCULLIS_SANITIZE_BUILD_DIR (default: <repo>/build-sanitize;
+#              the trees are its asan/ and tsan/ subdirectories),
+#              CXX (default: clang++-14), JOBS (default: 2).
+# Exits non-zero on the first failing test or sanitizer report.
+set -euo pipefail
+
+which="${1:-all}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+base="${PORTCULLIS_SANITIZE_BUILD_DIR:-$root/build-sanitize}"
+cxx="${CXX:-clang++-14}"
+jobs="${JOBS:-2}"
+here="$root/tests/sanitizers"
+
+launcher=()
+if command -v ccache >/dev/null && [[ -z "${CCACHE_DISABLE:-}" ]]; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+
+# configure DIR SANITIZERS: -O1 keeps the sanitizers' reports readable and
+# the tests fast enough; benchmarks and fuzzers are not built.
+configure() {
+  cmake -S "$root" -B "$1" -G Ninja \
+    -DCMAKE_CXX_COMPILER="$cxx" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+    -DPORTCULLIS_SANITIZE="$2" \
+    -DPORTCULLIS_BUILD_BENCH=OFF \
+    -DPORTCULLIS_BUILD_FUZZ=OFF \
+    "${launcher[@]}" >/dev/null
+}
+
+# Runs a step and reports its wall time and the CPU time of what it ran
+# (on a busy machine the CPU time over the core count is the better guide
+# to how long it takes on an idle one).
+timed() {
+  local start=$SECONDS
+  TIMEFORMAT="sanitizers: $1 ${2:-}: cpu user %U s, sys %S s"
+  time "$@"
+  echo "sanitizers: $1 ${2:-}: wall $((SECONDS - start)) s" >&2
+}
+
+run_asan() {
+  local build="$base/asan"
+  timed configure "$build" "address,undefined"
+  timed nice cmake --build "$build" -j"$jobs" --target ledger_test gate_test server_test
+  export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1:detect_odr_violation=0"
+  export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$here/ubsan.supp"
+  export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
+  timed ctest --test-dir "$build" --output-on-failure -j"$jobs" --timeout 600 \
+    -R '^(ledger_test|gate_test|server_test):'
+}
+
+run_tsan() {
+  local build="$base/tsan"
+  timed configure "$build" "thread"
+  timed nice cmake --build "$build" -j"$jobs" --target ledger_test gate_test server_test
+  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:history_size=4:suppressions=$here/tsan.supp"
+  local t
+  for t in ledger/ledger_test gate/gate_test server/server_test; do
+    echo "sanitizers: tsan $t [concurrency]" >&2
+    timed "$build/tests/$t" "[concurrency]" --warn NoTests
+  done
+}
+
+case "$which" in
+  asan) run_asan ;;
+  tsan) run_tsan ;;
+  all) run_asan; run_tsan ;;
+  *) echo "usage: $0 [asan|tsan|all]" >&2; exit 2 ;;
+esac
+echo "sanitizers: $which passed" >&2
