@@ -70,7 +70,7 @@ ABSL_FLAG(bool, confirm, false,
 // Tokens.
 ABSL_FLAG(std::string, principal, "", "A principal's name (tokens).");
 ABSL_FLAG(std::vector<std::string>, role, {},
-          "Roles, comma-separated: agent, approver, operator, auditor "
+          "Roles, comma-separated: agent, approver, operator, auditor, gateway "
           "(tokens create).");
 ABSL_FLAG(std::vector<std::string>, unix_uid, {},
           "Unix uids that are the principal too (tokens create).");

@@ -465,6 +465,19 @@ absl::Status Gate::RecordSecretChange(absl::string_view tenant,
   return recorder_.Record(std::move(f), std::move(record)).status();
 }
 
+absl::StatusOr<DeclaredTools> Gate::ListDeclaredTools(
+    absl::string_view tenant) const {
+  PORTCULLIS_RETURN_IF_ERROR(CheckTenant(tenant));
+  // CheckTenant saw a policy; a reload since then is fine: the answer names
+  // the snapshot it comes from.
+  DeclaredTools out{policies_.Current(), {}};
+  if (out.policy == nullptr) {
+    return absl::UnavailableError("no policy is loaded; nothing is allowed");
+  }
+  out.tools = out.policy->program->Tools(tenant);
+  return out;
+}
+
 GateStatus Gate::Status() {
   GateStatus status;
   status.policy = policies_.Current();

@@ -84,6 +84,12 @@ struct GateStatus {
   ShadowStatus shadow;  // shadow mode (issue 7); no candidate when unset
 };
 
+// What ListDeclaredTools returns: the tools and the policy they come from.
+struct DeclaredTools {
+  std::shared_ptr<const PolicySnapshot> policy;
+  std::vector<policy::ToolInfo> tools;
+};
+
 class Gate {
  public:
   // Receives what Evaluate would have returned.
@@ -224,8 +230,8 @@ class Gate {
                                absl::AnyInvocable<void() &&> then);
 
   // Records a change to a tenant's secrets: `kind` is kSecretPut,
-  // kSecretRotated or kSecretDeleted. Never the value. Unavailable when it
-  // cannot be recorded.
+  // kSecretRotated, kSecretDeleted or kSecretReleased. Never the value.
+  // Unavailable when it cannot be recorded.
   absl::Status RecordSecretChange(absl::string_view tenant, const char* kind,
                                   SecretRecord record);
 
@@ -239,6 +245,12 @@ class Gate {
   std::shared_ptr<const PolicySnapshot> policy() const {
     return policies_.Current();
   }
+
+  // The tools the policy in force declares for `tenant`, and that policy.
+  // InvalidArgument for a malformed tenant id, NotFound for a tenant the
+  // policy does not know, Unavailable before the first policy.
+  absl::StatusOr<DeclaredTools> ListDeclaredTools(
+      absl::string_view tenant) const;
 
  private:
   Decision NewDecision(const policy::Action& action,

@@ -42,6 +42,8 @@ inline constexpr char kAccessDenied[] = "access.denied";
 inline constexpr char kSecretPut[] = "secret.put";
 inline constexpr char kSecretRotated[] = "secret.rotated";
 inline constexpr char kSecretDeleted[] = "secret.deleted";
+// An upstream credential handed to the MCP gateway (issue 17).
+inline constexpr char kSecretReleased[] = "secret.released";
 // Shadow mode (issue 7, docs/replay.md).
 inline constexpr char kShadowDiffered[] = "shadow.differed";
 
@@ -128,7 +130,8 @@ struct AccessDeniedRecord {
   absl::Status error;
 };
 
-// "secret.put", "secret.rotated", "secret.deleted": never the value.
+// "secret.put", "secret.rotated", "secret.deleted", "secret.released":
+// never the value.
 struct SecretRecord {
   std::string name;
   uint32_t version = 0;

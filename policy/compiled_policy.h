@@ -44,6 +44,21 @@ struct RuleInfo {
   std::string description;
 };
 
+// One argument of a declared tool, for callers that map onto it (the MCP
+// gateway): its name and its type as written in the policy, e.g.
+// "money(SAR)".
+struct ToolArgumentInfo {
+  std::string name;
+  std::string type;
+  bool optional = false;
+};
+
+// A tool a tenant's policy declares.
+struct ToolInfo {
+  std::string name;
+  std::vector<ToolArgumentInfo> arguments;  // sorted by name
+};
+
 class CompiledPolicy {
  public:
   virtual ~CompiledPolicy() = default;
@@ -59,6 +74,10 @@ class CompiledPolicy {
 
   // Every rule, in source order.
   virtual std::vector<RuleInfo> Rules() const = 0;
+
+  // The tools `tenant`'s section declares, sorted by name; empty for a
+  // tenant the policy does not know.
+  virtual std::vector<ToolInfo> Tools(absl::string_view tenant) const = 0;
 
   // Decides `action` at `now` given the limit counters in `usage`.
   //

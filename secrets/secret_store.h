@@ -27,6 +27,11 @@ namespace portcullis::secrets {
 
 inline constexpr size_t kMaxSecretBytes = 16 << 10;
 
+// Only a secret whose name starts with this may be released to the MCP
+// gateway for an upstream's environment or headers (Admin
+// .ResolveUpstreamSecret); every other secret never leaves the gate.
+inline constexpr char kUpstreamSecretPrefix[] = "upstream.";
+
 // A secret name is 1..64 characters of [a-z0-9_.-], starting with a letter
 // or digit. InvalidArgument otherwise.
 absl::Status ValidateSecretName(absl::string_view name);

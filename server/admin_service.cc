@@ -1,5 +1,6 @@
 #include "server/admin_service.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/identifiers.h"
 #include "server/codec/evidence_export.h"
@@ -193,6 +194,47 @@ grpc::Status AdminService::ExportLedger(
                        return !context->IsCancelled() && writer->Write(line);
                      });
   return ToGrpcStatus(s);
+}
+
+// Issue 17: only secrets named for upstream injection leave the gate, only
+// to a gateway principal, and the release is on the ledger before the value
+// is sent.
+grpc::Status AdminService::ResolveUpstreamSecret(
+    grpc::ServerContext* context,
+    const v1::ResolveUpstreamSecretRequest* request,
+    v1::ResolveUpstreamSecretResponse* response) {
+  auto caller =
+      guard_.Admit(*context, Method::kResolveUpstreamSecret, request->tenant());
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (absl::Status s = ValidTenant(request->tenant()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  if (absl::Status s = secrets::ValidateSecretName(request->name()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  if (!absl::StartsWith(request->name(), secrets::kUpstreamSecretPrefix)) {
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        "secret \"" + request->name() +
+                            "\" is not released to gateways: only "
+                            "secrets named \"upstream.*\" are");
+  }
+  if (secrets_ == nullptr) return NoSecretStore();
+  auto listed = secrets_->List(request->tenant());
+  if (!listed.ok()) return ToGrpcStatus(listed.status());
+  absl::StatusOr<crypto::SecureBytes> value =
+      secrets_->Resolve(request->tenant(), request->name());
+  if (!value.ok()) return ToGrpcStatus(value.status());
+  uint32_t version = 0;
+  for (const secrets::SecretInfo& info : *listed) {
+    if (info.name == request->name()) version = info.version;
+  }
+  absl::Status recorded =
+      gate_.RecordSecretChange(request->tenant(), gate::kSecretReleased,
+                               {request->name(), version, caller->name});
+  if (!recorded.ok()) return ToGrpcStatus(recorded);
+  response->set_value(std::string(value->view()));
+  response->set_version(version);
+  return grpc::Status::OK;
 }
 
 }  // namespace portcullis::server

@@ -55,6 +55,10 @@ class AdminService final : public v1::Admin::Service {
   grpc::Status ExportLedger(
       grpc::ServerContext* context, const v1::ExportLedgerRequest* request,
       grpc::ServerWriter<ledger::v1::ExportLine>* writer) override;
+  grpc::Status ResolveUpstreamSecret(
+      grpc::ServerContext* context,
+      const v1::ResolveUpstreamSecretRequest* request,
+      v1::ResolveUpstreamSecretResponse* response) override;
 
  private:
   gate::Gate& gate_;

@@ -244,4 +244,28 @@ grpc::Status GateService::ReportOutcome(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+// Issue 17: what the MCP gateway may list and forward for a tenant.
+grpc::Status GateService::ListTools(grpc::ServerContext* context,
+                                    const v1::ListToolsRequest* request,
+                                    v1::ListToolsResponse* response) {
+  auto caller = guard_.Admit(*context, Method::kListTools, request->tenant());
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<gate::DeclaredTools> declared =
+      gate_.ListDeclaredTools(request->tenant());
+  if (!declared.ok()) return ToGrpcStatus(declared.status());
+  for (const policy::ToolInfo& tool : declared->tools) {
+    v1::DeclaredTool* out = response->add_tools();
+    out->set_name(tool.name);
+    for (const policy::ToolArgumentInfo& arg : tool.arguments) {
+      v1::DeclaredArgument* a = out->add_arguments();
+      a->set_name(arg.name);
+      a->set_type(arg.type);
+      a->set_optional(arg.optional);
+    }
+  }
+  response->set_policy_version(declared->policy->version);
+  response->set_policy_hash(declared->policy->content_hash);
+  return grpc::Status::OK;
+}
+
 }  // namespace portcullis::server

@@ -48,6 +48,9 @@ class GateService final
   grpc::Status ReportOutcome(grpc::ServerContext* context,
                              const v1::ReportOutcomeRequest* request,
                              v1::ReportOutcomeResponse* response) override;
+  grpc::Status ListTools(grpc::ServerContext* context,
+                         const v1::ListToolsRequest* request,
+                         v1::ListToolsResponse* response) override;
 
  private:
   // Evaluate once the caller is admitted; finishes `reactor`.

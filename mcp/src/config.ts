@@ -1,6 +1,6 @@
 // The gateway's configuration file (docs/mcp.md): YAML or JSON, checked
-// strictly at start. An unknown field, a missing mapping or a vault://
-// reference is an error at start, never a silent default.
+// strictly at start. An unknown field, a missing mapping or a malformed
+// vault:// reference is an error at start, never a silent default.
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -71,6 +71,12 @@ export const ConfigSchema = z
         /** For stdio: a file holding it instead (mode 0600). */
         tokenFile: z.string().optional(),
         timeoutMs: z.number().int().positive().default(10_000),
+        /** How long tools/call trusts the tenant's declared tools before asking the gate again. */
+        toolsCacheMs: z.number().int().nonnegative().default(1_000),
+        /** For vault:// references: the environment variable holding the gateway principal's token. */
+        gatewayTokenEnv: z.string().default("PORTCULLIS_GATEWAY_TOKEN"),
+        /** For vault:// references: a file holding it instead (mode 0600). */
+        gatewayTokenFile: z.string().optional(),
       })
       .strict()
       .default({}),
@@ -110,16 +116,63 @@ export type UpstreamConfig = z.infer<typeof StdioUpstreamSchema> | z.infer<typeo
 /** A configuration error, with the path of the offending field. */
 export class ConfigError extends Error {}
 
-function rejectVaultReferences(config: Config): void {
-  for (const [name, upstream] of Object.entries(config.upstreams)) {
-    const values = "url" in upstream ? Object.values(upstream.headers) : Object.values(upstream.env);
-    if (values.some((v) => v.includes("vault://"))) {
+/** A secret of the gate's store: `vault://TENANT/NAME`, NAME starting with "upstream.". */
+export interface VaultReference {
+  tenant: string;
+  name: string;
+  /** As written: `vault://TENANT/NAME`. */
+  text: string;
+}
+
+const kVaultReference = /vault:\/\/([^/\s"']*)\/([^\s"']*)/g;
+const kTenantId = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const kUpstreamSecret = /^upstream\.[a-z0-9_.-]{1,55}$/;
+
+/** The vault:// references in `value`. Throws ConfigError for a malformed one. */
+export function vaultReferences(value: string, where: string): VaultReference[] {
+  const out: VaultReference[] = [];
+  for (const m of value.matchAll(kVaultReference)) {
+    const [text, tenant = "", name = ""] = m;
+    if (!kTenantId.test(tenant)) throw new ConfigError(`${where}: ${text} does not name a tenant (vault://TENANT/NAME)`);
+    if (!kUpstreamSecret.test(name)) {
       throw new ConfigError(
-        `upstreams.${name}: vault:// references are not supported yet (the gate's API never returns secret values); ` +
-          "pass the credential through the gateway's own environment instead",
+        `${where}: ${text}: only secrets named "upstream.*" are released to the gateway ` +
+          "(store it with `portcullis secrets put TENANT upstream.NAME`)",
+      );
+    }
+    out.push({ tenant, name, text });
+  }
+  if (out.length === 0 && value.includes("vault://")) {
+    throw new ConfigError(`${where}: a secret reference is vault://TENANT/NAME`);
+  }
+  return out;
+}
+
+/** Every place a secret goes: upstream env or header values, with their references. */
+export function upstreamSecretSlots(config: Config): { where: string; refs: VaultReference[] }[] {
+  const slots: { where: string; refs: VaultReference[] }[] = [];
+  for (const [name, upstream] of Object.entries(config.upstreams)) {
+    const [field, values] = "url" in upstream ? ["headers", upstream.headers] : ["env", upstream.env];
+    for (const [key, value] of Object.entries(values)) {
+      const where = `upstreams.${name}.${field}.${key}`;
+      const refs = vaultReferences(value, where);
+      if (refs.length > 0) slots.push({ where, refs });
+    }
+  }
+  return slots;
+}
+
+function checkVaultReferences(config: Config): void {
+  for (const [name, upstream] of Object.entries(config.upstreams)) {
+    const elsewhere = "url" in upstream ? upstream.url : [upstream.command, ...upstream.args, upstream.cwd ?? ""].join(" ");
+    if (elsewhere.includes("vault://")) {
+      throw new ConfigError(
+        `upstreams.${name}: vault:// references go in ${"url" in upstream ? "headers" : "env"} only, ` +
+          "never in a URL or a command line, which others can read",
       );
     }
   }
+  upstreamSecretSlots(config);
 }
 
 function checkReferences(config: Config): void {
@@ -151,9 +204,12 @@ export function parseConfig(text: string, baseDir: string): Config {
   }
   const config = parsed.data;
   checkReferences(config);
-  rejectVaultReferences(config);
+  checkVaultReferences(config);
   if (config.gate.tokenFile && !isAbsolute(config.gate.tokenFile)) {
     config.gate.tokenFile = resolve(baseDir, config.gate.tokenFile);
+  }
+  if (config.gate.gatewayTokenFile && !isAbsolute(config.gate.gatewayTokenFile)) {
+    config.gate.gatewayTokenFile = resolve(baseDir, config.gate.gatewayTokenFile);
   }
   for (const upstream of Object.values(config.upstreams)) {
     if ("command" in upstream && upstream.cwd && !isAbsolute(upstream.cwd)) upstream.cwd = resolve(baseDir, upstream.cwd);

@@ -16,10 +16,12 @@ import {
 } from "@portcullis/client";
 import { ErrorCode, McpError, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { Config } from "./config.js";
+import { DeclaredToolCache } from "./declared.js";
 import type { Logger } from "./log.js";
 import { mapArguments, UnmappableCall } from "./mapping.js";
 import { PendingDecisions } from "./pending.js";
 import type { GatedTool, Upstreams } from "./upstreams.js";
+import type { SecretScrubber } from "./scrub.js";
 
 /** Who is calling: fixed by configuration (stdio) or by the bearer token (HTTP). */
 export interface Principal {
@@ -62,6 +64,11 @@ function stillPending(decision: Decision): CallToolResult {
   );
 }
 
+/** The tool as the policy names it. */
+function gateToolName(tool: GatedTool): string {
+  return tool.config.gateTool ?? tool.config.name;
+}
+
 function gateFailure(e: unknown): CallToolResult {
   const why = e instanceof GateError ? `${e.name}: ${e.message}` : String(e);
   return text(`The Portcullis gate could not decide this call, so nothing was forwarded. ${why}`, true);
@@ -70,16 +77,36 @@ function gateFailure(e: unknown): CallToolResult {
 export class Gateway {
   private readonly pending = new PendingDecisions();
   private readonly evaluating = new Map<string, Promise<Decision>>();
+  private readonly declared: DeclaredToolCache;
 
+  /** `scrubber` removes upstream credentials from whatever an upstream answers. */
   constructor(
     private readonly config: Config,
     private readonly upstreams: Upstreams,
     private readonly log: Logger,
-  ) {}
+    private readonly scrubber?: SecretScrubber,
+  ) {
+    this.declared = new DeclaredToolCache(config.gate.toolsCacheMs);
+  }
 
-  /** The upstream tools the configuration declares (policy tools), as the upstream defines them. */
-  listTools(): Tool[] {
-    return this.upstreams.list().map((t) => t.definition);
+  /**
+   * The tools this principal may see: configured, offered by their upstream,
+   * and declared by the tenant's policy in force (asked of the gate each
+   * time). Fails closed: when the gate cannot say, a protocol error and no tools.
+   */
+  async listTools(principal: Principal, signal?: AbortSignal): Promise<Tool[]> {
+    let declared: ReadonlySet<string>;
+    try {
+      declared = await this.declared.refresh(principal, signal ? { signal } : undefined);
+    } catch (e) {
+      this.log.warn(`tools/list: gate failure (${e instanceof Error ? e.name : "error"}); no tools listed`);
+      const why = e instanceof GateError ? `${e.name}: ${e.message}` : String(e);
+      throw new McpError(ErrorCode.InternalError, `The Portcullis gate could not list this tenant's tools. ${why}`);
+    }
+    return this.upstreams
+      .list()
+      .filter((t) => declared.has(gateToolName(t)))
+      .map((t) => t.definition);
   }
 
   /** One tools/call. Protocol errors (McpError) for unknown tools and unmappable arguments. */
@@ -93,12 +120,22 @@ export class Gateway {
         `arguments of ${size} bytes exceed the gateway's limit of ${this.config.limits.maxArgumentBytes}`,
       );
     }
+    let declared: boolean;
+    try {
+      declared = await this.declared.declares(principal, gateToolName(tool), { signal: ctx.signal });
+    } catch (e) {
+      if (ctx.signal.aborted) throw e;
+      this.log.warn(`${name}: gate failure (${e instanceof Error ? e.name : "error"}); nothing forwarded`);
+      return gateFailure(e);
+    }
+    // Undeclared: as unknown as a tool no upstream offers.
+    if (!declared) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
     let action: Action;
     try {
       action = toAction({
         tenant: principal.tenant,
         agent: principal.agent,
-        tool: tool.config.gateTool ?? tool.config.name,
+        tool: gateToolName(tool),
         arguments: mapArguments(tool.config, args),
         context: { requestId: `mcp-${randomUUID()}`, ...(ctx.sessionId ? { sessionId: ctx.sessionId } : {}) },
       });
@@ -194,7 +231,8 @@ export class Gateway {
       return text(`The upstream tool failed after the gate allowed it (decision ${decision.decisionId}).`, true);
     }
     await this.report(principal, decision, result.isError ? "failed" : "succeeded", result.isError ? "tool error" : "");
-    return { ...result, _meta: { ...(result._meta ?? {}), "portcullis/decisionId": decision.decisionId } };
+    const scrubbed = this.scrubber ? this.scrubber.scrubResult(result) : result;
+    return { ...scrubbed, _meta: { ...(scrubbed._meta ?? {}), "portcullis/decisionId": decision.decisionId } };
   }
 
   private async report(principal: Principal, decision: Decision, outcome: "succeeded" | "failed", detail: string) {

@@ -9,6 +9,7 @@ import { HttpGateway } from "./http.js";
 import { stderrLogger as log } from "./log.js";
 import { serveStdio } from "./stdio.js";
 import { Upstreams } from "./upstreams.js";
+import { resolveUpstreamSecrets } from "./vault.js";
 
 const kUsage = "usage: portcullis-mcp --config mcp.yaml [--http]";
 
@@ -21,8 +22,9 @@ async function main(): Promise<number> {
     return values.help ? 0 : 2;
   }
   const config = loadConfig(values.config);
-  const upstreams = await Upstreams.connect(config, log);
-  const gateway = new Gateway(config, upstreams, log);
+  const scrubber = await resolveUpstreamSecrets(config);
+  const upstreams = await Upstreams.connect(config, log, scrubber);
+  const gateway = new Gateway(config, upstreams, log, scrubber);
   log.info(`gate ${config.gate.target}; ${upstreams.list().length} tools: ${upstreams.list().map((t) => t.config.name).join(", ")}`);
   if (values.http) {
     const http = new HttpGateway(config, gateway, log);

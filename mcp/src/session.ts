@@ -9,7 +9,9 @@ export const kServerInfo = { name: "portcullis-mcp", version: "0.1.0" };
 
 export function createSession(gateway: Gateway, principal: Principal): Server {
   const server = new Server(kServerInfo, { capabilities: { tools: {} } });
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: gateway.listTools() }));
+  server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => ({
+    tools: await gateway.listTools(principal, extra.signal),
+  }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const token = request.params._meta?.progressToken;
     const ctx: CallContext = {

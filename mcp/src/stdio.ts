@@ -2,7 +2,6 @@
 // configuration names, with the gate token from its environment or a file.
 // A line that is not JSON, or not JSON-RPC, is answered with a JSON-RPC
 // parse / invalid-request error instead of being dropped.
-import { readFileSync, statSync } from "node:fs";
 import { Gate } from "@portcullis/client";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
@@ -10,17 +9,10 @@ import type { Config } from "./config.js";
 import { ConfigError } from "./config.js";
 import type { Gateway } from "./gateway.js";
 import { createSession } from "./session.js";
+import { readToken } from "./token.js";
 
 function stdioToken(config: Config): string {
-  if (config.gate.tokenFile) {
-    if ((statSync(config.gate.tokenFile).mode & 0o077) !== 0) {
-      throw new ConfigError(`gate.tokenFile: ${config.gate.tokenFile} must be readable by its owner only (0600)`);
-    }
-    return readFileSync(config.gate.tokenFile, "utf8").trim();
-  }
-  const token = process.env[config.gate.tokenEnv];
-  if (!token) throw new ConfigError(`no gate token: set ${config.gate.tokenEnv} or gate.tokenFile`);
-  return token;
+  return readToken(config.gate.tokenFile, config.gate.tokenEnv, "gate.token");
 }
 
 /** Serves one MCP session on stdin/stdout until stdin closes. */

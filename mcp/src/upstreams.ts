@@ -9,6 +9,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { Config, ToolConfig, UpstreamConfig } from "./config.js";
 import type { Logger } from "./log.js";
+import type { SecretScrubber } from "./scrub.js";
 
 /** A tool the agent may see and call: its configuration, its upstream and its definition. */
 export interface GatedTool {
@@ -17,16 +18,38 @@ export interface GatedTool {
   definition: Tool;
 }
 
-function transportFor(upstream: UpstreamConfig): StdioClientTransport | StreamableHTTPClientTransport {
+function transportFor(
+  upstream: UpstreamConfig,
+  scrubber: SecretScrubber | undefined,
+): StdioClientTransport | StreamableHTTPClientTransport {
   if ("url" in upstream) {
     return new StreamableHTTPClientTransport(new URL(upstream.url), { requestInit: { headers: upstream.headers } });
   }
-  return new StdioClientTransport({
+  const scrubbing = scrubber !== undefined && !scrubber.empty;
+  const transport = new StdioClientTransport({
     command: upstream.command,
     args: upstream.args,
     env: { ...getDefaultEnvironment(), ...upstream.env },
-    stderr: "inherit",
+    // With credentials in its environment, its stderr is scrubbed line by line.
+    stderr: scrubbing ? "pipe" : "inherit",
     ...(upstream.cwd ? { cwd: upstream.cwd } : {}),
+  });
+  if (scrubbing) forwardScrubbed(transport, scrubber);
+  return transport;
+}
+
+function forwardScrubbed(transport: StdioClientTransport, scrubber: SecretScrubber): void {
+  let partial = "";
+  const stream = transport.stderr as NodeJS.ReadableStream | null;
+  if (!stream) return;
+  stream.setEncoding("utf8");
+  stream.on("data", (chunk: string | Buffer) => {
+    const lines = (partial + chunk.toString()).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) process.stderr.write(`${scrubber.scrub(line)}\n`);
+  });
+  stream.on("end", () => {
+    if (partial) process.stderr.write(`${scrubber.scrub(partial)}\n`);
   });
 }
 
@@ -35,15 +58,16 @@ export class Upstreams {
   private readonly tools = new Map<string, GatedTool>();
 
   /** Connects every upstream and indexes the declared tools. Throws when an upstream cannot start. */
-  static async connect(config: Config, log: Logger): Promise<Upstreams> {
+  static async connect(config: Config, log: Logger, scrubber?: SecretScrubber): Promise<Upstreams> {
     const upstreams = new Upstreams();
     for (const [name, upstream] of Object.entries(config.upstreams)) {
       const client = new Client({ name: "portcullis-mcp", version: "0.1.0" });
       try {
-        await client.connect(transportFor(upstream));
+        await client.connect(transportFor(upstream, scrubber));
       } catch (e) {
         await upstreams.close();
-        throw new Error(`upstream ${name} did not start: ${e instanceof Error ? e.message : String(e)}`);
+        const why = e instanceof Error ? e.message : String(e);
+        throw new Error(`upstream ${name} did not start: ${scrubber ? scrubber.scrub(why) : why}`);
       }
       upstreams.clients.set(name, client);
     }

@@ -20,7 +20,7 @@ test("a valid configuration gets its defaults", () => {
   assert.equal(config.pending.waitMs, 30_000);
 });
 
-test("unknown fields, unknown upstreams, money without currency and vault:// are errors", () => {
+test("unknown fields, unknown upstreams, money without currency and bad vault:// are errors", () => {
   assert.throws(() => parse({ ...base, surprise: true }), ConfigError);
   assert.throws(() => parse({ ...base, tools: [{ name: "x", upstream: "nowhere" }] }), /no upstream/);
   assert.throws(
@@ -29,8 +29,14 @@ test("unknown fields, unknown upstreams, money without currency and vault:// are
   );
   assert.throws(
     () => parse({ ...base, upstreams: { up: { command: "x", env: { API_KEY: "vault://acme/key" } } } }),
-    /vault:\/\/ references are not supported/,
+    /only secrets named "upstream\.\*"/,
   );
+  assert.throws(
+    () => parse({ ...base, upstreams: { up: { command: "x", args: ["vault://acme/upstream.key"] } } }),
+    /env only/,
+  );
+  const ok = parse({ ...base, upstreams: { up: { command: "x", env: { API_KEY: "Bearer vault://acme/upstream.key" } } } });
+  assert.equal(ok.upstreams.up && "env" in ok.upstreams.up ? ok.upstreams.up.env.API_KEY : "", "Bearer vault://acme/upstream.key");
 });
 
 test("money is read from a decimal string only, never from a JSON number", () => {

@@ -49,6 +49,34 @@ test("an undeclared tool is refused as a protocol error and nothing is forwarded
   assert.equal(h.forwarded().length, before);
 });
 
+test("a configured upstream tool the policy does not declare is hidden and refused", async () => {
+  const { tools } = await client.listTools();
+  assert.ok(!tools.some((t) => t.name === "get-annotated-message"));
+  const before = h.forwarded().length;
+  await assert.rejects(call("get-annotated-message", { messageType: "success" }), (e: unknown) => {
+    assert.ok(e instanceof McpError);
+    assert.match(e.message, /Unknown tool/);
+    return true;
+  });
+  assert.equal(h.forwarded().length, before);
+});
+
+test("a policy reload shows at the next tools/list", async () => {
+  const { readFileSync, writeFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const policyFile = join(h.gate.dir, "test.policy");
+  const declared = readFileSync(policyFile, "utf8").replace(
+    'tool get-tiny-image {',
+    'tool get-annotated-message {\n    class read\n    arg messagetype: string\n    rule am "fine" allow\n  }\n  tool get-tiny-image {',
+  );
+  writeFileSync(policyFile, declared);
+  const admin = new Admin(h.gate.target, { token: h.gate.operatorToken });
+  await admin.reload();
+  admin.close();
+  const { tools } = await client.listTools();
+  assert.ok(tools.some((t) => t.name === "get-annotated-message"));
+});
+
 test("a capped argument is denied citing its rule, as a tool error the model can read", async () => {
   const before = h.forwarded().length;
   const result = await call("get-sum", { a: 101, b: 1 });

@@ -57,6 +57,25 @@ std::vector<std::string> Program::Tenants() const {
   return out;
 }
 
+std::vector<ToolInfo> Program::Tools(absl::string_view tenant) const {
+  std::vector<ToolInfo> out;
+  auto it = tenants_.find(tenant);
+  if (it == tenants_.end()) return out;
+  out.reserve(it->second.tools.size());
+  for (const auto& [name, tool] : it->second.tools) {
+    ToolInfo info{name, {}};
+    for (const ArgumentSpec& arg : tool.args) {
+      info.arguments.push_back(ToolArgumentInfo{arg.name, arg.type.ToString(),
+                                                arg.default_value.has_value()});
+    }
+    out.push_back(std::move(info));
+  }
+  std::sort(out.begin(), out.end(), [](const ToolInfo& a, const ToolInfo& b) {
+    return a.name < b.name;
+  });
+  return out;
+}
+
 absl::StatusOr<Verdict> Program::Evaluate(const Action& action, absl::Time now,
                                           const UsageView& usage,
                                           std::vector<RuleTrace>* trace) const {

@@ -36,6 +36,7 @@ class Program final : public CompiledPolicy {
   bool HasTenant(absl::string_view tenant) const override;
   std::vector<std::string> Tenants() const override;
   std::vector<RuleInfo> Rules() const override { return rules_; }
+  std::vector<ToolInfo> Tools(absl::string_view tenant) const override;
   absl::StatusOr<Verdict> Evaluate(
       const Action& action, absl::Time now, const UsageView& usage,
       std::vector<RuleTrace>* trace = nullptr) const override;

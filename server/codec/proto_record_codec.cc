@@ -408,6 +408,7 @@ absl::StatusOr<gate::Record> ProtoRecordCodec::Decode(
       {gate::kSecretPut, DecodeSecret},
       {gate::kSecretRotated, DecodeSecret},
       {gate::kSecretDeleted, DecodeSecret},
+      {gate::kSecretReleased, DecodeSecret},
       {gate::kShadowDiffered, DecodeShadow},
   };
   for (const auto& [name, decoder] : kDecoders) {

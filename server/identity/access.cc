@@ -37,6 +37,10 @@ const char* MethodName(Method method) {
       return "ListSecrets";
     case Method::kDeleteSecret:
       return "DeleteSecret";
+    case Method::kListTools:
+      return "ListTools";
+    case Method::kResolveUpstreamSecret:
+      return "ResolveUpstreamSecret";
   }
   return "?";
 }
@@ -62,6 +66,10 @@ Role RequiredRole(Method method) {
       return Role::kOperator;
     case Method::kExportLedger:
       return Role::kAuditor;
+    case Method::kListTools:
+      return Role::kAgent;
+    case Method::kResolveUpstreamSecret:
+      return Role::kGateway;
   }
   return Role::kOperator;
 }
@@ -73,6 +81,14 @@ absl::Status Authorize(const Principal& principal, Method method,
     return absl::PermissionDeniedError(absl::StrCat(
         "principal \"", principal.name, "\" may not call ", MethodName(method),
         ": it needs the ", RoleName(role), " role"));
+  }
+  if (method == Method::kResolveUpstreamSecret && principal.Has(Role::kAgent)) {
+    // An agent holding the token would read the credentials it is meant
+    // never to see (docs/mcp.md, "Upstream credentials").
+    return absl::PermissionDeniedError(absl::StrCat(
+        "principal \"", principal.name,
+        "\" may not call ResolveUpstreamSecret: it has the agent role; give "
+        "the gateway a principal of its own"));
   }
   const bool gate_wide =
       tenant.empty() && (method == Method::kHalt || method == Method::kResume);

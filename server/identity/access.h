@@ -6,6 +6,8 @@
 //   operator  Halt, Resume, Reload, Status, PutSecret, ListSecrets,
 //             DeleteSecret
 //   auditor   ExportLedger
+//   agent     ListTools (issue 17: what the MCP gateway lists)
+//   gateway   ResolveUpstreamSecret (issue 17; never with the agent role)
 #ifndef PORTCULLIS_SERVER_IDENTITY_ACCESS_H_
 #define PORTCULLIS_SERVER_IDENTITY_ACCESS_H_
 
@@ -31,6 +33,8 @@ enum class Method {
   kPutSecret,
   kListSecrets,
   kDeleteSecret,
+  kListTools,
+  kResolveUpstreamSecret,
 };
 
 // The RPC's name, e.g. "Evaluate".

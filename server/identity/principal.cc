@@ -16,18 +16,20 @@ const char* RoleName(Role role) {
       return "operator";
     case Role::kAuditor:
       return "auditor";
+    case Role::kGateway:
+      return "gateway";
   }
   return "agent";
 }
 
 absl::StatusOr<Role> ParseRole(absl::string_view name) {
-  for (Role role :
-       {Role::kAgent, Role::kApprover, Role::kOperator, Role::kAuditor}) {
+  for (Role role : {Role::kAgent, Role::kApprover, Role::kOperator,
+                    Role::kAuditor, Role::kGateway}) {
     if (name == RoleName(role)) return role;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown role \"", name,
-                   "\"; roles are agent, approver, operator and auditor"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown role \"", name,
+      "\"; roles are agent, approver, operator, auditor and gateway"));
 }
 
 bool Principal::Has(Role role) const {

@@ -14,9 +14,9 @@
 
 namespace portcullis::server {
 
-enum class Role { kAgent, kApprover, kOperator, kAuditor };
+enum class Role { kAgent, kApprover, kOperator, kAuditor, kGateway };
 
-// "agent", "approver", "operator" or "auditor".
+// "agent", "approver", "operator", "auditor" or "gateway".
 const char* RoleName(Role role);
 
 // Returns InvalidArgument naming the accepted names for anything else.

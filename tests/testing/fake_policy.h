@@ -47,6 +47,13 @@ class FakePolicy final : public policy::CompiledPolicy {
     return out;
   }
   std::vector<policy::RuleInfo> Rules() const override { return {}; }
+  std::vector<policy::ToolInfo> Tools(absl::string_view tenant) const override {
+    std::vector<policy::ToolInfo> out;
+    auto it = tenants_.find(std::string(tenant));
+    if (it == tenants_.end()) return out;
+    for (const auto& [tool, spec] : it->second) out.push_back({tool, {}});
+    return out;
+  }
 
   absl::StatusOr<policy::Verdict> Evaluate(
       const policy::Action& action, absl::Time now,

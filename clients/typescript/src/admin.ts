@@ -1,9 +1,14 @@
-// The operator's calls (operator role): the kill switch and the gate's
-// status. Safe to share across concurrent calls.
+// The operator's calls (operator role): the kill switch, the gate's status
+// and secrets; and the one call of the gateway role, resolving an upstream
+// credential for the MCP gateway. Safe to share across concurrent calls.
 import { create } from "@bufbuild/protobuf";
 import {
   Admin as AdminService,
   HaltRequestSchema,
+  ListSecretsRequestSchema,
+  ReloadRequestSchema,
+  PutSecretRequestSchema,
+  ResolveUpstreamSecretRequestSchema,
   ResumeRequestSchema,
   StatusRequestSchema,
   type StatusResponse,
@@ -35,6 +40,49 @@ export class Admin {
   /** Lifts a halt. */
   async resume(tenant: string, reason = "", options?: CallOptions): Promise<void> {
     await this.transport.unary(AdminService.method.resume, create(ResumeRequestSchema, { tenant, reason }), options);
+  }
+
+  /** Stores (or with `rotate`, replaces) a tenant's secret; the value never comes back to an operator. */
+  async putSecret(
+    tenant: string,
+    name: string,
+    value: string | Uint8Array,
+    options?: CallOptions & { rotate?: boolean },
+  ): Promise<{ name: string; version: number }> {
+    const bytes = typeof value === "string" ? new TextEncoder().encode(value) : value;
+    const request = create(PutSecretRequestSchema, { tenant, name, value: bytes, rotate: options?.rotate ?? false });
+    const info = await this.transport.unary(AdminService.method.putSecret, request, options);
+    return { name: info.name, version: info.version };
+  }
+
+  /** The tenant's secrets by name and version, never values. */
+  async listSecrets(tenant: string, options?: CallOptions): Promise<{ name: string; version: number }[]> {
+    const response = await this.transport.unary(
+      AdminService.method.listSecrets,
+      create(ListSecretsRequestSchema, { tenant }),
+      options,
+    );
+    return response.secrets.map((s) => ({ name: s.name, version: s.version }));
+  }
+
+  /**
+   * An upstream credential (a secret named "upstream.*") for the MCP
+   * gateway to inject into an upstream's environment or headers. Needs the
+   * gateway role, which an agent's principal never has; the release is on
+   * the tenant's ledger by name. Keep the value out of logs and errors.
+   */
+  async resolveUpstreamSecret(tenant: string, name: string, options?: CallOptions): Promise<Uint8Array> {
+    const response = await this.transport.unary(
+      AdminService.method.resolveUpstreamSecret,
+      create(ResolveUpstreamSecretRequestSchema, { tenant, name }),
+      options,
+    );
+    return response.value;
+  }
+
+  /** Re-reads the policy, as SIGHUP does. */
+  async reload(options?: CallOptions): Promise<void> {
+    await this.transport.unary(AdminService.method.reload, create(ReloadRequestSchema, {}), options);
   }
 
   /** The policy in force and each tenant's state. */

@@ -16,6 +16,7 @@ import {
   ExecutionOutcome,
   Gate as GateService,
   ListPendingRequestSchema,
+  ListToolsRequestSchema,
   type PendingApproval,
   type PendingEvent,
   ReportOutcomeRequestSchema,
@@ -43,6 +44,26 @@ export interface GateOptions {
 export interface AwaitOptions extends CallOptions {
   /** Return after this long even if still pending (at most an hour). */
   maxWaitMs?: number;
+}
+
+/** One argument of a declared tool; `type` as the policy writes it ("money(SAR)"). */
+export interface DeclaredArgument {
+  name: string;
+  type: string;
+  optional: boolean;
+}
+
+/** A tool the tenant's policy declares. */
+export interface DeclaredTool {
+  name: string;
+  arguments: DeclaredArgument[];
+}
+
+/** What ListTools answered: the declared tools and the policy they come from. */
+export interface DeclaredTools {
+  tools: DeclaredTool[];
+  policyVersion: string;
+  policyHash: string;
 }
 
 /** What Execute answered. */
@@ -112,6 +133,19 @@ export class Gate {
     });
     const response = await this.transport.unary(GateService.method.reportOutcome, request, options);
     return response.ledgerSequence;
+  }
+
+  /** The tools the policy in force declares for `tenant`, sorted by name (agent role). */
+  async listTools(tenant: string, options?: CallOptions): Promise<DeclaredTools> {
+    const response = await this.transport.unary(GateService.method.listTools, create(ListToolsRequestSchema, { tenant }), options);
+    return {
+      tools: response.tools.map((t) => ({
+        name: t.name,
+        arguments: t.arguments.map((a) => ({ name: a.name, type: a.type, optional: a.optional })),
+      })),
+      policyVersion: response.policyVersion,
+      policyHash: response.policyHash,
+    };
   }
 
   /** The tenant's pending approval requests, oldest first (approver role). */

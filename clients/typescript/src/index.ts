@@ -1,6 +1,15 @@
 // @portcullis/client: the public surface. Wire types are re-exported for
 // callers who need the full messages (receipts, pending requests).
-export { Gate, type GateOptions, type AwaitOptions, type ExecuteResult, type CallOptions } from "./gate.js";
+export {
+  Gate,
+  type GateOptions,
+  type AwaitOptions,
+  type ExecuteResult,
+  type CallOptions,
+  type DeclaredArgument,
+  type DeclaredTool,
+  type DeclaredTools,
+} from "./gate.js";
 export { Admin } from "./admin.js";
 export type { StatusResponse, TenantStatus } from "../gen/portcullis/v1/admin_pb.js";
 export { gated, type GatedOptions } from "./gated.js";

@@ -35,6 +35,8 @@ export class TestGate {
   readonly agentToken: string;
   readonly approverToken: string;
   readonly operatorToken: string;
+  /** A principal with the gateway role only (upstream credentials). */
+  readonly gatewayToken: string;
   /** Registered as approver "alice" with role owner. */
   readonly approverKey: KeyObject;
   private readonly process: ChildProcess;
@@ -43,7 +45,7 @@ export class TestGate {
   private constructor(fields: {
     dir: string;
     port: number;
-    tokens: [string, string, string];
+    tokens: [string, string, string, string];
     key: KeyObject;
     process: ChildProcess;
     log: string[];
@@ -51,7 +53,7 @@ export class TestGate {
     this.dir = fields.dir;
     this.target = `127.0.0.1:${fields.port}`;
     this.unixTarget = `unix:${join(fields.dir, "gate.sock")}`;
-    [this.agentToken, this.approverToken, this.operatorToken] = fields.tokens;
+    [this.agentToken, this.approverToken, this.operatorToken, this.gatewayToken] = fields.tokens;
     this.approverKey = fields.key;
     this.process = fields.process;
     this.log = fields.log;
@@ -60,7 +62,7 @@ export class TestGate {
   /** Starts a gate and resolves once it serves. */
   static async start(options: TestGateOptions): Promise<TestGate> {
     const dir = mkdtempSync(join(tmpdir(), "portcullis-ts-"));
-    const [agent, approver, operator] = [newToken(), newToken(), newToken()];
+    const [agent, approver, operator, gateway] = [newToken(), newToken(), newToken(), newToken()];
     const key = generateSigningKey();
     const tenants = JSON.stringify(options.tenants);
     writeFileSync(join(dir, "test.policy"), options.policy);
@@ -72,6 +74,7 @@ export class TestGate {
         `  - {name: ts-agent, roles: [agent], agents: ['*'], tenants: ${tenants}, tokenHashes: ['${agent.hash}']}`,
         `  - {name: ts-approver, roles: [approver], tenants: ${tenants}, tokenHashes: ['${approver.hash}']}`,
         `  - {name: ts-operator, roles: [operator], tenants: ['*'], tokenHashes: ['${operator.hash}']}`,
+        `  - {name: ts-gateway, roles: [gateway], tenants: ${tenants}, tokenHashes: ['${gateway.hash}']}`,
         "approvers:",
         `  - {id: alice, publicKey: '${publicKeyBase64(key)}', roles: [owner], tenants: ${tenants}}`,
         options.extraConfig ?? "",
@@ -101,7 +104,7 @@ export class TestGate {
       child.on("error", reject);
       child.on("exit", (code) => reject(new Error(`portcullisd exited ${code} before serving:\n${buffer}`)));
     });
-    return new TestGate({ dir, port, tokens: [agent.token, approver.token, operator.token], key, process: child, log });
+    return new TestGate({ dir, port, tokens: [agent.token, approver.token, operator.token, gateway.token], key, process: child, log });
   }
 
   /** What the daemon logged so far. */

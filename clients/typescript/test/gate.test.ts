@@ -231,6 +231,32 @@ test("a halted tenant is denied until resumed, and status says so", async () => 
   admin.close();
 });
 
+test("listTools answers the tenant's declared tools and their arguments", async () => {
+  const declared = await agent.listTools("al-noor");
+  assert.deepEqual(
+    declared.tools.map((t) => t.name),
+    ["create_coupon", "refund_order"],
+  );
+  assert.deepEqual(declared.tools[0]?.arguments, [
+    { name: "code", type: "string", optional: false },
+    { name: "value", type: "money(SAR)", optional: false },
+  ]);
+  assert.equal(declared.policyVersion, "ts-1");
+  await assert.rejects(approver.listTools("al-noor"), PermissionDenied);
+});
+
+test("an upstream secret resolves for the gateway principal only", async () => {
+  const admin = new Admin(gate.target, { token: gate.operatorToken });
+  const gateway = new Admin(gate.target, { token: gate.gatewayToken });
+  await admin.putSecret("al-noor", "upstream.shop-key", "sk-test-0123456789");
+  assert.deepEqual(await admin.listSecrets("al-noor"), [{ name: "upstream.shop-key", version: 1 }]);
+  const value = await gateway.resolveUpstreamSecret("al-noor", "upstream.shop-key");
+  assert.equal(new TextDecoder().decode(value), "sk-test-0123456789");
+  await assert.rejects(admin.resolveUpstreamSecret("al-noor", "upstream.shop-key"), PermissionDenied);
+  admin.close();
+  gateway.close();
+});
+
 test("a stopped gate is GateUnavailable", async () => {
   const other = await TestGate.start({ policy: POLICY, tenants: ["al-noor"] });
   const client = new Gate(other.target, { token: other.agentToken, timeoutMs: 2_000 });

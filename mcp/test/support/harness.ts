@@ -109,6 +109,8 @@ export async function startHarness(): Promise<Harness> {
         { name: "echo", upstream: "everything", arguments: { message: { type: "string" } } },
         { name: "get-sum", upstream: "everything", arguments: { a: { type: "int" }, b: { type: "int" } } },
         { name: "get-env", upstream: "everything" },
+        // Offered upstream and configured, but not declared by the policy.
+        { name: "get-annotated-message", upstream: "everything", arguments: { messagetype: { type: "string", from: "messageType" } } },
       ],
     }),
   );
