@@ -11,6 +11,14 @@
 # C calls in flight (16), ROUNDS (3), TRANSPORTS ("unix tcp"), CALL
 # (evaluate-allow or evaluate-deny), DURATION (4s) after a 1 s warm-up,
 # DURABILITY (DURABILITY_SYNC or DURABILITY_PROCESS).
+#
+# A_YAML_EXTRA and B_YAML_EXTRA are appended to each side's configuration,
+# so one binary can be compared with itself under two settings; e.g. the
+# cost of metrics (issue 18), metrics on in B only:
+#
+#   B_YAML_EXTRA=$'observability:\n  httpAddress: 127.0.0.1:0' C=64 \
+#     A=build/release/server/portcullisd B=build/release/server/portcullisd \
+#     bench/ab.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${A:?set A to a portcullisd binary}" "${B:?set B to a portcullisd binary}"
@@ -39,6 +47,9 @@ listen:
 ledger:
   durability: $DURABILITY
 EOF
+  extra=${A_YAML_EXTRA:-}
+  [[ $gate == b ]] && extra=${B_YAML_EXTRA:-}
+  [[ -n $extra ]] && printf '%s\n' "$extra" >>"$tmp/$gate.yaml"
   binary=$A
   [[ $gate == b ]] && binary=$B
   "$binary" --config "$tmp/$gate.yaml" >"$tmp/$gate.log" 2>&1 &
@@ -60,7 +71,8 @@ run() {
     jq -r '"\(.throughput | floor)/s p50 \(.latency.p50) p99 \(.latency.p99)"'
 }
 
-echo "A=$A B=$B; $C in flight, $CALL, $DURABILITY; load average" \
+echo "A=$A${A_YAML_EXTRA:+ (+config)} B=$B${B_YAML_EXTRA:+ (+config)};" \
+  "$C in flight, $CALL, $DURABILITY; load average" \
   "$(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$ROUNDS"); do
   for transport in $TRANSPORTS; do

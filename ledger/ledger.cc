@@ -317,7 +317,14 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
   mu_.Lock();
 
   if (status.ok()) {
-    for (auto& [tenant, state] : states) states_[tenant] = std::move(state);
+    for (auto& [tenant, state] : states) {
+      ledger_internal::ChainState& current = states_[tenant];
+      const bool advanced = state.sequence != current.sequence;
+      current = std::move(state);
+      if (advanced && options_.observer != nullptr) {
+        options_.observer->OnAdvanced(tenant, current.sequence);
+      }
+    }
     for (Writer* w : group) {
       if (w->kind == Writer::Kind::kDelete && w->status.ok()) {
         states_.erase(w->tenant);

@@ -74,6 +74,10 @@ class LedgerObserver {
   // One group commit wrote `entries` drafts in one write (synced unless
   // `sync` is off) that took `elapsed`.
   virtual void OnGroupWritten(absl::Duration elapsed, size_t entries) = 0;
+  // `tenant`'s chain now ends, durably, at `sequence`: its entries up to
+  // there can be read. Called once per tenant a group moved, with the
+  // ledger's lock held (for the activity stream, gate/activity_feed.h).
+  virtual void OnAdvanced(absl::string_view tenant, uint64_t sequence) {}
 };
 
 struct LedgerOptions {
