@@ -4,9 +4,11 @@
 #include <sys/socket.h>
 
 #include <exception>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "http/console_assets.h"
 
 namespace portcullis::http {
 namespace {
@@ -14,6 +16,7 @@ namespace {
 // Scrapes and probes are rare and small: two threads answer them, and a
 // client gets this long to send its request.
 constexpr size_t kThreads = 2;
+constexpr size_t kConsoleThreads = 6;
 constexpr time_t kReadTimeoutSeconds = 5;
 constexpr time_t kWriteTimeoutSeconds = 5;
 
@@ -40,7 +43,64 @@ std::unique_ptr<httplib::Server> MakeServer(
                                               options.tls_key_file.c_str());
 }
 
+// Sent with everything the console and its API answer: no framing, no
+// sniffing, no referrer, and the page may load only its own files.
+void SetConsoleHeaders(httplib::Response& res) {
+  res.set_header("Content-Security-Policy",
+                 OperatorServer::kContentSecurityPolicy);
+  res.set_header("X-Frame-Options", "DENY");
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_header("Referrer-Policy", "no-referrer");
+  res.set_header("Cross-Origin-Opener-Policy", "same-origin");
+}
+
+void ServeAsset(std::string_view name, httplib::Response& res) {
+  SetConsoleHeaders(res);
+  const ConsoleAsset* asset = FindConsoleAsset(name);
+  if (asset == nullptr) {
+    res.status = 404;
+    res.set_content("not found\n", "text/plain");
+    return;
+  }
+  res.set_header("Cache-Control", "no-cache");
+  res.set_content(asset->bytes.data(), asset->bytes.size(),
+                  std::string(asset->content_type).c_str());
+}
+
+void RouteConsole(httplib::Server& server) {
+  server.Get("/", [](const httplib::Request&, httplib::Response& res) {
+    ServeAsset("index.html", res);
+  });
+  server.Get(R"(/console/([A-Za-z0-9._-]+))",
+             [](const httplib::Request& req, httplib::Response& res) {
+               ServeAsset(req.matches[1].str(), res);
+             });
+}
+
+void RouteApi(httplib::Server& server,
+              std::function<ApiResponse(const ApiRequest&)> api) {
+  auto handle = [api](const httplib::Request& req, httplib::Response& res) {
+    ApiRequest request;
+    request.method = req.method;
+    request.path = req.matches[1].str();
+    if (req.has_header("Authorization")) {
+      request.authorization = req.get_header_value("Authorization");
+    }
+    request.body = req.body;
+    ApiResponse answer = api(request);
+    SetConsoleHeaders(res);
+    res.set_header("Cache-Control", "no-store");
+    if (answer.status == 401) res.set_header("WWW-Authenticate", "Bearer");
+    res.status = answer.status;
+    res.set_content(answer.body, "application/json");
+  };
+  server.Get(R"(/api/v1(/.*))", handle);
+  server.Post(R"(/api/v1(/.*))", handle);
+}
+
 void Route(httplib::Server& server, const OperatorHandlers& handlers) {
+  if (handlers.console) RouteConsole(server);
+  if (handlers.api) RouteApi(server, handlers.api);
   if (handlers.metrics) {
     server.Get(
         "/metrics", [metrics = handlers.metrics](const httplib::Request&,
@@ -82,8 +142,14 @@ absl::StatusOr<std::unique_ptr<OperatorServer>> OperatorServer::Start(
         "observability.tls: cannot load the certificate ",
         options.tls_cert_file, " or its key ", options.tls_key_file));
   }
-  server.new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
-  server.set_payload_max_length(kMaxBodyBytes);
+  // The console's people and their pages' polls need a few more threads
+  // than scrapes do.
+  size_t threads = self->handlers_.api ? kConsoleThreads : kThreads;
+  server.new_task_queue = [threads] {
+    return new httplib::ThreadPool(threads);
+  };
+  server.set_payload_max_length(self->handlers_.api ? kMaxApiBodyBytes
+                                                    : kMaxBodyBytes);
   server.set_read_timeout(kReadTimeoutSeconds, 0);
   server.set_write_timeout(kWriteTimeoutSeconds, 0);
   // The library's default also sets SO_REUSEPORT, which would let a second

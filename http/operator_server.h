@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -38,6 +39,25 @@ struct OperatorServerOptions {
   std::string tls_key_file;
 };
 
+// A request to the console's JSON API (docs/console.md), as the listener
+// hands it on: nothing but what the API needs.
+struct ApiRequest {
+  // "GET" or "POST".
+  std::string method;
+  // The path after "/api/v1", e.g. "/tenants/shop/pending".
+  std::string path;
+  // The Authorization header's value; nullopt when the request has none.
+  std::optional<std::string> authorization;
+  // The body (JSON), at most OperatorServer::kMaxApiBodyBytes.
+  std::string body;
+};
+
+// Its answer: an HTTP status and a JSON body.
+struct ApiResponse {
+  int status = 200;
+  std::string body;
+};
+
 // What the listener serves. Each callback must be thread-safe; a null one
 // makes its path 404.
 struct OperatorHandlers {
@@ -46,6 +66,11 @@ struct OperatorHandlers {
   // Whether the gate is ready for traffic: /readyz answers 200 "SERVING"
   // or 503 "NOT_SERVING". /healthz answers 200 while the process serves.
   std::function<bool()> ready;
+  // The console's JSON API: every request under /api/v1/ (console.enabled).
+  std::function<ApiResponse(const ApiRequest&)> api;
+  // Whether to serve the console's page and assets (embedded in the
+  // binary) at / and /console/.
+  bool console = false;
 };
 
 class OperatorServer {
@@ -54,6 +79,14 @@ class OperatorServer {
   static constexpr char kMetricsContentType[] = "text/plain; version=0.0.4";
   // The largest request body accepted (none is expected).
   static constexpr size_t kMaxBodyBytes = 4096;
+  // The largest API request body (a signed approval with its comment).
+  static constexpr size_t kMaxApiBodyBytes = 16384;
+  // Sent with every console page, asset and API answer: scripts and styles
+  // from this origin only, never inline, never in a frame.
+  static constexpr char kContentSecurityPolicy[] =
+      "default-src 'self'; script-src 'self'; style-src 'self'; "
+      "img-src 'self'; connect-src 'self'; object-src 'none'; "
+      "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
   // Binds and starts serving. Returns InvalidArgument for a non-loopback
   // host without TLS or half a TLS configuration, FailedPrecondition when

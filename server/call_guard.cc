@@ -54,4 +54,20 @@ void CallGuard::AdmitAsync(
       [s, done = std::move(done)]() mutable { std::move(done)(s); });
 }
 
+absl::StatusOr<Principal> CallGuard::AdmitHttp(
+    std::optional<absl::string_view> authorization, Method method,
+    absl::string_view tenant) const {
+  absl::StatusOr<Principal> principal =
+      authenticator_.AuthenticateHeader(authorization);
+  if (!principal.ok()) return principal.status();
+  absl::Status s = Authorize(*principal, method, tenant);
+  if (s.ok()) return principal;
+  absl::Notification recorded;
+  gate_.RecordAccessDeniedAsync(RefusalChains(*principal, tenant),
+                                principal->name, MethodName(method), s,
+                                [&recorded] { recorded.Notify(); });
+  recorded.WaitForNotification();
+  return s;
+}
+
 }  // namespace portcullis::server

@@ -8,6 +8,8 @@
 #ifndef PORTCULLIS_SERVER_CALL_GUARD_H_
 #define PORTCULLIS_SERVER_CALL_GUARD_H_
 
+#include <optional>
+
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "gate/gate.h"
@@ -36,6 +38,13 @@ class CallGuard {
       const grpc::ServerContextBase& context, Method method,
       absl::string_view tenant, absl::string_view agent,
       absl::AnyInvocable<void(absl::StatusOr<Principal>) &&> done) const;
+
+  // Admit for an HTTP request (the console's API, docs/console.md):
+  // `authorization` is its Authorization header (nullopt without one).
+  // Same checks and the same refusal records as Admit.
+  absl::StatusOr<Principal> AdmitHttp(
+      std::optional<absl::string_view> authorization, Method method,
+      absl::string_view tenant) const;
 
  private:
   const Authenticator& authenticator_;

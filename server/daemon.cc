@@ -275,6 +275,12 @@ absl::Status Daemon::StartMetrics(const config::v1::GateConfig& config) {
 }
 
 absl::Status Daemon::StartOperatorServer(const config::v1::GateConfig& config) {
+  if (config.console().enabled() &&
+      config.observability().http_address().empty()) {
+    return absl::InvalidArgumentError(
+        "console.enabled needs observability.httpAddress: the console is "
+        "served on the operators' HTTP listener");
+  }
   if (metrics_ == nullptr) return absl::OkStatus();
   PORTCULLIS_ASSIGN_OR_RETURN(
       http::OperatorServerOptions options,
@@ -284,6 +290,15 @@ absl::Status Daemon::StartOperatorServer(const config::v1::GateConfig& config) {
     return registry->RenderText();
   };
   handlers.ready = [server = server_.get()] { return server->serving(); };
+  if (config.console().enabled()) {  // the approval console (issue 19)
+    console_guard_ = std::make_unique<CallGuard>(*authenticator_, *gate_);
+    console_api_ =
+        std::make_unique<ConsoleApi>(*gate_, *console_guard_, clock_.Now());
+    handlers.api = [api = console_api_.get()](const http::ApiRequest& r) {
+      return api->Handle(r);
+    };
+    handlers.console = true;
+  }
   PORTCULLIS_ASSIGN_OR_RETURN(
       operator_server_,
       http::OperatorServer::Start(options, std::move(handlers)));
@@ -291,7 +306,9 @@ absl::Status Daemon::StartOperatorServer(const config::v1::GateConfig& config) {
   log_.Info(absl::StrCat("operators' HTTP listener on ",
                          options.tls_cert_file.empty() ? "http://" : "https://",
                          where.ToGrpcTarget(),
-                         " (/metrics, /healthz, /readyz)"));
+                         config.console().enabled()
+                             ? " (/metrics, /healthz, /readyz, console at /)"
+                             : " (/metrics, /healthz, /readyz)"));
   return absl::OkStatus();
 }
 

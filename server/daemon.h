@@ -27,8 +27,10 @@
 #include "metrics/registry.h"
 #include "portcullis/config/v1/config.pb.h"
 #include "secrets/secret_store.h"
+#include "server/call_guard.h"
 #include "server/codec/proto_record_codec.h"
 #include "server/connectors/connector_set.h"
+#include "server/console_api.h"
 #include "server/gate_metrics.h"
 #include "server/identity/authenticator.h"
 #include "server/logger.h"
@@ -152,6 +154,10 @@ class Daemon {
   std::unique_ptr<ConnectorSet> connectors_;
   std::unique_ptr<gate::Gate> gate_;
   std::unique_ptr<Server> server_;
+  // The console's API (console.enabled), answering on the operators'
+  // listener, which stops first.
+  std::unique_ptr<CallGuard> console_guard_;
+  std::unique_ptr<ConsoleApi> console_api_;
   // Stopped before the server and the gate it reads go away.
   std::unique_ptr<http::OperatorServer> operator_server_;
   // Ledger evidence: checkpoints by time, retention. Stopped after the

@@ -21,17 +21,8 @@ absl::StatusOr<Principal> Authenticator::Identify(
   const auto& metadata = context.client_metadata();
   auto header = metadata.find("authorization");
   if (header != metadata.end()) {
-    absl::string_view value(header->second.data(), header->second.size());
-    if (!absl::ConsumePrefix(&value, "Bearer ")) {
-      return absl::UnauthenticatedError(
-          "the authorization metadata must be \"Bearer <token>\"");
-    }
-    const Principal* principal = table ? table->ByToken(value) : nullptr;
-    if (principal == nullptr) {
-      return absl::UnauthenticatedError(
-          "the bearer token is not recognised: it is wrong, or was revoked");
-    }
-    return *principal;
+    return ByBearer(
+        absl::string_view(header->second.data(), header->second.size()));
   }
   const UnixListener* listener = unix_listener_.load();
   if (listener != nullptr) {
@@ -49,6 +40,32 @@ absl::StatusOr<Principal> Authenticator::Identify(
   return absl::UnauthenticatedError(
       "no credentials: send \"authorization: Bearer <token>\" metadata, or "
       "connect over the Unix socket as a configured uid");
+}
+
+absl::StatusOr<Principal> Authenticator::AuthenticateHeader(
+    std::optional<absl::string_view> authorization) const {
+  absl::StatusOr<Principal> principal =
+      authorization.has_value()
+          ? ByBearer(*authorization)
+          : absl::UnauthenticatedError(
+                "no credentials: send \"Authorization: Bearer <token>\"");
+  if (!principal.ok() && on_failure_) on_failure_();
+  return principal;
+}
+
+absl::StatusOr<Principal> Authenticator::ByBearer(
+    absl::string_view authorization) const {
+  if (!absl::ConsumePrefix(&authorization, "Bearer ")) {
+    return absl::UnauthenticatedError(
+        "the authorization must be \"Bearer <token>\"");
+  }
+  std::shared_ptr<const PrincipalTable> table = principals_.load();
+  const Principal* principal = table ? table->ByToken(authorization) : nullptr;
+  if (principal == nullptr) {
+    return absl::UnauthenticatedError(
+        "the bearer token is not recognised: it is wrong, or was revoked");
+  }
+  return *principal;
 }
 
 }  // namespace portcullis::server

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "absl/status/statusor.h"
 #include "server/identity/principal.h"
@@ -45,9 +46,16 @@ class Authenticator {
   absl::StatusOr<Principal> Authenticate(
       const grpc::ServerContextBase& context) const;
 
+  // The same for an HTTP request (the console's API): `authorization` is
+  // the value of its Authorization header, nullopt when it has none. Only
+  // a bearer token identifies an HTTP caller.
+  absl::StatusOr<Principal> AuthenticateHeader(
+      std::optional<absl::string_view> authorization) const;
+
  private:
   absl::StatusOr<Principal> Identify(
       const grpc::ServerContextBase& context) const;
+  absl::StatusOr<Principal> ByBearer(absl::string_view authorization) const;
 
   std::atomic<std::shared_ptr<const PrincipalTable>> principals_;
   const std::function<void()> on_failure_;
