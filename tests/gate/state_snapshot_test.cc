@@ -68,6 +68,15 @@ Decision Granted(ApprovalFixture& f, const policy::Action& refund) {
   return pending;
 }
 
+// How "shop" was recovered ("other" has the policy's entries too).
+const TenantRecovery& Shop(const std::vector<TenantRecovery>& all) {
+  for (const TenantRecovery& r : all) {
+    if (r.tenant == "shop") return r;
+  }
+  FAIL("shop was not recovered");
+  return all.front();
+}
+
 uint64_t HeadOf(ApprovalFixture& f) {
   auto head = f.ledger().Head("shop");
   REQUIRE(head.has_value());
@@ -146,10 +155,9 @@ TEST_CASE("a restart from a snapshot restores what a full replay restores",
     REQUIRE(RecoverState(f.ledger(), f.codec(), f.clock().Now(),
                          WindowsOf(f.options()), through_snapshot, &report)
                 .ok());
-    REQUIRE(report.tenants.size() == 1);
-    CHECK(report.tenants[0].snapshot_sequence == covered);
-    CHECK(report.tenants[0].entries_read == head - covered);
-    CHECK(report.tenants[0].snapshot_problem.empty());
+    CHECK(Shop(report.tenants).snapshot_sequence == covered);
+    CHECK(Shop(report.tenants).entries_read == head - covered);
+    CHECK(Shop(report.tenants).snapshot_problem.empty());
     TenantRegistry full;
     FullReplay(f, "shop", full.Get("shop"));
     RequireSameState(through_snapshot.Get("shop"), full.Get("shop"));
@@ -159,8 +167,7 @@ TEST_CASE("a restart from a snapshot restores what a full replay restores",
   }
 
   f.RestartAndRecover();
-  REQUIRE(f.gate().recovery().size() == 1);
-  CHECK(f.gate().recovery()[0].snapshot_sequence == covered);
+  CHECK(Shop(f.gate().recovery()).snapshot_sequence == covered);
   CheckRestored(f, h);
   // The request made after the snapshot is pending too.
   auto late_ok = f.Submit(f.For(late, "alice"));
@@ -175,9 +182,8 @@ TEST_CASE("without a snapshot a restart replays in full, as before",
   History h = MakeHistory(f);
   Granted(f, f.Refund("300.00", "AN-4"));
   f.RestartAndRecover();
-  REQUIRE(f.gate().recovery().size() == 1);
-  CHECK(f.gate().recovery()[0].snapshot_sequence == 0);
-  CHECK(f.gate().recovery()[0].snapshot_problem.empty());
+  CHECK(Shop(f.gate().recovery()).snapshot_sequence == 0);
+  CHECK(Shop(f.gate().recovery()).snapshot_problem.empty());
   CheckRestored(f, h);
 }
 
@@ -235,15 +241,16 @@ TEST_CASE("a snapshot that does not verify is ignored: a full replay",
   }
 
   f.RestartAndRecover();
-  REQUIRE(f.gate().recovery().size() == 1);
-  CHECK(f.gate().recovery()[0].snapshot_sequence == 0);
-  INFO(f.gate().recovery()[0].snapshot_problem);
-  CHECK(f.gate().recovery()[0].snapshot_problem.find(problem_part) !=
+  CHECK(Shop(f.gate().recovery()).snapshot_sequence == 0);
+  INFO(Shop(f.gate().recovery()).snapshot_problem);
+  CHECK(Shop(f.gate().recovery()).snapshot_problem.find(problem_part) !=
         std::string::npos);
   Granted(f, f.Refund("300.00", "AN-4"));
   CheckRestored(f, h);
 }
 
+// Known to fail (issue 15 item 4 unfinished): the asynchronous path is
+// not yet seen to store its snapshot; see the branch report.
 TEST_CASE("snapshots are written with the ledger's checkpoints", "[snapshot]") {
   ApprovalFixture f;
   crypto::SigningKey key = crypto::SigningKey::Generate();
@@ -267,9 +274,8 @@ TEST_CASE("snapshots are written with the ledger's checkpoints", "[snapshot]") {
   CHECK((*stored)->sequence <= head);
 
   f.RestartAndRecover();
-  REQUIRE(f.gate().recovery().size() == 1);
-  CHECK(f.gate().recovery()[0].snapshot_sequence == (*stored)->sequence);
-  CHECK(f.gate().recovery()[0].entries_read == head - (*stored)->sequence);
+  CHECK(Shop(f.gate().recovery()).snapshot_sequence == (*stored)->sequence);
+  CHECK(Shop(f.gate().recovery()).entries_read == head - (*stored)->sequence);
   CheckRestored(f, h);
 }
 
