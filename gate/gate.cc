@@ -98,10 +98,19 @@ Gate::Gate(const Clock& clock, ledger::Ledger& ledger, const RecordCodec& codec,
       observer_(observer) {}
 
 absl::Status Gate::Recover() {
-  return RecoverState(ledger_, codec_, clock_.Now(),
-                      {options_.max_limit_window, options_.max_approval_window,
-                       options_.idempotency_window},
-                      tenants_);
+  const RecoveryWindows windows{options_.max_limit_window,
+                                options_.max_approval_window,
+                                options_.idempotency_window};
+  RecoveryReport report;
+  PORTCULLIS_RETURN_IF_ERROR(
+      RecoverState(ledger_, codec_, clock_.Now(), windows, tenants_, &report));
+  recovery_ = std::move(report.tenants);
+  if (options_.snapshot_every_checkpoints > 0 && snapshotter_ == nullptr) {
+    snapshotter_ = std::make_unique<StateSnapshotter>(
+        clock_, ledger_, codec_, windows, options_.snapshot_every_checkpoints);
+    snapshotter_->Start(std::move(report.projections));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Gate::ApplyPolicy(const PolicyLoad& load) {

@@ -37,7 +37,9 @@
 #include "gate/policy_snapshot.h"
 #include "gate/recorder.h"
 #include "gate/records.h"
+#include "gate/recovery.h"
 #include "gate/shadow_policy.h"
+#include "gate/state_snapshotter.h"
 #include "gate/tenant_state.h"
 #include "ledger/ledger.h"
 #include "policy/action.h"
@@ -63,6 +65,10 @@ struct GateOptions {
   // never dropped.
   size_t max_pending_per_agent = 100;
   size_t max_pending_per_tenant = 1000;
+  // Store a state snapshot with every this many checkpoints of a tenant
+  // (gate/state_snapshotter.h), so that start-up replays only the entries
+  // after it; 0 for none. Needs a ledger that signs checkpoints.
+  int snapshot_every_checkpoints = 1;
 };
 
 // Who is calling, as the transport established it.
@@ -108,8 +114,13 @@ class Gate {
   Gate& operator=(const Gate&) = delete;
 
   // Rebuilds counters, the approval queue, idempotency keys and halts from
-  // the ledger (gate/recovery.h). Call once before serving.
+  // the ledger (gate/recovery.h), from each tenant's state snapshot when
+  // one verifies, and starts storing snapshots. Call once before serving.
   absl::Status Recover();
+  // How each tenant was recovered (after Recover).
+  const std::vector<TenantRecovery>& recovery() const { return recovery_; }
+  // The snapshot writer; null before Recover or with snapshots off.
+  StateSnapshotter* snapshotter() { return snapshotter_.get(); }
 
   // Installs a freshly loaded policy, or records why it was rejected.
   //
@@ -290,6 +301,9 @@ class Gate {
   KillSwitch kill_switch_;
   ShadowPolicy shadow_;
   GateObserver* const observer_;
+  std::vector<TenantRecovery> recovery_;
+  // Last: stopped (its queue written) before anything it uses goes.
+  std::unique_ptr<StateSnapshotter> snapshotter_;
 };
 
 }  // namespace portcullis::gate

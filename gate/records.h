@@ -157,9 +157,20 @@ using Record =
 
 // Serializes records to ledger payload bytes and back. Implementations are
 // stateless and thread-safe.
+struct StateSnapshot;  // gate/state_snapshot.h
+
 class RecordCodec {
  public:
   virtual ~RecordCodec() = default;
+
+  // State snapshots (gate/state_snapshot.h). A codec that does not
+  // implement them returns Unimplemented: no snapshot is written, and
+  // start-up replays in full.
+  virtual absl::StatusOr<std::string> EncodeSnapshot(
+      const StateSnapshot& snapshot) const;
+  // DataLoss when `bytes` does not parse.
+  virtual absl::StatusOr<StateSnapshot> DecodeSnapshot(
+      absl::string_view bytes) const;
 
   virtual std::string Encode(const Record& record) const = 0;
 

@@ -12,58 +12,46 @@
 namespace portcullis::gate {
 namespace {
 
-struct Charged {
+// One fact a backward walk collected, to fold in sequence order.
+struct Fact {
+  enum class Kind { kCharge, kPending, kExecuted } kind;
+  uint64_t sequence = 0;
   absl::Time at;
-  std::vector<policy::UsageCharge> charges;
+  std::vector<policy::UsageCharge> charges;  // kCharge
+  std::string id;                            // decision id or key
+  std::string payload;                       // kExecuted
 };
 
-// What a backward walk over one tenant's recent entries collects.
-struct Found {
-  std::vector<Charged> charged;
-  std::vector<std::string> maybe_pending;
-  std::vector<std::pair<std::string, IdempotencyRecord>> executed;
-};
-
-absl::Status Decode(const RecordCodec& codec, const ledger::Entry& entry,
-                    Record& out) {
-  if (!entry.payload) {
-    return absl::DataLossError(absl::StrCat("ledger entry ", entry.tenant, "/",
-                                            entry.sequence, " has no payload"));
-  }
-  absl::StatusOr<Record> record = codec.Decode(entry.kind, *entry.payload);
-  if (!record.ok()) {
-    return absl::DataLossError(
-        absl::StrCat("ledger entry ", entry.tenant, "/", entry.sequence,
-                     " does not decode: ", record.status().message()));
-  }
-  out = *std::move(record);
-  return absl::OkStatus();
-}
-
-absl::Status Collect(const ledger::Entry& entry, const Record& record,
-                     absl::Time now, const RecoveryWindows& w, Found& found) {
-  const absl::Duration age = now - entry.time;
+void CollectFacts(const ledger::Entry& entry, const Record& record,
+                  std::vector<Fact>& facts) {
   if (const auto* r = std::get_if<EvaluationRecord>(&record)) {
     const policy::Outcome outcome = r->decision.verdict.outcome;
-    if (outcome == policy::Outcome::kAllow && age < w.limits) {
-      found.charged.push_back({entry.time, r->decision.verdict.charges});
-    } else if (outcome == policy::Outcome::kPendingApproval &&
-               age < w.approvals) {
-      found.maybe_pending.push_back(r->decision.id);
+    if (outcome == policy::Outcome::kAllow) {
+      facts.push_back({Fact::Kind::kCharge, entry.sequence, entry.time,
+                       r->decision.verdict.charges, "", ""});
+    } else if (outcome == policy::Outcome::kPendingApproval) {
+      facts.push_back({Fact::Kind::kPending,
+                       entry.sequence,
+                       entry.time,
+                       {},
+                       r->decision.id,
+                       ""});
     }
   } else if (const auto* v = std::get_if<VerdictRecord>(&record)) {
-    if (v->resolution == Resolution::kGranted && age < w.limits) {
-      found.charged.push_back({entry.time, v->decision.verdict.charges});
+    if (v->resolution == Resolution::kGranted) {
+      facts.push_back({Fact::Kind::kCharge, entry.sequence, entry.time,
+                       v->decision.verdict.charges, "", ""});
     }
   } else if (const auto* e = std::get_if<ExecutionRecord>(&record)) {
-    if (!e->receipt.idempotency_key.empty() && age < w.idempotency) {
-      Receipt receipt = e->receipt;
-      receipt.ledger_sequence = entry.sequence;
-      found.executed.push_back(
-          {e->receipt.idempotency_key, {e->receipt.action_digest, receipt}});
+    if (!e->receipt.idempotency_key.empty()) {
+      facts.push_back({Fact::Kind::kExecuted,
+                       entry.sequence,
+                       entry.time,
+                       {},
+                       e->receipt.idempotency_key,
+                       *entry.payload});
     }
   }
-  return absl::OkStatus();
 }
 
 // True when the latest `on` entry is newer than the latest `off` entry;
@@ -79,7 +67,7 @@ absl::StatusOr<bool> LatestIsOn(const ledger::Ledger& ledger,
     return false;
   }
   Record record;
-  PORTCULLIS_RETURN_IF_ERROR(Decode(codec, *halted, record));
+  PORTCULLIS_RETURN_IF_ERROR(DecodeEntry(codec, *halted, record));
   if (const auto* h = std::get_if<HaltRecord>(&record)) reason = h->reason;
   return true;
 }
@@ -87,34 +75,26 @@ absl::StatusOr<bool> LatestIsOn(const ledger::Ledger& ledger,
 absl::Status RecoverTenant(const ledger::Ledger& ledger,
                            const RecordCodec& codec, const std::string& tenant,
                            absl::Time now, const RecoveryWindows& w,
-                           TenantRegistry& tenants) {
-  const absl::Duration horizon =
-      std::max({w.limits, w.approvals, w.idempotency});
-  Found found;
-  absl::Status problem;
-  PORTCULLIS_RETURN_IF_ERROR(
-      ledger.Read(tenant, 1, /*reverse=*/true, [&](const ledger::Entry& entry) {
-        if (now - entry.time >= horizon) return false;
-        // Only these kinds feed the projections; the ledger's own entries
-        // (retention records) and pruned payloads do not.
-        if (!entry.payload ||
-            (entry.kind != kActionEvaluated && entry.kind != kApprovalGranted &&
-             entry.kind != kApprovalDenied && entry.kind != kActionExecuted)) {
-          return true;
-        }
-        Record record;
-        problem = Decode(codec, entry, record);
-        if (problem.ok()) problem = Collect(entry, record, now, w, found);
-        return problem.ok();
-      }));
-  PORTCULLIS_RETURN_IF_ERROR(problem);
-
-  std::vector<DecisionState> pending;
-  for (const std::string& id : found.maybe_pending) {
-    PORTCULLIS_ASSIGN_OR_RETURN(DecisionState state,
-                                LoadDecision(ledger, codec, tenant, id));
-    if (state.pending()) pending.push_back(std::move(state));
+                           TenantRegistry& tenants, RecoveryReport* report) {
+  TenantRecovery how;
+  how.tenant = tenant;
+  SnapshotLoad load = LoadSnapshot(ledger, codec, tenant, w);
+  how.snapshot_problem = load.problem;
+  TenantProjection projection;
+  if (load.projection.has_value()) {
+    projection = *std::move(load.projection);
+    how.snapshot_sequence = projection.sequence();
+    PORTCULLIS_RETURN_IF_ERROR(
+        FoldTail(ledger, codec, tenant, 0, projection, &how.entries_read));
+  } else {
+    PORTCULLIS_ASSIGN_OR_RETURN(
+        projection,
+        ProjectFully(ledger, codec, tenant, now, w, &how.entries_read));
   }
+  TenantState& state = tenants.Get(tenant);
+  PORTCULLIS_RETURN_IF_ERROR(
+      projection.Materialize(ledger, codec, tenant, now, w, state));
+
   std::string tenant_reason, gate_reason;
   PORTCULLIS_ASSIGN_OR_RETURN(bool tenant_halted,
                               LatestIsOn(ledger, codec, tenant, kTenantHalted,
@@ -123,32 +103,101 @@ absl::Status RecoverTenant(const ledger::Ledger& ledger,
                               LatestIsOn(ledger, codec, tenant, kGateHalted,
                                          kGateResumed, gate_reason));
   if (gate_halted) tenants.SetGateHalt(true, gate_reason);
-
-  TenantState& state = tenants.Get(tenant);
-  absl::MutexLock lock(&state.mu);
-  // The walk went newest first; counters want time order.
-  for (auto it = found.charged.rbegin(); it != found.charged.rend(); ++it) {
-    state.usage.Charge(it->charges, it->at);
+  {
+    absl::MutexLock lock(&state.mu);
+    state.halted = tenant_halted;
+    state.halt_reason = tenant_halted ? tenant_reason : "";
   }
-  for (DecisionState& s : pending) {
-    std::string id = s.original.id;
-    state.pending.emplace(std::move(id), std::move(s));
+  if (report != nullptr) {
+    report->tenants.push_back(std::move(how));
+    report->projections.insert_or_assign(tenant, std::move(projection));
   }
-  // Newest first: keep the latest execution of each key.
-  for (auto& [key, record] : found.executed) {
-    state.idempotency.emplace(key, std::move(record));
-  }
-  state.halted = tenant_halted;
-  state.halt_reason = tenant_halted ? tenant_reason : "";
   return absl::OkStatus();
 }
 
 }  // namespace
 
+absl::StatusOr<TenantProjection> ProjectFully(const ledger::Ledger& ledger,
+                                              const RecordCodec& codec,
+                                              absl::string_view tenant,
+                                              absl::Time now,
+                                              const RecoveryWindows& w,
+                                              uint64_t* entries_read) {
+  const absl::Duration horizon =
+      std::max({w.limits, w.approvals, w.idempotency});
+  TenantProjection projection(ledger.PrunedThrough(tenant));
+  std::optional<ledger::ChainHead> head = ledger.Head(tenant);
+  if (!head.has_value()) return projection;
+  std::vector<Fact> facts;
+  absl::Status problem;
+  uint64_t read = 0;
+  PORTCULLIS_RETURN_IF_ERROR(
+      ledger.Read(tenant, 1, /*reverse=*/true, [&](const ledger::Entry& entry) {
+        if (entry.sequence > head->sequence) return true;
+        if (now - entry.time >= horizon) return false;
+        ++read;
+        // Only these kinds feed the projections; the ledger's own entries
+        // (retention records) and pruned payloads do not.
+        if (!entry.payload || !ProjectionReads(entry.kind)) return true;
+        Record record;
+        problem = DecodeEntry(codec, entry, record);
+        if (problem.ok()) CollectFacts(entry, record, facts);
+        return problem.ok();
+      }));
+  PORTCULLIS_RETURN_IF_ERROR(problem);
+  // The walk went newest first; fold in sequence order.
+  for (auto it = facts.rbegin(); it != facts.rend(); ++it) {
+    switch (it->kind) {
+      case Fact::Kind::kCharge:
+        projection.Charge(it->charges, it->at);
+        break;
+      case Fact::Kind::kPending:
+        projection.AddPending(std::move(it->id), it->at);
+        break;
+      case Fact::Kind::kExecuted:
+        projection.AddExecuted(std::move(it->id), it->sequence, it->at,
+                               std::move(it->payload));
+        break;
+    }
+  }
+  projection.SetCovered(head->sequence, head->hash);
+  if (entries_read != nullptr) *entries_read += read;
+  return projection;
+}
+
+absl::Status FoldTail(const ledger::Ledger& ledger, const RecordCodec& codec,
+                      absl::string_view tenant, uint64_t through,
+                      TenantProjection& projection, uint64_t* entries_read) {
+  absl::Status problem;
+  uint64_t read = 0;
+  PORTCULLIS_RETURN_IF_ERROR(
+      ledger.Read(tenant, projection.sequence() + 1, /*reverse=*/false,
+                  [&](const ledger::Entry& entry) {
+                    if (through != 0 && entry.sequence > through) return false;
+                    if (entry.sequence != projection.sequence() + 1) {
+                      problem = absl::DataLossError(absl::StrCat(
+                          "ledger entry ", tenant, "/",
+                          projection.sequence() + 1, " is missing"));
+                      return false;
+                    }
+                    ++read;
+                    if (!entry.payload || !ProjectionReads(entry.kind)) {
+                      projection.Fold(entry, nullptr);
+                      return true;
+                    }
+                    Record record;
+                    problem = DecodeEntry(codec, entry, record);
+                    if (problem.ok()) projection.Fold(entry, &record);
+                    return problem.ok();
+                  }));
+  if (entries_read != nullptr) *entries_read += read;
+  return problem;
+}
+
 absl::Status RecoverState(const ledger::Ledger& ledger,
                           const RecordCodec& codec, absl::Time now,
                           const RecoveryWindows& windows,
-                          TenantRegistry& tenants) {
+                          TenantRegistry& tenants, RecoveryReport* report) {
   absl::flat_hash_set<std::string> refused;
   for (const ledger::TenantRefusal& r : ledger.Refusals()) {
     refused.insert(r.tenant);
@@ -158,7 +207,7 @@ absl::Status RecoverState(const ledger::Ledger& ledger,
     // there is nothing to rebuild; its appends fail in the ledger.
     if (refused.contains(tenant)) continue;
     PORTCULLIS_RETURN_IF_ERROR(
-        RecoverTenant(ledger, codec, tenant, now, windows, tenants));
+        RecoverTenant(ledger, codec, tenant, now, windows, tenants, report));
   }
   return absl::OkStatus();
 }

@@ -4,30 +4,66 @@
 // switch from the latest halt and resume entries. Because all of it is a
 // projection of the ledger, a restart can neither reset a limit, nor lose
 // a pending approval, nor reopen a used grant.
+//
+// With a stored state snapshot (gate/state_snapshot.h) that verifies, a
+// tenant's recovery replays only the entries after it; without one, or
+// with one that does not verify, it walks back over every entry within the
+// recovery windows (a full replay). Both give the same state.
 #ifndef PORTCULLIS_GATE_RECOVERY_H_
 #define PORTCULLIS_GATE_RECOVERY_H_
 
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "gate/records.h"
+#include "gate/state_snapshot.h"
 #include "gate/tenant_state.h"
 #include "ledger/ledger.h"
 
 namespace portcullis::gate {
 
-struct RecoveryWindows {
-  absl::Duration limits;       // the longest limit window policies may use
-  absl::Duration approvals;    // the longest approval expiry
-  absl::Duration idempotency;  // how long idempotency keys are remembered
+// How one tenant was recovered, for the start-up log.
+struct TenantRecovery {
+  std::string tenant;
+  uint64_t snapshot_sequence = 0;  // the snapshot used; 0 for a full replay
+  std::string snapshot_problem;    // why a stored snapshot was ignored
+  uint64_t entries_read = 0;       // entries replayed (tail or full walk)
+};
+
+struct RecoveryReport {
+  std::vector<TenantRecovery> tenants;
+  // Each recovered tenant's projection at its head, for the snapshotter.
+  absl::flat_hash_map<std::string, TenantProjection> projections;
 };
 
 // Rebuilds every tenant of `ledger` into `tenants`, as of `now`. Returns
 // DataLoss when a recorded payload does not decode, Unavailable when the
 // ledger cannot be read. Call before serving, on an empty registry.
+// `report`, when given, says how each tenant was recovered.
 absl::Status RecoverState(const ledger::Ledger& ledger,
                           const RecordCodec& codec, absl::Time now,
                           const RecoveryWindows& windows,
-                          TenantRegistry& tenants);
+                          TenantRegistry& tenants,
+                          RecoveryReport* report = nullptr);
+
+// Builds `tenant`'s projection at its head by a full replay (a walk back
+// over the windows as of `now`), ignoring any snapshot.
+absl::StatusOr<TenantProjection> ProjectFully(const ledger::Ledger& ledger,
+                                              const RecordCodec& codec,
+                                              absl::string_view tenant,
+                                              absl::Time now,
+                                              const RecoveryWindows& windows,
+                                              uint64_t* entries_read = nullptr);
+
+// Folds `tenant`'s entries after `projection`'s up to `through` (its head
+// when 0) into it.
+absl::Status FoldTail(const ledger::Ledger& ledger, const RecordCodec& codec,
+                      absl::string_view tenant, uint64_t through,
+                      TenantProjection& projection,
+                      uint64_t* entries_read = nullptr);
 
 }  // namespace portcullis::gate
 

@@ -75,4 +75,42 @@ size_t UsageCounters::events() const {
   return n;
 }
 
+std::vector<UsageCounters::SeriesEvents> UsageCounters::Export() const {
+  std::vector<SeriesEvents> out;
+  out.reserve(series_.size());
+  for (const auto& [key, series] : series_) {
+    SeriesEvents s{key, series.window, {}};
+    s.events.reserve(series.events.size());
+    for (const Event& e : series.events) s.events.emplace_back(e.at, e.amount);
+    out.push_back(std::move(s));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const SeriesEvents& a, const SeriesEvents& b) {
+              return a.counter < b.counter;
+            });
+  return out;
+}
+
+void UsageCounters::Import(SeriesEvents in) {
+  Series& series = series_[in.counter];
+  series.window = in.window;
+  series.events.clear();
+  series.events.reserve(in.events.size());
+  for (auto& [at, amount] : in.events) series.events.push_back({at, amount});
+  std::stable_sort(series.events.begin(), series.events.end(),
+                   [](const Event& a, const Event& b) { return a.at < b.at; });
+}
+
+void UsageCounters::ForgetThrough(absl::Time cutoff) {
+  for (auto it = series_.begin(); it != series_.end();) {
+    auto& events = it->second.events;
+    events.erase(events.begin(), FirstAfter(events, cutoff));
+    if (events.empty()) {
+      series_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+}
+
 }  // namespace portcullis::gate

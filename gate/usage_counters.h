@@ -35,6 +35,19 @@ class UsageCounters final : public policy::UsageView {
   // The number of events held, for tests and metrics.
   size_t events() const;
 
+  // One counter's events, for state snapshots (gate/state_snapshot.h).
+  struct SeriesEvents {
+    std::string counter;
+    absl::Duration window;
+    std::vector<std::pair<absl::Time, policy::Decimal>> events;  // in order
+  };
+  // Every counter, sorted by key.
+  std::vector<SeriesEvents> Export() const;
+  // Replaces `series.counter`'s events (in time order) and window.
+  void Import(SeriesEvents series);
+  // Forgets events at or before `cutoff`, and counters left empty.
+  void ForgetThrough(absl::Time cutoff);
+
  private:
   struct Event {
     absl::Time at;

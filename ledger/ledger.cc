@@ -306,6 +306,7 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
   const auto write_start = std::chrono::steady_clock::now();
   if (!batch.empty()) status = store_->Write(batch, options_.sync);
   if (status.ok()) KeepOutside(notes);
+  if (status.ok()) TellCheckpointed(notes);
   if (!batch.empty()) write_failing_ = absl::IsUnavailable(status);
   const auto written = std::chrono::steady_clock::now();
   if (options_.observer != nullptr && !batch.empty()) {
@@ -526,9 +527,10 @@ void Ledger::SignDue(const Writer& w, absl::Time now, States& states,
     c.head = state.hash;
     c.time = now;
     std::string note = SignCheckpoint(c, *policy.key);
-    if (options_.checkpoint_files != nullptr && options_.sync) {
-      notes.push_back({tenant, note});
-    }
+    notes.push_back({tenant, c.size,
+                     options_.checkpoint_files != nullptr && options_.sync
+                         ? note
+                         : std::string()});
     batch.Put(ledger_internal::CheckpointKey(tenant, c.size), std::move(note));
     state.checkpoint_size = c.size;
     state.checkpoint_time = now;
@@ -618,6 +620,8 @@ absl::StatusOr<PruneResult> Ledger::Prune(absl::string_view tenant,
 
 absl::Status Ledger::DeleteTenant(absl::string_view tenant) {
   PORTCULLIS_RETURN_IF_ERROR(ValidateTenantId(tenant));
+  // No state snapshot may be written between the deletion and the purge.
+  absl::MutexLock snapshots(&snapshot_mu_);
   if (options_.clock == nullptr) {
     return absl::FailedPreconditionError("deleting a tenant needs a clock");
   }

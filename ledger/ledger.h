@@ -80,6 +80,23 @@ class LedgerObserver {
   virtual void OnAdvanced(absl::string_view tenant, uint64_t sequence) {}
 };
 
+// Told when a checkpoint is durable (after the group that signed it was
+// written), e.g. to write a state snapshot with it. Called on the writing
+// thread without the ledger's lock: must be quick (queue the work) and
+// must not call the ledger's blocking operations.
+class CheckpointListener {
+ public:
+  virtual ~CheckpointListener() = default;
+  virtual void OnCheckpointed(const std::string& tenant, uint64_t size) = 0;
+};
+
+// A snapshot of state derived from a chain (the gate's, gate/state_snapshot.h)
+// as stored beside it: the sequence it covers and its plaintext.
+struct StoredSnapshot {
+  uint64_t sequence = 0;
+  std::string data;
+};
+
 struct LedgerOptions {
   // Sync the write-ahead log before acknowledging: survives a machine
   // crash. Without it, acknowledged entries survive a process crash only.
@@ -259,6 +276,29 @@ class Ledger {
   // until it is.
   absl::Status Resume();
 
+  // State snapshots: one per tenant, written beside the chain (sealed like
+  // payloads when sealing is on), deleted with the tenant. The ledger only
+  // stores them: the writer binds a snapshot to the chain (it records the
+  // hash of entry `sequence`) and the reader checks that. Not synced: a
+  // snapshot lost in a crash only makes the next start-up replay more.
+  // InvalidArgument for a bad tenant id or a sequence beyond the chain's
+  // head (or 0), NotFound for an unknown tenant, Unavailable when the
+  // store fails.
+  absl::Status PutStateSnapshot(absl::string_view tenant, uint64_t sequence,
+                                absl::string_view data)
+      ABSL_LOCKS_EXCLUDED(mu_, snapshot_mu_);
+  // The tenant's stored snapshot, nullopt when there is none. DataLoss when
+  // it is damaged or does not open (callers fall back to a full replay).
+  absl::StatusOr<std::optional<StoredSnapshot>> GetStateSnapshot(
+      absl::string_view tenant) const;
+  // Payloads of entries 1..this were pruned by retention (0: none).
+  uint64_t PrunedThrough(absl::string_view tenant) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // Tells `listener` (or nobody, when null) of every checkpoint from now
+  // on. Returns once no call to the previous listener is running.
+  void SetCheckpointListener(CheckpointListener* listener)
+      ABSL_LOCKS_EXCLUDED(listener_mu_);
+
   // The underlying store, for verification.
   const KeyValueStore& store() const { return *store_; }
   const PayloadKeyring& keyring() const { return *keyring_; }
@@ -292,7 +332,8 @@ class Ledger {
   // group is durable.
   struct SignedNote {
     std::string tenant;
-    std::string note;
+    uint64_t size = 0;
+    std::string note;  // empty when not kept outside
   };
   void BuildGroup(std::vector<Writer*>& group, States& states,
                   WriteBatch& batch, std::vector<SignedNote>& notes);
@@ -303,6 +344,9 @@ class Ledger {
   // Keeps `notes` outside the store. Best effort: a kept checkpoint that
   // is behind only detects less.
   void KeepOutside(const std::vector<SignedNote>& notes) const;
+  // Tells the checkpoint listener about `notes`.
+  void TellCheckpointed(const std::vector<SignedNote>& notes)
+      ABSL_LOCKS_EXCLUDED(listener_mu_);
   absl::StatusOr<Entry> ReadEntry(absl::string_view tenant,
                                   uint64_t sequence) const;
   // Opens a stored payload into entry.payload.
@@ -322,6 +366,11 @@ class Ledger {
   absl::CondVar committer_cv_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> write_failing_{false};
+
+  // Orders snapshot writes with tenant deletion.
+  absl::Mutex snapshot_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  mutable absl::Mutex listener_mu_;
+  CheckpointListener* listener_ ABSL_GUARDED_BY(listener_mu_) = nullptr;
 };
 
 // Checks a draft as Append does: InvalidArgument naming the field.

@@ -14,6 +14,7 @@ namespace portcullis::ledger {
 
 void Ledger::KeepOutside(const std::vector<SignedNote>& notes) const {
   for (const SignedNote& n : notes) {
+    if (n.note.empty()) continue;  // not kept outside
     options_.checkpoint_files->Write(n.tenant, n.note).IgnoreError();
   }
 }

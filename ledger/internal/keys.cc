@@ -80,6 +80,10 @@ std::string PrunedKey(absl::string_view tenant) {
   return TenantPrefix(kPrunedTag, tenant);
 }
 
+std::string SnapshotKey(absl::string_view tenant) {
+  return TenantPrefix(kSnapshotTag, tenant);
+}
+
 size_t InsertionRunLength(absl::string_view key) {
   if (key.size() < 2 || key[0] == kPayloadTag) return 0;
   size_t length = 2 + static_cast<uint8_t>(key[1]);

@@ -14,6 +14,8 @@
 //   'S' len(tenant):u8 tenant version:u32be -> a payload key record
 //   'R' len(tenant):u8 tenant           -> u64be: payloads of entries up to
 //       this sequence were pruned by retention
+//   'N' len(tenant):u8 tenant           -> the gate's state snapshot:
+//       covered seq:u64be, then a framed payload (sealed like entries')
 //
 // The length byte makes each tenant's range disjoint from every other's:
 // the prefix of tenant "a" is 'E' 0x01 'a' and that of "ab" is 'E' 0x02 'a'
@@ -39,12 +41,13 @@ inline constexpr char kMerkleTag = 'M';
 inline constexpr char kCheckpointTag = 'C';
 inline constexpr char kKeyTag = 'S';
 inline constexpr char kPrunedTag = 'R';
+inline constexpr char kSnapshotTag = 'N';
 
 // Every tag under which a tenant has keys: deleting a tenant removes them
 // all.
 inline constexpr char kAllTenantTags[] = {
     kEntryTag,  kPayloadTag,    kHeadTag, kDecisionTag, kLatestTag,
-    kMerkleTag, kCheckpointTag, kKeyTag,  kPrunedTag};
+    kMerkleTag, kCheckpointTag, kKeyTag,  kPrunedTag,   kSnapshotTag};
 
 // The chain the ledger keeps for itself (records of deleted tenants). Not
 // a valid tenant id, so no tenant can name it.
@@ -71,6 +74,7 @@ std::string MerkleNodeKey(absl::string_view tenant, int level, uint64_t index);
 std::string CheckpointKey(absl::string_view tenant, uint64_t size);
 std::string KeyRecordKey(absl::string_view tenant, uint32_t version);
 std::string PrunedKey(absl::string_view tenant);
+std::string SnapshotKey(absl::string_view tenant);
 
 // The length of `key`'s insertion run: its tag and tenant, and for tree
 // nodes also the level. Within a run the ledger writes keys in ascending

@@ -5,7 +5,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "gate/state_snapshot.h"
+#include "policy/decimal.h"
 #include "portcullis/ledger/v1/records.pb.h"
+#include "portcullis/ledger/v1/state_snapshot.pb.h"
 #include "server/codec/action_codec.h"
 #include "server/codec/approval_codec.h"
 #include "server/codec/decision_codec.h"
@@ -416,6 +419,84 @@ absl::StatusOr<gate::Record> ProtoRecordCodec::Decode(
   }
   return absl::NotFoundError(
       absl::StrCat("no record is defined for entry kind \"", kind, "\""));
+}
+
+absl::StatusOr<std::string> ProtoRecordCodec::EncodeSnapshot(
+    const gate::StateSnapshot& s) const {
+  records::StateSnapshot proto;
+  proto.set_version(s.version);
+  proto.set_tenant(s.tenant);
+  proto.set_sequence(s.sequence);
+  proto.set_entry_hash(s.entry_hash);
+  proto.set_pruned_through(s.pruned_through);
+  TimeToProto(s.taken_at, proto.mutable_taken_at());
+  DurationToProto(s.windows.limits, proto.mutable_limits_window());
+  DurationToProto(s.windows.approvals, proto.mutable_approvals_window());
+  DurationToProto(s.windows.idempotency, proto.mutable_idempotency_window());
+  for (const auto& series : s.usage) {
+    auto* out = proto.add_usage();
+    out->set_counter(series.counter);
+    DurationToProto(series.window, out->mutable_window());
+    for (const auto& [at, amount] : series.events) {
+      auto* event = out->add_events();
+      TimeToProto(at, event->mutable_at());
+      event->set_amount(amount.ToString());
+    }
+  }
+  for (const auto& pending : s.pending) {
+    auto* out = proto.add_pending();
+    out->set_decision_id(pending.decision_id);
+    TimeToProto(pending.evaluated_at, out->mutable_evaluated_at());
+  }
+  for (const auto& executed : s.executed) {
+    auto* out = proto.add_executed();
+    out->set_idempotency_key(executed.idempotency_key);
+    out->set_sequence(executed.sequence);
+    TimeToProto(executed.at, out->mutable_at());
+    out->set_payload(executed.payload);
+  }
+  return Serialize(proto);
+}
+
+absl::StatusOr<gate::StateSnapshot> ProtoRecordCodec::DecodeSnapshot(
+    absl::string_view bytes) const {
+  absl::StatusOr<records::StateSnapshot> parsed =
+      Parse<records::StateSnapshot>(bytes);
+  if (!parsed.ok()) return parsed.status();
+  const records::StateSnapshot& proto = *parsed;
+  gate::StateSnapshot s;
+  s.version = proto.version();
+  s.tenant = proto.tenant();
+  s.sequence = proto.sequence();
+  s.entry_hash = proto.entry_hash();
+  s.pruned_through = proto.pruned_through();
+  s.taken_at = TimeFromProto(proto.taken_at());
+  s.windows.limits = DurationFromProto(proto.limits_window());
+  s.windows.approvals = DurationFromProto(proto.approvals_window());
+  s.windows.idempotency = DurationFromProto(proto.idempotency_window());
+  for (const auto& series : proto.usage()) {
+    gate::UsageCounters::SeriesEvents out;
+    out.counter = series.counter();
+    out.window = DurationFromProto(series.window());
+    for (const auto& event : series.events()) {
+      absl::StatusOr<policy::Decimal> amount =
+          policy::Decimal::Parse(event.amount());
+      if (!amount.ok()) {
+        return absl::DataLossError("a snapshot usage amount does not parse");
+      }
+      out.events.emplace_back(TimeFromProto(event.at()), *amount);
+    }
+    s.usage.push_back(std::move(out));
+  }
+  for (const auto& pending : proto.pending()) {
+    s.pending.push_back(
+        {pending.decision_id(), TimeFromProto(pending.evaluated_at())});
+  }
+  for (const auto& executed : proto.executed()) {
+    s.executed.push_back({executed.idempotency_key(), executed.sequence(),
+                          TimeFromProto(executed.at()), executed.payload()});
+  }
+  return s;
 }
 
 }  // namespace portcullis::server

@@ -13,6 +13,11 @@ class ProtoRecordCodec final : public gate::RecordCodec {
   std::string Encode(const gate::Record& record) const override;
   absl::StatusOr<gate::Record> Decode(absl::string_view kind,
                                       absl::string_view payload) const override;
+  // portcullis.ledger.v1.StateSnapshot.
+  absl::StatusOr<std::string> EncodeSnapshot(
+      const gate::StateSnapshot& snapshot) const override;
+  absl::StatusOr<gate::StateSnapshot> DecodeSnapshot(
+      absl::string_view bytes) const override;
 };
 
 }  // namespace portcullis::server

@@ -71,6 +71,8 @@ class GateFixture {
     approvers_ = std::move(approvers);
   }
   GateOptions& options() { return options_; }
+  // Ledger options (checkpoints) take effect at the next Restart().
+  ledger::LedgerOptions& ledger_options() { return ledger_options_; }
   testing::FaultyStore& faults() { return *faulty_; }
   testing::BlockingStore& blocking() { return *blocking_; }
   const server::ProtoRecordCodec& codec() const { return codec_; }
@@ -86,7 +88,7 @@ class GateFixture {
     blocking_ = std::make_unique<testing::BlockingStore>(*store_);
     auto faulty = std::make_unique<testing::FaultyStore>(*blocking_);
     faulty_ = faulty.get();  // owned by the ledger
-    auto ledger = ledger::Ledger::Open(std::move(faulty));
+    auto ledger = ledger::Ledger::Open(std::move(faulty), ledger_options_);
     REQUIRE(ledger.ok());
     ledger_ = std::move(*ledger);
     gate_ = std::make_unique<Gate>(clock_, *ledger_, codec_, signing_key_,
@@ -100,6 +102,7 @@ class GateFixture {
   crypto::SigningKey signing_key_ = crypto::SigningKey::Generate();
   ApproverRegistry approvers_;
   GateOptions options_;
+  ledger::LedgerOptions ledger_options_;
   std::unique_ptr<ledger::RocksDbStore> store_;
   std::unique_ptr<testing::BlockingStore> blocking_;
   testing::FaultyStore* faulty_ = nullptr;

@@ -1,0 +1,161 @@
+// State snapshots (issue 15): what a tenant's chain says, up to one entry,
+// about the gate's rebuilt state — limit charges, decisions that were
+// pending approval, the latest execution of each idempotency key — so that
+// start-up replays only the entries after it instead of every entry within
+// the recovery windows.
+//
+// TenantProjection is that fold over a chain's entries. Recovery starts it
+// from a stored snapshot (or empty, walking back over the windows), folds
+// the tail, and materializes it into a TenantState; the StateSnapshotter
+// keeps folding in the background and stores a snapshot with the ledger's
+// checkpoints. Materializing applies the same windows and the same rules
+// (LoadDecision for pending requests, the latest halt) as a full replay,
+// so both give the same state.
+//
+// A stored snapshot is bound to its chain: it names its tenant, the entry
+// it covers and that entry's hash, the retention point and the windows it
+// was taken with. One that does not match the ledger, is of an unknown
+// version or does not decode is ignored (recovery replays in full).
+#ifndef PORTCULLIS_GATE_STATE_SNAPSHOT_H_
+#define PORTCULLIS_GATE_STATE_SNAPSHOT_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "gate/records.h"
+#include "gate/tenant_state.h"
+#include "gate/usage_counters.h"
+#include "ledger/ledger.h"
+
+namespace portcullis::gate {
+
+struct RecoveryWindows {
+  absl::Duration limits;       // the longest limit window policies may use
+  absl::Duration approvals;    // the longest approval expiry
+  absl::Duration idempotency;  // how long idempotency keys are remembered
+};
+
+// A stored snapshot, decoded (RecordCodec::EncodeSnapshot).
+struct StateSnapshot {
+  static constexpr uint32_t kVersion = 1;
+
+  uint32_t version = kVersion;
+  std::string tenant;
+  uint64_t sequence = 0;   // entries 1..sequence are folded in
+  std::string entry_hash;  // the hash of entry `sequence`, 32 bytes
+  uint64_t pruned_through = 0;
+  absl::Time taken_at;
+  RecoveryWindows windows;
+
+  std::vector<UsageCounters::SeriesEvents> usage;
+  struct Pending {
+    std::string decision_id;
+    absl::Time evaluated_at;
+  };
+  std::vector<Pending> pending;
+  struct Executed {
+    std::string idempotency_key;
+    uint64_t sequence = 0;
+    absl::Time at;
+    std::string payload;  // the "action.executed" entry's payload
+  };
+  std::vector<Executed> executed;
+};
+
+class TenantProjection {
+ public:
+  TenantProjection() = default;
+  explicit TenantProjection(uint64_t pruned_through)
+      : pruned_through_(pruned_through) {}
+
+  // Folds `entry`, the next one of the chain (sequence() + 1), whose
+  // payload decodes to `record` (nullptr for kinds that do not matter or
+  // a pruned payload).
+  void Fold(const ledger::Entry& entry, const Record* record);
+  // What Fold does with each kind of fact, for a backward walk that
+  // collected them (call in sequence order).
+  void Charge(const std::vector<policy::UsageCharge>& charges, absl::Time at) {
+    usage_.Charge(charges, at);
+  }
+  void AddPending(std::string decision_id, absl::Time at) {
+    pending_[std::move(decision_id)] = at;
+  }
+  void AddExecuted(std::string key, uint64_t sequence, absl::Time at,
+                   std::string payload) {
+    executed_[std::move(key)] = {sequence, at, std::move(payload)};
+  }
+  // Marks entries through `sequence` (ending with `hash`) folded without
+  // looking at them: for a backward walk that folded what mattered.
+  void SetCovered(uint64_t sequence, const crypto::Digest& hash) {
+    sequence_ = sequence;
+    hash_ = hash;
+  }
+
+  // Forgets what has left `windows` by `now`, and, with a ledger, the
+  // decisions no longer pending (a resolved request never reopens).
+  absl::Status Trim(absl::Time now, const RecoveryWindows& windows,
+                    const ledger::Ledger* ledger, const RecordCodec& codec,
+                    absl::string_view tenant);
+
+  // Fills `state` (under its lock) as a full replay at `now` would.
+  absl::Status Materialize(const ledger::Ledger& ledger,
+                           const RecordCodec& codec, absl::string_view tenant,
+                           absl::Time now, const RecoveryWindows& windows,
+                           TenantState& state) const;
+
+  StateSnapshot ToSnapshot(absl::string_view tenant, absl::Time now,
+                           const RecoveryWindows& windows) const;
+  static TenantProjection FromSnapshot(const StateSnapshot& snapshot);
+
+  uint64_t sequence() const { return sequence_; }
+  const crypto::Digest& hash() const { return hash_; }
+  uint64_t pruned_through() const { return pruned_through_; }
+
+ private:
+  struct Executed {
+    uint64_t sequence = 0;
+    absl::Time at;
+    std::string payload;
+  };
+
+  uint64_t sequence_ = 0;
+  crypto::Digest hash_{};
+  uint64_t pruned_through_ = 0;
+  UsageCounters usage_;
+  std::map<std::string, absl::Time> pending_;  // decision id -> evaluated
+  std::map<std::string, Executed> executed_;   // idempotency key -> latest
+};
+
+// True for the kinds a projection reads (others are folded unread).
+bool ProjectionReads(absl::string_view kind);
+
+// Decodes `entry`'s payload: DataLoss naming the entry when it does not.
+absl::Status DecodeEntry(const RecordCodec& codec, const ledger::Entry& entry,
+                         Record& out);
+
+// The hash of `tenant`'s entry `sequence`, nullopt when it cannot be read.
+std::optional<crypto::Digest> EntryHash(const ledger::Ledger& ledger,
+                                        absl::string_view tenant,
+                                        uint64_t sequence);
+
+// What a stored snapshot was (for the start-up log line).
+struct SnapshotLoad {
+  std::optional<TenantProjection> projection;  // none: replay in full
+  std::string problem;  // why it was ignored; empty when none was stored
+};
+
+// Loads and checks `tenant`'s stored snapshot against the ledger and the
+// windows in force. Never fails: a problem is reported in `problem`.
+SnapshotLoad LoadSnapshot(const ledger::Ledger& ledger,
+                          const RecordCodec& codec, absl::string_view tenant,
+                          const RecoveryWindows& windows);
+
+}  // namespace portcullis::gate
+
+#endif  // PORTCULLIS_GATE_STATE_SNAPSHOT_H_
