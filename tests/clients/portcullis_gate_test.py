@@ -106,6 +106,21 @@ class DecisionsTest(GateTestCase):
         self.assertEqual(decision.tenant, "al-noor")
         self.assertRegex(decision.decision_id, "^[0-9a-f]{32}$")
 
+    def test_list_tools_names_the_declared_tools_and_their_typed_arguments(self) -> None:
+        tools = self.agent.list_tools()
+        self.assertEqual(tools.names(), ("create_coupon", "refund_order", "tag_order"))
+        self.assertEqual(tools.policy_version, "py-client-1")
+        self.assertTrue(tools.policy_hash)
+        coupon = tools.tools[0]
+        self.assertEqual([(a.name, a.type, a.optional) for a in coupon.arguments],
+                         [("code", "string", False), ("value", "money(SAR)", False)])
+        tags = {a.name: a.type for a in tools.tools[2].arguments}
+        self.assertEqual(tags["tags"], "list(of string)")
+
+    def test_list_tools_of_a_tenant_not_ones_own_is_permission_denied(self) -> None:
+        with self.assertRaises(PermissionDenied):
+            self.agent.list_tools("desert-books")
+
     def test_deny_is_a_decision_with_reasons_and_rule_ids(self) -> None:
         decision = self.agent.evaluate(
             self.agent.action("create_coupon", {"code": "W10", "value": sar("50.01")}))

@@ -27,9 +27,9 @@ from portcullis.gate import Gate, PendingWatch
 from portcullis.guard import Grant, current_grant, gated, guard
 from portcullis.money import Money
 from portcullis.results import (
-    ApprovalRequirement, ApprovalResult, ApprovalVote, Decision, Execution, ExecutionOutcome,
-    Outcome, PendingApproval, PendingEvent, PendingEventKind, PolicyRef, Receipt, RuleRef,
-    ToolResponse, Verdict)
+    ApprovalRequirement, ApprovalResult, ApprovalVote, DeclaredArgument, DeclaredTool, Decision,
+    Execution, ExecutionOutcome, Outcome, PendingApproval, PendingEvent, PendingEventKind,
+    PolicyRef, Receipt, RuleRef, ToolList, ToolResponse, Verdict)
 from portcullis.signing import (
     Approval, approval_message, load_signing_key, sign_approval, verify_receipt)
 
@@ -41,6 +41,7 @@ __all__ = [
     "Decision", "Outcome", "RuleRef", "PolicyRef", "ApprovalRequirement", "Execution",
     "Receipt", "ToolResponse", "ExecutionOutcome", "PendingApproval", "PendingEvent",
     "PendingEventKind", "PendingWatch", "ApprovalVote", "ApprovalResult", "Verdict",
+    "ToolList", "DeclaredTool", "DeclaredArgument",
     # errors
     "PortcullisError", "GateError", "Unauthenticated", "PermissionDenied", "InvalidAction",
     "NotFound", "FailedPrecondition", "ResourceExhausted", "GateUnavailable",

@@ -21,8 +21,8 @@ from portcullis.cancel import CancelToken
 from portcullis.digest import action_digest
 from portcullis.errors import Cancelled, from_rpc_error
 from portcullis.results import (
-    ApprovalResult, Decision, Execution, ExecutionOutcome, PendingApproval, PendingEvent,
-    PendingEventKind, Verdict)
+    ApprovalResult, DeclaredArgument, DeclaredTool, Decision, Execution, ExecutionOutcome,
+    PendingApproval, PendingEvent, PendingEventKind, ToolList, Verdict)
 from portcullis.signing import Approval, KeyLike, sign_approval
 
 __all__ = ["Gate", "PendingWatch"]
@@ -158,6 +158,21 @@ class Gate:
         request = self._pb.gate.ReportOutcomeRequest(
             tenant=tenant_id, decision_id=decision_id, outcome=outcome.value, detail=detail)
         return int(self._call(self._stub.ReportOutcome, request, timeout).ledger_sequence)
+
+    def list_tools(self, tenant: Optional[str] = None, *,
+                   timeout: Optional[float] = None) -> ToolList:
+        """The tools the tenant's policy in force declares, with their typed
+        arguments: what an agent may propose at all (an undeclared tool is
+        always denied)."""
+        request = self._pb.gate.ListToolsRequest(tenant=self._tenant(tenant))
+        response = self._call(self._stub.ListTools, request, timeout)
+        return ToolList(
+            tools=tuple(
+                DeclaredTool(name=tool.name, arguments=tuple(
+                    DeclaredArgument(name=arg.name, type=arg.type, optional=arg.optional)
+                    for arg in tool.arguments))
+                for tool in response.tools),
+            policy_version=response.policy_version, policy_hash=response.policy_hash)
 
     # --- the approver's calls -----------------------------------------------
 

@@ -18,6 +18,7 @@ __all__ = [
     "Outcome", "RuleRef", "PolicyRef", "ApprovalRequirement", "Decision",
     "Verdict", "ApprovalVote", "PendingApproval", "PendingEventKind", "PendingEvent",
     "ApprovalResult", "Receipt", "ToolResponse", "Execution", "ExecutionOutcome",
+    "DeclaredArgument", "DeclaredTool", "ToolList",
 ]
 
 
@@ -199,3 +200,34 @@ class Execution:
 
     receipt: Receipt
     tool_response: Optional[ToolResponse]
+
+
+@dataclass(frozen=True)
+class DeclaredArgument:
+    """One argument a declared tool takes, its type as the policy writes it
+    (``"string"``, ``"money(SAR)"``, ``"list(of string)"``…)."""
+
+    name: str
+    type: str
+    optional: bool
+
+
+@dataclass(frozen=True)
+class DeclaredTool:
+    """A tool the tenant's policy declares; its arguments sorted by name."""
+
+    name: str
+    arguments: Tuple[DeclaredArgument, ...]
+
+
+@dataclass(frozen=True)
+class ToolList:
+    """The result of ``Gate.list_tools``: the tools sorted by name, and the
+    policy they come from (its version and hash change with a reload)."""
+
+    tools: Tuple[DeclaredTool, ...]
+    policy_version: str
+    policy_hash: str
+
+    def names(self) -> Tuple[str, ...]:
+        return tuple(tool.name for tool in self.tools)
