@@ -257,7 +257,10 @@ TEST_CASE("snapshots are written with the ledger's checkpoints", "[snapshot]") {
   f.ledger_options().checkpoints.key = &key;
   f.ledger_options().checkpoints.every_entries = 4;
   f.ledger_options().clock = &f.clock();
-  f.options().snapshot_every_checkpoints = 2;
+  // One snapshot per checkpoint: how many checkpoints a run signs depends on
+  // how the appends happen to group (one group may cross several
+  // every_entries boundaries and sign once), so every second one may be none.
+  f.options().snapshot_every_checkpoints = 1;
   f.RestartAndRecover();
   History h = MakeHistory(f);
   Granted(f, f.Refund("300.00", "AN-4"));
@@ -269,7 +272,7 @@ TEST_CASE("snapshots are written with the ledger's checkpoints", "[snapshot]") {
   auto stored = f.ledger().GetStateSnapshot("shop");
   REQUIRE(stored.ok());
   REQUIRE(stored->has_value());
-  CHECK((*stored)->sequence >= 8);  // the second checkpoint or a later one
+  CHECK((*stored)->sequence >= 4);  // a checkpoint's entry
   CHECK((*stored)->sequence <= head);
 
   f.RestartAndRecover();
