@@ -1,0 +1,146 @@
+// MCP gateway benchmark: the latency an allowed `tools/call` gains through
+// portcullis-mcp against calling the same upstream MCP server directly, at 1
+// and 16 calls in flight, in one run, beside the gate's own Evaluate latency
+// (and the Evaluate + Execute + ReportOutcome round trips the gateway makes
+// for every allowed call) measured with @portcullis/client.
+//
+// Both MCP paths use the official SDK Client over stdio against the same
+// upstream, @modelcontextprotocol/server-everything's `echo` tool; the
+// gateway path puts a real gate (portcullisd on port 0, via TestGate) and
+// portcullis-mcp in between, with the policy of mcp/test/support/harness.ts
+// (which ALLOWs echo).
+//
+// usage: node bench/mcp_bench.mjs [--calls N] [--warmup N] [--concurrency 1,16]
+// Needs mcp/ and clients/typescript/ built (bench/mcp_bench.sh does that) and
+// $PORTCULLISD (default build/ci/server/portcullisd).
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const mcp = join(root, "mcp");
+const load = (p) => import(pathToFileURL(join(mcp, p)).href);
+
+const { Client } = await load("node_modules/@modelcontextprotocol/sdk/dist/esm/client/index.js");
+const { StdioClientTransport } = await load("node_modules/@modelcontextprotocol/sdk/dist/esm/client/stdio.js");
+const { Gate } = await load("node_modules/@portcullis/client/dist/src/index.js");
+const { TestGate } = await load("node_modules/@portcullis/client/dist/src/testing.js");
+const { kMain, kPolicy } = await load("dist/test/support/harness.js");
+const kEverything = join(mcp, "node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js");
+
+function option(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+const calls = Number(option("calls", "2000"));
+const warmup = Number(option("warmup", "200"));
+const concurrencies = option("concurrency", "1,16").split(",").map(Number);
+
+/** Runs `op` `n` times with `inFlight` concurrent workers; returns sorted latencies in ms. */
+async function measure(op, n, inFlight) {
+  const latencies = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      const t0 = process.hrtime.bigint();
+      await op(i);
+      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  };
+  const t0 = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  latencies.sort((a, b) => a - b);
+  return { latencies, rate: n / seconds };
+}
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+// The gateway logs one line per decision to stderr; it is written (to
+// /dev/null) as in a deployment, but kept out of the report.
+async function connect(command, args, env) {
+  const client = new Client({ name: "mcp-bench", version: "1.0.0" });
+  await client.connect(new StdioClientTransport({ command, args, env, stderr: "ignore" }));
+  return client;
+}
+
+const gate = await TestGate.start({ policy: kPolicy, tenants: ["acme"] });
+const dir = mkdtempSync(join(tmpdir(), "portcullis-mcp-bench-"));
+const configPath = join(dir, "mcp.yaml");
+writeFileSync(
+  configPath,
+  JSON.stringify({
+    gate: { target: gate.target, tokenEnv: "PORTCULLIS_TOKEN", timeoutMs: 10000 },
+    identity: { tenant: "acme", agent: "mcp-agent" },
+    upstreams: { everything: { command: process.execPath, args: [kEverything, "stdio"] } },
+    tools: [{ name: "echo", upstream: "everything", arguments: { message: { type: "string" } } }],
+  }),
+);
+const env = { PATH: process.env.PATH ?? "", PORTCULLIS_TOKEN: gate.agentToken };
+const direct = await connect(process.execPath, [kEverything, "stdio"], { PATH: env.PATH });
+const gateway = await connect(process.execPath, [kMain, "--config", configPath], env);
+const client = new Gate(gate.target, { token: gate.agentToken });
+
+const echo = (c) => async (i) => {
+  const r = await c.callTool({ name: "echo", arguments: { message: `bench ${i}` } });
+  if (r.isError) throw new Error(`echo failed: ${JSON.stringify(r.content)}`);
+};
+const action = (i) => ({ tenant: "acme", agent: "mcp-agent", tool: "echo", arguments: { message: `bench ${i}` } });
+const evaluate = async (i) => {
+  const d = await client.evaluate(action(i));
+  if (d.outcome !== "ALLOW") throw new Error(`evaluate: ${d.outcome}`);
+};
+const roundTrips = async (i) => {
+  const a = action(i);
+  const d = await client.evaluate(a);
+  await client.execute(d.decisionId, a);
+  await client.reportOutcome("acme", d.decisionId, "succeeded", "");
+};
+const paths = [
+  ["direct", echo(direct)],
+  ["gateway", echo(gateway)],
+  ["evaluate", evaluate],
+  ["eval+exec+report", roundTrips],
+];
+
+const results = {};
+try {
+  for (const [, op] of paths) await measure(op, warmup, 4);
+  for (const c of concurrencies) {
+    for (const [name, op] of paths) {
+      const { latencies, rate } = await measure(op, calls, c);
+      results[`${name}@${c}`] = { p50: pct(latencies, 50), p99: pct(latencies, 99), rate };
+    }
+  }
+} finally {
+  await direct.close();
+  await gateway.close();
+  client.close?.();
+  await gate.dispose();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const f = (ms) => ms.toFixed(3).padStart(8);
+console.log(`mcp_bench: ${calls} calls per point (after ${warmup} warm-up), node ${process.version}`);
+console.log(`${"path".padEnd(18)} ${"inflight".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"calls/s".padStart(9)}`);
+for (const c of concurrencies) {
+  for (const [name] of paths) {
+    const r = results[`${name}@${c}`];
+    console.log(`${name.padEnd(18)} ${String(c).padStart(8)} ${f(r.p50)} ${f(r.p99)} ${r.rate.toFixed(0).padStart(9)}`);
+  }
+}
+console.log("");
+for (const c of concurrencies) {
+  const d = results[`direct@${c}`];
+  const g = results[`gateway@${c}`];
+  const e = results[`evaluate@${c}`];
+  const r = results[`eval+exec+report@${c}`];
+  const added = g.p50 - d.p50;
+  console.log(
+    `inflight ${String(c).padStart(2)}: gateway/direct p50 ${(g.p50 / d.p50).toFixed(2)}x p99 ${(g.p99 / d.p99).toFixed(2)}x; ` +
+      `added p50 ${added.toFixed(3)} ms, over Evaluate p50 ${(added - e.p50).toFixed(3)} ms ` +
+      `(target < 1 ms: ${added - e.p50 < 1 ? "met" : "missed"}), ` +
+      `over Evaluate+Execute+ReportOutcome p50 ${(added - r.p50).toFixed(3)} ms`,
+  );
+}
