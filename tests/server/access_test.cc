@@ -20,6 +20,7 @@
 #include "server/identity/token.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_principal.h"
 
 namespace portcullis::server {
 namespace {
@@ -49,26 +50,7 @@ tenant "b" {
 )";
 
 // A caller: a name, roles, tenants and a fresh token.
-struct Caller {
-  std::string name;
-  std::string roles;
-  std::string tenants;
-  std::string agents = "bot";  // the agent ids it speaks as; "" for none
-  std::string token = NewToken();
-
-  std::string Yaml() const {
-    std::string yaml = "  - name: " + name + "\n    roles: [" + roles +
-                       "]\n    tenants: [" + tenants +
-                       "]\n    tokenHashes: ['" + TokenHash(token) + "']\n";
-    if (!agents.empty()) yaml += "    agents: [" + agents + "]\n";
-    return yaml;
-  }
-  std::unique_ptr<grpc::ClientContext> Context() const {
-    auto c = std::make_unique<grpc::ClientContext>();
-    c->AddMetadata("authorization", "Bearer " + token);
-    return c;
-  }
-};
+using Caller = ::portcullis::testing::TestCaller;
 
 class AccessFixture {
  public:

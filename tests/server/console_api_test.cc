@@ -24,6 +24,7 @@
 #include "server/identity/token.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_principal.h"
 
 namespace portcullis::server {
 namespace {
@@ -46,18 +47,7 @@ tenant "b" {
 }
 )";
 
-struct Caller {
-  std::string name;
-  std::string roles;
-  std::string tenants;
-  std::string token = NewToken();
-
-  std::string Yaml() const {
-    return "  - name: " + name + "\n    roles: [" + roles +
-           "]\n    tenants: [" + tenants + "]\n    agents: [bot]\n" +
-           "    tokenHashes: ['" + TokenHash(token) + "']\n";
-  }
-};
+using Caller = ::portcullis::testing::TestCaller;
 
 class ConsoleFixture {
  public:

@@ -17,6 +17,7 @@
 #include "server/identity/token.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_principal.h"
 
 namespace portcullis::server {
 namespace {
@@ -47,23 +48,7 @@ tenant "b" {
 }
 )";
 
-struct Caller {
-  std::string name;
-  std::string roles;
-  std::string tenants;
-  std::string token = NewToken();
-
-  std::string Yaml() const {
-    return "  - name: " + name + "\n    roles: [" + roles +
-           "]\n    tenants: [" + tenants + "]\n    tokenHashes: ['" +
-           TokenHash(token) + "']\n    agents: [bot]\n";
-  }
-  std::unique_ptr<grpc::ClientContext> Context() const {
-    auto c = std::make_unique<grpc::ClientContext>();
-    c->AddMetadata("authorization", "Bearer " + token);
-    return c;
-  }
-};
+using Caller = ::portcullis::testing::TestCaller;
 
 class GatewayRpcFixture {
  public:

@@ -62,6 +62,33 @@ struct TestPrincipal {
   }
 };
 
+// A principal with the given roles and tenants, for tests about
+// authorization: `roles` and `tenants` are YAML flow-list items ("agent,
+// approver"; "'*'"), `agents` the agent ids it speaks as ("" for none).
+struct TestCaller {
+  std::string name;
+  std::string roles;
+  std::string tenants;
+  std::string agents = "bot";
+  std::string token = server::NewToken();
+
+  // The principal as an item of a YAML "principals:" list.
+  std::string Yaml() const {
+    std::string yaml =
+        "  - name: " + name + "\n    roles: [" + roles + "]\n    tenants: [" +
+        tenants + "]\n    tokenHashes: ['" + server::TokenHash(token) + "']\n";
+    if (!agents.empty()) yaml += "    agents: [" + agents + "]\n";
+    return yaml;
+  }
+
+  // A client context carrying the token.
+  std::unique_ptr<grpc::ClientContext> Context() const {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->AddMetadata("authorization", "Bearer " + token);
+    return context;
+  }
+};
+
 }  // namespace portcullis::testing
 
 #endif  // PORTCULLIS_TESTS_TESTING_TEST_PRINCIPAL_H_
