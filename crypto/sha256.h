@@ -1,12 +1,21 @@
 // SHA-256, for formats that outside tools check: RFC 6962 Merkle trees
 // over the ledger and the key hashes of signed notes (checkpoints).
 // Everything Portcullis hashes only for itself uses BLAKE2b (hash.h).
+//
+// Computed by OpenSSL's libcrypto, which uses the CPU's SHA extensions
+// where they exist (libsodium 1.0.18's SHA-256 is portable C, about 3 times
+// slower on a Merkle node; figures in docs/performance.md, "Hashing").
 // Stateless functions are thread-safe; a Sha256Hasher is not.
 #ifndef PORTCULLIS_CRYPTO_SHA256_H_
 #define PORTCULLIS_CRYPTO_SHA256_H_
 
+#include <memory>
+
 #include "absl/strings/string_view.h"
 #include "crypto/hash.h"
+
+// OpenSSL's digest context, kept opaque so no OpenSSL header leaks.
+struct evp_md_ctx_st;
 
 namespace portcullis::crypto {
 
@@ -18,6 +27,7 @@ Digest Sha256(absl::string_view data);
 class Sha256Hasher {
  public:
   Sha256Hasher();
+  ~Sha256Hasher();
   Sha256Hasher(const Sha256Hasher&) = delete;
   Sha256Hasher& operator=(const Sha256Hasher&) = delete;
 
@@ -27,8 +37,7 @@ class Sha256Hasher {
   Digest Finish();
 
  private:
-  // crypto_hash_sha256_state, kept opaque so no sodium header leaks.
-  alignas(16) unsigned char state_[128];
+  evp_md_ctx_st* context_;
 };
 
 }  // namespace portcullis::crypto

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/identifiers.h"
+#include "base/thread_name.h"
 
 namespace portcullis::gate {
 namespace {
@@ -55,7 +56,10 @@ void ActivityFeed::Attach(const ledger::Ledger& ledger) {
     uint64_t& known = heads_[tenant];
     known = std::max(known, sequence);
   }
-  reader_ = std::thread([this] { Run(); });
+  reader_ = std::thread([this] {
+    SetCurrentThreadName("gate-feed");
+    Run();
+  });
 }
 
 absl::StatusOr<std::shared_ptr<ActivitySubscription>> ActivityFeed::Subscribe(

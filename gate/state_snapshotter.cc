@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "base/status_macros.h"
+#include "base/thread_name.h"
 #include "gate/recovery.h"
 
 namespace portcullis::gate {
@@ -30,7 +31,10 @@ void StateSnapshotter::Start(
     if (started_) return;
     started_ = true;
   }
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    SetCurrentThreadName("gate-snapshot");
+    Loop();
+  });
   ledger_.SetCheckpointListener(this);
 }
 

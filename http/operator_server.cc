@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "base/thread_name.h"
 #include "http/console_assets.h"
 
 namespace portcullis::http {
@@ -175,6 +176,7 @@ absl::StatusOr<std::unique_ptr<OperatorServer>> OperatorServer::Start(
   {
     absl::MutexLock lock(&self->stop_mu_);
     self->listener_ = std::thread([raw] {
+      SetCurrentThreadName("gate-http");
       raw->server_->listen_after_bind();
       raw->listening_ended_.Notify();
     });

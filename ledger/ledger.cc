@@ -10,6 +10,7 @@
 #include "base/canonical_encoding.h"
 #include "base/identifiers.h"
 #include "base/status_macros.h"
+#include "base/thread_name.h"
 #include "ledger/checkpoint.h"
 #include "ledger/internal/keys.h"
 #include "ledger/internal/ledger_records.h"
@@ -217,7 +218,10 @@ void Ledger::AppendAsync(std::vector<EntryDraft> drafts, AppendCallback done) {
   w->on_done = std::move(done);
   absl::MutexLock lock(&mu_);
   if (!committer_.joinable()) {
-    committer_ = std::thread([this] { CommitLoop(); });
+    committer_ = std::thread([this] {
+      SetCurrentThreadName("gate-commit");
+      CommitLoop();
+    });
   }
   writers_.push_back(w.release());
   if (writers_.size() == 1) committer_cv_.Signal();

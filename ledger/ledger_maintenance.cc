@@ -1,6 +1,7 @@
 #include "ledger/ledger_maintenance.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/thread_name.h"
 
 namespace portcullis::ledger {
 
@@ -15,6 +16,7 @@ LedgerMaintenance::~LedgerMaintenance() { Stop().IgnoreError(); }
 
 void LedgerMaintenance::Start() {
   thread_ = std::thread([this] {
+    SetCurrentThreadName("gate-maint");
     while (!stop_.WaitForNotificationWithTimeout(options_.tick)) RunOnce();
   });
 }

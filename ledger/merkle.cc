@@ -92,10 +92,10 @@ void ShiftToSetBit(uint64_t& fn, uint64_t& sn) {
 }  // namespace
 
 Digest MerkleLeafHash(const Digest& entry_hash) {
-  crypto::Sha256Hasher h;
-  h.Update(absl::string_view("\x00", 1));
-  h.Update(crypto::AsBytes(entry_hash));
-  return h.Finish();
+  char buffer[1 + crypto::kDigestSize];
+  buffer[0] = 0x00;
+  std::copy(entry_hash.begin(), entry_hash.end(), buffer + 1);
+  return crypto::Sha256(absl::string_view(buffer, sizeof(buffer)));
 }
 
 Digest MerkleNodeHash(const Digest& left, const Digest& right) {

@@ -11,12 +11,14 @@
 #include "absl/synchronization/mutex.h"
 #include "base/canonical_encoding.h"
 #include "base/status_macros.h"
+#include "base/thread_name.h"
 #include "ledger/checkpoint.h"
 #include "ledger/entry.h"
 #include "ledger/internal/chain_reader.h"
 #include "ledger/internal/chain_state.h"
 #include "ledger/internal/keys.h"
 #include "ledger/internal/ledger_records.h"
+#include "ledger/internal/worker_pool.h"
 #include "ledger/merkle.h"
 #include "ledger/sealed_payload.h"
 
@@ -30,6 +32,32 @@ std::string Time(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
 }
 
+// What checking one entry needs that does not depend on the entries
+// before it: computed for a whole chunk in parallel, then used by the walk
+// in order.
+struct EntryFacts {
+  Entry entry;  // reused from chunk to chunk: decoding reuses its strings
+  absl::Status decoded;
+  bool hash_matches = false;  // its stored hash is the hash of its bytes
+  std::optional<absl::string_view> payload;  // stored for it, if any
+  bool payload_matches = false;  // the payload's digest is the recorded one
+  crypto::Digest leaf{};         // its Merkle leaf
+};
+
+void ComputeFacts(absl::string_view stored, EntryFacts& facts) {
+  facts.decoded = DecodeStoredEntry(stored, facts.entry);
+  if (!facts.decoded.ok()) return;
+  facts.hash_matches = StoredEntryHash(stored) == facts.entry.hash;
+  facts.payload_matches =
+      facts.payload.has_value() &&
+      PayloadDigest(*facts.payload) == facts.entry.payload_digest;
+  facts.leaf = MerkleLeafHash(facts.entry.hash);
+}
+
+// Entries hashed per task of a parallel chunk: enough to amortize handing
+// the task over, few enough that a chunk spreads over many cores.
+constexpr size_t kEntriesPerTask = 128;
+
 // The walk over one tenant's entries, in key order.
 class ChainWalk {
  public:
@@ -39,10 +67,10 @@ class ChainWalk {
         checkpoints_(std::move(checkpoints)),
         pruned_hint_(pruned_hint) {}
 
-  // Checks the entry stored under `key_sequence` and its stored payload.
-  // Returns false once the chain is broken.
-  bool Visit(uint64_t key_sequence, absl::string_view value,
-             const std::optional<absl::string_view>& payload) {
+  // Checks the entry stored under `key_sequence` against the entries before
+  // it, with what was computed for it alone (`facts`). Returns false once
+  // the chain is broken.
+  bool Visit(uint64_t key_sequence, const EntryFacts& facts) {
     if (broken_) return false;
     uint64_t expected = last_sequence_ + 1;
     if (key_sequence != expected) {
@@ -50,11 +78,10 @@ class ChainWalk {
                                           " is missing (the next stored is ",
                                           key_sequence, "): entries deleted"));
     }
-    // One Entry for the whole walk: decoding reuses its strings.
-    Entry& entry = entry_;
-    if (absl::Status s = DecodeStoredEntry(value, entry); !s.ok()) {
-      return Break(key_sequence,
-                   absl::StrCat("entry does not decode (", s.message(), ")"));
+    const Entry& entry = facts.entry;
+    if (!facts.decoded.ok()) {
+      return Break(key_sequence, absl::StrCat("entry does not decode (",
+                                              facts.decoded.message(), ")"));
     }
     if (entry.tenant != tenant_) {
       return Break(key_sequence,
@@ -71,15 +98,14 @@ class ChainWalk {
                    "previous hash does not match the entry before: chain "
                    "broken");
     }
-    if (StoredEntryHash(value) != entry.hash) {
+    if (!facts.hash_matches) {
       return Break(key_sequence,
                    "entry hash does not match its contents: entry modified");
     }
-    if (!CheckPayload(entry, payload)) return false;
+    if (!CheckPayload(entry, facts)) return false;
     last_sequence_ = key_sequence;
     last_hash_ = entry.hash;
-    tree_.Append(MerkleLeafHash(entry.hash),
-                 [](int, uint64_t, const crypto::Digest&) {});
+    tree_.Append(facts.leaf, [](int, uint64_t, const crypto::Digest&) {});
     return CheckCheckpointsAt(key_sequence);
   }
 
@@ -134,8 +160,8 @@ class ChainWalk {
   const std::optional<ChainBreak>& chain_break() const { return break_; }
 
  private:
-  bool CheckPayload(const Entry& entry,
-                    const std::optional<absl::string_view>& payload) {
+  bool CheckPayload(const Entry& entry, const EntryFacts& facts) {
+    const std::optional<absl::string_view>& payload = facts.payload;
     if (!payload.has_value()) {
       if (entry.sequence > pruned_hint_) {
         return Break(entry.sequence, "payload is missing");
@@ -148,7 +174,7 @@ class ChainWalk {
       ++pruned_;
       return true;
     }
-    if (PayloadDigest(*payload) != entry.payload_digest) {
+    if (!facts.payload_matches) {
       return Break(entry.sequence,
                    "payload does not match its digest: payload modified");
     }
@@ -197,7 +223,6 @@ class ChainWalk {
   uint64_t last_sequence_ = 0;
   crypto::Digest last_hash_{};
   MerkleFrontier tree_;
-  Entry entry_;
   bool broken_ = false;
   std::optional<ChainBreak> break_;
 };
@@ -268,19 +293,33 @@ void AddKeptCheckpoint(const std::string& tenant, const std::string& note,
   checkpoints.insert(at, *std::move(parsed));
 }
 
-// Visits the entries of `chunk` with the payloads stored for them.
+// Visits the entries of `chunk` with the payloads stored for them, hashing
+// them on `pool` first. `facts` is scratch space kept across chunks.
 // Returns false once the chain is broken.
-bool WalkChunk(const ledger_internal::ChainChunk& chunk, ChainWalk& walk) {
+bool WalkChunk(const ledger_internal::ChainChunk& chunk,
+               ledger_internal::WorkerPool& pool,
+               std::vector<EntryFacts>& facts, ChainWalk& walk) {
+  const ledger_internal::RecordBuffer& entries = chunk.entries;
   const ledger_internal::RecordBuffer& payloads = chunk.payloads;
+  if (facts.size() < entries.size()) facts.resize(entries.size());
   size_t p = 0;
-  for (size_t i = 0; i < chunk.entries.size(); ++i) {
-    uint64_t sequence = chunk.entries.sequence(i);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    uint64_t sequence = entries.sequence(i);
     while (p < payloads.size() && payloads.sequence(p) < sequence) ++p;
-    std::optional<absl::string_view> payload;
+    facts[i].payload.reset();
     if (p < payloads.size() && payloads.sequence(p) == sequence) {
-      payload = payloads.value(p);
+      facts[i].payload = payloads.value(p);
     }
-    if (!walk.Visit(sequence, chunk.entries.value(i), payload)) return false;
+  }
+  const size_t tasks = (entries.size() + kEntriesPerTask - 1) / kEntriesPerTask;
+  pool.ParallelFor(tasks, [&](size_t task) {
+    size_t end = std::min(entries.size(), (task + 1) * kEntriesPerTask);
+    for (size_t i = task * kEntriesPerTask; i < end; ++i) {
+      ComputeFacts(entries.value(i), facts[i]);
+    }
+  });
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (!walk.Visit(entries.sequence(i), facts[i])) return false;
   }
   return true;
 }
@@ -288,6 +327,7 @@ bool WalkChunk(const ledger_internal::ChainChunk& chunk, ChainWalk& walk) {
 // Verifies one tenant; returns its walk (or a break found before it).
 absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
                           const VerifyOptions& options, bool read_ahead,
+                          ledger_internal::WorkerPool& pool,
                           VerifyReport& report,
                           absl::FunctionRef<void(uint64_t)> verified) {
   std::optional<ChainBreak> problem;
@@ -324,6 +364,7 @@ absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
 
   ChainWalk walk(tenant, std::move(checkpoints), pruned_hint);
   ledger_internal::ChainReader reader(store, tenant, read_ahead);
+  std::vector<EntryFacts> facts;
   for (;;) {
     absl::StatusOr<const ledger_internal::ChainChunk*> next = reader.Next();
     if (absl::IsDataLoss(next.status())) {
@@ -344,7 +385,7 @@ absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
           {tenant, walk.entries() + 1, "a ledger key is malformed"});
       return absl::OkStatus();
     }
-    bool intact = WalkChunk(*chunk, walk);
+    bool intact = WalkChunk(*chunk, pool, facts, walk);
     verified(chunk->entries.size());
     if (!intact) break;
   }
@@ -394,11 +435,18 @@ absl::StatusOr<VerifyReport> VerifyLedger(const KeyValueStore& store,
     std::sort(tenants.begin(), tenants.end());
     tenants.erase(std::unique(tenants.begin(), tenants.end()), tenants.end());
   }
-  // Tenants are independent: verify them on up to two threads (the
-  // hashing is CPU-bound), and merge the reports in tenant order. A lone
-  // tenant gets the second core for reading its chain ahead of the checks.
-  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
-  const bool read_ahead = tenants.size() == 1 && cores >= 2;
+  // Tenants are independent: verify them side by side, one per thread up
+  // to the thread count, and merge the reports in tenant order. Threads
+  // left over join the pool that hashes each tenant's chunks, so a lone
+  // tenant uses every core too; it also gets a thread of its own that reads
+  // its chain ahead of the checks.
+  const size_t threads =
+      options.threads > 0
+          ? static_cast<size_t>(options.threads)
+          : std::max<size_t>(1, std::thread::hardware_concurrency());
+  const size_t walkers = std::max<size_t>(1, std::min(threads, tenants.size()));
+  const bool read_ahead = tenants.size() == 1 && threads >= 2;
+  ledger_internal::WorkerPool pool(threads - walkers, "gate-verify");
   std::vector<VerifyReport> reports(tenants.size());
   std::vector<absl::Status> statuses(tenants.size());
   std::atomic<size_t> next{0};
@@ -411,13 +459,17 @@ absl::StatusOr<VerifyReport> VerifyLedger(const KeyValueStore& store,
   };
   auto work = [&] {
     for (size_t i; (i = next.fetch_add(1)) < tenants.size();) {
-      statuses[i] = VerifyTenant(store, tenants[i], options, read_ahead,
+      statuses[i] = VerifyTenant(store, tenants[i], options, read_ahead, pool,
                                  reports[i], verified);
     }
   };
-  size_t threads = std::min<size_t>({2, tenants.size(), cores});
   std::vector<std::thread> helpers;
-  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  for (size_t t = 1; t < walkers; ++t) {
+    helpers.emplace_back([&work] {
+      SetCurrentThreadName("gate-verify");
+      work();
+    });
+  }
   work();
   for (std::thread& t : helpers) t.join();
 

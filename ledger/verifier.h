@@ -54,6 +54,11 @@ struct VerifyOptions {
   // checkpoint is found even when the store lost its own checkpoints. A
   // chain kept here but absent from the store is verified (and broken).
   std::map<std::string, std::string> kept_checkpoints;
+  // Threads that hash; 0 takes one per core. Tenants are verified side by
+  // side, and within a tenant each chunk of entries is hashed in parallel
+  // (entry hashes, payload digests and Merkle leaves do not depend on one
+  // another); the links between entries are checked after, in order.
+  int threads = 0;
 };
 
 // Verifies every chain in `store`. Returns an error only when the store

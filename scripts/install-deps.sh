@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   # the fixed stack
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev librocksdb-dev libsodium-dev catch2
+  libabsl-dev librocksdb-dev libsodium-dev libssl-dev catch2
   # RE2 for policy regular expressions; yaml-cpp for YAML configuration files
   libre2-dev libyaml-cpp-dev
   # libcurl for HTTP connectors

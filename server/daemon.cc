@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "base/thread_name.h"
 #include "crypto/key_file.h"
 #include "crypto/master_key_file.h"
 #include "gate/policy_loader.h"
@@ -218,6 +219,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
 
   Daemon* self = daemon.get();
   daemon->sweeper_ = std::thread([self] {
+    SetCurrentThreadName("gate-sweep");
     while (
         !self->stop_sweeping_.WaitForNotificationWithTimeout(kSweepInterval)) {
       self->CheckStorage();

@@ -13,6 +13,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/thread_name.h"
 
 namespace portcullis::server {
 namespace {
@@ -52,7 +53,10 @@ absl::StatusOr<std::unique_ptr<PolicyWatcher>> PolicyWatcher::Start(
   }
   std::unique_ptr<PolicyWatcher> watcher(new PolicyWatcher(
       inotify_fd, stop_fd, std::move(file_name), std::move(on_change)));
-  watcher->thread_ = std::thread([w = watcher.get()] { w->Run(); });
+  watcher->thread_ = std::thread([w = watcher.get()] {
+    SetCurrentThreadName("gate-reload");
+    w->Run();
+  });
   return watcher;
 }
 

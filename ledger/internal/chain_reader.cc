@@ -4,6 +4,7 @@
 
 #include "base/canonical_encoding.h"
 #include "base/status_macros.h"
+#include "base/thread_name.h"
 #include "ledger/internal/keys.h"
 
 namespace portcullis::ledger::ledger_internal {
@@ -26,7 +27,10 @@ ChainReader::ChainReader(const KeyValueStore& store, std::string tenant,
       spare_.push_back(std::make_unique<ChainChunk>());
     }
   }
-  reader_ = std::thread([this] { ReadAhead(); });
+  reader_ = std::thread([this] {
+    SetCurrentThreadName("gate-read");
+    ReadAhead();
+  });
 }
 
 ChainReader::~ChainReader() {

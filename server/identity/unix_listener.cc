@@ -17,6 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "base/thread_name.h"
 
 namespace portcullis::server {
 namespace {
@@ -64,7 +65,10 @@ absl::StatusOr<std::unique_ptr<UnixListener>> UnixListener::Start(
   }
   std::unique_ptr<UnixListener> listener(
       new UnixListener(path, fd, stop_fd, server));
-  listener->thread_ = std::thread([l = listener.get()] { l->Run(); });
+  listener->thread_ = std::thread([l = listener.get()] {
+    SetCurrentThreadName("gate-unix");
+    l->Run();
+  });
   return listener;
 }
 

@@ -204,5 +204,56 @@ TEST_CASE("a chain longer than one read is verified across the reads",
   ExpectBreak(*store, 8193, "entries deleted");
 }
 
+TEST_CASE("any thread count finds the same first break in a long chain",
+          "[verifier]") {
+  // 9,000 entries of one tenant: three chunks, each hashed in parallel
+  // tasks; the break must be the first one in chain order whichever task
+  // hashed it, and a clean chain must stay clean.
+  testing::TempDir dir;
+  {
+    auto ledger = Ledger::Open(OpenStore(dir.Sub("db")));
+    REQUIRE(ledger.ok());
+    for (int batch = 0; batch < 9; ++batch) {
+      std::vector<EntryDraft> drafts;
+      for (int i = 0; i < 1000; ++i) {
+        drafts.push_back(Draft("a", "p" + std::to_string(batch * 1000 + i)));
+      }
+      REQUIRE((*ledger)->Append(std::move(drafts)).ok());
+    }
+    AppendN(**ledger, "b", 300);
+  }
+  auto store = OpenStore(dir.Sub("db"));
+  for (int threads : {1, 2, 3, 8}) {
+    INFO(threads << " threads");
+    VerifyOptions options;
+    options.threads = threads;
+    auto report = VerifyLedger(*store, options);
+    REQUIRE(report.ok());
+    CHECK(report->clean());
+    CHECK(report->entries == 9300);
+  }
+  // Two damaged entries in the same chunk, in different tasks, and a
+  // modified payload before them: the payload is the first break.
+  std::string later = Get(*store, EntryKey("a", 6000));
+  later[later.size() / 2] ^= 0x01;
+  Put(*store, EntryKey("a", 6000), later);
+  std::string earlier = Get(*store, EntryKey("a", 5000));
+  earlier[earlier.size() / 2] ^= 0x01;
+  Put(*store, EntryKey("a", 5000), earlier);
+  Put(*store, PayloadKey("a", 4500), "edited");
+  for (int threads : {1, 2, 3, 8}) {
+    INFO(threads << " threads");
+    VerifyOptions options;
+    options.threads = threads;
+    auto report = VerifyLedger(*store, options);
+    REQUIRE(report.ok());
+    REQUIRE(report->breaks.size() == 1);
+    CHECK(report->breaks[0].tenant == "a");
+    CHECK(report->breaks[0].sequence == 4500);
+    CHECK(report->breaks[0].reason.find("payload modified") !=
+          std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace portcullis::ledger
