@@ -390,7 +390,7 @@ int RunPolicyInit(const PolicyInitArgs& args, const Clock& clock,
   constexpr absl::string_view kCommand = "policy init";
   if (args.from_mcp.empty()) {
     return Complain(io, kCommand,
-                    "--from-mcp FILE is required (the JSON of an MCP "
+                    "--from_mcp FILE is required (the JSON of an MCP "
                     "tools/list)",
                     kExitUsage);
   }

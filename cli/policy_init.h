@@ -1,4 +1,4 @@
-// `portcullis policy init --from-mcp tools.json`: a policy skeleton from the
+// `portcullis policy init --from_mcp tools.json`: a policy skeleton from the
 // tools an MCP server lists, for an author to finish. One `tool` block per
 // tool with typed `arg` lines from its input schema; no rule allows
 // anything, so every tool stays denied until the author decides; comments

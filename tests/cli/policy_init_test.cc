@@ -138,7 +138,7 @@ TEST_CASE("policy init writes a new file and never overwrites one",
   CHECK(Contains(again.err.str(), "never overwrites"));
   Captured missing;
   CHECK(RunPolicyInit({"", "", "", ""}, clock, missing.io) == kExitUsage);
-  CHECK(Contains(missing.err.str(), "--from-mcp"));
+  CHECK(Contains(missing.err.str(), "--from_mcp"));
 }
 
 }  // namespace
