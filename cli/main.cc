@@ -29,6 +29,7 @@
 #include "cli/ledger_export.h"
 #include "cli/ledger_verify_export.h"
 #include "cli/policy_commands.h"
+#include "cli/policy_init.h"
 #include "cli/policy_test_command.h"
 #include "cli/receipt_commands.h"
 #include "cli/replay_command.h"
@@ -41,6 +42,8 @@ ABSL_FLAG(std::string, data, "", "The gate's data directory (its ledger).");
 ABSL_FLAG(std::string, tenant, "", "The tenant the command is for.");
 ABSL_FLAG(std::string, policy, "", "A policy file or directory.");
 ABSL_FLAG(std::string, action, "", "A portcullis.v1.Action in proto JSON.");
+ABSL_FLAG(std::string, from_mcp, "",
+          "The JSON of an MCP tools/list (policy init).");
 ABSL_FLAG(std::string, at, "",
           "The instant to decide at, RFC 3339 (policy explain); default now.");
 ABSL_FLAG(std::string, out, "",
@@ -101,7 +104,8 @@ ABSL_FLAG(std::string, gate, "",
 ABSL_FLAG(std::string, token, "",
           "Your bearer token for the gate; default $PORTCULLIS_TOKEN. Over "
           "the Unix socket your uid may identify you instead.");
-ABSL_FLAG(std::string, name, "", "A secret's name (secrets).");
+ABSL_FLAG(std::string, name, "",
+          "A secret's name (secrets); the policy's name (policy init).");
 ABSL_FLAG(std::string, agent, "", "The agent proposing the action (evaluate).");
 ABSL_FLAG(std::string, tool, "", "The tool the action calls (evaluate).");
 ABSL_FLAG(std::string, idempotency_key, "",
@@ -127,6 +131,10 @@ constexpr char kCommands[] =
     "  portcullis policy explain --policy FILE|DIR --action ACTION.json "
     "[--at TIME]\n"
     "      Decide one action offline and show how every rule fared.\n"
+    "  portcullis policy init --from_mcp TOOLS.json [--tenant T] [--name N]\n"
+    "      [--out FILE]\n"
+    "      Write a policy skeleton: every tool an MCP server lists, typed,\n"
+    "      and denied until you write the rules.\n"
     "  portcullis policy test DIR [--policy FILE|DIR]\n"
     "      Run the policy unit tests (*_test.yaml) under DIR; show rule "
     "coverage.\n"
@@ -249,6 +257,12 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
                       ::isatty(STDIN_FILENO) == 1, io);
   }
   const std::string command = absl::StrJoin(words, " ");
+  if (command == "policy init") {
+    return RunPolicyInit(
+        {absl::GetFlag(FLAGS_from_mcp), absl::GetFlag(FLAGS_tenant),
+         absl::GetFlag(FLAGS_name), absl::GetFlag(FLAGS_out)},
+        clock, io);
+  }
   if (command == "policy explain") {
     return RunPolicyExplain(
         {absl::GetFlag(FLAGS_policy), absl::GetFlag(FLAGS_action),
