@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Restart time against ledger size (issue 15, item 4): builds a ledger of
+# $ENTRIES entries (bench/startup_bench.cc says what is in it) in a scratch
+# directory, then times start-up on it three ways, each a fresh process:
+#
+#   with snapshots       what portcullisd does: open, check, load each
+#                        tenant's state snapshot, replay the tail after it
+#   snapshots dropped    the state snapshots deleted first: a full replay of
+#                        every entry within the recovery windows
+#   no-op floor          opening the store alone (RocksDB, nothing read)
+#
+# and the cost of one snapshot write per tenant. The directory is removed
+# on exit unless KEEP=1.
+#
+#   bench/startup.sh                              # 1,000,000 entries
+#   ENTRIES=10000000 bench/startup.sh
+#   BIN=build/ci ENTRIES=200000 bench/startup.sh  # an existing build
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ENTRIES=${ENTRIES:-1000000}
+TENANTS=${TENANTS:-4}
+DAYS=${DAYS:-90}
+
+source bench/lib.sh
+if [[ -n ${BIN:-} ]]; then
+  bin=$PWD/$BIN
+  cmake --build "$bin" -j2 --target startup_bench >/dev/null
+else
+  build_release startup_bench
+fi
+scratch_dir
+if [[ ${KEEP:-} == 1 ]]; then trap - EXIT; echo "ledger kept in $tmp/data"; fi
+bench=$bin/bench/startup_bench
+dir=$tmp/data
+
+"$bench" --dir="$dir" --build --entries="$ENTRIES" --tenants="$TENANTS" \
+  --days="$DAYS"
+du -sh "$dir"
+"$bench" --dir="$dir" --measure
+"$bench" --dir="$dir" --measure
+"$bench" --dir="$dir" --snapshot_cost
+"$bench" --dir="$dir" --measure --drop_snapshots
