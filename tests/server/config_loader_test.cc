@@ -83,7 +83,7 @@ TEST_CASE("mistakes in a configuration are errors, not defaults", "[config]") {
   }
 }
 
-TEST_CASE("state snapshots default to every checkpoint; 0 turns them off",
+TEST_CASE("state snapshots default to every checkpoint, and 0 turns them off",
           "[config][snapshot]") {
   auto unset = ParseConfig("policy: p\n", "yaml", ".");
   REQUIRE(unset.ok());
