@@ -153,6 +153,9 @@ void ApplyDefaults(const std::string& base_dir,
   if (ledger->checkpoint_interval_ms() == 0) {
     ledger->set_checkpoint_interval_ms(60000);
   }
+  if (!ledger->has_snapshot_every_checkpoints()) {
+    ledger->set_snapshot_every_checkpoints(1);
+  }
   if (!ledger->master_key_file().empty()) {
     ledger->set_master_key_file(Resolve(base_dir, ledger->master_key_file()));
   }
@@ -206,6 +209,12 @@ absl::StatusOr<config::v1::GateConfig> ParseConfig(
         min_days,
         " (longer than the longest rate or spend limit window, 366 days), "
         "or 0 to keep payloads forever"));
+  }
+  if (config.ledger().snapshot_every_checkpoints() > 1000000) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ledger.snapshotEveryCheckpoints is ",
+        config.ledger().snapshot_every_checkpoints(),
+        ": it must be at most 1000000 (0 turns state snapshots off)"));
   }
   ApplyDefaults(base_dir, config);
   return config;

@@ -25,6 +25,8 @@ gate::GateOptions GateOptionsFrom(const config::v1::GateConfig& config) {
   options.grant_ttl = DurationFromProto(config.grants().ttl());
   options.idempotency_window =
       DurationFromProto(config.grants().idempotency_window());
+  options.snapshot_every_checkpoints =
+      static_cast<int>(config.ledger().snapshot_every_checkpoints());
   return options;
 }
 

@@ -261,6 +261,47 @@ TEST_CASE("a torn last record, never acknowledged, does not refuse the open",
   CHECK(CountKeys(**reopened) == 19);
 }
 
+uintmax_t WalBytes(const std::string& db) {
+  uintmax_t bytes = 0;
+  for (const auto& f : std::filesystem::directory_iterator(db)) {
+    if (f.path().extension() == ".log") bytes += f.file_size();
+  }
+  return bytes;
+}
+
+TEST_CASE("a clean close writes a large memtable out, leaving no log to replay",
+          "[rocksdb_store][snapshot]") {
+  // Start-up time (issue 15): otherwise every open replays up to a whole
+  // write buffer of log.
+  testing::TempDir dir;
+  std::string db = dir.Sub("db");
+  constexpr int kKeys = 4096;
+  {
+    auto store = RocksDbStore::Open(db, {});
+    REQUIRE(store.ok());
+    for (int i = 0; i < kKeys; i += 64) {
+      WriteBatch batch;
+      for (int j = i; j < i + 64; ++j) {
+        batch.Put(absl::StrCat("key-", 100000 + j), std::string(1024, 'v'));
+      }
+      REQUIRE((*store)->Write(batch, /*sync=*/false).ok());
+    }
+    REQUIRE(WalBytes(db) > RocksDbStore::kFlushAtCloseBytes);
+  }
+  CHECK(WalBytes(db) < RocksDbStore::kFlushAtCloseBytes / 16);
+  auto reopened = RocksDbStore::Open(db, {});
+  REQUIRE(reopened.ok());
+  CHECK(CountKeys(**reopened) == kKeys);
+}
+
+TEST_CASE("a small memtable stays in the log at a clean close",
+          "[rocksdb_store][snapshot]") {
+  testing::TempDir dir;
+  std::string db = dir.Sub("db");
+  WriteLoggedBatches(db, 100);
+  CHECK(WalBytes(db) > 100 * 100);
+}
+
 TEST_CASE("the store writes no info log files beside the data",
           "[rocksdb_store]") {
   testing::TempDir dir;

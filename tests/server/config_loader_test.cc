@@ -70,6 +70,8 @@ TEST_CASE("mistakes in a configuration are errors, not defaults", "[config]") {
       // Shorter than a limit window: a restart would forget usage.
       {"policy: p\nledger:\n  retentionDays: 30\n", "yaml", "at least 367"},
       {"policy: p\nledger:\n  retentionDays: 366\n", "yaml", "at least 367"},
+      {"policy: p\nledger:\n  snapshotEveryCheckpoints: 1000001\n", "yaml",
+       "at most 1000000"},
   };
   for (const Case& c : cases) {
     INFO(c.text);
@@ -79,6 +81,22 @@ TEST_CASE("mistakes in a configuration are errors, not defaults", "[config]") {
     CHECK(config.status().code() == absl::StatusCode::kInvalidArgument);
     CHECK(config.status().message().find(c.words) != std::string::npos);
   }
+}
+
+TEST_CASE("state snapshots default to every checkpoint, and 0 turns them off",
+          "[config][snapshot]") {
+  auto unset = ParseConfig("policy: p\n", "yaml", ".");
+  REQUIRE(unset.ok());
+  CHECK(unset->ledger().snapshot_every_checkpoints() == 1);
+  auto off = ParseConfig("policy: p\nledger:\n  snapshotEveryCheckpoints: 0\n",
+                         "yaml", ".");
+  REQUIRE(off.ok());
+  CHECK(off->ledger().has_snapshot_every_checkpoints());
+  CHECK(off->ledger().snapshot_every_checkpoints() == 0);
+  auto every4 = ParseConfig(
+      "policy: p\nledger:\n  snapshotEveryCheckpoints: 4\n", "yaml", ".");
+  REQUIRE(every4.ok());
+  CHECK(every4->ledger().snapshot_every_checkpoints() == 4);
 }
 
 TEST_CASE("a retention longer than any limit window is accepted", "[config]") {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "crypto/key_file.h"
+#include "gate/recovery.h"
 #include "ledger/rocksdb_store.h"
 #include "ledger/verifier.h"
 #include "portcullis/v1/gate.grpc.pb.h"
@@ -151,6 +152,34 @@ TEST_CASE("a restart keeps every chain and continues it", "[daemon]") {
   REQUIRE(report.ok());
   CHECK(report->clean());
   CHECK(report->entries == 4);
+}
+
+// How the daemon's gate rebuilt "shop" at its latest start.
+uint64_t ShopSnapshotSequence(DaemonFixture& f) {
+  for (const gate::TenantRecovery& r : f.daemon_->gate().recovery()) {
+    if (r.tenant == "shop") return r.snapshot_sequence;
+  }
+  FAIL("shop was not recovered");
+  return 0;
+}
+
+TEST_CASE("ledger.snapshotEveryCheckpoints reaches the gate",
+          "[daemon][snapshot]") {
+  for (uint32_t every : {1u, 0u}) {
+    INFO("snapshotEveryCheckpoints " << every);
+    DaemonFixture f;
+    f.config_.mutable_ledger()->set_checkpoint_every_entries(1);
+    f.config_.mutable_ledger()->set_snapshot_every_checkpoints(every);
+    f.Start();
+    CHECK(f.Reply() == v1::OUTCOME_ALLOW);
+    f.daemon_.reset();  // the snapshotter writes what is queued
+    f.Start();
+    if (every == 0) {
+      CHECK(ShopSnapshotSequence(f) == 0);  // none written: a full replay
+    } else {
+      CHECK(ShopSnapshotSequence(f) > 0);
+    }
+  }
 }
 
 TEST_CASE("the gate's signing key is created once and kept", "[daemon]") {
