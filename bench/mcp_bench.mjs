@@ -36,6 +36,8 @@ function option(name, fallback) {
 const calls = Number(option("calls", "2000"));
 const warmup = Number(option("warmup", "200"));
 const concurrencies = option("concurrency", "1,16").split(",").map(Number);
+// Extra node options for the gateway process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+const gatewayNodeArgs = option("gateway-node-args", "").split(" ").filter(Boolean);
 
 /** Runs `op` `n` times with `inFlight` concurrent workers; returns sorted latencies in ms. */
 async function measure(op, n, inFlight) {
@@ -79,7 +81,7 @@ writeFileSync(
 );
 const env = { PATH: process.env.PATH ?? "", PORTCULLIS_TOKEN: gate.agentToken };
 const direct = await connect(process.execPath, [kEverything, "stdio"], { PATH: env.PATH });
-const gateway = await connect(process.execPath, [kMain, "--config", configPath], env);
+const gateway = await connect(process.execPath, [...gatewayNodeArgs, kMain, "--config", configPath], env);
 const client = new Gate(gate.target, { token: gate.agentToken });
 
 const echo = (c) => async (i) => {

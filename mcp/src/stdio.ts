@@ -35,5 +35,6 @@ export async function serveStdio(config: Config, gateway: Gateway): Promise<void
     server.onclose = () => resolve();
     process.stdin.once("end", () => resolve());
   });
+  await gateway.drain(); // outcomes still being reported, before the channel closes
   gate.close();
 }

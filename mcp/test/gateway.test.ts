@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpError, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { Admin, Gate } from "@portcullis/client";
+import { Admin, FailedPrecondition, Gate } from "@portcullis/client";
 import { approveWithCli, haveCli, type Harness, startHarness } from "./support/harness.js";
 
 let h: Harness;
@@ -147,6 +147,26 @@ test("arguments over the size limit are a protocol error and nothing is forwarde
   });
   assert.equal(h.forwarded().length, before);
   assert.match(textOf(await call("echo", { message: "still here" })), /still here/);
+});
+
+test("an allowed call's outcome is on the ledger once the gateway has exited", async () => {
+  // A gateway of its own: the agent's answer does not wait for ReportOutcome,
+  // but the gateway reports every outcome before it exits.
+  const own = await h.connect();
+  const result = (await own.callTool({ name: "echo", arguments: { message: "outcome" } })) as CallToolResult;
+  assert.equal(result.isError ?? false, false);
+  const decisionId = String((result._meta as Record<string, unknown>)["portcullis/decisionId"]);
+  await own.close(); // stdin ends; the gateway drains its reports, then exits
+  const gate = new Gate(h.gate.target, { token: h.gate.agentToken });
+  try {
+    await assert.rejects(gate.reportOutcome("acme", decisionId, "failed", "second report"), (e: unknown) => {
+      assert.ok(e instanceof FailedPrecondition);
+      assert.match(e.message, /already reported/);
+      return true;
+    });
+  } finally {
+    gate.close();
+  }
 });
 
 test("a halted tenant: the call is denied citing the halt and nothing is forwarded", async () => {
