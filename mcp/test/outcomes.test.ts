@@ -102,11 +102,12 @@ test("the agent is answered before ReportOutcome returns, and the outcome is sti
   assert.equal(result.isError ?? false, false);
   assert.equal((result.content[0] as { text: string }).text, "Echo: hi");
   assert.deepEqual(executed, ["dec-1"]);
-  // Asked, not yet answered by the gate: the agent already has its result.
-  assert.deepEqual(reports, [{ tenant: "acme", decisionId: "dec-1", outcome: "succeeded", detail: "" }]);
+  // The report starts once the answer is on its way, and is held by the
+  // gate: the agent already has its result, and drain() waits for it.
   let drained = false;
   const draining = gateway.drain().then(() => (drained = true));
-  await Promise.resolve();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(reports, [{ tenant: "acme", decisionId: "dec-1", outcome: "succeeded", detail: "" }]);
   assert.equal(drained, false);
   held.resolve(7n);
   await draining;
