@@ -1,8 +1,11 @@
 // MCP gateway benchmark: the latency an allowed `tools/call` gains through
 // portcullis-mcp against calling the same upstream MCP server directly, at 1
-// and 16 calls in flight, in one run, beside the gate's own Evaluate latency
-// (and the Evaluate + Execute + ReportOutcome round trips the gateway makes
-// for every allowed call) measured with @portcullis/client.
+// and 16 calls in flight, in one run, beside the gate's own Evaluate latency,
+// Evaluate + Execute (what an allowed call waits for at the gate; the
+// gateway reports the outcome in the background), the three round trips in
+// sequence, and ListTools (a round trip that writes nothing), measured with
+// @portcullis/client; and, for each path, the CPU time per call of the
+// gateway, the upstream, the gate and the benchmark (from /proc).
 //
 // Both MCP paths use the official SDK Client over stdio against the same
 // upstream, @modelcontextprotocol/server-everything's `echo` tool; the
@@ -11,6 +14,7 @@
 // (which ALLOWs echo).
 //
 // usage: node bench/mcp_bench.mjs [--calls N] [--warmup N] [--concurrency 1,16]
+//          [--paths a,b] [--durability sync|process] [--gateway-node-args "..."]
 // Needs mcp/ and clients/typescript/ built (bench/mcp_bench.sh does that) and
 // $PORTCULLISD (default build/ci/server/portcullisd).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
