@@ -120,6 +120,33 @@ export class Gateway {
       .map((t) => t.definition);
   }
 
+  /**
+   * Calls `listener` when a refresh of the principal's declared tools (any
+   * tools/list, a tools/call that asks the gate, or pollDeclaredTools)
+   * finds that a policy reload changed which tools this principal sees.
+   * Returns the unsubscribe.
+   */
+  onToolsChanged(principal: Principal, listener: () => void): () => void {
+    const visible = (declared: ReadonlySet<string>) =>
+      this.upstreams
+        .list()
+        .filter((t) => declared.has(gateToolName(t)))
+        .map((t) => t.config.name)
+        .join("\n");
+    return this.declared.onChange(principal.key, (previous, current) => {
+      if (visible(previous) !== visible(current)) listener();
+    });
+  }
+
+  /** Asks the gate for the principal's declared tools (to notice a reload); never rejects. */
+  async pollDeclaredTools(principal: Principal): Promise<void> {
+    try {
+      await this.declared.refresh(principal);
+    } catch {
+      // The gate is unreachable: tools/list and tools/call say so when asked.
+    }
+  }
+
   /** One tools/call. Protocol errors (McpError) for unknown tools and unmappable arguments. */
   async callTool(principal: Principal, name: string, args: Record<string, unknown>, ctx: CallContext) {
     const tool = this.upstreams.get(name);

@@ -150,7 +150,7 @@ export class HttpGateway {
         this.sessions.delete(id);
       },
     });
-    await createSession(this.gateway, principal).connect(transport);
+    await createSession(this.gateway, principal, this.config.gate.toolsCacheMs).connect(transport);
     await transport.handleRequest(req, res, body);
   }
 }

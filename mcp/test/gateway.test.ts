@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { McpError, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { McpError, ToolListChangedNotificationSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { Admin, FailedPrecondition, Gate } from "@portcullis/client";
 import { approveWithCli, haveCli, type Harness, startHarness } from "./support/harness.js";
 
@@ -75,6 +75,34 @@ test("a policy reload shows at the next tools/list", async () => {
   admin.close();
   const { tools } = await client.listTools();
   assert.ok(tools.some((t) => t.name === "get-annotated-message"));
+});
+
+test("a policy reload that changes the listed tools sends notifications/tools/list_changed", async () => {
+  const { readFileSync, writeFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const own = await h.connect();
+  let changed = 0;
+  own.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+    changed += 1;
+  });
+  assert.ok((await own.listTools()).tools.some((t) => t.name === "get-annotated-message"));
+  assert.equal(changed, 0);
+  // Undeclare the tool the previous test declared.
+  const policyFile = join(h.gate.dir, "test.policy");
+  const reverted = readFileSync(policyFile, "utf8").replace(
+    'tool get-annotated-message {\n    class read\n    arg messagetype: string\n    rule am "fine" allow\n  }\n',
+    "",
+  );
+  writeFileSync(policyFile, reverted);
+  const admin = new Admin(h.gate.target, { token: h.gate.operatorToken });
+  await admin.reload();
+  admin.close();
+  // The gateway notices at its next look at the gate (this listing, or its
+  // poll before it); either way the notification precedes the answer.
+  const { tools } = await own.listTools();
+  assert.ok(!tools.some((t) => t.name === "get-annotated-message"));
+  assert.equal(changed, 1);
+  await own.close();
 });
 
 test("a capped argument is denied citing its rule, as a tool error the model can read", async () => {
