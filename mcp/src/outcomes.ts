@@ -1,5 +1,5 @@
 // Records how each forwarded call turned out (Gate.ReportOutcome) in the
-// background, so that the agent's answer does not wait for a fourth gate
+// background, so that the agent's answer does not wait for a third gate
 // round trip. The ledger still ties request -> decision -> execution ->
 // outcome: every report is made, a report the gate could not take
 // (GateUnavailable) is retried a bounded number of times, and one that is
