@@ -14,7 +14,8 @@
 // (which ALLOWs echo).
 //
 // usage: node bench/mcp_bench.mjs [--calls N] [--warmup N] [--concurrency 1,16]
-//          [--paths a,b] [--durability sync|process] [--gateway-node-args "..."]
+//          [--paths a,b] [--durability sync|process] [--transport tcp|unix]
+//          [--gateway-node-args "..."]
 // Needs mcp/ and clients/typescript/ built (bench/mcp_bench.sh does that) and
 // $PORTCULLISD (default build/ci/server/portcullisd).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -81,12 +82,14 @@ const gate = await TestGate.start({
   tenants: ["acme"],
   ...(durability === "process" ? { extraConfig: "ledger: {durability: DURABILITY_PROCESS}" } : {}),
 });
+// --transport unix: the gateway and the client reach the gate over its Unix socket.
+const gateTarget = option("transport", "tcp") === "unix" ? gate.unixTarget : gate.target;
 const dir = mkdtempSync(join(tmpdir(), "portcullis-mcp-bench-"));
 const configPath = join(dir, "mcp.yaml");
 writeFileSync(
   configPath,
   JSON.stringify({
-    gate: { target: gate.target, tokenEnv: "PORTCULLIS_TOKEN", timeoutMs: 10000 },
+    gate: { target: gateTarget, tokenEnv: "PORTCULLIS_TOKEN", timeoutMs: 10000 },
     identity: { tenant: "acme", agent: "mcp-agent" },
     upstreams: { everything: { command: process.execPath, args: [kEverything, "stdio"] } },
     tools: [{ name: "echo", upstream: "everything", arguments: { message: { type: "string" } } }],
@@ -95,7 +98,7 @@ writeFileSync(
 const env = { PATH: process.env.PATH ?? "", PORTCULLIS_TOKEN: gate.agentToken };
 const [direct] = await connect(process.execPath, [kEverything, "stdio"], { PATH: env.PATH });
 const [gateway, gatewayTransport] = await connect(process.execPath, [...gatewayNodeArgs, kMain, "--config", configPath], env);
-const client = new Gate(gate.target, { token: gate.agentToken });
+const client = new Gate(gateTarget, { token: gate.agentToken });
 
 const echo = (c) => async (i) => {
   const r = await c.callTool({ name: "echo", arguments: { message: `bench ${i}` } });
@@ -190,7 +193,7 @@ try {
 const f = (ms) => ms.toFixed(3).padStart(8);
 console.log(
   `mcp_bench: ${calls} calls per point (after ${warmup} warm-up), node ${process.version}, ` +
-    `gate ledger durability ${durability === "process" ? "DURABILITY_PROCESS" : "DURABILITY_SYNC"}`,
+    `gate ledger durability ${durability === "process" ? "DURABILITY_PROCESS" : "DURABILITY_SYNC"}, gate at ${gateTarget.startsWith("unix:") ? "its Unix socket" : gateTarget}`,
 );
 const cpuColumns = Object.keys(watched);
 console.log(
