@@ -1,8 +1,11 @@
 // MCP gateway benchmark: the latency an allowed `tools/call` gains through
 // portcullis-mcp against calling the same upstream MCP server directly, at 1
-// and 16 calls in flight, in one run, beside the gate's own Evaluate latency
-// (and the Evaluate + Execute + ReportOutcome round trips the gateway makes
-// for every allowed call) measured with @portcullis/client.
+// and 16 calls in flight, in one run, beside the gate's own Evaluate latency,
+// Evaluate + Execute (what an allowed call waits for at the gate; the
+// gateway reports the outcome in the background), the three round trips in
+// sequence, and ListTools (a round trip that writes nothing), measured with
+// @portcullis/client; and, for each path, the CPU time per call of the
+// gateway, the upstream, the gate and the benchmark (from /proc).
 //
 // Both MCP paths use the official SDK Client over stdio against the same
 // upstream, @modelcontextprotocol/server-everything's `echo` tool; the
@@ -11,10 +14,12 @@
 // (which ALLOWs echo).
 //
 // usage: node bench/mcp_bench.mjs [--calls N] [--warmup N] [--concurrency 1,16]
+//          [--paths a,b] [--durability sync|process] [--transport tcp|unix]
+//          [--gateway-node-args "..."]
 // Needs mcp/ and clients/typescript/ built (bench/mcp_bench.sh does that) and
 // $PORTCULLISD (default build/ci/server/portcullisd).
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os, { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -36,6 +41,8 @@ function option(name, fallback) {
 const calls = Number(option("calls", "2000"));
 const warmup = Number(option("warmup", "200"));
 const concurrencies = option("concurrency", "1,16").split(",").map(Number);
+// Extra node options for the gateway process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+const gatewayNodeArgs = option("gateway-node-args", "").split(" ").filter(Boolean);
 
 /** Runs `op` `n` times with `inFlight` concurrent workers; returns sorted latencies in ms. */
 async function measure(op, n, inFlight) {
@@ -61,26 +68,37 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 10
 // /dev/null) as in a deployment, but kept out of the report.
 async function connect(command, args, env) {
   const client = new Client({ name: "mcp-bench", version: "1.0.0" });
-  await client.connect(new StdioClientTransport({ command, args, env, stderr: "ignore" }));
-  return client;
+  const transport = new StdioClientTransport({ command, args, env, stderr: "ignore" });
+  await client.connect(transport);
+  return [client, transport];
 }
 
-const gate = await TestGate.start({ policy: kPolicy, tenants: ["acme"] });
+const loadBefore = os.loadavg().map((l) => l.toFixed(1)).join(" ");
+// --durability process: the gate's ledger without a sync per append (to see
+// what the sync costs); the default is the gate's default, DURABILITY_SYNC.
+const durability = option("durability", "sync");
+const gate = await TestGate.start({
+  policy: kPolicy,
+  tenants: ["acme"],
+  ...(durability === "process" ? { extraConfig: "ledger: {durability: DURABILITY_PROCESS}" } : {}),
+});
+// --transport unix: the gateway and the client reach the gate over its Unix socket.
+const gateTarget = option("transport", "tcp") === "unix" ? gate.unixTarget : gate.target;
 const dir = mkdtempSync(join(tmpdir(), "portcullis-mcp-bench-"));
 const configPath = join(dir, "mcp.yaml");
 writeFileSync(
   configPath,
   JSON.stringify({
-    gate: { target: gate.target, tokenEnv: "PORTCULLIS_TOKEN", timeoutMs: 10000 },
+    gate: { target: gateTarget, tokenEnv: "PORTCULLIS_TOKEN", timeoutMs: 10000 },
     identity: { tenant: "acme", agent: "mcp-agent" },
     upstreams: { everything: { command: process.execPath, args: [kEverything, "stdio"] } },
     tools: [{ name: "echo", upstream: "everything", arguments: { message: { type: "string" } } }],
   }),
 );
 const env = { PATH: process.env.PATH ?? "", PORTCULLIS_TOKEN: gate.agentToken };
-const direct = await connect(process.execPath, [kEverything, "stdio"], { PATH: env.PATH });
-const gateway = await connect(process.execPath, [kMain, "--config", configPath], env);
-const client = new Gate(gate.target, { token: gate.agentToken });
+const [direct] = await connect(process.execPath, [kEverything, "stdio"], { PATH: env.PATH });
+const [gateway, gatewayTransport] = await connect(process.execPath, [...gatewayNodeArgs, kMain, "--config", configPath], env);
+const client = new Gate(gateTarget, { token: gate.agentToken });
 
 const echo = (c) => async (i) => {
   const r = await c.callTool({ name: "echo", arguments: { message: `bench ${i}` } });
@@ -90,6 +108,18 @@ const action = (i) => ({ tenant: "acme", agent: "mcp-agent", tool: "echo", argum
 const evaluate = async (i) => {
   const d = await client.evaluate(action(i));
   if (d.outcome !== "ALLOW") throw new Error(`evaluate: ${d.outcome}`);
+};
+// What an allowed call now waits for at the gate: ReportOutcome goes in the background.
+const evalExec = async (i) => {
+  const a = action(i);
+  const d = await client.evaluate(a);
+  await client.execute(d.decisionId, a);
+  reports.push(client.reportOutcome("acme", d.decisionId, "succeeded", ""));
+};
+const reports = [];
+// A gate round trip that writes nothing to the ledger: the gRPC floor under Evaluate.
+const listTools = async () => {
+  await client.listTools("acme");
 };
 const roundTrips = async (i) => {
   const a = action(i);
@@ -101,16 +131,55 @@ const paths = [
   ["direct", echo(direct)],
   ["gateway", echo(gateway)],
   ["evaluate", evaluate],
+  ["eval+exec", evalExec],
   ["eval+exec+report", roundTrips],
+  ["listTools", listTools],
 ];
+
+// CPU time (user + system) of a process, in ms, from /proc (Linux): robust to
+// other load on the machine, unlike wall-clock latency.
+const kTick = 1000 / 100; // USER_HZ is 100 on Linux
+function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * kTick; // utime, stime
+  } catch {
+    return NaN;
+  }
+}
+function childrenOf(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+const gatewayPid = gatewayTransport.pid;
+const watched = {
+  gateway: [gatewayPid],
+  upstream: childrenOf(gatewayPid),
+  gate: [gate.process?.pid].filter(Boolean), // TestGate keeps its child process
+  bench: [process.pid],
+};
+const cpuNow = () => Object.fromEntries(Object.entries(watched).map(([k, pids]) => [k, pids.reduce((t, p) => t + cpuMs(p), 0)]));
+
+// --paths gateway,evaluate measures only those (e.g. to profile one).
+const only = option("paths", "").split(",").filter(Boolean);
+if (only.length) paths.splice(0, paths.length, ...paths.filter(([name]) => only.includes(name)));
 
 const results = {};
 try {
   for (const [, op] of paths) await measure(op, warmup, 4);
+  await Promise.all(reports.splice(0));
   for (const c of concurrencies) {
     for (const [name, op] of paths) {
+      const before = cpuNow();
       const { latencies, rate } = await measure(op, calls, c);
-      results[`${name}@${c}`] = { p50: pct(latencies, 50), p99: pct(latencies, 99), rate };
+      await Promise.all(reports.splice(0));
+      const after = cpuNow();
+      const cpu = Object.fromEntries(Object.keys(before).map((k) => [k, (after[k] - before[k]) / calls]));
+      results[`${name}@${c}`] = { p50: pct(latencies, 50), p99: pct(latencies, 99), rate, cpu };
     }
   }
 } finally {
@@ -122,25 +191,37 @@ try {
 }
 
 const f = (ms) => ms.toFixed(3).padStart(8);
-console.log(`mcp_bench: ${calls} calls per point (after ${warmup} warm-up), node ${process.version}`);
-console.log(`${"path".padEnd(18)} ${"inflight".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"calls/s".padStart(9)}`);
+console.log(
+  `mcp_bench: ${calls} calls per point (after ${warmup} warm-up), node ${process.version}, ` +
+    `gate ledger durability ${durability === "process" ? "DURABILITY_PROCESS" : "DURABILITY_SYNC"}, gate at ${gateTarget.startsWith("unix:") ? "its Unix socket" : gateTarget}`,
+);
+const cpuColumns = Object.keys(watched);
+console.log(
+  `${"path".padEnd(18)} ${"inflight".padStart(8)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"calls/s".padStart(9)}` +
+    `  CPU ms/call: ${cpuColumns.map((k) => k.padStart(8)).join(" ")}`,
+);
 for (const c of concurrencies) {
   for (const [name] of paths) {
     const r = results[`${name}@${c}`];
-    console.log(`${name.padEnd(18)} ${String(c).padStart(8)} ${f(r.p50)} ${f(r.p99)} ${r.rate.toFixed(0).padStart(9)}`);
+    console.log(
+      `${name.padEnd(18)} ${String(c).padStart(8)} ${f(r.p50)} ${f(r.p99)} ${r.rate.toFixed(0).padStart(9)}` +
+        `               ${cpuColumns.map((k) => f(r.cpu[k])).join(" ")}`,
+    );
   }
 }
+console.log(`load average before/after: ${loadBefore} / ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
 console.log("");
-for (const c of concurrencies) {
+for (const c of only.length ? [] : concurrencies) {
   const d = results[`direct@${c}`];
   const g = results[`gateway@${c}`];
   const e = results[`evaluate@${c}`];
-  const r = results[`eval+exec+report@${c}`];
+  const x = results[`eval+exec@${c}`];
   const added = g.p50 - d.p50;
   console.log(
     `inflight ${String(c).padStart(2)}: gateway/direct p50 ${(g.p50 / d.p50).toFixed(2)}x p99 ${(g.p99 / d.p99).toFixed(2)}x; ` +
       `added p50 ${added.toFixed(3)} ms, over Evaluate p50 ${(added - e.p50).toFixed(3)} ms ` +
       `(target < 1 ms: ${added - e.p50 < 1 ? "met" : "missed"}), ` +
-      `over Evaluate+Execute+ReportOutcome p50 ${(added - r.p50).toFixed(3)} ms`,
+      `over Evaluate+Execute p50 ${(added - x.p50).toFixed(3)} ms; ` +
+      `gateway CPU ${g.cpu.gateway.toFixed(3)} ms/call`,
   );
 }

@@ -1,9 +1,9 @@
 // The heart of the gateway: one tools/call behind the gate. Evaluate (or,
 // for a retry, the pending decision it matches), wait for approval with
 // progress, Execute, forward upstream exactly the arguments the gate
-// decided, ReportOutcome. Fails closed: when the gate cannot be asked or
-// says no, nothing is forwarded and the agent is told why. Safe for
-// concurrent calls.
+// decided, answer the agent, and ReportOutcome in the background (see
+// outcomes.ts). Fails closed: when the gate cannot be asked or says no,
+// nothing is forwarded and the agent is told why. Safe for concurrent calls.
 import { randomUUID } from "node:crypto";
 import {
   type Action,
@@ -11,7 +11,6 @@ import {
   type Decision,
   type Gate,
   GateError,
-  GateUnavailable,
   toAction,
 } from "@portcullis/client";
 import { ErrorCode, McpError, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
@@ -19,6 +18,7 @@ import type { Config } from "./config.js";
 import { DeclaredToolCache } from "./declared.js";
 import type { Logger } from "./log.js";
 import { mapArguments, UnmappableCall } from "./mapping.js";
+import { type Outcome, OutcomeReporter, type OutcomeReporterOptions } from "./outcomes.js";
 import { PendingDecisions } from "./pending.js";
 import type { GatedTool, Upstreams } from "./upstreams.js";
 import type { SecretScrubber } from "./scrub.js";
@@ -78,15 +78,26 @@ export class Gateway {
   private readonly pending = new PendingDecisions();
   private readonly evaluating = new Map<string, Promise<Decision>>();
   private readonly declared: DeclaredToolCache;
+  private readonly outcomes: OutcomeReporter;
 
-  /** `scrubber` removes upstream credentials from whatever an upstream answers. */
+  /**
+   * `scrubber` removes upstream credentials from whatever an upstream
+   * answers; `outcomes` tunes the background ReportOutcome (tests).
+   */
   constructor(
     private readonly config: Config,
     private readonly upstreams: Upstreams,
     private readonly log: Logger,
     private readonly scrubber?: SecretScrubber,
+    outcomes: OutcomeReporterOptions = {},
   ) {
     this.declared = new DeclaredToolCache(config.gate.toolsCacheMs);
+    this.outcomes = new OutcomeReporter(log, outcomes);
+  }
+
+  /** Resolves once every outcome reported so far is recorded or given up (call before exiting). */
+  drain(): Promise<void> {
+    return this.outcomes.drain();
   }
 
   /**
@@ -107,6 +118,33 @@ export class Gateway {
       .list()
       .filter((t) => declared.has(gateToolName(t)))
       .map((t) => t.definition);
+  }
+
+  /**
+   * Calls `listener` when a refresh of the principal's declared tools (any
+   * tools/list, a tools/call that asks the gate, or pollDeclaredTools)
+   * finds that a policy reload changed which tools this principal sees.
+   * Returns the unsubscribe.
+   */
+  onToolsChanged(principal: Principal, listener: () => void): () => void {
+    const visible = (declared: ReadonlySet<string>) =>
+      this.upstreams
+        .list()
+        .filter((t) => declared.has(gateToolName(t)))
+        .map((t) => t.config.name)
+        .join("\n");
+    return this.declared.onChange(principal.key, (previous, current) => {
+      if (visible(previous) !== visible(current)) listener();
+    });
+  }
+
+  /** Asks the gate for the principal's declared tools (to notice a reload); never rejects. */
+  async pollDeclaredTools(principal: Principal): Promise<void> {
+    try {
+      await this.declared.refresh(principal);
+    } catch {
+      // The gate is unreachable: tools/list and tools/call say so when asked.
+    }
   }
 
   /** One tools/call. Protocol errors (McpError) for unknown tools and unmappable arguments. */
@@ -235,12 +273,8 @@ export class Gateway {
     return { ...scrubbed, _meta: { ...(scrubbed._meta ?? {}), "portcullis/decisionId": decision.decisionId } };
   }
 
-  private async report(principal: Principal, decision: Decision, outcome: "succeeded" | "failed", detail: string) {
-    try {
-      await principal.gate.reportOutcome(principal.tenant, decision.decisionId, outcome, detail);
-    } catch (e) {
-      const why = e instanceof GateUnavailable ? "gate unavailable" : e instanceof Error ? e.name : "error";
-      this.log.warn(`decision ${decision.decisionId}: outcome not recorded (${why})`);
-    }
+  /** Records the outcome in the background; waits only when too many reports are outstanding. */
+  private report(principal: Principal, decision: Decision, outcome: Outcome, detail: string): Promise<void> {
+    return this.outcomes.report(principal.gate, principal.tenant, decision.decisionId, outcome, detail);
   }
 }

@@ -84,6 +84,7 @@ export class HttpGateway {
 
   async close(): Promise<void> {
     for (const s of this.sessions.values()) await s.transport.close();
+    await this.gateway.drain(); // outcomes still being reported go out on the gates' channels
     for (const g of this.gates.values()) g.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -149,7 +150,7 @@ export class HttpGateway {
         this.sessions.delete(id);
       },
     });
-    await createSession(this.gateway, principal).connect(transport);
+    await createSession(this.gateway, principal, this.config.gate.toolsCacheMs).connect(transport);
     await transport.handleRequest(req, res, body);
   }
 }

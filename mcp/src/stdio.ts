@@ -20,7 +20,7 @@ export async function serveStdio(config: Config, gateway: Gateway): Promise<void
   if (!config.identity) throw new ConfigError("identity: required to serve over stdio (tenant and agent)");
   const gate = new Gate(config.gate.target, { token: stdioToken(config), timeoutMs: config.gate.timeoutMs });
   const principal = { key: `stdio:${config.identity.tenant}/${config.identity.agent}`, ...config.identity, gate };
-  const server = createSession(gateway, principal);
+  const server = createSession(gateway, principal, config.gate.toolsCacheMs);
   const transport = new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: 64 << 20 });
   await server.connect(transport);
   const previous = transport.onerror;
@@ -32,8 +32,13 @@ export async function serveStdio(config: Config, gateway: Gateway): Promise<void
     process.stdout.write(`${JSON.stringify({ jsonrpc: "2.0", id: null, error: { code, message } })}\n`);
   };
   await new Promise<void>((resolve) => {
-    server.onclose = () => resolve();
+    const cleanup = server.onclose;
+    server.onclose = () => {
+      cleanup?.();
+      resolve();
+    };
     process.stdin.once("end", () => resolve());
   });
+  await gateway.drain(); // outcomes still being reported, before the channel closes
   gate.close();
 }

@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { McpError, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { Admin, Gate } from "@portcullis/client";
+import { McpError, ToolListChangedNotificationSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { Admin, FailedPrecondition, Gate } from "@portcullis/client";
 import { approveWithCli, haveCli, type Harness, startHarness } from "./support/harness.js";
 
 let h: Harness;
@@ -77,6 +77,34 @@ test("a policy reload shows at the next tools/list", async () => {
   assert.ok(tools.some((t) => t.name === "get-annotated-message"));
 });
 
+test("a policy reload that changes the listed tools sends notifications/tools/list_changed", async () => {
+  const { readFileSync, writeFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const own = await h.connect();
+  let changed = 0;
+  own.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+    changed += 1;
+  });
+  assert.ok((await own.listTools()).tools.some((t) => t.name === "get-annotated-message"));
+  assert.equal(changed, 0);
+  // Undeclare the tool the previous test declared.
+  const policyFile = join(h.gate.dir, "test.policy");
+  const reverted = readFileSync(policyFile, "utf8").replace(
+    'tool get-annotated-message {\n    class read\n    arg messagetype: string\n    rule am "fine" allow\n  }\n',
+    "",
+  );
+  writeFileSync(policyFile, reverted);
+  const admin = new Admin(h.gate.target, { token: h.gate.operatorToken });
+  await admin.reload();
+  admin.close();
+  // The gateway notices at its next look at the gate (this listing, or its
+  // poll before it); either way the notification precedes the answer.
+  const { tools } = await own.listTools();
+  assert.ok(!tools.some((t) => t.name === "get-annotated-message"));
+  assert.equal(changed, 1);
+  await own.close();
+});
+
 test("a capped argument is denied citing its rule, as a tool error the model can read", async () => {
   const before = h.forwarded().length;
   const result = await call("get-sum", { a: 101, b: 1 });
@@ -147,6 +175,26 @@ test("arguments over the size limit are a protocol error and nothing is forwarde
   });
   assert.equal(h.forwarded().length, before);
   assert.match(textOf(await call("echo", { message: "still here" })), /still here/);
+});
+
+test("an allowed call's outcome is on the ledger once the gateway has exited", async () => {
+  // A gateway of its own: the agent's answer does not wait for ReportOutcome,
+  // but the gateway reports every outcome before it exits.
+  const own = await h.connect();
+  const result = (await own.callTool({ name: "echo", arguments: { message: "outcome" } })) as CallToolResult;
+  assert.equal(result.isError ?? false, false);
+  const decisionId = String((result._meta as Record<string, unknown>)["portcullis/decisionId"]);
+  await own.close(); // stdin ends; the gateway drains its reports, then exits
+  const gate = new Gate(h.gate.target, { token: h.gate.agentToken });
+  try {
+    await assert.rejects(gate.reportOutcome("acme", decisionId, "failed", "second report"), (e: unknown) => {
+      assert.ok(e instanceof FailedPrecondition);
+      assert.match(e.message, /already reported/);
+      return true;
+    });
+  } finally {
+    gate.close();
+  }
 });
 
 test("a halted tenant: the call is denied citing the halt and nothing is forwarded", async () => {
