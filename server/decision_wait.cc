@@ -8,11 +8,11 @@ namespace portcullis::server {
 void DecisionWait::Start(OpenCallQuota::Slot slot, const std::string& tenant,
                          const std::string& decision_id,
                          absl::Duration max_wait) {
-  slot_ = std::move(slot);
   bool cancelled;
   {
     absl::MutexLock lock(&mu_);
     cancelled = cancelled_;
+    if (!cancelled) slot_ = std::move(slot);
   }
   if (cancelled) {
     Finish(grpc::Status::CANCELLED);
@@ -42,6 +42,9 @@ void DecisionWait::OnCancel() {
     absl::MutexLock lock(&mu_);
     cancelled_ = true;
     id = wait_id_;
+    // Given back before the wait is removed: once the gate counts one wait
+    // fewer, so does the quota.
+    slot_ = OpenCallQuota::Slot();
   }
   // Whoever removes the wait answers: here, or the callback (which runs
   // exactly when the removal fails).
@@ -49,6 +52,10 @@ void DecisionWait::OnCancel() {
 }
 
 void DecisionWait::Answer(absl::StatusOr<gate::Decision> decision) {
+  {
+    absl::MutexLock lock(&mu_);
+    slot_ = OpenCallQuota::Slot();
+  }
   if (!decision.ok()) {
     Finish(ToGrpcStatus(decision.status()));
     return;

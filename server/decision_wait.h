@@ -4,7 +4,7 @@
 // first: the decision resolving, the wait running out (the gate's timer),
 // or the caller hanging up or passing its deadline (OnCancel, which also
 // removes the registration). Every path gives back the caller's slot in the
-// per-principal quota.
+// per-principal quota as the call ends.
 //
 // Owns itself: it is deleted once gRPC is done with the call and the
 // admission step that started it has returned. Thread-safe.
@@ -49,8 +49,8 @@ class DecisionWait final : public grpc::ServerUnaryReactor {
 
   gate::Gate& gate_;
   v1::AwaitDecisionResponse* const response_;
-  OpenCallQuota::Slot slot_;
   absl::Mutex mu_;
+  OpenCallQuota::Slot slot_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t wait_id_ ABSL_GUARDED_BY(mu_) = 0;
   // gRPC's OnDone and the end of Start or Refuse each hold one.

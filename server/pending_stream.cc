@@ -38,7 +38,10 @@ PendingStream::~PendingStream() {
 }
 
 void PendingStream::Start(OpenCallQuota::Slot slot, const std::string& tenant) {
-  slot_ = std::move(slot);
+  {
+    absl::MutexLock lock(&mu_);
+    if (!finished_) slot_ = std::move(slot);
+  }
   absl::StatusOr<std::vector<gate::DecisionState>> listing =
       gate_.SubscribePending(tenant, this);
   if (!listing.ok()) {
@@ -167,6 +170,7 @@ void PendingStream::FinishOnce(const grpc::Status& status) {
     if (finished_) return;
     finished_ = true;
     stopping_ = true;
+    slot_ = OpenCallQuota::Slot();  // the stream ends here
   }
   Finish(status);
 }

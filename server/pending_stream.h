@@ -66,7 +66,6 @@ class PendingStream final : public grpc::ServerWriteReactor<v1::PendingEvent>,
 
   gate::Gate& gate_;
   const size_t backlog_;
-  OpenCallQuota::Slot slot_;
   std::optional<std::string> subscribed_;  // the tenant, once subscribed
 
   absl::Mutex mu_;
@@ -75,6 +74,7 @@ class PendingStream final : public grpc::ServerWriteReactor<v1::PendingEvent>,
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;  // nothing more is written
   bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  OpenCallQuota::Slot slot_ ABSL_GUARDED_BY(mu_);
   std::vector<gate::DecisionState> listing_ ABSL_GUARDED_BY(mu_);
   size_t listed_ ABSL_GUARDED_BY(mu_) = 0;  // how much of it was written
   std::deque<gate::QueueEvent> queue_ ABSL_GUARDED_BY(mu_);
