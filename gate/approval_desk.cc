@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
 #include "base/identifiers.h"
 #include "crypto/constant_time.h"
 #include "crypto/hash.h"
@@ -102,6 +103,11 @@ EntryFields FieldsFor(const DecisionState& s, absl::Time now,
   return f;
 }
 
+// The key under which waits for a decision are registered.
+std::string WaitKey(absl::string_view tenant, absl::string_view decision_id) {
+  return absl::StrCat(tenant, "/", decision_id);
+}
+
 }  // namespace
 
 // What one verdict changes, decided under the tenant's lock and applied
@@ -116,6 +122,7 @@ void ApprovalDesk::Enqueue(TenantState& tenant, DecisionState state) {
   std::string id = state.original.id;
   tenant.pending.emplace(id, std::move(state));
   tenant.busy.insert(BusyDecision(id));
+  tenant.unrecorded.insert(id);
 }
 
 absl::StatusOr<ApproveResult> ApprovalDesk::Approve(const Approval& approval,
@@ -260,25 +267,32 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Decide(const Approval& approval,
   absl::StatusOr<uint64_t> sequence =
       recorder_.Record(FieldsFor(snapshot, now, plan.kind), plan.record);
 
-  absl::MutexLock lock(&tenant.mu);
-  tenant.busy.erase(busy);
-  tenant.changed.SignalAll();
-  if (!sequence.ok()) {
-    tenant.usage.Uncharge(plan.charged, now);
-    return sequence.status();
+  ApproveResult result;
+  {
+    absl::MutexLock lock(&tenant.mu);
+    tenant.busy.erase(busy);
+    tenant.changed.SignalAll();
+    if (!sequence.ok()) {
+      tenant.usage.Uncharge(plan.charged, now);
+      return sequence.status();
+    }
+    DecisionState& state = tenant.pending[approval.decision_id];
+    absl::Status applied = ApplyRecord(state, plan.kind, plan.record, now);
+    if (!applied.ok()) return applied;
+    state.current.ledger_sequence = *sequence;
+    result.decision = state.current;
+    if (plan.record.resolution == Resolution::kNone) {
+      result.pending = state;
+      tenant.Publish(QueueEvent::Kind::kUpdated, state);
+    } else {
+      DecisionState resolved = std::move(state);
+      tenant.pending.erase(approval.decision_id);
+      tenant.Publish(QueueEvent::Kind::kResolved, resolved);
+    }
   }
-  DecisionState& state = tenant.pending[approval.decision_id];
-  absl::Status applied = ApplyRecord(state, plan.kind, plan.record, now);
-  if (!applied.ok()) return applied;
-  state.current.ledger_sequence = *sequence;
-  ApproveResult result{state.current, std::nullopt};
-  if (plan.record.resolution == Resolution::kNone) {
-    result.pending = state;
-    tenant.Publish(QueueEvent::Kind::kUpdated, state);
-  } else {
-    DecisionState resolved = std::move(state);
-    tenant.pending.erase(approval.decision_id);
-    tenant.Publish(QueueEvent::Kind::kResolved, resolved);
+  if (!result.pending) {
+    waiters_.Wake(WaitKey(approval.tenant, approval.decision_id),
+                  result.decision);
   }
   return result;
 }
@@ -306,19 +320,27 @@ absl::Status ApprovalDesk::RecordDeadline(
   }
   absl::StatusOr<uint64_t> sequence =
       recorder_.Record(FieldsFor(snapshot, now, kind), record);
-  absl::MutexLock lock(&tenant.mu);
-  tenant.busy.erase(busy);
-  tenant.changed.SignalAll();
-  if (!sequence.ok()) return sequence.status();
-  DecisionState& state = tenant.pending[decision_id];
-  absl::Status applied = ApplyRecord(state, kind, record, now);
-  state.current.ledger_sequence = *sequence;
-  if (state.pending()) {
-    tenant.Publish(QueueEvent::Kind::kUpdated, state);
-  } else {
-    DecisionState resolved = std::move(state);
-    tenant.pending.erase(decision_id);
-    tenant.Publish(QueueEvent::Kind::kResolved, resolved);
+  absl::Status applied;
+  std::optional<Decision> resolved_as;
+  {
+    absl::MutexLock lock(&tenant.mu);
+    tenant.busy.erase(busy);
+    tenant.changed.SignalAll();
+    if (!sequence.ok()) return sequence.status();
+    DecisionState& state = tenant.pending[decision_id];
+    applied = ApplyRecord(state, kind, record, now);
+    state.current.ledger_sequence = *sequence;
+    if (state.pending()) {
+      tenant.Publish(QueueEvent::Kind::kUpdated, state);
+    } else {
+      DecisionState resolved = std::move(state);
+      tenant.pending.erase(decision_id);
+      tenant.Publish(QueueEvent::Kind::kResolved, resolved);
+      resolved_as = resolved.current;
+    }
+  }
+  if (resolved_as) {
+    waiters_.Wake(WaitKey(resolved_as->tenant, decision_id), *resolved_as);
   }
   return applied;
 }
@@ -390,27 +412,93 @@ std::vector<DecisionState> ApprovalDesk::ListPending(absl::string_view tenant) {
 absl::StatusOr<Decision> ApprovalDesk::Await(absl::string_view tenant_id,
                                              absl::string_view decision_id,
                                              absl::Duration max_wait) {
+  absl::StatusOr<Decision> answer;
+  absl::Notification answered;
+  AwaitAsync(tenant_id, decision_id, max_wait,
+             [&](absl::StatusOr<Decision> decision) {
+               answer = std::move(decision);
+               answered.Notify();
+             });
+  answered.WaitForNotification();
+  return answer;
+}
+
+uint64_t ApprovalDesk::AwaitAsync(absl::string_view tenant_id,
+                                  absl::string_view decision_id,
+                                  absl::Duration max_wait, AwaitCallback done) {
   TenantState& tenant = tenants_.Get(tenant_id);
-  // Waiting is measured on a monotonic clock: it is the caller's patience,
-  // not a domain time.
-  const auto deadline =
-      std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(max_wait);
+  std::optional<Decision> pending;
   {
     absl::MutexLock lock(&tenant.mu);
-    for (;;) {
-      auto it = tenant.pending.find(std::string(decision_id));
-      if (it == tenant.pending.end()) break;
-      auto left = deadline - std::chrono::steady_clock::now();
-      if (left <= std::chrono::steady_clock::duration::zero()) {
-        return it->second.current;
+    auto it = tenant.pending.find(std::string(decision_id));
+    if (it != tenant.pending.end()) {
+      if (max_wait > absl::ZeroDuration()) {
+        // Registered under the tenant's lock: a resolution, which changes
+        // the queue under it too and wakes after, cannot slip between.
+        return waiters_.Add(
+            WaitKey(tenant_id, decision_id), max_wait,
+            [this, tenant = std::string(tenant_id),
+             id = std::string(decision_id),
+             done = std::move(done)](std::optional<Decision> resolved) mutable {
+              if (resolved) {
+                std::move(done)(*std::move(resolved));
+              } else {
+                std::move(done)(Current(tenant, id));
+              }
+            });
       }
-      tenant.changed.WaitWithTimeout(&tenant.mu, absl::FromChrono(left));
+      pending = it->second.current;
     }
+  }
+  std::move(done)(pending ? absl::StatusOr<Decision>(*std::move(pending))
+                          : Current(tenant_id, decision_id));
+  return 0;
+}
+
+absl::StatusOr<Decision> ApprovalDesk::Current(absl::string_view tenant_id,
+                                               absl::string_view decision_id) {
+  TenantState& tenant = tenants_.Get(tenant_id);
+  {
+    absl::MutexLock lock(&tenant.mu);
+    auto it = tenant.pending.find(std::string(decision_id));
+    if (it != tenant.pending.end()) return it->second.current;
   }
   absl::StatusOr<DecisionState> state = LoadDecision(
       recorder_.ledger(), recorder_.codec(), tenant_id, decision_id);
   if (!state.ok()) return state.status();
   return state->current;
+}
+
+std::vector<DecisionState> ApprovalDesk::RecordedQueue(TenantState& tenant) {
+  std::vector<DecisionState> open;
+  for (const auto& [id, s] : tenant.pending) {
+    if (!tenant.unrecorded.contains(id)) open.push_back(s);
+  }
+  std::stable_sort(open.begin(), open.end(), [](const auto& a, const auto& b) {
+    return a.original.decided_at < b.original.decided_at;
+  });
+  return open;
+}
+
+std::vector<DecisionState> ApprovalDesk::Subscribe(absl::string_view tenant_id,
+                                                   QueueListener* listener) {
+  TenantState& tenant = tenants_.Get(tenant_id);
+  absl::MutexLock lock(&tenant.mu);
+  tenant.listeners.insert(listener);
+  return RecordedQueue(tenant);
+}
+
+void ApprovalDesk::Unsubscribe(absl::string_view tenant_id,
+                               QueueListener* listener) {
+  TenantState& tenant = tenants_.Get(tenant_id);
+  absl::MutexLock lock(&tenant.mu);
+  tenant.listeners.erase(listener);
+}
+
+size_t ApprovalDesk::Listeners(absl::string_view tenant_id) {
+  TenantState& tenant = tenants_.Get(tenant_id);
+  absl::MutexLock lock(&tenant.mu);
+  return tenant.listeners.size();
 }
 
 void ApprovalDesk::Watch(absl::string_view tenant_id,
@@ -419,17 +507,15 @@ void ApprovalDesk::Watch(absl::string_view tenant_id,
                          absl::Duration poll) {
   TenantState& tenant = tenants_.Get(tenant_id);
   // The queue and the cursor are read under one lock: an ADDED event
-  // published between the two reads would otherwise be sent twice.
+  // published between the two reads would otherwise be sent twice. So are
+  // requests not yet recorded, whose ADDED event is still to come.
   uint64_t cursor;
   std::vector<DecisionState> open;
   {
     absl::MutexLock lock(&tenant.mu);
     cursor = tenant.next_event;
-    for (const auto& [id, s] : tenant.pending) open.push_back(s);
+    open = RecordedQueue(tenant);
   }
-  std::stable_sort(open.begin(), open.end(), [](const auto& a, const auto& b) {
-    return a.original.decided_at < b.original.decided_at;
-  });
   for (const DecisionState& s : open) {
     if (!send({QueueEvent::Kind::kAdded, s})) return;
   }
@@ -444,8 +530,8 @@ void ApprovalDesk::Watch(absl::string_view tenant_id,
       uint64_t oldest = tenant.next_event - tenant.events.size();
       if (cursor < oldest) {
         // Too far behind: start over from the current queue.
-        for (const auto& [id, s] : tenant.pending) {
-          batch.push_back({QueueEvent::Kind::kAdded, s});
+        for (DecisionState& s : RecordedQueue(tenant)) {
+          batch.push_back({QueueEvent::Kind::kAdded, std::move(s)});
         }
       } else {
         batch.assign(tenant.events.begin() + (cursor - oldest),

@@ -10,12 +10,14 @@
 #include <optional>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "base/clock.h"
 #include "gate/approval.h"
 #include "gate/approvers.h"
 #include "gate/decision_state.h"
+#include "gate/decision_waiters.h"
 #include "gate/policy_snapshot.h"
 #include "gate/recorder.h"
 #include "gate/tenant_state.h"
@@ -57,15 +59,49 @@ class ApprovalDesk {
   // The tenant's open requests, oldest first.
   std::vector<DecisionState> ListPending(absl::string_view tenant);
 
+  // Receives what Await would return.
+  using AwaitCallback = absl::AnyInvocable<void(absl::StatusOr<Decision>) &&>;
+
   // Waits up to `max_wait` for a pending decision to be resolved; returns
   // the decision as it then stands (NotFound for an unknown decision).
+  // Blocks the calling thread: servers use AwaitAsync.
   absl::StatusOr<Decision> Await(absl::string_view tenant,
                                  absl::string_view decision_id,
                                  absl::Duration max_wait);
 
+  // Await without a thread waiting: `done` is called exactly once with
+  // what Await would return — on this thread before AwaitAsync returns
+  // when the decision is not pending (or `max_wait` is not positive), else
+  // on the thread that resolves the decision or on the waits' timer thread
+  // once `max_wait` has passed — unless CancelAwait removes the wait first.
+  // `done` must be quick and must not call back into the desk. Returns the
+  // wait's id for CancelAwait, or 0 when `done` has already been called.
+  uint64_t AwaitAsync(absl::string_view tenant, absl::string_view decision_id,
+                      absl::Duration max_wait, AwaitCallback done);
+
+  // Ends the wait `id` without calling its callback. True when it was
+  // still waiting; false when its callback ran or is running (it then
+  // answers), or for 0.
+  bool CancelAwait(uint64_t id) { return id != 0 && waiters_.Cancel(id); }
+
+  // How many AwaitAsync waits are registered.
+  size_t open_waits() const { return waiters_.size(); }
+
+  // Registers `listener` for the tenant's queue events and returns the
+  // open requests (oldest first), read under the same lock: each later
+  // change reaches the listener, none before. Requests whose ledger write
+  // is still in flight are left out; their kAdded event follows once they
+  // are recorded. `listener` must stay valid until Unsubscribe returns.
+  std::vector<DecisionState> Subscribe(absl::string_view tenant,
+                                       QueueListener* listener);
+  // After this returns, `listener` is not called again.
+  void Unsubscribe(absl::string_view tenant, QueueListener* listener);
+  // How many listeners the tenant's queue has.
+  size_t Listeners(absl::string_view tenant);
+
   // Sends every open request as kAdded, then each change, until `send`
   // returns false or `cancelled` does true (checked at least every
-  // `poll`).
+  // `poll`). Blocks the calling thread: servers use Subscribe.
   void Watch(absl::string_view tenant,
              absl::FunctionRef<bool(const QueueEvent&)> send,
              absl::FunctionRef<bool()> cancelled,
@@ -100,6 +136,13 @@ class ApprovalDesk {
   absl::Status Escalate(TenantState& tenant, const std::string& decision_id,
                         absl::Time now);
   void RecordRejection(const Approval& approval, const absl::Status& error);
+  // The decision as it stands: from the queue while pending, else from the
+  // ledger (NotFound for an unknown decision).
+  absl::StatusOr<Decision> Current(absl::string_view tenant,
+                                   absl::string_view decision_id);
+  // The tenant's recorded open requests, oldest first.
+  static std::vector<DecisionState> RecordedQueue(TenantState& tenant)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu);
 
   const Clock& clock_;
   Recorder& recorder_;
@@ -107,6 +150,7 @@ class ApprovalDesk {
   const PolicyHolder& policies_;
   const ApproverHolder& approvers_;
   const absl::Duration grant_ttl_;
+  DecisionWaiters waiters_;
 };
 
 }  // namespace portcullis::gate

@@ -60,6 +60,7 @@ absl::StatusOr<Decision> Settle(
   absl::MutexLock lock(&tenant.mu);
   if (pending) {
     tenant.busy.erase(BusyDecision(decision.id));
+    tenant.unrecorded.erase(decision.id);
     tenant.changed.SignalAll();
   }
   if (!appended.ok()) {
@@ -376,6 +377,30 @@ absl::StatusOr<Decision> Gate::AwaitDecision(absl::string_view tenant,
         absl::StrCat("decision_id: ", s.message()));
   }
   return desk_.Await(tenant, decision_id, max_wait);
+}
+
+uint64_t Gate::AwaitDecisionAsync(absl::string_view tenant,
+                                  absl::string_view decision_id,
+                                  absl::Duration max_wait,
+                                  EvaluateCallback done) {
+  absl::Status valid = CheckTenant(tenant);
+  if (valid.ok()) {
+    if (absl::Status s = ValidateDecisionId(decision_id); !s.ok()) {
+      valid = absl::InvalidArgumentError(
+          absl::StrCat("decision_id: ", s.message()));
+    }
+  }
+  if (!valid.ok()) {
+    std::move(done)(std::move(valid));
+    return 0;
+  }
+  return desk_.AwaitAsync(tenant, decision_id, max_wait, std::move(done));
+}
+
+absl::StatusOr<std::vector<DecisionState>> Gate::SubscribePending(
+    absl::string_view tenant, QueueListener* listener) {
+  PORTCULLIS_RETURN_IF_ERROR(CheckTenant(tenant));
+  return desk_.Subscribe(tenant, listener);
 }
 
 absl::StatusOr<std::vector<DecisionState>> Gate::ListPending(

@@ -190,6 +190,30 @@ class Gate {
                                          absl::string_view decision_id,
                                          absl::Duration max_wait);
 
+  // AwaitDecision without a thread waiting (see ApprovalDesk::AwaitAsync):
+  // `done` gets what AwaitDecision would return, exactly once unless
+  // CancelAwait(returned id) is true. Returns 0 when `done` already ran.
+  uint64_t AwaitDecisionAsync(absl::string_view tenant,
+                              absl::string_view decision_id,
+                              absl::Duration max_wait, EvaluateCallback done);
+  // See ApprovalDesk::CancelAwait.
+  bool CancelAwait(uint64_t id) { return desk_.CancelAwait(id); }
+  // How many AwaitDecisionAsync waits are open.
+  size_t open_waits() const { return desk_.open_waits(); }
+
+  // WatchPending without a thread (see ApprovalDesk::Subscribe): the open
+  // requests, and `listener` told of each change until UnsubscribePending.
+  // NotFound for an unknown tenant (nothing is registered then).
+  absl::StatusOr<std::vector<DecisionState>> SubscribePending(
+      absl::string_view tenant, QueueListener* listener);
+  void UnsubscribePending(absl::string_view tenant, QueueListener* listener) {
+    desk_.Unsubscribe(tenant, listener);
+  }
+  // How many listeners (WatchPending streams) the tenant's queue has.
+  size_t PendingListeners(absl::string_view tenant) {
+    return desk_.Listeners(tenant);
+  }
+
   // The tenant's open approval requests, oldest first; NotFound for a
   // tenant the policy does not know.
   absl::StatusOr<std::vector<DecisionState>> ListPending(

@@ -1,6 +1,7 @@
 #include "gate/tenant_state.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace portcullis::gate {
 
@@ -8,6 +9,11 @@ void TenantState::Publish(QueueEvent::Kind kind, const DecisionState& state) {
   events.push_back({kind, state});
   ++next_event;
   if (events.size() > kMaxEvents) events.pop_front();
+  for (auto it = listeners.begin(); it != listeners.end();) {
+    auto next = std::next(it);
+    if (!(*it)->OnQueueEvent(events.back())) listeners.erase(it);
+    it = next;
+  }
   changed.SignalAll();
 }
 

@@ -33,6 +33,17 @@ struct QueueEvent {
   DecisionState state;
 };
 
+// Receives a tenant's queue events as they are published (see
+// ApprovalDesk::Subscribe). Called under the tenant's lock: must be quick,
+// must not block and must not call back into the gate.
+class QueueListener {
+ public:
+  virtual ~QueueListener() = default;
+  // Returns false to be unsubscribed at once (e.g. it fell too far
+  // behind): it is then not called again.
+  virtual bool OnQueueEvent(const QueueEvent& event) = 0;
+};
+
 // An executed action, remembered by its idempotency key.
 struct IdempotencyRecord {
   std::string action_digest;
@@ -51,6 +62,10 @@ struct TenantState {
   UsageCounters usage ABSL_GUARDED_BY(mu);
   // Open approval requests by decision id.
   std::map<std::string, DecisionState> pending ABSL_GUARDED_BY(mu);
+  // Requests in `pending` whose ledger write is still in flight: their
+  // ADDED event is published once recorded, so a watcher's first listing
+  // leaves them out (else it would see them ADDED twice).
+  absl::flat_hash_set<std::string> unrecorded ABSL_GUARDED_BY(mu);
   // Decision ids ("d:") and idempotency keys ("k:") with a write in flight.
   absl::flat_hash_set<std::string> busy ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<std::string, IdempotencyRecord> idempotency
@@ -60,8 +75,10 @@ struct TenantState {
 
   std::deque<QueueEvent> events ABSL_GUARDED_BY(mu);
   uint64_t next_event ABSL_GUARDED_BY(mu) = 0;  // number of events ever
+  // Watchers told of each event as it is published (WatchPending streams).
+  absl::flat_hash_set<QueueListener*> listeners ABSL_GUARDED_BY(mu);
 
-  // Appends a queue event and wakes waiters.
+  // Appends a queue event, tells the listeners and wakes waiters.
   void Publish(QueueEvent::Kind kind, const DecisionState& state)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 };

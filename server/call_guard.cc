@@ -54,6 +54,15 @@ void CallGuard::AdmitAsync(
       [s, done = std::move(done)]() mutable { std::move(done)(s); });
 }
 
+void CallGuard::RefuseAsync(
+    const Principal& caller, Method method, absl::string_view tenant,
+    const absl::Status& error,
+    absl::AnyInvocable<void(absl::Status) &&> done) const {
+  gate_.RecordAccessDeniedAsync(
+      RefusalChains(caller, tenant), caller.name, MethodName(method), error,
+      [error, done = std::move(done)]() mutable { std::move(done)(error); });
+}
+
 absl::StatusOr<Principal> CallGuard::AdmitHttp(
     std::optional<absl::string_view> authorization, Method method,
     absl::string_view tenant) const {

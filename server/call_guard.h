@@ -39,6 +39,13 @@ class CallGuard {
       absl::string_view tenant, absl::string_view agent,
       absl::AnyInvocable<void(absl::StatusOr<Principal>) &&> done) const;
 
+  // Refuses an admitted `caller` for a reason found after admission (a
+  // quota, say): records it like Admit's refusals ("access.denied", on the
+  // caller's own chain), then calls `done` with `error`.
+  void RefuseAsync(const Principal& caller, Method method,
+                   absl::string_view tenant, const absl::Status& error,
+                   absl::AnyInvocable<void(absl::Status) &&> done) const;
+
   // Admit for an HTTP request (the console's API, docs/console.md):
   // `authorization` is its Authorization header (nullopt without one).
   // Same checks and the same refusal records as Admit.

@@ -137,6 +137,15 @@ void ApplyDefaults(const std::string& base_dir,
     limits->set_max_pending_per_tenant(1000);
   }
   if (limits->max_string_bytes() == 0) limits->set_max_string_bytes(64 << 10);
+  // Open waits and streams (issue 15, item 6).
+  if (limits->max_waits_per_principal() == 0) {
+    limits->set_max_waits_per_principal(256);
+  }
+  if (limits->max_streams_per_principal() == 0) {
+    limits->set_max_streams_per_principal(16);
+  }
+  if (limits->watch_backlog() == 0) limits->set_watch_backlog(256);
+  if (limits->call_threads() == 0) limits->set_call_threads(8);
   auto* grants = config.mutable_grants();
   if (!grants->has_ttl()) grants->mutable_ttl()->set_seconds(600);
   if (!grants->has_idempotency_window()) {

@@ -58,6 +58,14 @@ ServerOptions ServerOptionsFrom(const config::v1::GateConfig& config) {
   options.unix_socket = config.listen().unix_socket();
   options.max_request_bytes =
       static_cast<int>(config.limits().max_request_bytes());
+  // Open waits and streams (issue 15, item 6).
+  options.service.max_waits_per_principal =
+      config.limits().max_waits_per_principal();
+  options.service.max_streams_per_principal =
+      config.limits().max_streams_per_principal();
+  options.service.watch_backlog = config.limits().watch_backlog();
+  options.service.call_threads =
+      static_cast<int>(config.limits().call_threads());
   return options;
 }
 

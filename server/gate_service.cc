@@ -1,12 +1,14 @@
 #include "server/gate_service.h"
 
 #include <chrono>
-#include <future>
+#include <utility>
 
 #include "server/codec/action_codec.h"
 #include "server/codec/approval_codec.h"
 #include "server/codec/decision_codec.h"
 #include "server/codec/time_codec.h"
+#include "server/decision_wait.h"
+#include "server/pending_stream.h"
 #include "server/status_codec.h"
 
 namespace portcullis::server {
@@ -18,7 +20,7 @@ grpc::Status Required(const char* field, const char* hint) {
 }
 
 // How long the caller is willing to wait, from its own deadline.
-absl::Duration CallerPatience(const grpc::ServerContext& context) {
+absl::Duration CallerPatience(const grpc::ServerContextBase& context) {
   auto deadline = context.deadline();
   if (deadline == std::chrono::system_clock::time_point::max()) {
     return absl::InfiniteDuration();
@@ -26,19 +28,43 @@ absl::Duration CallerPatience(const grpc::ServerContext& context) {
   return absl::FromChrono(deadline - std::chrono::system_clock::now());
 }
 
-v1::PendingEvent::Kind KindToProto(gate::QueueEvent::Kind kind) {
-  switch (kind) {
-    case gate::QueueEvent::Kind::kAdded:
-      return v1::PendingEvent::KIND_ADDED;
-    case gate::QueueEvent::Kind::kUpdated:
-      return v1::PendingEvent::KIND_UPDATED;
-    case gate::QueueEvent::Kind::kResolved:
-      return v1::PendingEvent::KIND_RESOLVED;
-  }
-  return v1::PendingEvent::KIND_UNSPECIFIED;
+}  // namespace
+
+template <typename Work>
+grpc::ServerUnaryReactor* GateService::Unary(
+    grpc::CallbackServerContext* context, Method method,
+    absl::string_view tenant, absl::string_view agent, bool blocking,
+    Work work) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  guard_.AdmitAsync(
+      *context, method, tenant, agent,
+      [this, reactor, blocking,
+       work = std::move(work)](absl::StatusOr<Principal> caller) mutable {
+        if (!caller.ok()) {
+          reactor->Finish(ToGrpcStatus(caller.status()));
+          return;
+        }
+        if (!blocking) {
+          reactor->Finish(work(*caller));
+          return;
+        }
+        OnWorker(reactor, [reactor, work = std::move(work),
+                           caller = *std::move(caller)]() mutable {
+          reactor->Finish(work(caller));
+        });
+      });
+  return reactor;
 }
 
-}  // namespace
+void GateService::OnWorker(grpc::ServerUnaryReactor* reactor,
+                           CallWorkers::Work work) {
+  if (!workers_.Run(std::move(work))) {
+    reactor->Finish(grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        "the gate is busy: too many calls are waiting for the ledger; retry "
+        "shortly"));
+  }
+}
 
 grpc::ServerUnaryReactor* GateService::Evaluate(
     grpc::CallbackServerContext* context, const v1::EvaluateRequest* request,
@@ -89,118 +115,145 @@ void GateService::EvaluateAdmitted(const Principal& caller,
       });
 }
 
-grpc::Status GateService::AwaitDecision(grpc::ServerContext* context,
-                                        const v1::AwaitDecisionRequest* request,
-                                        v1::AwaitDecisionResponse* response) {
-  auto caller =
-      guard_.Admit(*context, Method::kAwaitDecision, request->tenant());
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  absl::Duration wait = std::min(CallerPatience(*context), kMaxAwait);
+grpc::ServerUnaryReactor* GateService::AwaitDecision(
+    grpc::CallbackServerContext* context,
+    const v1::AwaitDecisionRequest* request,
+    v1::AwaitDecisionResponse* response) {
+  auto* wait = new DecisionWait(gate_, response);
+  absl::Duration patience = std::min(CallerPatience(*context), kMaxAwait);
   if (request->has_max_wait()) {
-    wait = std::min(wait, DurationFromProto(request->max_wait()));
+    patience = std::min(patience, DurationFromProto(request->max_wait()));
   }
-  // Wait in slices so that a caller who hangs up frees the thread soon.
-  const auto until =
-      std::chrono::steady_clock::now() +
-      absl::ToChronoNanoseconds(std::max(wait, absl::ZeroDuration()));
-  for (;;) {
-    absl::Duration left =
-        absl::FromChrono(until - std::chrono::steady_clock::now());
-    absl::StatusOr<gate::Decision> decision = gate_.AwaitDecision(
-        request->tenant(), request->decision_id(),
-        std::clamp(left, absl::ZeroDuration(), absl::Seconds(1)));
-    if (!decision.ok()) return ToGrpcStatus(decision.status());
-    bool pending =
-        decision->verdict.outcome == policy::Outcome::kPendingApproval;
-    if (!pending || left <= absl::ZeroDuration() || context->IsCancelled()) {
-      DecisionToProto(*decision, response->mutable_decision());
-      return grpc::Status::OK;
-    }
-  }
-}
-
-grpc::Status GateService::ListPending(grpc::ServerContext* context,
-                                      const v1::ListPendingRequest* request,
-                                      v1::ListPendingResponse* response) {
-  auto caller = guard_.Admit(*context, Method::kListPending, request->tenant());
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  auto page = gate_.ListPendingPage(request->tenant(), request->page_token(),
-                                    request->page_size());
-  if (!page.ok()) return ToGrpcStatus(page.status());
-  for (const gate::DecisionState& state : page->requests) {
-    PendingToProto(state, response->add_pending());
-  }
-  response->set_next_page_token(page->next_token);
-  return grpc::Status::OK;
-}
-
-grpc::Status GateService::WatchPending(
-    grpc::ServerContext* context, const v1::WatchPendingRequest* request,
-    grpc::ServerWriter<v1::PendingEvent>* writer) {
-  auto caller =
-      guard_.Admit(*context, Method::kWatchPending, request->tenant());
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  absl::Status s = gate_.WatchPending(
-      request->tenant(),
-      [&](const gate::QueueEvent& event) {
-        v1::PendingEvent out;
-        out.set_kind(KindToProto(event.kind));
-        PendingToProto(event.state, out.mutable_pending());
-        if (event.kind == gate::QueueEvent::Kind::kResolved) {
-          DecisionToProto(event.state.current, out.mutable_decision());
+  guard_.AdmitAsync(
+      *context, Method::kAwaitDecision, request->tenant(), {},
+      [this, wait, request, patience](absl::StatusOr<Principal> caller) {
+        if (!caller.ok()) {
+          wait->Refuse(ToGrpcStatus(caller.status()));
+          return;
         }
-        return writer->Write(out);
-      },
-      [&] { return context->IsCancelled(); });
-  return ToGrpcStatus(s);
+        absl::StatusOr<OpenCallQuota::Slot> slot =
+            quota_.Acquire(caller->name, OpenCallQuota::Kind::kWait);
+        if (!slot.ok()) {
+          guard_.RefuseAsync(
+              *caller, Method::kAwaitDecision, request->tenant(), slot.status(),
+              [wait](absl::Status s) { wait->Refuse(ToGrpcStatus(s)); });
+          return;
+        }
+        wait->Start(*std::move(slot), request->tenant(), request->decision_id(),
+                    patience);
+      });
+  return wait;
 }
 
-grpc::Status GateService::Approve(grpc::ServerContext* context,
-                                  const v1::ApproveRequest* request,
-                                  v1::ApproveResponse* response) {
-  auto caller =
-      guard_.Admit(*context, Method::kApprove, request->approval().tenant());
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (!request->has_approval()) {
-    return Required("approval", "send the signed approval");
-  }
-  absl::StatusOr<gate::Approval> approval =
-      ApprovalFromProto(request->approval());
-  if (!approval.ok()) return ToGrpcStatus(approval.status());
-  absl::StatusOr<gate::ApproveResult> result = gate_.Approve(
-      *approval, request->signature(), gate::CallContext{caller->name});
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  DecisionToProto(result->decision, response->mutable_decision());
-  if (result->pending) {
-    PendingToProto(*result->pending, response->mutable_pending());
-  }
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* GateService::ListPending(
+    grpc::CallbackServerContext* context, const v1::ListPendingRequest* request,
+    v1::ListPendingResponse* response) {
+  return Unary(context, Method::kListPending, request->tenant(), {},
+               /*blocking=*/false, [this, request, response](const Principal&) {
+                 auto page = gate_.ListPendingPage(request->tenant(),
+                                                   request->page_token(),
+                                                   request->page_size());
+                 if (!page.ok()) return ToGrpcStatus(page.status());
+                 for (const gate::DecisionState& state : page->requests) {
+                   PendingToProto(state, response->add_pending());
+                 }
+                 response->set_next_page_token(page->next_token);
+                 return grpc::Status::OK;
+               });
 }
 
-grpc::Status GateService::Execute(grpc::ServerContext* context,
-                                  const v1::ExecuteRequest* request,
-                                  v1::ExecuteResponse* response) {
-  auto caller =
-      guard_.Admit(*context, Method::kExecute, request->action().tenant(),
-                   request->action().agent());
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (!request->has_action()) {
-    return Required("action", "send the action exactly as decided");
-  }
-  absl::StatusOr<policy::Action> action = ActionFromProto(request->action());
-  if (!action.ok()) {
-    // Rejected by the codec: recorded like Evaluate's (issue 15, item 12).
-    std::promise<absl::Status> recorded;
-    gate_.RejectAsync(ActionHeaderFromProto(request->action()), action.status(),
-                      gate::CallContext{caller->name},
-                      [&recorded](absl::StatusOr<gate::Decision> rejected) {
-                        recorded.set_value(rejected.status());
-                      });
-    return ToGrpcStatus(recorded.get_future().get());
-  }
+grpc::ServerWriteReactor<v1::PendingEvent>* GateService::WatchPending(
+    grpc::CallbackServerContext* context,
+    const v1::WatchPendingRequest* request) {
+  auto* stream = new PendingStream(gate_, options_.watch_backlog);
+  guard_.AdmitAsync(
+      *context, Method::kWatchPending, request->tenant(), {},
+      [this, stream, request](absl::StatusOr<Principal> caller) {
+        if (!caller.ok()) {
+          stream->Refuse(ToGrpcStatus(caller.status()));
+          return;
+        }
+        absl::StatusOr<OpenCallQuota::Slot> slot =
+            quota_.Acquire(caller->name, OpenCallQuota::Kind::kStream);
+        if (!slot.ok()) {
+          guard_.RefuseAsync(
+              *caller, Method::kWatchPending, request->tenant(), slot.status(),
+              [stream](absl::Status s) { stream->Refuse(ToGrpcStatus(s)); });
+          return;
+        }
+        stream->Start(*std::move(slot), request->tenant());
+      });
+  return stream;
+}
+
+grpc::ServerUnaryReactor* GateService::Approve(
+    grpc::CallbackServerContext* context, const v1::ApproveRequest* request,
+    v1::ApproveResponse* response) {
+  return Unary(
+      context, Method::kApprove, request->approval().tenant(), {},
+      /*blocking=*/true, [this, request, response](const Principal& caller) {
+        if (!request->has_approval()) {
+          return Required("approval", "send the signed approval");
+        }
+        absl::StatusOr<gate::Approval> approval =
+            ApprovalFromProto(request->approval());
+        if (!approval.ok()) return ToGrpcStatus(approval.status());
+        absl::StatusOr<gate::ApproveResult> result = gate_.Approve(
+            *approval, request->signature(), gate::CallContext{caller.name});
+        if (!result.ok()) return ToGrpcStatus(result.status());
+        DecisionToProto(result->decision, response->mutable_decision());
+        if (result->pending) {
+          PendingToProto(*result->pending, response->mutable_pending());
+        }
+        return grpc::Status::OK;
+      });
+}
+
+grpc::ServerUnaryReactor* GateService::Execute(
+    grpc::CallbackServerContext* context, const v1::ExecuteRequest* request,
+    v1::ExecuteResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  guard_.AdmitAsync(
+      *context, Method::kExecute, request->action().tenant(),
+      request->action().agent(),
+      [this, reactor, request, response](absl::StatusOr<Principal> caller) {
+        if (!caller.ok()) {
+          reactor->Finish(ToGrpcStatus(caller.status()));
+          return;
+        }
+        if (!request->has_action()) {
+          reactor->Finish(
+              Required("action", "send the action exactly as decided"));
+          return;
+        }
+        absl::StatusOr<policy::Action> action =
+            ActionFromProto(request->action());
+        if (!action.ok()) {
+          // Rejected by the codec: recorded like Evaluate's (issue 15,
+          // item 12).
+          gate_.RejectAsync(ActionHeaderFromProto(request->action()),
+                            action.status(), gate::CallContext{caller->name},
+                            [reactor](absl::StatusOr<gate::Decision> r) {
+                              reactor->Finish(ToGrpcStatus(r.status()));
+                            });
+          return;
+        }
+        OnWorker(reactor, [this, reactor, request, response,
+                           caller = *std::move(caller),
+                           action = *std::move(action)]() {
+          reactor->Finish(ExecuteAdmitted(caller, *request, action, response));
+        });
+      });
+  return reactor;
+}
+
+grpc::Status GateService::ExecuteAdmitted(const Principal& caller,
+                                          const v1::ExecuteRequest& request,
+                                          const policy::Action& action,
+                                          v1::ExecuteResponse* response) {
   gate::ToolCall tool;
   absl::StatusOr<gate::Receipt> receipt = gate_.Execute(
-      request->decision_id(), *action, gate::CallContext{caller->name}, &tool);
+      request.decision_id(), action, gate::CallContext{caller.name}, &tool);
   if (!receipt.ok()) return ToGrpcStatus(receipt.status());
   ReceiptToProto(*receipt, response->mutable_receipt());
   if (tool.called) {
@@ -218,54 +271,58 @@ grpc::Status GateService::Execute(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status GateService::ReportOutcome(grpc::ServerContext* context,
-                                        const v1::ReportOutcomeRequest* request,
-                                        v1::ReportOutcomeResponse* response) {
-  auto caller =
-      guard_.Admit(*context, Method::kReportOutcome, request->tenant());
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  gate::ExecutionOutcome outcome;
-  switch (request->outcome()) {
-    case v1::EXECUTION_OUTCOME_SUCCEEDED:
-      outcome = gate::ExecutionOutcome::kSucceeded;
-      break;
-    case v1::EXECUTION_OUTCOME_FAILED:
-      outcome = gate::ExecutionOutcome::kFailed;
-      break;
-    default:
-      return Required(
-          "outcome", "EXECUTION_OUTCOME_SUCCEEDED or EXECUTION_OUTCOME_FAILED");
-  }
-  absl::StatusOr<uint64_t> sequence =
-      gate_.ReportOutcome(request->tenant(), request->decision_id(), outcome,
-                          request->detail(), gate::CallContext{caller->name});
-  if (!sequence.ok()) return ToGrpcStatus(sequence.status());
-  response->set_ledger_sequence(*sequence);
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* GateService::ReportOutcome(
+    grpc::CallbackServerContext* context,
+    const v1::ReportOutcomeRequest* request,
+    v1::ReportOutcomeResponse* response) {
+  return Unary(
+      context, Method::kReportOutcome, request->tenant(), {},
+      /*blocking=*/true, [this, request, response](const Principal& caller) {
+        gate::ExecutionOutcome outcome;
+        switch (request->outcome()) {
+          case v1::EXECUTION_OUTCOME_SUCCEEDED:
+            outcome = gate::ExecutionOutcome::kSucceeded;
+            break;
+          case v1::EXECUTION_OUTCOME_FAILED:
+            outcome = gate::ExecutionOutcome::kFailed;
+            break;
+          default:
+            return Required(
+                "outcome",
+                "EXECUTION_OUTCOME_SUCCEEDED or EXECUTION_OUTCOME_FAILED");
+        }
+        absl::StatusOr<uint64_t> sequence = gate_.ReportOutcome(
+            request->tenant(), request->decision_id(), outcome,
+            request->detail(), gate::CallContext{caller.name});
+        if (!sequence.ok()) return ToGrpcStatus(sequence.status());
+        response->set_ledger_sequence(*sequence);
+        return grpc::Status::OK;
+      });
 }
 
 // Issue 17: what the MCP gateway may list and forward for a tenant.
-grpc::Status GateService::ListTools(grpc::ServerContext* context,
-                                    const v1::ListToolsRequest* request,
-                                    v1::ListToolsResponse* response) {
-  auto caller = guard_.Admit(*context, Method::kListTools, request->tenant());
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  absl::StatusOr<gate::DeclaredTools> declared =
-      gate_.ListDeclaredTools(request->tenant());
-  if (!declared.ok()) return ToGrpcStatus(declared.status());
-  for (const policy::ToolInfo& tool : declared->tools) {
-    v1::DeclaredTool* out = response->add_tools();
-    out->set_name(tool.name);
-    for (const policy::ToolArgumentInfo& arg : tool.arguments) {
-      v1::DeclaredArgument* a = out->add_arguments();
-      a->set_name(arg.name);
-      a->set_type(arg.type);
-      a->set_optional(arg.optional);
-    }
-  }
-  response->set_policy_version(declared->policy->version);
-  response->set_policy_hash(declared->policy->content_hash);
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* GateService::ListTools(
+    grpc::CallbackServerContext* context, const v1::ListToolsRequest* request,
+    v1::ListToolsResponse* response) {
+  return Unary(context, Method::kListTools, request->tenant(), {},
+               /*blocking=*/false, [this, request, response](const Principal&) {
+                 absl::StatusOr<gate::DeclaredTools> declared =
+                     gate_.ListDeclaredTools(request->tenant());
+                 if (!declared.ok()) return ToGrpcStatus(declared.status());
+                 for (const policy::ToolInfo& tool : declared->tools) {
+                   v1::DeclaredTool* out = response->add_tools();
+                   out->set_name(tool.name);
+                   for (const policy::ToolArgumentInfo& arg : tool.arguments) {
+                     v1::DeclaredArgument* a = out->add_arguments();
+                     a->set_name(arg.name);
+                     a->set_type(arg.type);
+                     a->set_optional(arg.optional);
+                   }
+                 }
+                 response->set_policy_version(declared->policy->version);
+                 response->set_policy_hash(declared->policy->content_hash);
+                 return grpc::Status::OK;
+               });
 }
 
 }  // namespace portcullis::server

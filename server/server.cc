@@ -49,7 +49,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   std::unique_ptr<Server> server(new Server());
   server->calls_ = std::make_unique<CallsInFlight>();
   server->guard_ = std::make_unique<CallGuard>(authenticator, gate);
-  server->service_ = std::make_unique<GateService>(gate, *server->guard_);
+  server->service_ =
+      std::make_unique<GateService>(gate, *server->guard_, options.service);
   server->admin_ = std::make_unique<AdminService>(
       gate, *server->guard_, std::move(hooks.reload), hooks.started_at,
       hooks.secrets, hooks.ledger);

@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "gate/gate.h"
 #include "secrets/secret_store.h"
+#include "server/gate_service_options.h"
 #include "server/identity/authenticator.h"
 #include "server/identity/unix_listener.h"
 #include "server/tls_credentials.h"
@@ -46,8 +47,8 @@ struct AdminHooks {
   const ledger::Ledger* ledger = nullptr;
 };
 
-// Each call to a synchronous method (all but Evaluate, which uses the
-// callback API) holds a gRPC thread until its ledger entry is durable. gRPC's
+// Each call to a synchronous method (the Admin service's; the Gate
+// service uses the callback API) holds a gRPC thread until it is done. gRPC's
 // sync server keeps at most 2 idle threads by default and ends the rest
 // as calls finish, so under steady concurrency it started and stopped a
 // thread for most calls (about 2,000 a second at 16 in flight, measured
@@ -66,6 +67,8 @@ struct ServerOptions {
   std::optional<TlsFiles> tls;
   // Requests larger than this fail with RESOURCE_EXHAUSTED unread.
   int max_request_bytes = 1 << 20;
+  // Caps on open waits and streams, the Gate service's worker threads.
+  GateServiceOptions service;
 };
 
 class Server {
