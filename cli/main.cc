@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "base/clock.h"
 #include "cli/action_flags.h"
+#include "cli/activity_commands.h"
 #include "cli/approval_commands.h"
 #include "cli/command.h"
 #include "cli/evaluate_command.h"
@@ -54,12 +55,24 @@ ABSL_FLAG(std::string, key, "",
           "A key file: your signing key (approve, deny), the gate's public "
           "key (receipt verify, ledger verify, ledger verify-export) or the "
           "gate's own key (ledger recover; default DIR/gate.key).");
-ABSL_FLAG(uint64_t, from, 0, "The first sequence to export (default 1).");
+ABSL_FLAG(uint64_t, from, 0,
+          "The first sequence to export (default 1), or to stream (activity "
+          "tail; default: only new entries).");
 ABSL_FLAG(uint64_t, to, 0,
           "The last sequence to export (default: the latest checkpoint).");
 ABSL_FLAG(std::string, format, "",
           "Export format (ledger export): evidence (the default), replay "
-          "(JSON Lines) or replay-binpb (binary, for large recordings).");
+          "(JSON Lines) or replay-binpb (binary, for large recordings). "
+          "Event format (activity tail): json (the default) or syslog "
+          "(RFC 5424).");
+// The activity stream (issue 18).
+ABSL_FLAG(uint64_t, limit, 0,
+          "Stop after this many events (activity tail); default: follow "
+          "until interrupted.");
+ABSL_FLAG(std::string, syslog_address, "",
+          "Send each event to this loopback syslog collector, host:port, "
+          "over TCP with octet counting (activity tail; implies --format "
+          "syslog).");
 ABSL_FLAG(std::string, master_key, "",
           "The master key file (ledger export: include plaintexts; "
           "rotate-key).");
@@ -191,6 +204,12 @@ constexpr char kCommands[] =
     "      The same evidence, from a running gate (the auditor role).\n"
     "  portcullis ledger verify-export FILE --key GATE.pub\n"
     "      Check an export without the database; exit 1 if it does not hold.\n"
+    "The activity stream (at a running gate, the operator or auditor):\n"
+    "  portcullis activity tail [--tenant T] [--from SEQ] [--format "
+    "json|syslog]\n"
+    "      [--limit N] [--syslog_address HOST:PORT]\n"
+    "      Follow the ledger's events as JSON Lines or RFC 5424 syslog;\n"
+    "      --syslog_address sends them to a loopback collector over TCP.\n"
     "  portcullis ledger prune --data DIR --retention_days N [--tenant T]\n"
     "  portcullis ledger delete-tenant --data DIR --tenant T --confirm\n"
     "  portcullis ledger rotate-key --data DIR --tenant T --master_key FILE\n"
@@ -296,6 +315,14 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
     return RunApprovalsList({Gate(), TokenFrom(absl::GetFlag(FLAGS_token)),
                              absl::GetFlag(FLAGS_tenant)},
                             io);
+  }
+  if (command == "activity tail") {
+    return RunActivityTail(
+        {Gate(), TokenFrom(absl::GetFlag(FLAGS_token)),
+         absl::GetFlag(FLAGS_tenant), absl::GetFlag(FLAGS_from),
+         absl::GetFlag(FLAGS_format), absl::GetFlag(FLAGS_limit),
+         absl::GetFlag(FLAGS_syslog_address)},
+        io);
   }
   if (command == "reload") {
     return RunReload({Gate(), TokenFrom(absl::GetFlag(FLAGS_token))}, io);

@@ -29,6 +29,13 @@ packages=(
   clang-14 libclang-rt-14-dev
 )
 
+# The activity stream (issue 18): a real rsyslog receives what
+# `portcullis activity tail --syslog_address` forwards (tests/cli,
+# rsyslog:activity_tail; it is started by the test, never as a service).
+packages+=(
+  rsyslog
+)
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

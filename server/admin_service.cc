@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/identifiers.h"
+#include "server/activity_stream.h"
 #include "server/codec/evidence_export.h"
 #include "server/codec/time_codec.h"
 #include "server/status_codec.h"
@@ -235,6 +236,14 @@ grpc::Status AdminService::ResolveUpstreamSecret(
   response->set_value(std::string(value->view()));
   response->set_version(version);
   return grpc::Status::OK;
+}
+
+// Issue 18: the activity stream. The stream owns itself (deleted in its
+// OnDone).
+grpc::ServerWriteReactor<v1::ActivityEvent>* AdminService::TailActivity(
+    grpc::CallbackServerContext* context,
+    const v1::TailActivityRequest* request) {
+  return new ActivityStream(*context, *request, guard_, activity_);
 }
 
 }  // namespace portcullis::server

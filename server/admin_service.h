@@ -1,6 +1,11 @@
 // AdminService adapts the gRPC Admin service: the kill switch, reload,
-// status, sealed secrets and the auditor's ledger export. Reload is the
-// daemon's (it owns the policy source), so it is passed in. Thread-safe.
+// status, sealed secrets, the auditor's ledger export and the activity
+// stream. Reload is the daemon's (it owns the policy source), so it is
+// passed in. Thread-safe.
+//
+// TailActivity uses gRPC's callback API (server/activity_stream.h): a
+// stream that waits for new ledger entries holds no thread. The other
+// methods are synchronous.
 #ifndef PORTCULLIS_SERVER_ADMIN_SERVICE_H_
 #define PORTCULLIS_SERVER_ADMIN_SERVICE_H_
 
@@ -8,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "gate/activity_feed.h"
 #include "gate/gate.h"
 #include "ledger/ledger.h"
 #include "portcullis/v1/admin.grpc.pb.h"
@@ -16,20 +22,24 @@
 
 namespace portcullis::server {
 
-class AdminService final : public v1::Admin::Service {
+class AdminService final
+    : public v1::Admin::WithCallbackMethod_TailActivity<v1::Admin::Service> {
  public:
   // `gate` and `guard` must outlive the service; `reload` re-reads the
-  // policy and the principals.
+  // policy and the principals. `activity`, when given, must outlive the
+  // server's calls.
   AdminService(gate::Gate& gate, const CallGuard& guard,
                std::function<absl::Status()> reload, absl::Time started_at,
                secrets::SecretStore* secrets = nullptr,
-               const ledger::Ledger* ledger = nullptr)
+               const ledger::Ledger* ledger = nullptr,
+               gate::ActivityFeed* activity = nullptr)
       : gate_(gate),
         guard_(guard),
         reload_(std::move(reload)),
         started_at_(started_at),
         secrets_(secrets),
-        ledger_(ledger) {}
+        ledger_(ledger),
+        activity_(activity) {}
 
   grpc::Status Halt(grpc::ServerContext* context,
                     const v1::HaltRequest* request,
@@ -59,6 +69,9 @@ class AdminService final : public v1::Admin::Service {
       grpc::ServerContext* context,
       const v1::ResolveUpstreamSecretRequest* request,
       v1::ResolveUpstreamSecretResponse* response) override;
+  grpc::ServerWriteReactor<v1::ActivityEvent>* TailActivity(
+      grpc::CallbackServerContext* context,
+      const v1::TailActivityRequest* request) override;
 
  private:
   gate::Gate& gate_;
@@ -67,6 +80,7 @@ class AdminService final : public v1::Admin::Service {
   absl::Time started_at_;
   secrets::SecretStore* const secrets_;
   const ledger::Ledger* const ledger_;
+  gate::ActivityFeed* const activity_;
 };
 
 }  // namespace portcullis::server

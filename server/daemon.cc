@@ -128,6 +128,24 @@ absl::StatusOr<http::OperatorServerOptions> OperatorServerOptionsFrom(
   return options;
 }
 
+absl::StatusOr<gate::ActivityFeedOptions> ActivityFeedOptionsFrom(
+    const config::v1::ActivityConfig& config) {
+  gate::ActivityFeedOptions options;
+  if (config.page_size() > 4096) {
+    return absl::InvalidArgumentError(
+        "activity.pageSize: at most 4096 events per page");
+  }
+  if (config.max_streams_per_principal() > 64) {
+    return absl::InvalidArgumentError(
+        "activity.maxStreamsPerPrincipal: at most 64");
+  }
+  if (config.page_size() != 0) options.page_size = config.page_size();
+  if (config.max_streams_per_principal() != 0) {
+    options.max_streams_per_principal = config.max_streams_per_principal();
+  }
+  return options;
+}
+
 ledger::LedgerOptions LedgerOptionsFrom(const config::v1::GateConfig& config) {
   ledger::LedgerOptions options;
   options.sync = config.ledger().durability() != config::v1::DURABILITY_PROCESS;
@@ -171,11 +189,19 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   daemon->kept_checkpoints_ = std::make_unique<ledger::CheckpointFiles>(
       ledger::KeptCheckpointsDir(config.data_dir()));
   ledger_options.checkpoint_files = daemon->kept_checkpoints_.get();
-  ledger_options.observer = metrics;
+  PORTCULLIS_ASSIGN_OR_RETURN(gate::ActivityFeedOptions activity,
+                              ActivityFeedOptionsFrom(config.activity()));
+  daemon->activity_feed_ =
+      std::make_unique<gate::ActivityFeed>(daemon->codec_, activity);
+  daemon->ledger_observers_ = std::make_unique<ledger::LedgerObserverTee>(
+      std::vector<ledger::LedgerObserver*>{metrics,
+                                           daemon->activity_feed_.get()});
+  ledger_options.observer = daemon->ledger_observers_.get();
   PORTCULLIS_ASSIGN_OR_RETURN(ledger_options.master_keys,
                               LoadMasterKeys(config, log));
   PORTCULLIS_ASSIGN_OR_RETURN(
       daemon->ledger_, ledger::Ledger::Open(std::move(store), ledger_options));
+  daemon->activity_feed_->Attach(*daemon->ledger_);
   log.Info(absl::StrCat("ledger open at ", config.data_dir(), " (",
                         daemon->ledger_->Tenants().size(), " tenants, ",
                         ledger_options.sync ? "synced" : "unsynced",
@@ -204,11 +230,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
 
   PORTCULLIS_ASSIGN_OR_RETURN(
       daemon->server_,
-      Server::Start(*daemon->gate_, ServerOptionsFrom(config),
-                    *daemon->authenticator_,
-                    AdminHooks{[self = daemon.get()] { return self->Reload(); },
-                               clock.Now(), daemon->secrets_.get(),
-                               daemon->ledger_.get()}));
+      Server::Start(
+          *daemon->gate_, ServerOptionsFrom(config), *daemon->authenticator_,
+          AdminHooks{[self = daemon.get()] { return self->Reload(); },
+                     clock.Now(), daemon->secrets_.get(), daemon->ledger_.get(),
+                     daemon->activity_feed_.get()}));
   // Startup integrity (issue 5): a refused tenant fails readiness.
   for (const ledger::TenantRefusal& r : daemon->ledger_->Refusals()) {
     log.Error(absl::StrCat("ledger: ", r.reason,
@@ -466,6 +492,9 @@ void Daemon::ReloadShadow() {
 }
 
 void Daemon::Stop(absl::Duration grace) {
+  // Activity streams end first, with UNAVAILABLE ("the gate is shutting
+  // down"), rather than being cancelled; the feed stops reading the ledger.
+  if (activity_feed_ != nullptr) activity_feed_->Close();
   if (server_ != nullptr) server_->Shutdown(grace);
 }
 

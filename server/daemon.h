@@ -17,12 +17,14 @@
 #include "absl/time/time.h"
 #include "base/clock.h"
 #include "crypto/ed25519.h"
+#include "gate/activity_feed.h"
 #include "gate/file_policy_source.h"
 #include "gate/gate.h"
 #include "http/operator_server.h"
 #include "ledger/checkpoint_files.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_maintenance.h"
+#include "ledger/ledger_observer_tee.h"
 #include "ledger/rocksdb_store.h"
 #include "metrics/registry.h"
 #include "portcullis/config/v1/config.pb.h"
@@ -100,6 +102,8 @@ class Daemon {
   const crypto::SigningKey& signing_key() const { return *signing_key_; }
   bool serving() const { return server_->serving(); }
   gate::Gate& gate() { return *gate_; }
+  // The activity stream's ledger tail (its Stats show what it holds).
+  const gate::ActivityFeed& activity_feed() const { return *activity_feed_; }
 
  private:
   Daemon(const Clock& clock, Logger& log, const config::v1::GateConfig& config,
@@ -143,6 +147,11 @@ class Daemon {
   // included); null without observability.httpAddress.
   std::unique_ptr<metrics::Registry> metrics_;
   std::unique_ptr<GateMetrics> gate_metrics_;
+  // The activity stream's ledger tail (issue 18) and the ledger's observers
+  // (the metrics and the feed): they outlive the ledger, which tells them
+  // of its appends; the feed is closed (Stop) before the ledger closes.
+  std::unique_ptr<gate::ActivityFeed> activity_feed_;
+  std::unique_ptr<ledger::LedgerObserverTee> ledger_observers_;
   // Declared in construction order; destroyed in reverse: the server stops
   // before the gate and the ledger go away.
   std::unique_ptr<ledger::CheckpointFiles> kept_checkpoints_;

@@ -53,7 +53,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       std::make_unique<GateService>(gate, *server->guard_, options.service);
   server->admin_ = std::make_unique<AdminService>(
       gate, *server->guard_, std::move(hooks.reload), hooks.started_at,
-      hooks.secrets, hooks.ledger);
+      hooks.secrets, hooks.ledger, hooks.activity);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "gate/activity_feed.h"
 #include "gate/gate.h"
 #include "secrets/secret_store.h"
 #include "server/gate_service_options.h"
@@ -45,6 +46,9 @@ struct AdminHooks {
   secrets::SecretStore* secrets = nullptr;
   // The ledger, for Admin.ExportLedger; UNIMPLEMENTED without it.
   const ledger::Ledger* ledger = nullptr;
+  // The ledger's tail, for Admin.TailActivity (issue 18); UNIMPLEMENTED
+  // without it. Must outlive the server.
+  gate::ActivityFeed* activity = nullptr;
 };
 
 // Each call to a synchronous method (the Admin service's; the Gate

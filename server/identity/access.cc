@@ -41,6 +41,8 @@ const char* MethodName(Method method) {
       return "ListTools";
     case Method::kResolveUpstreamSecret:
       return "ResolveUpstreamSecret";
+    case Method::kTailActivity:
+      return "TailActivity";
   }
   return "?";
 }
@@ -70,6 +72,8 @@ Role RequiredRole(Method method) {
       return Role::kAgent;
     case Method::kResolveUpstreamSecret:
       return Role::kGateway;
+    case Method::kTailActivity:
+      return Role::kOperator;
   }
   return Role::kOperator;
 }
@@ -77,7 +81,16 @@ Role RequiredRole(Method method) {
 absl::Status Authorize(const Principal& principal, Method method,
                        absl::string_view tenant, absl::string_view agent) {
   Role role = RequiredRole(method);
-  if (!principal.Has(role)) {
+  if (method == Method::kTailActivity) {
+    // The activity stream serves operators watching the gate and auditors
+    // feeding a SIEM alike.
+    if (!principal.Has(Role::kOperator) && !principal.Has(Role::kAuditor)) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "principal \"", principal.name,
+          "\" may not call TailActivity: it needs the operator or auditor "
+          "role"));
+    }
+  } else if (!principal.Has(role)) {
     return absl::PermissionDeniedError(absl::StrCat(
         "principal \"", principal.name, "\" may not call ", MethodName(method),
         ": it needs the ", RoleName(role), " role"));

@@ -8,6 +8,7 @@
 //   auditor   ExportLedger
 //   agent     ListTools (issue 17: what the MCP gateway lists)
 //   gateway   ResolveUpstreamSecret (issue 17; never with the agent role)
+//   operator or auditor  TailActivity (issue 18: the activity stream)
 #ifndef PORTCULLIS_SERVER_IDENTITY_ACCESS_H_
 #define PORTCULLIS_SERVER_IDENTITY_ACCESS_H_
 
@@ -35,12 +36,14 @@ enum class Method {
   kDeleteSecret,
   kListTools,
   kResolveUpstreamSecret,
+  kTailActivity,
 };
 
 // The RPC's name, e.g. "Evaluate".
 const char* MethodName(Method method);
 
-// The role a method needs.
+// The role a method needs (TailActivity: kOperator, or kAuditor as well;
+// see Authorize).
 Role RequiredRole(Method method);
 
 // OK when `principal` may call `method` for `tenant`, speaking as `agent`

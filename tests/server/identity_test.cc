@@ -122,5 +122,26 @@ TEST_CASE("each method needs its role and the tenant", "[identity]") {
   CHECK_FALSE(Authorize(auditor, Method::kExportLedger, "b").ok());
 }
 
+TEST_CASE("the activity stream takes an operator or an auditor of the tenant",
+          "[identity]") {
+  Principal agent{"bot", {Role::kAgent}, {"a"}};
+  Principal approver{"alice", {Role::kApprover}, {"a"}};
+  Principal tenant_ops{"shop-ops", {Role::kOperator}, {"a"}};
+  Principal auditor{"audit", {Role::kAuditor}, {"a"}};
+
+  CHECK(Authorize(tenant_ops, Method::kTailActivity, "a").ok());
+  CHECK(Authorize(auditor, Method::kTailActivity, "a").ok());
+  // Every tenant it may act for (the stream filters them).
+  CHECK(Authorize(auditor, Method::kTailActivity, "").ok());
+  CHECK(Authorize(auditor, Method::kTailActivity, "b").code() ==
+        absl::StatusCode::kPermissionDenied);
+  for (const Principal* p : {&agent, &approver}) {
+    absl::Status s = Authorize(*p, Method::kTailActivity, "a");
+    CHECK(s.code() == absl::StatusCode::kPermissionDenied);
+    CHECK(s.message().find("operator or auditor") != std::string::npos);
+  }
+  CHECK(std::string(MethodName(Method::kTailActivity)) == "TailActivity");
+}
+
 }  // namespace
 }  // namespace portcullis::server
