@@ -3,9 +3,15 @@
 #include <algorithm>
 #include <vector>
 
+#include "base/thread_name.h"
+
 namespace portcullis::gate {
 
-DecisionWaiters::DecisionWaiters() : timer_([this] { RunTimer(); }) {}
+DecisionWaiters::DecisionWaiters()
+    : timer_([this] {
+        SetCurrentThreadName("gate-waits");
+        RunTimer();
+      }) {}
 
 DecisionWaiters::~DecisionWaiters() {
   {

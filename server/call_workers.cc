@@ -3,13 +3,20 @@
 #include <algorithm>
 #include <utility>
 
+#include "base/thread_name.h"
+
 namespace portcullis::server {
 
 CallWorkers::CallWorkers(int threads, size_t max_queued)
     : max_queued_(max_queued) {
   threads = std::max(threads, 1);
   threads_.reserve(threads);
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] {
+      SetCurrentThreadName("gate-call");
+      Loop();
+    });
+  }
 }
 
 CallWorkers::~CallWorkers() {
