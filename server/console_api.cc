@@ -93,6 +93,7 @@ http::ApiResponse ConsoleApi::Handle(const http::ApiRequest& request) const {
   std::vector<std::string> at = Segments(request.path);
   bool get = request.method == "GET";
   bool post = request.method == "POST";
+  if (get && at.size() == 1 && at[0] == "me") return Me(request);
   if (get && at.size() == 3 && at[0] == "tenants" && at[2] == "pending") {
     return ListPending(request, at[1]);
   }
@@ -108,6 +109,25 @@ http::ApiResponse ConsoleApi::Handle(const http::ApiRequest& request) const {
     return HaltOrResume(request, false);
   }
   return Error(absl::NotFoundError("no such API call (see docs/console.md)"));
+}
+
+http::ApiResponse ConsoleApi::Me(const http::ApiRequest& request) const {
+  // Any identified caller may ask who they are: the console shows it and
+  // learns which tenants to watch. Nothing here is secret to the caller.
+  auto caller = guard_.IdentifyHttp(request.authorization);
+  if (!caller.ok()) return Error(caller.status());
+  google::protobuf::Value me;
+  auto& fields = *me.mutable_struct_value()->mutable_fields();
+  fields["principal"].set_string_value(caller->name);
+  auto* roles = fields["roles"].mutable_list_value();
+  for (Role role : caller->roles) {
+    roles->add_values()->set_string_value(RoleName(role));
+  }
+  auto* tenants = fields["tenants"].mutable_list_value();
+  for (const std::string& tenant : caller->tenants) {
+    tenants->add_values()->set_string_value(tenant);
+  }
+  return Json(me);
 }
 
 http::ApiResponse ConsoleApi::ListPending(const http::ApiRequest& request,

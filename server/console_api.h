@@ -5,6 +5,7 @@
 // CallGuard (bearer token → principal, role, tenant; refusals recorded on
 // the ledger as on gRPC) and the work is gate::Gate's. Thread-safe.
 //
+//   GET  /me                                the caller's name, roles, tenants
 //   GET  /tenants/{tenant}/pending          ListPendingResponse (approver)
 //   GET  /tenants/{tenant}/pending/{id}     PendingApproval     (approver)
 //   POST /approve       ApproveRequest   →  ApproveResponse     (approver)
@@ -40,6 +41,7 @@ class ConsoleApi {
   static int HttpStatus(absl::StatusCode code);
 
  private:
+  http::ApiResponse Me(const http::ApiRequest& request) const;
   http::ApiResponse ListPending(const http::ApiRequest& request,
                                 absl::string_view tenant) const;
   http::ApiResponse OnePending(const http::ApiRequest& request,

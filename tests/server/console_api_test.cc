@@ -4,6 +4,7 @@
 // kill switch, and the headers the console is served with.
 #include "server/console_api.h"
 
+#include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
@@ -270,6 +271,24 @@ TEST_CASE(
 
   // Each refusal of an identified caller is on its own tenant's chain.
   CHECK(Count(f.Kinds("a"), "access.denied") == 3);
+}
+
+TEST_CASE("the console API tells a caller who they are, and nobody else",
+          "[console]") {
+  ConsoleFixture f;
+  auto me = f.Get("/api/v1/me", &f.approver_);
+  REQUIRE(me->status == 200);
+  google::protobuf::Value got;
+  REQUIRE(google::protobuf::util::JsonStringToMessage(me->body, &got).ok());
+  const auto& fields = got.struct_value().fields();
+  CHECK(fields.at("principal").string_value() == f.approver_.name);
+  REQUIRE(fields.at("roles").list_value().values_size() == 1);
+  CHECK(fields.at("roles").list_value().values(0).string_value() == "approver");
+  REQUIRE(fields.at("tenants").list_value().values_size() == 1);
+  CHECK(fields.at("tenants").list_value().values(0).string_value() == "a");
+  CHECK(f.Get("/api/v1/me", nullptr)->status == 401);
+  Caller stranger{"stranger", "approver", "a"};  // not configured
+  CHECK(f.Get("/api/v1/me", &stranger)->status == 401);
 }
 
 TEST_CASE("the console API halts and resumes a tenant for an operator",
