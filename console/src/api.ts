@@ -33,6 +33,7 @@ export function signOut(): void {
   sessionStorage.removeItem(kToken);
   sessionStorage.removeItem(kTenants);
   sessionStorage.removeItem(kApprover);
+  sessionStorage.removeItem("portcullis.me");
 }
 
 /** A refused call, with the gate's code and a sentence for people. */

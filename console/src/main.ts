@@ -18,7 +18,7 @@ import {
   verdictText,
 } from "./format.js";
 import { type BrowserKey, createKey, deleteKey, loadKey, sign } from "./keys.js";
-import type { ApproveResponse, ListPendingResponse, PendingApproval, StatusResponse } from "./types.js";
+import type { ApproveResponse, ListPendingResponse, Me, PendingApproval, StatusResponse } from "./types.js";
 
 const kPollMs = 2000;
 /** How long a signed statement stays valid (as the CLI's --valid_for). */
@@ -78,11 +78,11 @@ async function settingsPage(): Promise<void> {
   const form = h(
     "form",
     { id: "signin", "aria-labelledby": "signin-title" },
-    h("h2", { id: "signin-title" }, s ? "You are signed in" : "Sign in"),
+    h("h2", { id: "signin-title" }, s ? `You are signed in as ${sessionStorage.getItem("portcullis.me") ?? "?"}` : "Sign in"),
     h("p", { class: "muted" }, "Your token stays in this tab only and is forgotten when you close it."),
     h("label", { for: "token" }, "Access token"),
     token,
-    h("label", { for: "tenants" }, "Your shops (tenant ids, separated by commas)"),
+    h("label", { for: "tenants" }, "Your shops (tenant ids, separated by commas; filled in from your token when it names them)"),
     tenants,
     h("label", { for: "approver" }, "Your approver id (as registered at the gate)"),
     approver,
@@ -90,19 +90,30 @@ async function settingsPage(): Promise<void> {
     status,
   );
   if (s) token.placeholder = "(signed in; enter a new token to change it)";
-  form.addEventListener("submit", (ev) => {
+  form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const t = token.value.trim() || s?.token || "";
     if (!t) {
       status.textContent = "Enter your access token.";
       return;
     }
-    signIn({
-      token: t,
-      tenants: tenants.value.split(",").map((x) => x.trim()).filter((x) => x !== ""),
-      approverId: approver.value.trim(),
-    });
-    location.hash = "#/queue";
+    const typed = tenants.value.split(",").map((x) => x.trim()).filter((x) => x !== "");
+    signIn({ token: t, tenants: typed, approverId: approver.value.trim() });
+    // Ask the gate who this token is: a wrong token is caught here, and
+    // the shops it names need not be typed.
+    let me: Me;
+    try {
+      me = await api.get<Me>("/me");
+    } catch (e) {
+      signOut();
+      status.textContent = errorText(e);
+      return;
+    }
+    const named = (me.tenants ?? []).filter((x) => x !== "*");
+    const every = (me.tenants ?? []).includes("*");
+    signIn({ token: t, tenants: every ? typed : typed.length ? typed.filter((x) => named.includes(x)) : named, approverId: approver.value.trim() });
+    sessionStorage.setItem("portcullis.me", `${me.principal ?? ""} (${(me.roles ?? []).join(", ")})`);
+    location.hash = (me.roles ?? []).includes("approver") || !(me.roles ?? []).includes("operator") ? "#/queue" : "#/monitor";
   });
   form.querySelector("#signout")?.addEventListener("click", () => {
     signOut();

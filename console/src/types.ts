@@ -95,3 +95,9 @@ export interface ApiError {
   code: string;
   message: string;
 }
+export interface Me {
+  principal?: string;
+  roles?: string[];
+  /** "*" for every tenant. */
+  tenants?: string[];
+}
