@@ -330,7 +330,10 @@ async function requestPage(gen: number, tenant: string, id: string): Promise<voi
       );
     } catch (e) {
       approve.disabled = deny.disabled = false;
-      fill(result, h("p", { class: "error", role: "alert" }, `Not recorded. ${errorText(e)}`));
+      // The gate's own reason for refusing a signed statement (expired,
+      // already decided, key not registered, not eligible) says most.
+      const why = e instanceof ApiFailure && [403, 404, 409].includes(e.status) ? `The gate refused it: ${e.gateMessage}` : errorText(e);
+      fill(result, h("p", { class: "error", role: "alert" }, `Not recorded. ${why}`));
       if (e instanceof ApiFailure && e.status === 401) location.hash = "#/settings";
     }
   };

@@ -216,7 +216,10 @@ async function signedIn(token: string, tenants: string, approverId = "", width =
 /** Creates the browser's key and registers its public key at the gate, as an operator would. */
 async function registerBrowserKey(page: Page, approverId: string): Promise<void> {
   await page.goto(`${base}/#/settings`);
-  await page.click("#create-key");
+  if (await page.locator("#public-key").count() === 0) {
+    await page.click("#create-key");
+    await page.locator("#public-key").waitFor();
+  }
   const publicKey = await page.inputValue("#public-key");
   assert.match(publicKey, /^[A-Za-z0-9+/]{43}=$/);
   assert.match(await page.textContent("#registration") ?? "", new RegExp(`id: ${approverId}, publicKey: '${publicKey.replace(/[+/]/g, "\\$&")}'`));
@@ -336,10 +339,17 @@ test("a tampered API answer (amount changed, digest kept) is caught in the brows
 
 test("a quorum of two browser approvers: the first leaves it waiting, the second allows it", async () => {
   const bob = await signedIn(tokens.bob, "al-noor", "bob");
-  await registerBrowserKey(bob.page, "bob");
   const action = refund("AN-1004", "600.00");
   const decision = await agent.evaluate(action);
   assert.equal(decision.outcome, "PENDING_APPROVAL");
+  // A key the gate does not know yet: the gate refuses its signature, and says so.
+  await bob.page.goto(`${base}/#/settings`);
+  await bob.page.click("#create-key");
+  await bob.page.locator("#public-key").waitFor();
+  await bob.page.goto(`${base}/#/request/al-noor/${decision.decisionId}`);
+  await bob.page.click("#approve");
+  await bob.page.locator("#result", { hasText: "The gate refused it" }).waitFor();
+  await registerBrowserKey(bob.page, "bob");
   await alice.page.goto(`${base}/#/request/al-noor/${decision.decisionId}`);
   await alice.page.locator("#approve").waitFor();
   await alice.page.click("#approve");

@@ -274,7 +274,7 @@ TEST_CASE(
 }
 
 TEST_CASE("the console API tells a caller who they are, and nobody else",
-          "[console]") {
+          "[console_api]") {
   ConsoleFixture f;
   auto me = f.Get("/api/v1/me", &f.approver_);
   REQUIRE(me->status == 200);
