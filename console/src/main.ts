@@ -29,18 +29,71 @@ let timer: number | undefined;
 /** Bumped on every navigation: a late answer for an old view is dropped. */
 let generation = 0;
 
+/** Event streams of the current view; aborted when it changes. */
+let streams: AbortController[] = [];
+/** How many of them are connected: polling slows down while one is. */
+let liveStreams = 0;
+const kPollWhileLiveMs = 10000;
+
 function stopPolling(): void {
   if (timer !== undefined) window.clearTimeout(timer);
   timer = undefined;
+  for (const c of streams) c.abort();
+  streams = [];
+  liveStreams = 0;
 }
 
 function poll(gen: number, f: () => Promise<void>): void {
   const tick = async () => {
     if (gen !== generation) return;
     await f();
-    if (gen === generation) timer = window.setTimeout(tick, kPollMs);
+    if (gen === generation) timer = window.setTimeout(tick, liveStreams > 0 ? kPollWhileLiveMs : kPollMs);
   };
   void tick();
+}
+
+/**
+ * Follows the tenant's queue events (Server-Sent Events over fetch, so the
+ * token goes in a header) and calls `changed` on each. Reconnects when the
+ * gate ends a stream; gives up when it refuses one (429: too many open),
+ * and polling carries on alone.
+ */
+async function listen(gen: number, tenant: string, changed: () => void): Promise<void> {
+  const s = session();
+  if (!s) return;
+  const ctrl = new AbortController();
+  streams.push(ctrl);
+  while (gen === generation) {
+    let live = false;
+    try {
+      const res = await fetch(`/api/v1/tenants/${encodeURIComponent(tenant)}/events`, {
+        headers: { Authorization: `Bearer ${s.token}` },
+        signal: ctrl.signal,
+        cache: "no-store",
+        credentials: "omit",
+      });
+      if (!res.ok || !res.body) return;
+      live = true;
+      liveStreams++;
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let at: number;
+        while ((at = buffer.indexOf("\n\n")) >= 0) {
+          const block = buffer.slice(0, at);
+          buffer = buffer.slice(at + 2);
+          if (block.split("\n").some((line) => line.startsWith("data:"))) changed();
+        }
+      }
+    } catch {
+      return; // aborted (the view changed) or the connection failed
+    } finally {
+      if (live && gen === generation) liveStreams--;
+    }
+  }
 }
 
 function errorText(e: unknown): string {
@@ -215,7 +268,7 @@ async function queuePage(gen: number): Promise<void> {
     fill(list, h("p", {}, "Add your shops (tenant ids) on the sign-in page to see their requests."));
     return;
   }
-  poll(gen, async () => {
+  const draw = async (): Promise<void> => {
     const now = Date.now();
     const parts: HTMLElement[] = [];
     for (const tenant of s.tenants) {
@@ -237,7 +290,9 @@ async function queuePage(gen: number): Promise<void> {
     if (gen !== generation) return;
     fill(list, ...parts);
     updated.textContent = `Updated ${new Date(now).toLocaleTimeString()}; refreshes by itself.`;
-  });
+  };
+  poll(gen, draw);
+  for (const tenant of s.tenants) void listen(gen, tenant, () => void draw());
 }
 
 // ---- One request ---------------------------------------------------------

@@ -249,8 +249,10 @@ test("a refund waits, appears in the queue without a reload, and the browser-sig
   );
   assert.equal(extractable, false);
 
+  const stream = page.waitForRequest((r) => r.url().endsWith("/api/v1/tenants/al-noor/events"));
   await page.goto(`${base}/#/queue`);
   await page.locator("#queue-updated").waitFor();
+  await stream; // the queue follows the gate's event stream (and polls besides)
   const action = refund("AN-1001", "120.00");
   const decision = await agent.evaluate(action);
   assert.equal(decision.outcome, "PENDING_APPROVAL");
