@@ -328,6 +328,10 @@ async function requestPage(gen: number, tenant: string, id: string): Promise<voi
   } catch (e) {
     digestProblem = errorText(e);
   }
+  // And the statement names the request this page is about.
+  if (!digestProblem && (d.decisionId !== id || d.tenant !== tenant || a.tenant !== tenant)) {
+    digestProblem = "the answer is about another request or shop";
+  }
   const digestOk = !digestProblem && gateDigest.length === 64 && shownDigest === gateDigest;
 
   const result = h("div", { id: "result", role: "status", "aria-live": "polite" });
@@ -340,7 +344,7 @@ async function requestPage(gen: number, tenant: string, id: string): Promise<voi
     const s = session();
     if (!s) return void (location.hash = "#/settings");
     // Checked again at the moment of signing, on the action displayed.
-    if (actionDigestHex(a) !== gateDigest) {
+    if (!digestOk || actionDigestHex(a) !== gateDigest) {
       fill(result, h("p", { class: "error" }, "Not signed: the action shown does not match the gate's digest."));
       return;
     }

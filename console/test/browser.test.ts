@@ -335,6 +335,19 @@ test("a tampered API answer (amount changed, digest kept) is caught in the brows
   await page.locator("#result", { hasText: "Not signed" }).waitFor();
   assert.equal(approvePosts, 0);
   await page.unrouteAll();
+  // An answer about another request (its id swapped) is refused the same way.
+  await page.route(`**/api/v1/tenants/al-noor/pending/${decision.decisionId}`, async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    body.decision.decisionId = "0".repeat(32);
+    await route.fulfill({ response, json: body });
+  });
+  await page.goto(`${base}/#/queue`);
+  await page.goto(`${base}/#/request/al-noor/${decision.decisionId}`);
+  await page.locator("#digest-mismatch", { hasText: "another request" }).waitFor();
+  assert.equal(await page.isDisabled("#approve"), true);
+  await page.unrouteAll();
+  assert.equal(approvePosts, 0);
   const still = await approverClient.listPending("al-noor");
   assert.ok(still.some((p) => p.decision.decisionId === decision.decisionId));
 });
