@@ -93,6 +93,18 @@ void RouteApi(httplib::Server& server,
     res.set_header("Cache-Control", "no-store");
     if (answer.status == 401) res.set_header("WWW-Authenticate", "Bearer");
     res.status = answer.status;
+    if (answer.stream) {
+      res.set_chunked_content_provider(
+          "text/event-stream",
+          [stream = std::move(answer.stream)](size_t, httplib::DataSink& sink) {
+            stream([&sink](std::string_view data) {
+              return sink.is_writable() && sink.write(data.data(), data.size());
+            });
+            sink.done();
+            return true;
+          });
+      return;
+    }
     res.set_content(answer.body, "application/json");
   };
   server.Get(R"(/api/v1(/.*))", handle);

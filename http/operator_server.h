@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "absl/status/statusor.h"
@@ -52,10 +53,17 @@ struct ApiRequest {
   std::string body;
 };
 
-// Its answer: an HTTP status and a JSON body.
+// Its answer: an HTTP status and a JSON body, or a stream of Server-Sent
+// Events.
 struct ApiResponse {
   int status = 200;
   std::string body;
+  // When set, the answer is `text/event-stream`: called once, on the
+  // listener's thread, after the headers are sent; it writes events with
+  // `write` (false once the client has gone, when it must return) and
+  // returns when the stream ends. It must end by itself (bounded time).
+  std::function<void(const std::function<bool(std::string_view)>& write)>
+      stream;
 };
 
 // What the listener serves. Each callback must be thread-safe; a null one

@@ -36,6 +36,10 @@ packages+=(
   rsyslog
 )
 
+# --- Approval console (issue 19): its browser tests drive Debian's headless
+# Chromium with playwright-core (tests/console/run.sh).
+packages+=(chromium)
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

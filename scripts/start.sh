@@ -39,7 +39,8 @@ daemon=$BUILD/server/portcullisd
 if ((build)); then
   bash scripts/install-deps.sh
   cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DPORTCULLIS_BUILD_TESTS=OFF -DPORTCULLIS_BUILD_BENCH=OFF >/dev/null
+    -DPORTCULLIS_BUILD_TESTS=OFF -DPORTCULLIS_BUILD_BENCH=OFF \
+    -DPORTCULLIS_BUILD_CONSOLE="$(command -v npm >/dev/null && echo ON || echo OFF)" >/dev/null
   cmake --build "$BUILD" -j2 --target portcullisd portcullis
   # `portcullis` on PATH, for the README's commands: a link in
   # /usr/local/bin when we may write there and nothing else is there.

@@ -13,7 +13,7 @@ bash scripts/install-deps.sh
 # One build of the product, with clang for its -Wthread-safety analysis.
 BUILD=build/ci
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
+  -DCMAKE_CXX_COMPILER=clang++-14 -DPORTCULLIS_BUILD_CONSOLE=ON >/dev/null
 cmake --build "$BUILD" -j2
 
 ctest --test-dir "$BUILD" --output-on-failure -j2 --timeout 300
@@ -21,6 +21,12 @@ ctest --test-dir "$BUILD" --output-on-failure -j2 --timeout 300
 # The TypeScript client and the MCP gateway (node:test) against the daemon
 # just built.
 bash tests/node/run.sh "$BUILD/server/portcullisd"
+
+# --- Approval console (issue 19): its unit tests and the console in headless
+# Chromium (playwright-core) against the daemon just built; ~100 s. The
+# console's script is bundled into the daemon by the build above
+# (-DPORTCULLIS_BUILD_CONSOLE=ON: npm ci + esbuild, ~10 s the first time).
+bash tests/console/run.sh "$BUILD"
 
 # --- Kubernetes manifests (issue 18, item 4): deploy/kubernetes validated
 # offline against the Kubernetes schemas and built with kustomize; ~15 s.

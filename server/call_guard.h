@@ -53,6 +53,13 @@ class CallGuard {
       std::optional<absl::string_view> authorization, Method method,
       absl::string_view tenant) const;
 
+  // Who an HTTP caller is, whatever their roles (the console's /me):
+  // Unauthenticated without a known bearer token.
+  absl::StatusOr<Principal> IdentifyHttp(
+      std::optional<absl::string_view> authorization) const {
+    return authenticator_.AuthenticateHeader(authorization);
+  }
+
  private:
   const Authenticator& authenticator_;
   gate::Gate& gate_;

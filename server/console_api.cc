@@ -93,8 +93,12 @@ http::ApiResponse ConsoleApi::Handle(const http::ApiRequest& request) const {
   std::vector<std::string> at = Segments(request.path);
   bool get = request.method == "GET";
   bool post = request.method == "POST";
+  if (get && at.size() == 1 && at[0] == "me") return Me(request);
   if (get && at.size() == 3 && at[0] == "tenants" && at[2] == "pending") {
     return ListPending(request, at[1]);
+  }
+  if (get && at.size() == 3 && at[0] == "tenants" && at[2] == "events") {
+    return Events(request, at[1]);
   }
   if (get && at.size() == 4 && at[0] == "tenants" && at[2] == "pending") {
     return OnePending(request, at[1], at[3]);
@@ -108,6 +112,25 @@ http::ApiResponse ConsoleApi::Handle(const http::ApiRequest& request) const {
     return HaltOrResume(request, false);
   }
   return Error(absl::NotFoundError("no such API call (see docs/console.md)"));
+}
+
+http::ApiResponse ConsoleApi::Me(const http::ApiRequest& request) const {
+  // Any identified caller may ask who they are: the console shows it and
+  // learns which tenants to watch. Nothing here is secret to the caller.
+  auto caller = guard_.IdentifyHttp(request.authorization);
+  if (!caller.ok()) return Error(caller.status());
+  google::protobuf::Value me;
+  auto& fields = *me.mutable_struct_value()->mutable_fields();
+  fields["principal"].set_string_value(caller->name);
+  auto* roles = fields["roles"].mutable_list_value();
+  for (Role role : caller->roles) {
+    roles->add_values()->set_string_value(RoleName(role));
+  }
+  auto* tenants = fields["tenants"].mutable_list_value();
+  for (const std::string& tenant : caller->tenants) {
+    tenants->add_values()->set_string_value(tenant);
+  }
+  return Json(me);
 }
 
 http::ApiResponse ConsoleApi::ListPending(const http::ApiRequest& request,
@@ -140,6 +163,71 @@ http::ApiResponse ConsoleApi::OnePending(const http::ApiRequest& request,
   }
   return Error(absl::NotFoundError(
       "no such pending request: it was decided, expired or never existed"));
+}
+
+http::ApiResponse ConsoleApi::Events(const http::ApiRequest& request,
+                                     absl::string_view tenant) const {
+  auto caller =
+      guard_.AdmitHttp(request.authorization, Method::kWatchPending, tenant);
+  if (!caller.ok()) return Error(caller.status());
+  if (stopping_.load()) {
+    return Error(absl::UnavailableError("the gate is stopping"));
+  }
+  // A slot among kMaxStreams, released when the stream (or the answer
+  // that never got to stream) is gone.
+  if (streams_.fetch_add(1) >= kMaxStreams) {
+    streams_.fetch_sub(1);
+    return Error(absl::ResourceExhaustedError(
+        "too many live event streams; poll /pending instead"));
+  }
+  class Slot {
+   public:
+    explicit Slot(std::atomic<int>& streams) : streams_(streams) {}
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    ~Slot() { streams_.fetch_sub(1); }
+
+   private:
+    std::atomic<int>& streams_;
+  };
+  auto slot = std::make_shared<Slot>(streams_);
+  http::ApiResponse answer;
+  answer.stream = [this, slot, t = std::string(tenant)](
+                      const std::function<bool(std::string_view)>& write) {
+    absl::Time end = absl::Now() + kStreamLifetime;
+    absl::Time next_ping = absl::Now() + kStreamPing;
+    bool gone = !write(": events of the tenant's approval queue\n\n");
+    absl::Status s = gate_.WatchPending(
+        t,
+        [&](const gate::QueueEvent& event) {
+          v1::PendingEvent out;
+          out.set_kind(event.kind == gate::QueueEvent::Kind::kAdded
+                           ? v1::PendingEvent::KIND_ADDED
+                       : event.kind == gate::QueueEvent::Kind::kUpdated
+                           ? v1::PendingEvent::KIND_UPDATED
+                           : v1::PendingEvent::KIND_RESOLVED);
+          PendingToProto(event.state, out.mutable_pending());
+          if (event.kind == gate::QueueEvent::Kind::kResolved) {
+            DecisionToProto(event.state.current, out.mutable_decision());
+          }
+          absl::StatusOr<std::string> json = json_.Print(out);
+          if (!json.ok()) return false;
+          gone = !write(absl::StrCat("data: ", *json, "\n\n"));
+          return !gone;
+        },
+        [&] {
+          // A comment now and then finds a client that has gone: its
+          // slot is free again within two of them.
+          absl::Time now = absl::Now();
+          if (!gone && now >= next_ping) {
+            gone = !write(": ping\n\n");
+            next_ping = now + kStreamPing;
+          }
+          return gone || stopping_.load() || now >= end;
+        });
+    (void)s;  // the tenant was checked on admission; a stream just ends
+  };
+  return answer;
 }
 
 http::ApiResponse ConsoleApi::Approve(const http::ApiRequest& request) const {

@@ -5,8 +5,11 @@
 // CallGuard (bearer token → principal, role, tenant; refusals recorded on
 // the ledger as on gRPC) and the work is gate::Gate's. Thread-safe.
 //
+//   GET  /me                                the caller's name, roles, tenants
 //   GET  /tenants/{tenant}/pending          ListPendingResponse (approver)
 //   GET  /tenants/{tenant}/pending/{id}     PendingApproval     (approver)
+//   GET  /tenants/{tenant}/events           PendingEvent stream (approver),
+//                                           Server-Sent Events, bounded
 //   POST /approve       ApproveRequest   →  ApproveResponse     (approver)
 //   GET  /status                            StatusResponse      (operator)
 //   POST /halt          HaltRequest      →  HaltResponse        (operator)
@@ -16,6 +19,8 @@
 // status of the code (401, 403, 404, 400, 409, 429, 503, 500).
 #ifndef PORTCULLIS_SERVER_CONSOLE_API_H_
 #define PORTCULLIS_SERVER_CONSOLE_API_H_
+
+#include <atomic>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -35,16 +40,31 @@ class ConsoleApi {
   // One request; never fails (errors are answers).
   http::ApiResponse Handle(const http::ApiRequest& request) const;
 
+  // At most this many event streams at once (each holds one of the
+  // listener's threads); more are 429 and the console polls instead.
+  static constexpr int kMaxStreams = 2;
+  // A stream ends after this long; the console opens a new one.
+  static constexpr absl::Duration kStreamLifetime = absl::Seconds(55);
+  // How often an idle stream checks that its client is still there.
+  static constexpr absl::Duration kStreamPing = absl::Seconds(5);
+
+  // Ends every event stream now and refuses new ones (before the listener
+  // stops, so that it need not wait for them).
+  void StopStreams() { stopping_.store(true); }
+
   // The HTTP status for an error code: 401 for Unauthenticated, 403 for
   // PermissionDenied, and so on.
   static int HttpStatus(absl::StatusCode code);
 
  private:
+  http::ApiResponse Me(const http::ApiRequest& request) const;
   http::ApiResponse ListPending(const http::ApiRequest& request,
                                 absl::string_view tenant) const;
   http::ApiResponse OnePending(const http::ApiRequest& request,
                                absl::string_view tenant,
                                absl::string_view decision_id) const;
+  http::ApiResponse Events(const http::ApiRequest& request,
+                           absl::string_view tenant) const;
   http::ApiResponse Approve(const http::ApiRequest& request) const;
   http::ApiResponse Status(const http::ApiRequest& request) const;
   http::ApiResponse HaltOrResume(const http::ApiRequest& request,
@@ -57,6 +77,8 @@ class ConsoleApi {
   const CallGuard& guard_;
   const absl::Time started_at_;
   ProtoJson json_;
+  mutable std::atomic<int> streams_{0};
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace portcullis::server

@@ -353,6 +353,7 @@ absl::Status Daemon::StartOperatorServer(const config::v1::GateConfig& config) {
 Daemon::~Daemon() { Close().IgnoreError(); }
 
 absl::Status Daemon::Close() {
+  if (console_api_) console_api_->StopStreams();  // before the listener stops
   config_watcher_.reset();
   watcher_.reset();
   principals_watcher_.reset();

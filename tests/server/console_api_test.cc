@@ -4,14 +4,18 @@
 // kill switch, and the headers the console is served with.
 #include "server/console_api.h"
 
+#include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "crypto/key_file.h"
 #include "gate/approval.h"
 #include "ledger/evidence.h"
@@ -73,6 +77,8 @@ class ConsoleFixture {
     http_ =
         std::make_unique<httplib::Client>("127.0.0.1", daemon_->http_port());
   }
+
+  int http_port() const { return daemon_->http_port(); }
 
   v1::Decision EvaluateRefund(const std::string& amount = "120.00") {
     v1::EvaluateRequest request;
@@ -270,6 +276,92 @@ TEST_CASE(
 
   // Each refusal of an identified caller is on its own tenant's chain.
   CHECK(Count(f.Kinds("a"), "access.denied") == 3);
+}
+
+TEST_CASE("the console API tells a caller who they are, and nobody else",
+          "[console_api]") {
+  ConsoleFixture f;
+  auto me = f.Get("/api/v1/me", &f.approver_);
+  REQUIRE(me->status == 200);
+  google::protobuf::Value got;
+  REQUIRE(google::protobuf::util::JsonStringToMessage(me->body, &got).ok());
+  const auto& fields = got.struct_value().fields();
+  CHECK(fields.at("principal").string_value() == f.approver_.name);
+  REQUIRE(fields.at("roles").list_value().values_size() == 1);
+  CHECK(fields.at("roles").list_value().values(0).string_value() == "approver");
+  REQUIRE(fields.at("tenants").list_value().values_size() == 1);
+  CHECK(fields.at("tenants").list_value().values(0).string_value() == "a");
+  CHECK(f.Get("/api/v1/me", nullptr)->status == 401);
+  Caller stranger{"stranger", "approver", "a"};  // not configured
+  CHECK(f.Get("/api/v1/me", &stranger)->status == 401);
+}
+
+TEST_CASE(
+    "the console API streams the queue as Server-Sent Events for the "
+    "tenant's approvers only and a bounded number at once",
+    "[console_api]") {
+  ConsoleFixture f;
+  v1::Decision pending = f.EvaluateRefund();
+  const std::string path = "/api/v1/tenants/a/events";
+  CHECK(f.Get(path, nullptr)->status == 401);
+  CHECK(f.Get(path, &f.agent_)->status == 403);
+  CHECK(f.Get("/api/v1/tenants/b/events", &f.approver_)->status == 403);
+
+  // kMaxStreams streams each get the open request first, as a KIND_ADDED
+  // event, and hold their slots; one more is told to poll instead.
+  std::string received[ConsoleApi::kMaxStreams];
+  std::atomic<int> content_type_ok{0};
+  absl::Notification opened[ConsoleApi::kMaxStreams];
+  absl::Notification release;
+  std::vector<std::thread> holders;
+  for (int i = 0; i < ConsoleApi::kMaxStreams; ++i) {
+    holders.emplace_back([&, i] {
+      httplib::Client c("127.0.0.1", f.http_port());
+      c.Get(
+          path.c_str(),
+          httplib::Headers{{"Authorization", "Bearer " + f.approver_.token}},
+          [&](const httplib::Response& r) {
+            if (r.status == 200 &&
+                r.get_header_value("Content-Type") == "text/event-stream") {
+              ++content_type_ok;  // before this thread's Notify below
+            }
+            return true;
+          },
+          [&, i](const char* data, size_t n) {
+            received[i].append(data, n);
+            size_t at = received[i].find("data: ");
+            if (at == std::string::npos ||
+                received[i].find("\n\n", at) == std::string::npos) {
+              return true;  // the first event is not complete yet
+            }
+            if (!opened[i].HasBeenNotified()) opened[i].Notify();
+            release.WaitForNotification();
+            return false;
+          });
+      if (!opened[i].HasBeenNotified()) opened[i].Notify();  // failed
+    });
+  }
+  for (auto& o : opened) o.WaitForNotification();
+  httplib::Client fresh("127.0.0.1", f.http_port());
+  auto third = fresh.Get(
+      path.c_str(),
+      httplib::Headers{{"Authorization", "Bearer " + f.approver_.token}});
+  REQUIRE(third);
+  CHECK(third->status == 429);
+  CHECK(third->body.find("RESOURCE_EXHAUSTED") != std::string::npos);
+  release.Notify();
+  for (auto& t : holders) t.join();
+
+  CHECK(content_type_ok == ConsoleApi::kMaxStreams);
+  for (const std::string& r : received) {
+    size_t at = r.find("data: ");
+    REQUIRE(at != std::string::npos);
+    std::string event = r.substr(at + 6, r.find("\n\n", at) - at - 6);
+    v1::PendingEvent parsed;
+    REQUIRE(google::protobuf::util::JsonStringToMessage(event, &parsed).ok());
+    CHECK(parsed.kind() == v1::PendingEvent::KIND_ADDED);
+    CHECK(parsed.pending().decision().decision_id() == pending.decision_id());
+  }
 }
 
 TEST_CASE("the console API halts and resumes a tenant for an operator",

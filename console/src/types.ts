@@ -1,0 +1,103 @@
+// The JSON API's messages (docs/console.md): protobuf's JSON mapping of
+// proto/portcullis/v1, as far as the console reads them. Every field may be
+// absent (proto3 omits defaults).
+export interface Money {
+  amount?: string;
+  currency?: string;
+}
+export interface Value {
+  stringValue?: string;
+  intValue?: string | number;
+  boolValue?: boolean;
+  moneyValue?: Money;
+  listValue?: { values?: Value[] };
+}
+export interface ActionContext {
+  confidence?: number;
+  runMode?: string;
+  requestId?: string;
+  correlationId?: string;
+  sessionId?: string;
+}
+export interface Action {
+  tenant?: string;
+  agent?: string;
+  tool?: string;
+  arguments?: Record<string, Value>;
+  context?: ActionContext;
+  idempotencyKey?: string;
+}
+export interface RuleRef {
+  id?: string;
+  description?: string;
+}
+export interface PolicyRef {
+  version?: string;
+  contentHash?: string;
+}
+export interface ApprovalRequirement {
+  ruleId?: string;
+  roles?: string[];
+  quorum?: number;
+  expiresAt?: string;
+  escalatesAt?: string;
+  escalationRoles?: string[];
+  expiresAfter?: string;
+}
+export interface Decision {
+  decisionId?: string;
+  outcome?: string;
+  reasons?: string[];
+  decidedBy?: RuleRef[];
+  policy?: PolicyRef;
+  actionDigest?: string;
+  decidedAt?: string;
+  expiresAt?: string;
+  approvals?: ApprovalRequirement[];
+  tenant?: string;
+  ledgerSequence?: string;
+}
+export interface ApprovalVote {
+  approverId?: string;
+  verdict?: string;
+  comment?: string;
+  recordedAt?: string;
+}
+export interface PendingApproval {
+  decision?: Decision;
+  action?: Action;
+  votes?: ApprovalVote[];
+  escalated?: boolean;
+  requestedBy?: string;
+}
+export interface ListPendingResponse {
+  pending?: PendingApproval[];
+}
+export interface ApproveResponse {
+  decision?: Decision;
+  pending?: PendingApproval;
+}
+export interface TenantStatus {
+  tenant?: string;
+  halted?: boolean;
+  haltReason?: string;
+  pending?: number;
+  ledgerSequence?: string;
+}
+export interface StatusResponse {
+  policy?: PolicyRef;
+  gateHalted?: boolean;
+  tenants?: TenantStatus[];
+  startedAt?: string;
+  shadow?: { candidate?: PolicyRef; decided?: string; differed?: string };
+}
+export interface ApiError {
+  code: string;
+  message: string;
+}
+export interface Me {
+  principal?: string;
+  roles?: string[];
+  /** "*" for every tenant. */
+  tenants?: string[];
+}
