@@ -165,7 +165,7 @@ absl::Status CheckFreeSpace(const std::string& dir, uint64_t needed,
   if (free >= needed) return absl::OkStatus();
   return absl::UnavailableError(absl::StrCat(
       what, ": the ledger's disk has ", free / 1024, " KiB free, and ",
-      needed / 1024, " KiB are needed (ledger.min_free_mib); free space"));
+      needed / 1024, " KiB are needed (ledger.minFreeMib); free space"));
 }
 
 }  // namespace
