@@ -116,6 +116,24 @@ absl::Status Ledger::Load() {
           {std::string{ledger_internal::kHeadTag,
                        ledger_internal::kCheckpointTag}},
           /*include_ledger_chain=*/false));
+  // Tenants with entries too: one whose first write was torn before its
+  // head record has entries and no head, and is refused (CheckTail). Best
+  // effort: where damage stops this enumeration, each damaged tenant is
+  // still refused by its own checks.
+  auto with_entries = ledger_internal::StoredTenants(
+      *store_, std::string{ledger_internal::kEntryTag},
+      /*include_ledger_chain=*/false);
+  if (!with_entries.ok() && !absl::IsDataLoss(with_entries.status())) {
+    return with_entries.status();
+  }
+  if (with_entries.ok()) {
+    const size_t known = tenants.size();  // sorted
+    for (std::string& t : *with_entries) {
+      if (!std::binary_search(tenants.begin(), tenants.begin() + known, t)) {
+        tenants.push_back(std::move(t));
+      }
+    }
+  }
   tenants.push_back(kLedgerChain);
   // Tenants kept outside the store count too: a tenant whose every record
   // was lost is still known by its kept checkpoint.
