@@ -31,7 +31,9 @@ using ledger_internal::TenantPrefix;
 // One caller waiting in the commit queue.
 struct Ledger::Writer {
   // kRecord appends the ledger's own records: unsealed, like kPrune's.
-  enum class Kind { kAppend, kRecord, kCheckpoint, kPrune, kDelete };
+  // kResume writes nothing: it holds the lead while Resume reopens the
+  // store, and is never part of a group.
+  enum class Kind { kAppend, kRecord, kCheckpoint, kPrune, kDelete, kResume };
   Kind kind = Kind::kAppend;
   std::vector<EntryDraft>* drafts = nullptr;
   std::vector<uint32_t> key_versions;  // per draft; 0 frames it unsealed
@@ -115,6 +117,24 @@ absl::Status Ledger::Load() {
           {std::string{ledger_internal::kHeadTag,
                        ledger_internal::kCheckpointTag}},
           /*include_ledger_chain=*/false));
+  // Tenants with entries too: one whose first write was torn before its
+  // head record has entries and no head, and is refused (CheckTail). Best
+  // effort: where damage stops this enumeration, each damaged tenant is
+  // still refused by its own checks.
+  auto with_entries = ledger_internal::StoredTenants(
+      *store_, std::string{ledger_internal::kEntryTag},
+      /*include_ledger_chain=*/false);
+  if (!with_entries.ok() && !absl::IsDataLoss(with_entries.status())) {
+    return with_entries.status();
+  }
+  if (with_entries.ok()) {
+    const size_t known = tenants.size();  // sorted
+    for (std::string& t : *with_entries) {
+      if (!std::binary_search(tenants.begin(), tenants.begin() + known, t)) {
+        tenants.push_back(std::move(t));
+      }
+    }
+  }
   tenants.push_back(kLedgerChain);
   // Tenants kept outside the store count too: a tenant whose every record
   // was lost is still known by its kept checkpoint.
@@ -275,6 +295,7 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
   size_t bytes = 0;
   bool every_tenant = false;
   for (Writer* w : writers_) {
+    if (w->kind == Writer::Kind::kResume) break;
     bool alone = w->kind == Writer::Kind::kDelete;
     if (!group.empty() &&
         (alone || group.front()->kind == Writer::Kind::kDelete ||
@@ -370,8 +391,13 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
       w->cv.Signal();
     }
   }
-  // Hand the lead on: to the next blocking caller, or to the commit thread
-  // for an asynchronous writer (a no-op when this is the commit thread).
+  HandOnLead();
+  return finished;
+}
+
+void Ledger::HandOnLead() {
+  // To the next blocking caller, or to the commit thread for an
+  // asynchronous writer (a no-op when this is the commit thread).
   if (!writers_.empty()) {
     if (writers_.front()->async) {
       committer_cv_.Signal();
@@ -379,7 +405,82 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
       writers_.front()->cv.Signal();
     }
   }
-  return finished;
+}
+
+absl::Status Ledger::Resume() {
+  if (!write_failing_) return absl::OkStatus();
+  // Take the lead, as a writer does, so that no group writes while the
+  // store reopens and the chains reload.
+  Writer self;
+  self.kind = Writer::Kind::kResume;
+  absl::MutexLock lock(&mu_);
+  writers_.push_back(&self);
+  while (&self != writers_.front()) self.cv.Wait(&mu_);
+  absl::Status status = absl::OkStatus();
+  if (write_failing_) {
+    mu_.Unlock();
+    status = store_->Resume();
+    if (status.ok()) status = ReloadAfterResume();
+    mu_.Lock();
+    if (status.ok()) write_failing_ = false;
+  }
+  writers_.pop_front();
+  HandOnLead();
+  return status;
+}
+
+absl::Status Ledger::ReloadAfterResume() {
+  // What the reopened store holds must be what was acknowledged: a write
+  // that failed yet reached the disk (its sync failed) moved a chain that
+  // the gate's state above the ledger (grants, approvals, limits) never
+  // saw. Such a tenant is refused until a restart rebuilds that state.
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      std::vector<std::string> tenants,
+      ledger_internal::StoredTenants(
+          *store_,
+          {std::string{ledger_internal::kHeadTag,
+                       ledger_internal::kCheckpointTag}},
+          /*include_ledger_chain=*/true));
+  States known;
+  {
+    absl::MutexLock lock(&mu_);
+    known = states_;
+  }
+  for (const auto& [tenant, state] : known) {
+    if (std::find(tenants.begin(), tenants.end(), tenant) == tenants.end()) {
+      tenants.push_back(tenant);
+    }
+  }
+  const crypto::VerifyingKey* key =
+      options_.checkpoints.key != nullptr
+          ? &options_.checkpoints.key->verifying_key()
+          : nullptr;
+  States changed;
+  for (const std::string& tenant : tenants) {
+    PORTCULLIS_ASSIGN_OR_RETURN(
+        ChainState stored,
+        ledger_internal::LoadChainState(*store_, tenant, key));
+    auto it = known.find(tenant);
+    const ChainState before = it == known.end() ? ChainState{} : it->second;
+    if (!before.refusal.empty()) continue;  // refused already
+    if (stored.sequence == before.sequence && stored.hash == before.hash &&
+        stored.refusal.empty()) {
+      continue;
+    }
+    ChainState refused = before;
+    refused.refusal = absl::StrCat(
+        "tenant ", tenant, " is refused: ",
+        stored.refusal.empty()
+            ? absl::StrCat("after the disk filled its chain ends at ",
+                           stored.sequence, ", not at ", before.sequence,
+                           " as acknowledged: a write that failed reached "
+                           "the disk; restart the gate to serve it")
+            : stored.refusal);
+    changed.emplace(tenant, std::move(refused));
+  }
+  absl::MutexLock lock(&mu_);
+  for (auto& [tenant, state] : changed) states_[tenant] = std::move(state);
+  return absl::OkStatus();
 }
 
 void Ledger::BuildGroup(std::vector<Writer*>& group, States& states,

@@ -273,8 +273,11 @@ class Ledger {
   // Tries to make the store writable again (KeyValueStore::Resume) after
   // writes failed: OK once it is (writable() is then true), Unavailable
   // while it is not. Appends keep failing, and nothing is acknowledged,
-  // until it is.
-  absl::Status Resume();
+  // until it is. Takes its turn in the commit queue, so no group writes
+  // while the store reopens. Then every chain is compared with the one
+  // acknowledged: a tenant whose stored chain moved (a failed write that
+  // still reached the disk) is refused (Refusals) until a restart.
+  absl::Status Resume() ABSL_LOCKS_EXCLUDED(mu_);
 
   // State snapshots: one per tenant, written beside the chain (sealed like
   // payloads when sealing is on), deleted with the tenant. The ledger only
@@ -318,6 +321,11 @@ class Ledger {
   // Queues `self` and, if it becomes the leader, commits a group. Returns
   // once `self` is done.
   void Commit(Writer& self) ABSL_LOCKS_EXCLUDED(mu_);
+  // Signals the writer now in front of the queue, if any, to lead.
+  void HandOnLead() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // After the store reopened: refuses each tenant whose stored chain is not
+  // the one acknowledged. Called by the leader, without the lock.
+  absl::Status ReloadAfterResume() ABSL_LOCKS_EXCLUDED(mu_);
   // Commits the group at the front of the queue and hands the lead on.
   // Returns the asynchronous writers it finished, for Complete.
   std::vector<std::unique_ptr<Writer>> CommitGroup()

@@ -50,11 +50,4 @@ absl::StatusOr<std::vector<RecoveredChain>> Ledger::RecordLosses(
   return recovered;
 }
 
-absl::Status Ledger::Resume() {
-  if (!write_failing_) return absl::OkStatus();
-  PORTCULLIS_RETURN_IF_ERROR(store_->Resume());
-  write_failing_ = false;
-  return absl::OkStatus();
-}
-
 }  // namespace portcullis::ledger

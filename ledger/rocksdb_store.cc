@@ -1,6 +1,7 @@
 #include "ledger/rocksdb_store.h"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <atomic>
@@ -16,8 +17,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "base/status_macros.h"
 #include "ledger/internal/keys.h"
 #include "rocksdb/db.h"
+#include "rocksdb/listener.h"
 #include "rocksdb/options.h"
 #include "rocksdb/perf_level.h"
 #include "rocksdb/slice_transform.h"
@@ -35,6 +39,12 @@ absl::string_view ToView(const rocksdb::Slice& s) {
 // The one conversion from rocksdb::Status to absl::Status.
 absl::Status FromRocksDb(const rocksdb::Status& s, absl::string_view what) {
   if (s.ok()) return absl::OkStatus();
+  if (s.IsNoSpace()) {
+    // RocksDB's message names a file of the data directory, which is not
+    // for the callers that see this.
+    return absl::UnavailableError(
+        absl::StrCat(what, ": no space left on the ledger's disk"));
+  }
   std::string message = absl::StrCat(what, ": ", s.ToString());
   if (s.IsCorruption()) return absl::DataLossError(message);
   if (s.IsNotFound()) return absl::NotFoundError(message);
@@ -120,38 +130,111 @@ void DisablePerfCounters() {
   rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
 }
 
+// Turns off RocksDB's own recovery from a background error. On a full
+// disk RocksDB 7.8 hands recovery to its SstFileManager, which waits for
+// free space of a whole write buffer (64 MiB) and checks every 5 s, and
+// meanwhile DB::Resume answers Busy; and a DB::Resume with nothing to
+// flush leaves the failed write-ahead log in place, so the next write
+// asserts. RocksDbStore::Resume reopens the database instead, which starts
+// a new log.
+class NoAutoRecovery final : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason,
+                            rocksdb::Status bg_error,
+                            bool* auto_recovery) override {
+    bg_error.PermitUncheckedError();
+    *auto_recovery = false;
+  }
+};
+
+// The bytes free for unprivileged writers on the file system of `dir`.
+absl::StatusOr<uint64_t> FreeBytes(const std::string& dir) {
+  struct statvfs fs;
+  if (::statvfs(dir.c_str(), &fs) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot read the free space of the ledger's disk: ",
+                     std::strerror(errno)));
+  }
+  return static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+}
+
+// Unavailable, saying how much is free, when fewer than `needed` bytes are.
+absl::Status CheckFreeSpace(const std::string& dir, uint64_t needed,
+                            absl::string_view what) {
+  if (needed == 0) return absl::OkStatus();
+  PORTCULLIS_ASSIGN_OR_RETURN(uint64_t free, FreeBytes(dir));
+  if (free >= needed) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat(
+      what, ": the ledger's disk has ", free / 1024, " KiB free, and ",
+      needed / 1024, " KiB are needed (ledger.minFreeMib); free space"));
+}
+
 }  // namespace
 
 struct RocksDbStore::Db {
-  std::unique_ptr<rocksdb::DB> db;
+  std::string dir;
+  rocksdb::Options options;
+  uint64_t min_free_bytes = 0;
   bool read_only = false;
   std::shared_ptr<RecentMessages> messages;
+  // Each operation takes a reference to the database for its duration (a
+  // lock held across a Scan would be taken again by reads in its visitor);
+  // Resume swaps it out, waits for those references to go, and reopens.
+  mutable absl::Mutex mu;
+  // Null while Resume reopens it, and after a reopen that failed.
+  std::shared_ptr<rocksdb::DB> db ABSL_GUARDED_BY(mu);
+  // Serializes Resume.
+  absl::Mutex resume_mu;
   // Set by a failed write, cleared by a successful Resume.
   std::atomic<bool> write_failed{false};
+
+  std::shared_ptr<rocksdb::DB> Current() const ABSL_LOCKS_EXCLUDED(mu) {
+    absl::MutexLock lock(&mu);
+    return db;
+  }
+  void Set(rocksdb::DB* raw) ABSL_LOCKS_EXCLUDED(mu) {
+    std::shared_ptr<rocksdb::DB> opened(raw, [](rocksdb::DB* d) {
+      d->Close().PermitUncheckedError();  // a failed log cannot sync
+      delete d;
+    });
+    absl::MutexLock lock(&mu);
+    db = std::move(opened);
+  }
 };
+
+namespace {
+
+absl::Status Closed() {
+  return absl::UnavailableError(
+      "the ledger's database is closed after a failed write; it reopens "
+      "once its disk has space");
+}
+
+}  // namespace
 
 RocksDbStore::RocksDbStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
 
 RocksDbStore::~RocksDbStore() {
-  if (!db_ || !db_->db) return;
-  // A write-ahead log of more than kFlushAtCloseBytes is written out as a
-  // table first: the next open then has no large log to replay, where it
-  // would replay up to a whole write buffer (64 MiB, about 0.35 s of CPU
-  // per 40 MB) on every start (issue 15, item 4). A small one stays,
-  // cheap to replay. Best effort: when writes fail (a full disk) the log
-  // stays, and the next open replays it as after a crash.
+  // The last reference to the database closes it (Db::Set). Before that, a
+  // write-ahead log of more than kFlushAtCloseBytes is written out as a
+  // table: the next open then has no large log to replay, where it would
+  // replay up to a whole write buffer (64 MiB, about 0.35 s of CPU per
+  // 40 MB) on every start (issue 15, item 4). A small one stays, cheap to
+  // replay. Best effort: after a failed write (a full disk) the log stays,
+  // and the next open replays it as after a crash.
+  if (!db_ || db_->read_only || db_->write_failed.load()) return;
+  std::shared_ptr<rocksdb::DB> db = db_->Current();
+  if (db == nullptr) return;
   uint64_t logged = 0;
   rocksdb::VectorLogPtr logs;
-  if (!db_->read_only && !db_->write_failed.load() &&
-      db_->db->GetSortedWalFiles(logs).ok()) {
+  if (db->GetSortedWalFiles(logs).ok()) {
     for (const auto& log : logs) logged += log->SizeFileBytes();
   }
   if (logged > kFlushAtCloseBytes) {
     rocksdb::FlushOptions flush;
     flush.wait = true;
-    db_->db->Flush(flush).PermitUncheckedError();
+    db->Flush(flush).PermitUncheckedError();
   }
-  db_->db->Close().PermitUncheckedError();
 }
 
 absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(
@@ -185,8 +268,17 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(
   rocks.avoid_flush_during_recovery = !options.salvage;
   rocks.memtable_insert_with_hint_prefix_extractor =
       std::make_shared<InsertionRun>();
+  rocks.listeners.push_back(std::make_shared<NoAutoRecovery>());
+  if (!options.read_only) {
+    PORTCULLIS_RETURN_IF_ERROR(
+        CheckFreeSpace(dir, options.min_free_bytes,
+                       absl::StrCat("cannot open the ledger at ", dir)));
+  }
 
   auto db = std::make_unique<Db>();
+  db->dir = dir;
+  db->options = rocks;
+  db->min_free_bytes = options.min_free_bytes;
   db->read_only = options.read_only;
   db->messages = messages;
   rocksdb::DB* raw = nullptr;
@@ -194,7 +286,7 @@ absl::StatusOr<std::unique_ptr<RocksDbStore>> RocksDbStore::Open(
                           ? rocksdb::DB::OpenForReadOnly(rocks, dir, &raw)
                           : rocksdb::DB::Open(rocks, dir, &raw);
   if (!s.ok()) return OpenFailure(s, dir, *messages);
-  db->db.reset(raw);
+  db->Set(raw);
   return std::unique_ptr<RocksDbStore>(new RocksDbStore(std::move(db)));
 }
 
@@ -239,19 +331,46 @@ absl::Status RocksDbStore::Write(const WriteBatch& batch, bool sync) {
   }
   rocksdb::WriteOptions write_options;
   write_options.sync = sync;
-  rocksdb::Status s = db_->db->Write(write_options, &rocks_batch);
+  std::shared_ptr<rocksdb::DB> db = db_->Current();
+  if (!db) return Closed();
+  rocksdb::Status s = db->Write(write_options, &rocks_batch);
   if (!s.ok()) db_->write_failed = true;
   return FromRocksDb(s, "ledger write");
 }
 
 absl::Status RocksDbStore::Resume() {
   if (db_->read_only || !db_->write_failed) return absl::OkStatus();
-  rocksdb::Status s = db_->db->Resume();
-  if (!s.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("the ledger cannot write yet: ", s.ToString(), " (",
-                     db_->messages->Find(""), ")"));
+  PORTCULLIS_RETURN_IF_ERROR(
+      CheckFreeSpace(db_->dir, std::max<uint64_t>(db_->min_free_bytes, 1),
+                     "the ledger cannot write yet"));
+  // Close and reopen: the reopened database replays its write-ahead log
+  // (a record torn by the failed write is its tail, and is dropped) and
+  // writes a new one. Operations started meanwhile fail with Unavailable.
+  absl::MutexLock resuming(&db_->resume_mu);
+  if (!db_->write_failed) return absl::OkStatus();  // another Resume did
+  std::shared_ptr<rocksdb::DB> old;
+  {
+    absl::MutexLock lock(&db_->mu);
+    old = std::move(db_->db);
   }
+  // Wait for the operations in flight on it (a long Scan: give it back).
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (old != nullptr && old.use_count() > 1) {
+    if (absl::Now() > deadline) {
+      absl::MutexLock lock(&db_->mu);
+      db_->db = std::move(old);
+      return absl::UnavailableError(
+          "the ledger cannot write yet: reads in progress delay its reopen");
+    }
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  old.reset();  // closes it
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_->options, db_->dir, &raw);
+  if (!s.ok()) {
+    return FromRocksDb(s, "the ledger cannot write yet: reopening it failed");
+  }
+  db_->Set(raw);
   db_->write_failed = false;
   return absl::OkStatus();
 }
@@ -260,8 +379,9 @@ absl::StatusOr<std::optional<std::string>> RocksDbStore::Get(
     absl::string_view key) const {
   DisablePerfCounters();
   std::string value;
-  rocksdb::Status s =
-      db_->db->Get(rocksdb::ReadOptions(), ToSlice(key), &value);
+  std::shared_ptr<rocksdb::DB> db = db_->Current();
+  if (!db) return Closed();
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), ToSlice(key), &value);
   if (s.IsNotFound()) return std::nullopt;
   if (!s.ok()) return FromRocksDb(s, "ledger read");
   return value;
@@ -276,7 +396,9 @@ absl::Status RocksDbStore::Scan(
   rocksdb::Slice upper = ToSlice(end);
   read_options.iterate_lower_bound = &lower;
   read_options.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator(read_options));
+  std::shared_ptr<rocksdb::DB> db = db_->Current();
+  if (!db) return Closed();
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options));
   if (reverse) {
     for (it->SeekToLast(); it->Valid(); it->Prev()) {
       if (!visit(ToView(it->key()), ToView(it->value()))) break;
@@ -294,18 +416,20 @@ absl::Status RocksDbStore::Purge(absl::string_view begin,
   if (db_->read_only) {
     return absl::FailedPreconditionError("ledger is open read-only");
   }
+  std::shared_ptr<rocksdb::DB> db = db_->Current();
+  if (!db) return Closed();
   rocksdb::FlushOptions flush;
   flush.wait = true;
-  rocksdb::Status s = db_->db->Flush(flush);
+  rocksdb::Status s = db->Flush(flush);
   if (!s.ok()) return FromRocksDb(s, "ledger flush");
   rocksdb::CompactRangeOptions compact;
   compact.bottommost_level_compaction =
       rocksdb::BottommostLevelCompaction::kForce;
   rocksdb::Slice lower = ToSlice(begin);
   rocksdb::Slice upper = ToSlice(end);
-  s = db_->db->CompactRange(compact, &lower, &upper);
+  s = db->CompactRange(compact, &lower, &upper);
   if (!s.ok()) return FromRocksDb(s, "ledger compaction");
-  return FromRocksDb(db_->db->FlushWAL(/*sync=*/true), "ledger WAL flush");
+  return FromRocksDb(db->FlushWAL(/*sync=*/true), "ledger WAL flush");
 }
 
 }  // namespace portcullis::ledger

@@ -22,6 +22,12 @@ struct RocksDbOptions {
   // it up to the first damaged record and drop the rest, instead of
   // refusing to open. Never set on the gate's own open.
   bool salvage = false;
+  // A writable open is refused (Unavailable, saying how much is free) while
+  // the database's file system has fewer bytes free than this, and Resume
+  // waits for it: a gate on a full disk is refused with a message instead
+  // of starting into errors, and writes resume only with room to work in.
+  // 0: no check at open (Resume still waits for a byte).
+  uint64_t min_free_bytes = 0;
 };
 
 class RocksDbStore final : public KeyValueStore {
@@ -51,9 +57,12 @@ class RocksDbStore final : public KeyValueStore {
   // is retired) and compacts [begin, end) down to the bottom level, which
   // drops deleted values from the SST files.
   absl::Status Purge(absl::string_view begin, absl::string_view end) override;
-  // RocksDB stops writing after a failed write (its background error);
-  // this resumes it (DB::Resume) once the cause is gone, e.g. when space
-  // was freed on a full disk.
+  // RocksDB stops writing after a failed write (its background error).
+  // Once the disk has `min_free_bytes` free again, this closes and reopens
+  // the database (RocksDB's own recovery is turned off: see the .cc), with
+  // every other operation waiting meanwhile. Unavailable while the disk is
+  // still full or the reopen fails; operations then fail with Unavailable
+  // until a later Resume reopens it.
   absl::Status Resume() override;
 
  private:

@@ -146,6 +146,14 @@ absl::StatusOr<gate::ActivityFeedOptions> ActivityFeedOptionsFrom(
   return options;
 }
 
+uint64_t MinFreeBytes(const config::v1::GateConfig& config) {
+  constexpr uint64_t kDefaultMiB = 8;
+  const uint64_t mib = config.ledger().min_free_mib() == 0
+                           ? kDefaultMiB
+                           : config.ledger().min_free_mib();
+  return mib << 20;
+}
+
 ledger::LedgerOptions LedgerOptionsFrom(const config::v1::GateConfig& config) {
   ledger::LedgerOptions options;
   options.sync = config.ledger().durability() != config::v1::DURABILITY_PROCESS;
@@ -177,8 +185,12 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   daemon->authenticator_ =
       std::make_unique<Authenticator>(principals, std::move(on_auth_failure));
 
+  // A full disk (issue 15): refused here with how much is free, never
+  // started into failing writes.
+  ledger::RocksDbOptions store_options;
+  store_options.min_free_bytes = MinFreeBytes(config);
   PORTCULLIS_ASSIGN_OR_RETURN(
-      auto store, ledger::RocksDbStore::Open(config.data_dir(), {}));
+      auto store, ledger::RocksDbStore::Open(config.data_dir(), store_options));
   // Ledger evidence (issue 5): the gate key signs checkpoints, the master
   // key seals payloads; both are needed before the ledger opens.
   PORTCULLIS_ASSIGN_OR_RETURN(daemon->signing_key_,
@@ -254,11 +266,19 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   daemon->maintenance_->Start();
 
   Daemon* self = daemon.get();
+  daemon->min_free_bytes_ = store_options.min_free_bytes;
+  // A full disk (issue 15): health turns NOT_SERVING within
+  // kStorageInterval of a failed write, and the ledger resumes by itself.
+  daemon->storage_watch_ = std::thread([self] {
+    while (!self->stop_sweeping_.WaitForNotificationWithTimeout(
+        kStorageInterval)) {
+      self->CheckStorage();
+    }
+  });
   daemon->sweeper_ = std::thread([self] {
     SetCurrentThreadName("gate-sweep");
     while (
         !self->stop_sweeping_.WaitForNotificationWithTimeout(kSweepInterval)) {
-      self->CheckStorage();
       if (absl::Status s = self->gate_->ExpireDue(); !s.ok()) {
         self->log_.Error(
             absl::StrCat("approval deadlines not recorded: ", s.message()));
@@ -360,6 +380,7 @@ absl::Status Daemon::Close() {
   shadow_watcher_.reset();
   if (!stop_sweeping_.HasBeenNotified()) stop_sweeping_.Notify();
   if (sweeper_.joinable()) sweeper_.join();
+  if (storage_watch_.joinable()) storage_watch_.join();
   Stop(absl::Seconds(10));
   if (maintenance_ == nullptr) return absl::OkStatus();
   return maintenance_->Stop();  // final checkpoints
@@ -370,15 +391,30 @@ void Daemon::CheckStorage() {
   if (!storage_failing_) {
     storage_failing_ = true;
     server_->SetReady(false);
-    log_.Error(
+    log_.Error(absl::StrCat(
         "the ledger cannot write (is the disk full?): health is NOT_SERVING "
-        "and nothing is allowed until it can; retrying every second (once "
-        "space is freed, restart the gate if it does not resume)");
+        "and nothing is allowed until it can; it resumes by itself once ",
+        min_free_bytes_ >> 20, " MiB are free (ledger.minFreeMib)"));
   }
-  if (absl::Status s = ledger_->Resume(); !s.ok()) return;
+  if (secrets_store_ != nullptr) secrets_store_->Resume().IgnoreError();
+  if (absl::Status s = ledger_->Resume(); !s.ok()) {
+    if (s.message() != last_storage_error_) {
+      last_storage_error_ = std::string(s.message());
+      log_.Warn(absl::StrCat("the ledger cannot resume yet: ", s.message()));
+    }
+    return;
+  }
   storage_failing_ = false;
-  server_->SetReady(!refused_at_start_);
-  log_.Info("the ledger writes again: health is SERVING");
+  last_storage_error_.clear();
+  const std::vector<ledger::TenantRefusal> refusals = ledger_->Refusals();
+  for (const ledger::TenantRefusal& r : refusals) {
+    log_.Error(absl::StrCat("ledger: ", r.reason), {.tenant = r.tenant});
+  }
+  const bool ready = !refused_at_start_ && refusals.empty();
+  server_->SetReady(ready);
+  log_.Info(ready ? "the ledger writes again: health is SERVING"
+                  : "the ledger writes again; a tenant is refused, so health "
+                    "stays NOT_SERVING");
 }
 
 absl::Status Daemon::Reload() {

@@ -93,6 +93,9 @@ class Daemon {
 
   // How often pending approvals are checked for expiry and escalation.
   static constexpr absl::Duration kSweepInterval = absl::Seconds(1);
+  // How often the ledger's storage is checked: health turns NOT_SERVING
+  // within this of a failed write (a full disk), and a resume is tried.
+  static constexpr absl::Duration kStorageInterval = absl::Milliseconds(200);
 
   int tcp_port() const { return server_->tcp_port(); }
   // The operators' HTTP port, or 0 without observability.httpAddress.
@@ -119,9 +122,10 @@ class Daemon {
 
   absl::StatusOr<std::shared_ptr<const PrincipalTable>> LoadPrincipals() const;
   // Health follows the ledger's storage: NOT_SERVING while it cannot
-  // write (a full disk), and tries to resume it; SERVING again once it
-  // writes (unless a tenant was refused at start). Called every
-  // kSweepInterval.
+  // write (a full disk), and tries to resume it (Ledger::Resume, which
+  // waits for ledger.minFreeMib free); SERVING again once it writes
+  // (unless a tenant was refused, at start or by the resume). Called every
+  // kStorageInterval on the storage_watch_ thread.
   void CheckStorage();
 
   // Metrics (when observability.httpAddress is set): the registry and what
@@ -178,10 +182,14 @@ class Daemon {
   std::unique_ptr<PolicyWatcher> shadow_watcher_;
   std::unique_ptr<PolicyWatcher> config_watcher_;  // approvers (issue 16)
   absl::Notification stop_sweeping_;
-  std::thread sweeper_;  // records approval expiries and escalations
-  // Only the sweeper thread uses these (after Start).
+  std::thread sweeper_;        // records approval expiries and escalations
+  std::thread storage_watch_;  // CheckStorage
+  // Set before the threads start; read-only after.
   bool refused_at_start_ = false;
+  uint64_t min_free_bytes_ = 0;
+  // Only the storage_watch_ thread uses these (after Start).
   bool storage_failing_ = false;
+  std::string last_storage_error_;
 
   // Held for a whole reload (file reads and a ledger append): reloads are
   // rare and must not interleave. Never taken on the decision path.

@@ -185,6 +185,27 @@ absl::Status CheckAgainstCheckpoint(const KeyValueStore& store,
 // rewritten with its old hash kept would pass a comparison of fields.
 absl::Status CheckTail(const KeyValueStore& store, absl::string_view tenant,
                        ChainState& state) {
+  // Nothing may follow the head: an entry past it was never acknowledged
+  // (a write torn between its entries and its head record, or an entry
+  // added behind the gate's back). Building on it would hide it.
+  std::optional<uint64_t> past;
+  PORTCULLIS_RETURN_IF_ERROR(
+      store.Scan(EntryKey(tenant, state.sequence + 1),
+                 PrefixEnd(TenantPrefix(kEntryTag, tenant)), false,
+                 [&](absl::string_view key, absl::string_view) {
+                   auto parsed = ParseKey(key);
+                   past = parsed.ok() ? parsed->sequence : state.sequence + 1;
+                   return false;
+                 }));
+  if (past.has_value()) {
+    state.refusal = Refuse(
+        tenant, absl::StrCat("entry ", *past, " is stored past its head at ",
+                             state.sequence,
+                             ": a write was torn or the ledger was changed "
+                             "outside the gate; run `portcullis ledger "
+                             "verify`"));
+    return absl::OkStatus();
+  }
   const uint64_t first = std::max<uint64_t>(state.checkpoint_size, 1);
   if (state.sequence < first) return absl::OkStatus();
   uint64_t next = first;

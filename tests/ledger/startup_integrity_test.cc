@@ -316,3 +316,59 @@ TEST_CASE("a tenant whose records cannot be read is refused alone, by name",
 
 }  // namespace
 }  // namespace portcullis::ledger
+
+namespace portcullis::ledger {
+namespace {
+
+TEST_CASE("an entry stored past the head is refused, naming it",
+          "[startup_integrity]") {
+  Setup setup;
+  {
+    auto ledger = setup.Open();
+    AppendN(*ledger, "t", 4);
+    AppendN(*ledger, "u", 2);
+  }
+  {
+    // A write torn after its entry and before its head record.
+    auto store = OpenStore(setup.dir.Sub("db"));
+    auto four = store->Get(EntryKey("t", 4));
+    REQUIRE(four.ok());
+    auto entry = DecodeStoredEntry(**four);
+    REQUIRE(entry.ok());
+    entry->sequence = 5;
+    entry->previous_hash = entry->hash;
+    WriteBatch batch;
+    batch.Put(EntryKey("t", 5), EncodeStoredEntry(*entry));
+    REQUIRE(store->Write(batch, true).ok());
+  }
+  auto ledger = setup.Open();
+  std::string reason = setup.OnlyRefusal(*ledger, "t");
+  CHECK(absl::StrContains(reason, "entry 5 is stored past its head at 4"));
+  CHECK(absl::IsFailedPrecondition(
+      ledger->Append({Draft("t", "after")}).status()));
+  CHECK(ledger->Append({Draft("u", "fine")}).ok());
+}
+
+TEST_CASE("a tenant with entries and no head record is refused",
+          "[startup_integrity]") {
+  Setup setup;
+  { auto ledger = setup.Open(); }
+  {
+    // The first write of a tenant, torn before its head record.
+    Entry e;
+    e.sequence = 1;
+    e.tenant = "t";
+    e.kind = "test.entry";
+    e.request_id = "torn";
+    auto store = OpenStore(setup.dir.Sub("db"));
+    WriteBatch batch;
+    batch.Put(EntryKey("t", 1), EncodeStoredEntry(e));
+    REQUIRE(store->Write(batch, true).ok());
+  }
+  auto ledger = setup.Open();
+  CHECK(absl::StrContains(setup.OnlyRefusal(*ledger, "t"),
+                          "entry 1 is stored past its head at 0"));
+}
+
+}  // namespace
+}  // namespace portcullis::ledger
