@@ -55,6 +55,16 @@ ServerOptions ServerOptionsFrom(const config::v1::GateConfig& config) {
   options.unix_socket = config.listen().unix_socket();
   options.max_request_bytes =
       static_cast<int>(config.limits().max_request_bytes());
+  // Overload (issue 15, item 5).
+  const config::v1::LimitsConfig& limits = config.limits();
+  options.admission.max_in_flight =
+      static_cast<int>(limits.max_in_flight_decisions());
+  options.admission.retry_after =
+      absl::Milliseconds(limits.retry_pushback_ms());
+  options.max_concurrent_streams =
+      static_cast<int>(limits.max_concurrent_streams());
+  options.max_server_threads = static_cast<int>(limits.max_server_threads());
+  options.memory_quota_bytes = static_cast<int64_t>(limits.grpc_memory_bytes());
   return options;
 }
 
@@ -191,10 +201,15 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   PORTCULLIS_RETURN_IF_ERROR(daemon->gate_->Recover());
   PORTCULLIS_RETURN_IF_ERROR(daemon->ReloadPolicy());
 
+  ServerOptions server_options = ServerOptionsFrom(config);
+  if (metrics != nullptr) {
+    server_options.on_admission_refused = [metrics] {
+      metrics->OnAdmissionRefused();
+    };
+  }
   PORTCULLIS_ASSIGN_OR_RETURN(
       daemon->server_,
-      Server::Start(*daemon->gate_, ServerOptionsFrom(config),
-                    *daemon->authenticator_,
+      Server::Start(*daemon->gate_, server_options, *daemon->authenticator_,
                     AdminHooks{[self = daemon.get()] { return self->Reload(); },
                                clock.Now(), daemon->secrets_.get(),
                                daemon->ledger_.get()}));

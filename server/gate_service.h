@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "gate/gate.h"
 #include "portcullis/v1/gate.grpc.pb.h"
+#include "server/admission.h"
 #include "server/call_guard.h"
 
 namespace portcullis::server {
@@ -23,9 +24,12 @@ class GateService final
   // deadline nor max_wait.
   static constexpr absl::Duration kMaxAwait = absl::Hours(1);
 
-  // Both must outlive the service.
-  GateService(gate::Gate& gate, const CallGuard& guard)
-      : gate_(gate), guard_(guard) {}
+  // All must outlive the service. Evaluate takes a place in `admission`
+  // first, and is refused without one (server/admission.h); null admits
+  // every call.
+  GateService(gate::Gate& gate, const CallGuard& guard,
+              Admission* admission = nullptr)
+      : gate_(gate), guard_(guard), admission_(admission) {}
 
   grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context,
                                      const v1::EvaluateRequest* request,
@@ -53,14 +57,17 @@ class GateService final
                          v1::ListToolsResponse* response) override;
 
  private:
-  // Evaluate once the caller is admitted; finishes `reactor`.
-  void EvaluateAdmitted(const Principal& caller,
+  // Evaluate once the caller is admitted; finishes `reactor`, then gives
+  // `ticket`'s place back.
+  void EvaluateAdmitted(const Principal& caller, absl::Time deadline,
                         const v1::EvaluateRequest& request,
                         v1::EvaluateResponse* response,
-                        grpc::ServerUnaryReactor* reactor);
+                        grpc::ServerUnaryReactor* reactor,
+                        Admission::Ticket ticket);
 
   gate::Gate& gate_;
   const CallGuard& guard_;
+  Admission* const admission_;
 };
 
 }  // namespace portcullis::server
