@@ -144,11 +144,11 @@ void ApplyDefaults(const std::string& base_dir,
   }
   if (limits->retry_pushback_ms() == 0) limits->set_retry_pushback_ms(100);
   if (limits->max_concurrent_streams() == 0) {
-    limits->set_max_concurrent_streams(1024);
+    limits->set_max_concurrent_streams(600);
   }
   if (limits->max_server_threads() == 0) limits->set_max_server_threads(256);
   if (limits->grpc_memory_bytes() == 0) {
-    limits->set_grpc_memory_bytes(uint64_t{128} << 20);
+    limits->set_grpc_memory_bytes(uint64_t{64} << 20);
   }
   auto* grants = config.mutable_grants();
   if (!grants->has_ttl()) grants->mutable_ttl()->set_seconds(600);

@@ -75,11 +75,11 @@ struct ServerOptions {
   std::function<void()> on_admission_refused;
   // The most concurrent calls (HTTP/2 streams) on one connection; 0 for
   // gRPC's default (no limit).
-  int max_concurrent_streams = 1024;
+  int max_concurrent_streams = 600;
   // gRPC's resource quota: the most threads its synchronous methods may
   // hold, and the memory its transport may use; 0 for no bound.
   int max_server_threads = 256;
-  int64_t memory_quota_bytes = int64_t{128} << 20;
+  int64_t memory_quota_bytes = int64_t{64} << 20;
 };
 
 class Server {

@@ -230,9 +230,9 @@ TEST_CASE("the overload limits take defaults and are checked", "[admission]") {
   REQUIRE(defaults.ok());
   CHECK(defaults->limits().max_in_flight_decisions() == 512);
   CHECK(defaults->limits().retry_pushback_ms() == 100);
-  CHECK(defaults->limits().max_concurrent_streams() == 1024);
+  CHECK(defaults->limits().max_concurrent_streams() == 600);
   CHECK(defaults->limits().max_server_threads() == 256);
-  CHECK(defaults->limits().grpc_memory_bytes() == 128u << 20);
+  CHECK(defaults->limits().grpc_memory_bytes() == 64u << 20);
 
   auto set = ParseConfig(
       "policy: p.policy\nlimits:\n  maxInFlightDecisions: 64\n"
