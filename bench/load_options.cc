@@ -67,6 +67,11 @@ absl::Status ValidateLoadOptions(const LoadOptions& options) {
         "set exactly one of --concurrency (closed loop) and --rate (open "
         "loop)");
   }
+  if (options.overload && !open) {
+    return absl::InvalidArgumentError(
+        "--overload is for open loop (--rate): a closed loop cannot exceed "
+        "what the server answers");
+  }
   if (closed &&
       (options.concurrency < 1 || options.concurrency > kMaxConcurrency)) {
     return absl::InvalidArgumentError(

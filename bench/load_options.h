@@ -32,6 +32,8 @@ struct LoadOptions {
   // "bench-0" .. "bench-<tenants-1>" (a policy bench/memory.sh writes); 0
   // keeps the example policy's tenant.
   int tenants = 0;
+  // Open loop only: refusals and late calls are expected, counted apart.
+  bool overload = false;
   // cycle only: the approver who signs (an id registered in the gate's
   // approvers with the owner role for al-noor), their Ed25519 key file
   // (`portcullis keys generate`), and the token of a principal with the
@@ -56,7 +58,8 @@ absl::Status ValidateTarget(absl::string_view target);
 // neither or both of concurrency and rate are set or either is out of
 // range, a duration is not positive (the warm-up may be zero), an
 // Evaluate call over TCP has no token, or --tenants is out of range or set
-// for a call other than evaluate-allow, or a cycle lacks its approver.
+// for a call other than evaluate-allow, or a cycle lacks its approver, or
+// --overload is set without --rate.
 // `call` must already be parsed.
 absl::Status ValidateLoadOptions(const LoadOptions& options);
 

@@ -12,9 +12,14 @@
 // of silently slowing the sender (coordinated omission). Calls use gRPC's
 // callback API: no thread per call in flight.
 //
+// --overload (with --rate, issue 15 item 5) drives a gate past its
+// capacity: refusals (RESOURCE_EXHAUSTED) and calls past their deadline
+// are counted apart instead of as errors, with the refusals' latency.
+//
 // Every response is checked. Exit status: 0 when every call succeeded with
-// the expected outcome, 1 when any failed or decided otherwise, 2 for bad
-// flags. The bearer token (--token or $PORTCULLIS_TOKEN) is never printed.
+// the expected outcome (or, with --overload, was refused or late), 1 when
+// any failed or decided otherwise, 2 for bad flags. The bearer token (--token
+// or $PORTCULLIS_TOKEN) is never printed.
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -55,6 +60,9 @@ ABSL_FLAG(absl::Duration, call_timeout, absl::Seconds(5),
 ABSL_FLAG(std::string, token, "",
           "Bearer token for the gate (default: $PORTCULLIS_TOKEN).");
 ABSL_FLAG(bool, json, false, "Print one JSON object (LoadReport).");
+ABSL_FLAG(bool, overload, false,
+          "Count RESOURCE_EXHAUSTED (refused) and DEADLINE_EXCEEDED (late) "
+          "apart, not as errors: for open loop past the gate's capacity.");
 ABSL_FLAG(std::string, approver_id, "",
           "cycle: the approver id that signs (registered in the gate's "
           "approvers with the owner role for al-noor).");
@@ -123,6 +131,7 @@ class LoadRunner {
   }
 
   void Send(SteadyClock::time_point due) {
+    const SteadyClock::time_point sent = SteadyClock::now();
     {
       absl::MutexLock lock(&mu_);
       ++in_flight_;
@@ -134,24 +143,36 @@ class LoadRunner {
       context->AddMetadata("authorization", authorization_);
     }
     // The context must outlive the call: the callback holds it.
-    workload_.Start(*context, [this, context, due](const grpc::Status& status,
-                                                   bool expected) {
-      Completed(due, status, expected);
+    workload_.Start(*context, [this, context, due, sent](
+                                  const grpc::Status& status, bool expected) {
+      Completed(due, sent, status, expected);
     });
   }
 
-  void Completed(SteadyClock::time_point due, const grpc::Status& status,
-                 bool expected) {
+  void Completed(SteadyClock::time_point due, SteadyClock::time_point sent,
+                 const grpc::Status& status, bool expected) {
     const SteadyClock::time_point now = SteadyClock::now();
     const bool measured = due >= measure_from_ && due < measure_until_;
     // Closed loop: the next call replaces this one until the window ends.
     const bool send_next = options_.rate == 0 && now < measure_until_;
+    const bool refused =
+        options_.overload &&
+        status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
+    const bool late =
+        options_.overload &&
+        status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
     {
       absl::MutexLock lock(&mu_);
+      if (status.ok() && expected) ++served_all_;
       if (measured) {
         histogram_.Record(Between(due, now));
         last_completion_ = std::max(last_completion_, now);
-        if (!status.ok()) {
+        if (refused) {
+          ++refused_;
+          refusals_.Record(Between(sent, now));
+        } else if (late) {
+          ++late_;
+        } else if (!status.ok()) {
           if (errors_++ == 0) {
             first_error_ = absl::StrCat("code ", status.error_code(), ": ",
                                         status.error_message());
@@ -200,6 +221,16 @@ class LoadRunner {
     *latency.mutable_p999() = to_proto(histogram_.Percentile(0.999));
     *latency.mutable_max() = to_proto(histogram_.max());
     report.set_first_error(first_error_);
+    report.set_refused(refused_);
+    report.set_late(late_);
+    LatencySummary& refusal = *report.mutable_refusal_latency();
+    *refusal.mutable_p50() = to_proto(refusals_.Percentile(0.5));
+    *refusal.mutable_p90() = to_proto(refusals_.Percentile(0.9));
+    *refusal.mutable_p99() = to_proto(refusals_.Percentile(0.99));
+    *refusal.mutable_p999() = to_proto(refusals_.Percentile(0.999));
+    *refusal.mutable_max() = to_proto(refusals_.max());
+    report.set_served_all(served_all_);
+    report.set_goodput(calls_ / absl::ToDoubleSeconds(options_.duration));
     return report;
   }
 
@@ -217,6 +248,10 @@ class LoadRunner {
   int64_t calls_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t errors_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t wrong_outcomes_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t refused_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t late_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t served_all_ ABSL_GUARDED_BY(mu_) = 0;
+  LatencyHistogram refusals_ ABSL_GUARDED_BY(mu_);
   std::string first_error_ ABSL_GUARDED_BY(mu_);
   SteadyClock::time_point last_completion_ ABSL_GUARDED_BY(mu_);
 };
@@ -248,6 +283,15 @@ void PrintText(const LoadReport& report) {
             << Micros(latency.p90()) << "  p99 " << Micros(latency.p99())
             << "  p99.9 " << Micros(latency.p999()) << "  max "
             << Micros(latency.max()) << "\n";
+  if (report.refused() > 0 || report.late() > 0) {
+    const LatencySummary& refusal = report.refusal_latency();
+    std::cout << "  overload: " << report.refused() << " refused, "
+              << report.late() << " late; goodput "
+              << static_cast<int64_t>(report.goodput())
+              << " calls/s; refusals p50 " << Micros(refusal.p50()) << "  p99 "
+              << Micros(refusal.p99()) << "  max " << Micros(refusal.max())
+              << "\n";
+  }
   if (!report.first_error().empty()) {
     std::cout << "  first error: " << report.first_error() << "\n";
   }
@@ -278,6 +322,7 @@ absl::StatusOr<LoadOptions> OptionsFromFlags() {
   options.call_timeout = absl::GetFlag(FLAGS_call_timeout);
   options.token = absl::GetFlag(FLAGS_token);
   options.tenants = absl::GetFlag(FLAGS_tenants);
+  options.overload = absl::GetFlag(FLAGS_overload);
   options.approver_id = absl::GetFlag(FLAGS_approver_id);
   options.approver_key = absl::GetFlag(FLAGS_approver_key);
   options.approver_token = absl::GetFlag(FLAGS_approver_token);

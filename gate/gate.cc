@@ -221,10 +221,24 @@ Gate::EvaluateCallback Gate::Observed(const policy::Action& action,
   };
 }
 
+ledger::Ledger::Abandoned Gate::AbandonedAfter(const CallContext& call) const {
+  if (call.deadline == absl::InfiniteFuture()) return nullptr;
+  return [&clock = clock_, deadline = call.deadline] {
+    return clock.Now() >= deadline;
+  };
+}
+
 void Gate::EvaluateAsync(const policy::Action& action, const CallContext& call,
                          EvaluateCallback done) {
   const absl::Time now = clock_.Now();
   done = Observed(action, now, std::move(done));
+  // A caller that has given up gets no decision, and none is recorded.
+  if (now >= call.deadline) {
+    std::move(done)(absl::DeadlineExceededError(
+        "the deadline passed before the action was decided; nothing was "
+        "recorded"));
+    return;
+  }
   if (absl::Status s = ValidateAction(action, options_.limits); !s.ok()) {
     RecordRejection(action, std::move(s), call, now, std::move(done));
     return;
@@ -302,12 +316,22 @@ void Gate::Record(const policy::Action& action, Decision decision,
     drafts.push_back(recorder_.Draft(fields, *shadowed));
   }
 
-  recorder_.AppendAsync(
-      std::move(drafts),
+  // Checked again here and, by the ledger, once the append reaches the
+  // front of its queue: a decision whose caller gave up in the meantime is
+  // never recorded, and Settle undoes its charge like any failed append.
+  auto settle =
       [&tenant, now, decision = std::move(decision), done = std::move(done)](
           absl::StatusOr<std::vector<ledger::Appended>> appended) mutable {
         std::move(done)(Settle(std::move(decision), tenant, now, appended));
-      });
+      };
+  if (clock_.Now() >= call.deadline) {
+    settle(absl::DeadlineExceededError(
+        "the deadline passed before the decision could be recorded; nothing "
+        "was recorded"));
+    return;
+  }
+  recorder_.AppendAsync(std::move(drafts), std::move(settle),
+                        AbandonedAfter(call));
 }
 
 absl::Status Gate::PendingRoom(const TenantState& tenant,
@@ -350,13 +374,15 @@ void Gate::RecordRejection(const policy::Action& action, absl::Status error,
   drafts.push_back(
       recorder_.Draft(FieldsFor(action, now, kActionRejected),
                       RejectionRecord{action, error, call.principal}));
-  // The caller gets the original error whether or not this is recorded.
+  // The caller gets the original error whether or not this is recorded;
+  // nothing is recorded once it has given up.
   recorder_.AppendAsync(
       std::move(drafts),
       [error = std::move(error), done = std::move(done)](
           const absl::StatusOr<std::vector<ledger::Appended>>&) mutable {
         std::move(done)(std::move(error));
-      });
+      },
+      AbandonedAfter(call));
 }
 
 absl::StatusOr<ApproveResult> Gate::Approve(const Approval& approval,

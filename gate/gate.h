@@ -74,6 +74,12 @@ struct GateOptions {
 // Who is calling, as the transport established it.
 struct CallContext {
   std::string principal;
+  // When the caller stops waiting, on the Gate's clock (the transport
+  // converts its own deadline). EvaluateAsync decides nothing and records
+  // nothing for a caller whose deadline has passed: it answers
+  // DeadlineExceeded, whether the deadline passed before the decision or
+  // while the decision waited to be recorded (issue 15, item 5).
+  absl::Time deadline = absl::InfiniteFuture();
 };
 
 struct TenantStatus {
@@ -276,6 +282,9 @@ class Gate {
   // Records the expiries and escalations that are due; a timer calls it.
   absl::Status ExpireDue() { return desk_.ExpireDue(); }
 
+  // The Gate's clock, against which CallContext::deadline is set.
+  const Clock& clock() const { return clock_; }
+
   // The policy in force; null before the first ApplyPolicy.
   std::shared_ptr<const PolicySnapshot> policy() const {
     return policies_.Current();
@@ -308,6 +317,9 @@ class Gate {
   absl::Status PendingRoom(const TenantState& tenant,
                            absl::string_view agent) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu);
+  // Whether `call`'s deadline has passed, for the ledger to ask as the
+  // append reaches the front of its queue; null without a deadline.
+  ledger::Ledger::Abandoned AbandonedAfter(const CallContext& call) const;
   // `done`, wrapped to tell the observer; `done` itself without one.
   EvaluateCallback Observed(const policy::Action& action, absl::Time start,
                             EvaluateCallback done);

@@ -29,8 +29,9 @@ absl::StatusOr<std::vector<ledger::Appended>> Recorder::Append(
 }
 
 void Recorder::AppendAsync(std::vector<ledger::EntryDraft> drafts,
-                           ledger::Ledger::AppendCallback done) {
-  ledger_.AppendAsync(std::move(drafts), std::move(done));
+                           ledger::Ledger::AppendCallback done,
+                           ledger::Ledger::Abandoned abandoned) {
+  ledger_.AppendAsync(std::move(drafts), std::move(done), std::move(abandoned));
 }
 
 absl::StatusOr<uint64_t> Recorder::Record(EntryFields fields,

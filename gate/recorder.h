@@ -38,7 +38,8 @@ class Recorder {
       std::vector<ledger::EntryDraft> drafts);
   // The same without waiting (see ledger::Ledger::AppendAsync).
   void AppendAsync(std::vector<ledger::EntryDraft> drafts,
-                   ledger::Ledger::AppendCallback done);
+                   ledger::Ledger::AppendCallback done,
+                   ledger::Ledger::Abandoned abandoned = nullptr);
 
   // Appends one entry and returns its sequence.
   absl::StatusOr<uint64_t> Record(EntryFields fields,

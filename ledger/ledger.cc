@@ -51,6 +51,7 @@ struct Ledger::Writer {
   bool async = false;
   std::vector<EntryDraft> owned_drafts;
   AppendCallback on_done;
+  Abandoned abandoned;  // may be empty
   // When an append was called, for LedgerOptions::observer.
   std::chrono::steady_clock::time_point called_at;
 };
@@ -221,7 +222,8 @@ absl::StatusOr<std::vector<Appended>> Ledger::Append(
   return std::move(self.appended);
 }
 
-void Ledger::AppendAsync(std::vector<EntryDraft> drafts, AppendCallback done) {
+void Ledger::AppendAsync(std::vector<EntryDraft> drafts, AppendCallback done,
+                         Abandoned abandoned) {
   if (drafts.empty()) {
     std::move(done)(std::vector<Appended>{});
     return;
@@ -236,6 +238,7 @@ void Ledger::AppendAsync(std::vector<EntryDraft> drafts, AppendCallback done) {
     return;
   }
   w->on_done = std::move(done);
+  w->abandoned = std::move(abandoned);
   absl::MutexLock lock(&mu_);
   if (!committer_.joinable()) {
     committer_ = std::thread([this] {
@@ -296,6 +299,17 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
   bool every_tenant = false;
   for (Writer* w : writers_) {
     if (w->kind == Writer::Kind::kResume) break;
+    // A caller that gave up while queued is answered with the group and
+    // never written (BuildGroup skips it).
+    if (w->abandoned && w->status.ok() &&
+        (group.empty() || group.front()->kind != Writer::Kind::kDelete) &&
+        w->abandoned()) {
+      w->status = absl::DeadlineExceededError(
+          "the caller's deadline passed before this could be recorded; "
+          "nothing was recorded");
+      group.push_back(w);
+      continue;
+    }
     bool alone = w->kind == Writer::Kind::kDelete;
     if (!group.empty() &&
         (alone || group.front()->kind == Writer::Kind::kDelete ||
@@ -488,6 +502,7 @@ void Ledger::BuildGroup(std::vector<Writer*>& group, States& states,
   absl::flat_hash_map<std::string, uint64_t> before;
   for (const auto& [tenant, state] : states) before[tenant] = state.sequence;
   for (Writer* w : group) {
+    if (!w->status.ok()) continue;  // abandoned (see CommitGroup)
     absl::Status s = ChainWriter(*w, states, batch);
     if (!s.ok()) w->status = s;
   }

@@ -160,6 +160,10 @@ class Ledger {
   // Receives what Append would have returned.
   using AppendCallback =
       absl::AnyInvocable<void(absl::StatusOr<std::vector<Appended>>) &&>;
+  // Whether the caller of an AppendAsync has given up (its deadline
+  // passed). Asked once, under the ledger's lock, when the append reaches
+  // the front of the queue: must be quick and must not call the ledger.
+  using Abandoned = absl::AnyInvocable<bool() const>;
 
   // Opens the ledger on `store`, loads and checks each tenant (refusing
   // the ones that fail). Returns InvalidArgument for inconsistent options,
@@ -190,8 +194,12 @@ class Ledger {
   // are released. `done` must be quick and must not call the blocking
   // operations (Append, SignCheckpoints, Prune, DeleteTenant): the queue
   // may be waiting for the thread running it. AppendAsync it may call.
-  void AppendAsync(std::vector<EntryDraft> drafts, AppendCallback done)
-      ABSL_LOCKS_EXCLUDED(mu_);
+  //
+  // When `abandoned` is given and says so as the append reaches the front
+  // of the queue, nothing is written and `done` gets DeadlineExceeded: no
+  // record for a caller that gave up while queued (issue 15, item 5).
+  void AppendAsync(std::vector<EntryDraft> drafts, AppendCallback done,
+                   Abandoned abandoned = nullptr) ABSL_LOCKS_EXCLUDED(mu_);
 
   // The head of `tenant`'s chain, or nullopt when it has no entries.
   std::optional<ChainHead> Head(absl::string_view tenant) const

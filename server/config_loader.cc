@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "policy/compiled_policy.h"
 
 namespace portcullis::server {
@@ -146,6 +147,18 @@ void ApplyDefaults(const std::string& base_dir,
   }
   if (limits->watch_backlog() == 0) limits->set_watch_backlog(256);
   if (limits->call_threads() == 0) limits->set_call_threads(8);
+  // Overload (issue 15, item 5).
+  if (limits->max_in_flight_decisions() == 0) {
+    limits->set_max_in_flight_decisions(512);
+  }
+  if (limits->retry_pushback_ms() == 0) limits->set_retry_pushback_ms(100);
+  if (limits->max_concurrent_streams() == 0) {
+    limits->set_max_concurrent_streams(600);
+  }
+  if (limits->max_server_threads() == 0) limits->set_max_server_threads(256);
+  if (limits->grpc_memory_bytes() == 0) {
+    limits->set_grpc_memory_bytes(uint64_t{64} << 20);
+  }
   auto* grants = config.mutable_grants();
   if (!grants->has_ttl()) grants->mutable_ttl()->set_seconds(600);
   if (!grants->has_idempotency_window()) {
@@ -168,6 +181,33 @@ void ApplyDefaults(const std::string& base_dir,
   if (!ledger->master_key_file().empty()) {
     ledger->set_master_key_file(Resolve(base_dir, ledger->master_key_file()));
   }
+}
+
+// The overload bounds (issue 15, item 5), where set (0 takes the default).
+absl::Status ValidateOverloadLimits(const config::v1::LimitsConfig& limits) {
+  struct Bound {
+    const char* name;
+    uint64_t value;
+    uint64_t min;
+    uint64_t max;
+  };
+  const Bound bounds[] = {
+      {"maxInFlightDecisions", limits.max_in_flight_decisions(), 1, 1000000},
+      {"retryPushbackMs", limits.retry_pushback_ms(), 1, 60000},
+      {"maxConcurrentStreams", limits.max_concurrent_streams(), 1, 1000000},
+      {"maxServerThreads", limits.max_server_threads(), 16, 100000},
+      {"grpcMemoryBytes", limits.grpc_memory_bytes(), uint64_t{16} << 20,
+       uint64_t{1} << 40},
+  };
+  for (const Bound& b : bounds) {
+    if (b.value == 0) continue;
+    if (b.value < b.min || b.value > b.max) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("limits.", b.name, " is ", b.value, ": it must be from ",
+                       b.min, " to ", b.max, ", or unset for the default"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -225,6 +265,7 @@ absl::StatusOr<config::v1::GateConfig> ParseConfig(
         config.ledger().snapshot_every_checkpoints(),
         ": it must be at most 1000000 (0 turns state snapshots off)"));
   }
+  PORTCULLIS_RETURN_IF_ERROR(ValidateOverloadLimits(config.limits()));
   ApplyDefaults(base_dir, config);
   return config;
 }

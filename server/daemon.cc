@@ -66,6 +66,16 @@ ServerOptions ServerOptionsFrom(const config::v1::GateConfig& config) {
   options.service.watch_backlog = config.limits().watch_backlog();
   options.service.call_threads =
       static_cast<int>(config.limits().call_threads());
+  // Overload (issue 15, item 5).
+  const config::v1::LimitsConfig& limits = config.limits();
+  options.admission.max_in_flight =
+      static_cast<int>(limits.max_in_flight_decisions());
+  options.admission.retry_after =
+      absl::Milliseconds(limits.retry_pushback_ms());
+  options.max_concurrent_streams =
+      static_cast<int>(limits.max_concurrent_streams());
+  options.max_server_threads = static_cast<int>(limits.max_server_threads());
+  options.memory_quota_bytes = static_cast<int64_t>(limits.grpc_memory_bytes());
   return options;
 }
 
@@ -240,13 +250,19 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   PORTCULLIS_RETURN_IF_ERROR(daemon->gate_->Recover());
   PORTCULLIS_RETURN_IF_ERROR(daemon->ReloadPolicy());
 
+  ServerOptions server_options = ServerOptionsFrom(config);
+  if (metrics != nullptr) {
+    server_options.on_admission_refused = [metrics] {
+      metrics->OnAdmissionRefused();
+    };
+  }
   PORTCULLIS_ASSIGN_OR_RETURN(
       daemon->server_,
-      Server::Start(
-          *daemon->gate_, ServerOptionsFrom(config), *daemon->authenticator_,
-          AdminHooks{[self = daemon.get()] { return self->Reload(); },
-                     clock.Now(), daemon->secrets_.get(), daemon->ledger_.get(),
-                     daemon->activity_feed_.get()}));
+      Server::Start(*daemon->gate_, server_options, *daemon->authenticator_,
+                    AdminHooks{[self = daemon.get()] { return self->Reload(); },
+                               clock.Now(), daemon->secrets_.get(),
+                               daemon->ledger_.get(),
+                               daemon->activity_feed_.get()}));
   // Startup integrity (issue 5): a refused tenant fails readiness.
   for (const ledger::TenantRefusal& r : daemon->ledger_->Refusals()) {
     log.Error(absl::StrCat("ledger: ", r.reason,

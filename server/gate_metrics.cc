@@ -124,6 +124,13 @@ absl::Status GateMetrics::Register(std::string version) {
                    "in force."));
   reload_failures_ = &reloads->Get();
   PORTCULLIS_ASSIGN_OR_RETURN(
+      auto* refused,
+      r.AddCounter("portcullis_admission_refused_total",
+                   "Calls refused at once (RESOURCE_EXHAUSTED) because the "
+                   "gate had limits.maxInFlightDecisions calls in flight; "
+                   "nothing was decided or recorded for them."));
+  admission_refused_ = &refused->Get();
+  PORTCULLIS_ASSIGN_OR_RETURN(
       auto* build,
       r.AddGauge("portcullis_build_info",
                  "The running build, as labels; always 1.", {"version"}));

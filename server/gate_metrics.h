@@ -45,6 +45,9 @@ class GateMetrics final : public gate::GateObserver,
   // The daemon's hooks.
   void OnAuthenticationFailed() { unauthenticated_->Increment(); }
   void OnPolicyReloadFailed() { reload_failures_->Increment(); }
+  // A call refused at admission, the gate being at capacity (issue 15,
+  // item 5).
+  void OnAdmissionRefused() { admission_refused_->Increment(); }
 
   // gate::GateObserver
   void OnEvaluated(absl::string_view tool,
@@ -74,6 +77,7 @@ class GateMetrics final : public gate::GateObserver,
   metrics::Registry& registry_;
   metrics::Family<metrics::Counter>* decisions_ = nullptr;
   metrics::Histogram* evaluate_seconds_ = nullptr;
+  metrics::Counter* admission_refused_ = nullptr;
   metrics::Histogram* append_seconds_ = nullptr;
   metrics::Histogram* sync_seconds_ = nullptr;
   metrics::Histogram* group_entries_ = nullptr;

@@ -70,49 +70,70 @@ grpc::ServerUnaryReactor* GateService::Evaluate(
     grpc::CallbackServerContext* context, const v1::EvaluateRequest* request,
     v1::EvaluateResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // Admission first: past capacity the call is refused before any other
+  // work (issue 15, item 5).
+  Admission::Ticket ticket;
+  if (admission_ != nullptr) {
+    ticket = admission_->TryEnter();
+    if (!ticket) {
+      reactor->Finish(admission_->Refuse(*context));
+      return reactor;
+    }
+  }
+  const absl::Time deadline = CallerDeadline(*context, gate_.clock());
   // The request and response live until the reactor is finished; no step
   // below waits for the ledger with this thread.
   guard_.AdmitAsync(
       *context, Method::kEvaluate, request->action().tenant(),
       request->action().agent(),
-      [this, reactor, request, response](absl::StatusOr<Principal> caller) {
+      [this, reactor, request, response, deadline,
+       ticket = std::move(ticket)](absl::StatusOr<Principal> caller) mutable {
         if (!caller.ok()) {
+          ticket.Leave();
           reactor->Finish(ToGrpcStatus(caller.status()));
           return;
         }
-        EvaluateAdmitted(*caller, *request, response, reactor);
+        EvaluateAdmitted(*caller, deadline, *request, response, reactor,
+                         std::move(ticket));
       });
   return reactor;
 }
 
-void GateService::EvaluateAdmitted(const Principal& caller,
+void GateService::EvaluateAdmitted(const Principal& caller, absl::Time deadline,
                                    const v1::EvaluateRequest& request,
                                    v1::EvaluateResponse* response,
-                                   grpc::ServerUnaryReactor* reactor) {
+                                   grpc::ServerUnaryReactor* reactor,
+                                   Admission::Ticket ticket) {
   if (!request.has_action()) {
+    ticket.Leave();
     reactor->Finish(Required("action", "send the proposed action"));
     return;
   }
+  const gate::CallContext call{caller.name, deadline};
   absl::StatusOr<policy::Action> action = ActionFromProto(request.action());
   if (!action.ok()) {
     // Rejected by the codec: recorded like any other rejection.
     gate_.RejectAsync(ActionHeaderFromProto(request.action()), action.status(),
-                      gate::CallContext{caller.name},
-                      [reactor](absl::StatusOr<gate::Decision> rejected) {
+                      call,
+                      [reactor, ticket = std::move(ticket)](
+                          absl::StatusOr<gate::Decision> rejected) mutable {
+                        ticket.Leave();
                         reactor->Finish(ToGrpcStatus(rejected.status()));
                       });
     return;
   }
-  gate_.EvaluateAsync(
-      *action, gate::CallContext{caller.name},
-      [reactor, response](absl::StatusOr<gate::Decision> decision) {
-        if (!decision.ok()) {
-          reactor->Finish(ToGrpcStatus(decision.status()));
-          return;
-        }
-        DecisionToProto(*decision, response->mutable_decision());
-        reactor->Finish(grpc::Status::OK);
-      });
+  gate_.EvaluateAsync(*action, call,
+                      [reactor, response, ticket = std::move(ticket)](
+                          absl::StatusOr<gate::Decision> decision) mutable {
+                        ticket.Leave();
+                        if (!decision.ok()) {
+                          reactor->Finish(ToGrpcStatus(decision.status()));
+                          return;
+                        }
+                        DecisionToProto(*decision,
+                                        response->mutable_decision());
+                        reactor->Finish(grpc::Status::OK);
+                      });
 }
 
 grpc::ServerUnaryReactor* GateService::AwaitDecision(

@@ -24,6 +24,7 @@
 #include "absl/time/time.h"
 #include "gate/gate.h"
 #include "portcullis/v1/gate.grpc.pb.h"
+#include "server/admission.h"
 #include "server/call_guard.h"
 #include "server/call_workers.h"
 #include "server/gate_service_options.h"
@@ -37,11 +38,15 @@ class GateService final : public v1::Gate::CallbackService {
   // deadline nor max_wait.
   static constexpr absl::Duration kMaxAwait = absl::Hours(1);
 
-  // `gate` and `guard` must outlive the service.
+  // All must outlive the service. Evaluate takes a place in `admission`
+  // first, and is refused without one (server/admission.h); null admits
+  // every call.
   GateService(gate::Gate& gate, const CallGuard& guard,
-              const GateServiceOptions& options = {})
+              const GateServiceOptions& options = {},
+              Admission* admission = nullptr)
       : gate_(gate),
         guard_(guard),
+        admission_(admission),
         options_(options),
         quota_(options.max_waits_per_principal,
                options.max_streams_per_principal),
@@ -85,11 +90,13 @@ class GateService final : public v1::Gate::CallbackService {
   }
 
  private:
-  // Evaluate once the caller is admitted; finishes `reactor`.
-  void EvaluateAdmitted(const Principal& caller,
+  // Evaluate once the caller is admitted; finishes `reactor`, then gives
+  // `ticket`'s place back.
+  void EvaluateAdmitted(const Principal& caller, absl::Time deadline,
                         const v1::EvaluateRequest& request,
                         v1::EvaluateResponse* response,
-                        grpc::ServerUnaryReactor* reactor);
+                        grpc::ServerUnaryReactor* reactor,
+                        Admission::Ticket ticket);
   // Admits the caller, then runs `work(principal)` and finishes the call
   // with the status it returns: on this thread, or on a worker when
   // `blocking` (it waits for the ledger).
@@ -108,6 +115,7 @@ class GateService final : public v1::Gate::CallbackService {
 
   gate::Gate& gate_;
   const CallGuard& guard_;
+  Admission* const admission_;
   const GateServiceOptions options_;
   OpenCallQuota quota_;
   CallWorkers workers_;  // last: joined before anything it uses goes

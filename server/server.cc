@@ -2,6 +2,7 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
@@ -48,9 +49,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   }
   std::unique_ptr<Server> server(new Server());
   server->calls_ = std::make_unique<CallsInFlight>();
+  server->admission_ = std::make_unique<Admission>(
+      options.admission, options.on_admission_refused);
   server->guard_ = std::make_unique<CallGuard>(authenticator, gate);
-  server->service_ =
-      std::make_unique<GateService>(gate, *server->guard_, options.service);
+  server->service_ = std::make_unique<GateService>(
+      gate, *server->guard_, options.service, server->admission_.get());
   server->admin_ = std::make_unique<AdminService>(
       gate, *server->guard_, std::move(hooks.reload), hooks.started_at,
       hooks.secrets, hooks.ledger, hooks.activity);
@@ -61,6 +64,20 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.SetMaxReceiveMessageSize(options.max_request_bytes);
   builder.SetSyncServerOption(
       grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, kMaxIdleGrpcThreads);
+  // Bounded threads and transport memory, and calls per connection
+  // (issue 15, item 5): past them gRPC refuses calls instead of growing.
+  grpc::ResourceQuota quota("portcullis");
+  if (options.max_server_threads > 0) {
+    quota.SetMaxThreads(options.max_server_threads);
+  }
+  if (options.memory_quota_bytes > 0) {
+    quota.Resize(static_cast<size_t>(options.memory_quota_bytes));
+  }
+  builder.SetResourceQuota(quota);
+  if (options.max_concurrent_streams > 0) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                               options.max_concurrent_streams);
+  }
   builder.RegisterService(server->service_.get());
   builder.RegisterService(server->admin_.get());
   // Undecodable requests: INVALID_ARGUMENT with a short message, and

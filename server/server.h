@@ -20,6 +20,7 @@
 #include "gate/gate.h"
 #include "secrets/secret_store.h"
 #include "server/gate_service_options.h"
+#include "server/admission.h"
 #include "server/identity/authenticator.h"
 #include "server/identity/unix_listener.h"
 #include "server/tls_credentials.h"
@@ -73,6 +74,19 @@ struct ServerOptions {
   int max_request_bytes = 1 << 20;
   // Caps on open waits and streams, the Gate service's worker threads.
   GateServiceOptions service;
+
+  // Overload (issue 15, item 5). Evaluate's admission: the decisions in
+  // flight and the retry hint of a refusal (server/admission.h).
+  AdmissionOptions admission;
+  // Called for each call refused by admission (a metric); may be empty.
+  std::function<void()> on_admission_refused;
+  // The most concurrent calls (HTTP/2 streams) on one connection; 0 for
+  // gRPC's default (no limit).
+  int max_concurrent_streams = 600;
+  // gRPC's resource quota: the most threads its synchronous methods may
+  // hold, and the memory its transport may use; 0 for no bound.
+  int max_server_threads = 256;
+  int64_t memory_quota_bytes = int64_t{64} << 20;
 };
 
 class Server {
@@ -90,6 +104,9 @@ class Server {
 
   // The bound TCP port (useful with port 0), or 0 without TCP.
   int tcp_port() const { return tcp_port_; }
+
+  // Evaluate's admission (its calls in flight).
+  const Admission& admission() const { return *admission_; }
 
   // Whether health checks report SERVING.
   bool serving() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -113,6 +130,7 @@ class Server {
   Server() = default;
 
   std::unique_ptr<CallsInFlight> calls_;
+  std::unique_ptr<Admission> admission_;
   std::unique_ptr<CallGuard> guard_;
   std::unique_ptr<GateService> service_;
   std::unique_ptr<AdminService> admin_;

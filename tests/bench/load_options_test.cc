@@ -50,6 +50,17 @@ TEST_CASE("exactly one of concurrency and rate must be set", "[load_options]") {
   CHECK_FALSE(ValidateLoadOptions(options).ok());
 }
 
+TEST_CASE("overload counting is for open loop only", "[load_options]") {
+  LoadOptions options = ClosedLoopNoop();
+  options.overload = true;
+  auto s = ValidateLoadOptions(options);
+  CHECK_FALSE(s.ok());
+  CHECK(s.message().find("--overload") != std::string::npos);
+  options.concurrency = 0;
+  options.rate = 1000;
+  CHECK(ValidateLoadOptions(options).ok());
+}
+
 TEST_CASE("out-of-range concurrency and rate are rejected", "[load_options]") {
   LoadOptions options = ClosedLoopNoop();
   options.concurrency = -1;

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Overload (issue 15, item 5): how the gate behaves past its capacity.
+# Builds the release binaries, starts portcullisd on a fresh synced ledger
+# in a temporary directory (examples/commerce.policy, metrics on), then
+#
+#   1. measures the no-op floor and the gate's capacity: closed loop,
+#      $C calls in flight, evaluate-allow, $CAPACITY_DURATION;
+#   2. for each factor in $FACTORS, offers factor x capacity open loop
+#      (calls on a fixed schedule, each with a $DEADLINE deadline) for
+#      $DURATION and reports goodput (answered OK, as % of capacity),
+#      refusals (RESOURCE_EXHAUSTED) and their latency from sending, late
+#      calls (DEADLINE_EXCEEDED), and the gate's peak RSS over the phase
+#      (VmHWM, reset before each phase through /proc/PID/clear_refs);
+#   3. checks that no decision was recorded for a caller that had given
+#      up: the decisions the gate recorded in the phase (its
+#      portcullis_decisions_total, which counts only recorded ones) against
+#      the calls the load generator saw answered OK, warm-up included.
+#
+# The gate is stopped and the directory removed on exit. Needs jq and
+# curl. Not part of CI.
+#
+#   bench/overload.sh                         # 60 s at 2x and 4x capacity
+#   DURATION=20s nice bench/overload.sh       # shorter
+#   FACTORS="2" DURATION=10s bench/overload.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-60s}
+DEADLINE=${DEADLINE:-5s}
+FACTORS=${FACTORS:-2 4}
+C=${C:-64}
+CAPACITY_DURATION=${CAPACITY_DURATION:-10s}
+# Extra lines for the gate's configuration, e.g. limits.
+YAML_EXTRA=${YAML_EXTRA:-}
+
+source bench/lib.sh
+build_release portcullisd portcullis portcullis_loadgen portcullis_noop_server
+scratch_dir
+agent_principals
+
+cat >"$tmp/gate.yaml" <<EOF
+policy: $PWD/examples/commerce.policy
+principalsFile: $tmp/principals.json
+dataDir: $tmp/data
+listen:
+  tcpAddress: 127.0.0.1:0
+  disableUnixSocket: true
+ledger:
+  durability: DURABILITY_SYNC
+observability:
+  httpAddress: 127.0.0.1:0
+EOF
+[[ -n $YAML_EXTRA ]] && printf '%s\n' "$YAML_EXTRA" >>"$tmp/gate.yaml"
+"$bin/server/portcullisd" --config "$tmp/gate.yaml" >"$tmp/gate.log" 2>&1 &
+gate=$!
+pids+=("$gate")
+await_line "$gate" "$tmp/gate.log" "serving on"
+address=$(loopback_address "$tmp/gate.log" "serving on")
+metrics=$(grep -o "HTTP listener on http://127\.0\.0\.1:[0-9]*" "$tmp/gate.log" |
+  sed 's/.* on //')/metrics
+"$bin/bench/portcullis_noop_server" --listen 127.0.0.1:0 \
+  >"$tmp/noop.log" 2>&1 &
+pids+=($!)
+await_line "${pids[-1]}" "$tmp/noop.log" "listening on"
+noop=$(loopback_address "$tmp/noop.log" "listening on")
+
+# Decisions the gate recorded (allow, deny, pending), from its metrics.
+recorded() {
+  curl -sf "$metrics" |
+    awk '/^portcullis_decisions_total\{/ && !/outcome="error"/ { n += $NF }
+         END { printf "%d\n", n }'
+}
+refused_total() {
+  curl -sf "$metrics" |
+    awk '/^portcullis_admission_refused_total/ { n += $NF }
+         END { printf "%d\n", n }'
+}
+hwm_mib() { awk '$1 == "VmHWM:" { print int($2 / 1024) }' "/proc/$gate/status"; }
+loadgen() {
+  PORTCULLIS_TOKEN=$token "$bin/bench/portcullis_loadgen" --json "$@"
+}
+
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
+floor=$(loadgen --target "$noop" --call noop --concurrency "$C" \
+  --duration "$CAPACITY_DURATION" --warmup 1s | jq -r '.throughput | floor')
+report=$(loadgen --target "$address" --call evaluate-allow \
+  --concurrency "$C" --duration "$CAPACITY_DURATION" --warmup 2s)
+capacity=$(jq -r '.throughput | floor' <<<"$report")
+echo "no-op floor: $floor calls/s; capacity (closed loop, $C in flight):" \
+  "$capacity calls/s, p99 $(jq -r '.latency.p99' <<<"$report");" \
+  "RSS peak $(hwm_mib) MiB"
+
+status=0
+for factor in $FACTORS; do
+  rate=$((capacity * factor))
+  echo 5 >"/proc/$gate/clear_refs" # VmHWM starts again from VmRSS
+  before=$(recorded)
+  refused_before=$(refused_total)
+  report=$(loadgen --target "$address" --call evaluate-allow --rate "$rate" \
+    --duration "$DURATION" --warmup 2s --call_timeout "$DEADLINE" \
+    --overload) || {
+    echo "${factor}x: the load generator saw errors:" >&2
+    jq -r '.first_error' <<<"$report" >&2
+    status=1
+  }
+  after=$(recorded)
+  gate_refused=$(($(refused_total) - refused_before))
+  served_all=$(jq -r '.servedAll | tonumber' <<<"$report")
+  late_recorded=$((after - before - served_all))
+  jq -r --arg factor "$factor" --argjson capacity "$capacity" \
+    --arg hwm "$(hwm_mib)" --arg late_recorded "$late_recorded" \
+    --arg gate_refused "$gate_refused" '
+    "\($factor)x (\(.offeredRate | floor) calls/s offered, open loop): goodput \(.goodput | floor)/s = \(.goodput * 100 / $capacity | floor)% of capacity; " +
+    "\(.calls) served in time, \(.refused | tonumber) refused (gate: \($gate_refused)), \(.late | tonumber) late, \(.errors | tonumber) errors; " +
+    "served p50 \(.latency.p50) p99 \(.latency.p99); refusals p50 \(.refusalLatency.p50) p99 \(.refusalLatency.p99) max \(.refusalLatency.max); " +
+    "peak RSS \($hwm) MiB; decisions recorded for callers that had given up: \($late_recorded)"' \
+    <<<"$report"
+  if ((late_recorded > 0)); then status=1; fi
+done
+exit "$status"
