@@ -70,7 +70,9 @@ grpc::ServerUnaryReactor* GateService::Evaluate(
     grpc::CallbackServerContext* context, const v1::EvaluateRequest* request,
     v1::EvaluateResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  // Admission first: past capacity the call is refused before any other
+  // The caller's deadline on the gate's clock, read as the call arrives.
+  const absl::Time deadline = CallerDeadline(*context, gate_.clock());
+  // Admission next: past capacity the call is refused before any other
   // work (issue 15, item 5).
   Admission::Ticket ticket;
   if (admission_ != nullptr) {
@@ -80,7 +82,6 @@ grpc::ServerUnaryReactor* GateService::Evaluate(
       return reactor;
     }
   }
-  const absl::Time deadline = CallerDeadline(*context, gate_.clock());
   // The request and response live until the reactor is finished; no step
   // below waits for the ledger with this thread.
   guard_.AdmitAsync(
