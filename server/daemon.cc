@@ -258,11 +258,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   }
   PORTCULLIS_ASSIGN_OR_RETURN(
       daemon->server_,
-      Server::Start(*daemon->gate_, server_options, *daemon->authenticator_,
-                    AdminHooks{[self = daemon.get()] { return self->Reload(); },
-                               clock.Now(), daemon->secrets_.get(),
-                               daemon->ledger_.get(),
-                               daemon->activity_feed_.get()}));
+      Server::Start(
+          *daemon->gate_, server_options, *daemon->authenticator_,
+          AdminHooks{[self = daemon.get()] { return self->Reload(); },
+                     clock.Now(), daemon->secrets_.get(), daemon->ledger_.get(),
+                     daemon->activity_feed_.get()}));
   // Startup integrity (issue 5): a refused tenant fails readiness.
   for (const ledger::TenantRefusal& r : daemon->ledger_->Refusals()) {
     log.Error(absl::StrCat("ledger: ", r.reason,

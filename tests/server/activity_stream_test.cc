@@ -70,7 +70,8 @@ class ActivityFixture {
     std::ofstream(dir_.Sub("gate.yaml"))
         << "policy: activity.policy\ndataDir: data\nprincipalsFile: "
            "principals.yaml\nlisten:\n  tcpAddress: 127.0.0.1:0\n"
-           "  disableUnixSocket: true\nledger:\n  durability: DURABILITY_PROCESS\n"
+           "  disableUnixSocket: true\nledger:\n  durability: "
+           "DURABILITY_PROCESS\n"
         << extra_config;
     auto config = LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
