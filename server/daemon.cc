@@ -406,11 +406,13 @@ void Daemon::CheckStorage() {
   if (ledger_->writable() && !storage_failing_) return;
   if (!storage_failing_) {
     storage_failing_ = true;
-    server_->SetReady(false);
+    // The line is written before health changes, so whoever sees the new
+    // health finds its reason in the log already.
     log_.Error(absl::StrCat(
         "the ledger cannot write (is the disk full?): health is NOT_SERVING "
         "and nothing is allowed until it can; it resumes by itself once ",
         min_free_bytes_ >> 20, " MiB are free (ledger.minFreeMib)"));
+    server_->SetReady(false);
   }
   if (secrets_store_ != nullptr) secrets_store_->Resume().IgnoreError();
   if (absl::Status s = ledger_->Resume(); !s.ok()) {
@@ -427,10 +429,10 @@ void Daemon::CheckStorage() {
     log_.Error(absl::StrCat("ledger: ", r.reason), {.tenant = r.tenant});
   }
   const bool ready = !refused_at_start_ && refusals.empty();
-  server_->SetReady(ready);
   log_.Info(ready ? "the ledger writes again: health is SERVING"
                   : "the ledger writes again; a tenant is refused, so health "
                     "stays NOT_SERVING");
+  server_->SetReady(ready);
 }
 
 absl::Status Daemon::Reload() {
