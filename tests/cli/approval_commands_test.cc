@@ -406,6 +406,59 @@ TEST_CASE(
   CHECK(RunSecretsDelete(args, gone.io) == kExitFailed);
 }
 
+// Parses what a --json command printed; fails the test if it is not JSON.
+google::protobuf::Struct ParseJson(const std::string& text) {
+  google::protobuf::Struct parsed;
+  INFO(text);
+  REQUIRE(google::protobuf::util::JsonStringToMessage(text, &parsed).ok());
+  return parsed;
+}
+
+TEST_CASE("each gate answer is one JSON object with --json", "[cli][json]") {
+  CliFixture f;
+  std::string id = f.EvaluatePending();
+  Captured list;
+  REQUIRE(RunApprovalsList({f.address_, f.approver_.token, "shop", true},
+                           list.io) == kExitOk);
+  v1::ListPendingResponse pending;
+  REQUIRE(google::protobuf::util::JsonStringToMessage(list.out.str(), &pending)
+              .ok());
+  REQUIRE(pending.pending_size() == 1);
+  CHECK(pending.pending(0).decision().decision_id() == id);
+
+  Captured reloaded;
+  REQUIRE(RunReload({f.address_, f.approver_.token, true}, reloaded.io) ==
+          kExitOk);
+  CHECK(ParseJson(reloaded.out.str())
+            .fields()
+            .at("policy")
+            .struct_value()
+            .fields()
+            .at("version")
+            .string_value() == "1");
+
+  Captured halted;
+  REQUIRE(RunHalt({f.address_, f.agent_.token, "shop", "incident", true, true},
+                  halted.io) == kExitOk);
+  google::protobuf::Struct halt = ParseJson(halted.out.str());
+  CHECK(halt.fields().at("tenant").string_value() == "shop");
+  CHECK(halt.fields().at("halted").bool_value());
+
+  SecretArgs args{f.address_, f.agent_.token, "shop", "payments", true};
+  std::istringstream value("sk_test_value\n");
+  Captured put;
+  REQUIRE(RunSecretsPut(args, false, value, false, put.io) == kExitOk);
+  Captured listed;
+  REQUIRE(RunSecretsList(args, listed.io) == kExitOk);
+  CHECK(listed.out.str().find("sk_test") == std::string::npos);
+  v1::ListSecretsResponse secrets;
+  REQUIRE(
+      google::protobuf::util::JsonStringToMessage(listed.out.str(), &secrets)
+          .ok());
+  REQUIRE(secrets.secrets_size() == 1);
+  CHECK(secrets.secrets(0).name() == "payments");
+}
+
 TEST_CASE("an unreachable gate is a usage error naming the address",
           "[cli][approvals]") {
   Captured c;
