@@ -32,6 +32,9 @@ std::vector<CommandSpec> Table() {
   const std::string ledger =
       "The ledger (offline; prune, delete-tenant, rotate-key with the gate "
       "stopped)";
+  const std::string maintenance =
+      "Ledger maintenance (at a running gate, the operator; retention runs "
+      "on its schedule)";
   return {
       {"policy check",
        policies,
@@ -171,6 +174,14 @@ std::vector<CommandSpec> Table() {
        "--data DIR [--key GATE.key]",
        "Salvage a damaged ledger (gate stopped).",
        {"data", "key"}},
+      {"maintenance rotate-key", maintenance, "--tenant T [--json]",
+       "Start a new payload key version for a tenant; recorded.",
+       AtGate({"tenant", "json"})},
+      {"maintenance delete-tenant", maintenance,
+       "--tenant T --confirm [--json]",
+       "Delete a halted tenant's ledger and crypto-shred its payloads; "
+       "recorded.",
+       AtGate({"tenant", "confirm", "json"})},
   };
 }
 

@@ -30,6 +30,7 @@
 #include "cli/ledger_commands.h"
 #include "cli/ledger_export.h"
 #include "cli/ledger_verify_export.h"
+#include "cli/maintenance_commands.h"
 #include "cli/policy_commands.h"
 #include "cli/policy_test_command.h"
 #include "cli/receipt_commands.h"
@@ -320,6 +321,16 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
         {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant),
          absl::GetFlag(FLAGS_master_key)},
         io);
+  }
+  if (command == "maintenance rotate-key" ||
+      command == "maintenance delete-tenant") {
+    MaintenanceArgs args{Gate(), TokenFrom(absl::GetFlag(FLAGS_token)),
+                         absl::GetFlag(FLAGS_tenant),
+                         absl::GetFlag(FLAGS_confirm),
+                         absl::GetFlag(FLAGS_json)};
+    return command == "maintenance rotate-key"
+               ? RunMaintenanceRotateKey(args, io)
+               : RunMaintenanceDeleteTenant(args, io);
   }
   return Usage(io, "unknown command \"" + command + "\"");
 }

@@ -249,6 +249,10 @@ class Gate {
   // The policy in force and every tenant's state.
   GateStatus Status();
 
+  // The gate's clock (for records written beside it, e.g. by the Admin
+  // API's maintenance calls).
+  const Clock& clock() const { return clock_; }
+
   // Records the expiries and escalations that are due; a timer calls it.
   absl::Status ExpireDue() { return desk_.ExpireDue(); }
 

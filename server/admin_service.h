@@ -23,7 +23,7 @@ class AdminService final : public v1::Admin::Service {
   AdminService(gate::Gate& gate, const CallGuard& guard,
                std::function<absl::Status()> reload, absl::Time started_at,
                secrets::SecretStore* secrets = nullptr,
-               const ledger::Ledger* ledger = nullptr)
+               ledger::Ledger* ledger = nullptr)
       : gate_(gate),
         guard_(guard),
         reload_(std::move(reload)),
@@ -59,6 +59,12 @@ class AdminService final : public v1::Admin::Service {
       grpc::ServerContext* context,
       const v1::ResolveUpstreamSecretRequest* request,
       v1::ResolveUpstreamSecretResponse* response) override;
+  grpc::Status RotatePayloadKey(
+      grpc::ServerContext* context, const v1::RotatePayloadKeyRequest* request,
+      v1::RotatePayloadKeyResponse* response) override;
+  grpc::Status DeleteTenant(grpc::ServerContext* context,
+                            const v1::DeleteTenantRequest* request,
+                            v1::DeleteTenantResponse* response) override;
 
  private:
   gate::Gate& gate_;
@@ -66,7 +72,7 @@ class AdminService final : public v1::Admin::Service {
   std::function<absl::Status()> reload_;
   absl::Time started_at_;
   secrets::SecretStore* const secrets_;
-  const ledger::Ledger* const ledger_;
+  ledger::Ledger* const ledger_;
 };
 
 }  // namespace portcullis::server

@@ -42,8 +42,9 @@ struct AdminHooks {
   // The sealed secret store; the secret RPCs answer UNIMPLEMENTED without
   // it.
   secrets::SecretStore* secrets = nullptr;
-  // The ledger, for Admin.ExportLedger; UNIMPLEMENTED without it.
-  const ledger::Ledger* ledger = nullptr;
+  // The ledger, for Admin.ExportLedger, RotatePayloadKey and DeleteTenant;
+  // UNIMPLEMENTED without it.
+  ledger::Ledger* ledger = nullptr;
 };
 
 // Each call to a synchronous method (all but Evaluate, which uses the

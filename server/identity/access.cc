@@ -41,6 +41,12 @@ const char* MethodName(Method method) {
       return "ListTools";
     case Method::kResolveUpstreamSecret:
       return "ResolveUpstreamSecret";
+    case Method::kScrapeMetrics:
+      return "ScrapeMetrics";
+    case Method::kRotatePayloadKey:
+      return "RotatePayloadKey";
+    case Method::kDeleteTenant:
+      return "DeleteTenant";
   }
   return "?";
 }
@@ -70,6 +76,11 @@ Role RequiredRole(Method method) {
       return Role::kAgent;
     case Method::kResolveUpstreamSecret:
       return Role::kGateway;
+    case Method::kScrapeMetrics:
+      return Role::kOperator;  // or kAuditor: see Authorize
+    case Method::kRotatePayloadKey:
+    case Method::kDeleteTenant:
+      return Role::kOperator;
   }
   return Role::kOperator;
 }
@@ -77,7 +88,13 @@ Role RequiredRole(Method method) {
 absl::Status Authorize(const Principal& principal, Method method,
                        absl::string_view tenant, absl::string_view agent) {
   Role role = RequiredRole(method);
-  if (!principal.Has(role)) {
+  if (method == Method::kScrapeMetrics && !principal.Has(role) &&
+      !principal.Has(Role::kAuditor)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "principal \"", principal.name,
+        "\" may not read the metrics: it needs the operator or auditor role"));
+  }
+  if (method != Method::kScrapeMetrics && !principal.Has(role)) {
     return absl::PermissionDeniedError(absl::StrCat(
         "principal \"", principal.name, "\" may not call ", MethodName(method),
         ": it needs the ", RoleName(role), " role"));
@@ -92,6 +109,11 @@ absl::Status Authorize(const Principal& principal, Method method,
   }
   const bool gate_wide =
       tenant.empty() && (method == Method::kHalt || method == Method::kResume);
+  if (method == Method::kDeleteTenant && !principal.AllTenants()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "principal \"", principal.name,
+        "\" may not delete a tenant: it acts for some tenants only"));
+  }
   if (gate_wide && !principal.AllTenants()) {
     return absl::PermissionDeniedError(absl::StrCat(
         "principal \"", principal.name,

@@ -35,6 +35,12 @@ enum class Method {
   kDeleteSecret,
   kListTools,
   kResolveUpstreamSecret,
+  // GET /metrics when observability.metricsAuth is on: the operator or the
+  // auditor role, any tenant (the metrics carry no tenant).
+  kScrapeMetrics,
+  // Maintenance while serving (operator).
+  kRotatePayloadKey,
+  kDeleteTenant,
 };
 
 // The RPC's name, e.g. "Evaluate".
