@@ -81,13 +81,19 @@ int RunApprovalsList(const ApprovalsListArgs& args, CommandIo& io) {
   GateClient client(args.gate.empty() ? kDefaultGateAddress : args.gate,
                     args.token);
   size_t listed = 0;
+  v1::ListPendingResponse all;
   absl::Status s =
       ForEachPending(client, args.tenant, [&](const v1::PendingApproval& p) {
-        PrintPending(p, io.out);
+        if (args.json) {
+          *all.add_pending() = p;
+        } else {
+          PrintPending(p, io.out);
+        }
         ++listed;
         return true;
       });
   if (!s.ok()) return GateRefused(io, kCommand, s);
+  if (args.json) return PrintJson(io, kCommand, all);
   if (listed == 0) {
     io.out << "no pending approvals for " << args.tenant << "\n";
   }
@@ -186,6 +192,12 @@ int RunHalt(const HaltArgs& args, CommandIo& io) {
         client.admin().Resume(client.Context().get(), request, &response));
   }
   if (!s.ok()) return GateRefused(io, command, s);
+  if (args.json) {
+    google::protobuf::Struct result;
+    SetString(result, "tenant", args.tenant);
+    SetBool(result, "halted", args.halt);
+    return PrintJson(io, command, result);
+  }
   io.out << (args.tenant.empty() ? "the whole gate" : "tenant " + args.tenant)
          << (args.halt ? " is halted\n" : " is resumed\n");
   return kExitOk;
@@ -199,6 +211,7 @@ int RunReload(const ReloadArgs& args, CommandIo& io) {
   absl::Status s = client.Check(client.admin().Reload(
       client.Context().get(), v1::ReloadRequest(), &response));
   if (!s.ok()) return GateRefused(io, kCommand, s);
+  if (args.json) return PrintJson(io, kCommand, response);
   io.out << "reloaded the policy, principals and approvers; policy version "
          << response.policy().version() << " is in force\n";
   return kExitOk;

@@ -16,6 +16,7 @@ struct ApprovalsListArgs {
   std::string gate;
   std::string token;
   std::string tenant;
+  bool json = false;  // one ListPendingResponse with every page
 };
 
 // Prints the tenant's pending requests: id, action, requirements,
@@ -50,6 +51,7 @@ struct HaltArgs {
   std::string tenant;  // the whole gate when empty
   std::string reason;
   bool halt = true;
+  bool json = false;  // {"tenant": T, "halted": bool}
 };
 
 // Halts or resumes a tenant or the whole gate. Exit 0, 1 when refused,
@@ -59,6 +61,7 @@ int RunHalt(const HaltArgs& args, CommandIo& io);
 struct ReloadArgs {
   std::string gate;
   std::string token;
+  bool json = false;  // the ReloadResponse
 };
 
 // Asks the gate to re-read its policy, principals and approvers

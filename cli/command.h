@@ -8,6 +8,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/struct.pb.h"
 
 namespace portcullis::cli {
 
@@ -31,6 +33,19 @@ int Complain(CommandIo& io, absl::string_view command,
 // kExitUsage when the gate cannot be reached, kExitFailed when it refused.
 int GateRefused(CommandIo& io, absl::string_view command,
                 const absl::Status& status);
+
+// For --json: prints `message` in proto JSON (camelCase fields, one
+// object on one line) to io.out and returns kExitOk, or kExitFailed when it
+// cannot be printed. Ad-hoc results are a google.protobuf.Struct.
+int PrintJson(CommandIo& io, absl::string_view command,
+              const google::protobuf::Message& message);
+
+// Helpers to build a Struct result.
+void SetNumber(google::protobuf::Struct& s, const std::string& key,
+               double value);
+void SetString(google::protobuf::Struct& s, const std::string& key,
+               const std::string& value);
+void SetBool(google::protobuf::Struct& s, const std::string& key, bool value);
 
 }  // namespace portcullis::cli
 

@@ -9,11 +9,23 @@
 
 namespace portcullis::cli {
 
-absl::Status CheckFlags(int argc, char** argv) {
+absl::Status CheckFlags(int argc, char** argv, ScannedArgs* scanned) {
+  ScannedArgs ignored;
+  ScannedArgs& seen = scanned != nullptr ? *scanned : ignored;
+  absl::Status first;
+  auto fail = [&](absl::Status s) {
+    if (first.ok()) first = std::move(s);
+  };
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
-    if (arg == "--") break;
-    if (!absl::StartsWith(arg, "-") || arg == "-") continue;
+    if (arg == "--") {
+      for (++i; i < argc; ++i) seen.words.emplace_back(argv[i]);
+      break;
+    }
+    if (!absl::StartsWith(arg, "-") || arg == "-") {
+      seen.words.emplace_back(arg);
+      continue;
+    }
     arg.remove_prefix(absl::StartsWith(arg, "--") ? 2 : 1);
     size_t eq = arg.find('=');
     absl::string_view name = arg.substr(0, eq);
@@ -21,17 +33,23 @@ absl::Status CheckFlags(int argc, char** argv) {
     if (flag == nullptr && absl::StartsWith(name, "no")) {
       const absl::CommandLineFlag* negated =
           absl::FindCommandLineFlag(name.substr(2));
-      if (negated != nullptr && negated->IsOfType<bool>()) continue;
+      if (negated != nullptr && negated->IsOfType<bool>()) {
+        seen.flags.emplace_back(name.substr(2));
+        continue;
+      }
     }
+    seen.flags.emplace_back(name);
     if (flag == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
+      fail(absl::InvalidArgumentError(absl::StrCat("unknown flag --", name)));
+      continue;
     }
     if (eq == absl::string_view::npos) {
       // "--flag value", except for booleans, which stand alone.
       if (flag->IsOfType<bool>()) continue;
       if (i + 1 >= argc) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("flag --", name, " needs a value"));
+        fail(absl::InvalidArgumentError(
+            absl::StrCat("flag --", name, " needs a value")));
+        continue;
       }
       ++i;
       continue;
@@ -42,12 +60,13 @@ absl::Status CheckFlags(int argc, char** argv) {
     absl::CommandLineFlag* mutable_flag = absl::FindCommandLineFlag(name);
     std::string saved = mutable_flag->CurrentValue();
     if (!mutable_flag->ParseFrom(arg.substr(eq + 1), &error)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("flag --", name, ": ", error));
+      fail(absl::InvalidArgumentError(
+          absl::StrCat("flag --", name, ": ", error)));
+      continue;
     }
     mutable_flag->ParseFrom(saved, &error);
   }
-  return absl::OkStatus();
+  return first;
 }
 
 }  // namespace portcullis::cli

@@ -4,13 +4,25 @@
 #ifndef PORTCULLIS_CLI_FLAG_CHECK_H_
 #define PORTCULLIS_CLI_FLAG_CHECK_H_
 
+#include <string>
+#include <vector>
+
 #include "absl/status/status.h"
 
 namespace portcullis::cli {
 
+// What CheckFlags saw on the command line, in order.
+struct ScannedArgs {
+  std::vector<std::string> flags;  // names, without dashes or "no"
+  std::vector<std::string> words;  // the positional arguments
+};
+
 // Returns InvalidArgument naming the first flag that is not defined or
-// whose value does not parse. Arguments after "--" are not flags.
-absl::Status CheckFlags(int argc, char** argv);
+// whose value does not parse. Arguments after "--" are not flags. When
+// `scanned` is given it is filled with every flag name and positional word,
+// even past an error (an unknown flag is taken to stand alone), so the
+// caller can name the command the error is about.
+absl::Status CheckFlags(int argc, char** argv, ScannedArgs* scanned = nullptr);
 
 }  // namespace portcullis::cli
 

@@ -78,6 +78,13 @@ int RunLedgerVerify(const LedgerVerifyArgs& args, CommandIo& io) {
   options.read_only = true;
   auto store = ledger::RocksDbStore::Open(args.data_dir, options);
   if (absl::IsDataLoss(store.status())) {
+    if (args.json) {
+      google::protobuf::Struct result;
+      SetBool(result, "intact", false);
+      SetString(result, "damaged", std::string(store.status().message()));
+      PrintJson(io, "ledger verify", result);
+      return kExitFailed;
+    }
     io.out << "DAMAGED " << store.status().message() << "\n";
     return kExitFailed;
   }
@@ -89,11 +96,32 @@ int RunLedgerVerify(const LedgerVerifyArgs& args, CommandIo& io) {
   verify.kept_checkpoints = *std::move(kept_notes);
   verify.tenant = args.tenant;
   verify.key = key ? &*key : nullptr;
+  verify.threads = static_cast<int>(args.threads);
   verify.progress = [&](uint64_t done) { progress.Update(done); };
   auto report = ledger::VerifyLedger(**store, verify);
   progress.Done();
   if (!report.ok()) {
     return Fail(io, "verify", kExitUsage, report.status().message());
+  }
+  if (args.json) {
+    google::protobuf::Struct result;
+    SetBool(result, "intact", report->clean());
+    SetNumber(result, "tenants", static_cast<double>(report->tenants));
+    SetNumber(result, "entries", static_cast<double>(report->entries));
+    SetNumber(result, "pruned", static_cast<double>(report->pruned));
+    SetNumber(result, "checkpoints", static_cast<double>(report->checkpoints));
+    SetBool(result, "signaturesChecked", report->signatures_checked);
+    google::protobuf::ListValue* breaks =
+        (*result.mutable_fields())["breaks"].mutable_list_value();
+    for (const ledger::ChainBreak& b : report->breaks) {
+      google::protobuf::Struct* one =
+          breaks->add_values()->mutable_struct_value();
+      SetString(*one, "tenant", b.tenant);
+      SetNumber(*one, "sequence", static_cast<double>(b.sequence));
+      SetString(*one, "reason", b.reason);
+    }
+    PrintJson(io, "ledger verify", result);
+    return report->clean() ? kExitOk : kExitFailed;
   }
   for (const ledger::ChainBreak& b : report->breaks) {
     io.out << "TAMPERED tenant " << b.tenant << " at sequence " << b.sequence

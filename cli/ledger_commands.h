@@ -18,6 +18,8 @@ struct LedgerVerifyArgs {
   std::string data_dir;  // required
   std::string tenant;    // all tenants when empty
   std::string key;       // the gate's public key file; recommended
+  bool json = false;     // the report as one JSON object
+  uint32_t threads = 0;  // hashing threads; 0: one per core
 };
 
 // Walks every chain (or one tenant's), checks checkpoints (and their

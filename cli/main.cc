@@ -5,6 +5,7 @@
 // 2 usage errors and unreadable input.
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "cli/activity_commands.h"
 #include "cli/approval_commands.h"
 #include "cli/command.h"
+#include "cli/command_table.h"
 #include "cli/evaluate_command.h"
 #include "cli/flag_check.h"
 #include "cli/gate_client.h"
@@ -29,6 +31,7 @@
 #include "cli/ledger_commands.h"
 #include "cli/ledger_export.h"
 #include "cli/ledger_verify_export.h"
+#include "cli/maintenance_commands.h"
 #include "cli/policy_commands.h"
 #include "cli/policy_init.h"
 #include "cli/policy_test_command.h"
@@ -81,6 +84,8 @@ ABSL_FLAG(bool, decrypt, false,
           "export without --data).");
 ABSL_FLAG(uint32_t, retention_days, 0,
           "Prune payloads of entries older than this (ledger prune).");
+ABSL_FLAG(uint32_t, threads, 0,
+          "Hashing threads (ledger verify); default 0, one per core.");
 ABSL_FLAG(bool, confirm, false,
           "Confirm an irreversible operation (ledger delete-tenant).");
 // Tokens.
@@ -105,7 +110,7 @@ ABSL_FLAG(std::string, expect, "",
           "(replay).");
 ABSL_FLAG(std::string, junit, "", "Also write JUnit XML here (replay).");
 ABSL_FLAG(bool, json, false,
-          "Print the report (replay) or the response (evaluate) as JSON.");
+          "Print the result as JSON (see each command's --help).");
 ABSL_FLAG(std::string, input_format, "",
           "The recording's format (replay): jsonl or binpb; by default "
           "*.binpb is binary and anything else JSON Lines.");
@@ -137,89 +142,17 @@ ABSL_FLAG(absl::Duration, valid_for, absl::Minutes(15),
 namespace portcullis::cli {
 namespace {
 
-constexpr char kCommands[] =
-    "Policies (offline):\n"
-    "  portcullis policy check FILE|DIR...\n"
-    "      Compile a policy; list every error as file:line:column.\n"
-    "  portcullis policy explain --policy FILE|DIR --action ACTION.json "
-    "[--at TIME]\n"
-    "      Decide one action offline and show how every rule fared.\n"
-    "  portcullis policy init --from_mcp TOOLS.json [--tenant T] [--name N]\n"
-    "      [--out FILE]\n"
-    "      Write a policy skeleton: every tool an MCP server lists, typed,\n"
-    "      and denied until you write the rules.\n"
-    "  portcullis policy test DIR [--policy FILE|DIR]\n"
-    "      Run the policy unit tests (*_test.yaml) under DIR; show rule "
-    "coverage.\n"
-    "Replay (offline, for CI):\n"
-    "  portcullis replay --policy FILE|DIR --input RECORDING.jsonl|.binpb "
-    "[--expect FILE]\n"
-    "      [--junit OUT.xml] [--json] [--input_format jsonl|binpb]\n"
-    "      Decide recorded actions again; exit 1 if a decision changes "
-    "unexpectedly.\n"
-    "Actions (at a running gate, as an agent):\n"
-    "  portcullis evaluate --tenant T --agent A --tool X [--arg "
-    "NAME=VALUE]...\n"
-    "      [--context KEY=VALUE]... [--idempotency_key K] [--json]\n"
-    "      Propose one action; print the decision. Values: 75.00SAR (money),\n"
-    "      42, true, [a,b], \"text\"; --context confidence=0.6, run_mode=...,\n"
-    "      request_id=..., correlation_id=..., session_id=...\n"
-    "Approvals (at a running gate):\n"
-    "  portcullis approvals list --tenant T\n"
-    "  portcullis approve ID --tenant T --key FILE --approver ID "
-    "[--comment C] [--yes]\n"
-    "  portcullis deny ID --tenant T --key FILE --approver ID --reason R "
-    "[--yes]\n"
-    "      Show the action, ask y/N (unless --yes), sign and submit.\n"
-    "Kill switch and reload (at a running gate, the operator):\n"
-    "  portcullis halt [--tenant T] --reason R\n"
-    "  portcullis resume [--tenant T] [--reason R]\n"
-    "  portcullis reload\n"
-    "      Re-read the policy, principals and approvers, as SIGHUP does.\n"
-    "Tokens (offline; the gate reloads the principals file):\n"
-    "  portcullis tokens create --principal P --role R[,R] --tenant T[,T] "
-    "[--unix_uid U] [--agent_ids A[,A]] [--principals_file F]\n"
-    "  portcullis tokens revoke --principals_file F --principal P "
-    "--token_hash H\n"
-    "  portcullis tokens list --principals_file F\n"
-    "Secrets for connectors (at a running gate; values from stdin):\n"
-    "  portcullis secrets put|rotate --tenant T --name N < value\n"
-    "  portcullis secrets list --tenant T\n"
-    "  portcullis secrets delete --tenant T --name N\n"
-    "Keys and receipts (offline):\n"
-    "  portcullis keys generate --out PREFIX\n"
-    "      Write a new Ed25519 key pair: PREFIX.key (0600) and PREFIX.pub.\n"
-    "  portcullis receipt verify --receipt FILE --key GATE.pub "
-    "[--action ACTION.json]\n"
-    "The ledger (offline; prune, delete-tenant, rotate-key with the gate "
-    "stopped):\n"
-    "  portcullis ledger verify --data DIR [--key GATE.pub] [--tenant T]\n"
-    "      Check every chain and signed checkpoint; exit 1 if any is broken.\n"
-    "  portcullis ledger export --data DIR --tenant T [--from N] [--to N]\n"
-    "      [--master_key FILE] [--format evidence|replay|replay-binpb]\n"
-    "      Write entries with inclusion proofs and checkpoints as JSON Lines;\n"
-    "      --format replay writes the decisions as a recording for replay.\n"
-    "  portcullis ledger export --gate ADDR --tenant T [--from N] [--to N]\n"
-    "      [--decrypt]\n"
-    "      The same evidence, from a running gate (the auditor role).\n"
-    "  portcullis ledger verify-export FILE --key GATE.pub\n"
-    "      Check an export without the database; exit 1 if it does not hold.\n"
-    "The activity stream (at a running gate, the operator or auditor):\n"
-    "  portcullis activity tail [--tenant T] [--from SEQ] [--format "
-    "json|syslog]\n"
-    "      [--limit N] [--syslog_address HOST:PORT]\n"
-    "      Follow the ledger's events as JSON Lines or RFC 5424 syslog;\n"
-    "      --syslog_address sends them to a loopback collector over TCP.\n"
-    "  portcullis ledger prune --data DIR --retention_days N [--tenant T]\n"
-    "  portcullis ledger delete-tenant --data DIR --tenant T --confirm\n"
-    "  portcullis ledger rotate-key --data DIR --tenant T --master_key FILE\n"
-    "  portcullis ledger recover --data DIR [--key GATE.key]\n"
+constexpr char kFooter[] =
     "\n"
     "Commands at a running gate call --gate ADDR: by default the Unix socket\n"
     "./data/portcullis.sock (or DATA/portcullis.sock with --data DATA) when\n"
     "it exists, else 127.0.0.1:7575.\n"
+    "Every command answers --help with its usage; --json prints a result\n"
+    "as JSON where the command lists it.\n"
     "Exit codes: 0 success, 1 a check failed or the gate refused, 2 usage "
     "error.";
+
+std::string AllCommands() { return CommandList() + kFooter; }
 
 // The gate the commands that talk to one call (cli/gate_client.h).
 std::string Gate() {
@@ -227,7 +160,7 @@ std::string Gate() {
 }
 
 int Usage(CommandIo& io, absl::string_view problem) {
-  io.err << "portcullis: " << problem << "\n\n" << kCommands << "\n";
+  io.err << "portcullis: " << problem << "\n\n" << AllCommands() << "\n";
   return kExitUsage;
 }
 
@@ -262,7 +195,8 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
   const std::string two =
       words.size() >= 2 ? absl::StrCat(verb, " ", words[1]) : verb;
   if (two == "policy check") {
-    return RunPolicyCheck({{words.begin() + 2, words.end()}}, io);
+    return RunPolicyCheck(
+        {{words.begin() + 2, words.end()}, absl::GetFlag(FLAGS_json)}, io);
   }
   if (two == "policy test") {
     if (words.size() != 3) return Usage(io, "policy test takes one DIR");
@@ -312,9 +246,10 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
     return Usage(io, "--arg and --context are for evaluate");
   }
   if (command == "approvals list") {
-    return RunApprovalsList({Gate(), TokenFrom(absl::GetFlag(FLAGS_token)),
-                             absl::GetFlag(FLAGS_tenant)},
-                            io);
+    return RunApprovalsList(
+        {Gate(), TokenFrom(absl::GetFlag(FLAGS_token)),
+         absl::GetFlag(FLAGS_tenant), absl::GetFlag(FLAGS_json)},
+        io);
   }
   if (command == "activity tail") {
     return RunActivityTail(
@@ -325,12 +260,14 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
         io);
   }
   if (command == "reload") {
-    return RunReload({Gate(), TokenFrom(absl::GetFlag(FLAGS_token))}, io);
+    return RunReload({Gate(), TokenFrom(absl::GetFlag(FLAGS_token)),
+                      absl::GetFlag(FLAGS_json)},
+                     io);
   }
   if (command == "halt" || command == "resume") {
     return RunHalt({Gate(), TokenFrom(absl::GetFlag(FLAGS_token)),
                     absl::GetFlag(FLAGS_tenant), absl::GetFlag(FLAGS_reason),
-                    command == "halt"},
+                    command == "halt", absl::GetFlag(FLAGS_json)},
                    io);
   }
   if (command == "tokens create") {
@@ -361,7 +298,8 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
   }
   if (verb == "secrets") {
     SecretArgs args{Gate(), TokenFrom(absl::GetFlag(FLAGS_token)),
-                    absl::GetFlag(FLAGS_tenant), absl::GetFlag(FLAGS_name)};
+                    absl::GetFlag(FLAGS_tenant), absl::GetFlag(FLAGS_name),
+                    absl::GetFlag(FLAGS_json)};
     if (command == "secrets put" || command == "secrets rotate") {
       return RunSecretsPut(args, command == "secrets rotate", std::cin,
                            ::isatty(STDIN_FILENO) == 1, io);
@@ -381,7 +319,8 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
   if (command == "ledger verify") {
     return RunLedgerVerify(
         {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant),
-         absl::GetFlag(FLAGS_key)},
+         absl::GetFlag(FLAGS_key), absl::GetFlag(FLAGS_json),
+         absl::GetFlag(FLAGS_threads)},
         io);
   }
   if (two == "ledger verify-export" && words.size() == 3) {
@@ -417,7 +356,36 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
          absl::GetFlag(FLAGS_master_key)},
         io);
   }
+  if (command == "maintenance rotate-key" ||
+      command == "maintenance delete-tenant") {
+    MaintenanceArgs args{Gate(), TokenFrom(absl::GetFlag(FLAGS_token)),
+                         absl::GetFlag(FLAGS_tenant),
+                         absl::GetFlag(FLAGS_confirm),
+                         absl::GetFlag(FLAGS_json)};
+    return command == "maintenance rotate-key"
+               ? RunMaintenanceRotateKey(args, io)
+               : RunMaintenanceDeleteTenant(args, io);
+  }
   return Usage(io, "unknown command \"" + command + "\"");
+}
+
+}  // namespace
+}  // namespace portcullis::cli
+
+namespace portcullis::cli {
+namespace {
+
+bool IsHelp(absl::string_view arg) {
+  return arg == "--help" || arg == "-help" || arg == "-h" ||
+         arg == "--helpfull" || arg == "-helpfull";
+}
+
+// "usage: ..." for a command that could not run, on stderr.
+int CommandError(CommandIo& io, const CommandSpec& command,
+                 absl::string_view message) {
+  Complain(io, command.name, message, kExitUsage);
+  io.err << "\n" << CommandUsage(command);
+  return kExitUsage;
 }
 
 }  // namespace
@@ -427,18 +395,53 @@ int main(int argc, char** argv) {
   using namespace portcullis::cli;
   CommandIo io{std::cout, std::cerr, ::isatty(STDERR_FILENO) == 1};
   absl::SetProgramUsageMessage(
-      absl::StrCat("the Portcullis command-line tool.\n\n", kCommands));
-  std::vector<char*> args(argv, argv + argc);
+      absl::StrCat("the Portcullis command-line tool.\n\n", AllCommands()));
+  std::vector<char*> args;
+  bool help = false;
+  for (int i = 0; i < argc; ++i) {
+    // --help is answered here, from the command table, not by Abseil
+    // (which would list every flag of every command and exit 1).
+    if (i > 0 && IsHelp(argv[i])) {
+      help = true;
+      continue;
+    }
+    args.push_back(argv[i]);
+  }
   auto extracted = ExtractRepeatedFlags(args, {"arg", "context"});
   if (!extracted.ok()) return Usage(io, extracted.status().message());
   Repeated repeated;
+  ScannedArgs scanned;
   for (RepeatedFlag& flag : *extracted) {
+    scanned.flags.push_back(flag.name);
     (flag.name == "arg" ? repeated.arguments : repeated.context)
         .push_back(std::move(flag.value));
   }
-  if (absl::Status s = CheckFlags(static_cast<int>(args.size()), args.data());
-      !s.ok()) {
-    return Usage(io, s.message());
+  absl::Status checked =
+      CheckFlags(static_cast<int>(args.size()), args.data(), &scanned);
+  const CommandSpec* command = FindCommand(scanned.words);
+  if (help) {
+    if (command != nullptr) {
+      io.out << CommandUsage(*command);
+      return kExitOk;
+    }
+    std::string prefix = absl::StrJoin(scanned.words, " ");
+    std::string list = CommandList(prefix);
+    if (list.empty()) return Usage(io, "unknown command \"" + prefix + "\"");
+    io.out << (prefix.empty() ? AllCommands() : list) << "\n";
+    return kExitOk;
+  }
+  if (command != nullptr) {
+    if (!checked.ok()) return CommandError(io, *command, checked.message());
+    for (const std::string& flag : scanned.flags) {
+      if (std::find(command->flags.begin(), command->flags.end(), flag) ==
+          command->flags.end()) {
+        return CommandError(io, *command,
+                            absl::StrCat("--", flag, " is not a flag of \"",
+                                         command->name, "\""));
+      }
+    }
+  } else if (!checked.ok()) {
+    return Usage(io, checked.message());
   }
   std::vector<char*> positional =
       absl::ParseCommandLine(static_cast<int>(args.size()), args.data());

@@ -78,6 +78,25 @@ int RunPolicyCheck(const PolicyCheckArgs& args, CommandIo& io) {
   absl::StatusOr<gate::PolicyText> text = ReadPolicyText(args.paths);
   if (!text.ok()) return Report(io, "policy check", text.status());
   policy::CompileResult result = policy::Compile(text->files);
+  if (args.json) {
+    google::protobuf::Struct out;
+    SetBool(out, "ok", result.errors.empty());
+    google::protobuf::ListValue* errors =
+        (*out.mutable_fields())["errors"].mutable_list_value();
+    for (const policy::Diagnostic& d : result.errors) {
+      errors->add_values()->set_string_value(d.ToString());
+    }
+    if (result.errors.empty()) {
+      SetString(out, "version", std::string(result.policy->version()));
+      SetNumber(out, "tenants",
+                static_cast<double>(result.policy->Tenants().size()));
+      SetNumber(out, "rules",
+                static_cast<double>(result.policy->Rules().size()));
+      SetString(out, "contentHash", gate::PolicyContentHash(*text));
+    }
+    PrintJson(io, "policy check", out);
+    return result.errors.empty() ? kExitOk : kExitFailed;
+  }
   if (!result.errors.empty()) {
     for (const policy::Diagnostic& d : result.errors) {
       io.out << d.ToString() << "\n";

@@ -20,6 +20,7 @@ absl::StatusOr<gate::PolicyText> ReadPolicyText(
 
 struct PolicyCheckArgs {
   std::vector<std::string> paths;  // files or directories, one policy
+  bool json = false;               // {"ok", "errors": [...], "version", ...}
 };
 
 // Compiles the files together and lists every error as

@@ -98,6 +98,7 @@ int RunSecretsList(const SecretArgs& args, CommandIo& io) {
   absl::Status s = client.Check(
       client.admin().ListSecrets(client.Context().get(), request, &response));
   if (!s.ok()) return Refused(io, "list", s);
+  if (args.json) return PrintJson(io, "secrets list", response);
   if (response.secrets().empty())
     io.out << "no secrets for " << args.tenant << "\n";
   for (const v1::SecretInfo& info : response.secrets()) {

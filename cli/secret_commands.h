@@ -16,6 +16,7 @@ struct SecretArgs {
   std::string token;
   std::string tenant;
   std::string name;
+  bool json = false;  // list: the ListSecretsResponse
 };
 
 // put / rotate: reads the value from `in` (one trailing newline removed).

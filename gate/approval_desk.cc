@@ -327,6 +327,9 @@ absl::Status ApprovalDesk::RecordDeadline(
     tenant.busy.erase(busy);
     tenant.changed.SignalAll();
     if (!sequence.ok()) return sequence.status();
+    if (observer_ != nullptr && absl::string_view(kind) == kApprovalExpired) {
+      observer_->OnApprovalExpired();
+    }
     DecisionState& state = tenant.pending[decision_id];
     applied = ApplyRecord(state, kind, record, now);
     state.current.ledger_sequence = *sequence;

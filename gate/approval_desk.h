@@ -18,6 +18,7 @@
 #include "gate/approvers.h"
 #include "gate/decision_state.h"
 #include "gate/decision_waiters.h"
+#include "gate/gate_observer.h"
 #include "gate/policy_snapshot.h"
 #include "gate/recorder.h"
 #include "gate/tenant_state.h"
@@ -34,13 +35,14 @@ class ApprovalDesk {
   // Every reference must outlive the desk.
   ApprovalDesk(const Clock& clock, Recorder& recorder, TenantRegistry& tenants,
                const PolicyHolder& policies, const ApproverHolder& approvers,
-               absl::Duration grant_ttl)
+               absl::Duration grant_ttl, GateObserver* observer = nullptr)
       : clock_(clock),
         recorder_(recorder),
         tenants_(tenants),
         policies_(policies),
         approvers_(approvers),
-        grant_ttl_(grant_ttl) {}
+        grant_ttl_(grant_ttl),
+        observer_(observer) {}
 
   // Records a signed verdict. Errors (each also recorded as
   // "approval.rejected" when the tenant is known):
@@ -150,6 +152,7 @@ class ApprovalDesk {
   const PolicyHolder& policies_;
   const ApproverHolder& approvers_;
   const absl::Duration grant_ttl_;
+  GateObserver* const observer_;  // told of expiries; may be null
   DecisionWaiters waiters_;
 };
 

@@ -282,7 +282,9 @@ class Gate {
   // Records the expiries and escalations that are due; a timer calls it.
   absl::Status ExpireDue() { return desk_.ExpireDue(); }
 
-  // The Gate's clock, against which CallContext::deadline is set.
+  // The Gate's clock, against which CallContext::deadline is set and by
+  // which records written beside the gate (the Admin API's maintenance
+  // calls) are timed.
   const Clock& clock() const { return clock_; }
 
   // The policy in force; null before the first ApplyPolicy.

@@ -40,6 +40,10 @@ class GateObserver {
 
   // A principal was refused `method` (PERMISSION_DENIED).
   virtual void OnAccessDenied(absl::string_view method) = 0;
+
+  // A pending approval request reached its deadline unresolved and its
+  // expiry was recorded (once per request).
+  virtual void OnApprovalExpired() {}
 };
 
 }  // namespace portcullis::gate

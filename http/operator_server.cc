@@ -115,11 +115,26 @@ void Route(httplib::Server& server, const OperatorHandlers& handlers) {
   if (handlers.console) RouteConsole(server);
   if (handlers.api) RouteApi(server, handlers.api);
   if (handlers.metrics) {
-    server.Get(
-        "/metrics", [metrics = handlers.metrics](const httplib::Request&,
-                                                 httplib::Response& res) {
-          res.set_content(metrics(), OperatorServer::kMetricsContentType);
-        });
+    server.Get("/metrics", [metrics = handlers.metrics,
+                            access = handlers.metrics_access](
+                               const httplib::Request& req,
+                               httplib::Response& res) {
+      if (access) {
+        std::optional<std::string> authorization;
+        if (req.has_header("Authorization")) {
+          authorization = req.get_header_value("Authorization");
+        }
+        int status = access(authorization);
+        if (status != 200) {
+          if (status == 401) res.set_header("WWW-Authenticate", "Bearer");
+          res.status = status;
+          res.set_content(status == 401 ? "unauthenticated\n" : "forbidden\n",
+                          "text/plain");
+          return;
+        }
+      }
+      res.set_content(metrics(), OperatorServer::kMetricsContentType);
+    });
   }
   server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("SERVING\n", "text/plain");

@@ -71,6 +71,12 @@ struct ApiResponse {
 struct OperatorHandlers {
   // The body of /metrics, in the Prometheus text exposition format.
   std::function<std::string()> metrics;
+  // When set, asked before each /metrics answer with the request's
+  // Authorization header (nullopt without one): 200 serves the metrics,
+  // 401 or 403 (or any other status) is answered with an empty body
+  // instead (observability.metricsAuth).
+  std::function<int(const std::optional<std::string>& authorization)>
+      metrics_access;
   // Whether the gate is ready for traffic: /readyz answers 200 "SERVING"
   // or 503 "NOT_SERVING". /healthz answers 200 while the process serves.
   std::function<bool()> ready;

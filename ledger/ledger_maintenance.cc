@@ -31,8 +31,11 @@ void LedgerMaintenance::RunOnce() {
                                signed_count.status().message()));
   }
   absl::Time now = clock_.Now();
-  if (options_.retention > absl::ZeroDuration() &&
-      now - last_prune_ >= options_.prune_every) {
+  bool any_retention = options_.retention > absl::ZeroDuration();
+  for (const auto& [tenant, retention] : options_.tenant_retention) {
+    any_retention |= retention > absl::ZeroDuration();
+  }
+  if (any_retention && now - last_prune_ >= options_.prune_every) {
     last_prune_ = now;
     Prune(now);
   }
@@ -40,7 +43,13 @@ void LedgerMaintenance::RunOnce() {
 
 void LedgerMaintenance::Prune(absl::Time now) {
   for (const std::string& tenant : ledger_.Tenants()) {
-    auto pruned = ledger_.Prune(tenant, now - options_.retention);
+    absl::Duration retention = options_.retention;
+    if (auto it = options_.tenant_retention.find(tenant);
+        it != options_.tenant_retention.end()) {
+      retention = it->second;
+    }
+    if (retention <= absl::ZeroDuration()) continue;  // kept forever
+    auto pruned = ledger_.Prune(tenant, now - retention);
     if (!pruned.ok()) {
       if (!absl::IsFailedPrecondition(pruned.status())) {
         report_(true, absl::StrCat("tenant ", tenant,

@@ -1,9 +1,11 @@
 // LedgerMaintenance runs a ledger's periodic work on one background
 // thread: it signs the checkpoints that are due by time (Ledger::
-// SignCheckpoints) and, when a retention is set, prunes old payloads once
-// an hour. Stop() ends the thread and signs a final checkpoint for every
-// tenant with unsigned entries, so a restart can tell a clean stop from a
-// rollback. The daemon owns one; tests call RunOnce() with a FakeClock.
+// SignCheckpoints) and, when a retention is set (for every tenant or for
+// some), prunes old payloads every `prune_every` (an hour by default); each
+// prune is recorded as "ledger.pruned" on the tenant's chain. Stop() ends the
+// thread and signs a final checkpoint for every tenant with unsigned entries,
+// so a restart can tell a clean stop from a rollback. The daemon owns one;
+// tests call RunOnce() with a FakeClock.
 //
 // Thread-safe.
 #ifndef PORTCULLIS_LEDGER_LEDGER_MAINTENANCE_H_
@@ -13,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
@@ -26,6 +29,10 @@ struct MaintenanceOptions {
   absl::Duration tick = absl::Seconds(1);
   // Payloads older than this are pruned; zero keeps them forever.
   absl::Duration retention = absl::ZeroDuration();
+  // Per-tenant retentions that replace `retention` for those tenants
+  // (zero: keep that tenant's payloads forever).
+  absl::flat_hash_map<std::string, absl::Duration> tenant_retention;
+  // How often retention runs; the first round runs at the first tick.
   absl::Duration prune_every = absl::Hours(1);
 };
 

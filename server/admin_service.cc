@@ -17,6 +17,14 @@ void PolicyToProto(const gate::PolicySnapshot* policy, v1::PolicyRef* proto) {
   proto->set_content_hash(policy->content_hash);
 }
 
+// Whether the policy in force declares `tenant`.
+bool PolicyDeclares(gate::Gate& gate, absl::string_view tenant) {
+  for (const gate::TenantStatus& t : gate.Status().tenants) {
+    if (t.tenant == tenant) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 grpc::Status AdminService::Halt(grpc::ServerContext* context,
@@ -244,6 +252,72 @@ grpc::ServerWriteReactor<v1::ActivityEvent>* AdminService::TailActivity(
     grpc::CallbackServerContext* context,
     const v1::TailActivityRequest* request) {
   return new ActivityStream(*context, *request, guard_, activity_);
+}
+
+grpc::Status AdminService::RotatePayloadKey(
+    grpc::ServerContext* context, const v1::RotatePayloadKeyRequest* request,
+    v1::RotatePayloadKeyResponse* response) {
+  // Validated before it reaches the guard's records or a storage key.
+  if (absl::Status s = ValidateTenantId(request->tenant()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  auto caller =
+      guard_.Admit(*context, Method::kRotatePayloadKey, request->tenant());
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (ledger_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        "this gate does not rotate payload keys");
+  }
+  if (!PolicyDeclares(gate_, request->tenant())) {
+    return ToGrpcStatus(absl::NotFoundError(
+        absl::StrCat("the policy declares no tenant ", request->tenant())));
+  }
+  absl::StatusOr<uint32_t> version =
+      ledger_->RotatePayloadKey(request->tenant());
+  if (!version.ok()) return ToGrpcStatus(version.status());
+  // On the tenant's chain, sealed with the new key: who rotated, to what.
+  ledger::EntryDraft record;
+  record.tenant = request->tenant();
+  record.kind = "ledger.key_rotated";
+  record.time = gate_.clock().Now();
+  record.index_latest = true;
+  record.payload = absl::StrCat("{\"keyVersion\":", *version,
+                                ",\"principal\":\"", caller->name, "\"}");
+  auto appended = ledger_->Append({std::move(record)});
+  if (!appended.ok()) return ToGrpcStatus(appended.status());
+  response->set_key_version(*version);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::DeleteTenant(grpc::ServerContext* context,
+                                        const v1::DeleteTenantRequest* request,
+                                        v1::DeleteTenantResponse* response) {
+  if (absl::Status s = ValidateTenantId(request->tenant()); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  auto caller =
+      guard_.Admit(*context, Method::kDeleteTenant, request->tenant());
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (ledger_ == nullptr) {
+    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                        "this gate does not delete tenants");
+  }
+  if (!request->confirm()) {
+    return ToGrpcStatus(absl::FailedPreconditionError(
+        absl::StrCat("deleting tenant ", request->tenant(),
+                     " cannot be undone; set confirm")));
+  }
+  gate::GateStatus status = gate_.Status();
+  bool halted = status.gate_halted.has_value();
+  for (const gate::TenantStatus& t : status.tenants) {
+    if (t.tenant == request->tenant()) halted |= t.halted.has_value();
+  }
+  if (!halted) {
+    return ToGrpcStatus(absl::FailedPreconditionError(
+        absl::StrCat("halt tenant ", request->tenant(),
+                     " first, so that none of its calls is in flight")));
+  }
+  return ToGrpcStatus(ledger_->DeleteTenant(request->tenant()));
 }
 
 }  // namespace portcullis::server

@@ -31,7 +31,7 @@ class AdminService final
   AdminService(gate::Gate& gate, const CallGuard& guard,
                std::function<absl::Status()> reload, absl::Time started_at,
                secrets::SecretStore* secrets = nullptr,
-               const ledger::Ledger* ledger = nullptr,
+               ledger::Ledger* ledger = nullptr,
                gate::ActivityFeed* activity = nullptr)
       : gate_(gate),
         guard_(guard),
@@ -72,6 +72,12 @@ class AdminService final
   grpc::ServerWriteReactor<v1::ActivityEvent>* TailActivity(
       grpc::CallbackServerContext* context,
       const v1::TailActivityRequest* request) override;
+  grpc::Status RotatePayloadKey(
+      grpc::ServerContext* context, const v1::RotatePayloadKeyRequest* request,
+      v1::RotatePayloadKeyResponse* response) override;
+  grpc::Status DeleteTenant(grpc::ServerContext* context,
+                            const v1::DeleteTenantRequest* request,
+                            v1::DeleteTenantResponse* response) override;
 
  private:
   gate::Gate& gate_;
@@ -79,7 +85,7 @@ class AdminService final
   std::function<absl::Status()> reload_;
   absl::Time started_at_;
   secrets::SecretStore* const secrets_;
-  const ledger::Ledger* const ledger_;
+  ledger::Ledger* const ledger_;
   gate::ActivityFeed* const activity_;
 };
 

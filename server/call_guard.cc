@@ -71,9 +71,15 @@ absl::StatusOr<Principal> CallGuard::AdmitHttp(
   if (!principal.ok()) return principal.status();
   absl::Status s = Authorize(*principal, method, tenant);
   if (s.ok()) return principal;
+  std::vector<std::string> chains = RefusalChains(*principal, tenant);
+  if (chains.empty() && method == Method::kScrapeMetrics) {
+    // A scrape names no tenant: recorded on the caller's own tenants.
+    for (const std::string& own : principal->tenants) {
+      if (own != "*") chains.push_back(own);
+    }
+  }
   absl::Notification recorded;
-  gate_.RecordAccessDeniedAsync(RefusalChains(*principal, tenant),
-                                principal->name, MethodName(method), s,
+  gate_.RecordAccessDeniedAsync(chains, principal->name, MethodName(method), s,
                                 [&recorded] { recorded.Notify(); });
   recorded.WaitForNotification();
   return s;

@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/identifiers.h"
 #include "base/status_macros.h"
 #include "policy/compiled_policy.h"
 
@@ -266,6 +267,19 @@ absl::StatusOr<config::v1::GateConfig> ParseConfig(
         ": it must be at most 1000000 (0 turns state snapshots off)"));
   }
   PORTCULLIS_RETURN_IF_ERROR(ValidateOverloadLimits(config.limits()));
+  for (const auto& [tenant, days] : config.ledger().tenant_retention_days()) {
+    if (absl::Status s = ValidateTenantId(tenant); !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("ledger.tenantRetentionDays: ", s.message()));
+    }
+    if (days != 0 && days < min_days) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "ledger.tenantRetentionDays of ", tenant, " is ", days,
+          ": it must be at least ", min_days,
+          " (longer than the longest rate or spend limit window, 366 days), "
+          "or 0 to keep payloads forever"));
+    }
+  }
   ApplyDefaults(base_dir, config);
   return config;
 }

@@ -274,6 +274,13 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   PORTCULLIS_RETURN_IF_ERROR(daemon->StartOperatorServer(config));
   ledger::MaintenanceOptions maintenance;
   maintenance.retention = absl::Hours(24) * config.ledger().retention_days();
+  for (const auto& [tenant, days] : config.ledger().tenant_retention_days()) {
+    maintenance.tenant_retention[tenant] = absl::Hours(24) * days;
+  }
+  if (config.ledger().prune_interval_minutes() > 0) {
+    maintenance.prune_every =
+        absl::Minutes(config.ledger().prune_interval_minutes());
+  }
   daemon->maintenance_ = std::make_unique<ledger::LedgerMaintenance>(
       *daemon->ledger_, clock, maintenance,
       [&log](bool error, const std::string& line) {
@@ -364,6 +371,20 @@ absl::Status Daemon::StartOperatorServer(const config::v1::GateConfig& config) {
     return registry->RenderText();
   };
   handlers.ready = [server = server_.get()] { return server->serving(); };
+  if (config.observability().metrics_auth()) {
+    metrics_guard_ = std::make_unique<CallGuard>(*authenticator_, *gate_);
+    // Refusals are counted (portcullis_auth_failures_total) by the
+    // Authenticator and recorded by the guard, as for any call.
+    handlers.metrics_access = [guard = metrics_guard_.get()](
+                                  const std::optional<std::string>& header) {
+      std::optional<absl::string_view> authorization;
+      if (header) authorization = *header;
+      absl::StatusOr<Principal> caller =
+          guard->AdmitHttp(authorization, Method::kScrapeMetrics, "");
+      if (caller.ok()) return 200;
+      return absl::IsUnauthenticated(caller.status()) ? 401 : 403;
+    };
+  }
   if (config.console().enabled()) {  // the approval console (issue 19)
     console_guard_ = std::make_unique<CallGuard>(*authenticator_, *gate_);
     console_api_ =

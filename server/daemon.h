@@ -170,6 +170,7 @@ class Daemon {
   // The console's API (console.enabled), answering on the operators'
   // listener, which stops first.
   std::unique_ptr<CallGuard> console_guard_;
+  std::unique_ptr<CallGuard> metrics_guard_;  // observability.metricsAuth
   std::unique_ptr<ConsoleApi> console_api_;
   // Stopped before the server and the gate it reads go away.
   std::unique_ptr<http::OperatorServer> operator_server_;

@@ -103,6 +103,12 @@ absl::Status GateMetrics::Register(std::string version) {
                    "or refused.",
                    {"verdict"}));
   PORTCULLIS_ASSIGN_OR_RETURN(
+      auto* expired,
+      r.AddCounter("portcullis_approvals_expired_total",
+                   "Approval requests that reached their deadline "
+                   "unresolved (recorded as approval.expired)."));
+  approvals_expired_ = &expired->Get();
+  PORTCULLIS_ASSIGN_OR_RETURN(
       executions_,
       r.AddCounter("portcullis_executions_total",
                    "Execute calls by connector (http: the gate called the "

@@ -58,6 +58,7 @@ class GateMetrics final : public gate::GateObserver,
   void OnExecuted(const absl::Status& result,
                   const gate::ToolCall* tool) override;
   void OnAccessDenied(absl::string_view method) override;
+  void OnApprovalExpired() override { approvals_expired_->Increment(); }
 
   // ledger::LedgerObserver
   void OnAppended(absl::Duration elapsed) override;
@@ -83,6 +84,7 @@ class GateMetrics final : public gate::GateObserver,
   metrics::Histogram* group_entries_ = nullptr;
   metrics::Family<metrics::Counter>* approvals_ = nullptr;
   metrics::Family<metrics::Counter>* executions_ = nullptr;
+  metrics::Counter* approvals_expired_ = nullptr;
   metrics::Counter* unauthenticated_ = nullptr;
   metrics::Counter* permission_denied_ = nullptr;
   metrics::Counter* reload_failures_ = nullptr;

@@ -45,8 +45,9 @@ struct AdminHooks {
   // The sealed secret store; the secret RPCs answer UNIMPLEMENTED without
   // it.
   secrets::SecretStore* secrets = nullptr;
-  // The ledger, for Admin.ExportLedger; UNIMPLEMENTED without it.
-  const ledger::Ledger* ledger = nullptr;
+  // The ledger, for Admin.ExportLedger, RotatePayloadKey and DeleteTenant;
+  // UNIMPLEMENTED without it.
+  ledger::Ledger* ledger = nullptr;
   // The ledger's tail, for Admin.TailActivity (issue 18); UNIMPLEMENTED
   // without it. Must outlive the server.
   gate::ActivityFeed* activity = nullptr;

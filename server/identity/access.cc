@@ -43,6 +43,12 @@ const char* MethodName(Method method) {
       return "ResolveUpstreamSecret";
     case Method::kTailActivity:
       return "TailActivity";
+    case Method::kScrapeMetrics:
+      return "ScrapeMetrics";
+    case Method::kRotatePayloadKey:
+      return "RotatePayloadKey";
+    case Method::kDeleteTenant:
+      return "DeleteTenant";
   }
   return "?";
 }
@@ -73,6 +79,10 @@ Role RequiredRole(Method method) {
     case Method::kResolveUpstreamSecret:
       return Role::kGateway;
     case Method::kTailActivity:
+    case Method::kScrapeMetrics:
+      return Role::kOperator;  // or kAuditor: see Authorize
+    case Method::kRotatePayloadKey:
+    case Method::kDeleteTenant:
       return Role::kOperator;
   }
   return Role::kOperator;
@@ -81,14 +91,15 @@ Role RequiredRole(Method method) {
 absl::Status Authorize(const Principal& principal, Method method,
                        absl::string_view tenant, absl::string_view agent) {
   Role role = RequiredRole(method);
-  if (method == Method::kTailActivity) {
-    // The activity stream serves operators watching the gate and auditors
-    // feeding a SIEM alike.
+  if (method == Method::kTailActivity || method == Method::kScrapeMetrics) {
+    // The activity stream and the metrics serve operators watching the gate
+    // and auditors feeding a SIEM alike.
     if (!principal.Has(Role::kOperator) && !principal.Has(Role::kAuditor)) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "principal \"", principal.name,
-          "\" may not call TailActivity: it needs the operator or auditor "
-          "role"));
+      return absl::PermissionDeniedError(
+          absl::StrCat("principal \"", principal.name, "\" may not ",
+                       method == Method::kTailActivity ? "call TailActivity"
+                                                       : "read the metrics",
+                       ": it needs the operator or auditor role"));
     }
   } else if (!principal.Has(role)) {
     return absl::PermissionDeniedError(absl::StrCat(
@@ -105,6 +116,11 @@ absl::Status Authorize(const Principal& principal, Method method,
   }
   const bool gate_wide =
       tenant.empty() && (method == Method::kHalt || method == Method::kResume);
+  if (method == Method::kDeleteTenant && !principal.AllTenants()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "principal \"", principal.name,
+        "\" may not delete a tenant: it acts for some tenants only"));
+  }
   if (gate_wide && !principal.AllTenants()) {
     return absl::PermissionDeniedError(absl::StrCat(
         "principal \"", principal.name,

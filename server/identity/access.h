@@ -37,13 +37,19 @@ enum class Method {
   kListTools,
   kResolveUpstreamSecret,
   kTailActivity,
+  // GET /metrics when observability.metricsAuth is on: the operator or the
+  // auditor role, any tenant (the metrics carry no tenant).
+  kScrapeMetrics,
+  // Maintenance while serving (operator).
+  kRotatePayloadKey,
+  kDeleteTenant,
 };
 
 // The RPC's name, e.g. "Evaluate".
 const char* MethodName(Method method);
 
-// The role a method needs (TailActivity: kOperator, or kAuditor as well;
-// see Authorize).
+// The role a method needs (TailActivity, ScrapeMetrics: kOperator, or kAuditor
+// as well; see Authorize).
 Role RequiredRole(Method method);
 
 // OK when `principal` may call `method` for `tenant`, speaking as `agent`

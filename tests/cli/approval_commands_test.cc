@@ -3,6 +3,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
@@ -10,9 +11,13 @@
 #include "cli/evaluate_command.h"
 #include "cli/gate_client.h"
 #include "cli/keys_commands.h"
+#include "cli/ledger_commands.h"
+#include "cli/maintenance_commands.h"
 #include "cli/receipt_commands.h"
 #include "cli/secret_commands.h"
 #include "crypto/key_file.h"
+#include "ledger/evidence.h"
+#include "ledger/rocksdb_store.h"
 #include "server/config_loader.h"
 #include "server/daemon.h"
 #include "tests/cli/captured.h"
@@ -44,7 +49,7 @@ tenant "shop" {
   }
 })";
     std::ofstream(dir_.Sub("gate.yaml"))
-        << agent_.Yaml() << approver_.YamlItem()
+        << agent_.Yaml() << approver_.YamlItem() << limited_.Yaml()
         << "policy: shop.policy\ndataDir: data\nlisten:\n"
            "  tcpAddress: 127.0.0.1:0\n  disableUnixSocket: true\n"
            "approvers:\n  - id: alice\n    publicKey: "
@@ -102,6 +107,8 @@ tenant "shop" {
   testing::TempDir dir_;
   testing::FakeClock clock_;
   testing::TestPrincipal agent_{"agent"};
+  // The agent role for tenant shop, nothing more.
+  testing::TestCaller limited_{"limited", "agent", "shop"};
   testing::TestPrincipal approver_{"approver-cli"};
   std::ostringstream log_text_;
   server::Logger log_{clock_, log_text_};
@@ -404,6 +411,154 @@ TEST_CASE(
   REQUIRE(RunSecretsDelete(args, deleted.io) == kExitOk);
   Captured gone;
   CHECK(RunSecretsDelete(args, gone.io) == kExitFailed);
+}
+
+// Parses what a --json command printed; fails the test if it is not JSON.
+google::protobuf::Struct ParseJson(const std::string& text) {
+  google::protobuf::Struct parsed;
+  INFO(text);
+  REQUIRE(google::protobuf::util::JsonStringToMessage(text, &parsed).ok());
+  return parsed;
+}
+
+TEST_CASE("each gate answer is one JSON object with --json", "[cli][json]") {
+  CliFixture f;
+  std::string id = f.EvaluatePending();
+  Captured list;
+  REQUIRE(RunApprovalsList({f.address_, f.approver_.token, "shop", true},
+                           list.io) == kExitOk);
+  v1::ListPendingResponse pending;
+  REQUIRE(google::protobuf::util::JsonStringToMessage(list.out.str(), &pending)
+              .ok());
+  REQUIRE(pending.pending_size() == 1);
+  CHECK(pending.pending(0).decision().decision_id() == id);
+
+  Captured reloaded;
+  REQUIRE(RunReload({f.address_, f.approver_.token, true}, reloaded.io) ==
+          kExitOk);
+  CHECK(ParseJson(reloaded.out.str())
+            .fields()
+            .at("policy")
+            .struct_value()
+            .fields()
+            .at("version")
+            .string_value() == "1");
+
+  Captured halted;
+  REQUIRE(RunHalt({f.address_, f.agent_.token, "shop", "incident", true, true},
+                  halted.io) == kExitOk);
+  google::protobuf::Struct halt = ParseJson(halted.out.str());
+  CHECK(halt.fields().at("tenant").string_value() == "shop");
+  CHECK(halt.fields().at("halted").bool_value());
+
+  SecretArgs args{f.address_, f.agent_.token, "shop", "payments", true};
+  std::istringstream value("sk_test_value\n");
+  Captured put;
+  REQUIRE(RunSecretsPut(args, false, value, false, put.io) == kExitOk);
+  Captured listed;
+  REQUIRE(RunSecretsList(args, listed.io) == kExitOk);
+  CHECK(listed.out.str().find("sk_test") == std::string::npos);
+  v1::ListSecretsResponse secrets;
+  REQUIRE(
+      google::protobuf::util::JsonStringToMessage(listed.out.str(), &secrets)
+          .ok());
+  REQUIRE(secrets.secrets_size() == 1);
+  CHECK(secrets.secrets(0).name() == "payments");
+}
+
+// The kinds on `tenant`'s chain, read after the gate stopped.
+std::vector<std::string> KindsOn(const std::string& data,
+                                 const std::string& tenant) {
+  ledger::RocksDbOptions read_only;
+  read_only.read_only = true;
+  auto store = ledger::RocksDbStore::Open(data, read_only);
+  REQUIRE(store.ok());
+  std::vector<std::string> kinds;
+  REQUIRE(ledger::ReadStoredEntries(**store, tenant, 1, uint64_t{1} << 62,
+                                    [&](const ledger::StoredEntry& e) {
+                                      kinds.push_back(e.entry.kind);
+                                      return true;
+                                    })
+              .ok());
+  return kinds;
+}
+
+TEST_CASE("a payload key is rotated at the running gate and recorded",
+          "[cli][maintenance]") {
+  CliFixture f;
+  f.EvaluatePending();
+  MaintenanceArgs args{f.address_, f.approver_.token, "shop", false, true};
+  Captured rotated;
+  REQUIRE(RunMaintenanceRotateKey(args, rotated.io) == kExitOk);
+  google::protobuf::Struct answer = ParseJson(rotated.out.str());
+  const double version = answer.fields().at("keyVersion").number_value();
+  CHECK(version >= 1);
+  Captured again;
+  args.json = false;
+  REQUIRE(RunMaintenanceRotateKey(args, again.io) == kExitOk);
+  CHECK(again.out.str().find(absl::StrCat("payload key version ",
+                                          static_cast<int>(version) + 1)) !=
+        std::string::npos);
+  // The gate keeps deciding, sealing with the new key.
+  f.EvaluatePending("bot-2");
+  Captured unknown;
+  args.tenant = "nowhere";
+  CHECK(RunMaintenanceRotateKey(args, unknown.io) == kExitFailed);
+  Captured missing;
+  args.tenant = "";
+  CHECK(RunMaintenanceRotateKey(args, missing.io) == kExitUsage);
+
+  f.daemon_.reset();
+  std::vector<std::string> kinds = KindsOn(f.dir_.Sub("data"), "shop");
+  CHECK(std::count(kinds.begin(), kinds.end(), "ledger.key_rotated") == 2);
+  Captured verified;
+  CHECK(RunLedgerVerify({f.dir_.Sub("data"), "", f.dir_.Sub("data/gate.pub")},
+                        verified.io) == kExitOk);
+  CHECK(verified.out.str().find("every chain is intact") != std::string::npos);
+}
+
+TEST_CASE("a halted tenant is deleted at the running gate and recorded",
+          "[cli][maintenance]") {
+  CliFixture f;
+  f.EvaluatePending();
+  MaintenanceArgs args{f.address_, f.approver_.token, "shop", false, false};
+  Captured unconfirmed;
+  CHECK(RunMaintenanceDeleteTenant(args, unconfirmed.io) == kExitUsage);
+  args.confirm = true;
+  Captured serving;
+  CHECK(RunMaintenanceDeleteTenant(args, serving.io) == kExitFailed);
+  CHECK(serving.err.str().find("halt tenant shop first") != std::string::npos);
+
+  Captured halt;
+  REQUIRE(RunHalt({f.address_, f.approver_.token, "shop", "offboarding", true},
+                  halt.io) == kExitOk);
+  Captured deleted;
+  REQUIRE(RunMaintenanceDeleteTenant(args, deleted.io) == kExitOk);
+  CHECK(deleted.out.str().find("tenant shop deleted") != std::string::npos);
+
+  f.daemon_.reset();
+  CHECK(KindsOn(f.dir_.Sub("data"), "shop").empty());
+  std::vector<std::string> ledger_chain =
+      KindsOn(f.dir_.Sub("data"), "_ledger");
+  CHECK(std::count(ledger_chain.begin(), ledger_chain.end(),
+                   "tenant.deleted") == 1);
+  Captured verified;
+  CHECK(RunLedgerVerify({f.dir_.Sub("data"), "", f.dir_.Sub("data/gate.pub")},
+                        verified.io) == kExitOk);
+}
+
+TEST_CASE("maintenance needs the operator role, and deletion every tenant",
+          "[cli][maintenance]") {
+  CliFixture f;
+  MaintenanceArgs args{f.address_, f.limited_.token, "shop", true, false};
+  Captured rotate;
+  CHECK(RunMaintenanceRotateKey(args, rotate.io) == kExitFailed);
+  CHECK(rotate.err.str().find("operator") != std::string::npos);
+  Captured remove;
+  CHECK(RunMaintenanceDeleteTenant(args, remove.io) == kExitFailed);
+  f.daemon_.reset();
+  std::vector<std::string> kinds = KindsOn(f.dir_.Sub("data"), "shop");
+  CHECK(std::count(kinds.begin(), kinds.end(), "access.denied") == 2);
 }
 
 TEST_CASE("an unreachable gate is a usage error naming the address",

@@ -1,5 +1,8 @@
 #include "cli/ledger_commands.h"
 
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
 #include <catch2/catch.hpp>
 #include <sstream>
 
@@ -40,6 +43,21 @@ TEST_CASE("ledger verify exits 0 on an intact ledger", "[cli]") {
         "verified 2 tenants, 6 entries, 0 checkpoints: every chain is "
         "intact\n");
   CHECK(c.err.str().find("--key") != std::string::npos);
+}
+
+TEST_CASE("ledger verify --json prints the report as one JSON object",
+          "[cli][json]") {
+  testing::TempDir dir;
+  BuildLedger(dir.Sub("data"));
+  Captured c;
+  CHECK(RunLedgerVerify({dir.Sub("data"), "", "", true}, c.io) == kExitOk);
+  google::protobuf::Struct report;
+  REQUIRE(
+      google::protobuf::util::JsonStringToMessage(c.out.str(), &report).ok());
+  CHECK(report.fields().at("intact").bool_value());
+  CHECK(report.fields().at("tenants").number_value() == 2);
+  CHECK(report.fields().at("entries").number_value() == 6);
+  CHECK(report.fields().at("breaks").list_value().values_size() == 0);
 }
 
 TEST_CASE("ledger verify exits 1 and names tenant and sequence on tampering",

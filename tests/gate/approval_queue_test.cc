@@ -1,4 +1,5 @@
 // Deadlines, escalation, waiting and watching on the approval queue.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <thread>
 
@@ -32,6 +33,43 @@ TEST_CASE("a request expires at its deadline into a recorded deny",
   // Sweeping again records nothing more.
   REQUIRE(f.gate().ExpireDue().ok());
   CHECK(f.Count("approval.expired") == 1);
+}
+
+// Counts expiries only (for portcullis_approvals_expired_total).
+class ExpiryCounter : public GateObserver {
+ public:
+  void OnEvaluated(absl::string_view, const absl::StatusOr<Decision>&,
+                   absl::Duration) override {}
+  void OnApproved(const Approval&, const absl::Status&) override {}
+  void OnExecuted(const absl::Status&, const ToolCall*) override {}
+  void OnAccessDenied(absl::string_view) override {}
+  void OnApprovalExpired() override { ++expired; }
+  std::atomic<int> expired{0};
+};
+
+TEST_CASE("the observer hears each expiry once", "[approval_queue]") {
+  ApprovalFixture f;
+  ExpiryCounter counter;
+  f.SetObserver(&counter);
+  f.RestartAndRecover();
+  Decision first = f.Pending(f.Refund("120.00", "AN-1"));
+  Decision second = f.Pending(f.Refund("130.00", "AN-2"));
+  f.clock().Advance(absl::Hours(24) - absl::Seconds(1));
+  REQUIRE(f.gate().ExpireDue().ok());
+  CHECK(counter.expired == 0);
+  f.clock().Advance(absl::Seconds(1));
+  REQUIRE(f.gate().ExpireDue().ok());
+  CHECK(counter.expired == 2);
+  REQUIRE(f.gate().ExpireDue().ok());
+  CHECK(counter.expired == 2);
+  // An approval arriving after the deadline expires the request itself
+  // (before the sweep does): counted the same.
+  Decision third = f.Pending(f.Refund("140.00", "AN-3"));
+  f.clock().Advance(absl::Hours(25));
+  CHECK(!f.Submit(f.For(third, "alice")).ok());
+  CHECK(counter.expired == 3);
+  REQUIRE(f.gate().ExpireDue().ok());
+  CHECK(counter.expired == 3);
 }
 
 TEST_CASE("an approval landing exactly at the deadline is too late",

@@ -71,6 +71,8 @@ class GateFixture {
     approvers_ = std::move(approvers);
   }
   GateOptions& options() { return options_; }
+  // Takes effect at the next Restart(); must outlive the gate.
+  void SetObserver(GateObserver* observer) { observer_ = observer; }
   // Ledger options (checkpoints) take effect at the next Restart().
   ledger::LedgerOptions& ledger_options() { return ledger_options_; }
   testing::FaultyStore& faults() { return *faulty_; }
@@ -92,7 +94,7 @@ class GateFixture {
     REQUIRE(ledger.ok());
     ledger_ = std::move(*ledger);
     gate_ = std::make_unique<Gate>(clock_, *ledger_, codec_, signing_key_,
-                                   approvers_, options_);
+                                   approvers_, options_, nullptr, observer_);
   }
 
   testing::TempDir dir_;
@@ -102,6 +104,7 @@ class GateFixture {
   crypto::SigningKey signing_key_ = crypto::SigningKey::Generate();
   ApproverRegistry approvers_;
   GateOptions options_;
+  GateObserver* observer_ = nullptr;
   ledger::LedgerOptions ledger_options_;
   std::unique_ptr<ledger::RocksDbStore> store_;
   std::unique_ptr<testing::BlockingStore> blocking_;

@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -97,9 +98,15 @@ class LineReader:
         return "".join(l for l in self.lines if l is not None)
 
 
-def http_get(url):
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return response.status, response.read().decode()
+def http_get(url, token=None):
+    request = urllib.request.Request(url)
+    if token is not None:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
 
 
 def prometheus_quantile(q, buckets):
@@ -135,7 +142,9 @@ class PrometheusScrapeTest(unittest.TestCase):
         self.addCleanup(self.workdir.cleanup)
         self.deadline = time.monotonic() + DEADLINE_SECONDS
         self.token, token_hash = new_token()
-        self.start_gate(token_hash)
+        # Prometheus scrapes as an auditor (observability.metricsAuth).
+        self.scrape_token, scrape_hash = new_token()
+        self.start_gate(token_hash, scrape_hash)
         self.start_prometheus()
 
     def stop(self, proc, reader):
@@ -148,7 +157,7 @@ class PrometheusScrapeTest(unittest.TestCase):
         reader.thread.join(timeout=10)
         proc.stderr.close()
 
-    def start_gate(self, token_hash):
+    def start_gate(self, token_hash, scrape_hash):
         work = self.workdir.name
         with open(os.path.join(work, "shop.policy"), "w") as f:
             f.write(POLICY)
@@ -160,10 +169,15 @@ class PrometheusScrapeTest(unittest.TestCase):
                     "    agents: ['*']\n"
                     "    tenants: [al-noor]\n"
                     f"    tokenHashes: ['{token_hash}']\n"
+                    "  - name: prometheus-scraper\n"
+                    "    roles: [auditor]\n"
+                    "    tenants: [al-noor]\n"
+                    f"    tokenHashes: ['{scrape_hash}']\n"
                     "listen:\n"
                     "  disableUnixSocket: true\n"
                     "observability:\n"
-                    "  httpAddress: 127.0.0.1:0\n")
+                    "  httpAddress: 127.0.0.1:0\n"
+                    "  metricsAuth: true\n")
         self.gate = subprocess.Popen(
             [PORTCULLISD, "--config", os.path.join(work, "gate.yaml"),
              "--data_dir", os.path.join(work, "data"), "--listen", "127.0.0.1:0"],
@@ -185,6 +199,8 @@ class PrometheusScrapeTest(unittest.TestCase):
                     "  scrape_timeout: 1s\n"
                     "scrape_configs:\n"
                     "  - job_name: portcullis\n"
+                    "    authorization:\n"
+                    f"      credentials: '{self.scrape_token}'\n"
                     "    static_configs:\n"
                     f"      - targets: ['127.0.0.1:{self.http_port}']\n")
         self.prometheus = subprocess.Popen(
@@ -294,7 +310,8 @@ class PrometheusScrapeTest(unittest.TestCase):
         # The median and the maximum of Evaluate latency, as Prometheus
         # computes them from the scraped buckets, equal what the same
         # algorithm gives on the gate's own exposition (no traffic since).
-        status, exposition = http_get(f"http://127.0.0.1:{self.http_port}/metrics")
+        status, exposition = http_get(f"http://127.0.0.1:{self.http_port}/metrics",
+                                      self.scrape_token)
         self.assertEqual(status, 200)
         buckets = buckets_from_exposition(exposition,
                                           "portcullis_evaluate_duration_seconds")
@@ -307,6 +324,10 @@ class PrometheusScrapeTest(unittest.TestCase):
             self.assertGreater(value, 0)
             self.assertLessEqual(value, 2.5)
             self.assertAlmostEqual(value, prometheus_quantile(q, buckets), places=9)
+
+        # Without the token the gate refuses the scrape.
+        status, _ = http_get(f"http://127.0.0.1:{self.http_port}/metrics")
+        self.assertEqual(status, 401)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@
 #include "ledger/evidence.h"
 #include "ledger/internal/keys.h"
 #include "ledger/ledger.h"
+#include "ledger/ledger_maintenance.h"
 #include "ledger/merkle.h"
 #include "ledger/verifier.h"
 #include "tests/ledger/ledger_fixture.h"
@@ -419,6 +420,58 @@ TEST_CASE("retention prunes old payloads, the chain still verifies",
         absl::StatusCode::kNotFound);
   CHECK(ledger->Prune("../x", cutoff).status().code() ==
         absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("scheduled retention follows per-tenant overrides and its interval",
+          "[evidence][retention]") {
+  testing::TempDir dir;
+  Gate gate;
+  auto ledger = gate.Open(dir.Sub("db"));
+  for (const char* tenant : {"short", "long", "kept"}) {
+    for (int i = 1; i <= 4; ++i) {
+      EntryDraft d = Draft(tenant, absl::StrCat("p", i));
+      d.time = gate.clock.Now() + absl::Hours(24 * i);
+      REQUIRE(ledger->Append({d}).ok());
+    }
+  }
+  gate.clock.Advance(absl::Hours(24 * 5) - absl::Minutes(15));
+  MaintenanceOptions options;
+  // At the first round: "short" keeps entries from day 3 on (its cutoff is
+  // 5 minutes before entry 3), "long" from day 2 on, "kept" everything.
+  options.retention = absl::Hours(24 * 2) - absl::Minutes(10);
+  options.tenant_retention["long"] = absl::Hours(24 * 4) - absl::Hours(1);
+  options.tenant_retention["kept"] = absl::ZeroDuration();
+  options.prune_every = absl::Minutes(30);
+  std::vector<std::string> lines;
+  LedgerMaintenance maintenance(
+      *ledger, gate.clock, options,
+      [&](bool, const std::string& line) { lines.push_back(line); });
+  maintenance.RunOnce();
+  auto pruned = [&](const std::string& tenant) -> std::string {
+    auto record = ledger->Latest(tenant, "ledger.pruned");
+    REQUIRE(record.ok());
+    if (!record->has_value()) return "";
+    return *(*record)->payload;
+  };
+  CHECK(pruned("short").find("\"prunedThrough\":2") != std::string::npos);
+  CHECK(pruned("long").find("\"prunedThrough\":1") != std::string::npos);
+  CHECK(pruned("kept").empty());
+  CHECK(lines.size() == 2);
+
+  // Entry 3 of "short" falls due 5 minutes later, but retention waits for
+  // its interval.
+  gate.clock.Advance(absl::Minutes(29));
+  maintenance.RunOnce();
+  CHECK(pruned("short").find("\"prunedThrough\":2") != std::string::npos);
+  gate.clock.Advance(absl::Minutes(2));
+  maintenance.RunOnce();
+  CHECK(pruned("short").find("\"prunedThrough\":3") != std::string::npos);
+  CHECK(lines.size() == 3);
+  CHECK(maintenance.Stop().ok());
+
+  VerifyReport report = Verify(ledger->store(), gate.key);
+  CHECK(report.clean());
+  CHECK(report.pruned == 3 + 1);
 }
 
 TEST_CASE("a payload deleted beyond what retention recorded is tampering",

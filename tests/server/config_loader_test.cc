@@ -72,6 +72,10 @@ TEST_CASE("mistakes in a configuration are errors, not defaults", "[config]") {
       {"policy: p\nledger:\n  retentionDays: 366\n", "yaml", "at least 367"},
       {"policy: p\nledger:\n  snapshotEveryCheckpoints: 1000001\n", "yaml",
        "at most 1000000"},
+      {"policy: p\nledger:\n  tenantRetentionDays: {acme: 30}\n", "yaml",
+       "tenantRetentionDays of acme is 30: it must be at least 367"},
+      {"policy: p\nledger:\n  tenantRetentionDays: {'../x': 400}\n", "yaml",
+       "ledger.tenantRetentionDays"},
   };
   for (const Case& c : cases) {
     INFO(c.text);
@@ -104,6 +108,14 @@ TEST_CASE("a retention longer than any limit window is accepted", "[config]") {
       ParseConfig("policy: p\nledger:\n  retentionDays: 367\n", "yaml", ".");
   REQUIRE(config.ok());
   CHECK(config->ledger().retention_days() == 367);
+  auto per_tenant = ParseConfig(
+      "policy: p\nledger:\n  tenantRetentionDays: {acme: 400, bank: 0}\n"
+      "  pruneIntervalMinutes: 15\n",
+      "yaml", ".");
+  REQUIRE(per_tenant.ok());
+  CHECK(per_tenant->ledger().tenant_retention_days().at("acme") == 400);
+  CHECK(per_tenant->ledger().tenant_retention_days().at("bank") == 0);
+  CHECK(per_tenant->ledger().prune_interval_minutes() == 15);
 }
 
 TEST_CASE("a configuration file resolves paths against its directory",

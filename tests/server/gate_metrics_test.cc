@@ -111,7 +111,11 @@ TEST_CASE("approvals, executions and refusals are counted with bounded labels",
   f.metrics->OnPolicyReloadFailed();
   f.metrics->OnAppended(absl::Microseconds(300));
   f.metrics->OnGroupWritten(absl::Microseconds(200), 5);
+  CHECK(Has(f.Render(), "portcullis_approvals_expired_total 0"));
+  f.metrics->OnApprovalExpired();
+  f.metrics->OnApprovalExpired();
   std::string m = f.Render();
+  CHECK(Has(m, "portcullis_approvals_expired_total 2"));
   CHECK(Has(m, "portcullis_approvals_total{verdict=\"approve\"} 1"));
   CHECK(Has(m, "portcullis_approvals_total{verdict=\"deny\"} 1"));
   CHECK(Has(m, "portcullis_approvals_total{verdict=\"refused\"} 1"));

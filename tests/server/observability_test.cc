@@ -9,11 +9,14 @@
 #include <sstream>
 
 #include "absl/strings/str_split.h"
+#include "ledger/evidence.h"
+#include "ledger/rocksdb_store.h"
 #include "portcullis/config/v1/log_line.pb.h"
 #include "portcullis/v1/admin.grpc.pb.h"
 #include "portcullis/v1/gate.grpc.pb.h"
 #include "server/config_loader.h"
 #include "server/daemon.h"
+#include "server/identity/token.h"
 #include "tests/http/raw_http.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
@@ -141,6 +144,82 @@ TEST_CASE("/metrics counts refused credentials and failed reloads",
   CHECK(Has(m, "portcullis_policy_reload_failures_total 1"));
   CHECK(Has(m, "portcullis_policy_info{version=\"7\",hash=\"" +
                    d.daemon_->gate().policy()->content_hash + "\"} 1"));
+}
+
+testing::RawResponse GetWithToken(int port, const std::string& token) {
+  return testing::SendRaw(
+      port,
+      "GET /metrics HTTP/1.1\r\nHost: localhost\r\nAuthorization: "
+      "Bearer " +
+          token + "\r\nConnection: close\r\n\r\n");
+}
+
+config::v1::PrincipalConfig Caller(const std::string& name,
+                                   const std::string& role,
+                                   const std::string& token) {
+  config::v1::PrincipalConfig p;
+  p.set_name(name);
+  p.add_roles(role);
+  p.add_tenants("shop");
+  p.add_token_hashes(TokenHash(token));
+  return p;
+}
+
+TEST_CASE("/metrics with metricsAuth needs an operator or auditor token",
+          "[observability][metrics_auth]") {
+  ObservedDaemon d;
+  const std::string operator_token = NewToken();
+  const std::string auditor_token = NewToken();
+  const std::string agent_token = NewToken();
+  d.config_.mutable_observability()->set_metrics_auth(true);
+  *d.config_.add_principals() = Caller("ops", "operator", operator_token);
+  *d.config_.add_principals() = Caller("audit", "auditor", auditor_token);
+  *d.config_.add_principals() = Caller("bot-only", "agent", agent_token);
+  d.Start();
+  const int port = d.daemon_->http_port();
+
+  testing::RawResponse anonymous = testing::Get(port, "/metrics");
+  CHECK(anonymous.status == 401);
+  CHECK(anonymous.text.find("WWW-Authenticate: Bearer") != std::string::npos);
+  CHECK(anonymous.text.find("portcullis_") == std::string::npos);
+  testing::RawResponse forged = GetWithToken(port, "pcl_not-a-token");
+  CHECK(forged.status == 401);
+  testing::RawResponse agent = GetWithToken(port, agent_token);
+  CHECK(agent.status == 403);
+  CHECK(agent.text.find("portcullis_") == std::string::npos);
+
+  testing::RawResponse by_operator = GetWithToken(port, operator_token);
+  REQUIRE(by_operator.status == 200);
+  std::string m = testing::BodyOf(by_operator);
+  // The refusals are counted like any refused call.
+  CHECK(Has(m, "portcullis_auth_failures_total{reason=\"unauthenticated\"} 2"));
+  CHECK(
+      Has(m, "portcullis_auth_failures_total{reason=\"permission_denied\"} 1"));
+  CHECK(GetWithToken(port, auditor_token).status == 200);
+  // /healthz and /readyz stay open (kubelet probes carry no token).
+  CHECK(testing::Get(port, "/healthz").status == 200);
+
+  // The 403 is on the ledger, on the caller's own tenant's chain.
+  d.daemon_.reset();
+  ledger::RocksDbOptions read_only;
+  read_only.read_only = true;
+  auto store = ledger::RocksDbStore::Open(d.dir_.Sub("data"), read_only);
+  REQUIRE(store.ok());
+  int denied = 0;
+  REQUIRE(ledger::ReadStoredEntries(**store, "shop", 1, uint64_t{1} << 62,
+                                    [&](const ledger::StoredEntry& e) {
+                                      denied += e.entry.kind == "access.denied";
+                                      return true;
+                                    })
+              .ok());
+  CHECK(denied == 1);
+}
+
+TEST_CASE("/metrics stays open without metricsAuth",
+          "[observability][metrics_auth]") {
+  ObservedDaemon d;
+  d.Start();
+  CHECK(testing::Get(d.daemon_->http_port(), "/metrics").status == 200);
 }
 
 TEST_CASE("/readyz mirrors the gRPC health status", "[observability]") {
