@@ -154,8 +154,12 @@ void ActivityFeed::OnAdvanced(absl::string_view tenant, uint64_t sequence) {
   auto it = heads_.find(tenant);
   if (it == heads_.end()) it = heads_.emplace(std::string(tenant), 0).first;
   it->second = std::max(it->second, sequence);
+  // A parked subscriber may still be busy: its Next can come back while
+  // the reader is inside its delivery. It is queued all the same (the one
+  // reader serves it once that delivery returns), or this advance would be
+  // lost until the next.
   for (auto& [handle, s] : subscribers_) {
-    if (s->state == Subscriber::State::kParked && !s->busy &&
+    if (s->state == Subscriber::State::kParked && !s->cancelled &&
         Follows(*s, tenant) && Cursor(*s, tenant) <= sequence) {
       Enqueue(*s);
     }

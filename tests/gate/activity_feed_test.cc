@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "ledger/rocksdb_store.h"
 #include "tests/testing/temp_dir.h"
 
@@ -137,6 +138,46 @@ TEST_CASE("a reader that does not read holds one page however far behind",
   r.mu.Unlock();
   r.sub->Cancel();
   r.mu.Lock();
+}
+
+// A reader whose release (Next) comes back while the feed is still inside
+// its delivery, and an entry appended in that window: the entry still
+// arrives (the feed once skipped a parked subscriber it was delivering to,
+// so the live event was lost until the next append).
+TEST_CASE("an entry appended while a page is being delivered still arrives",
+          "[activity]") {
+  Fixture f;
+  f.Append("a", 1);
+  absl::Mutex mu;
+  std::vector<uint64_t> seen;
+  std::shared_ptr<ActivitySubscription> sub;
+  absl::Notification subscribed;
+  ActivityScope scope;
+  scope.tenant = "a";
+  scope.from_sequence = 1;
+  auto subscribed_or = f.feed.Subscribe(
+      "ops", scope, [&](absl::StatusOr<std::vector<ActivityEvent>> page) {
+        REQUIRE(page.ok());
+        subscribed.WaitForNotification();
+        bool first = false;
+        {
+          absl::MutexLock lock(&mu);
+          for (const ActivityEvent& e : *page) seen.push_back(e.sequence);
+          first = seen.size() == 1;
+        }
+        sub->Next();                  // released before the delivery returns
+        if (first) f.Append("a", 1);  // the chain advances meanwhile
+      });
+  REQUIRE(subscribed_or.ok());
+  sub = *subscribed_or;
+  subscribed.Notify();
+  absl::MutexLock lock(&mu);
+  auto both = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu) { return seen.size() == 2; };
+  CHECK(mu.AwaitWithTimeout(absl::Condition(&both), absl::Seconds(10)));
+  CHECK(seen == std::vector<uint64_t>{1, 2});
+  mu.Unlock();
+  sub->Cancel();
+  mu.Lock();
 }
 
 TEST_CASE("the feed caps streams per principal and skips unpermitted tenants",
