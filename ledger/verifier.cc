@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -293,12 +294,10 @@ void AddKeptCheckpoint(const std::string& tenant, const std::string& note,
   checkpoints.insert(at, *std::move(parsed));
 }
 
-// Visits the entries of `chunk` with the payloads stored for them, hashing
-// them on `pool` first. `facts` is scratch space kept across chunks.
-// Returns false once the chain is broken.
-bool WalkChunk(const ledger_internal::ChainChunk& chunk,
-               ledger_internal::WorkerPool& pool,
-               std::vector<EntryFacts>& facts, ChainWalk& walk) {
+// Pairs each entry of `chunk` with the payload stored for it. `facts` is
+// scratch space kept across chunks.
+void MatchPayloads(const ledger_internal::ChainChunk& chunk,
+                   std::vector<EntryFacts>& facts) {
   const ledger_internal::RecordBuffer& entries = chunk.entries;
   const ledger_internal::RecordBuffer& payloads = chunk.payloads;
   if (facts.size() < entries.size()) facts.resize(entries.size());
@@ -311,6 +310,15 @@ bool WalkChunk(const ledger_internal::ChainChunk& chunk,
       facts[i].payload = payloads.value(p);
     }
   }
+}
+
+// Visits the entries of `chunk` with the payloads stored for them, hashing
+// them on `pool` first. Returns false once the chain is broken.
+bool WalkChunk(const ledger_internal::ChainChunk& chunk,
+               ledger_internal::WorkerPool& pool,
+               std::vector<EntryFacts>& facts, ChainWalk& walk) {
+  const ledger_internal::RecordBuffer& entries = chunk.entries;
+  MatchPayloads(chunk, facts);
   const size_t tasks = (entries.size() + kEntriesPerTask - 1) / kEntriesPerTask;
   pool.ParallelFor(tasks, [&](size_t task) {
     size_t end = std::min(entries.size(), (task + 1) * kEntriesPerTask);
@@ -322,6 +330,31 @@ bool WalkChunk(const ledger_internal::ChainChunk& chunk,
     if (!walk.Visit(entries.sequence(i), facts[i])) return false;
   }
   return true;
+}
+
+// Reading by sequence range (below): each part covers this many sequences,
+// and a batch is this many parts.
+constexpr uint64_t kRangeSequences = 1024;
+constexpr size_t kRangesPerBatch = 8;
+
+// One range of a chain, read and hashed on its own.
+struct RangePart {
+  std::string from_key, to_key;
+  ledger_internal::ChainChunk chunk;
+  std::vector<EntryFacts> facts;
+  absl::Status read;
+};
+
+void ReadAndHash(const KeyValueStore& store, const std::string& tenant,
+                 RangePart& part) {
+  part.read = ledger_internal::ReadChunk(
+      store, tenant, part.from_key, part.to_key,
+      std::numeric_limits<size_t>::max(), part.chunk);
+  if (!part.read.ok()) return;
+  MatchPayloads(part.chunk, part.facts);
+  for (size_t i = 0; i < part.chunk.entries.size(); ++i) {
+    ComputeFacts(part.chunk.entries.value(i), part.facts[i]);
+  }
 }
 
 // Verifies one tenant; returns its walk (or a break found before it).
@@ -363,31 +396,136 @@ absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
   }
 
   ChainWalk walk(tenant, std::move(checkpoints), pruned_hint);
-  ledger_internal::ChainReader reader(store, tenant, read_ahead);
-  std::vector<EntryFacts> facts;
-  for (;;) {
-    absl::StatusOr<const ledger_internal::ChainChunk*> next = reader.Next();
-    if (absl::IsDataLoss(next.status())) {
-      // The store cannot read what follows (a damaged table file): name
-      // the first entry lost to it, and let other tenants be verified.
-      report.breaks.push_back(
-          {tenant, walk.entries() + 1,
-           absl::StrCat("entries from ", walk.entries() + 1,
-                        " on cannot be read: ", next.status().message())});
-      report.entries += walk.entries();
-      return absl::OkStatus();
+  // Why a walk stopped before the end of the chain.
+  // (kGap: a range part held no entry; the rest is read as one chain.)
+  enum class Stop { kNone, kBroken, kUnreadable, kMalformedKey, kGap };
+  // Walks `reader`'s chunks.
+  auto walk_chunks =
+      [&](ledger_internal::ChainReader& reader) -> absl::StatusOr<Stop> {
+    std::vector<EntryFacts> facts;
+    for (;;) {
+      absl::StatusOr<const ledger_internal::ChainChunk*> next = reader.Next();
+      if (absl::IsDataLoss(next.status())) {
+        // The store cannot read what follows (a damaged table file): name
+        // the first entry lost to it, and let other tenants be verified.
+        report.breaks.push_back(
+            {tenant, walk.entries() + 1,
+             absl::StrCat("entries from ", walk.entries() + 1,
+                          " on cannot be read: ", next.status().message())});
+        return Stop::kUnreadable;
+      }
+      PORTCULLIS_RETURN_IF_ERROR(next.status());
+      const ledger_internal::ChainChunk* chunk = *next;
+      if (chunk == nullptr) return Stop::kNone;
+      if (chunk->malformed_key) {
+        report.breaks.push_back(
+            {tenant, walk.entries() + 1, "a ledger key is malformed"});
+        return Stop::kMalformedKey;
+      }
+      bool intact = WalkChunk(*chunk, pool, facts, walk);
+      verified(chunk->entries.size());
+      if (!intact) return Stop::kBroken;  // walk.chain_break() says where
     }
-    PORTCULLIS_RETURN_IF_ERROR(next.status());
-    const ledger_internal::ChainChunk* chunk = *next;
-    if (chunk == nullptr) break;
-    if (chunk->malformed_key) {
-      report.breaks.push_back(
-          {tenant, walk.entries() + 1, "a ledger key is malformed"});
-      return absl::OkStatus();
+  };
+
+  // With helpers and a head to go by, the chain up to the head is read by
+  // sequence range: every part is read and hashed on its own thread, and
+  // only the links are checked in order, on one part of the next batch's
+  // loop. What follows the head (nothing, unless appended outside the
+  // gate) is then read as one chain.
+  std::string tail_from;
+  Stop stop = Stop::kNone;
+  absl::Status failed;
+  if (pool.workers() > 0 && head.has_value() && head->sequence > 0) {
+    std::vector<RangePart> batches[2] = {
+        std::vector<RangePart>(kRangesPerBatch),
+        std::vector<RangePart>(kRangesPerBatch)};
+    size_t planned[2] = {0, 0};
+    int reading = 0;
+    uint64_t next_sequence = 1;
+    // Checks a read batch in order.
+    auto visit = [&](std::vector<RangePart>& batch, size_t parts) -> Stop {
+      for (size_t j = 0; j < parts; ++j) {
+        RangePart& part = batch[j];
+        if (absl::IsDataLoss(part.read)) {
+          report.breaks.push_back(
+              {tenant, walk.entries() + 1,
+               absl::StrCat("entries from ", walk.entries() + 1,
+                            " on cannot be read: ", part.read.message())});
+          return Stop::kUnreadable;
+        }
+        if (!part.read.ok()) {
+          failed = part.read;
+          return Stop::kUnreadable;
+        }
+        if (part.chunk.malformed_key) {
+          report.breaks.push_back(
+              {tenant, walk.entries() + 1, "a ledger key is malformed"});
+          return Stop::kMalformedKey;
+        }
+        const ledger_internal::RecordBuffer& entries = part.chunk.entries;
+        if (entries.size() == 0) {
+          // Entries are missing (or a damaged head names more than there
+          // are): read on from here as one chain, whose walk says what is
+          // wrong, rather than seek range after empty range.
+          tail_from = part.from_key;
+          return Stop::kGap;
+        }
+        bool intact = true;
+        for (size_t i = 0; i < entries.size() && intact; ++i) {
+          intact = walk.Visit(entries.sequence(i), part.facts[i]);
+        }
+        verified(entries.size());
+        if (!intact) return Stop::kBroken;
+      }
+      return Stop::kNone;
+    };
+    for (;;) {
+      std::vector<RangePart>& batch = batches[reading];
+      size_t& count = planned[reading];
+      count = 0;
+      while (count < kRangesPerBatch && next_sequence <= head->sequence) {
+        RangePart& part = batch[count++];
+        part.from_key = next_sequence == 1
+                            ? TenantPrefix(ledger_internal::kEntryTag, tenant)
+                            : ledger_internal::EntryKey(tenant, next_sequence);
+        next_sequence += kRangeSequences;
+        part.to_key = ledger_internal::EntryKey(tenant, next_sequence);
+      }
+      const int checking = 1 - reading;
+      const size_t to_check = planned[checking];
+      const size_t parts = count + (to_check > 0 ? 1 : 0);
+      if (parts == 0) break;
+      // The check is the first part, so that it runs beside the reads
+      // rather than alone after them.
+      const size_t first_read = to_check > 0 ? 1 : 0;
+      pool.ParallelFor(parts, [&](size_t i) {
+        if (i < first_read) {
+          stop = visit(batches[checking], to_check);
+        } else {
+          ReadAndHash(store, tenant, batch[i - first_read]);
+        }
+      });
+      planned[checking] = 0;
+      if (stop != Stop::kNone) break;
+      reading = checking;
     }
-    bool intact = WalkChunk(*chunk, pool, facts, walk);
-    verified(chunk->entries.size());
-    if (!intact) break;
+    PORTCULLIS_RETURN_IF_ERROR(failed);
+    if (stop == Stop::kGap) {
+      stop = Stop::kNone;
+    } else if (stop == Stop::kNone) {
+      tail_from = ledger_internal::EntryKey(tenant, next_sequence);
+    }
+  }
+  if (stop == Stop::kNone) {
+    ledger_internal::ChainReader reader(
+        store, tenant, read_ahead && tail_from.empty(), tail_from);
+    PORTCULLIS_ASSIGN_OR_RETURN(stop, walk_chunks(reader));
+  }
+  if (stop == Stop::kMalformedKey) return absl::OkStatus();
+  if (stop == Stop::kUnreadable) {
+    report.entries += walk.entries();
+    return absl::OkStatus();
   }
   walk.Finish(head, head_malformed);
   if (walk.entries() == 0 && !head.has_value() && !head_malformed &&

@@ -15,10 +15,11 @@ void RecordBuffer::Add(uint64_t sequence, absl::string_view value) {
 }
 
 ChainReader::ChainReader(const KeyValueStore& store, std::string tenant,
-                         bool read_ahead)
+                         bool read_ahead, std::string from_key)
     : store_(store),
       tenant_(std::move(tenant)),
-      next_key_(TenantPrefix(kEntryTag, tenant_)) {
+      next_key_(from_key.empty() ? TenantPrefix(kEntryTag, tenant_)
+                                 : std::move(from_key)) {
   if (!read_ahead) return;
   {
     absl::MutexLock lock(&mu_);
@@ -87,24 +88,46 @@ void ChainReader::ReadAhead() {
   }
 }
 
+absl::Status ReadChunk(const KeyValueStore& store, absl::string_view tenant,
+                       absl::string_view from_key, absl::string_view to_key,
+                       size_t limit, ChainChunk& chunk) {
+  chunk.entries.Clear();
+  chunk.payloads.Clear();
+  chunk.malformed_key = false;
+  const std::string entry_prefix = TenantPrefix(kEntryTag, tenant);
+  PORTCULLIS_RETURN_IF_ERROR(store.Scan(
+      from_key, to_key, false, [&](absl::string_view k, absl::string_view v) {
+        CanonicalReader r(k.substr(entry_prefix.size()));
+        auto sequence = r.U64();
+        if (!sequence.ok() || !r.done()) {
+          chunk.malformed_key = true;
+          return false;
+        }
+        chunk.entries.Add(*sequence, v);
+        return chunk.entries.size() < limit;
+      }));
+  const size_t n = chunk.entries.size();
+  if (n == 0) return absl::OkStatus();
+  const std::string payload_prefix = TenantPrefix(kPayloadTag, tenant);
+  return store.Scan(PayloadKey(tenant, chunk.entries.sequence(0)),
+                    PayloadKey(tenant, chunk.entries.sequence(n - 1) + 1),
+                    false, [&](absl::string_view k, absl::string_view v) {
+                      CanonicalReader r(k.substr(payload_prefix.size()));
+                      if (auto sequence = r.U64(); sequence.ok()) {
+                        chunk.payloads.Add(*sequence, v);
+                      }
+                      return true;
+                    });
+}
+
 absl::StatusOr<bool> ChainReader::ReadNext(ChainChunk& chunk) {
   chunk.entries.Clear();
   chunk.payloads.Clear();
   chunk.malformed_key = false;
   if (next_key_.empty()) return false;
-  const std::string entry_prefix = TenantPrefix(kEntryTag, tenant_);
-  PORTCULLIS_RETURN_IF_ERROR(
-      store_.Scan(next_key_, PrefixEnd(entry_prefix), false,
-                  [&](absl::string_view k, absl::string_view v) {
-                    CanonicalReader r(k.substr(entry_prefix.size()));
-                    auto sequence = r.U64();
-                    if (!sequence.ok() || !r.done()) {
-                      chunk.malformed_key = true;
-                      return false;
-                    }
-                    chunk.entries.Add(*sequence, v);
-                    return chunk.entries.size() < kChainChunk;
-                  }));
+  PORTCULLIS_RETURN_IF_ERROR(ReadChunk(
+      store_, tenant_, next_key_, PrefixEnd(TenantPrefix(kEntryTag, tenant_)),
+      kChainChunk, chunk));
   const size_t n = chunk.entries.size();
   if (chunk.malformed_key || n < kChainChunk) {
     next_key_.clear();  // the chain ends in this chunk
@@ -112,17 +135,6 @@ absl::StatusOr<bool> ChainReader::ReadNext(ChainChunk& chunk) {
     next_key_ = EntryKey(tenant_, chunk.entries.sequence(n - 1) + 1);
   }
   if (n == 0) return chunk.malformed_key;
-  const std::string payload_prefix = TenantPrefix(kPayloadTag, tenant_);
-  PORTCULLIS_RETURN_IF_ERROR(
-      store_.Scan(PayloadKey(tenant_, chunk.entries.sequence(0)),
-                  PayloadKey(tenant_, chunk.entries.sequence(n - 1) + 1), false,
-                  [&](absl::string_view k, absl::string_view v) {
-                    CanonicalReader r(k.substr(payload_prefix.size()));
-                    if (auto sequence = r.U64(); sequence.ok()) {
-                      chunk.payloads.Add(*sequence, v);
-                    }
-                    return true;
-                  }));
   return true;
 }
 

@@ -59,9 +59,20 @@ struct ChainChunk {
 
 inline constexpr size_t kChainChunk = 4096;
 
+// Reads into `chunk` the tenant's entries stored under keys in
+// [from_key, to_key), at most `limit` of them, and the payloads stored for
+// the range of their sequences. The scan stops before a malformed key
+// (chunk.malformed_key).
+absl::Status ReadChunk(const KeyValueStore& store, absl::string_view tenant,
+                       absl::string_view from_key, absl::string_view to_key,
+                       size_t limit, ChainChunk& chunk);
+
 class ChainReader {
  public:
-  ChainReader(const KeyValueStore& store, std::string tenant, bool read_ahead);
+  // Reads the chain from its first key, or from `from_key` when given (an
+  // entry key of the tenant's).
+  ChainReader(const KeyValueStore& store, std::string tenant, bool read_ahead,
+              std::string from_key = "");
   ChainReader(const ChainReader&) = delete;
   ChainReader& operator=(const ChainReader&) = delete;
   // Stops reading ahead and waits for the reading thread.
