@@ -78,6 +78,11 @@ class LedgerObserver {
   // there can be read. Called once per tenant a group moved, with the
   // ledger's lock held (for the activity stream, gate/activity_feed.h).
   virtual void OnAdvanced(absl::string_view tenant, uint64_t sequence) {}
+  // A group wrote `writes` appends whose caller's deadline had passed when
+  // the group began recording (issue 15, item 5). Never called while
+  // abandoned appends are skipped, as they are: evidence, from the place
+  // where the ledger decides what to write, that none slipped through.
+  virtual void OnRecordedPastDeadline(size_t writes) {}
 };
 
 // Told when a checkpoint is durable (after the group that signed it was
