@@ -15,6 +15,11 @@
 #      up: the decisions the gate recorded in the phase (its
 #      portcullis_decisions_total, which counts only recorded ones) against
 #      the calls the load generator saw answered OK, warm-up included.
+#   4. prints the server's own figures after each phase, from /metrics:
+#      refusals answered within 10 ms of their arrival
+#      (portcullis_admission_refusal_seconds) and decisions recorded after
+#      the caller's deadline (portcullis_decisions_after_deadline_total),
+#      free of the load generator falling behind on the same cores.
 #
 # The gate is stopped and the directory removed on exit. Needs jq and
 # curl. Not part of CI.
@@ -75,6 +80,19 @@ refused_total() {
     awk '/^portcullis_admission_refused_total/ { n += $NF }
          END { printf "%d\n", n }'
 }
+# The server's own view (cumulative since the gate started): refusals
+# answered within 10 ms of arriving, out of all refusals
+# (portcullis_admission_refusal_seconds), their mean, and decisions recorded
+# for a caller whose deadline had passed when recording began
+# (portcullis_decisions_after_deadline_total; 0 by construction).
+server_side() {
+  curl -sf "$metrics" |
+    awk '/^portcullis_admission_refusal_seconds_bucket\{le="0.01"\}/ { fast = $NF }
+         /^portcullis_admission_refusal_seconds_count/ { n = $NF }
+         /^portcullis_admission_refusal_seconds_sum/ { sum = $NF }
+         /^portcullis_decisions_after_deadline_total/ { late = $NF }
+         END { printf "server side: %d of %d refusals answered within 10 ms (mean %.3f ms); decisions recorded after the deadline: %d\n", fast, n, n > 0 ? sum * 1000 / n : 0, late }'
+}
 hwm_mib() { awk '$1 == "VmHWM:" { print int($2 / 1024) }' "/proc/$gate/status"; }
 loadgen() {
   PORTCULLIS_TOKEN=$token "$bin/bench/portcullis_loadgen" --json "$@"
@@ -115,6 +133,7 @@ for factor in $FACTORS; do
     "served p50 \(.latency.p50) p99 \(.latency.p99); refusals p50 \(.refusalLatency.p50) p99 \(.refusalLatency.p99) max \(.refusalLatency.max); " +
     "peak RSS \($hwm) MiB; decisions recorded for callers that had given up: \($late_recorded)"' \
     <<<"$report"
+  server_side
   if ((late_recorded > 0)); then status=1; fi
 done
 exit "$status"

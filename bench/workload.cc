@@ -130,10 +130,10 @@ class CycleWorkload final : public Workload {
     stub_->async()->Evaluate(
         &context, &cycle->evaluate, &cycle->evaluated,
         [this, cycle, done = std::move(done)](grpc::Status s) mutable {
-          if (!s.ok()) return done(s, true);
+          if (!s.ok()) return Finish(cycle, done, s, true);
           if (cycle->evaluated.decision().outcome() !=
               v1::OUTCOME_PENDING_APPROVAL) {
-            return done(s, false);
+            return Finish(cycle, done, s, false);
           }
           Approve(std::move(cycle), std::move(done));
         });
@@ -151,6 +151,14 @@ class CycleWorkload final : public Workload {
     v1::ExecuteRequest execute;
     v1::ExecuteResponse executed;
   };
+
+  // Ends a cycle: its contexts (which hold the channel) are released
+  // before `done` reports it, as Workload::Start promises.
+  static void Finish(std::shared_ptr<Cycle>& cycle, Done& done,
+                     const grpc::Status& s, bool expected) {
+    cycle.reset();
+    done(s, expected);
+  }
 
   void Prepare(grpc::ClientContext& context,
                const std::string& authorization) const {
@@ -177,9 +185,9 @@ class CycleWorkload final : public Workload {
         &c.approve_context, &c.approve, &c.approved,
         [this, cycle = std::move(cycle),
          done = std::move(done)](grpc::Status s) mutable {
-          if (!s.ok()) return done(s, true);
+          if (!s.ok()) return Finish(cycle, done, s, true);
           if (cycle->approved.decision().outcome() != v1::OUTCOME_ALLOW) {
-            return done(s, false);
+            return Finish(cycle, done, s, false);
           }
           Execute(std::move(cycle), std::move(done));
         });
@@ -190,11 +198,13 @@ class CycleWorkload final : public Workload {
     *cycle->execute.mutable_action() = cycle->evaluate.action();
     Prepare(cycle->execute_context, agent_authorization_);
     Cycle& c = *cycle;
-    stub_->async()->Execute(
-        &c.execute_context, &c.execute, &c.executed,
-        [cycle = std::move(cycle), done = std::move(done)](grpc::Status s) {
-          done(s, cycle->executed.has_receipt());
-        });
+    stub_->async()->Execute(&c.execute_context, &c.execute, &c.executed,
+                            [cycle = std::move(cycle),
+                             done = std::move(done)](grpc::Status s) mutable {
+                              const bool receipt =
+                                  cycle->executed.has_receipt();
+                              Finish(cycle, done, s, receipt);
+                            });
   }
 
   std::unique_ptr<v1::Gate::Stub> stub_;

@@ -27,7 +27,10 @@ class Workload {
   virtual ~Workload() = default;
 
   // Starts one call on `context` and returns without waiting. The caller
-  // keeps `context` alive until `done` has run.
+  // keeps `context` alive until `done` runs, and may destroy it in `done`.
+  // Before calling `done` the workload releases every other context it
+  // made for the call: a context holds the channel, and whoever drops the
+  // channel's last reference shuts gRPC down (load_runner.h).
   virtual void Start(grpc::ClientContext& context, Done done) = 0;
 };
 

@@ -286,6 +286,12 @@ int RunLedgerRecover(const LedgerRecoverArgs& args, const Clock& clock,
   if (!damage.empty()) {
     io.out << "salvaged the records before the damage: " << damage << "\n";
   }
+  // Entries stored past a chain's head (a torn write) are removed before
+  // the ledger opens: its start-up check refuses such a chain.
+  auto dropped = ledger::DropEntriesPastHeads(**store);
+  if (!dropped.ok()) {
+    return Fail(io, "recover", kExitFailed, dropped.status().message());
+  }
   ledger::CheckpointFiles kept(ledger::KeptCheckpointsDir(args.data_dir));
   ledger::LedgerOptions options;
   options.clock = &clock;
@@ -295,6 +301,21 @@ int RunLedgerRecover(const LedgerRecoverArgs& args, const Clock& clock,
   auto ledger = ledger::Ledger::Open(*std::move(store), options);
   if (!ledger.ok()) {
     return Fail(io, "recover", kExitUsage, ledger.status().message());
+  }
+  if (absl::Status s = (*ledger)->RecordDropped(
+          *dropped,
+          "stored past the chain's head: a write torn before its head "
+          "record, or entries added outside the gate");
+      !s.ok()) {
+    return Fail(io, "recover", kExitFailed, s.message());
+  }
+  for (const ledger::DroppedEntries& d : *dropped) {
+    io.out << "DROPPED tenant " << d.tenant << ": entries " << d.dropped_from
+           << "-" << d.dropped_through << " (stored past its head at "
+           << d.kept_through
+           << ", never acknowledged); recorded as ledger.recovered at "
+              "sequence "
+           << d.recorded_at << "\n";
   }
   auto recovered = (*ledger)->RecordLosses(
       damage.empty() ? "behind its checkpoint kept outside the database"
@@ -320,8 +341,9 @@ int RunLedgerRecover(const LedgerRecoverArgs& args, const Clock& clock,
            << "recovered: see `portcullis ledger verify`)\n";
     return kExitFailed;
   }
-  io.out << (recovered->empty() && damage.empty() ? "nothing was lost"
-                                                  : "the gate can start")
+  io.out << (recovered->empty() && damage.empty() && dropped->empty()
+                 ? "nothing was lost"
+                 : "the gate can start")
          << "\n";
   return kExitOk;
 }

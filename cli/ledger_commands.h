@@ -70,6 +70,9 @@ struct LedgerRecoverArgs {
 // then every chain behind its checkpoint kept outside the database gets a
 // "ledger.recovered" entry naming the entries lost, and a fresh signed
 // checkpoint, so the gate serves it again with the loss on the record.
+// Entries stored past a chain's head (a write torn before its head record)
+// are removed — what verifies up to the head is kept — and recorded the
+// same way ("DROPPED" lines).
 // Tampering is not recovered: chains refused for it are listed. Exit 0
 // when everything serves, 1 when chains stay refused, 2 when the ledger or
 // key cannot be opened or the arguments are wrong.

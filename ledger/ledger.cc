@@ -295,15 +295,16 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
   // outside the lock. Only the leader changes states_, so the copies stay
   // current while the lock is released.
   std::vector<Writer*> group;
+  size_t recorded_past_deadline = 0;
   size_t bytes = 0;
   bool every_tenant = false;
   for (Writer* w : writers_) {
     if (w->kind == Writer::Kind::kResume) break;
     // A caller that gave up while queued is answered with the group and
     // never written (BuildGroup skips it).
-    if (w->abandoned && w->status.ok() &&
-        (group.empty() || group.front()->kind != Writer::Kind::kDelete) &&
-        w->abandoned()) {
+    const bool past_deadline = w->abandoned && w->status.ok() && w->abandoned();
+    if (past_deadline &&
+        (group.empty() || group.front()->kind != Writer::Kind::kDelete)) {
       w->status = absl::DeadlineExceededError(
           "the caller's deadline passed before this could be recorded; "
           "nothing was recorded");
@@ -318,6 +319,9 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
     }
     bytes += WriterBytes(w->drafts);
     group.push_back(w);
+    // Written although its caller had given up: 0 by construction (see
+    // above), counted as evidence (portcullis_decisions_after_deadline_total).
+    if (past_deadline) ++recorded_past_deadline;
     every_tenant |= w->kind == Writer::Kind::kCheckpoint;
   }
   States states;
@@ -353,6 +357,9 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
     for (const Writer* w : group) entries += w->drafts ? w->drafts->size() : 0;
     options_.observer->OnGroupWritten(absl::FromChrono(written - write_start),
                                       entries);
+    if (status.ok() && recorded_past_deadline > 0) {
+      options_.observer->OnRecordedPastDeadline(recorded_past_deadline);
+    }
   }
   mu_.Lock();
 

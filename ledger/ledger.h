@@ -78,6 +78,11 @@ class LedgerObserver {
   // there can be read. Called once per tenant a group moved, with the
   // ledger's lock held (for the activity stream, gate/activity_feed.h).
   virtual void OnAdvanced(absl::string_view tenant, uint64_t sequence) {}
+  // A group wrote `writes` appends whose caller's deadline had passed when
+  // the group began recording (issue 15, item 5). Never called while
+  // abandoned appends are skipped, as they are: evidence, from the place
+  // where the ledger decides what to write, that none slipped through.
+  virtual void OnRecordedPastDeadline(size_t writes) {}
 };
 
 // Told when a checkpoint is durable (after the group that signed it was
@@ -141,6 +146,27 @@ struct TenantRefusal {
   std::string tenant;
   std::string reason;  // a sentence an operator can act on
 };
+
+// Entries stored past a chain's head (a torn write, or entries added
+// behind the gate's back), removed by DropEntriesPastHeads and recorded by
+// Ledger::RecordDropped.
+struct DroppedEntries {
+  std::string tenant;
+  uint64_t kept_through = 0;     // the chain ended here after the salvage
+  uint64_t dropped_from = 0;     // the first entry removed
+  uint64_t dropped_through = 0;  // the last entry removed
+  uint64_t recorded_at = 0;      // the "ledger.recovered" entry
+};
+
+// `portcullis ledger recover`, on a store no ledger has open, before
+// Ledger::Open: for each chain, keeps its entries up to its head record
+// (or, with none, those from 1 that verify, and writes a head for them)
+// and deletes the entries stored past it, with their payloads and
+// indexes, so that the start-up check no longer refuses the chain for
+// them. A chain whose head is damaged otherwise is left alone. Returns
+// what was removed (recorded_at 0); Unavailable when the store fails.
+absl::StatusOr<std::vector<DroppedEntries>> DropEntriesPastHeads(
+    KeyValueStore& store);
 
 // A chain found behind its kept checkpoint and recorded by RecordLosses.
 struct RecoveredChain {
@@ -273,6 +299,13 @@ class Ledger {
   // the store fails.
   absl::StatusOr<std::vector<RecoveredChain>> RecordLosses(
       absl::string_view reason) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // After DropEntriesPastHeads, on a ledger opened as for RecordLosses:
+  // records "ledger.recovered" on each chain in `dropped` — which entries
+  // were removed, and `reason` — sets each recorded_at, and signs a
+  // checkpoint over the chains. Errors as RecordLosses.
+  absl::Status RecordDropped(std::vector<DroppedEntries>& dropped,
+                             absl::string_view reason) ABSL_LOCKS_EXCLUDED(mu_);
 
   // False from a group the store failed to write (a full disk) until
   // Resume succeeds. Lock-free: for health checks.

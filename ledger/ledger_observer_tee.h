@@ -29,6 +29,9 @@ class LedgerObserverTee final : public LedgerObserver {
   void OnAdvanced(absl::string_view tenant, uint64_t sequence) override {
     for (LedgerObserver* o : observers_) o->OnAdvanced(tenant, sequence);
   }
+  void OnRecordedPastDeadline(size_t writes) override {
+    for (LedgerObserver* o : observers_) o->OnRecordedPastDeadline(writes);
+  }
 
  private:
   std::vector<LedgerObserver*> observers_;

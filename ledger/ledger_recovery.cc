@@ -8,6 +8,7 @@
 #include "base/status_macros.h"
 #include "ledger/checkpoint.h"
 #include "ledger/internal/ledger_records.h"
+#include "ledger/internal/tail_salvage.h"
 #include "ledger/ledger.h"
 
 namespace portcullis::ledger {
@@ -48,6 +49,37 @@ absl::StatusOr<std::vector<RecoveredChain>> Ledger::RecordLosses(
     PORTCULLIS_RETURN_IF_ERROR(SignCheckpoints(/*force=*/true).status());
   }
   return recovered;
+}
+
+absl::StatusOr<std::vector<DroppedEntries>> DropEntriesPastHeads(
+    KeyValueStore& store) {
+  PORTCULLIS_ASSIGN_OR_RETURN(auto tails,
+                              ledger_internal::DropEntriesPastHeads(store));
+  std::vector<DroppedEntries> dropped;
+  for (const ledger_internal::DroppedTail& t : tails) {
+    dropped.push_back(
+        {t.tenant, t.kept_through, t.dropped_from, t.dropped_through, 0});
+  }
+  return dropped;
+}
+
+absl::Status Ledger::RecordDropped(std::vector<DroppedEntries>& dropped,
+                                   absl::string_view reason) {
+  if (dropped.empty()) return absl::OkStatus();
+  if (options_.checkpoints.key == nullptr || options_.clock == nullptr) {
+    return absl::FailedPreconditionError(
+        "recording dropped entries needs the gate's key and a clock");
+  }
+  for (DroppedEntries& d : dropped) {
+    EntryDraft draft = ledger_internal::LedgerRecord(
+        d.tenant, ledger_internal::kRecoveredKind, options_.clock->Now());
+    draft.payload = ledger_internal::DroppedRecord(d.dropped_from,
+                                                   d.dropped_through, reason);
+    PORTCULLIS_ASSIGN_OR_RETURN(Appended recorded,
+                                AppendRecord(std::move(draft)));
+    d.recorded_at = recorded.sequence;
+  }
+  return SignCheckpoints(/*force=*/true).status();
 }
 
 }  // namespace portcullis::ledger

@@ -31,16 +31,21 @@ Admission::Ticket Admission::TryEnter() {
   return Ticket(this);
 }
 
-grpc::Status Admission::Refuse(grpc::ServerContextBase& context) {
-  if (on_refused_) on_refused_();
+void Admission::Refuse(grpc::ServerContextBase& context,
+                       grpc::ServerUnaryReactor& reactor,
+                       std::chrono::steady_clock::time_point received) {
   const int64_t retry_ms = absl::ToInt64Milliseconds(options_.retry_after);
   context.AddTrailingMetadata(kRetryPushbackKey, std::to_string(retry_ms));
-  return grpc::Status(
+  reactor.Finish(grpc::Status(
       grpc::StatusCode::RESOURCE_EXHAUSTED,
       absl::StrCat("the gate is at capacity (", options_.max_in_flight,
                    " decisions in flight); nothing was decided or recorded; "
                    "retry after ",
-                   retry_ms, " ms"));
+                   retry_ms, " ms")));
+  // A measurement interval, not domain time: the steady clock.
+  if (on_refused_) {
+    on_refused_(absl::FromChrono(std::chrono::steady_clock::now() - received));
+  }
 }
 
 absl::Time CallerDeadline(const grpc::ServerContextBase& context,

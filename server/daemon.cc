@@ -252,8 +252,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
 
   ServerOptions server_options = ServerOptionsFrom(config);
   if (metrics != nullptr) {
-    server_options.on_admission_refused = [metrics] {
-      metrics->OnAdmissionRefused();
+    server_options.on_admission_refused = [metrics](absl::Duration took) {
+      metrics->OnAdmissionRefused(took);
     };
   }
   PORTCULLIS_ASSIGN_OR_RETURN(

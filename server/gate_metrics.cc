@@ -137,6 +137,22 @@ absl::Status GateMetrics::Register(std::string version) {
                    "nothing was decided or recorded for them."));
   admission_refused_ = &refused->Get();
   PORTCULLIS_ASSIGN_OR_RETURN(
+      auto* refusal,
+      r.AddHistogram("portcullis_admission_refusal_seconds",
+                     "Time from the server receiving a call refused at "
+                     "admission to the refusal being handed to gRPC "
+                     "(issue 15: within 10 ms).",
+                     {}, kLatencyBounds));
+  refusal_seconds_ = &refusal->Get();
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      auto* late,
+      r.AddCounter("portcullis_decisions_after_deadline_total",
+                   "Decisions the ledger recorded although the caller's "
+                   "deadline had passed when recording began; 0 by "
+                   "construction (such a caller is answered "
+                   "DEADLINE_EXCEEDED and nothing is recorded)."));
+  after_deadline_ = &late->Get();
+  PORTCULLIS_ASSIGN_OR_RETURN(
       auto* build,
       r.AddGauge("portcullis_build_info",
                  "The running build, as labels; always 1.", {"version"}));
@@ -243,6 +259,15 @@ void GateMetrics::OnAppended(absl::Duration elapsed) {
 void GateMetrics::OnGroupWritten(absl::Duration elapsed, size_t entries) {
   sync_seconds_->Observe(Seconds(elapsed));
   group_entries_->Observe(static_cast<double>(entries));
+}
+
+void GateMetrics::OnAdmissionRefused(absl::Duration answered_in) {
+  admission_refused_->Increment();
+  refusal_seconds_->Observe(Seconds(answered_in));
+}
+
+void GateMetrics::OnRecordedPastDeadline(size_t writes) {
+  after_deadline_->Increment(writes);
 }
 
 }  // namespace portcullis::server

@@ -47,7 +47,8 @@ class GateMetrics final : public gate::GateObserver,
   void OnPolicyReloadFailed() { reload_failures_->Increment(); }
   // A call refused at admission, the gate being at capacity (issue 15,
   // item 5).
-  void OnAdmissionRefused() { admission_refused_->Increment(); }
+  // `answered_in`: from the call's arrival to its refusal.
+  void OnAdmissionRefused(absl::Duration answered_in);
 
   // gate::GateObserver
   void OnEvaluated(absl::string_view tool,
@@ -63,6 +64,7 @@ class GateMetrics final : public gate::GateObserver,
   // ledger::LedgerObserver
   void OnAppended(absl::Duration elapsed) override;
   void OnGroupWritten(absl::Duration elapsed, size_t entries) override;
+  void OnRecordedPastDeadline(size_t writes) override;
 
  private:
   // Decisions of one tool label, by outcome: allow, deny, pending, error.
@@ -79,6 +81,8 @@ class GateMetrics final : public gate::GateObserver,
   metrics::Family<metrics::Counter>* decisions_ = nullptr;
   metrics::Histogram* evaluate_seconds_ = nullptr;
   metrics::Counter* admission_refused_ = nullptr;
+  metrics::Histogram* refusal_seconds_ = nullptr;
+  metrics::Counter* after_deadline_ = nullptr;
   metrics::Histogram* append_seconds_ = nullptr;
   metrics::Histogram* sync_seconds_ = nullptr;
   metrics::Histogram* group_entries_ = nullptr;

@@ -69,6 +69,7 @@ void GateService::OnWorker(grpc::ServerUnaryReactor* reactor,
 grpc::ServerUnaryReactor* GateService::Evaluate(
     grpc::CallbackServerContext* context, const v1::EvaluateRequest* request,
     v1::EvaluateResponse* response) {
+  const auto received = std::chrono::steady_clock::now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   // The caller's deadline on the gate's clock, read as the call arrives.
   const absl::Time deadline = CallerDeadline(*context, gate_.clock());
@@ -78,7 +79,7 @@ grpc::ServerUnaryReactor* GateService::Evaluate(
   if (admission_ != nullptr) {
     ticket = admission_->TryEnter();
     if (!ticket) {
-      reactor->Finish(admission_->Refuse(*context));
+      admission_->Refuse(*context, *reactor, received);
       return reactor;
     }
   }

@@ -80,7 +80,7 @@ struct ServerOptions {
   // flight and the retry hint of a refusal (server/admission.h).
   AdmissionOptions admission;
   // Called for each call refused by admission (a metric); may be empty.
-  std::function<void()> on_admission_refused;
+  Admission::OnRefused on_admission_refused;
   // The most concurrent calls (HTTP/2 streams) on one connection; 0 for
   // gRPC's default (no limit).
   int max_concurrent_streams = 600;

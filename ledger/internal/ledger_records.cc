@@ -70,4 +70,11 @@ std::string RecoveredRecord(uint64_t lost_from, uint64_t lost_through,
       "\",\"reason\":\"", PlainText(reason), "\"}");
 }
 
+std::string DroppedRecord(uint64_t dropped_from, uint64_t dropped_through,
+                          absl::string_view reason) {
+  return absl::StrCat("{\"droppedFrom\":", dropped_from,
+                      ",\"droppedThrough\":", dropped_through, ",\"reason\":\"",
+                      PlainText(reason), "\"}");
+}
+
 }  // namespace portcullis::ledger::ledger_internal

@@ -48,6 +48,12 @@ std::string RecoveredRecord(uint64_t lost_from, uint64_t lost_through,
                             const crypto::Digest& kept_root,
                             absl::Time kept_time, absl::string_view reason);
 
+// What `portcullis ledger recover` removed from past a chain's head:
+// entries dropped_from..dropped_through, never acknowledged as part of the
+// chain. `reason` is JSON-escaped.
+std::string DroppedRecord(uint64_t dropped_from, uint64_t dropped_through,
+                          absl::string_view reason);
+
 }  // namespace portcullis::ledger::ledger_internal
 
 #endif  // PORTCULLIS_LEDGER_INTERNAL_LEDGER_RECORDS_H_

@@ -10,6 +10,8 @@
 #include "cli/ledger_commands.h"
 #include "crypto/key_file.h"
 #include "ledger/checkpoint_files.h"
+#include "ledger/entry.h"
+#include "ledger/internal/keys.h"
 #include "ledger/ledger.h"
 #include "ledger/rocksdb_store.h"
 #include "tests/cli/captured.h"
@@ -80,6 +82,100 @@ TEST_CASE(
                         verified.io) == kExitOk);
   INFO(verified.out.str());
   CHECK(absl::StrContains(verified.out.str(), "every chain is intact"));
+
+  Captured again;
+  CHECK(RunLedgerRecover({dir.Sub("data"), ""}, clock, again.io) == kExitOk);
+  CHECK(absl::StrContains(again.out.str(), "nothing was lost"));
+}
+
+// Copies `tenant`'s entry `from` to `to` sequences after it, linked to it
+// (its hash kept: it does not verify), as a write torn before its head
+// record leaves them.
+void StorePastHead(ledger::KeyValueStore& store, const std::string& tenant,
+                   uint64_t from, int count) {
+  auto stored = store.Get(ledger::ledger_internal::EntryKey(tenant, from));
+  REQUIRE(stored.ok());
+  REQUIRE(stored->has_value());
+  auto entry = ledger::DecodeStoredEntry(**stored);
+  REQUIRE(entry.ok());
+  ledger::WriteBatch batch;
+  for (int i = 1; i <= count; ++i) {
+    entry->sequence = from + i;
+    entry->previous_hash = entry->hash;
+    batch.Put(ledger::ledger_internal::EntryKey(tenant, from + i),
+              ledger::EncodeStoredEntry(*entry));
+  }
+  REQUIRE(store.Write(batch, true).ok());
+}
+
+TEST_CASE(
+    "a chain with entries and no head record: recover keeps what verifies, "
+    "records what it drops, and the ledger opens",
+    "[cli][recover]") {
+  testing::TempDir dir;
+  testing::FakeClock clock;
+  BuildGateLedger(dir, clock);
+  {
+    auto store = ledger::RocksDbStore::Open(dir.Sub("data"), {});
+    REQUIRE(store.ok());
+    StorePastHead(**store, "t", 60, 2);
+    // And its head record lost: entries 1-60 verify, 61 does not.
+    ledger::WriteBatch no_head;
+    no_head.Delete(ledger::ledger_internal::HeadKey("t"));
+    REQUIRE((*store)->Write(no_head, true).ok());
+  }
+  auto key = crypto::ReadSigningKeyFile(dir.Sub("data/gate.key"));
+  REQUIRE(key.ok());
+  auto open = [&] {
+    ledger::CheckpointFiles kept(ledger::KeptCheckpointsDir(dir.Sub("data")));
+    ledger::LedgerOptions options;
+    options.checkpoints.key = &*key;
+    options.checkpoint_files = &kept;
+    options.clock = &clock;
+    auto store = ledger::RocksDbStore::Open(dir.Sub("data"), {});
+    REQUIRE(store.ok());
+    auto ledger = ledger::Ledger::Open(*std::move(store), options);
+    REQUIRE(ledger.ok());
+    return (*ledger)->Refusals();
+  };
+  REQUIRE(open().size() == 1);  // refused: entries and no head record
+
+  Captured recovered;
+  CHECK(RunLedgerRecover({dir.Sub("data"), ""}, clock, recovered.io) ==
+        kExitOk);
+  INFO(recovered.out.str() << recovered.err.str());
+  CHECK(absl::StrContains(recovered.out.str(),
+                          "DROPPED tenant t: entries 61-62 (stored past its "
+                          "head at 60"));
+  CHECK(absl::StrContains(recovered.out.str(), "the gate can start"));
+  CHECK(open().empty());
+
+  Captured verified;
+  CHECK(RunLedgerVerify({dir.Sub("data"), "", dir.Sub("gate.pub")},
+                        verified.io) == kExitOk);
+  INFO(verified.out.str());
+  CHECK(absl::StrContains(verified.out.str(), "every chain is intact"));
+}
+
+TEST_CASE("an entry stored past a head record is dropped by recover",
+          "[cli][recover]") {
+  testing::TempDir dir;
+  testing::FakeClock clock;
+  BuildGateLedger(dir, clock);
+  {
+    auto store = ledger::RocksDbStore::Open(dir.Sub("data"), {});
+    REQUIRE(store.ok());
+    StorePastHead(**store, "t", 60, 1);
+  }
+  Captured recovered;
+  CHECK(RunLedgerRecover({dir.Sub("data"), ""}, clock, recovered.io) ==
+        kExitOk);
+  INFO(recovered.out.str() << recovered.err.str());
+  CHECK(absl::StrContains(recovered.out.str(),
+                          "DROPPED tenant t: entries 61-61 (stored past its "
+                          "head at 60"));
+  CHECK(absl::StrContains(recovered.out.str(),
+                          "recorded as ledger.recovered at sequence 61"));
 
   Captured again;
   CHECK(RunLedgerRecover({dir.Sub("data"), ""}, clock, again.io) == kExitOk);

@@ -51,7 +51,7 @@ class AdmissionFixture {
     options.unix_socket.clear();
     options.admission.max_in_flight = max_in_flight;
     options.admission.retry_after = absl::Milliseconds(250);
-    options.on_admission_refused = [this] { ++refused_; };
+    options.on_admission_refused = [this](absl::Duration) { ++refused_; };
     authenticator_ = std::make_unique<Authenticator>(
         *PrincipalTable::Create({principal_.Config()}));
     auto server = Server::Start(*gate_, options, *authenticator_);

@@ -144,3 +144,27 @@ TEST_CASE("a registry holds one set of Portcullis metrics", "[metrics]") {
 
 }  // namespace
 }  // namespace portcullis::server
+
+namespace portcullis::server {
+namespace {
+
+TEST_CASE("a refusal at admission is observed with how long it took",
+          "[metrics]") {
+  Fixture f;
+  f.metrics->OnAdmissionRefused(absl::Microseconds(300));
+  std::string m = f.Render();
+  CHECK(Has(m, "portcullis_admission_refused_total 1"));
+  CHECK(Has(m, "portcullis_admission_refusal_seconds_count 1"));
+  CHECK(Has(m, "portcullis_admission_refusal_seconds_bucket{le=\"0.0025\"} 1"));
+}
+
+TEST_CASE("decisions recorded after their caller's deadline are exported",
+          "[metrics]") {
+  Fixture f;
+  CHECK(Has(f.Render(), "portcullis_decisions_after_deadline_total 0"));
+  f.metrics->OnRecordedPastDeadline(2);
+  CHECK(Has(f.Render(), "portcullis_decisions_after_deadline_total 2"));
+}
+
+}  // namespace
+}  // namespace portcullis::server
