@@ -166,6 +166,9 @@ http::ApiResponse ConsoleApi::Handle(const http::ApiRequest& request) const {
     return Activity(request, at[1]);
   }
   if (get && at.size() == 1 && at[0] == "ledger") return LedgerHealth(request);
+  if (get && at.size() == 1 && at[0] == "connectors") {
+    return Connectors(request);
+  }
   if (get && at.size() == 5 && at[0] == "tenants" && at[2] == "agents" &&
       at[4] == "decisions") {
     return RecentDecisions(request, at[1], at[3]);
@@ -513,6 +516,30 @@ http::ApiResponse ConsoleApi::LedgerHealth(
     add(tenant, nullptr);
   }
   return Json(health);
+}
+
+http::ApiResponse ConsoleApi::Connectors(
+    const http::ApiRequest& request) const {
+  auto caller = guard_.AdmitHttp(request.authorization, Method::kStatus, "");
+  if (!caller.ok()) return Error(caller.status());
+  if (sources_.metrics == nullptr) {
+    return Error(absl::UnimplementedError("this gate counts no executions"));
+  }
+  // Gate-wide counts, as /metrics serves them to any operator: no tenant,
+  // no tool, no argument.
+  google::protobuf::Value out;
+  auto& fields = *out.mutable_struct_value()->mutable_fields();
+  fields["connectors"].set_number_value(
+      static_cast<double>(sources_.connectors));
+  auto* list = fields["executions"].mutable_list_value();
+  for (const GateMetrics::ExecutionCount& c :
+       sources_.metrics->ExecutionCounts()) {
+    auto& e = *list->add_values()->mutable_struct_value()->mutable_fields();
+    e["connector"].set_string_value(c.connector);
+    e["result"].set_string_value(c.result);
+    e["count"].set_number_value(static_cast<double>(c.count));
+  }
+  return Json(out);
 }
 
 http::ApiResponse ConsoleApi::RecentDecisions(const http::ApiRequest& request,

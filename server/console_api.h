@@ -19,6 +19,8 @@
 //                                           one (operator or auditor), SSE
 //   GET  /ledger                            ledger health per tenant
 //                                           (operator)
+//   GET  /connectors                        executions by connector kind
+//                                           and result (operator)
 //   GET  /tenants/{tenant}/agents/{agent}/decisions
 //                                           the agent's recent decisions
 //                                           (approver, operator, auditor)
@@ -40,6 +42,7 @@
 #include "ledger/ledger.h"
 #include "server/call_guard.h"
 #include "server/codec/proto_json.h"
+#include "server/gate_metrics.h"
 
 namespace portcullis::server {
 
@@ -54,6 +57,10 @@ struct ConsoleSources {
   gate::ActivityFeed* activity = nullptr;
   // Whether the gate is ready (its health, as /readyz answers).
   std::function<bool()> ready;
+  // Execute calls by connector kind and result (the metrics' counts).
+  const GateMetrics* metrics = nullptr;
+  // How many HTTP connectors the configuration binds.
+  size_t connectors = 0;
 };
 
 class ConsoleApi {
@@ -111,6 +118,7 @@ class ConsoleApi {
   http::ApiResponse Activity(const http::ApiRequest& request,
                              absl::string_view tenant) const;
   http::ApiResponse LedgerHealth(const http::ApiRequest& request) const;
+  http::ApiResponse Connectors(const http::ApiRequest& request) const;
   http::ApiResponse RecentDecisions(const http::ApiRequest& request,
                                     absl::string_view tenant,
                                     absl::string_view agent) const;

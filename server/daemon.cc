@@ -392,6 +392,8 @@ absl::Status Daemon::StartOperatorServer(const config::v1::GateConfig& config) {
     sources.codec = &codec_;
     sources.activity = activity_feed_.get();
     sources.ready = [server = server_.get()] { return server->serving(); };
+    sources.metrics = gate_metrics_.get();
+    sources.connectors = connectors_ != nullptr ? connectors_->size() : 0;
     console_api_ = std::make_unique<ConsoleApi>(*gate_, *console_guard_,
                                                 clock_.Now(), sources);
     handlers.api = [api = console_api_.get()](const http::ApiRequest& r) {

@@ -683,6 +683,52 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "the console API counts executions by connector kind and result for "
+    "operators",
+    "[console_api]") {
+  ConsoleFixture f;
+  v1::EvaluateRequest evaluate;
+  v1::Action* a = evaluate.mutable_action();
+  a->set_tenant("a");
+  a->set_agent("bot");
+  a->set_tool("reply");
+  v1::EvaluateResponse allowed;
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + f.agent_.token);
+    REQUIRE(f.gate_->Evaluate(&context, evaluate, &allowed).ok());
+  }
+  REQUIRE(allowed.decision().outcome() == v1::OUTCOME_ALLOW);
+  v1::ExecuteRequest execute;
+  execute.set_decision_id(allowed.decision().decision_id());
+  *execute.mutable_action() = evaluate.action();
+  v1::ExecuteResponse executed;
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + f.agent_.token);
+    REQUIRE(f.gate_->Execute(&context, execute, &executed).ok());
+  }
+  auto r = f.Get("/api/v1/connectors", &f.ops_);
+  REQUIRE(r);
+  INFO(r->body);
+  REQUIRE(r->status == 200);
+  google::protobuf::Value got;
+  REQUIRE(google::protobuf::util::JsonStringToMessage(r->body, &got).ok());
+  const auto& fields = got.struct_value().fields();
+  CHECK(fields.at("connectors").number_value() == 0);
+  const auto& list = fields.at("executions").list_value();
+  REQUIRE(list.values_size() == 1);
+  const auto& e = list.values(0).struct_value().fields();
+  CHECK(e.at("connector").string_value() == "none");  // the agent ran it
+  CHECK(e.at("result").string_value() == "ok");
+  CHECK(e.at("count").number_value() == 1);
+
+  CHECK(f.Get("/api/v1/connectors", nullptr)->status == 401);
+  CHECK(f.Get("/api/v1/connectors", &f.approver_)->status == 403);
+  CHECK(Count(f.Kinds("a"), "access.denied") == 1);
+}
+
+TEST_CASE(
     "the console API tells a principal of every tenant the policy's "
     "tenants",
     "[console_api]") {
