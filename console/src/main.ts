@@ -26,6 +26,7 @@ import { type BrowserKey, createKey, deleteKey, loadKey, sign } from "./keys.js"
 import type {
   ActivityEvent,
   ApproveResponse,
+  ConnectorHealth,
   LedgerHealth,
   ListPendingResponse,
   Me,
@@ -595,6 +596,7 @@ async function monitorPage(gen: number): Promise<void> {
     } catch (e) {
       healthError = errorText(e);
     }
+    const connectors = await api.get<ConnectorHealth>("/connectors").catch(() => null);
     if (gen !== generation) return;
     const byTenant = new Map<string, TenantHealth>((health?.tenants ?? []).map((t) => [t.tenant ?? "", t]));
     const stopAll = h("button", { type: "button", class: st.gateHalted ? "" : "danger", id: "halt-all" }, st.gateHalted ? "Resume everything" : "Stop everything (kill switch)");
@@ -658,9 +660,38 @@ async function monitorPage(gen: number): Promise<void> {
           ),
         ),
       ),
+      connectorCard(connectors),
     );
   };
   poll(gen, draw);
+}
+
+/** "12 ok, 1 unavailable" for one connector kind; null when it ran nothing. */
+function executionText(c: ConnectorHealth, kind: string): string | null {
+  const rows = (c.executions ?? []).filter((e) => e.connector === kind);
+  if (!rows.length) return null;
+  rows.sort((a, b) => (a.result === "ok" ? -1 : b.result === "ok" ? 1 : 0));
+  return rows.map((e) => `${e.count ?? 0} ${e.result === "ok" ? "ok" : (e.result ?? "").replace(/_/g, " ")}`).join(", ");
+}
+
+function connectorCard(c: ConnectorHealth | null): HTMLElement | null {
+  if (!c) return null;
+  const http = executionText(c, "http");
+  const none = executionText(c, "none");
+  const failing = (c.executions ?? []).some((e) => e.connector === "http" && e.result !== "ok");
+  return h(
+    "section",
+    { class: "card", id: "connectors" },
+    h("h3", {}, "Connectors (since the gate started)"),
+    h(
+      "p",
+      { class: failing ? "halted" : "" },
+      `Called by the gate (${c.connectors ?? 0} HTTP connector${c.connectors === 1 ? "" : "s"} configured): `,
+      http ?? "no calls yet",
+    ),
+    h("p", {}, "Run by the agent itself: ", none ?? "none yet"),
+    h("p", { class: "muted" }, "Counted over every shop and connector; the gate does not count each connector apart."),
+  );
 }
 
 function ledgerCell(t: TenantHealth | undefined): HTMLElement {
@@ -705,6 +736,7 @@ async function followActivity(gen: number, list: HTMLElement, state: HTMLElement
   const ctrl = new AbortController();
   streams.push(ctrl);
   let pending = false;
+  let live = false;
   const redraw = (): void => {
     // One redraw per burst of events.
     if (pending) return;
@@ -713,11 +745,11 @@ async function followActivity(gen: number, list: HTMLElement, state: HTMLElement
       pending = false;
       if (gen !== generation) return;
       fill(list, ...log.list().map(activityRow));
-      if (!log.list().length) state.textContent = "Nothing yet.";
+      if (live) state.textContent = log.list().length ? `Live: the latest ${log.list().length} events.` : "Live; nothing yet.";
     });
   };
   while (gen === generation && !ctrl.signal.aborted) {
-    state.textContent = "Live.";
+    live = true;
     redraw();
     const status = await readStream(gen, "/activity", ctrl, (data) => {
       try {
@@ -726,6 +758,7 @@ async function followActivity(gen: number, list: HTMLElement, state: HTMLElement
         /* not an event: ignored */
       }
     });
+    live = false;
     if (gen !== generation || ctrl.signal.aborted) return;
     if (status === 401 || status === 403 || status === 501) {
       state.textContent = status === 501 ? "This gate does not serve the activity stream." : "Your token may not watch the activity (it needs the operator or auditor role).";

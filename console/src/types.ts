@@ -146,3 +146,14 @@ export interface LedgerHealth {
   gateHalted?: boolean;
   tenants?: TenantHealth[];
 }
+export interface ExecutionCount {
+  /** "http": the gate called the tool; "none": the agent runs it. */
+  connector?: string;
+  /** "ok" or the error code, lower case. */
+  result?: string;
+  count?: number;
+}
+export interface ConnectorHealth {
+  connectors?: number;
+  executions?: ExecutionCount[];
+}

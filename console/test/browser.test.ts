@@ -489,6 +489,9 @@ test("the monitor shows each shop's ledger health and the live activity, newest 
   await page.locator("tr[data-tenant=al-noor] td.ledger", { hasText: "Intact" }).waitFor();
   await page.locator("tr[data-tenant=al-noor] td.checkpoint", { hasText: /#\d+, \d+ s ago/ }).waitFor();
   await page.locator("#gate-health", { hasText: "Ready" }).waitFor();
+  // Connector health: the refunds executed earlier were run by the agent.
+  await page.locator("#connectors", { hasText: /Run by the agent itself: \d+ ok/ }).waitFor();
+  assert.match((await page.textContent("#connectors")) ?? "", /0 HTTP connectors configured\): no calls yet/);
   // The activity: the latest entries at once (earlier tests' decisions)...
   await page.locator("#activity-list li[data-kind='action.evaluated']").first().waitFor();
   // ...and a new one live, on top, without a reload.
