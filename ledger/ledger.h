@@ -40,6 +40,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "base/clock.h"
 #include "crypto/ed25519.h"
 #include "crypto/hash.h"
@@ -142,6 +143,13 @@ struct Appended {
   crypto::Digest hash{};
 };
 
+// A tenant's latest signed checkpoint, as the ledger holds it in memory
+// (for the console's ledger health, docs/console.md).
+struct CheckpointMark {
+  uint64_t size = 0;  // entries 1..size are covered
+  absl::Time time;    // when the gate signed it
+};
+
 struct TenantRefusal {
   std::string tenant;
   std::string reason;  // a sentence an operator can act on
@@ -236,6 +244,11 @@ class Ledger {
 
   // The tenants refused at open, sorted, with the reason.
   std::vector<TenantRefusal> Refusals() const ABSL_LOCKS_EXCLUDED(mu_);
+
+  // `tenant`'s latest signed checkpoint, or nullopt when none was signed
+  // (or found at open). From memory: constant time, no store read.
+  std::optional<CheckpointMark> LatestCheckpoint(absl::string_view tenant) const
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Calls `visit` with each entry of `tenant` (plaintext payload included;
   // absent when pruned) from sequence `from` upwards, or from the head

@@ -55,6 +55,16 @@ std::vector<TenantRefusal> Ledger::Refusals() const {
   return out;
 }
 
+std::optional<CheckpointMark> Ledger::LatestCheckpoint(
+    absl::string_view tenant) const {
+  absl::MutexLock lock(&mu_);
+  auto it = states_.find(tenant);
+  if (it == states_.end() || it->second.checkpoint_size == 0) {
+    return std::nullopt;
+  }
+  return CheckpointMark{it->second.checkpoint_size, it->second.checkpoint_time};
+}
+
 absl::Status Ledger::OpenInto(Entry& entry,
                               const std::optional<std::string>& stored) const {
   if (!stored.has_value()) {

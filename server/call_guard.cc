@@ -72,8 +72,10 @@ absl::StatusOr<Principal> CallGuard::AdmitHttp(
   absl::Status s = Authorize(*principal, method, tenant);
   if (s.ok()) return principal;
   std::vector<std::string> chains = RefusalChains(*principal, tenant);
-  if (chains.empty() && method == Method::kScrapeMetrics) {
-    // A scrape names no tenant: recorded on the caller's own tenants.
+  if (chains.empty()) {
+    // A call that names no tenant (a scrape, the console's status, ledger
+    // health or activity of every tenant): recorded on the caller's own
+    // tenants.
     for (const std::string& own : principal->tenants) {
       if (own != "*") chains.push_back(own);
     }

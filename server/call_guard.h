@@ -48,7 +48,9 @@ class CallGuard {
 
   // Admit for an HTTP request (the console's API, docs/console.md):
   // `authorization` is its Authorization header (nullopt without one).
-  // Same checks and the same refusal records as Admit.
+  // Same checks and the same refusal records as Admit, except that the
+  // refusal of a call naming no tenant is recorded on the caller's own
+  // tenants (the first the policy knows) rather than nowhere.
   absl::StatusOr<Principal> AdmitHttp(
       std::optional<absl::string_view> authorization, Method method,
       absl::string_view tenant) const;

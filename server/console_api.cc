@@ -2,13 +2,22 @@
 
 #include <google/protobuf/struct.pb.h>
 
+#include <deque>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "base/identifiers.h"
+#include "gate/activity_event.h"
 #include "portcullis/v1/admin.pb.h"
 #include "portcullis/v1/gate.pb.h"
+#include "server/codec/activity_codec.h"
 #include "server/codec/approval_codec.h"
 #include "server/codec/decision_codec.h"
 #include "server/codec/time_codec.h"
@@ -55,6 +64,46 @@ const char* CodeName(absl::StatusCode code) {
     default:
       return "INTERNAL";
   }
+}
+
+// A place among a bounded number of streams, given back when the stream
+// (or the answer that never got to stream) is gone.
+class Slot {
+ public:
+  explicit Slot(std::atomic<int>& streams) : streams_(streams) {}
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
+  ~Slot() { streams_.fetch_sub(1); }
+
+ private:
+  std::atomic<int>& streams_;
+};
+
+// The pages the activity feed delivered and the stream has not written
+// yet: at most one page (the feed delivers the next after Next) and a
+// final error.
+struct ActivityInbox {
+  absl::Mutex mu;
+  std::deque<absl::StatusOr<std::vector<gate::ActivityEvent>>> pages
+      ABSL_GUARDED_BY(mu);
+};
+
+// One activity stream's subscription: cancelled when the answer is gone,
+// whether it streamed or not.
+struct ActivityTail {
+  std::shared_ptr<ActivityInbox> inbox = std::make_shared<ActivityInbox>();
+  std::shared_ptr<gate::ActivitySubscription> subscription;
+  std::unique_ptr<Slot> slot;
+  ~ActivityTail() {
+    if (subscription != nullptr) subscription->Cancel();
+  }
+};
+
+// The ledger kinds that are decisions about an agent's actions: the
+// gate's decision and what became of one that waited for people.
+bool IsDecisionKind(absl::string_view kind) {
+  return kind == "action.evaluated" || kind == "approval.granted" ||
+         kind == "approval.denied" || kind == "approval.expired";
 }
 
 }  // namespace
@@ -111,6 +160,19 @@ http::ApiResponse ConsoleApi::Handle(const http::ApiRequest& request) const {
   if (post && at.size() == 1 && at[0] == "resume") {
     return HaltOrResume(request, false);
   }
+  if (get && at.size() == 1 && at[0] == "activity")
+    return Activity(request, "");
+  if (get && at.size() == 3 && at[0] == "tenants" && at[2] == "activity") {
+    return Activity(request, at[1]);
+  }
+  if (get && at.size() == 1 && at[0] == "ledger") return LedgerHealth(request);
+  if (get && at.size() == 1 && at[0] == "connectors") {
+    return Connectors(request);
+  }
+  if (get && at.size() == 5 && at[0] == "tenants" && at[2] == "agents" &&
+      at[4] == "decisions") {
+    return RecentDecisions(request, at[1], at[3]);
+  }
   return Error(absl::NotFoundError("no such API call (see docs/console.md)"));
 }
 
@@ -129,6 +191,14 @@ http::ApiResponse ConsoleApi::Me(const http::ApiRequest& request) const {
   auto* tenants = fields["tenants"].mutable_list_value();
   for (const std::string& tenant : caller->tenants) {
     tenants->add_values()->set_string_value(tenant);
+  }
+  // A principal of every tenant ("*") is told the policy's tenants, so
+  // that the console need not ask a person to type them.
+  if (caller->AllTenants()) {
+    auto* declared = fields["policyTenants"].mutable_list_value();
+    for (const gate::TenantStatus& t : gate_.Status().tenants) {
+      declared->add_values()->set_string_value(t.tenant);
+    }
   }
   return Json(me);
 }
@@ -180,16 +250,6 @@ http::ApiResponse ConsoleApi::Events(const http::ApiRequest& request,
     return Error(absl::ResourceExhaustedError(
         "too many live event streams; poll /pending instead"));
   }
-  class Slot {
-   public:
-    explicit Slot(std::atomic<int>& streams) : streams_(streams) {}
-    Slot(const Slot&) = delete;
-    Slot& operator=(const Slot&) = delete;
-    ~Slot() { streams_.fetch_sub(1); }
-
-   private:
-    std::atomic<int>& streams_;
-  };
   auto slot = std::make_shared<Slot>(streams_);
   http::ApiResponse answer;
   answer.stream = [this, slot, t = std::string(tenant)](
@@ -291,6 +351,248 @@ http::ApiResponse ConsoleApi::HaltOrResume(const http::ApiRequest& request,
                         : gate_.Resume(in.tenant(), in.reason(), call);
   if (!s.ok()) return Error(s);
   return {200, "{}"};
+}
+
+http::ApiResponse ConsoleApi::Activity(const http::ApiRequest& request,
+                                       absl::string_view tenant) const {
+  // The tenant is checked before it reaches the guard's records or the
+  // feed's keys.
+  if (!tenant.empty()) {
+    if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return Error(s);
+  }
+  auto caller =
+      guard_.AdmitHttp(request.authorization, Method::kTailActivity, tenant);
+  if (!caller.ok()) return Error(caller.status());
+  if (sources_.activity == nullptr) {
+    return Error(absl::UnimplementedError(
+        "this gate does not serve the activity stream"));
+  }
+  if (stopping_.load()) {
+    return Error(absl::UnavailableError("the gate is stopping"));
+  }
+  if (activity_streams_.fetch_add(1) >= kMaxActivityStreams) {
+    activity_streams_.fetch_sub(1);
+    return Error(absl::ResourceExhaustedError(
+        "too many live activity streams; try again shortly"));
+  }
+  auto tail = std::make_shared<ActivityTail>();
+  tail->slot = std::make_unique<Slot>(activity_streams_);
+
+  gate::ActivityScope scope;
+  scope.tenant = std::string(tenant);
+  scope.permits = [principal = *caller](absl::string_view t) {
+    return principal.MayActFor(t);
+  };
+  // The latest few entries of each tenant followed first, then live.
+  if (sources_.ledger != nullptr) {
+    std::vector<std::string> tenants =
+        tenant.empty() ? sources_.ledger->Tenants()
+                       : std::vector<std::string>{std::string(tenant)};
+    for (const std::string& t : tenants) {
+      if (!caller->MayActFor(t)) continue;
+      std::optional<ledger::ChainHead> head = sources_.ledger->Head(t);
+      if (!head.has_value()) continue;
+      scope.resume[t] = head->sequence > kActivityBackfill
+                            ? head->sequence - kActivityBackfill + 1
+                            : 1;
+    }
+  }
+  auto subscription = sources_.activity->Subscribe(
+      caller->name, std::move(scope),
+      [inbox =
+           tail->inbox](absl::StatusOr<std::vector<gate::ActivityEvent>> page) {
+        absl::MutexLock lock(&inbox->mu);
+        inbox->pages.push_back(std::move(page));
+      });
+  if (!subscription.ok()) return Error(subscription.status());
+  tail->subscription = *std::move(subscription);
+
+  http::ApiResponse answer;
+  answer.stream = [this,
+                   tail](const std::function<bool(std::string_view)>& write) {
+    absl::Time end = absl::Now() + kStreamLifetime;
+    absl::Time next_ping = absl::Now() + kStreamPing;
+    if (!write(": the gate's activity, newest entries last\n\n")) return;
+    ActivityInbox& inbox = *tail->inbox;
+    auto has_page =
+        +[](std::deque<absl::StatusOr<std::vector<gate::ActivityEvent>>>* q) {
+          return !q->empty();
+        };
+    for (;;) {
+      std::optional<absl::StatusOr<std::vector<gate::ActivityEvent>>> page;
+      {
+        absl::MutexLock lock(&inbox.mu);
+        // A short wait: the stream also ends when the gate stops.
+        inbox.mu.AwaitWithTimeout(absl::Condition(has_page, &inbox.pages),
+                                  absl::Milliseconds(200));
+        if (!inbox.pages.empty()) {
+          page = std::move(inbox.pages.front());
+          inbox.pages.pop_front();
+        }
+      }
+      if (page.has_value()) {
+        if (!page->ok()) return;  // the feed closed or could not read
+        for (const gate::ActivityEvent& event : **page) {
+          v1::ActivityEvent out;
+          ActivityEventToProto(event, &out);
+          absl::StatusOr<std::string> json = json_.Print(out);
+          if (!json.ok()) return;
+          if (!write(absl::StrCat("data: ", *json, "\n\n"))) return;
+        }
+        // Written: the feed may read the next page.
+        tail->subscription->Next();
+      }
+      absl::Time now = absl::Now();
+      if (stopping_.load() || now >= end) return;
+      if (now >= next_ping) {
+        if (!write(": ping\n\n")) return;
+        next_ping = now + kStreamPing;
+      }
+    }
+  };
+  return answer;
+}
+
+http::ApiResponse ConsoleApi::LedgerHealth(
+    const http::ApiRequest& request) const {
+  auto caller = guard_.AdmitHttp(request.authorization, Method::kStatus, "");
+  if (!caller.ok()) return Error(caller.status());
+  const ledger::Ledger* ledger = sources_.ledger;
+  if (ledger == nullptr) {
+    return Error(absl::UnimplementedError("this gate has no ledger to show"));
+  }
+  // What the gate and the ledger already know (the integrity checks of
+  // open and of each append, and the kill switch), read from memory: no
+  // second check here.
+  gate::GateStatus status = gate_.Status();
+  absl::flat_hash_map<std::string, std::string> refused;
+  for (const ledger::TenantRefusal& r : ledger->Refusals()) {
+    // Bounded and without server paths, as errors are.
+    refused[r.tenant] =
+        ToGrpcStatus(absl::DataLossError(r.reason)).error_message();
+  }
+  absl::Time now = gate_.clock().Now();
+  google::protobuf::Value health;
+  auto& fields = *health.mutable_struct_value()->mutable_fields();
+  if (sources_.ready) fields["ready"].set_bool_value(sources_.ready());
+  fields["ledgerWritable"].set_bool_value(ledger->writable());
+  fields["gateHalted"].set_bool_value(status.gate_halted.has_value());
+  auto* tenants = fields["tenants"].mutable_list_value();
+  auto add = [&](const std::string& tenant, const gate::TenantStatus* t) {
+    auto& out =
+        *tenants->add_values()->mutable_struct_value()->mutable_fields();
+    out["tenant"].set_string_value(tenant);
+    bool halted = t != nullptr && t->halted.has_value();
+    out["halted"].set_bool_value(halted);
+    if (halted) out["haltReason"].set_string_value(*t->halted);
+    auto r = refused.find(tenant);
+    out["refused"].set_bool_value(r != refused.end());
+    if (r != refused.end()) out["refusal"].set_string_value(r->second);
+    std::optional<ledger::ChainHead> head = ledger->Head(tenant);
+    uint64_t sequence = head.has_value() ? head->sequence : 0;
+    out["ledgerSequence"].set_number_value(static_cast<double>(sequence));
+    std::optional<ledger::CheckpointMark> mark =
+        ledger->LatestCheckpoint(tenant);
+    if (mark.has_value()) {
+      auto& cp = *out["checkpoint"].mutable_struct_value()->mutable_fields();
+      cp["sequence"].set_number_value(static_cast<double>(mark->size));
+      cp["time"].set_string_value(
+          absl::FormatTime(absl::RFC3339_sec, mark->time, absl::UTCTimeZone()));
+      cp["ageSeconds"].set_number_value(
+          std::max(0.0, absl::ToDoubleSeconds(now - mark->time)));
+      cp["entriesSince"].set_number_value(static_cast<double>(
+          sequence > mark->size ? sequence - mark->size : 0));
+    }
+  };
+  absl::flat_hash_set<std::string> listed;
+  for (const gate::TenantStatus& t : status.tenants) {
+    if (!caller->MayActFor(t.tenant)) continue;
+    add(t.tenant, &t);
+    listed.insert(t.tenant);
+  }
+  // A refused tenant the policy no longer declares is still shown.
+  for (const auto& [tenant, reason] : refused) {
+    if (listed.contains(tenant) || !caller->MayActFor(tenant)) continue;
+    add(tenant, nullptr);
+  }
+  return Json(health);
+}
+
+http::ApiResponse ConsoleApi::Connectors(
+    const http::ApiRequest& request) const {
+  auto caller = guard_.AdmitHttp(request.authorization, Method::kStatus, "");
+  if (!caller.ok()) return Error(caller.status());
+  if (sources_.metrics == nullptr) {
+    return Error(absl::UnimplementedError("this gate counts no executions"));
+  }
+  // Gate-wide counts, as /metrics serves them to any operator: no tenant,
+  // no tool, no argument.
+  google::protobuf::Value out;
+  auto& fields = *out.mutable_struct_value()->mutable_fields();
+  fields["connectors"].set_number_value(
+      static_cast<double>(sources_.connectors));
+  auto* list = fields["executions"].mutable_list_value();
+  for (const GateMetrics::ExecutionCount& c :
+       sources_.metrics->ExecutionCounts()) {
+    auto& e = *list->add_values()->mutable_struct_value()->mutable_fields();
+    e["connector"].set_string_value(c.connector);
+    e["result"].set_string_value(c.result);
+    e["count"].set_number_value(static_cast<double>(c.count));
+  }
+  return Json(out);
+}
+
+http::ApiResponse ConsoleApi::RecentDecisions(const http::ApiRequest& request,
+                                              absl::string_view tenant,
+                                              absl::string_view agent) const {
+  // Both ids are checked before they reach the guard's records or a read.
+  if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return Error(s);
+  if (absl::Status s = ValidateAgentId(agent); !s.ok()) return Error(s);
+  auto caller =
+      guard_.AdmitHttp(request.authorization, Method::kRecentDecisions, tenant);
+  if (!caller.ok()) return Error(caller.status());
+  if (sources_.ledger == nullptr || sources_.codec == nullptr) {
+    return Error(absl::UnimplementedError("this gate has no ledger to read"));
+  }
+  // A bounded read from the head down: at most kRecentScanLimit entries,
+  // stopping at kRecentDecisions of the agent's.
+  std::vector<std::string> found;
+  int scanned = 0;
+  bool cut = false;
+  absl::Status printed = absl::OkStatus();
+  absl::Status s =
+      sources_.ledger->Read(tenant, 0, true, [&](const ledger::Entry& entry) {
+        if (scanned >= kRecentScanLimit) {
+          cut = true;
+          return false;
+        }
+        ++scanned;
+        if (!IsDecisionKind(entry.kind)) return true;
+        gate::ActivityEvent event =
+            gate::ActivityEventFrom(entry, *sources_.codec);
+        if (event.agent != agent) return true;
+        v1::ActivityEvent out;
+        ActivityEventToProto(event, &out);
+        absl::StatusOr<std::string> json = json_.Print(out);
+        if (!json.ok()) {
+          printed = json.status();
+          return false;
+        }
+        found.push_back(*std::move(json));
+        if (found.size() >= static_cast<size_t>(kRecentDecisions)) {
+          cut = true;
+          return false;
+        }
+        return true;
+      });
+  if (!s.ok()) return Error(s);
+  if (!printed.ok()) return Error(printed);
+  // Each event is protobuf's JSON; the list around them holds only a
+  // number and a boolean ("more": the read stopped at a limit, older
+  // decisions may exist).
+  return {200, absl::StrCat("{\"decisions\":[", absl::StrJoin(found, ","),
+                            "],\"scanned\":", scanned,
+                            ",\"more\":", cut ? "true" : "false", "}")};
 }
 
 http::ApiResponse ConsoleApi::Json(

@@ -14,6 +14,16 @@
 //   GET  /status                            StatusResponse      (operator)
 //   POST /halt          HaltRequest      →  HaltResponse        (operator)
 //   POST /resume        ResumeRequest    →  ResumeResponse      (operator)
+//   GET  /activity                          ActivityEvent stream of every
+//   GET  /tenants/{tenant}/activity         tenant the caller may see, or of
+//                                           one (operator or auditor), SSE
+//   GET  /ledger                            ledger health per tenant
+//                                           (operator)
+//   GET  /connectors                        executions by connector kind
+//                                           and result (operator)
+//   GET  /tenants/{tenant}/agents/{agent}/decisions
+//                                           the agent's recent decisions
+//                                           (approver, operator, auditor)
 //
 // Errors are {"code": "PERMISSION_DENIED", "message": "..."} with the HTTP
 // status of the code (401, 403, 404, 400, 409, 429, 503, 500).
@@ -21,21 +31,47 @@
 #define PORTCULLIS_SERVER_CONSOLE_API_H_
 
 #include <atomic>
+#include <functional>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "gate/activity_feed.h"
 #include "gate/gate.h"
+#include "gate/records.h"
 #include "http/operator_server.h"
+#include "ledger/ledger.h"
 #include "server/call_guard.h"
 #include "server/codec/proto_json.h"
+#include "server/gate_metrics.h"
 
 namespace portcullis::server {
+
+// What the monitor's calls read beside the gate; each may be null (then
+// the call that needs it answers UNIMPLEMENTED). All must outlive the API.
+struct ConsoleSources {
+  // The ledger (heads, checkpoints, refusals; the agent's decisions).
+  const ledger::Ledger* ledger = nullptr;
+  // Decodes the ledger's payloads for the agent's decisions.
+  const gate::RecordCodec* codec = nullptr;
+  // The activity stream's ledger tail.
+  gate::ActivityFeed* activity = nullptr;
+  // Whether the gate is ready (its health, as /readyz answers).
+  std::function<bool()> ready;
+  // Execute calls by connector kind and result (the metrics' counts).
+  const GateMetrics* metrics = nullptr;
+  // How many HTTP connectors the configuration binds.
+  size_t connectors = 0;
+};
 
 class ConsoleApi {
  public:
   // Both must outlive the API; `started_at` is reported by /status.
-  ConsoleApi(gate::Gate& gate, const CallGuard& guard, absl::Time started_at)
-      : gate_(gate), guard_(guard), started_at_(started_at) {}
+  ConsoleApi(gate::Gate& gate, const CallGuard& guard, absl::Time started_at,
+             ConsoleSources sources = {})
+      : gate_(gate),
+        guard_(guard),
+        started_at_(started_at),
+        sources_(std::move(sources)) {}
 
   // One request; never fails (errors are answers).
   http::ApiResponse Handle(const http::ApiRequest& request) const;
@@ -43,6 +79,16 @@ class ConsoleApi {
   // At most this many event streams at once (each holds one of the
   // listener's threads); more are 429 and the console polls instead.
   static constexpr int kMaxStreams = 2;
+  // At most this many activity streams at once, over every principal
+  // (the feed also bounds them per principal, activity.maxStreamsPerPrincipal).
+  static constexpr int kMaxActivityStreams = 2;
+  // An activity stream starts with up to this many of the latest entries
+  // of each tenant it follows, then follows live.
+  static constexpr uint64_t kActivityBackfill = 20;
+  // The agent's recent decisions: at most this many, found among at most
+  // kRecentScanLimit of the tenant's latest entries.
+  static constexpr int kRecentDecisions = 10;
+  static constexpr int kRecentScanLimit = 2000;
   // A stream ends after this long; the console opens a new one.
   static constexpr absl::Duration kStreamLifetime = absl::Seconds(55);
   // How often an idle stream checks that its client is still there.
@@ -69,6 +115,13 @@ class ConsoleApi {
   http::ApiResponse Status(const http::ApiRequest& request) const;
   http::ApiResponse HaltOrResume(const http::ApiRequest& request,
                                  bool halt) const;
+  http::ApiResponse Activity(const http::ApiRequest& request,
+                             absl::string_view tenant) const;
+  http::ApiResponse LedgerHealth(const http::ApiRequest& request) const;
+  http::ApiResponse Connectors(const http::ApiRequest& request) const;
+  http::ApiResponse RecentDecisions(const http::ApiRequest& request,
+                                    absl::string_view tenant,
+                                    absl::string_view agent) const;
 
   http::ApiResponse Json(const google::protobuf::Message& message) const;
   http::ApiResponse Error(const absl::Status& status) const;
@@ -76,8 +129,10 @@ class ConsoleApi {
   gate::Gate& gate_;
   const CallGuard& guard_;
   const absl::Time started_at_;
+  const ConsoleSources sources_;
   ProtoJson json_;
   mutable std::atomic<int> streams_{0};
+  mutable std::atomic<int> activity_streams_{0};
   std::atomic<bool> stopping_{false};
 };
 

@@ -387,8 +387,15 @@ absl::Status Daemon::StartOperatorServer(const config::v1::GateConfig& config) {
   }
   if (config.console().enabled()) {  // the approval console (issue 19)
     console_guard_ = std::make_unique<CallGuard>(*authenticator_, *gate_);
-    console_api_ =
-        std::make_unique<ConsoleApi>(*gate_, *console_guard_, clock_.Now());
+    ConsoleSources sources;
+    sources.ledger = ledger_.get();
+    sources.codec = &codec_;
+    sources.activity = activity_feed_.get();
+    sources.ready = [server = server_.get()] { return server->serving(); };
+    sources.metrics = gate_metrics_.get();
+    sources.connectors = connectors_ != nullptr ? connectors_->size() : 0;
+    console_api_ = std::make_unique<ConsoleApi>(*gate_, *console_guard_,
+                                                clock_.Now(), sources);
     handlers.api = [api = console_api_.get()](const http::ApiRequest& r) {
       return api->Handle(r);
     };

@@ -244,8 +244,20 @@ void GateMetrics::OnExecuted(const absl::Status& result,
   bool called = tool != nullptr && tool->called;
   absl::Status outcome = result;
   if (outcome.ok() && called) outcome = tool->result.status();
-  executions_->WithLabels({called ? "http" : "none", CodeLabel(outcome)})
-      .Increment();
+  std::string connector = called ? "http" : "none";
+  std::string code = CodeLabel(outcome);
+  executions_->WithLabels({connector, code}).Increment();
+  absl::MutexLock lock(&executions_mu_);
+  ++execution_counts_[std::make_pair(std::move(connector), std::move(code))];
+}
+
+std::vector<GateMetrics::ExecutionCount> GateMetrics::ExecutionCounts() const {
+  std::vector<ExecutionCount> out;
+  absl::MutexLock lock(&executions_mu_);
+  for (const auto& [key, count] : execution_counts_) {
+    out.push_back({key.first, key.second, count});
+  }
+  return out;
 }
 
 void GateMetrics::OnAccessDenied(absl::string_view method) {

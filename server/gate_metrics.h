@@ -14,8 +14,11 @@
 #define PORTCULLIS_SERVER_GATE_METRICS_H_
 
 #include <array>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -41,6 +44,19 @@ class GateMetrics final : public gate::GateObserver,
   // Adds the gauges read from `gate` at each scrape. Call once, after the
   // gate exists; `gate` must outlive every later scrape.
   absl::Status ReadGauges(gate::Gate& gate);
+
+  // Execute calls so far by connector kind ("http": the gate called the
+  // tool; "none": the agent runs it) and result ("ok" or the error code),
+  // as portcullis_executions_total counts them: for the console's
+  // connector health (docs/console.md). Sorted; at most 2 x the status
+  // codes.
+  struct ExecutionCount {
+    std::string connector;
+    std::string result;
+    uint64_t count = 0;
+  };
+  std::vector<ExecutionCount> ExecutionCounts() const
+      ABSL_LOCKS_EXCLUDED(executions_mu_);
 
   // The daemon's hooks.
   void OnAuthenticationFailed() { unauthenticated_->Increment(); }
@@ -92,6 +108,10 @@ class GateMetrics final : public gate::GateObserver,
   metrics::Counter* unauthenticated_ = nullptr;
   metrics::Counter* permission_denied_ = nullptr;
   metrics::Counter* reload_failures_ = nullptr;
+
+  mutable absl::Mutex executions_mu_;
+  std::map<std::pair<std::string, std::string>, uint64_t> execution_counts_
+      ABSL_GUARDED_BY(executions_mu_);
 
   absl::Mutex mu_;
   OutcomeCounters other_tools_{};

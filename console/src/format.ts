@@ -84,3 +84,78 @@ export function outcomeText(o: string | undefined): string {
       return "unknown";
   }
 }
+
+/** A ledger entry's kind in words a merchant reads (docs/ledger.md). */
+export function kindText(kind: string | undefined): string {
+  switch (kind) {
+    case "action.evaluated":
+      return "Decision";
+    case "action.rejected":
+      return "Request rejected";
+    case "action.executed":
+      return "Executed";
+    case "action.outcome":
+      return "Outcome reported";
+    case "approval.requested":
+      return "Approval asked";
+    case "approval.granted":
+      return "Approved";
+    case "approval.denied":
+      return "Refused by an approver";
+    case "approval.rejected":
+      return "Approval refused by the gate";
+    case "approval.expired":
+      return "Approval expired";
+    case "approval.escalated":
+      return "Escalated";
+    case "access.denied":
+      return "Access refused";
+    case "tenant.halted":
+    case "gate.halted":
+      return "Stopped";
+    case "tenant.resumed":
+    case "gate.resumed":
+      return "Resumed";
+    case "policy.loaded":
+      return "Policy loaded";
+    case "policy.rejected":
+      return "Policy rejected";
+    default:
+      return kind ?? "";
+  }
+}
+
+/** An activity outcome ("ALLOW", "FAILED", "PERMISSION_DENIED") in words. */
+export function activityOutcomeText(o: string | undefined): string {
+  switch (o) {
+    case "ALLOW":
+      return "allowed";
+    case "DENY":
+      return "refused";
+    case "PENDING_APPROVAL":
+      return "waiting for approval";
+    case "SUCCEEDED":
+      return "succeeded";
+    case "FAILED":
+      return "failed";
+    case undefined:
+    case "":
+      return "";
+    default:
+      return o.toLowerCase().replace(/_/g, " ");
+  }
+}
+
+/** Whether an activity outcome is a refusal or a failure. */
+export function isBadOutcome(o: string | undefined): boolean {
+  return o !== undefined && o !== "" && !["ALLOW", "PENDING_APPROVAL", "SUCCEEDED"].includes(o);
+}
+
+/** "12 s ago", "5 min ago", "3 h ago" for an age in seconds. */
+export function ageText(seconds: number | undefined): string {
+  const s = Math.max(0, Math.round(seconds ?? 0));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} days ago`;
+}

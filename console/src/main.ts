@@ -2,14 +2,19 @@
 // four views — sign-in and key, the queue, one request, the security
 // monitor — over the gate's JSON API. No inline script, no framework; all
 // text goes in as text.
+import { ActivityLog } from "./activity.js";
 import { api, ApiFailure, session, signIn, signOut } from "./api.js";
 import { approvalJson, approvalMessage, type Verdict } from "./approval.js";
 import { fromBase64, toBase64, toHex } from "./bytes.js";
 import { actionDigestHex } from "./digest.js";
 import { fill, h } from "./dom.js";
 import {
+  activityOutcomeText,
+  ageText,
   argumentRows,
   confidence,
+  isBadOutcome,
+  kindText,
   label,
   localTime,
   outcomeText,
@@ -18,7 +23,18 @@ import {
   verdictText,
 } from "./format.js";
 import { type BrowserKey, createKey, deleteKey, loadKey, sign } from "./keys.js";
-import type { ApproveResponse, ListPendingResponse, Me, PendingApproval, StatusResponse } from "./types.js";
+import type {
+  ActivityEvent,
+  ApproveResponse,
+  ConnectorHealth,
+  LedgerHealth,
+  ListPendingResponse,
+  Me,
+  PendingApproval,
+  RecentDecisions,
+  StatusResponse,
+  TenantHealth,
+} from "./types.js";
 
 const kPollMs = 2000;
 /** How long a signed statement stays valid (as the CLI's --valid_for). */
@@ -53,46 +69,59 @@ function poll(gen: number, f: () => Promise<void>): void {
 }
 
 /**
- * Follows the tenant's queue events (Server-Sent Events over fetch, so the
- * token goes in a header) and calls `changed` on each. Reconnects when the
- * gate ends a stream; gives up when it refuses one (429: too many open),
- * and polling carries on alone.
+ * Reads a Server-Sent Events stream of the API (over fetch, so the token
+ * goes in a header) and calls `onData` with each event's data, until the
+ * gate ends it or the view changes. Returns the HTTP status (0 when the
+ * connection failed or was aborted).
  */
-async function listen(gen: number, tenant: string, changed: () => void): Promise<void> {
+async function readStream(gen: number, path: string, ctrl: AbortController, onData: (data: string) => void): Promise<number> {
   const s = session();
-  if (!s) return;
-  const ctrl = new AbortController();
-  streams.push(ctrl);
-  while (gen === generation) {
-    let live = false;
-    try {
-      const res = await fetch(`/api/v1/tenants/${encodeURIComponent(tenant)}/events`, {
-        headers: { Authorization: `Bearer ${s.token}` },
-        signal: ctrl.signal,
-        cache: "no-store",
-        credentials: "omit",
-      });
-      if (!res.ok || !res.body) return;
-      live = true;
-      liveStreams++;
-      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = "";
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value;
-        let at: number;
-        while ((at = buffer.indexOf("\n\n")) >= 0) {
-          const block = buffer.slice(0, at);
-          buffer = buffer.slice(at + 2);
-          if (block.split("\n").some((line) => line.startsWith("data:"))) changed();
+  if (!s) return 0;
+  let live = false;
+  try {
+    const res = await fetch(`/api/v1${path}`, {
+      headers: { Authorization: `Bearer ${s.token}` },
+      signal: ctrl.signal,
+      cache: "no-store",
+      credentials: "omit",
+    });
+    if (!res.ok || !res.body) return res.status;
+    live = true;
+    liveStreams++;
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let at: number;
+      while ((at = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, at);
+        buffer = buffer.slice(at + 2);
+        for (const line of block.split("\n")) {
+          if (line.startsWith("data:") && gen === generation) onData(line.slice(5).trim());
         }
       }
-    } catch {
-      return; // aborted (the view changed) or the connection failed
-    } finally {
-      if (live && gen === generation) liveStreams--;
     }
+    return res.status;
+  } catch {
+    return 0; // aborted (the view changed) or the connection failed
+  } finally {
+    if (live && gen === generation) liveStreams--;
+  }
+}
+
+/**
+ * Follows the tenant's queue events and calls `changed` on each.
+ * Reconnects when the gate ends a stream; gives up when it refuses one
+ * (429: too many open), and polling carries on alone.
+ */
+async function listen(gen: number, tenant: string, changed: () => void): Promise<void> {
+  const ctrl = new AbortController();
+  streams.push(ctrl);
+  while (gen === generation && !ctrl.signal.aborted) {
+    const status = await readStream(gen, `/tenants/${encodeURIComponent(tenant)}/events`, ctrl, () => changed());
+    if (status !== 200) return;
   }
 }
 
@@ -135,7 +164,7 @@ async function settingsPage(): Promise<void> {
     h("p", { class: "muted" }, "Your token stays in this tab only and is forgotten when you close it."),
     h("label", { for: "token" }, "Access token"),
     token,
-    h("label", { for: "tenants" }, "Your shops (tenant ids, separated by commas; filled in from your token when it names them)"),
+    h("label", { for: "tenants" }, "Your shops (tenant ids, separated by commas; leave empty to watch every shop your token allows)"),
     tenants,
     h("label", { for: "approver" }, "Your approver id (as registered at the gate)"),
     approver,
@@ -164,7 +193,10 @@ async function settingsPage(): Promise<void> {
     }
     const named = (me.tenants ?? []).filter((x) => x !== "*");
     const every = (me.tenants ?? []).includes("*");
-    signIn({ token: t, tenants: every ? typed : typed.length ? typed.filter((x) => named.includes(x)) : named, approverId: approver.value.trim() });
+    // A token of every shop: the shops typed, or else every shop the
+    // gate's policy declares.
+    const shops = every ? (typed.length ? typed : (me.policyTenants ?? [])) : typed.length ? typed.filter((x) => named.includes(x)) : named;
+    signIn({ token: t, tenants: shops, approverId: approver.value.trim() });
     sessionStorage.setItem("portcullis.me", `${me.principal ?? ""} (${(me.roles ?? []).join(", ")})`);
     location.hash = (me.roles ?? []).includes("approver") || !(me.roles ?? []).includes("operator") ? "#/queue" : "#/monitor";
   });
@@ -336,6 +368,7 @@ async function requestPage(gen: number, tenant: string, id: string): Promise<voi
 
   const result = h("div", { id: "result", role: "status", "aria-live": "polite" });
   const comment = h("textarea", { id: "comment", rows: "3", maxlength: "1000" });
+  const history = h("section", { id: "agent-history", "aria-live": "polite" });
   const approve = h("button", { type: "button", class: "approve", id: "approve", disabled: !digestOk }, "Approve");
   const deny = h("button", { type: "button", class: "deny", id: "deny", disabled: !digestOk }, "Deny");
 
@@ -447,6 +480,42 @@ async function requestPage(gen: number, tenant: string, id: string): Promise<voi
     comment,
     h("div", { class: "actions" }, approve, deny),
     result,
+    history,
+  );
+  void drawHistory(gen, history, tenant, a.agent ?? "", id);
+}
+
+/** What the gate decided lately about the same agent's actions (no arguments). */
+async function drawHistory(gen: number, box: HTMLElement, tenant: string, agentId: string, current: string): Promise<void> {
+  if (!agentId) return;
+  let r: RecentDecisions;
+  try {
+    r = await api.get<RecentDecisions>(`/tenants/${encodeURIComponent(tenant)}/agents/${encodeURIComponent(agentId)}/decisions`);
+  } catch (e) {
+    if (gen === generation) fill(box, h("h3", {}, `Recent decisions of ${agentId}`), h("p", { class: "muted" }, errorText(e)));
+    return;
+  }
+  if (gen !== generation) return;
+  const list = r.decisions ?? [];
+  fill(
+    box,
+    h("h3", {}, `Recent decisions of ${agentId}`),
+    list.length
+      ? h(
+          "ol",
+          { class: "history" },
+          ...list.map((e) =>
+            h(
+              "li",
+              { "data-decision": e.decisionId ?? "" },
+              `${localTime(e.time)} · ${kindText(e.kind)}: ${label(e.tool ?? "")} `,
+              h("span", { class: isBadOutcome(e.outcome) ? "error" : "ok" }, activityOutcomeText(e.outcome)),
+              e.decisionId === current ? h("span", { class: "muted" }, " (this request)") : "",
+            ),
+          ),
+        )
+      : h("p", { class: "muted" }, "None recorded lately."),
+    r.more ? h("p", { class: "muted" }, `The latest ${list.length} shown; older ones are on the ledger.`) : null,
   );
 }
 
@@ -481,7 +550,17 @@ async function monitorPage(gen: number): Promise<void> {
   const body = h("div", { id: "monitor", "aria-live": "polite" });
   const confirmSlot = h("div", { id: "confirm" });
   const message = h("p", { id: "monitor-message", role: "status" });
-  fill(app, h("h2", {}, "Security monitor"), message, confirmSlot, body);
+  const activityState = h("p", { class: "muted", id: "activity-state" }, "Connecting…");
+  const activityList = h("ol", { id: "activity-list", class: "activity" });
+  const activity = h(
+    "section",
+    { class: "card", id: "activity", "aria-labelledby": "activity-title" },
+    h("h3", { id: "activity-title" }, "Activity (live, newest first)"),
+    activityState,
+    activityList,
+  );
+  fill(app, h("h2", {}, "Security monitor"), message, confirmSlot, body, activity);
+  void followActivity(gen, activityList, activityState);
 
   const haltOrResume = (tenant: string, halt: boolean): void => {
     const who = tenant ? `shop ${tenant}` : "the whole gate (every shop)";
@@ -504,13 +583,22 @@ async function monitorPage(gen: number): Promise<void> {
 
   const draw = async (): Promise<void> => {
     let st: StatusResponse;
+    let health: LedgerHealth | null = null;
+    let healthError = "";
     try {
       st = await api.get<StatusResponse>("/status");
     } catch (e) {
       if (gen === generation) fill(body, h("p", { class: "error" }, errorText(e)));
       return;
     }
+    try {
+      health = await api.get<LedgerHealth>("/ledger");
+    } catch (e) {
+      healthError = errorText(e);
+    }
+    const connectors = await api.get<ConnectorHealth>("/connectors").catch(() => null);
     if (gen !== generation) return;
+    const byTenant = new Map<string, TenantHealth>((health?.tenants ?? []).map((t) => [t.tenant ?? "", t]));
     const stopAll = h("button", { type: "button", class: st.gateHalted ? "" : "danger", id: "halt-all" }, st.gateHalted ? "Resume everything" : "Stop everything (kill switch)");
     stopAll.addEventListener("click", () => haltOrResume("", !st.gateHalted));
     fill(
@@ -526,6 +614,17 @@ async function monitorPage(gen: number): Promise<void> {
           ? h("p", { class: "muted" }, `Shadow policy ${st.shadow.candidate.version}: ${st.shadow.differed ?? 0} of ${st.shadow.decided ?? 0} decisions differed`)
           : null,
         h("p", { class: "muted" }, `Running since ${localTime(st.startedAt)}`),
+        health
+          ? h(
+              "p",
+              { id: "gate-health", class: health.ready === false || health.ledgerWritable === false ? "halted" : "ok" },
+              health.ledgerWritable === false
+                ? "The ledger cannot be written (disk full or failing): actions are refused until it can."
+                : health.ready === false
+                  ? "Not ready: a shop's ledger is refused, or the gate is starting or stopping."
+                  : "Ready; the ledger is being written.",
+            )
+          : h("p", { class: "error" }, `Ledger health unavailable: ${healthError}`),
         stopAll,
       ),
       h(
@@ -535,7 +634,11 @@ async function monitorPage(gen: number): Promise<void> {
         h(
           "table",
           { id: "tenants" },
-          h("thead", {}, h("tr", {}, h("th", {}, "Shop"), h("th", {}, "State"), h("th", {}, "Waiting"), h("th", {}, "Ledger entries"), h("th", {}, ""))),
+          h(
+            "thead",
+            {},
+            h("tr", {}, h("th", {}, "Shop"), h("th", {}, "State"), h("th", {}, "Waiting"), h("th", {}, "Ledger entries"), h("th", {}, "Ledger"), h("th", {}, "Latest signed checkpoint"), h("th", {}, "")),
+          ),
           h(
             "tbody",
             {},
@@ -549,15 +652,124 @@ async function monitorPage(gen: number): Promise<void> {
                 h("td", { class: t.halted ? "halted" : "ok" }, t.halted ? `Stopped${t.haltReason ? `: ${t.haltReason}` : ""}` : "Running"),
                 h("td", {}, String(t.pending ?? 0)),
                 h("td", {}, t.ledgerSequence ?? "0"),
+                ledgerCell(byTenant.get(t.tenant ?? "")),
+                checkpointCell(byTenant.get(t.tenant ?? "")),
                 h("td", {}, b),
               );
             }),
           ),
         ),
       ),
+      connectorCard(connectors),
     );
   };
   poll(gen, draw);
+}
+
+/** "12 ok, 1 unavailable" for one connector kind; null when it ran nothing. */
+function executionText(c: ConnectorHealth, kind: string): string | null {
+  const rows = (c.executions ?? []).filter((e) => e.connector === kind);
+  if (!rows.length) return null;
+  rows.sort((a, b) => (a.result === "ok" ? -1 : b.result === "ok" ? 1 : 0));
+  return rows.map((e) => `${e.count ?? 0} ${e.result === "ok" ? "ok" : (e.result ?? "").replace(/_/g, " ")}`).join(", ");
+}
+
+function connectorCard(c: ConnectorHealth | null): HTMLElement | null {
+  if (!c) return null;
+  const http = executionText(c, "http");
+  const none = executionText(c, "none");
+  const failing = (c.executions ?? []).some((e) => e.connector === "http" && e.result !== "ok");
+  return h(
+    "section",
+    { class: "card", id: "connectors" },
+    h("h3", {}, "Connectors (since the gate started)"),
+    h(
+      "p",
+      { class: failing ? "halted" : "" },
+      `Called by the gate (${c.connectors ?? 0} HTTP connector${c.connectors === 1 ? "" : "s"} configured): `,
+      http ?? "no calls yet",
+    ),
+    h("p", {}, "Run by the agent itself: ", none ?? "none yet"),
+    h("p", { class: "muted" }, "Counted over every shop and connector; the gate does not count each connector apart."),
+  );
+}
+
+function ledgerCell(t: TenantHealth | undefined): HTMLElement {
+  if (!t) return h("td", { class: "muted ledger" }, "?");
+  return t.refused
+    ? h("td", { class: "halted ledger" }, `REFUSED: ${t.refusal ?? "its chain does not match its checkpoint"}`)
+    : h("td", { class: "ok ledger" }, "Intact");
+}
+
+function checkpointCell(t: TenantHealth | undefined): HTMLElement {
+  const cp = t?.checkpoint;
+  if (!cp) return h("td", { class: "muted checkpoint" }, "none yet");
+  return h(
+    "td",
+    { class: "checkpoint" },
+    `#${cp.sequence ?? 0}, ${ageText(cp.ageSeconds)}`,
+    cp.entriesSince ? h("span", { class: "muted" }, ` (${cp.entriesSince} entries since)`) : "",
+  );
+}
+
+function activityRow(e: ActivityEvent): HTMLElement {
+  const bad = isBadOutcome(e.outcome);
+  return h(
+    "li",
+    { "data-tenant": e.tenant ?? "", "data-sequence": e.sequence ?? "", "data-kind": e.kind ?? "" },
+    h("time", { datetime: e.time ?? "" }, new Date(e.time ?? 0).toLocaleTimeString()),
+    " ",
+    h("strong", {}, kindText(e.kind)),
+    e.tool ? ` · ${label(e.tool)}` : "",
+    e.agent ? ` · agent ${e.agent}` : "",
+    e.outcome ? " · " : "",
+    e.outcome ? h("span", { class: bad ? "error" : "ok" }, activityOutcomeText(e.outcome)) : "",
+    e.method ? ` · ${e.method}` : "",
+    e.principal ? h("span", { class: "muted" }, ` · by ${e.principal}`) : "",
+    h("span", { class: "muted" }, ` · shop ${e.tenant ?? ""}`),
+  );
+}
+
+/** The monitor's live activity: the gate's stream, at most 50 rows. */
+async function followActivity(gen: number, list: HTMLElement, state: HTMLElement): Promise<void> {
+  const log = new ActivityLog(50);
+  const ctrl = new AbortController();
+  streams.push(ctrl);
+  let pending = false;
+  let live = false;
+  const redraw = (): void => {
+    // One redraw per burst of events.
+    if (pending) return;
+    pending = true;
+    window.requestAnimationFrame(() => {
+      pending = false;
+      if (gen !== generation) return;
+      fill(list, ...log.list().map(activityRow));
+      if (live) state.textContent = log.list().length ? `Live: the latest ${log.list().length} events.` : "Live; nothing yet.";
+    });
+  };
+  while (gen === generation && !ctrl.signal.aborted) {
+    live = true;
+    redraw();
+    const status = await readStream(gen, "/activity", ctrl, (data) => {
+      try {
+        if (log.add(JSON.parse(data) as ActivityEvent)) redraw();
+      } catch {
+        /* not an event: ignored */
+      }
+    });
+    live = false;
+    if (gen !== generation || ctrl.signal.aborted) return;
+    if (status === 401 || status === 403 || status === 501) {
+      state.textContent = status === 501 ? "This gate does not serve the activity stream." : "Your token may not watch the activity (it needs the operator or auditor role).";
+      return;
+    }
+    if (status !== 200) {
+      // Busy (429) or gone: try again shortly.
+      state.textContent = "The activity stream is busy; retrying…";
+      await new Promise((r) => window.setTimeout(r, 3000));
+    }
+  }
 }
 
 // ---- Router ---------------------------------------------------------------

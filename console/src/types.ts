@@ -100,4 +100,60 @@ export interface Me {
   roles?: string[];
   /** "*" for every tenant. */
   tenants?: string[];
+  /** For a principal of every tenant: the tenants the policy declares. */
+  policyTenants?: string[];
+}
+/** What the activity stream shows of one ledger entry (no arguments). */
+export interface ActivityEvent {
+  tenant?: string;
+  sequence?: string;
+  time?: string;
+  kind?: string;
+  requestId?: string;
+  correlationId?: string;
+  decisionId?: string;
+  tool?: string;
+  agent?: string;
+  outcome?: string;
+  ruleIds?: string[];
+  principal?: string;
+  method?: string;
+}
+export interface RecentDecisions {
+  decisions?: ActivityEvent[];
+  scanned?: number;
+  /** The read stopped at a limit: older decisions may exist. */
+  more?: boolean;
+}
+export interface CheckpointHealth {
+  sequence?: number;
+  time?: string;
+  ageSeconds?: number;
+  entriesSince?: number;
+}
+export interface TenantHealth {
+  tenant?: string;
+  halted?: boolean;
+  haltReason?: string;
+  refused?: boolean;
+  refusal?: string;
+  ledgerSequence?: number;
+  checkpoint?: CheckpointHealth;
+}
+export interface LedgerHealth {
+  ready?: boolean;
+  ledgerWritable?: boolean;
+  gateHalted?: boolean;
+  tenants?: TenantHealth[];
+}
+export interface ExecutionCount {
+  /** "http": the gate called the tool; "none": the agent runs it. */
+  connector?: string;
+  /** "ok" or the error code, lower case. */
+  result?: string;
+  count?: number;
+}
+export interface ConnectorHealth {
+  connectors?: number;
+  executions?: ExecutionCount[];
 }

@@ -83,6 +83,7 @@ interface Tokens {
   baytApprover: string;
   operator: string;
   auditor: string;
+  allShops: string;
 }
 
 let dir = "";
@@ -116,6 +117,9 @@ function configText(): string {
     `  - {name: bayt-web, roles: [approver], tenants: [bayt], tokenHashes: ['${hashes.baytApprover}']}`,
     `  - {name: ops, roles: [operator], tenants: ['*'], tokenHashes: ['${hashes.operator}']}`,
     `  - {name: audit, roles: [auditor], tenants: ['*'], tokenHashes: ['${hashes.auditor}']}`,
+    `  - {name: every-shop-web, roles: [approver], tenants: ['*'], tokenHashes: ['${hashes.allShops}']}`,
+    "ledger:",
+    "  checkpointEveryEntries: 5",
     "approvers:",
     ...approvers,
     "",
@@ -157,6 +161,7 @@ before(async () => {
     baytApprover: testing.newToken(),
     operator: testing.newToken(),
     auditor: testing.newToken(),
+    allShops: testing.newToken(),
   };
   tokens = Object.fromEntries(Object.entries(made).map(([k, v]) => [k, v.token])) as unknown as Tokens;
   hashes = Object.fromEntries(Object.entries(made).map(([k, v]) => [k, v.hash])) as Record<keyof Tokens, string>;
@@ -465,4 +470,61 @@ test("the kill switch halts a shop from the monitor and the agent's next Evaluat
   await page.locator("tr[data-tenant=al-noor] td.ok").waitFor();
   assert.equal((await agent.evaluate(refund("AN-1007", "10.00"))).outcome, "PENDING_APPROVAL");
   await ops.context.close();
+});
+
+test("a token of every shop is shown the policy's shops without typing them", async () => {
+  const every = await signedIn(tokens.allShops, "", "dana");
+  const { page } = every;
+  await page.locator("section[data-tenant=al-noor] > h3").waitFor();
+  await page.locator("section[data-tenant=bayt] > h3").waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("portcullis.tenants")), "al-noor,bayt");
+  await every.context.close();
+});
+
+test("the monitor shows each shop's ledger health and the live activity, newest first, without arguments; a request shows the agent's recent decisions", async () => {
+  const ops = await signedIn(tokens.operator, ""); // every shop: from the policy
+  const { page } = ops;
+  await page.goto(`${base}/#/monitor`);
+  // Ledger health per shop: intact, with a recent signed checkpoint.
+  await page.locator("tr[data-tenant=al-noor] td.ledger", { hasText: "Intact" }).waitFor();
+  await page.locator("tr[data-tenant=al-noor] td.checkpoint", { hasText: /#\d+, \d+ s ago/ }).waitFor();
+  await page.locator("#gate-health", { hasText: "Ready" }).waitFor();
+  // Connector health: the refunds executed earlier were run by the agent.
+  await page.locator("#connectors", { hasText: /Run by the agent itself: \d+ ok/ }).waitFor();
+  assert.match((await page.textContent("#connectors")) ?? "", /0 HTTP connectors configured\): no calls yet/);
+  // The activity: the latest entries at once (earlier tests' decisions)...
+  await page.locator("#activity-list li[data-kind='action.evaluated']").first().waitFor();
+  // ...and a new one live, on top, without a reload.
+  const decision = await agent.evaluate({ ...refund("AN-1010", "333.33"), agent: "night-bot" });
+  assert.equal(decision.outcome, "PENDING_APPROVAL");
+  const row = page.locator("#activity-list li[data-kind='action.evaluated']", { hasText: "agent night-bot" });
+  await row.waitFor();
+  assert.match((await row.textContent()) ?? "", /Decision · Refund order · agent night-bot · waiting for approval/);
+  // On top: only the entries of the same write (its approval request) may be above it.
+  const position = await page.evaluate(() =>
+    [...document.querySelectorAll("#activity-list li")].findIndex((li) => /night-bot/.test(li.textContent ?? "")),
+  );
+  assert.ok(position >= 0 && position <= 1, `the new decision is row ${position}`);
+  const shown = (await page.textContent("#activity")) ?? "";
+  assert.doesNotMatch(shown, /333|AN-1010/); // no arguments, no amounts
+  await page.screenshot({ path: join(shots, "monitor-activity.png"), fullPage: true });
+  // Bounded in the page: many more events, at most 50 rows.
+  for (let i = 0; i < 30; i++) {
+    await agent.evaluate({ ...refund(`BY-3${i}`, "1.00", "bayt"), agent: "burst-bot" });
+  }
+  await page.waitForFunction(() => document.querySelectorAll("#activity-list li[data-tenant=bayt]").length >= 40);
+  assert.ok((await page.locator("#activity-list li").count()) <= 50);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the monitor scrolls sideways by ${overflow} px`);
+  await ops.context.close();
+
+  // The request page lists the same agent's recent decisions.
+  const again = await agent.evaluate({ ...refund("AN-1011", "20.00"), agent: "night-bot" });
+  await alice.page.goto(`${base}/#/request/al-noor/${again.decisionId}`);
+  const history = alice.page.locator("#agent-history");
+  await history.locator(`li[data-decision="${again.decisionId}"]`, { hasText: "this request" }).waitFor();
+  await history.locator(`li[data-decision="${decision.decisionId}"]`).waitFor();
+  assert.match((await history.textContent()) ?? "", /Recent decisions of night-bot/);
+  assert.doesNotMatch((await history.textContent()) ?? "", /support-bot|burst-bot|AN-1010/);
+  await alice.page.screenshot({ path: join(shots, "request-history.png"), fullPage: true });
 });

@@ -49,6 +49,8 @@ const char* MethodName(Method method) {
       return "RotatePayloadKey";
     case Method::kDeleteTenant:
       return "DeleteTenant";
+    case Method::kRecentDecisions:
+      return "RecentDecisions";
   }
   return "?";
 }
@@ -84,6 +86,8 @@ Role RequiredRole(Method method) {
     case Method::kRotatePayloadKey:
     case Method::kDeleteTenant:
       return Role::kOperator;
+    case Method::kRecentDecisions:
+      return Role::kApprover;  // or kOperator, kAuditor: see Authorize
   }
   return Role::kOperator;
 }
@@ -100,6 +104,14 @@ absl::Status Authorize(const Principal& principal, Method method,
                        method == Method::kTailActivity ? "call TailActivity"
                                                        : "read the metrics",
                        ": it needs the operator or auditor role"));
+    }
+  } else if (method == Method::kRecentDecisions) {
+    if (!principal.Has(Role::kApprover) && !principal.Has(Role::kOperator) &&
+        !principal.Has(Role::kAuditor)) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("principal \"", principal.name,
+                       "\" may not read an agent's recent decisions: it "
+                       "needs the approver, operator or auditor role"));
     }
   } else if (!principal.Has(role)) {
     return absl::PermissionDeniedError(absl::StrCat(

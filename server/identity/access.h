@@ -9,6 +9,8 @@
 //   agent     ListTools (issue 17: what the MCP gateway lists)
 //   gateway   ResolveUpstreamSecret (issue 17; never with the agent role)
 //   operator or auditor  TailActivity (issue 18: the activity stream)
+//   approver, operator or auditor  RecentDecisions (issue 19: the console's
+//             recent decisions of an agent)
 #ifndef PORTCULLIS_SERVER_IDENTITY_ACCESS_H_
 #define PORTCULLIS_SERVER_IDENTITY_ACCESS_H_
 
@@ -43,6 +45,9 @@ enum class Method {
   // Maintenance while serving (operator).
   kRotatePayloadKey,
   kDeleteTenant,
+  // The console's recent decisions of one agent (issue 19): the approver
+  // deciding about it, or an operator or auditor watching the gate.
+  kRecentDecisions,
 };
 
 // The RPC's name, e.g. "Evaluate".

@@ -15,6 +15,8 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "crypto/key_file.h"
 #include "gate/approval.h"
@@ -59,7 +61,8 @@ class ConsoleFixture {
     std::ofstream(dir_.Sub("two.policy")) << kPolicy;
     std::ofstream(dir_.Sub("gate.yaml"))
         << "policy: two.policy\ndataDir: data\nprincipals:\n"
-        << agent_.Yaml() << approver_.Yaml() << ops_.Yaml()
+        << agent_.Yaml() << approver_.Yaml() << ops_.Yaml() << auditor_.Yaml()
+        << approver_b_.Yaml() << "ledger:\n  checkpointEveryEntries: 1\n"
         << "listen:\n  tcpAddress: 127.0.0.1:0\n  disableUnixSocket: true\n"
            "observability:\n  httpAddress: 127.0.0.1:0\n"
         << (console ? "console:\n  enabled: true\n" : "")
@@ -80,11 +83,12 @@ class ConsoleFixture {
 
   int http_port() const { return daemon_->http_port(); }
 
-  v1::Decision EvaluateRefund(const std::string& amount = "120.00") {
+  v1::Decision EvaluateRefund(const std::string& amount = "120.00",
+                              const std::string& agent = "bot") {
     v1::EvaluateRequest request;
     v1::Action* a = request.mutable_action();
     a->set_tenant("a");
-    a->set_agent("bot");
+    a->set_agent(agent);
     a->set_tool("refund_order");
     (*a->mutable_arguments())["order_id"].set_string_value("AN-1");
     auto* m = (*a->mutable_arguments())["amount"].mutable_money_value();
@@ -152,13 +156,55 @@ class ConsoleFixture {
   std::ostringstream log_text_;
   Logger log_{clock_, log_text_};
   crypto::SigningKey alice_ = crypto::SigningKey::Generate();
-  Caller agent_{"agent-a", "agent", "a"};
+  Caller agent_{"agent-a", "agent", "a", "bot, late-bot, other-bot"};
   Caller approver_{"approver-a", "approver", "a"};
   Caller ops_{"ops", "operator", "'*'"};
+  Caller auditor_{"audit-a", "auditor", "a"};
+  Caller approver_b_{"approver-b", "approver", "b"};
   std::unique_ptr<Daemon> daemon_;
   std::unique_ptr<v1::Gate::Stub> gate_;
   std::unique_ptr<httplib::Client> http_;
 };
+
+// Reads a Server-Sent Events stream at `path` as `caller` until `enough`
+// says the text received so far is enough; returns the HTTP status and
+// the text.
+std::pair<int, std::string> ReadStream(
+    int port, const std::string& path, const Caller& caller,
+    const std::function<bool(const std::string&)>& enough) {
+  httplib::Client c("127.0.0.1", port);
+  std::string text;
+  int status = 0;
+  auto r = c.Get(
+      path.c_str(),
+      httplib::Headers{{"Authorization", "Bearer " + caller.token}},
+      [&](const httplib::Response& response) {
+        status = response.status;
+        return true;
+      },
+      [&](const char* data, size_t n) {
+        text.append(data, n);
+        return !enough(text);
+      });
+  if (status == 0 && r) status = r->status;
+  if (r && text.empty()) text = r->body;
+  return {status, text};
+}
+
+// The `data:` events of a stream's text, each parsed as an M.
+template <typename M>
+std::vector<M> Events(const std::string& text) {
+  std::vector<M> out;
+  for (absl::string_view block : absl::StrSplit(text, "\n\n")) {
+    if (!absl::StartsWith(block, "data: ")) continue;
+    M m;
+    REQUIRE(google::protobuf::util::JsonStringToMessage(
+                std::string(block.substr(6)), &m)
+                .ok());
+    out.push_back(m);
+  }
+  return out;
+}
 
 template <typename M>
 M Parse(const std::string& json) {
@@ -446,6 +492,260 @@ TEST_CASE("console.enabled without observability.httpAddress does not start",
   REQUIRE_FALSE(daemon.ok());
   CHECK(daemon.status().message().find("observability.httpAddress") !=
         std::string::npos);
+}
+
+TEST_CASE(
+    "the console API streams the activity of the caller's tenants, latest "
+    "entries first, without arguments, to operators and auditors only",
+    "[console_api]") {
+  ConsoleFixture f;
+  v1::Decision pending = f.EvaluateRefund("4321.09");
+  const int port = f.http_port();
+  // Refused: no token (401), an approver (no operator or auditor role), an
+  // auditor of A asking for B (403).
+  CHECK(f.Get("/api/v1/activity", nullptr)->status == 401);
+  CHECK(f.Get("/api/v1/tenants/a/activity", nullptr)->status == 401);
+  CHECK(f.Get("/api/v1/activity", &f.approver_)->status == 403);
+  CHECK(f.Get("/api/v1/tenants/b/activity", &f.auditor_)->status == 403);
+  CHECK(f.Get("/api/v1/tenants/bad%20id/activity", &f.ops_)->status == 400);
+
+  auto has_evaluated = [](const std::string& text) {
+    return text.find("action.evaluated") != std::string::npos &&
+           text.find("\n\n", text.find("action.evaluated")) !=
+               std::string::npos;
+  };
+  // The auditor of A: its tenant's latest entries, at once.
+  auto [status, text] =
+      ReadStream(port, "/api/v1/tenants/a/activity", f.auditor_, has_evaluated);
+  REQUIRE(status == 200);
+  bool found = false;
+  for (const v1::ActivityEvent& e : Events<v1::ActivityEvent>(text)) {
+    CHECK(e.tenant() == "a");
+    if (e.kind() != "action.evaluated") continue;
+    found = true;
+    CHECK(e.tool() == "refund_order");
+    CHECK(e.agent() == "bot");
+    CHECK(e.outcome() == "PENDING_APPROVAL");
+    CHECK(e.decision_id() == pending.decision_id());
+  }
+  CHECK(found);
+  // No arguments, amounts or tokens.
+  CHECK(text.find("4321") == std::string::npos);
+  CHECK(text.find("AN-1") == std::string::npos);
+  CHECK(text.find(f.auditor_.token) == std::string::npos);
+
+  // The operator of every tenant, every tenant: a new entry arrives live.
+  std::atomic<bool> seen_first{false};
+  std::thread agent([&] {
+    while (!seen_first.load()) std::this_thread::yield();
+    f.EvaluateRefund("1.00", "late-bot");
+  });
+  auto [ops_status, ops_text] =
+      ReadStream(port, "/api/v1/activity", f.ops_, [&](const std::string& t) {
+        if (t.find("data: ") != std::string::npos) seen_first = true;
+        size_t at = t.find("late-bot");
+        return at != std::string::npos &&
+               t.find("\n\n", at) != std::string::npos;
+      });
+  seen_first = true;
+  agent.join();
+  CHECK(ops_status == 200);
+  CHECK(ops_text.find("late-bot") != std::string::npos);
+
+  // The approver's and the other tenant's refusals are on A's chain: the
+  // approver's and the auditor's own tenant.
+  CHECK(Count(f.Kinds("a"), "access.denied") == 2);
+}
+
+TEST_CASE("the console API bounds the live activity streams", "[console_api]") {
+  ConsoleFixture f;
+  f.EvaluateRefund();
+  const std::string path = "/api/v1/activity";
+  absl::Notification opened[ConsoleApi::kMaxActivityStreams];
+  absl::Notification release;
+  std::vector<std::thread> holders;
+  for (int i = 0; i < ConsoleApi::kMaxActivityStreams; ++i) {
+    holders.emplace_back([&, i] {
+      ReadStream(f.http_port(), path, f.ops_, [&, i](const std::string& t) {
+        if (t.find("data: ") == std::string::npos) return false;
+        if (!opened[i].HasBeenNotified()) opened[i].Notify();
+        release.WaitForNotification();
+        return true;
+      });
+      if (!opened[i].HasBeenNotified()) opened[i].Notify();  // failed
+    });
+  }
+  for (auto& o : opened) o.WaitForNotification();
+  auto third = f.Get(path, &f.ops_);
+  REQUIRE(third);
+  CHECK(third->status == 429);
+  CHECK(third->body.find("RESOURCE_EXHAUSTED") != std::string::npos);
+  release.Notify();
+  for (auto& t : holders) t.join();
+}
+
+TEST_CASE(
+    "the console API shows each tenant's ledger health: head, latest "
+    "signed checkpoint and its age, halted",
+    "[console_api]") {
+  ConsoleFixture f;
+  f.EvaluateRefund();
+  CHECK(f.Post("/api/v1/halt", R"({"tenant":"b","reason":"audit"})", &f.ops_)
+            ->status == 200);
+  f.clock_.Advance(absl::Seconds(30));
+  auto r = f.Get("/api/v1/ledger", &f.ops_);
+  REQUIRE(r);
+  INFO(r->body);
+  REQUIRE(r->status == 200);
+  google::protobuf::Value got;
+  REQUIRE(google::protobuf::util::JsonStringToMessage(r->body, &got).ok());
+  const auto& top = got.struct_value().fields();
+  CHECK(top.at("ready").bool_value());
+  CHECK(top.at("ledgerWritable").bool_value());
+  CHECK_FALSE(top.at("gateHalted").bool_value());
+  const auto& tenants = top.at("tenants").list_value();
+  REQUIRE(tenants.values_size() == 2);
+  const auto& a = tenants.values(0).struct_value().fields();
+  const auto& b = tenants.values(1).struct_value().fields();
+  CHECK(a.at("tenant").string_value() == "a");
+  CHECK_FALSE(a.at("halted").bool_value());
+  CHECK_FALSE(a.at("refused").bool_value());
+  double head = a.at("ledgerSequence").number_value();
+  CHECK(head >= 2);
+  // Checkpoints every entry here: the latest covers the head, signed 30 s
+  // ago by the gate's clock.
+  const auto& cp = a.at("checkpoint").struct_value().fields();
+  CHECK(cp.at("sequence").number_value() == head);
+  CHECK(cp.at("entriesSince").number_value() == 0);
+  CHECK(cp.at("ageSeconds").number_value() == 30);
+  CHECK_FALSE(cp.at("time").string_value().empty());
+  CHECK(b.at("tenant").string_value() == "b");
+  CHECK(b.at("halted").bool_value());
+  CHECK(b.at("haltReason").string_value() == "audit");
+
+  // Operators only; refusals recorded.
+  CHECK(f.Get("/api/v1/ledger", nullptr)->status == 401);
+  CHECK(f.Get("/api/v1/ledger", &f.approver_)->status == 403);
+  CHECK(f.Get("/api/v1/ledger", &f.auditor_)->status == 403);
+  CHECK(Count(f.Kinds("a"), "access.denied") == 2);
+}
+
+TEST_CASE(
+    "the console API lists an agent's recent decisions, newest first, "
+    "bounded, without arguments",
+    "[console_api]") {
+  ConsoleFixture f;
+  std::vector<std::string> ids;
+  for (int i = 0; i < ConsoleApi::kRecentDecisions + 2; ++i) {
+    ids.push_back(f.EvaluateRefund(absl::StrCat(900 + i, ".25")).decision_id());
+  }
+  f.EvaluateRefund("5.00", "other-bot");
+  const std::string path = "/api/v1/tenants/a/agents/bot/decisions";
+  auto r = f.Get(path, &f.approver_);
+  REQUIRE(r);
+  INFO(r->body);
+  REQUIRE(r->status == 200);
+  google::protobuf::Value got;
+  REQUIRE(google::protobuf::util::JsonStringToMessage(r->body, &got).ok());
+  const auto& fields = got.struct_value().fields();
+  const auto& list = fields.at("decisions").list_value();
+  REQUIRE(list.values_size() == ConsoleApi::kRecentDecisions);
+  CHECK(fields.at("more").bool_value());
+  // Newest first: the last refund asked is first.
+  const auto& first = list.values(0).struct_value().fields();
+  CHECK(first.at("decisionId").string_value() == ids.back());
+  CHECK(first.at("kind").string_value() == "action.evaluated");
+  CHECK(first.at("outcome").string_value() == "PENDING_APPROVAL");
+  CHECK(first.at("tool").string_value() == "refund_order");
+  for (const auto& v : list.values()) {
+    CHECK(v.struct_value().fields().at("agent").string_value() == "bot");
+  }
+  CHECK(r->body.find("SAR") == std::string::npos);  // no amounts
+  CHECK(r->body.find("amount") == std::string::npos);
+  CHECK(r->body.find("AN-1") == std::string::npos);
+
+  auto other = f.Get("/api/v1/tenants/a/agents/other-bot/decisions", &f.ops_);
+  REQUIRE(other->status == 200);
+  REQUIRE(google::protobuf::util::JsonStringToMessage(other->body, &got).ok());
+  CHECK(
+      got.struct_value().fields().at("decisions").list_value().values_size() ==
+      1);
+  CHECK_FALSE(got.struct_value().fields().at("more").bool_value());
+  CHECK(f.Get(path, &f.auditor_)->status == 200);
+
+  // Refused: no token, an agent, an approver of B; malformed agent id.
+  CHECK(f.Get(path, nullptr)->status == 401);
+  CHECK(f.Get(path, &f.agent_)->status == 403);
+  CHECK(f.Get(path, &f.approver_b_)->status == 403);
+  CHECK(f.Get("/api/v1/tenants/a/agents/b%20ot/decisions", &f.approver_)
+            ->status == 400);
+  CHECK(Count(f.Kinds("a"), "access.denied") == 1);  // the agent's
+}
+
+TEST_CASE(
+    "the console API counts executions by connector kind and result for "
+    "operators",
+    "[console_api]") {
+  ConsoleFixture f;
+  v1::EvaluateRequest evaluate;
+  v1::Action* a = evaluate.mutable_action();
+  a->set_tenant("a");
+  a->set_agent("bot");
+  a->set_tool("reply");
+  v1::EvaluateResponse allowed;
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + f.agent_.token);
+    REQUIRE(f.gate_->Evaluate(&context, evaluate, &allowed).ok());
+  }
+  REQUIRE(allowed.decision().outcome() == v1::OUTCOME_ALLOW);
+  v1::ExecuteRequest execute;
+  execute.set_decision_id(allowed.decision().decision_id());
+  *execute.mutable_action() = evaluate.action();
+  v1::ExecuteResponse executed;
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + f.agent_.token);
+    REQUIRE(f.gate_->Execute(&context, execute, &executed).ok());
+  }
+  auto r = f.Get("/api/v1/connectors", &f.ops_);
+  REQUIRE(r);
+  INFO(r->body);
+  REQUIRE(r->status == 200);
+  google::protobuf::Value got;
+  REQUIRE(google::protobuf::util::JsonStringToMessage(r->body, &got).ok());
+  const auto& fields = got.struct_value().fields();
+  CHECK(fields.at("connectors").number_value() == 0);
+  const auto& list = fields.at("executions").list_value();
+  REQUIRE(list.values_size() == 1);
+  const auto& e = list.values(0).struct_value().fields();
+  CHECK(e.at("connector").string_value() == "none");  // the agent ran it
+  CHECK(e.at("result").string_value() == "ok");
+  CHECK(e.at("count").number_value() == 1);
+
+  CHECK(f.Get("/api/v1/connectors", nullptr)->status == 401);
+  CHECK(f.Get("/api/v1/connectors", &f.approver_)->status == 403);
+  CHECK(Count(f.Kinds("a"), "access.denied") == 1);
+}
+
+TEST_CASE(
+    "the console API tells a principal of every tenant the policy's "
+    "tenants",
+    "[console_api]") {
+  ConsoleFixture f;
+  google::protobuf::Value got;
+  REQUIRE(google::protobuf::util::JsonStringToMessage(
+              f.Get("/api/v1/me", &f.ops_)->body, &got)
+              .ok());
+  const auto& declared =
+      got.struct_value().fields().at("policyTenants").list_value();
+  REQUIRE(declared.values_size() == 2);
+  CHECK(declared.values(0).string_value() == "a");
+  CHECK(declared.values(1).string_value() == "b");
+  REQUIRE(google::protobuf::util::JsonStringToMessage(
+              f.Get("/api/v1/me", &f.approver_)->body, &got)
+              .ok());
+  CHECK_FALSE(got.struct_value().fields().contains("policyTenants"));
 }
 
 TEST_CASE("API errors map to HTTP statuses", "[console_api]") {
