@@ -1,10 +1,12 @@
 // MCP gateway benchmark: the latency an allowed `tools/call` gains through
 // portcullis-mcp against calling the same upstream MCP server directly, at 1
 // and 16 calls in flight, in one run, beside the gate's own Evaluate latency,
-// Evaluate + Execute (what an allowed call waits for at the gate; the
-// gateway reports the outcome in the background), the three round trips in
-// sequence, and ListTools (a round trip that writes nothing), measured with
-// @portcullis/client; and, for each path, the CPU time per call of the
+// Evaluate with execute_on_allow (one round trip and one synced write that
+// decide and execute an ALLOW: what an allowed call through the gateway
+// waits for at the gate, which reports the outcome in the background),
+// Evaluate then Execute (the two round trips the gateway made before), the
+// three round trips in sequence, and ListTools (a round trip that writes
+// nothing), measured with @portcullis/client; and, for each path, the CPU time per call of the
 // gateway, the upstream, the gate and the benchmark (from /proc).
 //
 // Both MCP paths use the official SDK Client over stdio against the same
@@ -109,7 +111,15 @@ const evaluate = async (i) => {
   const d = await client.evaluate(action(i));
   if (d.outcome !== "ALLOW") throw new Error(`evaluate: ${d.outcome}`);
 };
-// What an allowed call now waits for at the gate: ReportOutcome goes in the background.
+// What an allowed call through the gateway waits for at the gate (issue 17):
+// one Evaluate that also executes the ALLOW; ReportOutcome goes in the
+// background, as the gateway sends it.
+const evalWithExec = async (i) => {
+  const { decision, execution } = await client.evaluateAndExecute(action(i));
+  if (!execution) throw new Error(`evaluate with execute: ${decision.outcome}, no receipt`);
+  reports.push(client.reportOutcome("acme", decision.decisionId, "succeeded", ""));
+};
+// The two round trips the gateway made before: Evaluate, then Execute.
 const evalExec = async (i) => {
   const a = action(i);
   const d = await client.evaluate(a);
@@ -131,6 +141,7 @@ const paths = [
   ["direct", echo(direct)],
   ["gateway", echo(gateway)],
   ["evaluate", evaluate],
+  ["eval-with-exec", evalWithExec],
   ["eval+exec", evalExec],
   ["eval+exec+report", roundTrips],
   ["listTools", listTools],
@@ -215,13 +226,17 @@ for (const c of only.length ? [] : concurrencies) {
   const d = results[`direct@${c}`];
   const g = results[`gateway@${c}`];
   const e = results[`evaluate@${c}`];
+  const w = results[`eval-with-exec@${c}`];
   const x = results[`eval+exec@${c}`];
   const added = g.p50 - d.p50;
   console.log(
-    `inflight ${String(c).padStart(2)}: gateway/direct p50 ${(g.p50 / d.p50).toFixed(2)}x p99 ${(g.p99 / d.p99).toFixed(2)}x; ` +
+    `inflight ${String(c).padStart(2)}: p50 direct ${d.p50.toFixed(3)}, gateway ${g.p50.toFixed(3)}, ` +
+      `Evaluate ${e.p50.toFixed(3)}, Evaluate-with-execute ${w.p50.toFixed(3)}, Evaluate+Execute ${x.p50.toFixed(3)} ms; ` +
+      `gateway/direct p50 ${(g.p50 / d.p50).toFixed(2)}x p99 ${(g.p99 / d.p99).toFixed(2)}x; ` +
+      `Evaluate-with-execute/Evaluate ${(w.p50 / e.p50).toFixed(2)}x, Evaluate+Execute/Evaluate ${(x.p50 / e.p50).toFixed(2)}x; ` +
       `added p50 ${added.toFixed(3)} ms, over Evaluate p50 ${(added - e.p50).toFixed(3)} ms ` +
       `(target < 1 ms: ${added - e.p50 < 1 ? "met" : "missed"}), ` +
-      `over Evaluate+Execute p50 ${(added - x.p50).toFixed(3)} ms; ` +
+      `over Evaluate-with-execute p50 ${(added - w.p50).toFixed(3)} ms; ` +
       `gateway CPU ${g.cpu.gateway.toFixed(3)} ms/call`,
   );
 }

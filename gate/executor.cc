@@ -53,6 +53,46 @@ absl::Status CheckGrant(const DecisionState& state, const std::string& digest,
 
 }  // namespace
 
+absl::StatusOr<std::optional<Receipt>> Executor::Claim(
+    TenantState& tenant, const policy::Action& action,
+    const std::string& digest, const std::string& busy_decision,
+    const std::string& busy_key) {
+  const std::string& key = action.idempotency_key;
+  if (!key.empty()) {
+    auto it = tenant.idempotency.find(key);
+    if (it != tenant.idempotency.end()) {
+      if (!crypto::ConstantTimeEquals(it->second.action_digest, digest)) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("idempotency key \"", key,
+                         "\" was already used for a different action"));
+      }
+      return std::optional<Receipt>(it->second.receipt);
+    }
+  }
+  tenant.busy.insert(busy_decision);
+  if (!key.empty()) tenant.busy.insert(busy_key);
+  return std::optional<Receipt>();
+}
+
+void Executor::Release(TenantState& tenant, const std::string& key,
+                       const std::string& digest,
+                       const std::string& busy_decision,
+                       const std::string& busy_key,
+                       const absl::StatusOr<Receipt>& receipt) {
+  absl::MutexLock lock(&tenant.mu);
+  tenant.busy.erase(busy_decision);
+  if (!key.empty()) tenant.busy.erase(busy_key);
+  if (receipt.ok() && !key.empty()) {
+    tenant.idempotency[key] = {digest, *receipt};
+    // Forget keys that have left the window.
+    absl::Time horizon = clock_.Now() - idempotency_window_;
+    absl::erase_if(tenant.idempotency, [&](const auto& entry) {
+      return entry.second.receipt.executed_at < horizon;
+    });
+  }
+  tenant.changed.SignalAll();
+}
+
 absl::StatusOr<Receipt> Executor::Execute(absl::string_view decision_id,
                                           const policy::Action& action,
                                           absl::string_view principal,
@@ -80,37 +120,95 @@ absl::StatusOr<Receipt> Executor::Execute(absl::string_view decision_id,
           "tenant ", action.tenant,
           " is halted: ", tenant.halted ? tenant.halt_reason : reason));
     }
-    if (!key.empty()) {
-      auto it = tenant.idempotency.find(key);
-      if (it != tenant.idempotency.end()) {
-        if (!crypto::ConstantTimeEquals(it->second.action_digest, digest)) {
-          return absl::FailedPreconditionError(
-              absl::StrCat("idempotency key \"", key,
-                           "\" was already used for a different action"));
-        }
-        return it->second.receipt;
-      }
-    }
-    tenant.busy.insert(busy_decision);
-    if (!key.empty()) tenant.busy.insert(busy_key);
+    absl::StatusOr<std::optional<Receipt>> earlier =
+        Claim(tenant, action, digest, busy_decision, busy_key);
+    if (!earlier.ok()) return earlier.status();
+    if (earlier->has_value()) return **earlier;
   }
 
   absl::StatusOr<Receipt> receipt =
       ExecuteMarked(decision_id, action, digest, principal, tool);
-
-  absl::MutexLock lock(&tenant.mu);
-  tenant.busy.erase(busy_decision);
-  if (!key.empty()) tenant.busy.erase(busy_key);
-  if (receipt.ok() && !key.empty()) {
-    tenant.idempotency[key] = {digest, *receipt};
-    // Forget keys that have left the window.
-    absl::Time horizon = clock_.Now() - idempotency_window_;
-    absl::erase_if(tenant.idempotency, [&](const auto& entry) {
-      return entry.second.receipt.executed_at < horizon;
-    });
-  }
-  tenant.changed.SignalAll();
+  Release(tenant, key, digest, busy_decision, busy_key, receipt);
   return receipt;
+}
+
+Executor::AtDecision Executor::BeginAtDecision(absl::string_view decision_id,
+                                               const policy::Action& action,
+                                               const std::string& digest,
+                                               absl::Time now,
+                                               absl::string_view principal) {
+  AtDecision begun;
+  // A tool the gate calls itself is executed by Execute, which calls it
+  // once the execution is recorded; not from the ledger's commit thread.
+  if (connectors_ != nullptr &&
+      connectors_->Find(action.tenant, action.tool) != nullptr) {
+    return begun;
+  }
+  const std::string& key = action.idempotency_key;
+  const std::string busy_decision = BusyDecision(decision_id);
+  const std::string busy_key = key.empty() ? "" : BusyKey(key);
+  TenantState& tenant = tenants_.Get(action.tenant);
+  {
+    absl::MutexLock lock(&tenant.mu);
+    // Never wait here: another execution under this key is in flight, so
+    // Execute waits for it later and answers as it would have.
+    if (tenant.busy.contains(busy_decision) ||
+        (!key.empty() && tenant.busy.contains(busy_key))) {
+      return begun;
+    }
+    if (tenant.halted || tenants_.GateHalted()) return begun;
+    absl::StatusOr<std::optional<Receipt>> earlier =
+        Claim(tenant, action, digest, busy_decision, busy_key);
+    // A key bound to another action: Execute says so, and records it.
+    if (!earlier.ok()) return begun;
+    if (earlier->has_value()) {
+      begun.kind = AtDecision::Kind::kRepeat;
+      begun.receipt = **earlier;
+      return begun;
+    }
+  }
+  begun.kind = AtDecision::Kind::kPrepared;
+  begun.receipt = NewReceipt(decision_id, action, digest, now);
+  begun.draft = ExecutionDraft(action, *begun.receipt, principal);
+  return begun;
+}
+
+absl::StatusOr<Receipt> Executor::FinishAtDecision(
+    AtDecision& begun, const absl::StatusOr<uint64_t>& sequence) {
+  Receipt& receipt = *begun.receipt;
+  if (sequence.ok()) receipt.ledger_sequence = *sequence;
+  absl::StatusOr<Receipt> result =
+      sequence.ok() ? absl::StatusOr<Receipt>(receipt)
+                    : absl::StatusOr<Receipt>(sequence.status());
+  // The receipt names the action's tenant and idempotency key.
+  const std::string& key = receipt.idempotency_key;
+  Release(tenants_.Get(receipt.tenant), key, receipt.action_digest,
+          BusyDecision(receipt.decision_id), key.empty() ? "" : BusyKey(key),
+          result);
+  return result;
+}
+
+Receipt Executor::NewReceipt(absl::string_view decision_id,
+                             const policy::Action& action,
+                             const std::string& digest, absl::Time now) const {
+  Receipt receipt;
+  receipt.tenant = action.tenant;
+  receipt.decision_id = std::string(decision_id);
+  receipt.action_digest = digest;
+  receipt.tool = action.tool;
+  receipt.idempotency_key = action.idempotency_key;
+  receipt.executed_at = now;
+  SignReceipt(receipt, key_);
+  return receipt;
+}
+
+ledger::EntryDraft Executor::ExecutionDraft(const policy::Action& action,
+                                            const Receipt& receipt,
+                                            absl::string_view principal) const {
+  return recorder_.Draft(
+      Fields(action, receipt.decision_id, receipt.action_digest,
+             receipt.executed_at, kActionExecuted),
+      ExecutionRecord{receipt, std::string(principal)});
 }
 
 absl::StatusOr<Receipt> Executor::ExecuteMarked(absl::string_view decision_id,
@@ -138,19 +236,13 @@ absl::StatusOr<Receipt> Executor::ExecuteMarked(absl::string_view decision_id,
         .IgnoreError();
     return s;
   }
-  Receipt receipt;
-  receipt.tenant = action.tenant;
-  receipt.decision_id = std::string(decision_id);
-  receipt.action_digest = digest;
-  receipt.tool = action.tool;
-  receipt.idempotency_key = action.idempotency_key;
-  receipt.executed_at = now;
-  SignReceipt(receipt, key_);
-  absl::StatusOr<uint64_t> sequence = recorder_.Record(
-      Fields(action, decision_id, digest, now, kActionExecuted),
-      ExecutionRecord{receipt, std::string(principal)});
-  if (!sequence.ok()) return sequence.status();
-  receipt.ledger_sequence = *sequence;
+  Receipt receipt = NewReceipt(decision_id, action, digest, now);
+  std::vector<ledger::EntryDraft> drafts;
+  drafts.push_back(ExecutionDraft(action, receipt, principal));
+  absl::StatusOr<std::vector<ledger::Appended>> appended =
+      recorder_.Append(std::move(drafts));
+  if (!appended.ok()) return appended.status();
+  receipt.ledger_sequence = (*appended)[0].sequence;
   if (connectors_ != nullptr) {
     if (const ToolConnector* c =
             connectors_->Find(action.tenant, action.tool)) {

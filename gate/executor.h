@@ -5,10 +5,17 @@
 // signed with the gate's key. Retries and concurrent calls for the same
 // decision, or for the same action under the same idempotency key, get the
 // first execution's receipt and never a second execution. ReportOutcome
-// records how it went. Thread-safe.
+// records how it went.
+//
+// The same execution can also be recorded in the very append that records
+// an ALLOW decision (Gate::EvaluateAndExecuteAsync, issue 17): BeginAtDecision
+// prepares it, FinishAtDecision settles it once the ledger has answered.
+// Both paths share the idempotency claim, the receipt and its record.
+// Thread-safe.
 #ifndef PORTCULLIS_GATE_EXECUTOR_H_
 #define PORTCULLIS_GATE_EXECUTOR_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -50,6 +57,47 @@ class Executor {
                                   absl::string_view principal,
                                   ToolCall* tool = nullptr);
 
+  // An execution begun beside its decision (BeginAtDecision).
+  struct AtDecision {
+    enum class Kind {
+      // Not executed with the decision: the caller executes later
+      // (Execute), which says why if it cannot (a key bound to another
+      // action) or waits its turn (a key busy with another execution), and
+      // calls the tool's connector when it has one.
+      kNone,
+      // The idempotency key already executed this very action: `receipt`
+      // is that execution's, and nothing more is recorded (as Execute).
+      kRepeat,
+      // `draft` records the execution ("action.executed") and must go in
+      // the decision's append; `receipt` is signed, its ledger_sequence
+      // still unset. The decision and the key are marked busy until
+      // FinishAtDecision.
+      kPrepared,
+    };
+    Kind kind = Kind::kNone;
+    std::optional<Receipt> receipt;
+    std::optional<ledger::EntryDraft> draft;
+  };
+
+  // Begins executing the freshly decided ALLOW `decision_id` for `action`
+  // (already validated, `digest` its digest) at `now`, the decision's time,
+  // so that the execution is recorded in the same ledger append as the
+  // decision. The caller guarantees what Execute checks from the ledger:
+  // the decision is ALLOW, unexpired, for this digest, its tenant not
+  // halted, and it was never executed. Never waits: a busy key is kNone.
+  AtDecision BeginAtDecision(absl::string_view decision_id,
+                             const policy::Action& action,
+                             const std::string& digest, absl::Time now,
+                             absl::string_view principal);
+
+  // Settles a kPrepared execution once the append is answered: on success
+  // `sequence` is the "action.executed" entry's and the receipt, with it,
+  // is returned (and remembered under its idempotency key); on failure
+  // nothing is remembered and the failure is returned. Either way the busy
+  // marks are released. Not to be called for kNone or kRepeat.
+  absl::StatusOr<Receipt> FinishAtDecision(
+      AtDecision& begun, const absl::StatusOr<uint64_t>& sequence);
+
   // Records the outcome of an executed decision once. Returns the entry's
   // sequence; NotFound, FailedPrecondition (not executed, or already
   // reported), Unavailable.
@@ -63,6 +111,30 @@ class Executor {
                                         const std::string& digest,
                                         absl::string_view principal,
                                         ToolCall* tool);
+  // Under the tenant's lock, for an execution about to begin: the receipt
+  // of an earlier execution of this action under its idempotency key, or
+  // FailedPrecondition when the key belongs to another action; else
+  // nullopt, and the decision and key are marked busy for the caller.
+  absl::StatusOr<std::optional<Receipt>> Claim(TenantState& tenant,
+                                               const policy::Action& action,
+                                               const std::string& digest,
+                                               const std::string& busy_decision,
+                                               const std::string& busy_key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu);
+  // Releases what Claim marked and remembers a successful execution under
+  // its idempotency key; wakes the waiters.
+  void Release(TenantState& tenant, const std::string& idempotency_key,
+               const std::string& digest, const std::string& busy_decision,
+               const std::string& busy_key,
+               const absl::StatusOr<Receipt>& receipt);
+  // The receipt for executing `decision_id` on `action` at `now`, signed.
+  Receipt NewReceipt(absl::string_view decision_id,
+                     const policy::Action& action, const std::string& digest,
+                     absl::Time now) const;
+  // The "action.executed" entry for `receipt`.
+  ledger::EntryDraft ExecutionDraft(const policy::Action& action,
+                                    const Receipt& receipt,
+                                    absl::string_view principal) const;
   // Calls the tool's connector and records the outcome.
   void CallTool(const ToolConnector& connector, const policy::Action& action,
                 const Receipt& receipt, absl::string_view principal,

@@ -210,14 +210,50 @@ absl::StatusOr<Decision> Gate::Evaluate(const policy::Action& action,
   return answer;
 }
 
-Gate::EvaluateCallback Gate::Observed(const policy::Action& action,
-                                      absl::Time start, EvaluateCallback done) {
+absl::StatusOr<ExecutedDecision> Gate::EvaluateAndExecute(
+    const policy::Action& action, const CallContext& call) {
+  absl::StatusOr<ExecutedDecision> answer;
+  absl::Notification answered;
+  EvaluateAndExecuteAsync(
+      action, call,
+      [&](absl::StatusOr<Decision> decision, std::optional<Receipt> receipt) {
+        if (decision.ok()) {
+          answer = ExecutedDecision{*std::move(decision), std::move(receipt)};
+        } else {
+          answer = decision.status();
+        }
+        answered.Notify();
+      });
+  answered.WaitForNotification();
+  return answer;
+}
+
+void Gate::EvaluateAsync(const policy::Action& action, const CallContext& call,
+                         EvaluateCallback done) {
+  EvaluateThen(action, call, /*execute=*/false,
+               [done = std::move(done)](absl::StatusOr<Decision> decision,
+                                        std::optional<Receipt>) mutable {
+                 std::move(done)(std::move(decision));
+               });
+}
+
+void Gate::EvaluateAndExecuteAsync(const policy::Action& action,
+                                   const CallContext& call,
+                                   ExecutedCallback done) {
+  EvaluateThen(action, call, /*execute=*/true, std::move(done));
+}
+
+Gate::ExecutedCallback Gate::Observed(const policy::Action& action,
+                                      absl::Time start, ExecutedCallback done) {
   if (observer_ == nullptr) return done;
-  return [this, tool = action.tool, start,
-          done = std::move(done)](absl::StatusOr<Decision> answer) mutable {
+  return [this, tool = action.tool, start, done = std::move(done)](
+             absl::StatusOr<Decision> answer,
+             std::optional<Receipt> receipt) mutable {
     observer_->OnEvaluated(
         tool, answer, std::max(absl::ZeroDuration(), clock_.Now() - start));
-    std::move(done)(std::move(answer));
+    // Executed with its decision: counted as Execute would have been.
+    if (receipt) observer_->OnExecuted(absl::OkStatus(), nullptr);
+    std::move(done)(std::move(answer), std::move(receipt));
   };
 }
 
@@ -228,15 +264,16 @@ ledger::Ledger::Abandoned Gate::AbandonedAfter(const CallContext& call) const {
   };
 }
 
-void Gate::EvaluateAsync(const policy::Action& action, const CallContext& call,
-                         EvaluateCallback done) {
+void Gate::EvaluateThen(const policy::Action& action, const CallContext& call,
+                        bool execute, ExecutedCallback done) {
   const absl::Time now = clock_.Now();
   done = Observed(action, now, std::move(done));
   // A caller that has given up gets no decision, and none is recorded.
   if (now >= call.deadline) {
     std::move(done)(absl::DeadlineExceededError(
-        "the deadline passed before the action was decided; nothing was "
-        "recorded"));
+                        "the deadline passed before the action was decided; "
+                        "nothing was recorded"),
+                    std::nullopt);
     return;
   }
   if (absl::Status s = ValidateAction(action, options_.limits); !s.ok()) {
@@ -244,7 +281,7 @@ void Gate::EvaluateAsync(const policy::Action& action, const CallContext& call,
     return;
   }
   if (absl::Status s = CheckTenant(action.tenant); !s.ok()) {
-    std::move(done)(std::move(s));
+    std::move(done)(std::move(s), std::nullopt);
     return;
   }
   std::shared_ptr<const PolicySnapshot> policy = policies_.Current();
@@ -262,7 +299,7 @@ void Gate::EvaluateAsync(const policy::Action& action, const CallContext& call,
   std::optional<ShadowRecord> shadowed =
       shadow_.Decide(action, decision.verdict, now);
   Record(action, std::move(decision), call, tenant, now, std::move(shadowed),
-         std::move(done));
+         execute, std::move(done));
 }
 
 absl::StatusOr<policy::Verdict> Gate::Decide(const policy::Action& action,
@@ -282,7 +319,8 @@ absl::StatusOr<policy::Verdict> Gate::Decide(const policy::Action& action,
 
 void Gate::Record(const policy::Action& action, Decision decision,
                   const CallContext& call, TenantState& tenant, absl::Time now,
-                  std::optional<ShadowRecord> shadowed, EvaluateCallback done) {
+                  std::optional<ShadowRecord> shadowed, bool execute,
+                  ExecutedCallback done) {
   const bool pending =
       decision.verdict.outcome == policy::Outcome::kPendingApproval;
   EntryFields fields = FieldsFor(action, now, kActionEvaluated);
@@ -315,14 +353,44 @@ void Gate::Record(const policy::Action& action, Decision decision,
     fields.kind = kShadowDiffered;
     drafts.push_back(recorder_.Draft(fields, *shadowed));
   }
+  // Executed with its decision (issue 17): in the same batch too, as the
+  // executor would record it.
+  Executor::AtDecision execution;
+  size_t execution_entry = 0;
+  if (execute && decision.verdict.outcome == policy::Outcome::kAllow &&
+      decision.expires_at && now < *decision.expires_at) {
+    execution = executor_.BeginAtDecision(
+        decision.id, action, fields.action_digest, now, call.principal);
+    if (execution.kind == Executor::AtDecision::Kind::kPrepared) {
+      execution_entry = drafts.size();
+      drafts.push_back(*std::move(execution.draft));
+      execution.draft.reset();
+    }
+  }
 
   // Checked again here and, by the ledger, once the append reaches the
   // front of its queue: a decision whose caller gave up in the meantime is
   // never recorded, and Settle undoes its charge like any failed append.
   auto settle =
-      [&tenant, now, decision = std::move(decision), done = std::move(done)](
+      [this, &tenant, now, execution_entry, decision = std::move(decision),
+       execution = std::move(execution), done = std::move(done)](
           absl::StatusOr<std::vector<ledger::Appended>> appended) mutable {
-        std::move(done)(Settle(std::move(decision), tenant, now, appended));
+        absl::StatusOr<Decision> settled =
+            Settle(std::move(decision), tenant, now, appended);
+        std::optional<Receipt> receipt;
+        if (execution.kind == Executor::AtDecision::Kind::kPrepared) {
+          absl::StatusOr<uint64_t> sequence =
+              appended.ok() ? absl::StatusOr<uint64_t>(
+                                  (*appended)[execution_entry].sequence)
+                            : absl::StatusOr<uint64_t>(appended.status());
+          absl::StatusOr<Receipt> executed =
+              executor_.FinishAtDecision(execution, sequence);
+          if (executed.ok()) receipt = *std::move(executed);
+        } else if (execution.kind == Executor::AtDecision::Kind::kRepeat &&
+                   settled.ok()) {
+          receipt = std::move(execution.receipt);
+        }
+        std::move(done)(std::move(settled), std::move(receipt));
       };
   if (clock_.Now() >= call.deadline) {
     settle(absl::DeadlineExceededError(
@@ -358,16 +426,19 @@ absl::Status Gate::PendingRoom(const TenantState& tenant,
 void Gate::RejectAsync(const policy::Action& action, absl::Status error,
                        const CallContext& call, EvaluateCallback done) {
   RecordRejection(action, std::move(error), call, clock_.Now(),
-                  std::move(done));
+                  [done = std::move(done)](absl::StatusOr<Decision> rejected,
+                                           std::optional<Receipt>) mutable {
+                    std::move(done)(std::move(rejected));
+                  });
 }
 
 void Gate::RecordRejection(const policy::Action& action, absl::Status error,
                            const CallContext& call, absl::Time now,
-                           EvaluateCallback done) {
+                           ExecutedCallback done) {
   // Only a known tenant has a chain to record on; anything else would let
   // a caller create chains by naming tenants.
   if (!CheckTenant(action.tenant).ok()) {
-    std::move(done)(std::move(error));
+    std::move(done)(std::move(error), std::nullopt);
     return;
   }
   std::vector<ledger::EntryDraft> drafts;
@@ -380,7 +451,7 @@ void Gate::RecordRejection(const policy::Action& action, absl::Status error,
       std::move(drafts),
       [error = std::move(error), done = std::move(done)](
           const absl::StatusOr<std::vector<ledger::Appended>>&) mutable {
-        std::move(done)(std::move(error));
+        std::move(done)(std::move(error), std::nullopt);
       },
       AbandonedAfter(call));
 }

@@ -102,11 +102,22 @@ struct DeclaredTools {
   std::vector<policy::ToolInfo> tools;
 };
 
+// What EvaluateAndExecute answers: the decision and, when the decision was
+// executed with it, the receipt Execute would have returned.
+struct ExecutedDecision {
+  Decision decision;
+  std::optional<Receipt> receipt;
+};
+
 class Gate {
  public:
   // Receives what Evaluate would have returned.
   using EvaluateCallback =
       absl::AnyInvocable<void(absl::StatusOr<Decision>) &&>;
+  // Receives what EvaluateAndExecute would have returned: the receipt only
+  // with a decision, never with an error.
+  using ExecutedCallback = absl::AnyInvocable<void(absl::StatusOr<Decision>,
+                                                   std::optional<Receipt>) &&>;
 
   // Every reference must outlive the Gate; `connectors` may be null (no
   // tool is called by the gate); so may `observer` (nothing is observed),
@@ -173,6 +184,30 @@ class Gate {
   // ledger::Ledger::AppendAsync). The Gate must outlive the answer.
   void EvaluateAsync(const policy::Action& action, const CallContext& call,
                      EvaluateCallback done);
+
+  // Evaluate that, when the decision is ALLOW, also consumes its grant at
+  // once (issue 17): the decision ("action.evaluated") and the execution
+  // ("action.executed") are recorded in one ledger append, so one synced
+  // write, and the answer carries the receipt that
+  // Execute(decision.id, action) would have returned: the same signed
+  // receipt, the same entries, the same idempotency semantics (an
+  // idempotency key that already executed this action answers that
+  // execution's receipt and records no execution). If the append fails,
+  // neither is recorded nor charged, and the call fails as Evaluate does.
+  //
+  // An ALLOW comes without a receipt when its execution cannot go with the
+  // decision; then Execute works as after Evaluate and says why, or waits
+  // its turn: another execution under the same idempotency key is in
+  // flight, the key belongs to another action, the tenant was halted in
+  // between, or the tool has a connector (the gate calls it in Execute).
+  // DENY and PENDING_APPROVAL answers are Evaluate's.
+  absl::StatusOr<ExecutedDecision> EvaluateAndExecute(
+      const policy::Action& action, const CallContext& call);
+
+  // EvaluateAndExecute without a thread waiting for the ledger, with the
+  // rules of EvaluateAsync.
+  void EvaluateAndExecuteAsync(const policy::Action& action,
+                               const CallContext& call, ExecutedCallback done);
 
   // Records that `action` was rejected before it could be decided
   // ("action.rejected"), e.g. because the transport's codec could not
@@ -304,15 +339,20 @@ class Gate {
   absl::StatusOr<policy::Verdict> Decide(const policy::Action& action,
                                          const PolicySnapshot& policy,
                                          TenantState& tenant, absl::Time now);
-  // Appends the decision and answers `done` once the ledger has.
+  // EvaluateAsync, and with `execute` EvaluateAndExecuteAsync.
+  void EvaluateThen(const policy::Action& action, const CallContext& call,
+                    bool execute, ExecutedCallback done);
+  // Appends the decision (with `execute`, and the decision ALLOW, its
+  // execution too) and answers `done` once the ledger has.
   void Record(const policy::Action& action, Decision decision,
               const CallContext& call, TenantState& tenant, absl::Time now,
-              std::optional<ShadowRecord> shadowed, EvaluateCallback done);
+              std::optional<ShadowRecord> shadowed, bool execute,
+              ExecutedCallback done);
   // Records "action.rejected" when the tenant is known, then answers
   // `done` with `error` whether or not that was recorded.
   void RecordRejection(const policy::Action& action, absl::Status error,
                        const CallContext& call, absl::Time now,
-                       EvaluateCallback done);
+                       ExecutedCallback done);
   absl::Status CheckTenant(absl::string_view tenant) const;
   // OK when `tenant` may queue one more request of `agent`; else
   // ResourceExhausted (see GateOptions::max_pending_per_agent).
@@ -323,8 +363,8 @@ class Gate {
   // append reaches the front of its queue; null without a deadline.
   ledger::Ledger::Abandoned AbandonedAfter(const CallContext& call) const;
   // `done`, wrapped to tell the observer; `done` itself without one.
-  EvaluateCallback Observed(const policy::Action& action, absl::Time start,
-                            EvaluateCallback done);
+  ExecutedCallback Observed(const policy::Action& action, absl::Time start,
+                            ExecutedCallback done);
 
   const Clock& clock_;
   ledger::Ledger& ledger_;

@@ -1,6 +1,7 @@
 #include "server/gate_service.h"
 
 #include <chrono>
+#include <optional>
 #include <utility>
 
 #include "server/codec/action_codec.h"
@@ -124,17 +125,27 @@ void GateService::EvaluateAdmitted(const Principal& caller, absl::Time deadline,
                       });
     return;
   }
+  auto answer = [reactor, response, ticket = std::move(ticket)](
+                    absl::StatusOr<gate::Decision> decision,
+                    std::optional<gate::Receipt> receipt) mutable {
+    ticket.Leave();
+    if (!decision.ok()) {
+      reactor->Finish(ToGrpcStatus(decision.status()));
+      return;
+    }
+    DecisionToProto(*decision, response->mutable_decision());
+    if (receipt) ReceiptToProto(*receipt, response->mutable_receipt());
+    reactor->Finish(grpc::Status::OK);
+  };
+  if (request.execute_on_allow()) {
+    // Issue 17: an ALLOW is executed in the decision's own ledger append.
+    gate_.EvaluateAndExecuteAsync(*action, call, std::move(answer));
+    return;
+  }
   gate_.EvaluateAsync(*action, call,
-                      [reactor, response, ticket = std::move(ticket)](
+                      [answer = std::move(answer)](
                           absl::StatusOr<gate::Decision> decision) mutable {
-                        ticket.Leave();
-                        if (!decision.ok()) {
-                          reactor->Finish(ToGrpcStatus(decision.status()));
-                          return;
-                        }
-                        DecisionToProto(*decision,
-                                        response->mutable_decision());
-                        reactor->Finish(grpc::Status::OK);
+                        answer(std::move(decision), std::nullopt);
                       });
 }
 

@@ -2,13 +2,16 @@
 // for a retry, the pending decision it matches), wait for approval with
 // progress, Execute, forward upstream exactly the arguments the gate
 // decided, answer the agent, and ReportOutcome in the background (see
-// outcomes.ts). Fails closed: when the gate cannot be asked or says no,
+// outcomes.ts). An ALLOW at once is executed in Evaluate's own round trip
+// and ledger write (Gate.evaluateAndExecute); an approved retry calls
+// Execute. Fails closed: when the gate cannot be asked or says no,
 // nothing is forwarded and the agent is told why. Safe for concurrent calls.
 import { randomUUID } from "node:crypto";
 import {
   type Action,
   actionDigestHex,
   type Decision,
+  type ExecutedDecision,
   type Gate,
   GateError,
   toAction,
@@ -74,9 +77,15 @@ function gateFailure(e: unknown): CallToolResult {
   return text(`The Portcullis gate could not decide this call, so nothing was forwarded. ${why}`, true);
 }
 
+/** A decision for this call, and whether its grant is already consumed. */
+interface Decided {
+  decision: Decision;
+  executed: boolean;
+}
+
 export class Gateway {
   private readonly pending = new PendingDecisions();
-  private readonly evaluating = new Map<string, Promise<Decision>>();
+  private readonly evaluating = new Map<string, Promise<ExecutedDecision>>();
   private readonly declared: DeclaredToolCache;
   private readonly outcomes: OutcomeReporter;
 
@@ -184,23 +193,27 @@ export class Gateway {
       throw e;
     }
     const digest = actionDigestHex(action);
-    let decision: Decision;
+    let decided: Decided;
     try {
-      decision = await this.decide(principal, action, digest, ctx);
+      decided = await this.decide(principal, action, digest, ctx);
     } catch (e) {
       if (ctx.signal.aborted) throw e;
       this.log.warn(`${name}: gate failure (${e instanceof Error ? e.name : "error"}); nothing forwarded`);
       return gateFailure(e);
     }
+    const { decision } = decided;
     this.log.info(`${name}: decision ${decision.decisionId} ${decision.outcome}`);
     if (decision.outcome === "PENDING_APPROVAL") return stillPending(decision);
     this.pending.forget(principal.key, digest);
     if (decision.outcome !== "ALLOW") return refusal(decision);
-    return this.executeAndForward(principal, tool, action, args, decision, ctx);
+    return this.executeAndForward(principal, tool, action, args, decided, ctx);
   }
 
-  /** The decision for this call: the pending one it retries, or a new evaluation; waits for approval. */
-  private async decide(principal: Principal, action: Action, digest: string, ctx: CallContext): Promise<Decision> {
+  /**
+   * The decision for this call: the pending one it retries, or a new
+   * evaluation (executed at once when allowed); waits for approval.
+   */
+  private async decide(principal: Principal, action: Action, digest: string, ctx: CallContext): Promise<Decided> {
     const known = this.pending.get(principal.key, digest);
     let decision: Decision;
     if (known) {
@@ -211,19 +224,26 @@ export class Gateway {
           throw e;
         });
     } else {
-      decision = await this.evaluateOnce(principal, action, digest, ctx);
+      const evaluated = await this.evaluateOnce(principal, action, digest, ctx);
+      if (evaluated.execution) return { decision: evaluated.decision, executed: true };
+      decision = evaluated.decision;
     }
-    if (decision.outcome !== "PENDING_APPROVAL") return decision;
+    if (decision.outcome !== "PENDING_APPROVAL") return { decision, executed: false };
     this.pending.remember(principal.key, digest, decision.decisionId);
-    return this.waitForApproval(principal, decision, ctx);
+    return { decision: await this.waitForApproval(principal, decision, ctx), executed: false };
   }
 
-  /** Concurrent identical calls share one Evaluate, so only one approval request is queued. */
-  private evaluateOnce(principal: Principal, action: Action, digest: string, ctx: CallContext): Promise<Decision> {
+  /**
+   * Concurrent identical calls share one Evaluate, so only one approval
+   * request is queued. An ALLOW is executed in the same round trip.
+   */
+  private evaluateOnce(principal: Principal, action: Action, digest: string, ctx: CallContext): Promise<ExecutedDecision> {
     const key = `${principal.key}\n${digest}`;
     const inflight = this.evaluating.get(key);
     if (inflight) return inflight;
-    const evaluation = principal.gate.evaluate(action, { signal: ctx.signal }).finally(() => this.evaluating.delete(key));
+    const evaluation = principal.gate
+      .evaluateAndExecute(action, { signal: ctx.signal })
+      .finally(() => this.evaluating.delete(key));
     this.evaluating.set(key, evaluation);
     return evaluation;
   }
@@ -250,14 +270,16 @@ export class Gateway {
     tool: GatedTool,
     action: Action,
     args: Record<string, unknown>,
-    decision: Decision,
+    { decision, executed }: Decided,
     ctx: CallContext,
   ): Promise<CallToolResult> {
-    try {
-      await principal.gate.execute(decision.decisionId, action, { signal: ctx.signal });
-    } catch (e) {
-      if (ctx.signal.aborted) throw e;
-      return gateFailure(e);
+    if (!executed) {
+      try {
+        await principal.gate.execute(decision.decisionId, action, { signal: ctx.signal });
+      } catch (e) {
+        if (ctx.signal.aborted) throw e;
+        return gateFailure(e);
+      }
     }
     let result: CallToolResult;
     try {

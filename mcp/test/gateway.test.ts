@@ -39,6 +39,28 @@ test("an allowed call goes through to the upstream, once, with its arguments", a
   assert.deepEqual(h.forwarded().slice(before), [{ name: "echo", arguments: { message: "hello gate" } }]);
 });
 
+test("an allowed call is executed in Evaluate's own round trip and ledger write", async () => {
+  const result = await call("echo", { message: "one write" });
+  assert.equal(result.isError ?? false, false);
+  const decisionId = String(result._meta?.["portcullis/decisionId"]);
+  const gate = new Gate(h.gate.target, { token: h.gate.agentToken });
+  try {
+    const decision = await gate.awaitDecision("acme", decisionId, { maxWaitMs: 0 });
+    assert.equal(decision.outcome, "ALLOW");
+    // Execute again answers the receipt the gateway's Evaluate already got:
+    // executed at the very instant of the decision (a separate Execute
+    // reads the gate's clock again), so in the same call and append.
+    const action = { tenant: "acme", agent: "mcp-agent", tool: "echo", arguments: { message: "one write" } };
+    const { receipt } = await gate.execute(decisionId, action);
+    assert.equal(receipt.decisionId, decisionId);
+    assert.ok(receipt.executedAt && decision.raw.decidedAt);
+    assert.equal(receipt.executedAt.seconds, decision.raw.decidedAt.seconds);
+    assert.equal(receipt.executedAt.nanos, decision.raw.decidedAt.nanos);
+  } finally {
+    gate.close();
+  }
+});
+
 test("an undeclared tool is refused as a protocol error and nothing is forwarded", async () => {
   const before = h.forwarded().length;
   await assert.rejects(call("get-tiny-image", {}), (e: unknown) => {

@@ -56,6 +56,11 @@ function fakeGate(answers: (() => Promise<bigint>)[]): { gate: Gate; reports: Re
   const gate = {
     listTools: async () => ({ tools: [{ name: "echo", arguments: [] }], policyVersion: "v", policyHash: "h" }),
     evaluate: async () => decision,
+    // An ALLOW is executed in Evaluate's round trip (execute_on_allow).
+    evaluateAndExecute: async () => {
+      executed.push(decision.decisionId);
+      return { decision, execution: { receipt: {}, toolResponse: undefined } };
+    },
     execute: async (decisionId: string) => {
       executed.push(decisionId);
       return { receipt: {}, toolResponse: undefined };

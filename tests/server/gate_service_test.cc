@@ -14,6 +14,7 @@
 #include "ledger/verifier.h"
 #include "portcullis/v1/gate.grpc.pb.h"
 #include "reflection_messages.pb.h"
+#include "server/codec/approval_codec.h"
 #include "server/codec/proto_record_codec.h"
 #include "server/server.h"
 #include "tests/testing/blocking_store.h"
@@ -399,6 +400,63 @@ TEST_CASE(
   auto report = ledger::VerifyLedger(*f.store_);
   REQUIRE(report.ok());
   CHECK(report->clean());
+}
+
+// Issue 17: EvaluateRequest.execute_on_allow.
+TEST_CASE(
+    "Evaluate with execute_on_allow answers an ALLOW with the receipt "
+    "Execute would have given, in one ledger write",
+    "[gate_service][evaluate_execute]") {
+  ServerFixture f;
+  v1::EvaluateRequest request = Request("shop", "reply_customer");
+  request.mutable_action()->set_idempotency_key("reply-1");
+  request.set_execute_on_allow(true);
+  v1::EvaluateResponse response;
+  REQUIRE(f.Evaluate(request, &response).ok());
+  const v1::Decision& d = response.decision();
+  REQUIRE(d.outcome() == v1::OUTCOME_ALLOW);
+  REQUIRE(response.has_receipt());
+  const v1::ExecutionReceipt& r = response.receipt();
+  CHECK(r.decision_id() == d.decision_id());
+  CHECK(r.action_digest() == d.action_digest());
+  CHECK(r.idempotency_key() == "reply-1");
+  CHECK(r.ledger_sequence() == d.ledger_sequence() + 1);
+  CHECK(gate::VerifyReceipt(ReceiptFromProto(r), f.signing_key_.verifying_key())
+            .ok());
+
+  // Execute of the same decision and action answers the same receipt.
+  v1::ExecuteRequest execute;
+  execute.set_decision_id(d.decision_id());
+  *execute.mutable_action() = request.action();
+  v1::ExecuteResponse executed;
+  {
+    auto context = f.principal_.Context();
+    REQUIRE(f.stub_->Execute(context.get(), execute, &executed).ok());
+  }
+  CHECK(executed.receipt().signature() == r.signature());
+  CHECK(executed.receipt().ledger_sequence() == r.ledger_sequence());
+
+  int executions = 0;
+  REQUIRE(f.ledger_
+              ->Read("shop", 1, false,
+                     [&](const ledger::Entry& e) {
+                       executions += e.kind == "action.executed";
+                       return true;
+                     })
+              .ok());
+  CHECK(executions == 1);
+
+  // A DENY, and an ALLOW without the option, carry no receipt.
+  v1::EvaluateRequest deny = Request("shop", "delete_account");
+  deny.set_execute_on_allow(true);
+  v1::EvaluateResponse denied;
+  REQUIRE(f.Evaluate(deny, &denied).ok());
+  CHECK(denied.decision().outcome() == v1::OUTCOME_DENY);
+  CHECK_FALSE(denied.has_receipt());
+  v1::EvaluateResponse plain;
+  REQUIRE(f.Evaluate(Request("shop", "reply_customer"), &plain).ok());
+  CHECK(plain.decision().outcome() == v1::OUTCOME_ALLOW);
+  CHECK_FALSE(plain.has_receipt());
 }
 
 }  // namespace

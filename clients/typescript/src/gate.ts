@@ -73,6 +73,17 @@ export interface ExecuteResult {
   toolResponse: ToolResponse | undefined;
 }
 
+/** What evaluateAndExecute answered. */
+export interface ExecutedDecision {
+  decision: Decision;
+  /**
+   * ALLOW: the execution, its signed receipt, exactly as execute() would
+   * have returned it. Undefined for DENY and PENDING_APPROVAL (a pending
+   * decision is executed with execute() once approved).
+   */
+  execution: ExecuteResult | undefined;
+}
+
 export class Gate {
   private readonly transport: Transport;
 
@@ -95,6 +106,26 @@ export class Gate {
     const request = create(EvaluateRequestSchema, { action: asAction(action) });
     const response = await this.transport.unary(GateService.method.evaluate, request, options);
     return toDecision(response.decision);
+  }
+
+  /**
+   * Decides a proposed action and, when it is allowed, consumes its grant in
+   * the same round trip: the gate records the decision and the execution in
+   * one ledger write (EvaluateRequest.execute_on_allow) and answers the
+   * receipt execute() would have returned. When the gate could not execute
+   * with the decision (a gate older than the option, a tool it calls
+   * through a connector, another execution under the same idempotency key
+   * in flight, a key bound to another action), this calls execute() itself,
+   * so an ALLOW always comes with its execution, or execute()'s error.
+   */
+  async evaluateAndExecute(action: ActionInput | Action, options?: CallOptions): Promise<ExecutedDecision> {
+    const message = asAction(action);
+    const request = create(EvaluateRequestSchema, { action: message, executeOnAllow: true });
+    const response = await this.transport.unary(GateService.method.evaluate, request, options);
+    const decision = toDecision(response.decision);
+    if (decision.outcome !== "ALLOW") return { decision, execution: undefined };
+    if (response.receipt) return { decision, execution: { receipt: response.receipt, toolResponse: undefined } };
+    return { decision, execution: await this.execute(decision.decisionId, message, options) };
   }
 
   /** Waits for a pending decision to resolve, or `maxWaitMs`; returns it as it stands. */

@@ -1,6 +1,7 @@
 // `gated(fn, options)`: a tool function behind the gate. Each call is
 // evaluated; a pending one waits (bounded, cancellable) for approval; an
-// allowed one consumes its grant, runs, and has its outcome reported; a
+// allowed one consumes its grant (in Evaluate's own round trip when allowed
+// at once), runs, and has its outcome reported; a
 // denied one throws Denied with the reasons and rule ids. The function never
 // runs without an ALLOW for exactly the action the gate decided.
 import type { ActionContextInput, ActionInput, ArgumentValue } from "./action.js";
@@ -53,10 +54,11 @@ export function gated<A extends unknown[], R>(
       ...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey(...args) } : {}),
     };
     const action = toAction(input);
-    const first = await gate.evaluate(action, call);
-    const decision = await settle(gate, first, options.maxWaitMs ?? 300_000, signal);
+    // An ALLOW at once is executed in the same round trip.
+    const first = await gate.evaluateAndExecute(action, call);
+    const decision = await settle(gate, first.decision, options.maxWaitMs ?? 300_000, signal);
     if (decision.outcome !== "ALLOW") throw new Denied(decision.decisionId, decision.reasons, decision.ruleIds);
-    await gate.execute(decision.decisionId, action, call);
+    if (!first.execution) await gate.execute(decision.decisionId, action, call);
     let result: R;
     try {
       result = await fn(...args);

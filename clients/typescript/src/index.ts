@@ -5,6 +5,7 @@ export {
   type GateOptions,
   type AwaitOptions,
   type ExecuteResult,
+  type ExecutedDecision,
   type CallOptions,
   type DeclaredArgument,
   type DeclaredTool,

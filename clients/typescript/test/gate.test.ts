@@ -8,6 +8,7 @@ import {
   actionDigest,
   type ActionInput,
   Denied,
+  FailedPrecondition,
   Gate,
   GateUnavailable,
   InvalidAction,
@@ -77,6 +78,59 @@ test("an allowed action executes once and its outcome is recorded", async () => 
   assert.equal(receipt.signature.length, 64);
   const sequence = await agent.reportOutcome("al-noor", decision.decisionId, "succeeded", "coupon made");
   assert.ok(sequence > decision.ledgerSequence);
+});
+
+test("evaluateAndExecute answers an ALLOW with its receipt in one round trip", async () => {
+  const { decision, execution } = await agent.evaluateAndExecute(coupon("10.00", "c-once"));
+  assert.equal(decision.outcome, "ALLOW");
+  assert.ok(execution);
+  const { receipt } = execution;
+  assert.equal(receipt.decisionId, decision.decisionId);
+  assert.deepEqual(Buffer.from(receipt.actionDigest), Buffer.from(decision.actionDigest));
+  assert.equal(receipt.signature.length, 64);
+  // Recorded in the decision's own append, right after it.
+  assert.equal(receipt.ledgerSequence, decision.ledgerSequence + 1n);
+  // Execute of the same decision answers the same receipt; nothing runs twice.
+  const again = await agent.execute(decision.decisionId, coupon("10.00", "c-once"));
+  assert.deepEqual(Buffer.from(again.receipt.signature), Buffer.from(receipt.signature));
+  assert.equal(again.receipt.ledgerSequence, receipt.ledgerSequence);
+  // The same idempotency key and action, evaluated again: the first receipt.
+  const repeat = await agent.evaluateAndExecute(coupon("10.00", "c-once"));
+  assert.notEqual(repeat.decision.decisionId, decision.decisionId);
+  assert.equal(repeat.execution?.receipt.decisionId, decision.decisionId);
+  assert.ok((await agent.reportOutcome("al-noor", decision.decisionId, "succeeded", "")) > receipt.ledgerSequence);
+});
+
+test("evaluateAndExecute: DENY and PENDING_APPROVAL come without an execution; a key of another action fails as execute does", async () => {
+  const denied = await agent.evaluateAndExecute(coupon("50.01"));
+  assert.equal(denied.decision.outcome, "DENY");
+  assert.equal(denied.execution, undefined);
+  const pending = await agent.evaluateAndExecute({
+    tenant: "al-noor",
+    agent: "support-bot",
+    tool: "refund_order",
+    arguments: { order_id: "A-9", amount: { amount: "1", currency: "SAR" } },
+  });
+  assert.equal(pending.decision.outcome, "PENDING_APPROVAL");
+  assert.equal(pending.execution, undefined);
+  // Refused, so that the queue is empty again for the tests below.
+  await approver.approve(
+    {
+      tenant: "al-noor",
+      decisionId: pending.decision.decisionId,
+      actionDigest: pending.decision.actionDigest,
+      verdict: "deny",
+      expiresAt: new Date(Date.now() + 600_000),
+      approverId: "alice",
+    },
+    gate.approverKey,
+  );
+  await agent.evaluateAndExecute(coupon("11.00", "c-bound"));
+  await assert.rejects(agent.evaluateAndExecute(coupon("12.00", "c-bound")), (e: unknown) => {
+    assert.ok(e instanceof FailedPrecondition);
+    assert.match(e.message, /c-bound/);
+    return true;
+  });
 });
 
 test("a capped amount is denied citing its rule, and is not an error", async () => {
