@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "policy/internal/quote.h"
@@ -74,6 +75,11 @@ int32_t Condition::AddWindow(TimeWindow window) {
   return static_cast<int32_t>(windows_.size() - 1);
 }
 
+int32_t Condition::AddSessionQuery(SessionQuery query) {
+  sessions_.push_back(std::move(query));
+  return static_cast<int32_t>(sessions_.size() - 1);
+}
+
 void Condition::AddTraced(std::string label, int32_t operand) {
   for (const auto& traced : traced_) {
     if (traced.first == label) return;
@@ -134,7 +140,8 @@ bool Condition::EvalIn(const Node& node, const EvalInput& input) const {
   Scalar value = Read(node.lhs, input);
   for (int32_t i = node.first; i < node.first + node.count; ++i) {
     const Constant& c = constants_[i];
-    Scalar constant{c.text, c.integer, c.number, c.boolean, &c.amount, nullptr};
+    Scalar constant{c.text,    c.integer, c.number, c.boolean,
+                    &c.amount, nullptr,   {}};
     if (Compare(CompareOp::kEq, domain, value, constant)) return true;
   }
   return false;
@@ -163,8 +170,11 @@ Condition::Scalar Condition::Read(int32_t index, const EvalInput& input) const {
       return ReadField(static_cast<Field>(operand.index), input);
     case Operand::Source::kConstant: {
       const Constant& c = constants_[operand.index];
-      return Scalar{c.text, c.integer, c.number, c.boolean, &c.amount, nullptr};
+      return Scalar{c.text,    c.integer, c.number, c.boolean,
+                    &c.amount, nullptr,   {}};
     }
+    case Operand::Source::kSession:
+      return ReadSession(sessions_[operand.index], input);
     case Operand::Source::kLength: {
       Scalar measured = Read(operand.index, input);
       Scalar length;
@@ -175,6 +185,31 @@ Condition::Scalar Condition::Read(int32_t index, const EvalInput& input) const {
     }
   }
   return Scalar{};
+}
+
+Condition::Scalar Condition::ReadSession(const SessionQuery& query,
+                                         const EvalInput& input) const {
+  Scalar s;
+  if (input.usage == nullptr) {
+    if (query.sum && !query.integer) s.owned = Decimal();
+    return s;
+  }
+  std::string key = absl::StrCat(query.prefix, input.session_tail);
+  absl::Time since = input.now - query.window;
+  if (!query.sum) {
+    s.integer = input.usage->Count(key, since);
+    return s;
+  }
+  Decimal sum = input.usage->Sum(key, since);
+  if (!query.integer) {
+    s.owned = sum;
+    return s;
+  }
+  // An int sum: whole numbers; saturate beyond int64.
+  if (!absl::SimpleAtoi(sum.ToString(), &s.integer)) {
+    s.integer = sum.is_negative() ? INT64_MIN : INT64_MAX;
+  }
+  return s;
 }
 
 Condition::Scalar Condition::FromValue(const Value& value, Domain domain) {
@@ -251,9 +286,12 @@ bool Condition::Compare(CompareOp op, Domain domain, const Scalar& a,
       return Apply(op, a.number, b.number);
     case Domain::kBool:
       return Apply(op, a.boolean, b.boolean);
-    case Domain::kMoney:
-      if (a.amount == nullptr || b.amount == nullptr) return false;
-      return Apply(op, *a.amount, *b.amount);
+    case Domain::kMoney: {
+      const Decimal* x = AmountOf(a);
+      const Decimal* y = AmountOf(b);
+      if (x == nullptr || y == nullptr) return false;
+      return Apply(op, *x, *y);
+    }
     case Domain::kList:
       return false;
   }
@@ -267,6 +305,12 @@ std::string Condition::DescribeInputs(const EvalInput& input) const {
     std::string shown;
     if (operand.source == Operand::Source::kArgument) {
       shown = FormatValue(*input.args[operand.index]);
+    } else if (operand.source == Operand::Source::kSession &&
+               operand.domain == Domain::kMoney) {
+      Scalar s = Read(index, input);
+      const Decimal* amount = AmountOf(s);
+      shown = absl::StrCat(amount != nullptr ? amount->ToString() : "0", " ",
+                           sessions_[operand.index].currency);
     } else {
       Scalar s = Read(index, input);
       switch (operand.domain) {
