@@ -27,6 +27,14 @@ bool Parser::AtStatementStart() const {
   if (cursor_.At(TokenKind::kEnd) || cursor_.At(TokenKind::kRBrace)) {
     return true;
   }
+  // `after tool X` and `count(tool X, ...)` name a tool; they start nothing.
+  if (cursor_.AtWord("tool") && cursor_.consumed() > 0) {
+    const Token& before = cursor_.previous();
+    if (before.kind == TokenKind::kLParen ||
+        (before.kind == TokenKind::kIdent && before.text == "after")) {
+      return false;
+    }
+  }
   for (absl::string_view word : kStatementWords) {
     if (cursor_.AtWord(word)) return true;
   }

@@ -396,5 +396,20 @@ tenant "t" {
   CHECK(absl::StrContains(d.message, "irreversible"));
 }
 
+TEST_CASE("after a syntax error, 'tool' in after or count() starts nothing",
+          "[sessions][compiler]") {
+  std::vector<Diagnostic> errors = testing::CompileErrors(
+      WithRule("    rule a \"a\" allow after tool mail\n"
+               "    rule b \"b\" deny when count(mail, 1h, session) > 1\n"
+               "    rule c \"c\" deny when count(tool mail, 1h, session > 1"));
+  REQUIRE(errors.size() == 3);
+  CHECK(errors[0].line == 8);
+  CHECK(errors[1].line == 9);
+  CHECK(errors[2].line == 10);
+  for (const Diagnostic& d : errors) {
+    CHECK_FALSE(absl::StrContains(d.message, "to open the tool"));
+  }
+}
+
 }  // namespace
 }  // namespace portcullis::policy
