@@ -131,17 +131,23 @@ bool Condition::Eval(int32_t index, const EvalInput& input) const {
 }
 
 bool Condition::EvalCompare(const Node& node, const EvalInput& input) const {
-  return Compare(node.op, operands_[node.lhs].domain, Read(node.lhs, input),
-                 Read(node.rhs, input));
+  Domain domain = operands_[node.lhs].domain;
+  if (domain == Domain::kMoney) {
+    Decimal left;
+    Decimal right;
+    return Compare(node.op, domain, ReadWith(node.lhs, input, &left),
+                   ReadWith(node.rhs, input, &right));
+  }
+  return Compare(node.op, domain, Read(node.lhs, input), Read(node.rhs, input));
 }
 
 bool Condition::EvalIn(const Node& node, const EvalInput& input) const {
   Domain domain = operands_[node.lhs].domain;
-  Scalar value = Read(node.lhs, input);
+  Decimal storage;
+  Scalar value = ReadWith(node.lhs, input, &storage);
   for (int32_t i = node.first; i < node.first + node.count; ++i) {
     const Constant& c = constants_[i];
-    Scalar constant{c.text,    c.integer, c.number, c.boolean,
-                    &c.amount, nullptr,   {}};
+    Scalar constant{c.text, c.integer, c.number, c.boolean, &c.amount, nullptr};
     if (Compare(CompareOp::kEq, domain, value, constant)) return true;
   }
   return false;
@@ -170,11 +176,11 @@ Condition::Scalar Condition::Read(int32_t index, const EvalInput& input) const {
       return ReadField(static_cast<Field>(operand.index), input);
     case Operand::Source::kConstant: {
       const Constant& c = constants_[operand.index];
-      return Scalar{c.text,    c.integer, c.number, c.boolean,
-                    &c.amount, nullptr,   {}};
+      return Scalar{c.text, c.integer, c.number, c.boolean, &c.amount, nullptr};
     }
     case Operand::Source::kSession:
-      return ReadSession(sessions_[operand.index], input);
+      // Only count() and int sums come here: money sums use ReadWith.
+      return ReadSession(sessions_[operand.index], input, nullptr);
     case Operand::Source::kLength: {
       Scalar measured = Read(operand.index, input);
       Scalar length;
@@ -187,13 +193,25 @@ Condition::Scalar Condition::Read(int32_t index, const EvalInput& input) const {
   return Scalar{};
 }
 
-Condition::Scalar Condition::ReadSession(const SessionQuery& query,
-                                         const EvalInput& input) const {
-  Scalar s;
-  if (input.usage == nullptr) {
-    if (query.sum && !query.integer) s.owned = Decimal();
-    return s;
+Condition::Scalar Condition::ReadWith(int32_t index, const EvalInput& input,
+                                      Decimal* storage) const {
+  const Operand& operand = operands_[index];
+  if (operand.source == Operand::Source::kSession) {
+    return ReadSession(sessions_[operand.index], input, storage);
   }
+  return Read(index, input);
+}
+
+Condition::Scalar Condition::ReadSession(const SessionQuery& query,
+                                         const EvalInput& input,
+                                         Decimal* amount) const {
+  Scalar s;
+  const bool money = query.sum && !query.integer;
+  if (money && amount != nullptr) {
+    *amount = Decimal();
+    s.amount = amount;
+  }
+  if (input.usage == nullptr) return s;
   std::string key = absl::StrCat(query.prefix, input.session_tail);
   absl::Time since = input.now - query.window;
   if (!query.sum) {
@@ -201,8 +219,8 @@ Condition::Scalar Condition::ReadSession(const SessionQuery& query,
     return s;
   }
   Decimal sum = input.usage->Sum(key, since);
-  if (!query.integer) {
-    s.owned = sum;
+  if (money) {
+    if (amount != nullptr) *amount = sum;
     return s;
   }
   // An int sum: whole numbers; saturate beyond int64.
@@ -286,12 +304,9 @@ bool Condition::Compare(CompareOp op, Domain domain, const Scalar& a,
       return Apply(op, a.number, b.number);
     case Domain::kBool:
       return Apply(op, a.boolean, b.boolean);
-    case Domain::kMoney: {
-      const Decimal* x = AmountOf(a);
-      const Decimal* y = AmountOf(b);
-      if (x == nullptr || y == nullptr) return false;
-      return Apply(op, *x, *y);
-    }
+    case Domain::kMoney:
+      if (a.amount == nullptr || b.amount == nullptr) return false;
+      return Apply(op, *a.amount, *b.amount);
     case Domain::kList:
       return false;
   }
@@ -307,9 +322,9 @@ std::string Condition::DescribeInputs(const EvalInput& input) const {
       shown = FormatValue(*input.args[operand.index]);
     } else if (operand.source == Operand::Source::kSession &&
                operand.domain == Domain::kMoney) {
-      Scalar s = Read(index, input);
-      const Decimal* amount = AmountOf(s);
-      shown = absl::StrCat(amount != nullptr ? amount->ToString() : "0", " ",
+      Decimal amount;
+      ReadWith(index, input, &amount);
+      shown = absl::StrCat(amount.ToString(), " ",
                            sessions_[operand.index].currency);
     } else {
       Scalar s = Read(index, input);

@@ -145,13 +145,14 @@ class Condition {
     bool boolean = false;
     const Decimal* amount = nullptr;
     const Value::List* list = nullptr;
-    // A sum() read holds its amount here (`amount` is then null).
-    std::optional<Decimal> owned;
   };
-  static const Decimal* AmountOf(const Scalar& s) {
-    return s.amount != nullptr ? s.amount : (s.owned ? &*s.owned : nullptr);
-  }
-  Scalar ReadSession(const SessionQuery& query, const EvalInput& input) const;
+  // Reads a session query; a money sum goes to *amount (and s.amount
+  // points there), so Scalar stays small for every other read.
+  Scalar ReadSession(const SessionQuery& query, const EvalInput& input,
+                     Decimal* amount) const;
+  // Read, for an operand that may be a money sum: `storage` holds it.
+  Scalar ReadWith(int32_t operand, const EvalInput& input,
+                  Decimal* storage) const;
 
   bool Eval(int32_t node, const EvalInput& input) const;
   bool EvalCompare(const Node& node, const EvalInput& input) const;

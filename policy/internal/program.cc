@@ -198,26 +198,21 @@ void Program::ApplySessionCharges(const CompiledTenant& tenant,
 void Program::Apply(const Rule& rule, const EvalInput& input,
                     const UsageView& usage, VerdictBuilder* builder,
                     std::vector<RuleTrace>* trace) {
-  std::string after_text;
-  if (rule.after.has_value()) {
-    const SessionQuery& after = *rule.after;
-    int64_t seen =
-        input.usage == nullptr
-            ? 0
-            : input.usage->Count(absl::StrCat(after.prefix, input.session_tail),
-                                 input.now - after.window);
+  int64_t seen = 0;
+  if (rule.after != nullptr) {
+    seen = input.usage == nullptr
+               ? 0
+               : input.usage->Count(
+                     absl::StrCat(rule.after->prefix, input.session_tail),
+                     input.now - rule.after->window);
     if (seen == 0) {
       if (trace != nullptr) {
         trace->push_back(
             RuleTrace{rule.id, false,
-                      absl::StrCat("does not apply: ", after.label,
+                      absl::StrCat("does not apply: ", rule.after->label,
                                    ": none counted in this session")});
       }
       return;
-    }
-    if (trace != nullptr) {
-      after_text =
-          absl::StrCat(after.label, ": ", seen, " counted in this session; ");
     }
   }
   bool held = rule.condition == nullptr || rule.condition->Evaluate(input);
@@ -229,6 +224,11 @@ void Program::Apply(const Rule& rule, const EvalInput& input,
   std::string limit_text;
   bool matched =
       applies && ApplyEffect(rule, input, usage, builder, &limit_text);
+  std::string after_text;
+  if (rule.after != nullptr) {
+    after_text = absl::StrCat(rule.after->label, ": ", seen,
+                              " counted in this session; ");
+  }
   trace->push_back(RuleTrace{
       rule.id, matched,
       absl::StrCat(after_text, ExplainCondition(rule, input, held, applies),

@@ -415,7 +415,7 @@ void ProgramBuilder::CheckIrreversible(const ToolDecl& decl,
   if (!decl.irreversible.has_value()) return;
   for (const Rule* rule : rules) {
     if (rule->effect == Effect::kApprove && rule->condition == nullptr &&
-        !rule->after.has_value()) {
+        rule->after == nullptr) {
       return;
     }
   }

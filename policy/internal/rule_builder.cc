@@ -77,7 +77,7 @@ bool RuleBuilder::BuildAfter(const AfterDecl& after,
   query.label =
       absl::StrCat("after tool ", use.tool, " within ", DurationText(window));
   if (scope.sessions != nullptr) scope.sessions->push_back(std::move(use));
-  rule->after = std::move(query);
+  rule->after = std::make_unique<SessionQuery>(std::move(query));
   return true;
 }
 
