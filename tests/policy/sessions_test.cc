@@ -214,7 +214,7 @@ TEST_CASE("a full session is denied by builtin:session-full", "[sessions]") {
         Outcome::kAllow);
 }
 
-TEST_CASE("a new session beyond max_sessions is denied; live ones go on",
+TEST_CASE("a new session beyond max_sessions is denied, live ones go on",
           "[sessions]") {
   auto policy = MustCompile(kSessionPolicy);
   testing::FakeUsage usage;
