@@ -6,6 +6,10 @@
 //
 //   ninja -C build policy_bench && build/bench/policy_bench
 //
+// BM_DecideSessionLatency decides the same 1,000-rule workload with
+// session rules (after, count(), sum()) on every tool, reading and charging
+// session counters from a hash map.
+//
 // BM_Decide reports the mean time per decision; BM_DecideLatency times
 // each decision on its own and reports the median and 99th percentile.
 #include <benchmark/benchmark.h>
@@ -17,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "policy/action.h"
@@ -38,8 +43,18 @@ int ToolsPerTenant(int rules) {
 // cap, a conditional approval, a time window and a rate limit. A tool with
 // five rules has one of each, and decides the benchmark's actions ALLOW
 // with one limit charge, the common path.
-std::string RuleText(int k, int kind) {
+std::string RuleText(int k, int kind, bool sessions = false) {
   std::string head = absl::StrCat("    rule r", k, " \"rule number ", k, "\" ");
+  // The session workload swaps the approval and the time window for a
+  // taint and a count-and-sum over the session (issue 21).
+  if (sessions && kind % 5 == 2) {
+    return head + "deny after tool tool_0 when args.region == \"north\"\n";
+  }
+  if (sessions && kind % 5 == 3) {
+    return head +
+           "deny when count(tool tool_0, 1h, session) >= 1000 or "
+           "sum(args.amount, 24h, session) > 1000000 SAR\n";
+  }
   switch (kind % 5) {
     case 0:
       return head + "allow when args.amount <= 500 SAR\n";
@@ -57,14 +72,14 @@ std::string RuleText(int k, int kind) {
 }
 
 // One file per tenant, as a large deployment would keep them.
-std::vector<SourceFile> GeneratePolicy(int rules) {
+std::vector<SourceFile> GeneratePolicy(int rules, bool sessions = false) {
   int tools = ToolsPerTenant(rules);
   std::vector<std::vector<std::string>> tool_rules(kTenants * tools);
   for (int k = 0; k < rules; ++k) {
     int tenant = k % kTenants;
     int tool = (k / kTenants) % tools;
     std::vector<std::string>& list = tool_rules[tenant * tools + tool];
-    list.push_back(RuleText(k, static_cast<int>(list.size())));
+    list.push_back(RuleText(k, static_cast<int>(list.size()), sessions));
   }
   std::vector<SourceFile> files;
   for (int t = 0; t < kTenants; ++t) {
@@ -113,6 +128,7 @@ std::vector<Action> Actions(int rules) {
           Value{Money{*Decimal::Parse("120.00"), "SAR"}};
       action.arguments["region"] = Value{std::string("east")};
       action.context.confidence = 0.93;
+      action.context.session_id = "conv-42";
       actions.push_back(std::move(action));
     }
   }
@@ -181,6 +197,70 @@ void BM_DecideLatency(benchmark::State& state) {
   state.counters["rules"] = rules;
 }
 BENCHMARK(BM_DecideLatency)->Arg(10)->Arg(100)->Arg(1000)->Arg(10000);
+
+// Counters in a hash map, charged like the gate charges them (without the
+// windows: every event counts), for the session workload.
+class MapUsage final : public UsageView {
+ public:
+  int64_t Count(absl::string_view counter, absl::Time) const override {
+    auto it = counts_.find(counter);
+    return it == counts_.end() ? 0 : it->second.first;
+  }
+  Decimal Sum(absl::string_view counter, absl::Time) const override {
+    auto it = counts_.find(counter);
+    return it == counts_.end() ? Decimal() : it->second.second;
+  }
+  int64_t LiveSessions(absl::Time) const override { return 1; }
+  void Charge(const Verdict& verdict) {
+    for (const UsageCharge& c : verdict.charges) {
+      auto& [n, sum] = counts_[c.counter];
+      ++n;
+      sum = *sum.Add(c.amount.value_or(Decimal::FromInteger(1)));
+    }
+  }
+
+ private:
+  absl::flat_hash_map<std::string, std::pair<int64_t, Decimal>> counts_;
+};
+
+// BM_DecideLatency with session rules on every tool (a taint, and a count
+// and a sum over the session), the session's counters filled by two
+// earlier rounds of the same actions.
+void BM_DecideSessionLatency(benchmark::State& state) {
+  int rules = static_cast<int>(state.range(0));
+  auto policy = CompileOrDie(GeneratePolicy(rules, true));
+  std::vector<Action> actions = Actions(rules);
+  MapUsage usage;
+  for (int round = 0; round < 2; ++round) {
+    for (const Action& action : actions) {
+      auto verdict = policy->Evaluate(action, kNow, usage);
+      if (verdict.ok() && verdict->outcome == Outcome::kAllow) {
+        usage.Charge(*verdict);
+      }
+    }
+  }
+  std::vector<int64_t> nanos;
+  nanos.reserve(1 << 20);
+  size_t next = 0;
+  for (auto _ : state) {
+    auto start = std::chrono::steady_clock::now();
+    auto verdict = policy->Evaluate(actions[next], kNow, usage);
+    auto stop = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(verdict);
+    if (nanos.size() < nanos.capacity()) {
+      nanos.push_back(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(stop - start)
+              .count());
+    }
+    if (++next == actions.size()) next = 0;
+  }
+  std::sort(nanos.begin(), nanos.end());
+  state.counters["p50_ns"] = static_cast<double>(nanos[nanos.size() / 2]);
+  state.counters["p99_ns"] =
+      static_cast<double>(nanos[nanos.size() * 99 / 100]);
+  state.counters["rules"] = rules;
+}
+BENCHMARK(BM_DecideSessionLatency)->Arg(1000);
 
 void BM_Compile(benchmark::State& state) {
   std::vector<SourceFile> files =

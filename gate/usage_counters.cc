@@ -39,10 +39,41 @@ policy::Decimal UsageCounters::Sum(absl::string_view counter,
   return sum;
 }
 
+int64_t UsageCounters::LiveSessions(absl::Time now) const {
+  int64_t ended = 0;
+  for (const auto& [end, key] : session_ends_) {
+    if (end > now) break;
+    ++ended;
+  }
+  return static_cast<int64_t>(session_ends_.size()) - ended;
+}
+
+bool UsageCounters::SyncSession(const std::string& key, Series& series) {
+  if (!series.session) return false;
+  session_ends_.erase({series.ends, key});
+  if (series.events.empty()) {
+    series_.erase(key);
+    return true;
+  }
+  series.ends = series.events.back().at + series.window;
+  session_ends_.emplace(series.ends, key);
+  return false;
+}
+
+void UsageCounters::ForgetEndedSessions(absl::Time at) {
+  while (!session_ends_.empty() && session_ends_.begin()->first <= at) {
+    auto node = session_ends_.extract(session_ends_.begin());
+    series_.erase(node.value().second);
+  }
+}
+
 void UsageCounters::Charge(const std::vector<policy::UsageCharge>& charges,
                            absl::Time at) {
+  ForgetEndedSessions(at);
   for (const policy::UsageCharge& charge : charges) {
-    Series& series = series_[charge.counter];
+    auto [it, created] = series_.try_emplace(charge.counter);
+    Series& series = it->second;
+    if (created) series.session = policy::IsSessionEventsKey(charge.counter);
     series.window = std::max(series.window, charge.window);
     Event event{at, charge.amount.value_or(policy::Decimal::FromInteger(1))};
     // Keep the order by time; events almost always arrive in order.
@@ -51,6 +82,7 @@ void UsageCounters::Charge(const std::vector<policy::UsageCharge>& charges,
     // Forget what has left the window.
     auto keep = FirstAfter(series.events, at - series.window);
     series.events.erase(series.events.begin(), keep);
+    SyncSession(charge.counter, series);
   }
 }
 
@@ -66,6 +98,7 @@ void UsageCounters::Uncharge(const std::vector<policy::UsageCharge>& charges,
         events.begin(), events.end(),
         [&](const Event& e) { return e.at == at && e.amount == amount; });
     if (match != events.end()) events.erase(match);
+    SyncSession(charge.counter, it->second);
   }
 }
 
@@ -93,12 +126,22 @@ std::vector<UsageCounters::SeriesEvents> UsageCounters::Export() const {
 
 void UsageCounters::Import(SeriesEvents in) {
   Series& series = series_[in.counter];
+  if (series.session) session_ends_.erase({series.ends, in.counter});
+  series.session = policy::IsSessionEventsKey(in.counter);
   series.window = in.window;
   series.events.clear();
   series.events.reserve(in.events.size());
   for (auto& [at, amount] : in.events) series.events.push_back({at, amount});
   std::stable_sort(series.events.begin(), series.events.end(),
                    [](const Event& a, const Event& b) { return a.at < b.at; });
+  if (series.session) {
+    if (series.events.empty()) {
+      series_.erase(in.counter);
+    } else {
+      series.ends = series.events.back().at + series.window;
+      session_ends_.emplace(series.ends, in.counter);
+    }
+  }
 }
 
 void UsageCounters::ForgetThrough(absl::Time cutoff) {
@@ -106,6 +149,7 @@ void UsageCounters::ForgetThrough(absl::Time cutoff) {
     auto& events = it->second.events;
     events.erase(events.begin(), FirstAfter(events, cutoff));
     if (events.empty()) {
+      if (it->second.session) session_ends_.erase({it->second.ends, it->first});
       series_.erase(it++);
     } else {
       ++it;

@@ -31,6 +31,20 @@ inline constexpr absl::string_view kBuiltinUnattended = "builtin:unattended";
 inline constexpr absl::string_view kBuiltinUnattendedDescription =
     "unattended runs cannot wait for approval";
 
+// The action would be counted in a session that already holds the
+// tenant's max_session_events counted actions: DENY (the gate keeps no
+// more for it).
+inline constexpr absl::string_view kBuiltinSessionFull = "builtin:session-full";
+inline constexpr absl::string_view kBuiltinSessionFullDescription =
+    "a session holds at most max_session_events counted actions";
+
+// The action would open a new session while the tenant already has
+// max_sessions live ones: DENY.
+inline constexpr absl::string_view kBuiltinSessionLimit =
+    "builtin:session-limit";
+inline constexpr absl::string_view kBuiltinSessionLimitDescription =
+    "a tenant has at most max_sessions live sessions";
+
 }  // namespace portcullis::policy
 
 #endif  // PORTCULLIS_POLICY_BUILTIN_RULES_H_

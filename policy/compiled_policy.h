@@ -28,6 +28,16 @@ namespace portcullis::policy {
 inline constexpr absl::Duration kMaxLimitWindow = absl::Hours(24 * 366);
 inline constexpr absl::Duration kMaxApprovalExpiry = absl::Hours(24 * 31);
 
+// Session rules (count(), sum(), after): how long `after tool X` looks back
+// when it names no window, and the bounds on what the gate keeps per
+// session. A tenant may set `max_sessions` and `max_session_events` within
+// the Bound limits; see docs/policy-language.md#sessions.
+inline constexpr absl::Duration kDefaultAfterWindow = absl::Hours(24 * 30);
+inline constexpr int64_t kDefaultMaxSessions = 10000;
+inline constexpr int64_t kDefaultMaxSessionEvents = 100;
+inline constexpr int64_t kMaxSessionsBound = 1000000;
+inline constexpr int64_t kMaxSessionEventsBound = 100000;
+
 // How one rule fared for one action, for `portcullis policy explain`.
 struct RuleTrace {
   std::string rule_id;

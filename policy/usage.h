@@ -23,7 +23,22 @@ class UsageView {
 
   // Returns the sum of the amounts charged to `counter` at times > `since`.
   virtual Decimal Sum(absl::string_view counter, absl::Time since) const = 0;
+
+  // How many sessions are live at `now`: counters whose key is a session's
+  // event counter ("<tenant>/session:events/...", see IsSessionEventsKey)
+  // with an event still inside its window. The gate keeps one view per
+  // tenant, so this is the tenant's count.
+  virtual int64_t LiveSessions(absl::Time now) const { return 0; }
 };
+
+// Whether `counter` is a session's event counter: the part after the
+// tenant is "session:events/...". Rule ids have no ':', so no limit
+// counter has this form.
+inline bool IsSessionEventsKey(absl::string_view counter) {
+  size_t slash = counter.find('/');
+  return slash != absl::string_view::npos &&
+         counter.substr(slash + 1).substr(0, 15) == "session:events/";
+}
 
 // A view with no usage at all: for explaining a single action offline.
 class EmptyUsage final : public UsageView {

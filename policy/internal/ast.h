@@ -55,6 +55,10 @@ struct Expr {
     kLength,   // len(operand)
     kHours,    // hours(09:00-18:00 [, "zone"])
     kDays,     // days(sun..thu [, "zone"])
+    // count(tool NAME, WINDOW, session): `session_tool`, `window`, `scope`
+    kSessionCount,
+    // sum(args.NAME, WINDOW, session): operands: one kRef; `window`, `scope`
+    kSessionSum,
   };
   Kind kind = Kind::kLiteral;
   Position pos;
@@ -71,6 +75,20 @@ struct Expr {
   // kDays: bit d set for weekday d, Sunday = 0.
   uint8_t day_mask = 0;
   std::optional<Name> zone;
+  // kSessionCount, kSessionSum
+  Name session_tool;
+  absl::Duration window;
+  Position window_pos;
+  Name scope;  // "session"
+};
+
+// `after tool NAME [within DURATION]`: the rule applies only once the
+// session has an earlier counted action of the tool.
+struct AfterDecl {
+  Position pos;
+  Name tool;
+  std::optional<absl::Duration> within;
+  Position within_pos;
 };
 
 struct TypeExpr {
@@ -118,6 +136,7 @@ struct RuleDecl {
   std::unique_ptr<Expr> condition;
   bool unless = false;  // `unless COND`: the rule applies when COND is false
   std::string condition_text;  // as written, for explanations
+  std::optional<AfterDecl> after;
   std::optional<Name> reason;
   // approve
   std::vector<Name> roles;  // empty with `by anyone`
@@ -147,6 +166,11 @@ struct TenantDecl {
   Name id;
   Position pos;
   std::optional<Name> zone;
+  // `max_sessions N` and `max_session_events N`, with where they were given.
+  std::optional<int64_t> max_sessions;
+  Position max_sessions_pos;
+  std::optional<int64_t> max_session_events;
+  Position max_session_events_pos;
   std::vector<ToolDecl> tools;
   std::vector<RuleDecl> rules;  // tenant-wide
 };

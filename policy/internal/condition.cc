@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "policy/internal/quote.h"
@@ -74,6 +75,11 @@ int32_t Condition::AddWindow(TimeWindow window) {
   return static_cast<int32_t>(windows_.size() - 1);
 }
 
+int32_t Condition::AddSessionQuery(SessionQuery query) {
+  sessions_.push_back(std::move(query));
+  return static_cast<int32_t>(sessions_.size() - 1);
+}
+
 void Condition::AddTraced(std::string label, int32_t operand) {
   for (const auto& traced : traced_) {
     if (traced.first == label) return;
@@ -125,13 +131,20 @@ bool Condition::Eval(int32_t index, const EvalInput& input) const {
 }
 
 bool Condition::EvalCompare(const Node& node, const EvalInput& input) const {
-  return Compare(node.op, operands_[node.lhs].domain, Read(node.lhs, input),
-                 Read(node.rhs, input));
+  Domain domain = operands_[node.lhs].domain;
+  if (domain == Domain::kMoney) {
+    Decimal left;
+    Decimal right;
+    return Compare(node.op, domain, ReadWith(node.lhs, input, &left),
+                   ReadWith(node.rhs, input, &right));
+  }
+  return Compare(node.op, domain, Read(node.lhs, input), Read(node.rhs, input));
 }
 
 bool Condition::EvalIn(const Node& node, const EvalInput& input) const {
   Domain domain = operands_[node.lhs].domain;
-  Scalar value = Read(node.lhs, input);
+  Decimal storage;
+  Scalar value = ReadWith(node.lhs, input, &storage);
   for (int32_t i = node.first; i < node.first + node.count; ++i) {
     const Constant& c = constants_[i];
     Scalar constant{c.text, c.integer, c.number, c.boolean, &c.amount, nullptr};
@@ -165,6 +178,9 @@ Condition::Scalar Condition::Read(int32_t index, const EvalInput& input) const {
       const Constant& c = constants_[operand.index];
       return Scalar{c.text, c.integer, c.number, c.boolean, &c.amount, nullptr};
     }
+    case Operand::Source::kSession:
+      // Only count() and int sums come here: money sums use ReadWith.
+      return ReadSession(sessions_[operand.index], input, nullptr);
     case Operand::Source::kLength: {
       Scalar measured = Read(operand.index, input);
       Scalar length;
@@ -175,6 +191,43 @@ Condition::Scalar Condition::Read(int32_t index, const EvalInput& input) const {
     }
   }
   return Scalar{};
+}
+
+Condition::Scalar Condition::ReadWith(int32_t index, const EvalInput& input,
+                                      Decimal* storage) const {
+  const Operand& operand = operands_[index];
+  if (operand.source == Operand::Source::kSession) {
+    return ReadSession(sessions_[operand.index], input, storage);
+  }
+  return Read(index, input);
+}
+
+Condition::Scalar Condition::ReadSession(const SessionQuery& query,
+                                         const EvalInput& input,
+                                         Decimal* amount) const {
+  Scalar s;
+  const bool money = query.sum && !query.integer;
+  if (money && amount != nullptr) {
+    *amount = Decimal();
+    s.amount = amount;
+  }
+  if (input.usage == nullptr) return s;
+  std::string key = absl::StrCat(query.prefix, input.session_tail);
+  absl::Time since = input.now - query.window;
+  if (!query.sum) {
+    s.integer = input.usage->Count(key, since);
+    return s;
+  }
+  Decimal sum = input.usage->Sum(key, since);
+  if (money) {
+    if (amount != nullptr) *amount = sum;
+    return s;
+  }
+  // An int sum: whole numbers; saturate beyond int64.
+  if (!absl::SimpleAtoi(sum.ToString(), &s.integer)) {
+    s.integer = sum.is_negative() ? INT64_MIN : INT64_MAX;
+  }
+  return s;
 }
 
 Condition::Scalar Condition::FromValue(const Value& value, Domain domain) {
@@ -267,6 +320,12 @@ std::string Condition::DescribeInputs(const EvalInput& input) const {
     std::string shown;
     if (operand.source == Operand::Source::kArgument) {
       shown = FormatValue(*input.args[operand.index]);
+    } else if (operand.source == Operand::Source::kSession &&
+               operand.domain == Domain::kMoney) {
+      Decimal amount;
+      ReadWith(index, input, &amount);
+      shown = absl::StrCat(amount.ToString(), " ",
+                           sessions_[operand.index].currency);
     } else {
       Scalar s = Read(index, input);
       switch (operand.domain) {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,9 @@
 #include "policy/action.h"
 #include "policy/decimal.h"
 #include "policy/internal/ast.h"
+#include "policy/internal/session.h"
 #include "policy/internal/time_window.h"
+#include "policy/usage.h"
 #include "re2/re2.h"
 
 namespace portcullis::policy::policy_internal {
@@ -32,6 +35,11 @@ struct EvalInput {
   // defaults filled in: never null once bound.
   absl::Span<const Value* const> args;
   absl::Time now;
+  // Session counters, read by count() and sum(): the usage view and the
+  // action's session key tail (SessionTail), set when the tenant has
+  // session rules.
+  const UsageView* usage = nullptr;
+  absl::string_view session_tail;
 };
 
 // How two values are compared at run time; chosen by the type checker.
@@ -52,7 +60,13 @@ enum class Field : uint8_t {
 };
 
 struct Operand {
-  enum class Source : uint8_t { kArgument, kField, kConstant, kLength };
+  enum class Source : uint8_t {
+    kArgument,
+    kField,
+    kConstant,
+    kLength,
+    kSession,  // index: a SessionQuery
+  };
   Source source = Source::kConstant;
   Domain domain = Domain::kText;
   // Argument slot, Field, constant index, or (kLength) the operand measured.
@@ -116,6 +130,8 @@ class Condition {
   int32_t AddChildren(absl::Span<const int32_t> nodes);
   int32_t AddRegex(std::unique_ptr<RE2> regex);
   int32_t AddWindow(TimeWindow window);
+  int32_t AddSessionQuery(SessionQuery query);
+  const Operand& operand(int32_t index) const { return operands_[index]; }
   void SetRoot(int32_t node) { root_ = node; }
   // Records an operand to show in DescribeInputs under `label`.
   void AddTraced(std::string label, int32_t operand);
@@ -130,6 +146,13 @@ class Condition {
     const Decimal* amount = nullptr;
     const Value::List* list = nullptr;
   };
+  // Reads a session query; a money sum goes to *amount (and s.amount
+  // points there), so Scalar stays small for every other read.
+  Scalar ReadSession(const SessionQuery& query, const EvalInput& input,
+                     Decimal* amount) const;
+  // Read, for an operand that may be a money sum: `storage` holds it.
+  Scalar ReadWith(int32_t operand, const EvalInput& input,
+                  Decimal* storage) const;
 
   bool Eval(int32_t node, const EvalInput& input) const;
   bool EvalCompare(const Node& node, const EvalInput& input) const;
@@ -147,6 +170,7 @@ class Condition {
   std::vector<Constant> constants_;
   std::vector<std::unique_ptr<RE2>> regexes_;
   std::vector<TimeWindow> windows_;
+  std::vector<SessionQuery> sessions_;
   std::vector<std::pair<std::string, int32_t>> traced_;
   int32_t root_ = 0;
 };

@@ -4,8 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "policy/compiled_policy.h"
 #include "policy/internal/lexer.h"
 #include "policy/internal/literal_coercion.h"
+#include "policy/internal/literals.h"
 
 namespace portcullis::policy::policy_internal {
 namespace {
@@ -144,6 +146,8 @@ std::optional<int32_t> ConditionCompiler::CompileBool(const Expr& expr) {
     case Expr::Kind::kRef:
     case Expr::Kind::kLiteral:
     case Expr::Kind::kLength:
+    case Expr::Kind::kSessionCount:
+    case Expr::Kind::kSessionSum:
       break;
   }
   std::optional<Typed> value = CompileOperand(expr);
@@ -433,6 +437,9 @@ std::optional<ConditionCompiler::Typed> ConditionCompiler::CompileOperand(
       return Typed{condition_->AddOperand(operand), Type::Integer(),
                    absl::StrCat("len(", measured->label, ")")};
     }
+    case Expr::Kind::kSessionCount:
+    case Expr::Kind::kSessionSum:
+      return CompileSession(expr);
     default:
       sink_->Error(expr.pos,
                    "expected a value here (an argument, a context field or a "
@@ -509,6 +516,82 @@ std::optional<ConditionCompiler::Typed> ConditionCompiler::CompileField(
   sink_->Error(expr.pos, absl::StrCat("unknown field: ", head,
                                       " has: ", absl::StrJoin(known, ", ")));
   return std::nullopt;
+}
+
+std::optional<ConditionCompiler::Typed> ConditionCompiler::CompileSession(
+    const Expr& expr) {
+  const bool sum = expr.kind == Expr::Kind::kSessionSum;
+  const char* call = sum ? "sum" : "count";
+  bool ok = true;
+  if (expr.scope.text != "session") {
+    sink_->Error(expr.scope.pos,
+                 absl::StrCat(call,
+                              "() counts within the caller's session: "
+                              "write session, not '",
+                              expr.scope.text, "'"));
+    ok = false;
+  }
+  if (expr.window > kMaxLimitWindow) {
+    sink_->Error(expr.window_pos, absl::StrCat(call, "() looks back at most ",
+                                               DurationText(kMaxLimitWindow),
+                                               ", like a limit; not ",
+                                               DurationText(expr.window)));
+    ok = false;
+  }
+  if (!ok) return std::nullopt;
+  SessionUse use;
+  use.window = expr.window;
+  use.sum = sum;
+  SessionQuery query;
+  query.window = expr.window;
+  query.sum = sum;
+  Type type = Type::Integer();
+  std::string what;
+  if (!sum) {
+    use.tool = expr.session_tool.text;
+    use.pos = expr.session_tool.pos;
+    use.prefix = SessionCountPrefix(scope_->tenant, use.tool);
+    what = absl::StrCat("tool ", use.tool);
+  } else {
+    const Expr& ref = *expr.operands[0];
+    if (ref.path.front().text != "args") {
+      sink_->Error(ref.pos,
+                   absl::StrCat("sum() adds up an argument of this tool, "
+                                "e.g. sum(args.amount, 24h, session); not ",
+                                ref.path.front().text));
+      return std::nullopt;
+    }
+    std::optional<Typed> arg = CompileArgument(ref);
+    if (!arg.has_value()) return std::nullopt;
+    if (arg->type.kind != Type::Kind::kMoney &&
+        arg->type.kind != Type::Kind::kInteger) {
+      sink_->Error(ref.pos,
+                   absl::StrCat("sum() adds up money or an int, but ",
+                                arg->label, " is ", arg->type.ToString()));
+      return std::nullopt;
+    }
+    type = arg->type;
+    use.tool = scope_->tool_name;
+    use.pos = ref.pos;
+    use.slot = condition_->operand(arg->operand).index;
+    use.integer = type.kind == Type::Kind::kInteger;
+    use.prefix = SessionSumPrefix(scope_->tenant, use.tool, ref.path[1].text);
+    query.integer = use.integer;
+    if (!use.integer) query.currency = type.currency;
+    what = arg->label;
+  }
+  query.prefix = use.prefix;
+  query.label = absl::StrCat(call, "(", what, ", ", DurationText(expr.window),
+                             ", session)");
+  if (scope_->sessions != nullptr) scope_->sessions->push_back(std::move(use));
+  Operand operand;
+  operand.source = Operand::Source::kSession;
+  operand.domain = DomainOf(type);
+  std::string label = query.label;
+  operand.index = condition_->AddSessionQuery(std::move(query));
+  int32_t index = condition_->AddOperand(operand);
+  condition_->AddTraced(label, index);
+  return Typed{index, std::move(type), std::move(label)};
 }
 
 ConditionCompiler::Typed ConditionCompiler::AddField(Field field, Type type,

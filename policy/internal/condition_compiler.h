@@ -18,6 +18,7 @@
 #include "policy/internal/ast.h"
 #include "policy/internal/condition.h"
 #include "policy/internal/diagnostics.h"
+#include "policy/internal/session.h"
 #include "policy/internal/time_window.h"
 #include "policy/internal/tool.h"
 #include "policy/internal/type.h"
@@ -32,6 +33,10 @@ struct ConditionScope {
   std::string tool_name;  // for messages
   // The tenant's `timezone`, used by hours() and days() without a zone.
   std::optional<std::string> default_zone;
+  // The tenant, and where count(), sum() and `after` note the session
+  // counters they read (ProgramBuilder checks the tools and charges them).
+  std::string tenant;
+  std::vector<SessionUse>* sessions = nullptr;
 };
 
 class ConditionCompiler {
@@ -74,6 +79,7 @@ class ConditionCompiler {
   std::optional<Constant> Coerce(const Literal& literal, const Type& type,
                                  absl::string_view against);
   Typed AddField(Field field, Type type, std::string label);
+  std::optional<Typed> CompileSession(const Expr& expr);
 
   const ConditionScope* scope_;
   ZoneCache* zones_;

@@ -172,10 +172,13 @@ std::unique_ptr<Expr> ExpressionParser::ParseOperand(int depth) {
       if (cursor_->AtWord("len")) return ParseLength(depth);
       if (cursor_->AtWord("hours")) return ParseHours();
       if (cursor_->AtWord("days")) return ParseDays();
+      if (cursor_->AtWord("count") || cursor_->AtWord("sum")) {
+        return ParseSessionCall();
+      }
       cursor_->Error(
           cursor_->current().pos,
           absl::StrCat("unknown function ", DescribeToken(cursor_->current()),
-                       ": the functions are len, hours and days"));
+                       ": the functions are len, hours, days, count and sum"));
       return nullptr;
     }
     return ParseReference();
@@ -221,6 +224,51 @@ std::unique_ptr<Expr> ExpressionParser::ParseLength(int depth) {
   if (operand == nullptr) return nullptr;
   call->operands.push_back(std::move(operand));
   if (!cursor_->Expect(TokenKind::kRParen, "')' to close len(")) return nullptr;
+  return call;
+}
+
+std::unique_ptr<Expr> ExpressionParser::ParseSessionCall() {
+  const bool count = cursor_->AtWord("count");
+  auto call =
+      MakeExpr(count ? Expr::Kind::kSessionCount : Expr::Kind::kSessionSum,
+               cursor_->current().pos);
+  cursor_->Advance();  // count | sum
+  cursor_->Advance();  // (
+  if (count) {
+    if (!cursor_->ExpectWord("tool",
+                             "'tool' and the tool to count, as in "
+                             "count(tool refund_order, 1h, session)") ||
+        !ParseToolReference(cursor_, "the name of the tool to count",
+                            &call->session_tool)) {
+      return nullptr;
+    }
+  } else {
+    if (!cursor_->At(TokenKind::kIdent)) {
+      cursor_->ErrorExpected(
+          "the argument to add up, as in sum(args.amount, 24h, session)");
+      return nullptr;
+    }
+    std::unique_ptr<Expr> ref = ParseReference();
+    if (ref == nullptr) return nullptr;
+    call->operands.push_back(std::move(ref));
+  }
+  if (!cursor_->Expect(TokenKind::kComma,
+                       "',' and the window, e.g. , 1h, session)")) {
+    return nullptr;
+  }
+  call->window_pos = cursor_->current().pos;
+  if (!ParseDuration(cursor_, &call->window)) return nullptr;
+  if (!cursor_->Expect(TokenKind::kComma, "',' and the scope: session")) {
+    return nullptr;
+  }
+  if (!cursor_->At(TokenKind::kIdent)) {
+    cursor_->ErrorExpected("the scope: session");
+    return nullptr;
+  }
+  call->scope =
+      Name{std::string(cursor_->current().text), cursor_->current().pos};
+  cursor_->Advance();
+  if (!cursor_->Expect(TokenKind::kRParen, "')'")) return nullptr;
   return call;
 }
 

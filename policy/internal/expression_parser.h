@@ -7,6 +7,9 @@
 //   comparison = operand [ compare_op operand | ["not"] "in" list
 //                        | text_op operand ] ;
 //   operand    = "(" condition ")" | reference | literal | call ;
+//   call       = len(...) | hours(...) | days(...)
+//              | "count" "(" "tool" TOOL "," DURATION "," NAME ")"
+//              | "sum" "(" reference "," DURATION "," NAME ")" ;
 //
 // Nesting (parentheses, `not`, calls) is bounded by kMaxDepth so that no
 // input can exhaust the stack. Not thread-safe.
@@ -41,6 +44,8 @@ class ExpressionParser {
   std::unique_ptr<Expr> ParseReference();
   std::unique_ptr<Expr> ParseLength(int depth);
   std::unique_ptr<Expr> ParseHours();
+  // count(tool NAME, WINDOW, SCOPE) or sum(args.NAME, WINDOW, SCOPE).
+  std::unique_ptr<Expr> ParseSessionCall();
   std::unique_ptr<Expr> ParseDays();
   bool ParseDay(int* index);
   // Parses `, "zone"` if present and the closing ')'.

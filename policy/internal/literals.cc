@@ -118,6 +118,30 @@ bool ParseCount(TokenCursor* cursor, int64_t max, absl::string_view what,
   return true;
 }
 
+bool ParseToolReference(TokenCursor* cursor, absl::string_view what,
+                        Name* out) {
+  out->pos = cursor->current().pos;
+  if (cursor->At(TokenKind::kString)) {
+    out->text = DecodeStringLiteral(cursor->current().text);
+    cursor->Advance();
+    return true;
+  }
+  if (!cursor->At(TokenKind::kIdent)) {
+    cursor->ErrorExpected(what);
+    return false;
+  }
+  out->text = std::string(cursor->current().text);
+  cursor->Advance();
+  while (cursor->At(TokenKind::kDot) &&
+         cursor->lookahead().kind == TokenKind::kIdent &&
+         out->text.size() < 256) {
+    cursor->Advance();
+    absl::StrAppend(&out->text, ".", cursor->current().text);
+    cursor->Advance();
+  }
+  return true;
+}
+
 bool ParseDuration(TokenCursor* cursor, absl::Duration* out) {
   const Token& token = cursor->current();
   if (token.kind != TokenKind::kDuration) {

@@ -28,6 +28,10 @@ bool ParseLiteral(TokenCursor* cursor, Literal* out);
 bool ParseCount(TokenCursor* cursor, int64_t max, absl::string_view what,
                 int64_t* out);
 
+// Parses a tool's name as `tool` declares it: a quoted string or NAME
+// { "." NAME } (crm.lookup). `what` says what was expected.
+bool ParseToolReference(TokenCursor* cursor, absl::string_view what, Name* out);
+
 // Parses a duration token (30s, 15m, 24h, 7d, 1h30m), positive and at most
 // kMaxDuration.
 bool ParseDuration(TokenCursor* cursor, absl::Duration* out);

@@ -5,14 +5,15 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "policy/compiled_policy.h"
 #include "policy/internal/literals.h"
 
 namespace portcullis::policy::policy_internal {
 namespace {
 
 constexpr absl::string_view kStatementWords[] = {
-    "policy", "tenant",       "timezone", "tool",
-    "class",  "irreversible", "arg",      "rule"};
+    "policy",       "tenant", "timezone", "tool",         "class",
+    "irreversible", "arg",    "rule",     "max_sessions", "max_session_events"};
 
 }  // namespace
 
@@ -25,6 +26,14 @@ Parser::Parser(absl::string_view text, int file, DiagnosticSink* sink)
 bool Parser::AtStatementStart() const {
   if (cursor_.At(TokenKind::kEnd) || cursor_.At(TokenKind::kRBrace)) {
     return true;
+  }
+  // `after tool X` and `count(tool X, ...)` name a tool; they start nothing.
+  if (cursor_.AtWord("tool") && cursor_.consumed() > 0) {
+    const Token& before = cursor_.previous();
+    if (before.kind == TokenKind::kLParen ||
+        (before.kind == TokenKind::kIdent && before.text == "after")) {
+      return false;
+    }
   }
   for (absl::string_view word : kStatementWords) {
     if (cursor_.AtWord(word)) return true;
@@ -154,6 +163,30 @@ bool Parser::ParseTenantItem(TenantDecl* tenant) {
     cursor_.Advance();
     return true;
   }
+  if (cursor_.AtWord("max_sessions") || cursor_.AtWord("max_session_events")) {
+    const bool sessions = cursor_.AtWord("max_sessions");
+    Position pos = cursor_.current().pos;
+    std::optional<int64_t>& field =
+        sessions ? tenant->max_sessions : tenant->max_session_events;
+    const int64_t max = sessions ? kMaxSessionsBound : kMaxSessionEventsBound;
+    cursor_.Advance();
+    if (field.has_value()) {
+      cursor_.Error(
+          pos, absl::StrCat("the tenant's ",
+                            sessions ? "max_sessions" : "max_session_events",
+                            " is given twice"));
+      return false;
+    }
+    int64_t value = 0;
+    if (!ParseCount(&cursor_, max,
+                    sessions ? "max_sessions" : "max_session_events", &value)) {
+      return false;
+    }
+    field = value;
+    (sessions ? tenant->max_sessions_pos : tenant->max_session_events_pos) =
+        pos;
+    return true;
+  }
   if (cursor_.AtWord("tool")) {
     ToolDecl tool;
     bool ok = ParseTool(&tool);
@@ -167,7 +200,8 @@ bool Parser::ParseTenantItem(TenantDecl* tenant) {
     return true;
   }
   cursor_.ErrorExpected(
-      absl::StrCat("'tool', 'rule', 'timezone' or '}' in "
+      absl::StrCat("'tool', 'rule', 'timezone', 'max_sessions', "
+                   "'max_session_events' or '}' in "
                    "tenant \"",
                    tenant->id.text, "\""));
   return false;

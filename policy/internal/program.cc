@@ -10,6 +10,7 @@
 #include "policy/internal/argument_binder.h"
 #include "policy/internal/limit_check.h"
 #include "policy/internal/quote.h"
+#include "policy/internal/session.h"
 
 namespace portcullis::policy::policy_internal {
 namespace {
@@ -104,16 +105,116 @@ absl::StatusOr<Verdict> Program::Evaluate(const Action& action, absl::Time now,
   input.tool = &tool->second;
   input.args = absl::MakeConstSpan(slots);
   input.now = now;
+  std::string session_tail;
+  if (tenant->second.sessions.enabled) {
+    session_tail = SessionTail(action);
+    input.usage = &usage;
+    input.session_tail = session_tail;
+  }
   VerdictBuilder builder;
   for (const Rule* rule : tool->second.rules) {
     Apply(*rule, input, usage, &builder, trace);
   }
+  if (!tool->second.session_charges.empty()) {
+    ApplySessionCharges(tenant->second, tool->second, input, usage, &builder,
+                        trace);
+  }
   return std::move(builder).Finish(action, trace);
+}
+
+void Program::ApplySessionCharges(const CompiledTenant& tenant,
+                                  const CompiledTool& tool,
+                                  const EvalInput& input,
+                                  const UsageView& usage,
+                                  VerdictBuilder* builder,
+                                  std::vector<RuleTrace>* trace) {
+  // Cited like written rules; static, so they outlive every builder.
+  static const Rule* const kFull = [] {
+    auto* rule = new Rule;
+    rule->effect = Effect::kDeny;
+    rule->id = std::string(kBuiltinSessionFull);
+    rule->description = std::string(kBuiltinSessionFullDescription);
+    return rule;
+  }();
+  static const Rule* const kLimit = [] {
+    auto* rule = new Rule;
+    rule->effect = Effect::kDeny;
+    rule->id = std::string(kBuiltinSessionLimit);
+    rule->description = std::string(kBuiltinSessionLimitDescription);
+    return rule;
+  }();
+  const SessionSettings& settings = tenant.sessions;
+  std::string events_key =
+      absl::StrCat(settings.events_prefix, input.session_tail);
+  int64_t events = usage.Count(events_key, input.now - settings.window);
+  if (events >= settings.max_events) {
+    std::string reason =
+        absl::StrCat("session ", Quote(input.action->context.session_id),
+                     " of agent ", input.action->agent, " already holds ",
+                     events, " counted actions, the most tenant ", tenant.id,
+                     " keeps (max_session_events ", settings.max_events,
+                     "); start a new session");
+    if (trace != nullptr) trace->push_back({kFull->id, true, reason});
+    builder->Deny(*kFull, std::move(reason));
+    return;
+  }
+  if (events == 0) {
+    int64_t live = usage.LiveSessions(input.now);
+    if (live >= settings.max_sessions) {
+      std::string reason = absl::StrCat(
+          "tenant ", tenant.id, " already has ", live,
+          " live sessions, the most it keeps (max_sessions ",
+          settings.max_sessions, "); a new session can start once one ends");
+      if (trace != nullptr) trace->push_back({kLimit->id, true, reason});
+      builder->Deny(*kLimit, std::move(reason));
+      return;
+    }
+  }
+  if (trace != nullptr) {
+    trace->push_back(RuleTrace{
+        std::string(kBuiltinSessionFull), false,
+        absl::StrCat("counter ", events_key, ": ", events, " of ",
+                     settings.max_events, " counted actions in the session")});
+  }
+  builder->Charge(UsageCharge{std::move(events_key), settings.window, {}});
+  for (const SessionCharge& charge : tool.session_charges) {
+    UsageCharge out;
+    out.counter = absl::StrCat(charge.prefix, input.session_tail);
+    out.window = charge.window;
+    if (charge.sum) {
+      const Value& value = *input.args[charge.slot];
+      if (const auto* m = std::get_if<Money>(&value.v)) {
+        out.amount = m->amount;
+      } else if (const auto* i = std::get_if<int64_t>(&value.v)) {
+        out.amount = Decimal::FromInteger(*i);
+      } else {
+        out.amount = Decimal();
+      }
+    }
+    builder->Charge(std::move(out));
+  }
 }
 
 void Program::Apply(const Rule& rule, const EvalInput& input,
                     const UsageView& usage, VerdictBuilder* builder,
                     std::vector<RuleTrace>* trace) {
+  int64_t seen = 0;
+  if (rule.after != nullptr) {
+    seen = input.usage == nullptr
+               ? 0
+               : input.usage->Count(
+                     absl::StrCat(rule.after->prefix, input.session_tail),
+                     input.now - rule.after->window);
+    if (seen == 0) {
+      if (trace != nullptr) {
+        trace->push_back(
+            RuleTrace{rule.id, false,
+                      absl::StrCat("does not apply: ", rule.after->label,
+                                   ": none counted in this session")});
+      }
+      return;
+    }
+  }
   bool held = rule.condition == nullptr || rule.condition->Evaluate(input);
   bool applies = rule.condition == nullptr || held != rule.unless;
   if (trace == nullptr) {
@@ -123,9 +224,15 @@ void Program::Apply(const Rule& rule, const EvalInput& input,
   std::string limit_text;
   bool matched =
       applies && ApplyEffect(rule, input, usage, builder, &limit_text);
+  std::string after_text;
+  if (rule.after != nullptr) {
+    after_text = absl::StrCat(rule.after->label, ": ", seen,
+                              " counted in this session; ");
+  }
   trace->push_back(RuleTrace{
       rule.id, matched,
-      absl::StrCat(ExplainCondition(rule, input, held, applies), limit_text)});
+      absl::StrCat(after_text, ExplainCondition(rule, input, held, applies),
+                   limit_text)});
 }
 
 bool Program::ApplyEffect(const Rule& rule, const EvalInput& input,

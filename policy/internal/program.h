@@ -23,6 +23,7 @@ struct CompiledTenant {
   absl::flat_hash_map<std::string, CompiledTool> tools;
   // Owns every rule of the tenant, tenant-wide and per tool.
   std::vector<std::unique_ptr<Rule>> rules;
+  SessionSettings sessions;
 };
 
 class Program final : public CompiledPolicy {
@@ -50,6 +51,14 @@ class Program final : public CompiledPolicy {
   // Records the effect of a rule that applies. Returns whether it took
   // effect: always, except for a limit that is not exceeded. Describes the
   // limit's usage in *limit_text when that is not null.
+  // Checks the session bounds for an action that its session would count,
+  // and charges it (applied by the gate only when it is allowed).
+  static void ApplySessionCharges(const CompiledTenant& tenant,
+                                  const CompiledTool& tool,
+                                  const EvalInput& input,
+                                  const UsageView& usage,
+                                  VerdictBuilder* builder,
+                                  std::vector<RuleTrace>* trace);
   static bool ApplyEffect(const Rule& rule, const EvalInput& input,
                           const UsageView& usage, VerdictBuilder* builder,
                           std::string* limit_text);

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "base/identifiers.h"
 #include "policy/internal/argument_binder.h"
 #include "policy/internal/currency.h"
@@ -117,6 +118,8 @@ void ProgramBuilder::BuildTenant(const TenantDecl& decl) {
   state.zone = BuildZone(decl);
   ConditionScope wide;
   wide.default_zone = state.zone;
+  wide.tenant = state.tenant.id;
+  wide.sessions = &state.session_uses;
   for (const RuleDecl& rule_decl : decl.rules) {
     std::unique_ptr<Rule> rule = rules_.Build(rule_decl, state.tenant.id, wide);
     if (rule == nullptr || !AddRuleId(*rule, &state.rule_ids)) continue;
@@ -137,6 +140,7 @@ void ProgramBuilder::BuildTenant(const TenantDecl& decl) {
     }
     AddTool(tool_decl, &state);
   }
+  BuildSessions(decl, &state);
   for (const auto& rule : state.tenant.rules) {
     rule_infos_.emplace_back(rule->pos, RuleInfo{state.tenant.id, rule->tool,
                                                  rule->id, rule->description});
@@ -164,7 +168,10 @@ bool ProgramBuilder::CheckTenantId(const TenantDecl& decl) {
 void ProgramBuilder::AddTool(const ToolDecl& decl, TenantState* state) {
   CompiledTool tool;
   size_t first_own_rule = state->tenant.rules.size();
-  if (!BuildTool(decl, state->zone, &state->tenant, &tool)) return;
+  if (!BuildTool(decl, state->zone, &state->tenant, &tool,
+                 &state->session_uses)) {
+    return;
+  }
   std::vector<const Rule*> rules = state->wide_rules;
   for (size_t i = first_own_rule; i < state->tenant.rules.size(); ++i) {
     const Rule& rule = *state->tenant.rules[i];
@@ -181,7 +188,8 @@ void ProgramBuilder::AddTool(const ToolDecl& decl, TenantState* state) {
 
 bool ProgramBuilder::BuildTool(const ToolDecl& decl,
                                const std::optional<std::string>& zone,
-                               CompiledTenant* tenant, CompiledTool* tool) {
+                               CompiledTenant* tenant, CompiledTool* tool,
+                               std::vector<SessionUse>* sessions) {
   const std::string& name = decl.name.text;
   bool ok = true;
   if (absl::Status s = ValidateToolName(name); !s.ok()) {
@@ -205,6 +213,8 @@ bool ProgramBuilder::BuildTool(const ToolDecl& decl,
   scope.args = &tool->args;
   scope.tool_name = name;
   scope.default_zone = zone;
+  scope.tenant = tenant->id;
+  scope.sessions = sessions;
   for (const RuleDecl& rule_decl : decl.rules) {
     std::unique_ptr<Rule> rule = rules_.Build(rule_decl, tenant->id, scope);
     if (rule == nullptr) {
@@ -214,6 +224,67 @@ bool ProgramBuilder::BuildTool(const ToolDecl& decl,
     tenant->rules.push_back(std::move(rule));
   }
   return ok;
+}
+
+void ProgramBuilder::BuildSessions(const TenantDecl& decl, TenantState* state) {
+  CompiledTenant& tenant = state->tenant;
+  if (state->session_uses.empty()) {
+    if (decl.max_sessions.has_value() || decl.max_session_events.has_value()) {
+      sink_->Error(decl.max_sessions.has_value() ? decl.max_sessions_pos
+                                                 : decl.max_session_events_pos,
+                   absl::StrCat("tenant ", tenant.id,
+                                " bounds its sessions, but no rule reads one "
+                                "(count(), sum() or after)"));
+    }
+    return;
+  }
+  SessionSettings& settings = tenant.sessions;
+  settings.enabled = true;
+  settings.max_sessions = decl.max_sessions.value_or(kDefaultMaxSessions);
+  settings.max_events =
+      decl.max_session_events.value_or(kDefaultMaxSessionEvents);
+  settings.events_prefix = absl::StrCat(tenant.id, "/session:events");
+  // One charge per counter, kept for the longest window that reads it.
+  std::vector<std::pair<std::string, SessionCharge>> charges;  // by tool
+  for (const SessionUse& use : state->session_uses) {
+    auto tool = tenant.tools.find(use.tool);
+    if (tool == tenant.tools.end()) {
+      std::vector<std::string> names;
+      bool declared = false;
+      for (const ToolDecl& t : decl.tools) {
+        names.push_back(t.name.text);
+        declared = declared || t.name.text == use.tool;
+      }
+      // A declared tool that failed to build has its own errors.
+      if (declared) continue;
+      std::sort(names.begin(), names.end());
+      names.erase(std::unique(names.begin(), names.end()), names.end());
+      sink_->Error(use.pos,
+                   absl::StrCat("unknown tool ", Quote(use.tool), ": tenant ",
+                                tenant.id, " declares ",
+                                names.empty() ? std::string("no tools")
+                                              : absl::StrJoin(names, ", ")));
+      continue;
+    }
+    settings.window = std::max(settings.window, use.window);
+    bool merged = false;
+    for (auto& [tool_name, charge] : charges) {
+      if (charge.prefix != use.prefix) continue;
+      charge.window = std::max(charge.window, use.window);
+      merged = true;
+    }
+    if (merged) continue;
+    SessionCharge charge;
+    charge.prefix = use.prefix;
+    charge.window = use.window;
+    charge.sum = use.sum;
+    charge.slot = use.slot;
+    charge.integer = use.integer;
+    charges.emplace_back(use.tool, std::move(charge));
+  }
+  for (auto& [tool_name, charge] : charges) {
+    tenant.tools[tool_name].session_charges.push_back(std::move(charge));
+  }
 }
 
 bool ProgramBuilder::BuildArguments(const ToolDecl& decl,
@@ -343,7 +414,10 @@ void ProgramBuilder::CheckIrreversible(const ToolDecl& decl,
                                        const std::vector<const Rule*>& rules) {
   if (!decl.irreversible.has_value()) return;
   for (const Rule* rule : rules) {
-    if (rule->effect == Effect::kApprove && rule->condition == nullptr) return;
+    if (rule->effect == Effect::kApprove && rule->condition == nullptr &&
+        rule->after == nullptr) {
+      return;
+    }
   }
   for (const Rule* rule : rules) {
     if (rule->effect != Effect::kAllow) continue;

@@ -40,6 +40,7 @@ class ProgramBuilder {
     std::optional<std::string> zone;
     absl::flat_hash_map<std::string, Position> rule_ids;
     std::vector<const Rule*> wide_rules;
+    std::vector<SessionUse> session_uses;
   };
 
   void CheckHeaders(const std::vector<FileAst>& files);
@@ -51,7 +52,11 @@ class ProgramBuilder {
   std::optional<std::string> BuildZone(const TenantDecl& decl);
   // Builds the tool and its own rules, which it appends to tenant->rules.
   bool BuildTool(const ToolDecl& decl, const std::optional<std::string>& zone,
-                 CompiledTenant* tenant, CompiledTool* tool);
+                 CompiledTenant* tenant, CompiledTool* tool,
+                 std::vector<SessionUse>* sessions);
+  // Checks the tools that session rules name, and fills in the tenant's
+  // session settings and each read tool's session charges.
+  void BuildSessions(const TenantDecl& decl, TenantState* state);
   bool BuildArguments(const ToolDecl& decl, std::vector<ArgumentSpec>* args);
   std::optional<Type> BuildType(const TypeExpr& expr);
   std::optional<Value> BuildDefault(const ArgDecl& decl, const Type& type);

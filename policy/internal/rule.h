@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "policy/internal/ast.h"
 #include "policy/internal/condition.h"
 #include "policy/internal/position.h"
+#include "policy/internal/session.h"
 #include "policy/verdict.h"
 
 namespace portcullis::policy::policy_internal {
@@ -45,6 +47,9 @@ struct Rule {
   bool unless = false;  // applies when the condition is false
   // Null when the rule always applies.
   std::unique_ptr<Condition> condition;
+  // `after tool X`: the rule applies only when the session has counted X.
+  // Null without one (a pointer keeps the hot fields in one cache line).
+  std::unique_ptr<SessionQuery> after;
 
   std::string tenant;
   std::string tool;  // empty for a tenant-wide rule

@@ -45,6 +45,8 @@ std::unique_ptr<Rule> RuleBuilder::Build(const RuleDecl& decl,
     rule->condition_text = decl.condition_text;
     ok = rule->condition != nullptr && ok;
   }
+  if (decl.after.has_value())
+    ok = BuildAfter(*decl.after, scope, rule.get()) && ok;
   if (decl.effect == Effect::kApprove)
     ok = BuildApproval(decl, rule.get()) && ok;
   if (decl.effect == Effect::kLimit) {
@@ -52,6 +54,31 @@ std::unique_ptr<Rule> RuleBuilder::Build(const RuleDecl& decl,
   }
   if (!ok) return nullptr;
   return rule;
+}
+
+bool RuleBuilder::BuildAfter(const AfterDecl& after,
+                             const ConditionScope& scope, Rule* rule) {
+  absl::Duration window = after.within.value_or(kDefaultAfterWindow);
+  if (window > kMaxLimitWindow) {
+    sink_->Error(after.within_pos,
+                 absl::StrCat("'after' looks back at most ",
+                              DurationText(kMaxLimitWindow),
+                              ", like a limit; not ", DurationText(window)));
+    return false;
+  }
+  SessionUse use;
+  use.tool = after.tool.text;
+  use.pos = after.tool.pos;
+  use.window = window;
+  use.prefix = SessionCountPrefix(scope.tenant, use.tool);
+  SessionQuery query;
+  query.prefix = use.prefix;
+  query.window = window;
+  query.label =
+      absl::StrCat("after tool ", use.tool, " within ", DurationText(window));
+  if (scope.sessions != nullptr) scope.sessions->push_back(std::move(use));
+  rule->after = std::make_unique<SessionQuery>(std::move(query));
+  return true;
 }
 
 bool RuleBuilder::CheckId(const Name& id) {

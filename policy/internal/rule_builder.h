@@ -41,6 +41,8 @@ class RuleBuilder {
  private:
   bool CheckId(const Name& id);
   bool BuildApproval(const RuleDecl& decl, Rule* rule);
+  bool BuildAfter(const AfterDecl& after, const ConditionScope& scope,
+                  Rule* rule);
   bool BuildRoles(const std::vector<Name>& names,
                   std::vector<std::string>* roles);
   bool BuildLimit(const RuleDecl& decl, const ConditionScope& scope,

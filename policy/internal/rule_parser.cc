@@ -25,6 +25,9 @@ constexpr ClauseInfo kClauses[] = {
     {"expires", false, false, true, false, "approve rules"},
     {"escalate", false, false, true, false, "approve rules"},
     {"per", false, false, false, true, "limit rules"},
+    {"after", false, true, true, true,
+     "deny, approve and limit rules: a taint only tightens (to allow only "
+     "after a tool, write allow when count(tool NAME, 1h, session) >= 1)"},
 };
 
 const ClauseInfo* FindClause(absl::string_view word) {
@@ -185,6 +188,7 @@ bool RuleParser::ParseClause(RuleDecl* rule) {
     return true;
   }
   if (info.word == "escalate") return ParseEscalation(pos, rule);
+  if (info.word == "after") return ParseAfter(pos, rule);
   return ParseScopes(rule);  // per
 }
 
@@ -195,6 +199,7 @@ bool RuleParser::AlreadyGiven(absl::string_view word, const RuleDecl& rule) {
   if (word == "expires") return rule.expires.has_value();
   if (word == "escalate") return rule.escalate_after.has_value();
   if (word == "per") return !rule.scopes.empty();
+  if (word == "after") return rule.after.has_value();
   return false;
 }
 
@@ -225,6 +230,26 @@ bool RuleParser::ParseEscalation(Position pos, RuleDecl* rule) {
     cursor_->Error(pos, "escalate to named roles, not to anyone");
     return false;
   }
+  return true;
+}
+
+bool RuleParser::ParseAfter(Position pos, RuleDecl* rule) {
+  AfterDecl after;
+  after.pos = pos;
+  if (!cursor_->ExpectWord("tool",
+                           "'tool' and a tool, as in: after tool "
+                           "read_customer_pii") ||
+      !ParseToolReference(cursor_, "the name of the tool that taints",
+                          &after.tool)) {
+    return false;
+  }
+  if (cursor_->AcceptWord("within")) {
+    after.within_pos = cursor_->current().pos;
+    absl::Duration d;
+    if (!ParseDuration(cursor_, &d)) return false;
+    after.within = d;
+  }
+  rule->after = std::move(after);
   return true;
 }
 

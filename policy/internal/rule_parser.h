@@ -49,6 +49,8 @@ class RuleParser {
   bool ParseReason(RuleDecl* rule);
   bool ParseEscalation(Position pos, RuleDecl* rule);
   bool ParseCondition(RuleDecl* rule);
+  // after tool NAME [within DURATION]
+  bool ParseAfter(Position pos, RuleDecl* rule);
   bool ParseRoles(std::vector<Name>* roles, bool* any);
   bool ParsePath(std::vector<Name>* path);
   bool ParseScopes(RuleDecl* rule);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "policy/action.h"
+#include "policy/internal/session.h"
 #include "policy/internal/type.h"
 
 namespace portcullis::policy::policy_internal {
@@ -31,6 +32,9 @@ struct CompiledTool {
   std::vector<ArgumentSpec> args;
   // Owned by the tenant; tenant-wide rules are shared by its tools.
   std::vector<const Rule*> rules;
+  // What a counted action of this tool charges to its session, when some
+  // session rule of the tenant reads this tool; empty otherwise.
+  std::vector<SessionCharge> session_charges;
 };
 
 }  // namespace portcullis::policy::policy_internal

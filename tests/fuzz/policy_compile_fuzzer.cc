@@ -41,10 +41,24 @@ std::vector<SourceFile> SplitFiles(absl::string_view input) {
   return files;
 }
 
+// Counters that are never empty, so that limits, count(), sum() and the
+// session bounds take their other branches too.
+class BusyUsage final : public portcullis::policy::UsageView {
+ public:
+  int64_t Count(absl::string_view, absl::Time) const override { return 5; }
+  portcullis::policy::Decimal Sum(absl::string_view,
+                                  absl::Time) const override {
+    return portcullis::policy::Decimal::FromInteger(1000);
+  }
+  int64_t LiveSessions(absl::Time) const override { return 100000; }
+};
+
 // Decides a few actions for every tool that has rules: with and without a
-// confidence, attended and not, at two instants.
+// confidence, attended and not, at two instants, with empty and busy
+// counters, in a session and not.
 void Exercise(const portcullis::policy::CompiledPolicy& policy) {
-  EmptyUsage usage;
+  EmptyUsage empty;
+  BusyUsage busy;
   std::vector<portcullis::policy::RuleTrace> trace;
   const absl::Time times[] = {absl::FromUnixSeconds(1767528000),
                               absl::FromUnixSeconds(1767571200)};
@@ -56,9 +70,13 @@ void Exercise(const portcullis::policy::CompiledPolicy& policy) {
       action.agent = "fuzz-agent";
       if (variant & 1) action.context.confidence = 0.5;
       if (variant & 2) action.context.run_mode = RunMode::kUnattended;
+      if (variant & 1) action.context.session_id = "s/1";
+      const portcullis::policy::UsageView& usage =
+          variant & 2 ? static_cast<const portcullis::policy::UsageView&>(busy)
+                      : empty;
       trace.clear();
       auto verdict = policy.Evaluate(action, times[variant & 1], usage,
-                                     variant == 0 ? &trace : nullptr);
+                                     variant <= 2 ? &trace : nullptr);
       if (verdict.ok() && verdict->decided_by.empty()) std::abort();
     }
   }

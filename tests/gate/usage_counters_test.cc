@@ -57,5 +57,41 @@ TEST_CASE("uncharging removes exactly the charged event", "[usage_counters]") {
   CHECK(u.Sum("s", kT0 - absl::Seconds(1)) == policy::Decimal::FromInteger(7));
 }
 
+policy::UsageCharge SessionEvents(const std::string& session) {
+  return {"t/session:events/agent=a/session=" + session, absl::Hours(1), {}};
+}
+
+TEST_CASE("live sessions are the session counters with an event in window",
+          "[usage_counters][sessions]") {
+  UsageCounters u;
+  u.Charge({SessionEvents("s-1"), Rate("t/rule/session=s-1")}, kT0);
+  u.Charge({SessionEvents("s-2")}, kT0 + absl::Minutes(30));
+  CHECK(u.LiveSessions(kT0) == 2);
+  CHECK(u.sessions() == 2);
+  // s-1's only event leaves its window an hour after it was charged.
+  CHECK(u.LiveSessions(kT0 + absl::Hours(1) - absl::Seconds(1)) == 2);
+  CHECK(u.LiveSessions(kT0 + absl::Hours(1)) == 1);
+  // A charge forgets the sessions that ended before it.
+  u.Charge({SessionEvents("s-3")}, kT0 + absl::Hours(1));
+  CHECK(u.sessions() == 2);
+  CHECK(u.Count("t/session:events/agent=a/session=s-1", kT0 - absl::Hours(1)) ==
+        0);
+  // Uncharging a session's only event ends it.
+  u.Uncharge({SessionEvents("s-3")}, kT0 + absl::Hours(1));
+  CHECK(u.LiveSessions(kT0 + absl::Hours(1)) == 1);
+}
+
+TEST_CASE("imported session counters are live again",
+          "[usage_counters][sessions]") {
+  UsageCounters u;
+  u.Charge({SessionEvents("s-1")}, kT0);
+  UsageCounters v;
+  for (auto& series : u.Export()) v.Import(std::move(series));
+  CHECK(v.LiveSessions(kT0) == 1);
+  v.ForgetThrough(kT0);
+  CHECK(v.LiveSessions(kT0) == 0);
+  CHECK(v.sessions() == 0);
+}
+
 }  // namespace
 }  // namespace portcullis::gate

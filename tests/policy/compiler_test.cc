@@ -186,8 +186,8 @@ TEST_CASE("an unknown day name lists the days", "[compiler][errors]") {
 
 TEST_CASE("an unknown function lists the functions", "[compiler][errors]") {
   ExpectError(InTool("    rule a \"d\" deny when size(args.s) > 3"), 10, 26,
-              "unknown function 'size': the functions are len, hours and "
-              "days");
+              "unknown function 'size': the functions are len, hours, days, "
+              "count and sum");
 }
 
 TEST_CASE("a quorum must be between 1 and 100", "[compiler][errors]") {

@@ -4,6 +4,7 @@
 #ifndef PORTCULLIS_TESTS_POLICY_FAKE_USAGE_H_
 #define PORTCULLIS_TESTS_POLICY_FAKE_USAGE_H_
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,15 +23,16 @@ class FakeUsage final : public UsageView {
   };
 
   void Record(std::string counter, absl::Time at,
-              Decimal amount = Decimal::FromInteger(1)) {
-    events_.push_back(Event{std::move(counter), at, amount});
+              Decimal amount = Decimal::FromInteger(1),
+              absl::Duration window = absl::InfiniteDuration()) {
+    events_.push_back(Event{std::move(counter), at, amount, window});
   }
 
   // Records what an allowed verdict consumes, as the gate would.
   void RecordCharges(const Verdict& verdict, absl::Time at) {
     for (const UsageCharge& charge : verdict.charges) {
       Record(charge.counter, at,
-             charge.amount.value_or(Decimal::FromInteger(1)));
+             charge.amount.value_or(Decimal::FromInteger(1)), charge.window);
     }
   }
 
@@ -52,6 +54,18 @@ class FakeUsage final : public UsageView {
     return total;
   }
 
+  // Session event counters with an event still in its window at `now`.
+  int64_t LiveSessions(absl::Time now) const override {
+    std::vector<std::string> live;
+    for (const Event& e : events_) {
+      if (!IsSessionEventsKey(e.counter) || e.at + e.window <= now) continue;
+      if (std::find(live.begin(), live.end(), e.counter) == live.end()) {
+        live.push_back(e.counter);
+      }
+    }
+    return static_cast<int64_t>(live.size());
+  }
+
   const std::vector<Query>& queries() const { return queries_; }
 
  private:
@@ -59,6 +73,7 @@ class FakeUsage final : public UsageView {
     std::string counter;
     absl::Time at;
     Decimal amount;
+    absl::Duration window = absl::InfiniteDuration();
   };
   std::vector<Event> events_;
   mutable std::vector<Query> queries_;
