@@ -183,7 +183,8 @@ TEST_CASE("an idempotency key repeated returns the first receipt",
 }
 
 TEST_CASE(
-    "deny and pending answers carry no receipt and an approved request executes "
+    "deny and pending answers carry no receipt and an approved request "
+    "executes "
     "with Execute",
     "[evaluate_execute]") {
   ApprovalFixture f;
