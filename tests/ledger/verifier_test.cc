@@ -52,6 +52,18 @@ void ExpectBreak(KeyValueStore& store, uint64_t sequence,
   CHECK(report->breaks[0].reason.find(words) != std::string::npos);
 }
 
+// 9,000 entries of tenant "a", appended 1,000 at a time: longer than one
+// read of the single reader and than one batch of ranges.
+void AppendLongChain(Ledger& ledger) {
+  for (int batch = 0; batch < 9; ++batch) {
+    std::vector<EntryDraft> drafts;
+    for (int i = 0; i < 1000; ++i) {
+      drafts.push_back(Draft("a", "p" + std::to_string(batch * 1000 + i)));
+    }
+    REQUIRE(ledger.Append(std::move(drafts)).ok());
+  }
+}
+
 TEST_CASE("an untouched ledger verifies clean", "[verifier]") {
   testing::TempDir dir;
   BuildLedger(dir.Sub("db"));
@@ -180,13 +192,7 @@ TEST_CASE("a chain longer than one read is verified across the reads",
   {
     auto ledger = Ledger::Open(OpenStore(dir.Sub("db")));
     REQUIRE(ledger.ok());
-    for (int batch = 0; batch < 9; ++batch) {
-      std::vector<EntryDraft> drafts;
-      for (int i = 0; i < 1000; ++i) {
-        drafts.push_back(Draft("a", "p" + std::to_string(batch * 1000 + i)));
-      }
-      REQUIRE((*ledger)->Append(std::move(drafts)).ok());
-    }
+    AppendLongChain(**ledger);
   }
   auto store = OpenStore(dir.Sub("db"));
   auto report = VerifyLedger(*store);
@@ -213,13 +219,7 @@ TEST_CASE("any thread count finds the same first break in a long chain",
   {
     auto ledger = Ledger::Open(OpenStore(dir.Sub("db")));
     REQUIRE(ledger.ok());
-    for (int batch = 0; batch < 9; ++batch) {
-      std::vector<EntryDraft> drafts;
-      for (int i = 0; i < 1000; ++i) {
-        drafts.push_back(Draft("a", "p" + std::to_string(batch * 1000 + i)));
-      }
-      REQUIRE((*ledger)->Append(std::move(drafts)).ok());
-    }
+    AppendLongChain(**ledger);
     AppendN(**ledger, "b", 300);
   }
   auto store = OpenStore(dir.Sub("db"));
@@ -265,13 +265,7 @@ TEST_CASE("a lone tenant read by range finds the breaks a single reader does",
   {
     auto ledger = Ledger::Open(OpenStore(dir.Sub("db")));
     REQUIRE(ledger.ok());
-    for (int batch = 0; batch < 9; ++batch) {
-      std::vector<EntryDraft> drafts;
-      for (int i = 0; i < 1000; ++i) {
-        drafts.push_back(Draft("a", "p" + std::to_string(batch * 1000 + i)));
-      }
-      REQUIRE((*ledger)->Append(std::move(drafts)).ok());
-    }
+    AppendLongChain(**ledger);
   }
   auto store = OpenStore(dir.Sub("db"));
   auto expect = [&](uint64_t sequence, const std::string& words) {
