@@ -108,7 +108,8 @@ absl::Status Gate::Recover() {
   recovery_ = std::move(report.tenants);
   if (options_.snapshot_every_checkpoints > 0 && snapshotter_ == nullptr) {
     snapshotter_ = std::make_unique<StateSnapshotter>(
-        clock_, ledger_, codec_, windows, options_.snapshot_every_checkpoints);
+        clock_, ledger_, codec_, windows, options_.snapshot_every_checkpoints,
+        options_.on_snapshot_failed);
     snapshotter_->Start(std::move(report.projections));
   }
   return absl::OkStatus();

@@ -14,6 +14,7 @@
 #ifndef PORTCULLIS_GATE_GATE_H_
 #define PORTCULLIS_GATE_GATE_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,6 +70,11 @@ struct GateOptions {
   // (gate/state_snapshotter.h), so that start-up replays only the entries
   // after it; 0 for none. Needs a ledger that signs checkpoints.
   int snapshot_every_checkpoints = 1;
+  // Told, on the snapshotter's thread, of a state snapshot that could not
+  // be written (the previous one stays; the next start-up replays more).
+  // The daemon logs it. Must be thread-safe and must not call the Gate.
+  std::function<void(const std::string& tenant, const absl::Status& status)>
+      on_snapshot_failed;
 };
 
 // Who is calling, as the transport established it.

@@ -11,12 +11,13 @@ namespace portcullis::gate {
 StateSnapshotter::StateSnapshotter(const Clock& clock, ledger::Ledger& ledger,
                                    const RecordCodec& codec,
                                    RecoveryWindows windows,
-                                   int every_checkpoints)
+                                   int every_checkpoints, FailureHook on_failed)
     : clock_(clock),
       ledger_(ledger),
       codec_(codec),
       windows_(windows),
-      every_(every_checkpoints < 1 ? 1 : every_checkpoints) {}
+      every_(every_checkpoints < 1 ? 1 : every_checkpoints),
+      on_failed_(std::move(on_failed)) {}
 
 StateSnapshotter::~StateSnapshotter() { Stop(); }
 
@@ -82,7 +83,13 @@ void StateSnapshotter::Loop() {
       queue_.pop_front();
     }
     // Best effort: the previous snapshot stays when this one fails.
-    WriteSnapshot(job.first, job.second).IgnoreError();
+    absl::Status status = WriteSnapshot(job.first, job.second);
+    if (status.ok()) continue;
+    {
+      absl::MutexLock lock(&mu_);
+      ++failed_;
+    }
+    if (on_failed_) on_failed_(job.first, status);
   }
 }
 
@@ -133,6 +140,11 @@ absl::Status StateSnapshotter::WriteSnapshot(const std::string& tenant,
 uint64_t StateSnapshotter::written() const {
   absl::MutexLock lock(&mu_);
   return written_;
+}
+
+uint64_t StateSnapshotter::failed() const {
+  absl::MutexLock lock(&mu_);
+  return failed_;
 }
 
 }  // namespace portcullis::gate

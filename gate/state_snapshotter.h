@@ -7,7 +7,8 @@
 // its own folds the entries up to the checkpoint (reading them back from
 // the ledger), trims what has left the windows, and writes the snapshot.
 // The commit path only queues. A snapshot that cannot be written is
-// skipped (the previous one stays; start-up replays more).
+// skipped (the previous one stays; start-up replays more) and reported to
+// `on_failed`.
 //
 // Thread-safe.
 #ifndef PORTCULLIS_GATE_STATE_SNAPSHOTTER_H_
@@ -15,6 +16,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -31,10 +33,14 @@ namespace portcullis::gate {
 
 class StateSnapshotter final : public ledger::CheckpointListener {
  public:
-  // Every reference must outlive the snapshotter.
+  // Told of a snapshot the thread could not write, on that thread.
+  using FailureHook =
+      std::function<void(const std::string& tenant, const absl::Status&)>;
+
+  // Every reference must outlive the snapshotter. `on_failed` may be empty.
   StateSnapshotter(const Clock& clock, ledger::Ledger& ledger,
                    const RecordCodec& codec, RecoveryWindows windows,
-                   int every_checkpoints);
+                   int every_checkpoints, FailureHook on_failed = nullptr);
   ~StateSnapshotter() override;
 
   // Starts from the projections recovery built (at each tenant's head),
@@ -52,8 +58,9 @@ class StateSnapshotter final : public ledger::CheckpointListener {
   absl::Status WriteSnapshot(const std::string& tenant, uint64_t through)
       ABSL_LOCKS_EXCLUDED(work_mu_);
 
-  // Snapshots written so far, for tests and benchmarks.
+  // Snapshots written, and snapshots the thread failed to write, so far.
   uint64_t written() const ABSL_LOCKS_EXCLUDED(mu_);
+  uint64_t failed() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   void Loop() ABSL_LOCKS_EXCLUDED(mu_);
@@ -63,6 +70,7 @@ class StateSnapshotter final : public ledger::CheckpointListener {
   const RecordCodec& codec_;
   const RecoveryWindows windows_;
   const int every_;
+  const FailureHook on_failed_;
 
   mutable absl::Mutex mu_;
   std::deque<std::pair<std::string, uint64_t>> queue_ ABSL_GUARDED_BY(mu_);
@@ -70,6 +78,7 @@ class StateSnapshotter final : public ledger::CheckpointListener {
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t written_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t failed_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread thread_;
 
   // Held while folding and writing.

@@ -240,14 +240,35 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
 
   PORTCULLIS_ASSIGN_OR_RETURN(gate::ApproverRegistry approvers,
                               ApproversFrom(config));
+  gate::GateOptions gate_options = GateOptionsFrom(config);
+  gate_options.on_snapshot_failed = [&log](const std::string& tenant,
+                                           const absl::Status& status) {
+    log.Error(absl::StrCat("the state snapshot was not written (the next "
+                           "start-up replays more of the ledger): ",
+                           status.message()),
+              {.tenant = tenant});
+  };
   daemon->gate_ = std::make_unique<gate::Gate>(
       clock, *daemon->ledger_, daemon->codec_, *daemon->signing_key_,
-      std::move(approvers), GateOptionsFrom(config), daemon->connectors_.get(),
+      std::move(approvers), std::move(gate_options), daemon->connectors_.get(),
       metrics);
   if (metrics != nullptr) {
     PORTCULLIS_RETURN_IF_ERROR(metrics->ReadGauges(*daemon->gate_));
   }
   PORTCULLIS_RETURN_IF_ERROR(daemon->gate_->Recover());
+  for (const gate::TenantRecovery& r : daemon->gate_->recovery()) {
+    if (!r.snapshot_problem.empty()) {
+      log.Warn(
+          absl::StrCat("the state snapshot was not used (", r.snapshot_problem,
+                       "); replayed ", r.entries_read, " entries"),
+          {.tenant = r.tenant});
+    } else if (r.snapshot_sequence > 0) {
+      log.Info(absl::StrCat("state restored from the snapshot at entry ",
+                            r.snapshot_sequence, " and ", r.entries_read,
+                            " entries after it"),
+               {.tenant = r.tenant});
+    }
+  }
   PORTCULLIS_RETURN_IF_ERROR(daemon->ReloadPolicy());
 
   ServerOptions server_options = ServerOptionsFrom(config);

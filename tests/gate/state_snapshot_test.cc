@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "gate/recovery.h"
+#include "gate/state_snapshotter.h"
 #include "tests/gate/approval_fixture.h"
 
 namespace portcullis::gate {
@@ -249,8 +250,6 @@ TEST_CASE("a snapshot that does not verify is ignored: a full replay",
   CheckRestored(f, h);
 }
 
-// Known to fail (issue 15 item 4 unfinished): the asynchronous path is
-// not yet seen to store its snapshot; see the branch report.
 TEST_CASE("snapshots are written with the ledger's checkpoints", "[snapshot]") {
   ApprovalFixture f;
   crypto::SigningKey key = crypto::SigningKey::Generate();
@@ -279,6 +278,36 @@ TEST_CASE("snapshots are written with the ledger's checkpoints", "[snapshot]") {
   CHECK(Shop(f.gate().recovery()).snapshot_sequence == (*stored)->sequence);
   CHECK(Shop(f.gate().recovery()).entries_read == head - (*stored)->sequence);
   CheckRestored(f, h);
+}
+
+TEST_CASE("a snapshot that cannot be written is reported and counted",
+          "[snapshot]") {
+  ApprovalFixture f;
+  f.options().snapshot_every_checkpoints = 0;  // the snapshotter below only
+  f.RestartAndRecover();
+  MakeHistory(f);
+  const uint64_t head = HeadOf(f);
+  std::vector<std::pair<std::string, std::string>> reported;
+  StateSnapshotter snapshotter(
+      f.clock(), f.ledger(), f.codec(), WindowsOf(f.options()), 1,
+      [&reported](const std::string& tenant, const absl::Status& status) {
+        reported.emplace_back(tenant, std::string(status.message()));
+      });
+  snapshotter.Start({});
+  f.faults().FailWrites(true);  // the disk refuses the snapshot
+  snapshotter.OnCheckpointed("shop", head);
+  snapshotter.Stop();  // writes what is queued: here, fails to
+  f.faults().FailWrites(false);
+
+  CHECK(snapshotter.written() == 0);
+  CHECK(snapshotter.failed() == 1);
+  REQUIRE(reported.size() == 1);
+  CHECK(reported[0].first == "shop");
+  CHECK(reported[0].second.find("state snapshot could not be written") !=
+        std::string::npos);
+  auto stored = f.ledger().GetStateSnapshot("shop");
+  REQUIRE(stored.ok());
+  CHECK_FALSE(stored->has_value());
 }
 
 TEST_CASE("snapshots are off with snapshot_every_checkpoints 0", "[snapshot]") {

@@ -155,12 +155,13 @@ TEST_CASE("a restart keeps every chain and continues it", "[daemon]") {
 }
 
 // How the daemon's gate rebuilt "shop" at its latest start.
-uint64_t ShopSnapshotSequence(DaemonFixture& f) {
+const gate::TenantRecovery& ShopRecovery(DaemonFixture& f) {
   for (const gate::TenantRecovery& r : f.daemon_->gate().recovery()) {
-    if (r.tenant == "shop") return r.snapshot_sequence;
+    if (r.tenant == "shop") return r;
   }
   FAIL("shop was not recovered");
-  return 0;
+  static const gate::TenantRecovery kNone;
+  return kNone;
 }
 
 TEST_CASE("ledger.snapshotEveryCheckpoints reaches the gate",
@@ -174,10 +175,16 @@ TEST_CASE("ledger.snapshotEveryCheckpoints reaches the gate",
     CHECK(f.Reply() == v1::OUTCOME_ALLOW);
     f.daemon_.reset();  // the snapshotter writes what is queued
     f.Start();
+    const gate::TenantRecovery& shop = ShopRecovery(f);
+    INFO("snapshot problem: " << shop.snapshot_problem);
+    INFO("log:\n" << f.log_text_.str());
+    CHECK(shop.snapshot_problem.empty());
     if (every == 0) {
-      CHECK(ShopSnapshotSequence(f) == 0);  // none written: a full replay
+      CHECK(shop.snapshot_sequence == 0);  // none written: a full replay
     } else {
-      CHECK(ShopSnapshotSequence(f) > 0);
+      CHECK(shop.snapshot_sequence > 0);
+      CHECK(f.log_text_.str().find("state restored from the snapshot") !=
+            std::string::npos);
     }
   }
 }
