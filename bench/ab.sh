@@ -10,7 +10,9 @@
 #
 # C calls in flight (16), ROUNDS (3), TRANSPORTS ("unix tcp"), CALL
 # (evaluate-allow or evaluate-deny), DURATION (4s) after a 1 s warm-up,
-# DURABILITY (DURABILITY_SYNC or DURABILITY_PROCESS).
+# DURABILITY (DURABILITY_SYNC or DURABILITY_PROCESS). Each run prints the
+# CPU per call of the server (s) and of the load generator (c) over the
+# measured window.
 #
 # A_YAML_EXTRA and B_YAML_EXTRA are appended to each side's configuration,
 # so one binary can be compared with itself under two settings; e.g. the
@@ -35,7 +37,7 @@ scratch_dir
 
 agent_principals
 
-declare -A tcp
+declare -A tcp pid
 for gate in a b; do
   cat >"$tmp/$gate.yaml" <<EOF
 policy: $PWD/examples/commerce.policy
@@ -54,21 +56,26 @@ EOF
   [[ $gate == b ]] && binary=$B
   "$binary" --config "$tmp/$gate.yaml" >"$tmp/$gate.log" 2>&1 &
   pids+=($!)
+  pid[$gate]=$!
   await_line "${pids[-1]}" "$tmp/$gate.log" "serving on"
   tcp[$gate]=$(loopback_address "$tmp/$gate.log" "serving on")
 done
 "$bin/bench/portcullis_noop_server" --listen 127.0.0.1:0 \
   --unix "$tmp/noop.sock" >"$tmp/noop.log" 2>&1 &
 pids+=($!)
+pid[noop]=$!
 await_line "${pids[-1]}" "$tmp/noop.log" "listening on unix:"
 tcp[noop]=$(loopback_address "$tmp/noop.log" "listening on")
 
-# run <target> <call>: "throughput p50 p99" of one closed-loop run.
+# run <target> <call> <server pid>: "throughput p50 p99 cpu/call" of one
+# closed-loop run; CPU per call in microseconds, the server's (s) and the
+# load generator's (c), over the measured window.
 run() {
   PORTCULLIS_TOKEN=$token "$bin/bench/portcullis_loadgen" --target "$1" \
     --call "$2" --concurrency "$C" --duration "$DURATION" --warmup 1s \
-    --json |
-    jq -r '"\(.throughput | floor)/s p50 \(.latency.p50) p99 \(.latency.p99)"'
+    --server_pid "$3" --json |
+    jq -r '"\(.throughput | floor)/s p50 \(.latency.p50) p99 \(.latency.p99)" +
+      " cpu/call s \(.serverCpuPerCallUs | floor)us c \(.clientCpuPerCallUs | floor)us"'
 }
 
 echo "A=$A${A_YAML_EXTRA:+ (+config)} B=$B${B_YAML_EXTRA:+ (+config)};" \
@@ -81,7 +88,7 @@ for round in $(seq "$ROUNDS"); do
     else
       floor=${tcp[noop]} a=${tcp[a]} b=${tcp[b]}
     fi
-    echo "round $round $transport: floor $(run "$floor" noop)" \
-      "| A $(run "$a" "$CALL") | B $(run "$b" "$CALL")"
+    echo "round $round $transport: floor $(run "$floor" noop "${pid[noop]}")" \
+      "| A $(run "$a" "$CALL" "${pid[a]}") | B $(run "$b" "$CALL" "${pid[b]}")"
   done
 done

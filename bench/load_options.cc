@@ -1,5 +1,6 @@
 #include "bench/load_options.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -14,8 +15,13 @@ namespace {
 constexpr int kMaxConcurrency = 10000;
 constexpr double kMaxRate = 1e6;
 constexpr int kMaxTenants = 10000;
+constexpr int kMaxChannels = 64;
 
 }  // namespace
+
+int ChannelsFor(unsigned hardware_threads) {
+  return std::clamp(static_cast<int>(hardware_threads / 2), 1, 16);
+}
 
 absl::StatusOr<CallKind> ParseCallKind(absl::string_view name) {
   if (name == "noop") return CallKind::kNoop;
@@ -66,6 +72,15 @@ absl::Status ValidateLoadOptions(const LoadOptions& options) {
     return absl::InvalidArgumentError(
         "set exactly one of --concurrency (closed loop) and --rate (open "
         "loop)");
+  }
+  if (options.channels < 0 || options.channels > kMaxChannels) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--channels must be from 0 (one per two hardware threads) to ",
+        kMaxChannels));
+  }
+  if (options.server_pid < 0) {
+    return absl::InvalidArgumentError(
+        "--server_pid must be a process id, or 0 for none");
   }
   if (options.overload && !open) {
     return absl::InvalidArgumentError(

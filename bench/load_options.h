@@ -41,7 +41,19 @@ struct LoadOptions {
   std::string approver_id;
   std::string approver_key;
   std::string approver_token;
+  // Connections to the target: the calls are spread round-robin over this
+  // many channels, each its own HTTP/2 connection, so that one connection
+  // (and the one server thread that reads it) is not what is measured on
+  // a many-core machine. 0: ChannelsFor(hardware threads).
+  int channels = 0;
+  // When positive, the server's process id: its CPU time over the measured
+  // window is reported beside the load generator's own.
+  int server_pid = 0;
 };
+
+// The channels --channels 0 opens on a machine with `hardware_threads`:
+// one per two hardware threads, from 1 to 16.
+int ChannelsFor(unsigned hardware_threads);
 
 // The name of tenant `index` of a --tenants workload.
 std::string BenchTenant(int index);
@@ -59,7 +71,8 @@ absl::Status ValidateTarget(absl::string_view target);
 // range, a duration is not positive (the warm-up may be zero), an
 // Evaluate call over TCP has no token, or --tenants is out of range or set
 // for a call other than evaluate-allow, or a cycle lacks its approver, or
-// --overload is set without --rate.
+// --overload is set without --rate, or --channels or --server_pid is out of
+// range.
 // `call` must already be parsed.
 absl::Status ValidateLoadOptions(const LoadOptions& options);
 

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "bench/cpu_time.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace portcullis::bench {
@@ -28,15 +29,38 @@ LoadReport LoadRunner::Run() {
   start_ = SteadyClock::now();
   measure_from_ = start_ + absl::ToChronoNanoseconds(options_.warmup);
   measure_until_ = measure_from_ + absl::ToChronoNanoseconds(options_.duration);
+  std::thread cpu([this] { SampleCpu(); });
   if (options_.rate > 0) {
     SendOnSchedule();
   } else {
     for (int i = 0; i < options_.concurrency; ++i) Send(SteadyClock::now());
   }
+  cpu.join();
   absl::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
       +[](int* in_flight) { return *in_flight == 0; }, &in_flight_));
   return ReportLocked();
+}
+
+void LoadRunner::SampleCpu() {
+  // A process that cannot be read counts as zero: the figure is beside
+  // the measurement, not part of it.
+  auto read = [](int pid) {
+    absl::StatusOr<absl::Duration> t = ProcessCpuTime(pid);
+    return t.ok() ? *t : absl::ZeroDuration();
+  };
+  const bool server = options_.server_pid > 0;
+  std::this_thread::sleep_until(measure_from_);
+  const absl::Duration client_from = read(0);
+  const absl::Duration server_from =
+      server ? read(options_.server_pid) : absl::ZeroDuration();
+  std::this_thread::sleep_until(measure_until_);
+  const absl::Duration client = read(0) - client_from;
+  const absl::Duration server_cpu =
+      server ? read(options_.server_pid) - server_from : absl::ZeroDuration();
+  absl::MutexLock lock(&mu_);
+  client_cpu_ = client;
+  server_cpu_ = server_cpu;
 }
 
 // Open loop: the i-th call is due at start + i/rate. A sender that falls
@@ -159,6 +183,16 @@ LoadReport LoadRunner::ReportLocked() {
   *refusal.mutable_max() = to_proto(refusals_.max());
   report.set_served_all(served_all_);
   report.set_goodput(calls_ / absl::ToDoubleSeconds(options_.duration));
+  report.set_channels(options_.channels);
+  *report.mutable_client_cpu() = to_proto(client_cpu_);
+  *report.mutable_server_cpu() = to_proto(server_cpu_);
+  if (histogram_.count() > 0) {
+    const double calls = static_cast<double>(histogram_.count());
+    report.set_client_cpu_per_call_us(absl::ToDoubleMicroseconds(client_cpu_) /
+                                      calls);
+    report.set_server_cpu_per_call_us(absl::ToDoubleMicroseconds(server_cpu_) /
+                                      calls);
+  }
   return report;
 }
 

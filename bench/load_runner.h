@@ -49,6 +49,9 @@ class LoadRunner {
                  SteadyClock::time_point sent, const grpc::Status& status,
                  bool expected);
   LoadReport ReportLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Reads this process's and the server's CPU time at the start and the
+  // end of the measured window, on a thread of its own.
+  void SampleCpu();
 
   Workload& workload_;
   const LoadOptions& options_;
@@ -70,6 +73,8 @@ class LoadRunner {
   LatencyHistogram refusals_ ABSL_GUARDED_BY(mu_);
   std::string first_error_ ABSL_GUARDED_BY(mu_);
   SteadyClock::time_point last_completion_ ABSL_GUARDED_BY(mu_);
+  absl::Duration client_cpu_ ABSL_GUARDED_BY(mu_);
+  absl::Duration server_cpu_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace portcullis::bench

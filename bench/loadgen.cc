@@ -27,12 +27,14 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "bench/load_options.h"
 #include "bench/load_runner.h"
@@ -68,6 +70,12 @@ ABSL_FLAG(std::string, approver_key, "",
 ABSL_FLAG(std::string, approver_token, "",
           "cycle: the bearer token of a principal with the approver role; "
           "default $PORTCULLIS_APPROVER_TOKEN. Never printed.");
+ABSL_FLAG(int, channels, 0,
+          "Connections to spread the calls over (each its own HTTP/2 "
+          "connection); 0: one per two hardware threads, 1 to 16.");
+ABSL_FLAG(int, server_pid, 0,
+          "The server's process id: its CPU time over the measured window "
+          "is reported beside this process's own.");
 ABSL_FLAG(int, tenants, 0,
           "evaluate-allow: spread calls over tenants bench-0..bench-N-1 "
           "(a policy bench/memory.sh writes); 0: the example's tenant.");
@@ -111,6 +119,15 @@ void PrintText(const LoadReport& report) {
               << Micros(refusal.p99()) << "  max " << Micros(refusal.max())
               << "\n";
   }
+  std::cout << "  " << report.channels() << " channel(s); CPU per call: client "
+            << absl::StrFormat("%.1f", report.client_cpu_per_call_us())
+            << " us";
+  if (report.server_cpu().seconds() != 0 || report.server_cpu().nanos() != 0) {
+    std::cout << ", server "
+              << absl::StrFormat("%.1f", report.server_cpu_per_call_us())
+              << " us";
+  }
+  std::cout << "\n";
   if (!report.first_error().empty()) {
     std::cout << "  first error: " << report.first_error() << "\n";
   }
@@ -141,6 +158,8 @@ absl::StatusOr<LoadOptions> OptionsFromFlags() {
   options.call_timeout = absl::GetFlag(FLAGS_call_timeout);
   options.token = absl::GetFlag(FLAGS_token);
   options.tenants = absl::GetFlag(FLAGS_tenants);
+  options.channels = absl::GetFlag(FLAGS_channels);
+  options.server_pid = absl::GetFlag(FLAGS_server_pid);
   options.overload = absl::GetFlag(FLAGS_overload);
   options.approver_id = absl::GetFlag(FLAGS_approver_id);
   options.approver_key = absl::GetFlag(FLAGS_approver_key);
@@ -176,32 +195,48 @@ int Main(int argc, char** argv) {
     std::cerr << "portcullis_loadgen: " << options.status().message() << "\n";
     return 2;
   }
-  std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateChannel(options->target, grpc::InsecureChannelCredentials());
+  if (options->channels == 0) {
+    options->channels = ChannelsFor(std::thread::hardware_concurrency());
+  }
+  // Distinct arguments keep gRPC from sharing one connection between the
+  // channels.
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int i = 0; i < options->channels; ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt("portcullis.loadgen_channel", i);
+    channels.push_back(grpc::CreateCustomChannel(
+        options->target, grpc::InsecureChannelCredentials(), args));
+  }
   // Connection set-up is not part of any call's latency, and an unreachable
   // target should fail in seconds with a clear message.
-  if (!channel->WaitForConnected(std::chrono::system_clock::now() +
-                                 std::chrono::seconds(10))) {
-    std::cerr << "portcullis_loadgen: cannot connect to " << options->target
-              << "\n";
-    return 1;
-  }
-  std::unique_ptr<Workload> workload;
-  if (options->call == CallKind::kCycle) {
-    absl::StatusOr<std::unique_ptr<Workload>> cycle =
-        NewCycleWorkload(channel, *options);
-    if (!cycle.ok()) {
-      std::cerr << "portcullis_loadgen: " << cycle.status().message() << "\n";
-      return 2;
+  for (const std::shared_ptr<grpc::Channel>& channel : channels) {
+    if (!channel->WaitForConnected(std::chrono::system_clock::now() +
+                                   std::chrono::seconds(10))) {
+      std::cerr << "portcullis_loadgen: cannot connect to " << options->target
+                << "\n";
+      return 1;
     }
-    workload = *std::move(cycle);
-  } else {
-    workload = NewWorkload(options->call, options->tenants, channel);
   }
+  std::vector<std::unique_ptr<Workload>> workloads;
+  for (const std::shared_ptr<grpc::Channel>& channel : channels) {
+    if (options->call == CallKind::kCycle) {
+      absl::StatusOr<std::unique_ptr<Workload>> cycle =
+          NewCycleWorkload(channel, *options);
+      if (!cycle.ok()) {
+        std::cerr << "portcullis_loadgen: " << cycle.status().message() << "\n";
+        return 2;
+      }
+      workloads.push_back(*std::move(cycle));
+    } else {
+      workloads.push_back(
+          NewWorkload(options->call, options->tenants, channel));
+    }
+  }
+  std::unique_ptr<Workload> workload = NewRoundRobin(std::move(workloads));
   // Named, not a temporary: the last callback may still be unlocking the
-  // runner's mutex when Run() returns. The channel outlives the runner and
-  // the workload, so its last reference is dropped here, on this thread
-  // (load_runner.h).
+  // runner's mutex when Run() returns. The channels outlive the runner and
+  // the workload, so their last references are dropped here, on this
+  // thread (load_runner.h).
   LoadRunner runner(*workload, *options);
   const LoadReport report = runner.Run();
   if (absl::GetFlag(FLAGS_json)) {

@@ -255,4 +255,30 @@ std::unique_ptr<Workload> NewWorkload(CallKind kind, int tenants,
   return nullptr;
 }
 
+namespace {
+
+class RoundRobin final : public Workload {
+ public:
+  explicit RoundRobin(std::vector<std::unique_ptr<Workload>> workloads)
+      : workloads_(std::move(workloads)) {}
+
+  void Start(grpc::ClientContext& context, Done done) override {
+    const size_t i =
+        next_.fetch_add(1, std::memory_order_relaxed) % workloads_.size();
+    workloads_[i]->Start(context, std::move(done));
+  }
+
+ private:
+  const std::vector<std::unique_ptr<Workload>> workloads_;
+  std::atomic<size_t> next_{0};
+};
+
+}  // namespace
+
+std::unique_ptr<Workload> NewRoundRobin(
+    std::vector<std::unique_ptr<Workload>> workloads) {
+  if (workloads.size() == 1) return std::move(workloads.front());
+  return std::make_unique<RoundRobin>(std::move(workloads));
+}
+
 }  // namespace portcullis::bench

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "bench/load_options.h"
@@ -55,6 +56,11 @@ std::unique_ptr<Workload> NewWorkload(CallKind kind, int tenants,
 // cannot be read.
 absl::StatusOr<std::unique_ptr<Workload>> NewCycleWorkload(
     std::shared_ptr<grpc::Channel> channel, const LoadOptions& options);
+
+// Starts each call on the next of `workloads` in turn (one per channel:
+// load_options.h, channels). `workloads` must not be empty.
+std::unique_ptr<Workload> NewRoundRobin(
+    std::vector<std::unique_ptr<Workload>> workloads);
 
 }  // namespace portcullis::bench
 

@@ -1,7 +1,11 @@
 #include "bench/load_options.h"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <limits>
+
+#include "bench/cpu_time.h"
 
 namespace portcullis::bench {
 namespace {
@@ -130,6 +134,50 @@ TEST_CASE("the tenants option spreads evaluate-allow only, within range",
     CHECK(s.code() == absl::StatusCode::kInvalidArgument);
     CHECK(s.message().find("--tenants") != std::string::npos);
   }
+}
+
+TEST_CASE("channels default to one per two hardware threads within 1 to 16",
+          "[load_options]") {
+  CHECK(ChannelsFor(0) == 1);  // unknown
+  CHECK(ChannelsFor(1) == 1);
+  CHECK(ChannelsFor(2) == 1);
+  CHECK(ChannelsFor(16) == 8);
+  CHECK(ChannelsFor(96) == 16);
+  LoadOptions options = ClosedLoopNoop();
+  for (int good : {0, 1, 64}) {
+    options.channels = good;
+    CHECK(ValidateLoadOptions(options).ok());
+  }
+  for (int bad : {-1, 65}) {
+    options.channels = bad;
+    absl::Status s = ValidateLoadOptions(options);
+    CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+    CHECK(s.message().find("--channels") != std::string::npos);
+  }
+  options.channels = 0;
+  options.server_pid = -3;
+  CHECK(ValidateLoadOptions(options).message().find("--server_pid") !=
+        std::string::npos);
+}
+
+TEST_CASE("a process's CPU time is read from its stat line", "[cpu_time]") {
+  // The command name may hold spaces and parentheses.
+  const char* line =
+      "4242 (a (b) c) S 1 4242 4242 0 -1 4194560 1000 0 0 0 "
+      "250 75 0 0 20 0 9 0 100 200000000 5000";
+  absl::StatusOr<long long> ticks = CpuTicksFromStat(line);
+  REQUIRE(ticks.ok());
+  CHECK(*ticks == 325);
+  CHECK_FALSE(CpuTicksFromStat("4242 (x S 1 2").ok());
+  CHECK_FALSE(CpuTicksFromStat("4242 (x) S 1 2 3").ok());
+  CHECK_FALSE(CpuTicksFromStat("4242 (x) S 1 2 3 4 5 6 7 8 9 10 -1 5").ok());
+
+  absl::StatusOr<absl::Duration> self = ProcessCpuTime(0);
+  REQUIRE(self.ok());
+  CHECK(*self >= absl::ZeroDuration());
+  CHECK(ProcessCpuTime(::getpid()).ok());
+  CHECK(ProcessCpuTime(std::numeric_limits<int>::max()).status().code() ==
+        absl::StatusCode::kNotFound);
 }
 
 }  // namespace
