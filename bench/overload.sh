@@ -27,6 +27,16 @@
 #   bench/overload.sh                         # 60 s at 2x and 4x capacity
 #   DURATION=20s nice bench/overload.sh       # shorter
 #   FACTORS="2" DURATION=10s bench/overload.sh
+#   PIN=1 chrt -f 50 bench/overload.sh        # see below
+#
+# PIN=1 gives the gate (and the no-op server) every core but the last and
+# the load generator the last one (taskset), so that on a small machine
+# the generator's own work does not take the gate's CPU: capacity is then
+# the gate's on the cores it has. GATE_CPU=F (with PIN=1, as root, cgroup
+# v1's cpu controller) also caps the gate at F of its core (CFS bandwidth,
+# 10 ms periods), so that a generator on one core can offer 4x the gate's
+# capacity; run the script under `chrt -f 50` and the gate is started
+# without it (a real-time task ignores the cap).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,6 +49,13 @@ CAPACITY_DURATION=${CAPACITY_DURATION:-10s}
 YAML_EXTRA=${YAML_EXTRA:-}
 
 source bench/lib.sh
+server_cpus=() client_cpus=()
+if [[ ${PIN:-0} == 1 ]]; then
+  last=$(($(nproc) - 1))
+  ((last >= 1)) || { echo "PIN=1 needs at least 2 cores" >&2; exit 2; }
+  server_cpus=(taskset -c "0-$((last - 1))")
+  client_cpus=(taskset -c "$last")
+fi
 build_release portcullisd portcullis portcullis_loadgen portcullis_noop_server
 scratch_dir
 agent_principals
@@ -56,14 +73,29 @@ observability:
   httpAddress: 127.0.0.1:0
 EOF
 [[ -n $YAML_EXTRA ]] && printf '%s\n' "$YAML_EXTRA" >>"$tmp/gate.yaml"
-"$bin/server/portcullisd" --config "$tmp/gate.yaml" >"$tmp/gate.log" 2>&1 &
+gate_sched=()
+if [[ -n ${GATE_CPU:-} ]]; then
+  [[ ${PIN:-0} == 1 ]] || { echo "GATE_CPU needs PIN=1" >&2; exit 2; }
+  group=/sys/fs/cgroup/cpu/portcullis-overload-$$
+  mkdir "$group"
+  echo 10000 >"$group/cpu.cfs_period_us"
+  awk -v f="$GATE_CPU" 'BEGIN { printf "%d\n", f * 10000 }' \
+    >"$group/cpu.cfs_quota_us"
+  gate_sched=(chrt -o 0) # SCHED_OTHER: the cap does not bind real time
+fi
+"${server_cpus[@]}" "${gate_sched[@]}" "$bin/server/portcullisd" \
+  --config "$tmp/gate.yaml" >"$tmp/gate.log" 2>&1 &
 gate=$!
 pids+=("$gate")
+if [[ -n ${GATE_CPU:-} ]]; then
+  echo "$gate" >"$group/cgroup.procs"
+  trap 'stop_scratch; rmdir "$group"' EXIT
+fi
 await_line "$gate" "$tmp/gate.log" "serving on"
 address=$(loopback_address "$tmp/gate.log" "serving on")
 metrics=$(grep -o "HTTP listener on http://127\.0\.0\.1:[0-9]*" "$tmp/gate.log" |
   sed 's/.* on //')/metrics
-"$bin/bench/portcullis_noop_server" --listen 127.0.0.1:0 \
+"${server_cpus[@]}" "$bin/bench/portcullis_noop_server" --listen 127.0.0.1:0 \
   >"$tmp/noop.log" 2>&1 &
 pids+=($!)
 await_line "${pids[-1]}" "$tmp/noop.log" "listening on"
@@ -91,14 +123,16 @@ server_side() {
          /^portcullis_admission_refusal_seconds_count/ { n = $NF }
          /^portcullis_admission_refusal_seconds_sum/ { sum = $NF }
          /^portcullis_decisions_after_deadline_total/ { late = $NF }
-         END { printf "server side: %d of %d refusals answered within 10 ms (mean %.3f ms); decisions recorded after the deadline: %d\n", fast, n, n > 0 ? sum * 1000 / n : 0, late }'
+         END { printf "server side: %d of %d refusals answered within 10 ms (mean %.3f ms); decisions recorded after the deadline: %d\n", fast, n, (n > 0 ? sum * 1000 / n : 0), late }'
 }
 hwm_mib() { awk '$1 == "VmHWM:" { print int($2 / 1024) }' "/proc/$gate/status"; }
 loadgen() {
-  PORTCULLIS_TOKEN=$token "$bin/bench/portcullis_loadgen" --json "$@"
+  PORTCULLIS_TOKEN=$token "${client_cpus[@]}" "$bin/bench/portcullis_loadgen" \
+    --json "$@"
 }
 
-echo "load average $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores" \
+  "${server_cpus[*]:+(gate: ${server_cpus[*]}${GATE_CPU:+ capped at $GATE_CPU of a core}; load generator: ${client_cpus[*]})}"
 floor=$(loadgen --target "$noop" --call noop --concurrency "$C" \
   --duration "$CAPACITY_DURATION" --warmup 1s | jq -r '.throughput | floor')
 report=$(loadgen --target "$address" --call evaluate-allow \
