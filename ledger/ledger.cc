@@ -261,7 +261,12 @@ void Ledger::CommitLoop() {
     if (!AsyncInFront()) return;  // stopping, and nothing of ours is queued
     std::vector<std::unique_ptr<Writer>> finished = CommitGroup();
     mu_.Unlock();
+    const auto answering = std::chrono::steady_clock::now();
     Complete(std::move(finished));
+    stat_serial_ns_.fetch_add(
+        absl::ToInt64Nanoseconds(
+            absl::FromChrono(std::chrono::steady_clock::now() - answering)),
+        std::memory_order_relaxed);
     mu_.Lock();
   }
 }
@@ -294,6 +299,7 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
   // goes alone), copy the states it touches, and build and write the batch
   // outside the lock. Only the leader changes states_, so the copies stay
   // current while the lock is released.
+  const auto lead_start = std::chrono::steady_clock::now();
   std::vector<Writer*> group;
   size_t recorded_past_deadline = 0;
   size_t bytes = 0;
@@ -413,7 +419,30 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
     }
   }
   HandOnLead();
+  const auto lead_end = std::chrono::steady_clock::now();
+  size_t entries = 0;
+  for (const Writer* w : group) entries += w->drafts ? w->drafts->size() : 0;
+  stat_groups_.fetch_add(1, std::memory_order_relaxed);
+  stat_entries_.fetch_add(entries, std::memory_order_relaxed);
+  stat_serial_ns_.fetch_add(
+      absl::ToInt64Nanoseconds(
+          absl::FromChrono((write_start - lead_start) + (lead_end - written))),
+      std::memory_order_relaxed);
+  stat_write_ns_.fetch_add(
+      absl::ToInt64Nanoseconds(absl::FromChrono(written - write_start)),
+      std::memory_order_relaxed);
   return finished;
+}
+
+Ledger::CommitStats Ledger::commit_stats() const {
+  CommitStats stats;
+  stats.groups = stat_groups_.load(std::memory_order_relaxed);
+  stats.entries = stat_entries_.load(std::memory_order_relaxed);
+  stats.serial =
+      absl::Nanoseconds(stat_serial_ns_.load(std::memory_order_relaxed));
+  stats.write =
+      absl::Nanoseconds(stat_write_ns_.load(std::memory_order_relaxed));
+  return stats;
 }
 
 void Ledger::HandOnLead() {

@@ -356,6 +356,20 @@ class Ledger {
   void SetCheckpointListener(CheckpointListener* listener)
       ABSL_LOCKS_EXCLUDED(listener_mu_);
 
+  // The commit path's serial work so far (issue 22): what the writer
+  // leading a group does while no other group can proceed (taking the
+  // queue, chaining, sealing and signing the batch, settling the chain
+  // states, handing on the lead) plus answering asynchronous callers on the
+  // commit thread; the store's write and sync are counted apart. Divided by
+  // `entries`, the serial time per decision. For benchmarks.
+  struct CommitStats {
+    uint64_t groups = 0;
+    uint64_t entries = 0;
+    absl::Duration serial;
+    absl::Duration write;
+  };
+  CommitStats commit_stats() const;
+
   // The underlying store, for verification.
   const KeyValueStore& store() const { return *store_; }
   const PayloadKeyring& keyring() const { return *keyring_; }
@@ -428,6 +442,11 @@ class Ledger {
   absl::CondVar committer_cv_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> write_failing_{false};
+  // CommitStats, in nanoseconds; added to by the leader only.
+  std::atomic<uint64_t> stat_groups_{0};
+  std::atomic<uint64_t> stat_entries_{0};
+  std::atomic<int64_t> stat_serial_ns_{0};
+  std::atomic<int64_t> stat_write_ns_{0};
 
   // Orders snapshot writes with tenant deletion.
   absl::Mutex snapshot_mu_ ABSL_ACQUIRED_BEFORE(mu_);

@@ -87,6 +87,14 @@ TEST_CASE("an asynchronous append is answered once its group is written",
   CHECK(store.writer_threads() == 1);
   CHECK(Payloads(**ledger, "t") == std::vector<std::string>{"a", "b"});
   CHECK(Payloads(**ledger, "u") == std::vector<std::string>{"c"});
+
+  // Two groups: the first alone, then the two queued behind its write. The
+  // write held by the test counts as the store's time, not as serial work.
+  const Ledger::CommitStats stats = (*ledger)->commit_stats();
+  CHECK(stats.groups == 2);
+  CHECK(stats.entries == 3);
+  CHECK(stats.serial > absl::ZeroDuration());
+  CHECK(stats.write > absl::ZeroDuration());
 }
 
 TEST_CASE("asynchronous appends refused up front are answered at once",
