@@ -47,28 +47,52 @@ std::string EncodeKeyValue(absl::string_view value) {
   return out;
 }
 
-std::string CounterKey(const Rule& rule, const EvalInput& input) {
+namespace {
+
+// How a `per session` scope is written into a counter key.
+enum class SessionKey {
+  kAgentAndSession,  // "/agent=<agent>/session=<id>": what is charged
+  kSessionOnly,      // "/session=<id>": keys written before 2026-12
+};
+
+std::string BuildCounterKey(const Rule& rule, const EvalInput& input,
+                            SessionKey session_key) {
   std::string key;
   key.reserve(rule.counter_prefix.size() + 48);
   key = rule.counter_prefix;
   for (const LimitScope& scope : rule.limit.scopes) {
-    key.append(scope.key_part);
     switch (scope.kind) {
       case LimitScope::Kind::kAgent:
+        key.append(scope.key_part);
         AppendEncoded(input.action->agent, &key);
         break;
       case LimitScope::Kind::kTool:
+        key.append(scope.key_part);
         AppendEncoded(input.tool->name, &key);
         break;
       case LimitScope::Kind::kSession:
+        // A session id is chosen by the caller, so two agents can send the
+        // same one: the session is kept per agent, as sessions are.
+        if (session_key == SessionKey::kAgentAndSession) {
+          key.append("/agent=");
+          AppendEncoded(input.action->agent, &key);
+        }
+        key.append(scope.key_part);
         AppendEncoded(input.action->context.session_id, &key);
         break;
       case LimitScope::Kind::kArgument:
+        key.append(scope.key_part);
         AppendScopeValue(*input.args[scope.slot], &key);
         break;
     }
   }
   return key;
+}
+
+}  // namespace
+
+std::string CounterKey(const Rule& rule, const EvalInput& input) {
+  return BuildCounterKey(rule, input, SessionKey::kAgentAndSession);
 }
 
 LimitResult CheckLimit(const Rule& rule, const EvalInput& input,
@@ -78,8 +102,16 @@ LimitResult CheckLimit(const Rule& rule, const EvalInput& input,
   result.charge.counter = CounterKey(rule, input);
   result.charge.window = limit.window;
   absl::Time since = input.now - limit.window;
+  // Usage charged under the old `per session` key (the session id alone)
+  // still counts until it leaves the window, so the change of key never
+  // hands a session a fresh limit; it can only count more, never less.
+  std::string legacy;
+  if (limit.session_scoped) {
+    legacy = BuildCounterKey(rule, input, SessionKey::kSessionOnly);
+  }
   if (!limit.spend) {
     int64_t used = usage.Count(result.charge.counter, since);
+    if (!legacy.empty()) used += usage.Count(legacy, since);
     result.exceeded = used >= limit.max_count;
     if (describe || result.exceeded) {
       result.usage_text = absl::StrCat(used, " of ", limit.max_count, " per ",
@@ -91,8 +123,14 @@ LimitResult CheckLimit(const Rule& rule, const EvalInput& input,
   Decimal amount = money != nullptr ? money->amount : Decimal();
   result.charge.amount = amount;
   Decimal spent = usage.Sum(result.charge.counter, since);
+  bool overflow = false;
+  if (!legacy.empty()) {
+    absl::StatusOr<Decimal> both = spent.Add(usage.Sum(legacy, since));
+    overflow = !both.ok();
+    if (both.ok()) spent = *both;
+  }
   absl::StatusOr<Decimal> total = spent.Add(amount);
-  result.exceeded = !total.ok() || *total > limit.cap;
+  result.exceeded = overflow || !total.ok() || *total > limit.cap;
   if (describe || result.exceeded) {
     result.usage_text = absl::StrCat(
         spent.ToString(), " ", limit.currency, " of ", limit.cap.ToString(),

@@ -16,7 +16,9 @@ namespace portcullis::policy::policy_internal {
 
 // Returns "<tenant>/<rule id>" followed by "/<scope>=<value>" for each scope
 // in the order written, e.g. "al-noor/coupon-rate/agent=bot-1" or
-// "al-noor/refund-rate/args.customer=c-17". Values are
+// "al-noor/refund-rate/args.customer=c-17". A session is kept per agent, as
+// "/agent=<agent>/session=<id>" (sessions are named by their callers).
+// Values are
 // percent-encoded (upper-case hex) outside [A-Za-z0-9_.:@-], so keys are
 // unambiguous and identical for identical actions, across restarts and policy
 // versions that keep the rule id and scopes.

@@ -39,6 +39,7 @@ struct Limit {
   std::string amount_label;  // spend: "args.value"
   absl::Duration window;
   std::vector<LimitScope> scopes;
+  bool session_scoped = false;  // one of `scopes` is kSession
 };
 
 struct Rule {

@@ -235,6 +235,7 @@ bool RuleBuilder::BuildScopes(const RuleDecl& decl, const ConditionScope& scope,
     } else if (written.path.size() == 1 && head == "session") {
       limit_scope.kind = LimitScope::Kind::kSession;
       limit_scope.label = "session";
+      rule->limit.session_scoped = true;
     } else if (head == "args") {
       int slot = FindArgument(written.path, scope, "a limit's scope");
       if (slot < 0) return false;

@@ -112,7 +112,71 @@ TEST_CASE("scopes name their values in the counter key", "[limits]") {
   CHECK(Counters(*verdict) ==
         std::vector<std::string>{
             "shop/r/agent=bot-1/args.customer=c%2F1%20%C3%BC/args.tier=silver/"
-            "args.n=-4/args.vip=false/session=s-9/tool=pay"});
+            "args.n=-4/args.vip=false/agent=bot-1/session=s-9/tool=pay"});
+}
+
+TEST_CASE("a per-session limit is kept per agent", "[limits][sessions]") {
+  // Callers name their sessions, so another agent that sends the same
+  // session id must not use up (or share) this agent's limit.
+  auto policy =
+      Shop("    rule r \"one per session\" limit 1 per 1h per session");
+  FakeUsage usage;
+  Action mine = Pay();
+  mine.context.session_id = "s-1";
+  auto first = policy->Evaluate(mine, kNow, usage);
+  REQUIRE(first.ok());
+  CHECK(first->outcome == Outcome::kAllow);
+  CHECK(Counters(*first) ==
+        std::vector<std::string>{"shop/r/agent=bot-1/session=s-1"});
+  usage.RecordCharges(*first, kNow);
+
+  auto again = policy->Evaluate(mine, kNow, usage);
+  REQUIRE(again.ok());
+  CHECK(again->outcome == Outcome::kDeny);
+
+  Action theirs = mine;
+  theirs.agent = "bot-2";
+  auto other = policy->Evaluate(theirs, kNow, usage);
+  REQUIRE(other.ok());
+  CHECK(other->outcome == Outcome::kAllow);
+  CHECK(Counters(*other) ==
+        std::vector<std::string>{"shop/r/agent=bot-2/session=s-1"});
+}
+
+TEST_CASE("usage charged under the session-only key still counts in its window",
+          "[limits][sessions]") {
+  // Ledgers and snapshots written before per-session limits were kept per
+  // agent hold "/session=<id>" counters: they count until they age out, so
+  // an upgrade never hands a session a fresh limit.
+  auto rate = Shop("    rule r \"one per session\" limit 1 per 1h per session");
+  Action action = Pay("40");
+  action.context.session_id = "s-1";
+  FakeUsage recent;
+  recent.Record("shop/r/session=s-1", kNow - absl::Minutes(10));
+  auto denied = rate->Evaluate(action, kNow, recent);
+  REQUIRE(denied.ok());
+  CHECK(denied->outcome == Outcome::kDeny);
+  CHECK(Counters(*denied).empty());
+
+  FakeUsage aged;
+  aged.Record("shop/r/session=s-1", kNow - absl::Hours(1));
+  auto allowed = rate->Evaluate(action, kNow, aged);
+  REQUIRE(allowed.ok());
+  CHECK(allowed->outcome == Outcome::kAllow);
+  CHECK(Counters(*allowed) ==
+        std::vector<std::string>{"shop/r/agent=bot-1/session=s-1"});
+
+  auto spend = Shop(
+      "    rule s \"100 SAR per session\" limit 100 SAR of args.amount per 1h "
+      "per session");
+  FakeUsage spent;
+  spent.Record("shop/s/session=s-1", kNow - absl::Minutes(5), Dec("70"));
+  auto over = spend->Evaluate(action, kNow, spent);
+  REQUIRE(over.ok());
+  CHECK(over->outcome == Outcome::kDeny);
+  CHECK(over->reasons[0] ==
+        "100 SAR per session (70 SAR of 100 SAR per 1h used; this adds 40 "
+        "SAR)");
 }
 
 TEST_CASE("per tenant is the default scope", "[limits]") {
