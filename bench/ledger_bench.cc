@@ -26,6 +26,7 @@
 #include "ledger/internal/keys.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
+#include "ledger/payload_keyring.h"
 #include "ledger/rocksdb_store.h"
 #include "ledger/verifier.h"
 
@@ -47,7 +48,7 @@ struct BenchLedger {
   RealClock clock;
   std::unique_ptr<ledger::Ledger> ledger;
 
-  explicit BenchLedger(bool sync = true) {
+  explicit BenchLedger(bool sync = true, int seal_threads = -1) {
     auto store = ledger::RocksDbStore::Open(dir + "/db", {});
     if (!store.ok()) std::abort();
     ledger::LedgerOptions options;
@@ -60,6 +61,7 @@ struct BenchLedger {
     std::string id = crypto::MasterKeyId(master);
     masters->push_back({id, std::move(master)});
     options.master_keys = masters;
+    options.seal_threads = seal_threads;
     auto opened = ledger::Ledger::Open(std::move(*store), options);
     if (!opened.ok()) std::abort();
     ledger = std::move(*opened);
@@ -96,6 +98,8 @@ void ReportSerialTime(benchmark::State& state, const ledger::Ledger& ledger) {
   if (stats.entries == 0 || stats.groups == 0) return;
   state.counters["serial_us_per_entry"] =
       absl::ToDoubleMicroseconds(stats.serial) / stats.entries;
+  state.counters["serial_cpu_us_per_entry"] =
+      absl::ToDoubleMicroseconds(stats.serial_cpu) / stats.entries;
   state.counters["write_us_per_group"] =
       absl::ToDoubleMicroseconds(stats.write) / stats.groups;
   state.counters["entries_per_group"] =
@@ -160,7 +164,7 @@ class InFlight {
 };
 
 void BM_DurableAppendAsync(benchmark::State& state) {
-  BenchLedger bench;
+  BenchLedger bench(/*sync=*/true, static_cast<int>(state.range(1)));
   InFlight in_flight(static_cast<int>(state.range(0)));
   int i = 0;
   for (auto _ : state) {
@@ -175,13 +179,47 @@ void BM_DurableAppendAsync(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
   ReportSerialTime(state, *bench.ledger);
 }
-BENCHMARK(BM_DurableAppendAsync)->Arg(16)->Arg(64)->UseRealTime();
+// Second argument: LedgerOptions::seal_threads (-1: the default, one per
+// hardware thread beyond the first; 0: the leader seals alone).
+BENCHMARK(BM_DurableAppendAsync)
+    ->ArgNames({"in_flight", "seal_threads"})
+    ->Args({16, -1})
+    ->Args({64, 0})
+    ->Args({64, -1})
+    ->UseRealTime();
 
 // The same appends without the sync (ledger.durability: DURABILITY_PROCESS):
 // the ledger's own CPU per append (sealing, hashing, the RocksDB write),
 // with the disk out of the way.
 void BM_ProcessDurableAppend(benchmark::State& state) { Appends(state, false); }
 BENCHMARK(BM_ProcessDurableAppend)->Threads(1)->Threads(16)->UseRealTime();
+
+// What sealing one decision-sized payload costs the commit path: the
+// per-entry key derived from the sequence, the AEAD and the payload digest
+// the entry's hash covers. Part of `serial_cpu_us_per_entry` above.
+void BM_SealPayload(benchmark::State& state) {
+  const std::string dir = TempDir();
+  auto store = ledger::RocksDbStore::Open(dir + "/db", {});
+  if (!store.ok()) std::abort();
+  auto masters = std::make_shared<std::vector<crypto::MasterKey>>();
+  auto master = crypto::SecureBytes::CopyOf(std::string(32, 'm'));
+  std::string id = crypto::MasterKeyId(master);
+  masters->push_back({id, std::move(master)});
+  ledger::PayloadKeyring keyring(**store, masters);
+  auto version = keyring.PrepareTenant("shop-0");
+  if (!version.ok()) std::abort();
+  const std::string payload(400, 'p');
+  uint64_t sequence = 0;
+  for (auto _ : state) {
+    auto sealed = keyring.Seal("shop-0", *version, ++sequence, payload);
+    if (!sealed.ok()) std::abort();
+    benchmark::DoNotOptimize(ledger::PayloadDigest(*sealed));
+  }
+  store->reset();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+}
+BENCHMARK(BM_SealPayload);
 
 // The floor under BM_DurableAppend: one synced RocksDB batch per
 // iteration, as the group commit leader writes, of `group` entries with

@@ -37,7 +37,6 @@
 // --snapshot_cost (after --build) times one snapshot write per tenant: the
 // fold of the entries since the last one, the trim, encoding and the put.
 #include <sys/resource.h>
-#include <time.h>
 
 #include <cstdio>
 #include <deque>
@@ -52,6 +51,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "base/clock.h"
+#include "base/thread_cpu_time.h"
 #include "crypto/ed25519.h"
 #include "gate/approvers.h"
 #include "gate/gate.h"
@@ -130,11 +130,7 @@ double CpuSeconds() {
 
 // CPU time of the calling thread: start-up runs on one thread, so this is
 // what it costs, without the background work RocksDB starts beside it.
-double ThreadCpuSeconds() {
-  timespec t{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
-}
+double ThreadCpuSeconds() { return absl::ToDoubleSeconds(ThreadCpuTime()); }
 
 absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedger(
     const std::string& dir, const crypto::SigningKey& key, const Clock& clock,

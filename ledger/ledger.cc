@@ -10,10 +10,12 @@
 #include "base/canonical_encoding.h"
 #include "base/identifiers.h"
 #include "base/status_macros.h"
+#include "base/thread_cpu_time.h"
 #include "base/thread_name.h"
 #include "ledger/checkpoint.h"
 #include "ledger/internal/keys.h"
 #include "ledger/internal/ledger_records.h"
+#include "ledger/internal/worker_pool.h"
 #include "ledger/merkle.h"
 #include "ledger/sealed_payload.h"
 
@@ -37,10 +39,18 @@ struct Ledger::Writer {
   Kind kind = Kind::kAppend;
   std::vector<EntryDraft>* drafts = nullptr;
   std::vector<uint32_t> key_versions;  // per draft; 0 frames it unsealed
-  bool force = false;                  // kCheckpoint
-  std::string tenant;                  // kPrune, kDelete
-  uint64_t prune_through = 0;          // kPrune
-  absl::Time cutoff;                   // kPrune
+  // Per draft, when sealed ahead (SealAhead): for which sequence (0: not
+  // sealed ahead), the stored payload and its digest.
+  struct SealedAhead {
+    uint64_t sequence = 0;
+    std::string stored;
+    crypto::Digest digest;
+  };
+  std::vector<SealedAhead> sealed_ahead;
+  bool force = false;          // kCheckpoint
+  std::string tenant;          // kPrune, kDelete
+  uint64_t prune_through = 0;  // kPrune
+  absl::Time cutoff;           // kPrune
   std::vector<Appended> appended;
   int signed_count = 0;
   absl::Status status;
@@ -94,6 +104,15 @@ absl::Status ValidateDraft(const EntryDraft& d) {
 Ledger::Ledger(std::unique_ptr<KeyValueStore> store, LedgerOptions options)
     : store_(std::move(store)), options_(std::move(options)) {
   keyring_ = std::make_unique<PayloadKeyring>(*store_, options_.master_keys);
+  int seal_threads = options_.seal_threads;
+  if (seal_threads < 0) {
+    seal_threads = std::clamp(
+        static_cast<int>(std::thread::hardware_concurrency()) - 1, 0, 7);
+  }
+  if (seal_threads > 0 && keyring_->can_seal()) {
+    seal_pool_ = std::make_unique<ledger_internal::WorkerPool>(
+        static_cast<size_t>(seal_threads), "gate-seal");
+  }
 }
 
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(
@@ -262,10 +281,14 @@ void Ledger::CommitLoop() {
     std::vector<std::unique_ptr<Writer>> finished = CommitGroup();
     mu_.Unlock();
     const auto answering = std::chrono::steady_clock::now();
+    const absl::Duration answering_cpu = ThreadCpuTime();
     Complete(std::move(finished));
     stat_serial_ns_.fetch_add(
         absl::ToInt64Nanoseconds(
             absl::FromChrono(std::chrono::steady_clock::now() - answering)),
+        std::memory_order_relaxed);
+    stat_serial_cpu_ns_.fetch_add(
+        absl::ToInt64Nanoseconds(ThreadCpuTime() - answering_cpu),
         std::memory_order_relaxed);
     mu_.Lock();
   }
@@ -300,6 +323,7 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
   // outside the lock. Only the leader changes states_, so the copies stay
   // current while the lock is released.
   const auto lead_start = std::chrono::steady_clock::now();
+  const absl::Duration lead_start_cpu = ThreadCpuTime();
   std::vector<Writer*> group;
   size_t recorded_past_deadline = 0;
   size_t bytes = 0;
@@ -353,11 +377,13 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
   BuildGroup(group, states, batch, notes);
   absl::Status status = absl::OkStatus();
   const auto write_start = std::chrono::steady_clock::now();
+  const absl::Duration write_start_cpu = ThreadCpuTime();
   if (!batch.empty()) status = store_->Write(batch, options_.sync);
   if (status.ok()) KeepOutside(notes);
   if (status.ok()) TellCheckpointed(notes);
   if (!batch.empty()) write_failing_ = absl::IsUnavailable(status);
   const auto written = std::chrono::steady_clock::now();
+  const absl::Duration written_cpu = ThreadCpuTime();
   if (options_.observer != nullptr && !batch.empty()) {
     size_t entries = 0;
     for (const Writer* w : group) entries += w->drafts ? w->drafts->size() : 0;
@@ -428,6 +454,10 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
       absl::ToInt64Nanoseconds(
           absl::FromChrono((write_start - lead_start) + (lead_end - written))),
       std::memory_order_relaxed);
+  stat_serial_cpu_ns_.fetch_add(
+      absl::ToInt64Nanoseconds((write_start_cpu - lead_start_cpu) +
+                               (ThreadCpuTime() - written_cpu)),
+      std::memory_order_relaxed);
   stat_write_ns_.fetch_add(
       absl::ToInt64Nanoseconds(absl::FromChrono(written - write_start)),
       std::memory_order_relaxed);
@@ -440,6 +470,9 @@ Ledger::CommitStats Ledger::commit_stats() const {
   stats.entries = stat_entries_.load(std::memory_order_relaxed);
   stats.serial =
       absl::Nanoseconds(stat_serial_ns_.load(std::memory_order_relaxed));
+  stats.serial_cpu =
+      absl::Nanoseconds(stat_serial_cpu_ns_.load(std::memory_order_relaxed));
+  stats.sealed_ahead = stat_sealed_ahead_.load(std::memory_order_relaxed);
   stats.write =
       absl::Nanoseconds(stat_write_ns_.load(std::memory_order_relaxed));
   return stats;
@@ -533,8 +566,57 @@ absl::Status Ledger::ReloadAfterResume() {
   return absl::OkStatus();
 }
 
+void Ledger::SealAhead(const std::vector<Writer*>& group,
+                       const States& states) {
+  if (seal_pool_ == nullptr) return;
+  struct Job {
+    Writer* w;
+    size_t draft;
+    uint64_t sequence;
+  };
+  std::vector<Job> jobs;
+  absl::flat_hash_map<absl::string_view, uint64_t> last;  // per tenant
+  for (Writer* w : group) {
+    if (!w->status.ok() || w->drafts == nullptr) continue;
+    if (w->kind == Writer::Kind::kDelete) return;  // goes alone, unsealed
+    const std::vector<EntryDraft>& drafts = *w->drafts;
+    // A writer with a refused tenant fails whole and takes no sequence.
+    const bool refused =
+        std::any_of(drafts.begin(), drafts.end(), [&](const EntryDraft& d) {
+          auto it = states.find(d.tenant);
+          return it != states.end() && !it->second.refusal.empty();
+        });
+    if (refused) continue;
+    for (size_t i = 0; i < drafts.size(); ++i) {
+      auto [it, added] = last.try_emplace(drafts[i].tenant, 0);
+      if (added) {
+        auto state = states.find(drafts[i].tenant);
+        if (state != states.end()) it->second = state->second.sequence;
+      }
+      const uint64_t sequence = ++it->second;
+      if (w->kind == Writer::Kind::kAppend && w->key_versions[i] != 0) {
+        jobs.push_back({w, i, sequence});
+      }
+    }
+  }
+  if (jobs.size() < 2) return;  // nothing to share out
+  for (const Job& job : jobs) job.w->sealed_ahead.resize(job.w->drafts->size());
+  seal_pool_->ParallelFor(jobs.size(), [&](size_t part) {
+    const Job& job = jobs[part];
+    const EntryDraft& d = (*job.w->drafts)[job.draft];
+    auto stored = keyring_->Seal(d.tenant, job.w->key_versions[job.draft],
+                                 job.sequence, d.payload);
+    if (!stored.ok()) return;  // ChainWriter seals it again and says why
+    Writer::SealedAhead& slot = job.w->sealed_ahead[job.draft];
+    slot.digest = PayloadDigest(*stored);
+    slot.stored = *std::move(stored);
+    slot.sequence = job.sequence;
+  });
+}
+
 void Ledger::BuildGroup(std::vector<Writer*>& group, States& states,
                         WriteBatch& batch, std::vector<SignedNote>& notes) {
+  SealAhead(group, states);
   absl::flat_hash_map<std::string, uint64_t> before;
   for (const auto& [tenant, state] : states) before[tenant] = state.sequence;
   for (Writer* w : group) {
@@ -620,14 +702,24 @@ absl::Status Ledger::ChainWriter(Writer& w, States& states, WriteBatch& batch) {
       e.decision_id = d.decision_id;
       e.action_digest = d.action_digest;
       std::string stored;
-      if (plain_records) {
-        stored = FramePlainPayload(d.payload);
+      Writer::SealedAhead* ahead =
+          i < w.sealed_ahead.size() && w.sealed_ahead[i].sequence == e.sequence
+              ? &w.sealed_ahead[i]
+              : nullptr;
+      if (ahead != nullptr) {
+        stored = std::move(ahead->stored);
+        e.payload_digest = ahead->digest;
+        stat_sealed_ahead_.fetch_add(1, std::memory_order_relaxed);
       } else {
-        PORTCULLIS_ASSIGN_OR_RETURN(
-            stored,
-            keyring_->Seal(d.tenant, w.key_versions[i], e.sequence, d.payload));
+        if (plain_records) {
+          stored = FramePlainPayload(d.payload);
+        } else {
+          PORTCULLIS_ASSIGN_OR_RETURN(
+              stored, keyring_->Seal(d.tenant, w.key_versions[i], e.sequence,
+                                     d.payload));
+        }
+        e.payload_digest = PayloadDigest(stored);
       }
-      e.payload_digest = PayloadDigest(stored);
       e.previous_hash = state.hash;
       e.hash = ComputeEntryHash(e);
       state.sequence = e.sequence;
