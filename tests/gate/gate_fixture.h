@@ -1,6 +1,7 @@
 // A gate core on a real RocksDB ledger in a per-test directory, with a fake
-// clock, a fault-injecting store (over one that can hold a write) and a
-// hand-built policy.
+// clock, a store that fails writes on demand over one that injects planned
+// faults (write and sync errors, torn writes) over one that can hold a
+// write, and a hand-built policy.
 #ifndef PORTCULLIS_TESTS_GATE_GATE_FIXTURE_H_
 #define PORTCULLIS_TESTS_GATE_GATE_FIXTURE_H_
 
@@ -15,6 +16,7 @@
 #include "tests/testing/blocking_store.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/fake_policy.h"
+#include "tests/testing/fault_injecting_store.h"
 #include "tests/testing/faulty_store.h"
 #include "tests/testing/temp_dir.h"
 
@@ -37,13 +39,23 @@ class GateFixture {
     Open();
   }
 
-  // Closes and reopens everything on the same directory: a restart.
+  // Closes and reopens everything on the same directory: a restart. Like
+  // a crash's end, writes whose sync failed are replayed (see
+  // FaultInjectingStore::Restart).
   void Restart() {
-    gate_.reset();
-    ledger_.reset();
-    faulty_ = nullptr;
-    blocking_ = nullptr;
+    Close();
     Open();
+  }
+
+  // A restart with `portcullis ledger recover` in between: drops what a
+  // torn write left past each chain's head (ledger::DropEntriesPastHeads)
+  // and returns what was dropped.
+  std::vector<ledger::DroppedEntries> RestartAfterSalvage() {
+    Close();
+    auto dropped = ledger::DropEntriesPastHeads(*store_);
+    REQUIRE(dropped.ok());
+    Open();
+    return *std::move(dropped);
   }
 
   void Apply(std::shared_ptr<const policy::CompiledPolicy> program) {
@@ -76,10 +88,21 @@ class GateFixture {
   // Ledger options (checkpoints) take effect at the next Restart().
   ledger::LedgerOptions& ledger_options() { return ledger_options_; }
   testing::FaultyStore& faults() { return *faulty_; }
+  // Faults planned at the Nth write, beneath faults(); reset by Restart().
+  testing::FaultInjectingStore& injector() { return *injecting_; }
   testing::BlockingStore& blocking() { return *blocking_; }
   const server::ProtoRecordCodec& codec() const { return codec_; }
 
  private:
+  void Close() {
+    gate_.reset();
+    ledger_.reset();
+    faulty_ = nullptr;
+    if (injecting_ != nullptr) injecting_->Restart();
+    injecting_ = nullptr;
+    blocking_ = nullptr;
+  }
+
   void Open() {
     if (store_ == nullptr) {
       auto store = ledger::RocksDbStore::Open(
@@ -88,7 +111,8 @@ class GateFixture {
       store_ = std::move(*store);
     }
     blocking_ = std::make_unique<testing::BlockingStore>(*store_);
-    auto faulty = std::make_unique<testing::FaultyStore>(*blocking_);
+    injecting_ = std::make_unique<testing::FaultInjectingStore>(*blocking_);
+    auto faulty = std::make_unique<testing::FaultyStore>(*injecting_);
     faulty_ = faulty.get();  // owned by the ledger
     auto ledger = ledger::Ledger::Open(std::move(faulty), ledger_options_);
     REQUIRE(ledger.ok());
@@ -108,6 +132,7 @@ class GateFixture {
   ledger::LedgerOptions ledger_options_;
   std::unique_ptr<ledger::RocksDbStore> store_;
   std::unique_ptr<testing::BlockingStore> blocking_;
+  std::unique_ptr<testing::FaultInjectingStore> injecting_;
   testing::FaultyStore* faulty_ = nullptr;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<Gate> gate_;
