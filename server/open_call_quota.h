@@ -1,8 +1,8 @@
 // OpenCallQuota caps the calls each principal holds open at once: waits
 // (AwaitDecision), streams (WatchPending) and Admin calls in flight. Each
-// open call holds a
-// Slot, given back when the Slot is destroyed, so every way a call
-// ends (answered, timed out, cancelled, refused) releases it. Thread-safe.
+// open call holds a Slot, given back when the Slot is destroyed, so every
+// way a call ends (answered, timed out, cancelled, refused) releases it.
+// Thread-safe.
 #ifndef PORTCULLIS_SERVER_OPEN_CALL_QUOTA_H_
 #define PORTCULLIS_SERVER_OPEN_CALL_QUOTA_H_
 

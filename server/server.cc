@@ -65,6 +65,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   // The Gate and Admin services and health use the callback API; only
   // server reflection (synchronous in gRPC 1.51) is served by the sync
   // server, so it keeps gRPC's default of few idle threads.
+
   // Bounded threads and transport memory, and calls per connection
   // (issue 15, item 5): past them gRPC refuses calls instead of growing.
   grpc::ResourceQuota quota("portcullis");
