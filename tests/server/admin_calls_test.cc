@@ -6,16 +6,21 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
 #include "ledger/rocksdb_store.h"
 #include "portcullis/v1/admin.grpc.pb.h"
+#include "portcullis/v1/gate.grpc.pb.h"
 #include "server/codec/proto_record_codec.h"
 #include "server/config_loader.h"
+#include "server/daemon.h"
 #include "server/server.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/fake_policy.h"
@@ -225,6 +230,89 @@ TEST_CASE("sequential admin calls never count against the cap",
     INFO(s.error_message());
     REQUIRE(s.ok());
   }
+}
+
+TEST_CASE("an export its reader abandons ends and gives its place back",
+          "[admin_calls]") {
+  testing::TempDir dir;
+  testing::FakeClock clock;
+  testing::TestPrincipal auditor;
+  std::ostringstream log_text;
+  Logger log(clock, log_text);
+  std::ofstream(dir.Sub("shop.policy"))
+      << "policy \"shop\" version \"1\"\n"
+         "tenant \"shop\" {\n"
+         "  tool reply { class read  rule r \"replies\" allow }\n"
+         "}\n";
+  std::ofstream(dir.Sub("gate.yaml"))
+      << auditor.Yaml()
+      << "policy: shop.policy\ndataDir: data\nlisten:\n"
+         "  tcpAddress: 127.0.0.1:0\n  disableUnixSocket: true\n"
+         "ledger:\n  checkpointEveryEntries: 1\n"
+         "limits:\n  maxAdminCallsPerPrincipal: 1\n";
+  auto config = LoadConfigFile(dir.Sub("gate.yaml"));
+  REQUIRE(config.ok());
+  auto daemon = Daemon::Start(*config, clock, log);
+  REQUIRE(daemon.ok());
+  auto channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string((*daemon)->tcp_port()),
+                          grpc::InsecureChannelCredentials());
+  auto gate = v1::Gate::NewStub(channel);
+  auto admin = v1::Admin::NewStub(channel);
+  for (int i = 0; i < 50; ++i) {
+    v1::EvaluateRequest request;
+    request.mutable_action()->set_tenant("shop");
+    request.mutable_action()->set_agent("bot");
+    request.mutable_action()->set_tool("reply");
+    v1::EvaluateResponse response;
+    grpc::Status s =
+        gate->Evaluate(auditor.Context().get(), request, &response);
+    INFO(s.error_message());
+    REQUIRE(s.ok());
+  }
+
+  for (int round = 0; round < 3; ++round) {
+    v1::ExportLedgerRequest request;
+    request.set_tenant("shop");
+    auto context = AdminCallsFixture::Context(auditor);
+    auto stream = admin->ExportLedger(context.get(), request);
+    ledger::v1::ExportLine line;
+    REQUIRE(stream->Read(&line));
+    CHECK(line.header().tenant() == "shop");
+    context->TryCancel();
+    while (stream->Read(&line)) {
+    }
+    grpc::Status s = stream->Finish();
+    INFO(s.error_message());
+    // Cancelled, unless the whole export was already on its way.
+    CHECK((s.ok() || s.error_code() == grpc::StatusCode::CANCELLED));
+    // The caller sees its cancellation at once; the gate gives the place
+    // back once its worker has seen it too. Until then the same principal
+    // (cap 1) is refused, never served twice over its cap.
+    auto until = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    for (;;) {
+      v1::StatusResponse status;
+      s = admin->Status(AdminCallsFixture::Context(auditor).get(),
+                        v1::StatusRequest(), &status);
+      if (s.ok()) break;
+      INFO(s.error_message());
+      REQUIRE(s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+      REQUIRE(std::chrono::steady_clock::now() < until);
+      std::this_thread::yield();
+    }
+  }
+  // A whole export still streams.
+  v1::ExportLedgerRequest request;
+  request.set_tenant("shop");
+  auto context = AdminCallsFixture::Context(auditor);
+  auto stream = admin->ExportLedger(context.get(), request);
+  ledger::v1::ExportLine line;
+  int entries = 0;
+  while (stream->Read(&line)) entries += line.has_entry();
+  grpc::Status s = stream->Finish();
+  INFO(s.error_message());
+  CHECK(s.ok());
+  CHECK(entries >= 50);
 }
 
 TEST_CASE("the cap on admin calls takes a default and is checked",
