@@ -126,8 +126,19 @@ absl::StatusOr<DecisionState> LoadDecision(const ledger::Ledger& ledger,
           return false;
         }
         problem = ApplyRecord(state, entry.kind, *record, entry.time);
-        if (problem.ok() && entry.kind == kActionExecuted) {
+        if (!problem.ok()) return false;
+        if (entry.kind == kActionExecuted) {
           state.receipt->ledger_sequence = entry.sequence;
+        }
+        // The decision as it stands is the one this entry recorded: the
+        // evaluation, a verdict, or a deadline that ended the wait.
+        if (std::holds_alternative<EvaluationRecord>(*record)) {
+          state.original.ledger_sequence = entry.sequence;
+          state.current.ledger_sequence = entry.sequence;
+        } else if (std::holds_alternative<VerdictRecord>(*record) ||
+                   (std::holds_alternative<DeadlineRecord>(*record) &&
+                    entry.kind != kApprovalEscalated)) {
+          state.current.ledger_sequence = entry.sequence;
         }
         return problem.ok();
       }));

@@ -1,7 +1,10 @@
 #include "server/admin_service.h"
 
+#include <utility>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "base/identifiers.h"
 #include "server/activity_stream.h"
 #include "server/codec/evidence_export.h"
@@ -25,67 +28,178 @@ bool PolicyDeclares(gate::Gate& gate, absl::string_view tenant) {
   return false;
 }
 
+grpc::Status Busy() {
+  return grpc::Status(
+      grpc::StatusCode::RESOURCE_EXHAUSTED,
+      "the gate is busy: too many Admin calls are waiting; retry shortly");
+}
+
+// One ExportLedger stream: runs the export on a worker, which writes each
+// line and waits for gRPC to take it before it reads the next, so a slow
+// reader holds a worker (of the export workers), never one of gRPC's
+// threads, and never more than one line of memory. Owns itself: deleted in
+// OnDone.
+class ExportStream final
+    : public grpc::ServerWriteReactor<ledger::v1::ExportLine> {
+ public:
+  void Refuse(grpc::Status status) { Finish(std::move(status)); }
+
+  // On a worker: the export, then the call's end. `slot` is given back
+  // before the call is finished.
+  void Run(const ledger::Ledger& ledger, const EvidenceRange& range,
+           bool decrypt, OpenCallQuota::Slot slot) {
+    const ledger::PayloadKeyring* keyring =
+        decrypt ? &ledger.keyring() : nullptr;
+    absl::Status s = ExportEvidence(
+        ledger.store(), range, keyring,
+        [this](const ledger::v1::ExportLine& line) { return Write(line); });
+    slot = {};
+    Finish(ToGrpcStatus(s));
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    ok_ = ok;
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  // Writes `line`, then waits until gRPC has taken it (or the call is
+  // over); false when the reader is gone.
+  bool Write(const ledger::v1::ExportLine& line) ABSL_LOCKS_EXCLUDED(mu_) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!ok_) return false;
+      writing_ = true;
+    }
+    line_ = line;  // no write is outstanding
+    StartWrite(&line_);
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](bool* writing) { return !*writing; }, &writing_));
+    return ok_;
+  }
+
+  ledger::v1::ExportLine line_;  // the write in flight
+  absl::Mutex mu_;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool ok_ ABSL_GUARDED_BY(mu_) = true;
+};
+
 }  // namespace
 
-grpc::Status AdminService::Halt(grpc::ServerContext* context,
-                                const v1::HaltRequest* request,
-                                v1::HaltResponse* response) {
-  auto caller = guard_.Admit(*context, Method::kHalt, request->tenant());
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return ToGrpcStatus(gate_.Halt(request->tenant(), request->reason(),
-                                 gate::CallContext{caller->name}));
+template <typename Work>
+grpc::ServerUnaryReactor* AdminService::Serve(Context* context, Method method,
+                                              absl::string_view tenant,
+                                              bool blocking, Work work) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  guard_.AdmitAsync(
+      *context, method, tenant, {},
+      [this, reactor, method, tenant = std::string(tenant), blocking,
+       work = std::move(work)](absl::StatusOr<Principal> caller) mutable {
+        if (!caller.ok()) {
+          reactor->Finish(ToGrpcStatus(caller.status()));
+          return;
+        }
+        absl::StatusOr<OpenCallQuota::Slot> slot =
+            quota_.Acquire(caller->name, OpenCallQuota::Kind::kAdminCall);
+        if (!slot.ok()) {
+          guard_.RefuseAsync(
+              *caller, method, tenant, slot.status(),
+              [reactor](absl::Status s) { reactor->Finish(ToGrpcStatus(s)); });
+          return;
+        }
+        if (!blocking) {
+          grpc::Status s = work(*caller);
+          *slot = {};
+          reactor->Finish(std::move(s));
+          return;
+        }
+        // A work not run (the queue is full) gives its slot back as it is
+        // destroyed, before the refusal.
+        if (!workers_.Run([reactor, work = std::move(work),
+                           caller = *std::move(caller),
+                           slot = *std::move(slot)]() mutable {
+              grpc::Status s = work(caller);
+              slot = {};
+              reactor->Finish(std::move(s));
+            })) {
+          reactor->Finish(Busy());
+        }
+      });
+  return reactor;
 }
 
-grpc::Status AdminService::Resume(grpc::ServerContext* context,
-                                  const v1::ResumeRequest* request,
-                                  v1::ResumeResponse* response) {
-  auto caller = guard_.Admit(*context, Method::kResume, request->tenant());
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return ToGrpcStatus(gate_.Resume(request->tenant(), request->reason(),
-                                   gate::CallContext{caller->name}));
+grpc::ServerUnaryReactor* AdminService::Halt(Context* context,
+                                             const v1::HaltRequest* request,
+                                             v1::HaltResponse* response) {
+  return Serve(
+      context, Method::kHalt, request->tenant(), /*blocking=*/true,
+      [this, request](const Principal& caller) {
+        return ToGrpcStatus(gate_.Halt(request->tenant(), request->reason(),
+                                       gate::CallContext{caller.name}));
+      });
 }
 
-grpc::Status AdminService::Reload(grpc::ServerContext* context,
-                                  const v1::ReloadRequest* request,
-                                  v1::ReloadResponse* response) {
-  auto caller = guard_.Admit(*context, Method::kReload, "");
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (!reload_) {
-    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                        "this gate has no policy source to reload");
-  }
-  absl::Status s = reload_();
-  if (!s.ok()) return ToGrpcStatus(s);
-  PolicyToProto(gate_.policy().get(), response->mutable_policy());
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* AdminService::Resume(Context* context,
+                                               const v1::ResumeRequest* request,
+                                               v1::ResumeResponse* response) {
+  return Serve(
+      context, Method::kResume, request->tenant(), /*blocking=*/true,
+      [this, request](const Principal& caller) {
+        return ToGrpcStatus(gate_.Resume(request->tenant(), request->reason(),
+                                         gate::CallContext{caller.name}));
+      });
 }
 
-grpc::Status AdminService::Status(grpc::ServerContext* context,
-                                  const v1::StatusRequest* request,
-                                  v1::StatusResponse* response) {
-  auto caller = guard_.Admit(*context, Method::kStatus, "");
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  gate::GateStatus status = gate_.Status();
-  PolicyToProto(status.policy.get(), response->mutable_policy());
-  response->set_gate_halted(status.gate_halted.has_value());
-  for (const gate::TenantStatus& t : status.tenants) {
-    // An operator of some tenants sees only those.
-    if (!caller->MayActFor(t.tenant)) continue;
-    v1::TenantStatus* out = response->add_tenants();
-    out->set_tenant(t.tenant);
-    out->set_halted(t.halted.has_value());
-    out->set_halt_reason(t.halted.value_or(""));
-    out->set_pending(static_cast<uint32_t>(t.pending));
-    out->set_ledger_sequence(t.ledger_sequence);
-  }
-  TimeToProto(started_at_, response->mutable_started_at());
-  if (status.shadow.candidate != nullptr) {  // shadow mode (issue 7)
-    v1::ShadowStatus* shadow = response->mutable_shadow();
-    PolicyToProto(status.shadow.candidate.get(), shadow->mutable_candidate());
-    shadow->set_decided(status.shadow.decided);
-    shadow->set_differed(status.shadow.differed);
-  }
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* AdminService::Reload(Context* context,
+                                               const v1::ReloadRequest* request,
+                                               v1::ReloadResponse* response) {
+  return Serve(
+      context, Method::kReload, "", /*blocking=*/true,
+      [this, response](const Principal&) {
+        if (!reload_) {
+          return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                              "this gate has no policy source to reload");
+        }
+        absl::Status s = reload_();
+        if (!s.ok()) return ToGrpcStatus(s);
+        PolicyToProto(gate_.policy().get(), response->mutable_policy());
+        return grpc::Status::OK;
+      });
+}
+
+grpc::ServerUnaryReactor* AdminService::Status(Context* context,
+                                               const v1::StatusRequest* request,
+                                               v1::StatusResponse* response) {
+  // Reads memory: answered on gRPC's thread.
+  return Serve(
+      context, Method::kStatus, "", /*blocking=*/false,
+      [this, response](const Principal& caller) {
+        gate::GateStatus status = gate_.Status();
+        PolicyToProto(status.policy.get(), response->mutable_policy());
+        response->set_gate_halted(status.gate_halted.has_value());
+        for (const gate::TenantStatus& t : status.tenants) {
+          // An operator of some tenants sees only those.
+          if (!caller.MayActFor(t.tenant)) continue;
+          v1::TenantStatus* out = response->add_tenants();
+          out->set_tenant(t.tenant);
+          out->set_halted(t.halted.has_value());
+          out->set_halt_reason(t.halted.value_or(""));
+          out->set_pending(static_cast<uint32_t>(t.pending));
+          out->set_ledger_sequence(t.ledger_sequence);
+        }
+        TimeToProto(started_at_, response->mutable_started_at());
+        if (status.shadow.candidate != nullptr) {  // shadow mode (issue 7)
+          v1::ShadowStatus* shadow = response->mutable_shadow();
+          PolicyToProto(status.shadow.candidate.get(),
+                        shadow->mutable_candidate());
+          shadow->set_decided(status.shadow.decided);
+          shadow->set_differed(status.shadow.differed);
+        }
+        return grpc::Status::OK;
+      });
 }
 
 namespace {
@@ -112,212 +226,253 @@ void InfoToProto(const secrets::SecretInfo& info, v1::SecretInfo* out) {
 
 }  // namespace
 
-grpc::Status AdminService::PutSecret(grpc::ServerContext* context,
-                                     const v1::PutSecretRequest* request,
-                                     v1::SecretInfo* response) {
-  auto caller = guard_.Admit(*context, Method::kPutSecret, request->tenant());
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (absl::Status s = ValidTenant(request->tenant()); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
-  if (secrets_ == nullptr) return NoSecretStore();
-  if (gate_.policy() == nullptr ||
-      !gate_.policy()->program->HasTenant(request->tenant())) {
-    return grpc::Status(
-        grpc::StatusCode::NOT_FOUND,
-        "tenant \"" + request->tenant() + "\" is not in the policy in force");
-  }
-  // The value goes straight into secure memory; the request's copy is
-  // the transport's.
-  crypto::SecureBytes value = crypto::SecureBytes::CopyOf(request->value());
-  absl::StatusOr<secrets::SecretInfo> info =
-      request->rotate()
-          ? secrets_->Rotate(request->tenant(), request->name(), value)
-          : secrets_->Put(request->tenant(), request->name(), value);
-  if (!info.ok()) return ToGrpcStatus(info.status());
-  absl::Status recorded = gate_.RecordSecretChange(
-      request->tenant(),
-      request->rotate() ? gate::kSecretRotated : gate::kSecretPut,
-      {info->name, info->version, caller->name});
-  if (!recorded.ok()) return ToGrpcStatus(recorded);
-  InfoToProto(*info, response);
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* AdminService::PutSecret(
+    Context* context, const v1::PutSecretRequest* request,
+    v1::SecretInfo* response) {
+  return Serve(
+      context, Method::kPutSecret, request->tenant(), /*blocking=*/true,
+      [this, request, response](const Principal& caller) {
+        if (absl::Status s = ValidTenant(request->tenant()); !s.ok()) {
+          return ToGrpcStatus(s);
+        }
+        if (secrets_ == nullptr) return NoSecretStore();
+        if (gate_.policy() == nullptr ||
+            !gate_.policy()->program->HasTenant(request->tenant())) {
+          return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                              "tenant \"" + request->tenant() +
+                                  "\" is not in the policy in force");
+        }
+        // The value goes straight into secure memory; the request's copy
+        // is the transport's.
+        crypto::SecureBytes value =
+            crypto::SecureBytes::CopyOf(request->value());
+        absl::StatusOr<secrets::SecretInfo> info =
+            request->rotate()
+                ? secrets_->Rotate(request->tenant(), request->name(), value)
+                : secrets_->Put(request->tenant(), request->name(), value);
+        if (!info.ok()) return ToGrpcStatus(info.status());
+        absl::Status recorded = gate_.RecordSecretChange(
+            request->tenant(),
+            request->rotate() ? gate::kSecretRotated : gate::kSecretPut,
+            {info->name, info->version, caller.name});
+        if (!recorded.ok()) return ToGrpcStatus(recorded);
+        InfoToProto(*info, response);
+        return grpc::Status::OK;
+      });
 }
 
-grpc::Status AdminService::ListSecrets(grpc::ServerContext* context,
-                                       const v1::ListSecretsRequest* request,
-                                       v1::ListSecretsResponse* response) {
-  auto caller = guard_.Admit(*context, Method::kListSecrets, request->tenant());
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (absl::Status s = ValidTenant(request->tenant()); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
-  if (secrets_ == nullptr) return NoSecretStore();
-  auto list = secrets_->List(request->tenant());
-  if (!list.ok()) return ToGrpcStatus(list.status());
-  for (const secrets::SecretInfo& info : *list) {
-    InfoToProto(info, response->add_secrets());
-  }
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* AdminService::ListSecrets(
+    Context* context, const v1::ListSecretsRequest* request,
+    v1::ListSecretsResponse* response) {
+  return Serve(context, Method::kListSecrets, request->tenant(),
+               /*blocking=*/true, [this, request, response](const Principal&) {
+                 if (absl::Status s = ValidTenant(request->tenant()); !s.ok()) {
+                   return ToGrpcStatus(s);
+                 }
+                 if (secrets_ == nullptr) return NoSecretStore();
+                 auto list = secrets_->List(request->tenant());
+                 if (!list.ok()) return ToGrpcStatus(list.status());
+                 for (const secrets::SecretInfo& info : *list) {
+                   InfoToProto(info, response->add_secrets());
+                 }
+                 return grpc::Status::OK;
+               });
 }
 
-grpc::Status AdminService::DeleteSecret(grpc::ServerContext* context,
-                                        const v1::DeleteSecretRequest* request,
-                                        v1::DeleteSecretResponse* response) {
-  auto caller =
-      guard_.Admit(*context, Method::kDeleteSecret, request->tenant());
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (absl::Status s = ValidTenant(request->tenant()); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
-  if (secrets_ == nullptr) return NoSecretStore();
-  absl::Status deleted = secrets_->Delete(request->tenant(), request->name());
-  if (!deleted.ok()) return ToGrpcStatus(deleted);
-  return ToGrpcStatus(
-      gate_.RecordSecretChange(request->tenant(), gate::kSecretDeleted,
-                               {request->name(), 0, caller->name}));
+grpc::ServerUnaryReactor* AdminService::DeleteSecret(
+    Context* context, const v1::DeleteSecretRequest* request,
+    v1::DeleteSecretResponse* response) {
+  return Serve(context, Method::kDeleteSecret, request->tenant(),
+               /*blocking=*/true, [this, request](const Principal& caller) {
+                 if (absl::Status s = ValidTenant(request->tenant()); !s.ok()) {
+                   return ToGrpcStatus(s);
+                 }
+                 if (secrets_ == nullptr) return NoSecretStore();
+                 absl::Status deleted =
+                     secrets_->Delete(request->tenant(), request->name());
+                 if (!deleted.ok()) return ToGrpcStatus(deleted);
+                 return ToGrpcStatus(gate_.RecordSecretChange(
+                     request->tenant(), gate::kSecretDeleted,
+                     {request->name(), 0, caller.name}));
+               });
 }
 
-grpc::Status AdminService::ExportLedger(
-    grpc::ServerContext* context, const v1::ExportLedgerRequest* request,
-    grpc::ServerWriter<ledger::v1::ExportLine>* writer) {
+grpc::ServerWriteReactor<ledger::v1::ExportLine>* AdminService::ExportLedger(
+    Context* context, const v1::ExportLedgerRequest* request) {
+  auto* stream = new ExportStream();
   // An export names one tenant: validated before it reaches the guard's
   // records or a storage key.
   if (absl::Status s = ValidateTenantId(request->tenant()); !s.ok()) {
-    return ToGrpcStatus(s);
+    stream->Refuse(ToGrpcStatus(s));
+    return stream;
   }
-  auto caller =
-      guard_.Admit(*context, Method::kExportLedger, request->tenant());
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (ledger_ == nullptr) {
-    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                        "this gate does not serve ledger exports");
-  }
-  EvidenceRange range{request->tenant(), request->from_sequence(),
-                      request->to_sequence()};
-  const ledger::PayloadKeyring* keyring =
-      request->decrypt() ? &ledger_->keyring() : nullptr;
-  absl::Status s =
-      ExportEvidence(ledger_->store(), range, keyring,
-                     [&](const ledger::v1::ExportLine& line) {
-                       return !context->IsCancelled() && writer->Write(line);
-                     });
-  return ToGrpcStatus(s);
+  guard_.AdmitAsync(
+      *context, Method::kExportLedger, request->tenant(), {},
+      [this, stream, request](absl::StatusOr<Principal> caller) {
+        if (!caller.ok()) {
+          stream->Refuse(ToGrpcStatus(caller.status()));
+          return;
+        }
+        absl::StatusOr<OpenCallQuota::Slot> slot =
+            quota_.Acquire(caller->name, OpenCallQuota::Kind::kAdminCall);
+        if (!slot.ok()) {
+          guard_.RefuseAsync(
+              *caller, Method::kExportLedger, request->tenant(), slot.status(),
+              [stream](absl::Status s) { stream->Refuse(ToGrpcStatus(s)); });
+          return;
+        }
+        if (ledger_ == nullptr) {
+          *slot = {};
+          stream->Refuse(
+              grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                           "this gate does not serve ledger exports"));
+          return;
+        }
+        EvidenceRange range{request->tenant(), request->from_sequence(),
+                            request->to_sequence()};
+        if (!exports_.Run([this, stream, range = std::move(range),
+                           decrypt = request->decrypt(),
+                           slot = *std::move(slot)]() mutable {
+              stream->Run(*ledger_, range, decrypt, std::move(slot));
+            })) {
+          stream->Refuse(Busy());
+        }
+      });
+  return stream;
 }
 
 // Issue 17: only secrets named for upstream injection leave the gate, only
 // to a gateway principal, and the release is on the ledger before the value
 // is sent.
-grpc::Status AdminService::ResolveUpstreamSecret(
-    grpc::ServerContext* context,
-    const v1::ResolveUpstreamSecretRequest* request,
+grpc::ServerUnaryReactor* AdminService::ResolveUpstreamSecret(
+    Context* context, const v1::ResolveUpstreamSecretRequest* request,
     v1::ResolveUpstreamSecretResponse* response) {
-  auto caller =
-      guard_.Admit(*context, Method::kResolveUpstreamSecret, request->tenant());
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (absl::Status s = ValidTenant(request->tenant()); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
-  if (absl::Status s = secrets::ValidateSecretName(request->name()); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
-  if (!absl::StartsWith(request->name(), secrets::kUpstreamSecretPrefix)) {
-    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                        "secret \"" + request->name() +
-                            "\" is not released to gateways: only "
-                            "secrets named \"upstream.*\" are");
-  }
-  if (secrets_ == nullptr) return NoSecretStore();
-  auto listed = secrets_->List(request->tenant());
-  if (!listed.ok()) return ToGrpcStatus(listed.status());
-  absl::StatusOr<crypto::SecureBytes> value =
-      secrets_->Resolve(request->tenant(), request->name());
-  if (!value.ok()) return ToGrpcStatus(value.status());
-  uint32_t version = 0;
-  for (const secrets::SecretInfo& info : *listed) {
-    if (info.name == request->name()) version = info.version;
-  }
-  absl::Status recorded =
-      gate_.RecordSecretChange(request->tenant(), gate::kSecretReleased,
-                               {request->name(), version, caller->name});
-  if (!recorded.ok()) return ToGrpcStatus(recorded);
-  response->set_value(std::string(value->view()));
-  response->set_version(version);
-  return grpc::Status::OK;
+  return Serve(
+      context, Method::kResolveUpstreamSecret, request->tenant(),
+      /*blocking=*/true, [this, request, response](const Principal& caller) {
+        if (absl::Status s = ValidTenant(request->tenant()); !s.ok()) {
+          return ToGrpcStatus(s);
+        }
+        if (absl::Status s = secrets::ValidateSecretName(request->name());
+            !s.ok()) {
+          return ToGrpcStatus(s);
+        }
+        if (!absl::StartsWith(request->name(),
+                              secrets::kUpstreamSecretPrefix)) {
+          return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                              "secret \"" + request->name() +
+                                  "\" is not released to gateways: only "
+                                  "secrets named \"upstream.*\" are");
+        }
+        if (secrets_ == nullptr) return NoSecretStore();
+        auto listed = secrets_->List(request->tenant());
+        if (!listed.ok()) return ToGrpcStatus(listed.status());
+        absl::StatusOr<crypto::SecureBytes> value =
+            secrets_->Resolve(request->tenant(), request->name());
+        if (!value.ok()) return ToGrpcStatus(value.status());
+        uint32_t version = 0;
+        for (const secrets::SecretInfo& info : *listed) {
+          if (info.name == request->name()) version = info.version;
+        }
+        absl::Status recorded =
+            gate_.RecordSecretChange(request->tenant(), gate::kSecretReleased,
+                                     {request->name(), version, caller.name});
+        if (!recorded.ok()) return ToGrpcStatus(recorded);
+        response->set_value(std::string(value->view()));
+        response->set_version(version);
+        return grpc::Status::OK;
+      });
 }
 
 // Issue 18: the activity stream. The stream owns itself (deleted in its
-// OnDone).
+// OnDone); its cap is the feed's (activity.maxStreamsPerPrincipal).
 grpc::ServerWriteReactor<v1::ActivityEvent>* AdminService::TailActivity(
-    grpc::CallbackServerContext* context,
-    const v1::TailActivityRequest* request) {
+    Context* context, const v1::TailActivityRequest* request) {
   return new ActivityStream(*context, *request, guard_, activity_);
 }
 
-grpc::Status AdminService::RotatePayloadKey(
-    grpc::ServerContext* context, const v1::RotatePayloadKeyRequest* request,
-    v1::RotatePayloadKeyResponse* response) {
-  // Validated before it reaches the guard's records or a storage key.
-  if (absl::Status s = ValidateTenantId(request->tenant()); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
-  auto caller =
-      guard_.Admit(*context, Method::kRotatePayloadKey, request->tenant());
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (ledger_ == nullptr) {
-    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                        "this gate does not rotate payload keys");
-  }
-  if (!PolicyDeclares(gate_, request->tenant())) {
-    return ToGrpcStatus(absl::NotFoundError(
-        absl::StrCat("the policy declares no tenant ", request->tenant())));
-  }
-  absl::StatusOr<uint32_t> version =
-      ledger_->RotatePayloadKey(request->tenant());
-  if (!version.ok()) return ToGrpcStatus(version.status());
-  // On the tenant's chain, sealed with the new key: who rotated, to what.
-  ledger::EntryDraft record;
-  record.tenant = request->tenant();
-  record.kind = "ledger.key_rotated";
-  record.time = gate_.clock().Now();
-  record.index_latest = true;
-  record.payload = absl::StrCat("{\"keyVersion\":", *version,
-                                ",\"principal\":\"", caller->name, "\"}");
-  auto appended = ledger_->Append({std::move(record)});
-  if (!appended.ok()) return ToGrpcStatus(appended.status());
-  response->set_key_version(*version);
-  return grpc::Status::OK;
+namespace {
+
+// Validated before it reaches the guard's records or a storage key:
+// finishes `context`'s call with the error and returns null when `tenant`
+// is malformed.
+grpc::ServerUnaryReactor* RefuseMalformedTenant(
+    grpc::CallbackServerContext* context, absl::string_view tenant) {
+  absl::Status s = ValidateTenantId(tenant);
+  if (s.ok()) return nullptr;
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(s));
+  return reactor;
 }
 
-grpc::Status AdminService::DeleteTenant(grpc::ServerContext* context,
-                                        const v1::DeleteTenantRequest* request,
-                                        v1::DeleteTenantResponse* response) {
-  if (absl::Status s = ValidateTenantId(request->tenant()); !s.ok()) {
-    return ToGrpcStatus(s);
+}  // namespace
+
+grpc::ServerUnaryReactor* AdminService::RotatePayloadKey(
+    Context* context, const v1::RotatePayloadKeyRequest* request,
+    v1::RotatePayloadKeyResponse* response) {
+  if (auto* refused = RefuseMalformedTenant(context, request->tenant())) {
+    return refused;
   }
-  auto caller =
-      guard_.Admit(*context, Method::kDeleteTenant, request->tenant());
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (ledger_ == nullptr) {
-    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                        "this gate does not delete tenants");
+  return Serve(
+      context, Method::kRotatePayloadKey, request->tenant(), /*blocking=*/true,
+      [this, request, response](const Principal& caller) {
+        if (ledger_ == nullptr) {
+          return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                              "this gate does not rotate payload keys");
+        }
+        if (!PolicyDeclares(gate_, request->tenant())) {
+          return ToGrpcStatus(absl::NotFoundError(absl::StrCat(
+              "the policy declares no tenant ", request->tenant())));
+        }
+        absl::StatusOr<uint32_t> version =
+            ledger_->RotatePayloadKey(request->tenant());
+        if (!version.ok()) return ToGrpcStatus(version.status());
+        // On the tenant's chain, sealed with the new key: who rotated, to
+        // what.
+        ledger::EntryDraft record;
+        record.tenant = request->tenant();
+        record.kind = "ledger.key_rotated";
+        record.time = gate_.clock().Now();
+        record.index_latest = true;
+        record.payload = absl::StrCat("{\"keyVersion\":", *version,
+                                      ",\"principal\":\"", caller.name, "\"}");
+        auto appended = ledger_->Append({std::move(record)});
+        if (!appended.ok()) return ToGrpcStatus(appended.status());
+        response->set_key_version(*version);
+        return grpc::Status::OK;
+      });
+}
+
+grpc::ServerUnaryReactor* AdminService::DeleteTenant(
+    Context* context, const v1::DeleteTenantRequest* request,
+    v1::DeleteTenantResponse* response) {
+  if (auto* refused = RefuseMalformedTenant(context, request->tenant())) {
+    return refused;
   }
-  if (!request->confirm()) {
-    return ToGrpcStatus(absl::FailedPreconditionError(
-        absl::StrCat("deleting tenant ", request->tenant(),
-                     " cannot be undone; set confirm")));
-  }
-  gate::GateStatus status = gate_.Status();
-  bool halted = status.gate_halted.has_value();
-  for (const gate::TenantStatus& t : status.tenants) {
-    if (t.tenant == request->tenant()) halted |= t.halted.has_value();
-  }
-  if (!halted) {
-    return ToGrpcStatus(absl::FailedPreconditionError(
-        absl::StrCat("halt tenant ", request->tenant(),
-                     " first, so that none of its calls is in flight")));
-  }
-  return ToGrpcStatus(ledger_->DeleteTenant(request->tenant()));
+  return Serve(
+      context, Method::kDeleteTenant, request->tenant(), /*blocking=*/true,
+      [this, request](const Principal&) {
+        if (ledger_ == nullptr) {
+          return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                              "this gate does not delete tenants");
+        }
+        if (!request->confirm()) {
+          return ToGrpcStatus(absl::FailedPreconditionError(
+              absl::StrCat("deleting tenant ", request->tenant(),
+                           " cannot be undone; set confirm")));
+        }
+        gate::GateStatus status = gate_.Status();
+        bool halted = status.gate_halted.has_value();
+        for (const gate::TenantStatus& t : status.tenants) {
+          if (t.tenant == request->tenant()) halted |= t.halted.has_value();
+        }
+        if (!halted) {
+          return ToGrpcStatus(absl::FailedPreconditionError(
+              absl::StrCat("halt tenant ", request->tenant(),
+                           " first, so that none of its calls is in flight")));
+        }
+        return ToGrpcStatus(ledger_->DeleteTenant(request->tenant()));
+      });
 }
 
 }  // namespace portcullis::server

@@ -148,6 +148,9 @@ void ApplyDefaults(const std::string& base_dir,
   }
   if (limits->watch_backlog() == 0) limits->set_watch_backlog(256);
   if (limits->call_threads() == 0) limits->set_call_threads(8);
+  if (limits->max_admin_calls_per_principal() == 0) {
+    limits->set_max_admin_calls_per_principal(16);
+  }
   // Overload (issue 15, item 5).
   if (limits->max_in_flight_decisions() == 0) {
     limits->set_max_in_flight_decisions(512);
@@ -199,6 +202,8 @@ absl::Status ValidateOverloadLimits(const config::v1::LimitsConfig& limits) {
       {"maxServerThreads", limits.max_server_threads(), 16, 100000},
       {"grpcMemoryBytes", limits.grpc_memory_bytes(), uint64_t{16} << 20,
        uint64_t{1} << 40},
+      {"maxAdminCallsPerPrincipal", limits.max_admin_calls_per_principal(), 1,
+       100000},
   };
   for (const Bound& b : bounds) {
     if (b.value == 0) continue;

@@ -66,6 +66,8 @@ ServerOptions ServerOptionsFrom(const config::v1::GateConfig& config) {
   options.service.watch_backlog = config.limits().watch_backlog();
   options.service.call_threads =
       static_cast<int>(config.limits().call_threads());
+  options.admin.max_calls_per_principal =
+      config.limits().max_admin_calls_per_principal();
   // Overload (issue 15, item 5).
   const config::v1::LimitsConfig& limits = config.limits();
   options.admission.max_in_flight =

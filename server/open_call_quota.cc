@@ -6,8 +6,38 @@ namespace portcullis::server {
 namespace {
 
 std::string KeyOf(absl::string_view principal, OpenCallQuota::Kind kind) {
-  return absl::StrCat(kind == OpenCallQuota::Kind::kWait ? "w:" : "s:",
-                      principal);
+  switch (kind) {
+    case OpenCallQuota::Kind::kWait:
+      return absl::StrCat("w:", principal);
+    case OpenCallQuota::Kind::kStream:
+      return absl::StrCat("s:", principal);
+    case OpenCallQuota::Kind::kAdminCall:
+      break;
+  }
+  return absl::StrCat("a:", principal);
+}
+
+// What a refusal of `kind` names: the calls and the setting that raises
+// the limit.
+struct Limit {
+  const char* calls;
+  const char* setting;
+  const char* advice;
+};
+
+Limit LimitOf(OpenCallQuota::Kind kind) {
+  switch (kind) {
+    case OpenCallQuota::Kind::kWait:
+      return {" open AwaitDecision calls", "maxWaitsPerPrincipal",
+              "end one first"};
+    case OpenCallQuota::Kind::kStream:
+      return {" open WatchPending streams", "maxStreamsPerPrincipal",
+              "end one first"};
+    case OpenCallQuota::Kind::kAdminCall:
+      break;
+  }
+  return {" Admin calls in flight", "maxAdminCallsPerPrincipal",
+          "retry when one is answered"};
 }
 
 }  // namespace
@@ -27,8 +57,9 @@ void OpenCallQuota::Slot::Release() {
 
 absl::StatusOr<OpenCallQuota::Slot> OpenCallQuota::Acquire(
     absl::string_view principal, Kind kind) {
-  const bool wait = kind == Kind::kWait;
-  const size_t most = wait ? max_waits_ : max_streams_;
+  const size_t most = kind == Kind::kWait     ? max_waits_
+                      : kind == Kind::kStream ? max_streams_
+                                              : max_admin_calls_;
   std::string key = KeyOf(principal, kind);
   {
     absl::MutexLock lock(&mu_);
@@ -38,12 +69,10 @@ absl::StatusOr<OpenCallQuota::Slot> OpenCallQuota::Acquire(
       return Slot(this, std::move(key));
     }
   }
+  const Limit limit = LimitOf(kind);
   return absl::ResourceExhaustedError(absl::StrCat(
-      "this caller already holds ", most,
-      wait ? " open AwaitDecision calls" : " open WatchPending streams",
-      ", the most it may (limits.",
-      wait ? "maxWaitsPerPrincipal" : "maxStreamsPerPrincipal",
-      "); end one first"));
+      "this caller already holds ", most, limit.calls,
+      ", the most it may (limits.", limit.setting, "); ", limit.advice));
 }
 
 size_t OpenCallQuota::open(absl::string_view principal, Kind kind) const {

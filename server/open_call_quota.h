@@ -1,7 +1,8 @@
-// OpenCallQuota caps the long calls each principal holds open at once:
-// waits (AwaitDecision) and streams (WatchPending). Each open call holds a
-// Slot, given back when the Slot is destroyed, so every way a call ends
-// (answered, timed out, cancelled, refused) releases it. Thread-safe.
+// OpenCallQuota caps the calls each principal holds open at once: waits
+// (AwaitDecision), streams (WatchPending) and Admin calls in flight. Each
+// open call holds a Slot, given back when the Slot is destroyed, so every
+// way a call ends (answered, timed out, cancelled, refused) releases it.
+// Thread-safe.
 #ifndef PORTCULLIS_SERVER_OPEN_CALL_QUOTA_H_
 #define PORTCULLIS_SERVER_OPEN_CALL_QUOTA_H_
 
@@ -18,7 +19,7 @@ namespace portcullis::server {
 
 class OpenCallQuota {
  public:
-  enum class Kind { kWait, kStream };
+  enum class Kind { kWait, kStream, kAdminCall };
 
   // One open call's place in the quota; empty when default-built or moved
   // from. Must not outlive the quota.
@@ -39,9 +40,12 @@ class OpenCallQuota {
     std::string key_;
   };
 
-  // The most waits and streams one principal may hold open.
-  OpenCallQuota(size_t max_waits, size_t max_streams)
-      : max_waits_(max_waits), max_streams_(max_streams) {}
+  // The most waits, streams and Admin calls one principal may hold open.
+  OpenCallQuota(size_t max_waits, size_t max_streams,
+                size_t max_admin_calls = 0)
+      : max_waits_(max_waits),
+        max_streams_(max_streams),
+        max_admin_calls_(max_admin_calls) {}
 
   // A slot for one more call of `kind` by `principal`, or ResourceExhausted
   // (naming the limit and the setting that raises it) when the principal
@@ -58,8 +62,9 @@ class OpenCallQuota {
 
   const size_t max_waits_;
   const size_t max_streams_;
+  const size_t max_admin_calls_;
   mutable absl::Mutex mu_;
-  // "w:" or "s:" then the principal's name -> open calls.
+  // "w:", "s:" or "a:" then the principal's name -> open calls.
   absl::flat_hash_map<std::string, size_t> open_ ABSL_GUARDED_BY(mu_);
 };
 

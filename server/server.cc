@@ -56,14 +56,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       gate, *server->guard_, options.service, server->admission_.get());
   server->admin_ = std::make_unique<AdminService>(
       gate, *server->guard_, std::move(hooks.reload), hooks.started_at,
-      hooks.secrets, hooks.ledger, hooks.activity);
+      hooks.secrets, hooks.ledger, hooks.activity, options.admin);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(options.max_request_bytes);
-  builder.SetSyncServerOption(
-      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, kMaxIdleGrpcThreads);
+  // The Gate and Admin services and health use the callback API; only
+  // server reflection (synchronous in gRPC 1.51) is served by the sync
+  // server, so it keeps gRPC's default of few idle threads.
+
   // Bounded threads and transport memory, and calls per connection
   // (issue 15, item 5): past them gRPC refuses calls instead of growing.
   grpc::ResourceQuota quota("portcullis");

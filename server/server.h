@@ -19,6 +19,7 @@
 #include "gate/activity_feed.h"
 #include "gate/gate.h"
 #include "secrets/secret_store.h"
+#include "server/admin_service_options.h"
 #include "server/admission.h"
 #include "server/gate_service_options.h"
 #include "server/identity/authenticator.h"
@@ -53,13 +54,14 @@ struct AdminHooks {
   gate::ActivityFeed* activity = nullptr;
 };
 
-// Each call to a synchronous method (the Admin service's; the Gate
-// service uses the callback API) holds a gRPC thread until it is done. gRPC's
-// sync server keeps at most 2 idle threads by default and ends the rest
-// as calls finish, so under steady concurrency it started and stopped a
-// thread for most calls (about 2,000 a second at 16 in flight, measured
-// with perf). The server keeps this many idle threads for reuse instead;
-// the benchmarks' no-op floors use the same value.
+// Each call to a synchronous gRPC method holds a gRPC thread until it is
+// done. gRPC's sync server keeps at most 2 idle threads by default and ends
+// the rest as calls finish, so under steady concurrency it started and
+// stopped a thread for most calls (about 2,000 a second at 16 in flight,
+// measured with perf). The benchmarks' no-op floors keep this many idle
+// threads for reuse instead. The gate's own services no longer use the
+// sync server (only server reflection does), so the gate keeps gRPC's
+// default.
 inline constexpr int kMaxIdleGrpcThreads = 64;
 
 struct ServerOptions {
@@ -75,6 +77,9 @@ struct ServerOptions {
   int max_request_bytes = 1 << 20;
   // Caps on open waits and streams, the Gate service's worker threads.
   GateServiceOptions service;
+  // The cap on Admin calls in flight per principal, the Admin service's
+  // worker threads.
+  AdminServiceOptions admin;
 
   // Overload (issue 15, item 5). Evaluate's admission: the decisions in
   // flight and the retry hint of a refusal (server/admission.h).
@@ -84,8 +89,9 @@ struct ServerOptions {
   // The most concurrent calls (HTTP/2 streams) on one connection; 0 for
   // gRPC's default (no limit).
   int max_concurrent_streams = 600;
-  // gRPC's resource quota: the most threads its synchronous methods may
-  // hold, and the memory its transport may use; 0 for no bound.
+  // gRPC's resource quota: the most threads its synchronous methods (now
+  // only server reflection) may hold, and the memory its transport may use; 0
+  // for no bound.
   int max_server_threads = 256;
   int64_t memory_quota_bytes = int64_t{64} << 20;
 };

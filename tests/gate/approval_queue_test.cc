@@ -167,6 +167,36 @@ TEST_CASE("await returns when another caller resolves the request",
   CHECK(awaited->verdict.outcome == Outcome::kAllow);
 }
 
+TEST_CASE("await of a decided request answers the entry that recorded it",
+          "[approval_queue]") {
+  ApprovalFixture f;
+  // Allowed at once: the evaluation's entry.
+  policy::Action reply = MakeAction("shop", "reply_customer");
+  reply.agent = "bot";
+  reply.arguments.clear();
+  reply.arguments["text"] = policy::Value{std::string("on its way")};
+  auto allowed = f.gate().Evaluate(reply, {"bot"});
+  REQUIRE(allowed.ok());
+  REQUIRE(allowed->verdict.outcome == Outcome::kAllow);
+  REQUIRE(allowed->ledger_sequence > 0);
+  Decision pending = f.Pending(f.Refund("120.00"));
+  auto awaited =
+      f.gate().AwaitDecision("shop", allowed->id, absl::ZeroDuration());
+  REQUIRE(awaited.ok());
+  CHECK(awaited->verdict.outcome == Outcome::kAllow);
+  CHECK(awaited->ledger_sequence == allowed->ledger_sequence);
+
+  // Allowed by an approval: the verdict's entry, after the request's.
+  auto approved = f.Submit(f.For(pending, "alice"));
+  REQUIRE(approved.ok());
+  REQUIRE(approved->decision.verdict.outcome == Outcome::kAllow);
+  awaited = f.gate().AwaitDecision("shop", pending.id, absl::ZeroDuration());
+  REQUIRE(awaited.ok());
+  CHECK(awaited->verdict.outcome == Outcome::kAllow);
+  CHECK(awaited->ledger_sequence > pending.ledger_sequence);
+  CHECK(awaited->ledger_sequence == approved->decision.ledger_sequence);
+}
+
 TEST_CASE("await gives up after its wait with the request still pending",
           "[approval_queue]") {
   ApprovalFixture f;
