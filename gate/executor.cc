@@ -269,7 +269,8 @@ void Executor::CallTool(const ToolConnector& connector,
     // caller.
     outcome.detail = absl::StrCat("HTTP ", result->http_status);
   }
-  EntryFields f = FieldsFor(action, clock_.Now(), kActionOutcome);
+  absl::Time answered_at = clock_.Now();
+  EntryFields f = FieldsFor(action, answered_at, kActionOutcome);
   f.decision_id = receipt.decision_id;
   f.action_digest = receipt.action_digest;
   // The execution stands whether or not its outcome is recorded; a failure
@@ -278,6 +279,8 @@ void Executor::CallTool(const ToolConnector& connector,
   if (tool != nullptr) {
     tool->called = true;
     tool->result = std::move(result);
+    tool->connector = std::string(connector.name());
+    tool->answered_at = answered_at;
   }
 }
 

@@ -614,6 +614,7 @@ GateStatus Gate::Status() {
   GateStatus status;
   status.policy = policies_.Current();
   status.shadow = shadow_.Status();
+  status.last_reload = reloads_.Latest();
   std::string reason;
   if (tenants_.GateHalted(&reason)) status.gate_halted = reason;
   if (status.policy == nullptr) return status;

@@ -35,6 +35,7 @@
 #include "gate/kill_switch.h"
 #include "gate/pending_page.h"
 #include "gate/policy_loader.h"
+#include "gate/policy_reloads.h"
 #include "gate/policy_snapshot.h"
 #include "gate/recorder.h"
 #include "gate/records.h"
@@ -100,6 +101,8 @@ struct GateStatus {
   std::optional<std::string> gate_halted;
   std::vector<TenantStatus> tenants;
   ShadowStatus shadow;  // shadow mode (issue 7); no candidate when unset
+  // The latest attempt to load the policy; unset before the first.
+  std::optional<PolicyReloadAttempt> last_reload;
 };
 
 // What ListDeclaredTools returns: the tools and the policy they come from.
@@ -154,6 +157,13 @@ class Gate {
   // policy stays. Returns Unavailable (and changes nothing) when the
   // outcome cannot be recorded.
   absl::Status ApplyPolicy(const PolicyLoad& load);
+
+  // Notes an attempt to load the policy, whatever its outcome (the text
+  // could not be read, did not compile, or is in force), for Status: the
+  // caller that read the text knows all three. Thread-safe.
+  void NotePolicyReload(PolicyReloadAttempt attempt) {
+    reloads_.Note(std::move(attempt));
+  }
 
   // Shadow mode (issue 7, gate/shadow_policy.h): makes a compiled candidate
   // policy decide every action beside the policy in force, never enforced;
@@ -384,6 +394,7 @@ class Gate {
   Executor executor_;
   KillSwitch kill_switch_;
   ShadowPolicy shadow_;
+  PolicyReloads reloads_;
   GateObserver* const observer_;
   std::vector<TenantRecovery> recovery_;
   // Last: stopped (its queue written) before anything it uses goes.

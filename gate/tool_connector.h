@@ -8,6 +8,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "policy/action.h"
 
 namespace portcullis::gate {
@@ -24,6 +26,10 @@ struct ToolResult {
 struct ToolCall {
   bool called = false;  // false: the tool has no connector
   absl::StatusOr<ToolResult> result = absl::UnknownError("not called");
+  // When called: the connector's name (ToolConnector::name) and when it
+  // answered, on the gate's clock.
+  std::string connector;
+  absl::Time answered_at;
 };
 
 class ToolConnector {
@@ -37,6 +43,10 @@ class ToolConnector {
   // values.
   virtual absl::StatusOr<ToolResult> Call(
       const policy::Action& action) const = 0;
+
+  // The name the configuration gives the connector, for metrics and the
+  // monitor (never a secret, a tenant or an argument).
+  virtual absl::string_view name() const = 0;
 };
 
 // The connectors configured for a gate, by tenant and tool.

@@ -10,6 +10,7 @@
 #include "server/codec/evidence_export.h"
 #include "server/codec/time_codec.h"
 #include "server/status_codec.h"
+#include "server/status_response.h"
 
 namespace portcullis::server {
 namespace {
@@ -174,32 +175,12 @@ grpc::ServerUnaryReactor* AdminService::Status(Context* context,
                                                const v1::StatusRequest* request,
                                                v1::StatusResponse* response) {
   // Reads memory: answered on gRPC's thread.
-  return Serve(
-      context, Method::kStatus, "", /*blocking=*/false,
-      [this, response](const Principal& caller) {
-        gate::GateStatus status = gate_.Status();
-        PolicyToProto(status.policy.get(), response->mutable_policy());
-        response->set_gate_halted(status.gate_halted.has_value());
-        for (const gate::TenantStatus& t : status.tenants) {
-          // An operator of some tenants sees only those.
-          if (!caller.MayActFor(t.tenant)) continue;
-          v1::TenantStatus* out = response->add_tenants();
-          out->set_tenant(t.tenant);
-          out->set_halted(t.halted.has_value());
-          out->set_halt_reason(t.halted.value_or(""));
-          out->set_pending(static_cast<uint32_t>(t.pending));
-          out->set_ledger_sequence(t.ledger_sequence);
-        }
-        TimeToProto(started_at_, response->mutable_started_at());
-        if (status.shadow.candidate != nullptr) {  // shadow mode (issue 7)
-          v1::ShadowStatus* shadow = response->mutable_shadow();
-          PolicyToProto(status.shadow.candidate.get(),
-                        shadow->mutable_candidate());
-          shadow->set_decided(status.shadow.decided);
-          shadow->set_differed(status.shadow.differed);
-        }
-        return grpc::Status::OK;
-      });
+  return Serve(context, Method::kStatus, "", /*blocking=*/false,
+               [this, response](const Principal& caller) {
+                 StatusResponseFrom(gate_.Status(), caller, started_at_,
+                                    response);
+                 return grpc::Status::OK;
+               });
 }
 
 namespace {

@@ -22,6 +22,7 @@
 #include "server/codec/decision_codec.h"
 #include "server/codec/time_codec.h"
 #include "server/status_codec.h"
+#include "server/status_response.h"
 
 namespace portcullis::server {
 namespace {
@@ -29,12 +30,6 @@ namespace {
 // The path's segments: "/tenants/shop/pending" → {tenants, shop, pending}.
 std::vector<std::string> Segments(absl::string_view path) {
   return absl::StrSplit(path, '/', absl::SkipEmpty());
-}
-
-void PolicyToProto(const gate::PolicySnapshot* policy, v1::PolicyRef* proto) {
-  if (policy == nullptr) return;
-  proto->set_version(policy->version);
-  proto->set_content_hash(policy->content_hash);
 }
 
 const char* CodeName(absl::StatusCode code) {
@@ -319,20 +314,8 @@ http::ApiResponse ConsoleApi::Approve(const http::ApiRequest& request) const {
 http::ApiResponse ConsoleApi::Status(const http::ApiRequest& request) const {
   auto caller = guard_.AdmitHttp(request.authorization, Method::kStatus, "");
   if (!caller.ok()) return Error(caller.status());
-  gate::GateStatus status = gate_.Status();
   v1::StatusResponse response;
-  PolicyToProto(status.policy.get(), response.mutable_policy());
-  response.set_gate_halted(status.gate_halted.has_value());
-  for (const gate::TenantStatus& t : status.tenants) {
-    if (!caller->MayActFor(t.tenant)) continue;  // an operator of some
-    v1::TenantStatus* out = response.add_tenants();
-    out->set_tenant(t.tenant);
-    out->set_halted(t.halted.has_value());
-    out->set_halt_reason(t.halted.value_or(""));
-    out->set_pending(static_cast<uint32_t>(t.pending));
-    out->set_ledger_sequence(t.ledger_sequence);
-  }
-  TimeToProto(started_at_, response.mutable_started_at());
+  StatusResponseFrom(gate_.Status(), *caller, started_at_, &response);
   return Json(response);
 }
 
@@ -538,6 +521,28 @@ http::ApiResponse ConsoleApi::Connectors(
     e["connector"].set_string_value(c.connector);
     e["result"].set_string_value(c.result);
     e["count"].set_number_value(static_cast<double>(c.count));
+  }
+  // One row per configured connector (issue 19): names come from the
+  // configuration, as on /metrics.
+  auto* rows = fields["byConnector"].mutable_list_value();
+  for (const GateMetrics::ConnectorHealth& c : sources_.metrics->Connectors()) {
+    auto& row = *rows->add_values()->mutable_struct_value()->mutable_fields();
+    row["name"].set_string_value(c.name);
+    row["state"].set_string_value(!c.last_call.has_value() ? "unused"
+                                  : c.last_call_failed     ? "failing"
+                                                           : "healthy");
+    row["ok"].set_number_value(static_cast<double>(c.ok));
+    auto& failed = *row["failed"].mutable_struct_value()->mutable_fields();
+    for (const auto& [result, count] : c.failed) {
+      failed[result].set_number_value(static_cast<double>(count));
+    }
+    auto time = [](absl::Time t) {
+      return absl::FormatTime(absl::RFC3339_sec, t, absl::UTCTimeZone());
+    };
+    if (c.last_call) row["lastCall"].set_string_value(time(*c.last_call));
+    if (c.last_failure) {
+      row["lastFailure"].set_string_value(time(*c.last_failure));
+    }
   }
   return Json(out);
 }

@@ -19,8 +19,9 @@
 //                                           one (operator or auditor), SSE
 //   GET  /ledger                            ledger health per tenant
 //                                           (operator)
-//   GET  /connectors                        executions by connector kind
-//                                           and result (operator)
+//   GET  /connectors                        executions by connector and
+//                                           result, and each configured
+//                                           connector's health (operator)
 //   GET  /tenants/{tenant}/agents/{agent}/decisions
 //                                           the agent's recent decisions
 //                                           (approver, operator, auditor)
@@ -57,7 +58,7 @@ struct ConsoleSources {
   gate::ActivityFeed* activity = nullptr;
   // Whether the gate is ready (its health, as /readyz answers).
   std::function<bool()> ready;
-  // Execute calls by connector kind and result (the metrics' counts).
+  // Execute calls by connector and result (the metrics' counts).
   const GateMetrics* metrics = nullptr;
   // How many HTTP connectors the configuration binds.
   size_t connectors = 0;

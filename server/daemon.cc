@@ -239,6 +239,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
       *daemon->secrets_store_, ledger_options.master_keys, clock);
   PORTCULLIS_ASSIGN_OR_RETURN(daemon->connectors_,
                               ConnectorSet::Create(config, *daemon->secrets_));
+  if (metrics != nullptr) {
+    metrics->SetConnectorNames(daemon->connectors_->Names());
+  }
 
   PORTCULLIS_ASSIGN_OR_RETURN(gate::ApproverRegistry approvers,
                               ApproversFrom(config));
@@ -552,12 +555,17 @@ absl::Status Daemon::ReloadPolicy() {
   if (!text.ok()) {
     log_.Error(absl::StrCat("policy not reloaded: ", text.status().message()));
     if (gate_metrics_ != nullptr) gate_metrics_->OnPolicyReloadFailed();
+    gate_->NotePolicyReload({clock_.Now(), "", text.status()});
     return text.status();
   }
   std::string hash = gate::PolicyContentHash(*text);
   if (hash == last_tried_hash_) return last_result_;
-  gate::PolicyLoad load = gate::CompilePolicy(*text, clock_.Now());
+  absl::Time now = clock_.Now();
+  gate::PolicyLoad load = gate::CompilePolicy(*text, now);
   absl::Status applied = gate_->ApplyPolicy(load);
+  // The monitor shows it (issue 19): the attempt, and when it failed, that
+  // the previous policy stays in force.
+  gate_->NotePolicyReload({now, hash, applied});
   // Remember the outcome unless it could not be recorded: then the same
   // text deserves another try.
   if (!absl::IsUnavailable(applied)) {

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "policy/builtin_rules.h"
 
@@ -51,6 +52,20 @@ double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
 std::string CodeLabel(const absl::Status& s) {
   return s.ok() ? "ok"
                 : absl::AsciiStrToLower(absl::StatusCodeToString(s.code()));
+}
+
+// An Execute's result: its error, the connector's error, or for a tool
+// that answered, "ok" (2xx) or its HTTP status class ("http_5xx").
+std::string ExecutionLabel(const absl::Status& result,
+                           const gate::ToolCall* tool) {
+  if (!result.ok() || tool == nullptr || !tool->called) {
+    return CodeLabel(result);
+  }
+  if (!tool->result.ok()) return CodeLabel(tool->result.status());
+  int http = tool->result->http_status;
+  if (http >= 200 && http < 300) return "ok";
+  if (http >= 100 && http < 600) return absl::StrCat("http_", http / 100, "xx");
+  return "http_other";
 }
 
 }  // namespace
@@ -111,9 +126,10 @@ absl::Status GateMetrics::Register(std::string version) {
   PORTCULLIS_ASSIGN_OR_RETURN(
       executions_,
       r.AddCounter("portcullis_executions_total",
-                   "Execute calls by connector (http: the gate called the "
-                   "tool; none: the agent runs it) and result (ok or the "
-                   "error code).",
+                   "Execute calls by connector (its configured name; none: "
+                   "the gate called no connector; other: one not "
+                   "configured) and result (ok, the error code, or "
+                   "http_4xx/http_5xx for a tool that answered so).",
                    {"connector", "result"}));
   PORTCULLIS_ASSIGN_OR_RETURN(
       auto* auth, r.AddCounter("portcullis_auth_failures_total",
@@ -239,16 +255,46 @@ void GateMetrics::OnApproved(const gate::Approval& approval,
   approvals_->WithLabels({verdict}).Increment();
 }
 
+void GateMetrics::SetConnectorNames(const std::vector<std::string>& names) {
+  absl::MutexLock lock(&executions_mu_);
+  for (const std::string& name : names) connectors_[name].name = name;
+}
+
 void GateMetrics::OnExecuted(const absl::Status& result,
                              const gate::ToolCall* tool) {
   bool called = tool != nullptr && tool->called;
-  absl::Status outcome = result;
-  if (outcome.ok() && called) outcome = tool->result.status();
-  std::string connector = called ? "http" : "none";
-  std::string code = CodeLabel(outcome);
-  executions_->WithLabels({connector, code}).Increment();
+  std::string code = ExecutionLabel(result, tool);
   absl::MutexLock lock(&executions_mu_);
+  std::string connector = "none";
+  if (called) {
+    auto known = connectors_.find(tool->connector);
+    connector = known == connectors_.end() ? "other" : tool->connector;
+    if (known != connectors_.end()) {
+      ConnectorHealth& health = known->second;
+      health.last_call = tool->answered_at;
+      health.last_call_failed = code != "ok";
+      if (health.last_call_failed) health.last_failure = tool->answered_at;
+    }
+  }
+  executions_->WithLabels({connector, code}).Increment();
   ++execution_counts_[std::make_pair(std::move(connector), std::move(code))];
+}
+
+std::vector<GateMetrics::ConnectorHealth> GateMetrics::Connectors() const {
+  absl::MutexLock lock(&executions_mu_);
+  std::map<std::string, ConnectorHealth> out = connectors_;
+  for (const auto& [key, count] : execution_counts_) {
+    auto health = out.find(key.first);
+    if (health == out.end()) continue;  // none, other
+    if (key.second == "ok") {
+      health->second.ok += count;
+    } else {
+      health->second.failed[key.second] += count;
+    }
+  }
+  std::vector<ConnectorHealth> list;
+  for (auto& [name, health] : out) list.push_back(std::move(health));
+  return list;
 }
 
 std::vector<GateMetrics::ExecutionCount> GateMetrics::ExecutionCounts() const {

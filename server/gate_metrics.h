@@ -7,7 +7,8 @@
 //
 // Label cardinality is bounded: tools are labelled only once a decision
 // shows the policy declares them (at most kMaxToolLabels; others are
-// "other"); no label ever holds a request id, a tenant or an argument.
+// "other"), connectors by the names the configuration gives them; no label
+// ever holds a request id, a tenant or an argument.
 //
 // Thread-safe; the hot-path methods take a reader lock and atomic adds.
 #ifndef PORTCULLIS_SERVER_GATE_METRICS_H_
@@ -16,6 +17,7 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,17 +47,38 @@ class GateMetrics final : public gate::GateObserver,
   // gate exists; `gate` must outlive every later scrape.
   absl::Status ReadGauges(gate::Gate& gate);
 
-  // Execute calls so far by connector kind ("http": the gate called the
-  // tool; "none": the agent runs it) and result ("ok" or the error code),
-  // as portcullis_executions_total counts them: for the console's
-  // connector health (docs/console.md). Sorted; at most 2 x the status
-  // codes.
+  // Makes `names` (the configured connectors' names, ConnectorSet::Names)
+  // the connector label values of portcullis_executions_total; a call of
+  // any other connector is labelled "other". Call once, before the first
+  // Execute: what was counted before is not relabelled.
+  void SetConnectorNames(const std::vector<std::string>& names)
+      ABSL_LOCKS_EXCLUDED(executions_mu_);
+
+  // Execute calls so far by connector (its configured name; "none": the
+  // gate called no connector, the agent runs the tool; "other": a
+  // connector not configured) and result ("ok", the error code, or
+  // "http_4xx"-style for a tool that answered other than 2xx), as
+  // portcullis_executions_total counts them. Sorted.
   struct ExecutionCount {
     std::string connector;
     std::string result;
     uint64_t count = 0;
   };
   std::vector<ExecutionCount> ExecutionCounts() const
+      ABSL_LOCKS_EXCLUDED(executions_mu_);
+
+  // One configured connector's health, for the console's monitor
+  // (docs/console.md): its calls since the gate started.
+  struct ConnectorHealth {
+    std::string name;
+    uint64_t ok = 0;
+    std::map<std::string, uint64_t> failed;  // by result
+    std::optional<absl::Time> last_call;     // when the tool last answered
+    std::optional<absl::Time> last_failure;
+    bool last_call_failed = false;  // the connector is failing
+  };
+  // Every configured connector, by name, called or not.
+  std::vector<ConnectorHealth> Connectors() const
       ABSL_LOCKS_EXCLUDED(executions_mu_);
 
   // The daemon's hooks.
@@ -111,6 +134,9 @@ class GateMetrics final : public gate::GateObserver,
 
   mutable absl::Mutex executions_mu_;
   std::map<std::pair<std::string, std::string>, uint64_t> execution_counts_
+      ABSL_GUARDED_BY(executions_mu_);
+  // The configured connectors' health; its keys are the label values.
+  std::map<std::string, ConnectorHealth> connectors_
       ABSL_GUARDED_BY(executions_mu_);
 
   absl::Mutex mu_;

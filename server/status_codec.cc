@@ -30,7 +30,8 @@ bool StartsPath(absl::string_view text, size_t i) {
          text[i - 1] == '=';
 }
 
-std::string WithoutPaths(absl::string_view text) {
+// Each absolute path becomes "<path>", or with `keep_name` its last name.
+std::string WithoutPaths(absl::string_view text, bool keep_name = false) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
@@ -38,8 +39,12 @@ std::string WithoutPaths(absl::string_view text) {
       out.push_back(text[i++]);
       continue;
     }
+    size_t start = i;
     while (i < text.size() && !EndsPath(text[i])) ++i;
-    out += "<path>";
+    absl::string_view path = text.substr(start, i - start);
+    size_t slash = path.find_last_of('/');
+    absl::string_view name = path.substr(slash + 1);
+    out += keep_name && !name.empty() ? std::string(name) : "<path>";
   }
   return out;
 }
@@ -65,6 +70,13 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   Bound(message);
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
                       std::move(message));
+}
+
+std::string OperatorMessage(const absl::Status& status) {
+  if (status.ok()) return "";
+  std::string message = WithoutPaths(status.message(), true);
+  Bound(message);
+  return message;
 }
 
 }  // namespace portcullis::server

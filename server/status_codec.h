@@ -1,8 +1,11 @@
-// The one conversion from absl::Status to grpc::Status. Thread-safe.
+// The one conversion from absl::Status to grpc::Status, and the message
+// of a Status as an operator's status page shows it. Thread-safe.
 #ifndef PORTCULLIS_SERVER_STATUS_CODEC_H_
 #define PORTCULLIS_SERVER_STATUS_CODEC_H_
 
 #include <grpcpp/support/status.h>
+
+#include <string>
 
 #include "absl/status/status.h"
 
@@ -20,6 +23,12 @@ inline constexpr size_t kMaxStatusMessageBytes = 1024;
 // absolute file paths are replaced with "<path>": callers never learn the
 // server's data directory. Every message is at most kMaxStatusMessageBytes.
 grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// The message of `status` for an operator's status page, whatever its
+// code: every absolute file path cut to its last name (a policy file's
+// name stays, the directories around it, the data directory's included,
+// do not), at most kMaxStatusMessageBytes. Empty for OK.
+std::string OperatorMessage(const absl::Status& status);
 
 }  // namespace portcullis::server
 

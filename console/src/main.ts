@@ -23,6 +23,7 @@ import {
   verdictText,
 } from "./format.js";
 import { type BrowserKey, createKey, deleteKey, loadKey, sign } from "./keys.js";
+import { connectorLine, reloadLine } from "./monitor.js";
 import type {
   ActivityEvent,
   ApproveResponse,
@@ -610,6 +611,7 @@ async function monitorPage(gen: number): Promise<void> {
         h("p", { id: "gate-state", class: st.gateHalted ? "halted" : "ok" }, st.gateHalted ? "STOPPED: every action is refused" : "Running"),
         h("p", {}, `Policy in force: version ${st.policy?.version ?? "?"}`),
         h("p", { class: "muted" }, "Policy fingerprint: ", h("code", { id: "policy-hash" }, st.policy?.contentHash ?? "")),
+        reloadParagraph(st),
         st.shadow?.candidate
           ? h("p", { class: "muted" }, `Shadow policy ${st.shadow.candidate.version}: ${st.shadow.differed ?? 0} of ${st.shadow.decided ?? 0} decisions differed`)
           : null,
@@ -666,7 +668,14 @@ async function monitorPage(gen: number): Promise<void> {
   poll(gen, draw);
 }
 
-/** "12 ok, 1 unavailable" for one connector kind; null when it ran nothing. */
+/** The latest policy reload: when it worked, or why it failed and what is still enforced. */
+function reloadParagraph(st: StatusResponse): HTMLElement | null {
+  const line = reloadLine(st, Date.now());
+  if (!line) return null;
+  return h("p", { id: "policy-reload", class: line.failed ? "halted" : "muted", role: line.failed ? "alert" : undefined }, line.text);
+}
+
+/** "12 ok, 1 unavailable" for one connector label; null when it ran nothing. */
 function executionText(c: ConnectorHealth, kind: string): string | null {
   const rows = (c.executions ?? []).filter((e) => e.connector === kind);
   if (!rows.length) return null;
@@ -676,21 +685,34 @@ function executionText(c: ConnectorHealth, kind: string): string | null {
 
 function connectorCard(c: ConnectorHealth | null): HTMLElement | null {
   if (!c) return null;
-  const http = executionText(c, "http");
+  const now = Date.now();
+  const lines = (c.byConnector ?? []).map((row) => connectorLine(row, now));
   const none = executionText(c, "none");
-  const failing = (c.executions ?? []).some((e) => e.connector === "http" && e.result !== "ok");
   return h(
     "section",
     { class: "card", id: "connectors" },
     h("h3", {}, "Connectors (since the gate started)"),
-    h(
-      "p",
-      { class: failing ? "halted" : "" },
-      `Called by the gate (${c.connectors ?? 0} HTTP connector${c.connectors === 1 ? "" : "s"} configured): `,
-      http ?? "no calls yet",
-    ),
+    lines.length
+      ? h(
+          "table",
+          { id: "connector-rows" },
+          h("thead", {}, h("tr", {}, h("th", {}, "Connector"), h("th", {}, "State"), h("th", {}, "Calls"))),
+          h(
+            "tbody",
+            {},
+            ...lines.map((l) =>
+              h(
+                "tr",
+                { "data-connector": l.name },
+                h("td", {}, l.name),
+                h("td", { class: `connector-state ${l.state === "failing" ? "halted" : l.state === "healthy" ? "ok" : "muted"}` }, l.stateText),
+                h("td", {}, l.calls, l.lastFailure ? h("span", { class: "muted" }, ` (${l.lastFailure})`) : ""),
+              ),
+            ),
+          ),
+        )
+      : h("p", { class: "muted" }, "No connectors are configured: agents run their tools themselves."),
     h("p", {}, "Run by the agent itself: ", none ?? "none yet"),
-    h("p", { class: "muted" }, "Counted over every shop and connector; the gate does not count each connector apart."),
   );
 }
 

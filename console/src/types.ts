@@ -84,12 +84,21 @@ export interface TenantStatus {
   pending?: number;
   ledgerSequence?: string;
 }
+/** The latest attempt to load the policy. */
+export interface PolicyReloadAttempt {
+  time?: string;
+  ok?: boolean;
+  /** Bounded, without directories. */
+  error?: string;
+  contentHash?: string;
+}
 export interface StatusResponse {
   policy?: PolicyRef;
   gateHalted?: boolean;
   tenants?: TenantStatus[];
   startedAt?: string;
   shadow?: { candidate?: PolicyRef; decided?: string; differed?: string };
+  lastReload?: PolicyReloadAttempt;
 }
 export interface ApiError {
   code: string;
@@ -147,13 +156,25 @@ export interface LedgerHealth {
   tenants?: TenantHealth[];
 }
 export interface ExecutionCount {
-  /** "http": the gate called the tool; "none": the agent runs it. */
+  /** The connector's configured name; "none": the gate called no connector (the agent runs the tool); "other": one not configured. */
   connector?: string;
-  /** "ok" or the error code, lower case. */
+  /** "ok", the error code in lower case, or "http_5xx"-style for a tool that answered so. */
   result?: string;
   count?: number;
+}
+/** One configured connector's calls since the gate started. */
+export interface ConnectorRow {
+  name?: string;
+  /** "healthy": its latest call succeeded; "failing": it failed; "unused": no call yet. */
+  state?: string;
+  ok?: number;
+  /** Failed calls by result. */
+  failed?: Record<string, number>;
+  lastCall?: string;
+  lastFailure?: string;
 }
 export interface ConnectorHealth {
   connectors?: number;
   executions?: ExecutionCount[];
+  byConnector?: ConnectorRow[];
 }

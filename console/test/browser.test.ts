@@ -6,6 +6,7 @@
 // all three). Screenshots go to CONSOLE_SCREENSHOTS (default build/screenshots).
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
+import { createServer, type Server } from "node:http";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -64,6 +65,8 @@ tenant "al-noor" {
     rule quick-cancel "cancellations must be approved within seconds"
       approve by owner expires 4s
   }
+  tool notify_customer { class write  rule notify "customers may be notified" allow }
+  tool sync_crm { class write  rule sync "the CRM may be updated" allow }
 }
 tenant "bayt" {
   tool refund_order {
@@ -97,6 +100,10 @@ let approverClient: Client;
 let admin: AdminClient;
 let browser: Browser;
 const keys: Record<string, string> = {};
+// The tools the gate calls itself (connectors): the SMS gateway is down
+// (503), the CRM answers.
+let toolServer: Server;
+let toolHost = "";
 
 function configText(): string {
   const approvers = [
@@ -120,6 +127,10 @@ function configText(): string {
     `  - {name: every-shop-web, roles: [approver], tenants: ['*'], tokenHashes: ['${hashes.allShops}']}`,
     "ledger:",
     "  checkpointEveryEntries: 5",
+    `connectorHosts: ['${toolHost}']`,
+    "connectors:",
+    `  - {tenant: al-noor, tool: notify_customer, name: sms-gateway, url: 'http://${toolHost}/sms'}`,
+    `  - {tenant: al-noor, tool: sync_crm, name: crm-sync, url: 'http://${toolHost}/crm'}`,
     "approvers:",
     ...approvers,
     "",
@@ -166,6 +177,15 @@ before(async () => {
   tokens = Object.fromEntries(Object.entries(made).map(([k, v]) => [k, v.token])) as unknown as Tokens;
   hashes = Object.fromEntries(Object.entries(made).map(([k, v]) => [k, v.hash])) as Record<keyof Tokens, string>;
   dir = mkdtempSync(join(tmpdir(), "portcullis-console-"));
+  toolServer = createServer((req, res) => {
+    req.resume();
+    res.writeHead(req.url === "/sms" ? 503 : 200, { "content-type": "application/json" });
+    res.end("{}");
+  });
+  await new Promise<void>((ok) => toolServer.listen(0, "127.0.0.1", ok));
+  const address = toolServer.address();
+  assert.ok(address && typeof address === "object");
+  toolHost = `127.0.0.1:${address.port}`;
   writeFileSync(join(dir, "test.policy"), POLICY);
   writeFileSync(join(dir, "gate.yaml"), configText());
   mkdirSync(shots, { recursive: true });
@@ -191,6 +211,7 @@ after(async () => {
     await exited;
   }
   if (dir) rmSync(dir, { recursive: true, force: true });
+  await new Promise((r) => toolServer?.close(r));
 });
 
 function refund(orderId: string, amount: string, tenant = "al-noor") {
@@ -491,7 +512,9 @@ test("the monitor shows each shop's ledger health and the live activity, newest 
   await page.locator("#gate-health", { hasText: "Ready" }).waitFor();
   // Connector health: the refunds executed earlier were run by the agent.
   await page.locator("#connectors", { hasText: /Run by the agent itself: \d+ ok/ }).waitFor();
-  assert.match((await page.textContent("#connectors")) ?? "", /0 HTTP connectors configured\): no calls yet/);
+  // Each configured connector has its row, by name; none was called yet.
+  await page.locator("tr[data-connector=sms-gateway] td.connector-state", { hasText: "Not called yet" }).waitFor();
+  assert.match((await page.textContent("tr[data-connector=crm-sync]")) ?? "", /crm-syncNot called yetno calls yet/);
   // The activity: the latest entries at once (earlier tests' decisions)...
   await page.locator("#activity-list li[data-kind='action.evaluated']").first().waitFor();
   // ...and a new one live, on top, without a reload.
@@ -527,4 +550,44 @@ test("the monitor shows each shop's ledger health and the live activity, newest 
   assert.match((await history.textContent()) ?? "", /Recent decisions of night-bot/);
   assert.doesNotMatch((await history.textContent()) ?? "", /support-bot|burst-bot|AN-1010/);
   await alice.page.screenshot({ path: join(shots, "request-history.png"), fullPage: true });
+});
+
+test("the monitor shows each connector by its name, working or failing", async () => {
+  for (const tool of ["notify_customer", "sync_crm"]) {
+    const action = { tenant: "al-noor", agent: "notify-bot", tool, arguments: {} };
+    const d = await agent.evaluate(action);
+    assert.equal(d.outcome, "ALLOW");
+    await agent.execute(d.decisionId, action); // the gate calls the tool
+  }
+  const ops = await signedIn(tokens.operator, "");
+  const { page } = ops;
+  await page.goto(`${base}/#/monitor`);
+  const sms = page.locator("tr[data-connector=sms-gateway]");
+  await sms.locator("td.connector-state.halted", { hasText: "Failing" }).waitFor();
+  assert.match((await sms.textContent()) ?? "", /0 ok, 1 server error \(HTTP 5xx\) \(last failed \d+ seconds? ago\)/);
+  const crm = page.locator("tr[data-connector=crm-sync]");
+  await crm.locator("td.connector-state.ok", { hasText: "Working" }).waitFor();
+  assert.match((await crm.textContent()) ?? "", /1 ok$/);
+  assert.doesNotMatch((await page.textContent("#connectors")) ?? "", /http:|127\.0\.0\.1/); // no URL shown
+  await ops.context.close();
+});
+
+test("a failed policy reload is shown with the version still enforced, and a good one after it", async () => {
+  const ops = await signedIn(tokens.operator, "");
+  const { page } = ops;
+  await page.goto(`${base}/#/monitor`);
+  await page.locator("#policy-reload", { hasText: /^Policy reloaded/ }).waitFor();
+  writeFileSync(join(dir, "test.policy"), 'policy "console" version "console-2"\ntenant "al-noor" { tool {\n');
+  await assert.rejects(admin.reload());
+  const failed = page.locator("#policy-reload.halted", { hasText: "Last reload failed" });
+  await failed.waitFor();
+  const text = (await failed.textContent()) ?? "";
+  assert.match(text, /test\.policy/);
+  assert.match(text, /— still enforcing version console-1$/);
+  assert.ok(!text.includes(dir), "the page shows no server directory");
+  await page.screenshot({ path: join(shots, "monitor-reload-failed.png"), fullPage: true });
+  writeFileSync(join(dir, "test.policy"), POLICY);
+  await admin.reload();
+  await page.locator("#policy-reload:not(.halted)", { hasText: /^Policy reloaded/ }).waitFor();
+  await ops.context.close();
 });

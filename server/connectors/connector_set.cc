@@ -1,6 +1,11 @@
 #include "server/connectors/connector_set.h"
 
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "server/codec/time_codec.h"
 
 namespace portcullis::server {
@@ -14,6 +19,7 @@ absl::StatusOr<std::unique_ptr<ConnectorSet>> ConnectorSet::Create(
     HttpConnectorSpec spec;
     spec.tenant = c.tenant();
     spec.tool = c.tool();
+    PORTCULLIS_ASSIGN_OR_RETURN(spec.name, NameOf(c));
     if (!c.method().empty()) spec.method = c.method();
     spec.url = c.url();
     for (const auto& [name, value] : c.headers()) {
@@ -32,6 +38,32 @@ absl::StatusOr<std::unique_ptr<ConnectorSet>> ConnectorSet::Create(
     }
   }
   return set;
+}
+
+absl::StatusOr<std::string> ConnectorSet::NameOf(
+    const config::v1::ConnectorConfig& config) {
+  const std::string& name =
+      config.name().empty() ? config.tool() : config.name();
+  bool plain = !name.empty() && name.size() <= 64 &&
+               std::all_of(name.begin(), name.end(), [](char c) {
+                 return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+                        c == '_' || c == '.' || c == '-';
+               });
+  if (!plain || name == "none" || name == "other") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "connector of tool ", config.tool().substr(0, 64),
+        ": its name must be 1-64 of [A-Za-z0-9_.-] and neither \"none\" nor "
+        "\"other\" (set connectors[].name)"));
+  }
+  return name;
+}
+
+std::vector<std::string> ConnectorSet::Names() const {
+  std::set<std::string> names;
+  for (const auto& [key, connector] : by_key_) {
+    names.insert(std::string(connector->name()));
+  }
+  return {names.begin(), names.end()};
 }
 
 const gate::ToolConnector* ConnectorSet::Find(absl::string_view tenant,

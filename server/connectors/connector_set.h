@@ -30,6 +30,17 @@ class ConnectorSet final : public gate::ToolConnectors {
 
   size_t size() const { return by_key_.size(); }
 
+  // The connectors' names (connectors[].name, or their tool), sorted, each
+  // once: the connector label values of portcullis_executions_total.
+  std::vector<std::string> Names() const;
+
+  // The name `config` gives its connector: `name`, or else its tool.
+  // InvalidArgument unless it is 1-64 of [A-Za-z0-9_.-] and neither "none"
+  // nor "other" (the label values of executions without a connector and
+  // of unknown ones).
+  static absl::StatusOr<std::string> NameOf(
+      const config::v1::ConnectorConfig& config);
+
  private:
   absl::flat_hash_map<std::pair<std::string, std::string>,
                       std::unique_ptr<HttpConnector>>

@@ -32,6 +32,7 @@ namespace portcullis::server {
 struct HttpConnectorSpec {
   std::string tenant;  // a tenant id, or "*" for every tenant
   std::string tool;
+  std::string name;  // for metrics and the monitor; empty: the tool
   std::string method = "POST";
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -59,6 +60,10 @@ class HttpConnector final : public gate::ToolConnector {
 
   absl::StatusOr<gate::ToolResult> Call(
       const policy::Action& action) const override;
+
+  absl::string_view name() const override {
+    return spec_.name.empty() ? spec_.tool : spec_.name;
+  }
 
   const HttpConnectorSpec& spec() const { return spec_; }
 

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -28,6 +29,7 @@
 #include "server/config_loader.h"
 #include "server/daemon.h"
 #include "server/identity/token.h"
+#include "server/status_codec.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_principal.h"
@@ -57,7 +59,8 @@ using Caller = ::portcullis::testing::TestCaller;
 
 class ConsoleFixture {
  public:
-  explicit ConsoleFixture(bool console = true) {
+  // `extra`: more of the configuration (YAML at the top level).
+  explicit ConsoleFixture(bool console = true, const std::string& extra = "") {
     std::ofstream(dir_.Sub("two.policy")) << kPolicy;
     std::ofstream(dir_.Sub("gate.yaml"))
         << "policy: two.policy\ndataDir: data\nprincipals:\n"
@@ -68,8 +71,10 @@ class ConsoleFixture {
         << (console ? "console:\n  enabled: true\n" : "")
         << "approvers:\n  - id: alice\n    publicKey: "
         << crypto::FormatVerifyingKey(alice_.verifying_key())
-        << "\n    roles: [owner]\n    tenants: [a]\n";
+        << "\n    roles: [owner]\n    tenants: [a]\n"
+        << extra;
     auto config = LoadConfigFile(dir_.Sub("gate.yaml"));
+    INFO((config.ok() ? "" : std::string(config.status().message())));
     REQUIRE(config.ok());
     auto daemon = Daemon::Start(*config, clock_, log_);
     REQUIRE(daemon.ok());
@@ -683,7 +688,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "the console API counts executions by connector kind and result for "
+    "the console API counts executions by connector and result for "
     "operators",
     "[console_api]") {
   ConsoleFixture f;
@@ -726,6 +731,176 @@ TEST_CASE(
   CHECK(f.Get("/api/v1/connectors", nullptr)->status == 401);
   CHECK(f.Get("/api/v1/connectors", &f.approver_)->status == 403);
   CHECK(Count(f.Kinds("a"), "access.denied") == 1);
+}
+
+// A tool's HTTP endpoint on 127.0.0.1, answering `answer` (an HTTP
+// status) to every call.
+class ToolServer {
+ public:
+  ToolServer() {
+    server_.Post("/.*", [this](const httplib::Request&, httplib::Response& r) {
+      r.status = answer.load();
+      r.set_content("{}", "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    REQUIRE(port_ > 0);
+    // Bound and listening: calls queue until the thread accepts them.
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~ToolServer() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+
+  std::atomic<int> answer{200};
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+// Evaluates and executes `reply` for tenant a as the agent.
+void ExecuteReply(ConsoleFixture& f) {
+  v1::EvaluateRequest evaluate;
+  v1::Action* a = evaluate.mutable_action();
+  a->set_tenant("a");
+  a->set_agent("bot");
+  a->set_tool("reply");
+  v1::EvaluateResponse allowed;
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + f.agent_.token);
+    REQUIRE(f.gate_->Evaluate(&context, evaluate, &allowed).ok());
+  }
+  REQUIRE(allowed.decision().outcome() == v1::OUTCOME_ALLOW);
+  v1::ExecuteRequest execute;
+  execute.set_decision_id(allowed.decision().decision_id());
+  *execute.mutable_action() = evaluate.action();
+  v1::ExecuteResponse executed;
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + f.agent_.token);
+  REQUIRE(f.gate_->Execute(&context, execute, &executed).ok());
+}
+
+TEST_CASE(
+    "the console API shows each configured connector's health by its name",
+    "[console_api]") {
+  ToolServer tool;
+  ConsoleFixture f(true,
+                   "connectorHosts: ['" + tool.host() +
+                       "']\nconnectors:\n"
+                       "  - tenant: a\n    tool: reply\n"
+                       "    name: helpdesk\n    url: http://" +
+                       tool.host() +
+                       "/reply\n"
+                       "  - tenant: b\n    tool: reply\n    url: http://" +
+                       tool.host() + "/other\n");
+  auto connectors = [&] {
+    auto r = f.Get("/api/v1/connectors", &f.ops_);
+    REQUIRE(r);
+    INFO(r->body);
+    REQUIRE(r->status == 200);
+    google::protobuf::Value got;
+    REQUIRE(google::protobuf::util::JsonStringToMessage(r->body, &got).ok());
+    return got.struct_value().fields().at("byConnector").list_value();
+  };
+  // Configured and never called: listed, unused.
+  auto rows = connectors();
+  REQUIRE(rows.values_size() == 2);
+  CHECK(rows.values(0).struct_value().fields().at("name").string_value() ==
+        "helpdesk");
+  CHECK(rows.values(0).struct_value().fields().at("state").string_value() ==
+        "unused");
+  CHECK(rows.values(1).struct_value().fields().at("name").string_value() ==
+        "reply");  // no name: its tool's
+
+  tool.answer = 503;
+  ExecuteReply(f);
+  rows = connectors();
+  REQUIRE(rows.values_size() == 2);
+  auto helpdesk = rows.values(0).struct_value().fields();
+  CHECK(helpdesk.at("state").string_value() == "failing");
+  CHECK(helpdesk.at("ok").number_value() == 0);
+  CHECK(helpdesk.at("failed")
+            .struct_value()
+            .fields()
+            .at("http_5xx")
+            .number_value() == 1);
+  CHECK(helpdesk.at("lastFailure").string_value() ==
+        "2026-01-04T12:00:00+00:00");
+  CHECK(rows.values(1).struct_value().fields().at("state").string_value() ==
+        "unused");
+
+  tool.answer = 200;
+  f.clock_.Advance(absl::Minutes(1));
+  ExecuteReply(f);
+  helpdesk = connectors().values(0).struct_value().fields();
+  CHECK(helpdesk.at("state").string_value() == "healthy");
+  CHECK(helpdesk.at("ok").number_value() == 1);
+  CHECK(helpdesk.at("lastCall").string_value() == "2026-01-04T12:01:00+00:00");
+  CHECK(helpdesk.at("lastFailure").string_value() ==
+        "2026-01-04T12:00:00+00:00");
+
+  // /metrics labels the calls by the same name.
+  auto m = f.Get("/metrics", nullptr);
+  REQUIRE(m);
+  CHECK_THAT(m->body, Catch::Contains("portcullis_executions_total{connector="
+                                      "\"helpdesk\",result=\"http_5xx\"} 1"));
+  CHECK_THAT(m->body, Catch::Contains("portcullis_executions_total{connector="
+                                      "\"helpdesk\",result=\"ok\"} 1"));
+  CHECK_THAT(m->body, !Catch::Contains("connector=\"http\""));
+}
+
+TEST_CASE(
+    "the console API status shows a failed policy reload and the policy "
+    "still in force",
+    "[console_api]") {
+  ConsoleFixture f;
+  auto status = [&] {
+    auto r = f.Get("/api/v1/status", &f.ops_);
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    return Parse<v1::StatusResponse>(r->body);
+  };
+  // The load at start is the first attempt.
+  v1::StatusResponse started = status();
+  REQUIRE(started.has_last_reload());
+  CHECK(started.last_reload().ok());
+  CHECK(started.last_reload().error().empty());
+  CHECK(started.last_reload().content_hash() ==
+        started.policy().content_hash());
+
+  f.clock_.Advance(absl::Minutes(2));
+  std::ofstream(f.dir_.Sub("two.policy")) << "policy \"two\" version \"4\"\n"
+                                          << "tenant \"a\" { tool {\n";
+  REQUIRE_FALSE(f.daemon_->ReloadPolicy().ok());
+  v1::StatusResponse after = status();
+  CHECK(after.policy().version() == "3");  // still enforced
+  CHECK(after.policy().content_hash() == started.policy().content_hash());
+  REQUIRE(after.has_last_reload());
+  CHECK_FALSE(after.last_reload().ok());
+  CHECK(after.last_reload().time().seconds() ==
+        absl::ToUnixSeconds(f.clock_.Now()));
+  CHECK_FALSE(after.last_reload().error().empty());
+  CHECK(after.last_reload().error().size() <= kMaxStatusMessageBytes);
+  CHECK_THAT(after.last_reload().error(), Catch::Contains("two.policy"));
+  // No directory of the server's reaches the page.
+  CHECK_THAT(after.last_reload().error(),
+             !Catch::Contains(f.dir_.path().string()));
+  CHECK(after.last_reload().content_hash().size() == 64);
+  CHECK(after.last_reload().content_hash() != after.policy().content_hash());
+
+  // An unreadable policy file: no hash was tried.
+  std::filesystem::remove(f.dir_.Sub("two.policy"));
+  REQUIRE_FALSE(f.daemon_->ReloadPolicy().ok());
+  after = status();
+  CHECK_FALSE(after.last_reload().ok());
+  CHECK(after.last_reload().content_hash().empty());
+  CHECK_THAT(after.last_reload().error(),
+             !Catch::Contains(f.dir_.path().string()));
+  CHECK(after.policy().version() == "3");
 }
 
 TEST_CASE(

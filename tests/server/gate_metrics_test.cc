@@ -100,8 +100,10 @@ TEST_CASE("approvals, executions and refusals are counted with bounded labels",
   f.metrics->OnApproved(approve, absl::OkStatus());
   f.metrics->OnApproved(deny, absl::OkStatus());
   f.metrics->OnApproved(approve, absl::PermissionDeniedError("bad signature"));
+  f.metrics->SetConnectorNames({"payments"});
   gate::ToolCall called;
   called.called = true;
+  called.connector = "payments";
   called.result = absl::UnavailableError("down");
   f.metrics->OnExecuted(absl::OkStatus(), nullptr);
   f.metrics->OnExecuted(absl::OkStatus(), &called);
@@ -122,7 +124,7 @@ TEST_CASE("approvals, executions and refusals are counted with bounded labels",
   CHECK(Has(m,
             "portcullis_executions_total{connector=\"none\",result=\"ok\"} 1"));
   CHECK(Has(m,
-            "portcullis_executions_total{connector=\"http\",result="
+            "portcullis_executions_total{connector=\"payments\",result="
             "\"unavailable\"} 1"));
   CHECK(Has(m,
             "portcullis_executions_total{connector=\"none\",result="
@@ -140,6 +142,80 @@ TEST_CASE("approvals, executions and refusals are counted with bounded labels",
 TEST_CASE("a registry holds one set of Portcullis metrics", "[metrics]") {
   Fixture f;
   CHECK(absl::IsInvalidArgument(GateMetrics::Create(f.registry, "x").status()));
+}
+
+TEST_CASE(
+    "executions are labelled by the connector's configured name and each "
+    "connector's health is kept",
+    "[metrics]") {
+  Fixture f;
+  f.metrics->SetConnectorNames({"helpdesk", "payments"});
+  auto call = [](const std::string& connector, int http, absl::Time at) {
+    gate::ToolCall c;
+    c.called = true;
+    c.connector = connector;
+    gate::ToolResult answer;
+    answer.http_status = http;
+    c.result = answer;
+    c.answered_at = at;
+    return c;
+  };
+  absl::Time t0 = absl::FromUnixSeconds(1767528000);
+  gate::ToolCall failed = call("payments", 502, t0);
+  gate::ToolCall refused = call("payments", 404, t0 + absl::Seconds(1));
+  gate::ToolCall fine = call("payments", 201, t0 + absl::Seconds(2));
+  gate::ToolCall stranger = call("made-up", 200, t0);
+  gate::ToolCall broken = call("helpdesk", 200, t0 + absl::Seconds(3));
+  broken.result = absl::DeadlineExceededError("slow");
+  f.metrics->OnExecuted(absl::OkStatus(), &failed);
+  f.metrics->OnExecuted(absl::OkStatus(), &refused);
+  f.metrics->OnExecuted(absl::OkStatus(), &fine);
+  f.metrics->OnExecuted(absl::OkStatus(), &stranger);
+  f.metrics->OnExecuted(absl::OkStatus(), &broken);
+  std::string m = f.Render();
+  CHECK(Has(m,
+            "portcullis_executions_total{connector=\"payments\",result="
+            "\"http_5xx\"} 1"));
+  CHECK(Has(m,
+            "portcullis_executions_total{connector=\"payments\",result="
+            "\"http_4xx\"} 1"));
+  CHECK(Has(m,
+            "portcullis_executions_total{connector=\"payments\",result="
+            "\"ok\"} 1"));
+  CHECK(Has(m,
+            "portcullis_executions_total{connector=\"other\",result="
+            "\"ok\"} 1"));
+  CHECK(Has(m,
+            "portcullis_executions_total{connector=\"helpdesk\",result="
+            "\"deadline_exceeded\"} 1"));
+  CHECK(m.find("made-up") == std::string::npos);
+  CHECK(m.find("connector=\"http\"") == std::string::npos);
+
+  std::vector<GateMetrics::ConnectorHealth> health = f.metrics->Connectors();
+  REQUIRE(health.size() == 2);  // the configured ones only
+  CHECK(health[0].name == "helpdesk");
+  CHECK(health[0].last_call_failed);
+  CHECK(health[0].failed.at("deadline_exceeded") == 1);
+  CHECK(health[0].last_failure == t0 + absl::Seconds(3));
+  CHECK(health[1].name == "payments");
+  CHECK(health[1].ok == 1);
+  CHECK(health[1].failed.at("http_5xx") == 1);
+  CHECK(health[1].failed.at("http_4xx") == 1);
+  CHECK_FALSE(health[1].last_call_failed);  // its latest call succeeded
+  CHECK(health[1].last_call == t0 + absl::Seconds(2));
+  CHECK(health[1].last_failure == t0 + absl::Seconds(1));
+}
+
+TEST_CASE("a configured connector never called is listed as unused",
+          "[metrics]") {
+  Fixture f;
+  f.metrics->SetConnectorNames({"payments"});
+  f.metrics->OnExecuted(absl::OkStatus(), nullptr);  // the agent runs it
+  std::vector<GateMetrics::ConnectorHealth> health = f.metrics->Connectors();
+  REQUIRE(health.size() == 1);
+  CHECK(health[0].ok == 0);
+  CHECK(health[0].failed.empty());
+  CHECK_FALSE(health[0].last_call.has_value());
 }
 
 }  // namespace

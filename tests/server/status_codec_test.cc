@@ -34,5 +34,20 @@ TEST_CASE("messages are bounded", "[status]") {
   CHECK(s.error_message().rfind("no decision ", 0) == 0);
 }
 
+TEST_CASE("an operator's message keeps file names and drops directories",
+          "[status]") {
+  std::string m = OperatorMessage(absl::InvalidArgumentError(
+      "policy from /var/lib/portcullis/gate.policy does not compile: "
+      "line 2: expected a tool name (see a/b)"));
+  CHECK(m ==
+        "policy from gate.policy does not compile: line 2: expected a tool "
+        "name (see a/b)");
+  CHECK(OperatorMessage(absl::NotFoundError("cannot read /srv/x/p.policy"))
+            .find("/srv") == std::string::npos);
+  CHECK(OperatorMessage(absl::OkStatus()).empty());
+  CHECK(OperatorMessage(absl::InvalidArgumentError(std::string(5000, 'e')))
+            .size() <= kMaxStatusMessageBytes);
+}
+
 }  // namespace
 }  // namespace portcullis::server
