@@ -334,4 +334,13 @@ BENCHMARK(BM_VerifyHashingFloor);
 }  // namespace
 }  // namespace portcullis::bench
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // As portcullisd runs: without Abseil's Mutex deadlock detector, which
+  // Debian's build leaves on (server/main.cc).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
