@@ -644,114 +644,124 @@ void Ledger::BuildGroup(std::vector<Writer*>& group, States& states,
 }
 
 absl::Status Ledger::ChainWriter(Writer& w, States& states, WriteBatch& batch) {
-  // Work on copies, so a writer that fails leaves no trace in the group.
-  States local;
-  WriteBatch mine;
-  auto state_of = [&](const std::string& tenant) -> ChainState& {
-    auto it = local.find(tenant);
-    if (it != local.end()) return it->second;
-    auto shared = states.find(tenant);
-    return local
-        .emplace(tenant, shared == states.end() ? ChainState{} : shared->second)
-        .first->second;
+  // Everything that can refuse the writer comes first and changes nothing
+  // but the writer, so a writer that fails leaves no trace in the group;
+  // then its entries are chained straight into `states` and `batch`.
+  auto find = [&](const std::string& tenant) -> const ChainState* {
+    auto it = states.find(tenant);
+    return it == states.end() ? nullptr : &it->second;
   };
-  bool plain_records = w.kind != Writer::Kind::kAppend;
   if (w.kind == Writer::Kind::kPrune) {
-    ChainState& state = state_of(w.tenant);
-    if (!state.refusal.empty()) {
-      return absl::FailedPreconditionError(state.refusal);
+    const ChainState* state = find(w.tenant);
+    if (state != nullptr && !state->refusal.empty()) {
+      return absl::FailedPreconditionError(state->refusal);
     }
-    if (w.prune_through <= state.pruned_through) return absl::OkStatus();
-    mine.DeleteRange(PayloadKey(w.tenant, state.pruned_through + 1),
-                     PayloadKey(w.tenant, w.prune_through + 1));
-    CanonicalWriter through;
-    through.U64(w.prune_through);
-    mine.Put(ledger_internal::PrunedKey(w.tenant), through.Release());
-    (*w.drafts)[0].payload = ledger_internal::PruneRecord(
-        state.pruned_through + 1, w.prune_through, w.cutoff);
-    state.pruned_through = w.prune_through;
+    const uint64_t pruned = state != nullptr ? state->pruned_through : 0;
+    if (w.prune_through <= pruned) return absl::OkStatus();
+    (*w.drafts)[0].payload =
+        ledger_internal::PruneRecord(pruned + 1, w.prune_through, w.cutoff);
   }
   if (w.kind == Writer::Kind::kDelete) {
-    auto it = states.find(w.tenant);
-    if (it == states.end()) {
+    const ChainState* gone = find(w.tenant);
+    if (gone == nullptr) {
       return absl::NotFoundError(
           absl::StrCat("tenant ", w.tenant, " has no ledger"));
     }
-    const ChainState& gone = it->second;
     (*w.drafts)[0].payload = ledger_internal::TenantDeletedRecord(
-        w.tenant, gone.sequence, gone.hash, gone.tree.Root());
+        w.tenant, gone->sequence, gone->hash, gone->tree.Root());
+  }
+  const bool plain_records = w.kind != Writer::Kind::kAppend;
+  const size_t n = w.drafts != nullptr ? w.drafts->size() : 0;
+  struct Stored {
+    uint64_t sequence;
+    std::string payload;
+    crypto::Digest digest;
+  };
+  std::vector<Stored> stored(n);
+  absl::flat_hash_map<absl::string_view, uint64_t> next;  // n > 1: per tenant
+  uint64_t sealed_ahead = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const EntryDraft& d = (*w.drafts)[i];
+    const ChainState* state = find(d.tenant);
+    if (state != nullptr && !state->refusal.empty()) {
+      return absl::FailedPreconditionError(state->refusal);
+    }
+    const uint64_t last = state != nullptr ? state->sequence : 0;
+    uint64_t sequence = last + 1;
+    if (n > 1) sequence = ++next.try_emplace(d.tenant, last).first->second;
+    Stored& out = stored[i];
+    out.sequence = sequence;
+    if (i < w.sealed_ahead.size() && w.sealed_ahead[i].sequence == sequence) {
+      out.payload = std::move(w.sealed_ahead[i].stored);
+      out.digest = w.sealed_ahead[i].digest;
+      ++sealed_ahead;
+      continue;
+    }
+    if (plain_records) {
+      out.payload = FramePlainPayload(d.payload);
+    } else {
+      PORTCULLIS_ASSIGN_OR_RETURN(
+          out.payload,
+          keyring_->Seal(d.tenant, w.key_versions[i], sequence, d.payload));
+    }
+    out.digest = PayloadDigest(out.payload);
+  }
+
+  // Nothing below fails.
+  stat_sealed_ahead_.fetch_add(sealed_ahead, std::memory_order_relaxed);
+  if (w.kind == Writer::Kind::kPrune) {
+    ChainState& state = states[w.tenant];
+    batch.DeleteRange(PayloadKey(w.tenant, state.pruned_through + 1),
+                      PayloadKey(w.tenant, w.prune_through + 1));
+    CanonicalWriter through;
+    through.U64(w.prune_through);
+    batch.Put(ledger_internal::PrunedKey(w.tenant), through.Release());
+    state.pruned_through = w.prune_through;
+  }
+  if (w.kind == Writer::Kind::kDelete) {
     for (char tag : ledger_internal::kAllTenantTags) {
       std::string prefix = TenantPrefix(tag, w.tenant);
-      mine.DeleteRange(prefix, PrefixEnd(prefix));
+      batch.DeleteRange(prefix, PrefixEnd(prefix));
     }
   }
-  if (w.drafts != nullptr) {
-    for (size_t i = 0; i < w.drafts->size(); ++i) {
-      EntryDraft& d = (*w.drafts)[i];
-      ChainState& state = state_of(d.tenant);
-      if (!state.refusal.empty()) {
-        return absl::FailedPreconditionError(state.refusal);
-      }
-      Entry e;
-      e.sequence = state.sequence + 1;
-      e.time = d.time;
-      e.tenant = d.tenant;
-      e.kind = d.kind;
-      e.request_id = d.request_id;
-      e.correlation_id = d.correlation_id;
-      e.decision_id = d.decision_id;
-      e.action_digest = d.action_digest;
-      std::string stored;
-      Writer::SealedAhead* ahead =
-          i < w.sealed_ahead.size() && w.sealed_ahead[i].sequence == e.sequence
-              ? &w.sealed_ahead[i]
-              : nullptr;
-      if (ahead != nullptr) {
-        stored = std::move(ahead->stored);
-        e.payload_digest = ahead->digest;
-        stat_sealed_ahead_.fetch_add(1, std::memory_order_relaxed);
-      } else {
-        if (plain_records) {
-          stored = FramePlainPayload(d.payload);
-        } else {
-          PORTCULLIS_ASSIGN_OR_RETURN(
-              stored, keyring_->Seal(d.tenant, w.key_versions[i], e.sequence,
-                                     d.payload));
-        }
-        e.payload_digest = PayloadDigest(stored);
-      }
-      e.previous_hash = state.hash;
-      e.hash = ComputeEntryHash(e);
-      state.sequence = e.sequence;
-      state.hash = e.hash;
-      state.tree.Append(MerkleLeafHash(e.hash), [&](int level, uint64_t index,
-                                                    const crypto::Digest& h) {
-        if (level < ledger_internal::kFirstStoredMerkleLevel) return;
-        mine.Put(ledger_internal::MerkleNodeKey(e.tenant, level, index),
-                 std::string(crypto::AsBytes(h)));
-      });
-      mine.Put(EntryKey(e.tenant, e.sequence), EncodeStoredEntry(e));
-      mine.Put(PayloadKey(e.tenant, e.sequence), std::move(stored));
-      if (d.index_latest) {
-        CanonicalWriter latest;
-        latest.U64(e.sequence);
-        mine.Put(ledger_internal::LatestKey(e.tenant, e.kind),
-                 latest.Release());
-      }
-      if (!e.decision_id.empty()) {
-        mine.Put(
-            ledger_internal::DecisionKey(e.tenant, e.decision_id, e.sequence),
-            "");
-      }
-      w.appended.push_back({e.sequence, e.hash});
+  for (size_t i = 0; i < n; ++i) {
+    const EntryDraft& d = (*w.drafts)[i];
+    ChainState& state = states[d.tenant];
+    Entry e;
+    e.sequence = stored[i].sequence;
+    e.time = d.time;
+    e.tenant = d.tenant;
+    e.kind = d.kind;
+    e.request_id = d.request_id;
+    e.correlation_id = d.correlation_id;
+    e.decision_id = d.decision_id;
+    e.action_digest = d.action_digest;
+    e.payload_digest = stored[i].digest;
+    e.previous_hash = state.hash;
+    e.hash = ComputeEntryHash(e);
+    state.sequence = e.sequence;
+    state.hash = e.hash;
+    state.tree.Append(MerkleLeafHash(e.hash), [&](int level, uint64_t index,
+                                                  const crypto::Digest& h) {
+      if (level < ledger_internal::kFirstStoredMerkleLevel) return;
+      batch.Put(ledger_internal::MerkleNodeKey(e.tenant, level, index),
+                std::string(crypto::AsBytes(h)));
+    });
+    batch.Put(EntryKey(e.tenant, e.sequence), EncodeStoredEntry(e));
+    batch.Put(PayloadKey(e.tenant, e.sequence), std::move(stored[i].payload));
+    if (d.index_latest) {
+      CanonicalWriter latest;
+      latest.U64(e.sequence);
+      batch.Put(ledger_internal::LatestKey(e.tenant, e.kind), latest.Release());
     }
+    if (!e.decision_id.empty()) {
+      batch.Put(
+          ledger_internal::DecisionKey(e.tenant, e.decision_id, e.sequence),
+          "");
+    }
+    w.appended.push_back({e.sequence, e.hash});
   }
-  for (auto& [tenant, state] : local) states[tenant] = std::move(state);
   if (w.kind == Writer::Kind::kDelete) states.erase(w.tenant);
-  for (auto& range : mine.range_deletes) {
-    batch.range_deletes.push_back(std::move(range));
-  }
-  for (auto& put : mine.puts) batch.puts.push_back(std::move(put));
   return absl::OkStatus();
 }
 
