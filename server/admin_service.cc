@@ -95,33 +95,25 @@ grpc::ServerUnaryReactor* AdminService::Serve(Context* context, Method method,
                                               absl::string_view tenant,
                                               bool blocking, Work work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  guard_.AdmitAsync(
-      *context, method, tenant, {},
-      [this, reactor, method, tenant = std::string(tenant), blocking,
-       work = std::move(work)](absl::StatusOr<Principal> caller) mutable {
-        if (!caller.ok()) {
-          reactor->Finish(ToGrpcStatus(caller.status()));
-          return;
-        }
-        absl::StatusOr<OpenCallQuota::Slot> slot =
-            quota_.Acquire(caller->name, OpenCallQuota::Kind::kAdminCall);
-        if (!slot.ok()) {
-          guard_.RefuseAsync(
-              *caller, method, tenant, slot.status(),
-              [reactor](absl::Status s) { reactor->Finish(ToGrpcStatus(s)); });
+  guard_.AdmitWithPlaceAsync(
+      *context, method, tenant, quota_, OpenCallQuota::Kind::kAdminCall,
+      [this, reactor, blocking, work = std::move(work)](
+          absl::StatusOr<CallGuard::Admitted> admitted) mutable {
+        if (!admitted.ok()) {
+          reactor->Finish(ToGrpcStatus(admitted.status()));
           return;
         }
         if (!blocking) {
-          grpc::Status s = work(*caller);
-          *slot = {};
+          grpc::Status s = work(admitted->caller);
+          admitted->slot = {};
           reactor->Finish(std::move(s));
           return;
         }
         // A work not run (the queue is full) gives its slot back as it is
         // destroyed, before the refusal.
         if (!workers_.Run([reactor, work = std::move(work),
-                           caller = *std::move(caller),
-                           slot = *std::move(slot)]() mutable {
+                           caller = std::move(admitted->caller),
+                           slot = std::move(admitted->slot)]() mutable {
               grpc::Status s = work(caller);
               slot = {};
               reactor->Finish(std::move(s));
@@ -287,23 +279,17 @@ grpc::ServerWriteReactor<ledger::v1::ExportLine>* AdminService::ExportLedger(
     stream->Refuse(ToGrpcStatus(s));
     return stream;
   }
-  guard_.AdmitAsync(
-      *context, Method::kExportLedger, request->tenant(), {},
-      [this, stream, request](absl::StatusOr<Principal> caller) {
-        if (!caller.ok()) {
-          stream->Refuse(ToGrpcStatus(caller.status()));
+  guard_.AdmitWithPlaceAsync(
+      *context, Method::kExportLedger, request->tenant(), quota_,
+      OpenCallQuota::Kind::kAdminCall,
+      [this, stream, request](absl::StatusOr<CallGuard::Admitted> admitted) {
+        if (!admitted.ok()) {
+          stream->Refuse(ToGrpcStatus(admitted.status()));
           return;
         }
-        absl::StatusOr<OpenCallQuota::Slot> slot =
-            quota_.Acquire(caller->name, OpenCallQuota::Kind::kAdminCall);
-        if (!slot.ok()) {
-          guard_.RefuseAsync(
-              *caller, Method::kExportLedger, request->tenant(), slot.status(),
-              [stream](absl::Status s) { stream->Refuse(ToGrpcStatus(s)); });
-          return;
-        }
+        OpenCallQuota::Slot slot = std::move(admitted->slot);
         if (ledger_ == nullptr) {
-          *slot = {};
+          slot = {};
           stream->Refuse(
               grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                            "this gate does not serve ledger exports"));
@@ -313,7 +299,7 @@ grpc::ServerWriteReactor<ledger::v1::ExportLine>* AdminService::ExportLedger(
                             request->to_sequence()};
         if (!exports_.Run([this, stream, range = std::move(range),
                            decrypt = request->decrypt(),
-                           slot = *std::move(slot)]() mutable {
+                           slot = std::move(slot)]() mutable {
               stream->Run(*ledger_, range, decrypt, std::move(slot));
             })) {
           stream->Refuse(Busy());

@@ -63,6 +63,31 @@ void CallGuard::RefuseAsync(
       [error, done = std::move(done)]() mutable { std::move(done)(error); });
 }
 
+void CallGuard::AdmitWithPlaceAsync(
+    const grpc::ServerContextBase& context, Method method,
+    absl::string_view tenant, OpenCallQuota& quota, OpenCallQuota::Kind kind,
+    absl::AnyInvocable<void(absl::StatusOr<Admitted>) &&> done) const {
+  AdmitAsync(
+      context, method, tenant, {},
+      [this, method, tenant = std::string(tenant), &quota, kind,
+       done = std::move(done)](absl::StatusOr<Principal> caller) mutable {
+        if (!caller.ok()) {
+          std::move(done)(caller.status());
+          return;
+        }
+        absl::StatusOr<OpenCallQuota::Slot> slot =
+            quota.Acquire(caller->name, kind);
+        if (!slot.ok()) {
+          RefuseAsync(*caller, method, tenant, slot.status(),
+                      [done = std::move(done)](absl::Status s) mutable {
+                        std::move(done)(std::move(s));
+                      });
+          return;
+        }
+        std::move(done)(Admitted{*std::move(caller), *std::move(slot)});
+      });
+}
+
 absl::StatusOr<Principal> CallGuard::AdmitHttp(
     std::optional<absl::string_view> authorization, Method method,
     absl::string_view tenant) const {

@@ -15,6 +15,7 @@
 #include "gate/gate.h"
 #include "server/identity/access.h"
 #include "server/identity/authenticator.h"
+#include "server/open_call_quota.h"
 
 namespace portcullis::server {
 
@@ -45,6 +46,19 @@ class CallGuard {
   void RefuseAsync(const Principal& caller, Method method,
                    absl::string_view tenant, const absl::Status& error,
                    absl::AnyInvocable<void(absl::Status) &&> done) const;
+
+  // An admitted caller and its place among its open calls.
+  struct Admitted {
+    Principal caller;
+    OpenCallQuota::Slot slot;
+  };
+  // AdmitAsync, then a place of `kind` in `quota` for the caller; one over
+  // its cap is refused with RefuseAsync. `done` gets the caller and its
+  // place, or the refusal. `quota` must outlive the call.
+  void AdmitWithPlaceAsync(
+      const grpc::ServerContextBase& context, Method method,
+      absl::string_view tenant, OpenCallQuota& quota, OpenCallQuota::Kind kind,
+      absl::AnyInvocable<void(absl::StatusOr<Admitted>) &&> done) const;
 
   // Admit for an HTTP request (the console's API, docs/console.md):
   // `authorization` is its Authorization header (nullopt without one).

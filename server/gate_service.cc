@@ -158,23 +158,16 @@ grpc::ServerUnaryReactor* GateService::AwaitDecision(
   if (request->has_max_wait()) {
     patience = std::min(patience, DurationFromProto(request->max_wait()));
   }
-  guard_.AdmitAsync(
-      *context, Method::kAwaitDecision, request->tenant(), {},
-      [this, wait, request, patience](absl::StatusOr<Principal> caller) {
-        if (!caller.ok()) {
-          wait->Refuse(ToGrpcStatus(caller.status()));
+  guard_.AdmitWithPlaceAsync(
+      *context, Method::kAwaitDecision, request->tenant(), quota_,
+      OpenCallQuota::Kind::kWait,
+      [wait, request, patience](absl::StatusOr<CallGuard::Admitted> admitted) {
+        if (!admitted.ok()) {
+          wait->Refuse(ToGrpcStatus(admitted.status()));
           return;
         }
-        absl::StatusOr<OpenCallQuota::Slot> slot =
-            quota_.Acquire(caller->name, OpenCallQuota::Kind::kWait);
-        if (!slot.ok()) {
-          guard_.RefuseAsync(
-              *caller, Method::kAwaitDecision, request->tenant(), slot.status(),
-              [wait](absl::Status s) { wait->Refuse(ToGrpcStatus(s)); });
-          return;
-        }
-        wait->Start(*std::move(slot), request->tenant(), request->decision_id(),
-                    patience);
+        wait->Start(std::move(admitted->slot), request->tenant(),
+                    request->decision_id(), patience);
       });
   return wait;
 }
@@ -200,22 +193,15 @@ grpc::ServerWriteReactor<v1::PendingEvent>* GateService::WatchPending(
     grpc::CallbackServerContext* context,
     const v1::WatchPendingRequest* request) {
   auto* stream = new PendingStream(gate_, options_.watch_backlog);
-  guard_.AdmitAsync(
-      *context, Method::kWatchPending, request->tenant(), {},
-      [this, stream, request](absl::StatusOr<Principal> caller) {
-        if (!caller.ok()) {
-          stream->Refuse(ToGrpcStatus(caller.status()));
+  guard_.AdmitWithPlaceAsync(
+      *context, Method::kWatchPending, request->tenant(), quota_,
+      OpenCallQuota::Kind::kStream,
+      [stream, request](absl::StatusOr<CallGuard::Admitted> admitted) {
+        if (!admitted.ok()) {
+          stream->Refuse(ToGrpcStatus(admitted.status()));
           return;
         }
-        absl::StatusOr<OpenCallQuota::Slot> slot =
-            quota_.Acquire(caller->name, OpenCallQuota::Kind::kStream);
-        if (!slot.ok()) {
-          guard_.RefuseAsync(
-              *caller, Method::kWatchPending, request->tenant(), slot.status(),
-              [stream](absl::Status s) { stream->Refuse(ToGrpcStatus(s)); });
-          return;
-        }
-        stream->Start(*std::move(slot), request->tenant());
+        stream->Start(std::move(admitted->slot), request->tenant());
       });
   return stream;
 }
