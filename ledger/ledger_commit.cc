@@ -1,0 +1,494 @@
+// The Ledger's commit path: the writer in front of the queue leads a
+// group (seals, chains and signs it, writes it in one batch, settles the
+// chain states and hands on the lead), and the commit thread answers
+// asynchronous callers. The calls that queue writers are in ledger.cc.
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "base/canonical_encoding.h"
+#include "base/status_macros.h"
+#include "base/thread_cpu_time.h"
+#include "ledger/checkpoint.h"
+#include "ledger/internal/keys.h"
+#include "ledger/internal/ledger_records.h"
+#include "ledger/internal/ledger_writer.h"
+#include "ledger/internal/worker_pool.h"
+#include "ledger/ledger.h"
+#include "ledger/merkle.h"
+#include "ledger/sealed_payload.h"
+
+namespace portcullis::ledger {
+
+using ledger_internal::ChainState;
+using ledger_internal::EntryKey;
+using ledger_internal::HeadKey;
+using ledger_internal::PayloadKey;
+using ledger_internal::PrefixEnd;
+using ledger_internal::TenantPrefix;
+
+namespace {
+
+size_t WriterBytes(const std::vector<EntryDraft>* drafts) {
+  size_t n = 256;
+  if (drafts == nullptr) return n;
+  for (const EntryDraft& d : *drafts) n += d.payload.size() + 256;
+  return n;
+}
+
+}  // namespace
+
+bool Ledger::AsyncInFront() const {
+  return !writers_.empty() && writers_.front()->async;
+}
+
+void Ledger::CommitLoop() {
+  absl::MutexLock lock(&mu_);
+  for (;;) {
+    while (!stopping_ && !AsyncInFront()) committer_cv_.Wait(&mu_);
+    if (!AsyncInFront()) return;  // stopping, and nothing of ours is queued
+    std::vector<std::unique_ptr<Writer>> finished = CommitGroup();
+    mu_.Unlock();
+    const auto answering = std::chrono::steady_clock::now();
+    const absl::Duration answering_cpu = ThreadCpuTime();
+    Complete(std::move(finished));
+    stat_serial_ns_.fetch_add(
+        absl::ToInt64Nanoseconds(
+            absl::FromChrono(std::chrono::steady_clock::now() - answering)),
+        std::memory_order_relaxed);
+    stat_serial_cpu_ns_.fetch_add(
+        absl::ToInt64Nanoseconds(ThreadCpuTime() - answering_cpu),
+        std::memory_order_relaxed);
+    mu_.Lock();
+  }
+}
+
+void Ledger::Complete(std::vector<std::unique_ptr<Writer>> finished) {
+  for (std::unique_ptr<Writer>& w : finished) {
+    if (w->status.ok()) {
+      std::move(w->on_done)(std::move(w->appended));
+    } else {
+      std::move(w->on_done)(w->status);
+    }
+  }
+}
+
+void Ledger::Commit(Writer& self) {
+  std::vector<std::unique_ptr<Writer>> finished;
+  {
+    absl::MutexLock lock(&mu_);
+    writers_.push_back(&self);
+    while (!self.done && &self != writers_.front()) self.cv.Wait(&mu_);
+    if (self.done) return;
+    finished = CommitGroup();
+  }
+  Complete(std::move(finished));
+}
+
+std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
+  // The writer in front leads (itself, or the commit thread for an
+  // asynchronous one): take the queue (up to the byte budget; a deletion
+  // goes alone), copy the states it touches, and build and write the batch
+  // outside the lock. Only the leader changes states_, so the copies stay
+  // current while the lock is released.
+  const auto lead_start = std::chrono::steady_clock::now();
+  const absl::Duration lead_start_cpu = ThreadCpuTime();
+  std::vector<Writer*> group;
+  size_t recorded_past_deadline = 0;
+  size_t bytes = 0;
+  bool every_tenant = false;
+  for (Writer* w : writers_) {
+    if (w->kind == Writer::Kind::kResume) break;
+    // A caller that gave up while queued is answered with the group and
+    // never written (BuildGroup skips it).
+    const bool past_deadline = w->abandoned && w->status.ok() && w->abandoned();
+    if (past_deadline &&
+        (group.empty() || group.front()->kind != Writer::Kind::kDelete)) {
+      w->status = absl::DeadlineExceededError(
+          "the caller's deadline passed before this could be recorded; "
+          "nothing was recorded");
+      group.push_back(w);
+      continue;
+    }
+    bool alone = w->kind == Writer::Kind::kDelete;
+    if (!group.empty() &&
+        (alone || group.front()->kind == Writer::Kind::kDelete ||
+         bytes + WriterBytes(w->drafts) > options_.max_group_bytes)) {
+      break;
+    }
+    bytes += WriterBytes(w->drafts);
+    group.push_back(w);
+    // Written although its caller had given up: 0 by construction (see
+    // above), counted as evidence (portcullis_decisions_after_deadline_total).
+    if (past_deadline) ++recorded_past_deadline;
+    every_tenant |= w->kind == Writer::Kind::kCheckpoint;
+  }
+  States states;
+  auto take = [&](const std::string& tenant) {
+    mu_.AssertHeld();  // called below, with the lock held
+    if (states.contains(tenant)) return;
+    auto it = states_.find(tenant);
+    if (it != states_.end()) states.emplace(tenant, it->second);
+  };
+  for (Writer* w : group) {
+    if (!w->tenant.empty()) take(w->tenant);
+    if (w->drafts != nullptr) {
+      for (const EntryDraft& d : *w->drafts) take(d.tenant);
+    }
+  }
+  if (every_tenant) {
+    for (const auto& [tenant, state] : states_) take(tenant);
+  }
+
+  mu_.Unlock();
+  WriteBatch batch;
+  std::vector<SignedNote> notes;
+  BuildGroup(group, states, batch, notes);
+  absl::Status status = absl::OkStatus();
+  const auto write_start = std::chrono::steady_clock::now();
+  const absl::Duration write_start_cpu = ThreadCpuTime();
+  if (!batch.empty()) status = store_->Write(batch, options_.sync);
+  if (status.ok()) KeepOutside(notes);
+  if (status.ok()) TellCheckpointed(notes);
+  if (!batch.empty()) write_failing_ = absl::IsUnavailable(status);
+  const auto written = std::chrono::steady_clock::now();
+  const absl::Duration written_cpu = ThreadCpuTime();
+  if (options_.observer != nullptr && !batch.empty()) {
+    size_t entries = 0;
+    for (const Writer* w : group) entries += w->drafts ? w->drafts->size() : 0;
+    options_.observer->OnGroupWritten(absl::FromChrono(written - write_start),
+                                      entries);
+    if (status.ok() && recorded_past_deadline > 0) {
+      options_.observer->OnRecordedPastDeadline(recorded_past_deadline);
+    }
+  }
+  mu_.Lock();
+
+  if (status.ok()) {
+    for (auto& [tenant, state] : states) {
+      ledger_internal::ChainState& current = states_[tenant];
+      const bool advanced = state.sequence != current.sequence;
+      current = std::move(state);
+      if (advanced && options_.observer != nullptr) {
+        options_.observer->OnAdvanced(tenant, current.sequence);
+      }
+    }
+    for (Writer* w : group) {
+      if (w->kind == Writer::Kind::kDelete && w->status.ok()) {
+        states_.erase(w->tenant);
+      }
+    }
+  } else {
+    status = absl::UnavailableError(
+        absl::StrCat("the ledger could not record this; nothing was done: ",
+                     status.message()));
+    // The store is the truth: reload what the group touched.
+    const crypto::VerifyingKey* key =
+        options_.checkpoints.key != nullptr
+            ? &options_.checkpoints.key->verifying_key()
+            : nullptr;
+    for (const auto& [tenant, state] : states) {
+      auto reloaded = ledger_internal::LoadChainState(*store_, tenant, key);
+      if (!reloaded.ok()) {
+        status = reloaded.status();
+        continue;
+      }
+      states_[tenant] = *std::move(reloaded);
+    }
+  }
+  std::vector<std::unique_ptr<Writer>> finished;
+  for (Writer* w : group) {
+    if (!status.ok() && w->status.ok()) {
+      w->status = status;
+      w->appended.clear();
+    }
+    w->done = true;
+    if (options_.observer != nullptr && w->kind == Writer::Kind::kAppend) {
+      options_.observer->OnAppended(absl::FromChrono(written - w->called_at));
+    }
+    writers_.pop_front();
+    if (w->async) {
+      finished.emplace_back(w);
+    } else {
+      w->cv.Signal();
+    }
+  }
+  HandOnLead();
+  const auto lead_end = std::chrono::steady_clock::now();
+  size_t entries = 0;
+  for (const Writer* w : group) entries += w->drafts ? w->drafts->size() : 0;
+  stat_groups_.fetch_add(1, std::memory_order_relaxed);
+  stat_entries_.fetch_add(entries, std::memory_order_relaxed);
+  stat_serial_ns_.fetch_add(
+      absl::ToInt64Nanoseconds(
+          absl::FromChrono((write_start - lead_start) + (lead_end - written))),
+      std::memory_order_relaxed);
+  stat_serial_cpu_ns_.fetch_add(
+      absl::ToInt64Nanoseconds((write_start_cpu - lead_start_cpu) +
+                               (ThreadCpuTime() - written_cpu)),
+      std::memory_order_relaxed);
+  stat_write_ns_.fetch_add(
+      absl::ToInt64Nanoseconds(absl::FromChrono(written - write_start)),
+      std::memory_order_relaxed);
+  return finished;
+}
+
+Ledger::CommitStats Ledger::commit_stats() const {
+  CommitStats stats;
+  stats.groups = stat_groups_.load(std::memory_order_relaxed);
+  stats.entries = stat_entries_.load(std::memory_order_relaxed);
+  stats.serial =
+      absl::Nanoseconds(stat_serial_ns_.load(std::memory_order_relaxed));
+  stats.serial_cpu =
+      absl::Nanoseconds(stat_serial_cpu_ns_.load(std::memory_order_relaxed));
+  stats.sealed_ahead = stat_sealed_ahead_.load(std::memory_order_relaxed);
+  stats.write =
+      absl::Nanoseconds(stat_write_ns_.load(std::memory_order_relaxed));
+  return stats;
+}
+
+void Ledger::HandOnLead() {
+  // To the next blocking caller, or to the commit thread for an
+  // asynchronous writer (a no-op when this is the commit thread).
+  if (!writers_.empty()) {
+    if (writers_.front()->async) {
+      committer_cv_.Signal();
+    } else {
+      writers_.front()->cv.Signal();
+    }
+  }
+}
+
+void Ledger::SealAhead(const std::vector<Writer*>& group,
+                       const States& states) {
+  if (seal_pool_ == nullptr) return;
+  struct Job {
+    Writer* w;
+    size_t draft;
+    uint64_t sequence;
+  };
+  std::vector<Job> jobs;
+  absl::flat_hash_map<absl::string_view, uint64_t> last;  // per tenant
+  for (Writer* w : group) {
+    if (!w->status.ok() || w->drafts == nullptr) continue;
+    if (w->kind == Writer::Kind::kDelete) return;  // goes alone, unsealed
+    const std::vector<EntryDraft>& drafts = *w->drafts;
+    // A writer with a refused tenant fails whole and takes no sequence.
+    const bool refused =
+        std::any_of(drafts.begin(), drafts.end(), [&](const EntryDraft& d) {
+          auto it = states.find(d.tenant);
+          return it != states.end() && !it->second.refusal.empty();
+        });
+    if (refused) continue;
+    for (size_t i = 0; i < drafts.size(); ++i) {
+      auto [it, added] = last.try_emplace(drafts[i].tenant, 0);
+      if (added) {
+        auto state = states.find(drafts[i].tenant);
+        if (state != states.end()) it->second = state->second.sequence;
+      }
+      const uint64_t sequence = ++it->second;
+      if (w->kind == Writer::Kind::kAppend && w->key_versions[i] != 0) {
+        jobs.push_back({w, i, sequence});
+      }
+    }
+  }
+  if (jobs.size() < 2) return;  // nothing to share out
+  for (const Job& job : jobs) job.w->sealed_ahead.resize(job.w->drafts->size());
+  seal_pool_->ParallelFor(jobs.size(), [&](size_t part) {
+    const Job& job = jobs[part];
+    const EntryDraft& d = (*job.w->drafts)[job.draft];
+    auto stored = keyring_->Seal(d.tenant, job.w->key_versions[job.draft],
+                                 job.sequence, d.payload);
+    if (!stored.ok()) return;  // ChainWriter seals it again and says why
+    Writer::SealedAhead& slot = job.w->sealed_ahead[job.draft];
+    slot.digest = PayloadDigest(*stored);
+    slot.stored = *std::move(stored);
+    slot.sequence = job.sequence;
+  });
+}
+
+void Ledger::BuildGroup(std::vector<Writer*>& group, States& states,
+                        WriteBatch& batch, std::vector<SignedNote>& notes) {
+  SealAhead(group, states);
+  absl::flat_hash_map<std::string, uint64_t> before;
+  for (const auto& [tenant, state] : states) before[tenant] = state.sequence;
+  for (Writer* w : group) {
+    if (!w->status.ok()) continue;  // abandoned (see CommitGroup)
+    absl::Status s = ChainWriter(*w, states, batch);
+    if (!s.ok()) w->status = s;
+  }
+  if (options_.checkpoints.key != nullptr) {
+    absl::Time now = options_.clock->Now();
+    for (Writer* w : group) {
+      int count = 0;
+      SignDue(*w, now, states, batch, count, notes);
+      w->signed_count = count;
+    }
+  }
+  // Heads only where the chain moved: a timer round with nothing due
+  // writes nothing at all.
+  for (const auto& [tenant, state] : states) {
+    auto it = before.find(tenant);
+    if (state.sequence > 0 &&
+        (it == before.end() || it->second != state.sequence)) {
+      batch.Put(HeadKey(tenant), EncodeHead(state));
+    }
+  }
+}
+
+absl::Status Ledger::ChainWriter(Writer& w, States& states, WriteBatch& batch) {
+  // Everything that can refuse the writer comes first and changes nothing
+  // but the writer, so a writer that fails leaves no trace in the group;
+  // then its entries are chained straight into `states` and `batch`.
+  auto find = [&](const std::string& tenant) -> const ChainState* {
+    auto it = states.find(tenant);
+    return it == states.end() ? nullptr : &it->second;
+  };
+  if (w.kind == Writer::Kind::kPrune) {
+    const ChainState* state = find(w.tenant);
+    if (state != nullptr && !state->refusal.empty()) {
+      return absl::FailedPreconditionError(state->refusal);
+    }
+    const uint64_t pruned = state != nullptr ? state->pruned_through : 0;
+    if (w.prune_through <= pruned) return absl::OkStatus();
+    (*w.drafts)[0].payload =
+        ledger_internal::PruneRecord(pruned + 1, w.prune_through, w.cutoff);
+  }
+  if (w.kind == Writer::Kind::kDelete) {
+    const ChainState* gone = find(w.tenant);
+    if (gone == nullptr) {
+      return absl::NotFoundError(
+          absl::StrCat("tenant ", w.tenant, " has no ledger"));
+    }
+    (*w.drafts)[0].payload = ledger_internal::TenantDeletedRecord(
+        w.tenant, gone->sequence, gone->hash, gone->tree.Root());
+  }
+  const bool plain_records = w.kind != Writer::Kind::kAppend;
+  const size_t n = w.drafts != nullptr ? w.drafts->size() : 0;
+  struct Stored {
+    uint64_t sequence;
+    std::string payload;
+    crypto::Digest digest;
+  };
+  std::vector<Stored> stored(n);
+  absl::flat_hash_map<absl::string_view, uint64_t> next;  // n > 1: per tenant
+  uint64_t sealed_ahead = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const EntryDraft& d = (*w.drafts)[i];
+    const ChainState* state = find(d.tenant);
+    if (state != nullptr && !state->refusal.empty()) {
+      return absl::FailedPreconditionError(state->refusal);
+    }
+    const uint64_t last = state != nullptr ? state->sequence : 0;
+    uint64_t sequence = last + 1;
+    if (n > 1) sequence = ++next.try_emplace(d.tenant, last).first->second;
+    Stored& out = stored[i];
+    out.sequence = sequence;
+    if (i < w.sealed_ahead.size() && w.sealed_ahead[i].sequence == sequence) {
+      out.payload = std::move(w.sealed_ahead[i].stored);
+      out.digest = w.sealed_ahead[i].digest;
+      ++sealed_ahead;
+      continue;
+    }
+    if (plain_records) {
+      out.payload = FramePlainPayload(d.payload);
+    } else {
+      PORTCULLIS_ASSIGN_OR_RETURN(
+          out.payload,
+          keyring_->Seal(d.tenant, w.key_versions[i], sequence, d.payload));
+    }
+    out.digest = PayloadDigest(out.payload);
+  }
+
+  // Nothing below fails.
+  stat_sealed_ahead_.fetch_add(sealed_ahead, std::memory_order_relaxed);
+  if (w.kind == Writer::Kind::kPrune) {
+    ChainState& state = states[w.tenant];
+    batch.DeleteRange(PayloadKey(w.tenant, state.pruned_through + 1),
+                      PayloadKey(w.tenant, w.prune_through + 1));
+    CanonicalWriter through;
+    through.U64(w.prune_through);
+    batch.Put(ledger_internal::PrunedKey(w.tenant), through.Release());
+    state.pruned_through = w.prune_through;
+  }
+  if (w.kind == Writer::Kind::kDelete) {
+    for (char tag : ledger_internal::kAllTenantTags) {
+      std::string prefix = TenantPrefix(tag, w.tenant);
+      batch.DeleteRange(prefix, PrefixEnd(prefix));
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const EntryDraft& d = (*w.drafts)[i];
+    ChainState& state = states[d.tenant];
+    Entry e;
+    e.sequence = stored[i].sequence;
+    e.time = d.time;
+    e.tenant = d.tenant;
+    e.kind = d.kind;
+    e.request_id = d.request_id;
+    e.correlation_id = d.correlation_id;
+    e.decision_id = d.decision_id;
+    e.action_digest = d.action_digest;
+    e.payload_digest = stored[i].digest;
+    e.previous_hash = state.hash;
+    e.hash = ComputeEntryHash(e);
+    state.sequence = e.sequence;
+    state.hash = e.hash;
+    state.tree.Append(MerkleLeafHash(e.hash), [&](int level, uint64_t index,
+                                                  const crypto::Digest& h) {
+      if (level < ledger_internal::kFirstStoredMerkleLevel) return;
+      batch.Put(ledger_internal::MerkleNodeKey(e.tenant, level, index),
+                std::string(crypto::AsBytes(h)));
+    });
+    batch.Put(EntryKey(e.tenant, e.sequence), EncodeStoredEntry(e));
+    batch.Put(PayloadKey(e.tenant, e.sequence), std::move(stored[i].payload));
+    if (d.index_latest) {
+      CanonicalWriter latest;
+      latest.U64(e.sequence);
+      batch.Put(ledger_internal::LatestKey(e.tenant, e.kind), latest.Release());
+    }
+    if (!e.decision_id.empty()) {
+      batch.Put(
+          ledger_internal::DecisionKey(e.tenant, e.decision_id, e.sequence),
+          "");
+    }
+    w.appended.push_back({e.sequence, e.hash});
+  }
+  if (w.kind == Writer::Kind::kDelete) states.erase(w.tenant);
+  return absl::OkStatus();
+}
+
+void Ledger::SignDue(const Writer& w, absl::Time now, States& states,
+                     WriteBatch& batch, int& signed_count,
+                     std::vector<SignedNote>& notes) {
+  const CheckpointOptions& policy = options_.checkpoints;
+  bool timer = w.kind == Writer::Kind::kCheckpoint;
+  for (auto& [tenant, state] : states) {
+    if (!state.refusal.empty() || state.sequence <= state.checkpoint_size) {
+      continue;
+    }
+    bool due = state.sequence - state.checkpoint_size >= policy.every_entries ||
+               (timer && (w.force || now - state.checkpoint_time >=
+                                         policy.every_interval));
+    if (!due) continue;
+    Checkpoint c;
+    c.tenant = tenant;
+    c.size = state.sequence;
+    c.root = state.tree.Root();
+    c.head = state.hash;
+    c.time = now;
+    std::string note = SignCheckpoint(c, *policy.key);
+    notes.push_back({tenant, c.size,
+                     options_.checkpoint_files != nullptr && options_.sync
+                         ? note
+                         : std::string()});
+    batch.Put(ledger_internal::CheckpointKey(tenant, c.size), std::move(note));
+    state.checkpoint_size = c.size;
+    state.checkpoint_time = now;
+    ++signed_count;
+  }
+}
+
+}  // namespace portcullis::ledger
