@@ -90,9 +90,10 @@ class LedgerObserver {
 };
 
 // Told when a checkpoint is durable (after the group that signed it was
-// written), e.g. to write a state snapshot with it. Called on the writing
-// thread without the ledger's lock: must be quick (queue the work) and
-// must not call the ledger's blocking operations.
+// written and its chain states published, so Head and PutStateSnapshot see
+// the chain through `size`), e.g. to write a state snapshot with it. Called
+// on the writing thread without the ledger's lock: must be quick (queue the
+// work) and must not call the ledger's blocking operations.
 class CheckpointListener {
  public:
   virtual ~CheckpointListener() = default;
@@ -410,12 +411,15 @@ class Ledger {
   // After the store reopened: refuses each tenant whose stored chain is not
   // the one acknowledged. Called by the leader, without the lock.
   absl::Status ReloadAfterResume() ABSL_LOCKS_EXCLUDED(mu_);
+  // What a committed group leaves for Complete.
+  struct Committed;
   // Commits the group at the front of the queue and hands the lead on.
-  // Returns the asynchronous writers it finished, for Complete.
-  std::vector<std::unique_ptr<Writer>> CommitGroup()
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Calls the finished writers back, without the lock.
-  static void Complete(std::vector<std::unique_ptr<Writer>> finished);
+  // Returns the asynchronous writers it finished and the checkpoints it
+  // made durable, for Complete.
+  Committed CommitGroup() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Without the lock, once the group's chain states are published: tells
+  // the checkpoint listener, then calls the finished writers back.
+  void Complete(Committed committed) ABSL_LOCKS_EXCLUDED(mu_);
   // The commit thread: leads while an asynchronous writer is in front.
   void CommitLoop() ABSL_LOCKS_EXCLUDED(mu_);
   bool AsyncInFront() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

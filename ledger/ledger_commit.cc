@@ -40,6 +40,11 @@ size_t WriterBytes(const std::vector<EntryDraft>* drafts) {
 
 }  // namespace
 
+struct Ledger::Committed {
+  std::vector<std::unique_ptr<Writer>> finished;  // asynchronous writers
+  std::vector<SignedNote> notes;                  // durable checkpoints
+};
+
 bool Ledger::AsyncInFront() const {
   return !writers_.empty() && writers_.front()->async;
 }
@@ -49,11 +54,11 @@ void Ledger::CommitLoop() {
   for (;;) {
     while (!stopping_ && !AsyncInFront()) committer_cv_.Wait(&mu_);
     if (!AsyncInFront()) return;  // stopping, and nothing of ours is queued
-    std::vector<std::unique_ptr<Writer>> finished = CommitGroup();
+    Committed committed = CommitGroup();
     mu_.Unlock();
     const auto answering = std::chrono::steady_clock::now();
     const absl::Duration answering_cpu = ThreadCpuTime();
-    Complete(std::move(finished));
+    Complete(std::move(committed));
     stat_serial_ns_.fetch_add(
         absl::ToInt64Nanoseconds(
             absl::FromChrono(std::chrono::steady_clock::now() - answering)),
@@ -65,8 +70,11 @@ void Ledger::CommitLoop() {
   }
 }
 
-void Ledger::Complete(std::vector<std::unique_ptr<Writer>> finished) {
-  for (std::unique_ptr<Writer>& w : finished) {
+void Ledger::Complete(Committed committed) {
+  // After the states are published, so a listener that reads the chain
+  // (the snapshotter writing a snapshot at `size`) finds it there.
+  TellCheckpointed(committed.notes);
+  for (std::unique_ptr<Writer>& w : committed.finished) {
     if (w->status.ok()) {
       std::move(w->on_done)(std::move(w->appended));
     } else {
@@ -76,18 +84,18 @@ void Ledger::Complete(std::vector<std::unique_ptr<Writer>> finished) {
 }
 
 void Ledger::Commit(Writer& self) {
-  std::vector<std::unique_ptr<Writer>> finished;
+  Committed committed;
   {
     absl::MutexLock lock(&mu_);
     writers_.push_back(&self);
     while (!self.done && &self != writers_.front()) self.cv.Wait(&mu_);
     if (self.done) return;
-    finished = CommitGroup();
+    committed = CommitGroup();
   }
-  Complete(std::move(finished));
+  Complete(std::move(committed));
 }
 
-std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
+Ledger::Committed Ledger::CommitGroup() {
   // The writer in front leads (itself, or the commit thread for an
   // asynchronous one): take the queue (up to the byte budget; a deletion
   // goes alone), copy the states it touches, and build and write the batch
@@ -151,7 +159,6 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
   const absl::Duration write_start_cpu = ThreadCpuTime();
   if (!batch.empty()) status = store_->Write(batch, options_.sync);
   if (status.ok()) KeepOutside(notes);
-  if (status.ok()) TellCheckpointed(notes);
   if (!batch.empty()) write_failing_ = absl::IsUnavailable(status);
   const auto written = std::chrono::steady_clock::now();
   const absl::Duration written_cpu = ThreadCpuTime();
@@ -198,7 +205,8 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
       states_[tenant] = *std::move(reloaded);
     }
   }
-  std::vector<std::unique_ptr<Writer>> finished;
+  Committed committed;
+  if (status.ok()) committed.notes = std::move(notes);
   for (Writer* w : group) {
     if (!status.ok() && w->status.ok()) {
       w->status = status;
@@ -210,7 +218,7 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
     }
     writers_.pop_front();
     if (w->async) {
-      finished.emplace_back(w);
+      committed.finished.emplace_back(w);
     } else {
       w->cv.Signal();
     }
@@ -232,7 +240,7 @@ std::vector<std::unique_ptr<Ledger::Writer>> Ledger::CommitGroup() {
   stat_write_ns_.fetch_add(
       absl::ToInt64Nanoseconds(absl::FromChrono(written - write_start)),
       std::memory_order_relaxed);
-  return finished;
+  return committed;
 }
 
 Ledger::CommitStats Ledger::commit_stats() const {

@@ -2,8 +2,13 @@
 // payload sealing, retention and tenant deletion.
 #include <catch2/catch.hpp>
 #include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "base/canonical_encoding.h"
 #include "crypto/key_file.h"
 #include "ledger/checkpoint.h"
@@ -91,6 +96,48 @@ TEST_CASE("a checkpoint is signed every N entries with the entries",
   CHECK(report.clean());
   CHECK(report.checkpoints == 2);
   CHECK(report.signatures_checked);
+}
+
+// Records, at each OnCheckpointed, the head the ledger shows for the
+// tenant: a listener that acts on the checkpoint (the gate's snapshotter
+// writes a snapshot through `size`) must find the chain there already.
+class HeadAtCheckpoint : public CheckpointListener {
+ public:
+  explicit HeadAtCheckpoint(const Ledger& ledger) : ledger_(ledger) {}
+  void OnCheckpointed(const std::string& tenant, uint64_t size) override {
+    std::optional<ChainHead> head = ledger_.Head(tenant);
+    absl::MutexLock lock(&mu_);
+    seen_.emplace_back(size, head ? head->sequence : 0);
+  }
+  std::vector<std::pair<uint64_t, uint64_t>> seen() const {
+    absl::MutexLock lock(&mu_);
+    return seen_;
+  }
+
+ private:
+  const Ledger& ledger_;
+  mutable absl::Mutex mu_;
+  std::vector<std::pair<uint64_t, uint64_t>> seen_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST_CASE("the checkpoint listener is told once the chain shows the entries",
+          "[evidence]") {
+  testing::TempDir dir;
+  Gate gate;
+  auto ledger = gate.Open(dir.Sub("db"));
+  HeadAtCheckpoint listener(*ledger);
+  ledger->SetCheckpointListener(&listener);
+  AppendN(*ledger, "t", 4);  // blocking appends: checkpoint at 3
+  absl::Notification answered;
+  ledger->AppendAsync({Draft("t", "5"), Draft("t", "6")},
+                      [&](absl::StatusOr<std::vector<Appended>> r) {
+                        CHECK(r.ok());
+                        answered.Notify();
+                      });
+  answered.WaitForNotification();  // told before its writers are answered
+  ledger->SetCheckpointListener(nullptr);
+  using Seen = std::vector<std::pair<uint64_t, uint64_t>>;
+  CHECK(listener.seen() == Seen{{3, 3}, {6, 6}});
 }
 
 TEST_CASE("tree nodes are stored from level 3, lower ones hashed from entries",
