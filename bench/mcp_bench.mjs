@@ -17,7 +17,7 @@
 //
 // usage: node bench/mcp_bench.mjs [--calls N] [--warmup N] [--concurrency 1,16]
 //          [--paths a,b] [--durability sync|process] [--transport tcp|unix]
-//          [--gateway-node-args "..."]
+//          [--gateway-node-args "..."] [--think-ms N]
 // Needs mcp/ and clients/typescript/ built (bench/mcp_bench.sh does that) and
 // $PORTCULLISD (default build/ci/server/portcullisd).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -45,6 +45,13 @@ const warmup = Number(option("warmup", "200"));
 const concurrencies = option("concurrency", "1,16").split(",").map(Number);
 // Extra node options for the gateway process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
 const gatewayNodeArgs = option("gateway-node-args", "").split(" ").filter(Boolean);
+// A pause after each call, before the worker's next one (not part of the
+// latency): an agent driven by a model waits for the model between tool
+// calls, so every process on the path goes idle between two calls, and the
+// gateway's background ReportOutcome finishes before the next call. 0 (the
+// default): back-to-back calls.
+const thinkMs = Number(option("think-ms", "0"));
+const think = () => new Promise((resolve) => setTimeout(resolve, thinkMs));
 
 /** Runs `op` `n` times with `inFlight` concurrent workers; returns sorted latencies in ms. */
 async function measure(op, n, inFlight) {
@@ -56,6 +63,7 @@ async function measure(op, n, inFlight) {
       const t0 = process.hrtime.bigint();
       await op(i);
       latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      if (thinkMs > 0) await think();
     }
   };
   const t0 = process.hrtime.bigint();
@@ -204,7 +212,8 @@ try {
 const f = (ms) => ms.toFixed(3).padStart(8);
 console.log(
   `mcp_bench: ${calls} calls per point (after ${warmup} warm-up), node ${process.version}, ` +
-    `gate ledger durability ${durability === "process" ? "DURABILITY_PROCESS" : "DURABILITY_SYNC"}, gate at ${gateTarget.startsWith("unix:") ? "its Unix socket" : gateTarget}`,
+    `gate ledger durability ${durability === "process" ? "DURABILITY_PROCESS" : "DURABILITY_SYNC"}, gate at ${gateTarget.startsWith("unix:") ? "its Unix socket" : gateTarget}` +
+    (thinkMs > 0 ? `, ${thinkMs} ms pause after each call (calls/s include it)` : ""),
 );
 const cpuColumns = Object.keys(watched);
 console.log(

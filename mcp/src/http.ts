@@ -15,7 +15,7 @@ import type { Config } from "./config.js";
 import { ConfigError } from "./config.js";
 import type { Gateway, Principal } from "./gateway.js";
 import type { Logger } from "./log.js";
-import { createSession } from "./session.js";
+import { connectSession, createSession } from "./session.js";
 
 interface Session {
   transport: StreamableHTTPServerTransport;
@@ -150,7 +150,7 @@ export class HttpGateway {
         this.sessions.delete(id);
       },
     });
-    await createSession(this.gateway, principal, this.config.gate.toolsCacheMs).connect(transport);
+    await connectSession(createSession(this.gateway, principal, this.config.gate.toolsCacheMs), transport);
     await transport.handleRequest(req, res, body);
   }
 }

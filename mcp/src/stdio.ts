@@ -8,7 +8,7 @@ import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
 import type { Config } from "./config.js";
 import { ConfigError } from "./config.js";
 import type { Gateway } from "./gateway.js";
-import { createSession } from "./session.js";
+import { connectSession, createSession } from "./session.js";
 import { readToken } from "./token.js";
 
 function stdioToken(config: Config): string {
@@ -22,7 +22,7 @@ export async function serveStdio(config: Config, gateway: Gateway): Promise<void
   const principal = { key: `stdio:${config.identity.tenant}/${config.identity.agent}`, ...config.identity, gate };
   const server = createSession(gateway, principal, config.gate.toolsCacheMs);
   const transport = new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: 64 << 20 });
-  await server.connect(transport);
+  await connectSession(server, transport);
   const previous = transport.onerror;
   transport.onerror = (error: Error) => {
     previous?.(error);
