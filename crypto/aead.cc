@@ -2,8 +2,11 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "crypto/internal/sodium_init.h"
+#include "crypto/random.h"
 
 namespace portcullis::crypto {
 namespace {
@@ -26,14 +29,30 @@ absl::Status CheckKey(absl::string_view key) {
 
 }  // namespace
 
+NonceBatch::NonceBatch(size_t count)
+    : bytes_(RandomBytes(count * kAeadNonceSize)) {}
+
+absl::string_view NonceBatch::Take() {
+  const size_t i = next_.fetch_add(1, std::memory_order_relaxed);
+  if (i >= bytes_.size() / kAeadNonceSize) return {};
+  return absl::string_view(bytes_).substr(i * kAeadNonceSize, kAeadNonceSize);
+}
+
 absl::StatusOr<std::string> AeadSeal(absl::string_view key,
                                      absl::string_view plaintext,
-                                     absl::string_view associated_data) {
+                                     absl::string_view associated_data,
+                                     NonceBatch* nonces) {
   if (absl::Status s = CheckKey(key); !s.ok()) return s;
   crypto_internal::SodiumReady();
   std::string out(kAeadNonceSize + plaintext.size() + kAeadTagSize, '\0');
   auto* nonce = reinterpret_cast<unsigned char*>(out.data());
-  randombytes_buf(nonce, kAeadNonceSize);
+  const absl::string_view taken =
+      nonces != nullptr ? nonces->Take() : absl::string_view();
+  if (taken.size() == kAeadNonceSize) {
+    std::copy(taken.begin(), taken.end(), out.begin());
+  } else {
+    randombytes_buf(nonce, kAeadNonceSize);
+  }
   unsigned long long written = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(
       nonce + kAeadNonceSize, &written, Bytes(plaintext), plaintext.size(),

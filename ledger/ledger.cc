@@ -64,6 +64,17 @@ Ledger::Ledger(std::unique_ptr<KeyValueStore> store, LedgerOptions options)
     seal_pool_ = std::make_unique<ledger_internal::WorkerPool>(
         static_cast<size_t>(seal_threads), "gate-seal");
   }
+  int answer_threads = options_.answer_threads;
+  if (answer_threads < 0) {
+    answer_threads = std::clamp(
+        (static_cast<int>(std::thread::hardware_concurrency()) - 2) / 2, 0, 4);
+  }
+  if (answer_threads > 0) {
+    // A full queue is answered by the commit thread: backpressure.
+    answerers_ = std::make_unique<WorkThreads>(
+        answer_threads, /*max_queued=*/static_cast<size_t>(4 * answer_threads),
+        "gate-answer");
+  }
 }
 
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(
@@ -150,6 +161,7 @@ Ledger::~Ledger() {
     committer = std::move(committer_);
   }
   if (committer.joinable()) committer.join();
+  answerers_.reset();  // answers what the commit thread queued last
 }
 
 absl::Status Ledger::Prepare(Writer& w) {

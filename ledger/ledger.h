@@ -42,6 +42,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
+#include "base/work_threads.h"
+#include "crypto/aead.h"
 #include "crypto/ed25519.h"
 #include "crypto/hash.h"
 #include "crypto/master_key_file.h"
@@ -138,6 +140,15 @@ struct LedgerOptions {
   // each payload can be sealed once its sequence is known. -1: one per
   // hardware thread beyond the first, at most 7; 0: the leader seals alone.
   int seal_threads = -1;
+  // Threads that answer asynchronous appenders (run their callbacks: in the
+  // gate, settling each decision and finishing its gRPC call) once their
+  // group is durable, while the commit thread leads the next group. A group
+  // with one asynchronous writer is answered by the commit thread itself,
+  // so one caller at a time pays no hand-off. -1: one per two hardware
+  // threads beyond the first two, at most 4 (none on two cores, where the
+  // threads would only take turns with the commit thread); 0: the commit
+  // thread answers.
+  int answer_threads = -1;
 };
 
 // The last entry of a tenant's chain.
@@ -384,6 +395,9 @@ class Ledger {
     // Entries whose payload was sealed ahead, beside the leader
     // (LedgerOptions::seal_threads).
     uint64_t sealed_ahead = 0;
+    // Groups whose asynchronous writers were answered on an answering
+    // thread (LedgerOptions::answer_threads), not by the leader.
+    uint64_t answered_aside = 0;
   };
   CommitStats commit_stats() const;
 
@@ -420,6 +434,9 @@ class Ledger {
   // Without the lock, once the group's chain states are published: tells
   // the checkpoint listener, then calls the finished writers back.
   void Complete(Committed committed) ABSL_LOCKS_EXCLUDED(mu_);
+  // Complete on an answering thread when the group has two or more
+  // asynchronous writers and one is free to queue it; else here.
+  void Answer(Committed committed) ABSL_LOCKS_EXCLUDED(mu_);
   // The commit thread: leads while an asynchronous writer is in front.
   void CommitLoop() ABSL_LOCKS_EXCLUDED(mu_);
   bool AsyncInFront() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -436,8 +453,10 @@ class Ledger {
   // Seals the group's payloads side by side on seal_pool_, each for the
   // sequence ChainWriter will give it if every writer before it succeeds;
   // ChainWriter seals again any whose sequence turned out different.
-  void SealAhead(const std::vector<Writer*>& group, const States& states);
-  absl::Status ChainWriter(Writer& w, States& states, WriteBatch& batch);
+  void SealAhead(const std::vector<Writer*>& group, const States& states,
+                 crypto::NonceBatch& nonces);
+  absl::Status ChainWriter(Writer& w, States& states, WriteBatch& batch,
+                           crypto::NonceBatch& nonces);
   void SignDue(const Writer& w, absl::Time now, States& states,
                WriteBatch& batch, int& signed_count,
                std::vector<SignedNote>& notes);
@@ -458,6 +477,9 @@ class Ledger {
   std::unique_ptr<PayloadKeyring> keyring_;
   // Seals ahead for the leader; null when it seals alone.
   std::unique_ptr<ledger_internal::WorkerPool> seal_pool_;
+  // Answers asynchronous appenders for the commit thread; null when it
+  // answers them itself. Drained in ~Ledger, after the commit thread.
+  std::unique_ptr<WorkThreads> answerers_;
 
   mutable absl::Mutex mu_;
   // Chain states change only under mu_ and only by the current leader.
@@ -474,6 +496,7 @@ class Ledger {
   std::atomic<int64_t> stat_serial_ns_{0};
   std::atomic<int64_t> stat_serial_cpu_ns_{0};
   std::atomic<uint64_t> stat_sealed_ahead_{0};
+  std::atomic<uint64_t> stat_answered_aside_{0};
   std::atomic<int64_t> stat_write_ns_{0};
 
   // Orders snapshot writes with tenant deletion.

@@ -4,6 +4,7 @@
 // asynchronous callers. The calls that queue writers are in ledger.cc.
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -58,7 +59,7 @@ void Ledger::CommitLoop() {
     mu_.Unlock();
     const auto answering = std::chrono::steady_clock::now();
     const absl::Duration answering_cpu = ThreadCpuTime();
-    Complete(std::move(committed));
+    Answer(std::move(committed));
     stat_serial_ns_.fetch_add(
         absl::ToInt64Nanoseconds(
             absl::FromChrono(std::chrono::steady_clock::now() - answering)),
@@ -91,6 +92,20 @@ void Ledger::Commit(Writer& self) {
     while (!self.done && &self != writers_.front()) self.cv.Wait(&mu_);
     if (self.done) return;
     committed = CommitGroup();
+  }
+  Answer(std::move(committed));
+}
+
+void Ledger::Answer(Committed committed) {
+  if (answerers_ != nullptr && committed.finished.size() >= 2) {
+    // Shared so that a full queue, which destroys the work unrun, leaves
+    // the group here to answer.
+    auto group = std::make_shared<Committed>(std::move(committed));
+    if (answerers_->Run([this, group] { Complete(std::move(*group)); })) {
+      stat_answered_aside_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    committed = std::move(*group);
   }
   Complete(std::move(committed));
 }
@@ -252,6 +267,7 @@ Ledger::CommitStats Ledger::commit_stats() const {
   stats.serial_cpu =
       absl::Nanoseconds(stat_serial_cpu_ns_.load(std::memory_order_relaxed));
   stats.sealed_ahead = stat_sealed_ahead_.load(std::memory_order_relaxed);
+  stats.answered_aside = stat_answered_aside_.load(std::memory_order_relaxed);
   stats.write =
       absl::Nanoseconds(stat_write_ns_.load(std::memory_order_relaxed));
   return stats;
@@ -269,8 +285,8 @@ void Ledger::HandOnLead() {
   }
 }
 
-void Ledger::SealAhead(const std::vector<Writer*>& group,
-                       const States& states) {
+void Ledger::SealAhead(const std::vector<Writer*>& group, const States& states,
+                       crypto::NonceBatch& nonces) {
   if (seal_pool_ == nullptr) return;
   struct Job {
     Writer* w;
@@ -308,7 +324,7 @@ void Ledger::SealAhead(const std::vector<Writer*>& group,
     const Job& job = jobs[part];
     const EntryDraft& d = (*job.w->drafts)[job.draft];
     auto stored = keyring_->Seal(d.tenant, job.w->key_versions[job.draft],
-                                 job.sequence, d.payload);
+                                 job.sequence, d.payload, &nonces);
     if (!stored.ok()) return;  // ChainWriter seals it again and says why
     Writer::SealedAhead& slot = job.w->sealed_ahead[job.draft];
     slot.digest = PayloadDigest(*stored);
@@ -319,12 +335,20 @@ void Ledger::SealAhead(const std::vector<Writer*>& group,
 
 void Ledger::BuildGroup(std::vector<Writer*>& group, States& states,
                         WriteBatch& batch, std::vector<SignedNote>& notes) {
-  SealAhead(group, states);
+  // One draw from the CSPRNG for the group's nonces, not one per payload.
+  size_t payloads = 0;
+  for (const Writer* w : group) {
+    if (w->kind == Writer::Kind::kAppend && w->drafts != nullptr) {
+      payloads += w->drafts->size();
+    }
+  }
+  crypto::NonceBatch nonces(payloads);
+  SealAhead(group, states, nonces);
   absl::flat_hash_map<std::string, uint64_t> before;
   for (const auto& [tenant, state] : states) before[tenant] = state.sequence;
   for (Writer* w : group) {
     if (!w->status.ok()) continue;  // abandoned (see CommitGroup)
-    absl::Status s = ChainWriter(*w, states, batch);
+    absl::Status s = ChainWriter(*w, states, batch, nonces);
     if (!s.ok()) w->status = s;
   }
   if (options_.checkpoints.key != nullptr) {
@@ -346,7 +370,8 @@ void Ledger::BuildGroup(std::vector<Writer*>& group, States& states,
   }
 }
 
-absl::Status Ledger::ChainWriter(Writer& w, States& states, WriteBatch& batch) {
+absl::Status Ledger::ChainWriter(Writer& w, States& states, WriteBatch& batch,
+                                 crypto::NonceBatch& nonces) {
   // Everything that can refuse the writer comes first and changes nothing
   // but the writer, so a writer that fails leaves no trace in the group;
   // then its entries are chained straight into `states` and `batch`.
@@ -404,8 +429,8 @@ absl::Status Ledger::ChainWriter(Writer& w, States& states, WriteBatch& batch) {
       out.payload = FramePlainPayload(d.payload);
     } else {
       PORTCULLIS_ASSIGN_OR_RETURN(
-          out.payload,
-          keyring_->Seal(d.tenant, w.key_versions[i], sequence, d.payload));
+          out.payload, keyring_->Seal(d.tenant, w.key_versions[i], sequence,
+                                      d.payload, &nonces));
     }
     out.digest = PayloadDigest(out.payload);
   }

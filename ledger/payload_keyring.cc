@@ -207,11 +207,11 @@ absl::Status PayloadKeyring::EntryKey(absl::string_view tenant,
 
 absl::StatusOr<std::string> PayloadKeyring::Seal(
     absl::string_view tenant, uint32_t version, uint64_t sequence,
-    absl::string_view plaintext) const {
+    absl::string_view plaintext, crypto::NonceBatch* nonces) const {
   if (version == 0) return FramePlainPayload(plaintext);
   crypto::DerivedKey key;
   PORTCULLIS_RETURN_IF_ERROR(EntryKey(tenant, version, sequence, key));
-  return SealPayload(key.view(), version, tenant, sequence, plaintext);
+  return SealPayload(key.view(), version, tenant, sequence, plaintext, nonces);
 }
 
 absl::StatusOr<std::string> PayloadKeyring::Open(

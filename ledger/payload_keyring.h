@@ -30,6 +30,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "crypto/aead.h"
 #include "crypto/kdf.h"
 #include "crypto/master_key_file.h"
 #include "crypto/secure_bytes.h"
@@ -74,10 +75,12 @@ class PayloadKeyring {
       ABSL_LOCKS_EXCLUDED(mu_);
 
   // Seals `plaintext` for (`tenant`, `sequence`) under `version` (from
-  // PrepareTenant); version 0 frames it unsealed.
+  // PrepareTenant); version 0 frames it unsealed. Takes its nonce from
+  // `nonces` when given (see crypto::NonceBatch).
   absl::StatusOr<std::string> Seal(absl::string_view tenant, uint32_t version,
                                    uint64_t sequence,
-                                   absl::string_view plaintext) const;
+                                   absl::string_view plaintext,
+                                   crypto::NonceBatch* nonces = nullptr) const;
 
   // The plaintext of a stored payload of an entry of `entry_version`.
   // Errors as EntryKey, and DataLoss when it does not open.

@@ -81,9 +81,11 @@ absl::StatusOr<std::string> SealPayload(absl::string_view entry_key,
                                         uint32_t key_version,
                                         absl::string_view tenant,
                                         uint64_t sequence,
-                                        absl::string_view plaintext) {
-  absl::StatusOr<std::string> sealed = crypto::AeadSeal(
-      entry_key, plaintext, AssociatedData(tenant, sequence, key_version));
+                                        absl::string_view plaintext,
+                                        crypto::NonceBatch* nonces) {
+  absl::StatusOr<std::string> sealed =
+      crypto::AeadSeal(entry_key, plaintext,
+                       AssociatedData(tenant, sequence, key_version), nonces);
   if (!sealed.ok()) return sealed.status();
   CanonicalWriter w;
   w.Byte(kSealedFrame);

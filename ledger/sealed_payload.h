@@ -26,6 +26,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "crypto/aead.h"
 #include "crypto/hash.h"
 #include "crypto/kdf.h"
 
@@ -54,12 +55,14 @@ absl::Status DeriveEntryKey(absl::string_view tenant_key, uint64_t sequence,
 crypto::Digest KeyCommitment(absl::string_view entry_key);
 
 // Seals `plaintext` for entry (`tenant`, `sequence`) under `entry_key`,
-// derived from key version `key_version`; returns the stored form.
+// derived from key version `key_version`; returns the stored form. Takes
+// its nonce from `nonces` when given (see crypto::NonceBatch).
 absl::StatusOr<std::string> SealPayload(absl::string_view entry_key,
                                         uint32_t key_version,
                                         absl::string_view tenant,
                                         uint64_t sequence,
-                                        absl::string_view plaintext);
+                                        absl::string_view plaintext,
+                                        crypto::NonceBatch* nonces = nullptr);
 
 // Opens a sealed stored payload with its entry key. Returns DataLoss when
 // the key does not match the commitment or the ciphertext does not

@@ -10,7 +10,7 @@
 //   RESOURCE_EXHAUSTED and recorded ("access.denied") like a refusal by
 //   CallGuard.
 // - The calls that wait for the ledger, the secret store or a reload run
-//   on a fixed set of worker threads (CallWorkers) behind a bounded queue;
+//   on a fixed set of worker threads (WorkThreads) behind a bounded queue;
 //   ExportLedger streams, which also wait for their reader, on a set of
 //   their own. A full queue is refused RESOURCE_EXHAUSTED.
 // - Status reads memory and answers on gRPC's thread.
@@ -24,6 +24,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "base/work_threads.h"
 #include "gate/activity_feed.h"
 #include "gate/gate.h"
 #include "ledger/ledger.h"
@@ -31,7 +32,6 @@
 #include "secrets/secret_store.h"
 #include "server/admin_service_options.h"
 #include "server/call_guard.h"
-#include "server/call_workers.h"
 #include "server/open_call_quota.h"
 
 namespace portcullis::server {
@@ -55,8 +55,9 @@ class AdminService final : public v1::Admin::CallbackService {
         ledger_(ledger),
         activity_(activity),
         quota_(0, 0, options.max_calls_per_principal),
-        workers_(options.call_threads, options.max_queued_calls),
-        exports_(options.export_threads, options.max_queued_exports) {}
+        workers_(options.call_threads, options.max_queued_calls, "gate-call"),
+        exports_(options.export_threads, options.max_queued_exports,
+                 "gate-export") {}
 
   using Unary = grpc::ServerUnaryReactor;
   using Context = grpc::CallbackServerContext;
@@ -111,8 +112,8 @@ class AdminService final : public v1::Admin::CallbackService {
   gate::ActivityFeed* const activity_;
   OpenCallQuota quota_;
   // Last: joined before anything their work uses goes.
-  CallWorkers workers_;
-  CallWorkers exports_;
+  WorkThreads workers_;
+  WorkThreads exports_;
 };
 
 }  // namespace portcullis::server

@@ -58,7 +58,7 @@ grpc::ServerUnaryReactor* GateService::Unary(
 }
 
 void GateService::OnWorker(grpc::ServerUnaryReactor* reactor,
-                           CallWorkers::Work work) {
+                           WorkThreads::Work work) {
   if (!workers_.Run(std::move(work))) {
     reactor->Finish(grpc::Status(
         grpc::StatusCode::RESOURCE_EXHAUSTED,

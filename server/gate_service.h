@@ -13,7 +13,7 @@
 //   recorded ("access.denied").
 // - Approve, Execute and ReportOutcome, which wait for the ledger (and
 //   Execute for a tool), run on a fixed set of worker threads
-//   (CallWorkers) behind a bounded queue; a full queue is refused
+//   (WorkThreads) behind a bounded queue; a full queue is refused
 //   RESOURCE_EXHAUSTED.
 // - ListPending and ListTools read memory and answer on gRPC's thread.
 #ifndef PORTCULLIS_SERVER_GATE_SERVICE_H_
@@ -22,11 +22,11 @@
 #include <cstddef>
 
 #include "absl/time/time.h"
+#include "base/work_threads.h"
 #include "gate/gate.h"
 #include "portcullis/v1/gate.grpc.pb.h"
 #include "server/admission.h"
 #include "server/call_guard.h"
-#include "server/call_workers.h"
 #include "server/gate_service_options.h"
 #include "server/open_call_quota.h"
 
@@ -50,7 +50,7 @@ class GateService final : public v1::Gate::CallbackService {
         options_(options),
         quota_(options.max_waits_per_principal,
                options.max_streams_per_principal),
-        workers_(options.call_threads, options.max_queued_calls) {}
+        workers_(options.call_threads, options.max_queued_calls, "gate-call") {}
 
   grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context,
                                      const v1::EvaluateRequest* request,
@@ -107,7 +107,7 @@ class GateService final : public v1::Gate::CallbackService {
                                   Work work);
   // Runs `work` on a worker, which finishes `reactor`; or finishes it with
   // RESOURCE_EXHAUSTED when too many calls wait for a worker.
-  void OnWorker(grpc::ServerUnaryReactor* reactor, CallWorkers::Work work);
+  void OnWorker(grpc::ServerUnaryReactor* reactor, WorkThreads::Work work);
   grpc::Status ExecuteAdmitted(const Principal& caller,
                                const v1::ExecuteRequest& request,
                                const policy::Action& action,
@@ -118,7 +118,7 @@ class GateService final : public v1::Gate::CallbackService {
   Admission* const admission_;
   const GateServiceOptions options_;
   OpenCallQuota quota_;
-  CallWorkers workers_;  // last: joined before anything it uses goes
+  WorkThreads workers_;  // last: joined before anything it uses goes
 };
 
 }  // namespace portcullis::server

@@ -1,6 +1,8 @@
 #include "crypto/aead.h"
 
 #include <catch2/catch.hpp>
+#include <set>
+#include <string>
 
 #include "crypto/random.h"
 
@@ -26,6 +28,21 @@ TEST_CASE("a sealed payload opens with its key and associated data", "[aead]") {
 TEST_CASE("every seal uses a fresh nonce", "[aead]") {
   std::string key = NewKey();
   CHECK(*AeadSeal(key, "same", "ad") != *AeadSeal(key, "same", "ad"));
+}
+
+TEST_CASE("a nonce batch hands each nonce out once, then seals draw their own",
+          "[aead]") {
+  std::string key = NewKey();
+  NonceBatch nonces(3);
+  std::set<std::string> used;
+  for (int i = 0; i < 5; ++i) {  // three from the batch, two drawn alone
+    auto sealed = AeadSeal(key, "same", "ad", &nonces);
+    REQUIRE(sealed.ok());
+    used.insert(sealed->substr(0, kAeadNonceSize));
+    CHECK(*AeadOpen(key, *sealed, "ad") == "same");
+  }
+  CHECK(used.size() == 5);
+  CHECK(nonces.Take().empty());
 }
 
 TEST_CASE("a sealed payload does not open elsewhere", "[aead]") {

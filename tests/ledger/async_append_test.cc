@@ -6,12 +6,14 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "base/thread_name.h"
 #include "ledger/ledger.h"
 #include "ledger/verifier.h"
 #include "tests/ledger/ledger_fixture.h"
@@ -28,11 +30,13 @@ struct Answer {
   absl::Notification given;
   Result result = absl::UnknownError("not answered");
   pid_t thread = 0;
+  std::string thread_name;
 
   Ledger::AppendCallback Callback() {
     return [this](Result r) {
       result = std::move(r);
       thread = ::gettid();
+      thread_name = CurrentThreadName();
       given.Notify();
     };
   }
@@ -61,7 +65,9 @@ TEST_CASE("an asynchronous append is answered once its group is written",
   auto real = OpenStore(dir.Sub("db"));
   auto blocking = std::make_unique<testing::BlockingStore>(*real);
   testing::BlockingStore& store = *blocking;
-  auto ledger = Ledger::Open(std::move(blocking));
+  LedgerOptions options;
+  options.answer_threads = 0;  // the commit thread answers every group
+  auto ledger = Ledger::Open(std::move(blocking), options);
   REQUIRE(ledger.ok());
 
   store.Arm();
@@ -83,6 +89,7 @@ TEST_CASE("an asynchronous append is answered once its group is written",
   CHECK((*other.result)[0].sequence == 1);
   // Answered by the ledger's commit thread, not the caller.
   CHECK(first.thread != ::gettid());
+  CHECK(first.thread_name == "gate-commit");
   CHECK(second.thread == first.thread);
   CHECK(store.writer_threads() == 1);
   CHECK(Payloads(**ledger, "t") == std::vector<std::string>{"a", "b"});
@@ -153,6 +160,40 @@ TEST_CASE("payloads sealed ahead beside the leader open in their own entries",
   // Two entries of the first group, none of the lone "a2" (nothing to share
   // out), five of the last.
   CHECK((*ledger)->commit_stats().sealed_ahead == (seal_threads > 0 ? 7u : 0u));
+}
+
+TEST_CASE(
+    "a group of asynchronous writers is answered beside the commit thread",
+    "[ledger][async][concurrency]") {
+  const int answer_threads = GENERATE(0, 1);
+  testing::TempDir dir;
+  auto real = OpenStore(dir.Sub("db"));
+  auto blocking = std::make_unique<testing::BlockingStore>(*real);
+  testing::BlockingStore& store = *blocking;
+  LedgerOptions options;
+  options.answer_threads = answer_threads;
+  auto ledger = Ledger::Open(std::move(blocking), options);
+  REQUIRE(ledger.ok());
+
+  store.Arm();
+  Answer lone, second, third;
+  (*ledger)->AppendAsync({Draft("t", "a")}, lone.Callback());
+  store.AwaitBlockedWrite();
+  (*ledger)->AppendAsync({Draft("t", "b")}, second.Callback());
+  (*ledger)->AppendAsync({Draft("u", "c")}, third.Callback());
+  store.Release();
+  REQUIRE(lone.Wait().ok());
+  REQUIRE(second.Wait().ok());
+  REQUIRE(third.Wait().ok());
+  // One writer: no hand-off. Two: handed to an answering thread, if any,
+  // so the commit thread is free to lead the next group.
+  CHECK(lone.thread_name == "gate-commit");
+  const std::string aside = answer_threads > 0 ? "gate-answer" : "gate-commit";
+  CHECK(second.thread_name == aside);
+  CHECK(third.thread_name == aside);
+  CHECK((*ledger)->commit_stats().answered_aside ==
+        (answer_threads > 0 ? 1u : 0u));
+  CHECK(Payloads(**ledger, "t") == std::vector<std::string>{"a", "b"});
 }
 
 TEST_CASE("asynchronous appends refused up front are answered at once",
@@ -274,13 +315,17 @@ TEST_CASE("blocking and asynchronous appends share gap-free chains",
 
 TEST_CASE("closing the ledger answers the asynchronous appends it holds",
           "[ledger][async][concurrency]") {
+  // With answering threads too: closing drains what they were handed.
+  const int answer_threads = GENERATE(0, 2);
   testing::TempDir dir;
   constexpr int kQueued = 10;
   {
     auto real = OpenStore(dir.Sub("db"));
     auto blocking = std::make_unique<testing::BlockingStore>(*real);
     testing::BlockingStore& store = *blocking;
-    auto ledger = Ledger::Open(std::move(blocking));
+    LedgerOptions options;
+    options.answer_threads = answer_threads;
+    auto ledger = Ledger::Open(std::move(blocking), options);
     REQUIRE(ledger.ok());
     store.Arm();
     Answer first;

@@ -1,25 +1,25 @@
-#include "server/call_workers.h"
+#include "base/work_threads.h"
 
 #include <algorithm>
 #include <utility>
 
 #include "base/thread_name.h"
 
-namespace portcullis::server {
+namespace portcullis {
 
-CallWorkers::CallWorkers(int threads, size_t max_queued)
+WorkThreads::WorkThreads(int threads, size_t max_queued, std::string name)
     : max_queued_(max_queued) {
   threads = std::max(threads, 1);
   threads_.reserve(threads);
   for (int i = 0; i < threads; ++i) {
-    threads_.emplace_back([this] {
-      SetCurrentThreadName("gate-call");
+    threads_.emplace_back([this, name] {
+      SetCurrentThreadName(name);
       Loop();
     });
   }
 }
 
-CallWorkers::~CallWorkers() {
+WorkThreads::~WorkThreads() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
@@ -27,14 +27,14 @@ CallWorkers::~CallWorkers() {
   for (std::thread& t : threads_) t.join();
 }
 
-bool CallWorkers::Run(Work work) {
+bool WorkThreads::Run(Work work) {
   absl::MutexLock lock(&mu_);
   if (queue_.size() >= max_queued_) return false;
   queue_.push_back(std::move(work));
   return true;
 }
 
-void CallWorkers::Loop() {
+void WorkThreads::Loop() {
   for (;;) {
     Work work;
     {
@@ -51,4 +51,4 @@ void CallWorkers::Loop() {
   }
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis
