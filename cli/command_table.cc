@@ -55,6 +55,13 @@ std::vector<CommandSpec> Table() {
        "Write a policy skeleton: every tool an MCP server lists, typed,\n"
        "      and denied until you write the rules.",
        {"from_mcp", "tenant", "name", "out"}},
+      {"policy amend",
+       policies,
+       "--proposal ID --data DIR --tenant T --policy FILE|DIR\n"
+       "      [--out FILE] [--master_key FILE]",
+       "Write an approver's proposed rule into the policy, show the diff\n"
+       "      and replay the ledger: which past decisions it would change.",
+       {"proposal", "data", "tenant", "policy", "out", "master_key"}},
       {"policy test",
        policies,
        "DIR [--policy FILE|DIR]",

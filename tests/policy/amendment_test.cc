@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "policy/compiled_policy.h"
+#include "policy/explain.h"
 #include "tests/policy/policy_testing.h"
 
 namespace portcullis::policy {
@@ -45,6 +46,12 @@ TEST_CASE("a rule from a proposal cites the proposal in its decisions",
   CHECK(verdict->decided_by[0].proposal == "3f9a0c1d2e4b5a69");
   CHECK(verdict->decided_by[1].id == "plain");
   CHECK(verdict->decided_by[1].proposal.empty());
+  // policy explain says so too.
+  std::string text =
+      FormatExplanation(MakeAction("t", "x", {{"n", Int(1)}}), *verdict, {});
+  CHECK(text.find("  small \"small n is fine\" (from proposal "
+                  "3f9a0c1d2e4b5a69)\n") != std::string::npos);
+  CHECK(text.find("  plain \"n of 1 is fine\"\n") != std::string::npos);
 }
 
 TEST_CASE("from proposal fits every effect and any clause order",
