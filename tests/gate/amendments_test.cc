@@ -5,6 +5,7 @@
 
 #include "gate/decision_state.h"
 #include "policy/amendment.h"
+#include "server/codec/approval_codec.h"
 #include "tests/gate/approval_fixture.h"
 
 namespace portcullis::gate {
@@ -76,9 +77,36 @@ TEST_CASE("a proposal that compiles is recorded with the verdict",
     if (e.kind == kAmendmentProposed) CHECK(e.decision_id == pending.id);
   }
   // The verdict's own record carries the statement, amendment included.
-  auto state = LoadDecision(f.ledger(), f.codec(), "shop", pending.id);
-  REQUIRE(state.ok());
-  CHECK(state->current.verdict.outcome == Outcome::kAllow);
+  int verdicts = 0;
+  for (const auto& e : f.Entries("shop")) {
+    if (e.kind != kApprovalGranted) continue;
+    auto verdict = DecodeAs<VerdictRecord>(f.codec(), e.kind, *e.payload);
+    REQUIRE(verdict.ok());
+    CHECK(verdict->approval.amendment == a.amendment);
+    CHECK(VerifyApprovalSignature(verdict->approval, verdict->signature,
+                                  f.key("alice").verifying_key()));
+    ++verdicts;
+  }
+  CHECK(verdicts == 1);
+}
+
+TEST_CASE("the amendment travels in Approval field 60 and back",
+          "[amendments]") {
+  ApprovalFixture f;
+  Decision pending = f.Pending(f.Refund("120.00"));
+  Approval a = WithAmendment(f.For(pending, "alice"));
+  portcullis::v1::Approval proto;
+  server::ApprovalToProto(a, &proto);
+  CHECK(proto.has_amendment());
+  CHECK(proto.GetDescriptor()->FindFieldByName("amendment")->number() == 60);
+  auto back = server::ApprovalFromProto(proto);
+  REQUIRE(back.ok());
+  CHECK(back->amendment == a.amendment);
+  CHECK(CanonicalApprovalMessage(*back) == CanonicalApprovalMessage(a));
+  proto.clear_amendment();
+  back = server::ApprovalFromProto(proto);
+  REQUIRE(back.ok());
+  CHECK_FALSE(back->amendment.has_value());
 }
 
 TEST_CASE("a proposal that does not compile is refused and nothing recorded",
