@@ -61,6 +61,86 @@ gate::replay::RecordedDecision AsRecorded(const ReplayedDecision& d) {
   return out;
 }
 
+// The tenant's "amendment.proposed" entry for args.proposal, and its
+// decision id. NotFound when there is none, DataLoss when an entry does not
+// decode.
+absl::StatusOr<gate::AmendmentRecord> FindProposal(
+    const ledger::Ledger& ledger, const gate::RecordCodec& codec,
+    const PolicyAmendArgs& args, std::string* decision_id) {
+  std::optional<gate::AmendmentRecord> found;
+  absl::Status problem;
+  absl::Status read =
+      ForEachEntry(ledger, args.tenant, [&](const ledger::Entry& entry) {
+        if (entry.kind != gate::kAmendmentProposed) return true;
+        auto record = gate::DecodeAs<gate::AmendmentRecord>(codec, entry.kind,
+                                                            *entry.payload);
+        if (!record.ok()) {
+          problem = absl::DataLossError(record.status().message());
+          return false;
+        }
+        if (record->proposal_id != args.proposal) return true;
+        found = *std::move(record);
+        *decision_id = entry.decision_id;
+        return false;
+      });
+  if (!read.ok()) return read;
+  if (!problem.ok()) return problem;
+  if (!found) {
+    return absl::NotFoundError(absl::StrCat("no proposal ", args.proposal,
+                                            " on tenant ", args.tenant,
+                                            "'s ledger"));
+  }
+  return *std::move(found);
+}
+
+// Decides every recorded action of the tenant by `current` and by
+// `candidate`, counting them in `actions` and describing in `changes` each
+// decision that differs. DataLoss when an entry does not decode.
+absl::Status ReplayChanges(const ledger::Ledger& ledger,
+                           const gate::RecordCodec& codec,
+                           const std::string& tenant,
+                           const policy::CompiledPolicy& current,
+                           const policy::CompiledPolicy& candidate,
+                           uint64_t* actions,
+                           std::vector<std::string>* changes) {
+  gate::replay::Replayer before(current);
+  gate::replay::Replayer after(candidate);
+  absl::Status problem;
+  absl::Status read =
+      ForEachEntry(ledger, tenant, [&](const ledger::Entry& entry) {
+        if (entry.kind != gate::kActionEvaluated &&
+            entry.kind != gate::kActionRejected) {
+          return true;
+        }
+        auto line = RecordedActionFor(ledger, codec, entry);
+        if (!line.ok()) {
+          problem = absl::DataLossError(line.status().message());
+          return false;
+        }
+        if (!line->has_value()) return true;
+        const RecordedAction& recorded = **line;
+        auto was = before.Replay(recorded);
+        auto now = after.Replay(recorded);
+        if (!was.ok() || !now.ok()) {
+          problem = was.ok() ? now.status() : was.status();
+          return false;
+        }
+        ++*actions;
+        if (!gate::replay::DecisionChanged(AsRecorded(*was), *now)) return true;
+        changes->push_back(absl::StrCat(
+            "  ",
+            recorded.decision_id.empty()
+                ? absl::StrCat("entry ", recorded.ledger_sequence)
+                : recorded.decision_id,
+            "  ", gate::replay::ReplayOutcomeName(was->outcome), " (",
+            Rules(*was), ") -> ", gate::replay::ReplayOutcomeName(now->outcome),
+            " (", Rules(*now), ")"));
+        return true;
+      });
+  if (!read.ok()) return read;
+  return problem;
+}
+
 }  // namespace
 
 std::string UnifiedDiff(absl::string_view path, absl::string_view before,
@@ -89,8 +169,9 @@ std::string UnifiedDiff(absl::string_view path, absl::string_view before,
   std::string out =
       absl::StrCat("--- a/", path, "\n+++ b/", path, "\n@@ -",
                    range(start, a_count), " +", range(start, b_count), " @@\n");
-  for (size_t i = start; i < prefix; ++i)
+  for (size_t i = start; i < prefix; ++i) {
     absl::StrAppend(&out, " ", a[i], "\n");
+  }
   for (size_t i = prefix; i < a.size() - suffix; ++i) {
     absl::StrAppend(&out, "-", a[i], "\n");
   }
@@ -123,31 +204,17 @@ int RunPolicyAmend(const PolicyAmendArgs& args, CommandIo& io) {
   auto ledger = OpenLedgerReadOnly(args.data_dir, args.master_key);
   if (!ledger.ok()) return Fail(io, kExitUsage, ledger.status().message());
 
-  // The proposal.
   server::ProtoRecordCodec codec;
-  std::optional<gate::AmendmentRecord> found;
   std::string decision_id;
-  absl::Status problem;
-  absl::Status read =
-      ForEachEntry(**ledger, args.tenant, [&](const ledger::Entry& entry) {
-        if (entry.kind != gate::kAmendmentProposed) return true;
-        auto record = gate::DecodeAs<gate::AmendmentRecord>(codec, entry.kind,
-                                                            *entry.payload);
-        if (!record.ok()) {
-          problem = record.status();
-          return false;
-        }
-        if (record->proposal_id != args.proposal) return true;
-        found = *std::move(record);
-        decision_id = entry.decision_id;
-        return false;
-      });
-  if (!read.ok()) return Fail(io, kExitUsage, read.message());
-  if (!problem.ok()) return Fail(io, kExitFailed, problem.message());
-  if (!found) {
-    return Fail(io, kExitFailed,
-                absl::StrCat("no proposal ", args.proposal, " on tenant ",
-                             args.tenant, "'s ledger"));
+  absl::StatusOr<gate::AmendmentRecord> found =
+      FindProposal(**ledger, codec, args, &decision_id);
+  if (!found.ok()) {
+    return Fail(
+        io,
+        absl::IsDataLoss(found.status()) || absl::IsNotFound(found.status())
+            ? kExitFailed
+            : kExitUsage,
+        found.status().message());
   }
 
   policy::AmendResult amended = policy::AmendPolicy(
@@ -184,44 +251,15 @@ int RunPolicyAmend(const PolicyAmendArgs& args, CommandIo& io) {
   }
   report << UnifiedDiff(before.path, before.content, after.content);
 
-  // Which past decisions the rule changes: each recorded action decided
-  // again by the policy in force and by the amended policy.
-  gate::replay::Replayer current(*in_force.snapshot->program);
-  gate::replay::Replayer candidate(*amended.policy);
   uint64_t actions = 0;
   std::vector<std::string> changes;
-  read = ForEachEntry(**ledger, args.tenant, [&](const ledger::Entry& entry) {
-    if (entry.kind != gate::kActionEvaluated &&
-        entry.kind != gate::kActionRejected) {
-      return true;
-    }
-    auto line = RecordedActionFor(**ledger, codec, entry);
-    if (!line.ok()) {
-      problem = line.status();
-      return false;
-    }
-    if (!line->has_value()) return true;
-    const RecordedAction& recorded = **line;
-    auto was = current.Replay(recorded);
-    auto now = candidate.Replay(recorded);
-    if (!was.ok() || !now.ok()) {
-      problem = was.ok() ? now.status() : was.status();
-      return false;
-    }
-    ++actions;
-    if (!gate::replay::DecisionChanged(AsRecorded(*was), *now)) return true;
-    changes.push_back(absl::StrCat(
-        "  ",
-        recorded.decision_id.empty()
-            ? absl::StrCat("entry ", recorded.ledger_sequence)
-            : recorded.decision_id,
-        "  ", gate::replay::ReplayOutcomeName(was->outcome), " (", Rules(*was),
-        ") -> ", gate::replay::ReplayOutcomeName(now->outcome), " (",
-        Rules(*now), ")"));
-    return true;
-  });
-  if (!read.ok()) return Fail(io, kExitUsage, read.message());
-  if (!problem.ok()) return Fail(io, kExitFailed, problem.message());
+  absl::Status replayed =
+      ReplayChanges(**ledger, codec, args.tenant, *in_force.snapshot->program,
+                    *amended.policy, &actions, &changes);
+  if (!replayed.ok()) {
+    return Fail(io, absl::IsDataLoss(replayed) ? kExitFailed : kExitUsage,
+                replayed.message());
+  }
   report << "replayed " << actions << " recorded action"
          << (actions == 1 ? "" : "s") << " of tenant " << args.tenant << ": "
          << changes.size() << " decision" << (changes.size() == 1 ? "" : "s")
