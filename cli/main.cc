@@ -54,6 +54,11 @@ ABSL_FLAG(std::string, at, "",
 ABSL_FLAG(std::string, out, "",
           "Path prefix for new key files (keys generate); where to write the "
           "amended policy file (policy amend; default standard output).");
+ABSL_FLAG(std::string, propose, "",
+          "A rule to propose for the action's tool with the verdict "
+          "(approve, deny; docs/approvals.md).");
+ABSL_FLAG(std::string, rationale, "",
+          "Why the proposed rule (required with --propose).");
 ABSL_FLAG(std::string, proposal, "",
           "An amendment proposal's id, as Approve answered it (policy "
           "amend).");
@@ -182,6 +187,8 @@ VerdictArgs Verdict(const std::vector<std::string>& words, bool approve) {
   args.valid_for = absl::GetFlag(FLAGS_valid_for);
   args.approve = approve;
   args.yes = absl::GetFlag(FLAGS_yes);
+  args.propose = absl::GetFlag(FLAGS_propose);
+  args.rationale = absl::GetFlag(FLAGS_rationale);
   return args;
 }
 
