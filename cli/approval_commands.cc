@@ -111,6 +111,9 @@ int RunVerdict(const VerdictArgs& args, const Clock& clock, std::istream& in,
   if (!args.approve && args.comment.empty()) {
     return Usage(io, command, "--reason is required to deny");
   }
+  if (!args.propose.empty() && args.rationale.empty()) {
+    return Usage(io, command, "--rationale is required with --propose");
+  }
   if (!args.yes && !in_is_terminal) {
     return Usage(io, command,
                  "standard input is not a terminal, so nobody can be asked; "
@@ -139,6 +142,10 @@ int RunVerdict(const VerdictArgs& args, const Clock& clock, std::istream& in,
   // Show the person exactly what they are signing for.
   io.out << (args.approve ? "approving" : "denying") << ":\n";
   PrintPending(*found, io.out);
+  if (!args.propose.empty()) {
+    io.out << "  proposing for tool " << found->action().tool() << ": "
+           << args.propose << "\n  because: " << args.rationale << "\n";
+  }
   if (!args.yes && !Confirmed(args.approve, in, io)) {
     io.out << "nothing signed\n";
     return kExitFailed;
@@ -153,6 +160,10 @@ int RunVerdict(const VerdictArgs& args, const Clock& clock, std::istream& in,
   approval.expires_at = clock.Now() + args.valid_for;
   approval.approver_id = args.approver;
   approval.comment = args.comment;
+  if (!args.propose.empty()) {
+    approval.amendment = gate::AmendmentProposal{found->action().tool(),
+                                                 args.propose, args.rationale};
+  }
   v1::ApproveRequest request;
   server::ApprovalToProto(approval, request.mutable_approval());
   request.set_signature(gate::SignApproval(approval, *key));
@@ -164,6 +175,11 @@ int RunVerdict(const VerdictArgs& args, const Clock& clock, std::istream& in,
          << OutcomeText(response.decision().outcome()) << "\n";
   for (const std::string& reason : response.decision().reasons()) {
     io.out << "  " << reason << "\n";
+  }
+  if (!response.proposal_id().empty()) {
+    io.out << "proposal recorded: " << response.proposal_id()
+           << " (portcullis policy amend --proposal " << response.proposal_id()
+           << ")\n";
   }
   return kExitOk;
 }

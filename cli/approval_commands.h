@@ -34,6 +34,10 @@ struct VerdictArgs {
   absl::Duration valid_for = absl::Minutes(15);
   bool approve = true;
   bool yes = false;  // sign without asking
+  // Optional: a rule to propose for the action's tool with the verdict,
+  // and why (required with it); docs/approvals.md.
+  std::string propose;
+  std::string rationale;
 };
 
 // Fetches the pending request, shows the action being decided (tool,

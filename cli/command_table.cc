@@ -55,6 +55,13 @@ std::vector<CommandSpec> Table() {
        "Write a policy skeleton: every tool an MCP server lists, typed,\n"
        "      and denied until you write the rules.",
        {"from_mcp", "tenant", "name", "out"}},
+      {"policy amend",
+       policies,
+       "--proposal ID --data DIR --tenant T --policy FILE|DIR\n"
+       "      [--out FILE] [--master_key FILE]",
+       "Write an approver's proposed rule into the policy, show the diff\n"
+       "      and replay the ledger: which past decisions it would change.",
+       {"proposal", "data", "tenant", "policy", "out", "master_key"}},
       {"policy test",
        policies,
        "DIR [--policy FILE|DIR]",
@@ -82,15 +89,20 @@ std::vector<CommandSpec> Table() {
        "List the tenant's pending approvals.", AtGate({"tenant", "json"})},
       {"approve", approvals,
        "ID --tenant T --key FILE --approver ID [--comment C] [--yes] "
-       "[--valid_for D]",
-       "Show the action, ask y/N (unless --yes), sign and submit.",
-       AtGate({"tenant", "key", "approver", "comment", "yes", "valid_for"}),
+       "[--valid_for D]\n"
+       "      [--propose RULE --rationale WHY]",
+       "Show the action, ask y/N (unless --yes), sign and submit;\n"
+       "      --propose adds a rule for the tool to the signed statement.",
+       AtGate({"tenant", "key", "approver", "comment", "yes", "valid_for",
+               "propose", "rationale"}),
        true},
       {"deny", approvals,
        "ID --tenant T --key FILE --approver ID --reason R [--yes] "
-       "[--valid_for D]",
+       "[--valid_for D]\n"
+       "      [--propose RULE --rationale WHY]",
        "Show the action, ask y/N (unless --yes), sign and submit.",
-       AtGate({"tenant", "key", "approver", "reason", "yes", "valid_for"}),
+       AtGate({"tenant", "key", "approver", "reason", "yes", "valid_for",
+               "propose", "rationale"}),
        true},
       {"halt", admin, "[--tenant T] --reason R [--json]",
        "Halt a tenant, or the whole gate: every action is denied.",

@@ -80,6 +80,8 @@ void PrintDecision(const v1::Decision& d, std::ostream& out) {
   for (const v1::RuleRef& rule : d.decided_by()) {
     out << "rule: " << rule.id()
         << (rule.description().empty() ? "" : " (" + rule.description() + ")")
+        << (rule.proposal_id().empty() ? ""
+                                       : " from proposal " + rule.proposal_id())
         << "\n";
   }
   for (const v1::ApprovalRequirement& r : d.approvals()) {

@@ -21,6 +21,7 @@
 #include "base/clock.h"
 #include "cli/action_flags.h"
 #include "cli/activity_commands.h"
+#include "cli/amend_command.h"
 #include "cli/approval_commands.h"
 #include "cli/command.h"
 #include "cli/command_table.h"
@@ -51,7 +52,16 @@ ABSL_FLAG(std::string, from_mcp, "",
 ABSL_FLAG(std::string, at, "",
           "The instant to decide at, RFC 3339 (policy explain); default now.");
 ABSL_FLAG(std::string, out, "",
-          "Path prefix for new key files (keys generate).");
+          "Path prefix for new key files (keys generate); where to write the "
+          "amended policy file (policy amend; default standard output).");
+ABSL_FLAG(std::string, propose, "",
+          "A rule to propose for the action's tool with the verdict "
+          "(approve, deny; docs/approvals.md).");
+ABSL_FLAG(std::string, rationale, "",
+          "Why the proposed rule (required with --propose).");
+ABSL_FLAG(std::string, proposal, "",
+          "An amendment proposal's id, as Approve answered it (policy "
+          "amend).");
 ABSL_FLAG(std::string, receipt, "",
           "A portcullis.v1.ExecutionReceipt in proto JSON (receipt verify).");
 ABSL_FLAG(std::string, key, "",
@@ -177,6 +187,8 @@ VerdictArgs Verdict(const std::vector<std::string>& words, bool approve) {
   args.valid_for = absl::GetFlag(FLAGS_valid_for);
   args.approve = approve;
   args.yes = absl::GetFlag(FLAGS_yes);
+  args.propose = absl::GetFlag(FLAGS_propose);
+  args.rationale = absl::GetFlag(FLAGS_rationale);
   return args;
 }
 
@@ -215,6 +227,13 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
         {absl::GetFlag(FLAGS_from_mcp), absl::GetFlag(FLAGS_tenant),
          absl::GetFlag(FLAGS_name), absl::GetFlag(FLAGS_out)},
         clock, io);
+  }
+  if (command == "policy amend") {
+    return RunPolicyAmend(
+        {absl::GetFlag(FLAGS_proposal), absl::GetFlag(FLAGS_data),
+         absl::GetFlag(FLAGS_tenant), absl::GetFlag(FLAGS_policy),
+         absl::GetFlag(FLAGS_out), absl::GetFlag(FLAGS_master_key)},
+        io);
   }
   if (command == "policy explain") {
     return RunPolicyExplain(

@@ -29,11 +29,13 @@ int Fail(CommandIo& io, int code, absl::string_view message) {
   return code;
 }
 
-absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenReadOnly(
-    const LedgerExportArgs& args) {
-  std::string key_file = args.master_key;
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedgerReadOnly(
+    const std::string& data_dir, const std::string& master_key) {
+  std::string key_file = master_key;
   if (key_file.empty()) {
-    std::string fallback = args.data_dir + "/master.key";
+    std::string fallback = data_dir + "/master.key";
     if (std::filesystem::exists(fallback)) key_file = fallback;
   }
   ledger::LedgerOptions options;
@@ -45,10 +47,12 @@ absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenReadOnly(
   }
   ledger::RocksDbOptions store_options;
   store_options.read_only = true;
-  auto store = ledger::RocksDbStore::Open(args.data_dir, store_options);
+  auto store = ledger::RocksDbStore::Open(data_dir, store_options);
   if (!store.ok()) return store.status();
   return ledger::Ledger::Open(*std::move(store), options);
 }
+
+namespace {
 
 // When the pending decision's approval was granted, if it was.
 absl::StatusOr<std::optional<absl::Time>> GrantedAt(
@@ -90,8 +94,9 @@ RecordedAction FromEvaluation(const ledger::Entry& entry,
   return out;
 }
 
-// The line for `entry`, if it makes one.
-absl::StatusOr<std::optional<RecordedAction>> LineFor(
+}  // namespace
+
+absl::StatusOr<std::optional<RecordedAction>> RecordedActionFor(
     const ledger::Ledger& ledger, const gate::RecordCodec& codec,
     const ledger::Entry& entry) {
   if (entry.kind == gate::kActionEvaluated) {
@@ -125,6 +130,8 @@ absl::StatusOr<std::optional<RecordedAction>> LineFor(
   return out;
 }
 
+namespace {
+
 struct Counts {
   uint64_t lines = 0;
   uint64_t pruned = 0;
@@ -136,7 +143,7 @@ int RunReplayExport(const LedgerExportArgs& args, CommandIo& io) {
   if (absl::Status s = ValidateTenantId(args.tenant); !s.ok()) {
     return Fail(io, kExitUsage, absl::StrCat("--tenant: ", s.message()));
   }
-  auto ledger = OpenReadOnly(args);
+  auto ledger = OpenLedgerReadOnly(args.data_dir, args.master_key);
   if (!ledger.ok()) return Fail(io, kExitUsage, ledger.status().message());
   std::optional<ledger::ChainHead> head = (*ledger)->Head(args.tenant);
   if (!head) {
@@ -165,7 +172,7 @@ int RunReplayExport(const LedgerExportArgs& args, CommandIo& io) {
           ++counts.pruned;
           return true;
         }
-        auto line = LineFor(**ledger, codec, entry);
+        auto line = RecordedActionFor(**ledger, codec, entry);
         if (!line.ok()) {
           problem = absl::DataLossError(
               absl::StrCat("entry ", entry.sequence,

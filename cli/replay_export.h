@@ -9,8 +9,16 @@
 #ifndef PORTCULLIS_CLI_REPLAY_EXPORT_H_
 #define PORTCULLIS_CLI_REPLAY_EXPORT_H_
 
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
 #include "cli/command.h"
 #include "cli/ledger_export.h"
+#include "gate/records.h"
+#include "gate/replay/recorded_action.h"
+#include "ledger/ledger.h"
 
 namespace portcullis::cli {
 
@@ -21,6 +29,17 @@ namespace portcullis::cli {
 // does not decode (a damaged ledger), 2 on usage errors or an unreadable
 // ledger or key file (including sealed payloads without their key).
 int RunReplayExport(const LedgerExportArgs& args, CommandIo& io);
+
+// Opens the ledger under `data_dir` read-only, with the master key file
+// (default <data_dir>/master.key when that file exists).
+absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedgerReadOnly(
+    const std::string& data_dir, const std::string& master_key);
+
+// The recording line an "action.evaluated" or "action.rejected" entry with
+// its payload makes, if it makes one (see above).
+absl::StatusOr<std::optional<gate::replay::RecordedAction>> RecordedActionFor(
+    const ledger::Ledger& ledger, const gate::RecordCodec& codec,
+    const ledger::Entry& entry);
 
 }  // namespace portcullis::cli
 

@@ -69,6 +69,7 @@ struct PublicFacts {
     event.outcome = CodeName(r.error);
   }
   void operator()(const SecretRecord& r) { event.principal = r.principal; }
+  void operator()(const AmendmentRecord& r) { event.principal = r.approver_id; }
   void operator()(const ShadowRecord& r) {
     if (!r.verdict.has_value()) return;
     event.outcome = policy::OutcomeName(r.verdict->outcome);

@@ -7,6 +7,7 @@
 #ifndef PORTCULLIS_GATE_APPROVAL_H_
 #define PORTCULLIS_GATE_APPROVAL_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -18,6 +19,19 @@ namespace portcullis::gate {
 enum class ApprovalVerdict { kApprove, kDeny };
 
 inline constexpr size_t kMaxCommentBytes = 1024;
+inline constexpr size_t kMaxAmendmentRuleBytes = 4096;
+inline constexpr size_t kMaxRationaleBytes = 200;
+
+// A rule the approver proposes for the tenant's policy with the verdict
+// (docs/approvals.md, "Approvals that become policy").
+struct AmendmentProposal {
+  std::string tool;       // the tool block it goes into
+  std::string rule;       // one rule's source
+  std::string rationale;  // one line
+
+  friend bool operator==(const AmendmentProposal&,
+                         const AmendmentProposal&) = default;
+};
 
 struct Approval {
   std::string tenant;
@@ -27,6 +41,7 @@ struct Approval {
   absl::Time expires_at;  // the statement is void from this instant on
   std::string approver_id;
   std::string comment;
+  std::optional<AmendmentProposal> amendment;
 };
 
 // Checks the statement's shape: ids, a 32-byte digest, comment length.
@@ -35,6 +50,12 @@ absl::Status ValidateApproval(const Approval& approval);
 
 // The bytes that are signed, domain tag "portcullis/approval/v1" included.
 std::string CanonicalApprovalMessage(const Approval& approval);
+
+// The id an approval's amendment is recorded and cited under: the first 8
+// bytes of BLAKE2b-256 over "portcullis/amendment/v1" 0x00 and the
+// statement's canonical encoding, as 16 lowercase hex characters. Empty
+// without an amendment.
+std::string ProposalId(const Approval& approval);
 
 // Signs for an approver (the CLI and tests); returns the 64-byte signature.
 std::string SignApproval(const Approval& approval,

@@ -9,6 +9,7 @@
 #include "base/identifiers.h"
 #include "crypto/constant_time.h"
 #include "crypto/hash.h"
+#include "policy/amendment.h"
 
 namespace portcullis::gate {
 namespace {
@@ -103,6 +104,34 @@ EntryFields FieldsFor(const DecisionState& s, absl::Time now,
   return f;
 }
 
+// Checks that the approval's amendment compiles with the policy in force.
+absl::StatusOr<AmendmentRecord> CheckAmendment(const Approval& approval,
+                                               const PolicySnapshot& policy) {
+  AmendmentRecord record;
+  record.proposal_id = ProposalId(approval);
+  record.approver_id = approval.approver_id;
+  record.proposal = *approval.amendment;
+  record.policy_version = policy.version;
+  record.policy_hash = policy.content_hash;
+  policy::AmendResult amended = policy::AmendPolicy(
+      policy.files, {approval.tenant, record.proposal.tool,
+                     record.proposal.rule, record.proposal_id});
+  if (!amended.errors.empty()) {
+    constexpr size_t kShown = 5;
+    std::vector<std::string> errors;
+    for (const policy::Diagnostic& d : amended.errors) {
+      if (errors.size() == kShown) break;
+      errors.push_back(d.ToString());
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "approval.amendment: the policy in force (version ", policy.version,
+        ") with the proposed rule does not compile: ",
+        absl::StrJoin(errors, "; ")));
+  }
+  record.rule_id = amended.rule_id;
+  return record;
+}
+
 // The key under which waits for a decision are registered.
 std::string WaitKey(absl::string_view tenant, absl::string_view decision_id) {
   return absl::StrCat(tenant, "/", decision_id);
@@ -167,19 +196,25 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Approve(const Approval& approval,
         absl::StrCat("this approval expired at ",
                      DescribeTime(approval.expires_at), "; sign a new one")));
   }
-  absl::StatusOr<ApproveResult> result = Decide(
-      approval, signature, *approver, caller, tenants_.Get(approval.tenant));
+  std::optional<AmendmentRecord> amendment;
+  if (approval.amendment.has_value()) {
+    absl::StatusOr<AmendmentRecord> checked = CheckAmendment(approval, *policy);
+    if (!checked.ok()) return reject(checked.status());
+    amendment = *std::move(checked);
+  }
+  absl::StatusOr<ApproveResult> result =
+      Decide(approval, signature, *approver, caller,
+             tenants_.Get(approval.tenant), amendment ? &*amendment : nullptr);
   if (!result.ok() && !absl::IsUnavailable(result.status())) {
     RecordRejection(approval, result.status());
   }
   return result;
 }
 
-absl::StatusOr<ApproveResult> ApprovalDesk::Decide(const Approval& approval,
-                                                   absl::string_view signature,
-                                                   const Approver& approver,
-                                                   absl::string_view caller,
-                                                   TenantState& tenant) {
+absl::StatusOr<ApproveResult> ApprovalDesk::Decide(
+    const Approval& approval, absl::string_view signature,
+    const Approver& approver, absl::string_view caller, TenantState& tenant,
+    const AmendmentRecord* amendment) {
   const absl::Time now = clock_.Now();
   const std::string busy = BusyDecision(approval.decision_id);
   Plan plan;
@@ -264,10 +299,27 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Decide(const Approval& approval,
     tenant.busy.insert(busy);
   }
 
-  absl::StatusOr<uint64_t> sequence =
-      recorder_.Record(FieldsFor(snapshot, now, plan.kind), plan.record);
+  absl::StatusOr<uint64_t> sequence;
+  if (amendment == nullptr) {
+    sequence =
+        recorder_.Record(FieldsFor(snapshot, now, plan.kind), plan.record);
+  } else {  // the verdict and its amendment, in one batch
+    std::vector<ledger::EntryDraft> drafts;
+    drafts.push_back(
+        recorder_.Draft(FieldsFor(snapshot, now, plan.kind), plan.record));
+    drafts.push_back(recorder_.Draft(
+        FieldsFor(snapshot, now, kAmendmentProposed), *amendment));
+    absl::StatusOr<std::vector<ledger::Appended>> appended =
+        recorder_.Append(std::move(drafts));
+    if (appended.ok()) {
+      sequence = appended->front().sequence;
+    } else {
+      sequence = appended.status();
+    }
+  }
 
   ApproveResult result;
+  if (amendment != nullptr) result.proposal_id = amendment->proposal_id;
   {
     absl::MutexLock lock(&tenant.mu);
     tenant.busy.erase(busy);

@@ -28,6 +28,9 @@ namespace portcullis::gate {
 struct ApproveResult {
   Decision decision;                     // as it stands after the verdict
   std::optional<DecisionState> pending;  // set while still pending
+  // Set when the approval carried an amendment: the id it was recorded
+  // under ("amendment.proposed", docs/approvals.md).
+  std::string proposal_id;
 };
 
 class ApprovalDesk {
@@ -54,6 +57,9 @@ class ApprovalDesk {
   //   FailedPrecondition  expired statement or request, already resolved,
   //                       a second verdict from the same approver
   //   Unavailable         the verdict could not be recorded
+  // An amendment the approval carries must compile with the policy in force
+  // (InvalidArgument with line:column otherwise); it is recorded as
+  // "amendment.proposed" in the same batch as the verdict.
   absl::StatusOr<ApproveResult> Approve(const Approval& approval,
                                         absl::string_view signature,
                                         absl::string_view caller = "");
@@ -125,7 +131,8 @@ class ApprovalDesk {
                                        absl::string_view signature,
                                        const Approver& approver,
                                        absl::string_view caller,
-                                       TenantState& tenant);
+                                       TenantState& tenant,
+                                       const AmendmentRecord* amendment);
   // Records what a deadline does to a pending request when `due` says it
   // is due (returning the record to write), then applies it.
   absl::Status RecordDeadline(

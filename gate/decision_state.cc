@@ -81,6 +81,8 @@ struct Applier {
   absl::Status operator()(const RejectionRecord&) { return absl::OkStatus(); }
   // What a shadow policy would have decided does not change the decision.
   absl::Status operator()(const ShadowRecord&) { return absl::OkStatus(); }
+  // Nor does an amendment proposed with a verdict.
+  absl::Status operator()(const AmendmentRecord&) { return absl::OkStatus(); }
   absl::Status operator()(const PolicyRecord&) { return Unexpected(kind); }
   absl::Status operator()(const HaltRecord&) { return Unexpected(kind); }
   absl::Status operator()(const AccessDeniedRecord&) {

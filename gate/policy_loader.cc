@@ -47,6 +47,7 @@ PolicyLoad CompilePolicy(const PolicyText& text, absl::Time now) {
   snapshot->program = std::move(compiled.policy);
   snapshot->content_hash = load.content_hash;
   snapshot->source = load.source;
+  snapshot->files = text.files;
   snapshot->loaded_at = now;
   load.snapshot = std::move(snapshot);
   return load;

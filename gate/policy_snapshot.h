@@ -8,9 +8,11 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "policy/compiled_policy.h"
+#include "policy/compiler.h"
 
 namespace portcullis::gate {
 
@@ -19,6 +21,9 @@ struct PolicySnapshot {
   std::string version;       // as the policy declares it
   std::string content_hash;  // BLAKE2b-256 of the sources, hex
   std::string source;        // where it was read from, for people
+  // The text it was compiled from: amendment proposals are checked
+  // against it (docs/approvals.md).
+  std::vector<policy::SourceFile> files;
   absl::Time loaded_at;
 };
 

@@ -46,6 +46,8 @@ inline constexpr char kSecretDeleted[] = "secret.deleted";
 inline constexpr char kSecretReleased[] = "secret.released";
 // Shadow mode (issue 7, docs/replay.md).
 inline constexpr char kShadowDiffered[] = "shadow.differed";
+// An approver's amendment proposal (issue 21, docs/approvals.md).
+inline constexpr char kAmendmentProposed[] = "amendment.proposed";
 
 // "action.evaluated".
 struct EvaluationRecord {
@@ -149,11 +151,24 @@ struct ShadowRecord {
   std::string rejection;  // why it rejected the action
 };
 
+// "amendment.proposed" (issue 21): a rule an approver proposed with a
+// verdict, checked against the policy in force. Recorded in the same batch
+// as the verdict, with its decision id.
+struct AmendmentRecord {
+  std::string proposal_id;
+  std::string approver_id;
+  AmendmentProposal proposal;
+  std::string rule_id;
+  std::string policy_version;  // the policy in force it was checked against
+  std::string policy_hash;
+};
+
 using Record =
     std::variant<EvaluationRecord, RejectionRecord, PolicyRecord,
                  ApprovalRequestRecord, VerdictRecord, ApprovalRejectionRecord,
                  DeadlineRecord, ExecutionRecord, OutcomeRecord, HaltRecord,
-                 AccessDeniedRecord, SecretRecord, ShadowRecord>;
+                 AccessDeniedRecord, SecretRecord, ShadowRecord,
+                 AmendmentRecord>;
 
 // Serializes records to ledger payload bytes and back. Implementations are
 // stateless and thread-safe.

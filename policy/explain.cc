@@ -30,7 +30,11 @@ std::string FormatExplanation(const Action& action, const Verdict& verdict,
   absl::StrAppend(&out, "decided by:\n");
   for (size_t i = 0; i < verdict.decided_by.size(); ++i) {
     const RuleCitation& rule = verdict.decided_by[i];
-    absl::StrAppend(&out, "  ", rule.id, " \"", rule.description, "\"\n");
+    absl::StrAppend(&out, "  ", rule.id, " \"", rule.description, "\"",
+                    rule.proposal.empty()
+                        ? ""
+                        : absl::StrCat(" (from proposal ", rule.proposal, ")"),
+                    "\n");
     if (i < verdict.reasons.size()) {
       absl::StrAppend(&out, "    reason: ", verdict.reasons[i], "\n");
     }

@@ -25,6 +25,9 @@ const char* OutcomeName(Outcome outcome);
 struct RuleCitation {
   std::string id;
   std::string description;
+  // The amendment proposal the rule came from (`from proposal "ID"`,
+  // docs/approvals.md); empty for other rules.
+  std::string proposal;
 
   friend bool operator==(const RuleCitation&, const RuleCitation&) = default;
 };

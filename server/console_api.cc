@@ -308,6 +308,7 @@ http::ApiResponse ConsoleApi::Approve(const http::ApiRequest& request) const {
   if (result->pending) {
     PendingToProto(*result->pending, response.mutable_pending());
   }
+  response.set_proposal_id(result->proposal_id);
   return Json(response);
 }
 

@@ -225,6 +225,7 @@ grpc::ServerUnaryReactor* GateService::Approve(
         if (result->pending) {
           PendingToProto(*result->pending, response->mutable_pending());
         }
+        response->set_proposal_id(result->proposal_id);
         return grpc::Status::OK;
       });
 }

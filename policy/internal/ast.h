@@ -151,6 +151,8 @@ struct RuleDecl {
   // limit
   LimitSpec limit;
   std::vector<ScopeDecl> scopes;
+  // `from proposal "ID"`: the approval amendment the rule came from.
+  std::optional<Name> proposal;
 };
 
 struct ToolDecl {
@@ -160,6 +162,7 @@ struct ToolDecl {
   std::optional<Position> irreversible;
   std::vector<ArgDecl> args;
   std::vector<RuleDecl> rules;
+  Position close;  // the '}' that ends the block
 };
 
 struct TenantDecl {

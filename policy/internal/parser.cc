@@ -207,6 +207,20 @@ bool Parser::ParseTenantItem(TenantDecl* tenant) {
   return false;
 }
 
+bool Parser::ParseLoneRule(RuleDecl* out) {
+  if (!cursor_.AtWord("rule")) {
+    cursor_.ErrorExpected("one rule: rule ID \"DESCRIPTION\" EFFECT [clauses]");
+    return false;
+  }
+  if (!rules_.Parse(out)) return false;
+  if (!cursor_.At(TokenKind::kEnd)) {
+    cursor_.ErrorExpected(
+        "the end of the rule: a proposal is exactly one rule");
+    return false;
+  }
+  return true;
+}
+
 bool Parser::ParseTool(ToolDecl* out) {
   out->pos = cursor_.current().pos;
   cursor_.Advance();  // tool
@@ -215,7 +229,12 @@ bool Parser::ParseTool(ToolDecl* out) {
       !cursor_.Expect(TokenKind::kLBrace, "'{' to open the tool")) {
     return false;
   }
-  while (!cursor_.Accept(TokenKind::kRBrace)) {
+  while (true) {
+    if (cursor_.At(TokenKind::kRBrace)) {
+      out->close = cursor_.current().pos;
+      cursor_.Advance();
+      break;
+    }
     if (sink_->full()) return false;
     if (cursor_.At(TokenKind::kEnd) || cursor_.AtWord("tool") ||
         cursor_.AtWord("tenant") || cursor_.AtWord("timezone")) {

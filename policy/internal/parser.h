@@ -28,6 +28,10 @@ class Parser {
   // no errors.
   FileAst Parse();
 
+  // Parses the whole text as exactly one rule (an amendment proposal,
+  // docs/approvals.md). Returns false after reporting an error.
+  bool ParseLoneRule(RuleDecl* out);
+
  private:
   bool ParseHeader(HeaderDecl* out);
   bool ParseTenant(TenantDecl* out);

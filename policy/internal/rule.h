@@ -66,6 +66,8 @@ struct Rule {
   Limit limit;
   // "<tenant>/<rule id>": the start of every counter key of this rule.
   std::string counter_prefix;
+  // `from proposal "ID"`: the approval amendment the rule came from.
+  std::string proposal;
 };
 
 }  // namespace portcullis::policy::policy_internal

@@ -31,6 +31,7 @@ std::unique_ptr<Rule> RuleBuilder::Build(const RuleDecl& decl,
   rule->id = decl.id.text;
   rule->counter_prefix = absl::StrCat(tenant, "/", decl.id.text);
   rule->description = decl.description.text;
+  if (decl.proposal.has_value()) rule->proposal = decl.proposal->text;
   rule->pos = decl.id.pos;
   rule->effect = decl.effect;
   rule->reason = decl.description.text;

@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "policy/internal/literals.h"
 
@@ -28,6 +29,7 @@ constexpr ClauseInfo kClauses[] = {
     {"after", false, true, true, true,
      "deny, approve and limit rules: a taint only tightens (to allow only "
      "after a tool, write allow when count(tool NAME, 1h, session) >= 1)"},
+    {"from", true, true, true, true, ""},
 };
 
 const ClauseInfo* FindClause(absl::string_view word) {
@@ -189,6 +191,7 @@ bool RuleParser::ParseClause(RuleDecl* rule) {
   }
   if (info.word == "escalate") return ParseEscalation(pos, rule);
   if (info.word == "after") return ParseAfter(pos, rule);
+  if (info.word == "from") return ParseProposal(rule);
   return ParseScopes(rule);  // per
 }
 
@@ -200,6 +203,7 @@ bool RuleParser::AlreadyGiven(absl::string_view word, const RuleDecl& rule) {
   if (word == "escalate") return rule.escalate_after.has_value();
   if (word == "per") return !rule.scopes.empty();
   if (word == "after") return rule.after.has_value();
+  if (word == "from") return rule.proposal.has_value();
   return false;
 }
 
@@ -250,6 +254,34 @@ bool RuleParser::ParseAfter(Position pos, RuleDecl* rule) {
     after.within = d;
   }
   rule->after = std::move(after);
+  return true;
+}
+
+bool RuleParser::ParseProposal(RuleDecl* rule) {
+  if (!cursor_->ExpectWord("proposal",
+                           "'proposal' and its id, as in: from proposal "
+                           "\"3f9a0c1d2e4b5a69\"")) {
+    return false;
+  }
+  if (!cursor_->At(TokenKind::kString)) {
+    cursor_->ErrorExpected("the proposal id in quotes");
+    return false;
+  }
+  Name id{DecodeStringLiteral(cursor_->current().text), cursor_->current().pos};
+  bool valid = !id.text.empty() && id.text.size() <= kMaxProposalIdBytes;
+  for (char c : id.text) {
+    valid = valid && (absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+                      c == '-' || c == '_');
+  }
+  if (!valid) {
+    cursor_->Error(id.pos,
+                   absl::StrCat("a proposal id is 1 to ", kMaxProposalIdBytes,
+                                " letters, digits, '-' or '_', found ",
+                                cursor_->current().text));
+    return false;
+  }
+  rule->proposal = std::move(id);
+  cursor_->Advance();
   return true;
 }
 

@@ -7,7 +7,8 @@
 //   clause  = ("when" | "unless") condition | "reason" STRING
 //           | "by" roles | "quorum" INTEGER | "expires" DURATION
 //           | "escalate" "after" DURATION "to" roles
-//           | "per" scope { "," scope } ;
+//           | "per" scope { "," scope }
+//           | "from" "proposal" STRING ;
 //
 // A clause that does not fit the effect (quorum on a deny) or that is given
 // twice is a syntax error at the clause. Not thread-safe.
@@ -28,6 +29,7 @@ class RuleParser {
   static constexpr int64_t kMaxQuorum = 100;
   static constexpr int64_t kMaxRateCount = 1000000000;
   static constexpr size_t kMaxRoles = 32;
+  static constexpr size_t kMaxProposalIdBytes = 64;
 
   // `cursor` must outlive the parser.
   explicit RuleParser(TokenCursor* cursor)
@@ -49,6 +51,8 @@ class RuleParser {
   bool ParseReason(RuleDecl* rule);
   bool ParseEscalation(Position pos, RuleDecl* rule);
   bool ParseCondition(RuleDecl* rule);
+  // from proposal "ID"
+  bool ParseProposal(RuleDecl* rule);
   // after tool NAME [within DURATION]
   bool ParseAfter(Position pos, RuleDecl* rule);
   bool ParseRoles(std::vector<Name>* roles, bool* any);

@@ -10,7 +10,7 @@ namespace portcullis::policy::policy_internal {
 namespace {
 
 RuleCitation Cite(const Rule& rule) {
-  return RuleCitation{rule.id, rule.description};
+  return RuleCitation{rule.id, rule.description, rule.proposal};
 }
 
 }  // namespace

@@ -28,6 +28,11 @@ absl::StatusOr<gate::Approval> ApprovalFromProto(const v1::Approval& proto) {
   a.expires_at = TimeFromProto(proto.expires_at());
   a.approver_id = proto.approver_id();
   a.comment = proto.comment();
+  if (proto.has_amendment()) {
+    a.amendment = gate::AmendmentProposal{proto.amendment().tool(),
+                                          proto.amendment().rule(),
+                                          proto.amendment().rationale()};
+  }
   return a;
 }
 
@@ -41,6 +46,12 @@ void ApprovalToProto(const gate::Approval& a, v1::Approval* proto) {
   TimeToProto(a.expires_at, proto->mutable_expires_at());
   proto->set_approver_id(a.approver_id);
   proto->set_comment(a.comment);
+  if (a.amendment.has_value()) {
+    v1::AmendmentProposal* p = proto->mutable_amendment();
+    p->set_tool(a.amendment->tool);
+    p->set_rule(a.amendment->rule);
+    p->set_rationale(a.amendment->rationale);
+  }
 }
 
 gate::Receipt ReceiptFromProto(const v1::ExecutionReceipt& proto) {

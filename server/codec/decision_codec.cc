@@ -58,6 +58,7 @@ void DecisionToProto(const gate::Decision& d, v1::Decision* proto) {
   }
   for (const policy::RuleCitation& rule : d.verdict.decided_by) {
     v1::RuleRef* ref = proto->add_decided_by();
+    ref->set_proposal_id(rule.proposal);
     ref->set_id(rule.id);
     ref->set_description(rule.description);
   }
@@ -95,7 +96,8 @@ absl::StatusOr<gate::Decision> DecisionFromProto(const v1::Decision& proto) {
   d.tenant = proto.tenant();
   d.verdict.reasons.assign(proto.reasons().begin(), proto.reasons().end());
   for (const v1::RuleRef& ref : proto.decided_by()) {
-    d.verdict.decided_by.push_back({ref.id(), ref.description()});
+    d.verdict.decided_by.push_back(
+        {ref.id(), ref.description(), ref.proposal_id()});
   }
   d.policy_version = proto.policy().version();
   d.policy_hash = proto.policy().content_hash();

@@ -210,6 +210,19 @@ struct Encoder {
     proto.set_principal(r.principal);
     return Serialize(proto);
   }
+  // Issue 21.
+  std::string operator()(const gate::AmendmentRecord& r) const {
+    records::AmendmentRecord proto;
+    proto.set_proposal_id(r.proposal_id);
+    proto.set_approver_id(r.approver_id);
+    proto.set_tool(r.proposal.tool);
+    proto.set_rule(r.proposal.rule);
+    proto.set_rationale(r.proposal.rationale);
+    proto.set_rule_id(r.rule_id);
+    proto.mutable_policy()->set_version(r.policy_version);
+    proto.mutable_policy()->set_content_hash(r.policy_hash);
+    return Serialize(proto);
+  }
   // Shadow mode (issue 7).
   std::string operator()(const gate::ShadowRecord& r) const {
     records::ShadowRecord proto;
@@ -381,6 +394,20 @@ absl::StatusOr<gate::Record> DecodeShadow(absl::string_view payload) {
   return record;
 }
 
+// Issue 21.
+absl::StatusOr<gate::Record> DecodeAmendment(absl::string_view payload) {
+  auto proto = Parse<records::AmendmentRecord>(payload);
+  if (!proto.ok()) return proto.status();
+  gate::AmendmentRecord record;
+  record.proposal_id = proto->proposal_id();
+  record.approver_id = proto->approver_id();
+  record.proposal = {proto->tool(), proto->rule(), proto->rationale()};
+  record.rule_id = proto->rule_id();
+  record.policy_version = proto->policy().version();
+  record.policy_hash = proto->policy().content_hash();
+  return record;
+}
+
 }  // namespace
 
 std::string ProtoRecordCodec::Encode(const gate::Record& record) const {
@@ -413,6 +440,7 @@ absl::StatusOr<gate::Record> ProtoRecordCodec::Decode(
       {gate::kSecretDeleted, DecodeSecret},
       {gate::kSecretReleased, DecodeSecret},
       {gate::kShadowDiffered, DecodeShadow},
+      {gate::kAmendmentProposed, DecodeAmendment},
   };
   for (const auto& [name, decoder] : kDecoders) {
     if (kind == name) return decoder(payload);

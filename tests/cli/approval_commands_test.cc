@@ -167,6 +167,40 @@ TEST_CASE("approvals list shows what waits, and approve decides it",
   CHECK(again.err.str().find("no pending request") != std::string::npos);
 }
 
+TEST_CASE("approve with --propose signs a rule proposal and prints its id",
+          "[cli][approvals][amendments]") {
+  CliFixture f;
+  std::string id = f.EvaluatePending();
+  VerdictArgs args = f.Verdict(id, true);
+  args.propose = "rule r \"d\" deny when args.amount > 5 USD";
+  Captured usage;
+  CHECK(RunVerdict(args, f.clock_, f.no_input_, false, usage.io) == kExitUsage);
+  CHECK(usage.err.str().find("--rationale is required") != std::string::npos);
+
+  args.rationale = "never this much";
+  Captured refused;
+  CHECK(RunVerdict(args, f.clock_, f.no_input_, false, refused.io) ==
+        kExitFailed);
+  CHECK(refused.err.str().find("proposal:1:36: ") != std::string::npos);
+
+  args.propose =
+      "rule no-big \"no refund over 2000 SAR\" deny when args.amount > 2000 "
+      "SAR";
+  Captured approved;
+  REQUIRE(RunVerdict(args, f.clock_, f.no_input_, false, approved.io) ==
+          kExitOk);
+  const std::string out = approved.out.str();
+  INFO(out);
+  CHECK(out.find("  proposing for tool refund_order: rule no-big") !=
+        std::string::npos);
+  CHECK(out.find("  because: never this much\n") != std::string::npos);
+  const size_t at = out.find("proposal recorded: ");
+  REQUIRE(at != std::string::npos);
+  const std::string proposal = out.substr(at + 19, 16);
+  CHECK(out.find("(portcullis policy amend --proposal " + proposal + ")") !=
+        std::string::npos);
+}
+
 TEST_CASE("evaluate proposes an action typed on the command line",
           "[cli][evaluate]") {
   CliFixture f;

@@ -11,6 +11,7 @@
 #include "crypto/key_file.h"
 #include "gate/approval.h"
 #include "gate/receipt.h"
+#include "policy/amendment.h"
 #include "portcullis/v1/admin.grpc.pb.h"
 #include "portcullis/v1/gate.grpc.pb.h"
 #include "server/codec/approval_codec.h"
@@ -348,6 +349,80 @@ TEST_CASE("operators halt, resume, reload and read status over gRPC",
     REQUIRE(s.ok());
     CHECK(response.policy().version() == "1");
   }
+}
+
+}  // namespace
+}  // namespace portcullis::server
+
+namespace portcullis::server {
+namespace {
+
+// Issue 21: an approval that proposes a rule, the operator's reload, and
+// decisions that cite the rule and the proposal.
+TEST_CASE("an amendment proposed over gRPC is cited once applied",
+          "[approval_rpc][amendments]") {
+  RpcFixture f;
+  v1::Decision pending = f.Evaluate(f.Refund());
+  REQUIRE(pending.outcome() == v1::OUTCOME_PENDING_APPROVAL);
+  auto with = [&](const std::string& rule) {
+    gate::Approval a;
+    a.tenant = "shop";
+    a.decision_id = pending.decision_id();
+    a.action_digest = pending.action_digest();
+    a.expires_at = f.clock_.Now() + absl::Hours(1);
+    a.approver_id = "alice";
+    a.amendment = gate::AmendmentProposal{"refund_order", rule,
+                                          "never this much in one go"};
+    v1::ApproveRequest request;
+    ApprovalToProto(a, request.mutable_approval());
+    request.set_signature(gate::SignApproval(a, f.alice_));
+    return request;
+  };
+  v1::ApproveResponse approved;
+  {
+    grpc::ClientContext context;
+    f.approver_principal_.Authorize(context);
+    grpc::Status s = f.gate_->Approve(
+        &context, with("rule r \"d\" deny when args.amount > 5 USD"),
+        &approved);
+    CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK(s.error_message().find("proposal:1:36: ") != std::string::npos);
+  }
+  const std::string rule =
+      "rule no-big \"no refund over 2000 SAR\" deny when args.amount > 2000 "
+      "SAR";
+  {
+    grpc::ClientContext context;
+    f.approver_principal_.Authorize(context);
+    grpc::Status s = f.gate_->Approve(&context, with(rule), &approved);
+    INFO(s.error_message());
+    REQUIRE(s.ok());
+  }
+  CHECK(approved.decision().outcome() == v1::OUTCOME_ALLOW);
+  const std::string id = approved.proposal_id();
+  REQUIRE(id.size() == 16);
+
+  // The operator writes the amended policy and reloads.
+  std::vector<policy::SourceFile> files = {{"shop.policy", kPolicy}};
+  policy::AmendResult amended =
+      policy::AmendPolicy(files, {"shop", "refund_order", rule, id});
+  REQUIRE(amended.errors.empty());
+  std::ofstream(f.dir_.Sub("shop.policy")) << amended.files[0].content;
+  {
+    v1::ReloadResponse response;
+    grpc::ClientContext context;
+    f.principal_.Authorize(context);
+    REQUIRE(f.admin_->Reload(&context, v1::ReloadRequest(), &response).ok());
+  }
+  v1::Action big = f.Refund();
+  big.mutable_arguments()->at("amount").mutable_money_value()->set_amount(
+      "2500.00");
+  big.set_idempotency_key("refund-AN-2");
+  v1::Decision denied = f.Evaluate(big);
+  CHECK(denied.outcome() == v1::OUTCOME_DENY);
+  REQUIRE(denied.decided_by_size() == 1);
+  CHECK(denied.decided_by(0).id() == "no-big");
+  CHECK(denied.decided_by(0).proposal_id() == id);
 }
 
 }  // namespace
