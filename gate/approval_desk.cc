@@ -167,10 +167,24 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Approve(const Approval& approval,
         absl::StrCat("this approval expired at ",
                      DescribeTime(approval.expires_at), "; sign a new one")));
   }
+  // The fatigue cap counts approving signatures only: a refusal is never
+  // held back.
+  const bool capped =
+      fatigue_ != nullptr && approval.verdict == ApprovalVerdict::kApprove;
+  const absl::Time taken_at = clock_.Now();
+  if (capped) {
+    if (absl::Status s = fatigue_->Take(approver->id, taken_at, "approval");
+        !s.ok()) {
+      return reject(std::move(s));
+    }
+  }
   absl::StatusOr<ApproveResult> result = Decide(
       approval, signature, *approver, caller, tenants_.Get(approval.tenant));
-  if (!result.ok() && !absl::IsUnavailable(result.status())) {
-    RecordRejection(approval, result.status());
+  if (!result.ok()) {
+    if (capped) fatigue_->GiveBack(approver->id, taken_at);
+    if (!absl::IsUnavailable(result.status())) {
+      RecordRejection(approval, result.status());
+    }
   }
   return result;
 }
