@@ -104,6 +104,21 @@ std::vector<CommandSpec> Table() {
        AtGate({"tenant", "key", "approver", "reason", "yes", "valid_for",
                "propose", "rationale"}),
        true},
+      {"approvals grant-standing", approvals,
+       "--tenant T --id ID --tool X [--constraint 'amount<=100SAR']...\n"
+       "      --max_uses N [--window D] --key FILE --approver ID "
+       "[--comment C] [--yes]",
+       "Sign a standing approval: the tool's matching actions are allowed\n"
+       "      without asking, within the window and the uses.",
+       AtGate({"tenant", "id", "tool", "constraint", "max_uses", "window",
+               "key", "approver", "comment", "yes"})},
+      {"approvals revoke-standing", approvals,
+       "--tenant T --id ID --key FILE --approver ID [--reason R]",
+       "Sign the end of a standing approval.",
+       AtGate({"tenant", "id", "key", "approver", "reason"})},
+      {"approvals list-standing", approvals, "--tenant T [--json]",
+       "List the tenant's standing approvals and their uses.",
+       AtGate({"tenant", "json"})},
       {"halt", admin, "[--tenant T] --reason R [--json]",
        "Halt a tenant, or the whole gate: every action is denied.",
        AtGate({"tenant", "reason", "json"})},

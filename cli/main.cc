@@ -39,6 +39,7 @@
 #include "cli/receipt_commands.h"
 #include "cli/replay_command.h"
 #include "cli/secret_commands.h"
+#include "cli/standing_commands.h"
 #include "cli/token_commands.h"
 #include "crypto/sodium.h"
 
@@ -148,6 +149,13 @@ ABSL_FLAG(bool, yes, false,
           "action and ask y/N at the terminal.");
 ABSL_FLAG(absl::Duration, valid_for, absl::Minutes(15),
           "How long a signed approval stays valid.");
+ABSL_FLAG(std::string, id, "",
+          "A standing approval's id (approvals grant-standing, "
+          "revoke-standing).");
+ABSL_FLAG(uint32_t, max_uses, 0,
+          "How many actions a standing approval allows at most.");
+ABSL_FLAG(absl::Duration, window, absl::Hours(24),
+          "How long a standing approval applies, from now.");
 
 namespace portcullis::cli {
 namespace {
@@ -197,6 +205,7 @@ VerdictArgs Verdict(const std::vector<std::string>& words, bool approve) {
 struct Repeated {
   std::vector<std::string> arguments;
   std::vector<std::string> context;
+  std::vector<std::string> constraints;  // grant-standing
 };
 
 int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
@@ -263,6 +272,40 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
   }
   if (!repeated.arguments.empty() || !repeated.context.empty()) {
     return Usage(io, "--arg and --context are for evaluate");
+  }
+  if (command == "approvals grant-standing") {
+    GrantStandingArgs args;
+    args.gate = Gate();
+    args.token = TokenFrom(absl::GetFlag(FLAGS_token));
+    args.tenant = absl::GetFlag(FLAGS_tenant);
+    args.id = absl::GetFlag(FLAGS_id);
+    args.tool = absl::GetFlag(FLAGS_tool);
+    args.constraints = repeated.constraints;
+    args.window = absl::GetFlag(FLAGS_window);
+    args.max_uses = absl::GetFlag(FLAGS_max_uses);
+    args.key_file = absl::GetFlag(FLAGS_key);
+    args.approver = absl::GetFlag(FLAGS_approver);
+    args.comment = absl::GetFlag(FLAGS_comment);
+    args.yes = absl::GetFlag(FLAGS_yes);
+    return RunGrantStanding(args, clock, std::cin, ::isatty(STDIN_FILENO) == 1,
+                            io);
+  }
+  if (!repeated.constraints.empty()) {
+    return Usage(io, "--constraint is for approvals grant-standing");
+  }
+  if (command == "approvals revoke-standing") {
+    return RunRevokeStanding(
+        {Gate(), TokenFrom(absl::GetFlag(FLAGS_token)),
+         absl::GetFlag(FLAGS_tenant), absl::GetFlag(FLAGS_id),
+         absl::GetFlag(FLAGS_key), absl::GetFlag(FLAGS_approver),
+         absl::GetFlag(FLAGS_reason)},
+        io);
+  }
+  if (command == "approvals list-standing") {
+    return RunListStanding(
+        {Gate(), TokenFrom(absl::GetFlag(FLAGS_token)),
+         absl::GetFlag(FLAGS_tenant), absl::GetFlag(FLAGS_json)},
+        io);
   }
   if (command == "approvals list") {
     return RunApprovalsList(
@@ -426,13 +469,15 @@ int main(int argc, char** argv) {
     }
     args.push_back(argv[i]);
   }
-  auto extracted = ExtractRepeatedFlags(args, {"arg", "context"});
+  auto extracted = ExtractRepeatedFlags(args, {"arg", "context", "constraint"});
   if (!extracted.ok()) return Usage(io, extracted.status().message());
   Repeated repeated;
   ScannedArgs scanned;
   for (RepeatedFlag& flag : *extracted) {
     scanned.flags.push_back(flag.name);
-    (flag.name == "arg" ? repeated.arguments : repeated.context)
+    (flag.name == "arg"          ? repeated.arguments
+     : flag.name == "constraint" ? repeated.constraints
+                                 : repeated.context)
         .push_back(std::move(flag.value));
   }
   absl::Status checked =

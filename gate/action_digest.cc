@@ -38,6 +38,10 @@ void EncodeValue(const policy::Value& value, CanonicalWriter& w) {
 
 }  // namespace
 
+void EncodeArgumentValue(const policy::Value& value, CanonicalWriter& w) {
+  EncodeValue(value, w);
+}
+
 std::string CanonicalActionEncoding(const policy::Action& action) {
   CanonicalWriter w;
   w.Fixed(kDomain);

@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "base/canonical_encoding.h"
 #include "crypto/hash.h"
 #include "policy/action.h"
 
@@ -16,6 +17,11 @@ namespace portcullis::gate {
 
 // The bytes that are hashed, domain tag included.
 std::string CanonicalActionEncoding(const policy::Action& action);
+
+// Appends one argument value as the action encoding writes it (a type
+// byte, then the value): standing approvals sign their constraint values
+// the same way.
+void EncodeArgumentValue(const policy::Value& value, CanonicalWriter& w);
 
 // BLAKE2b-256 of CanonicalActionEncoding(action).
 crypto::Digest ActionDigest(const policy::Action& action);

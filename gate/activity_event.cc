@@ -70,6 +70,18 @@ struct PublicFacts {
   }
   void operator()(const SecretRecord& r) { event.principal = r.principal; }
   void operator()(const AmendmentRecord& r) { event.principal = r.approver_id; }
+  void operator()(const StandingGrantRecord& r) {
+    event.tool = r.standing.tool;
+    event.principal = r.standing.approver_id;
+  }
+  void operator()(const StandingRevocationRecord& r) {
+    event.principal = r.revocation.approver_id;
+  }
+  void operator()(const StandingRejectionRecord& r) {
+    event.tool = r.tool;
+    event.principal = r.approver_id;
+    event.outcome = CodeName(r.error);
+  }
   void operator()(const ShadowRecord& r) {
     if (!r.verdict.has_value()) return;
     event.outcome = policy::OutcomeName(r.verdict->outcome);

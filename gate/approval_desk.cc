@@ -202,11 +202,25 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Approve(const Approval& approval,
     if (!checked.ok()) return reject(checked.status());
     amendment = *std::move(checked);
   }
+  // The fatigue cap counts approving signatures only: a refusal is never
+  // held back.
+  const bool capped =
+      fatigue_ != nullptr && approval.verdict == ApprovalVerdict::kApprove;
+  const absl::Time taken_at = clock_.Now();
+  if (capped) {
+    if (absl::Status s = fatigue_->Take(approver->id, taken_at, "approval");
+        !s.ok()) {
+      return reject(std::move(s));
+    }
+  }
   absl::StatusOr<ApproveResult> result =
       Decide(approval, signature, *approver, caller,
              tenants_.Get(approval.tenant), amendment ? &*amendment : nullptr);
-  if (!result.ok() && !absl::IsUnavailable(result.status())) {
-    RecordRejection(approval, result.status());
+  if (!result.ok()) {
+    if (capped) fatigue_->GiveBack(approver->id, taken_at);
+    if (!absl::IsUnavailable(result.status())) {
+      RecordRejection(approval, result.status());
+    }
   }
   return result;
 }

@@ -18,6 +18,7 @@
 #include "gate/approvers.h"
 #include "gate/decision_state.h"
 #include "gate/decision_waiters.h"
+#include "gate/fatigue_cap.h"
 #include "gate/gate_observer.h"
 #include "gate/policy_snapshot.h"
 #include "gate/recorder.h"
@@ -38,14 +39,16 @@ class ApprovalDesk {
   // Every reference must outlive the desk.
   ApprovalDesk(const Clock& clock, Recorder& recorder, TenantRegistry& tenants,
                const PolicyHolder& policies, const ApproverHolder& approvers,
-               absl::Duration grant_ttl, GateObserver* observer = nullptr)
+               absl::Duration grant_ttl, GateObserver* observer = nullptr,
+               FatigueCap* fatigue = nullptr)
       : clock_(clock),
         recorder_(recorder),
         tenants_(tenants),
         policies_(policies),
         approvers_(approvers),
         grant_ttl_(grant_ttl),
-        observer_(observer) {}
+        observer_(observer),
+        fatigue_(fatigue) {}
 
   // Records a signed verdict. Errors (each also recorded as
   // "approval.rejected" when the tenant is known):
@@ -56,6 +59,8 @@ class ApprovalDesk {
   //                       approval for another action
   //   FailedPrecondition  expired statement or request, already resolved,
   //                       a second verdict from the same approver
+  //   ResourceExhausted   an approve verdict over the approver's fatigue
+  //                       cap (gate/fatigue_cap.h)
   //   Unavailable         the verdict could not be recorded
   // An amendment the approval carries must compile with the policy in force
   // (InvalidArgument with line:column otherwise); it is recorded as
@@ -160,6 +165,7 @@ class ApprovalDesk {
   const ApproverHolder& approvers_;
   const absl::Duration grant_ttl_;
   GateObserver* const observer_;  // told of expiries; may be null
+  FatigueCap* const fatigue_;     // may be null: no cap
   DecisionWaiters waiters_;
 };
 

@@ -89,6 +89,15 @@ struct Applier {
     return Unexpected(kind);
   }
   absl::Status operator()(const SecretRecord&) { return Unexpected(kind); }
+  absl::Status operator()(const StandingGrantRecord&) {
+    return Unexpected(kind);
+  }
+  absl::Status operator()(const StandingRevocationRecord&) {
+    return Unexpected(kind);
+  }
+  absl::Status operator()(const StandingRejectionRecord&) {
+    return Unexpected(kind);
+  }
 };
 
 }  // namespace

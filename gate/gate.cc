@@ -66,6 +66,13 @@ absl::StatusOr<Decision> Settle(
   if (!appended.ok()) {
     if (outcome == policy::Outcome::kAllow) {
       tenant.usage.Uncharge(decision.verdict.charges, now);
+      // A standing approval's use that was not recorded is not used.
+      for (const std::string& id : CitedStanding(decision.verdict)) {
+        auto it = tenant.standing.find(id);
+        if (it != tenant.standing.end() && it->second.uses > 0) {
+          --it->second.uses;
+        }
+      }
     }
     if (pending) tenant.pending.erase(decision.id);
     return appended.status();
@@ -90,9 +97,10 @@ Gate::Gate(const Clock& clock, ledger::Ledger& ledger, const RecordCodec& codec,
       codec_(codec),
       options_(options),
       approvers_(std::move(approvers)),
+      fatigue_(options.fatigue_cap),
       recorder_(ledger, codec),
       desk_(clock, recorder_, tenants_, policies_, approvers_,
-            options.grant_ttl, observer),
+            options.grant_ttl, observer, &fatigue_),
       executor_(clock, recorder_, tenants_, signing_key,
                 options.idempotency_window, connectors),
       kill_switch_(clock, recorder_, tenants_, policies_),
@@ -312,6 +320,10 @@ absl::StatusOr<policy::Verdict> Gate::Decide(const policy::Action& action,
   if (halted) return HaltedVerdict(action.tenant, *halted);
   absl::StatusOr<policy::Verdict> verdict =
       policy.program->Evaluate(action, now, tenant.usage);
+  if (verdict.ok() && verdict->outcome == policy::Outcome::kPendingApproval &&
+      !tenant.standing.empty()) {
+    ApplyStanding(action, tenant, now, *verdict);
+  }
   if (verdict.ok() && verdict->outcome == policy::Outcome::kAllow) {
     tenant.usage.Charge(verdict->charges, now);
   }

@@ -31,6 +31,7 @@
 #include "gate/approvers.h"
 #include "gate/decision.h"
 #include "gate/executor.h"
+#include "gate/fatigue_cap.h"
 #include "gate/gate_observer.h"
 #include "gate/kill_switch.h"
 #include "gate/pending_page.h"
@@ -76,6 +77,8 @@ struct GateOptions {
   // The daemon logs it. Must be thread-safe and must not call the Gate.
   std::function<void(const std::string& tenant, const absl::Status& status)>
       on_snapshot_failed;
+  // The approver fatigue cap (gate/fatigue_cap.h); off by default.
+  FatigueCapOptions fatigue_cap;
 };
 
 // Who is calling, as the transport established it.
@@ -240,6 +243,42 @@ class Gate {
                                         absl::string_view signature,
                                         const CallContext& call);
 
+  // Standing approvals (issue 21, docs/approvals.md#standing-approvals).
+  //
+  // GrantStanding verifies an approver's signed standing approval and
+  // records it ("standing.granted"); from then on, an action of its tool
+  // that the policy would hold for approval is allowed instead when every
+  // constraint holds, inside its window, with uses left, and its approver
+  // alone satisfies every approval requirement (quorum 1 only). Deny and
+  // limit rules still hold. Errors (recorded as "standing.rejected" once
+  // the tenant is known):
+  //   InvalidArgument     malformed statement or signature, a tool the
+  //                       tenant does not declare, a constraint that does
+  //                       not fit its argument's type, a window longer
+  //                       than GateOptions::max_approval_window from now
+  //   NotFound            a tenant the policy does not know (not recorded)
+  //   PermissionDenied    unknown approver, bad signature, wrong tenant, an
+  //                       approver without the role of the tool's quorum-1
+  //                       approve rules
+  //   FailedPrecondition  the window has ended, the tool has no approve
+  //                       rule a standing approval could meet
+  //   AlreadyExists       the id is taken
+  //   ResourceExhausted   the approver's fatigue cap
+  //   Unavailable         it could not be recorded (not recorded either)
+  absl::StatusOr<StandingState> GrantStanding(const StandingApproval& standing,
+                                              absl::string_view signature,
+                                              const CallContext& call);
+  // Ends one (signed by any approver of the tenant: a revocation only
+  // narrows); "standing.revoked". NotFound for an unknown id,
+  // FailedPrecondition when already revoked, else as GrantStanding.
+  absl::StatusOr<StandingState> RevokeStanding(
+      const StandingRevocation& revocation, absl::string_view signature,
+      const CallContext& call);
+  // The tenant's standing approvals whose window has not ended, by id.
+  // NotFound for an unknown tenant.
+  absl::StatusOr<std::vector<StandingState>> ListStanding(
+      absl::string_view tenant);
+
   // Waits up to `max_wait` for a pending decision to be resolved and
   // returns it as it then stands. NotFound for an unknown decision or
   // tenant.
@@ -370,6 +409,14 @@ class Gate {
                        const CallContext& call, absl::Time now,
                        ExecutedCallback done);
   absl::Status CheckTenant(absl::string_view tenant) const;
+  // Under the tenant's lock: turns a PENDING_APPROVAL verdict into ALLOW
+  // when a live standing approval covers the action, consuming one use.
+  void ApplyStanding(const policy::Action& action, TenantState& tenant,
+                     absl::Time now, policy::Verdict& verdict)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu);
+  // Records "standing.rejected" when the tenant is in the policy in force.
+  void RecordStandingRejection(absl::string_view tenant,
+                               StandingRejectionRecord record);
   // OK when `tenant` may queue one more request of `agent`; else
   // ResourceExhausted (see GateOptions::max_pending_per_agent).
   absl::Status PendingRoom(const TenantState& tenant,
@@ -387,6 +434,7 @@ class Gate {
   const RecordCodec& codec_;
   const GateOptions options_;
   ApproverHolder approvers_;
+  FatigueCap fatigue_;
   PolicyHolder policies_;
   TenantRegistry tenants_;
   Recorder recorder_;

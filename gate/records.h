@@ -17,6 +17,7 @@
 #include "gate/approval.h"
 #include "gate/decision.h"
 #include "gate/receipt.h"
+#include "gate/standing_approval.h"
 #include "policy/action.h"
 
 namespace portcullis::gate {
@@ -48,6 +49,10 @@ inline constexpr char kSecretReleased[] = "secret.released";
 inline constexpr char kShadowDiffered[] = "shadow.differed";
 // An approver's amendment proposal (issue 21, docs/approvals.md).
 inline constexpr char kAmendmentProposed[] = "amendment.proposed";
+// Standing approvals (issue 21, docs/approvals.md#standing-approvals).
+inline constexpr char kStandingGranted[] = "standing.granted";
+inline constexpr char kStandingRevoked[] = "standing.revoked";
+inline constexpr char kStandingRejected[] = "standing.rejected";
 
 // "action.evaluated".
 struct EvaluationRecord {
@@ -163,12 +168,37 @@ struct AmendmentRecord {
   std::string policy_hash;
 };
 
-using Record =
-    std::variant<EvaluationRecord, RejectionRecord, PolicyRecord,
-                 ApprovalRequestRecord, VerdictRecord, ApprovalRejectionRecord,
-                 DeadlineRecord, ExecutionRecord, OutcomeRecord, HaltRecord,
-                 AccessDeniedRecord, SecretRecord, ShadowRecord,
-                 AmendmentRecord>;
+// "standing.granted": a verified standing approval, with its signature.
+struct StandingGrantRecord {
+  StandingApproval standing;
+  std::string signature;
+  std::vector<std::string> approver_roles;
+  std::string principal;
+};
+
+// "standing.revoked".
+struct StandingRevocationRecord {
+  StandingRevocation revocation;
+  std::string signature;
+  std::string principal;
+};
+
+// "standing.rejected": a grant or revocation that was refused.
+struct StandingRejectionRecord {
+  std::string id;
+  std::string approver_id;
+  std::string tool;
+  bool revocation = false;
+  absl::Status error;
+  std::string principal;
+};
+
+using Record = std::variant<
+    EvaluationRecord, RejectionRecord, PolicyRecord, ApprovalRequestRecord,
+    VerdictRecord, ApprovalRejectionRecord, DeadlineRecord, ExecutionRecord,
+    OutcomeRecord, HaltRecord, AccessDeniedRecord, SecretRecord, ShadowRecord,
+    AmendmentRecord, StandingGrantRecord, StandingRevocationRecord,
+    StandingRejectionRecord>;
 
 // Serializes records to ledger payload bytes and back. Implementations are
 // stateless and thread-safe.

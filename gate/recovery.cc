@@ -14,12 +14,20 @@ namespace {
 
 // One fact a backward walk collected, to fold in sequence order.
 struct Fact {
-  enum class Kind { kCharge, kPending, kExecuted } kind;
+  enum class Kind {
+    kCharge,
+    kPending,
+    kExecuted,
+    kStandingGranted,
+    kStandingRevoked,
+    kStandingUsed
+  } kind;
   uint64_t sequence = 0;
   absl::Time at;
   std::vector<policy::UsageCharge> charges;  // kCharge
   std::string id;                            // decision id or key
-  std::string payload;                       // kExecuted
+  std::string payload;   // kExecuted, kStandingGranted; kStandingRevoked: by
+  absl::Time not_after;  // kStandingGranted
 };
 
 void CollectFacts(const ledger::Entry& entry, const Record& record,
@@ -29,6 +37,14 @@ void CollectFacts(const ledger::Entry& entry, const Record& record,
     if (outcome == policy::Outcome::kAllow) {
       facts.push_back({Fact::Kind::kCharge, entry.sequence, entry.time,
                        r->decision.verdict.charges, "", ""});
+      for (std::string& id : CitedStanding(r->decision.verdict)) {
+        facts.push_back({Fact::Kind::kStandingUsed,
+                         entry.sequence,
+                         entry.time,
+                         {},
+                         std::move(id),
+                         ""});
+      }
     } else if (outcome == policy::Outcome::kPendingApproval) {
       facts.push_back({Fact::Kind::kPending,
                        entry.sequence,
@@ -42,6 +58,21 @@ void CollectFacts(const ledger::Entry& entry, const Record& record,
       facts.push_back({Fact::Kind::kCharge, entry.sequence, entry.time,
                        v->decision.verdict.charges, "", ""});
     }
+  } else if (const auto* g = std::get_if<StandingGrantRecord>(&record)) {
+    facts.push_back({Fact::Kind::kStandingGranted,
+                     entry.sequence,
+                     entry.time,
+                     {},
+                     g->standing.id,
+                     *entry.payload,
+                     g->standing.not_after});
+  } else if (const auto* rv = std::get_if<StandingRevocationRecord>(&record)) {
+    facts.push_back({Fact::Kind::kStandingRevoked,
+                     entry.sequence,
+                     entry.time,
+                     {},
+                     rv->revocation.id,
+                     rv->revocation.approver_id});
   } else if (const auto* e = std::get_if<ExecutionRecord>(&record)) {
     if (!e->receipt.idempotency_key.empty()) {
       facts.push_back({Fact::Kind::kExecuted,
@@ -157,6 +188,16 @@ absl::StatusOr<TenantProjection> ProjectFully(const ledger::Ledger& ledger,
       case Fact::Kind::kExecuted:
         projection.AddExecuted(std::move(it->id), it->sequence, it->at,
                                std::move(it->payload));
+        break;
+      case Fact::Kind::kStandingGranted:
+        projection.AddStanding(std::move(it->id), it->sequence, it->not_after,
+                               std::move(it->payload));
+        break;
+      case Fact::Kind::kStandingRevoked:
+        projection.RevokeStanding(it->id, std::move(it->payload));
+        break;
+      case Fact::Kind::kStandingUsed:
+        projection.UseStanding(it->id);
         break;
     }
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "gate/decision_state.h"
@@ -21,7 +22,19 @@ absl::StatusOr<StateSnapshot> RecordCodec::DecodeSnapshot(
 
 bool ProjectionReads(absl::string_view kind) {
   return kind == kActionEvaluated || kind == kApprovalGranted ||
-         kind == kApprovalDenied || kind == kActionExecuted;
+         kind == kApprovalDenied || kind == kActionExecuted ||
+         kind == kStandingGranted || kind == kStandingRevoked;
+}
+
+std::vector<std::string> CitedStanding(const policy::Verdict& verdict) {
+  std::vector<std::string> out;
+  if (verdict.outcome != policy::Outcome::kAllow) return out;
+  for (const policy::RuleCitation& c : verdict.decided_by) {
+    if (absl::StartsWith(c.id, kStandingCitationPrefix)) {
+      out.push_back(c.id.substr(sizeof(kStandingCitationPrefix) - 1));
+    }
+  }
+  return out;
 }
 
 absl::Status DecodeEntry(const RecordCodec& codec, const ledger::Entry& entry,
@@ -50,9 +63,19 @@ void TenantProjection::Fold(const ledger::Entry& entry, const Record* record) {
     const policy::Outcome outcome = r->decision.verdict.outcome;
     if (outcome == policy::Outcome::kAllow) {
       Charge(r->decision.verdict.charges, entry.time);
+      for (const std::string& id : CitedStanding(r->decision.verdict)) {
+        UseStanding(id);
+      }
     } else if (outcome == policy::Outcome::kPendingApproval) {
       AddPending(r->decision.id, entry.time);
     }
+  } else if (const auto* g = std::get_if<StandingGrantRecord>(record)) {
+    if (entry.payload) {
+      AddStanding(g->standing.id, entry.sequence, g->standing.not_after,
+                  *entry.payload);
+    }
+  } else if (const auto* rv = std::get_if<StandingRevocationRecord>(record)) {
+    RevokeStanding(rv->revocation.id, rv->revocation.approver_id);
   } else if (const auto* v = std::get_if<VerdictRecord>(record)) {
     if (v->resolution == Resolution::kGranted) {
       Charge(v->decision.verdict.charges, entry.time);
@@ -86,6 +109,10 @@ absl::Status TenantProjection::Trim(absl::Time now,
   for (auto it = executed_.begin(); it != executed_.end();) {
     it = now - it->second.at < windows.idempotency ? std::next(it)
                                                    : executed_.erase(it);
+  }
+  // A standing approval whose window has ended never applies again.
+  for (auto it = standing_.begin(); it != standing_.end();) {
+    it = now < it->second.not_after ? std::next(it) : standing_.erase(it);
   }
   return absl::OkStatus();
 }
@@ -122,6 +149,25 @@ absl::Status TenantProjection::Materialize(const ledger::Ledger& ledger,
     receipt.ledger_sequence = e.sequence;
     executed.push_back({key, {r->receipt.action_digest, std::move(receipt)}});
   }
+  std::vector<StandingState> standing;
+  for (const auto& [id, st] : standing_) {
+    if (now >= st.not_after) continue;
+    ledger::Entry entry;
+    entry.tenant = std::string(tenant);
+    entry.sequence = st.sequence;
+    entry.kind = kStandingGranted;
+    entry.payload = st.payload;
+    Record record;
+    PORTCULLIS_RETURN_IF_ERROR(DecodeEntry(codec, entry, record));
+    const auto* g = std::get_if<StandingGrantRecord>(&record);
+    if (g == nullptr || g->standing.id != id) {
+      return absl::DataLossError(
+          absl::StrCat("ledger entry ", tenant, "/", st.sequence,
+                       " is not the grant of standing approval ", id));
+    }
+    standing.push_back({g->standing, g->approver_roles, st.uses, st.revoked,
+                        st.revoked_by, st.sequence});
+  }
 
   absl::MutexLock lock(&state.mu);
   state.usage = usage_;
@@ -132,6 +178,10 @@ absl::Status TenantProjection::Materialize(const ledger::Ledger& ledger,
   }
   for (auto& [key, record] : executed) {
     state.idempotency.emplace(key, std::move(record));
+  }
+  for (StandingState& st : standing) {
+    std::string id = st.approval.id;
+    state.standing.insert_or_assign(std::move(id), std::move(st));
   }
   return absl::OkStatus();
 }
@@ -151,6 +201,10 @@ StateSnapshot TenantProjection::ToSnapshot(
   for (const auto& [key, e] : executed_) {
     s.executed.push_back({key, e.sequence, e.at, e.payload});
   }
+  for (const auto& [id, st] : standing_) {
+    s.standing.push_back({id, st.sequence, st.payload, st.not_after, st.uses,
+                          st.revoked, st.revoked_by});
+  }
   return s;
 }
 
@@ -166,6 +220,10 @@ TenantProjection TenantProjection::FromSnapshot(const StateSnapshot& s) {
   for (const auto& e : s.executed) {
     auto& slot = p.executed_[e.idempotency_key];
     if (e.sequence >= slot.sequence) slot = {e.sequence, e.at, e.payload};
+  }
+  for (const auto& st : s.standing) {
+    p.standing_[st.id] = {st.sequence, st.payload, st.not_after,
+                          st.uses,     st.revoked, st.revoked_by};
   }
   return p;
 }

@@ -43,7 +43,9 @@ struct RecoveryWindows {
 
 // A stored snapshot, decoded (RecordCodec::EncodeSnapshot).
 struct StateSnapshot {
-  static constexpr uint32_t kVersion = 1;
+  // 2: standing approvals (issue 21). A version 1 snapshot lacks them and
+  // is ignored: start-up replays in full.
+  static constexpr uint32_t kVersion = 2;
 
   uint32_t version = kVersion;
   std::string tenant;
@@ -66,6 +68,16 @@ struct StateSnapshot {
     std::string payload;  // the "action.executed" entry's payload
   };
   std::vector<Executed> executed;
+  struct Standing {
+    std::string id;
+    uint64_t sequence = 0;  // its "standing.granted" entry
+    std::string payload;    // that entry's payload
+    absl::Time not_after;
+    uint32_t uses = 0;
+    bool revoked = false;
+    std::string revoked_by;
+  };
+  std::vector<Standing> standing;
 };
 
 class TenantProjection {
@@ -89,6 +101,22 @@ class TenantProjection {
   void AddExecuted(std::string key, uint64_t sequence, absl::Time at,
                    std::string payload) {
     executed_[std::move(key)] = {sequence, at, std::move(payload)};
+  }
+  // Standing approvals: granted (with the grant entry's payload), revoked,
+  // and one use (an ALLOW that cites it).
+  void AddStanding(std::string id, uint64_t sequence, absl::Time not_after,
+                   std::string payload) {
+    standing_[std::move(id)] = {sequence, std::move(payload), not_after};
+  }
+  void RevokeStanding(const std::string& id, std::string by) {
+    auto it = standing_.find(id);
+    if (it == standing_.end()) return;
+    it->second.revoked = true;
+    it->second.revoked_by = std::move(by);
+  }
+  void UseStanding(const std::string& id) {
+    auto it = standing_.find(id);
+    if (it != standing_.end()) ++it->second.uses;
   }
   // Marks entries through `sequence` (ending with `hash`) folded without
   // looking at them: for a backward walk that folded what mattered.
@@ -124,13 +152,27 @@ class TenantProjection {
     std::string payload;
   };
 
+  struct Standing {
+    uint64_t sequence = 0;
+    std::string payload;
+    absl::Time not_after;
+    uint32_t uses = 0;
+    bool revoked = false;
+    std::string revoked_by;
+  };
+
   uint64_t sequence_ = 0;
   crypto::Digest hash_{};
   uint64_t pruned_through_ = 0;
   UsageCounters usage_;
   std::map<std::string, absl::Time> pending_;  // decision id -> evaluated
   std::map<std::string, Executed> executed_;   // idempotency key -> latest
+  std::map<std::string, Standing> standing_;   // standing approval id
 };
+
+// The standing approvals a decision cites ("standing:<id>"): the ones it
+// used.
+std::vector<std::string> CitedStanding(const policy::Verdict& verdict);
 
 // True for the kinds a projection reads (others are folded unread).
 bool ProjectionReads(absl::string_view kind);

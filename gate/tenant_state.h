@@ -22,6 +22,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "gate/decision_state.h"
+#include "gate/standing_approval.h"
 #include "gate/usage_counters.h"
 
 namespace portcullis::gate {
@@ -50,6 +51,16 @@ struct IdempotencyRecord {
   Receipt receipt;
 };
 
+// A standing approval the gate accepted, and how far it is used.
+struct StandingState {
+  StandingApproval approval;
+  std::vector<std::string> approver_roles;  // when granted
+  uint32_t uses = 0;
+  bool revoked = false;
+  std::string revoked_by;
+  uint64_t ledger_sequence = 0;  // its "standing.granted" entry
+};
+
 struct TenantState {
   // How many queue events are kept for watchers that fall behind; a
   // watcher further behind starts over from a fresh listing.
@@ -70,6 +81,10 @@ struct TenantState {
   absl::flat_hash_set<std::string> busy ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<std::string, IdempotencyRecord> idempotency
       ABSL_GUARDED_BY(mu);
+  // Standing approvals by id, until their window ends (also when revoked
+  // or used up: an id is never granted twice while its statement is
+  // valid).
+  std::map<std::string, StandingState> standing ABSL_GUARDED_BY(mu);
   bool halted ABSL_GUARDED_BY(mu) = false;
   std::string halt_reason ABSL_GUARDED_BY(mu);
 
@@ -108,6 +123,9 @@ class TenantRegistry {
 // The key under which `id` is marked busy.
 inline std::string BusyDecision(absl::string_view id) {
   return "d:" + std::string(id);
+}
+inline std::string BusyStanding(absl::string_view id) {
+  return "s:" + std::string(id);
 }
 inline std::string BusyKey(absl::string_view idempotency_key) {
   return "k:" + std::string(idempotency_key);

@@ -89,6 +89,15 @@ class CompiledPolicy {
   // tenant the policy does not know.
   virtual std::vector<ToolInfo> Tools(absl::string_view tenant) const = 0;
 
+  // The demands of every `approve` rule that applies to `tool` of `tenant`
+  // (its own and the tenant-wide ones), conditions aside, in source order;
+  // empty for an unknown tenant or tool. Standing approvals (the gate)
+  // check their approver against them when one is granted.
+  virtual std::vector<ApprovalRequirement> ApprovalRules(
+      absl::string_view tenant, absl::string_view tool) const {
+    return {};
+  }
+
   // Decides `action` at `now` given the limit counters in `usage`.
   //
   // Returns a Verdict for every well-formed action, including DENY for an

@@ -168,6 +168,8 @@ void ApplyDefaults(const std::string& base_dir,
   if (!grants->has_idempotency_window()) {
     grants->mutable_idempotency_window()->set_seconds(86400);
   }
+  auto* fatigue = config.mutable_approvals()->mutable_fatigue_cap();
+  if (!fatigue->has_window()) fatigue->mutable_window()->set_seconds(3600);
   if (config.ledger().durability() == config::v1::DURABILITY_UNSPECIFIED) {
     config.mutable_ledger()->set_durability(config::v1::DURABILITY_SYNC);
   }
@@ -185,6 +187,24 @@ void ApplyDefaults(const std::string& base_dir,
   if (!ledger->master_key_file().empty()) {
     ledger->set_master_key_file(Resolve(base_dir, ledger->master_key_file()));
   }
+}
+
+// The fatigue cap (issue 21).
+absl::Status ValidateFatigueCap(const config::v1::FatigueCapConfig& cap) {
+  if (cap.max_per_window() > 100000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("approvals.fatigueCap.maxPerWindow is ",
+                     cap.max_per_window(), ": at most 100000, or 0 for none"));
+  }
+  if (!cap.has_window()) return absl::OkStatus();  // the default, 1h
+  const absl::Duration window = absl::Seconds(cap.window().seconds()) +
+                                absl::Nanoseconds(cap.window().nanos());
+  if (window < absl::Minutes(1) || window > absl::Hours(24 * 7)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "approvals.fatigueCap.window is ", absl::FormatDuration(window),
+        ": it must be from 60s to 7 days"));
+  }
+  return absl::OkStatus();
 }
 
 // The overload bounds (issue 15, item 5), where set (0 takes the default).
@@ -272,6 +292,8 @@ absl::StatusOr<config::v1::GateConfig> ParseConfig(
         ": it must be at most 1000000 (0 turns state snapshots off)"));
   }
   PORTCULLIS_RETURN_IF_ERROR(ValidateOverloadLimits(config.limits()));
+  PORTCULLIS_RETURN_IF_ERROR(
+      ValidateFatigueCap(config.approvals().fatigue_cap()));
   for (const auto& [tenant, days] : config.ledger().tenant_retention_days()) {
     if (absl::Status s = ValidateTenantId(tenant); !s.ok()) {
       return absl::InvalidArgumentError(

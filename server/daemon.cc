@@ -27,6 +27,10 @@ gate::GateOptions GateOptionsFrom(const config::v1::GateConfig& config) {
       DurationFromProto(config.grants().idempotency_window());
   options.snapshot_every_checkpoints =
       static_cast<int>(config.ledger().snapshot_every_checkpoints());
+  options.fatigue_cap.max_per_window =
+      static_cast<int>(config.approvals().fatigue_cap().max_per_window());
+  options.fatigue_cap.window =
+      DurationFromProto(config.approvals().fatigue_cap().window());
   return options;
 }
 

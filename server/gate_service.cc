@@ -346,4 +346,73 @@ grpc::ServerUnaryReactor* GateService::ListTools(
                });
 }
 
+namespace {
+
+void StandingStatusToProto(const gate::StandingState& s,
+                           v1::StandingStatus* proto) {
+  StandingToProto(s.approval, proto->mutable_approval());
+  proto->set_uses(s.uses);
+  proto->set_revoked(s.revoked);
+  proto->set_revoked_by(s.revoked_by);
+  proto->set_ledger_sequence(s.ledger_sequence);
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* GateService::GrantStanding(
+    grpc::CallbackServerContext* context,
+    const v1::GrantStandingRequest* request,
+    v1::GrantStandingResponse* response) {
+  return Unary(
+      context, Method::kGrantStanding, request->standing().tenant(), {},
+      /*blocking=*/true, [this, request, response](const Principal& caller) {
+        if (!request->has_standing()) {
+          return Required("standing", "send the signed standing approval");
+        }
+        absl::StatusOr<gate::StandingApproval> standing =
+            StandingFromProto(request->standing());
+        if (!standing.ok()) return ToGrpcStatus(standing.status());
+        absl::StatusOr<gate::StandingState> granted = gate_.GrantStanding(
+            *standing, request->signature(), gate::CallContext{caller.name});
+        if (!granted.ok()) return ToGrpcStatus(granted.status());
+        StandingStatusToProto(*granted, response->mutable_standing());
+        return grpc::Status::OK;
+      });
+}
+
+grpc::ServerUnaryReactor* GateService::RevokeStanding(
+    grpc::CallbackServerContext* context,
+    const v1::RevokeStandingRequest* request,
+    v1::RevokeStandingResponse* response) {
+  return Unary(
+      context, Method::kRevokeStanding, request->revocation().tenant(), {},
+      /*blocking=*/true, [this, request, response](const Principal& caller) {
+        if (!request->has_revocation()) {
+          return Required("revocation", "send the signed revocation");
+        }
+        absl::StatusOr<gate::StandingState> revoked = gate_.RevokeStanding(
+            RevocationFromProto(request->revocation()), request->signature(),
+            gate::CallContext{caller.name});
+        if (!revoked.ok()) return ToGrpcStatus(revoked.status());
+        StandingStatusToProto(*revoked, response->mutable_standing());
+        return grpc::Status::OK;
+      });
+}
+
+grpc::ServerUnaryReactor* GateService::ListStanding(
+    grpc::CallbackServerContext* context,
+    const v1::ListStandingRequest* request,
+    v1::ListStandingResponse* response) {
+  return Unary(context, Method::kListStanding, request->tenant(), {},
+               /*blocking=*/false, [this, request, response](const Principal&) {
+                 absl::StatusOr<std::vector<gate::StandingState>> listed =
+                     gate_.ListStanding(request->tenant());
+                 if (!listed.ok()) return ToGrpcStatus(listed.status());
+                 for (const gate::StandingState& s : *listed) {
+                   StandingStatusToProto(s, response->add_standing());
+                 }
+                 return grpc::Status::OK;
+               });
+}
+
 }  // namespace portcullis::server

@@ -79,6 +79,19 @@ class GateService final : public v1::Gate::CallbackService {
   grpc::ServerUnaryReactor* ListTools(grpc::CallbackServerContext* context,
                                       const v1::ListToolsRequest* request,
                                       v1::ListToolsResponse* response) override;
+  // Standing approvals (issue 21).
+  grpc::ServerUnaryReactor* GrantStanding(
+      grpc::CallbackServerContext* context,
+      const v1::GrantStandingRequest* request,
+      v1::GrantStandingResponse* response) override;
+  grpc::ServerUnaryReactor* RevokeStanding(
+      grpc::CallbackServerContext* context,
+      const v1::RevokeStandingRequest* request,
+      v1::RevokeStandingResponse* response) override;
+  grpc::ServerUnaryReactor* ListStanding(
+      grpc::CallbackServerContext* context,
+      const v1::ListStandingRequest* request,
+      v1::ListStandingResponse* response) override;
 
   // How many AwaitDecision calls and WatchPending streams `principal`
   // holds open.

@@ -47,7 +47,13 @@ export class ApiFailure extends Error {
   }
 }
 
-function explain(status: number, code: string, message: string): string {
+// The sentence a person reads for a refused call. Exported for tests.
+export function explain(status: number, code: string, message: string): string {
+  // The approver fatigue cap (docs/approvals.md#fatigue-cap): not a busy
+  // gate, and retrying at once does not help; the message says when.
+  if (code === "RESOURCE_EXHAUSTED" && message.startsWith("fatigue cap: ")) {
+    return `Not signed: you have reached the approver fatigue cap. ${message.slice("fatigue cap: ".length)}.`;
+  }
   switch (status) {
     case 401:
       return "The gate did not accept your sign-in token. Sign in again with a valid token.";

@@ -77,6 +77,19 @@ std::vector<ToolInfo> Program::Tools(absl::string_view tenant) const {
   return out;
 }
 
+std::vector<ApprovalRequirement> Program::ApprovalRules(
+    absl::string_view tenant, absl::string_view tool) const {
+  std::vector<ApprovalRequirement> out;
+  auto t = tenants_.find(tenant);
+  if (t == tenants_.end()) return out;
+  auto it = t->second.tools.find(tool);
+  if (it == t->second.tools.end()) return out;
+  for (const Rule* rule : it->second.rules) {
+    if (rule->effect == Effect::kApprove) out.push_back(rule->approval);
+  }
+  return out;
+}
+
 absl::StatusOr<Verdict> Program::Evaluate(const Action& action, absl::Time now,
                                           const UsageView& usage,
                                           std::vector<RuleTrace>* trace) const {

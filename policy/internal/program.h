@@ -38,6 +38,8 @@ class Program final : public CompiledPolicy {
   std::vector<std::string> Tenants() const override;
   std::vector<RuleInfo> Rules() const override { return rules_; }
   std::vector<ToolInfo> Tools(absl::string_view tenant) const override;
+  std::vector<ApprovalRequirement> ApprovalRules(
+      absl::string_view tenant, absl::string_view tool) const override;
   absl::StatusOr<Verdict> Evaluate(
       const Action& action, absl::Time now, const UsageView& usage,
       std::vector<RuleTrace>* trace = nullptr) const override;

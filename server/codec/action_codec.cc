@@ -84,6 +84,14 @@ void ValueToProto(const policy::Value& value, v1::Value* proto) {
 
 }  // namespace
 
+absl::StatusOr<policy::Value> ArgumentValueFromProto(const v1::Value& proto) {
+  return ValueFromProto(proto, 0);
+}
+
+void ArgumentValueToProto(const policy::Value& value, v1::Value* proto) {
+  ValueToProto(value, proto);
+}
+
 absl::StatusOr<policy::Action> ActionFromProto(const v1::Action& proto) {
   policy::Action action;
   action.tenant = proto.tenant();

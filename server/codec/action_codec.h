@@ -21,6 +21,11 @@ absl::StatusOr<policy::Action> ActionFromProto(const v1::Action& proto);
 // recording a rejected request.
 policy::Action ActionHeaderFromProto(const v1::Action& proto);
 
+// One argument value (standing approval constraints): InvalidArgument
+// for an unset value or a malformed amount.
+absl::StatusOr<policy::Value> ArgumentValueFromProto(const v1::Value& proto);
+void ArgumentValueToProto(const policy::Value& value, v1::Value* proto);
+
 // The inverse; exact (money amounts in canonical form).
 void ActionToProto(const policy::Action& action, v1::Action* proto);
 

@@ -1,5 +1,7 @@
 #include "server/codec/approval_codec.h"
 
+#include "absl/strings/str_cat.h"
+#include "server/codec/action_codec.h"
 #include "server/codec/time_codec.h"
 
 namespace portcullis::server {
@@ -52,6 +54,73 @@ void ApprovalToProto(const gate::Approval& a, v1::Approval* proto) {
     p->set_rule(a.amendment->rule);
     p->set_rationale(a.amendment->rationale);
   }
+}
+
+absl::StatusOr<gate::StandingApproval> StandingFromProto(
+    const v1::StandingApproval& proto) {
+  gate::StandingApproval s;
+  s.tenant = proto.tenant();
+  s.id = proto.id();
+  s.tool = proto.tool();
+  if (!proto.has_not_before() || !proto.has_not_after()) {
+    return absl::InvalidArgumentError(
+        "standing.not_before, standing.not_after: required; a standing "
+        "approval has a window");
+  }
+  s.not_before = TimeFromProto(proto.not_before());
+  s.not_after = TimeFromProto(proto.not_after());
+  s.max_uses = proto.max_uses();
+  s.approver_id = proto.approver_id();
+  s.comment = proto.comment();
+  for (int i = 0; i < proto.constraints_size(); ++i) {
+    const v1::StandingConstraint& c = proto.constraints(i);
+    if (c.op() < v1::CONSTRAINT_OP_EQ || c.op() > v1::CONSTRAINT_OP_GE) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("standing.constraints[", i,
+                       "].op: must be one of ==, !=, <, <=, "
+                       ">, >="));
+    }
+    absl::StatusOr<policy::Value> value = ArgumentValueFromProto(c.value());
+    if (!value.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "standing.constraints[", i, "].value", value.status().message()));
+    }
+    s.constraints.push_back({c.argument(),
+                             static_cast<gate::ConstraintOp>(c.op()),
+                             *std::move(value)});
+  }
+  return s;
+}
+
+void StandingToProto(const gate::StandingApproval& s,
+                     v1::StandingApproval* proto) {
+  proto->set_tenant(s.tenant);
+  proto->set_id(s.id);
+  proto->set_tool(s.tool);
+  for (const gate::StandingConstraint& c : s.constraints) {
+    v1::StandingConstraint* out = proto->add_constraints();
+    out->set_argument(c.argument);
+    out->set_op(static_cast<v1::ConstraintOp>(c.op));
+    ArgumentValueToProto(c.value, out->mutable_value());
+  }
+  TimeToProto(s.not_before, proto->mutable_not_before());
+  TimeToProto(s.not_after, proto->mutable_not_after());
+  proto->set_max_uses(s.max_uses);
+  proto->set_approver_id(s.approver_id);
+  proto->set_comment(s.comment);
+}
+
+gate::StandingRevocation RevocationFromProto(
+    const v1::StandingRevocation& proto) {
+  return {proto.tenant(), proto.id(), proto.approver_id(), proto.reason()};
+}
+
+void RevocationToProto(const gate::StandingRevocation& r,
+                       v1::StandingRevocation* proto) {
+  proto->set_tenant(r.tenant);
+  proto->set_id(r.id);
+  proto->set_approver_id(r.approver_id);
+  proto->set_reason(r.reason);
 }
 
 gate::Receipt ReceiptFromProto(const v1::ExecutionReceipt& proto) {

@@ -241,6 +241,35 @@ struct Encoder {
     proto.set_rejection(r.rejection);
     return Serialize(proto);
   }
+  // Standing approvals (issue 21).
+  std::string operator()(const gate::StandingGrantRecord& r) const {
+    records::StandingGrantRecord proto;
+    StandingToProto(r.standing, proto.mutable_standing());
+    proto.set_signature(r.signature);
+    for (const std::string& role : r.approver_roles) {
+      proto.add_approver_roles(role);
+    }
+    proto.set_principal(r.principal);
+    return Serialize(proto);
+  }
+  std::string operator()(const gate::StandingRevocationRecord& r) const {
+    records::StandingRevocationRecord proto;
+    RevocationToProto(r.revocation, proto.mutable_revocation());
+    proto.set_signature(r.signature);
+    proto.set_principal(r.principal);
+    return Serialize(proto);
+  }
+  std::string operator()(const gate::StandingRejectionRecord& r) const {
+    records::StandingRejectionRecord proto;
+    proto.set_id(r.id);
+    proto.set_approver_id(r.approver_id);
+    proto.set_tool(r.tool);
+    proto.set_revocation(r.revocation);
+    proto.set_code(absl::StatusCodeToString(r.error.code()));
+    proto.set_message(std::string(r.error.message()));
+    proto.set_principal(r.principal);
+    return Serialize(proto);
+  }
 };
 
 absl::StatusOr<gate::Record> DecodeEvaluation(absl::string_view payload) {
@@ -408,6 +437,45 @@ absl::StatusOr<gate::Record> DecodeAmendment(absl::string_view payload) {
   return record;
 }
 
+absl::StatusOr<gate::Record> DecodeStandingGrant(absl::string_view payload) {
+  auto proto = Parse<records::StandingGrantRecord>(payload);
+  if (!proto.ok()) return proto.status();
+  auto standing = StandingFromProto(proto->standing());
+  if (!standing.ok()) {
+    return absl::DataLossError(absl::StrCat("recorded standing approval: ",
+                                            standing.status().message()));
+  }
+  gate::StandingGrantRecord record;
+  record.standing = *std::move(standing);
+  record.signature = proto->signature();
+  record.approver_roles.assign(proto->approver_roles().begin(),
+                               proto->approver_roles().end());
+  record.principal = proto->principal();
+  return record;
+}
+
+absl::StatusOr<gate::Record> DecodeStandingRevocation(
+    absl::string_view payload) {
+  auto proto = Parse<records::StandingRevocationRecord>(payload);
+  if (!proto.ok()) return proto.status();
+  return gate::StandingRevocationRecord{
+      RevocationFromProto(proto->revocation()), proto->signature(),
+      proto->principal()};
+}
+
+absl::StatusOr<gate::Record> DecodeStandingRejection(
+    absl::string_view payload) {
+  auto proto = Parse<records::StandingRejectionRecord>(payload);
+  if (!proto.ok()) return proto.status();
+  return gate::StandingRejectionRecord{
+      proto->id(),
+      proto->approver_id(),
+      proto->tool(),
+      proto->revocation(),
+      StatusFrom(proto->code(), proto->message()),
+      proto->principal()};
+}
+
 }  // namespace
 
 std::string ProtoRecordCodec::Encode(const gate::Record& record) const {
@@ -441,6 +509,9 @@ absl::StatusOr<gate::Record> ProtoRecordCodec::Decode(
       {gate::kSecretReleased, DecodeSecret},
       {gate::kShadowDiffered, DecodeShadow},
       {gate::kAmendmentProposed, DecodeAmendment},
+      {gate::kStandingGranted, DecodeStandingGrant},
+      {gate::kStandingRevoked, DecodeStandingRevocation},
+      {gate::kStandingRejected, DecodeStandingRejection},
   };
   for (const auto& [name, decoder] : kDecoders) {
     if (kind == name) return decoder(payload);
@@ -483,6 +554,16 @@ absl::StatusOr<std::string> ProtoRecordCodec::EncodeSnapshot(
     TimeToProto(executed.at, out->mutable_at());
     out->set_payload(executed.payload);
   }
+  for (const auto& standing : s.standing) {
+    auto* out = proto.add_standing();
+    out->set_id(standing.id);
+    out->set_sequence(standing.sequence);
+    out->set_payload(standing.payload);
+    TimeToProto(standing.not_after, out->mutable_not_after());
+    out->set_uses(standing.uses);
+    out->set_revoked(standing.revoked);
+    out->set_revoked_by(standing.revoked_by);
+  }
   return Serialize(proto);
 }
 
@@ -523,6 +604,12 @@ absl::StatusOr<gate::StateSnapshot> ProtoRecordCodec::DecodeSnapshot(
   for (const auto& executed : proto.executed()) {
     s.executed.push_back({executed.idempotency_key(), executed.sequence(),
                           TimeFromProto(executed.at()), executed.payload()});
+  }
+  for (const auto& standing : proto.standing()) {
+    s.standing.push_back({standing.id(), standing.sequence(),
+                          standing.payload(),
+                          TimeFromProto(standing.not_after()), standing.uses(),
+                          standing.revoked(), standing.revoked_by()});
   }
   return s;
 }

@@ -51,6 +51,12 @@ const char* MethodName(Method method) {
       return "DeleteTenant";
     case Method::kRecentDecisions:
       return "RecentDecisions";
+    case Method::kGrantStanding:
+      return "GrantStanding";
+    case Method::kRevokeStanding:
+      return "RevokeStanding";
+    case Method::kListStanding:
+      return "ListStanding";
   }
   return "?";
 }
@@ -65,6 +71,9 @@ Role RequiredRole(Method method) {
     case Method::kListPending:
     case Method::kWatchPending:
     case Method::kApprove:
+    case Method::kGrantStanding:
+    case Method::kRevokeStanding:
+    case Method::kListStanding:
       return Role::kApprover;
     case Method::kHalt:
     case Method::kResume:

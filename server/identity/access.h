@@ -2,7 +2,8 @@
 // the tenant among the caller's. Pure; thread-safe.
 //
 //   agent     Evaluate, AwaitDecision, Execute, ReportOutcome
-//   approver  ListPending, WatchPending, Approve (besides the signature)
+//   approver  ListPending, WatchPending, Approve, GrantStanding,
+//             RevokeStanding (besides the signature), ListStanding
 //   operator  Halt, Resume, Reload, Status, PutSecret, ListSecrets,
 //             DeleteSecret
 //   auditor   ExportLedger
@@ -48,6 +49,10 @@ enum class Method {
   // The console's recent decisions of one agent (issue 19): the approver
   // deciding about it, or an operator or auditor watching the gate.
   kRecentDecisions,
+  // Standing approvals (issue 21): the approver role, like Approve.
+  kGrantStanding,
+  kRevokeStanding,
+  kListStanding,
 };
 
 // The RPC's name, e.g. "Evaluate".

@@ -122,6 +122,21 @@ TEST_CASE("each method needs its role and the tenant", "[identity]") {
   CHECK_FALSE(Authorize(auditor, Method::kExportLedger, "b").ok());
 }
 
+TEST_CASE("standing approvals take the approver role of the tenant",
+          "[identity]") {
+  Principal agent{"bot", {Role::kAgent}, {"a"}};
+  Principal approver{"alice", {Role::kApprover}, {"a"}};
+  for (Method m : {Method::kGrantStanding, Method::kRevokeStanding,
+                   Method::kListStanding}) {
+    CHECK(Authorize(approver, m, "a").ok());
+    CHECK(Authorize(approver, m, "b").code() ==
+          absl::StatusCode::kPermissionDenied);
+    CHECK(Authorize(agent, m, "a").code() ==
+          absl::StatusCode::kPermissionDenied);
+  }
+  CHECK(std::string(MethodName(Method::kGrantStanding)) == "GrantStanding");
+}
+
 TEST_CASE("the activity stream takes an operator or an auditor of the tenant",
           "[identity]") {
   Principal agent{"bot", {Role::kAgent}, {"a"}};

@@ -1,0 +1,46 @@
+// The approver fatigue cap (issue 21): at most `max_per_window` approving
+// signatures — approve verdicts and standing approvals — per approver
+// within any `window`. One more is refused with ResourceExhausted saying
+// how many in what window, and when the next is possible. Deny verdicts
+// and revocations are never capped: refusing them would fail open.
+// Counts are kept in memory: a restart starts them afresh. Thread-safe.
+#ifndef PORTCULLIS_GATE_FATIGUE_CAP_H_
+#define PORTCULLIS_GATE_FATIGUE_CAP_H_
+
+#include <deque>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace portcullis::gate {
+
+struct FatigueCapOptions {
+  // 0: no cap (the default).
+  int max_per_window = 0;
+  absl::Duration window = absl::Hours(1);
+};
+
+class FatigueCap {
+ public:
+  explicit FatigueCap(FatigueCapOptions options) : options_(options) {}
+
+  // Takes one of `approver`'s signatures at `now`, or returns
+  // ResourceExhausted (`what` names the thing signed in the message).
+  absl::Status Take(absl::string_view approver, absl::Time now,
+                    absl::string_view what);
+  // Returns a signature taken at `at` that did not take effect.
+  void GiveBack(absl::string_view approver, absl::Time at);
+
+ private:
+  const FatigueCapOptions options_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::deque<absl::Time>> taken_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace portcullis::gate
+
+#endif  // PORTCULLIS_GATE_FATIGUE_CAP_H_

@@ -1,0 +1,291 @@
+// Standing approvals (issue 21): Gate::GrantStanding, RevokeStanding,
+// ListStanding and how a decision uses one (ApplyStanding).
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/identifiers.h"
+#include "gate/gate.h"
+
+namespace portcullis::gate {
+namespace {
+
+std::string DescribeTime(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
+bool Live(const StandingState& s, absl::Time now) {
+  return !s.revoked && s.uses < s.approval.max_uses &&
+         s.approval.not_before <= now && now < s.approval.not_after;
+}
+
+}  // namespace
+
+void Gate::RecordStandingRejection(absl::string_view tenant,
+                                   StandingRejectionRecord record) {
+  std::shared_ptr<const PolicySnapshot> policy = policies_.Current();
+  if (!ValidateTenantId(tenant).ok() || policy == nullptr ||
+      !policy->program->HasTenant(tenant)) {
+    return;  // no chain to record on
+  }
+  EntryFields f;
+  f.tenant = std::string(tenant);
+  f.time = clock_.Now();
+  f.kind = kStandingRejected;
+  // The caller gets the original error whether or not this is recorded.
+  recorder_.Record(std::move(f), record).IgnoreError();
+}
+
+absl::StatusOr<StandingState> Gate::GrantStanding(
+    const StandingApproval& standing, absl::string_view signature,
+    const CallContext& call) {
+  const absl::Time now = clock_.Now();
+  absl::Status shape = ValidateStandingApproval(standing);
+  if (shape.ok() && signature.size() != crypto::kEd25519SignatureSize) {
+    shape = absl::InvalidArgumentError(
+        "signature: must be the 64-byte Ed25519 signature of the standing "
+        "approval");
+  }
+  std::shared_ptr<const PolicySnapshot> policy = policies_.Current();
+  if (shape.ok() &&
+      (policy == nullptr || !policy->program->HasTenant(standing.tenant))) {
+    return absl::NotFoundError(absl::StrCat(
+        "tenant \"", standing.tenant, "\" is not in the policy in force"));
+  }
+  auto reject = [&](absl::Status error) {
+    RecordStandingRejection(standing.tenant,
+                            {standing.id, standing.approver_id, standing.tool,
+                             /*revocation=*/false, error, call.principal});
+    return error;
+  };
+  if (!shape.ok()) return reject(shape);
+  std::shared_ptr<const ApproverRegistry> approvers = approvers_.Current();
+  const Approver* approver = approvers->Find(standing.approver_id);
+  if (approver == nullptr) {
+    return reject(absl::PermissionDeniedError(
+        absl::StrCat("approver \"", standing.approver_id,
+                     "\" is not registered with this gate")));
+  }
+  if (!VerifyStandingSignature(standing, signature, approver->key)) {
+    return reject(absl::PermissionDeniedError(absl::StrCat(
+        "the signature does not verify with approver \"", approver->id,
+        "\"'s key: the standing approval was changed after signing, or "
+        "signed with another key")));
+  }
+  if (!approver->MayApproveFor(standing.tenant)) {
+    return reject(absl::PermissionDeniedError(absl::StrCat(
+        "approver \"", approver->id, "\" may not approve for tenant \"",
+        standing.tenant, "\"")));
+  }
+  if (now >= standing.not_after) {
+    return reject(absl::FailedPreconditionError(
+        absl::StrCat("this standing approval's window ended at ",
+                     DescribeTime(standing.not_after), "; sign a new one")));
+  }
+  if (standing.not_after - now > options_.max_approval_window) {
+    return reject(absl::InvalidArgumentError(
+        absl::StrCat("standing.not_after: at most ",
+                     absl::FormatDuration(options_.max_approval_window),
+                     " from now, the longest an approval may wait")));
+  }
+  std::vector<policy::ToolInfo> tools = policy->program->Tools(standing.tenant);
+  auto tool = std::find_if(
+      tools.begin(), tools.end(),
+      [&](const policy::ToolInfo& t) { return t.name == standing.tool; });
+  if (tool == tools.end()) {
+    return reject(absl::InvalidArgumentError(
+        absl::StrCat("standing.tool: tenant ", standing.tenant,
+                     " declares no tool ", standing.tool)));
+  }
+  if (absl::Status s = CheckConstraintTypes(standing, *tool); !s.ok()) {
+    return reject(std::move(s));
+  }
+  // The approver must be able to approve the tool's actions alone: hold a
+  // role of each of its quorum-1 approve rules. Rules with a larger
+  // quorum are never met by a standing approval.
+  std::vector<policy::ApprovalRequirement> alone;
+  for (policy::ApprovalRequirement& r :
+       policy->program->ApprovalRules(standing.tenant, standing.tool)) {
+    if (r.quorum == 1) alone.push_back(std::move(r));
+  }
+  if (alone.empty()) {
+    return reject(absl::FailedPreconditionError(absl::StrCat(
+        "tool ", standing.tool,
+        " has no approve rule that one approver meets alone: a standing "
+        "approval would never apply")));
+  }
+  if (!SatisfiesAlone(approver->roles, alone)) {
+    std::vector<std::string> needed;
+    for (const auto& r : alone) {
+      needed.push_back(
+          absl::StrCat(r.rule_id, " (", absl::StrJoin(r.roles, " or "), ")"));
+    }
+    return reject(absl::PermissionDeniedError(absl::StrCat(
+        "approver \"", approver->id, "\" (",
+        absl::StrJoin(approver->roles, ", "), ") does not hold the roles of ",
+        standing.tool, "'s approve rules: ", absl::StrJoin(needed, ", "))));
+  }
+  if (absl::Status s = fatigue_.Take(approver->id, now, "standing approval");
+      !s.ok()) {
+    return reject(std::move(s));
+  }
+
+  TenantState& tenant = tenants_.Get(standing.tenant);
+  const std::string busy = BusyStanding(standing.id);
+  bool taken = false;
+  {
+    absl::MutexLock lock(&tenant.mu);
+    while (tenant.busy.contains(busy)) tenant.changed.Wait(&tenant.mu);
+    taken = tenant.standing.contains(standing.id);
+    if (!taken) tenant.busy.insert(busy);
+  }
+  if (taken) {
+    fatigue_.GiveBack(approver->id, now);
+    return reject(absl::AlreadyExistsError(absl::StrCat(
+        "standing approval \"", standing.id, "\" already exists for tenant ",
+        standing.tenant, "; choose another id")));
+  }
+  StandingGrantRecord record{standing, std::string(signature), approver->roles,
+                             call.principal};
+  EntryFields f;
+  f.tenant = standing.tenant;
+  f.time = now;
+  f.kind = kStandingGranted;
+  absl::StatusOr<uint64_t> sequence = recorder_.Record(std::move(f), record);
+  absl::MutexLock lock(&tenant.mu);
+  tenant.busy.erase(busy);
+  tenant.changed.SignalAll();
+  if (!sequence.ok()) {
+    fatigue_.GiveBack(approver->id, now);
+    return sequence.status();
+  }
+  StandingState state{standing, approver->roles, 0, false, "", *sequence};
+  tenant.standing.insert_or_assign(standing.id, state);
+  return state;
+}
+
+absl::StatusOr<StandingState> Gate::RevokeStanding(
+    const StandingRevocation& revocation, absl::string_view signature,
+    const CallContext& call) {
+  const absl::Time now = clock_.Now();
+  absl::Status shape = ValidateStandingRevocation(revocation);
+  if (shape.ok() && signature.size() != crypto::kEd25519SignatureSize) {
+    shape = absl::InvalidArgumentError(
+        "signature: must be the 64-byte Ed25519 signature of the revocation");
+  }
+  std::shared_ptr<const PolicySnapshot> policy = policies_.Current();
+  if (shape.ok() &&
+      (policy == nullptr || !policy->program->HasTenant(revocation.tenant))) {
+    return absl::NotFoundError(absl::StrCat(
+        "tenant \"", revocation.tenant, "\" is not in the policy in force"));
+  }
+  auto reject = [&](absl::Status error) {
+    RecordStandingRejection(revocation.tenant,
+                            {revocation.id, revocation.approver_id, "",
+                             /*revocation=*/true, error, call.principal});
+    return error;
+  };
+  if (!shape.ok()) return reject(shape);
+  std::shared_ptr<const ApproverRegistry> approvers = approvers_.Current();
+  const Approver* approver = approvers->Find(revocation.approver_id);
+  if (approver == nullptr) {
+    return reject(absl::PermissionDeniedError(
+        absl::StrCat("approver \"", revocation.approver_id,
+                     "\" is not registered with this gate")));
+  }
+  if (!VerifyRevocationSignature(revocation, signature, approver->key)) {
+    return reject(absl::PermissionDeniedError(absl::StrCat(
+        "the signature does not verify with approver \"", approver->id,
+        "\"'s key: the revocation was changed after signing, or signed with "
+        "another key")));
+  }
+  if (!approver->MayApproveFor(revocation.tenant)) {
+    return reject(absl::PermissionDeniedError(absl::StrCat(
+        "approver \"", approver->id, "\" may not approve for tenant \"",
+        revocation.tenant, "\"")));
+  }
+  TenantState& tenant = tenants_.Get(revocation.tenant);
+  const std::string busy = BusyStanding(revocation.id);
+  absl::Status refused;
+  {
+    absl::MutexLock lock(&tenant.mu);
+    while (tenant.busy.contains(busy)) tenant.changed.Wait(&tenant.mu);
+    auto it = tenant.standing.find(revocation.id);
+    if (it == tenant.standing.end() || now >= it->second.approval.not_after) {
+      refused = absl::NotFoundError(
+          absl::StrCat("no standing approval \"", revocation.id,
+                       "\" is in force for tenant ", revocation.tenant));
+    } else if (it->second.revoked) {
+      refused = absl::FailedPreconditionError(
+          absl::StrCat("standing approval \"", revocation.id,
+                       "\" was already revoked by ", it->second.revoked_by));
+    } else {
+      tenant.busy.insert(busy);
+    }
+  }
+  if (!refused.ok()) return reject(std::move(refused));
+  EntryFields f;
+  f.tenant = revocation.tenant;
+  f.time = now;
+  f.kind = kStandingRevoked;
+  absl::StatusOr<uint64_t> sequence = recorder_.Record(
+      std::move(f), StandingRevocationRecord{revocation, std::string(signature),
+                                             call.principal});
+  absl::MutexLock lock(&tenant.mu);
+  tenant.busy.erase(busy);
+  tenant.changed.SignalAll();
+  if (!sequence.ok()) return sequence.status();
+  StandingState& state = tenant.standing[revocation.id];
+  state.revoked = true;
+  state.revoked_by = revocation.approver_id;
+  return state;
+}
+
+absl::StatusOr<std::vector<StandingState>> Gate::ListStanding(
+    absl::string_view tenant_id) {
+  if (absl::Status s = CheckTenant(tenant_id); !s.ok()) return s;
+  const absl::Time now = clock_.Now();
+  TenantState& tenant = tenants_.Get(tenant_id);
+  std::vector<StandingState> out;
+  absl::MutexLock lock(&tenant.mu);
+  for (const auto& [id, state] : tenant.standing) {
+    if (now < state.approval.not_after) out.push_back(state);
+  }
+  return out;
+}
+
+void Gate::ApplyStanding(const policy::Action& action, TenantState& tenant,
+                         absl::Time now, policy::Verdict& verdict) {
+  std::shared_ptr<const ApproverRegistry> approvers = approvers_.Current();
+  for (auto& [id, state] : tenant.standing) {
+    const StandingApproval& a = state.approval;
+    if (a.tool != action.tool || !Live(state, now) ||
+        !ConstraintsHold(a, action)) {
+      continue;
+    }
+    // Its approver, as registered now: one removed or moved to other
+    // roles or tenants no longer approves anything.
+    const Approver* approver = approvers->Find(a.approver_id);
+    if (approver == nullptr || !approver->MayApproveFor(action.tenant) ||
+        !SatisfiesAlone(approver->roles, verdict.approvals)) {
+      continue;
+    }
+    ++state.uses;
+    verdict.outcome = policy::Outcome::kAllow;
+    verdict.approvals.clear();
+    verdict.decided_by.insert(
+        verdict.decided_by.begin(),
+        policy::RuleCitation{
+            absl::StrCat(kStandingCitationPrefix, id),
+            absl::StrCat("standing approval ", id, " by ", a.approver_id)});
+    verdict.reasons.insert(
+        verdict.reasons.begin(),
+        absl::StrCat("allowed by standing approval ", id, " of ", a.approver_id,
+                     " (", absl::StrJoin(approver->roles, ", "), "): use ",
+                     state.uses, " of ", a.max_uses, ", until ",
+                     DescribeTime(a.not_after)));
+    return;
+  }
+}
+
+}  // namespace portcullis::gate
