@@ -109,22 +109,25 @@ absl::Status ValidateSecretName(absl::string_view name) {
 
 absl::StatusOr<SecretInfo> SecretStore::Put(absl::string_view tenant,
                                             absl::string_view name,
-                                            const crypto::SecureBytes& value) {
+                                            const crypto::SecureBytes& value,
+                                            RecordChange record) {
   absl::MutexLock lock(&mu_);
-  return Write(tenant, name, value, /*replace=*/false);
+  return Write(tenant, name, value, /*replace=*/false, record);
 }
 
-absl::StatusOr<SecretInfo> SecretStore::Rotate(
-    absl::string_view tenant, absl::string_view name,
-    const crypto::SecureBytes& value) {
+absl::StatusOr<SecretInfo> SecretStore::Rotate(absl::string_view tenant,
+                                               absl::string_view name,
+                                               const crypto::SecureBytes& value,
+                                               RecordChange record) {
   absl::MutexLock lock(&mu_);
-  return Write(tenant, name, value, /*replace=*/true);
+  return Write(tenant, name, value, /*replace=*/true, record);
 }
 
 absl::StatusOr<SecretInfo> SecretStore::Write(absl::string_view tenant,
                                               absl::string_view name,
                                               const crypto::SecureBytes& value,
-                                              bool replace) {
+                                              bool replace,
+                                              RecordChange record) {
   PORTCULLIS_RETURN_IF_ERROR(CheckNames(tenant, name));
   if (value.empty() || value.size() > kMaxSecretBytes) {
     return absl::InvalidArgumentError(
@@ -154,14 +157,16 @@ absl::StatusOr<SecretInfo> SecretStore::Write(absl::string_view tenant,
   PORTCULLIS_ASSIGN_OR_RETURN(
       stored.sealed, crypto::AeadSeal(key.view(), value.view(),
                                       AssociatedData(tenant, name, version)));
+  SecretInfo info{std::string(name), version, stored.updated_at};
+  PORTCULLIS_RETURN_IF_ERROR(record(info));  // recorded, then applied
   ledger::WriteBatch batch;
   batch.Put(Key(tenant, name), Encode(stored));
   PORTCULLIS_RETURN_IF_ERROR(store_.Write(batch, /*sync=*/true));
-  return SecretInfo{std::string(name), version, stored.updated_at};
+  return info;
 }
 
 absl::Status SecretStore::Delete(absl::string_view tenant,
-                                 absl::string_view name) {
+                                 absl::string_view name, RecordChange record) {
   PORTCULLIS_RETURN_IF_ERROR(CheckNames(tenant, name));
   absl::MutexLock lock(&mu_);
   PORTCULLIS_ASSIGN_OR_RETURN(auto existing, store_.Get(Key(tenant, name)));
@@ -169,6 +174,9 @@ absl::Status SecretStore::Delete(absl::string_view tenant,
     return absl::NotFoundError(
         absl::StrCat("no secret ", name, " for ", tenant));
   }
+  PORTCULLIS_ASSIGN_OR_RETURN(Stored old, Decode(*existing));
+  PORTCULLIS_RETURN_IF_ERROR(
+      record(SecretInfo{std::string(name), old.version, clock_.Now()}));
   ledger::WriteBatch batch;
   batch.Delete(Key(tenant, name));
   return store_.Write(batch, /*sync=*/true);

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -45,6 +46,13 @@ struct SecretInfo {
 
 class SecretStore {
  public:
+  // Records a change before it is applied (the gate's ledger entry): called
+  // with the store's lock held, after every check and with the value
+  // sealed, just before the write. A change it refuses is not applied: its
+  // error is returned and nothing is written.
+  using RecordChange = absl::FunctionRef<absl::Status(const SecretInfo&)>;
+  static absl::Status NoRecord(const SecretInfo&) { return absl::OkStatus(); }
+
   // `store`, `clock` and the keys must outlive the SecretStore; the last
   // master key seals, any of them opens.
   SecretStore(ledger::KeyValueStore& store,
@@ -54,22 +62,26 @@ class SecretStore {
 
   // Stores a new secret (version 1). AlreadyExists when the name is taken,
   // InvalidArgument for a bad tenant or name or an empty or oversize
-  // value, Unavailable when it cannot be written.
+  // value, Unavailable when it cannot be written (after `record` accepted
+  // it: the record then names a change that was not applied).
   absl::StatusOr<SecretInfo> Put(absl::string_view tenant,
                                  absl::string_view name,
-                                 const crypto::SecureBytes& value)
+                                 const crypto::SecureBytes& value,
+                                 RecordChange record = NoRecord)
       ABSL_LOCKS_EXCLUDED(mu_);
 
   // Replaces an existing secret's value with the next version. NotFound
   // when there is no such secret; otherwise as Put.
   absl::StatusOr<SecretInfo> Rotate(absl::string_view tenant,
                                     absl::string_view name,
-                                    const crypto::SecureBytes& value)
+                                    const crypto::SecureBytes& value,
+                                    RecordChange record = NoRecord)
       ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Removes a secret; NotFound when there is none.
-  absl::Status Delete(absl::string_view tenant, absl::string_view name)
-      ABSL_LOCKS_EXCLUDED(mu_);
+  // Removes a secret; NotFound when there is none. `record` is told the
+  // version removed.
+  absl::Status Delete(absl::string_view tenant, absl::string_view name,
+                      RecordChange record = NoRecord) ABSL_LOCKS_EXCLUDED(mu_);
 
   // The tenant's secrets, by name.
   absl::StatusOr<std::vector<SecretInfo>> List(absl::string_view tenant) const;
@@ -83,7 +95,7 @@ class SecretStore {
   absl::StatusOr<SecretInfo> Write(absl::string_view tenant,
                                    absl::string_view name,
                                    const crypto::SecureBytes& value,
-                                   bool replace)
+                                   bool replace, RecordChange record)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   ledger::KeyValueStore& store_;

@@ -219,16 +219,20 @@ grpc::ServerUnaryReactor* AdminService::PutSecret(
         // is the transport's.
         crypto::SecureBytes value =
             crypto::SecureBytes::CopyOf(request->value());
+        // Recorded, then applied: a change the ledger cannot take is not
+        // made.
+        auto record = [&](const secrets::SecretInfo& change) {
+          return gate_.RecordSecretChange(
+              request->tenant(),
+              request->rotate() ? gate::kSecretRotated : gate::kSecretPut,
+              {change.name, change.version, caller.name});
+        };
         absl::StatusOr<secrets::SecretInfo> info =
-            request->rotate()
-                ? secrets_->Rotate(request->tenant(), request->name(), value)
-                : secrets_->Put(request->tenant(), request->name(), value);
+            request->rotate() ? secrets_->Rotate(request->tenant(),
+                                                 request->name(), value, record)
+                              : secrets_->Put(request->tenant(),
+                                              request->name(), value, record);
         if (!info.ok()) return ToGrpcStatus(info.status());
-        absl::Status recorded = gate_.RecordSecretChange(
-            request->tenant(),
-            request->rotate() ? gate::kSecretRotated : gate::kSecretPut,
-            {info->name, info->version, caller.name});
-        if (!recorded.ok()) return ToGrpcStatus(recorded);
         InfoToProto(*info, response);
         return grpc::Status::OK;
       });
@@ -261,12 +265,14 @@ grpc::ServerUnaryReactor* AdminService::DeleteSecret(
                    return ToGrpcStatus(s);
                  }
                  if (secrets_ == nullptr) return NoSecretStore();
-                 absl::Status deleted =
-                     secrets_->Delete(request->tenant(), request->name());
-                 if (!deleted.ok()) return ToGrpcStatus(deleted);
-                 return ToGrpcStatus(gate_.RecordSecretChange(
-                     request->tenant(), gate::kSecretDeleted,
-                     {request->name(), 0, caller.name}));
+                 // Recorded, then applied, as PutSecret.
+                 return ToGrpcStatus(secrets_->Delete(
+                     request->tenant(), request->name(),
+                     [&](const secrets::SecretInfo& change) {
+                       return gate_.RecordSecretChange(
+                           request->tenant(), gate::kSecretDeleted,
+                           {change.name, change.version, caller.name});
+                     }));
                });
 }
 

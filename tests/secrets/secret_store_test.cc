@@ -1,6 +1,7 @@
 #include "secrets/secret_store.h"
 
 #include <catch2/catch.hpp>
+#include <vector>
 
 #include "crypto/master_key_file.h"
 #include "ledger/rocksdb_store.h"
@@ -110,6 +111,45 @@ TEST_CASE("secrets sealed under another master key do not open",
   CHECK(value.status().code() == absl::StatusCode::kDataLoss);
   CHECK(value.status().message().find("not in the master key file") !=
         std::string::npos);
+}
+
+TEST_CASE("a change the record refuses is not applied", "[secret_store]") {
+  Fixture f;
+  std::vector<SecretInfo> recorded;
+  auto record = [&](const SecretInfo& change) {
+    recorded.push_back(change);
+    return absl::OkStatus();
+  };
+  auto refuse = [&](const SecretInfo& change) {
+    recorded.push_back(change);
+    return absl::UnavailableError("the ledger could not record this");
+  };
+
+  // Refused: nothing stored, the record's error returned.
+  auto put = f.secrets.Put("shop", "stripe-key", Value("v1"), refuse);
+  CHECK(put.status().code() == absl::StatusCode::kUnavailable);
+  CHECK(f.secrets.List("shop")->empty());
+  CHECK(absl::IsNotFound(f.secrets.Resolve("shop", "stripe-key").status()));
+
+  // Recorded, with the version it then gets.
+  REQUIRE(f.secrets.Put("shop", "stripe-key", Value("v1"), record).ok());
+  CHECK(recorded.back().version == 1);
+  CHECK(f.secrets.Rotate("shop", "stripe-key", Value("v2"), refuse)
+            .status()
+            .code() == absl::StatusCode::kUnavailable);
+  CHECK(f.secrets.Resolve("shop", "stripe-key")->view() == "v1");
+  CHECK(f.secrets.List("shop")->front().version == 1);
+  CHECK(absl::IsUnavailable(f.secrets.Delete("shop", "stripe-key", refuse)));
+  CHECK(f.secrets.Resolve("shop", "stripe-key")->view() == "v1");
+  REQUIRE(f.secrets.Delete("shop", "stripe-key", record).ok());
+  CHECK(recorded.back().version == 1);  // the version removed
+  CHECK(f.secrets.List("shop")->empty());
+  // Checks come before the record: a refused change is never recorded.
+  const size_t before = recorded.size();
+  CHECK(absl::IsNotFound(f.secrets.Delete("shop", "stripe-key", record)));
+  CHECK(absl::IsNotFound(
+      f.secrets.Rotate("shop", "absent", Value("x"), record).status()));
+  CHECK(recorded.size() == before);
 }
 
 TEST_CASE("bad tenants, names and values are refused", "[secret_store]") {
