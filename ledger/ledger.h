@@ -244,8 +244,10 @@ class Ledger {
   // would return. Drafts refused up front are answered on the calling
   // thread before AppendAsync returns; the others once their group is
   // written, on the thread that led it (usually the ledger's commit
-  // thread). Callbacks of one group run in queue order, after its writers
-  // are released. `done` must be quick and must not call the blocking
+  // thread) or, for a group of two or more, on an answering thread
+  // (LedgerOptions::answer_threads). Callbacks of one group run in queue
+  // order, after its writers are released; two groups' callbacks may run
+  // out of group order. `done` must be quick and must not call the blocking
   // operations (Append, SignCheckpoints, Prune, DeleteTenant): the queue
   // may be waiting for the thread running it. AppendAsync it may call.
   //
