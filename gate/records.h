@@ -193,12 +193,13 @@ struct StandingRejectionRecord {
   std::string principal;
 };
 
-using Record = std::variant<
-    EvaluationRecord, RejectionRecord, PolicyRecord, ApprovalRequestRecord,
-    VerdictRecord, ApprovalRejectionRecord, DeadlineRecord, ExecutionRecord,
-    OutcomeRecord, HaltRecord, AccessDeniedRecord, SecretRecord, ShadowRecord,
-    AmendmentRecord, StandingGrantRecord, StandingRevocationRecord,
-    StandingRejectionRecord>;
+using Record =
+    std::variant<EvaluationRecord, RejectionRecord, PolicyRecord,
+                 ApprovalRequestRecord, VerdictRecord, ApprovalRejectionRecord,
+                 DeadlineRecord, ExecutionRecord, OutcomeRecord, HaltRecord,
+                 AccessDeniedRecord, SecretRecord, ShadowRecord,
+                 AmendmentRecord, StandingGrantRecord, StandingRevocationRecord,
+                 StandingRejectionRecord>;
 
 // Serializes records to ledger payload bytes and back. Implementations are
 // stateless and thread-safe.
