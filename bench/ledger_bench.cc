@@ -21,6 +21,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "base/clock.h"
+#include "crypto/aead.h"
 #include "crypto/ed25519.h"
 #include "crypto/master_key_file.h"
 #include "ledger/internal/keys.h"
@@ -231,6 +232,19 @@ void BM_SealPayload(benchmark::State& state) {
   std::filesystem::remove_all(dir, ignored);
 }
 BENCHMARK(BM_SealPayload);
+
+// One payload nonce drawn from the CSPRNG: alone (a getrandom per seal, as
+// before) or as one of a group's batch (crypto::NonceBatch, one call per
+// group), by batch size. Per nonce.
+void BM_NonceDraw(benchmark::State& state) {
+  const size_t batch = static_cast<size_t>(state.range(0));
+  for (auto _ : state) {
+    crypto::NonceBatch nonces(batch);
+    for (size_t i = 0; i < batch; ++i) benchmark::DoNotOptimize(nonces.Take());
+  }
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+BENCHMARK(BM_NonceDraw)->ArgName("batch")->Arg(1)->Arg(64);
 
 // The floor under BM_DurableAppend: one synced RocksDB batch per
 // iteration, as the group commit leader writes, of `group` entries with
