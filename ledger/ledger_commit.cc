@@ -101,8 +101,12 @@ void Ledger::Answer(Committed committed) {
     // Shared so that a full queue, which destroys the work unrun, leaves
     // the group here to answer.
     auto group = std::make_shared<Committed>(std::move(committed));
-    if (answerers_->Run([this, group] { Complete(std::move(*group)); })) {
-      stat_answered_aside_.fetch_add(1, std::memory_order_relaxed);
+    // Counted before the answers go out, so that a writer who has its
+    // answer sees it counted.
+    if (answerers_->Run([this, group] {
+          stat_answered_aside_.fetch_add(1, std::memory_order_relaxed);
+          Complete(std::move(*group));
+        })) {
       return;
     }
     committed = std::move(*group);
