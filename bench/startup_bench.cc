@@ -114,7 +114,7 @@ class SettableClock final : public Clock {
 };
 
 gate::RecoveryWindows Windows(const gate::GateOptions& o) {
-  return {o.max_limit_window, o.max_approval_window, o.idempotency_window};
+  return gate::RecoveryWindowsOf(o);
 }
 
 double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }

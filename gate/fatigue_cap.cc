@@ -40,4 +40,21 @@ void FatigueCap::GiveBack(absl::string_view approver, absl::Time at) {
   if (pos != it->second.end()) it->second.erase(pos);
 }
 
+void FatigueCap::Restore(absl::string_view approver,
+                         const std::vector<absl::Time>& at, absl::Time now) {
+  if (options_.max_per_window <= 0) return;
+  absl::MutexLock lock(&mu_);
+  std::deque<absl::Time>& taken = taken_[approver];
+  for (absl::Time t : at) {
+    if (now - t < options_.window) taken.push_back(t);
+  }
+  // One approver's signatures come from every tenant they approve for.
+  std::sort(taken.begin(), taken.end());
+  // Only the newest max_per_window can refuse a signature.
+  while (taken.size() > static_cast<size_t>(options_.max_per_window)) {
+    taken.pop_front();
+  }
+  if (taken.empty()) taken_.erase(taken_.find(approver));
+}
+
 }  // namespace portcullis::gate

@@ -3,12 +3,15 @@
 // within any `window`. One more is refused with ResourceExhausted saying
 // how many in what window, and when the next is possible. Deny verdicts
 // and revocations are never capped: refusing them would fail open.
-// Counts are kept in memory: a restart starts them afresh. Thread-safe.
+// Counts are kept in memory and rebuilt at start from the ledger (each
+// tenant's projection keeps its approvers' signatures, gate/state_snapshot.h),
+// so a restart does not reset them. Thread-safe.
 #ifndef PORTCULLIS_GATE_FATIGUE_CAP_H_
 #define PORTCULLIS_GATE_FATIGUE_CAP_H_
 
 #include <deque>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -33,6 +36,10 @@ class FatigueCap {
                     absl::string_view what);
   // Returns a signature taken at `at` that did not take effect.
   void GiveBack(absl::string_view approver, absl::Time at);
+  // Adds signatures `approver` made before a restart (recovery; `at` in
+  // time order), keeping those that still count at `now`.
+  void Restore(absl::string_view approver, const std::vector<absl::Time>& at,
+               absl::Time now);
 
  private:
   const FatigueCapOptions options_;

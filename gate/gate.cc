@@ -106,14 +106,28 @@ Gate::Gate(const Clock& clock, ledger::Ledger& ledger, const RecordCodec& codec,
       kill_switch_(clock, recorder_, tenants_, policies_),
       observer_(observer) {}
 
+RecoveryWindows RecoveryWindowsOf(const GateOptions& options) {
+  RecoveryWindows windows{options.max_limit_window, options.max_approval_window,
+                          options.idempotency_window};
+  if (options.fatigue_cap.max_per_window > 0) {
+    windows.fatigue = options.fatigue_cap.window;
+  }
+  return windows;
+}
+
 absl::Status Gate::Recover() {
-  const RecoveryWindows windows{options_.max_limit_window,
-                                options_.max_approval_window,
-                                options_.idempotency_window};
+  const RecoveryWindows windows = RecoveryWindowsOf(options_);
+  const absl::Time now = clock_.Now();
   RecoveryReport report;
   PORTCULLIS_RETURN_IF_ERROR(
-      RecoverState(ledger_, codec_, clock_.Now(), windows, tenants_, &report));
+      RecoverState(ledger_, codec_, now, windows, tenants_, &report));
   recovery_ = std::move(report.tenants);
+  // The fatigue cap counts an approver's signatures on every tenant.
+  for (const auto& [tenant, projection] : report.projections) {
+    for (const auto& [approver, at] : projection.signatures()) {
+      fatigue_.Restore(approver, at, now);
+    }
+  }
   if (options_.snapshot_every_checkpoints > 0 && snapshotter_ == nullptr) {
     snapshotter_ = std::make_unique<StateSnapshotter>(
         clock_, ledger_, codec_, windows, options_.snapshot_every_checkpoints,

@@ -81,6 +81,9 @@ struct GateOptions {
   FatigueCapOptions fatigue_cap;
 };
 
+// How far back recovery and the state snapshots look, for `options`.
+RecoveryWindows RecoveryWindowsOf(const GateOptions& options);
+
 // Who is calling, as the transport established it.
 struct CallContext {
   std::string principal;

@@ -20,18 +20,23 @@ struct Fact {
     kExecuted,
     kStandingGranted,
     kStandingRevoked,
-    kStandingUsed
+    kStandingUsed,
+    kSigned
   } kind;
   uint64_t sequence = 0;
   absl::Time at;
   std::vector<policy::UsageCharge> charges;  // kCharge
-  std::string id;                            // decision id or key
+  std::string id;  // decision id, key, standing approval id; kSigned: approver
   std::string payload;   // kExecuted, kStandingGranted; kStandingRevoked: by
   absl::Time not_after;  // kStandingGranted
 };
 
 void CollectFacts(const ledger::Entry& entry, const Record& record,
                   std::vector<Fact>& facts) {
+  if (const std::string* signer = ApprovingSigner(record)) {
+    facts.push_back(
+        {Fact::Kind::kSigned, entry.sequence, entry.time, {}, *signer, ""});
+  }
   if (const auto* r = std::get_if<EvaluationRecord>(&record)) {
     const policy::Outcome outcome = r->decision.verdict.outcome;
     if (outcome == policy::Outcome::kAllow) {
@@ -155,7 +160,7 @@ absl::StatusOr<TenantProjection> ProjectFully(const ledger::Ledger& ledger,
                                               const RecoveryWindows& w,
                                               uint64_t* entries_read) {
   const absl::Duration horizon =
-      std::max({w.limits, w.approvals, w.idempotency});
+      std::max({w.limits, w.approvals, w.idempotency, w.fatigue});
   TenantProjection projection(ledger.PrunedThrough(tenant));
   std::optional<ledger::ChainHead> head = ledger.Head(tenant);
   if (!head.has_value()) return projection;
@@ -198,6 +203,9 @@ absl::StatusOr<TenantProjection> ProjectFully(const ledger::Ledger& ledger,
         break;
       case Fact::Kind::kStandingUsed:
         projection.UseStanding(it->id);
+        break;
+      case Fact::Kind::kSigned:
+        projection.AddSignature(it->id, it->at);
         break;
     }
   }

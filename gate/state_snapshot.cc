@@ -37,6 +37,17 @@ std::vector<std::string> CitedStanding(const policy::Verdict& verdict) {
   return out;
 }
 
+const std::string* ApprovingSigner(const Record& record) {
+  if (const auto* v = std::get_if<VerdictRecord>(&record)) {
+    if (v->approval.verdict == ApprovalVerdict::kApprove) {
+      return &v->approval.approver_id;
+    }
+  } else if (const auto* g = std::get_if<StandingGrantRecord>(&record)) {
+    return &g->standing.approver_id;
+  }
+  return nullptr;
+}
+
 absl::Status DecodeEntry(const RecordCodec& codec, const ledger::Entry& entry,
                          Record& out) {
   if (!entry.payload) {
@@ -59,6 +70,9 @@ void TenantProjection::Fold(const ledger::Entry& entry, const Record* record) {
   if (record == nullptr) return;
   // The same rules as a full replay (recovery.cc), without the windows:
   // Materialize applies them as of its `now`.
+  if (const std::string* signer = ApprovingSigner(*record)) {
+    AddSignature(*signer, entry.time);
+  }
   if (const auto* r = std::get_if<EvaluationRecord>(record)) {
     const policy::Outcome outcome = r->decision.verdict.outcome;
     if (outcome == policy::Outcome::kAllow) {
@@ -113,6 +127,14 @@ absl::Status TenantProjection::Trim(absl::Time now,
   // A standing approval whose window has ended never applies again.
   for (auto it = standing_.begin(); it != standing_.end();) {
     it = now < it->second.not_after ? std::next(it) : standing_.erase(it);
+  }
+  // A signature older than the fatigue window no longer counts.
+  for (auto it = signatures_.begin(); it != signatures_.end();) {
+    std::vector<absl::Time>& at = it->second;
+    at.erase(at.begin(), std::find_if(at.begin(), at.end(), [&](absl::Time t) {
+               return now - t < windows.fatigue;
+             }));
+    it = at.empty() ? signatures_.erase(it) : std::next(it);
   }
   return absl::OkStatus();
 }
@@ -205,6 +227,9 @@ StateSnapshot TenantProjection::ToSnapshot(
     s.standing.push_back({id, st.sequence, st.payload, st.not_after, st.uses,
                           st.revoked, st.revoked_by});
   }
+  for (const auto& [approver, at] : signatures_) {
+    s.signatures.push_back({approver, at});
+  }
   return s;
 }
 
@@ -224,6 +249,11 @@ TenantProjection TenantProjection::FromSnapshot(const StateSnapshot& s) {
   for (const auto& st : s.standing) {
     p.standing_[st.id] = {st.sequence, st.payload, st.not_after,
                           st.uses,     st.revoked, st.revoked_by};
+  }
+  for (const auto& sig : s.signatures) {
+    std::vector<absl::Time>& at = p.signatures_[sig.approver];
+    at.insert(at.end(), sig.at.begin(), sig.at.end());
+    std::sort(at.begin(), at.end());
   }
   return p;
 }
@@ -286,7 +316,8 @@ SnapshotLoad LoadSnapshot(const ledger::Ledger& ledger,
   }
   if (s.windows.limits < windows.limits ||
       s.windows.approvals < windows.approvals ||
-      s.windows.idempotency < windows.idempotency) {
+      s.windows.idempotency < windows.idempotency ||
+      s.windows.fatigue < windows.fatigue) {
     out.problem = "it was taken with shorter recovery windows";
     return out;
   }

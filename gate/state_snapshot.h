@@ -39,13 +39,16 @@ struct RecoveryWindows {
   absl::Duration limits;       // the longest limit window policies may use
   absl::Duration approvals;    // the longest approval expiry
   absl::Duration idempotency;  // how long idempotency keys are remembered
+  // The approver fatigue cap's window; zero when there is no cap.
+  absl::Duration fatigue = absl::ZeroDuration();
 };
 
 // A stored snapshot, decoded (RecordCodec::EncodeSnapshot).
 struct StateSnapshot {
-  // 2: standing approvals (issue 21). A version 1 snapshot lacks them and
-  // is ignored: start-up replays in full.
-  static constexpr uint32_t kVersion = 2;
+  // 2: standing approvals (issue 21); 3: approvers' signatures for the
+  // fatigue cap. An older snapshot lacks them and is ignored: start-up
+  // replays in full.
+  static constexpr uint32_t kVersion = 3;
 
   uint32_t version = kVersion;
   std::string tenant;
@@ -78,6 +81,13 @@ struct StateSnapshot {
     std::string revoked_by;
   };
   std::vector<Standing> standing;
+  // When each approver signed an approving verdict or a standing approval
+  // of this tenant, within the fatigue window, oldest first.
+  struct Signatures {
+    std::string approver;
+    std::vector<absl::Time> at;
+  };
+  std::vector<Signatures> signatures;
 };
 
 class TenantProjection {
@@ -118,6 +128,11 @@ class TenantProjection {
     auto it = standing_.find(id);
     if (it != standing_.end()) ++it->second.uses;
   }
+  // An approving signature of `approver` at `at`, for the fatigue cap: an
+  // approve verdict or a standing approval (call in time order).
+  void AddSignature(const std::string& approver, absl::Time at) {
+    signatures_[approver].push_back(at);
+  }
   // Marks entries through `sequence` (ending with `hash`) folded without
   // looking at them: for a backward walk that folded what mattered.
   void SetCovered(uint64_t sequence, const crypto::Digest& hash) {
@@ -143,6 +158,11 @@ class TenantProjection {
 
   uint64_t sequence() const { return sequence_; }
   const crypto::Digest& hash() const { return hash_; }
+  // Approver id -> the times of their approving signatures, oldest first
+  // (after Trim: within the fatigue window).
+  const std::map<std::string, std::vector<absl::Time>>& signatures() const {
+    return signatures_;
+  }
   uint64_t pruned_through() const { return pruned_through_; }
 
  private:
@@ -168,7 +188,13 @@ class TenantProjection {
   std::map<std::string, absl::Time> pending_;  // decision id -> evaluated
   std::map<std::string, Executed> executed_;   // idempotency key -> latest
   std::map<std::string, Standing> standing_;   // standing approval id
+  std::map<std::string, std::vector<absl::Time>> signatures_;  // approver
 };
+
+// The approver whose approving signature `record` is, if it is one: an
+// approve verdict (final or a vote toward a quorum) or a standing
+// approval. The fatigue cap counts exactly these.
+const std::string* ApprovingSigner(const Record& record);
 
 // The standing approvals a decision cites ("standing:<id>"): the ones it
 // used.

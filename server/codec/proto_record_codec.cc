@@ -564,6 +564,12 @@ absl::StatusOr<std::string> ProtoRecordCodec::EncodeSnapshot(
     out->set_revoked(standing.revoked);
     out->set_revoked_by(standing.revoked_by);
   }
+  DurationToProto(s.windows.fatigue, proto.mutable_fatigue_window());
+  for (const auto& signatures : s.signatures) {
+    auto* out = proto.add_signatures();
+    out->set_approver(signatures.approver);
+    for (absl::Time at : signatures.at) TimeToProto(at, out->add_at());
+  }
   return Serialize(proto);
 }
 
@@ -583,6 +589,7 @@ absl::StatusOr<gate::StateSnapshot> ProtoRecordCodec::DecodeSnapshot(
   s.windows.limits = DurationFromProto(proto.limits_window());
   s.windows.approvals = DurationFromProto(proto.approvals_window());
   s.windows.idempotency = DurationFromProto(proto.idempotency_window());
+  s.windows.fatigue = DurationFromProto(proto.fatigue_window());
   for (const auto& series : proto.usage()) {
     gate::UsageCounters::SeriesEvents out;
     out.counter = series.counter();
@@ -610,6 +617,11 @@ absl::StatusOr<gate::StateSnapshot> ProtoRecordCodec::DecodeSnapshot(
                           standing.payload(),
                           TimeFromProto(standing.not_after()), standing.uses(),
                           standing.revoked(), standing.revoked_by()});
+  }
+  for (const auto& signatures : proto.signatures()) {
+    gate::StateSnapshot::Signatures out{signatures.approver(), {}};
+    for (const auto& at : signatures.at()) out.at.push_back(TimeFromProto(at));
+    s.signatures.push_back(std::move(out));
   }
   return s;
 }

@@ -4,6 +4,7 @@
 // state snapshots.
 #include <catch2/catch.hpp>
 
+#include "gate/fatigue_cap.h"
 #include "gate/recovery.h"
 #include "gate/standing_approval.h"
 #include "gate/state_snapshotter.h"
@@ -370,6 +371,60 @@ TEST_CASE("the fatigue cap refuses an approver's signature beyond it",
   // An hour after the first, alice may sign again.
   f.clock().Advance(absl::Hours(1));
   CHECK(f.Submit(f.For(three, "alice")).ok());
+}
+
+TEST_CASE("the fatigue cap counts the signatures made before a restart",
+          "[standing][fatigue]") {
+  ApprovalFixture f;
+  f.options().fatigue_cap = {2, absl::Hours(1)};
+  const bool from_snapshot = GENERATE(false, true);
+  f.options().snapshot_every_checkpoints = from_snapshot ? 1 : 0;
+  f.RestartAndRecover();
+  // Over the standing approval's 100 SAR: each waits for approval.
+  Decision one = f.Pending(f.Refund("200.00", "AN-1"));
+  Decision two = f.Pending(f.Refund("200.00", "AN-2"));
+  Decision three = f.Pending(f.Refund("200.00", "AN-3"));
+  REQUIRE(f.Submit(f.For(one, "alice")).ok());
+  f.clock().Advance(absl::Minutes(10));
+  REQUIRE(Grant(f, SmallRefunds(f)).ok());
+  // A refusal is not an approving signature.
+  REQUIRE(f.Submit(f.For(two, "alice", ApprovalVerdict::kDeny)).ok());
+  auto head = f.ledger().Head("shop");
+  REQUIRE(head.has_value());
+  if (from_snapshot) {
+    REQUIRE(f.gate().snapshotter()->WriteSnapshot("shop", head->sequence).ok());
+  }
+
+  f.RestartAndRecover();
+  CHECK(Shop(f) == (from_snapshot ? head->sequence : 0));
+  auto refused = f.Submit(f.For(three, "alice"));
+  REQUIRE(absl::IsResourceExhausted(refused.status()));
+  CHECK(std::string(refused.status().message()).find("has signed 2") !=
+        std::string::npos);
+  // The first signature leaves the window an hour after it was made, not
+  // an hour after the restart: one more, then the cap again.
+  f.clock().Advance(absl::Minutes(50));
+  Decision four = f.Pending(f.Refund("200.00", "AN-4"));
+  REQUIRE(f.Submit(f.For(three, "alice")).ok());
+  CHECK(absl::IsResourceExhausted(f.Submit(f.For(four, "alice")).status()));
+}
+
+TEST_CASE("restored signatures from several tenants count together",
+          "[fatigue]") {
+  const absl::Time t0 = absl::FromUnixSeconds(1'000'000);
+  FatigueCap cap({3, absl::Hours(1)});
+  // An approver's signatures on two tenants, one of them out of the window.
+  cap.Restore("alice", {t0 - absl::Hours(2), t0 + absl::Minutes(5)},
+              t0 + absl::Minutes(30));
+  cap.Restore("alice", {t0, t0 + absl::Minutes(10)}, t0 + absl::Minutes(30));
+  cap.Restore("bob", {}, t0 + absl::Minutes(30));
+  CHECK(absl::IsResourceExhausted(
+      cap.Take("alice", t0 + absl::Minutes(30), "approval")));
+  CHECK(cap.Take("bob", t0 + absl::Minutes(30), "approval").ok());
+  // The oldest that counts (t0) frees the first slot an hour after it.
+  CHECK(absl::IsResourceExhausted(
+      cap.Take("alice", t0 + absl::Minutes(59), "approval")));
+  CHECK(cap.Take("alice", t0 + absl::Hours(1), "approval").ok());
 }
 
 }  // namespace

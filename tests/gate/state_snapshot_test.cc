@@ -14,9 +14,7 @@ namespace {
 
 using policy::Outcome;
 
-RecoveryWindows WindowsOf(const GateOptions& o) {
-  return {o.max_limit_window, o.max_approval_window, o.idempotency_window};
-}
+RecoveryWindows WindowsOf(const GateOptions& o) { return RecoveryWindowsOf(o); }
 
 // The tenant's state as a full replay rebuilds it, ignoring any snapshot.
 void FullReplay(ApprovalFixture& f, const std::string& tenant,
