@@ -105,6 +105,7 @@ absl::Status ReplayChanges(const ledger::Ledger& ledger,
                            std::vector<std::string>* changes) {
   gate::replay::Replayer before(current);
   gate::replay::Replayer after(candidate);
+  StandingGrants grants;
   absl::Status problem;
   absl::Status read =
       ForEachEntry(ledger, tenant, [&](const ledger::Entry& entry) {
@@ -112,7 +113,7 @@ absl::Status ReplayChanges(const ledger::Ledger& ledger,
             entry.kind != gate::kActionRejected) {
           return true;
         }
-        auto line = RecordedActionFor(ledger, codec, entry);
+        auto line = RecordedActionFor(ledger, codec, entry, &grants);
         if (!line.ok()) {
           problem = absl::DataLossError(line.status().message());
           return false;

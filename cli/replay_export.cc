@@ -12,6 +12,7 @@
 #include "cli/progress.h"
 #include "crypto/master_key_file.h"
 #include "gate/records.h"
+#include "gate/state_snapshot.h"
 #include "ledger/ledger.h"
 #include "ledger/rocksdb_store.h"
 #include "portcullis/replay/v1/recording.pb.h"
@@ -78,6 +79,48 @@ absl::StatusOr<std::optional<absl::Time>> GrantedAt(
   return granted;
 }
 
+// The grant of standing approval `id`, from `grants` or its
+// "standing.granted" entry before `before` (a standing approval is granted
+// at most policy::kMaxApprovalExpiry before its last use), remembered in
+// `grants`. nullopt when it is not found (its payload pruned).
+absl::StatusOr<std::optional<gate::replay::RecordedStanding>> FindGrant(
+    const ledger::Ledger& ledger, const gate::RecordCodec& codec,
+    const ledger::Entry& before, const std::string& id,
+    StandingGrants* grants) {
+  if (grants != nullptr) {
+    if (auto known = grants->find(id); known != grants->end()) {
+      return known->second;
+    }
+  }
+  std::optional<gate::replay::RecordedStanding> found;
+  absl::Status problem;
+  if (before.sequence <= 1) return found;
+  absl::Status read = ledger.Read(
+      before.tenant, before.sequence - 1, /*reverse=*/true,
+      [&](const ledger::Entry& entry) {
+        if (before.time - entry.time > policy::kMaxApprovalExpiry) {
+          return false;
+        }
+        if (entry.kind != gate::kStandingGranted || !entry.payload) {
+          return true;
+        }
+        auto grant = gate::DecodeAs<gate::StandingGrantRecord>(
+            codec, entry.kind, *entry.payload);
+        if (!grant.ok()) {
+          problem = grant.status();
+          return false;
+        }
+        if (grant->standing.id != id) return true;
+        found = gate::replay::RecordedStanding{id, grant->standing.approver_id,
+                                               grant->approver_roles};
+        return false;
+      });
+  if (!read.ok()) return read;
+  if (!problem.ok()) return problem;
+  if (found && grants != nullptr) grants->emplace(id, *found);
+  return found;
+}
+
 RecordedAction FromEvaluation(const ledger::Entry& entry,
                               gate::EvaluationRecord record) {
   RecordedAction out;
@@ -98,12 +141,19 @@ RecordedAction FromEvaluation(const ledger::Entry& entry,
 
 absl::StatusOr<std::optional<RecordedAction>> RecordedActionFor(
     const ledger::Ledger& ledger, const gate::RecordCodec& codec,
-    const ledger::Entry& entry) {
+    const ledger::Entry& entry, StandingGrants* grants) {
   if (entry.kind == gate::kActionEvaluated) {
     auto record = gate::DecodeAs<gate::EvaluationRecord>(codec, entry.kind,
                                                          *entry.payload);
     if (!record.ok()) return record.status();
+    std::vector<std::string> standing =
+        gate::CitedStanding(record->decision.verdict);
     RecordedAction out = FromEvaluation(entry, *std::move(record));
+    if (!standing.empty()) {
+      auto grant = FindGrant(ledger, codec, entry, standing.front(), grants);
+      if (!grant.ok()) return grant.status();
+      out.standing = *std::move(grant);
+    }
     if (out.decision.outcome == ReplayOutcome::kPendingApproval) {
       auto granted = GrantedAt(ledger, codec, entry.tenant, out.decision_id);
       if (!granted.ok()) return granted.status();
@@ -159,6 +209,7 @@ int RunReplayExport(const LedgerExportArgs& args, CommandIo& io) {
   const bool binary = args.format == "replay-binpb";
   Progress progress(io.err, io.err_is_terminal, "exporting");
   Counts counts;
+  StandingGrants grants;
   absl::Status problem;
   absl::Status read = (*ledger)->Read(
       args.tenant, from, /*reverse=*/false, [&](const ledger::Entry& entry) {
@@ -172,7 +223,7 @@ int RunReplayExport(const LedgerExportArgs& args, CommandIo& io) {
           ++counts.pruned;
           return true;
         }
-        auto line = RecordedActionFor(**ledger, codec, entry);
+        auto line = RecordedActionFor(**ledger, codec, entry, &grants);
         if (!line.ok()) {
           problem = absl::DataLossError(
               absl::StrCat("entry ", entry.sequence,

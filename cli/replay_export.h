@@ -4,7 +4,8 @@
 // "action.evaluated" entry becomes a line with its decision, the rules that
 // decided and its time (and, for an approval that was later granted, when);
 // each "action.rejected" entry whose action was refused as INVALID_ARGUMENT
-// becomes a REJECTED line. Payloads are opened with the master key. Opens
+// becomes a REJECTED line; a decision allowed by a standing approval
+// carries the approval's grant. Payloads are opened with the master key. Opens
 // the database read-only, so it can run beside a live gate.
 #ifndef PORTCULLIS_CLI_REPLAY_EXPORT_H_
 #define PORTCULLIS_CLI_REPLAY_EXPORT_H_
@@ -13,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "cli/command.h"
 #include "cli/ledger_export.h"
@@ -35,11 +37,18 @@ int RunReplayExport(const LedgerExportArgs& args, CommandIo& io);
 absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedgerReadOnly(
     const std::string& data_dir, const std::string& master_key);
 
+// Standing approvals already looked up, by id, for RecordedActionFor.
+using StandingGrants =
+    absl::flat_hash_map<std::string, gate::replay::RecordedStanding>;
+
 // The recording line an "action.evaluated" or "action.rejected" entry with
-// its payload makes, if it makes one (see above).
+// its payload makes, if it makes one (see above). An ALLOW by a standing
+// approval carries the approval's grant (its approver and their roles),
+// read from its "standing.granted" entry (remembered in `grants` when
+// given); it is left out when that entry's payload was pruned.
 absl::StatusOr<std::optional<gate::replay::RecordedAction>> RecordedActionFor(
     const ledger::Ledger& ledger, const gate::RecordCodec& codec,
-    const ledger::Entry& entry);
+    const ledger::Entry& entry, StandingGrants* grants = nullptr);
 
 }  // namespace portcullis::cli
 

@@ -319,8 +319,10 @@ void Gate::EvaluateThen(const policy::Action& action, const CallContext& call,
   decision.verdict = *std::move(verdict);
   decision.expires_at = ExpiryOf(decision.verdict, now, options_.grant_ttl);
   // Shadow mode (issue 7): the candidate decides too, never enforced.
-  std::optional<ShadowRecord> shadowed =
-      shadow_.Decide(action, decision.verdict, now);
+  std::optional<ShadowRecord> shadowed = shadow_.Decide(
+      action, decision.verdict, now, [&](policy::Verdict& candidate) {
+        ShadowStanding(action, decision.verdict, now, candidate);
+      });
   Record(action, std::move(decision), call, tenant, now, std::move(shadowed),
          execute, std::move(done));
 }

@@ -417,6 +417,25 @@ class Gate {
   void ApplyStanding(const policy::Action& action, TenantState& tenant,
                      absl::Time now, policy::Verdict& verdict)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu);
+  // The first of the tenant's standing approvals (by id) that covers
+  // `action` at `now` in place of `verdict`'s approvals: same tool, live,
+  // its constraints hold, its approver (as registered now) meets every
+  // requirement alone. `spent` names one whose latest use is this very
+  // decision's (it counts one use fewer). Null when none does.
+  StandingState* CoveringStanding(const policy::Action& action,
+                                  TenantState& tenant, absl::Time now,
+                                  const policy::Verdict& verdict,
+                                  absl::string_view spent)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu);
+  // Makes `verdict` the ALLOW of `state`'s use number `use`.
+  void AllowByStanding(const StandingState& state, uint32_t use,
+                       policy::Verdict& verdict);
+  // Shadow mode: what the candidate's `candidate` verdict becomes with the
+  // tenant's standing approvals, as ApplyStanding would decide it under the
+  // candidate, without using one. `enforced` is the decision in force.
+  void ShadowStanding(const policy::Action& action,
+                      const policy::Verdict& enforced, absl::Time now,
+                      policy::Verdict& candidate);
   // Records "standing.rejected" when the tenant is in the policy in force.
   void RecordStandingRejection(absl::string_view tenant,
                                StandingRejectionRecord record);

@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "base/identifiers.h"
 #include "gate/gate.h"
+#include "gate/state_snapshot.h"
 
 namespace portcullis::gate {
 namespace {
@@ -14,8 +15,9 @@ std::string DescribeTime(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
 }
 
-bool Live(const StandingState& s, absl::Time now) {
-  return !s.revoked && s.uses < s.approval.max_uses &&
+// Live with `uses` of its uses taken.
+bool Live(const StandingState& s, uint32_t uses, absl::Time now) {
+  return !s.revoked && uses < s.approval.max_uses &&
          s.approval.not_before <= now && now < s.approval.not_after;
 }
 
@@ -254,12 +256,16 @@ absl::StatusOr<std::vector<StandingState>> Gate::ListStanding(
   return out;
 }
 
-void Gate::ApplyStanding(const policy::Action& action, TenantState& tenant,
-                         absl::Time now, policy::Verdict& verdict) {
+StandingState* Gate::CoveringStanding(const policy::Action& action,
+                                      TenantState& tenant, absl::Time now,
+                                      const policy::Verdict& verdict,
+                                      absl::string_view spent) {
   std::shared_ptr<const ApproverRegistry> approvers = approvers_.Current();
   for (auto& [id, state] : tenant.standing) {
     const StandingApproval& a = state.approval;
-    if (a.tool != action.tool || !Live(state, now) ||
+    // The use `spent` counted is the one asked about again.
+    const uint32_t uses = state.uses - (id == spent && state.uses > 0 ? 1 : 0);
+    if (a.tool != action.tool || !Live(state, uses, now) ||
         !ConstraintsHold(a, action)) {
       continue;
     }
@@ -270,22 +276,50 @@ void Gate::ApplyStanding(const policy::Action& action, TenantState& tenant,
         !SatisfiesAlone(approver->roles, verdict.approvals)) {
       continue;
     }
-    ++state.uses;
-    verdict.outcome = policy::Outcome::kAllow;
-    verdict.approvals.clear();
-    verdict.decided_by.insert(
-        verdict.decided_by.begin(),
-        policy::RuleCitation{
-            absl::StrCat(kStandingCitationPrefix, id),
-            absl::StrCat("standing approval ", id, " by ", a.approver_id)});
-    verdict.reasons.insert(
-        verdict.reasons.begin(),
-        absl::StrCat("allowed by standing approval ", id, " of ", a.approver_id,
-                     " (", absl::StrJoin(approver->roles, ", "), "): use ",
-                     state.uses, " of ", a.max_uses, ", until ",
-                     DescribeTime(a.not_after)));
-    return;
+    return &state;
   }
+  return nullptr;
+}
+
+void Gate::AllowByStanding(const StandingState& state, uint32_t use,
+                           policy::Verdict& verdict) {
+  const StandingApproval& a = state.approval;
+  std::shared_ptr<const ApproverRegistry> approvers = approvers_.Current();
+  const Approver* approver = approvers->Find(a.approver_id);
+  gate::AllowByStanding(
+      StandingCitation(a.id, a.approver_id),
+      absl::StrCat("allowed by standing approval ", a.id, " of ", a.approver_id,
+                   " (",
+                   absl::StrJoin(approver != nullptr ? approver->roles
+                                                     : state.approver_roles,
+                                 ", "),
+                   "): use ", use, " of ", a.max_uses, ", until ",
+                   DescribeTime(a.not_after)),
+      verdict);
+}
+
+void Gate::ApplyStanding(const policy::Action& action, TenantState& tenant,
+                         absl::Time now, policy::Verdict& verdict) {
+  StandingState* state = CoveringStanding(action, tenant, now, verdict, "");
+  if (state == nullptr) return;
+  ++state->uses;
+  AllowByStanding(*state, state->uses, verdict);
+}
+
+void Gate::ShadowStanding(const policy::Action& action,
+                          const policy::Verdict& enforced, absl::Time now,
+                          policy::Verdict& candidate) {
+  if (candidate.outcome != policy::Outcome::kPendingApproval) return;
+  std::vector<std::string> used = CitedStanding(enforced);
+  TenantState& tenant = tenants_.Get(action.tenant);
+  absl::MutexLock lock(&tenant.mu);
+  if (tenant.standing.empty()) return;
+  const std::string spent = used.empty() ? "" : used.front();
+  StandingState* state =
+      CoveringStanding(action, tenant, now, candidate, spent);
+  if (state == nullptr) return;
+  AllowByStanding(*state, state->uses + (state->approval.id == spent ? 0 : 1),
+                  candidate);
 }
 
 }  // namespace portcullis::gate

@@ -57,7 +57,7 @@ void ShadowPolicy::Install(
 
 std::optional<ShadowRecord> ShadowPolicy::Decide(
     const policy::Action& action, const policy::Verdict& enforced,
-    absl::Time now) {
+    absl::Time now, absl::FunctionRef<void(policy::Verdict&)> standing) {
   std::shared_ptr<Generation> generation =
       current_.load(std::memory_order_acquire);
   if (generation == nullptr || Cites(enforced, replay::kHaltedRule)) {
@@ -69,6 +69,9 @@ std::optional<ShadowRecord> ShadowPolicy::Decide(
   {
     absl::MutexLock lock(&tenant.mu);
     verdict = candidate.program->Evaluate(action, now, tenant.usage);
+    if (verdict.ok() && verdict->outcome == policy::Outcome::kPendingApproval) {
+      standing(*verdict);
+    }
     if (verdict.ok() && verdict->outcome == policy::Outcome::kAllow) {
       tenant.usage.Charge(verdict->charges, now);
     }

@@ -24,6 +24,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gate/policy_snapshot.h"
@@ -56,9 +57,19 @@ class ShadowPolicy {
   // installed, or when `enforced` is a halt (an operator's act, not the
   // policy's). A candidate that cannot decide the action (its arguments do
   // not fit the candidate's declaration) differs by rejecting it.
+  //
+  // `standing` is given the candidate's PENDING_APPROVAL verdict to allow
+  // it by a standing approval, as the gate would under the candidate
+  // (Gate::ShadowStanding). It is called under the candidate's counter
+  // lock and may take the gate's tenant locks; the caller holds none.
+  std::optional<ShadowRecord> Decide(
+      const policy::Action& action, const policy::Verdict& enforced,
+      absl::Time now, absl::FunctionRef<void(policy::Verdict&)> standing);
   std::optional<ShadowRecord> Decide(const policy::Action& action,
                                      const policy::Verdict& enforced,
-                                     absl::Time now);
+                                     absl::Time now) {
+    return Decide(action, enforced, now, [](policy::Verdict&) {});
+  }
 
   // The candidate (null when none) and its counts.
   ShadowStatus Status() const;

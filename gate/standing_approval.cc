@@ -314,4 +314,18 @@ bool SatisfiesAlone(absl::Span<const std::string> roles,
   return true;
 }
 
+policy::RuleCitation StandingCitation(absl::string_view id,
+                                      absl::string_view approver) {
+  return {absl::StrCat(kStandingCitationPrefix, id),
+          absl::StrCat("standing approval ", id, " by ", approver)};
+}
+
+void AllowByStanding(policy::RuleCitation citation, std::string reason,
+                     policy::Verdict& verdict) {
+  verdict.outcome = policy::Outcome::kAllow;
+  verdict.approvals.clear();
+  verdict.decided_by.insert(verdict.decided_by.begin(), std::move(citation));
+  verdict.reasons.insert(verdict.reasons.begin(), std::move(reason));
+}
+
 }  // namespace portcullis::gate

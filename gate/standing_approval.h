@@ -123,6 +123,18 @@ std::string DescribeConstraint(const StandingConstraint& constraint);
 bool SatisfiesAlone(absl::Span<const std::string> roles,
                     absl::Span<const policy::ApprovalRequirement> required);
 
+// The rule citation of a decision allowed by standing approval `id` of
+// `approver`: "standing:<id>", "standing approval <id> by <approver>".
+policy::RuleCitation StandingCitation(absl::string_view id,
+                                      absl::string_view approver);
+
+// Makes a PENDING_APPROVAL `verdict` an ALLOW by a standing approval:
+// `citation` and `reason` come first, and the approvals it stood in for
+// are dropped; the rules that asked for them stay cited, and the charges
+// stay. The gate, shadow mode and replay all allow this way.
+void AllowByStanding(policy::RuleCitation citation, std::string reason,
+                     policy::Verdict& verdict);
+
 }  // namespace portcullis::gate
 
 #endif  // PORTCULLIS_GATE_STANDING_APPROVAL_H_

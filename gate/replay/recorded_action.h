@@ -38,6 +38,15 @@ struct RecordedDecision {
   std::string error;           // kRejected: the error, informative
 };
 
+// A decision recorded as allowed by a standing approval
+// (docs/approvals.md#standing-approvals): which one, and the roles its
+// approver held when it was granted.
+struct RecordedStanding {
+  std::string id;
+  std::string approver_id;
+  std::vector<std::string> approver_roles;
+};
+
 struct RecordedAction {
   // When it was decided; replay decides it again at this instant.
   absl::Time time;
@@ -46,6 +55,9 @@ struct RecordedAction {
   std::string decision_id;  // optional
   // kPendingApproval only: when the approval was granted, if it was.
   std::optional<absl::Time> approval_granted_at;
+  // kAllow by a standing approval: replay allows the action by it again
+  // when the candidate asks for an approval its approver meets alone.
+  std::optional<RecordedStanding> standing;
   uint64_t ledger_sequence = 0;  // informative
 };
 

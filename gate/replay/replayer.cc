@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "gate/standing_approval.h"
 
 namespace portcullis::gate::replay {
 namespace {
@@ -75,6 +76,19 @@ ReplayedDecision Replayer::Decide(const RecordedAction& recorded,
   absl::StatusOr<policy::Verdict> verdict =
       policy_.Evaluate(recorded.action, recorded.time, tenant.usage, trace);
   if (!verdict.ok()) return Rejected(verdict.status());
+  // The standing approval that allowed it then allows it again when the
+  // candidate asks for an approval its approver meets alone, as the gate
+  // would: the action, its instant and the approval's window are the
+  // recorded ones.
+  if (const auto& standing = recorded.standing;
+      standing && verdict->outcome == policy::Outcome::kPendingApproval &&
+      SatisfiesAlone(standing->approver_roles, verdict->approvals)) {
+    AllowByStanding(
+        StandingCitation(standing->id, standing->approver_id),
+        absl::StrCat("allowed by standing approval ", standing->id, " of ",
+                     standing->approver_id, ", as recorded"),
+        *verdict);
+  }
   if (verdict->outcome == policy::Outcome::kAllow) {
     tenant.usage.Charge(verdict->charges, recorded.time);
   }

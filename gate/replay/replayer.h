@@ -11,7 +11,11 @@
 //     count from T;
 //   - a denied or rejected action consumes nothing;
 //   - a decision recorded as denied by a halt (builtin:halted) is kept as
-//     recorded: halts are an operator's act, not the policy's.
+//     recorded: halts are an operator's act, not the policy's;
+//   - a decision recorded as allowed by a standing approval is allowed by
+//     it again (and charged) when the candidate asks for an approval the
+//     approval's approver meets alone (gate/standing_approval.h); replay
+//     knows no standing approval the recording does not cite.
 //
 // Counters are kept per tenant, like the gate's; within a tenant, actions
 // must come in time order. Pure: no clock, no I/O. Not thread-safe: one

@@ -1,6 +1,9 @@
 #include "server/codec/replay_codec.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "gate/standing_approval.h"
 #include "server/codec/action_codec.h"
 #include "server/codec/time_codec.h"
 
@@ -131,6 +134,25 @@ absl::StatusOr<gate::replay::RecordedAction> RecordedActionFromProto(
     }
     out.approval_granted_at = TimeFromProto(proto.approval_granted_at());
   }
+  if (proto.has_standing()) {
+    const replay_v1::RecordedStanding& st = proto.standing();
+    if (out.decision.outcome != ReplayOutcome::kAllow ||
+        std::find(out.decision.decided_by.begin(),
+                  out.decision.decided_by.end(),
+                  absl::StrCat(gate::kStandingCitationPrefix, st.id())) ==
+            out.decision.decided_by.end()) {
+      return Invalid(
+          absl::StrCat("standing is only for an ALLOW whose decidedBy cites \"",
+                       gate::kStandingCitationPrefix, st.id(), "\""));
+    }
+    if (st.approver_id().empty()) {
+      return Invalid("standing.approverId is required");
+    }
+    out.standing = gate::replay::RecordedStanding{
+        st.id(),
+        st.approver_id(),
+        {st.approver_roles().begin(), st.approver_roles().end()}};
+  }
   out.ledger_sequence = proto.ledger_sequence();
   return out;
 }
@@ -144,6 +166,14 @@ void RecordedActionToProto(const gate::replay::RecordedAction& recorded,
   if (recorded.approval_granted_at) {
     TimeToProto(*recorded.approval_granted_at,
                 proto->mutable_approval_granted_at());
+  }
+  if (recorded.standing) {
+    replay_v1::RecordedStanding* st = proto->mutable_standing();
+    st->set_id(recorded.standing->id);
+    st->set_approver_id(recorded.standing->approver_id);
+    for (const std::string& role : recorded.standing->approver_roles) {
+      st->add_approver_roles(role);
+    }
   }
   proto->set_ledger_sequence(recorded.ledger_sequence);
 }

@@ -50,7 +50,10 @@ gate::Decision Decided(char id, policy::Outcome outcome,
 // that are not decisions.
 class ExportFixture {
  public:
-  ExportFixture() {
+  // With `standing`, two refunds allowed by a standing approval follow
+  // (its grant first), and one citing a standing approval whose grant is
+  // not on the chain.
+  explicit ExportFixture(bool standing = false) {
     auto store = ledger::RocksDbStore::Open(dir_.Sub("data"), {});
     REQUIRE(store.ok());
     REQUIRE(crypto::CreateMasterKeyFile(dir_.Sub("data/master.key")).ok());
@@ -86,6 +89,26 @@ class ExportFixture {
            gate::RejectionRecord{Coupon(), absl::UnavailableError("disk"), ""});
     Evaluated(recorder, Decided('c', policy::Outcome::kDeny, "coupon-cap",
                                 t0 + absl::Minutes(8)));
+    if (!standing) return;
+    gate::StandingApproval small;
+    small.tenant = "shop";
+    small.id = "small";
+    small.tool = "create_coupon";
+    small.not_before = t0;
+    small.not_after = t0 + absl::Hours(24);
+    small.max_uses = 3;
+    small.approver_id = "alice";
+    Record(recorder, gate::kStandingGranted, t0 + absl::Minutes(9),
+           gate::StandingGrantRecord{
+               small, std::string(64, 's'), {"owner", "support"}, "alice-cli"});
+    for (char id : {'d', 'e'}) {
+      gate::Decision used = Decided(id, policy::Outcome::kAllow,
+                                    "standing:small", t0 + absl::Minutes(10));
+      used.verdict.decided_by.push_back({"refunds", "refunds need the owner"});
+      Evaluated(recorder, used);
+    }
+    Evaluated(recorder, Decided('f', policy::Outcome::kAllow, "standing:gone",
+                                t0 + absl::Minutes(11)));
   }
 
   std::vector<std::string> Export(LedgerExportArgs args, int expect,
@@ -155,6 +178,42 @@ TEST_CASE("export --format replay writes one line per decision",
         std::vector<std::string>{"coupon-cap"});
   // The same ledger exports the same bytes.
   CHECK(f.Export({"", "shop"}, kExitOk) == lines);
+}
+
+TEST_CASE("an ALLOW by a standing approval is exported with its grant",
+          "[cli][replay-export][standing]") {
+  ExportFixture f(/*standing=*/true);
+  std::vector<std::string> lines = f.Export({"", "shop"}, kExitOk);
+  REQUIRE(lines.size() == 7);
+  for (int i : {4, 5}) {
+    gate::replay::RecordedAction used = Parse(lines[i]);
+    REQUIRE(used.standing.has_value());
+    CHECK(used.standing->id == "small");
+    CHECK(used.standing->approver_id == "alice");
+    CHECK(used.standing->approver_roles ==
+          std::vector<std::string>{"owner", "support"});
+  }
+  CHECK(lines[4].find(R"("standing":{"id":"small","approverId":"alice")") !=
+        std::string::npos);
+  // A grant not on the chain (pruned): the line says nothing of it.
+  CHECK_FALSE(Parse(lines[6]).standing.has_value());
+  CHECK_FALSE(Parse(lines[0]).standing.has_value());
+}
+
+TEST_CASE("a recording line names a standing approval only for an ALLOW by it",
+          "[cli][replay-export][standing]") {
+  ExportFixture f(/*standing=*/true);
+  std::string line = f.Export({"", "shop"}, kExitOk)[4];
+  server::ProtoJson json;
+  CHECK(server::ParseRecordingLine(json, line).ok());
+  std::string other = line;
+  other.replace(other.find("standing:small"), 14, "standing:large");
+  CHECK(absl::IsInvalidArgument(
+      server::ParseRecordingLine(json, other).status()));
+  std::string denied = line;
+  denied.replace(denied.find("OUTCOME_ALLOW"), 13, "OUTCOME_DENY");
+  CHECK(absl::IsInvalidArgument(
+      server::ParseRecordingLine(json, denied).status()));
 }
 
 TEST_CASE("export --format replay-binpb writes the same actions in binary",

@@ -373,6 +373,50 @@ TEST_CASE("the fatigue cap refuses an approver's signature beyond it",
   CHECK(f.Submit(f.For(three, "alice")).ok());
 }
 
+void ApplyShadow(ApprovalFixture& f, const std::string& text) {
+  PolicyLoad load = CompilePolicy({{{"shadow.policy", text}}, "shadow.policy"},
+                                  f.clock().Now());
+  REQUIRE(load.errors.empty());
+  REQUIRE(f.gate().ApplyShadowPolicy(load).ok());
+}
+
+TEST_CASE("shadow mode decides with the standing approvals as the gate would",
+          "[standing][shadow]") {
+  ApprovalFixture f;
+  REQUIRE(Grant(f, SmallRefunds(f)).ok());  // 3 uses
+  SECTION("the policy in force as the candidate differs in nothing") {
+    ApplyShadow(f, kRefundPolicy);
+    // Every use, the last included, and the pending one after them.
+    for (const char* order : {"AN-1", "AN-2", "AN-3"}) {
+      CHECK(Cites(Decide(f, f.Refund("10.00", order)), "small"));
+    }
+    CHECK(Decide(f, f.Refund("10.00", "AN-4")).verdict.outcome ==
+          Outcome::kPendingApproval);
+    CHECK(f.Count(kShadowDiffered) == 0);
+    CHECK(f.gate().Status().shadow.decided == 4);
+    // The shadow used none of them.
+    auto listed = f.gate().ListStanding("shop");
+    REQUIRE(listed.ok());
+    REQUIRE(listed->size() == 1);
+    CHECK((*listed)[0].uses == 3);
+  }
+  SECTION("a candidate that asks for a quorum differs") {
+    std::string two = kRefundPolicy;
+    two.replace(two.find("approve by owner"), 16,
+                "approve by finance quorum 2");
+    ApplyShadow(f, two);
+    CHECK(Cites(Decide(f, f.Refund("10.00", "AN-1")), "small"));
+    REQUIRE(f.Count(kShadowDiffered) == 1);
+    for (const auto& e : f.Entries("shop")) {
+      if (e.kind != kShadowDiffered) continue;
+      auto r = DecodeAs<ShadowRecord>(f.codec(), e.kind, *e.payload);
+      REQUIRE(r.ok());
+      REQUIRE(r->verdict.has_value());
+      CHECK(r->verdict->outcome == Outcome::kPendingApproval);
+    }
+  }
+}
+
 TEST_CASE("the fatigue cap counts the signatures made before a restart",
           "[standing][fatigue]") {
   ApprovalFixture f;

@@ -151,6 +151,54 @@ TEST_CASE("an action the candidate cannot decide is a REJECTED decision",
   }
 }
 
+// A refund the gate allowed by alice's standing approval (alice: owner).
+RecordedAction ByStanding(absl::Time at) {
+  RecordedAction r = Refund(at, O::kAllow, {"standing:small", "refunds"});
+  r.standing = RecordedStanding{"small", "alice", {"owner"}};
+  return r;
+}
+
+TEST_CASE("a decision allowed by a standing approval is allowed by it again",
+          "[replay][standing]") {
+  // Under the policy that decided: the same ALLOW, cited the same way, and
+  // charged (the refund rate allows one an hour).
+  auto same = CompileText(kShopPolicy);
+  Replayer replayer(*same);
+  ReplayedDecision again = Replayed(replayer, ByStanding(At(10)));
+  CHECK(again.outcome == O::kAllow);
+  CHECK(Ids(again) == std::vector<std::string>{"standing:small", "refunds"});
+  CHECK_FALSE(DecisionChanged(ByStanding(At(10)).decision, again));
+  CHECK(again.reasons.front().find("standing approval small of alice") !=
+        std::string::npos);
+  ReplayedDecision second = Replayed(replayer, ByStanding(At(10, 30)));
+  CHECK(second.outcome == O::kDeny);
+  CHECK(Ids(second) == std::vector<std::string>{"refund-rate"});
+
+  // A candidate that asks two people of finance: no standing approval
+  // meets that, so it waits for approval.
+  std::string two = kShopPolicy;
+  two.replace(two.find("approve by owner"), 16, "approve by finance quorum 2");
+  auto quorum = CompileText(two);
+  Replayer by_quorum(*quorum);
+  ReplayedDecision pending = Replayed(by_quorum, ByStanding(At(10)));
+  CHECK(pending.outcome == O::kPendingApproval);
+  CHECK(DecisionChanged(ByStanding(At(10)).decision, pending));
+
+  // One that asks a role alice did not hold: pending too.
+  std::string finance = kShopPolicy;
+  finance.replace(finance.find("approve by owner"), 16, "approve by finance");
+  auto other_role = CompileText(finance);
+  Replayer by_role(*other_role);
+  CHECK(Replayed(by_role, ByStanding(At(10))).outcome == O::kPendingApproval);
+
+  // A recording that does not say which approval allowed it is decided by
+  // the policy alone.
+  Replayer plain(*same);
+  RecordedAction bare = ByStanding(At(10));
+  bare.standing.reset();
+  CHECK(Replayed(plain, bare).outcome == O::kPendingApproval);
+}
+
 TEST_CASE("DecisionChanged compares outcomes and rule sets", "[replay]") {
   RecordedDecision before{O::kDeny, {"a", "b"}};
   ReplayedDecision same{O::kDeny, {{"b", ""}, {"a", ""}}, {}};
