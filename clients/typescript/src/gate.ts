@@ -226,7 +226,11 @@ export class Gate {
    * approver's fatigue cap: ResourceExhausted.
    */
   async approve(statement: ApprovalStatement, key: KeyObject, options?: CallOptions): Promise<ApproveResult> {
-    const signature = signApproval(statement, key);
+    return this.sendApproval(statement, signApproval(statement, key), options);
+  }
+
+  /** Records a statement signed elsewhere (`signApproval`). */
+  async sendApproval(statement: ApprovalStatement, signature: Uint8Array, options?: CallOptions): Promise<ApproveResult> {
     const approval = create(ApprovalSchema, {
       tenant: statement.tenant,
       decisionId: statement.decisionId,
