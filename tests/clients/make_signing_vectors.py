@@ -37,7 +37,7 @@ import grpc
 import nacl.signing
 
 from portcullis import (
-    AmendmentProposal, Approval, Constraint, ConstraintOp, Money, StandingApproval,
+    AmendmentProposal, Approval, Constraint, ConstraintOp, StandingApproval,
     StandingRevocation, Verdict, approval_message, proposal_id, revocation_message,
     sign_approval, sign_revocation, sign_standing, standing_message)
 from portcullis import _codec
