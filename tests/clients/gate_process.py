@@ -80,9 +80,12 @@ class GateProcess:
     """Starts portcullisd; ``port``, ``unix_target``, ``agent_token``,
     ``approver_token``, ``alice`` (the owner's signing key) and
     ``gate_public_key`` are set once it serves. ``stop()`` sends SIGTERM and
-    returns the exit code."""
+    returns the exit code. ``policy`` replaces the test policy;
+    ``extra_config`` is YAML appended to the configuration (e.g. an
+    ``approvals:`` block)."""
 
-    def __init__(self, binary: str, *, tls: bool = False) -> None:
+    def __init__(self, binary: str, *, tls: bool = False, policy: str = POLICY,
+                 extra_config: str = "") -> None:
         self.binary = binary
         self.workdir = tempfile.mkdtemp(prefix="pcl-py-")
         listen = ""
@@ -98,7 +101,7 @@ class GateProcess:
         self.alice = nacl.signing.SigningKey.generate()
         alice_pub = base64.b64encode(bytes(self.alice.verify_key)).decode()
         with open(os.path.join(self.workdir, "shop.policy"), "w") as f:
-            f.write(POLICY)
+            f.write(policy)
         with open(os.path.join(self.workdir, "gate.yaml"), "w") as f:
             f.write("policy: shop.policy\n" + listen +
                     "principals:\n"
@@ -121,7 +124,7 @@ class GateProcess:
                     "  - id: alice\n"
                     f"    publicKey: {alice_pub}\n"
                     "    roles: [owner]\n"
-                    "    tenants: [al-noor]\n")
+                    "    tenants: [al-noor]\n" + extra_config)
         self.data_dir = os.path.join(self.workdir, "data")
         self.socket_path = os.path.join(self.workdir, "gate.sock")
         self.proc: "Optional[subprocess.Popen[str]]" = None
@@ -168,6 +171,7 @@ class GateProcess:
         self.proc.send_signal(signal.SIGTERM)
         assert self.proc.stderr is not None
         self.log.append(self.proc.stderr.read())
+        self.proc.stderr.close()
         return self.proc.wait(timeout=60)
 
     def __enter__(self) -> "GateProcess":

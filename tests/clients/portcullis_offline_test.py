@@ -1,6 +1,8 @@
 """Unit tests of the Python client that need no gate: money, argument
 types, the action digest against the published vectors, the approval
-message and key files, and where the gRPC stubs come from."""
+message and key files, the standing approval, revocation and amendment
+messages against statements the C++ CLI signed (signing_vectors.json), and
+where the gRPC stubs come from."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import dataclasses
 import datetime
 import decimal
 import enum
+import hashlib
 import json
 import os
 import struct
@@ -20,8 +23,11 @@ from typing import Dict, List
 
 import nacl.signing
 
-from portcullis import (Action, Approval, Money, Verdict, action_digest, approval_message,
-                        canonical_amount, canonical_encoding, load_signing_key, sign_approval)
+from portcullis import (
+    Action, AmendmentProposal, Approval, Constraint, ConstraintOp, Money, StandingApproval,
+    StandingRevocation, Verdict, action_digest, approval_message, canonical_amount,
+    canonical_encoding, load_signing_key, proposal_id, revocation_message, sign_approval,
+    sign_revocation, sign_standing, standing_message)
 from portcullis import _stubs
 from portcullis._stubs import StubsUnavailable
 from portcullis.gate import PendingWatch
@@ -167,6 +173,157 @@ class SigningTest(unittest.TestCase):
             with self.assertRaises(ValueError) as raised:
                 load_signing_key(path)
             self.assertNotIn("secret-material", str(raised.exception))
+
+
+class AmendmentMessageTest(unittest.TestCase):
+    PROPOSAL = AmendmentProposal(rule='rule r "d" allow', rationale="we always approve these",
+                                 tool="refund_order")
+
+    def test_a_proposal_follows_the_comment_and_none_changes_nothing(self) -> None:
+        plain = approval_message(SigningTest.APPROVAL)
+        amended = dataclasses.replace(SigningTest.APPROVAL, amendment=self.PROPOSAL)
+        self.assertEqual(approval_message(amended),
+                         plain + b"\x01" + _str("refund_order") + _str('rule r "d" allow') +
+                         _str("we always approve these"))
+        self.assertIsNone(proposal_id(SigningTest.APPROVAL))
+
+    def test_the_proposal_id_hashes_the_signed_statement(self) -> None:
+        amended = dataclasses.replace(SigningTest.APPROVAL, amendment=self.PROPOSAL)
+        expected = hashlib.blake2b(b"portcullis/amendment/v1\x00" + approval_message(amended),
+                                   digest_size=32).digest()[:8].hex()
+        self.assertEqual(proposal_id(amended), expected)
+        other = dataclasses.replace(amended, amendment=dataclasses.replace(
+            self.PROPOSAL, rationale="another reason"))
+        self.assertNotEqual(proposal_id(other), expected)
+
+
+class StandingMessageTest(unittest.TestCase):
+    START = datetime.datetime(2026, 1, 4, 12, 0, tzinfo=UTC)
+    STANDING = StandingApproval(
+        tenant="al-noor", id="damaged-small", tool="refund_order",
+        constraints=(Constraint("amount", "<=", Money("100", "SAR")),
+                     Constraint("items", ConstraintOp.GT, -2),
+                     Constraint("gift", "==", False), Constraint("reason", "!=", "late")),
+        not_before=START, not_after=START + datetime.timedelta(hours=72), max_uses=50,
+        approver_id="alice", comment="damaged items")
+
+    def test_the_message_is_laid_out_as_docs_approvals_md_says(self) -> None:
+        start = 1767528000 * 10**9
+        expected = (b"portcullis/standing/v1\x00" + _str("al-noor") + _str("damaged-small") +
+                    _str("refund_order") + struct.pack(">I", 4) +
+                    _str("amount") + b"\x04" + b"m" + _str("SAR") + _str("100") +
+                    _str("items") + b"\x05" + b"i" + struct.pack(">q", -2) +
+                    _str("gift") + b"\x01" + b"b\x00" +
+                    _str("reason") + b"\x02" + b"s" + _str("late") +
+                    struct.pack(">q", start) + struct.pack(">q", start + 72 * 3600 * 10**9) +
+                    struct.pack(">I", 50) + _str("alice") + _str("damaged items"))
+        self.assertEqual(standing_message(self.STANDING), expected)
+
+    def test_money_is_encoded_canonically(self) -> None:
+        padded = dataclasses.replace(self.STANDING, constraints=(
+            Constraint("amount", "<=", Money("0100.50", "SAR")),))
+        self.assertIn(b"m" + _str("SAR") + _str("100.5"), standing_message(padded))
+
+    def test_every_field_is_covered(self) -> None:
+        message = standing_message(self.STANDING)
+        for change in ({"tenant": "other"}, {"id": "other"}, {"tool": "cancel_order"},
+                       {"constraints": self.STANDING.constraints[:1]},
+                       {"not_before": self.START + datetime.timedelta(microseconds=1)},
+                       {"not_after": self.START + datetime.timedelta(hours=73)},
+                       {"max_uses": 51}, {"approver_id": "bob"}, {"comment": ""}):
+            self.assertNotEqual(standing_message(dataclasses.replace(self.STANDING, **change)),
+                                message, change)
+
+    def test_the_revocation_message(self) -> None:
+        revocation = StandingRevocation("al-noor", "damaged-small", "alice", "batch handled")
+        self.assertEqual(revocation_message(revocation),
+                         b"portcullis/standing-revocation/v1\x00" + _str("al-noor") +
+                         _str("damaged-small") + _str("alice") + _str("batch handled"))
+
+    def test_a_naive_window_is_refused(self) -> None:
+        with self.assertRaises(ValueError):
+            standing_message(dataclasses.replace(self.STANDING,
+                                                 not_before=datetime.datetime(2026, 1, 1)))
+
+    def test_constraint_values_are_checked_when_built(self) -> None:
+        with self.assertRaises(TypeError):
+            Constraint("amount", "<=", 100.0)  # a float is not exact
+        with self.assertRaises(TypeError):
+            Constraint("amount", "<=", decimal.Decimal("100"))  # money needs a currency
+        with self.assertRaises(TypeError):
+            Constraint("tags", "==", ("a", "b"))  # lists cannot constrain
+        with self.assertRaises(ValueError):
+            Constraint("amount", "=<", Money("1", "SAR"))
+        self.assertEqual(Constraint("reason", "==", Reason.DAMAGED).value, "damaged")
+        self.assertEqual(str(self.STANDING.constraints[0]), "amount <= 100 SAR")
+
+
+def _vector_value(value: Dict[str, object]) -> object:
+    if "money" in value:
+        money = value["money"]
+        assert isinstance(money, dict)
+        return Money(money["amount"], money["currency"])
+    if "int" in value:
+        return int(str(value["int"]))
+    if "bool" in value:
+        return value["bool"]
+    return value["string"]
+
+
+def _when(nanos: str) -> datetime.datetime:
+    seconds, rest = divmod(int(nanos), 10**9)
+    assert rest % 1000 == 0
+    return datetime.datetime.fromtimestamp(seconds, UTC) + datetime.timedelta(
+        microseconds=rest // 1000)
+
+
+class CliVectorsTest(unittest.TestCase):
+    """Statements the C++ CLI signed with a fixed key (written by
+    make_signing_vectors.py): the client's message must be the signed bytes,
+    and its signature with the same key the CLI's (Ed25519 is
+    deterministic)."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                               "signing_vectors.json")) as f:
+            cls.vectors = json.load(f)
+        cls.key = nacl.signing.SigningKey(base64.b64decode(cls.vectors["seed"]))
+
+    def check(self, message: bytes, signature: bytes, vector: Dict[str, str]) -> None:
+        self.assertEqual(message.hex(), vector["message"])
+        self.assertEqual(signature.hex(), vector["signature"])
+        self.key.verify_key.verify(message, signature)
+
+    def test_standing_approvals(self) -> None:
+        self.assertGreaterEqual(len(self.vectors["standing"]), 2)
+        for v in self.vectors["standing"]:
+            standing = StandingApproval(
+                tenant=v["tenant"], id=v["id"], tool=v["tool"],
+                constraints=tuple(Constraint(c["argument"], c["op"], _vector_value(c["value"]))
+                                  for c in v["constraints"]),
+                not_before=_when(v["notBeforeUnixNanos"]),
+                not_after=_when(v["notAfterUnixNanos"]), max_uses=v["maxUses"],
+                approver_id=v["approverId"], comment=v["comment"])
+            self.check(standing_message(standing), sign_standing(standing, self.key), v)
+
+    def test_revocations(self) -> None:
+        self.assertGreaterEqual(len(self.vectors["revocation"]), 1)
+        for v in self.vectors["revocation"]:
+            revocation = StandingRevocation(v["tenant"], v["id"], v["approverId"], v["reason"])
+            self.check(revocation_message(revocation), sign_revocation(revocation, self.key), v)
+
+    def test_approvals_with_a_proposal(self) -> None:
+        self.assertGreaterEqual(len(self.vectors["approval"]), 1)
+        for v in self.vectors["approval"]:
+            approval = Approval(
+                tenant=v["tenant"], decision_id=v["decisionId"],
+                action_digest=bytes.fromhex(v["actionDigest"]),
+                verdict=Verdict.APPROVE if v["verdict"] == "approve" else Verdict.DENY,
+                expires_at=_when(v["expiresAtUnixNanos"]), approver_id=v["approverId"],
+                comment=v["comment"], amendment=AmendmentProposal(**v["proposal"]))
+            self.check(approval_message(approval), sign_approval(approval, self.key), v)
+            self.assertEqual(proposal_id(approval), v["proposalId"])
 
 
 class FakeStream:

@@ -20,9 +20,9 @@ from portcullis.action import Action, ActionContext, RunMode
 from portcullis.cancel import CancelToken
 from portcullis.digest import action_digest, canonical_amount, canonical_encoding
 from portcullis.errors import (
-    AlreadyExecuted, ApprovalTimeout, Cancelled, DeadlineExceeded, Denied, FailedPrecondition,
-    GateError, GateUnavailable, InvalidAction, NotFound, PermissionDenied, PortcullisError,
-    ResourceExhausted, Unauthenticated)
+    AlreadyExecuted, AlreadyExists, ApprovalTimeout, Cancelled, DeadlineExceeded, Denied,
+    FailedPrecondition, GateError, GateUnavailable, InvalidAction, NotFound, PermissionDenied,
+    PortcullisError, ResourceExhausted, Unauthenticated)
 from portcullis.gate import Gate, PendingWatch
 from portcullis.guard import Grant, current_grant, gated, guard
 from portcullis.money import Money
@@ -31,7 +31,11 @@ from portcullis.results import (
     Execution, ExecutionOutcome, Outcome, PendingApproval, PendingEvent, PendingEventKind,
     PolicyRef, Receipt, RuleRef, ToolList, ToolResponse, Verdict)
 from portcullis.signing import (
-    Approval, approval_message, load_signing_key, sign_approval, verify_receipt)
+    AmendmentProposal, Approval, approval_message, load_signing_key, proposal_id, sign_approval,
+    verify_receipt)
+from portcullis.standing import (
+    Constraint, ConstraintOp, StandingApproval, StandingRevocation, StandingStatus,
+    revocation_message, sign_revocation, sign_standing, standing_message)
 
 __all__ = [
     # the agent's side
@@ -44,10 +48,14 @@ __all__ = [
     "ToolList", "DeclaredTool", "DeclaredArgument",
     # errors
     "PortcullisError", "GateError", "Unauthenticated", "PermissionDenied", "InvalidAction",
-    "NotFound", "FailedPrecondition", "ResourceExhausted", "GateUnavailable",
+    "NotFound", "FailedPrecondition", "AlreadyExists", "ResourceExhausted", "GateUnavailable",
     "DeadlineExceeded", "Cancelled", "Denied", "ApprovalTimeout", "AlreadyExecuted",
     # digests and signatures
     "action_digest", "canonical_encoding", "canonical_amount", "Approval",
     "approval_message", "sign_approval", "load_signing_key", "verify_receipt",
+    "AmendmentProposal", "proposal_id",
+    # standing approvals
+    "StandingApproval", "Constraint", "ConstraintOp", "StandingRevocation", "StandingStatus",
+    "standing_message", "sign_standing", "revocation_message", "sign_revocation",
 ]
 __version__ = "0.1.0"

@@ -14,6 +14,9 @@ from portcullis.money import Money
 from portcullis.results import (
     ApprovalRequirement, ApprovalVote, Decision, Execution, Outcome, PendingApproval,
     PendingEvent, PendingEventKind, PolicyRef, Receipt, RuleRef, ToolResponse, Verdict)
+from portcullis.signing import Approval
+from portcullis.standing import (
+    Constraint, ConstraintOp, StandingApproval, StandingRevocation, StandingStatus)
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
@@ -56,6 +59,38 @@ def action_to_proto(action: Action) -> Any:
     message.context.correlation_id = context.correlation_id
     message.context.session_id = context.session_id
     return message
+
+
+def approval_to_proto(approval: Approval) -> Any:
+    message = pb().gate.Approval(
+        tenant=approval.tenant, decision_id=approval.decision_id,
+        action_digest=approval.action_digest, verdict=approval.verdict.value,
+        expires_at=timestamp_from_nanos(approval.expires_at_ns),
+        approver_id=approval.approver_id, comment=approval.comment)
+    if approval.amendment is not None:
+        message.amendment.tool = approval.amendment.tool
+        message.amendment.rule = approval.amendment.rule
+        message.amendment.rationale = approval.amendment.rationale
+    return message
+
+
+def standing_to_proto(standing: StandingApproval) -> Any:
+    message = pb().gate.StandingApproval(
+        tenant=standing.tenant, id=standing.id, tool=standing.tool,
+        not_before=timestamp_from_nanos(standing.not_before_ns),
+        not_after=timestamp_from_nanos(standing.not_after_ns),
+        max_uses=standing.max_uses, approver_id=standing.approver_id,
+        comment=standing.comment)
+    for c in standing.constraints:
+        constraint = message.constraints.add(argument=c.argument, op=c.op.value)
+        _value_to_proto(c.value, constraint.value)
+    return message
+
+
+def revocation_to_proto(revocation: StandingRevocation) -> Any:
+    return pb().gate.StandingRevocation(
+        tenant=revocation.tenant, id=revocation.id, approver_id=revocation.approver_id,
+        reason=revocation.reason)
 
 
 def timestamp_from_nanos(nanos: int) -> Any:
@@ -164,3 +199,16 @@ def execution_from_proto(message: Any) -> Execution:
         tool = ToolResponse(called=t.called, http_status=t.http_status,
                             content_type=t.content_type, body=bytes(t.body), error=t.error)
     return Execution(receipt=receipt, tool_response=tool)
+
+
+def standing_from_proto(message: Any) -> StandingStatus:
+    a = message.approval
+    constraints = tuple(
+        Constraint(c.argument, ConstraintOp(c.op), _value_from_proto(c.value))
+        for c in a.constraints)
+    approval = StandingApproval(
+        tenant=a.tenant, id=a.id, tool=a.tool, constraints=constraints,
+        not_before=_time(a, "not_before") or _EPOCH, not_after=_time(a, "not_after") or _EPOCH,
+        max_uses=a.max_uses, approver_id=a.approver_id, comment=a.comment)
+    return StandingStatus(approval=approval, uses=message.uses, revoked=message.revoked,
+                          revoked_by=message.revoked_by, ledger_sequence=message.ledger_sequence)

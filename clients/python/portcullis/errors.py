@@ -15,7 +15,7 @@ from portcullis.results import Decision, Receipt
 
 __all__ = [
     "PortcullisError", "GateError", "Unauthenticated", "PermissionDenied",
-    "InvalidAction", "NotFound", "FailedPrecondition", "ResourceExhausted",
+    "InvalidAction", "NotFound", "FailedPrecondition", "AlreadyExists", "ResourceExhausted",
     "GateUnavailable", "DeadlineExceeded", "Cancelled", "Denied", "ApprovalTimeout",
     "AlreadyExecuted",
     "from_rpc_error",
@@ -62,8 +62,16 @@ class FailedPrecondition(GateError):
     does not match, a request no longer pending."""
 
 
+class AlreadyExists(FailedPrecondition):
+    """ALREADY_EXISTS: e.g. a standing approval id taken before (also when
+    revoked or used up). A ``FailedPrecondition``, as the TypeScript client
+    maps it."""
+
+
 class ResourceExhausted(GateError):
-    """A request over the gate's size limit, or more work than it takes."""
+    """A request over the gate's size limit, more work than it takes, or an
+    approving signature over the approver's fatigue cap (the message says
+    when the next is possible)."""
 
 
 class GateUnavailable(GateError):
@@ -118,6 +126,7 @@ _BY_CODE: Dict[grpc.StatusCode, Type[GateError]] = {
     grpc.StatusCode.INVALID_ARGUMENT: InvalidAction,
     grpc.StatusCode.NOT_FOUND: NotFound,
     grpc.StatusCode.FAILED_PRECONDITION: FailedPrecondition,
+    grpc.StatusCode.ALREADY_EXISTS: AlreadyExists,
     grpc.StatusCode.RESOURCE_EXHAUSTED: ResourceExhausted,
     grpc.StatusCode.UNAVAILABLE: GateUnavailable,
     grpc.StatusCode.DEADLINE_EXCEEDED: DeadlineExceeded,

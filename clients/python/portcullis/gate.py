@@ -9,6 +9,7 @@ turn it into ``Denied``).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import time
 from typing import Any, Callable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
@@ -23,7 +24,10 @@ from portcullis.errors import Cancelled, from_rpc_error
 from portcullis.results import (
     ApprovalResult, DeclaredArgument, DeclaredTool, Decision, Execution, ExecutionOutcome,
     PendingApproval, PendingEvent, PendingEventKind, ToolList, Verdict)
-from portcullis.signing import Approval, KeyLike, sign_approval
+from portcullis.signing import AmendmentProposal, Approval, KeyLike, sign_approval
+from portcullis.standing import (
+    Constraint, StandingApproval, StandingRevocation, StandingStatus, constraints_from,
+    sign_revocation, sign_standing)
 
 __all__ = ["Gate", "PendingWatch"]
 
@@ -195,44 +199,122 @@ class Gate:
     def approve(self, pending: PendingApproval, *, key: KeyLike, approver_id: str,
                 comment: str = "", valid_for: datetime.timedelta = datetime.timedelta(minutes=15),
                 verdict: Verdict = Verdict.APPROVE,
+                proposal: Optional[AmendmentProposal] = None,
                 timeout: Optional[float] = None) -> ApprovalResult:
         """Signs a verdict on ``pending`` with the approver's Ed25519 key and
         sends it. The digest signed is computed here from the action shown,
         so the approver signs what they saw: ``ValueError`` if the gate's
         digest differs. The gate answers ``PermissionDenied`` for a key,
         role or tenant it does not accept, ``FailedPrecondition`` for a
-        request no longer pending or a second verdict by the same approver."""
+        request no longer pending or a second verdict by the same approver,
+        ``ResourceExhausted`` over the approver's fatigue cap.
+
+        ``proposal`` attaches an amendment (a rule for the pending action's
+        tool unless it names another), signed with the verdict; the result's
+        ``proposal_id`` is the id the gate recorded it under. A rule that
+        does not compile with the policy in force is ``InvalidAction`` (its
+        errors as ``proposal:LINE:COLUMN``), and then the verdict is not
+        counted either."""
         digest = action_digest(pending.action)
         if digest != pending.decision.action_digest:
             raise ValueError("the pending action's digest differs from the decision's: "
                              "refusing to sign")
+        if proposal is not None and not isinstance(proposal, AmendmentProposal):
+            raise TypeError("proposal must be an AmendmentProposal(rule, rationale)")
+        if proposal is not None and not proposal.tool:
+            proposal = dataclasses.replace(proposal, tool=pending.action.tool)
         expires_at = datetime.datetime.now(datetime.timezone.utc) + valid_for
         approval = Approval(tenant=pending.decision.tenant,
                             decision_id=pending.decision.decision_id, action_digest=digest,
                             verdict=verdict, expires_at=expires_at, approver_id=approver_id,
-                            comment=comment)
+                            comment=comment, amendment=proposal)
         return self.send_approval(approval, sign_approval(approval, key), timeout=timeout)
 
     def deny(self, pending: PendingApproval, *, key: KeyLike, approver_id: str, reason: str,
+             proposal: Optional[AmendmentProposal] = None,
              timeout: Optional[float] = None) -> ApprovalResult:
-        """Signs and sends a refusal; one refusal denies the request."""
+        """Signs and sends a refusal; one refusal denies the request.
+        ``proposal`` as for ``approve`` (e.g. a deny rule)."""
         return self.approve(pending, key=key, approver_id=approver_id, comment=reason,
-                            verdict=Verdict.DENY, timeout=timeout)
+                            verdict=Verdict.DENY, proposal=proposal, timeout=timeout)
 
     def send_approval(self, approval: Approval, signature: bytes, *,
                       timeout: Optional[float] = None) -> ApprovalResult:
         """Sends an approval signed elsewhere (``sign_approval``)."""
-        message = self._pb.gate.Approval(
-            tenant=approval.tenant, decision_id=approval.decision_id,
-            action_digest=approval.action_digest, verdict=approval.verdict.value,
-            expires_at=_codec.timestamp_from_nanos(approval.expires_at_ns),
-            approver_id=approval.approver_id, comment=approval.comment)
-        request = self._pb.gate.ApproveRequest(approval=message, signature=signature)
+        request = self._pb.gate.ApproveRequest(approval=_codec.approval_to_proto(approval),
+                                               signature=signature)
         response = self._call(self._stub.Approve, request, timeout)
         pending = (_codec.pending_from_proto(response.pending)
                    if response.HasField("pending") else None)
         return ApprovalResult(decision=_codec.decision_from_proto(response.decision),
-                              pending=pending)
+                              pending=pending, proposal_id=response.proposal_id or None)
+
+    # --- standing approvals -------------------------------------------------
+
+    def grant_standing(self, tool: str, *, standing_id: str, key: KeyLike, approver_id: str,
+                       max_uses: int, window: datetime.timedelta,
+                       constraints: Sequence[Union[Constraint, Tuple[str, str, Any]]] = (),
+                       comment: str = "", not_before: Optional[datetime.datetime] = None,
+                       tenant: Optional[str] = None,
+                       timeout: Optional[float] = None) -> StandingStatus:
+        """Signs a standing approval with the approver's Ed25519 key and
+        grants it: from then on, an action of ``tool`` that would wait for
+        approval and meets every constraint is allowed at once, citing
+        ``standing:<standing_id>``, at most ``max_uses`` times within
+        ``window`` from ``not_before`` (default: now, to the second).
+
+        ``constraints`` are ``Constraint`` values or ``(argument, op,
+        value)`` triples, e.g. ``("amount", "<=", Money("100", "SAR"))``.
+        The gate answers ``InvalidAction`` for a malformed statement or a
+        constraint that does not fit the tool's arguments (or a window over
+        31 days), ``PermissionDenied`` for a key, approver or role it does
+        not accept, ``FailedPrecondition`` when no approve rule of the tool
+        is met by one approver alone, ``AlreadyExists`` for an id taken
+        before, ``ResourceExhausted`` over the approver's fatigue cap."""
+        start = not_before or datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        standing = StandingApproval(
+            tenant=self._tenant(tenant), id=standing_id, tool=tool,
+            constraints=constraints_from(constraints), not_before=start,
+            not_after=start + window, max_uses=max_uses, approver_id=approver_id,
+            comment=comment)
+        return self.send_standing(standing, sign_standing(standing, key), timeout=timeout)
+
+    def send_standing(self, standing: StandingApproval, signature: bytes, *,
+                      timeout: Optional[float] = None) -> StandingStatus:
+        """Grants a standing approval signed elsewhere (``sign_standing``)."""
+        request = self._pb.gate.GrantStandingRequest(
+            standing=_codec.standing_to_proto(standing), signature=signature)
+        response = self._call(self._stub.GrantStanding, request, timeout)
+        return _codec.standing_from_proto(response.standing)
+
+    def revoke_standing(self, standing_id: str, *, key: KeyLike, approver_id: str,
+                        reason: str = "", tenant: Optional[str] = None,
+                        timeout: Optional[float] = None) -> StandingStatus:
+        """Signs a revocation and sends it: the standing approval allows
+        nothing more. Any approver registered for the tenant may revoke.
+        ``NotFound`` for an unknown or ended one, ``FailedPrecondition``
+        when it is already revoked. Returns it as it stands, with its
+        uses."""
+        revocation = StandingRevocation(tenant=self._tenant(tenant), id=standing_id,
+                                        approver_id=approver_id, reason=reason)
+        return self.send_revocation(revocation, sign_revocation(revocation, key),
+                                    timeout=timeout)
+
+    def send_revocation(self, revocation: StandingRevocation, signature: bytes, *,
+                        timeout: Optional[float] = None) -> StandingStatus:
+        """Sends a revocation signed elsewhere (``sign_revocation``)."""
+        request = self._pb.gate.RevokeStandingRequest(
+            revocation=_codec.revocation_to_proto(revocation), signature=signature)
+        response = self._call(self._stub.RevokeStanding, request, timeout)
+        return _codec.standing_from_proto(response.standing)
+
+    def list_standing(self, tenant: Optional[str] = None, *,
+                      timeout: Optional[float] = None) -> List[StandingStatus]:
+        """The tenant's standing approvals whose window has not ended (also
+        the revoked and used up ones), by id, with their uses."""
+        request = self._pb.gate.ListStandingRequest(tenant=self._tenant(tenant))
+        response = self._call(self._stub.ListStanding, request, timeout)
+        return [_codec.standing_from_proto(s) for s in response.standing]
 
     # --- plumbing -------------------------------------------------------------
 

@@ -157,10 +157,14 @@ class PendingEvent:
 @dataclass(frozen=True)
 class ApprovalResult:
     """The answer to an approval: the decision as it now stands, and the
-    request while it is still pending (quorum not met yet), else None."""
+    request while it is still pending (quorum not met yet), else None.
+    ``proposal_id`` is the id an amendment proposed with it was recorded
+    under (16 hex characters, for ``portcullis policy amend --proposal
+    ID``); None without one."""
 
     decision: Decision
     pending: Optional[PendingApproval]
+    proposal_id: Optional[str] = None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import base64
 import datetime
 import hashlib
 from dataclasses import dataclass
-from typing import Union
+from typing import Optional, Union
 
 import nacl.exceptions
 import nacl.signing
@@ -20,13 +20,30 @@ import nacl.signing
 from portcullis import _encoding as enc
 from portcullis.results import Receipt, Verdict
 
-__all__ = ["Approval", "approval_message", "sign_approval", "load_signing_key",
-           "receipt_message", "verify_receipt", "key_id"]
+__all__ = ["Approval", "AmendmentProposal", "approval_message", "sign_approval",
+           "proposal_id", "load_signing_key", "receipt_message", "verify_receipt", "key_id"]
 
 APPROVAL_DOMAIN = b"portcullis/approval/v1\x00"
+AMENDMENT_DOMAIN = b"portcullis/amendment/v1\x00"
 RECEIPT_DOMAIN = b"portcullis/receipt/v1\x00"
 
 KeyLike = Union[nacl.signing.SigningKey, bytes]
+
+
+@dataclass(frozen=True)
+class AmendmentProposal:
+    """A rule an approver proposes with a verdict (proto ``AmendmentProposal``,
+    docs/approvals.md "Approvals that become policy"): one rule in the
+    policy language, without a ``from proposal`` clause (at most 4096
+    bytes), and a one-line ``rationale`` (1 to 200 bytes). ``tool`` is the
+    tool block the rule goes into; ``Gate.approve`` fills in the pending
+    action's tool when it is empty. The gate checks that the policy in
+    force compiles with the rule; an operator applies it later.
+    """
+
+    rule: str
+    rationale: str
+    tool: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,6 +62,9 @@ class Approval:
     expires_at: datetime.datetime
     approver_id: str
     comment: str = ""
+    # Signed with the verdict when set; a statement without one has the
+    # same bytes as before amendments existed.
+    amendment: Optional[AmendmentProposal] = None
 
     @property
     def expires_at_ns(self) -> int:
@@ -55,13 +75,30 @@ class Approval:
 def approval_message(approval: Approval) -> bytes:
     """The exact bytes signed: "portcullis/approval/v1" 0x00, str(tenant),
     str(decision_id), str(action_digest), u8(verdict), i64(expires_at ns),
-    str(approver_id), str(comment)."""
+    str(approver_id), str(comment), and with an amendment u8(1), str(tool),
+    str(rule), str(rationale)."""
     if len(approval.action_digest) != 32:
         raise ValueError("action_digest must be the 32-byte digest of the action")
-    return (APPROVAL_DOMAIN + enc.string(approval.tenant) + enc.string(approval.decision_id) +
-            enc.blob(approval.action_digest) + bytes([approval.verdict.value]) +
-            enc.i64(approval.expires_at_ns) + enc.string(approval.approver_id) +
-            enc.string(approval.comment))
+    message = (APPROVAL_DOMAIN + enc.string(approval.tenant) +
+               enc.string(approval.decision_id) + enc.blob(approval.action_digest) +
+               bytes([approval.verdict.value]) + enc.i64(approval.expires_at_ns) +
+               enc.string(approval.approver_id) + enc.string(approval.comment))
+    proposal = approval.amendment
+    if proposal is None:
+        return message
+    return (message + b"\x01" + enc.string(proposal.tool) + enc.string(proposal.rule) +
+            enc.string(proposal.rationale))
+
+
+def proposal_id(approval: Approval) -> Optional[str]:
+    """The id the gate records an approval's amendment under (and answers in
+    ``ApprovalResult.proposal_id``): 16 lowercase hex characters, the first
+    8 bytes of BLAKE2b-256 over "portcullis/amendment/v1" 0x00 and the
+    signed statement. None for an approval without an amendment."""
+    if approval.amendment is None:
+        return None
+    digest = hashlib.blake2b(AMENDMENT_DOMAIN + approval_message(approval), digest_size=32)
+    return digest.digest()[:8].hex()
 
 
 def _signing_key(key: KeyLike) -> nacl.signing.SigningKey:

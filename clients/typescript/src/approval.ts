@@ -4,7 +4,20 @@
 // generate` writes them. Pure functions except the file reader.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
-import { ByteWriter } from "./encoding.js";
+import { blake2b } from "@noble/hashes/blake2.js";
+import { ByteWriter, toHex } from "./encoding.js";
+
+/**
+ * A rule proposed with a verdict (docs/approvals.md, "Approvals that become
+ * policy"): the tool block it goes into (usually the pending action's
+ * tool), one rule in the policy language without a `from proposal` clause
+ * (at most 4096 bytes), and a one-line rationale (1 to 200 bytes).
+ */
+export interface AmendmentProposal {
+  tool: string;
+  rule: string;
+  rationale: string;
+}
 
 /** What an approver states and signs. */
 export interface ApprovalStatement {
@@ -17,6 +30,12 @@ export interface ApprovalStatement {
   expiresAt: Date;
   approverId: string;
   comment?: string;
+  /**
+   * A rule to propose with the verdict, signed with it. The gate answers
+   * the id it records it under (`proposalId`); a rule that does not compile
+   * with the policy in force refuses the whole approval (InvalidAction).
+   */
+  proposal?: AmendmentProposal;
 }
 
 const kPkcs8Ed25519Prefix = Buffer.from("302e020100300506032b657004220420", "hex");
@@ -27,7 +46,7 @@ export function approvalMessage(s: ApprovalStatement): Uint8Array {
   if (s.actionDigest.length !== 32) throw new TypeError("actionDigest must be 32 bytes");
   const ms = s.expiresAt.getTime();
   if (!Number.isFinite(ms)) throw new TypeError("expiresAt is not a valid date");
-  return new ByteWriter()
+  const w = new ByteWriter()
     .domain("portcullis/approval/v1")
     .str(s.tenant)
     .str(s.decisionId)
@@ -35,8 +54,22 @@ export function approvalMessage(s: ApprovalStatement): Uint8Array {
     .u8(s.verdict === "approve" ? 1 : 2)
     .i64(BigInt(ms) * 1_000_000n)
     .str(s.approverId)
-    .str(s.comment ?? "")
-    .finish();
+    .str(s.comment ?? "");
+  // Without a proposal the statement ends here, as before amendments existed.
+  if (s.proposal !== undefined) w.u8(1).str(s.proposal.tool).str(s.proposal.rule).str(s.proposal.rationale);
+  return w.finish();
+}
+
+/**
+ * The id the gate records a statement's proposal under: 16 lowercase hex
+ * characters, the first 8 bytes of BLAKE2b-256 over
+ * "portcullis/amendment/v1" 0x00 and the signed statement. Undefined
+ * without a proposal.
+ */
+export function proposalId(s: ApprovalStatement): string | undefined {
+  if (s.proposal === undefined) return undefined;
+  const input = new ByteWriter().domain("portcullis/amendment/v1").raw(approvalMessage(s)).finish();
+  return toHex(blake2b(input, { dkLen: 32 }).subarray(0, 8));
 }
 
 /** Ed25519 signature (64 bytes) of the statement by the approver's key. */

@@ -27,7 +27,8 @@ function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
-function writeValue(w: ByteWriter, value: Value): void {
+/** Appends one argument value as the digest encodes it (a type letter, then the value). */
+export function writeValue(w: ByteWriter, value: Value): void {
   const kind = value.kind;
   switch (kind.case) {
     case "stringValue":

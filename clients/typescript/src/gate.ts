@@ -6,6 +6,7 @@ import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type ChannelCredentials, status as GrpcStatus } from "@grpc/grpc-js";
 import type { Action } from "../gen/portcullis/v1/action_pb.js";
 import {
+  AmendmentProposalSchema,
   ApprovalSchema,
   ApprovalVerdict,
   ApproveRequestSchema,
@@ -15,16 +16,29 @@ import {
   type ExecutionReceipt,
   ExecutionOutcome,
   Gate as GateService,
+  GrantStandingRequestSchema,
   ListPendingRequestSchema,
+  ListStandingRequestSchema,
   ListToolsRequestSchema,
   type PendingApproval,
   type PendingEvent,
   ReportOutcomeRequestSchema,
+  RevokeStandingRequestSchema,
   type ToolResponse,
   WatchPendingRequestSchema,
 } from "../gen/portcullis/v1/gate_pb.js";
 import { type ActionInput, asAction } from "./action.js";
 import { type ApprovalStatement, signApproval } from "./approval.js";
+import {
+  fromStatusMessage,
+  type RevocationStatement,
+  signRevocation,
+  signStanding,
+  type StandingStatement,
+  type StandingStatus,
+  toRevocationMessage,
+  toStandingMessage,
+} from "./standing.js";
 import { type Decision, toDecision } from "./decision.js";
 import { GateUnavailable } from "./errors.js";
 import { type CallOptions, Transport } from "./rpc.js";
@@ -64,6 +78,15 @@ export interface DeclaredTools {
   tools: DeclaredTool[];
   policyVersion: string;
   policyHash: string;
+}
+
+/** What Approve answered. */
+export interface ApproveResult {
+  decision: Decision;
+  /** The request while it is still pending (quorum not met yet). */
+  pending: PendingApproval | undefined;
+  /** The id the statement's proposal was recorded under (16 hex characters); undefined without one. */
+  proposalId: string | undefined;
 }
 
 /** What Execute answered. */
@@ -194,13 +217,20 @@ export class Gate {
     return this.transport.stream(GateService.method.watchPending, create(WatchPendingRequestSchema, { tenant }), options);
   }
 
-  /** Signs `statement` with the approver's key and records it. */
-  async approve(
-    statement: ApprovalStatement,
-    key: KeyObject,
-    options?: CallOptions,
-  ): Promise<{ decision: Decision; pending: PendingApproval | undefined }> {
-    const signature = signApproval(statement, key);
+  /**
+   * Signs `statement` with the approver's key and records it. With
+   * `statement.proposal` the rule is signed with the verdict and the result
+   * carries the `proposalId` the gate recorded it under; a rule that does not
+   * compile with the policy in force rejects with InvalidAction (errors as
+   * `proposal:LINE:COLUMN`) and the verdict is not counted. Over the
+   * approver's fatigue cap: ResourceExhausted.
+   */
+  async approve(statement: ApprovalStatement, key: KeyObject, options?: CallOptions): Promise<ApproveResult> {
+    return this.sendApproval(statement, signApproval(statement, key), options);
+  }
+
+  /** Records a statement signed elsewhere (`signApproval`). */
+  async sendApproval(statement: ApprovalStatement, signature: Uint8Array, options?: CallOptions): Promise<ApproveResult> {
     const approval = create(ApprovalSchema, {
       tenant: statement.tenant,
       decisionId: statement.decisionId,
@@ -209,9 +239,65 @@ export class Gate {
       expiresAt: timestampFromMs(statement.expiresAt.getTime()),
       approverId: statement.approverId,
       comment: statement.comment ?? "",
+      ...(statement.proposal !== undefined
+        ? {
+            amendment: create(AmendmentProposalSchema, {
+              tool: statement.proposal.tool,
+              rule: statement.proposal.rule,
+              rationale: statement.proposal.rationale,
+            }),
+          }
+        : {}),
     });
     const request = create(ApproveRequestSchema, { approval, signature });
     const response = await this.transport.unary(GateService.method.approve, request, options);
-    return { decision: toDecision(response.decision), pending: response.pending };
+    return {
+      decision: toDecision(response.decision),
+      pending: response.pending,
+      proposalId: response.proposalId === "" ? undefined : response.proposalId,
+    };
+  }
+
+  /**
+   * Signs a standing approval with the approver's key and grants it: from
+   * then on an action of its tool that would wait for approval and meets
+   * every constraint is allowed at once, citing `standing:<id>`, within its
+   * window and uses. Rejects with InvalidAction (a malformed statement, a
+   * constraint that does not fit the tool's arguments, a window over 31
+   * days), PermissionDenied (key, approver or role), FailedPrecondition (no
+   * approve rule of the tool met by one approver alone; the id taken
+   * before: ALREADY_EXISTS), ResourceExhausted (the fatigue cap).
+   */
+  async grantStanding(statement: StandingStatement, key: KeyObject, options?: CallOptions): Promise<StandingStatus> {
+    return this.sendStanding(statement, signStanding(statement, key), options);
+  }
+
+  /** Grants a standing approval signed elsewhere (`signStanding`). */
+  async sendStanding(statement: StandingStatement, signature: Uint8Array, options?: CallOptions): Promise<StandingStatus> {
+    const request = create(GrantStandingRequestSchema, { standing: toStandingMessage(statement), signature });
+    const response = await this.transport.unary(GateService.method.grantStanding, request, options);
+    return fromStatusMessage(response.standing);
+  }
+
+  /**
+   * Signs a revocation and sends it: the standing approval allows nothing
+   * more. Resolves with it as it stands (its uses, revoked). NotFound for an
+   * unknown or ended one, FailedPrecondition when already revoked.
+   */
+  async revokeStanding(statement: RevocationStatement, key: KeyObject, options?: CallOptions): Promise<StandingStatus> {
+    return this.sendRevocation(statement, signRevocation(statement, key), options);
+  }
+
+  /** Sends a revocation signed elsewhere (`signRevocation`). */
+  async sendRevocation(statement: RevocationStatement, signature: Uint8Array, options?: CallOptions): Promise<StandingStatus> {
+    const request = create(RevokeStandingRequestSchema, { revocation: toRevocationMessage(statement), signature });
+    const response = await this.transport.unary(GateService.method.revokeStanding, request, options);
+    return fromStatusMessage(response.standing);
+  }
+
+  /** The tenant's standing approvals whose window has not ended (revoked and used up ones too), by id (approver role). */
+  async listStanding(tenant: string, options?: CallOptions): Promise<StandingStatus[]> {
+    const response = await this.transport.unary(GateService.method.listStanding, create(ListStandingRequestSchema, { tenant }), options);
+    return response.standing.map(fromStatusMessage);
   }
 }

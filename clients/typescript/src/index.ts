@@ -5,6 +5,7 @@ export {
   type GateOptions,
   type AwaitOptions,
   type ExecuteResult,
+  type ApproveResult,
   type ExecutedDecision,
   type CallOptions,
   type DeclaredArgument,
@@ -26,13 +27,27 @@ export { actionDigest, actionDigestHex, canonicalAmount, canonicalEncoding } fro
 export {
   approvalMessage,
   signApproval,
+  proposalId,
   signingKeyFromSeed,
   readSigningKeyFile,
   publicKeyBase64,
   generateSigningKey,
   seedBase64,
   type ApprovalStatement,
+  type AmendmentProposal,
 } from "./approval.js";
+export {
+  standingMessage,
+  signStanding,
+  revocationMessage,
+  signRevocation,
+  type Constraint,
+  type ConstraintOp,
+  type ConstraintValue,
+  type StandingStatement,
+  type RevocationStatement,
+  type StandingStatus,
+} from "./standing.js";
 export { tokenHash, newToken } from "./token.js";
 export type { Decision, OutcomeName, RuleRef } from "./decision.js";
 export {
