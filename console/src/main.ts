@@ -23,6 +23,7 @@ import {
   verdictText,
 } from "./format.js";
 import { type BrowserKey, createKey, deleteKey, loadKey, sign } from "./keys.js";
+import { latestOnly } from "./latest.js";
 import { connectorLine, reloadLine } from "./monitor.js";
 import type {
   ActivityEvent,
@@ -301,7 +302,7 @@ async function queuePage(gen: number): Promise<void> {
     fill(list, h("p", {}, "Add your shops (tenant ids) on the sign-in page to see their requests."));
     return;
   }
-  const draw = async (): Promise<void> => {
+  const draw = latestOnly(async (current) => {
     const now = Date.now();
     const parts: HTMLElement[] = [];
     for (const tenant of s.tenants) {
@@ -320,10 +321,10 @@ async function queuePage(gen: number): Promise<void> {
         parts.push(h("section", { class: "tenant", "data-tenant": tenant }, h("h3", {}, tenant), h("p", { class: "error" }, errorText(e))));
       }
     }
-    if (gen !== generation) return;
+    if (gen !== generation || !current()) return;
     fill(list, ...parts);
     updated.textContent = `Updated ${new Date(now).toLocaleTimeString()}; refreshes by itself.`;
-  };
+  });
   poll(gen, draw);
   for (const tenant of s.tenants) void listen(gen, tenant, () => void draw());
 }
@@ -582,14 +583,14 @@ async function monitorPage(gen: number): Promise<void> {
     );
   };
 
-  const draw = async (): Promise<void> => {
+  const draw = latestOnly(async (current) => {
     let st: StatusResponse;
     let health: LedgerHealth | null = null;
     let healthError = "";
     try {
       st = await api.get<StatusResponse>("/status");
     } catch (e) {
-      if (gen === generation) fill(body, h("p", { class: "error" }, errorText(e)));
+      if (gen === generation && current()) fill(body, h("p", { class: "error" }, errorText(e)));
       return;
     }
     try {
@@ -598,7 +599,7 @@ async function monitorPage(gen: number): Promise<void> {
       healthError = errorText(e);
     }
     const connectors = await api.get<ConnectorHealth>("/connectors").catch(() => null);
-    if (gen !== generation) return;
+    if (gen !== generation || !current()) return;
     const byTenant = new Map<string, TenantHealth>((health?.tenants ?? []).map((t) => [t.tenant ?? "", t]));
     const stopAll = h("button", { type: "button", class: st.gateHalted ? "" : "danger", id: "halt-all" }, st.gateHalted ? "Resume everything" : "Stop everything (kill switch)");
     stopAll.addEventListener("click", () => haltOrResume("", !st.gateHalted));
@@ -664,7 +665,7 @@ async function monitorPage(gen: number): Promise<void> {
       ),
       connectorCard(connectors),
     );
-  };
+  });
   poll(gen, draw);
 }
 

@@ -489,7 +489,8 @@ test("the kill switch halts a shop from the monitor and the agent's next Evaluat
   await page.click("tr[data-tenant=al-noor] button");
   await page.click("#confirm-yes");
   await page.locator("tr[data-tenant=al-noor] td.ok").waitFor();
-  assert.equal((await agent.evaluate(refund("AN-1007", "10.00"))).outcome, "PENDING_APPROVAL");
+  const after = await agent.evaluate(refund("AN-1007", "10.00"));
+  assert.equal(after.outcome, "PENDING_APPROVAL", `${after.outcome}: ${after.ruleIds.join(", ")}`);
   await ops.context.close();
 });
 
