@@ -46,9 +46,11 @@ std::vector<CommandSpec> Table() {
        true},
       {"policy explain",
        policies,
-       "--policy FILE|DIR --action ACTION.json [--at TIME]",
-       "Decide one action offline and show how every rule fared.",
-       {"policy", "action", "at"}},
+       "--policy FILE|DIR --action ACTION.json [--at TIME] "
+       "[--history RECORDING]",
+       "Decide one action offline and show how every rule fared; with a\n"
+       "history, after the recorded actions before it (limits, sessions).",
+       {"policy", "action", "at", "history"}},
       {"policy init",
        policies,
        "--from_mcp TOOLS.json [--tenant T] [--name N] [--out FILE]",

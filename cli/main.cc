@@ -52,6 +52,10 @@ ABSL_FLAG(std::string, from_mcp, "",
           "The JSON of an MCP tools/list (policy init).");
 ABSL_FLAG(std::string, at, "",
           "The instant to decide at, RFC 3339 (policy explain); default now.");
+ABSL_FLAG(std::string, history, "",
+          "A recording of earlier actions (policy explain): those of the "
+          "action's tenant decided before --at are replayed first, so limits "
+          "and session rules see them. JSON Lines, or binary by *.binpb.");
 ABSL_FLAG(std::string, out, "",
           "Path prefix for new key files (keys generate); where to write the "
           "amended policy file (policy amend; default standard output).");
@@ -247,7 +251,7 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
   if (command == "policy explain") {
     return RunPolicyExplain(
         {absl::GetFlag(FLAGS_policy), absl::GetFlag(FLAGS_action),
-         absl::GetFlag(FLAGS_at)},
+         absl::GetFlag(FLAGS_at), absl::GetFlag(FLAGS_history)},
         clock, io);
   }
   if (command == "replay") {

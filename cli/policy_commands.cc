@@ -3,15 +3,18 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "cli/recording_reader.h"
 #include "crypto/hash.h"
 #include "gate/action_digest.h"
 #include "gate/action_validation.h"
 #include "gate/file_policy_source.h"
 #include "gate/policy_loader.h"
+#include "gate/replay/replayer.h"
 #include "policy/compiler.h"
 #include "policy/explain.h"
 #include "policy/usage.h"
@@ -112,6 +115,35 @@ int RunPolicyCheck(const PolicyCheckArgs& args, CommandIo& io) {
   return kExitOk;
 }
 
+namespace {
+
+// Replays the actions of `tenant` in the recording at `path` decided
+// before `at` into `replayer`; returns how many. InvalidArgument names the
+// line that cannot be read or replayed.
+absl::StatusOr<uint64_t> ReplayHistory(const std::string& path,
+                                       const std::string& tenant, absl::Time at,
+                                       gate::replay::Replayer& replayer) {
+  absl::StatusOr<RecordingFormat> format = RecordingFormatFor(path, "");
+  if (!format.ok()) return format.status();
+  absl::StatusOr<std::unique_ptr<RecordingReader>> reader =
+      RecordingReader::Open(path, *format);
+  if (!reader.ok()) return reader.status();
+  uint64_t replayed = 0;
+  gate::replay::RecordedAction recorded;
+  while (true) {
+    absl::StatusOr<bool> more = (*reader)->Next(recorded);
+    if (!more.ok()) return more.status();
+    if (!*more) return replayed;
+    if (recorded.action.tenant != tenant || recorded.time >= at) continue;
+    absl::StatusOr<gate::replay::ReplayedDecision> decided =
+        replayer.Replay(recorded);
+    if (!decided.ok()) return (*reader)->AtLine(decided.status());
+    ++replayed;
+  }
+}
+
+}  // namespace
+
 int RunPolicyExplain(const PolicyExplainArgs& args, const Clock& clock,
                      CommandIo& io) {
   constexpr absl::string_view kCommand = "policy explain";
@@ -139,18 +171,31 @@ int RunPolicyExplain(const PolicyExplainArgs& args, const Clock& clock,
     }
     return kExitFailed;
   }
+  // The history's actions of the tenant before `at`, replayed in order.
+  gate::replay::Replayer replayer(*result.policy);
+  uint64_t replayed = 0;
+  if (!args.history.empty()) {
+    absl::StatusOr<uint64_t> n =
+        ReplayHistory(args.history, action->tenant, *at, replayer);
+    if (!n.ok()) return Report(io, kCommand, n.status());
+    replayed = *n;
+  }
   std::vector<policy::RuleTrace> trace;
-  policy::EmptyUsage no_usage;
-  absl::StatusOr<policy::Verdict> verdict =
-      result.policy->Evaluate(*action, *at, no_usage, &trace);
+  absl::StatusOr<policy::Verdict> verdict = result.policy->Evaluate(
+      *action, *at, replayer.CountersAt(action->tenant, *at), &trace);
   if (!verdict.ok()) {
     io.out << "rejected: " << verdict.status().message() << "\n";
     return kExitFailed;
   }
   io.out << "at: "
          << absl::FormatTime(absl::RFC3339_full, *at, absl::UTCTimeZone())
-         << "\npolicy: version " << result.policy->version() << "\n"
-         << "action digest: " << crypto::ToHex(gate::ActionDigest(*action))
+         << "\npolicy: version " << result.policy->version() << "\n";
+  if (!args.history.empty()) {
+    io.out << "history: " << replayed << " recorded action"
+           << (replayed == 1 ? "" : "s") << " of tenant " << action->tenant
+           << " before it, from " << args.history << "\n";
+  }
+  io.out << "action digest: " << crypto::ToHex(gate::ActionDigest(*action))
          << "\n"
          << policy::FormatExplanation(*action, *verdict, trace);
   return kExitOk;

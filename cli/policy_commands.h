@@ -32,13 +32,17 @@ struct PolicyExplainArgs {
   std::string policy;       // a file or directory
   std::string action_file;  // a portcullis.v1.Action in proto JSON
   std::string at;           // RFC 3339 instant; now when empty
+  // A recording (docs/replay.md) of what came before; empty for none.
+  std::string history;
 };
 
-// Decides the action against the policy at the given instant, with empty
-// limit counters, and prints the decision, its digest and how every rule
-// fared. Exit 0 after explaining (whatever the outcome), 1 when the policy
-// does not compile or the action's arguments do not fit the tool, 2 for
-// unreadable input.
+// Decides the action against the policy at the given instant and prints
+// the decision, its digest and how every rule fared. The limit and session
+// counters are empty, or, with a history, those that replaying the
+// history's actions of the action's tenant decided before that instant
+// builds (as `portcullis replay` does). Exit 0 after explaining (whatever
+// the outcome), 1 when the policy does not compile or the action's
+// arguments do not fit the tool, 2 for unreadable input or history.
 int RunPolicyExplain(const PolicyExplainArgs& args, const Clock& clock,
                      CommandIo& io);
 

@@ -99,6 +99,13 @@ ReplayedDecision Replayer::Decide(const RecordedAction& recorded,
   return decision;
 }
 
+const UsageCounters& Replayer::CountersAt(absl::string_view tenant,
+                                          absl::Time now) {
+  Tenant& t = tenants_[tenant];
+  ApplyGrants(t, now);
+  return t.usage;
+}
+
 void Replayer::ApplyGrants(Tenant& tenant, absl::Time now) {
   while (!tenant.grants.empty() && tenant.grants.top().at <= now) {
     const Grant& grant = tenant.grants.top();

@@ -60,6 +60,12 @@ class Replayer {
       const RecordedAction& recorded,
       std::vector<policy::RuleTrace>* trace = nullptr);
 
+  // `tenant`'s counters as the replay has built them, with the grants due
+  // by `now` charged: to decide one more action after the recording
+  // (`portcullis policy explain --history`). Empty for a tenant it has not
+  // seen.
+  const UsageCounters& CountersAt(absl::string_view tenant, absl::Time now);
+
  private:
   struct Grant {
     absl::Time at;

@@ -72,6 +72,80 @@ TEST_CASE("policy explain shows the deciding rules at the given instant",
   CHECK(on_time.out.str().find("[x] coupons") != std::string::npos);
 }
 
+// A recording of `n` coupons of `value` SAR for customer c-77 on
+// 2026-11-22 from 09:00 (+03:00), a minute apart, recorded as allowed;
+// and one of another shop's.
+std::string WriteHistory(const testing::TempDir& dir, int n,
+                         const std::string& value) {
+  std::string path = dir.Sub("history.jsonl");
+  std::ofstream out(path);
+  for (int i = 0; i < n; ++i) {
+    out << R"({"time": "2026-11-22T06:)" << (i < 10 ? "0" : "") << i
+        << R"(:00Z", "action": {"tenant": "al-noor", "agent": "support-bot", )"
+        << R"("tool": "create_coupon", "context": {"confidence": 0.95}, )"
+        << R"("arguments": {"customer_id": {"stringValue": "c-77"}, )"
+        << R"("value": {"moneyValue": {"amount": ")" << value
+        << R"(", "currency": "SAR"}}}}, "decision": {"outcome": )"
+        << R"("OUTCOME_ALLOW", "decidedBy": ["coupons"]}})"
+        << "\n";
+  }
+  out << R"({"time": "2026-11-22T06:30:00Z", "action": {"tenant": "bayt", )"
+      << R"("agent": "bot", "tool": "nothing", "arguments": {}}, "decision": )"
+      << R"({"outcome": "OUTCOME_DENY", "decidedBy": )"
+      << R"(["builtin:not-allowlisted"]}})"
+      << "\n";
+  return path;
+}
+
+TEST_CASE("policy explain with a history decides after the recorded actions",
+          "[cli][policy]") {
+  testing::TempDir dir;
+  testing::FakeClock clock;
+  const std::string action = WriteAction(dir, "20.00");
+  // 10 coupons of 50 SAR: c-77's 500 SAR a day is spent.
+  const std::string history = WriteHistory(dir, 10, "50.00");
+  Captured after;
+  CHECK(
+      RunPolicyExplain({kExample, action, "2026-11-22T10:00:00+03:00", history},
+                       clock, after.io) == kExitOk);
+  INFO(after.out.str());
+  CHECK(after.out.str().find("decision: DENY") != std::string::npos);
+  CHECK(after.out.str().find("500 SAR of 500 SAR per 1d used") !=
+        std::string::npos);
+  CHECK(after.out.str().find("history: 10 recorded actions of tenant "
+                             "al-noor before it") != std::string::npos);
+  // Only what was decided before --at counts.
+  Captured earlier;
+  CHECK(
+      RunPolicyExplain({kExample, action, "2026-11-22T09:05:00+03:00", history},
+                       clock, earlier.io) == kExitOk);
+  CHECK(earlier.out.str().find("decision: ALLOW") != std::string::npos);
+  CHECK(earlier.out.str().find("history: 5 recorded actions") !=
+        std::string::npos);
+  // Without a history the counters are empty.
+  Captured alone;
+  CHECK(RunPolicyExplain({kExample, action, "2026-11-22T10:00:00+03:00"}, clock,
+                         alone.io) == kExitOk);
+  CHECK(alone.out.str().find("decision: ALLOW") != std::string::npos);
+  CHECK(alone.out.str().find("history:") == std::string::npos);
+}
+
+TEST_CASE("policy explain names the history line it cannot read",
+          "[cli][policy]") {
+  testing::TempDir dir;
+  testing::FakeClock clock;
+  std::ofstream(dir.Sub("bad.jsonl")) << "{\"time\": 1}\n";
+  Captured bad;
+  CHECK(RunPolicyExplain({kExample, WriteAction(dir, "20.00"),
+                          "2026-11-22T10:00:00+03:00", dir.Sub("bad.jsonl")},
+                         clock, bad.io) == kExitUsage);
+  CHECK(bad.err.str().find("bad.jsonl:1:") != std::string::npos);
+  Captured missing;
+  CHECK(RunPolicyExplain(
+            {kExample, WriteAction(dir, "20.00"), "", dir.Sub("none.jsonl")},
+            clock, missing.io) == kExitUsage);
+}
+
 TEST_CASE("policy explain rejects arguments that do not fit the tool",
           "[cli][policy]") {
   testing::TempDir dir;
