@@ -2,7 +2,6 @@
 
 #include <google/protobuf/struct.pb.h>
 
-#include <deque>
 #include <memory>
 #include <string>
 #include <utility>
@@ -12,7 +11,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/synchronization/mutex.h"
 #include "base/identifiers.h"
 #include "gate/activity_event.h"
 #include "portcullis/v1/admin.pb.h"
@@ -60,39 +58,6 @@ const char* CodeName(absl::StatusCode code) {
       return "INTERNAL";
   }
 }
-
-// A place among a bounded number of streams, given back when the stream
-// (or the answer that never got to stream) is gone.
-class Slot {
- public:
-  explicit Slot(std::atomic<int>& streams) : streams_(streams) {}
-  Slot(const Slot&) = delete;
-  Slot& operator=(const Slot&) = delete;
-  ~Slot() { streams_.fetch_sub(1); }
-
- private:
-  std::atomic<int>& streams_;
-};
-
-// The pages the activity feed delivered and the stream has not written
-// yet: at most one page (the feed delivers the next after Next) and a
-// final error.
-struct ActivityInbox {
-  absl::Mutex mu;
-  std::deque<absl::StatusOr<std::vector<gate::ActivityEvent>>> pages
-      ABSL_GUARDED_BY(mu);
-};
-
-// One activity stream's subscription: cancelled when the answer is gone,
-// whether it streamed or not.
-struct ActivityTail {
-  std::shared_ptr<ActivityInbox> inbox = std::make_shared<ActivityInbox>();
-  std::shared_ptr<gate::ActivitySubscription> subscription;
-  std::unique_ptr<Slot> slot;
-  ~ActivityTail() {
-    if (subscription != nullptr) subscription->Cancel();
-  }
-};
 
 // The ledger kinds that are decisions about an agent's actions: the
 // gate's decision and what became of one that waited for people.
@@ -230,61 +195,6 @@ http::ApiResponse ConsoleApi::OnePending(const http::ApiRequest& request,
       "no such pending request: it was decided, expired or never existed"));
 }
 
-http::ApiResponse ConsoleApi::Events(const http::ApiRequest& request,
-                                     absl::string_view tenant) const {
-  auto caller =
-      guard_.AdmitHttp(request.authorization, Method::kWatchPending, tenant);
-  if (!caller.ok()) return Error(caller.status());
-  if (stopping_.load()) {
-    return Error(absl::UnavailableError("the gate is stopping"));
-  }
-  // A slot among kMaxStreams, released when the stream (or the answer
-  // that never got to stream) is gone.
-  if (streams_.fetch_add(1) >= kMaxStreams) {
-    streams_.fetch_sub(1);
-    return Error(absl::ResourceExhaustedError(
-        "too many live event streams; poll /pending instead"));
-  }
-  auto slot = std::make_shared<Slot>(streams_);
-  http::ApiResponse answer;
-  answer.stream = [this, slot, t = std::string(tenant)](
-                      const std::function<bool(std::string_view)>& write) {
-    absl::Time end = absl::Now() + kStreamLifetime;
-    absl::Time next_ping = absl::Now() + kStreamPing;
-    bool gone = !write(": events of the tenant's approval queue\n\n");
-    absl::Status s = gate_.WatchPending(
-        t,
-        [&](const gate::QueueEvent& event) {
-          v1::PendingEvent out;
-          out.set_kind(event.kind == gate::QueueEvent::Kind::kAdded
-                           ? v1::PendingEvent::KIND_ADDED
-                       : event.kind == gate::QueueEvent::Kind::kUpdated
-                           ? v1::PendingEvent::KIND_UPDATED
-                           : v1::PendingEvent::KIND_RESOLVED);
-          PendingToProto(event.state, out.mutable_pending());
-          if (event.kind == gate::QueueEvent::Kind::kResolved) {
-            DecisionToProto(event.state.current, out.mutable_decision());
-          }
-          absl::StatusOr<std::string> json = json_.Print(out);
-          if (!json.ok()) return false;
-          gone = !write(absl::StrCat("data: ", *json, "\n\n"));
-          return !gone;
-        },
-        [&] {
-          // A comment now and then finds a client that has gone: its
-          // slot is free again within two of them.
-          absl::Time now = absl::Now();
-          if (!gone && now >= next_ping) {
-            gone = !write(": ping\n\n");
-            next_ping = now + kStreamPing;
-          }
-          return gone || stopping_.load() || now >= end;
-        });
-    (void)s;  // the tenant was checked on admission; a stream just ends
-  };
-  return answer;
-}
-
 http::ApiResponse ConsoleApi::Approve(const http::ApiRequest& request) const {
   v1::ApproveRequest in;
   absl::Status parsed = json_.Parse(request.body, &in);
@@ -335,106 +245,6 @@ http::ApiResponse ConsoleApi::HaltOrResume(const http::ApiRequest& request,
                         : gate_.Resume(in.tenant(), in.reason(), call);
   if (!s.ok()) return Error(s);
   return {200, "{}"};
-}
-
-http::ApiResponse ConsoleApi::Activity(const http::ApiRequest& request,
-                                       absl::string_view tenant) const {
-  // The tenant is checked before it reaches the guard's records or the
-  // feed's keys.
-  if (!tenant.empty()) {
-    if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return Error(s);
-  }
-  auto caller =
-      guard_.AdmitHttp(request.authorization, Method::kTailActivity, tenant);
-  if (!caller.ok()) return Error(caller.status());
-  if (sources_.activity == nullptr) {
-    return Error(absl::UnimplementedError(
-        "this gate does not serve the activity stream"));
-  }
-  if (stopping_.load()) {
-    return Error(absl::UnavailableError("the gate is stopping"));
-  }
-  if (activity_streams_.fetch_add(1) >= kMaxActivityStreams) {
-    activity_streams_.fetch_sub(1);
-    return Error(absl::ResourceExhaustedError(
-        "too many live activity streams; try again shortly"));
-  }
-  auto tail = std::make_shared<ActivityTail>();
-  tail->slot = std::make_unique<Slot>(activity_streams_);
-
-  gate::ActivityScope scope;
-  scope.tenant = std::string(tenant);
-  scope.permits = [principal = *caller](absl::string_view t) {
-    return principal.MayActFor(t);
-  };
-  // The latest few entries of each tenant followed first, then live.
-  if (sources_.ledger != nullptr) {
-    std::vector<std::string> tenants =
-        tenant.empty() ? sources_.ledger->Tenants()
-                       : std::vector<std::string>{std::string(tenant)};
-    for (const std::string& t : tenants) {
-      if (!caller->MayActFor(t)) continue;
-      std::optional<ledger::ChainHead> head = sources_.ledger->Head(t);
-      if (!head.has_value()) continue;
-      scope.resume[t] = head->sequence > kActivityBackfill
-                            ? head->sequence - kActivityBackfill + 1
-                            : 1;
-    }
-  }
-  auto subscription = sources_.activity->Subscribe(
-      caller->name, std::move(scope),
-      [inbox =
-           tail->inbox](absl::StatusOr<std::vector<gate::ActivityEvent>> page) {
-        absl::MutexLock lock(&inbox->mu);
-        inbox->pages.push_back(std::move(page));
-      });
-  if (!subscription.ok()) return Error(subscription.status());
-  tail->subscription = *std::move(subscription);
-
-  http::ApiResponse answer;
-  answer.stream = [this,
-                   tail](const std::function<bool(std::string_view)>& write) {
-    absl::Time end = absl::Now() + kStreamLifetime;
-    absl::Time next_ping = absl::Now() + kStreamPing;
-    if (!write(": the gate's activity, newest entries last\n\n")) return;
-    ActivityInbox& inbox = *tail->inbox;
-    auto has_page =
-        +[](std::deque<absl::StatusOr<std::vector<gate::ActivityEvent>>>* q) {
-          return !q->empty();
-        };
-    for (;;) {
-      std::optional<absl::StatusOr<std::vector<gate::ActivityEvent>>> page;
-      {
-        absl::MutexLock lock(&inbox.mu);
-        // A short wait: the stream also ends when the gate stops.
-        inbox.mu.AwaitWithTimeout(absl::Condition(has_page, &inbox.pages),
-                                  absl::Milliseconds(200));
-        if (!inbox.pages.empty()) {
-          page = std::move(inbox.pages.front());
-          inbox.pages.pop_front();
-        }
-      }
-      if (page.has_value()) {
-        if (!page->ok()) return;  // the feed closed or could not read
-        for (const gate::ActivityEvent& event : **page) {
-          v1::ActivityEvent out;
-          ActivityEventToProto(event, &out);
-          absl::StatusOr<std::string> json = json_.Print(out);
-          if (!json.ok()) return;
-          if (!write(absl::StrCat("data: ", *json, "\n\n"))) return;
-        }
-        // Written: the feed may read the next page.
-        tail->subscription->Next();
-      }
-      absl::Time now = absl::Now();
-      if (stopping_.load() || now >= end) return;
-      if (now >= next_ping) {
-        if (!write(": ping\n\n")) return;
-        next_ping = now + kStreamPing;
-      }
-    }
-  };
-  return answer;
 }
 
 http::ApiResponse ConsoleApi::LedgerHealth(

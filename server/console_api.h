@@ -28,6 +28,8 @@
 //
 // Errors are {"code": "PERMISSION_DENIED", "message": "..."} with the HTTP
 // status of the code (401, 403, 404, 400, 409, 429, 503, 500).
+//
+// The two event streams (events, activity) are in console_streams.cc.
 #ifndef PORTCULLIS_SERVER_CONSOLE_API_H_
 #define PORTCULLIS_SERVER_CONSOLE_API_H_
 
