@@ -16,12 +16,11 @@
 #include "cli/receipt_commands.h"
 #include "cli/secret_commands.h"
 #include "crypto/key_file.h"
-#include "ledger/evidence.h"
-#include "ledger/rocksdb_store.h"
 #include "server/config_loader.h"
 #include "server/daemon.h"
 #include "tests/cli/captured.h"
 #include "tests/testing/fake_clock.h"
+#include "tests/testing/stored_entries.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_principal.h"
 
@@ -503,18 +502,7 @@ TEST_CASE("each gate answer is one JSON object with --json", "[cli][json]") {
 // The kinds on `tenant`'s chain, read after the gate stopped.
 std::vector<std::string> KindsOn(const std::string& data,
                                  const std::string& tenant) {
-  ledger::RocksDbOptions read_only;
-  read_only.read_only = true;
-  auto store = ledger::RocksDbStore::Open(data, read_only);
-  REQUIRE(store.ok());
-  std::vector<std::string> kinds;
-  REQUIRE(ledger::ReadStoredEntries(**store, tenant, 1, uint64_t{1} << 62,
-                                    [&](const ledger::StoredEntry& e) {
-                                      kinds.push_back(e.entry.kind);
-                                      return true;
-                                    })
-              .ok());
-  return kinds;
+  return testing::StoredKinds(data, tenant);
 }
 
 TEST_CASE("a payload key is rotated at the running gate and recorded",

@@ -19,6 +19,7 @@
 #include "server/daemon.h"
 #include "server/identity/token.h"
 #include "tests/testing/fake_clock.h"
+#include "tests/testing/stored_entries.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_principal.h"
 
@@ -114,18 +115,7 @@ class AccessFixture {
   // (the ledger has one writer) — call it last.
   std::vector<std::string> Kinds(const std::string& tenant) {
     daemon_.reset();
-    ledger::RocksDbOptions read_only;
-    read_only.read_only = true;
-    auto store = ledger::RocksDbStore::Open(dir_.Sub("data"), read_only);
-    REQUIRE(store.ok());
-    std::vector<std::string> kinds;
-    REQUIRE(ledger::ReadStoredEntries(**store, tenant, 1, uint64_t{1} << 62,
-                                      [&](const ledger::StoredEntry& e) {
-                                        kinds.push_back(e.entry.kind);
-                                        return true;
-                                      })
-                .ok());
-    return kinds;
+    return testing::StoredKinds(dir_.Sub("data"), tenant);
   }
 
   testing::TempDir dir_;

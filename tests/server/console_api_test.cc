@@ -21,8 +21,6 @@
 #include "absl/synchronization/notification.h"
 #include "crypto/key_file.h"
 #include "gate/approval.h"
-#include "ledger/evidence.h"
-#include "ledger/rocksdb_store.h"
 #include "portcullis/v1/admin.pb.h"
 #include "portcullis/v1/gate.grpc.pb.h"
 #include "server/codec/approval_codec.h"
@@ -31,6 +29,7 @@
 #include "server/identity/token.h"
 #include "server/status_codec.h"
 #include "tests/testing/fake_clock.h"
+#include "tests/testing/stored_entries.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_principal.h"
 
@@ -142,18 +141,7 @@ class ConsoleFixture {
   std::vector<std::string> Kinds(const std::string& tenant) {
     http_.reset();
     daemon_.reset();
-    ledger::RocksDbOptions read_only;
-    read_only.read_only = true;
-    auto store = ledger::RocksDbStore::Open(dir_.Sub("data"), read_only);
-    REQUIRE(store.ok());
-    std::vector<std::string> kinds;
-    REQUIRE(ledger::ReadStoredEntries(**store, tenant, 1, uint64_t{1} << 62,
-                                      [&](const ledger::StoredEntry& e) {
-                                        kinds.push_back(e.entry.kind);
-                                        return true;
-                                      })
-                .ok());
-    return kinds;
+    return testing::StoredKinds(dir_.Sub("data"), tenant);
   }
 
   testing::TempDir dir_;

@@ -9,13 +9,13 @@
 #include <sstream>
 
 #include "ledger/evidence.h"
-#include "ledger/rocksdb_store.h"
 #include "portcullis/v1/admin.grpc.pb.h"
 #include "portcullis/v1/gate.grpc.pb.h"
 #include "server/config_loader.h"
 #include "server/daemon.h"
 #include "server/identity/token.h"
 #include "tests/testing/fake_clock.h"
+#include "tests/testing/stored_entries.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_principal.h"
 
@@ -108,18 +108,7 @@ class GatewayRpcFixture {
   // first (the ledger has one writer): call it last.
   std::vector<ledger::StoredEntry> Entries(const std::string& tenant) {
     daemon_.reset();
-    ledger::RocksDbOptions read_only;
-    read_only.read_only = true;
-    auto store = ledger::RocksDbStore::Open(dir_.Sub("data"), read_only);
-    REQUIRE(store.ok());
-    std::vector<ledger::StoredEntry> entries;
-    REQUIRE(ledger::ReadStoredEntries(**store, tenant, 1, uint64_t{1} << 62,
-                                      [&](const ledger::StoredEntry& e) {
-                                        entries.push_back(e);
-                                        return true;
-                                      })
-                .ok());
-    return entries;
+    return testing::StoredEntries(dir_.Sub("data"), tenant);
   }
 
   testing::TempDir dir_;

@@ -11,14 +11,13 @@
 #include <fstream>
 #include <sstream>
 
-#include "ledger/evidence.h"
-#include "ledger/rocksdb_store.h"
 #include "portcullis/v1/admin.grpc.pb.h"
 #include "portcullis/v1/gate.grpc.pb.h"
 #include "server/config_loader.h"
 #include "server/daemon.h"
 #include "server/undecodable_request.h"
 #include "tests/testing/fake_clock.h"
+#include "tests/testing/stored_entries.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_principal.h"
 
@@ -75,18 +74,7 @@ class WireFixture {
 
   std::vector<std::string> Kinds(const std::string& tenant) {
     daemon_.reset();
-    ledger::RocksDbOptions read_only;
-    read_only.read_only = true;
-    auto store = ledger::RocksDbStore::Open(dir_.Sub("data"), read_only);
-    REQUIRE(store.ok());
-    std::vector<std::string> kinds;
-    REQUIRE(ledger::ReadStoredEntries(**store, tenant, 1, uint64_t{1} << 62,
-                                      [&](const ledger::StoredEntry& e) {
-                                        kinds.push_back(e.entry.kind);
-                                        return true;
-                                      })
-                .ok());
-    return kinds;
+    return testing::StoredKinds(dir_.Sub("data"), tenant);
   }
 
   testing::TempDir dir_;
