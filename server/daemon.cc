@@ -323,6 +323,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   // A full disk (issue 15): health turns NOT_SERVING within
   // kStorageInterval of a failed write, and the ledger resumes by itself.
   daemon->storage_watch_ = std::thread([self] {
+    SetCurrentThreadName("gate-storage");
     while (!self->stop_sweeping_.WaitForNotificationWithTimeout(
         kStorageInterval)) {
       self->CheckStorage();
