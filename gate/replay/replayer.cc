@@ -101,6 +101,11 @@ ReplayedDecision Replayer::Decide(const RecordedAction& recorded,
   return decision;
 }
 
+const UsageCounters* Replayer::usage(absl::string_view tenant) const {
+  auto it = tenants_.find(tenant);
+  return it == tenants_.end() ? nullptr : &it->second.usage;
+}
+
 void Replayer::ApplyGrants(Tenant& tenant, absl::Time now) {
   while (!tenant.grants.empty() && tenant.grants.top().at <= now) {
     const Grant& grant = tenant.grants.top();

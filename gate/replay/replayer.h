@@ -31,6 +31,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "gate/action_validation.h"
 #include "gate/replay/recorded_action.h"
 #include "gate/usage_counters.h"
@@ -61,6 +62,11 @@ class Replayer {
   absl::StatusOr<ReplayedDecision> Replay(
       const RecordedAction& recorded,
       std::vector<policy::RuleTrace>* trace = nullptr);
+
+  // The counters `tenant`'s recorded actions have built so far, as the
+  // gate's would hold them after the same history (a grant due after the
+  // tenant's last action is not charged yet); null before its first action.
+  const UsageCounters* usage(absl::string_view tenant) const;
 
  private:
   struct Grant {
