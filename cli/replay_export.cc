@@ -94,10 +94,11 @@ absl::StatusOr<std::optional<gate::replay::RecordedStanding>> FindGrant(
   }
   std::optional<gate::replay::RecordedStanding> found;
   absl::Status problem;
-  if (before.sequence <= 1) return found;
+  // A reverse read walks from the head down: the entries from `before` on
+  // are passed over.
   absl::Status read = ledger.Read(
-      before.tenant, before.sequence - 1, /*reverse=*/true,
-      [&](const ledger::Entry& entry) {
+      before.tenant, 1, /*reverse=*/true, [&](const ledger::Entry& entry) {
+        if (entry.sequence >= before.sequence) return true;
         if (before.time - entry.time > policy::kMaxApprovalExpiry) {
           return false;
         }
@@ -215,6 +216,21 @@ int RunReplayExport(const LedgerExportArgs& args, CommandIo& io) {
       args.tenant, from, /*reverse=*/false, [&](const ledger::Entry& entry) {
         if (entry.sequence > to) return false;
         progress.Update(entry.sequence - from + 1);
+        if (entry.kind == gate::kStandingGranted && entry.payload) {
+          // Remembered as the walk passes it, so that its uses need not
+          // look back for it (one that does not decode is looked for, and
+          // reported, by a use).
+          auto grant = gate::DecodeAs<gate::StandingGrantRecord>(
+              codec, entry.kind, *entry.payload);
+          if (grant.ok()) {
+            grants.insert_or_assign(
+                grant->standing.id,
+                gate::replay::RecordedStanding{grant->standing.id,
+                                               grant->standing.approver_id,
+                                               grant->approver_roles});
+          }
+          return true;
+        }
         if (entry.kind != gate::kActionEvaluated &&
             entry.kind != gate::kActionRejected) {
           return true;

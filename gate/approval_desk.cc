@@ -9,6 +9,7 @@
 #include "base/identifiers.h"
 #include "crypto/constant_time.h"
 #include "crypto/hash.h"
+#include "gate/internal/decision_kernel.h"
 #include "policy/amendment.h"
 
 namespace portcullis::gate {
@@ -296,17 +297,16 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Decide(
     } else if (QuorumMet(next)) {
       // Hard limits of the policy in force hold even against approvals.
       std::shared_ptr<const PolicySnapshot> policy = policies_.Current();
-      absl::StatusOr<policy::Verdict> recheck =
-          policy->program->Evaluate(state.action, now, tenant.usage);
+      absl::StatusOr<policy::Verdict> recheck = gate_internal::Recheck(
+          *policy->program, state.action, now, tenant.usage);
       if (!recheck.ok() || recheck->outcome == policy::Outcome::kDeny) {
         plan.kind = kApprovalDenied;
         plan.record.resolution = Resolution::kDenied;
         plan.record.decision = StoppedByPolicy(next, recheck);
-      } else {
+      } else {  // charged by the re-check
         plan.record.resolution = Resolution::kGranted;
         plan.record.decision = Granted(next, now, grant_ttl_, *recheck);
         plan.charged = recheck->charges;
-        tenant.usage.Charge(plan.charged, now);
       }
     }
     snapshot = state;

@@ -12,6 +12,7 @@
 #include "base/status_macros.h"
 #include "crypto/random.h"
 #include "gate/action_digest.h"
+#include "gate/internal/decision_kernel.h"
 #include "gate/recovery.h"
 
 namespace portcullis::gate {
@@ -334,16 +335,14 @@ absl::StatusOr<policy::Verdict> Gate::Decide(const policy::Action& action,
   std::optional<std::string> halted = kill_switch_.HaltReason(action.tenant);
   absl::MutexLock lock(&tenant.mu);
   if (halted) return HaltedVerdict(action.tenant, *halted);
-  absl::StatusOr<policy::Verdict> verdict =
-      policy.program->Evaluate(action, now, tenant.usage);
-  if (verdict.ok() && verdict->outcome == policy::Outcome::kPendingApproval &&
-      !tenant.standing.empty()) {
-    ApplyStanding(action, tenant, now, *verdict);
-  }
-  if (verdict.ok() && verdict->outcome == policy::Outcome::kAllow) {
-    tenant.usage.Charge(verdict->charges, now);
-  }
-  return verdict;
+  return gate_internal::Decide(
+      *policy.program, action, now, tenant.usage,
+      [&](policy::Verdict& pending) {
+        tenant.mu.AssertHeld();  // the kernel runs under the lock above
+        if (!tenant.standing.empty()) {
+          ApplyStanding(action, tenant, now, pending);
+        }
+      });
 }
 
 void Gate::Record(const policy::Action& action, Decision decision,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "gate/internal/decision_kernel.h"
 #include "gate/replay/recorded_action.h"
 
 namespace portcullis::gate {
@@ -68,13 +69,8 @@ std::optional<ShadowRecord> ShadowPolicy::Decide(
   absl::StatusOr<policy::Verdict> verdict;
   {
     absl::MutexLock lock(&tenant.mu);
-    verdict = candidate.program->Evaluate(action, now, tenant.usage);
-    if (verdict.ok() && verdict->outcome == policy::Outcome::kPendingApproval) {
-      standing(*verdict);
-    }
-    if (verdict.ok() && verdict->outcome == policy::Outcome::kAllow) {
-      tenant.usage.Charge(verdict->charges, now);
-    }
+    verdict = gate_internal::Decide(*candidate.program, action, now,
+                                    tenant.usage, standing);
   }
   generation->decided.fetch_add(1, std::memory_order_relaxed);
   if (verdict.ok() && SameDecision(enforced, *verdict)) return std::nullopt;

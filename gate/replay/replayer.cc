@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "gate/internal/decision_kernel.h"
 #include "gate/standing_approval.h"
 
 namespace portcullis::gate::replay {
@@ -73,25 +74,26 @@ ReplayedDecision Replayer::Decide(const RecordedAction& recorded,
   if (absl::Status s = ValidateAction(recorded.action, limits_); !s.ok()) {
     return Rejected(s);
   }
-  absl::StatusOr<policy::Verdict> verdict =
-      policy_.Evaluate(recorded.action, recorded.time, tenant.usage, trace);
-  if (!verdict.ok()) return Rejected(verdict.status());
   // The standing approval that allowed it then allows it again when the
   // candidate asks for an approval its approver meets alone, as the gate
   // would: the action, its instant and the approval's window are the
   // recorded ones.
-  if (const auto& standing = recorded.standing;
-      standing && verdict->outcome == policy::Outcome::kPendingApproval &&
-      SatisfiesAlone(standing->approver_roles, verdict->approvals)) {
+  auto standing_step = [&standing =
+                            recorded.standing](policy::Verdict& pending) {
+    if (!standing ||
+        !SatisfiesAlone(standing->approver_roles, pending.approvals)) {
+      return;
+    }
     AllowByStanding(
         StandingCitation(standing->id, standing->approver_id),
         absl::StrCat("allowed by standing approval ", standing->id, " of ",
                      standing->approver_id, ", as recorded"),
-        *verdict);
-  }
-  if (verdict->outcome == policy::Outcome::kAllow) {
-    tenant.usage.Charge(verdict->charges, recorded.time);
-  }
+        pending);
+  };
+  absl::StatusOr<policy::Verdict> verdict =
+      gate_internal::Decide(policy_, recorded.action, recorded.time,
+                            tenant.usage, standing_step, trace);
+  if (!verdict.ok()) return Rejected(verdict.status());
   ReplayedDecision decision;
   decision.outcome = FromPolicyOutcome(verdict->outcome);
   decision.decided_by = std::move(verdict->decided_by);
@@ -109,12 +111,11 @@ const UsageCounters& Replayer::CountersAt(absl::string_view tenant,
 void Replayer::ApplyGrants(Tenant& tenant, absl::Time now) {
   while (!tenant.grants.empty() && tenant.grants.top().at <= now) {
     const Grant& grant = tenant.grants.top();
-    // The gate re-checks the policy's hard limits when it grants.
-    absl::StatusOr<policy::Verdict> recheck =
-        policy_.Evaluate(grant.action, grant.at, tenant.usage);
-    if (recheck.ok() && recheck->outcome != policy::Outcome::kDeny) {
-      tenant.usage.Charge(recheck->charges, grant.at);
-    }
+    // The gate re-checks the policy's hard limits when it grants, and
+    // charges unless they stop the grant; an action the candidate cannot
+    // decide is not charged.
+    gate_internal::Recheck(policy_, grant.action, grant.at, tenant.usage)
+        .IgnoreError();
     tenant.grants.pop();
   }
 }

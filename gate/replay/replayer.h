@@ -17,9 +17,11 @@
 //     approval's approver meets alone (gate/standing_approval.h); replay
 //     knows no standing approval the recording does not cite.
 //
-// Counters are kept per tenant, like the gate's; within a tenant, actions
-// must come in time order. Pure: no clock, no I/O. Not thread-safe: one
-// Replayer replays one recording, in order.
+// Each action is decided, and each grant re-checked, by the gate's own
+// decision kernel (gate/internal/decision_kernel.h), so replay charges as
+// the gate does. Counters are kept per tenant, like the gate's; within a
+// tenant, actions must come in time order. Pure: no clock, no I/O. Not
+// thread-safe: one Replayer replays one recording, in order.
 #ifndef PORTCULLIS_GATE_REPLAY_REPLAYER_H_
 #define PORTCULLIS_GATE_REPLAY_REPLAYER_H_
 
@@ -29,6 +31,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "gate/action_validation.h"
 #include "gate/replay/recorded_action.h"
 #include "gate/usage_counters.h"
