@@ -114,7 +114,9 @@ class ApprovalDesk {
 
   // Sends every open request as kAdded, then each change, until `send`
   // returns false or `cancelled` does true (checked at least every
-  // `poll`). Blocks the calling thread: servers use Subscribe.
+  // `poll`, first after the listing is taken, with the tenant's lock held:
+  // it must not call the gate). Blocks the calling thread: servers use
+  // Subscribe.
   void Watch(absl::string_view tenant,
              absl::FunctionRef<bool(const QueueEvent&)> send,
              absl::FunctionRef<bool()> cancelled,

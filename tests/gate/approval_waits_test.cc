@@ -179,6 +179,7 @@ TEST_CASE(
   std::vector<QueueEvent> watched;
   absl::Mutex mu;
   absl::Notification stop;
+  absl::Notification listed;
   std::thread watcher([&] {
     f.gate()
         .WatchPending(
@@ -188,9 +189,16 @@ TEST_CASE(
               watched.push_back(e);
               return true;
             },
-            [&] { return stop.HasBeenNotified(); })
+            [&] {
+              // Asked only once its listing is taken.
+              if (!listed.HasBeenNotified()) listed.Notify();
+              return stop.HasBeenNotified();
+            })
         .IgnoreError();
   });
+  // The watcher starts while the request is still being recorded; one that
+  // started after it was decided would see nothing of it.
+  listed.WaitForNotification();
   f.blocking().Release();
   evaluator.join();
   REQUIRE(second.ok());
