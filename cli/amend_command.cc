@@ -109,6 +109,7 @@ absl::Status ReplayChanges(const ledger::Ledger& ledger,
   absl::Status problem;
   absl::Status read =
       ForEachEntry(ledger, tenant, [&](const ledger::Entry& entry) {
+        RememberGrant(codec, entry, grants);
         if (entry.kind != gate::kActionEvaluated &&
             entry.kind != gate::kActionRejected) {
           return true;

@@ -79,6 +79,10 @@ absl::StatusOr<std::optional<absl::Time>> GrantedAt(
   return granted;
 }
 
+gate::replay::RecordedStanding GrantOf(const gate::StandingGrantRecord& g) {
+  return {g.standing.id, g.standing.approver_id, g.approver_roles};
+}
+
 // The grant of standing approval `id`, from `grants` or its
 // "standing.granted" entry before `before` (a standing approval is granted
 // at most policy::kMaxApprovalExpiry before its last use), remembered in
@@ -112,8 +116,7 @@ absl::StatusOr<std::optional<gate::replay::RecordedStanding>> FindGrant(
           return false;
         }
         if (grant->standing.id != id) return true;
-        found = gate::replay::RecordedStanding{id, grant->standing.approver_id,
-                                               grant->approver_roles};
+        found = GrantOf(*grant);
         return false;
       });
   if (!read.ok()) return read;
@@ -139,6 +142,14 @@ RecordedAction FromEvaluation(const ledger::Entry& entry,
 }
 
 }  // namespace
+
+void RememberGrant(const gate::RecordCodec& codec, const ledger::Entry& entry,
+                   StandingGrants& grants) {
+  if (entry.kind != gate::kStandingGranted || !entry.payload) return;
+  auto grant = gate::DecodeAs<gate::StandingGrantRecord>(codec, entry.kind,
+                                                         *entry.payload);
+  if (grant.ok()) grants.insert_or_assign(grant->standing.id, GrantOf(*grant));
+}
 
 absl::StatusOr<std::optional<RecordedAction>> RecordedActionFor(
     const ledger::Ledger& ledger, const gate::RecordCodec& codec,
@@ -216,21 +227,7 @@ int RunReplayExport(const LedgerExportArgs& args, CommandIo& io) {
       args.tenant, from, /*reverse=*/false, [&](const ledger::Entry& entry) {
         if (entry.sequence > to) return false;
         progress.Update(entry.sequence - from + 1);
-        if (entry.kind == gate::kStandingGranted && entry.payload) {
-          // Remembered as the walk passes it, so that its uses need not
-          // look back for it (one that does not decode is looked for, and
-          // reported, by a use).
-          auto grant = gate::DecodeAs<gate::StandingGrantRecord>(
-              codec, entry.kind, *entry.payload);
-          if (grant.ok()) {
-            grants.insert_or_assign(
-                grant->standing.id,
-                gate::replay::RecordedStanding{grant->standing.id,
-                                               grant->standing.approver_id,
-                                               grant->approver_roles});
-          }
-          return true;
-        }
+        RememberGrant(codec, entry, grants);
         if (entry.kind != gate::kActionEvaluated &&
             entry.kind != gate::kActionRejected) {
           return true;

@@ -41,6 +41,14 @@ absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedgerReadOnly(
 using StandingGrants =
     absl::flat_hash_map<std::string, gate::replay::RecordedStanding>;
 
+// For a walk forward over a chain: remembers the grant a "standing.granted"
+// `entry` records (the latest grant of an id wins, as ids may be reused
+// once a window has ended), so that its uses need not look back for it.
+// Other entries, and a grant that does not decode (a use looks for it and
+// reports it), are passed over.
+void RememberGrant(const gate::RecordCodec& codec, const ledger::Entry& entry,
+                   StandingGrants& grants);
+
 // The recording line an "action.evaluated" or "action.rejected" entry with
 // its payload makes, if it makes one (see above). An ALLOW by a standing
 // approval carries the approval's grant (its approver and their roles),

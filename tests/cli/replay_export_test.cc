@@ -200,6 +200,37 @@ TEST_CASE("an ALLOW by a standing approval is exported with its grant",
   CHECK_FALSE(Parse(lines[0]).standing.has_value());
 }
 
+TEST_CASE("a walk remembers the latest grant of a standing approval id",
+          "[cli][replay-export][standing]") {
+  server::ProtoRecordCodec codec;
+  auto entry = [&](const char* kind, const std::string& approver,
+                   std::vector<std::string> roles) {
+    gate::StandingApproval s;
+    s.tenant = "shop";
+    s.id = "small";
+    s.approver_id = approver;
+    ledger::Entry e;
+    e.tenant = "shop";
+    e.kind = kind;
+    e.payload = codec.Encode(gate::StandingGrantRecord{
+        s, std::string(64, 's'), std::move(roles), "cli"});
+    return e;
+  };
+  StandingGrants grants;
+  RememberGrant(codec, entry(gate::kStandingGranted, "alice", {"owner"}),
+                grants);
+  // The id used again once the first window ended: its uses are the
+  // second grant's.
+  RememberGrant(codec, entry(gate::kStandingGranted, "bob", {"support"}),
+                grants);
+  // Not a grant: passed over.
+  RememberGrant(codec, entry(gate::kActionEvaluated, "carol", {}), grants);
+  REQUIRE(grants.size() == 1);
+  CHECK(grants.at("small").approver_id == "bob");
+  CHECK(grants.at("small").approver_roles ==
+        std::vector<std::string>{"support"});
+}
+
 TEST_CASE("a recording line names a standing approval only for an ALLOW by it",
           "[cli][replay-export][standing]") {
   ExportFixture f(/*standing=*/true);
