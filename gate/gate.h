@@ -428,8 +428,8 @@ class Gate {
                                   absl::string_view spent)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu);
   // Makes `verdict` the ALLOW of `state`'s use number `use`.
-  void AllowByStanding(const StandingState& state, uint32_t use,
-                       policy::Verdict& verdict);
+  void AllowByStandingUse(const StandingState& state, uint32_t use,
+                          policy::Verdict& verdict);
   // Shadow mode: what the candidate's `candidate` verdict becomes with the
   // tenant's standing approvals, as ApplyStanding would decide it under the
   // candidate, without using one. `enforced` is the decision in force.

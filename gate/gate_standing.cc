@@ -281,12 +281,12 @@ StandingState* Gate::CoveringStanding(const policy::Action& action,
   return nullptr;
 }
 
-void Gate::AllowByStanding(const StandingState& state, uint32_t use,
-                           policy::Verdict& verdict) {
+void Gate::AllowByStandingUse(const StandingState& state, uint32_t use,
+                              policy::Verdict& verdict) {
   const StandingApproval& a = state.approval;
   std::shared_ptr<const ApproverRegistry> approvers = approvers_.Current();
   const Approver* approver = approvers->Find(a.approver_id);
-  gate::AllowByStanding(
+  AllowByStanding(
       StandingCitation(a.id, a.approver_id),
       absl::StrCat("allowed by standing approval ", a.id, " of ", a.approver_id,
                    " (",
@@ -303,7 +303,7 @@ void Gate::ApplyStanding(const policy::Action& action, TenantState& tenant,
   StandingState* state = CoveringStanding(action, tenant, now, verdict, "");
   if (state == nullptr) return;
   ++state->uses;
-  AllowByStanding(*state, state->uses, verdict);
+  AllowByStandingUse(*state, state->uses, verdict);
 }
 
 void Gate::ShadowStanding(const policy::Action& action,
@@ -318,8 +318,8 @@ void Gate::ShadowStanding(const policy::Action& action,
   StandingState* state =
       CoveringStanding(action, tenant, now, candidate, spent);
   if (state == nullptr) return;
-  AllowByStanding(*state, state->uses + (state->approval.id == spent ? 0 : 1),
-                  candidate);
+  AllowByStandingUse(
+      *state, state->uses + (state->approval.id == spent ? 0 : 1), candidate);
 }
 
 }  // namespace portcullis::gate
