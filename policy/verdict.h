@@ -60,10 +60,31 @@ struct ApprovalRequirement {
 // for rate limits, `amount` for spend limits. `counter` is a stable key
 // naming the rule and its scope (for example the agent or an argument
 // value); `window` is how long the event counts.
+//
+// When the counter belongs to a limit, `ceiling` says how much it may hold
+// within its window: evaluation has checked it against this gate's own
+// counters, and a shared CounterStore (gate/counter_store.h) checks it
+// again against every replica's.
+struct UsageCeiling {
+  // The most the counter may hold with this charge added: events for a
+  // rate limit (a charge without an amount is one event), the summed
+  // amounts for a spend limit.
+  Decimal max;
+  // The limit rule, cited when a shared store refuses the charge, and the
+  // reason it gives.
+  RuleCitation rule;
+  std::string reason;
+  // The spend limit's currency; empty for a rate limit.
+  std::string unit;
+
+  friend bool operator==(const UsageCeiling&, const UsageCeiling&) = default;
+};
+
 struct UsageCharge {
   std::string counter;
   absl::Duration window;
   std::optional<Decimal> amount;
+  std::optional<UsageCeiling> ceiling;
 
   friend bool operator==(const UsageCharge&, const UsageCharge&) = default;
 };

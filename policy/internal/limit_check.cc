@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "policy/internal/literals.h"
 #include "policy/internal/tool.h"
+#include "policy/internal/verdict_builder.h"
 
 namespace portcullis::policy::policy_internal {
 namespace {
@@ -113,6 +114,10 @@ LimitResult CheckLimit(const Rule& rule, const EvalInput& input,
     int64_t used = usage.Count(result.charge.counter, since);
     if (!legacy.empty()) used += usage.Count(legacy, since);
     result.exceeded = used >= limit.max_count;
+    if (!result.exceeded) {
+      result.charge.ceiling = UsageCeiling{
+          Decimal::FromInteger(limit.max_count), Cite(rule), rule.reason, ""};
+    }
     if (describe || result.exceeded) {
       result.usage_text = absl::StrCat(used, " of ", limit.max_count, " per ",
                                        DurationText(limit.window), " used");
@@ -131,6 +136,10 @@ LimitResult CheckLimit(const Rule& rule, const EvalInput& input,
   }
   absl::StatusOr<Decimal> total = spent.Add(amount);
   result.exceeded = overflow || !total.ok() || *total > limit.cap;
+  if (!result.exceeded) {
+    result.charge.ceiling =
+        UsageCeiling{limit.cap, Cite(rule), rule.reason, limit.currency};
+  }
   if (describe || result.exceeded) {
     result.usage_text = absl::StrCat(
         spent.ToString(), " ", limit.currency, " of ", limit.cap.ToString(),

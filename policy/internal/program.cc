@@ -189,7 +189,16 @@ void Program::ApplySessionCharges(const CompiledTenant& tenant,
         absl::StrCat("counter ", events_key, ": ", events, " of ",
                      settings.max_events, " counted actions in the session")});
   }
-  builder->Charge(UsageCharge{std::move(events_key), settings.window, {}});
+  builder->Charge(UsageCharge{
+      std::move(events_key),
+      settings.window,
+      {},
+      UsageCeiling{Decimal::FromInteger(settings.max_events), Cite(*kFull),
+                   absl::StrCat("the session holds the most counted actions "
+                                "tenant ",
+                                tenant.id, " keeps (max_session_events ",
+                                settings.max_events, "); start a new session"),
+                   ""}});
   for (const SessionCharge& charge : tool.session_charges) {
     UsageCharge out;
     out.counter = absl::StrCat(charge.prefix, input.session_tail);

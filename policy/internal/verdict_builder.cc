@@ -7,13 +7,9 @@
 #include "policy/internal/quote.h"
 
 namespace portcullis::policy::policy_internal {
-namespace {
-
 RuleCitation Cite(const Rule& rule) {
   return RuleCitation{rule.id, rule.description, rule.proposal};
 }
-
-}  // namespace
 
 std::string DescribeApproval(const ApprovalRequirement& approval) {
   std::string out = absl::StrCat("approval by ",

@@ -47,6 +47,9 @@ class VerdictBuilder {
   std::vector<UsageCharge> charges_;
 };
 
+// How a verdict cites `rule`.
+RuleCitation Cite(const Rule& rule);
+
 // "approval by owner (quorum 1) within 24h" for one requirement.
 std::string DescribeApproval(const ApprovalRequirement& approval);
 
