@@ -298,7 +298,8 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Decide(
       // Hard limits of the policy in force hold even against approvals.
       std::shared_ptr<const PolicySnapshot> policy = policies_.Current();
       absl::StatusOr<policy::Verdict> recheck = gate_internal::Recheck(
-          *policy->program, state.action, now, tenant.usage);
+          *policy->program, state.action, now,
+          {tenant.usage, shared_counters_, approval.decision_id});
       if (!recheck.ok() || recheck->outcome == policy::Outcome::kDeny) {
         plan.kind = kApprovalDenied;
         plan.record.resolution = Resolution::kDenied;
@@ -339,7 +340,9 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Decide(
     tenant.busy.erase(busy);
     tenant.changed.SignalAll();
     if (!sequence.ok()) {
-      tenant.usage.Uncharge(plan.charged, now);
+      gate_internal::Uncharge(
+          approval.tenant, plan.charged, now,
+          {tenant.usage, shared_counters_, approval.decision_id});
       return sequence.status();
     }
     DecisionState& state = tenant.pending[approval.decision_id];

@@ -16,6 +16,7 @@
 #include "base/clock.h"
 #include "gate/approval.h"
 #include "gate/approvers.h"
+#include "gate/counter_store.h"
 #include "gate/decision_state.h"
 #include "gate/decision_waiters.h"
 #include "gate/fatigue_cap.h"
@@ -36,11 +37,13 @@ struct ApproveResult {
 
 class ApprovalDesk {
  public:
-  // Every reference must outlive the desk.
+  // Every reference must outlive the desk; so must `shared_counters`,
+  // when limit counters are shared with other replicas (else null).
   ApprovalDesk(const Clock& clock, Recorder& recorder, TenantRegistry& tenants,
                const PolicyHolder& policies, const ApproverHolder& approvers,
                absl::Duration grant_ttl, GateObserver* observer = nullptr,
-               FatigueCap* fatigue = nullptr)
+               FatigueCap* fatigue = nullptr,
+               CounterStore* shared_counters = nullptr)
       : clock_(clock),
         recorder_(recorder),
         tenants_(tenants),
@@ -48,7 +51,8 @@ class ApprovalDesk {
         approvers_(approvers),
         grant_ttl_(grant_ttl),
         observer_(observer),
-        fatigue_(fatigue) {}
+        fatigue_(fatigue),
+        shared_counters_(shared_counters) {}
 
   // Records a signed verdict. Errors (each also recorded as
   // "approval.rejected" when the tenant is known):
@@ -166,8 +170,9 @@ class ApprovalDesk {
   const PolicyHolder& policies_;
   const ApproverHolder& approvers_;
   const absl::Duration grant_ttl_;
-  GateObserver* const observer_;  // told of expiries; may be null
-  FatigueCap* const fatigue_;     // may be null: no cap
+  GateObserver* const observer_;         // told of expiries; may be null
+  FatigueCap* const fatigue_;            // may be null: no cap
+  CounterStore* const shared_counters_;  // may be null: not shared
   DecisionWaiters waiters_;
 };
 

@@ -17,7 +17,8 @@
 //
 // Implementations are thread-safe. The gate calls Charge under the
 // tenant's lock, so a slow store slows that tenant's decisions: a call
-// costs one round trip at most.
+// costs one round trip at most. Refund is rare (a decision that could not
+// be recorded) and may be called on the ledger's commit thread.
 #ifndef PORTCULLIS_GATE_COUNTER_STORE_H_
 #define PORTCULLIS_GATE_COUNTER_STORE_H_
 
@@ -36,8 +37,9 @@ namespace portcullis::gate {
 struct ChargeBatch {
   std::string tenant;  // a validated tenant id
   // Names this batch among every replica's, for as long as its charges
-  // count: "<replica>/<decision id>". A refund names the same batch;
-  // charging a batch that is already charged changes nothing.
+  // count: the decision's id (random, so no two replicas' collide). A
+  // refund names the same batch; charging a batch that is already charged
+  // changes nothing.
   std::string id;
   absl::Time at;
   // The verdict's charges; those with a `ceiling` are checked against it.

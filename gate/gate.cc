@@ -54,7 +54,8 @@ policy::Verdict HaltedVerdict(absl::string_view tenant,
 // approval request becomes visible); one that could not be recorded is
 // undone (its charge returned, its request dropped) and fails.
 absl::StatusOr<Decision> Settle(
-    Decision decision, TenantState& tenant, absl::Time now,
+    Decision decision, TenantState& tenant, CounterStore* shared_counters,
+    absl::Time now,
     const absl::StatusOr<std::vector<ledger::Appended>>& appended) {
   const policy::Outcome outcome = decision.verdict.outcome;
   const bool pending = outcome == policy::Outcome::kPendingApproval;
@@ -66,7 +67,8 @@ absl::StatusOr<Decision> Settle(
   }
   if (!appended.ok()) {
     if (outcome == policy::Outcome::kAllow) {
-      tenant.usage.Uncharge(decision.verdict.charges, now);
+      gate_internal::Uncharge(decision.tenant, decision.verdict.charges, now,
+                              {tenant.usage, shared_counters, decision.id});
       // A standing approval's use that was not recorded is not used.
       for (const std::string& id : CitedStanding(decision.verdict)) {
         auto it = tenant.standing.find(id);
@@ -101,7 +103,7 @@ Gate::Gate(const Clock& clock, ledger::Ledger& ledger, const RecordCodec& codec,
       fatigue_(options.fatigue_cap),
       recorder_(ledger, codec),
       desk_(clock, recorder_, tenants_, policies_, approvers_,
-            options.grant_ttl, observer, &fatigue_),
+            options.grant_ttl, observer, &fatigue_, options.shared_counters),
       executor_(clock, recorder_, tenants_, signing_key,
                 options.idempotency_window, connectors),
       kill_switch_(clock, recorder_, tenants_, policies_),
@@ -312,7 +314,7 @@ void Gate::EvaluateThen(const policy::Action& action, const CallContext& call,
   TenantState& tenant = tenants_.Get(action.tenant);
   Decision decision = NewDecision(action, *policy, now);
   absl::StatusOr<policy::Verdict> verdict =
-      Decide(action, *policy, tenant, now);
+      Decide(action, decision.id, *policy, tenant, now);
   if (!verdict.ok()) {
     RecordRejection(action, verdict.status(), call, now, std::move(done));
     return;
@@ -329,20 +331,30 @@ void Gate::EvaluateThen(const policy::Action& action, const CallContext& call,
 }
 
 absl::StatusOr<policy::Verdict> Gate::Decide(const policy::Action& action,
+                                             absl::string_view decision_id,
                                              const PolicySnapshot& policy,
                                              TenantState& tenant,
                                              absl::Time now) {
   std::optional<std::string> halted = kill_switch_.HaltReason(action.tenant);
   absl::MutexLock lock(&tenant.mu);
   if (halted) return HaltedVerdict(action.tenant, *halted);
-  return gate_internal::Decide(
-      *policy.program, action, now, tenant.usage,
+  StandingState* used = nullptr;
+  absl::StatusOr<policy::Verdict> verdict = gate_internal::Decide(
+      *policy.program, action, now,
+      {tenant.usage, options_.shared_counters, decision_id},
       [&](policy::Verdict& pending) {
         tenant.mu.AssertHeld();  // the kernel runs under the lock above
         if (!tenant.standing.empty()) {
-          ApplyStanding(action, tenant, now, pending);
+          used = ApplyStanding(action, tenant, now, pending);
         }
       });
+  // A standing approval's use is given back when the shared counters
+  // refused what it allowed.
+  if (used != nullptr &&
+      (!verdict.ok() || verdict->outcome != policy::Outcome::kAllow)) {
+    --used->uses;
+  }
+  return verdict;
 }
 
 void Gate::Record(const policy::Action& action, Decision decision,
@@ -404,7 +416,8 @@ void Gate::Record(const policy::Action& action, Decision decision,
        execution = std::move(execution), done = std::move(done)](
           absl::StatusOr<std::vector<ledger::Appended>> appended) mutable {
         absl::StatusOr<Decision> settled =
-            Settle(std::move(decision), tenant, now, appended);
+            Settle(std::move(decision), tenant, options_.shared_counters, now,
+                   appended);
         std::optional<Receipt> receipt;
         if (execution.kind == Executor::AtDecision::Kind::kPrepared) {
           absl::StatusOr<uint64_t> sequence =

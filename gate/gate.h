@@ -29,6 +29,7 @@
 #include "gate/action_validation.h"
 #include "gate/approval_desk.h"
 #include "gate/approvers.h"
+#include "gate/counter_store.h"
 #include "gate/decision.h"
 #include "gate/executor.h"
 #include "gate/fatigue_cap.h"
@@ -79,6 +80,10 @@ struct GateOptions {
       on_snapshot_failed;
   // The approver fatigue cap (gate/fatigue_cap.h); off by default.
   FatigueCapOptions fatigue_cap;
+  // Where limit counters are shared with the other replicas of an agent
+  // (gate/counter_store.h); null when this gate's counters are the only
+  // ones, as for a gate on its own. Must outlive the Gate.
+  CounterStore* shared_counters = nullptr;
 };
 
 // How far back recovery and the state snapshots look, for `options`.
@@ -394,7 +399,10 @@ class Gate {
  private:
   Decision NewDecision(const policy::Action& action,
                        const PolicySnapshot& policy, absl::Time now) const;
+  // Decides `decision_id` (the action) through the decision kernel, under
+  // the tenant's lock.
   absl::StatusOr<policy::Verdict> Decide(const policy::Action& action,
+                                         absl::string_view decision_id,
                                          const PolicySnapshot& policy,
                                          TenantState& tenant, absl::Time now);
   // EvaluateAsync, and with `execute` EvaluateAndExecuteAsync.
@@ -413,9 +421,11 @@ class Gate {
                        ExecutedCallback done);
   absl::Status CheckTenant(absl::string_view tenant) const;
   // Under the tenant's lock: turns a PENDING_APPROVAL verdict into ALLOW
-  // when a live standing approval covers the action, consuming one use.
-  void ApplyStanding(const policy::Action& action, TenantState& tenant,
-                     absl::Time now, policy::Verdict& verdict)
+  // when a live standing approval covers the action, consuming one use;
+  // returns the approval used, or null.
+  StandingState* ApplyStanding(const policy::Action& action,
+                               TenantState& tenant, absl::Time now,
+                               policy::Verdict& verdict)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu);
   // The first of the tenant's standing approvals (by id) that covers
   // `action` at `now` in place of `verdict`'s approvals: same tool, live,

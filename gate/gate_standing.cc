@@ -298,12 +298,14 @@ void Gate::AllowByStandingUse(const StandingState& state, uint32_t use,
       verdict);
 }
 
-void Gate::ApplyStanding(const policy::Action& action, TenantState& tenant,
-                         absl::Time now, policy::Verdict& verdict) {
+StandingState* Gate::ApplyStanding(const policy::Action& action,
+                                   TenantState& tenant, absl::Time now,
+                                   policy::Verdict& verdict) {
   StandingState* state = CoveringStanding(action, tenant, now, verdict, "");
-  if (state == nullptr) return;
+  if (state == nullptr) return nullptr;
   ++state->uses;
   AllowByStandingUse(*state, state->uses, verdict);
+  return state;
 }
 
 void Gate::ShadowStanding(const policy::Action& action,

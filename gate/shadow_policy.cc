@@ -70,7 +70,7 @@ std::optional<ShadowRecord> ShadowPolicy::Decide(
   {
     absl::MutexLock lock(&tenant.mu);
     verdict = gate_internal::Decide(*candidate.program, action, now,
-                                    tenant.usage, standing);
+                                    {tenant.usage}, standing);
   }
   generation->decided.fetch_add(1, std::memory_order_relaxed);
   if (verdict.ok() && SameDecision(enforced, *verdict)) return std::nullopt;

@@ -92,7 +92,7 @@ ReplayedDecision Replayer::Decide(const RecordedAction& recorded,
   };
   absl::StatusOr<policy::Verdict> verdict =
       gate_internal::Decide(policy_, recorded.action, recorded.time,
-                            tenant.usage, standing_step, trace);
+                            {tenant.usage}, standing_step, trace);
   if (!verdict.ok()) return Rejected(verdict.status());
   ReplayedDecision decision;
   decision.outcome = FromPolicyOutcome(verdict->outcome);
@@ -114,7 +114,7 @@ void Replayer::ApplyGrants(Tenant& tenant, absl::Time now) {
     // The gate re-checks the policy's hard limits when it grants, and
     // charges unless they stop the grant; an action the candidate cannot
     // decide is not charged.
-    gate_internal::Recheck(policy_, grant.action, grant.at, tenant.usage)
+    gate_internal::Recheck(policy_, grant.action, grant.at, {tenant.usage})
         .IgnoreError();
     tenant.grants.pop();
   }

@@ -9,6 +9,7 @@
 
 #include "gate/standing_approval.h"
 #include "policy/compiler.h"
+#include "tests/testing/scripted_counter_store.h"
 
 namespace portcullis::gate::gate_internal {
 namespace {
@@ -110,15 +111,15 @@ TEST_CASE("the kernel charges an allow at its instant, and the charge counts",
   auto policy = KernelPolicy();
   UsageCounters usage;
   for (int i = 0; i < 3; ++i) {
-    auto v = Decide(*policy, Refund("20"), kNow + absl::Minutes(i), usage,
+    auto v = Decide(*policy, Refund("20"), kNow + absl::Minutes(i), {usage},
                     NoStanding);
     REQUIRE(v.ok());
     CHECK(v->outcome == Outcome::kAllow);
   }
   CHECK(Events(usage) == 3);
   // The fourth within the hour meets the limit the three charges made.
-  auto fourth =
-      Decide(*policy, Refund("20"), kNow + absl::Minutes(3), usage, NoStanding);
+  auto fourth = Decide(*policy, Refund("20"), kNow + absl::Minutes(3), {usage},
+                       NoStanding);
   REQUIRE(fourth.ok());
   CHECK(fourth->outcome == Outcome::kDeny);
   REQUIRE(!fourth->decided_by.empty());
@@ -131,7 +132,7 @@ TEST_CASE("the kernel never charges a deny, nor asks the standing step",
   auto policy = KernelPolicy();
   UsageCounters usage;
   AllowingStanding standing;
-  auto v = Decide(*policy, Refund("900"), kNow, usage, std::ref(standing));
+  auto v = Decide(*policy, Refund("900"), kNow, {usage}, std::ref(standing));
   REQUIRE(v.ok());
   CHECK(v->outcome == Outcome::kDeny);
   CHECK(standing.asked == 0);
@@ -142,12 +143,12 @@ TEST_CASE("a deny is never charged, whatever charges its verdict carries",
           "[kernel]") {
   FixedVerdictPolicy deny(Outcome::kDeny);
   UsageCounters usage;
-  auto decided = Decide(deny, Refund("20"), kNow, usage, NoStanding);
+  auto decided = Decide(deny, Refund("20"), kNow, {usage}, NoStanding);
   REQUIRE(decided.ok());
   CHECK(decided->outcome == Outcome::kDeny);
   REQUIRE_FALSE(decided->charges.empty());
   CHECK(Events(usage) == 0);
-  auto rechecked = Recheck(deny, Refund("20"), kNow, usage);
+  auto rechecked = Recheck(deny, Refund("20"), kNow, {usage});
   REQUIRE(rechecked.ok());
   CHECK(rechecked->outcome == Outcome::kDeny);
   CHECK(Events(usage) == 0);
@@ -157,11 +158,12 @@ TEST_CASE("a pending verdict's charges wait for its grant", "[kernel]") {
   FixedVerdictPolicy pending(Outcome::kPendingApproval);
   UsageCounters usage;
   auto decided =
-      Decide(pending, Refund("20"), kNow, usage, [](policy::Verdict&) {});
+      Decide(pending, Refund("20"), kNow, {usage}, [](policy::Verdict&) {});
   REQUIRE(decided.ok());
   CHECK(decided->outcome == Outcome::kPendingApproval);
   CHECK(Events(usage) == 0);
-  auto granted = Recheck(pending, Refund("20"), kNow + absl::Minutes(5), usage);
+  auto granted =
+      Recheck(pending, Refund("20"), kNow + absl::Minutes(5), {usage});
   REQUIRE(granted.ok());
   CHECK(usage.Count("shop/fixed", kNow) == 1);
 }
@@ -173,7 +175,7 @@ TEST_CASE(
   auto policy = KernelPolicy();
   UsageCounters usage;
   int asked = 0;
-  auto v = Decide(*policy, Refund("200"), kNow, usage,
+  auto v = Decide(*policy, Refund("200"), kNow, {usage},
                   [&](policy::Verdict& pending) {
                     ++asked;
                     CHECK(pending.outcome == Outcome::kPendingApproval);
@@ -189,7 +191,7 @@ TEST_CASE("a pending action the standing step allows is charged", "[kernel]") {
   auto policy = KernelPolicy();
   UsageCounters usage;
   AllowingStanding standing;
-  auto v = Decide(*policy, Refund("200"), kNow, usage, std::ref(standing));
+  auto v = Decide(*policy, Refund("200"), kNow, {usage}, std::ref(standing));
   REQUIRE(v.ok());
   CHECK(standing.asked == 1);
   CHECK(v->outcome == Outcome::kAllow);
@@ -202,7 +204,7 @@ TEST_CASE("an allow is not shown to the standing step", "[kernel]") {
   auto policy = KernelPolicy();
   UsageCounters usage;
   AllowingStanding standing;
-  auto v = Decide(*policy, Refund("20"), kNow, usage, std::ref(standing));
+  auto v = Decide(*policy, Refund("20"), kNow, {usage}, std::ref(standing));
   REQUIRE(v.ok());
   CHECK(v->outcome == Outcome::kAllow);
   CHECK(standing.asked == 0);
@@ -214,9 +216,9 @@ TEST_CASE("an action the policy cannot decide charges nothing", "[kernel]") {
   UsageCounters usage;
   policy::Action bad = Refund("20");
   bad.arguments["amount"] = policy::Value{std::string("twenty")};
-  auto decided = Decide(*policy, bad, kNow, usage, NoStanding);
+  auto decided = Decide(*policy, bad, kNow, {usage}, NoStanding);
   CHECK(decided.status().code() == absl::StatusCode::kInvalidArgument);
-  auto rechecked = Recheck(*policy, bad, kNow, usage);
+  auto rechecked = Recheck(*policy, bad, kNow, {usage});
   CHECK(rechecked.status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(Events(usage) == 0);
 }
@@ -225,7 +227,7 @@ TEST_CASE("the kernel fills the trace when asked", "[kernel]") {
   auto policy = KernelPolicy();
   UsageCounters usage;
   std::vector<policy::RuleTrace> trace;
-  auto v = Decide(*policy, Refund("20"), kNow, usage, NoStanding, &trace);
+  auto v = Decide(*policy, Refund("20"), kNow, {usage}, NoStanding, &trace);
   REQUIRE(v.ok());
   CHECK_FALSE(trace.empty());
 }
@@ -234,7 +236,7 @@ TEST_CASE("a re-check at grant time charges the still-pending action",
           "[kernel][recheck]") {
   auto policy = KernelPolicy();
   UsageCounters usage;
-  auto v = Recheck(*policy, Refund("200"), kNow, usage);
+  auto v = Recheck(*policy, Refund("200"), kNow, {usage});
   REQUIRE(v.ok());
   CHECK(v->outcome == Outcome::kPendingApproval);
   CHECK(Events(usage) == 1);
@@ -248,17 +250,174 @@ TEST_CASE("a re-check that the limits stop charges nothing",
   auto policy = KernelPolicy();
   UsageCounters usage;
   for (int i = 0; i < 3; ++i) {
-    REQUIRE(Recheck(*policy, Refund("20"), kNow, usage).ok());
+    REQUIRE(Recheck(*policy, Refund("20"), kNow, {usage}).ok());
   }
   REQUIRE(Events(usage) == 3);
-  auto stopped = Recheck(*policy, Refund("200"), kNow, usage);
+  auto stopped = Recheck(*policy, Refund("200"), kNow, {usage});
   REQUIRE(stopped.ok());
   CHECK(stopped->outcome == Outcome::kDeny);
   CHECK(Events(usage) == 3);
-  auto capped = Recheck(*policy, Refund("900"), kNow + absl::Hours(2), usage);
+  auto capped = Recheck(*policy, Refund("900"), kNow + absl::Hours(2), {usage});
   REQUIRE(capped.ok());
   CHECK(capped->outcome == Outcome::kDeny);
   CHECK(Events(usage) == 3);
+}
+
+// --- Limits shared with other replicas (issue 20, gate/counter_store.h).
+
+using testing::ScriptedCounterStore;
+
+TEST_CASE(
+    "an allow's charges go to the shared store as one batch named by the "
+    "decision with the limit's ceiling",
+    "[kernel][shared]") {
+  auto policy = KernelPolicy();
+  UsageCounters usage;
+  ScriptedCounterStore shared;
+  auto v =
+      Decide(*policy, Refund("20"), kNow, {usage, &shared, "d-1"}, NoStanding);
+  REQUIRE(v.ok());
+  CHECK(v->outcome == Outcome::kAllow);
+  CHECK(Events(usage) == 1);
+  auto charged = shared.charged();
+  REQUIRE(charged.size() == 1);
+  CHECK(charged[0].tenant == "shop");
+  CHECK(charged[0].id == "d-1");
+  CHECK(charged[0].at == kNow);
+  REQUIRE(charged[0].charges == v->charges);
+  REQUIRE(charged[0].charges.size() == 1);
+  const auto& ceiling = charged[0].charges[0].ceiling;
+  REQUIRE(ceiling.has_value());
+  CHECK(ceiling->max == policy::Decimal::FromInteger(3));
+  CHECK(ceiling->rule.id == "refund-rate");
+  CHECK(ceiling->reason == "at most 3 refunds an hour");
+  CHECK(ceiling->unit.empty());
+}
+
+TEST_CASE(
+    "a shared store that refuses turns the allow into a deny citing the "
+    "limit and nothing is charged",
+    "[kernel][shared]") {
+  auto policy = KernelPolicy();
+  UsageCounters usage;
+  ScriptedCounterStore shared;
+  shared.AnswerWith(ScriptedCounterStore::Answer::kRefuse, 0,
+                    "3 of 3 per 1h used across replicas");
+  auto v =
+      Decide(*policy, Refund("20"), kNow, {usage, &shared, "d-1"}, NoStanding);
+  REQUIRE(v.ok());
+  CHECK(v->outcome == Outcome::kDeny);
+  REQUIRE(v->decided_by.size() == 1);
+  CHECK(v->decided_by[0].id == "refund-rate");
+  REQUIRE(v->reasons.size() == 1);
+  CHECK(v->reasons[0] ==
+        "at most 3 refunds an hour (3 of 3 per 1h used across replicas)");
+  CHECK(v->charges.empty());
+  CHECK(Events(usage) == 0);
+}
+
+TEST_CASE(
+    "a shared store that cannot be reached denies what would charge a "
+    "limit and charges nothing",
+    "[kernel][shared]") {
+  auto policy = KernelPolicy();
+  UsageCounters usage;
+  ScriptedCounterStore shared;
+  shared.AnswerWith(ScriptedCounterStore::Answer::kUnavailable);
+  auto v =
+      Decide(*policy, Refund("20"), kNow, {usage, &shared, "d-1"}, NoStanding);
+  REQUIRE(v.ok());
+  CHECK(v->outcome == Outcome::kDeny);
+  REQUIRE(v->decided_by.size() == 1);
+  CHECK(v->decided_by[0].id == kSharedCountersUnavailableRule);
+  REQUIRE(v->reasons.size() == 1);
+  CHECK(v->reasons[0].find("cannot be reached") != std::string::npos);
+  // What the store said is not passed on: it may name its address.
+  CHECK(v->reasons[0].find("scripted") == std::string::npos);
+  CHECK(Events(usage) == 0);
+  // A re-check at grant time fails closed the same way.
+  auto granted = Recheck(*policy, Refund("200"), kNow, {usage, &shared, "d-2"});
+  REQUIRE(granted.ok());
+  CHECK(granted->outcome == Outcome::kDeny);
+  CHECK(Events(usage) == 0);
+}
+
+TEST_CASE("the shared store is not asked for a deny or a pending action",
+          "[kernel][shared]") {
+  auto policy = KernelPolicy();
+  UsageCounters usage;
+  ScriptedCounterStore shared;
+  REQUIRE(
+      Decide(*policy, Refund("900"), kNow, {usage, &shared, "d-1"}, NoStanding)
+          ->outcome == Outcome::kDeny);
+  REQUIRE(Decide(*policy, Refund("200"), kNow, {usage, &shared, "d-2"},
+                 [](policy::Verdict&) {})
+              ->outcome == Outcome::kPendingApproval);
+  CHECK(shared.asked().empty());
+}
+
+TEST_CASE(
+    "a re-check the shared store refuses stops the grant and charges "
+    "nothing",
+    "[kernel][shared][recheck]") {
+  auto policy = KernelPolicy();
+  UsageCounters usage;
+  ScriptedCounterStore shared;
+  shared.AnswerWith(ScriptedCounterStore::Answer::kRefuse);
+  auto v = Recheck(*policy, Refund("200"), kNow, {usage, &shared, "d-1"});
+  REQUIRE(v.ok());
+  CHECK(v->outcome == Outcome::kDeny);
+  CHECK(v->decided_by[0].id == "refund-rate");
+  CHECK(Events(usage) == 0);
+}
+
+TEST_CASE(
+    "an allow that cannot be recorded is refunded locally and from the "
+    "shared store",
+    "[kernel][shared]") {
+  auto policy = KernelPolicy();
+  UsageCounters usage;
+  ScriptedCounterStore shared;
+  Counters counters{usage, &shared, "d-1"};
+  auto v = Decide(*policy, Refund("20"), kNow, counters, NoStanding);
+  REQUIRE(v.ok());
+  REQUIRE(Events(usage) == 1);
+  Uncharge("shop", v->charges, kNow, counters);
+  CHECK(Events(usage) == 0);
+  auto refunded = shared.refunded();
+  REQUIRE(refunded.size() == 1);
+  CHECK(refunded[0].id == "d-1");
+  CHECK(refunded[0].tenant == "shop");
+  CHECK(refunded[0].at == kNow);
+  CHECK(refunded[0].charges == v->charges);
+}
+
+TEST_CASE("a spend limit's charge carries its cap and currency",
+          "[kernel][shared]") {
+  auto compiled = policy::Compile({{"spend.policy", R"(
+policy "spend" version "1"
+tenant "shop" {
+  tool refund_order {
+    class write
+    arg amount: money(SAR)
+    rule refund-budget "at most 500 SAR of refunds a day"
+      limit 500 SAR of args.amount per 24h
+    rule refund-ok "refunds are fine" allow
+  }
+}
+)"}});
+  REQUIRE(compiled.errors.empty());
+  UsageCounters usage;
+  ScriptedCounterStore shared;
+  auto v = Decide(*compiled.policy, Refund("20.5"), kNow,
+                  {usage, &shared, "d-1"}, NoStanding);
+  REQUIRE(v.ok());
+  REQUIRE(v->outcome == Outcome::kAllow);
+  REQUIRE(v->charges.size() == 1);
+  REQUIRE(v->charges[0].ceiling.has_value());
+  CHECK(v->charges[0].ceiling->max == *policy::Decimal::Parse("500"));
+  CHECK(v->charges[0].ceiling->unit == "SAR");
+  CHECK(v->charges[0].ceiling->rule.id == "refund-budget");
 }
 
 }  // namespace
