@@ -7,11 +7,17 @@
 // and validation: shared_state/counter_keys.h.
 //
 // Thread-safe: calls share one connection behind a mutex, so they are
-// serialised; each waits at most the connect timeout plus the command
-// timeout (twice that when a restarted server has lost the script). When
-// Redis cannot be reached every call returns Unavailable and the next call
-// connects again. No TLS and no AUTH: Debian 12's hiredis 0.14 has no TLS,
-// so Redis must be reached over a trusted network (or a local TLS proxy).
+// serialised. A call is one round trip (EVALSHA), plus SCRIPT LOAD once
+// per store and EVAL when a restarted server has lost the script; no
+// connect waits longer than the connect timeout, no command longer than
+// the command timeout. When a
+// connection left open by an earlier call was closed by the server, the
+// call is sent once more on a new one: safe, because charging or refunding
+// a batch twice changes nothing. When Redis cannot be reached every call
+// returns Unavailable, and the next call connects again.
+//
+// No TLS and no AUTH: Debian 12's hiredis 0.14 has no TLS, so Redis must
+// be reached over a trusted network (or through a local TLS proxy).
 #ifndef PORTCULLIS_SHARED_STATE_REDIS_COUNTER_STORE_H_
 #define PORTCULLIS_SHARED_STATE_REDIS_COUNTER_STORE_H_
 

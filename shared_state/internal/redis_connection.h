@@ -48,10 +48,15 @@ class RedisConnection {
   // Unavailable when the server cannot be reached, the connection fails or
   // the reply does not come within the command timeout; the connection is
   // then dropped and the next call connects again. A command that timed
-  // out may still have run.
+  // out may still have run. When a connection left open by an earlier call
+  // turns out to have been closed by the server (it restarted, or dropped
+  // an idle client), the command is sent once more on a fresh connection:
+  // only idempotent commands may go through Run. SIGPIPE is blocked in the
+  // calling thread while it writes.
   absl::StatusOr<RedisReply> Run(const std::vector<std::string>& args);
 
  private:
+  absl::StatusOr<RedisReply> RunOnce(const std::vector<std::string>& args);
   absl::Status Connect();
   void Drop();
 
@@ -59,6 +64,9 @@ class RedisConnection {
   const absl::Duration connect_timeout_;
   const absl::Duration command_timeout_;
   redisContext* context_ = nullptr;  // owned; null when not connected
+  // Whether the last RunOnce failed because the server had closed the
+  // connection (EOF, reset), rather than by a timeout.
+  bool closed_by_server_ = false;
 };
 
 }  // namespace portcullis::shared_state::shared_state_internal

@@ -1,5 +1,10 @@
 #include "shared_state/redis_counter_store.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <memory>
@@ -8,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "shared_state/counter_keys.h"
 #include "tests/testing/redis_server.h"
@@ -341,6 +347,143 @@ TEST_CASE(
   // The new server has lost the script as well as the counters.
   CHECK(Charged(*store, Batch("r/3", kStart, {Rate("acme/k", 5)})));
   CHECK(Events(redis, "acme/k") == 1);
+}
+
+TEST_CASE("a restarted redis serves the very next call",
+          "[shared_state][redis]") {
+  RedisServer redis;
+  REQUIRE(redis.ready());
+  auto store = Store(redis);
+  CHECK(Charged(*store, Batch("r/1", kStart, {Rate("acme/k", 5)})));
+  redis.Kill();
+  REQUIRE(redis.Start());
+  // The connection the store kept was closed under it: it connects again.
+  CHECK(Charged(*store, Batch("r/2", kStart, {Rate("acme/k", 5)})));
+  CHECK(Events(redis, "acme/k") == 1);
+}
+
+TEST_CASE(
+    "redis killed while replicas charge: every call is charged or "
+    "unavailable and none hangs",
+    "[shared_state][redis]") {
+  RedisServer redis;
+  REQUIRE(redis.ready());
+  std::unique_ptr<RedisCounterStore> replicas[] = {
+      Store(redis, absl::Milliseconds(500)),
+      Store(redis, absl::Milliseconds(500))};
+  absl::Mutex mu;
+  int charged = 0;
+  bool killed = false;
+  std::atomic<int> unexpected{0};
+  std::atomic<int> unavailable_after_kill{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0, after = 0; after < 3; ++i) {
+        bool was_killed;
+        {
+          absl::MutexLock lock(&mu);
+          was_killed = killed;
+        }
+        auto outcome = replicas[t % 2]->Charge(
+            Batch(absl::StrCat(t, "/", i), kStart,
+                  {Rate("acme/x", 1000), Rate("acme/y", 1000)}));
+        if (was_killed) {
+          ++after;
+          if (outcome.status().code() == absl::StatusCode::kUnavailable) {
+            ++unavailable_after_kill;
+          }
+        }
+        if (outcome.ok() && outcome->charged) {
+          absl::MutexLock lock(&mu);
+          ++charged;
+        } else if (outcome.status().code() != absl::StatusCode::kUnavailable) {
+          ++unexpected;
+        }
+      }
+    });
+  }
+  {
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(
+        +[](int* n) { return *n >= 20; }, &charged));
+  }
+  redis.Kill();
+  {
+    absl::MutexLock lock(&mu);
+    killed = true;
+  }
+  for (std::thread& thread : threads) thread.join();
+  CHECK(unexpected == 0);
+  CHECK(unavailable_after_kill == 12);
+
+  REQUIRE(redis.Start());
+  CHECK(Charged(*replicas[0], Batch("after", kStart, {Rate("acme/x", 1000)})));
+  CHECK(Charged(*replicas[1], Batch("after2", kStart, {Rate("acme/x", 1000)})));
+}
+
+TEST_CASE("a connection the server dropped is replaced on the next call",
+          "[shared_state][redis]") {
+  RedisServer redis;
+  REQUIRE(redis.ready());
+  auto store = Store(redis);
+  REQUIRE(store->Ping().ok());
+  REQUIRE(redis.Command({"CLIENT", "KILL", "TYPE", "normal"}).type == ':');
+  CHECK(Charged(*store, Batch("r/1", kStart, {Rate("acme/k", 5)})));
+  CHECK(Events(redis, "acme/k") == 1);
+}
+
+// A server that answers one PING, then resets the connection (an RST, not
+// a FIN) and stops listening.
+class ResettingServer {
+ public:
+  ResettingServer() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(addr);
+    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&addr),
+                   sizeof(addr)) == 0);
+    REQUIRE(::listen(listener_, 1) == 0);
+    REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr),
+                          &length) == 0);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      int fd = ::accept(listener_, nullptr, nullptr);
+      // Nobody may connect again: the store's retry is refused.
+      ::close(listener_);
+      char buffer[256];
+      if (::recv(fd, buffer, sizeof(buffer), 0) > 0) {
+        ::send(fd, "+PONG\r\n", 7, MSG_NOSIGNAL);
+      }
+      linger reset{1, 0};
+      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+      ::close(fd);
+    });
+  }
+  ~ResettingServer() { Join(); }
+  void Join() {
+    if (thread_.joinable()) thread_.join();
+  }
+  std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
+
+ private:
+  int listener_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+TEST_CASE("a connection reset by the server is unavailable and not fatal",
+          "[shared_state]") {
+  ResettingServer server;
+  RedisCounterStoreOptions options;
+  options.address = server.address();
+  auto store = RedisCounterStore::Create(options).value();
+  REQUIRE(store->Ping().ok());
+  server.Join();  // the reset has been sent
+  auto outcome = store->Charge(Batch("r/1", kStart, {Rate("acme/k", 5)}));
+  CHECK(outcome.status().code() == absl::StatusCode::kUnavailable);
 }
 
 TEST_CASE(
