@@ -58,13 +58,15 @@ absl::Status ValidateCounter(absl::string_view counter) {
       "A-Z a-z 0-9 _ . : @ / = % -");
 }
 
-absl::StatusOr<std::string> CounterKey(absl::string_view prefix,
-                                       absl::string_view tenant,
-                                       absl::string_view counter) {
+absl::StatusOr<CounterKeys> KeysOfCounter(absl::string_view prefix,
+                                          absl::string_view tenant,
+                                          absl::string_view counter) {
   PORTCULLIS_RETURN_IF_ERROR(ValidateKeyPrefix(prefix));
   PORTCULLIS_RETURN_IF_ERROR(ValidateTenantId(tenant));
   PORTCULLIS_RETURN_IF_ERROR(ValidateCounter(counter));
-  return absl::StrCat(prefix, "{", tenant, "}:c:", counter);
+  return CounterKeys{
+      .events = absl::StrCat(prefix, "{", tenant, "}:c:", counter),
+      .sum = absl::StrCat(prefix, "{", tenant, "}:s:", counter)};
 }
 
 }  // namespace portcullis::shared_state

@@ -3,9 +3,10 @@
 // before it is assembled, so no request can name a key outside its
 // tenant's hash tag. Pure functions; thread-safe.
 //
-// Layout: `<key prefix>{<tenant>}:c:<counter>`. The braces are a Redis
-// Cluster hash tag: every key of a tenant lands in one slot, so one script
-// can charge all of a decision's counters atomically.
+// Layout: `<key prefix>{<tenant>}:c:<counter>` holds a counter's events,
+// `<key prefix>{<tenant>}:s:<counter>` their running sum. The braces are a
+// Redis Cluster hash tag: every key of a tenant lands in one slot, so one
+// script can charge all of a decision's counters atomically.
 #ifndef PORTCULLIS_SHARED_STATE_COUNTER_KEYS_H_
 #define PORTCULLIS_SHARED_STATE_COUNTER_KEYS_H_
 
@@ -30,11 +31,16 @@ absl::Status ValidateKeyPrefix(absl::string_view prefix);
 // Braces, spaces, control bytes and anything outside ASCII are refused.
 absl::Status ValidateCounter(absl::string_view counter);
 
-// `<prefix>{<tenant>}:c:<counter>`, after validating all three (the tenant
-// with ValidateTenantId). Returns InvalidArgument when one is invalid.
-absl::StatusOr<std::string> CounterKey(absl::string_view prefix,
-                                       absl::string_view tenant,
-                                       absl::string_view counter);
+struct CounterKeys {
+  std::string events;  // `<prefix>{<tenant>}:c:<counter>`, a sorted set
+  std::string sum;     // `<prefix>{<tenant>}:s:<counter>`, a hash
+};
+
+// A counter's keys, after validating all three parts (the tenant with
+// ValidateTenantId). Returns InvalidArgument when one is invalid.
+absl::StatusOr<CounterKeys> KeysOfCounter(absl::string_view prefix,
+                                          absl::string_view tenant,
+                                          absl::string_view counter);
 
 }  // namespace portcullis::shared_state
 

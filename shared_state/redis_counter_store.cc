@@ -49,7 +49,7 @@ bool ExactScore(int64_t micros) {
 
 // One charge as the scripts take it.
 struct EncodedCharge {
-  std::string key;
+  CounterKeys keys;
   std::string member;
   std::string start;   // the window's start, microseconds
   std::string expiry;  // milliseconds
@@ -62,8 +62,8 @@ absl::StatusOr<EncodedCharge> Encode(absl::string_view prefix,
                                      size_t index, int64_t at) {
   const policy::UsageCharge& charge = batch.charges[index];
   EncodedCharge out;
-  PORTCULLIS_ASSIGN_OR_RETURN(out.key,
-                              CounterKey(prefix, batch.tenant, charge.counter));
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      out.keys, KeysOfCounter(prefix, batch.tenant, charge.counter));
   int64_t window = absl::ToInt64Microseconds(charge.window);
   if (window <= 0 || !ExactScore(window) || !ExactScore(at - window)) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -196,12 +196,13 @@ absl::StatusOr<gate::ChargeOutcome> RedisCounterStore::Charge(
   if (charges.empty()) return gate::ChargeOutcome{.charged = true};
   std::vector<std::string> keys;
   std::vector<std::string> args;
-  keys.reserve(charges.size());
+  keys.reserve(charges.size() * shared_state_internal::kKeysPerCharge);
   args.reserve(1 +
                charges.size() * shared_state_internal::kChargeArgsPerCharge);
   args.push_back(absl::StrCat(absl::ToUnixMicros(batch.at)));
   for (EncodedCharge& charge : charges) {
-    keys.push_back(std::move(charge.key));
+    keys.push_back(std::move(charge.keys.events));
+    keys.push_back(std::move(charge.keys.sum));
     args.push_back(std::move(charge.member));
     args.push_back(std::move(charge.start));
     args.push_back(std::move(charge.expiry));
@@ -211,7 +212,7 @@ absl::StatusOr<gate::ChargeOutcome> RedisCounterStore::Charge(
   absl::StatusOr<RedisReply> reply;
   {
     absl::MutexLock lock(&mu_);
-    reply = RunScript(shared_state_internal::kChargeScript, charge_sha_, keys,
+    reply = RunScript(shared_state_internal::ChargeScript(), charge_sha_, keys,
                       args);
   }
   if (!reply.ok()) return reply.status();
@@ -241,15 +242,16 @@ absl::Status RedisCounterStore::Refund(const gate::ChargeBatch& batch) {
   if (charges.empty()) return absl::OkStatus();
   std::vector<std::string> keys;
   std::vector<std::string> members;
-  keys.reserve(charges.size());
+  keys.reserve(charges.size() * shared_state_internal::kKeysPerCharge);
   members.reserve(charges.size());
   for (EncodedCharge& charge : charges) {
-    keys.push_back(std::move(charge.key));
+    keys.push_back(std::move(charge.keys.events));
+    keys.push_back(std::move(charge.keys.sum));
     members.push_back(std::move(charge.member));
   }
   absl::MutexLock lock(&mu_);
   absl::StatusOr<RedisReply> reply = RunScript(
-      shared_state_internal::kRefundScript, refund_sha_, keys, members);
+      shared_state_internal::RefundScript(), refund_sha_, keys, members);
   return reply.status();
 }
 

@@ -2,12 +2,19 @@
 // runs a script atomically, so replicas charging the same counter see
 // each other's charges in some order, never half of one.
 //
-// Charge: KEYS are the batch's counter keys, one per charge. ARGV[1] is
-// the batch's time in microseconds (the events' score); then five values
-// per charge: its event member ("<batch id>#<index>#<r or amount>"), the
-// window's start in microseconds (events at or before it have left the
-// window), the key's expiry in milliseconds, "r" for one event or the
-// amount (fixed_point.h), and the ceiling (fixed point) or "".
+// Each counter has two keys (counter_keys.h): its events, a sorted set
+// (score: time in microseconds; member "<batch id>#<index>#<r or
+// amount>"), and the running sum of those events' amounts, a hash kept in
+// step by both scripts, so a spend check costs the same with ten events in
+// the window as with ten thousand. Events that leave the window are taken
+// off the sum as they are dropped; a sum that is missing or disagrees with
+// its events is counted again from them.
+//
+// Charge: KEYS are, per charge, its events key and its sum key. ARGV[1] is
+// the batch's time in microseconds; then five values per charge: its
+// event member, the window's start in microseconds (events at or before it
+// have left the window), the key's expiry in milliseconds, "r" for one
+// event or the amount (fixed_point.h), and the ceiling (fixed point) or "".
 // Returns {1} when charged, or {0, refused index (from 0), usage} where
 // usage is the refused counter's sum in its window, in fixed point.
 //
@@ -15,14 +22,15 @@
 #ifndef PORTCULLIS_SHARED_STATE_INTERNAL_CHARGE_SCRIPTS_H_
 #define PORTCULLIS_SHARED_STATE_INTERNAL_CHARGE_SCRIPTS_H_
 
-#include "absl/strings/string_view.h"
+#include <string>
 
 namespace portcullis::shared_state::shared_state_internal {
 
+inline constexpr int kKeysPerCharge = 2;
 inline constexpr int kChargeArgsPerCharge = 5;
 
-extern const absl::string_view kChargeScript;
-extern const absl::string_view kRefundScript;
+const std::string& ChargeScript();
+const std::string& RefundScript();
 
 }  // namespace portcullis::shared_state::shared_state_internal
 

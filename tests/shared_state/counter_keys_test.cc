@@ -8,10 +8,13 @@ namespace portcullis::shared_state {
 namespace {
 
 TEST_CASE("a counter key puts the tenant in a hash tag", "[shared_state]") {
-  auto key = CounterKey("portcullis:", "acme", "acme/refunds/agent=bot%2F1");
-  REQUIRE(key.ok());
-  CHECK(*key == "portcullis:{acme}:c:acme/refunds/agent=bot%2F1");
-  CHECK(CounterKey("", "acme", "acme/x").value() == "{acme}:c:acme/x");
+  auto keys =
+      KeysOfCounter("portcullis:", "acme", "acme/refunds/agent=bot%2F1");
+  REQUIRE(keys.ok());
+  CHECK(keys->events == "portcullis:{acme}:c:acme/refunds/agent=bot%2F1");
+  CHECK(keys->sum == "portcullis:{acme}:s:acme/refunds/agent=bot%2F1");
+  CHECK(KeysOfCounter("", "acme", "acme/x").value().events ==
+        "{acme}:c:acme/x");
 }
 
 TEST_CASE("tenant ids that could leave their hash tag are refused",
@@ -20,7 +23,7 @@ TEST_CASE("tenant ids that could leave their hash tag are refused",
            "", "a}b", "{a}", "a{b", "a:b", "Acme", "a b", std::string(64, 'a'),
            std::string("a\xff"), std::string("a\0b", 3), "-a"}) {
     INFO(tenant);
-    CHECK(CounterKey("p:", tenant, "c").status().code() ==
+    CHECK(KeysOfCounter("p:", tenant, "c").status().code() ==
           absl::StatusCode::kInvalidArgument);
   }
 }
@@ -31,7 +34,7 @@ TEST_CASE("counters outside the key alphabet are refused", "[shared_state]") {
            std::string("\xc3\x28"), std::string(kMaxCounterLength + 1, 'c'),
            "a*b", "a\"b"}) {
     INFO(counter);
-    CHECK(CounterKey("p:", "acme", counter).status().code() ==
+    CHECK(KeysOfCounter("p:", "acme", counter).status().code() ==
           absl::StatusCode::kInvalidArgument);
   }
   CHECK(ValidateCounter(std::string(kMaxCounterLength, 'c')).ok());

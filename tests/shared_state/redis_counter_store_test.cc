@@ -81,6 +81,10 @@ std::string Key(const std::string& counter) {
   return absl::StrCat("test:{", kTenant, "}:c:", counter);
 }
 
+std::string SumKey(const std::string& counter) {
+  return absl::StrCat("test:{", kTenant, "}:s:", counter);
+}
+
 int64_t Events(const RedisServer& redis, const std::string& counter) {
   return redis.Command({"ZCARD", Key(counter)}).integer;
 }
@@ -184,6 +188,67 @@ TEST_CASE("negative amounts count against a spend sum",
   CHECK_FALSE(over->charged);
   CHECK(over->usage_text ==
         "10 USD of 10 USD per 1h used across replicas; this adds 0.01 USD");
+}
+
+TEST_CASE("events that leave the window are taken off the running sum",
+          "[shared_state][redis]") {
+  RedisServer redis;
+  REQUIRE(redis.ready());
+  auto store = Store(redis);
+  CHECK(Charged(*store, Batch("r/1", kStart, {Spend("acme/s", "6", "10")})));
+  CHECK(Charged(*store, Batch("r/2", kStart + absl::Minutes(30),
+                              {Spend("acme/s", "3.5", "10")})));
+  // An hour on, the 6 has left: 3.5 + 6.5 fits.
+  CHECK(Charged(*store, Batch("r/3", kStart + absl::Hours(1),
+                              {Spend("acme/s", "6.5", "10")})));
+  auto over = store->Charge(Batch("r/4", kStart + absl::Minutes(90),
+                                  {Spend("acme/s", "3.5000001", "10")}));
+  REQUIRE(over.ok());
+  CHECK_FALSE(over->charged);
+  CHECK(over->usage_text ==
+        "6.5 USD of 10 USD per 1h used across replicas; this adds 3.5000001 "
+        "USD");
+  CHECK(Events(redis, "acme/s") == 1);
+  // The sum is kept as unsigned digits at scale 18, and expires with its
+  // events.
+  auto kept = redis.Command({"HGET", SumKey("acme/s"), "p"});
+  CHECK(kept.text == "0000000000000000006500000000000000000");
+  int64_t events_ttl = redis.Command({"PTTL", Key("acme/s")}).integer;
+  int64_t sum_ttl = redis.Command({"PTTL", SumKey("acme/s")}).integer;
+  CHECK(sum_ttl > 0);
+  CHECK(sum_ttl <= events_ttl);
+  CHECK(events_ttl - sum_ttl < 1000);
+}
+
+TEST_CASE("a lost running sum is counted again from the events",
+          "[shared_state][redis]") {
+  RedisServer redis;
+  REQUIRE(redis.ready());
+  auto store = Store(redis);
+  CHECK(Charged(*store, Batch("r/1", kStart, {Spend("acme/s", "6", "10")})));
+  CHECK(Charged(*store, Batch("r/2", kStart, {Spend("acme/s", "3", "10")})));
+  REQUIRE(redis.Command({"DEL", SumKey("acme/s")}).integer == 1);
+  auto over =
+      store->Charge(Batch("r/3", kStart, {Spend("acme/s", "1.01", "10")}));
+  REQUIRE(over.ok());
+  CHECK_FALSE(over->charged);
+  CHECK(over->usage_text ==
+        "9 USD of 10 USD per 1h used across replicas; this adds 1.01 USD");
+  // A sum that disagrees with its events is counted again once taking an
+  // event that left the window off it finds that out.
+  REQUIRE(redis.Command({"HSET", SumKey("acme/s"), "p", std::string(37, '0')})
+              .type == ':');
+  CHECK(Charged(*store,
+                Batch("r/4", kStart + absl::Hours(1) - absl::Microseconds(1),
+                      {Spend("acme/s", "1", "10")})));
+  CHECK(Charged(*store, Batch("r/5", kStart + absl::Hours(1),
+                              {Spend("acme/s", "9", "10")})));
+  CHECK_FALSE(Charged(*store, Batch("r/6", kStart + absl::Hours(1),
+                                    {Spend("acme/s", "0.5", "10")})));
+  // The sum's key goes when the last event is refunded.
+  CHECK(store->Refund(Batch("r/4", kStart, {Spend("acme/s", "1", "10")})).ok());
+  CHECK(store->Refund(Batch("r/5", kStart, {Spend("acme/s", "9", "10")})).ok());
+  CHECK(redis.Command({"DBSIZE"}).integer == 0);
 }
 
 TEST_CASE("an event exactly one window old has left the window",
