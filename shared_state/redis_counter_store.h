@@ -1,10 +1,11 @@
 // RedisCounterStore keeps limit counters in Redis, so that every replica of
 // an agent's gate charges the same counters (issue 20). Each counter is a
 // sorted set of events (score: the event's time in microseconds; member:
-// the batch id, the charge's index and its amount); a Lua script checks
-// and charges a whole batch atomically in one round trip, with exact
-// decimal arithmetic (shared_state/internal/charge_scripts.cc). Key layout
-// and validation: shared_state/counter_keys.h.
+// the batch id, the charge's index and its amount) and a running sum of
+// their amounts; a Lua script checks and charges a whole batch atomically
+// in one round trip, with exact decimal arithmetic
+// (shared_state/internal/charge_scripts.cc). Key layout and validation:
+// shared_state/counter_keys.h; the design: docs/shared-state.md.
 //
 // Thread-safe: calls share one connection behind a mutex, so they are
 // serialised. A call is one round trip (EVALSHA), plus SCRIPT LOAD once
