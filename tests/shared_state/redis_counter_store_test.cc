@@ -558,15 +558,21 @@ TEST_CASE(
   RedisServer redis;
   REQUIRE(redis.ready());
   auto store = Store(redis, absl::Milliseconds(200));
-  REQUIRE(store->Ping().ok());
+  // The script is loaded: the frozen call sends the charge itself.
+  REQUIRE(Charged(
+      *store,
+      Batch("r/0", kStart, {Rate("acme/x", 5), Spend("acme/y", "1", "5")})));
   redis.Freeze();
   auto frozen = store->Charge(
       Batch("r/1", kStart, {Rate("acme/x", 5), Spend("acme/y", "1", "5")}));
   CHECK(frozen.status().code() == absl::StatusCode::kUnavailable);
   redis.Thaw();
-  // The script may have run once the server woke, but never in part.
+  // The charge that timed out may have run once the server woke (it
+  // usually has: its command was waiting in the socket), never in part.
   REQUIRE(store->Ping().ok());
-  CHECK(Events(redis, "acme/x") == Events(redis, "acme/y"));
+  int64_t x = Events(redis, "acme/x");
+  CHECK((x == 1 || x == 2));
+  CHECK(Events(redis, "acme/y") == x);
   CHECK(Charged(*store, Batch("r/2", kStart, {Rate("acme/x", 5)})));
 }
 
