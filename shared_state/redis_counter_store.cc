@@ -134,6 +134,32 @@ std::string UsageText(const policy::UsageCharge& charge,
                       charge.amount->ToString(), unit);
 }
 
+// {1}: charged; {0, index, usage}: refused. Anything else is a store that
+// cannot be trusted: Unavailable.
+absl::StatusOr<gate::ChargeOutcome> ReadChargeReply(
+    const gate::ChargeBatch& batch, const RedisReply& reply) {
+  using Type = RedisReply::Type;
+  const std::vector<RedisReply>& e = reply.elements;
+  if (reply.type != Type::kArray || e.empty() || e[0].type != Type::kInteger) {
+    return absl::UnavailableError("redis: unexpected reply to a charge");
+  }
+  if (e.size() == 1 && e[0].integer == 1) {
+    return gate::ChargeOutcome{.charged = true};
+  }
+  if (e.size() != 3 || e[0].integer != 0 || e[1].type != Type::kInteger ||
+      e[1].integer < 0 ||
+      static_cast<size_t>(e[1].integer) >= batch.charges.size() ||
+      e[2].type != Type::kString ||
+      !batch.charges[e[1].integer].ceiling.has_value()) {
+    return absl::UnavailableError("redis: unexpected reply to a charge");
+  }
+  size_t refused = static_cast<size_t>(e[1].integer);
+  return gate::ChargeOutcome{
+      .charged = false,
+      .refused = refused,
+      .usage_text = UsageText(batch.charges[refused], e[2].text)};
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RedisCounterStore>> RedisCounterStore::Create(
@@ -216,24 +242,7 @@ absl::StatusOr<gate::ChargeOutcome> RedisCounterStore::Charge(
                       args);
   }
   if (!reply.ok()) return reply.status();
-  const auto& e = reply->elements;
-  if (reply->type == RedisReply::Type::kArray && e.size() == 1 &&
-      e[0].type == RedisReply::Type::kInteger && e[0].integer == 1) {
-    return gate::ChargeOutcome{.charged = true};
-  }
-  if (reply->type != RedisReply::Type::kArray || e.size() != 3 ||
-      e[0].integer != 0 || e[1].type != RedisReply::Type::kInteger ||
-      e[1].integer < 0 ||
-      static_cast<size_t>(e[1].integer) >= batch.charges.size() ||
-      e[2].type != RedisReply::Type::kString ||
-      !batch.charges[e[1].integer].ceiling.has_value()) {
-    return absl::UnavailableError("redis: unexpected reply to a charge");
-  }
-  size_t refused = static_cast<size_t>(e[1].integer);
-  return gate::ChargeOutcome{
-      .charged = false,
-      .refused = refused,
-      .usage_text = UsageText(batch.charges[refused], e[2].text)};
+  return ReadChargeReply(batch, *reply);
 }
 
 absl::Status RedisCounterStore::Refund(const gate::ChargeBatch& batch) {
