@@ -237,7 +237,7 @@ TEST_CASE("a lost running sum is counted again from the events",
   // A sum that disagrees with its events is counted again once taking an
   // event that left the window off it finds that out.
   REQUIRE(redis.Command({"HSET", SumKey("acme/s"), "p", std::string(37, '0')})
-              .type == ':');
+              .type == REDIS_REPLY_INTEGER);
   CHECK(Charged(*store,
                 Batch("r/4", kStart + absl::Hours(1) - absl::Microseconds(1),
                       {Spend("acme/s", "1", "10")})));
@@ -493,7 +493,8 @@ TEST_CASE("a connection the server dropped is replaced on the next call",
   REQUIRE(redis.ready());
   auto store = Store(redis);
   REQUIRE(store->Ping().ok());
-  REQUIRE(redis.Command({"CLIENT", "KILL", "TYPE", "normal"}).type == ':');
+  REQUIRE(redis.Command({"CLIENT", "KILL", "TYPE", "normal"}).type ==
+          REDIS_REPLY_INTEGER);
   CHECK(Charged(*store, Batch("r/1", kStart, {Rate("acme/k", 5)})));
   CHECK(Events(redis, "acme/k") == 1);
 }

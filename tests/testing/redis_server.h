@@ -2,12 +2,13 @@
 // it, with no persistence and its working directory in a fresh temporary
 // directory, killed when the RedisServer goes out of scope. The test can
 // kill it, start it again on the same port, freeze it (SIGSTOP) and send
-// it commands over a plain socket (Command: a small RESP client, so tests
-// need no Redis library). Not thread-safe.
+// it commands through hiredis (Command: one fresh connection per command).
+// Not thread-safe.
 #ifndef PORTCULLIS_TESTS_TESTING_REDIS_SERVER_H_
 #define PORTCULLIS_TESTS_TESTING_REDIS_SERVER_H_
 
 #include <arpa/inet.h>
+#include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -17,7 +18,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,13 +26,25 @@
 
 namespace portcullis::testing {
 
-// A RESP reply: type is '+', '-', ':', '$' (text; nil when `nil`) or '*'.
-struct RespReply {
-  char type = 0;
-  bool nil = false;
+// A copy of a hiredis reply that outlives its connection. type is
+// hiredis's REDIS_REPLY_* (REDIS_REPLY_INTEGER, REDIS_REPLY_STRING, ...), or
+// 0 when there was no reply; text holds a string, status or error.
+struct RedisReply {
+  int type = 0;
   std::string text;
   int64_t integer = 0;
-  std::vector<RespReply> elements;
+  std::vector<RedisReply> elements;
+
+  static RedisReply Copy(const redisReply& in) {
+    RedisReply out;
+    out.type = in.type;
+    out.integer = in.integer;
+    if (in.str != nullptr) out.text.assign(in.str, in.len);
+    for (size_t i = 0; i < in.elements; ++i) {
+      out.elements.push_back(Copy(*in.element[i]));
+    }
+    return out;
+  }
 };
 
 class RedisServer {
@@ -78,21 +90,23 @@ class RedisServer {
 
   // Sends one command on a fresh connection and returns the reply; a reply
   // of type 0 when the server cannot be reached or answers in no 10 s.
-  RespReply Command(const std::vector<std::string>& args) const {
-    int fd = Connect();
-    if (fd < 0) return {};
-    std::string request = "*" + std::to_string(args.size()) + "\r\n";
-    for (const std::string& a : args) {
-      request += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+  RedisReply Command(const std::vector<std::string>& args) const {
+    const timeval timeout{10, 0};
+    Context context(redisConnectWithTimeout("127.0.0.1", port_, timeout));
+    if (context == nullptr || context->err != 0 ||
+        redisSetTimeout(context.get(), timeout) != REDIS_OK) {
+      return {};
     }
-    RespReply reply;
-    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-        static_cast<ssize_t>(request.size())) {
-      Reader reader{fd, {}};
-      reply = reader.Read().value_or(RespReply{});
+    std::vector<const char*> argv;
+    std::vector<size_t> lengths;
+    for (const std::string& arg : args) {
+      argv.push_back(arg.data());
+      lengths.push_back(arg.size());
     }
-    ::close(fd);
-    return reply;
+    Reply reply(static_cast<redisReply*>(
+        redisCommandArgv(context.get(), static_cast<int>(argv.size()),
+                         argv.data(), lengths.data())));
+    return reply == nullptr ? RedisReply{} : RedisReply::Copy(*reply);
   }
 
   // An integer field of INFO ("total_commands_processed"); -1 if absent.
@@ -104,66 +118,14 @@ class RedisServer {
   }
 
  private:
-  struct Reader {
-    int fd;
-    std::string buffer;
-
-    bool Fill() {
-      char chunk[4096];
-      ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
-      if (n <= 0) return false;
-      buffer.append(chunk, static_cast<size_t>(n));
-      return true;
-    }
-    std::optional<std::string> Line() {
-      size_t end;
-      while ((end = buffer.find("\r\n")) == std::string::npos) {
-        if (!Fill()) return std::nullopt;
-      }
-      std::string line = buffer.substr(0, end);
-      buffer.erase(0, end + 2);
-      return line;
-    }
-    std::optional<RespReply> Read() {
-      std::optional<std::string> line = Line();
-      if (!line || line->empty()) return std::nullopt;
-      RespReply reply;
-      reply.type = (*line)[0];
-      std::string rest = line->substr(1);
-      switch (reply.type) {
-        case '+':
-        case '-':
-          reply.text = rest;
-          return reply;
-        case ':':
-          reply.integer = std::strtoll(rest.c_str(), nullptr, 10);
-          return reply;
-        case '$': {
-          long n = std::strtol(rest.c_str(), nullptr, 10);
-          if (n < 0) {
-            reply.nil = true;
-            return reply;
-          }
-          while (buffer.size() < static_cast<size_t>(n) + 2) {
-            if (!Fill()) return std::nullopt;
-          }
-          reply.text = buffer.substr(0, static_cast<size_t>(n));
-          buffer.erase(0, static_cast<size_t>(n) + 2);
-          return reply;
-        }
-        case '*': {
-          long n = std::strtol(rest.c_str(), nullptr, 10);
-          for (long i = 0; i < n; ++i) {
-            std::optional<RespReply> element = Read();
-            if (!element) return std::nullopt;
-            reply.elements.push_back(std::move(*element));
-          }
-          return reply;
-        }
-      }
-      return std::nullopt;
-    }
+  struct ContextFree {
+    void operator()(redisContext* context) const { redisFree(context); }
   };
+  struct ReplyFree {
+    void operator()(redisReply* reply) const { freeReplyObject(reply); }
+  };
+  using Context = std::unique_ptr<redisContext, ContextFree>;
+  using Reply = std::unique_ptr<redisReply, ReplyFree>;
 
   static sockaddr_in Loopback(int port) {
     sockaddr_in addr{};
@@ -185,20 +147,6 @@ class RedisServer {
     }
     ::close(fd);
     return ntohs(addr.sin_port);
-  }
-
-  int Connect() const {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return -1;
-    timeval timeout{10, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-    sockaddr_in addr = Loopback(port_);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-      ::close(fd);
-      return -1;
-    }
-    return fd;
   }
 
   TempDir dir_;
