@@ -36,6 +36,11 @@ packages+=(
   rsyslog
 )
 
+# Shared limit counters (issue 20): hiredis for shared_state/, and a real
+# redis-server that tests/shared_state starts on a loopback port (never as
+# a service).
+packages+=(libhiredis-dev redis-server)
+
 # --- Approval console (issue 19): its browser tests drive Debian's headless
 # Chromium with playwright-core (tests/console/run.sh).
 packages+=(chromium)

@@ -1,0 +1,74 @@
+// One connection to one Redis server, on hiredis (the only file pair that
+// includes it). It connects on first use and after any failure, with a
+// connect timeout and a per-command timeout, so no call blocks for longer
+// than those. Not thread-safe: RedisCounterStore guards it with a mutex.
+#ifndef PORTCULLIS_SHARED_STATE_INTERNAL_REDIS_CONNECTION_H_
+#define PORTCULLIS_SHARED_STATE_INTERNAL_REDIS_CONNECTION_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+struct redisContext;  // hiredis
+
+namespace portcullis::shared_state::shared_state_internal {
+
+// A reply, copied out of hiredis's.
+struct RedisReply {
+  enum class Type { kNil, kString, kStatus, kInteger, kArray, kError };
+  Type type = Type::kNil;
+  std::string text;  // kString, kStatus, kError
+  int64_t integer = 0;
+  std::vector<RedisReply> elements;
+};
+
+struct RedisEndpoint {
+  std::string host;
+  int port = 0;
+};
+
+// Parses "host:port" or "[v6 address]:port". Returns InvalidArgument
+// otherwise.
+absl::StatusOr<RedisEndpoint> ParseRedisAddress(absl::string_view address);
+
+class RedisConnection {
+ public:
+  RedisConnection(RedisEndpoint endpoint, absl::Duration connect_timeout,
+                  absl::Duration command_timeout);
+  ~RedisConnection();
+  RedisConnection(const RedisConnection&) = delete;
+  RedisConnection& operator=(const RedisConnection&) = delete;
+
+  // Sends one command (connecting first when not connected) and returns its
+  // reply; an error reply is a reply of type kError, not a Status. Returns
+  // Unavailable when the server cannot be reached, the connection fails or
+  // the reply does not come within the command timeout; the connection is
+  // then dropped and the next call connects again. A command that timed
+  // out may still have run. When a connection left open by an earlier call
+  // turns out to have been closed by the server (it restarted, or dropped
+  // an idle client), the command is sent once more on a fresh connection:
+  // only idempotent commands may go through Run. SIGPIPE is blocked in the
+  // calling thread while it writes.
+  absl::StatusOr<RedisReply> Run(const std::vector<std::string>& args);
+
+ private:
+  absl::StatusOr<RedisReply> RunOnce(const std::vector<std::string>& args);
+  absl::Status Connect();
+  void Drop();
+
+  const RedisEndpoint endpoint_;
+  const absl::Duration connect_timeout_;
+  const absl::Duration command_timeout_;
+  redisContext* context_ = nullptr;  // owned; null when not connected
+  // Whether the last RunOnce failed because the server had closed the
+  // connection (EOF, reset), rather than by a timeout.
+  bool closed_by_server_ = false;
+};
+
+}  // namespace portcullis::shared_state::shared_state_internal
+
+#endif  // PORTCULLIS_SHARED_STATE_INTERNAL_REDIS_CONNECTION_H_

@@ -1,0 +1,97 @@
+// RedisCounterStore keeps limit counters in Redis, so that every replica of
+// an agent's gate charges the same counters (issue 20). Each counter is a
+// sorted set of events (score: the event's time in microseconds; member:
+// the batch id, the charge's index and its amount) and a running sum of
+// their amounts; a Lua script checks and charges a whole batch atomically
+// in one round trip, with exact decimal arithmetic
+// (shared_state/internal/charge_scripts.cc). Key layout and validation:
+// shared_state/counter_keys.h; the design: docs/shared-state.md.
+//
+// Thread-safe: calls share one connection behind a mutex, so they are
+// serialised. A call is one round trip (EVALSHA), plus SCRIPT LOAD once
+// per store and EVAL when a restarted server has lost the script; no
+// connect waits longer than the connect timeout, no command longer than
+// the command timeout. When a
+// connection left open by an earlier call was closed by the server, the
+// call is sent once more on a new one: safe, because charging or refunding
+// a batch twice changes nothing. When Redis cannot be reached every call
+// returns Unavailable, and the next call connects again.
+//
+// No TLS and no AUTH: Debian 12's hiredis 0.14 has no TLS, so Redis must
+// be reached over a trusted network (or through a local TLS proxy).
+#ifndef PORTCULLIS_SHARED_STATE_REDIS_COUNTER_STORE_H_
+#define PORTCULLIS_SHARED_STATE_REDIS_COUNTER_STORE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "gate/counter_store.h"
+
+namespace portcullis::shared_state {
+
+namespace shared_state_internal {
+class RedisConnection;
+struct RedisReply;
+}  // namespace shared_state_internal
+
+struct RedisCounterStoreOptions {
+  // "host:port" or "[v6 address]:port".
+  std::string address = "127.0.0.1:6379";
+  // Put before every key (counter_keys.h), so several deployments can
+  // share one Redis.
+  std::string key_prefix = "portcullis:";
+  absl::Duration connect_timeout = absl::Seconds(1);
+  absl::Duration command_timeout = absl::Seconds(1);
+};
+
+class RedisCounterStore final : public gate::CounterStore {
+ public:
+  // Checks `options` (InvalidArgument when the address or the key prefix
+  // is malformed); does not connect: the first call does.
+  static absl::StatusOr<std::unique_ptr<RedisCounterStore>> Create(
+      RedisCounterStoreOptions options);
+  ~RedisCounterStore() override;
+
+  // gate::CounterStore. Both validate the whole batch before sending
+  // anything: InvalidArgument for a tenant id, counter or batch id outside
+  // its alphabet, a window that is not positive, a negative ceiling, or a
+  // time or window too large for an exact score. Unavailable when Redis
+  // cannot be reached, times out or answers with an error; a Charge that
+  // timed out may still have been applied (it then counts against the
+  // limit until its window ends: failing closed).
+  absl::StatusOr<gate::ChargeOutcome> Charge(
+      const gate::ChargeBatch& batch) override;
+  absl::Status Refund(const gate::ChargeBatch& batch) override;
+
+  // OK when Redis answers PING; Unavailable otherwise. For readiness.
+  absl::Status Ping();
+
+ private:
+  RedisCounterStore(
+      RedisCounterStoreOptions options,
+      std::unique_ptr<shared_state_internal::RedisConnection> connection);
+
+  // Runs `script` by its SHA1 (learnt with SCRIPT LOAD on first use), and
+  // by its text when the server has lost it (NOSCRIPT after a restart).
+  absl::StatusOr<shared_state_internal::RedisReply> RunScript(
+      absl::string_view script, std::string& sha,
+      const std::vector<std::string>& keys,
+      const std::vector<std::string>& args) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const RedisCounterStoreOptions options_;
+  absl::Mutex mu_;
+  std::unique_ptr<shared_state_internal::RedisConnection> connection_
+      ABSL_GUARDED_BY(mu_);
+  std::string charge_sha_ ABSL_GUARDED_BY(mu_);
+  std::string refund_sha_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace portcullis::shared_state
+
+#endif  // PORTCULLIS_SHARED_STATE_REDIS_COUNTER_STORE_H_
