@@ -173,7 +173,10 @@ absl::StatusOr<std::unique_ptr<RedisCounterStore>> RedisCounterStore::Create(
     return absl::InvalidArgumentError("redis timeouts must be positive");
   }
   auto connection = std::make_unique<RedisConnection>(
-      std::move(endpoint), options.connect_timeout, options.command_timeout);
+      std::move(endpoint),
+      shared_state_internal::RedisCredentials{options.username,
+                                              options.password},
+      options.connect_timeout, options.command_timeout);
   return std::unique_ptr<RedisCounterStore>(
       new RedisCounterStore(std::move(options), std::move(connection)));
 }

@@ -17,8 +17,9 @@
 // a batch twice changes nothing. When Redis cannot be reached every call
 // returns Unavailable, and the next call connects again.
 //
-// No TLS and no AUTH: Debian 12's hiredis 0.14 has no TLS, so Redis must
-// be reached over a trusted network (or through a local TLS proxy).
+// No TLS: Debian 12's hiredis 0.14 has none, so Redis must be reached over
+// a trusted network (or through a local TLS proxy). AUTH when a password
+// is given.
 #ifndef PORTCULLIS_SHARED_STATE_REDIS_COUNTER_STORE_H_
 #define PORTCULLIS_SHARED_STATE_REDIS_COUNTER_STORE_H_
 
@@ -46,6 +47,10 @@ struct RedisCounterStoreOptions {
   // Put before every key (counter_keys.h), so several deployments can
   // share one Redis.
   std::string key_prefix = "portcullis:";
+  // AUTH after connecting, when `password` is set: as `username` (a Redis
+  // 6+ ACL user), or the default user when it is empty. Never logged.
+  std::string username;
+  std::string password;
   absl::Duration connect_timeout = absl::Seconds(1);
   absl::Duration command_timeout = absl::Seconds(1);
 };

@@ -121,9 +121,11 @@ absl::StatusOr<RedisEndpoint> ParseRedisAddress(absl::string_view address) {
 }
 
 RedisConnection::RedisConnection(RedisEndpoint endpoint,
+                                 RedisCredentials credentials,
                                  absl::Duration connect_timeout,
                                  absl::Duration command_timeout)
     : endpoint_(std::move(endpoint)),
+      credentials_(std::move(credentials)),
       connect_timeout_(connect_timeout),
       command_timeout_(command_timeout) {}
 
@@ -148,7 +150,32 @@ absl::Status RedisConnection::Connect() {
                                                endpoint_.host, ":",
                                                endpoint_.port, " (", why, ")"));
   }
-  return absl::OkStatus();
+  return Authenticate();
+}
+
+absl::Status RedisConnection::Authenticate() {
+  if (credentials_.password.empty()) return absl::OkStatus();
+  std::vector<const char*> argv = {"AUTH"};
+  std::vector<size_t> lengths = {4};
+  if (!credentials_.username.empty()) {
+    argv.push_back(credentials_.username.data());
+    lengths.push_back(credentials_.username.size());
+  }
+  argv.push_back(credentials_.password.data());
+  lengths.push_back(credentials_.password.size());
+  redisReply* reply = nullptr;
+  {
+    ScopedSigpipeBlock no_sigpipe;
+    reply = static_cast<redisReply*>(redisCommandArgv(
+        context_, static_cast<int>(argv.size()), argv.data(), lengths.data()));
+  }
+  const bool accepted = reply != nullptr && reply->type == REDIS_REPLY_STATUS;
+  if (reply != nullptr) freeReplyObject(reply);
+  if (accepted) return absl::OkStatus();
+  Drop();
+  // Neither the password nor the server's words (which could quote it).
+  return absl::UnavailableError(
+      "redis: the server did not accept the gate's credentials (AUTH)");
 }
 
 absl::StatusOr<RedisReply> RedisConnection::Run(

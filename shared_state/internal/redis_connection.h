@@ -31,13 +31,21 @@ struct RedisEndpoint {
   int port = 0;
 };
 
+// Who the connection authenticates as (AUTH), right after it connects.
+// No password: no AUTH. No username: Redis's default user.
+struct RedisCredentials {
+  std::string username;
+  std::string password;
+};
+
 // Parses "host:port" or "[v6 address]:port". Returns InvalidArgument
 // otherwise.
 absl::StatusOr<RedisEndpoint> ParseRedisAddress(absl::string_view address);
 
 class RedisConnection {
  public:
-  RedisConnection(RedisEndpoint endpoint, absl::Duration connect_timeout,
+  RedisConnection(RedisEndpoint endpoint, RedisCredentials credentials,
+                  absl::Duration connect_timeout,
                   absl::Duration command_timeout);
   ~RedisConnection();
   RedisConnection(const RedisConnection&) = delete;
@@ -60,7 +68,12 @@ class RedisConnection {
   absl::Status Connect();
   void Drop();
 
+  // Sends AUTH on a fresh connection; Unavailable when refused (the
+  // message never holds the password).
+  absl::Status Authenticate();
+
   const RedisEndpoint endpoint_;
+  const RedisCredentials credentials_;
   const absl::Duration connect_timeout_;
   const absl::Duration command_timeout_;
   redisContext* context_ = nullptr;  // owned; null when not connected

@@ -27,7 +27,7 @@ TEST_CASE("a redis address is host:port or [v6]:port", "[shared_state]") {
 }
 
 TEST_CASE("a server that is not there is unavailable", "[shared_state]") {
-  RedisConnection connection({"127.0.0.1", 1}, absl::Seconds(1),
+  RedisConnection connection({"127.0.0.1", 1}, {}, absl::Seconds(1),
                              absl::Seconds(1));
   auto reply = connection.Run({"PING"});
   CHECK(reply.status().code() == absl::StatusCode::kUnavailable);

@@ -586,5 +586,49 @@ TEST_CASE("a store with nothing to charge sends nothing",
   CHECK(store->Ping().code() == absl::StatusCode::kUnavailable);
 }
 
+TEST_CASE(
+    "a store with the password authenticates and one without it charges "
+    "nothing",
+    "[shared_state][redis][auth]") {
+  const std::string password = "s3cret-Redis-pass";
+  RedisServer redis(password);
+  REQUIRE(redis.ready());
+  RedisCounterStoreOptions options;
+  options.address = redis.address();
+  options.key_prefix = "test:";
+  auto anonymous = RedisCounterStore::Create(options).value();
+  absl::StatusOr<ChargeOutcome> refused =
+      anonymous->Charge(Batch("b-1", kStart, {Rate("acme/r", 20)}));
+  CHECK(refused.status().code() == absl::StatusCode::kUnavailable);
+  CHECK(anonymous->Ping().code() == absl::StatusCode::kUnavailable);
+
+  options.password = "not-the-password";
+  auto wrong = RedisCounterStore::Create(options).value();
+  absl::StatusOr<ChargeOutcome> wrong_outcome =
+      wrong->Charge(Batch("b-1", kStart, {Rate("acme/r", 20)}));
+  CHECK(wrong_outcome.status().code() == absl::StatusCode::kUnavailable);
+  // The error names neither password.
+  CHECK(wrong_outcome.status().message().find("not-the-password") ==
+        std::string::npos);
+  CHECK(wrong_outcome.status().message().find(password) == std::string::npos);
+  CHECK(Events(redis, "acme/r") == 0);
+
+  options.password = password;
+  auto store = RedisCounterStore::Create(options).value();
+  CHECK(store->Ping().ok());
+  CHECK(Charged(*store, Batch("b-1", kStart, {Rate("acme/r", 20)})));
+  CHECK(Events(redis, "acme/r") == 1);
+  // The same with an ACL user of its own.
+  REQUIRE(redis
+              .Command(
+                  {"ACL", "SETUSER", "gate", "on", ">gate-pass", "~*", "+@all"})
+              .type == REDIS_REPLY_STATUS);
+  options.username = "gate";
+  options.password = "gate-pass";
+  auto as_user = RedisCounterStore::Create(options).value();
+  CHECK(Charged(*as_user, Batch("b-2", kStart, {Rate("acme/r", 20)})));
+  CHECK(Events(redis, "acme/r") == 2);
+}
+
 }  // namespace
 }  // namespace portcullis::shared_state

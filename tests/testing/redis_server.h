@@ -51,8 +51,13 @@ class RedisServer {
  public:
   static constexpr const char* kBinary = "/usr/bin/redis-server";
 
-  // Picks a free loopback port and starts the server; check ready().
-  RedisServer() : port_(PickPort()) { Start(); }
+  // Picks a free loopback port and starts the server; check ready(). With
+  // a `password`, the server requires it (requirepass) and Command sends
+  // it first.
+  explicit RedisServer(std::string password = "")
+      : port_(PickPort()), password_(std::move(password)) {
+    Start();
+  }
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
 
@@ -65,10 +70,23 @@ class RedisServer {
   // Starts the server on its port and waits until it accepts connections
   // (it says so in its log). Returns ready().
   bool Start() {
-    process_ = std::make_unique<ChildProcess>(std::vector<std::string>{
-        kBinary, "--port", std::to_string(port_), "--bind", "127.0.0.1",
-        "--save", "", "--appendonly", "no", "--dir", dir_.path().string(),
-        "--logfile", "/dev/stderr"});
+    std::vector<std::string> argv = {kBinary,
+                                     "--port",
+                                     std::to_string(port_),
+                                     "--bind",
+                                     "127.0.0.1",
+                                     "--save",
+                                     "",
+                                     "--appendonly",
+                                     "no",
+                                     "--dir",
+                                     dir_.path().string(),
+                                     "--logfile",
+                                     "/dev/stderr"};
+    if (!password_.empty()) {
+      argv.insert(argv.end(), {"--requirepass", password_});
+    }
+    process_ = std::make_unique<ChildProcess>(std::move(argv));
     ready_ = process_->started() &&
              !process_->AwaitLine("Ready to accept connections").empty() &&
              Command({"PING"}).text == "PONG";
@@ -97,16 +115,11 @@ class RedisServer {
         redisSetTimeout(context.get(), timeout) != REDIS_OK) {
       return {};
     }
-    std::vector<const char*> argv;
-    std::vector<size_t> lengths;
-    for (const std::string& arg : args) {
-      argv.push_back(arg.data());
-      lengths.push_back(arg.size());
+    if (!password_.empty()) {
+      RedisReply auth = Send(context.get(), {"AUTH", password_});
+      if (auth.type != REDIS_REPLY_STATUS) return auth;
     }
-    Reply reply(static_cast<redisReply*>(
-        redisCommandArgv(context.get(), static_cast<int>(argv.size()),
-                         argv.data(), lengths.data())));
-    return reply == nullptr ? RedisReply{} : RedisReply::Copy(*reply);
+    return Send(context.get(), args);
   }
 
   // An integer field of INFO ("total_commands_processed"); -1 if absent.
@@ -126,6 +139,19 @@ class RedisServer {
   };
   using Context = std::unique_ptr<redisContext, ContextFree>;
   using Reply = std::unique_ptr<redisReply, ReplyFree>;
+
+  static RedisReply Send(redisContext* context,
+                         const std::vector<std::string>& args) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lengths;
+    for (const std::string& arg : args) {
+      argv.push_back(arg.data());
+      lengths.push_back(arg.size());
+    }
+    Reply reply(static_cast<redisReply*>(redisCommandArgv(
+        context, static_cast<int>(argv.size()), argv.data(), lengths.data())));
+    return reply == nullptr ? RedisReply{} : RedisReply::Copy(*reply);
+  }
 
   static sockaddr_in Loopback(int port) {
     sockaddr_in addr{};
@@ -151,6 +177,7 @@ class RedisServer {
 
   TempDir dir_;
   const int port_;
+  const std::string password_;
   std::unique_ptr<ChildProcess> process_;
   bool ready_ = false;
 };
