@@ -19,25 +19,29 @@ namespace {
 
 constexpr size_t kMaxKeyFileBytes = 256;
 
-// Reads a small file into secure memory (it may hold a secret).
+// Reads a small file into secure memory (it may hold a secret). `what`
+// names it in errors ("key file").
 absl::StatusOr<SecureBytes> ReadSmallFile(const std::string& path,
-                                          struct stat* st) {
+                                          struct stat* st,
+                                          absl::string_view what = "key file") {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    return absl::NotFoundError(absl::StrCat("cannot read key file ", path, ": ",
-                                            std::strerror(errno)));
+    return absl::NotFoundError(absl::StrCat("cannot read ", what, " ", path,
+                                            ": ", std::strerror(errno)));
   }
   if (::fstat(fd, st) != 0 ||
       st->st_size > static_cast<off_t>(kMaxKeyFileBytes)) {
     ::close(fd);
     return absl::InvalidArgumentError(
-        absl::StrCat("key file ", path, " is not a key file (too large)"));
+        absl::StrCat(what, " ", path, " is not a ", what, " (more than ",
+                     kMaxKeyFileBytes, " bytes)"));
   }
   SecureBytes buffer(kMaxKeyFileBytes);
   ssize_t n = ::read(fd, buffer.data(), buffer.size());
   ::close(fd);
   if (n < 0) {
-    return absl::UnavailableError(absl::StrCat("cannot read key file ", path));
+    return absl::UnavailableError(
+        absl::StrCat("cannot read ", what, " ", path));
   }
   SecureBytes content(static_cast<size_t>(n));
   std::memcpy(content.data(), buffer.data(), static_cast<size_t>(n));
@@ -102,6 +106,27 @@ absl::StatusOr<SigningKey> ReadSigningKeyFile(const std::string& path) {
   SecureBytes secure_seed = SecureBytes::CopyOf(*decoded);
   std::fill(decoded->begin(), decoded->end(), '\0');
   return SigningKey::FromSeed(secure_seed.view());
+}
+
+absl::StatusOr<SecureBytes> ReadPasswordFile(const std::string& path) {
+  struct stat st;
+  absl::StatusOr<SecureBytes> content =
+      ReadSmallFile(path, &st, "password file");
+  if (!content.ok()) return content.status();
+  if ((st.st_mode & 0077) != 0) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("password file ", path, " is readable by others (mode ",
+                     absl::Hex(st.st_mode & 0777), "); chmod 600 it"));
+  }
+  absl::string_view text = content->view();
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+    text.remove_suffix(1);
+  }
+  if (text.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("password file ", path, " is empty"));
+  }
+  return SecureBytes::CopyOf(text);
 }
 
 absl::Status WriteSigningKeyFile(const std::string& path,

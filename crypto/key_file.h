@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "crypto/ed25519.h"
+#include "crypto/secure_bytes.h"
 
 namespace portcullis::crypto {
 
@@ -17,6 +18,11 @@ namespace portcullis::crypto {
 // PermissionDenied when group or others may read it (it must be 0600 or
 // stricter), InvalidArgument when it does not hold a base64 32-byte seed.
 absl::StatusOr<SigningKey> ReadSigningKeyFile(const std::string& path);
+
+// Reads a password (for a service the gate logs in to) from a file of at
+// most 256 bytes, without its trailing newline. NotFound and
+// PermissionDenied as for ReadSigningKeyFile; InvalidArgument when empty.
+absl::StatusOr<SecureBytes> ReadPasswordFile(const std::string& path);
 
 // Writes `key`'s seed to a new file with mode 0600. Returns AlreadyExists
 // rather than overwrite a key, Unavailable when it cannot be written.

@@ -62,4 +62,31 @@ TEST_CASE("malformed and missing key files are clear errors", "[key_file]") {
 }
 
 }  // namespace
+TEST_CASE("a password file is read without its newline and kept private",
+          "[key_file][password]") {
+  testing::TempDir dir;
+  { std::ofstream(dir.Sub("redis.pass")) << "s3cret pass\n"; }
+  REQUIRE(::chmod(dir.Sub("redis.pass").c_str(), 0600) == 0);
+  auto read = ReadPasswordFile(dir.Sub("redis.pass"));
+  REQUIRE(read.ok());
+  CHECK(read->view() == "s3cret pass");
+
+  REQUIRE(::chmod(dir.Sub("redis.pass").c_str(), 0644) == 0);
+  auto open = ReadPasswordFile(dir.Sub("redis.pass"));
+  CHECK(open.status().code() == absl::StatusCode::kPermissionDenied);
+  CHECK(open.status().message().find("s3cret") == std::string::npos);
+
+  { std::ofstream(dir.Sub("empty")) << "\n"; }
+  REQUIRE(::chmod(dir.Sub("empty").c_str(), 0600) == 0);
+  CHECK(ReadPasswordFile(dir.Sub("empty")).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+  CHECK(ReadPasswordFile(dir.Sub("absent")).status().code() ==
+        absl::StatusCode::kNotFound);
+  { std::ofstream(dir.Sub("big")) << std::string(300, 'x'); }
+  REQUIRE(::chmod(dir.Sub("big").c_str(), 0600) == 0);
+  auto big = ReadPasswordFile(dir.Sub("big"));
+  CHECK(big.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(big.status().message().find("password file") != std::string::npos);
+}
+
 }  // namespace portcullis::crypto
