@@ -20,7 +20,7 @@ ctest --test-dir "$BUILD" --output-on-failure -j2 --timeout 300
 
 # The TypeScript client and the MCP gateway (node:test) against the daemon
 # just built.
-bash tests/node/run.sh "$BUILD/server/portcullisd"
+bash tests/node/run.sh "$BUILD/daemon/portcullisd"
 
 # --- Approval console (issue 19): its unit tests and the console in headless
 # Chromium (playwright-core) against the daemon just built; ~100 s. The
