@@ -5,7 +5,7 @@
 # portcullis_loadgen against floor, A and B in turn, round after round, so
 # that all three see the same moment of a noisy machine. Needs jq.
 #
-#   A=/tmp/old/portcullisd B=build/release/server/portcullisd bench/ab.sh
+#   A=/tmp/old/portcullisd B=build/release/daemon/portcullisd bench/ab.sh
 #   C=128 ROUNDS=2 TRANSPORTS=tcp A=... B=... bench/ab.sh
 #
 # C calls in flight (16), ROUNDS (3), TRANSPORTS ("unix tcp"), CALL
@@ -19,7 +19,7 @@
 # cost of metrics (issue 18), metrics on in B only:
 #
 #   B_YAML_EXTRA=$'observability:\n  httpAddress: 127.0.0.1:0' C=64 \
-#     A=build/release/server/portcullisd B=build/release/server/portcullisd \
+#     A=build/release/daemon/portcullisd B=build/release/daemon/portcullisd \
 #     bench/ab.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

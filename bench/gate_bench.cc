@@ -18,12 +18,12 @@
 #include <string>
 
 #include "base/clock.h"
+#include "config/config_loader.h"
+#include "daemon/daemon.h"
+#include "daemon/logger.h"
+#include "identity/token.h"
 #include "portcullis/bench/noop.grpc.pb.h"
 #include "portcullis/v1/gate.grpc.pb.h"
-#include "server/config_loader.h"
-#include "server/daemon.h"
-#include "server/identity/token.h"
-#include "server/logger.h"
 #include "server/server.h"
 
 namespace portcullis::bench {

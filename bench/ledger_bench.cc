@@ -361,7 +361,7 @@ BENCHMARK(BM_VerifyHashingFloor);
 
 int main(int argc, char** argv) {
   // As portcullisd runs: without Abseil's Mutex deadlock detector, which
-  // Debian's build leaves on (server/main.cc).
+  // Debian's build leaves on (daemon/main.cc).
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

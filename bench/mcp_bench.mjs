@@ -19,7 +19,7 @@
 //          [--paths a,b] [--durability sync|process] [--transport tcp|unix]
 //          [--gateway-node-args "..."] [--think-ms N]
 // Needs mcp/ and clients/typescript/ built (bench/mcp_bench.sh does that) and
-// $PORTCULLISD (default build/ci/server/portcullisd).
+// $PORTCULLISD (default build/ci/daemon/portcullisd).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";

@@ -3,12 +3,12 @@
 # committed lockfiles, then their builds, as tests/node/run.sh does) and runs
 # bench/mcp_bench.mjs against a real portcullisd.
 # usage: bench/mcp_bench.sh [PORTCULLISD] [-- mcp_bench.mjs options]
-#   e.g. bench/mcp_bench.sh build/ci/server/portcullisd -- --calls 2000
+#   e.g. bench/mcp_bench.sh build/ci/daemon/portcullisd -- --calls 2000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-PORTCULLISD=${PORTCULLISD:-$ROOT/build/ci/server/portcullisd}
+PORTCULLISD=${PORTCULLISD:-$ROOT/build/ci/daemon/portcullisd}
 if [[ $# -gt 0 && $1 != -- ]]; then PORTCULLISD=$1; shift; fi
 [[ ${1:-} == -- ]] && shift
 PORTCULLISD=$(realpath "$PORTCULLISD")

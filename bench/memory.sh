@@ -57,7 +57,7 @@ ledger:
 EOF
 
 started=$(date +%s%N)
-"$bin/server/portcullisd" --config "$tmp/gate.yaml" >"$tmp/gate.log" 2>&1 &
+"$bin/daemon/portcullisd" --config "$tmp/gate.yaml" >"$tmp/gate.log" 2>&1 &
 gate=$!
 pids+=("$gate")
 serving=""

@@ -83,7 +83,7 @@ if [[ -n ${GATE_CPU:-} ]]; then
     >"$group/cpu.cfs_quota_us"
   gate_sched=(chrt -o 0) # SCHED_OTHER: the cap does not bind real time
 fi
-"${server_cpus[@]}" "${gate_sched[@]}" "$bin/server/portcullisd" \
+"${server_cpus[@]}" "${gate_sched[@]}" "$bin/daemon/portcullisd" \
   --config "$tmp/gate.yaml" >"$tmp/gate.log" 2>&1 &
 gate=$!
 pids+=("$gate")

@@ -29,10 +29,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/replay_command.h"
+#include "codec/replay_codec.h"
 #include "gate/replay/replay_report.h"
 #include "gate/replay/replayer.h"
 #include "policy/compiler.h"
-#include "server/codec/replay_codec.h"
 
 namespace portcullis::gate::replay {
 namespace {

@@ -53,7 +53,7 @@ approvers:
     tenants: [al-noor]
 EOF
 
-"${PORTCULLISD:-$bin/server/portcullisd}" --config "$tmp/gate.yaml" >"$tmp/gate.log" 2>&1 &
+"${PORTCULLISD:-$bin/daemon/portcullisd}" --config "$tmp/gate.yaml" >"$tmp/gate.log" 2>&1 &
 pids+=($!)
 await_line "${pids[-1]}" "$tmp/gate.log" "serving on"
 "$bin/bench/portcullis_noop_server" --listen 127.0.0.1:0 \

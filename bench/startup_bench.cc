@@ -52,6 +52,7 @@
 #include "absl/time/clock.h"
 #include "base/clock.h"
 #include "base/thread_cpu_time.h"
+#include "codec/proto_record_codec.h"
 #include "crypto/ed25519.h"
 #include "gate/approvers.h"
 #include "gate/gate.h"
@@ -61,7 +62,6 @@
 #include "ledger/internal/keys.h"
 #include "ledger/ledger.h"
 #include "ledger/rocksdb_store.h"
-#include "server/codec/proto_record_codec.h"
 
 ABSL_FLAG(std::string, dir, "", "The ledger's data directory.");
 ABSL_FLAG(bool, build, false, "Write a ledger of --entries into --dir.");

@@ -7,11 +7,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "codec/approval_codec.h"
 #include "crypto/key_file.h"
 #include "gate/approval.h"
 #include "portcullis/bench/noop.grpc.pb.h"
 #include "portcullis/v1/gate.grpc.pb.h"
-#include "server/codec/approval_codec.h"
 
 namespace portcullis::bench {
 namespace {

@@ -9,7 +9,7 @@
 #include "cli/activity_format.h"
 #include "cli/gate_client.h"
 #include "cli/syslog_sender.h"
-#include "server/codec/proto_json.h"
+#include "codec/proto_json.h"
 
 namespace portcullis::cli {
 namespace {

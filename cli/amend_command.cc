@@ -11,11 +11,11 @@
 #include "cli/policy_commands.h"
 #include "cli/replay_export.h"
 #include "cli/text_file.h"
+#include "codec/proto_record_codec.h"
 #include "gate/policy_loader.h"
 #include "gate/records.h"
 #include "gate/replay/replayer.h"
 #include "policy/amendment.h"
-#include "server/codec/proto_record_codec.h"
 
 namespace portcullis::cli {
 namespace {

@@ -10,9 +10,9 @@
 #include "absl/strings/str_join.h"
 #include "cli/decision_text.h"
 #include "cli/gate_client.h"
+#include "codec/approval_codec.h"
 #include "crypto/key_file.h"
 #include "gate/approval.h"
-#include "server/codec/approval_codec.h"
 
 namespace portcullis::cli {
 namespace {

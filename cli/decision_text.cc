@@ -6,7 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "server/codec/time_codec.h"
+#include "codec/time_codec.h"
 
 namespace portcullis::cli {
 

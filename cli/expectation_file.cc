@@ -5,8 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "cli/text_file.h"
 #include "cli/yaml_list_document.h"
+#include "codec/replay_codec.h"
 #include "portcullis/replay/v1/report.pb.h"
-#include "server/codec/replay_codec.h"
 
 namespace portcullis::cli {
 namespace {

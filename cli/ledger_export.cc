@@ -8,11 +8,11 @@
 #include "base/identifiers.h"
 #include "cli/gate_client.h"
 #include "cli/replay_export.h"
+#include "codec/evidence_export.h"
 #include "crypto/master_key_file.h"
 #include "ledger/evidence.h"
 #include "ledger/payload_keyring.h"
 #include "ledger/rocksdb_store.h"
-#include "server/codec/evidence_export.h"
 
 namespace portcullis::cli {
 namespace {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "cli/recording_reader.h"
+#include "codec/action_codec.h"
 #include "crypto/hash.h"
 #include "gate/action_digest.h"
 #include "gate/action_validation.h"
@@ -18,7 +19,6 @@
 #include "policy/compiler.h"
 #include "policy/explain.h"
 #include "policy/usage.h"
-#include "server/codec/action_codec.h"
 
 namespace portcullis::cli {
 namespace {

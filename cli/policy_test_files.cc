@@ -10,9 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "cli/text_file.h"
 #include "cli/yaml_list_document.h"
+#include "codec/policy_test_codec.h"
+#include "codec/time_codec.h"
 #include "portcullis/replay/v1/policy_test.pb.h"
-#include "server/codec/policy_test_codec.h"
-#include "server/codec/time_codec.h"
 
 namespace portcullis::cli {
 namespace {

@@ -6,13 +6,13 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "codec/action_codec.h"
+#include "codec/approval_codec.h"
 #include "crypto/constant_time.h"
 #include "crypto/hash.h"
 #include "crypto/key_file.h"
 #include "gate/action_digest.h"
 #include "gate/receipt.h"
-#include "server/codec/action_codec.h"
-#include "server/codec/approval_codec.h"
 
 namespace portcullis::cli {
 namespace {

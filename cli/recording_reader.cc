@@ -7,8 +7,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "codec/replay_codec.h"
 #include "portcullis/replay/v1/recording.pb.h"
-#include "server/codec/replay_codec.h"
 
 namespace portcullis::cli {
 

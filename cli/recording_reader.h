@@ -16,9 +16,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "codec/proto_json.h"
 #include "gate/replay/recorded_action.h"
 #include "portcullis/replay/v1/recording.pb.h"
-#include "server/codec/proto_json.h"
 
 namespace portcullis::cli {
 

@@ -10,8 +10,8 @@
 #include "cli/recording_reader.h"
 #include "cli/replay_text.h"
 #include "cli/text_file.h"
+#include "codec/replay_codec.h"
 #include "gate/replay/replayer.h"
-#include "server/codec/replay_codec.h"
 
 namespace portcullis::cli {
 namespace {

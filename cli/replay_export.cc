@@ -10,14 +10,14 @@
 #include "absl/strings/str_cat.h"
 #include "base/identifiers.h"
 #include "cli/progress.h"
+#include "codec/proto_record_codec.h"
+#include "codec/replay_codec.h"
 #include "crypto/master_key_file.h"
 #include "gate/records.h"
 #include "gate/state_snapshot.h"
 #include "ledger/ledger.h"
 #include "ledger/rocksdb_store.h"
 #include "portcullis/replay/v1/recording.pb.h"
-#include "server/codec/proto_record_codec.h"
-#include "server/codec/replay_codec.h"
 
 namespace portcullis::cli {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/gate_client.h"
-#include "server/codec/time_codec.h"
+#include "codec/time_codec.h"
 
 namespace portcullis::cli {
 namespace {

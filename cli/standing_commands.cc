@@ -6,9 +6,9 @@
 #include "absl/strings/str_join.h"
 #include "cli/action_flags.h"
 #include "cli/gate_client.h"
+#include "codec/approval_codec.h"
 #include "crypto/key_file.h"
 #include "gate/standing_approval.h"
-#include "server/codec/approval_codec.h"
 
 namespace portcullis::cli {
 namespace {

@@ -12,9 +12,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "server/config_loader.h"
-#include "server/identity/principal_table.h"
-#include "server/identity/token.h"
+#include "config/config_loader.h"
+#include "identity/principal_table.h"
+#include "identity/token.h"
 
 namespace portcullis::cli {
 namespace {

@@ -34,7 +34,7 @@ while (($#)); do
 done
 BUILD=${PORTCULLIS_BUILD_DIR:-build/release}
 cli=$BUILD/cli/portcullis
-daemon=$BUILD/server/portcullisd
+daemon=$BUILD/daemon/portcullisd
 
 if ((build)); then
   bash scripts/install-deps.sh

@@ -20,7 +20,7 @@ ctest --test-dir "$BUILD" --output-on-failure -j2 --timeout 300
 
 # The TypeScript client and the MCP gateway (node:test) against the daemon
 # just built.
-bash tests/node/run.sh "$BUILD/server/portcullisd"
+bash tests/node/run.sh "$BUILD/daemon/portcullisd"
 
 # --- Approval console (issue 19): its unit tests and the console in headless
 # Chromium (playwright-core) against the daemon just built; ~100 s. The
@@ -42,10 +42,11 @@ bash tests/tour/run.sh "$BUILD"
 PORTCULLIS_FUZZ_BUILD_DIR=build/fuzz \
   bash tests/fuzz/run.sh "${FUZZ_SECONDS:-10}"
 # --- Sanitizers in CI (issue 15, "Testing the way trusted storage systems
-# do"): ledger_test, gate_test and server_test built with AddressSanitizer +
-# UndefinedBehaviorSanitizer (+ LeakSanitizer) at -O1 in their own tree
-# (build/sanitize/asan, only those three targets, -j2), every case through
-# ctest; the first report fails the run. It prints the wall and CPU time of
+# do"): ledger_test, gate_test, server_test and the services' suites
+# (identity_test, codec_test, config_test, connectors_test) built with
+# AddressSanitizer + UndefinedBehaviorSanitizer (+ LeakSanitizer) at -O1 in
+# their own tree (build/sanitize/asan, only those targets, -j2), every case
+# through ctest; the first report fails the run. It prints the wall and CPU time of
 # each step. SANITIZERS=0 skips it.
 if [[ ${SANITIZERS:-1} != 0 ]]; then
   PORTCULLIS_SANITIZE_BUILD_DIR=build/sanitize JOBS=2 \

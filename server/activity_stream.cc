@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "base/identifiers.h"
-#include "server/codec/activity_codec.h"
+#include "codec/activity_codec.h"
 #include "server/status_codec.h"
 
 namespace portcullis::server {

@@ -6,9 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "base/identifiers.h"
+#include "codec/evidence_export.h"
+#include "codec/time_codec.h"
 #include "server/activity_stream.h"
-#include "server/codec/evidence_export.h"
-#include "server/codec/time_codec.h"
 #include "server/status_codec.h"
 #include "server/status_response.h"
 

@@ -1,9 +1,12 @@
 #include "server/call_guard.h"
 
+#include <grpcpp/server_context.h>
+
 #include <string>
 #include <vector>
 
 #include "absl/synchronization/notification.h"
+#include "server/unix_listener.h"
 
 namespace portcullis::server {
 namespace {
@@ -22,6 +25,24 @@ std::vector<std::string> RefusalChains(const Principal& principal,
 
 }  // namespace
 
+CallerCredentials CallGuard::CredentialsOf(
+    const grpc::ServerContextBase& context) const {
+  CallerCredentials credentials;
+  const auto& metadata = context.client_metadata();
+  auto header = metadata.find("authorization");
+  if (header != metadata.end()) {
+    credentials.authorization =
+        absl::string_view(header->second.data(), header->second.size());
+  }
+  const UnixListener* listener = unix_listener_.load();
+  if (listener != nullptr) {
+    if (std::optional<UnixPeer> peer = listener->Lookup(context.peer())) {
+      credentials.unix_uid = peer->uid;
+    }
+  }
+  return credentials;
+}
+
 absl::StatusOr<Principal> CallGuard::Admit(
     const grpc::ServerContextBase& context, Method method,
     absl::string_view tenant, absl::string_view agent) const {
@@ -39,7 +60,8 @@ void CallGuard::AdmitAsync(
     const grpc::ServerContextBase& context, Method method,
     absl::string_view tenant, absl::string_view agent,
     absl::AnyInvocable<void(absl::StatusOr<Principal>) &&> done) const {
-  absl::StatusOr<Principal> principal = authenticator_.Authenticate(context);
+  absl::StatusOr<Principal> principal =
+      authenticator_.Authenticate(CredentialsOf(context));
   if (!principal.ok()) {
     std::move(done)(principal.status());
     return;

@@ -1,4 +1,6 @@
-// CallGuard admits a call: it asks the Authenticator who is calling and
+// CallGuard admits a call: it reads the caller's credentials from the call
+// (the "authorization" metadata, the Unix socket peer's uid), asks the
+// Authenticator who is calling and
 // checks that this principal may call the method for the tenant named in
 // the request. A refusal of an identified caller is recorded
 // ("access.denied") on the caller's own chain: the requested tenant's when
@@ -8,22 +10,35 @@
 #ifndef PORTCULLIS_SERVER_CALL_GUARD_H_
 #define PORTCULLIS_SERVER_CALL_GUARD_H_
 
+#include <atomic>
 #include <optional>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "gate/gate.h"
-#include "server/identity/access.h"
-#include "server/identity/authenticator.h"
+#include "identity/access.h"
+#include "identity/authenticator.h"
 #include "server/open_call_quota.h"
 
+namespace grpc {
+class ServerContextBase;
+}  // namespace grpc
+
 namespace portcullis::server {
+
+class UnixListener;
 
 class CallGuard {
  public:
   // Both must outlive the guard.
   CallGuard(const Authenticator& authenticator, gate::Gate& gate)
       : authenticator_(authenticator), gate_(gate) {}
+
+  // The listener whose peers can be identified by uid; null for none. Must
+  // outlive every call.
+  void SetUnixListener(const UnixListener* listener) {
+    unix_listener_.store(listener);
+  }
 
   // The caller's principal, or Unauthenticated / PermissionDenied.
   // `agent` is the agent id an action names (Evaluate, Execute), which the
@@ -77,8 +92,13 @@ class CallGuard {
   }
 
  private:
+  // What `context` carries about its caller: views into its metadata,
+  // valid while the call lasts.
+  CallerCredentials CredentialsOf(const grpc::ServerContextBase& context) const;
+
   const Authenticator& authenticator_;
   gate::Gate& gate_;
+  std::atomic<const UnixListener*> unix_listener_{nullptr};
 };
 
 }  // namespace portcullis::server

@@ -38,13 +38,13 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "codec/proto_json.h"
 #include "gate/activity_feed.h"
 #include "gate/gate.h"
 #include "gate/records.h"
 #include "http/operator_server.h"
 #include "ledger/ledger.h"
 #include "server/call_guard.h"
-#include "server/codec/proto_json.h"
 #include "server/gate_metrics.h"
 
 namespace portcullis::server {

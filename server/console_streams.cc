@@ -13,11 +13,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "base/identifiers.h"
+#include "codec/activity_codec.h"
+#include "codec/approval_codec.h"
+#include "codec/decision_codec.h"
 #include "gate/activity_event.h"
 #include "portcullis/v1/gate.pb.h"
-#include "server/codec/activity_codec.h"
-#include "server/codec/approval_codec.h"
-#include "server/codec/decision_codec.h"
 #include "server/console_api.h"
 
 namespace portcullis::server {

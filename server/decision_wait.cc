@@ -1,6 +1,6 @@
 #include "server/decision_wait.h"
 
-#include "server/codec/decision_codec.h"
+#include "codec/decision_codec.h"
 #include "server/status_codec.h"
 
 namespace portcullis::server {

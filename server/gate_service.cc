@@ -4,10 +4,10 @@
 #include <optional>
 #include <utility>
 
-#include "server/codec/action_codec.h"
-#include "server/codec/approval_codec.h"
-#include "server/codec/decision_codec.h"
-#include "server/codec/time_codec.h"
+#include "codec/action_codec.h"
+#include "codec/approval_codec.h"
+#include "codec/decision_codec.h"
+#include "codec/time_codec.h"
 #include "server/decision_wait.h"
 #include "server/pending_stream.h"
 #include "server/status_codec.h"

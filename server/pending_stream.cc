@@ -3,8 +3,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "server/codec/approval_codec.h"
-#include "server/codec/decision_codec.h"
+#include "codec/approval_codec.h"
+#include "codec/decision_codec.h"
 #include "server/status_codec.h"
 
 namespace portcullis::server {

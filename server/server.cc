@@ -16,11 +16,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "config/listen_address.h"
 #include "server/admin_service.h"
 #include "server/call_guard.h"
 #include "server/calls_in_flight.h"
 #include "server/gate_service.h"
-#include "server/listen_address.h"
 #include "server/tls_credentials.h"
 #include "server/undecodable_request.h"
 
@@ -131,7 +131,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       return unix_listener.status();
     }
     server->unix_listener_ = *std::move(unix_listener);
-    authenticator.SetUnixListener(server->unix_listener_.get());
+    server->guard_->SetUnixListener(server->unix_listener_.get());
   }
   {
     absl::MutexLock lock(&server->mu_);

@@ -18,13 +18,13 @@
 #include "absl/time/time.h"
 #include "gate/activity_feed.h"
 #include "gate/gate.h"
+#include "identity/authenticator.h"
 #include "secrets/secret_store.h"
 #include "server/admin_service_options.h"
 #include "server/admission.h"
 #include "server/gate_service_options.h"
-#include "server/identity/authenticator.h"
-#include "server/identity/unix_listener.h"
 #include "server/tls_credentials.h"
+#include "server/unix_listener.h"
 
 namespace grpc {
 class Server;
@@ -99,7 +99,8 @@ struct ServerOptions {
 class Server {
  public:
   // Builds, binds and starts the server. Every call is admitted by
-  // `authenticator` (which learns the Unix socket's peers). Returns
+  // `authenticator`, told each caller's credentials (the bearer token, or
+  // the Unix socket peer's uid). Returns
   // InvalidArgument for a bad address, or a non-loopback one without TLS,
   // or unusable TLS files; Unavailable when a port or socket cannot be
   // bound. `gate` and `authenticator` must outlive the server.

@@ -1,6 +1,6 @@
 #include "server/status_response.h"
 
-#include "server/codec/time_codec.h"
+#include "codec/time_codec.h"
 #include "server/status_codec.h"
 
 namespace portcullis::server {

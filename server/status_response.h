@@ -7,8 +7,8 @@
 
 #include "absl/time/time.h"
 #include "gate/gate.h"
+#include "identity/principal.h"
 #include "portcullis/v1/admin.pb.h"
-#include "server/identity/principal.h"
 
 namespace portcullis::server {
 

@@ -1,7 +1,7 @@
 // The approval console in a real browser: Debian's Chromium (headless,
 // driven by playwright-core) against a real portcullisd on port 0 with
 // console.enabled, an agent calling it with the TypeScript client. Needs
-// PORTCULLISD (default ../build/ci/server/portcullisd), /usr/bin/chromium
+// PORTCULLISD (default ../build/ci/daemon/portcullisd), /usr/bin/chromium
 // (or CHROMIUM) and clients/typescript built (tests/console/run.sh sees to
 // all three). Screenshots go to CONSOLE_SCREENSHOTS (default build/screenshots).
 import assert from "node:assert/strict";
@@ -17,7 +17,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from "playwrig
 const here = dirname(fileURLToPath(import.meta.url)); // console/build/test
 const consoleDir = resolve(here, "..", "..");
 const root = resolve(consoleDir, "..");
-const daemon = process.env.PORTCULLISD ?? join(root, "build", "ci", "server", "portcullisd");
+const daemon = process.env.PORTCULLISD ?? join(root, "build", "ci", "daemon", "portcullisd");
 const shots = process.env.CONSOLE_SCREENSHOTS ?? join(consoleDir, "build", "screenshots");
 
 // The TypeScript client, built in clients/typescript/dist (loaded at run

@@ -2,7 +2,7 @@
 // upstream may echo a credential it was given (an env-printing tool, a
 // debug message); every string of its answer and every line of its stderr
 // is scrubbed first, like the gate scrubs its connectors' answers
-// (server/connectors/secret_scrub.h): the secret as is, JSON-escaped,
+// (connectors/secret_scrub.h): the secret as is, JSON-escaped,
 // percent-encoded, hex, base64 and base64url, and any run of at least
 // max(8, half its length) characters of one of those forms, become
 // "[redacted]". Immutable; safe for concurrent use.

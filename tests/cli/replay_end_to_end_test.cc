@@ -10,9 +10,9 @@
 
 #include "cli/ledger_export.h"
 #include "cli/replay_command.h"
+#include "config/config_loader.h"
+#include "daemon/daemon.h"
 #include "portcullis/v1/gate.grpc.pb.h"
-#include "server/config_loader.h"
-#include "server/daemon.h"
 #include "tests/cli/replay_fixture.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/test_principal.h"

@@ -7,13 +7,13 @@
 #include <sstream>
 
 #include "absl/strings/str_split.h"
+#include "codec/proto_record_codec.h"
+#include "codec/replay_codec.h"
 #include "crypto/master_key_file.h"
 #include "gate/recorder.h"
 #include "ledger/ledger.h"
 #include "ledger/rocksdb_store.h"
 #include "portcullis/replay/v1/recording.pb.h"
-#include "server/codec/proto_record_codec.h"
-#include "server/codec/replay_codec.h"
 #include "tests/cli/replay_fixture.h"
 #include "tests/testing/fake_clock.h"
 

@@ -54,7 +54,7 @@ TEMPLATE = ("%pri%|%protocol-version%|%timereported:::date-rfc3339%|%hostname%|"
 
 def new_token():
     """A bearer token and the hash the gate's configuration holds
-    (server/identity/token.h)."""
+    (identity/token.h)."""
     token = "pcl_" + base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
     digest = hashlib.blake2b(b"portcullis/token/v1\x00" + token.encode(),
                              digest_size=32).hexdigest()

@@ -9,9 +9,9 @@
 
 #include "cli/gate_client.h"
 #include "cli/keys_commands.h"
+#include "config/config_loader.h"
 #include "crypto/key_file.h"
-#include "server/config_loader.h"
-#include "server/daemon.h"
+#include "daemon/daemon.h"
 #include "tests/cli/captured.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"

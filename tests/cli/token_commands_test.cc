@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 
-#include "server/config_loader.h"
-#include "server/identity/principal_table.h"
+#include "config/config_loader.h"
+#include "identity/principal_table.h"
 #include "tests/cli/captured.h"
 #include "tests/testing/temp_dir.h"
 

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 BUILD=$(realpath "${1:-build/ci}")
 
-export PORTCULLISD=$BUILD/server/portcullisd
+export PORTCULLISD=$BUILD/daemon/portcullisd
 export CONSOLE_SCREENSHOTS=$BUILD/console-screenshots
 export CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 if [[ ! -x $PORTCULLISD ]]; then

@@ -9,9 +9,9 @@
 #include <cstdint>
 
 #include "absl/time/time.h"
+#include "codec/approval_codec.h"
 #include "gate/approval.h"
 #include "portcullis/v1/gate.pb.h"
-#include "server/codec/approval_codec.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace v1 = portcullis::v1;

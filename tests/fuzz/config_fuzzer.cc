@@ -6,8 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "config/config_loader.h"
 #include "portcullis/config/v1/config.pb.h"
-#include "server/config_loader.h"
 #include "tests/fuzz/fuzz_support.h"
 
 using portcullis::fuzz::Check;

@@ -14,11 +14,11 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "codec/approval_codec.h"
 #include "gate/approval.h"
 #include "gate/receipt.h"
 #include "ledger/entry.h"
 #include "portcullis/v1/gate.pb.h"
-#include "server/codec/approval_codec.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {

@@ -8,9 +8,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "codec/approval_codec.h"
 #include "gate/receipt.h"
 #include "portcullis/v1/gate.pb.h"
-#include "server/codec/approval_codec.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace v1 = portcullis::v1;

@@ -8,10 +8,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "codec/action_codec.h"
 #include "gate/action_digest.h"
 #include "gate/action_validation.h"
 #include "portcullis/v1/gate.pb.h"
-#include "server/codec/action_codec.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace v1 = portcullis::v1;

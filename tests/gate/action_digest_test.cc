@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "absl/strings/escaping.h"
-#include "server/codec/action_codec.h"
+#include "codec/action_codec.h"
 
 namespace portcullis::gate {
 namespace {

@@ -3,9 +3,9 @@
 // operator applies it, decisions cite the rule and the proposal.
 #include <catch2/catch.hpp>
 
+#include "codec/approval_codec.h"
 #include "gate/decision_state.h"
 #include "policy/amendment.h"
-#include "server/codec/approval_codec.h"
 #include "tests/gate/approval_fixture.h"
 
 namespace portcullis::gate {

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "codec/proto_record_codec.h"
 #include "gate/gate.h"
 #include "ledger/rocksdb_store.h"
-#include "server/codec/proto_record_codec.h"
 #include "tests/testing/blocking_store.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/fake_policy.h"

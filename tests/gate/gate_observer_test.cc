@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "codec/proto_record_codec.h"
 #include "gate/gate.h"
 #include "ledger/rocksdb_store.h"
-#include "server/codec/proto_record_codec.h"
 #include "tests/gate/gate_fixture.h"
 #include "tests/testing/blocking_store.h"
 #include "tests/testing/fake_clock.h"

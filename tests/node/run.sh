@@ -2,12 +2,12 @@
 # Builds and tests the TypeScript client (clients/typescript) and the MCP
 # gateway (mcp) with node's test runner against a real portcullisd:
 # `npm ci` from the committed lockfiles, then `npm test` in each.
-# usage: tests/node/run.sh [PORTCULLISD]   (default: build/ci/server/portcullisd)
+# usage: tests/node/run.sh [PORTCULLISD]   (default: build/ci/daemon/portcullisd)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 
-PORTCULLISD=${1:-${PORTCULLISD:-$ROOT/build/ci/server/portcullisd}}
+PORTCULLISD=${1:-${PORTCULLISD:-$ROOT/build/ci/daemon/portcullisd}}
 PORTCULLISD=$(realpath "$PORTCULLISD")
 export PORTCULLISD
 if [[ ! -x $PORTCULLISD ]]; then

@@ -3,7 +3,9 @@
 # own build directories (at -O1) and runs them:
 #
 #   asan  AddressSanitizer + UndefinedBehaviorSanitizer, every case of
-#         ledger_test, gate_test and server_test through ctest. Undefined
+#         ledger_test, gate_test, server_test and the services' suites
+#         (identity_test, codec_test, config_test, connectors_test) through
+#         ctest. Undefined
 #         behaviour aborts (-fno-sanitize-recover=undefined), as does any
 #         ASan report or leak.
 #   tsan  ThreadSanitizer on the cases tagged [concurrency] of ledger_test
@@ -58,7 +60,8 @@ timed() {
 run_asan() {
   local build="$base/asan"
   timed configure "$build" "address,undefined"
-  timed nice cmake --build "$build" -j"$jobs" --target ledger_test gate_test server_test
+  timed nice cmake --build "$build" -j"$jobs" --target ledger_test gate_test server_test \
+    identity_test codec_test config_test connectors_test
   export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1:detect_odr_violation=0"
   export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$here/ubsan.supp"
   export LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0"
@@ -68,7 +71,7 @@ run_asan() {
   local log="$build/ctest-output.log"
   local status=0
   timed ctest --test-dir "$build" --output-on-failure -j"$jobs" --timeout 600 \
-    --repeat until-pass:2 -R '^(ledger_test|gate_test|server_test):' \
+    --repeat until-pass:2 -R '^(ledger_test|gate_test|server_test|identity_test|codec_test|config_test|connectors_test):' \
     2>&1 | tee "$log" || status=$?
   if grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log"; then
     echo "sanitizers: a sanitizer reported an error (see above)" >&2

@@ -9,10 +9,10 @@
 #include <chrono>
 #include <thread>
 
+#include "codec/proto_record_codec.h"
+#include "config/config_loader.h"
 #include "ledger/rocksdb_store.h"
 #include "portcullis/v1/gate.grpc.pb.h"
-#include "server/codec/proto_record_codec.h"
-#include "server/config_loader.h"
 #include "server/server.h"
 #include "tests/testing/blocking_store.h"
 #include "tests/testing/fake_clock.h"

@@ -8,16 +8,16 @@
 #include <sstream>
 #include <thread>
 
+#include "codec/approval_codec.h"
+#include "codec/time_codec.h"
+#include "config/config_loader.h"
 #include "crypto/key_file.h"
+#include "daemon/daemon.h"
 #include "gate/approval.h"
 #include "gate/receipt.h"
 #include "policy/amendment.h"
 #include "portcullis/v1/admin.grpc.pb.h"
 #include "portcullis/v1/gate.grpc.pb.h"
-#include "server/codec/approval_codec.h"
-#include "server/codec/time_codec.h"
-#include "server/config_loader.h"
-#include "server/daemon.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_principal.h"

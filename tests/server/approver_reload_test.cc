@@ -7,12 +7,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "codec/approval_codec.h"
+#include "config/config_loader.h"
 #include "crypto/key_file.h"
+#include "daemon/daemon.h"
 #include "gate/approval.h"
 #include "portcullis/v1/gate.grpc.pb.h"
-#include "server/codec/approval_codec.h"
-#include "server/config_loader.h"
-#include "server/daemon.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_principal.h"

@@ -16,9 +16,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "config/config_loader.h"
+#include "daemon/daemon.h"
 #include "portcullis/v1/gate.grpc.pb.h"
-#include "server/config_loader.h"
-#include "server/daemon.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_principal.h"

@@ -7,13 +7,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/config_loader.h"
 #include "crypto/master_key_file.h"
+#include "daemon/daemon.h"
 #include "ledger/ledger.h"
 #include "ledger/rocksdb_store.h"
 #include "portcullis/v1/admin.grpc.pb.h"
 #include "portcullis/v1/gate.grpc.pb.h"
-#include "server/config_loader.h"
-#include "server/daemon.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"

@@ -1,4 +1,4 @@
-#include "server/daemon.h"
+#include "daemon/daemon.h"
 
 #include <grpcpp/grpcpp.h>
 #include <sys/stat.h>
@@ -7,12 +7,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/config_loader.h"
 #include "crypto/key_file.h"
 #include "gate/recovery.h"
 #include "ledger/rocksdb_store.h"
 #include "ledger/verifier.h"
 #include "portcullis/v1/gate.grpc.pb.h"
-#include "server/config_loader.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_principal.h"

@@ -9,13 +9,13 @@
 #include <thread>
 #include <vector>
 
+#include "codec/approval_codec.h"
+#include "codec/proto_record_codec.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "ledger/rocksdb_store.h"
 #include "ledger/verifier.h"
 #include "portcullis/v1/gate.grpc.pb.h"
 #include "reflection_messages.pb.h"
-#include "server/codec/approval_codec.h"
-#include "server/codec/proto_record_codec.h"
 #include "server/server.h"
 #include "tests/testing/blocking_store.h"
 #include "tests/testing/fake_clock.h"

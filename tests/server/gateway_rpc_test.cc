@@ -8,12 +8,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/config_loader.h"
+#include "daemon/daemon.h"
+#include "identity/token.h"
 #include "ledger/evidence.h"
 #include "portcullis/v1/admin.grpc.pb.h"
 #include "portcullis/v1/gate.grpc.pb.h"
-#include "server/config_loader.h"
-#include "server/daemon.h"
-#include "server/identity/token.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/stored_entries.h"
 #include "tests/testing/temp_dir.h"

@@ -10,15 +10,15 @@
 #include <memory>
 #include <sstream>
 
+#include "config/config_loader.h"
 #include "crypto/key_file.h"
 #include "crypto/master_key_file.h"
+#include "daemon/daemon.h"
 #include "ledger/evidence.h"
 #include "ledger/internal/keys.h"
 #include "ledger/ledger.h"
 #include "ledger/rocksdb_store.h"
 #include "ledger/verifier.h"
-#include "server/config_loader.h"
-#include "server/daemon.h"
 #include "tests/testing/damage.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"

@@ -1,4 +1,4 @@
-#include "server/logger.h"
+#include "daemon/logger.h"
 
 #include <google/protobuf/util/json_util.h>
 

@@ -9,12 +9,12 @@
 #include <sstream>
 
 #include "absl/strings/str_split.h"
+#include "config/config_loader.h"
+#include "daemon/daemon.h"
+#include "identity/token.h"
 #include "portcullis/config/v1/log_line.pb.h"
 #include "portcullis/v1/admin.grpc.pb.h"
 #include "portcullis/v1/gate.grpc.pb.h"
-#include "server/config_loader.h"
-#include "server/daemon.h"
-#include "server/identity/token.h"
 #include "tests/http/raw_http.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/stored_entries.h"

@@ -1,4 +1,4 @@
-#include "server/policy_watcher.h"
+#include "daemon/policy_watcher.h"
 
 #include <catch2/catch.hpp>
 #include <filesystem>

@@ -17,7 +17,7 @@
 namespace portcullis::server {
 namespace {
 
-constexpr char kDaemon[] = PORTCULLIS_BINARY_DIR "/server/portcullisd";
+constexpr char kDaemon[] = PORTCULLIS_BINARY_DIR "/daemon/portcullisd";
 
 std::string Policy(const std::string& version, const std::string& effect) {
   return "policy \"shop\" version \"" + version +

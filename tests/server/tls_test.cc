@@ -8,9 +8,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "codec/proto_record_codec.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "ledger/rocksdb_store.h"
-#include "server/codec/proto_record_codec.h"
 #include "server/server.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/fake_policy.h"

@@ -11,10 +11,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/config_loader.h"
+#include "daemon/daemon.h"
 #include "portcullis/v1/admin.grpc.pb.h"
 #include "portcullis/v1/gate.grpc.pb.h"
-#include "server/config_loader.h"
-#include "server/daemon.h"
 #include "server/undecodable_request.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/stored_entries.h"

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "identity/principal_table.h"
+#include "identity/token.h"
 #include "portcullis/config/v1/config.pb.h"
-#include "server/identity/principal_table.h"
-#include "server/identity/token.h"
 
 namespace portcullis::testing {
 

@@ -9,7 +9,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "$repo/${1:-build/ci}" && pwd)
-for binary in cli/portcullis server/portcullisd; do
+for binary in cli/portcullis daemon/portcullisd; do
   [[ -x $build/$binary ]] || { echo "tour: build $build/$binary first" >&2; exit 2; }
 done
 

@@ -16,7 +16,7 @@ export { newToken, tokenHash } from "./token.js";
 /** Where the daemon binary is: $PORTCULLISD, else the repository's build/ci. */
 export function daemonPath(): string {
   const here = dirname(fileURLToPath(import.meta.url)); // clients/typescript/dist/src
-  return process.env.PORTCULLISD ?? resolve(here, "..", "..", "..", "..", "build", "ci", "server", "portcullisd");
+  return process.env.PORTCULLISD ?? resolve(here, "..", "..", "..", "..", "build", "ci", "daemon", "portcullisd");
 }
 
 export interface TestGateOptions {

@@ -1,5 +1,5 @@
 // The client against a real portcullisd on port 0 (PORTCULLISD or
-// ../../build/ci/server/portcullisd): decisions, typed errors, approvals
+// ../../build/ci/daemon/portcullisd): decisions, typed errors, approvals
 // signed by this library, the gated wrapper, unix sockets and cancellation.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";

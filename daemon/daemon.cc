@@ -1,0 +1,620 @@
+#include "daemon/daemon.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "base/thread_name.h"
+#include "codec/time_codec.h"
+#include "config/config_loader.h"
+#include "config/listen_address.h"
+#include "crypto/key_file.h"
+#include "crypto/master_key_file.h"
+#include "gate/policy_loader.h"
+#include "ledger/rocksdb_store.h"
+
+namespace portcullis::server {
+namespace {
+
+gate::GateOptions GateOptionsFrom(const config::v1::GateConfig& config) {
+  gate::GateOptions options;
+  options.limits.max_arguments = config.limits().max_arguments();
+  options.limits.max_string_bytes = config.limits().max_string_bytes();
+  options.max_pending_per_agent = config.limits().max_pending_per_agent();
+  options.max_pending_per_tenant = config.limits().max_pending_per_tenant();
+  options.grant_ttl = DurationFromProto(config.grants().ttl());
+  options.idempotency_window =
+      DurationFromProto(config.grants().idempotency_window());
+  options.snapshot_every_checkpoints =
+      static_cast<int>(config.ledger().snapshot_every_checkpoints());
+  options.fatigue_cap.max_per_window =
+      static_cast<int>(config.approvals().fatigue_cap().max_per_window());
+  options.fatigue_cap.window =
+      DurationFromProto(config.approvals().fatigue_cap().window());
+  return options;
+}
+
+absl::StatusOr<gate::ApproverRegistry> ApproversFrom(
+    const config::v1::GateConfig& config) {
+  std::vector<gate::Approver> approvers;
+  for (const config::v1::ApproverConfig& a : config.approvers()) {
+    auto key = crypto::ParseVerifyingKey(a.public_key());
+    if (!key.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "approver \"", a.id(), "\": public_key: ", key.status().message()));
+    }
+    approvers.push_back({a.id(),
+                         *key,
+                         {a.roles().begin(), a.roles().end()},
+                         {a.tenants().begin(), a.tenants().end()}});
+  }
+  return gate::ApproverRegistry::Create(std::move(approvers));
+}
+
+ServerOptions ServerOptionsFrom(const config::v1::GateConfig& config) {
+  ServerOptions options;
+  const config::v1::TlsConfig& tls = config.listen().tls();
+  if (!tls.cert_file().empty() || !tls.key_file().empty()) {
+    options.tls = TlsFiles{tls.cert_file(), tls.key_file(),
+                           tls.client_ca_file(), tls.require_client_cert()};
+  }
+  options.tcp_address = config.listen().tcp_address();
+  options.unix_socket = config.listen().unix_socket();
+  options.max_request_bytes =
+      static_cast<int>(config.limits().max_request_bytes());
+  // Open waits and streams (issue 15, item 6).
+  options.service.max_waits_per_principal =
+      config.limits().max_waits_per_principal();
+  options.service.max_streams_per_principal =
+      config.limits().max_streams_per_principal();
+  options.service.watch_backlog = config.limits().watch_backlog();
+  options.service.call_threads =
+      static_cast<int>(config.limits().call_threads());
+  options.admin.max_calls_per_principal =
+      config.limits().max_admin_calls_per_principal();
+  // Overload (issue 15, item 5).
+  const config::v1::LimitsConfig& limits = config.limits();
+  options.admission.max_in_flight =
+      static_cast<int>(limits.max_in_flight_decisions());
+  options.admission.retry_after =
+      absl::Milliseconds(limits.retry_pushback_ms());
+  options.max_concurrent_streams =
+      static_cast<int>(limits.max_concurrent_streams());
+  options.max_server_threads = static_cast<int>(limits.max_server_threads());
+  options.memory_quota_bytes = static_cast<int64_t>(limits.grpc_memory_bytes());
+  return options;
+}
+
+// Reads the gate's signing key; creates the default one on first start.
+absl::StatusOr<crypto::SigningKey> LoadSigningKey(
+    const config::v1::GateConfig& config, Logger& log) {
+  std::string path = config.signing_key_file();
+  bool is_default = path.empty();
+  if (is_default) path = config.data_dir() + "/gate.key";
+  auto key = crypto::ReadSigningKeyFile(path);
+  if (key.ok() || !is_default || !absl::IsNotFound(key.status())) return key;
+  crypto::SigningKey fresh = crypto::SigningKey::Generate();
+  PORTCULLIS_RETURN_IF_ERROR(crypto::WriteSigningKeyFile(path, fresh));
+  std::string public_path = config.data_dir() + "/gate.pub";
+  PORTCULLIS_RETURN_IF_ERROR(
+      crypto::WriteVerifyingKeyFile(public_path, fresh.verifying_key()));
+  log.Info(absl::StrCat("created the gate's signing key ", path,
+                        "; its public key is ", public_path));
+  return fresh;
+}
+
+// Reads the master key file; creates the default one on first start.
+absl::StatusOr<std::shared_ptr<std::vector<crypto::MasterKey>>> LoadMasterKeys(
+    const config::v1::GateConfig& config, Logger& log) {
+  std::string path = config.ledger().master_key_file();
+  bool is_default = path.empty();
+  if (is_default) path = config.data_dir() + "/master.key";
+  auto keys = crypto::ReadMasterKeyFile(path);
+  if (!keys.ok() && is_default && absl::IsNotFound(keys.status())) {
+    PORTCULLIS_RETURN_IF_ERROR(crypto::CreateMasterKeyFile(path));
+    log.Info(absl::StrCat("created the ledger's master key ", path,
+                          "; back it up apart from the data: without it "
+                          "no payload can be read"));
+    keys = crypto::ReadMasterKeyFile(path);
+  }
+  if (!keys.ok()) return keys.status();
+  return std::make_shared<std::vector<crypto::MasterKey>>(*std::move(keys));
+}
+
+#ifndef PORTCULLIS_VERSION
+#define PORTCULLIS_VERSION "unknown"
+#endif
+
+absl::StatusOr<http::OperatorServerOptions> OperatorServerOptionsFrom(
+    const config::v1::ObservabilityConfig& config) {
+  PORTCULLIS_ASSIGN_OR_RETURN(ListenAddress address,
+                              ParseListenAddress(config.http_address()));
+  const config::v1::TlsConfig& tls = config.tls();
+  if (!tls.client_ca_file().empty() || tls.require_client_cert()) {
+    return absl::InvalidArgumentError(
+        "observability.tls: client certificates are not supported; set only "
+        "certFile and keyFile");
+  }
+  http::OperatorServerOptions options;
+  options.host = address.host;
+  options.port = address.port;
+  options.loopback = address.loopback;
+  options.tls_cert_file = tls.cert_file();
+  options.tls_key_file = tls.key_file();
+  return options;
+}
+
+absl::StatusOr<gate::ActivityFeedOptions> ActivityFeedOptionsFrom(
+    const config::v1::ActivityConfig& config) {
+  gate::ActivityFeedOptions options;
+  if (config.page_size() > 4096) {
+    return absl::InvalidArgumentError(
+        "activity.pageSize: at most 4096 events per page");
+  }
+  if (config.max_streams_per_principal() > 64) {
+    return absl::InvalidArgumentError(
+        "activity.maxStreamsPerPrincipal: at most 64");
+  }
+  if (config.page_size() != 0) options.page_size = config.page_size();
+  if (config.max_streams_per_principal() != 0) {
+    options.max_streams_per_principal = config.max_streams_per_principal();
+  }
+  return options;
+}
+
+uint64_t MinFreeBytes(const config::v1::GateConfig& config) {
+  constexpr uint64_t kDefaultMiB = 8;
+  const uint64_t mib = config.ledger().min_free_mib() == 0
+                           ? kDefaultMiB
+                           : config.ledger().min_free_mib();
+  return mib << 20;
+}
+
+ledger::LedgerOptions LedgerOptionsFrom(const config::v1::GateConfig& config) {
+  ledger::LedgerOptions options;
+  options.sync = config.ledger().durability() != config::v1::DURABILITY_PROCESS;
+  options.checkpoints.every_entries =
+      std::max<uint64_t>(1, config.ledger().checkpoint_every_entries());
+  options.checkpoints.every_interval =
+      absl::Milliseconds(config.ledger().checkpoint_interval_ms());
+  return options;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
+    const config::v1::GateConfig& config, const Clock& clock, Logger& log,
+    const std::string& config_file) {
+  std::unique_ptr<Daemon> daemon(new Daemon(clock, log, config, config_file));
+  PORTCULLIS_RETURN_IF_ERROR(daemon->StartMetrics(config));
+  GateMetrics* metrics = daemon->gate_metrics_.get();
+  PORTCULLIS_ASSIGN_OR_RETURN(auto principals, daemon->LoadPrincipals());
+  if (principals->size() == 0) {
+    log.Warn(
+        "no principals are configured: every call will be refused as "
+        "UNAUTHENTICATED (see docs/security.md)");
+  }
+  std::function<void()> on_auth_failure;
+  if (metrics != nullptr) {
+    on_auth_failure = [metrics] { metrics->OnAuthenticationFailed(); };
+  }
+  daemon->authenticator_ =
+      std::make_unique<Authenticator>(principals, std::move(on_auth_failure));
+
+  // A full disk (issue 15): refused here with how much is free, never
+  // started into failing writes.
+  ledger::RocksDbOptions store_options;
+  store_options.min_free_bytes = MinFreeBytes(config);
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      auto store, ledger::RocksDbStore::Open(config.data_dir(), store_options));
+  // Ledger evidence (issue 5): the gate key signs checkpoints, the master
+  // key seals payloads; both are needed before the ledger opens.
+  PORTCULLIS_ASSIGN_OR_RETURN(daemon->signing_key_,
+                              LoadSigningKey(config, log));
+  ledger::LedgerOptions ledger_options = LedgerOptionsFrom(config);
+  ledger_options.checkpoints.key = &*daemon->signing_key_;
+  ledger_options.clock = &clock;
+  daemon->kept_checkpoints_ = std::make_unique<ledger::CheckpointFiles>(
+      ledger::KeptCheckpointsDir(config.data_dir()));
+  ledger_options.checkpoint_files = daemon->kept_checkpoints_.get();
+  PORTCULLIS_ASSIGN_OR_RETURN(gate::ActivityFeedOptions activity,
+                              ActivityFeedOptionsFrom(config.activity()));
+  daemon->activity_feed_ =
+      std::make_unique<gate::ActivityFeed>(daemon->codec_, activity);
+  daemon->ledger_observers_ = std::make_unique<ledger::LedgerObserverTee>(
+      std::vector<ledger::LedgerObserver*>{metrics,
+                                           daemon->activity_feed_.get()});
+  ledger_options.observer = daemon->ledger_observers_.get();
+  PORTCULLIS_ASSIGN_OR_RETURN(ledger_options.master_keys,
+                              LoadMasterKeys(config, log));
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      daemon->ledger_, ledger::Ledger::Open(std::move(store), ledger_options));
+  daemon->activity_feed_->Attach(*daemon->ledger_);
+  log.Info(absl::StrCat("ledger open at ", config.data_dir(), " (",
+                        daemon->ledger_->Tenants().size(), " tenants, ",
+                        ledger_options.sync ? "synced" : "unsynced",
+                        " writes); gate key id ",
+                        crypto::KeyId(daemon->signing_key_->verifying_key())));
+
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      daemon->secrets_store_,
+      ledger::RocksDbStore::Open(config.data_dir() + "/secrets", {}));
+  daemon->secrets_ = std::make_unique<secrets::SecretStore>(
+      *daemon->secrets_store_, ledger_options.master_keys, clock);
+  PORTCULLIS_ASSIGN_OR_RETURN(daemon->connectors_,
+                              ConnectorSet::Create(config, *daemon->secrets_));
+  if (metrics != nullptr) {
+    metrics->SetConnectorNames(daemon->connectors_->Names());
+  }
+
+  PORTCULLIS_ASSIGN_OR_RETURN(gate::ApproverRegistry approvers,
+                              ApproversFrom(config));
+  gate::GateOptions gate_options = GateOptionsFrom(config);
+  gate_options.on_snapshot_failed = [&log](const std::string& tenant,
+                                           const absl::Status& status) {
+    log.Error(absl::StrCat("the state snapshot was not written (the next "
+                           "start-up replays more of the ledger): ",
+                           status.message()),
+              {.tenant = tenant});
+  };
+  daemon->gate_ = std::make_unique<gate::Gate>(
+      clock, *daemon->ledger_, daemon->codec_, *daemon->signing_key_,
+      std::move(approvers), std::move(gate_options), daemon->connectors_.get(),
+      metrics);
+  if (metrics != nullptr) {
+    PORTCULLIS_RETURN_IF_ERROR(metrics->ReadGauges(*daemon->gate_));
+  }
+  PORTCULLIS_RETURN_IF_ERROR(daemon->gate_->Recover());
+  for (const gate::TenantRecovery& r : daemon->gate_->recovery()) {
+    if (!r.snapshot_problem.empty()) {
+      log.Warn(
+          absl::StrCat("the state snapshot was not used (", r.snapshot_problem,
+                       "); replayed ", r.entries_read, " entries"),
+          {.tenant = r.tenant});
+    } else if (r.snapshot_sequence > 0) {
+      log.Info(absl::StrCat("state restored from the snapshot at entry ",
+                            r.snapshot_sequence, " and ", r.entries_read,
+                            " entries after it"),
+               {.tenant = r.tenant});
+    }
+  }
+  PORTCULLIS_RETURN_IF_ERROR(daemon->ReloadPolicy());
+
+  ServerOptions server_options = ServerOptionsFrom(config);
+  if (metrics != nullptr) {
+    server_options.on_admission_refused = [metrics](absl::Duration took) {
+      metrics->OnAdmissionRefused(took);
+    };
+  }
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      daemon->server_,
+      Server::Start(
+          *daemon->gate_, server_options, *daemon->authenticator_,
+          AdminHooks{[self = daemon.get()] { return self->Reload(); },
+                     clock.Now(), daemon->secrets_.get(), daemon->ledger_.get(),
+                     daemon->activity_feed_.get()}));
+  // Startup integrity (issue 5): a refused tenant fails readiness.
+  for (const ledger::TenantRefusal& r : daemon->ledger_->Refusals()) {
+    log.Error(absl::StrCat("ledger: ", r.reason,
+                           "; its calls fail and health is NOT_SERVING"),
+              {.tenant = r.tenant});
+    daemon->server_->SetReady(false);
+    daemon->refused_at_start_ = true;
+  }
+  PORTCULLIS_RETURN_IF_ERROR(daemon->StartOperatorServer(config));
+  ledger::MaintenanceOptions maintenance;
+  maintenance.retention = absl::Hours(24) * config.ledger().retention_days();
+  for (const auto& [tenant, days] : config.ledger().tenant_retention_days()) {
+    maintenance.tenant_retention[tenant] = absl::Hours(24) * days;
+  }
+  if (config.ledger().prune_interval_minutes() > 0) {
+    maintenance.prune_every =
+        absl::Minutes(config.ledger().prune_interval_minutes());
+  }
+  daemon->maintenance_ = std::make_unique<ledger::LedgerMaintenance>(
+      *daemon->ledger_, clock, maintenance,
+      [&log](bool error, const std::string& line) {
+        error ? log.Error(line) : log.Info(line);
+      });
+  daemon->maintenance_->Start();
+
+  Daemon* self = daemon.get();
+  daemon->min_free_bytes_ = store_options.min_free_bytes;
+  // A full disk (issue 15): health turns NOT_SERVING within
+  // kStorageInterval of a failed write, and the ledger resumes by itself.
+  daemon->storage_watch_ = std::thread([self] {
+    SetCurrentThreadName("gate-storage");
+    while (!self->stop_sweeping_.WaitForNotificationWithTimeout(
+        kStorageInterval)) {
+      self->CheckStorage();
+    }
+  });
+  daemon->sweeper_ = std::thread([self] {
+    SetCurrentThreadName("gate-sweep");
+    while (
+        !self->stop_sweeping_.WaitForNotificationWithTimeout(kSweepInterval)) {
+      if (absl::Status s = self->gate_->ExpireDue(); !s.ok()) {
+        self->log_.Error(
+            absl::StrCat("approval deadlines not recorded: ", s.message()));
+      }
+    }
+  });
+  auto watcher = PolicyWatcher::Start(
+      config.policy(), [self] { self->ReloadPolicy().IgnoreError(); });
+  if (watcher.ok()) {
+    daemon->watcher_ = std::move(*watcher);
+  } else {
+    log.Warn(absl::StrCat("policy files are not watched (reload with SIGHUP): ",
+                          watcher.status().message()));
+  }
+  if (!daemon->principals_file_.empty()) {
+    auto principals_watcher = PolicyWatcher::Start(
+        daemon->principals_file_,
+        [self] { self->ReloadPrincipals().IgnoreError(); });
+    if (principals_watcher.ok()) {
+      daemon->principals_watcher_ = std::move(*principals_watcher);
+    }
+  }
+  if (!config.shadow_policy().empty()) {  // shadow mode (issue 7)
+    auto shadow = PolicyWatcher::Start(
+        config.shadow_policy(), [self] { self->ReloadPolicy().IgnoreError(); });
+    if (shadow.ok()) daemon->shadow_watcher_ = std::move(*shadow);
+  }
+  if (!config_file.empty()) {  // approvers reload (issue 16)
+    auto watched = PolicyWatcher::Start(
+        config_file, [self] { self->ReloadApprovers().IgnoreError(); });
+    if (watched.ok()) daemon->config_watcher_ = std::move(*watched);
+  }
+  std::string where;
+  if (auto tcp = ParseListenAddress(config.listen().tcp_address()); tcp.ok()) {
+    tcp->port = daemon->server_->tcp_port();
+    where = absl::StrCat(" on ", tcp->ToGrpcTarget());
+  }
+  if (!config.listen().unix_socket().empty()) {
+    absl::StrAppend(&where, where.empty() ? " on" : " and",
+                    " unix:", config.listen().unix_socket());
+  }
+  log.Info(absl::StrCat("serving", where));
+  return daemon;
+}
+
+absl::Status Daemon::StartMetrics(const config::v1::GateConfig& config) {
+  if (config.observability().http_address().empty()) return absl::OkStatus();
+  metrics_ = std::make_unique<metrics::Registry>();
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      gate_metrics_, GateMetrics::Create(*metrics_, PORTCULLIS_VERSION));
+  return absl::OkStatus();
+}
+
+absl::Status Daemon::StartOperatorServer(const config::v1::GateConfig& config) {
+  if (config.console().enabled() &&
+      config.observability().http_address().empty()) {
+    return absl::InvalidArgumentError(
+        "console.enabled needs observability.httpAddress: the console is "
+        "served on the operators' HTTP listener");
+  }
+  if (metrics_ == nullptr) return absl::OkStatus();
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      http::OperatorServerOptions options,
+      OperatorServerOptionsFrom(config.observability()));
+  http::OperatorHandlers handlers;
+  handlers.metrics = [registry = metrics_.get()] {
+    return registry->RenderText();
+  };
+  handlers.ready = [server = server_.get()] { return server->serving(); };
+  if (config.observability().metrics_auth()) {
+    metrics_guard_ = std::make_unique<CallGuard>(*authenticator_, *gate_);
+    // Refusals are counted (portcullis_auth_failures_total) by the
+    // Authenticator and recorded by the guard, as for any call.
+    handlers.metrics_access = [guard = metrics_guard_.get()](
+                                  const std::optional<std::string>& header) {
+      std::optional<absl::string_view> authorization;
+      if (header) authorization = *header;
+      absl::StatusOr<Principal> caller =
+          guard->AdmitHttp(authorization, Method::kScrapeMetrics, "");
+      if (caller.ok()) return 200;
+      return absl::IsUnauthenticated(caller.status()) ? 401 : 403;
+    };
+  }
+  if (config.console().enabled()) {  // the approval console (issue 19)
+    console_guard_ = std::make_unique<CallGuard>(*authenticator_, *gate_);
+    ConsoleSources sources;
+    sources.ledger = ledger_.get();
+    sources.codec = &codec_;
+    sources.activity = activity_feed_.get();
+    sources.ready = [server = server_.get()] { return server->serving(); };
+    sources.metrics = gate_metrics_.get();
+    sources.connectors = connectors_ != nullptr ? connectors_->size() : 0;
+    console_api_ = std::make_unique<ConsoleApi>(*gate_, *console_guard_,
+                                                clock_.Now(), sources);
+    handlers.api = [api = console_api_.get()](const http::ApiRequest& r) {
+      return api->Handle(r);
+    };
+    handlers.console = true;
+  }
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      operator_server_,
+      http::OperatorServer::Start(options, std::move(handlers)));
+  ListenAddress where{options.host, operator_server_->port(), options.loopback};
+  log_.Info(absl::StrCat("operators' HTTP listener on ",
+                         options.tls_cert_file.empty() ? "http://" : "https://",
+                         where.ToGrpcTarget(),
+                         config.console().enabled()
+                             ? " (/metrics, /healthz, /readyz, console at /)"
+                             : " (/metrics, /healthz, /readyz)"));
+  return absl::OkStatus();
+}
+
+Daemon::~Daemon() { Close().IgnoreError(); }
+
+absl::Status Daemon::Close() {
+  if (console_api_) console_api_->StopStreams();  // before the listener stops
+  config_watcher_.reset();
+  watcher_.reset();
+  principals_watcher_.reset();
+  shadow_watcher_.reset();
+  if (!stop_sweeping_.HasBeenNotified()) stop_sweeping_.Notify();
+  if (sweeper_.joinable()) sweeper_.join();
+  if (storage_watch_.joinable()) storage_watch_.join();
+  Stop(absl::Seconds(10));
+  if (maintenance_ == nullptr) return absl::OkStatus();
+  return maintenance_->Stop();  // final checkpoints
+}
+
+void Daemon::CheckStorage() {
+  if (ledger_->writable() && !storage_failing_) return;
+  if (!storage_failing_) {
+    storage_failing_ = true;
+    // The line is written before health changes, so whoever sees the new
+    // health finds its reason in the log already.
+    log_.Error(absl::StrCat(
+        "the ledger cannot write (is the disk full?): health is NOT_SERVING "
+        "and nothing is allowed until it can; it resumes by itself once ",
+        min_free_bytes_ >> 20, " MiB are free (ledger.minFreeMib)"));
+    server_->SetReady(false);
+  }
+  if (secrets_store_ != nullptr) secrets_store_->Resume().IgnoreError();
+  if (absl::Status s = ledger_->Resume(); !s.ok()) {
+    if (s.message() != last_storage_error_) {
+      last_storage_error_ = std::string(s.message());
+      log_.Warn(absl::StrCat("the ledger cannot resume yet: ", s.message()));
+    }
+    return;
+  }
+  storage_failing_ = false;
+  last_storage_error_.clear();
+  const std::vector<ledger::TenantRefusal> refusals = ledger_->Refusals();
+  for (const ledger::TenantRefusal& r : refusals) {
+    log_.Error(absl::StrCat("ledger: ", r.reason), {.tenant = r.tenant});
+  }
+  const bool ready = !refused_at_start_ && refusals.empty();
+  log_.Info(ready ? "the ledger writes again: health is SERVING"
+                  : "the ledger writes again; a tenant is refused, so health "
+                    "stays NOT_SERVING");
+  server_->SetReady(ready);
+}
+
+absl::Status Daemon::Reload() {
+  std::shared_ptr<const gate::PolicySnapshot> before = gate_->policy();
+  absl::Status policy = ReloadPolicy();
+  if (policy.ok() && before != nullptr && gate_->policy() == before) {
+    log_.Info(absl::StrCat("policy unchanged: version ", before->version, " (",
+                           before->content_hash.substr(0, 12),
+                           ") stays in force"));
+  }
+  absl::Status principals = ReloadPrincipals();
+  absl::Status approvers = ReloadApprovers();
+  for (const absl::Status& s : {policy, principals, approvers}) {
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Daemon::ReloadApprovers() {
+  if (config_file_.empty()) return absl::OkStatus();
+  absl::MutexLock lock(&approvers_mu_);
+  absl::StatusOr<config::v1::GateConfig> config = LoadConfigFile(config_file_);
+  absl::StatusOr<gate::ApproverRegistry> approvers =
+      config.ok() ? ApproversFrom(*config)
+                  : absl::StatusOr<gate::ApproverRegistry>(config.status());
+  if (!approvers.ok()) {
+    log_.Error(absl::StrCat("approvers not reloaded from ", config_file_, ": ",
+                            approvers.status().message()));
+    return approvers.status();
+  }
+  log_.Info(absl::StrCat(approvers->size(), " approvers in force (from ",
+                         config_file_, ")"));
+  gate_->ReplaceApprovers(*std::move(approvers));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const PrincipalTable>> Daemon::LoadPrincipals()
+    const {
+  std::vector<config::v1::PrincipalConfig> all = inline_principals_;
+  if (!principals_file_.empty()) {
+    absl::StatusOr<config::v1::PrincipalsFile> file =
+        LoadPrincipalsFile(principals_file_);
+    if (!file.ok()) return file.status();
+    all.insert(all.end(), file->principals().begin(), file->principals().end());
+  }
+  return PrincipalTable::Create(all);
+}
+
+absl::Status Daemon::ReloadPrincipals() {
+  absl::StatusOr<std::shared_ptr<const PrincipalTable>> table =
+      LoadPrincipals();
+  if (!table.ok()) {
+    log_.Error(
+        absl::StrCat("principals not reloaded: ", table.status().message()));
+    return table.status();
+  }
+  log_.Info(absl::StrCat((*table)->size(), " principals in force"));
+  authenticator_->SetPrincipals(*std::move(table));
+  return absl::OkStatus();
+}
+
+absl::Status Daemon::ReloadPolicy() {
+  absl::MutexLock lock(&reload_mu_);
+  ReloadShadow();
+  absl::StatusOr<gate::PolicyText> text = policy_source_.Read();
+  if (!text.ok()) {
+    log_.Error(absl::StrCat("policy not reloaded: ", text.status().message()));
+    if (gate_metrics_ != nullptr) gate_metrics_->OnPolicyReloadFailed();
+    gate_->NotePolicyReload({clock_.Now(), "", text.status()});
+    return text.status();
+  }
+  std::string hash = gate::PolicyContentHash(*text);
+  if (hash == last_tried_hash_) return last_result_;
+  absl::Time now = clock_.Now();
+  gate::PolicyLoad load = gate::CompilePolicy(*text, now);
+  absl::Status applied = gate_->ApplyPolicy(load);
+  // The monitor shows it (issue 19): the attempt, and when it failed, that
+  // the previous policy stays in force.
+  gate_->NotePolicyReload({now, hash, applied});
+  // Remember the outcome unless it could not be recorded: then the same
+  // text deserves another try.
+  if (!absl::IsUnavailable(applied)) {
+    last_tried_hash_ = hash;
+    last_result_ = applied;
+  }
+  if (!applied.ok()) {
+    log_.Error(absl::StrCat("policy not reloaded: ", applied.message()));
+    if (gate_metrics_ != nullptr) gate_metrics_->OnPolicyReloadFailed();
+    return applied;
+  }
+  log_.Info(absl::StrCat("policy version ", load.snapshot->version, " (",
+                         load.content_hash.substr(0, 12), ") from ",
+                         load.source, " is in force"));
+  return absl::OkStatus();
+}
+
+void Daemon::ReloadShadow() {
+  if (shadow_source_.path().empty()) return;
+  absl::StatusOr<gate::PolicyText> text = shadow_source_.Read();
+  if (!text.ok()) {
+    log_.Error(
+        absl::StrCat("shadow policy not reloaded: ", text.status().message()));
+    return;
+  }
+  std::string hash = gate::PolicyContentHash(*text);
+  if (hash == last_shadow_hash_) return;
+  last_shadow_hash_ = hash;
+  gate::PolicyLoad load = gate::CompilePolicy(*text, clock_.Now());
+  if (absl::Status s = gate_->ApplyShadowPolicy(load); !s.ok()) {
+    log_.Error(absl::StrCat("shadow policy not reloaded: ", s.message()));
+    return;
+  }
+  log_.Info(absl::StrCat("shadow policy version ", load.snapshot->version, " (",
+                         load.content_hash.substr(0, 12), ") from ",
+                         load.source,
+                         " decides beside the policy in force, not enforced"));
+}
+
+void Daemon::Stop(absl::Duration grace) {
+  // Activity streams end first, with UNAVAILABLE ("the gate is shutting
+  // down"), rather than being cancelled; the feed stops reading the ledger.
+  if (activity_feed_ != nullptr) activity_feed_->Close();
+  if (server_ != nullptr) server_->Shutdown(grace);
+}
+
+}  // namespace portcullis::server

@@ -1,0 +1,136 @@
+#include "config/config_loader.h"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "tests/testing/temp_dir.h"
+
+namespace portcullis::server {
+namespace {
+
+TEST_CASE("a YAML configuration maps onto the schema", "[config]") {
+  auto config = ParseConfig(R"(
+# comments are fine
+policy: policies/
+dataDir: /var/lib/portcullis
+listen:
+  tcpAddress: "[::1]:9000"
+  disableUnixSocket: true
+limits:
+  maxRequestBytes: 4096
+ledger:
+  durability: DURABILITY_PROCESS
+)",
+                            "yaml", "/etc/portcullis");
+  REQUIRE(config.ok());
+  CHECK(config->policy() == "/etc/portcullis/policies/");
+  CHECK(config->data_dir() == "/var/lib/portcullis");
+  CHECK(config->listen().tcp_address() == "[::1]:9000");
+  CHECK(config->listen().unix_socket().empty());
+  CHECK(config->limits().max_request_bytes() == 4096);
+  CHECK(config->ledger().durability() == config::v1::DURABILITY_PROCESS);
+}
+
+TEST_CASE("JSON works too, with proto field names", "[config]") {
+  auto config = ParseConfig(
+      R"({"policy": "shop.policy", "data_dir": "state",
+          "listen": {"unix_socket": "gate.sock"}})",
+      "json", "/srv");
+  REQUIRE(config.ok());
+  CHECK(config->policy() == "/srv/shop.policy");
+  CHECK(config->data_dir() == "/srv/state");
+  CHECK(config->listen().unix_socket() == "/srv/gate.sock");
+}
+
+TEST_CASE("unset fields take their documented defaults", "[config]") {
+  auto config = ParseConfig("policy: p.policy\n", "yaml", ".");
+  REQUIRE(config.ok());
+  CHECK(config->listen().tcp_address() == "127.0.0.1:7575");
+  CHECK(config->data_dir() == "data");
+  CHECK(config->limits().max_request_bytes() == 1048576);
+  CHECK(config->limits().max_arguments() == 256);
+  CHECK(config->ledger().durability() == config::v1::DURABILITY_SYNC);
+}
+
+TEST_CASE("mistakes in a configuration are errors, not defaults", "[config]") {
+  struct Case {
+    const char* text;
+    const char* format;
+    const char* words;
+  };
+  const Case cases[] = {
+      {"policy: p\nlisten:\n  tcpAdress: x\n", "yaml", "tcpAdress"},
+      {"policy: p\nlimits:\n  maxRequestBytes: lots\n", "yaml",
+       "max_request_bytes"},
+      {"policy: p\nledger:\n  durability: FOREVER\n", "yaml", "FOREVER"},
+      {"dataDir: d\n", "yaml", "\"policy\" is required"},
+      {"policy: [unclosed\n", "yaml", "line"},
+      {"{\"policy\": ", "json", ""},
+      {"policy: p\n", "toml", "unknown configuration format"},
+      // Shorter than a limit window: a restart would forget usage.
+      {"policy: p\nledger:\n  retentionDays: 30\n", "yaml", "at least 367"},
+      {"policy: p\nledger:\n  retentionDays: 366\n", "yaml", "at least 367"},
+      {"policy: p\nledger:\n  snapshotEveryCheckpoints: 1000001\n", "yaml",
+       "at most 1000000"},
+      {"policy: p\nledger:\n  tenantRetentionDays: {acme: 30}\n", "yaml",
+       "tenantRetentionDays of acme is 30: it must be at least 367"},
+      {"policy: p\nledger:\n  tenantRetentionDays: {'../x': 400}\n", "yaml",
+       "ledger.tenantRetentionDays"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.text);
+    auto config = ParseConfig(c.text, c.format, ".");
+    REQUIRE_FALSE(config.ok());
+    INFO(config.status().message());
+    CHECK(config.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(config.status().message().find(c.words) != std::string::npos);
+  }
+}
+
+TEST_CASE("state snapshots default to every checkpoint, and 0 turns them off",
+          "[config][snapshot]") {
+  auto unset = ParseConfig("policy: p\n", "yaml", ".");
+  REQUIRE(unset.ok());
+  CHECK(unset->ledger().snapshot_every_checkpoints() == 1);
+  auto off = ParseConfig("policy: p\nledger:\n  snapshotEveryCheckpoints: 0\n",
+                         "yaml", ".");
+  REQUIRE(off.ok());
+  CHECK(off->ledger().has_snapshot_every_checkpoints());
+  CHECK(off->ledger().snapshot_every_checkpoints() == 0);
+  auto every4 = ParseConfig(
+      "policy: p\nledger:\n  snapshotEveryCheckpoints: 4\n", "yaml", ".");
+  REQUIRE(every4.ok());
+  CHECK(every4->ledger().snapshot_every_checkpoints() == 4);
+}
+
+TEST_CASE("a retention longer than any limit window is accepted", "[config]") {
+  auto config =
+      ParseConfig("policy: p\nledger:\n  retentionDays: 367\n", "yaml", ".");
+  REQUIRE(config.ok());
+  CHECK(config->ledger().retention_days() == 367);
+  auto per_tenant = ParseConfig(
+      "policy: p\nledger:\n  tenantRetentionDays: {acme: 400, bank: 0}\n"
+      "  pruneIntervalMinutes: 15\n",
+      "yaml", ".");
+  REQUIRE(per_tenant.ok());
+  CHECK(per_tenant->ledger().tenant_retention_days().at("acme") == 400);
+  CHECK(per_tenant->ledger().tenant_retention_days().at("bank") == 0);
+  CHECK(per_tenant->ledger().prune_interval_minutes() == 15);
+}
+
+TEST_CASE("a configuration file resolves paths against its directory",
+          "[config]") {
+  testing::TempDir dir;
+  std::ofstream(dir.Sub("gate.yaml")) << "policy: shop.policy\n";
+  auto config = LoadConfigFile(dir.Sub("gate.yaml"));
+  REQUIRE(config.ok());
+  CHECK(config->policy() == dir.Sub("shop.policy"));
+  auto missing = LoadConfigFile(dir.Sub("absent.yaml"));
+  CHECK(missing.status().code() == absl::StatusCode::kNotFound);
+  std::ofstream(dir.Sub("bad.yaml")) << "policy: p\nbogus: 1\n";
+  auto bad = LoadConfigFile(dir.Sub("bad.yaml"));
+  CHECK(bad.status().message().find(dir.Sub("bad.yaml")) == 0);
+}
+
+}  // namespace
+}  // namespace portcullis::server
