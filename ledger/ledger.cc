@@ -337,6 +337,27 @@ absl::StatusOr<uint32_t> Ledger::RotatePayloadKey(absl::string_view tenant) {
   return keyring_->Rotate(tenant);
 }
 
+absl::StatusOr<uint32_t> Ledger::RotatePayloadKey(
+    absl::string_view tenant,
+    absl::FunctionRef<EntryDraft(uint32_t version)> record) {
+  PORTCULLIS_RETURN_IF_ERROR(ValidateTenantId(tenant));
+  return keyring_->RotateRecorded(
+      tenant, [&](const PayloadKeyring::NewVersion& key) {
+        std::vector<EntryDraft> drafts = {record(key.version)};
+        if (drafts[0].tenant != tenant) {
+          return absl::InvalidArgumentError(
+              "a key rotation is recorded on its tenant's own chain");
+        }
+        Writer self;
+        self.kind = Writer::Kind::kRotateKey;
+        self.tenant = std::string(tenant);
+        self.drafts = &drafts;
+        self.new_key = &key;
+        Commit(self);
+        return self.status;
+      });
+}
+
 absl::StatusOr<PruneResult> Ledger::Prune(absl::string_view tenant,
                                           absl::Time cutoff) {
   PORTCULLIS_RETURN_IF_ERROR(ValidateTenantId(tenant));

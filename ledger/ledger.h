@@ -302,8 +302,21 @@ class Ledger {
 
   // Starts a new payload key version for `tenant`; later entries are
   // sealed with it, earlier ones stay readable. FailedPrecondition without
-  // master keys.
+  // master keys. Records nothing: offline tools only; a running gate
+  // records its rotations with the overload below.
   absl::StatusOr<uint32_t> RotatePayloadKey(absl::string_view tenant);
+
+  // The same, recorded: the new version's key record and the entry that
+  // `record` returns for it (on `tenant`'s chain; sealed with the new key)
+  // are written in one batch, so a rotation that cannot be recorded does
+  // not happen (record, then apply). Returns the new version;
+  // FailedPrecondition without master keys or for a refused tenant,
+  // InvalidArgument for a record on another chain, Unavailable when the
+  // store refuses the batch (and no new version exists).
+  absl::StatusOr<uint32_t> RotatePayloadKey(
+      absl::string_view tenant,
+      absl::FunctionRef<EntryDraft(uint32_t version)> record)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Retention: removes the payloads of `tenant`'s entries from the first
   // up to (not including) the first entry recorded at or after `cutoff`,

@@ -139,9 +139,13 @@ Ledger::Committed Ledger::CommitGroup() {
       group.push_back(w);
       continue;
     }
-    bool alone = w->kind == Writer::Kind::kDelete;
+    // A deletion and a key rotation each go alone.
+    auto alone = [](const Writer* w) {
+      return w->kind == Writer::Kind::kDelete ||
+             w->kind == Writer::Kind::kRotateKey;
+    };
     if (!group.empty() &&
-        (alone || group.front()->kind == Writer::Kind::kDelete ||
+        (alone(w) || alone(group.front()) ||
          bytes + WriterBytes(w->drafts) > options_.max_group_bytes)) {
       break;
     }
@@ -429,7 +433,11 @@ absl::Status Ledger::ChainWriter(Writer& w, States& states, WriteBatch& batch,
       ++sealed_ahead;
       continue;
     }
-    if (plain_records) {
+    if (w.kind == Writer::Kind::kRotateKey) {
+      PORTCULLIS_ASSIGN_OR_RETURN(
+          out.payload,
+          keyring_->SealWith(*w.new_key, d.tenant, sequence, d.payload));
+    } else if (plain_records) {
       out.payload = FramePlainPayload(d.payload);
     } else {
       PORTCULLIS_ASSIGN_OR_RETURN(
@@ -449,6 +457,9 @@ absl::Status Ledger::ChainWriter(Writer& w, States& states, WriteBatch& batch,
     through.U64(w.prune_through);
     batch.Put(ledger_internal::PrunedKey(w.tenant), through.Release());
     state.pruned_through = w.prune_through;
+  }
+  if (w.kind == Writer::Kind::kRotateKey) {
+    batch.Put(w.new_key->record_key, std::string(w.new_key->record.view()));
   }
   if (w.kind == Writer::Kind::kDelete) {
     for (char tag : ledger_internal::kAllTenantTags) {

@@ -154,6 +154,73 @@ absl::StatusOr<uint32_t> PayloadKeyring::Rotate(absl::string_view tenant) {
   return stored.first + 1;
 }
 
+absl::StatusOr<crypto::SecureBytes> PayloadKeyring::DeriveTenantKey(
+    const crypto::SecureBytes& kdk, absl::string_view tenant, uint32_t version,
+    absl::string_view secret) {
+  CanonicalWriter w;
+  w.Fixed(kTenantKeyDomain);
+  w.String(tenant);
+  w.U32(version);
+  w.Fixed(secret);
+  std::string input = w.Release();
+  absl::StatusOr<crypto::SecureBytes> key =
+      crypto::KeyedHash(kdk.view(), input);
+  std::fill(input.begin(), input.end(), '\0');
+  return key;
+}
+
+absl::StatusOr<uint32_t> PayloadKeyring::RotateRecorded(
+    absl::string_view tenant,
+    absl::FunctionRef<absl::Status(const NewVersion&)> write) {
+  if (!can_seal()) {
+    return absl::FailedPreconditionError(
+        "rotating a payload key needs the master key file");
+  }
+  absl::MutexLock create(&create_mu_);
+  PORTCULLIS_ASSIGN_OR_RETURN(auto stored, StoredCurrent(tenant));
+  const crypto::MasterKey& master = master_keys_->back();
+  const crypto::SecureBytes* kdk = DerivationKey(master.id);
+  if (kdk == nullptr) {
+    return absl::InternalError("the current master key has no derivation key");
+  }
+  NewVersion key;
+  key.version = stored.first + 1;
+  key.record_key = KeyRecordKey(tenant, key.version);
+  std::string secret = crypto::RandomBytes(kSecretSize);
+  CanonicalWriter w;
+  w.Byte(kKeyRecordVersion);
+  w.String(master.id);
+  w.Fixed(secret);
+  std::string record = w.Release();
+  key.record = crypto::SecureBytes::CopyOf(record);
+  std::fill(record.begin(), record.end(), '\0');
+  absl::StatusOr<crypto::SecureBytes> tenant_key =
+      DeriveTenantKey(*kdk, tenant, key.version, secret);
+  std::fill(secret.begin(), secret.end(), '\0');
+  if (!tenant_key.ok()) return tenant_key.status();
+  key.tenant_key = *std::move(tenant_key);
+  // Record, then apply: the version exists only once its record and what
+  // records the rotation are stored together.
+  PORTCULLIS_RETURN_IF_ERROR(write(key));
+  absl::MutexLock lock(&mu_);
+  TenantKeys& keys = tenants_[tenant];
+  keys.plain = false;
+  keys.current = key.version;
+  keys.current_master_id = master.id;
+  keys.keys.insert_or_assign(key.version, std::move(key.tenant_key));
+  return key.version;
+}
+
+absl::StatusOr<std::string> PayloadKeyring::SealWith(
+    const NewVersion& key, absl::string_view tenant, uint64_t sequence,
+    absl::string_view plaintext) const {
+  crypto::DerivedKey entry_key;
+  PORTCULLIS_RETURN_IF_ERROR(
+      DeriveEntryKey(key.tenant_key.view(), sequence, entry_key));
+  return SealPayload(entry_key.view(), key.version, tenant, sequence,
+                     plaintext);
+}
+
 absl::Status PayloadKeyring::LoadTenantKey(absl::string_view tenant,
                                            uint32_t version) const {
   PORTCULLIS_ASSIGN_OR_RETURN(auto stored,
@@ -171,15 +238,8 @@ absl::Status PayloadKeyring::LoadTenantKey(absl::string_view tenant,
                      " derives from master key ", record.master_id,
                      ", which is not in the master key file"));
   }
-  CanonicalWriter w;
-  w.Fixed(kTenantKeyDomain);
-  w.String(tenant);
-  w.U32(version);
-  w.Fixed(record.secret.view());
-  std::string input = w.Release();
   absl::StatusOr<crypto::SecureBytes> key =
-      crypto::KeyedHash(kdk->view(), input);
-  std::fill(input.begin(), input.end(), '\0');
+      DeriveTenantKey(*kdk, tenant, version, record.secret.view());
   if (!key.ok()) return key.status();
   absl::MutexLock lock(&mu_);
   tenants_[tenant].keys.emplace(version, *std::move(key));

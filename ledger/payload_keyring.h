@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "crypto/aead.h"
@@ -66,6 +67,33 @@ class PayloadKeyring {
   absl::StatusOr<uint32_t> Rotate(absl::string_view tenant)
       ABSL_LOCKS_EXCLUDED(mu_, create_mu_);
 
+  // A key version drafted but not yet stored: its record, to be written
+  // under `record_key`, and the tenant key it derives. Holds secrets.
+  struct NewVersion {
+    uint32_t version = 0;
+    std::string record_key;
+    crypto::SecureBytes record;
+    crypto::SecureBytes tenant_key;
+  };
+
+  // Rotate, recorded: drafts the next version of `tenant` and hands it to
+  // `write`, which must store its record in the same batch as whatever
+  // records the rotation. The version is used only once `write` returns
+  // OK; when it fails, nothing of the version exists and its error is
+  // returned. FailedPrecondition when sealing is off. Version creation
+  // waits while `write` runs; `write` must not create a version itself.
+  absl::StatusOr<uint32_t> RotateRecorded(
+      absl::string_view tenant,
+      absl::FunctionRef<absl::Status(const NewVersion&)> write)
+      ABSL_LOCKS_EXCLUDED(mu_, create_mu_);
+
+  // Seal for a version that RotateRecorded is writing (the entry that
+  // records it), before its record is stored.
+  absl::StatusOr<std::string> SealWith(const NewVersion& key,
+                                       absl::string_view tenant,
+                                       uint64_t sequence,
+                                       absl::string_view plaintext) const;
+
   // Derives the key of entry `sequence` sealed under `version` into `out`.
   // FailedPrecondition when the version's master key is not configured,
   // DataLoss when the version's record is missing or malformed (a deleted
@@ -99,6 +127,10 @@ class PayloadKeyring {
     std::map<uint32_t, crypto::SecureBytes> keys;
   };
 
+  // The tenant key of `version` from its derivation key and secret.
+  static absl::StatusOr<crypto::SecureBytes> DeriveTenantKey(
+      const crypto::SecureBytes& kdk, absl::string_view tenant,
+      uint32_t version, absl::string_view secret);
   // Loads version `version` of `tenant`'s key into the cache.
   absl::Status LoadTenantKey(absl::string_view tenant, uint32_t version) const
       ABSL_LOCKS_EXCLUDED(mu_);

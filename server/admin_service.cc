@@ -397,20 +397,22 @@ grpc::ServerUnaryReactor* AdminService::RotatePayloadKey(
           return ToGrpcStatus(absl::NotFoundError(absl::StrCat(
               "the policy declares no tenant ", request->tenant())));
         }
-        absl::StatusOr<uint32_t> version =
-            ledger_->RotatePayloadKey(request->tenant());
+        // Recorded in the batch that stores the new key (record, then
+        // apply): on the tenant's chain, sealed with the new key, who
+        // rotated, to what.
+        absl::StatusOr<uint32_t> version = ledger_->RotatePayloadKey(
+            request->tenant(), [&](uint32_t new_version) {
+              ledger::EntryDraft record;
+              record.tenant = request->tenant();
+              record.kind = "ledger.key_rotated";
+              record.time = gate_.clock().Now();
+              record.index_latest = true;
+              record.payload =
+                  absl::StrCat("{\"keyVersion\":", new_version,
+                               ",\"principal\":\"", caller.name, "\"}");
+              return record;
+            });
         if (!version.ok()) return ToGrpcStatus(version.status());
-        // On the tenant's chain, sealed with the new key: who rotated, to
-        // what.
-        ledger::EntryDraft record;
-        record.tenant = request->tenant();
-        record.kind = "ledger.key_rotated";
-        record.time = gate_.clock().Now();
-        record.index_latest = true;
-        record.payload = absl::StrCat("{\"keyVersion\":", *version,
-                                      ",\"principal\":\"", caller.name, "\"}");
-        auto appended = ledger_->Append({std::move(record)});
-        if (!appended.ok()) return ToGrpcStatus(appended.status());
         response->set_key_version(*version);
         return grpc::Status::OK;
       });

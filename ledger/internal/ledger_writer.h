@@ -19,9 +19,19 @@ namespace portcullis::ledger {
 // One caller waiting in the commit queue.
 struct Ledger::Writer {
   // kRecord appends the ledger's own records: unsealed, like kPrune's.
+  // kRotateKey writes a new payload key version's record with the entry
+  // that records it (sealed with that version), alone in its group.
   // kResume writes nothing: it holds the lead while Resume reopens the
   // store, and is never part of a group.
-  enum class Kind { kAppend, kRecord, kCheckpoint, kPrune, kDelete, kResume };
+  enum class Kind {
+    kAppend,
+    kRecord,
+    kCheckpoint,
+    kPrune,
+    kDelete,
+    kRotateKey,
+    kResume
+  };
   Kind kind = Kind::kAppend;
   std::vector<EntryDraft>* drafts = nullptr;
   std::vector<uint32_t> key_versions;  // per draft; 0 frames it unsealed
@@ -33,10 +43,11 @@ struct Ledger::Writer {
     crypto::Digest digest;
   };
   std::vector<SealedAhead> sealed_ahead;
-  bool force = false;          // kCheckpoint
-  std::string tenant;          // kPrune, kDelete
-  uint64_t prune_through = 0;  // kPrune
-  absl::Time cutoff;           // kPrune
+  bool force = false;                                   // kCheckpoint
+  std::string tenant;                                   // kPrune, kDelete
+  uint64_t prune_through = 0;                           // kPrune
+  absl::Time cutoff;                                    // kPrune
+  const PayloadKeyring::NewVersion* new_key = nullptr;  // kRotateKey
   std::vector<Appended> appended;
   int signed_count = 0;
   absl::Status status;
