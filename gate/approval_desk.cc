@@ -9,6 +9,7 @@
 #include "base/identifiers.h"
 #include "crypto/constant_time.h"
 #include "crypto/hash.h"
+#include "crypto/random.h"
 #include "gate/internal/decision_kernel.h"
 #include "policy/amendment.h"
 
@@ -146,6 +147,10 @@ struct ApprovalDesk::Plan {
   VerdictRecord record;
   const char* kind = kApprovalGranted;
   std::vector<policy::UsageCharge> charged;  // to undo if recording fails
+  // Names the charges in a shared store: the decision id and a nonce, as
+  // a grant that could not be recorded may be tried again, and a store
+  // never charges a batch it refunded.
+  std::string batch_id;
 };
 
 void ApprovalDesk::Enqueue(TenantState& tenant, DecisionState state) {
@@ -297,9 +302,11 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Decide(
     } else if (QuorumMet(next)) {
       // Hard limits of the policy in force hold even against approvals.
       std::shared_ptr<const PolicySnapshot> policy = policies_.Current();
+      plan.batch_id =
+          absl::StrCat(approval.decision_id, "/", crypto::RandomId());
       absl::StatusOr<policy::Verdict> recheck = gate_internal::Recheck(
           *policy->program, state.action, now,
-          {tenant.usage, shared_counters_, approval.decision_id});
+          {tenant.usage, shared_counters_, plan.batch_id});
       if (!recheck.ok() || recheck->outcome == policy::Outcome::kDeny) {
         plan.kind = kApprovalDenied;
         plan.record.resolution = Resolution::kDenied;
@@ -340,9 +347,8 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Decide(
     tenant.busy.erase(busy);
     tenant.changed.SignalAll();
     if (!sequence.ok()) {
-      gate_internal::Uncharge(
-          approval.tenant, plan.charged, now,
-          {tenant.usage, shared_counters_, approval.decision_id});
+      gate_internal::Uncharge(approval.tenant, plan.charged, now,
+                              {tenant.usage, shared_counters_, plan.batch_id});
       return sequence.status();
     }
     DecisionState& state = tenant.pending[approval.decision_id];

@@ -58,6 +58,25 @@ absl::Status ValidateCounter(absl::string_view counter) {
       "A-Z a-z 0-9 _ . : @ / = % -");
 }
 
+absl::Status ValidateBatchId(absl::string_view id) {
+  return CheckAlphabet(
+      "batch id", id, 1, kMaxBatchIdLength,
+      [](char c) {
+        return absl::ascii_isalnum(c) || c == '_' || c == '.' || c == ':' ||
+               c == '@' || c == '/' || c == '=' || c == '-';
+      },
+      "A-Z a-z 0-9 _ . : @ / = -");
+}
+
+absl::StatusOr<std::string> KeyOfGivenUpBatch(absl::string_view prefix,
+                                              absl::string_view tenant,
+                                              absl::string_view batch_id) {
+  PORTCULLIS_RETURN_IF_ERROR(ValidateKeyPrefix(prefix));
+  PORTCULLIS_RETURN_IF_ERROR(ValidateTenantId(tenant));
+  PORTCULLIS_RETURN_IF_ERROR(ValidateBatchId(batch_id));
+  return absl::StrCat(prefix, "{", tenant, "}:t:", batch_id);
+}
+
 absl::StatusOr<CounterKeys> KeysOfCounter(absl::string_view prefix,
                                           absl::string_view tenant,
                                           absl::string_view counter) {

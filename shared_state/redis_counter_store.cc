@@ -1,5 +1,6 @@
 #include "shared_state/redis_counter_store.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
 
@@ -19,29 +20,12 @@ using shared_state_internal::RedisConnection;
 using shared_state_internal::RedisReply;
 using shared_state_internal::ToFixedPoint;
 
-constexpr size_t kMaxBatchIdLength = 256;
 constexpr size_t kMaxCharges = 1000;
 // Scores are doubles: integers beyond 2^53 microseconds would round.
 constexpr int64_t kMaxExactScore = int64_t{1} << 53;
 // Keys outlive their window by this much, so a gate whose clock runs ahead
 // of Redis's never finds its events expired early.
 constexpr int64_t kExpirySlackMillis = 60 * 1000;
-
-// Printable ASCII without spaces: the batch id becomes part of every event
-// member, never of a key.
-absl::Status ValidateBatchId(absl::string_view id) {
-  if (id.empty() || id.size() > kMaxBatchIdLength) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("batch id must have 1 to ", kMaxBatchIdLength, " bytes"));
-  }
-  for (char c : id) {
-    if (c < 0x21 || c > 0x7e) {
-      return absl::InvalidArgumentError(
-          "batch id must be printable ASCII without spaces");
-    }
-  }
-  return absl::OkStatus();
-}
 
 bool ExactScore(int64_t micros) {
   return micros > -kMaxExactScore && micros < kMaxExactScore;
@@ -104,6 +88,25 @@ absl::StatusOr<std::vector<EncodedCharge>> EncodeBatch(
   return out;
 }
 
+// The key marking `batch` given up, and how long it must last (ms): as
+// long as the longest of its charges' keys.
+struct GivenUp {
+  std::string key;
+  std::string ttl;
+};
+absl::StatusOr<GivenUp> GivenUpOf(absl::string_view prefix,
+                                  const gate::ChargeBatch& batch) {
+  GivenUp out;
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      out.key, KeyOfGivenUpBatch(prefix, batch.tenant, batch.id));
+  int64_t longest = 0;
+  for (const policy::UsageCharge& charge : batch.charges) {
+    longest = std::max(longest, absl::ToInt64Microseconds(charge.window));
+  }
+  out.ttl = absl::StrCat((longest + 999) / 1000 + kExpirySlackMillis);
+  return out;
+}
+
 // An error reply, shortened: Redis's errors name commands and states,
 // never a secret.
 absl::Status ErrorReply(const RedisReply& reply) {
@@ -145,6 +148,10 @@ absl::StatusOr<gate::ChargeOutcome> ReadChargeReply(
   }
   if (e.size() == 1 && e[0].integer == 1) {
     return gate::ChargeOutcome{.charged = true};
+  }
+  if (e.size() == 1 && e[0].integer == 2) {
+    return absl::UnavailableError(
+        "redis: this batch was given up before; it is not charged");
   }
   if (e.size() != 3 || e[0].integer != 0 || e[1].type != Type::kInteger ||
       e[1].integer < 0 ||
@@ -238,20 +245,54 @@ absl::StatusOr<gate::ChargeOutcome> RedisCounterStore::Charge(
     args.push_back(std::move(charge.kind));
     args.push_back(std::move(charge.ceiling));
   }
-  absl::StatusOr<RedisReply> reply;
-  {
-    absl::MutexLock lock(&mu_);
-    reply = RunScript(shared_state_internal::ChargeScript(), charge_sha_, keys,
-                      args);
+  PORTCULLIS_ASSIGN_OR_RETURN(GivenUp given_up,
+                              GivenUpOf(options_.key_prefix, batch));
+  keys.push_back(std::move(given_up.key));
+  absl::MutexLock lock(&mu_);
+  PORTCULLIS_RETURN_IF_ERROR(SettleOwed());
+  absl::StatusOr<RedisReply> reply =
+      RunScript(shared_state_internal::ChargeScript(), charge_sha_, keys, args);
+  if (!reply.ok()) {
+    // No answer: the charge may still run. It is refunded (and the batch
+    // given up) before anything else once Redis answers again.
+    Owe(batch);
+    return reply.status();
   }
-  if (!reply.ok()) return reply.status();
   return ReadChargeReply(batch, *reply);
 }
 
+void RedisCounterStore::Owe(const gate::ChargeBatch& batch) {
+  // Past the bound the oldest is forgotten: its charge, if it ran, counts
+  // until its window ends, which can only refuse more.
+  if (owed_.size() >= kMaxOwedRefunds) owed_.pop_front();
+  owed_.push_back(batch);
+}
+
+absl::Status RedisCounterStore::SettleOwed() {
+  while (!owed_.empty()) {
+    PORTCULLIS_RETURN_IF_ERROR(RefundLocked(owed_.front()));
+    owed_.pop_front();
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RedisCounterStore::Refund(const gate::ChargeBatch& batch) {
+  // Checked before it is owed: an owed refund always encodes.
+  PORTCULLIS_RETURN_IF_ERROR(EncodeBatch(options_.key_prefix, batch).status());
+  PORTCULLIS_RETURN_IF_ERROR(GivenUpOf(options_.key_prefix, batch).status());
+  absl::MutexLock lock(&mu_);
+  absl::Status settled = SettleOwed();
+  absl::Status refunded = settled.ok() ? RefundLocked(batch) : settled;
+  if (!refunded.ok()) Owe(batch);
+  return refunded;
+}
+
+absl::Status RedisCounterStore::RefundLocked(const gate::ChargeBatch& batch) {
   PORTCULLIS_ASSIGN_OR_RETURN(std::vector<EncodedCharge> charges,
                               EncodeBatch(options_.key_prefix, batch));
   if (charges.empty()) return absl::OkStatus();
+  PORTCULLIS_ASSIGN_OR_RETURN(GivenUp given_up,
+                              GivenUpOf(options_.key_prefix, batch));
   std::vector<std::string> keys;
   std::vector<std::string> members;
   keys.reserve(charges.size() * shared_state_internal::kKeysPerCharge);
@@ -261,7 +302,8 @@ absl::Status RedisCounterStore::Refund(const gate::ChargeBatch& batch) {
     keys.push_back(std::move(charge.keys.sum));
     members.push_back(std::move(charge.member));
   }
-  absl::MutexLock lock(&mu_);
+  keys.push_back(std::move(given_up.key));
+  members.push_back(std::move(given_up.ttl));
   absl::StatusOr<RedisReply> reply = RunScript(
       shared_state_internal::RefundScript(), refund_sha_, keys, members);
   return reply.status();
@@ -273,7 +315,12 @@ absl::Status RedisCounterStore::Ping() {
   if (reply.type != RedisReply::Type::kStatus || reply.text != "PONG") {
     return ErrorReply(reply);
   }
-  return absl::OkStatus();
+  return SettleOwed();
+}
+
+size_t RedisCounterStore::owed_refunds() {
+  absl::MutexLock lock(&mu_);
+  return owed_.size();
 }
 
 }  // namespace portcullis::shared_state

@@ -23,6 +23,7 @@
 #ifndef PORTCULLIS_SHARED_STATE_REDIS_COUNTER_STORE_H_
 #define PORTCULLIS_SHARED_STATE_REDIS_COUNTER_STORE_H_
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -74,8 +75,20 @@ class RedisCounterStore final : public gate::CounterStore {
       const gate::ChargeBatch& batch) override;
   absl::Status Refund(const gate::ChargeBatch& batch) override;
 
-  // OK when Redis answers PING; Unavailable otherwise. For readiness.
+  // OK when Redis answers PING and every refund owed (below) is settled;
+  // Unavailable otherwise. For readiness, called often: it is also what
+  // settles owed refunds soon after Redis returns.
   absl::Status Ping();
+
+  // Refunds owed: batches whose charge got no answer (it may still run
+  // once Redis reads it) or whose refund failed. Each is refunded, and its
+  // batch given up so that a late charge changes nothing, before any other
+  // call once Redis answers again: across an outage no charge counts that
+  // the gate did not see confirmed. At most kMaxOwedRefunds are kept (the
+  // oldest is forgotten first: its late charge, if any, then counts until
+  // its window ends, which only refuses more).
+  static constexpr size_t kMaxOwedRefunds = 4096;
+  size_t owed_refunds();
 
  private:
   RedisCounterStore(
@@ -89,12 +102,20 @@ class RedisCounterStore final : public gate::CounterStore {
       const std::vector<std::string>& keys,
       const std::vector<std::string>& args) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // Records `batch` as owed a refund.
+  void Owe(const gate::ChargeBatch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sends every owed refund, oldest first; stops at the first failure.
+  absl::Status SettleOwed() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status RefundLocked(const gate::ChargeBatch& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const RedisCounterStoreOptions options_;
   absl::Mutex mu_;
   std::unique_ptr<shared_state_internal::RedisConnection> connection_
       ABSL_GUARDED_BY(mu_);
   std::string charge_sha_ ABSL_GUARDED_BY(mu_);
   std::string refund_sha_ ABSL_GUARDED_BY(mu_);
+  std::deque<gate::ChargeBatch> owed_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace portcullis::shared_state

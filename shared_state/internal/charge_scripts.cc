@@ -110,6 +110,9 @@ end
 )lua";
 
 constexpr absl::string_view kChargeBody = R"lua(
+-- A batch given up on (refunded without an answer to its charge) is never
+-- charged afterwards: a charge that arrives late is dropped.
+if redis.call('EXISTS', KEYS[#KEYS]) == 1 then return {2} end
 local at = ARGV[1]
 local state, order, todo = {}, {}, {}
 local function flush()
@@ -127,7 +130,7 @@ local function prune(st, start)
   if not agrees then st.sum = recount(st.zkey) end
   st.dirty = true
 end
-for i = 1, #KEYS / 2 do
+for i = 1, (#KEYS - 1) / 2 do
   local zkey, skey = KEYS[2 * i - 1], KEYS[2 * i]
   local b = 1 + (i - 1) * 5
   local member, start, ceiling = ARGV[b + 1], ARGV[b + 2], ARGV[b + 5]
@@ -189,7 +192,7 @@ return {1}
 
 constexpr absl::string_view kRefundBody = R"lua(
 local removed = 0
-for i = 1, #KEYS / 2 do
+for i = 1, (#KEYS - 1) / 2 do
   local zkey, skey, m = KEYS[2 * i - 1], KEYS[2 * i], ARGV[i]
   if redis.call('ZSCORE', zkey, m) then
     local sum = load(zkey, skey)
@@ -199,6 +202,8 @@ for i = 1, #KEYS / 2 do
     removed = removed + 1
   end
 end
+-- Whatever happens to its charge from now on, the batch is given up.
+redis.call('SET', KEYS[#KEYS], '1', 'PX', ARGV[#ARGV])
 return removed
 )lua";
 

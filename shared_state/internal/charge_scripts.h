@@ -10,15 +10,20 @@
 // off the sum as they are dropped; a sum that is missing or disagrees with
 // its events is counted again from them.
 //
-// Charge: KEYS are, per charge, its events key and its sum key. ARGV[1] is
+// Charge: KEYS are, per charge, its events key and its sum key, then the
+// batch's given-up key (counter_keys.h). ARGV[1] is
 // the batch's time in microseconds; then five values per charge: its
 // event member, the window's start in microseconds (events at or before it
 // have left the window), the key's expiry in milliseconds, "r" for one
 // event or the amount (fixed_point.h), and the ceiling (fixed point) or "".
-// Returns {1} when charged, or {0, refused index (from 0), usage} where
-// usage is the refused counter's sum in its window, in fixed point.
+// Returns {1} when charged, {0, refused index (from 0), usage} where usage
+// is the refused counter's sum in its window, in fixed point, or {2} when
+// the batch was given up (refunded) before: then nothing is charged.
 //
-// Refund: KEYS as for Charge, ARGV the members; returns the number removed.
+// Refund: KEYS as for Charge, ARGV the members and then how long (ms) the
+// batch stays given up. Removes the members and marks the batch given up,
+// so a charge of it that reaches Redis later (it was sent before a
+// timeout) changes nothing. Returns the number removed.
 #ifndef PORTCULLIS_SHARED_STATE_INTERNAL_CHARGE_SCRIPTS_H_
 #define PORTCULLIS_SHARED_STATE_INTERNAL_CHARGE_SCRIPTS_H_
 
