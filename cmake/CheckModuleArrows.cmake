@@ -21,7 +21,7 @@ set(modules cli daemon server connectors identity config codec
 set(upper cli daemon server connectors identity config codec)
 set(allowed_cli base codec config crypto gate identity ledger policy)
 set(allowed_daemon base codec config connectors crypto gate http identity
-                   ledger metrics policy secrets server)
+                   ledger metrics policy secrets server shared_state)
 set(allowed_server base codec config gate http identity ledger metrics
                    policy secrets)
 set(allowed_connectors base codec config crypto gate policy secrets)

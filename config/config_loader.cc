@@ -7,11 +7,13 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/identifiers.h"
 #include "base/status_macros.h"
+#include "config/listen_address.h"
 #include "policy/compiled_policy.h"
 
 namespace portcullis::server {
@@ -187,6 +189,19 @@ void ApplyDefaults(const std::string& base_dir,
   if (!ledger->master_key_file().empty()) {
     ledger->set_master_key_file(Resolve(base_dir, ledger->master_key_file()));
   }
+  if (config.shared_state().has_redis()) {
+    auto* redis = config.mutable_shared_state()->mutable_redis();
+    if (redis->key_prefix().empty()) redis->set_key_prefix("portcullis:");
+    for (auto* timeout :
+         {redis->mutable_connect_timeout(), redis->mutable_command_timeout()}) {
+      if (timeout->seconds() == 0 && timeout->nanos() == 0) {
+        timeout->set_seconds(1);
+      }
+    }
+    if (!redis->password_file().empty()) {
+      redis->set_password_file(Resolve(base_dir, redis->password_file()));
+    }
+  }
 }
 
 // The fatigue cap (issue 21).
@@ -203,6 +218,47 @@ absl::Status ValidateFatigueCap(const config::v1::FatigueCapConfig& cap) {
     return absl::InvalidArgumentError(absl::StrCat(
         "approvals.fatigueCap.window is ", absl::FormatDuration(window),
         ": it must be from 60s to 7 days"));
+  }
+  return absl::OkStatus();
+}
+
+// Limits shared through Redis (issue 20): where set, a loopback address
+// (or an explicit plain-text opt-in) and timeouts within bounds. The key
+// prefix is checked by the store itself when the daemon creates it.
+absl::Status ValidateSharedState(const config::v1::SharedStateConfig& shared) {
+  if (!shared.has_redis()) return absl::OkStatus();
+  const config::v1::RedisConfig& redis = shared.redis();
+  if (redis.address().empty()) {
+    return absl::InvalidArgumentError(
+        "sharedState.redis.address is required: host:port of the Redis that "
+        "every replica shares");
+  }
+  absl::StatusOr<ListenAddress> address = ParseListenAddress(redis.address());
+  if (!address.ok() || address->port == 0) {
+    return absl::InvalidArgumentError(
+        "sharedState.redis.address: want host:port or [v6]:port");
+  }
+  if (!address->loopback && !redis.plaintext_beyond_loopback()) {
+    return absl::InvalidArgumentError(
+        "sharedState.redis.address is not loopback, and Redis is reached "
+        "without TLS: run a TLS proxy beside the gate and give its loopback "
+        "address, or set sharedState.redis.plaintextBeyondLoopback on a "
+        "network you trust");
+  }
+  if (!redis.username().empty() && redis.password_file().empty()) {
+    return absl::InvalidArgumentError(
+        "sharedState.redis.username needs sharedState.redis.passwordFile");
+  }
+  for (const auto& [name, timeout] :
+       {std::pair{"connectTimeout", &redis.connect_timeout()},
+        std::pair{"commandTimeout", &redis.command_timeout()}}) {
+    const absl::Duration d =
+        absl::Seconds(timeout->seconds()) + absl::Nanoseconds(timeout->nanos());
+    if (d < absl::Milliseconds(10) || d > absl::Seconds(30)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "sharedState.redis.", name, " is ", absl::FormatDuration(d),
+          ": it must be from 10ms to 30s"));
+    }
   }
   return absl::OkStatus();
 }
@@ -294,6 +350,8 @@ absl::StatusOr<config::v1::GateConfig> ParseConfig(
   PORTCULLIS_RETURN_IF_ERROR(ValidateOverloadLimits(config.limits()));
   PORTCULLIS_RETURN_IF_ERROR(
       ValidateFatigueCap(config.approvals().fatigue_cap()));
+  ApplyDefaults(base_dir, config);
+  PORTCULLIS_RETURN_IF_ERROR(ValidateSharedState(config.shared_state()));
   for (const auto& [tenant, days] : config.ledger().tenant_retention_days()) {
     if (absl::Status s = ValidateTenantId(tenant); !s.ok()) {
       return absl::InvalidArgumentError(
@@ -307,7 +365,6 @@ absl::StatusOr<config::v1::GateConfig> ParseConfig(
           "or 0 to keep payloads forever"));
     }
   }
-  ApplyDefaults(base_dir, config);
   return config;
 }
 

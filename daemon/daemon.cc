@@ -85,6 +85,34 @@ ServerOptions ServerOptionsFrom(const config::v1::GateConfig& config) {
   return options;
 }
 
+// The store that shares limit counters with the other replicas, from
+// sharedState.redis (validated by the configuration loader); null without
+// it. Connects on first use, so a Redis that is down does not stop the
+// start: health says so instead (CheckSharedState).
+absl::StatusOr<std::unique_ptr<shared_state::RedisCounterStore>>
+SharedCountersFrom(const config::v1::GateConfig& config) {
+  if (!config.shared_state().has_redis()) return nullptr;
+  const config::v1::RedisConfig& redis = config.shared_state().redis();
+  shared_state::RedisCounterStoreOptions options;
+  options.address = redis.address();
+  options.key_prefix = redis.key_prefix();
+  options.connect_timeout = DurationFromProto(redis.connect_timeout());
+  options.command_timeout = DurationFromProto(redis.command_timeout());
+  if (!redis.password_file().empty()) {
+    PORTCULLIS_ASSIGN_OR_RETURN(crypto::SecureBytes password,
+                                crypto::ReadPasswordFile(redis.password_file()));
+    options.username = redis.username();
+    options.password = std::string(password.view());
+  }
+  absl::StatusOr<std::unique_ptr<shared_state::RedisCounterStore>> store =
+      shared_state::RedisCounterStore::Create(std::move(options));
+  if (!store.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("sharedState.redis: ", store.status().message()));
+  }
+  return store;
+}
+
 // Reads the gate's signing key; creates the default one on first start.
 absl::StatusOr<crypto::SigningKey> LoadSigningKey(
     const config::v1::GateConfig& config, Logger& log) {
@@ -250,6 +278,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   PORTCULLIS_ASSIGN_OR_RETURN(gate::ApproverRegistry approvers,
                               ApproversFrom(config));
   gate::GateOptions gate_options = GateOptionsFrom(config);
+  PORTCULLIS_ASSIGN_OR_RETURN(daemon->shared_counters_,
+                              SharedCountersFrom(config));
+  gate_options.shared_counters = daemon->shared_counters_.get();
   gate_options.on_snapshot_failed = [&log](const std::string& tenant,
                                            const absl::Status& status) {
     log.Error(absl::StrCat("the state snapshot was not written (the next "
@@ -301,6 +332,12 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
     daemon->server_->SetReady(false);
     daemon->refused_at_start_ = true;
   }
+  if (daemon->shared_counters_ != nullptr) {
+    log.Info(absl::StrCat("limit counters are shared with the other replicas "
+                          "in Redis at ",
+                          config.shared_state().redis().address()));
+    daemon->CheckSharedState();  // health says at once if it is not there
+  }
   PORTCULLIS_RETURN_IF_ERROR(daemon->StartOperatorServer(config));
   ledger::MaintenanceOptions maintenance;
   maintenance.retention = absl::Hours(24) * config.ledger().retention_days();
@@ -327,6 +364,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
     while (!self->stop_sweeping_.WaitForNotificationWithTimeout(
         kStorageInterval)) {
       self->CheckStorage();
+      self->CheckSharedState();
     }
   });
   daemon->sweeper_ = std::thread([self] {
@@ -487,10 +525,39 @@ void Daemon::CheckStorage() {
   for (const ledger::TenantRefusal& r : refusals) {
     log_.Error(absl::StrCat("ledger: ", r.reason), {.tenant = r.tenant});
   }
-  const bool ready = !refused_at_start_ && refusals.empty();
+  const bool ready = MayServe();
   log_.Info(ready ? "the ledger writes again: health is SERVING"
-                  : "the ledger writes again; a tenant is refused, so health "
-                    "stays NOT_SERVING");
+                  : "the ledger writes again; a tenant is refused or Redis "
+                    "does not answer, so health stays NOT_SERVING");
+  server_->SetReady(ready);
+}
+
+bool Daemon::MayServe() const {
+  return !refused_at_start_ && !storage_failing_ && !shared_state_failing_ &&
+         ledger_->Refusals().empty();
+}
+
+void Daemon::CheckSharedState() {
+  if (shared_counters_ == nullptr) return;
+  absl::Status answered = shared_counters_->Ping();
+  if (!answered.ok()) {
+    if (shared_state_failing_) return;
+    shared_state_failing_ = true;
+    // Logged before health changes, as for the storage.
+    log_.Error(absl::StrCat(
+        "Redis, where the replicas share limit counters, does not answer (",
+        answered.message(),
+        "): health is NOT_SERVING and actions that charge a limit are "
+        "denied until it does"));
+    server_->SetReady(false);
+    return;
+  }
+  if (!shared_state_failing_) return;
+  shared_state_failing_ = false;
+  const bool ready = MayServe();
+  log_.Info(ready ? "Redis answers again: health is SERVING"
+                  : "Redis answers again; the ledger keeps health "
+                    "NOT_SERVING");
   server_->SetReady(ready);
 }
 

@@ -38,6 +38,7 @@
 #include "server/console_api.h"
 #include "server/gate_metrics.h"
 #include "server/server.h"
+#include "shared_state/redis_counter_store.h"
 
 namespace portcullis::server {
 
@@ -127,6 +128,14 @@ class Daemon {
   // (unless a tenant was refused, at start or by the resume). Called every
   // kStorageInterval on the storage_watch_ thread.
   void CheckStorage();
+  // Health follows the Redis that shares limit counters with the other
+  // replicas (sharedState.redis): NOT_SERVING while it does not answer a
+  // PING (decisions that charge a limit are denied meanwhile), SERVING
+  // again once it does and nothing else keeps it down. Called with
+  // CheckStorage; does nothing without sharedState.redis.
+  void CheckSharedState();
+  // Whether health may be SERVING: nothing refused or failing.
+  bool MayServe() const;
 
   // Metrics (when observability.httpAddress is set): the registry and what
   // counts into it, before anything that counts exists.
@@ -165,6 +174,9 @@ class Daemon {
   std::unique_ptr<ledger::RocksDbStore> secrets_store_;
   std::unique_ptr<secrets::SecretStore> secrets_;
   std::unique_ptr<ConnectorSet> connectors_;
+  // Limit counters shared with the other replicas (sharedState.redis);
+  // null when this gate's counters are its own. Outlives the gate.
+  std::unique_ptr<shared_state::RedisCounterStore> shared_counters_;
   std::unique_ptr<gate::Gate> gate_;
   std::unique_ptr<Server> server_;
   // The console's API (console.enabled), answering on the operators'
@@ -191,6 +203,7 @@ class Daemon {
   // Only the storage_watch_ thread uses these (after Start).
   bool storage_failing_ = false;
   std::string last_storage_error_;
+  bool shared_state_failing_ = false;
 
   // Held for a whole reload (file reads and a ledger append): reloads are
   // rare and must not interleave. Never taken on the decision path.

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "absl/strings/str_cat.h"
 #include "tests/testing/temp_dir.h"
 
 namespace portcullis::server {
@@ -130,6 +131,71 @@ TEST_CASE("a configuration file resolves paths against its directory",
   std::ofstream(dir.Sub("bad.yaml")) << "policy: p\nbogus: 1\n";
   auto bad = LoadConfigFile(dir.Sub("bad.yaml"));
   CHECK(bad.status().message().find(dir.Sub("bad.yaml")) == 0);
+}
+
+TEST_CASE("shared limits in Redis: defaults and the path of the password",
+          "[config][shared_state]") {
+  auto none = ParseConfig("policy: p.policy\n", "yaml", ".");
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->shared_state().has_redis());
+
+  auto config = ParseConfig(R"(
+policy: p.policy
+sharedState:
+  redis:
+    address: 127.0.0.1:6379
+    passwordFile: redis.pass
+    username: gate
+)",
+                            "yaml", "/etc/portcullis");
+  REQUIRE(config.ok());
+  const auto& redis = config->shared_state().redis();
+  CHECK(redis.address() == "127.0.0.1:6379");
+  CHECK(redis.key_prefix() == "portcullis:");
+  CHECK(redis.password_file() == "/etc/portcullis/redis.pass");
+  CHECK(redis.username() == "gate");
+  CHECK(redis.connect_timeout().seconds() == 1);
+  CHECK(redis.command_timeout().seconds() == 1);
+
+  auto remote = ParseConfig(R"(
+policy: p.policy
+sharedState:
+  redis: {address: "10.0.0.7:6379", plaintextBeyondLoopback: true}
+)",
+                            "yaml", ".");
+  CHECK(remote.ok());
+}
+
+TEST_CASE("mistakes in the shared Redis are errors at start",
+          "[config][shared_state]") {
+  struct Case {
+    const char* redis;
+    const char* words;
+  };
+  const Case cases[] = {
+      {"{keyPrefix: x}", "sharedState.redis.address is required"},
+      {"{address: nowhere}", "want host:port"},
+      {"{address: \"127.0.0.1:0\"}", "want host:port"},
+      {"{address: \"10.0.0.7:6379\"}", "not loopback"},
+      {"{address: \"redis.internal:6379\"}", "not loopback"},
+      {"{address: \"127.0.0.1:6379\", username: gate}", "needs"},
+      {"{address: \"127.0.0.1:6379\", commandTimeout: 0.001s}",
+       "from 10ms to 30s"},
+      {"{address: \"127.0.0.1:6379\", connectTimeout: 60s}",
+       "from 10ms to 30s"},
+      {"{address: \"127.0.0.1:6379\", tls: true}", "tls"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.redis);
+    auto config = ParseConfig(
+        absl::StrCat("policy: p.policy\nsharedState:\n  redis: ", c.redis,
+                     "\n"),
+        "yaml", ".");
+    REQUIRE_FALSE(config.ok());
+    CHECK(config.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK_THAT(std::string(config.status().message()),
+               Catch::Contains(c.words));
+  }
 }
 
 }  // namespace

@@ -1,0 +1,191 @@
+// Two daemons built as portcullisd builds them, sharing their limit
+// counters through a real redis-server (sharedState.redis, issue 20): a
+// limit holds across both under concurrent load, and health follows Redis
+// (NOT_SERVING within a second of it going away, SERVING again when it
+// answers), while limited actions fail closed in between.
+#include <sys/stat.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "config/config_loader.h"
+#include "daemon/daemon.h"
+#include "gate/internal/decision_kernel.h"
+#include "tests/testing/fake_clock.h"
+#include "tests/testing/redis_server.h"
+#include "tests/testing/temp_dir.h"
+
+namespace portcullis::server {
+namespace {
+
+constexpr char kPolicy[] = R"(
+policy "coupons" version "1"
+tenant "shop" {
+  tool create_coupon {
+    class write
+    arg order_id: string
+    rule coupon-rate "at most 5 coupons an hour"
+      limit 5 per 1h
+    rule coupons "coupons are fine"
+      allow
+  }
+  tool reply_customer {
+    class read
+    arg order_id: string
+    rule replies "replies are fine"
+      allow
+  }
+}
+)";
+
+// One replica: its own data directory and gate, the shared Redis.
+struct Replica {
+  testing::TempDir dir;
+  std::ostringstream log_text;
+  Logger log;
+  std::unique_ptr<Daemon> daemon;
+
+  Replica(const Clock& clock, const testing::RedisServer& redis,
+          const std::string& extra = "")
+      : log(clock, log_text) {
+    std::ofstream(dir.Sub("shop.policy")) << kPolicy;
+    std::ofstream(dir.Sub("gate.yaml")) << "policy: shop.policy\n"
+                                           "dataDir: data\n"
+                                           "listen:\n"
+                                           "  tcpAddress: 127.0.0.1:0\n"
+                                           "  disableUnixSocket: true\n"
+                                           "sharedState:\n"
+                                           "  redis:\n"
+                                           "    address: "
+                                        << redis.address()
+                                        << "\n"
+                                           "    keyPrefix: \"test:\"\n"
+                                           "    connectTimeout: 0.2s\n"
+                                           "    commandTimeout: 0.2s\n"
+                                        << extra;
+    auto config = LoadConfigFile(dir.Sub("gate.yaml"));
+    REQUIRE(config.ok());
+    auto started = Daemon::Start(*config, clock, log);
+    INFO((started.ok() ? "" : started.status().ToString()));
+    REQUIRE(started.ok());
+    daemon = std::move(*started);
+  }
+
+  policy::Verdict Decide(const char* tool, int i) {
+    policy::Action action;
+    action.tenant = "shop";
+    action.agent = "bot";
+    action.tool = tool;
+    action.arguments["order_id"] = policy::Value{absl::StrCat("AN-", i)};
+    auto decision = daemon->gate().Evaluate(action, {"bot"});
+    REQUIRE(decision.ok());
+    return decision->verdict;
+  }
+};
+
+// Polls `done` every millisecond for at most `bound`.
+template <typename F>
+bool Within(absl::Duration bound, F done) {
+  const absl::Time start = absl::Now();
+  while (absl::Now() - start < bound) {
+    if (done()) return true;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return done();
+}
+
+TEST_CASE(
+    "two gates sharing one Redis allow a limit of 5 an hour exactly 5 "
+    "times between them under concurrent load",
+    "[daemon][shared_state][redis]") {
+  testing::RedisServer redis;
+  REQUIRE(redis.ready());
+  testing::FakeClock clock;
+  Replica a(clock, redis);
+  Replica b(clock, redis);
+  REQUIRE(a.daemon->serving());
+  REQUIRE(b.daemon->serving());
+
+  std::atomic<int> allowed{0}, refused_by_limit{0}, other{0};
+  std::vector<std::thread> threads;
+  for (Replica* replica : {&a, &b}) {
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, replica, t] {
+        for (int i = 0; i < 10; ++i) {
+          policy::Verdict v = replica->Decide("create_coupon", t * 100 + i);
+          if (v.outcome == policy::Outcome::kAllow) {
+            ++allowed;
+          } else if (!v.decided_by.empty() &&
+                     v.decided_by[0].id == "coupon-rate") {
+            ++refused_by_limit;
+          } else {
+            ++other;
+          }
+        }
+      });
+    }
+  }
+  for (std::thread& t : threads) t.join();
+  CHECK(allowed == 5);
+  CHECK(refused_by_limit == 75);
+  CHECK(other == 0);
+  // Redis holds exactly the five allowed events.
+  CHECK(redis.Command({"ZCARD", "test:{shop}:c:shop/coupon-rate"}).integer ==
+        5);
+}
+
+TEST_CASE(
+    "while the shared Redis is away health is NOT_SERVING and limited "
+    "actions are denied and both recover when it returns",
+    "[daemon][shared_state][redis]") {
+  testing::RedisServer redis;
+  REQUIRE(redis.ready());
+  testing::FakeClock clock;
+  Replica a(clock, redis);
+  REQUIRE(a.Decide("create_coupon", 1).outcome == policy::Outcome::kAllow);
+
+  redis.Kill();
+  CHECK(Within(absl::Seconds(1), [&] { return !a.daemon->serving(); }));
+  policy::Verdict denied = a.Decide("create_coupon", 2);
+  CHECK(denied.outcome == policy::Outcome::kDeny);
+  REQUIRE_FALSE(denied.decided_by.empty());
+  CHECK(denied.decided_by[0].id ==
+        gate::gate_internal::kSharedCountersUnavailableRule);
+  // What charges no limit is still decided.
+  CHECK(a.Decide("reply_customer", 3).outcome == policy::Outcome::kAllow);
+  CHECK(a.log_text.str().find("does not answer") != std::string::npos);
+
+  REQUIRE(redis.Start());
+  CHECK(Within(absl::Seconds(3), [&] { return a.daemon->serving(); }));
+  CHECK(a.Decide("create_coupon", 4).outcome == policy::Outcome::kAllow);
+  CHECK(a.log_text.str().find("Redis answers again") != std::string::npos);
+}
+
+TEST_CASE(
+    "a gate whose Redis needs a password reads it from its file and never "
+    "logs it",
+    "[daemon][shared_state][redis]") {
+  const std::string password = "pw-for-the-shared-redis";
+  testing::RedisServer redis(password);
+  REQUIRE(redis.ready());
+  testing::FakeClock clock;
+  testing::TempDir secrets;
+  const std::string file = secrets.Sub("redis.pass");
+  std::ofstream(file) << password << "\n";
+  REQUIRE(::chmod(file.c_str(), 0600) == 0);
+  Replica a(clock, redis, "    passwordFile: " + file + "\n");
+  CHECK(a.daemon->serving());
+  CHECK(a.Decide("create_coupon", 1).outcome == policy::Outcome::kAllow);
+  CHECK(a.log_text.str().find(password) == std::string::npos);
+}
+
+}  // namespace
+}  // namespace portcullis::server
