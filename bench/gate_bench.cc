@@ -7,10 +7,17 @@
 // ledger append with group commit) on a real daemon with a real RocksDB in
 // a temporary directory. Compare the two in one run: the machines are
 // shared and noisy, ratios travel better than absolute times.
+//
+// BM_EvaluateLimited (issue 20, item 6) decides an action that a rate
+// limit counts, on the same kind of daemon (shared:0) and on a second one
+// whose limits are shared through Redis (shared:1, sharedState.redis on a
+// redis-server the benchmark starts on loopback): the difference is what
+// sharing a limit costs per decision, one Redis round trip.
 #include <benchmark/benchmark.h>
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -25,6 +32,7 @@
 #include "portcullis/bench/noop.grpc.pb.h"
 #include "portcullis/v1/gate.grpc.pb.h"
 #include "server/server.h"
+#include "tests/testing/redis_server.h"
 
 namespace portcullis::bench {
 namespace {
@@ -43,6 +51,14 @@ tenant "shop" {
     rule coupon-cap "coupons are capped at 50 SAR"
       deny when args.value > 50 SAR
     rule coupons "coupons within the cap are fine"
+      allow
+  }
+  tool create_voucher {
+    class write
+    arg customer_id: string
+    rule voucher-rate "vouchers are counted"
+      limit 100000000 per 1h
+    rule vouchers "vouchers are fine"
       allow
   }
 }
@@ -71,12 +87,15 @@ class Servers {
 
   ~Servers() {
     daemon_.reset();
+    shared_daemon_.reset();
     noop_server_->Shutdown();
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
   }
 
   v1::Gate::Stub& gate() { return *gate_stub_; }
+  // The daemon whose limits are shared through Redis.
+  v1::Gate::Stub& shared_gate() { return *shared_stub_; }
   const std::string& token() const { return token_; }
   Noop::Stub& noop() { return *noop_stub_; }
 
@@ -86,20 +105,17 @@ class Servers {
            ("portcullis-bench-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
     std::ofstream(dir_ / "bench.policy") << kPolicy;
-    std::ofstream(dir_ / "gate.yaml")
-        << "principals:\n  - name: bench\n    roles: [agent]\n"
-           "    tenants: [shop]\n    tokenHashes: ['"
-        << server::TokenHash(token_) << "']\n"
-        << "policy: bench.policy\ndataDir: data\nlisten:\n"
-           "  tcpAddress: 127.0.0.1:0\n  disableUnixSocket: true\n";
-    auto config = server::LoadConfigFile((dir_ / "gate.yaml").string());
-    if (!config.ok()) std::abort();
-    auto daemon = server::Daemon::Start(*config, clock_, log_);
-    if (!daemon.ok()) std::abort();
-    daemon_ = std::move(*daemon);
-    gate_stub_ = v1::Gate::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(daemon_->tcp_port()),
-                            grpc::InsecureChannelCredentials()));
+    daemon_ = StartDaemon("gate.yaml", "data", "");
+    gate_stub_ = StubOf(*daemon_);
+    if (!redis_.ready()) {
+      std::fprintf(stderr, "gate_bench: redis-server did not start\n%s",
+                   redis_.log().c_str());
+      std::abort();
+    }
+    shared_daemon_ = StartDaemon(
+        "shared.yaml", "data-shared",
+        "sharedState:\n  redis:\n    address: " + redis_.address() + "\n");
+    shared_stub_ = StubOf(*shared_daemon_);
 
     grpc::ServerBuilder builder;
     int port = 0;
@@ -115,6 +131,33 @@ class Servers {
                                           grpc::InsecureChannelCredentials()));
   }
 
+  // A daemon on the bench policy with its own data directory; `extra` is
+  // appended to its configuration.
+  std::unique_ptr<server::Daemon> StartDaemon(const std::string& file,
+                                              const std::string& data,
+                                              const std::string& extra) {
+    std::ofstream(dir_ / file)
+        << "principals:\n  - name: bench\n    roles: [agent]\n"
+           "    agents: [bench-agent]\n"
+           "    tenants: [shop]\n    tokenHashes: ['"
+        << server::TokenHash(token_) << "']\n"
+        << "policy: bench.policy\ndataDir: " << data
+        << "\nlisten:\n"
+           "  tcpAddress: 127.0.0.1:0\n  disableUnixSocket: true\n"
+        << extra;
+    auto config = server::LoadConfigFile((dir_ / file).string());
+    if (!config.ok()) std::abort();
+    auto daemon = server::Daemon::Start(*config, clock_, log_);
+    if (!daemon.ok()) std::abort();
+    return *std::move(daemon);
+  }
+
+  static std::unique_ptr<v1::Gate::Stub> StubOf(server::Daemon& daemon) {
+    return v1::Gate::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(daemon.tcp_port()),
+                            grpc::InsecureChannelCredentials()));
+  }
+
   static inline Servers* instance_ = nullptr;
 
   std::filesystem::path dir_;
@@ -124,6 +167,10 @@ class Servers {
   server::Logger log_{clock_, log_text_};
   std::unique_ptr<server::Daemon> daemon_;
   std::unique_ptr<v1::Gate::Stub> gate_stub_;
+  // Outlives the daemon that shares its limits through it.
+  testing::RedisServer redis_;
+  std::unique_ptr<server::Daemon> shared_daemon_;
+  std::unique_ptr<v1::Gate::Stub> shared_stub_;
   NoopService noop_service_;
   std::unique_ptr<grpc::Server> noop_server_;
   std::unique_ptr<Noop::Stub> noop_stub_;
@@ -178,8 +225,50 @@ void BM_Evaluate(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+v1::EvaluateRequest VoucherRequest() {
+  v1::EvaluateRequest request;
+  v1::Action* a = request.mutable_action();
+  a->set_tenant("shop");
+  a->set_agent("bench-agent");
+  a->set_tool("create_voucher");
+  (*a->mutable_arguments())["customer_id"].set_string_value("c-77");
+  a->mutable_context()->set_request_id("bench-request");
+  a->mutable_context()->set_confidence(0.95);
+  return request;
+}
+
+// An allowed action that a rate limit counts: charged in the gate's own
+// counters (shared:0), or in Redis too (shared:1).
+void BM_EvaluateLimited(benchmark::State& state) {
+  v1::Gate::Stub& stub = state.range(0) == 0 ? Servers::Get().gate()
+                                             : Servers::Get().shared_gate();
+  const std::string auth = "Bearer " + Servers::Get().token();
+  const v1::EvaluateRequest request = VoucherRequest();
+  for (auto _ : state) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", auth);
+    v1::EvaluateResponse response;
+    grpc::Status status = stub.Evaluate(&context, request, &response);
+    if (!status.ok() || response.decision().outcome() != v1::OUTCOME_ALLOW) {
+      std::fprintf(stderr, "gate_bench: %s %s\n",
+                   status.error_message().c_str(),
+                   response.decision().ShortDebugString().c_str());
+      state.SkipWithError("Evaluate failed or did not allow");
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 BENCHMARK(BM_NoopFloor)->UseRealTime()->ThreadRange(1, 16);
 BENCHMARK(BM_Evaluate)->UseRealTime()->ThreadRange(1, 16);
+BENCHMARK(BM_EvaluateLimited)
+    ->ArgName("shared")
+    ->Arg(0)
+    ->Arg(1)
+    ->UseRealTime()
+    ->Threads(1)
+    ->Threads(16);
 
 }  // namespace
 }  // namespace portcullis::bench
