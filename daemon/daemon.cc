@@ -99,8 +99,9 @@ SharedCountersFrom(const config::v1::GateConfig& config) {
   options.connect_timeout = DurationFromProto(redis.connect_timeout());
   options.command_timeout = DurationFromProto(redis.command_timeout());
   if (!redis.password_file().empty()) {
-    PORTCULLIS_ASSIGN_OR_RETURN(crypto::SecureBytes password,
-                                crypto::ReadPasswordFile(redis.password_file()));
+    PORTCULLIS_ASSIGN_OR_RETURN(
+        crypto::SecureBytes password,
+        crypto::ReadPasswordFile(redis.password_file()));
     options.username = redis.username();
     options.password = std::string(password.view());
   }
@@ -333,9 +334,10 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
     daemon->refused_at_start_ = true;
   }
   if (daemon->shared_counters_ != nullptr) {
-    log.Info(absl::StrCat("limit counters are shared with the other replicas "
-                          "in Redis at ",
-                          config.shared_state().redis().address()));
+    log.Info(
+        absl::StrCat("limit counters are shared with the other replicas "
+                     "in Redis at ",
+                     config.shared_state().redis().address()));
     daemon->CheckSharedState();  // health says at once if it is not there
   }
   PORTCULLIS_RETURN_IF_ERROR(daemon->StartOperatorServer(config));
