@@ -11,9 +11,11 @@
 // so a local DENY stays a DENY and the store only ever turns an ALLOW into
 // a DENY.
 //
-// The default, for a gate on its own, is InProcessCounterStore: the local
-// check under the tenant's lock already saw every charge, so it has
-// nothing to add. shared_state/ implements the seam on Redis.
+// A gate on its own has no store (GateOptions::shared_counters is null):
+// the local check under the tenant's lock already saw every charge, and
+// the kernel then copies nothing into a batch. InProcessCounterStore is
+// that same answer as an object, for code that wants one (the benchmarks'
+// baseline). shared_state/ implements the seam on Redis.
 //
 // Implementations are thread-safe. The gate calls Charge under the
 // tenant's lock, so a slow store slows that tenant's decisions: a call
@@ -72,8 +74,8 @@ class CounterStore {
   virtual absl::Status Refund(const ChargeBatch& batch) = 0;
 };
 
-// A gate on its own: the local counters are the only ones, so every batch
-// is charged as it is and nothing is kept here.
+// Nothing shared: the local counters are the only ones, so every batch is
+// charged as it is and nothing is kept here.
 class InProcessCounterStore final : public CounterStore {
  public:
   absl::StatusOr<ChargeOutcome> Charge(const ChargeBatch&) override {
