@@ -208,6 +208,7 @@ struct Encoder {
     records::HaltRecord proto;
     proto.set_reason(r.reason);
     proto.set_principal(r.principal);
+    proto.set_replica(r.replica);
     return Serialize(proto);
   }
   // Issue 21.
@@ -399,7 +400,8 @@ absl::StatusOr<gate::Record> DecodeSecret(absl::string_view payload) {
 absl::StatusOr<gate::Record> DecodeHalt(absl::string_view payload) {
   auto proto = Parse<records::HaltRecord>(payload);
   if (!proto.ok()) return proto.status();
-  return gate::HaltRecord{proto->reason(), proto->principal()};
+  return gate::HaltRecord{proto->reason(), proto->principal(),
+                          proto->replica()};
 }
 
 // Shadow mode (issue 7).

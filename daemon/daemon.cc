@@ -85,13 +85,12 @@ ServerOptions ServerOptionsFrom(const config::v1::GateConfig& config) {
   return options;
 }
 
-// The store that shares limit counters with the other replicas, from
-// sharedState.redis (validated by the configuration loader); null without
-// it. Connects on first use, so a Redis that is down does not stop the
-// start: health says so instead (CheckSharedState).
-absl::StatusOr<std::unique_ptr<shared_state::RedisCounterStore>>
-SharedCountersFrom(const config::v1::GateConfig& config) {
-  if (!config.shared_state().has_redis()) return nullptr;
+// The options of the stores that share limit counters and halts with the
+// other replicas, from sharedState.redis (validated by the configuration
+// loader); nullopt without it.
+absl::StatusOr<std::optional<shared_state::RedisCounterStoreOptions>>
+SharedRedisFrom(const config::v1::GateConfig& config) {
+  if (!config.shared_state().has_redis()) return std::nullopt;
   const config::v1::RedisConfig& redis = config.shared_state().redis();
   shared_state::RedisCounterStoreOptions options;
   options.address = redis.address();
@@ -105,8 +104,15 @@ SharedCountersFrom(const config::v1::GateConfig& config) {
     options.username = redis.username();
     options.password = std::string(password.view());
   }
-  absl::StatusOr<std::unique_ptr<shared_state::RedisCounterStore>> store =
-      shared_state::RedisCounterStore::Create(std::move(options));
+  return options;
+}
+
+// A store built from `options` (one of the Create functions), or
+// InvalidArgument naming sharedState.redis.
+template <typename Store>
+absl::StatusOr<std::unique_ptr<Store>> SharedStore(
+    const shared_state::RedisCounterStoreOptions& options) {
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Create(options);
   if (!store.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("sharedState.redis: ", store.status().message()));
@@ -279,9 +285,21 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   PORTCULLIS_ASSIGN_OR_RETURN(gate::ApproverRegistry approvers,
                               ApproversFrom(config));
   gate::GateOptions gate_options = GateOptionsFrom(config);
-  PORTCULLIS_ASSIGN_OR_RETURN(daemon->shared_counters_,
-                              SharedCountersFrom(config));
+  // Connects on first use, so a Redis that is down does not stop the
+  // start: health says so instead (CheckSharedState).
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      std::optional<shared_state::RedisCounterStoreOptions> redis,
+      SharedRedisFrom(config));
+  if (redis.has_value()) {
+    PORTCULLIS_ASSIGN_OR_RETURN(
+        daemon->shared_counters_,
+        SharedStore<shared_state::RedisCounterStore>(*redis));
+    PORTCULLIS_ASSIGN_OR_RETURN(
+        daemon->shared_halts_,
+        SharedStore<shared_state::RedisHaltStore>(*redis));
+  }
   gate_options.shared_counters = daemon->shared_counters_.get();
+  gate_options.shared_halts = daemon->shared_halts_.get();
   gate_options.on_snapshot_failed = [&log](const std::string& tenant,
                                            const absl::Status& status) {
     log.Error(absl::StrCat("the state snapshot was not written (the next "
@@ -335,8 +353,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   }
   if (daemon->shared_counters_ != nullptr) {
     log.Info(
-        absl::StrCat("limit counters are shared with the other replicas "
-                     "in Redis at ",
+        absl::StrCat("limit counters and halts are shared with the other "
+                     "replicas in Redis at ",
                      config.shared_state().redis().address()));
     daemon->CheckSharedState();  // health says at once if it is not there
   }
@@ -542,15 +560,23 @@ bool Daemon::MayServe() const {
 void Daemon::CheckSharedState() {
   if (shared_counters_ == nullptr) return;
   absl::Status answered = shared_counters_->Ping();
+  if (answered.ok()) {
+    absl::StatusOr<std::vector<gate::SharedHalt>> synced = gate_->SyncHalts();
+    if (synced.ok()) {
+      for (const gate::SharedHalt& h : *synced) LogSharedHalt(h);
+    }
+    answered = synced.status();
+  }
   if (!answered.ok()) {
     if (shared_state_failing_) return;
     shared_state_failing_ = true;
     // Logged before health changes, as for the storage.
     log_.Error(absl::StrCat(
-        "Redis, where the replicas share limit counters, does not answer (",
+        "the state shared with the other replicas in Redis cannot be read "
+        "(",
         answered.message(),
-        "): health is NOT_SERVING and actions that charge a limit are "
-        "denied until it does"));
+        "): health is NOT_SERVING, actions that charge a limit are denied, "
+        "and after a second every action is, until it can"));
     server_->SetReady(false);
     return;
   }
@@ -561,6 +587,19 @@ void Daemon::CheckSharedState() {
                   : "Redis answers again; the ledger keeps health "
                     "NOT_SERVING");
   server_->SetReady(ready);
+}
+
+void Daemon::LogSharedHalt(const gate::SharedHalt& h) {
+  std::string line = absl::StrCat(
+      h.tenant.empty() ? "the gate" : absl::StrCat("tenant ", h.tenant),
+      h.halted ? " halted" : " resumed", " at replica ",
+      h.replica.empty() ? "(unnamed)" : h.replica, " by ",
+      h.principal.empty() ? "(unknown)" : h.principal, ": ", h.reason);
+  if (h.halted) {
+    log_.Warn(line, {.tenant = h.tenant});
+  } else {
+    log_.Info(line, {.tenant = h.tenant});
+  }
 }
 
 absl::Status Daemon::Reload() {

@@ -39,6 +39,7 @@
 #include "server/gate_metrics.h"
 #include "server/server.h"
 #include "shared_state/redis_counter_store.h"
+#include "shared_state/redis_halt_store.h"
 
 namespace portcullis::server {
 
@@ -128,12 +129,15 @@ class Daemon {
   // (unless a tenant was refused, at start or by the resume). Called every
   // kStorageInterval on the storage_watch_ thread.
   void CheckStorage();
-  // Health follows the Redis that shares limit counters with the other
-  // replicas (sharedState.redis): NOT_SERVING while it does not answer a
-  // PING (decisions that charge a limit are denied meanwhile), SERVING
-  // again once it does and nothing else keeps it down. Called with
-  // CheckStorage; does nothing without sharedState.redis.
+  // With sharedState.redis: settles owed refunds (a PING first), then
+  // records and applies the halts other replicas shared (Gate::SyncHalts),
+  // logging each. Health is NOT_SERVING while that fails (decisions that
+  // charge a limit are denied meanwhile, and every decision once halts
+  // have not been read for a second), SERVING again once it succeeds and
+  // nothing else keeps it down. Called with CheckStorage; does nothing
+  // without sharedState.redis.
   void CheckSharedState();
+  void LogSharedHalt(const gate::SharedHalt& halt);
   // Whether health may be SERVING: nothing refused or failing.
   bool MayServe() const;
 
@@ -177,6 +181,8 @@ class Daemon {
   // Limit counters shared with the other replicas (sharedState.redis);
   // null when this gate's counters are its own. Outlives the gate.
   std::unique_ptr<shared_state::RedisCounterStore> shared_counters_;
+  // Halts shared with the other replicas (sharedState.redis); null alike.
+  std::unique_ptr<shared_state::RedisHaltStore> shared_halts_;
   std::unique_ptr<gate::Gate> gate_;
   std::unique_ptr<Server> server_;
   // The console's API (console.enabled), answering on the operators'

@@ -114,11 +114,11 @@ absl::StatusOr<Receipt> Executor::Execute(absl::string_view decision_id,
            (!key.empty() && tenant.busy.contains(busy_key))) {
       tenant.changed.Wait(&tenant.mu);
     }
-    std::string reason;
-    if (tenant.halted || tenants_.GateHalted(&reason)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "tenant ", action.tenant,
-          " is halted: ", tenant.halted ? tenant.halt_reason : reason));
+    if (std::optional<HaltCause> halt = halts_.HaltOfLocked(tenant)) {
+      return absl::FailedPreconditionError(
+          halt->rule == kHaltedRule ? absl::StrCat("tenant ", action.tenant,
+                                                   " is halted: ", halt->reason)
+                                    : halt->reason);
     }
     absl::StatusOr<std::optional<Receipt>> earlier =
         Claim(tenant, action, digest, busy_decision, busy_key);
@@ -156,7 +156,7 @@ Executor::AtDecision Executor::BeginAtDecision(absl::string_view decision_id,
         (!key.empty() && tenant.busy.contains(busy_key))) {
       return begun;
     }
-    if (tenant.halted || tenants_.GateHalted()) return begun;
+    if (halts_.HaltOfLocked(tenant).has_value()) return begun;
     absl::StatusOr<std::optional<Receipt>> earlier =
         Claim(tenant, action, digest, busy_decision, busy_key);
     // A key bound to another action: Execute says so, and records it.

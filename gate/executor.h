@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "base/clock.h"
 #include "crypto/ed25519.h"
+#include "gate/kill_switch.h"
 #include "gate/recorder.h"
 #include "gate/tenant_state.h"
 #include "gate/tool_connector.h"
@@ -32,11 +33,13 @@ class Executor {
   // Every reference must outlive the executor.
   // `connectors` may be null (no tool is called by the gate).
   Executor(const Clock& clock, Recorder& recorder, TenantRegistry& tenants,
-           const crypto::SigningKey& key, absl::Duration idempotency_window,
+           const KillSwitch& halts, const crypto::SigningKey& key,
+           absl::Duration idempotency_window,
            const ToolConnectors* connectors = nullptr)
       : clock_(clock),
         recorder_(recorder),
         tenants_(tenants),
+        halts_(halts),
         key_(key),
         idempotency_window_(idempotency_window),
         connectors_(connectors) {}
@@ -143,6 +146,7 @@ class Executor {
   const Clock& clock_;
   Recorder& recorder_;
   TenantRegistry& tenants_;
+  const KillSwitch& halts_;
   const crypto::SigningKey& key_;
   const absl::Duration idempotency_window_;
   const ToolConnectors* const connectors_;

@@ -18,9 +18,11 @@
 namespace portcullis::gate {
 namespace {
 
-constexpr char kHaltedRule[] = "builtin:halted";
 constexpr char kHaltedDescription[] =
     "a halted tenant's actions are denied until it is resumed";
+constexpr char kSharedHaltsUnknownDescription[] =
+    "while halts made at the other replicas cannot be learnt, every action "
+    "is denied";
 
 std::optional<absl::Time> ExpiryOf(const policy::Verdict& verdict,
                                    absl::Time now, absl::Duration grant_ttl) {
@@ -42,11 +44,17 @@ std::optional<absl::Time> ExpiryOf(const policy::Verdict& verdict,
 }
 
 policy::Verdict HaltedVerdict(absl::string_view tenant,
-                              absl::string_view reason) {
+                              const HaltCause& cause) {
   policy::Verdict v;
   v.outcome = policy::Outcome::kDeny;
-  v.decided_by = {{kHaltedRule, kHaltedDescription}};
-  v.reasons = {absl::StrCat("tenant ", tenant, " is halted: ", reason)};
+  if (cause.rule == kHaltedRule) {
+    v.decided_by = {{std::string(kHaltedRule), kHaltedDescription}};
+    v.reasons = {absl::StrCat("tenant ", tenant, " is halted: ", cause.reason)};
+  } else {
+    v.decided_by = {
+        {std::string(kSharedHaltsUnknownRule), kSharedHaltsUnknownDescription}};
+    v.reasons = {cause.reason};
+  }
   return v;
 }
 
@@ -104,9 +112,10 @@ Gate::Gate(const Clock& clock, ledger::Ledger& ledger, const RecordCodec& codec,
       recorder_(ledger, codec),
       desk_(clock, recorder_, tenants_, policies_, approvers_,
             options.grant_ttl, observer, &fatigue_, options.shared_counters),
-      executor_(clock, recorder_, tenants_, signing_key,
+      kill_switch_(clock, recorder_, tenants_, policies_, options.shared_halts,
+                   options.replica),
+      executor_(clock, recorder_, tenants_, kill_switch_, signing_key,
                 options.idempotency_window, connectors),
-      kill_switch_(clock, recorder_, tenants_, policies_),
       observer_(observer) {}
 
 RecoveryWindows RecoveryWindowsOf(const GateOptions& options) {
@@ -335,9 +344,10 @@ absl::StatusOr<policy::Verdict> Gate::Decide(const policy::Action& action,
                                              const PolicySnapshot& policy,
                                              TenantState& tenant,
                                              absl::Time now) {
-  std::optional<std::string> halted = kill_switch_.HaltReason(action.tenant);
   absl::MutexLock lock(&tenant.mu);
-  if (halted) return HaltedVerdict(action.tenant, *halted);
+  if (std::optional<HaltCause> halted = kill_switch_.HaltOfLocked(tenant)) {
+    return HaltedVerdict(action.tenant, *halted);
+  }
   StandingState* used = nullptr;
   absl::StatusOr<policy::Verdict> verdict = gate_internal::Decide(
       *policy.program, action, now,
@@ -597,6 +607,10 @@ absl::Status Gate::Resume(absl::string_view tenant, absl::string_view reason,
   return kill_switch_.Resume(tenant, reason, call.principal);
 }
 
+absl::StatusOr<std::vector<SharedHalt>> Gate::SyncHalts() {
+  return kill_switch_.Sync();
+}
+
 void Gate::RecordAccessDeniedAsync(absl::Span<const std::string> chains,
                                    absl::string_view principal,
                                    absl::string_view method,
@@ -661,7 +675,9 @@ GateStatus Gate::Status() {
   for (const std::string& tenant : status.policy->program->Tenants()) {
     TenantStatus t;
     t.tenant = tenant;
-    t.halted = kill_switch_.HaltReason(tenant);
+    if (std::optional<HaltCause> halt = kill_switch_.HaltOf(tenant)) {
+      t.halted = std::move(halt->reason);
+    }
     TenantState& state = tenants_.Get(tenant);
     {
       absl::MutexLock lock(&state.mu);

@@ -84,6 +84,13 @@ struct GateOptions {
   // (gate/counter_store.h); null when this gate's counters are the only
   // ones, as for a gate on its own. Must outlive the Gate.
   CounterStore* shared_counters = nullptr;
+  // Where halts are shared with the other replicas (gate/halt_store.h);
+  // null for a gate on its own. Must outlive the Gate. With one, the gate
+  // stops every tenant while the store has not been read for a second
+  // (KillSwitch): call SyncHalts often.
+  HaltStore* shared_halts = nullptr;
+  // This replica's name, in the halts it shares (may be empty).
+  std::string replica;
 };
 
 // How far back recovery and the state snapshots look, for `options`.
@@ -355,6 +362,9 @@ class Gate {
                     const CallContext& call);
   absl::Status Resume(absl::string_view tenant, absl::string_view reason,
                       const CallContext& call);
+  // With GateOptions::shared_halts: records and applies the halts and
+  // resumes other replicas shared (see KillSwitch::Sync), and returns them.
+  absl::StatusOr<std::vector<SharedHalt>> SyncHalts();
 
   // Records that `principal` was refused `method` ("access.denied") on the
   // first of `chains` that is a tenant of the policy in force, or nowhere
@@ -471,8 +481,8 @@ class Gate {
   TenantRegistry tenants_;
   Recorder recorder_;
   ApprovalDesk desk_;
-  Executor executor_;
   KillSwitch kill_switch_;
+  Executor executor_;
   ShadowPolicy shadow_;
   PolicyReloads reloads_;
   GateObserver* const observer_;

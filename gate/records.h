@@ -128,6 +128,9 @@ struct OutcomeRecord {
 struct HaltRecord {
   std::string reason;
   std::string principal;
+  // The replica where it was asked, when replicas share halts and the one
+  // that asked is named (sharedState); empty otherwise.
+  std::string replica;
 };
 
 // "access.denied": an identified caller was refused.

@@ -15,9 +15,11 @@
 namespace portcullis::shared_state {
 namespace {
 
+using shared_state_internal::ErrorReply;
 using shared_state_internal::FromFixedPoint;
 using shared_state_internal::RedisConnection;
 using shared_state_internal::RedisReply;
+using shared_state_internal::RunScript;
 using shared_state_internal::ToFixedPoint;
 
 constexpr size_t kMaxCharges = 1000;
@@ -109,14 +111,6 @@ absl::StatusOr<GivenUp> GivenUpOf(absl::string_view prefix,
 
 // An error reply, shortened: Redis's errors name commands and states,
 // never a secret.
-absl::Status ErrorReply(const RedisReply& reply) {
-  if (reply.type != RedisReply::Type::kError) {
-    return absl::UnavailableError("redis: unexpected reply");
-  }
-  return absl::UnavailableError(
-      absl::StrCat("redis: ", absl::string_view(reply.text).substr(0, 80)));
-}
-
 // "20 of 20 per 1h used across replicas", or for spend "12.5 USD of 50 USD
 // per 1h used across replicas; this adds 3 USD".
 std::string UsageText(const policy::UsageCharge& charge,
@@ -195,36 +189,6 @@ RedisCounterStore::RedisCounterStore(
 
 RedisCounterStore::~RedisCounterStore() = default;
 
-absl::StatusOr<RedisReply> RedisCounterStore::RunScript(
-    absl::string_view script, std::string& sha,
-    const std::vector<std::string>& keys,
-    const std::vector<std::string>& args) {
-  if (sha.empty()) {
-    PORTCULLIS_ASSIGN_OR_RETURN(
-        RedisReply loaded,
-        connection_->Run({"SCRIPT", "LOAD", std::string(script)}));
-    if (loaded.type != RedisReply::Type::kString) return ErrorReply(loaded);
-    sha = loaded.text;
-  }
-  std::vector<std::string> command;
-  command.reserve(3 + keys.size() + args.size());
-  command.push_back("EVALSHA");
-  command.push_back(sha);
-  command.push_back(absl::StrCat(keys.size()));
-  command.insert(command.end(), keys.begin(), keys.end());
-  command.insert(command.end(), args.begin(), args.end());
-  PORTCULLIS_ASSIGN_OR_RETURN(RedisReply reply, connection_->Run(command));
-  if (reply.type == RedisReply::Type::kError &&
-      absl::StartsWith(reply.text, "NOSCRIPT")) {
-    // A restarted server forgot the script; EVAL runs and caches it again.
-    command[0] = "EVAL";
-    command[1] = std::string(script);
-    PORTCULLIS_ASSIGN_OR_RETURN(reply, connection_->Run(command));
-  }
-  if (reply.type == RedisReply::Type::kError) return ErrorReply(reply);
-  return reply;
-}
-
 absl::StatusOr<gate::ChargeOutcome> RedisCounterStore::Charge(
     const gate::ChargeBatch& batch) {
   PORTCULLIS_ASSIGN_OR_RETURN(std::vector<EncodedCharge> charges,
@@ -251,7 +215,8 @@ absl::StatusOr<gate::ChargeOutcome> RedisCounterStore::Charge(
   absl::MutexLock lock(&mu_);
   PORTCULLIS_RETURN_IF_ERROR(SettleOwed());
   absl::StatusOr<RedisReply> reply =
-      RunScript(shared_state_internal::ChargeScript(), charge_sha_, keys, args);
+      RunScript(*connection_, shared_state_internal::ChargeScript(),
+                charge_sha_, keys, args);
   if (!reply.ok()) {
     // No answer: the charge may still run. It is refunded (and the batch
     // given up) before anything else once Redis answers again.
@@ -304,8 +269,9 @@ absl::Status RedisCounterStore::RefundLocked(const gate::ChargeBatch& batch) {
   }
   keys.push_back(std::move(given_up.key));
   members.push_back(std::move(given_up.ttl));
-  absl::StatusOr<RedisReply> reply = RunScript(
-      shared_state_internal::RefundScript(), refund_sha_, keys, members);
+  absl::StatusOr<RedisReply> reply =
+      RunScript(*connection_, shared_state_internal::RefundScript(),
+                refund_sha_, keys, members);
   return reply.status();
 }
 

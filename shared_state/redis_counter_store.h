@@ -95,13 +95,6 @@ class RedisCounterStore final : public gate::CounterStore {
       RedisCounterStoreOptions options,
       std::unique_ptr<shared_state_internal::RedisConnection> connection);
 
-  // Runs `script` by its SHA1 (learnt with SCRIPT LOAD on first use), and
-  // by its text when the server has lost it (NOSCRIPT after a restart).
-  absl::StatusOr<shared_state_internal::RedisReply> RunScript(
-      absl::string_view script, std::string& sha,
-      const std::vector<std::string>& keys,
-      const std::vector<std::string>& args) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-
   // Records `batch` as owed a refund.
   void Owe(const gate::ChargeBatch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sends every owed refund, oldest first; stops at the first failure.

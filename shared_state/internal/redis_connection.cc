@@ -8,8 +8,10 @@
 #include <cerrno>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 
 namespace portcullis::shared_state::shared_state_internal {
 namespace {
@@ -224,6 +226,44 @@ absl::StatusOr<RedisReply> RedisConnection::RunOnce(
   RedisReply out = Copy(*reply);
   freeReplyObject(reply);
   return out;
+}
+
+absl::Status ErrorReply(const RedisReply& reply) {
+  if (reply.type != RedisReply::Type::kError) {
+    return absl::UnavailableError("redis: unexpected reply");
+  }
+  return absl::UnavailableError(
+      absl::StrCat("redis: ", absl::string_view(reply.text).substr(0, 80)));
+}
+
+absl::StatusOr<RedisReply> RunScript(RedisConnection& connection,
+                                     absl::string_view script, std::string& sha,
+                                     const std::vector<std::string>& keys,
+                                     const std::vector<std::string>& args) {
+  if (sha.empty()) {
+    PORTCULLIS_ASSIGN_OR_RETURN(
+        RedisReply loaded,
+        connection.Run({"SCRIPT", "LOAD", std::string(script)}));
+    if (loaded.type != RedisReply::Type::kString) return ErrorReply(loaded);
+    sha = loaded.text;
+  }
+  std::vector<std::string> command;
+  command.reserve(3 + keys.size() + args.size());
+  command.push_back("EVALSHA");
+  command.push_back(sha);
+  command.push_back(absl::StrCat(keys.size()));
+  command.insert(command.end(), keys.begin(), keys.end());
+  command.insert(command.end(), args.begin(), args.end());
+  PORTCULLIS_ASSIGN_OR_RETURN(RedisReply reply, connection.Run(command));
+  if (reply.type == RedisReply::Type::kError &&
+      absl::StartsWith(reply.text, "NOSCRIPT")) {
+    // A restarted server forgot the script; EVAL runs and caches it again.
+    command[0] = "EVAL";
+    command[1] = std::string(script);
+    PORTCULLIS_ASSIGN_OR_RETURN(reply, connection.Run(command));
+  }
+  if (reply.type == RedisReply::Type::kError) return ErrorReply(reply);
+  return reply;
 }
 
 }  // namespace portcullis::shared_state::shared_state_internal

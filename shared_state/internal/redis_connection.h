@@ -42,6 +42,20 @@ struct RedisCredentials {
 // otherwise.
 absl::StatusOr<RedisEndpoint> ParseRedisAddress(absl::string_view address);
 
+// Unavailable describing `reply`: the first 80 bytes of an error reply, or
+// "unexpected reply" for any other.
+absl::Status ErrorReply(const RedisReply& reply);
+
+class RedisConnection;
+
+// Runs a Lua script on `connection` by its SHA1 (learnt with SCRIPT LOAD on
+// first use and kept in `sha`), and by its text when the server has lost it
+// (NOSCRIPT after a restart). An error reply is Unavailable.
+absl::StatusOr<RedisReply> RunScript(RedisConnection& connection,
+                                     absl::string_view script, std::string& sha,
+                                     const std::vector<std::string>& keys,
+                                     const std::vector<std::string>& args);
+
 class RedisConnection {
  public:
   RedisConnection(RedisEndpoint endpoint, RedisCredentials credentials,
