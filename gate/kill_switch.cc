@@ -52,9 +52,7 @@ absl::Status KillSwitch::Switch(absl::string_view tenant, bool halt,
   if (whole_gate) {
     is_halted = tenants_.GateHalted();
   } else {
-    TenantState& state = tenants_.Get(tenant);
-    absl::MutexLock lock(&state.mu);
-    is_halted = state.halted;
+    is_halted = tenants_.Get(tenant).Halted();
   }
   std::string target =
       whole_gate ? "the gate" : absl::StrCat("tenant ", tenant);
@@ -87,19 +85,14 @@ absl::Status KillSwitch::Switch(absl::string_view tenant, bool halt,
   if (whole_gate) {
     tenants_.SetGateHalt(halt, std::string(reason));
   } else {
-    TenantState& state = tenants_.Get(tenant);
-    absl::MutexLock lock(&state.mu);
-    state.halted = halt;
-    state.halt_reason = halt ? std::string(reason) : "";
+    tenants_.Get(tenant).SetHalt(halt, halt ? std::string(reason) : "");
   }
   return absl::OkStatus();
 }
 
 std::optional<std::string> KillSwitch::HaltReason(absl::string_view tenant) {
-  {
-    TenantState& state = tenants_.Get(tenant);
-    absl::MutexLock lock(&state.mu);
-    if (state.halted) return state.halt_reason;
+  if (std::optional<std::string> own = tenants_.Get(tenant).HaltReason()) {
+    return own;
   }
   std::string reason;
   if (tenants_.GateHalted(&reason)) return reason;

@@ -11,9 +11,9 @@
 
 #include "absl/status/status.h"
 #include "base/clock.h"
+#include "gate/internal/tenant_book.h"
 #include "gate/policy_snapshot.h"
 #include "gate/recorder.h"
-#include "gate/tenant_state.h"
 
 namespace portcullis::gate {
 
