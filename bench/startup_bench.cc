@@ -56,6 +56,7 @@
 #include "crypto/ed25519.h"
 #include "gate/approvers.h"
 #include "gate/gate.h"
+#include "gate/internal/tenant_book.h"
 #include "gate/recovery.h"
 #include "gate/state_snapshotter.h"
 #include "ledger/checkpoint_files.h"
@@ -467,22 +468,29 @@ int Measure(const std::string& dir) {
   for (const std::string& tenant : (*ledger)->Tenants()) {
     auto projection =
         gate::ProjectFully(**ledger, codec, tenant, now, Windows(options));
-    gate::TenantState& f = full.Get(tenant);
+    gate::TenantBook& f = full.Get(tenant);
     if (!projection.ok() ||
         !projection
              ->Materialize(**ledger, codec, tenant, now, Windows(options), f)
              .ok()) {
       return 1;
     }
-    gate::TenantState& r = recovered_state.Get(tenant);
-    absl::MutexLock lf(&f.mu);
-    absl::MutexLock lr(&r.mu);
-    const bool same = f.usage.events() == r.usage.events() &&
-                      f.pending.size() == r.pending.size() &&
-                      f.idempotency.size() == r.idempotency.size();
+    gate::TenantBook& r = recovered_state.Get(tenant);
+    struct Sizes {
+      size_t events, pending, keys;
+      bool operator==(const Sizes&) const = default;
+    };
+    auto sizes = [](gate::TenantBook& book) {
+      return book.WithLock([](const gate::TenantBook::View& s) {
+        return Sizes{s.usage().events(), s.pending().size(),
+                     s.executed_count()};
+      });
+    };
+    const Sizes rs = sizes(r);
+    const bool same = sizes(f) == rs;
     std::printf("  check %s: %zu usage events, %zu pending, %zu keys: %s\n",
-                tenant.c_str(), r.usage.events(), r.pending.size(),
-                r.idempotency.size(), same ? "same" : "DIFFERENT");
+                tenant.c_str(), rs.events, rs.pending, rs.keys,
+                same ? "same" : "DIFFERENT");
     if (!same) ++failures;
   }
   return failures == 0 ? 0 : 1;

@@ -16,6 +16,8 @@
 namespace portcullis::gate {
 namespace {
 
+using gate_internal::BusyDecision;
+
 constexpr char kExpiredRule[] = "builtin:approval-expired";
 constexpr char kExpiredDescription[] =
     "pending actions are denied when their approval deadline passes";
@@ -153,13 +155,6 @@ struct ApprovalDesk::Plan {
   std::string batch_id;
 };
 
-void ApprovalDesk::Enqueue(TenantState& tenant, DecisionState state) {
-  std::string id = state.original.id;
-  tenant.pending.emplace(id, std::move(state));
-  tenant.busy.insert(BusyDecision(id));
-  tenant.unrecorded.insert(id);
-}
-
 absl::StatusOr<ApproveResult> ApprovalDesk::Approve(const Approval& approval,
                                                     absl::string_view signature,
                                                     absl::string_view caller) {
@@ -233,18 +228,45 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Approve(const Approval& approval,
 
 absl::StatusOr<ApproveResult> ApprovalDesk::Decide(
     const Approval& approval, absl::string_view signature,
-    const Approver& approver, absl::string_view caller, TenantState& tenant,
+    const Approver& approver, absl::string_view caller, TenantBook& tenant,
     const AmendmentRecord* amendment) {
   const absl::Time now = clock_.Now();
-  const std::string busy = BusyDecision(approval.decision_id);
+  const std::string busy[] = {BusyDecision(approval.decision_id)};
   Plan plan;
   DecisionState snapshot;
-  {
-    absl::ReleasableMutexLock lock(&tenant.mu);
-    while (tenant.busy.contains(busy)) tenant.changed.Wait(&tenant.mu);
-    auto it = tenant.pending.find(approval.decision_id);
-    if (it == tenant.pending.end()) {
-      lock.Release();
+  // Why the verdict is not recorded, when it is not; what to do about it
+  // once the lock is released.
+  enum class Refusal { kNone, kNotPending, kExpired, kError };
+  Refusal refusal = Refusal::kNone;
+  absl::Status refused;
+  absl::Time deadline;
+  const bool planned = tenant.Reserve(
+      busy, TenantBook::Wait::kWait, [&](TenantBook::View& queue) {
+        const DecisionState* found = queue.FindPending(approval.decision_id);
+        if (found == nullptr) {
+          refusal = Refusal::kNotPending;
+          return false;
+        }
+        const DecisionState& state = *found;
+        deadline = DeadlineOf(state);
+        if (now >= deadline) {
+          refusal = Refusal::kExpired;
+          return false;
+        }
+        refused = Check(approval, approver, caller, state, now);
+        if (!refused.ok()) {
+          refusal = Refusal::kError;
+          return false;
+        }
+        PlanVerdict(approval, signature, approver, state, queue.usage(), now,
+                    plan);
+        snapshot = state;
+        return true;
+      });
+  switch (refusal) {
+    case Refusal::kNone:
+      break;
+    case Refusal::kNotPending: {
       absl::StatusOr<DecisionState> state =
           LoadDecision(recorder_.ledger(), recorder_.codec(), approval.tenant,
                        approval.decision_id);
@@ -253,73 +275,16 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Decide(
           "decision ", approval.decision_id, " is not pending: it was ",
           DescribeOutcome(state->current)));
     }
-    const DecisionState& state = it->second;
-    if (const absl::Time deadline = DeadlineOf(state); now >= deadline) {
-      // Expire erases `state`: nothing below may read it.
-      lock.Release();
+    case Refusal::kExpired:
       Expire(tenant, approval.decision_id, now).IgnoreError();
       return absl::FailedPreconditionError(
           absl::StrCat("the request expired at ", DescribeTime(deadline),
                        "; approvals after the deadline do not count"));
-    }
-    if (!crypto::ConstantTimeEquals(
-            approval.action_digest,
-            crypto::AsBytes(state.original.action_digest))) {
-      return absl::PermissionDeniedError(
-          "this approval is for a different action: its digest does not "
-          "match the pending action's");
-    }
-    if (!state.requested_by.empty() &&
-        (state.requested_by == approver.id || state.requested_by == caller)) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("\"", state.requested_by,
-                       "\" requested this action and cannot approve it"));
-    }
-    for (const Vote& v : state.votes) {
-      if (v.approver_id == approver.id) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "approver \"", approver.id,
-            "\" already gave a verdict on this decision; a second one (a "
-            "replay) does not count"));
-      }
-    }
-    if (!MayVote(state, approver, now)) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("approver \"", approver.id,
-                       "\" holds none of the roles this request needs"));
-    }
-
-    Vote vote{approver.id, approver.roles, approval.verdict, approval.comment,
-              now};
-    DecisionState next = state;
-    next.votes.push_back(vote);
-    plan.record = {approval, std::string(signature), approver.roles,
-                   Resolution::kNone, state.current};
-    if (approval.verdict == ApprovalVerdict::kDeny) {
-      plan.kind = kApprovalDenied;
-      plan.record.resolution = Resolution::kDenied;
-      plan.record.decision = Refused(next, vote);
-    } else if (QuorumMet(next)) {
-      // Hard limits of the policy in force hold even against approvals.
-      std::shared_ptr<const PolicySnapshot> policy = policies_.Current();
-      plan.batch_id =
-          absl::StrCat(approval.decision_id, "/", crypto::RandomId());
-      absl::StatusOr<policy::Verdict> recheck = gate_internal::Recheck(
-          *policy->program, state.action, now,
-          {tenant.usage, shared_counters_, plan.batch_id});
-      if (!recheck.ok() || recheck->outcome == policy::Outcome::kDeny) {
-        plan.kind = kApprovalDenied;
-        plan.record.resolution = Resolution::kDenied;
-        plan.record.decision = StoppedByPolicy(next, recheck);
-      } else {  // charged by the re-check
-        plan.record.resolution = Resolution::kGranted;
-        plan.record.decision = Granted(next, now, grant_ttl_, *recheck);
-        plan.charged = recheck->charges;
-      }
-    }
-    snapshot = state;
-    tenant.busy.insert(busy);
+    case Refusal::kError:
+      return refused;
   }
+  // Every refusal above says why; a plan that was not made is not recorded.
+  if (!planned) return absl::InternalError("the verdict was not planned");
 
   absl::StatusOr<uint64_t> sequence;
   if (amendment == nullptr) {
@@ -342,29 +307,29 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Decide(
 
   ApproveResult result;
   if (amendment != nullptr) result.proposal_id = amendment->proposal_id;
-  {
-    absl::MutexLock lock(&tenant.mu);
-    tenant.busy.erase(busy);
-    tenant.changed.SignalAll();
+  absl::Status settled;
+  tenant.Release(busy, [&](TenantBook::View& queue) {
     if (!sequence.ok()) {
       gate_internal::Uncharge(approval.tenant, plan.charged, now,
-                              {tenant.usage, shared_counters_, plan.batch_id});
-      return sequence.status();
+                              {queue.usage(), shared_counters_, plan.batch_id});
+      settled = sequence.status();
+      return;
     }
-    DecisionState& state = tenant.pending[approval.decision_id];
-    absl::Status applied = ApplyRecord(state, plan.kind, plan.record, now);
-    if (!applied.ok()) return applied;
+    DecisionState& state = queue.PendingSlot(approval.decision_id);
+    settled = ApplyRecord(state, plan.kind, plan.record, now);
+    if (!settled.ok()) return;
     state.current.ledger_sequence = *sequence;
     result.decision = state.current;
     if (plan.record.resolution == Resolution::kNone) {
       result.pending = state;
-      tenant.Publish(QueueEvent::Kind::kUpdated, state);
+      queue.Publish(QueueEvent::Kind::kUpdated, state);
     } else {
       DecisionState resolved = std::move(state);
-      tenant.pending.erase(approval.decision_id);
-      tenant.Publish(QueueEvent::Kind::kResolved, resolved);
+      queue.ErasePending(approval.decision_id);
+      queue.Publish(QueueEvent::Kind::kResolved, resolved);
     }
-  }
+  });
+  if (!settled.ok()) return settled;
   if (!result.pending) {
     waiters_.Wake(WaitKey(approval.tenant, approval.decision_id),
                   result.decision);
@@ -372,58 +337,124 @@ absl::StatusOr<ApproveResult> ApprovalDesk::Decide(
   return result;
 }
 
+absl::Status ApprovalDesk::Check(const Approval& approval,
+                                 const Approver& approver,
+                                 absl::string_view caller,
+                                 const DecisionState& state, absl::Time now) {
+  if (!crypto::ConstantTimeEquals(
+          approval.action_digest,
+          crypto::AsBytes(state.original.action_digest))) {
+    return absl::PermissionDeniedError(
+        "this approval is for a different action: its digest does not "
+        "match the pending action's");
+  }
+  if (!state.requested_by.empty() &&
+      (state.requested_by == approver.id || state.requested_by == caller)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("\"", state.requested_by,
+                     "\" requested this action and cannot approve it"));
+  }
+  for (const Vote& v : state.votes) {
+    if (v.approver_id == approver.id) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "approver \"", approver.id,
+          "\" already gave a verdict on this decision; a second one (a "
+          "replay) does not count"));
+    }
+  }
+  if (!MayVote(state, approver, now)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("approver \"", approver.id,
+                     "\" holds none of the roles this request needs"));
+  }
+  return absl::OkStatus();
+}
+
+void ApprovalDesk::PlanVerdict(const Approval& approval,
+                               absl::string_view signature,
+                               const Approver& approver,
+                               const DecisionState& state, UsageCounters& usage,
+                               absl::Time now, Plan& plan) {
+  Vote vote{approver.id, approver.roles, approval.verdict, approval.comment,
+            now};
+  DecisionState next = state;
+  next.votes.push_back(vote);
+  plan.record = {approval, std::string(signature), approver.roles,
+                 Resolution::kNone, state.current};
+  if (approval.verdict == ApprovalVerdict::kDeny) {
+    plan.kind = kApprovalDenied;
+    plan.record.resolution = Resolution::kDenied;
+    plan.record.decision = Refused(next, vote);
+  } else if (QuorumMet(next)) {
+    // Hard limits of the policy in force hold even against approvals.
+    std::shared_ptr<const PolicySnapshot> policy = policies_.Current();
+    plan.batch_id = absl::StrCat(approval.decision_id, "/", crypto::RandomId());
+    absl::StatusOr<policy::Verdict> recheck =
+        gate_internal::Recheck(*policy->program, state.action, now,
+                               {usage, shared_counters_, plan.batch_id});
+    if (!recheck.ok() || recheck->outcome == policy::Outcome::kDeny) {
+      plan.kind = kApprovalDenied;
+      plan.record.resolution = Resolution::kDenied;
+      plan.record.decision = StoppedByPolicy(next, recheck);
+    } else {  // charged by the re-check
+      plan.record.resolution = Resolution::kGranted;
+      plan.record.decision = Granted(next, now, grant_ttl_, *recheck);
+      plan.charged = recheck->charges;
+    }
+  }
+}
+
 absl::Status ApprovalDesk::RecordDeadline(
-    TenantState& tenant, const std::string& decision_id, absl::Time now,
+    TenantBook& tenant, const std::string& decision_id, absl::Time now,
     const char* kind,
     absl::FunctionRef<std::optional<DeadlineRecord>(const DecisionState&)>
         due) {
-  const std::string busy = BusyDecision(decision_id);
+  const std::string busy[] = {BusyDecision(decision_id)};
   DeadlineRecord record;
   DecisionState snapshot;
-  {
-    absl::MutexLock lock(&tenant.mu);
-    auto it = tenant.pending.find(decision_id);
-    // Someone else is on it, it is resolved, or it is not due.
-    if (tenant.busy.contains(busy) || it == tenant.pending.end()) {
-      return absl::OkStatus();
-    }
-    std::optional<DeadlineRecord> planned = due(it->second);
-    if (!planned) return absl::OkStatus();
-    record = *std::move(planned);
-    snapshot = it->second;
-    tenant.busy.insert(busy);
-  }
+  // Someone else is on it, it is resolved, or it is not due: nothing to do.
+  const bool planned = tenant.Reserve(
+      busy, TenantBook::Wait::kSkipIfBusy, [&](TenantBook::View& queue) {
+        const DecisionState* state = queue.FindPending(decision_id);
+        if (state == nullptr) return false;
+        std::optional<DeadlineRecord> planned = due(*state);
+        if (!planned) return false;
+        record = *std::move(planned);
+        snapshot = *state;
+        return true;
+      });
+  if (!planned) return absl::OkStatus();
   absl::StatusOr<uint64_t> sequence =
       recorder_.Record(FieldsFor(snapshot, now, kind), record);
   absl::Status applied;
   std::optional<Decision> resolved_as;
-  {
-    absl::MutexLock lock(&tenant.mu);
-    tenant.busy.erase(busy);
-    tenant.changed.SignalAll();
-    if (!sequence.ok()) return sequence.status();
+  tenant.Release(busy, [&](TenantBook::View& queue) {
+    if (!sequence.ok()) {
+      applied = sequence.status();
+      return;
+    }
     if (observer_ != nullptr && absl::string_view(kind) == kApprovalExpired) {
       observer_->OnApprovalExpired();
     }
-    DecisionState& state = tenant.pending[decision_id];
+    DecisionState& state = queue.PendingSlot(decision_id);
     applied = ApplyRecord(state, kind, record, now);
     state.current.ledger_sequence = *sequence;
     if (state.pending()) {
-      tenant.Publish(QueueEvent::Kind::kUpdated, state);
+      queue.Publish(QueueEvent::Kind::kUpdated, state);
     } else {
       DecisionState resolved = std::move(state);
-      tenant.pending.erase(decision_id);
-      tenant.Publish(QueueEvent::Kind::kResolved, resolved);
+      queue.ErasePending(decision_id);
+      queue.Publish(QueueEvent::Kind::kResolved, resolved);
       resolved_as = resolved.current;
     }
-  }
+  });
   if (resolved_as) {
     waiters_.Wake(WaitKey(resolved_as->tenant, decision_id), *resolved_as);
   }
   return applied;
 }
 
-absl::Status ApprovalDesk::Expire(TenantState& tenant,
+absl::Status ApprovalDesk::Expire(TenantBook& tenant,
                                   const std::string& decision_id,
                                   absl::Time now) {
   return RecordDeadline(
@@ -434,7 +465,7 @@ absl::Status ApprovalDesk::Expire(TenantState& tenant,
       });
 }
 
-absl::Status ApprovalDesk::Escalate(TenantState& tenant,
+absl::Status ApprovalDesk::Escalate(TenantBook& tenant,
                                     const std::string& decision_id,
                                     absl::Time now) {
   return RecordDeadline(
@@ -450,18 +481,17 @@ absl::Status ApprovalDesk::ExpireDue() {
   const absl::Time now = clock_.Now();
   absl::Status first_error;
   for (const std::string& name : tenants_.Names()) {
-    TenantState& tenant = tenants_.Get(name);
+    TenantBook& tenant = tenants_.Get(name);
     std::vector<std::string> expiring, escalating;
-    {
-      absl::MutexLock lock(&tenant.mu);
-      for (const auto& [id, state] : tenant.pending) {
+    tenant.WithLock([&](const TenantBook::View& queue) {
+      for (const auto& [id, state] : queue.pending()) {
         if (now >= DeadlineOf(state)) {
           expiring.push_back(id);
         } else if (auto due = NextEscalation(state); due && now >= *due) {
           escalating.push_back(id);
         }
       }
-    }
+    });
     for (const std::string& id : expiring) {
       absl::Status s = Expire(tenant, id, now);
       if (first_error.ok()) first_error = s;
@@ -475,16 +505,7 @@ absl::Status ApprovalDesk::ExpireDue() {
 }
 
 std::vector<DecisionState> ApprovalDesk::ListPending(absl::string_view tenant) {
-  TenantState& state = tenants_.Get(tenant);
-  std::vector<DecisionState> out;
-  {
-    absl::MutexLock lock(&state.mu);
-    for (const auto& [id, s] : state.pending) out.push_back(s);
-  }
-  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return a.original.decided_at < b.original.decided_at;
-  });
-  return out;
+  return tenants_.Get(tenant).OpenRequests();
 }
 
 absl::StatusOr<Decision> ApprovalDesk::Await(absl::string_view tenant_id,
@@ -504,30 +525,29 @@ absl::StatusOr<Decision> ApprovalDesk::Await(absl::string_view tenant_id,
 uint64_t ApprovalDesk::AwaitAsync(absl::string_view tenant_id,
                                   absl::string_view decision_id,
                                   absl::Duration max_wait, AwaitCallback done) {
-  TenantState& tenant = tenants_.Get(tenant_id);
   std::optional<Decision> pending;
-  {
-    absl::MutexLock lock(&tenant.mu);
-    auto it = tenant.pending.find(std::string(decision_id));
-    if (it != tenant.pending.end()) {
-      if (max_wait > absl::ZeroDuration()) {
-        // Registered under the tenant's lock: a resolution, which changes
-        // the queue under it too and wakes after, cannot slip between.
-        return waiters_.Add(
-            WaitKey(tenant_id, decision_id), max_wait,
-            [this, tenant = std::string(tenant_id),
-             id = std::string(decision_id),
-             done = std::move(done)](std::optional<Decision> resolved) mutable {
-              if (resolved) {
-                std::move(done)(*std::move(resolved));
-              } else {
-                std::move(done)(Current(tenant, id));
-              }
-            });
-      }
-      pending = it->second.current;
+  std::optional<uint64_t> waiting;
+  tenants_.Get(tenant_id).WithLock([&](TenantBook::View& queue) {
+    const DecisionState* state = queue.FindPending(decision_id);
+    if (state == nullptr) return;
+    if (max_wait > absl::ZeroDuration()) {
+      // Registered under the tenant's lock: a resolution, which changes
+      // the queue under it too and wakes after, cannot slip between.
+      waiting = waiters_.Add(
+          WaitKey(tenant_id, decision_id), max_wait,
+          [this, tenant = std::string(tenant_id), id = std::string(decision_id),
+           done = std::move(done)](std::optional<Decision> resolved) mutable {
+            if (resolved) {
+              std::move(done)(*std::move(resolved));
+            } else {
+              std::move(done)(Current(tenant, id));
+            }
+          });
+      return;
     }
-  }
+    pending = state->current;
+  });
+  if (waiting) return *waiting;
   std::move(done)(pending ? absl::StatusOr<Decision>(*std::move(pending))
                           : Current(tenant_id, decision_id));
   return 0;
@@ -535,89 +555,50 @@ uint64_t ApprovalDesk::AwaitAsync(absl::string_view tenant_id,
 
 absl::StatusOr<Decision> ApprovalDesk::Current(absl::string_view tenant_id,
                                                absl::string_view decision_id) {
-  TenantState& tenant = tenants_.Get(tenant_id);
-  {
-    absl::MutexLock lock(&tenant.mu);
-    auto it = tenant.pending.find(std::string(decision_id));
-    if (it != tenant.pending.end()) return it->second.current;
-  }
+  std::optional<Decision> pending =
+      tenants_.Get(tenant_id).WithLock([&](TenantBook::View& queue) {
+        const DecisionState* state = queue.FindPending(decision_id);
+        return state == nullptr ? std::nullopt
+                                : std::optional<Decision>(state->current);
+      });
+  if (pending) return *std::move(pending);
   absl::StatusOr<DecisionState> state = LoadDecision(
       recorder_.ledger(), recorder_.codec(), tenant_id, decision_id);
   if (!state.ok()) return state.status();
   return state->current;
 }
 
-std::vector<DecisionState> ApprovalDesk::RecordedQueue(TenantState& tenant) {
-  std::vector<DecisionState> open;
-  for (const auto& [id, s] : tenant.pending) {
-    if (!tenant.unrecorded.contains(id)) open.push_back(s);
-  }
-  std::stable_sort(open.begin(), open.end(), [](const auto& a, const auto& b) {
-    return a.original.decided_at < b.original.decided_at;
-  });
-  return open;
-}
-
 std::vector<DecisionState> ApprovalDesk::Subscribe(absl::string_view tenant_id,
                                                    QueueListener* listener) {
-  TenantState& tenant = tenants_.Get(tenant_id);
-  absl::MutexLock lock(&tenant.mu);
-  tenant.listeners.insert(listener);
-  return RecordedQueue(tenant);
+  return tenants_.Get(tenant_id).Subscribe(listener);
 }
 
 void ApprovalDesk::Unsubscribe(absl::string_view tenant_id,
                                QueueListener* listener) {
-  TenantState& tenant = tenants_.Get(tenant_id);
-  absl::MutexLock lock(&tenant.mu);
-  tenant.listeners.erase(listener);
+  tenants_.Get(tenant_id).Unsubscribe(listener);
 }
 
 size_t ApprovalDesk::Listeners(absl::string_view tenant_id) {
-  TenantState& tenant = tenants_.Get(tenant_id);
-  absl::MutexLock lock(&tenant.mu);
-  return tenant.listeners.size();
+  return tenants_.Get(tenant_id).Listeners();
 }
 
 void ApprovalDesk::Watch(absl::string_view tenant_id,
                          absl::FunctionRef<bool(const QueueEvent&)> send,
                          absl::FunctionRef<bool()> cancelled,
                          absl::Duration poll) {
-  TenantState& tenant = tenants_.Get(tenant_id);
+  TenantBook& tenant = tenants_.Get(tenant_id);
   // The queue and the cursor are read under one lock: an ADDED event
   // published between the two reads would otherwise be sent twice. So are
   // requests not yet recorded, whose ADDED event is still to come.
-  uint64_t cursor;
-  std::vector<DecisionState> open;
-  {
-    absl::MutexLock lock(&tenant.mu);
-    cursor = tenant.next_event;
-    open = RecordedQueue(tenant);
-  }
-  for (const DecisionState& s : open) {
+  uint64_t cursor = 0;
+  for (const DecisionState& s : tenant.WatchFrom(cursor)) {
     if (!send({QueueEvent::Kind::kAdded, s})) return;
   }
   for (;;) {
-    std::vector<QueueEvent> batch;
-    {
-      absl::MutexLock lock(&tenant.mu);
-      while (tenant.next_event == cursor && !cancelled()) {
-        tenant.changed.WaitWithTimeout(&tenant.mu, poll);
-      }
-      if (cancelled()) return;
-      uint64_t oldest = tenant.next_event - tenant.events.size();
-      if (cursor < oldest) {
-        // Too far behind: start over from the current queue.
-        for (DecisionState& s : RecordedQueue(tenant)) {
-          batch.push_back({QueueEvent::Kind::kAdded, std::move(s)});
-        }
-      } else {
-        batch.assign(tenant.events.begin() + (cursor - oldest),
-                     tenant.events.end());
-      }
-      cursor = tenant.next_event;
-    }
-    for (const QueueEvent& event : batch) {
+    std::optional<std::vector<QueueEvent>> batch =
+        tenant.EventsAfter(cursor, cancelled, poll);
+    if (!batch) return;
+    for (const QueueEvent& event : *batch) {
       if (!send(event)) return;
     }
   }

@@ -21,9 +21,9 @@
 #include "gate/decision_waiters.h"
 #include "gate/fatigue_cap.h"
 #include "gate/gate_observer.h"
+#include "gate/internal/tenant_book.h"
 #include "gate/policy_snapshot.h"
 #include "gate/recorder.h"
-#include "gate/tenant_state.h"
 
 namespace portcullis::gate {
 
@@ -130,11 +130,6 @@ class ApprovalDesk {
   // recording error; the rest are retried on the next call.
   absl::Status ExpireDue();
 
-  // Queues a freshly decided pending request (see Gate::Evaluate): called
-  // under the tenant's lock before its entries are written.
-  static void Enqueue(TenantState& tenant, DecisionState state)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu);
-
  private:
   struct Plan;  // what a verdict will change, decided under the lock
 
@@ -142,27 +137,33 @@ class ApprovalDesk {
                                        absl::string_view signature,
                                        const Approver& approver,
                                        absl::string_view caller,
-                                       TenantState& tenant,
+                                       TenantBook& tenant,
                                        const AmendmentRecord* amendment);
+  // Why `approver` may not give a verdict on `state` now, or OK.
+  static absl::Status Check(const Approval& approval, const Approver& approver,
+                            absl::string_view caller,
+                            const DecisionState& state, absl::Time now);
+  // Under the tenant's lock: what the verdict changes; on a grant, the
+  // policy's re-check charges `usage` (undone if it cannot be recorded).
+  void PlanVerdict(const Approval& approval, absl::string_view signature,
+                   const Approver& approver, const DecisionState& state,
+                   UsageCounters& usage, absl::Time now, Plan& plan);
   // Records what a deadline does to a pending request when `due` says it
   // is due (returning the record to write), then applies it.
   absl::Status RecordDeadline(
-      TenantState& tenant, const std::string& decision_id, absl::Time now,
+      TenantBook& tenant, const std::string& decision_id, absl::Time now,
       const char* kind,
       absl::FunctionRef<std::optional<DeadlineRecord>(const DecisionState&)>
           due);
-  absl::Status Expire(TenantState& tenant, const std::string& decision_id,
+  absl::Status Expire(TenantBook& tenant, const std::string& decision_id,
                       absl::Time now);
-  absl::Status Escalate(TenantState& tenant, const std::string& decision_id,
+  absl::Status Escalate(TenantBook& tenant, const std::string& decision_id,
                         absl::Time now);
   void RecordRejection(const Approval& approval, const absl::Status& error);
   // The decision as it stands: from the queue while pending, else from the
   // ledger (NotFound for an unknown decision).
   absl::StatusOr<Decision> Current(absl::string_view tenant,
                                    absl::string_view decision_id);
-  // The tenant's recorded open requests, oldest first.
-  static std::vector<DecisionState> RecordedQueue(TenantState& tenant)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu);
 
   const Clock& clock_;
   Recorder& recorder_;

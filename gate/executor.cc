@@ -10,6 +10,9 @@
 namespace portcullis::gate {
 namespace {
 
+using gate_internal::BusyDecision;
+using gate_internal::BusyKey;
+
 std::string DescribeTime(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
 }
@@ -51,46 +54,43 @@ absl::Status CheckGrant(const DecisionState& state, const std::string& digest,
   return absl::OkStatus();
 }
 
+// What an execution reserves: its decision and its idempotency key, one
+// execution at a time for each.
+std::vector<std::string> ExecutionKeys(absl::string_view decision_id,
+                                       const std::string& idempotency_key) {
+  std::vector<std::string> keys{BusyDecision(decision_id)};
+  if (!idempotency_key.empty()) keys.push_back(BusyKey(idempotency_key));
+  return keys;
+}
+
 }  // namespace
 
 absl::StatusOr<std::optional<Receipt>> Executor::Claim(
-    TenantState& tenant, const policy::Action& action,
-    const std::string& digest, const std::string& busy_decision,
-    const std::string& busy_key) {
+    const TenantBook::View& tenant, const policy::Action& action,
+    const std::string& digest) {
   const std::string& key = action.idempotency_key;
   if (!key.empty()) {
-    auto it = tenant.idempotency.find(key);
-    if (it != tenant.idempotency.end()) {
-      if (!crypto::ConstantTimeEquals(it->second.action_digest, digest)) {
+    if (const IdempotencyRecord* earlier = tenant.FindExecuted(key)) {
+      if (!crypto::ConstantTimeEquals(earlier->action_digest, digest)) {
         return absl::FailedPreconditionError(
             absl::StrCat("idempotency key \"", key,
                          "\" was already used for a different action"));
       }
-      return std::optional<Receipt>(it->second.receipt);
+      return std::optional<Receipt>(earlier->receipt);
     }
   }
-  tenant.busy.insert(busy_decision);
-  if (!key.empty()) tenant.busy.insert(busy_key);
   return std::optional<Receipt>();
 }
 
-void Executor::Release(TenantState& tenant, const std::string& key,
-                       const std::string& digest,
-                       const std::string& busy_decision,
-                       const std::string& busy_key,
+void Executor::Release(TenantBook& tenant, const std::vector<std::string>& keys,
+                       const std::string& key, const std::string& digest,
                        const absl::StatusOr<Receipt>& receipt) {
-  absl::MutexLock lock(&tenant.mu);
-  tenant.busy.erase(busy_decision);
-  if (!key.empty()) tenant.busy.erase(busy_key);
-  if (receipt.ok() && !key.empty()) {
-    tenant.idempotency[key] = {digest, *receipt};
-    // Forget keys that have left the window.
-    absl::Time horizon = clock_.Now() - idempotency_window_;
-    absl::erase_if(tenant.idempotency, [&](const auto& entry) {
-      return entry.second.receipt.executed_at < horizon;
-    });
-  }
-  tenant.changed.SignalAll();
+  tenant.Release(keys, [&](TenantBook::View& state) {
+    if (receipt.ok() && !key.empty()) {
+      state.RememberExecuted(key, {digest, *receipt},
+                             clock_.Now() - idempotency_window_);
+    }
+  });
 }
 
 absl::StatusOr<Receipt> Executor::Execute(absl::string_view decision_id,
@@ -103,32 +103,38 @@ absl::StatusOr<Receipt> Executor::Execute(absl::string_view decision_id,
   }
   const std::string digest(crypto::AsBytes(ActionDigest(action)));
   const std::string& key = action.idempotency_key;
-  const std::string busy_decision = BusyDecision(decision_id);
-  const std::string busy_key = key.empty() ? "" : BusyKey(key);
-  TenantState& tenant = tenants_.Get(action.tenant);
-  {
-    absl::MutexLock lock(&tenant.mu);
-    // One execution at a time per decision and per idempotency key; the
-    // others wait and then see its result.
-    while (tenant.busy.contains(busy_decision) ||
-           (!key.empty() && tenant.busy.contains(busy_key))) {
-      tenant.changed.Wait(&tenant.mu);
-    }
-    if (std::optional<HaltCause> halt = halts_.HaltOfLocked(tenant)) {
-      return absl::FailedPreconditionError(
-          halt->rule == kHaltedRule ? absl::StrCat("tenant ", action.tenant,
-                                                   " is halted: ", halt->reason)
-                                    : halt->reason);
-    }
-    absl::StatusOr<std::optional<Receipt>> earlier =
-        Claim(tenant, action, digest, busy_decision, busy_key);
-    if (!earlier.ok()) return earlier.status();
-    if (earlier->has_value()) return **earlier;
-  }
+  const std::vector<std::string> keys = ExecutionKeys(decision_id, key);
+  TenantBook& tenant = tenants_.Get(action.tenant);
+  // One execution at a time per decision and per idempotency key; the
+  // others wait and then see its result.
+  absl::StatusOr<Receipt> answer;
+  const bool planned = tenant.Reserve(
+      keys, TenantBook::Wait::kWait, [&](TenantBook::View& state) {
+        if (std::optional<HaltCause> halt = halts_.HaltOfLocked(state)) {
+          answer = absl::FailedPreconditionError(
+              halt->rule == kHaltedRule
+                  ? absl::StrCat("tenant ", action.tenant,
+                                 " is halted: ", halt->reason)
+                  : halt->reason);
+          return false;
+        }
+        absl::StatusOr<std::optional<Receipt>> earlier =
+            Claim(state, action, digest);
+        if (!earlier.ok()) {
+          answer = earlier.status();
+          return false;
+        }
+        if (earlier->has_value()) {
+          answer = **earlier;
+          return false;
+        }
+        return true;
+      });
+  if (!planned) return answer;
 
   absl::StatusOr<Receipt> receipt =
       ExecuteMarked(decision_id, action, digest, principal, tool);
-  Release(tenant, key, digest, busy_decision, busy_key, receipt);
+  Release(tenant, keys, key, digest, receipt);
   return receipt;
 }
 
@@ -144,29 +150,25 @@ Executor::AtDecision Executor::BeginAtDecision(absl::string_view decision_id,
       connectors_->Find(action.tenant, action.tool) != nullptr) {
     return begun;
   }
-  const std::string& key = action.idempotency_key;
-  const std::string busy_decision = BusyDecision(decision_id);
-  const std::string busy_key = key.empty() ? "" : BusyKey(key);
-  TenantState& tenant = tenants_.Get(action.tenant);
-  {
-    absl::MutexLock lock(&tenant.mu);
-    // Never wait here: another execution under this key is in flight, so
-    // Execute waits for it later and answers as it would have.
-    if (tenant.busy.contains(busy_decision) ||
-        (!key.empty() && tenant.busy.contains(busy_key))) {
-      return begun;
-    }
-    if (halts_.HaltOfLocked(tenant).has_value()) return begun;
-    absl::StatusOr<std::optional<Receipt>> earlier =
-        Claim(tenant, action, digest, busy_decision, busy_key);
-    // A key bound to another action: Execute says so, and records it.
-    if (!earlier.ok()) return begun;
-    if (earlier->has_value()) {
-      begun.kind = AtDecision::Kind::kRepeat;
-      begun.receipt = **earlier;
-      return begun;
-    }
-  }
+  TenantBook& tenant = tenants_.Get(action.tenant);
+  // Never wait here: another execution under this key is in flight, so
+  // Execute waits for it later and answers as it would have.
+  const bool planned = tenant.Reserve(
+      ExecutionKeys(decision_id, action.idempotency_key),
+      TenantBook::Wait::kSkipIfBusy, [&](TenantBook::View& state) {
+        if (halts_.HaltOfLocked(state).has_value()) return false;
+        absl::StatusOr<std::optional<Receipt>> earlier =
+            Claim(state, action, digest);
+        // A key bound to another action: Execute says so, and records it.
+        if (!earlier.ok()) return false;
+        if (earlier->has_value()) {
+          begun.kind = AtDecision::Kind::kRepeat;
+          begun.receipt = **earlier;
+          return false;
+        }
+        return true;
+      });
+  if (!planned) return begun;
   begun.kind = AtDecision::Kind::kPrepared;
   begun.receipt = NewReceipt(decision_id, action, digest, now);
   begun.draft = ExecutionDraft(action, *begun.receipt, principal);
@@ -182,9 +184,8 @@ absl::StatusOr<Receipt> Executor::FinishAtDecision(
                     : absl::StatusOr<Receipt>(sequence.status());
   // The receipt names the action's tenant and idempotency key.
   const std::string& key = receipt.idempotency_key;
-  Release(tenants_.Get(receipt.tenant), key, receipt.action_digest,
-          BusyDecision(receipt.decision_id), key.empty() ? "" : BusyKey(key),
-          result);
+  Release(tenants_.Get(receipt.tenant), ExecutionKeys(receipt.decision_id, key),
+          key, receipt.action_digest, result);
   return result;
 }
 
@@ -295,14 +296,9 @@ absl::StatusOr<uint64_t> Executor::ReportOutcome(absl::string_view tenant_id,
     return absl::InvalidArgumentError(absl::StrCat(
         "detail: ", outcome.detail.size(), " bytes; the limit is 1024"));
   }
-  TenantState& tenant = tenants_.Get(tenant_id);
-  const std::string busy = BusyDecision(decision_id);
-  {
-    absl::MutexLock lock(&tenant.mu);
-    while (tenant.busy.contains(busy)) tenant.changed.Wait(&tenant.mu);
-    tenant.busy.insert(busy);
-  }
-  absl::StatusOr<uint64_t> sequence = [&]() -> absl::StatusOr<uint64_t> {
+  const std::string busy[] = {BusyDecision(decision_id)};
+  absl::StatusOr<uint64_t> sequence;
+  auto record = [&]() -> absl::StatusOr<uint64_t> {
     absl::StatusOr<DecisionState> state = LoadDecision(
         recorder_.ledger(), recorder_.codec(), tenant_id, decision_id);
     if (!state.ok()) return state.status();
@@ -318,10 +314,10 @@ absl::StatusOr<uint64_t> Executor::ReportOutcome(absl::string_view tenant_id,
     f.decision_id = std::string(decision_id);
     f.action_digest = state->receipt->action_digest;
     return recorder_.Record(std::move(f), outcome);
-  }();
-  absl::MutexLock lock(&tenant.mu);
-  tenant.busy.erase(busy);
-  tenant.changed.SignalAll();
+  };
+  tenants_.Get(tenant_id).Write(
+      busy, [](TenantBook::View&) { return true; },
+      [&] { sequence = record(); }, [](TenantBook::View&) {});
   return sequence;
 }
 

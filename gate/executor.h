@@ -17,13 +17,14 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "base/clock.h"
 #include "crypto/ed25519.h"
+#include "gate/internal/tenant_book.h"
 #include "gate/kill_switch.h"
 #include "gate/recorder.h"
-#include "gate/tenant_state.h"
 #include "gate/tool_connector.h"
 
 namespace portcullis::gate {
@@ -114,21 +115,17 @@ class Executor {
                                         const std::string& digest,
                                         absl::string_view principal,
                                         ToolCall* tool);
-  // Under the tenant's lock, for an execution about to begin: the receipt
-  // of an earlier execution of this action under its idempotency key, or
-  // FailedPrecondition when the key belongs to another action; else
-  // nullopt, and the decision and key are marked busy for the caller.
-  absl::StatusOr<std::optional<Receipt>> Claim(TenantState& tenant,
-                                               const policy::Action& action,
-                                               const std::string& digest,
-                                               const std::string& busy_decision,
-                                               const std::string& busy_key)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu);
-  // Releases what Claim marked and remembers a successful execution under
-  // its idempotency key; wakes the waiters.
-  void Release(TenantState& tenant, const std::string& idempotency_key,
-               const std::string& digest, const std::string& busy_decision,
-               const std::string& busy_key,
+  // Planned under the tenant's lock, for an execution about to begin: the
+  // receipt of an earlier execution of this action under its idempotency
+  // key, or FailedPrecondition when the key belongs to another action;
+  // else nullopt (the caller reserves the decision and the key).
+  static absl::StatusOr<std::optional<Receipt>> Claim(
+      const TenantBook::View& tenant, const policy::Action& action,
+      const std::string& digest);
+  // Releases an execution's keys (ExecutionKeys) and remembers a
+  // successful execution under its idempotency key.
+  void Release(TenantBook& tenant, const std::vector<std::string>& keys,
+               const std::string& idempotency_key, const std::string& digest,
                const absl::StatusOr<Receipt>& receipt);
   // The receipt for executing `decision_id` on `action` at `now`, signed.
   Receipt NewReceipt(absl::string_view decision_id,

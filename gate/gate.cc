@@ -18,6 +18,8 @@
 namespace portcullis::gate {
 namespace {
 
+using gate_internal::BusyDecision;
+
 constexpr char kHaltedDescription[] =
     "a halted tenant's actions are denied until it is resumed";
 constexpr char kSharedHaltsUnknownDescription[] =
@@ -61,36 +63,31 @@ policy::Verdict HaltedVerdict(absl::string_view tenant,
 // Once the ledger has answered: a recorded decision takes effect (its
 // approval request becomes visible); one that could not be recorded is
 // undone (its charge returned, its request dropped) and fails.
+// Under the tenant's lock, as the decision's write is released (its
+// request's key, when it queued one).
 absl::StatusOr<Decision> Settle(
-    Decision decision, TenantState& tenant, CounterStore* shared_counters,
+    Decision decision, TenantBook::View& tenant, CounterStore* shared_counters,
     absl::Time now,
     const absl::StatusOr<std::vector<ledger::Appended>>& appended) {
   const policy::Outcome outcome = decision.verdict.outcome;
   const bool pending = outcome == policy::Outcome::kPendingApproval;
-  absl::MutexLock lock(&tenant.mu);
-  if (pending) {
-    tenant.busy.erase(BusyDecision(decision.id));
-    tenant.unrecorded.erase(decision.id);
-    tenant.changed.SignalAll();
-  }
+  if (pending) tenant.MarkRecorded(decision.id);
   if (!appended.ok()) {
     if (outcome == policy::Outcome::kAllow) {
       gate_internal::Uncharge(decision.tenant, decision.verdict.charges, now,
-                              {tenant.usage, shared_counters, decision.id});
+                              {tenant.usage(), shared_counters, decision.id});
       // A standing approval's use that was not recorded is not used.
       for (const std::string& id : CitedStanding(decision.verdict)) {
-        auto it = tenant.standing.find(id);
-        if (it != tenant.standing.end() && it->second.uses > 0) {
-          --it->second.uses;
-        }
+        StandingState* standing = tenant.FindStanding(id);
+        if (standing != nullptr && standing->uses > 0) --standing->uses;
       }
     }
-    if (pending) tenant.pending.erase(decision.id);
+    if (pending) tenant.ErasePending(decision.id);
     return appended.status();
   }
   decision.ledger_sequence = (*appended)[0].sequence;
   if (pending) {
-    DecisionState& state = tenant.pending[decision.id];
+    DecisionState& state = tenant.PendingSlot(decision.id);
     state.current.ledger_sequence = decision.ledger_sequence;
     tenant.Publish(QueueEvent::Kind::kAdded, state);
   }
@@ -197,9 +194,7 @@ absl::Status Gate::ApplyShadowPolicy(const PolicyLoad& load) {
   }
   absl::flat_hash_map<std::string, UsageCounters> seed;
   for (const std::string& name : tenants_.Names()) {
-    TenantState& tenant = tenants_.Get(name);
-    absl::MutexLock lock(&tenant.mu);
-    seed.emplace(name, tenant.usage);
+    seed.emplace(name, tenants_.Get(name).Usage());
   }
   shadow_.Install(load.snapshot, std::move(seed));
   return absl::OkStatus();
@@ -320,7 +315,7 @@ void Gate::EvaluateThen(const policy::Action& action, const CallContext& call,
     return;
   }
   std::shared_ptr<const PolicySnapshot> policy = policies_.Current();
-  TenantState& tenant = tenants_.Get(action.tenant);
+  TenantBook& tenant = tenants_.Get(action.tenant);
   Decision decision = NewDecision(action, *policy, now);
   absl::StatusOr<policy::Verdict> verdict =
       Decide(action, decision.id, *policy, tenant, now);
@@ -342,33 +337,35 @@ void Gate::EvaluateThen(const policy::Action& action, const CallContext& call,
 absl::StatusOr<policy::Verdict> Gate::Decide(const policy::Action& action,
                                              absl::string_view decision_id,
                                              const PolicySnapshot& policy,
-                                             TenantState& tenant,
+                                             TenantBook& tenant,
                                              absl::Time now) {
-  absl::MutexLock lock(&tenant.mu);
-  if (std::optional<HaltCause> halted = kill_switch_.HaltOfLocked(tenant)) {
-    return HaltedVerdict(action.tenant, *halted);
-  }
-  StandingState* used = nullptr;
-  absl::StatusOr<policy::Verdict> verdict = gate_internal::Decide(
-      *policy.program, action, now,
-      {tenant.usage, options_.shared_counters, decision_id},
-      [&](policy::Verdict& pending) {
-        tenant.mu.AssertHeld();  // the kernel runs under the lock above
-        if (!tenant.standing.empty()) {
-          used = ApplyStanding(action, tenant, now, pending);
+  return tenant.WithLock(
+      [&](TenantBook::View& state) -> absl::StatusOr<policy::Verdict> {
+        if (std::optional<HaltCause> halted =
+                kill_switch_.HaltOfLocked(state)) {
+          return HaltedVerdict(action.tenant, *halted);
         }
+        StandingState* used = nullptr;
+        absl::StatusOr<policy::Verdict> verdict = gate_internal::Decide(
+            *policy.program, action, now,
+            {state.usage(), options_.shared_counters, decision_id},
+            [&](policy::Verdict& pending) {
+              if (!state.standing().empty()) {
+                used = ApplyStanding(action, state, now, pending);
+              }
+            });
+        // A standing approval's use is given back when the shared counters
+        // refused what it allowed.
+        if (used != nullptr &&
+            (!verdict.ok() || verdict->outcome != policy::Outcome::kAllow)) {
+          --used->uses;
+        }
+        return verdict;
       });
-  // A standing approval's use is given back when the shared counters
-  // refused what it allowed.
-  if (used != nullptr &&
-      (!verdict.ok() || verdict->outcome != policy::Outcome::kAllow)) {
-    --used->uses;
-  }
-  return verdict;
 }
 
 void Gate::Record(const policy::Action& action, Decision decision,
-                  const CallContext& call, TenantState& tenant, absl::Time now,
+                  const CallContext& call, TenantBook& tenant, absl::Time now,
                   std::optional<ShadowRecord> shadowed, bool execute,
                   ExecutedCallback done) {
   const bool pending =
@@ -379,17 +376,22 @@ void Gate::Record(const policy::Action& action, Decision decision,
   std::vector<ledger::EntryDraft> drafts;
   EvaluationRecord evaluation{action, decision, call.principal};
   drafts.push_back(recorder_.Draft(fields, evaluation));
+  // A pending decision reserves its id until it is recorded; any decision
+  // settles (commits or rolls back) under the tenant's lock.
+  std::vector<std::string> keys;
   if (pending) {
-    // Queue it first, marked busy, so that no approval can find the
-    // decision recorded but not yet queued; a full queue refuses it.
+    // Queue it first, reserved, so that no approval can find the decision
+    // recorded but not yet queued; a full queue refuses it.
+    keys.push_back(BusyDecision(decision.id));
     DecisionState state;
     ApplyRecord(state, kActionEvaluated, evaluation, now).IgnoreError();
     absl::Status room;
-    {
-      absl::MutexLock lock(&tenant.mu);
-      room = PendingRoom(tenant, action.agent);
-      if (room.ok()) ApprovalDesk::Enqueue(tenant, std::move(state));
-    }
+    tenant.Reserve(keys, TenantBook::Wait::kWait, [&](TenantBook::View& queue) {
+      room = PendingRoom(queue, action.agent);
+      if (!room.ok()) return false;
+      queue.Enqueue(std::move(state));
+      return true;
+    });
     if (!room.ok()) {
       RecordRejection(action, std::move(room), call, now, std::move(done));
       return;
@@ -422,12 +424,15 @@ void Gate::Record(const policy::Action& action, Decision decision,
   // front of its queue: a decision whose caller gave up in the meantime is
   // never recorded, and Settle undoes its charge like any failed append.
   auto settle =
-      [this, &tenant, now, execution_entry, decision = std::move(decision),
-       execution = std::move(execution), done = std::move(done)](
+      [this, &tenant, keys = std::move(keys), now, execution_entry,
+       decision = std::move(decision), execution = std::move(execution),
+       done = std::move(done)](
           absl::StatusOr<std::vector<ledger::Appended>> appended) mutable {
-        absl::StatusOr<Decision> settled =
-            Settle(std::move(decision), tenant, options_.shared_counters, now,
-                   appended);
+        absl::StatusOr<Decision> settled;
+        tenant.Release(keys, [&](TenantBook::View& state) {
+          settled = Settle(std::move(decision), state, options_.shared_counters,
+                           now, appended);
+        });
         std::optional<Receipt> receipt;
         if (execution.kind == Executor::AtDecision::Kind::kPrepared) {
           absl::StatusOr<uint64_t> sequence =
@@ -453,16 +458,16 @@ void Gate::Record(const policy::Action& action, Decision decision,
                         AbandonedAfter(call));
 }
 
-absl::Status Gate::PendingRoom(const TenantState& tenant,
+absl::Status Gate::PendingRoom(const TenantBook::View& tenant,
                                absl::string_view agent) const {
-  if (tenant.pending.size() >= options_.max_pending_per_tenant) {
+  if (tenant.pending().size() >= options_.max_pending_per_tenant) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        "tenant has ", tenant.pending.size(),
+        "tenant has ", tenant.pending().size(),
         " requests waiting for approval, the most it may; approve or deny "
         "some first"));
   }
   size_t mine = 0;
-  for (const auto& [id, state] : tenant.pending) {
+  for (const auto& [id, state] : tenant.pending()) {
     if (state.action.agent == agent) ++mine;
   }
   if (mine >= options_.max_pending_per_agent) {
@@ -561,9 +566,9 @@ absl::StatusOr<PendingPage> Gate::ListPendingPage(absl::string_view tenant,
                                                   absl::string_view page_token,
                                                   size_t page_size) {
   PORTCULLIS_RETURN_IF_ERROR(CheckTenant(tenant));
-  TenantState& state = tenants_.Get(tenant);
-  absl::MutexLock lock(&state.mu);
-  return PagePending(state.pending, page_token, page_size);
+  return tenants_.Get(tenant).WithLock([&](const TenantBook::View& state) {
+    return PagePending(state.pending(), page_token, page_size);
+  });
 }
 
 absl::Status Gate::WatchPending(absl::string_view tenant,
@@ -678,11 +683,7 @@ GateStatus Gate::Status() {
     if (std::optional<HaltCause> halt = kill_switch_.HaltOf(tenant)) {
       t.halted = std::move(halt->reason);
     }
-    TenantState& state = tenants_.Get(tenant);
-    {
-      absl::MutexLock lock(&state.mu);
-      t.pending = state.pending.size();
-    }
+    t.pending = tenants_.Get(tenant).PendingCount();
     if (auto head = ledger_.Head(tenant)) t.ledger_sequence = head->sequence;
     status.tenants.push_back(std::move(t));
   }

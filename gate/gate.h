@@ -34,6 +34,7 @@
 #include "gate/executor.h"
 #include "gate/fatigue_cap.h"
 #include "gate/gate_observer.h"
+#include "gate/internal/tenant_book.h"
 #include "gate/kill_switch.h"
 #include "gate/pending_page.h"
 #include "gate/policy_loader.h"
@@ -414,14 +415,14 @@ class Gate {
   absl::StatusOr<policy::Verdict> Decide(const policy::Action& action,
                                          absl::string_view decision_id,
                                          const PolicySnapshot& policy,
-                                         TenantState& tenant, absl::Time now);
+                                         TenantBook& tenant, absl::Time now);
   // EvaluateAsync, and with `execute` EvaluateAndExecuteAsync.
   void EvaluateThen(const policy::Action& action, const CallContext& call,
                     bool execute, ExecutedCallback done);
   // Appends the decision (with `execute`, and the decision ALLOW, its
   // execution too) and answers `done` once the ledger has.
   void Record(const policy::Action& action, Decision decision,
-              const CallContext& call, TenantState& tenant, absl::Time now,
+              const CallContext& call, TenantBook& tenant, absl::Time now,
               std::optional<ShadowRecord> shadowed, bool execute,
               ExecutedCallback done);
   // Records "action.rejected" when the tenant is known, then answers
@@ -434,19 +435,17 @@ class Gate {
   // when a live standing approval covers the action, consuming one use;
   // returns the approval used, or null.
   StandingState* ApplyStanding(const policy::Action& action,
-                               TenantState& tenant, absl::Time now,
-                               policy::Verdict& verdict)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu);
+                               TenantBook::View& tenant, absl::Time now,
+                               policy::Verdict& verdict);
   // The first of the tenant's standing approvals (by id) that covers
   // `action` at `now` in place of `verdict`'s approvals: same tool, live,
   // its constraints hold, its approver (as registered now) meets every
   // requirement alone. `spent` names one whose latest use is this very
   // decision's (it counts one use fewer). Null when none does.
   StandingState* CoveringStanding(const policy::Action& action,
-                                  TenantState& tenant, absl::Time now,
+                                  TenantBook::View& tenant, absl::Time now,
                                   const policy::Verdict& verdict,
-                                  absl::string_view spent)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu);
+                                  absl::string_view spent);
   // Makes `verdict` the ALLOW of `state`'s use number `use`.
   void AllowByStandingUse(const StandingState& state, uint32_t use,
                           policy::Verdict& verdict);
@@ -461,9 +460,8 @@ class Gate {
                                StandingRejectionRecord record);
   // OK when `tenant` may queue one more request of `agent`; else
   // ResourceExhausted (see GateOptions::max_pending_per_agent).
-  absl::Status PendingRoom(const TenantState& tenant,
-                           absl::string_view agent) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(tenant.mu);
+  absl::Status PendingRoom(const TenantBook::View& tenant,
+                           absl::string_view agent) const;
   // Whether `call`'s deadline has passed, for the ledger to ask as the
   // append reaches the front of its queue; null without a deadline.
   ledger::Ledger::Abandoned AbandonedAfter(const CallContext& call) const;

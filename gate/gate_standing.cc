@@ -1,6 +1,7 @@
 // Standing approvals (issue 21): Gate::GrantStanding, RevokeStanding,
 // ListStanding and how a decision uses one (ApplyStanding).
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -10,6 +11,8 @@
 
 namespace portcullis::gate {
 namespace {
+
+using gate_internal::BusyStanding;
 
 std::string DescribeTime(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
@@ -132,16 +135,13 @@ absl::StatusOr<StandingState> Gate::GrantStanding(
     return reject(std::move(s));
   }
 
-  TenantState& tenant = tenants_.Get(standing.tenant);
-  const std::string busy = BusyStanding(standing.id);
-  bool taken = false;
-  {
-    absl::MutexLock lock(&tenant.mu);
-    while (tenant.busy.contains(busy)) tenant.changed.Wait(&tenant.mu);
-    taken = tenant.standing.contains(standing.id);
-    if (!taken) tenant.busy.insert(busy);
-  }
-  if (taken) {
+  TenantBook& tenant = tenants_.Get(standing.tenant);
+  const std::string busy[] = {BusyStanding(standing.id)};
+  const bool free = tenant.Reserve(
+      busy, TenantBook::Wait::kWait, [&](TenantBook::View& state) {
+        return state.FindStanding(standing.id) == nullptr;
+      });
+  if (!free) {
     fatigue_.GiveBack(approver->id, now);
     return reject(absl::AlreadyExistsError(absl::StrCat(
         "standing approval \"", standing.id, "\" already exists for tenant ",
@@ -154,16 +154,17 @@ absl::StatusOr<StandingState> Gate::GrantStanding(
   f.time = now;
   f.kind = kStandingGranted;
   absl::StatusOr<uint64_t> sequence = recorder_.Record(std::move(f), record);
-  absl::MutexLock lock(&tenant.mu);
-  tenant.busy.erase(busy);
-  tenant.changed.SignalAll();
+  std::optional<StandingState> granted;
+  tenant.Release(busy, [&](TenantBook::View& state) {
+    if (!sequence.ok()) return;
+    granted = StandingState{standing, approver->roles, 0, false, "", *sequence};
+    state.PutStanding(*granted);
+  });
   if (!sequence.ok()) {
     fatigue_.GiveBack(approver->id, now);
     return sequence.status();
   }
-  StandingState state{standing, approver->roles, 0, false, "", *sequence};
-  tenant.standing.insert_or_assign(standing.id, state);
-  return state;
+  return *granted;
 }
 
 absl::StatusOr<StandingState> Gate::RevokeStanding(
@@ -206,26 +207,24 @@ absl::StatusOr<StandingState> Gate::RevokeStanding(
         "approver \"", approver->id, "\" may not approve for tenant \"",
         revocation.tenant, "\"")));
   }
-  TenantState& tenant = tenants_.Get(revocation.tenant);
-  const std::string busy = BusyStanding(revocation.id);
+  TenantBook& tenant = tenants_.Get(revocation.tenant);
+  const std::string busy[] = {BusyStanding(revocation.id)};
   absl::Status refused;
-  {
-    absl::MutexLock lock(&tenant.mu);
-    while (tenant.busy.contains(busy)) tenant.changed.Wait(&tenant.mu);
-    auto it = tenant.standing.find(revocation.id);
-    if (it == tenant.standing.end() || now >= it->second.approval.not_after) {
-      refused = absl::NotFoundError(
-          absl::StrCat("no standing approval \"", revocation.id,
-                       "\" is in force for tenant ", revocation.tenant));
-    } else if (it->second.revoked) {
-      refused = absl::FailedPreconditionError(
-          absl::StrCat("standing approval \"", revocation.id,
-                       "\" was already revoked by ", it->second.revoked_by));
-    } else {
-      tenant.busy.insert(busy);
-    }
-  }
-  if (!refused.ok()) return reject(std::move(refused));
+  const bool planned = tenant.Reserve(
+      busy, TenantBook::Wait::kWait, [&](TenantBook::View& state) {
+        const StandingState* s = state.FindStanding(revocation.id);
+        if (s == nullptr || now >= s->approval.not_after) {
+          refused = absl::NotFoundError(
+              absl::StrCat("no standing approval \"", revocation.id,
+                           "\" is in force for tenant ", revocation.tenant));
+        } else if (s->revoked) {
+          refused = absl::FailedPreconditionError(
+              absl::StrCat("standing approval \"", revocation.id,
+                           "\" was already revoked by ", s->revoked_by));
+        }
+        return refused.ok();
+      });
+  if (!planned) return reject(std::move(refused));
   EntryFields f;
   f.tenant = revocation.tenant;
   f.time = now;
@@ -233,35 +232,38 @@ absl::StatusOr<StandingState> Gate::RevokeStanding(
   absl::StatusOr<uint64_t> sequence = recorder_.Record(
       std::move(f), StandingRevocationRecord{revocation, std::string(signature),
                                              call.principal});
-  absl::MutexLock lock(&tenant.mu);
-  tenant.busy.erase(busy);
-  tenant.changed.SignalAll();
+  StandingState revoked;
+  tenant.Release(busy, [&](TenantBook::View& state) {
+    if (!sequence.ok()) return;
+    // Reserved since it was found: it is still there.
+    StandingState* s = state.FindStanding(revocation.id);
+    s->revoked = true;
+    s->revoked_by = revocation.approver_id;
+    revoked = *s;
+  });
   if (!sequence.ok()) return sequence.status();
-  StandingState& state = tenant.standing[revocation.id];
-  state.revoked = true;
-  state.revoked_by = revocation.approver_id;
-  return state;
+  return revoked;
 }
 
 absl::StatusOr<std::vector<StandingState>> Gate::ListStanding(
     absl::string_view tenant_id) {
   if (absl::Status s = CheckTenant(tenant_id); !s.ok()) return s;
   const absl::Time now = clock_.Now();
-  TenantState& tenant = tenants_.Get(tenant_id);
   std::vector<StandingState> out;
-  absl::MutexLock lock(&tenant.mu);
-  for (const auto& [id, state] : tenant.standing) {
-    if (now < state.approval.not_after) out.push_back(state);
-  }
+  tenants_.Get(tenant_id).WithLock([&](const TenantBook::View& tenant) {
+    for (const auto& [id, state] : tenant.standing()) {
+      if (now < state.approval.not_after) out.push_back(state);
+    }
+  });
   return out;
 }
 
 StandingState* Gate::CoveringStanding(const policy::Action& action,
-                                      TenantState& tenant, absl::Time now,
+                                      TenantBook::View& tenant, absl::Time now,
                                       const policy::Verdict& verdict,
                                       absl::string_view spent) {
   std::shared_ptr<const ApproverRegistry> approvers = approvers_.Current();
-  for (auto& [id, state] : tenant.standing) {
+  for (const auto& [id, state] : tenant.standing()) {
     const StandingApproval& a = state.approval;
     // The use `spent` counted is the one asked about again.
     const uint32_t uses = state.uses - (id == spent && state.uses > 0 ? 1 : 0);
@@ -276,7 +278,7 @@ StandingState* Gate::CoveringStanding(const policy::Action& action,
         !SatisfiesAlone(approver->roles, verdict.approvals)) {
       continue;
     }
-    return &state;
+    return tenant.FindStanding(id);
   }
   return nullptr;
 }
@@ -299,7 +301,7 @@ void Gate::AllowByStandingUse(const StandingState& state, uint32_t use,
 }
 
 StandingState* Gate::ApplyStanding(const policy::Action& action,
-                                   TenantState& tenant, absl::Time now,
+                                   TenantBook::View& tenant, absl::Time now,
                                    policy::Verdict& verdict) {
   StandingState* state = CoveringStanding(action, tenant, now, verdict, "");
   if (state == nullptr) return nullptr;
@@ -313,15 +315,15 @@ void Gate::ShadowStanding(const policy::Action& action,
                           policy::Verdict& candidate) {
   if (candidate.outcome != policy::Outcome::kPendingApproval) return;
   std::vector<std::string> used = CitedStanding(enforced);
-  TenantState& tenant = tenants_.Get(action.tenant);
-  absl::MutexLock lock(&tenant.mu);
-  if (tenant.standing.empty()) return;
-  const std::string spent = used.empty() ? "" : used.front();
-  StandingState* state =
-      CoveringStanding(action, tenant, now, candidate, spent);
-  if (state == nullptr) return;
-  AllowByStandingUse(
-      *state, state->uses + (state->approval.id == spent ? 0 : 1), candidate);
+  tenants_.Get(action.tenant).WithLock([&](TenantBook::View& tenant) {
+    if (tenant.standing().empty()) return;
+    const std::string spent = used.empty() ? "" : used.front();
+    StandingState* state =
+        CoveringStanding(action, tenant, now, candidate, spent);
+    if (state == nullptr) return;
+    AllowByStandingUse(
+        *state, state->uses + (state->approval.id == spent ? 0 : 1), candidate);
+  });
 }
 
 }  // namespace portcullis::gate

@@ -131,19 +131,15 @@ absl::Status KillSwitch::RecordAndApply(const PolicySnapshot& policy,
   if (whole_gate) {
     tenants_.SetGateHalt(change.halted, change.reason);
   } else {
-    TenantState& state = tenants_.Get(change.tenant);
-    absl::MutexLock lock(&state.mu);
-    state.halted = change.halted;
-    state.halt_reason = change.halted ? change.reason : "";
+    tenants_.Get(change.tenant)
+        .SetHalt(change.halted, change.halted ? change.reason : "");
   }
   return absl::OkStatus();
 }
 
 bool KillSwitch::IsHalted(absl::string_view tenant) const {
   if (tenant.empty()) return tenants_.GateHalted();
-  TenantState& state = tenants_.Get(tenant);
-  absl::MutexLock lock(&state.mu);
-  return state.halted;
+  return tenants_.Get(tenant).Halted();
 }
 
 absl::Status KillSwitch::PublishOwed() {
@@ -196,10 +192,8 @@ absl::StatusOr<std::vector<SharedHalt>> KillSwitch::Sync() {
   }
   for (const std::string& tenant : policy->program->Tenants()) {
     if (known(tenant)) continue;
-    TenantState& state = tenants_.Get(tenant);
-    absl::MutexLock lock(&state.mu);
-    if (state.halted) {
-      owed_.push_back({tenant, true, state.halt_reason, "", replica_, started});
+    if (std::optional<std::string> reason = tenants_.Get(tenant).HaltReason()) {
+      owed_.push_back({tenant, true, *reason, "", replica_, started});
     }
   }
   PORTCULLIS_RETURN_IF_ERROR(PublishOwed());
@@ -208,14 +202,13 @@ absl::StatusOr<std::vector<SharedHalt>> KillSwitch::Sync() {
 }
 
 std::optional<HaltCause> KillSwitch::HaltOf(absl::string_view tenant) const {
-  TenantState& state = tenants_.Get(tenant);
-  absl::MutexLock lock(&state.mu);
-  return HaltOfLocked(state);
+  return tenants_.Get(tenant).WithLock(
+      [&](TenantBook::View& state) { return HaltOfLocked(state); });
 }
 
 std::optional<HaltCause> KillSwitch::HaltOfLocked(
-    const TenantState& state) const {
-  if (state.halted) return HaltCause{kHaltedRule, state.halt_reason};
+    const TenantBook::View& state) const {
+  if (state.halted()) return HaltCause{kHaltedRule, state.halt_reason()};
   std::string reason;
   if (tenants_.GateHalted(&reason)) return HaltCause{kHaltedRule, reason};
   return HaltsUnknown();

@@ -32,7 +32,6 @@
 #include "gate/halt_store.h"
 #include "gate/policy_snapshot.h"
 #include "gate/recorder.h"
-#include "gate/tenant_state.h"
 
 namespace portcullis::gate {
 
@@ -86,9 +85,9 @@ class KillSwitch {
   // What stops `tenant`'s actions: its own halt first, then the gate's,
   // then halts unknown; nullopt when nothing does.
   std::optional<HaltCause> HaltOf(absl::string_view tenant) const;
-  // The same for a tenant whose lock the caller holds.
-  std::optional<HaltCause> HaltOfLocked(const TenantState& state) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(state.mu);
+  // The same for a tenant whose lock the caller holds (in a plan, a
+  // commit or WithLock).
+  std::optional<HaltCause> HaltOfLocked(const TenantBook::View& state) const;
 
   // Without a store: does nothing. With one: publishes the halts owed to
   // it (asked while it could not be reached, or held here but unknown to

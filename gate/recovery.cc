@@ -127,9 +127,9 @@ absl::Status RecoverTenant(const ledger::Ledger& ledger,
         projection,
         ProjectFully(ledger, codec, tenant, now, w, &how.entries_read));
   }
-  TenantState& state = tenants.Get(tenant);
+  TenantBook& book = tenants.Get(tenant);
   PORTCULLIS_RETURN_IF_ERROR(
-      projection.Materialize(ledger, codec, tenant, now, w, state));
+      projection.Materialize(ledger, codec, tenant, now, w, book));
 
   std::string tenant_reason, gate_reason;
   PORTCULLIS_ASSIGN_OR_RETURN(bool tenant_halted,
@@ -139,11 +139,7 @@ absl::Status RecoverTenant(const ledger::Ledger& ledger,
                               LatestIsOn(ledger, codec, tenant, kGateHalted,
                                          kGateResumed, gate_reason));
   if (gate_halted) tenants.SetGateHalt(true, gate_reason);
-  {
-    absl::MutexLock lock(&state.mu);
-    state.halted = tenant_halted;
-    state.halt_reason = tenant_halted ? tenant_reason : "";
-  }
+  book.SetHalt(tenant_halted, tenant_halted ? tenant_reason : "");
   if (report != nullptr) {
     report->tenants.push_back(std::move(how));
     report->projections.insert_or_assign(tenant, std::move(projection));

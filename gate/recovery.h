@@ -18,9 +18,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "gate/internal/tenant_book.h"
 #include "gate/records.h"
 #include "gate/state_snapshot.h"
-#include "gate/tenant_state.h"
 #include "ledger/ledger.h"
 
 namespace portcullis::gate {

@@ -144,7 +144,7 @@ absl::Status TenantProjection::Materialize(const ledger::Ledger& ledger,
                                            absl::string_view tenant,
                                            absl::Time now,
                                            const RecoveryWindows& windows,
-                                           TenantState& state) const {
+                                           TenantBook& book) const {
   std::vector<DecisionState> pending;
   for (const auto& [id, at] : pending_) {
     if (now - at >= windows.approvals) continue;
@@ -191,20 +191,15 @@ absl::Status TenantProjection::Materialize(const ledger::Ledger& ledger,
                         st.revoked_by, st.sequence});
   }
 
-  absl::MutexLock lock(&state.mu);
-  state.usage = usage_;
-  state.usage.ForgetThrough(now - windows.limits);
-  for (DecisionState& s : pending) {
-    std::string id = s.original.id;
-    state.pending.emplace(std::move(id), std::move(s));
-  }
-  for (auto& [key, record] : executed) {
-    state.idempotency.emplace(key, std::move(record));
-  }
-  for (StandingState& st : standing) {
-    std::string id = st.approval.id;
-    state.standing.insert_or_assign(std::move(id), std::move(st));
-  }
+  book.WithLock([&](TenantBook::View& state) {
+    state.usage() = usage_;
+    state.usage().ForgetThrough(now - windows.limits);
+    for (DecisionState& s : pending) state.Restore(std::move(s));
+    for (auto& [key, record] : executed) {
+      state.RestoreExecuted(key, std::move(record));
+    }
+    for (StandingState& st : standing) state.PutStanding(std::move(st));
+  });
   return absl::OkStatus();
 }
 

@@ -6,7 +6,7 @@
 //
 // TenantProjection is that fold over a chain's entries. Recovery starts it
 // from a stored snapshot (or empty, walking back over the windows), folds
-// the tail, and materializes it into a TenantState; the StateSnapshotter
+// the tail, and materializes it into a TenantBook; the StateSnapshotter
 // keeps folding in the background and stores a snapshot with the ledger's
 // checkpoints. Materializing applies the same windows and the same rules
 // (LoadDecision for pending requests, the latest halt) as a full replay,
@@ -28,8 +28,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "gate/internal/tenant_book.h"
 #include "gate/records.h"
-#include "gate/tenant_state.h"
 #include "gate/usage_counters.h"
 #include "ledger/ledger.h"
 
@@ -146,11 +146,11 @@ class TenantProjection {
                     const ledger::Ledger* ledger, const RecordCodec& codec,
                     absl::string_view tenant);
 
-  // Fills `state` (under its lock) as a full replay at `now` would.
+  // Fills `book` as a full replay at `now` would.
   absl::Status Materialize(const ledger::Ledger& ledger,
                            const RecordCodec& codec, absl::string_view tenant,
                            absl::Time now, const RecoveryWindows& windows,
-                           TenantState& state) const;
+                           TenantBook& book) const;
 
   StateSnapshot ToSnapshot(absl::string_view tenant, absl::Time now,
                            const RecoveryWindows& windows) const;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/replay_export.h"
+#include "gate/internal/tenant_book.h"
 #include "gate/recovery.h"
 #include "gate/replay/replayer.h"
 #include "gate/standing_approval.h"
@@ -211,14 +212,13 @@ TEST_CASE(
   auto projection = gate::ProjectFully(f.ledger(), f.codec(), "shop", now,
                                        gate::RecoveryWindowsOf(f.options()));
   REQUIRE(projection.ok());
-  gate::TenantState gate_state;
+  gate::TenantBook gate_state;
   REQUIRE(projection
               ->Materialize(f.ledger(), f.codec(), "shop", now,
                             gate::RecoveryWindowsOf(f.options()), gate_state)
               .ok());
-  absl::MutexLock lock(&gate_state.mu);
   const gate::UsageCounters& replayed = replayer.CountersAt("shop", now);
-  Standing expected = InWindow(gate_state.usage, now);
+  Standing expected = InWindow(gate_state.Usage(), now);
   CHECK_FALSE(expected.empty());
   CHECK(InWindow(replayed, now) == expected);
 }

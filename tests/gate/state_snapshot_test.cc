@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "gate/internal/tenant_book.h"
 #include "gate/recovery.h"
 #include "gate/state_snapshotter.h"
 #include "tests/gate/approval_fixture.h"
@@ -18,7 +19,7 @@ RecoveryWindows WindowsOf(const GateOptions& o) { return RecoveryWindowsOf(o); }
 
 // The tenant's state as a full replay rebuilds it, ignoring any snapshot.
 void FullReplay(ApprovalFixture& f, const std::string& tenant,
-                TenantState& out) {
+                TenantBook& out) {
   auto projection = ProjectFully(f.ledger(), f.codec(), tenant, f.clock().Now(),
                                  WindowsOf(f.options()));
   REQUIRE(projection.ok());
@@ -30,32 +31,36 @@ void FullReplay(ApprovalFixture& f, const std::string& tenant,
 
 // Requires `a` and `b` to hold the same limits, pending requests and
 // idempotency keys.
-void RequireSameState(TenantState& a, TenantState& b) {
-  absl::MutexLock la(&a.mu);
-  absl::MutexLock lb(&b.mu);
-  auto ua = a.usage.Export();
-  auto ub = b.usage.Export();
+void RequireSame(const TenantBook::View& a, const TenantBook::View& b) {
+  auto ua = a.usage().Export();
+  auto ub = b.usage().Export();
   REQUIRE(ua.size() == ub.size());
   for (size_t i = 0; i < ua.size(); ++i) {
     CHECK(ua[i].counter == ub[i].counter);
     CHECK(ua[i].window == ub[i].window);
     CHECK(ua[i].events == ub[i].events);
   }
-  REQUIRE(a.pending.size() == b.pending.size());
-  for (const auto& [id, state] : a.pending) {
-    auto it = b.pending.find(id);
-    REQUIRE(it != b.pending.end());
+  REQUIRE(a.pending().size() == b.pending().size());
+  for (const auto& [id, state] : a.pending()) {
+    auto it = b.pending().find(id);
+    REQUIRE(it != b.pending().end());
     CHECK(it->second.current.verdict.outcome == state.current.verdict.outcome);
     CHECK(it->second.votes.size() == state.votes.size());
   }
-  REQUIRE(a.idempotency.size() == b.idempotency.size());
-  for (const auto& [key, record] : a.idempotency) {
-    auto it = b.idempotency.find(key);
-    REQUIRE(it != b.idempotency.end());
-    CHECK(it->second.action_digest == record.action_digest);
-    CHECK(it->second.receipt.ledger_sequence == record.receipt.ledger_sequence);
-    CHECK(it->second.receipt.signature == record.receipt.signature);
+  REQUIRE(a.executed_count() == b.executed_count());
+  for (const auto& [key, record] : a.Executed()) {
+    const IdempotencyRecord* other = b.FindExecuted(key);
+    REQUIRE(other != nullptr);
+    CHECK(other->action_digest == record.action_digest);
+    CHECK(other->receipt.ledger_sequence == record.receipt.ledger_sequence);
+    CHECK(other->receipt.signature == record.receipt.signature);
   }
+}
+
+void RequireSameState(TenantBook& book_a, TenantBook& book_b) {
+  book_a.WithLock([&](const TenantBook::View& a) {
+    book_b.WithLock([&](const TenantBook::View& b) { RequireSame(a, b); });
+  });
 }
 
 // Evaluates, approves (alice) and returns the granted decision.
@@ -160,9 +165,10 @@ TEST_CASE("a restart from a snapshot restores what a full replay restores",
     TenantRegistry full;
     FullReplay(f, "shop", full.Get("shop"));
     RequireSameState(through_snapshot.Get("shop"), full.Get("shop"));
-    absl::MutexLock lock(&through_snapshot.Get("shop").mu);
-    CHECK(through_snapshot.Get("shop").pending.size() == 2);  // AN-2, AN-5
-    CHECK(through_snapshot.Get("shop").idempotency.size() == 1);
+    through_snapshot.Get("shop").WithLock([](const TenantBook::View& shop) {
+      CHECK(shop.pending().size() == 2);  // AN-2, AN-5
+      CHECK(shop.executed_count() == 1);
+    });
   }
 
   f.RestartAndRecover();
