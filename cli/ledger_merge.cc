@@ -39,38 +39,42 @@ struct Pending {
   const v1::ExportedEntry* entry = nullptr;
 
   bool operator<(const Pending& o) const {
-    return std::tie(time, *replica, *tenant, sequence) <
-           std::tie(o.time, *o.replica, *o.tenant, o.sequence);
+    return std::tie(time, *replica, *tenant, sequence, export_index) <
+           std::tie(o.time, *o.replica, *o.tenant, o.sequence, o.export_index);
   }
 };
 
-std::string ReplicaText(const std::string& replica) {
-  return replica.empty() ? std::string(
-                               "no replica (entries written before "
-                               "`replica` was set)")
-                         : absl::StrCat("replica ", replica);
-}
-
-// Refuses two exports of one tenant that hold entries of the same replica:
-// their lines could not be told apart (the same export twice, two ledgers
-// calling themselves the same, or two unnamed ledgers).
+// Refuses what would make the merged lines ambiguous or count a history
+// twice: two exports of one tenant holding entries of the same named
+// replica (one export given twice, or two ledgers that call themselves the
+// same), or the same entry (the same chain exported twice, or overlapping
+// exports of it; this catches ledgers whose entries name no replica).
 std::string FindClaimedTwice(const std::vector<std::string>& files,
                              const std::vector<VerifiedExport>& exports,
                              const std::vector<std::set<std::string>>& names) {
   std::map<std::pair<std::string, std::string>, size_t> owner;
   for (size_t i = 0; i < exports.size(); ++i) {
     for (const std::string& replica : names[i]) {
+      if (replica.empty()) continue;
       auto [it, fresh] =
           owner.emplace(std::pair{exports[i].header.tenant(), replica}, i);
       if (fresh) continue;
       return absl::StrCat(
           files[it->second], " and ", files[i], " both hold entries of tenant ",
-          exports[i].header.tenant(), " by ", ReplicaText(replica),
+          exports[i].header.tenant(), " by replica ", replica,
           ": merged, their lines could not be told apart (the same export "
-          "given twice, or two ledgers that name themselves the same)",
-          replica.empty() ? "; export each from its first entry that names "
-                            "its replica (--from) to merge them"
-                          : "");
+          "given twice, or two ledgers that name themselves the same)");
+    }
+  }
+  std::map<std::pair<std::string, std::string>, size_t> holder;
+  for (size_t i = 0; i < exports.size(); ++i) {
+    for (const v1::ExportedEntry& e : exports[i].entries) {
+      auto [it, fresh] = holder.emplace(std::pair{e.tenant(), e.hash()}, i);
+      if (fresh) continue;
+      return absl::StrCat(files[it->second], " and ", files[i],
+                          " hold the same entry of tenant ", e.tenant(),
+                          " (sequence ", e.sequence(),
+                          "): one ledger's history, given twice");
     }
   }
   return "";
@@ -95,8 +99,12 @@ v1::MergeHeader Header(const std::vector<std::string>& files,
 }
 
 bool PrintLine(CommandIo& io, const v1::MergedLine& line) {
+  // Every field, defaults too: an entry that names no replica says
+  // "replica":"", and the first export's index is 0, not left out.
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = true;
   std::string json;
-  if (!google::protobuf::util::MessageToJsonString(line, &json).ok()) {
+  if (!google::protobuf::util::MessageToJsonString(line, &json, options).ok()) {
     return false;
   }
   io.out << json << "\n";

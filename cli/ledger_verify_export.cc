@@ -99,8 +99,9 @@ class ExportCheck {
           signed_by_a_key || ledger::VerifyCheckpointSignature(*parsed, key);
     }
     if (!signed_by_a_key) {
-      return absl::StrCat("the checkpoint of ", parsed->checkpoint.size,
-                          " is not signed by the gate's key");
+      return absl::StrCat(
+          "the checkpoint of ", parsed->checkpoint.size, " is not signed by ",
+          keys_.size() == 1 ? "the gate's key" : "any of the gate keys given");
     }
     if (parsed->checkpoint.tenant != header_->tenant()) {
       return absl::StrCat("the checkpoint of ", parsed->checkpoint.size,

@@ -146,6 +146,8 @@ TEST_CASE("replicas' exports merge in time order, then replica and sequence",
       {30, "agent-0", 2, 1}, {30, "agent-0", 3, 1}, {30, "agent-1", 2, 0}};
   CHECK(rows == expected);
   CHECK(lines[1].entry().time() == "2026-01-04T12:00:05Z");
+  // Defaults are written too: the first export's index is there.
+  CHECK(out.find("\"exportIndex\":0") != std::string::npos);
 }
 
 TEST_CASE("a replica's export verifies and names its replica",
@@ -222,14 +224,30 @@ TEST_CASE("a merge refuses two exports of one replica and tenant",
     CHECK(err.find("both hold entries of tenant shop by replica agent-0") !=
           std::string::npos);
   }
-  SECTION("two ledgers that name no replica") {
-    std::string a = r.Ledger("a", "", {10});
-    std::string b = r.Ledger("b", "", {20});
-    CHECK(r.Merge({a, b}, r.dir.Sub("k0.pub"), out, err) == kExitFailed);
-    CHECK(err.find("by no replica") != std::string::npos);
-    CHECK(err.find("--from") != std::string::npos);
+  SECTION("one unnamed ledger's export twice") {
+    std::string a = r.Ledger("a", "", {10, 20});
+    CHECK(r.Merge({a, a}, r.dir.Sub("k0.pub"), out, err) == kExitFailed);
+    CHECK(err.find(a + " and " + a +
+                   " hold the same entry of tenant shop (sequence 1)") !=
+          std::string::npos);
   }
   CHECK(out.empty());
+}
+
+TEST_CASE("two ledgers that name no replica merge, told apart by export",
+          "[merge][replica]") {
+  Replicas r;
+  std::string a = r.Ledger("a", "", {10, 30});
+  std::string b = r.Ledger("b", "", {20});
+  std::string out, err;
+  REQUIRE(r.Merge({a, b}, r.dir.Sub("k0.pub"), out, err) == kExitOk);
+  std::vector<v1::MergedLine> lines = Parse(out);
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[1].entry().export_index() == 0);
+  CHECK(lines[2].entry().export_index() == 1);
+  CHECK(lines[2].entry().sequence() == 1);
+  CHECK(lines[3].entry().sequence() == 2);
+  CHECK(lines[0].header().exports(1).replicas(0).empty());
 }
 
 TEST_CASE("a merge takes one replica's tenants and one unnamed ledger",
@@ -245,6 +263,7 @@ TEST_CASE("a merge takes one replica's tenants and one unnamed ledger",
   REQUIRE(lines.size() == 4);
   CHECK(lines[1].entry().tenant() == "other");
   CHECK(lines[2].entry().replica().empty());
+  CHECK(out.find("{\"entry\":{\"replica\":\"\",") != std::string::npos);
   CHECK(lines[2].entry().entry().version() == 2);
   CHECK(lines[3].entry().replica() == "agent-0");
 }
