@@ -4,8 +4,9 @@
 // as verify-export does; then every entry is written, as one JSON line
 // (portcullis.ledger.v1.MergedLine) naming its replica, tenant and
 // sequence, in the order of the entries' times, ties broken by replica,
-// tenant and sequence. Nothing is written unless every export verifies and
-// no two exports of a tenant hold entries of the same replica.
+// tenant and sequence. Nothing is written unless every export verifies, no
+// two exports of a tenant hold entries of the same named replica, and no
+// entry is in two exports.
 #ifndef PORTCULLIS_CLI_LEDGER_MERGE_H_
 #define PORTCULLIS_CLI_LEDGER_MERGE_H_
 
@@ -24,8 +25,9 @@ struct LedgerMergeArgs {
 };
 
 // Exit 0 when merged (the stream on `io.out`), 1 when an export does not
-// verify or two claim the same replica of a tenant (the file is named on
-// `io.err`, nothing is written), 2 on usage errors or unreadable files.
+// verify, two claim the same replica of a tenant or hold the same entry
+// (the files are named on `io.err`, nothing is written), 2 on usage errors
+// or unreadable files.
 int RunLedgerMerge(const LedgerMergeArgs& args, CommandIo& io);
 
 }  // namespace portcullis::cli
