@@ -101,4 +101,14 @@ absl::Status ValidateDecisionId(absl::string_view id) {
       [](char) { return true; }, "0-9 a-f");
 }
 
+absl::Status ValidateReplicaName(absl::string_view name) {
+  return Check(
+      "replica name", name, kMaxReplicaNameLength,
+      [](char c) {
+        return absl::ascii_isalnum(c) || c == '_' || c == '.' || c == '-';
+      },
+      [](char c) { return absl::ascii_isalnum(c); },
+      "A-Z a-z 0-9 _ . -, starting with a letter or digit");
+}
+
 }  // namespace portcullis

@@ -17,6 +17,7 @@ inline constexpr size_t kMaxAgentIdLength = 128;
 inline constexpr size_t kMaxArgumentNameLength = 64;
 inline constexpr size_t kMaxRequestIdLength = 128;
 inline constexpr size_t kDecisionIdLength = 32;
+inline constexpr size_t kMaxReplicaNameLength = 64;
 
 // A tenant id is 1..63 characters of [a-z0-9-_], starting with [a-z0-9].
 // Returns InvalidArgument naming the problem otherwise.
@@ -38,6 +39,11 @@ absl::Status ValidateOpaqueId(absl::string_view field, absl::string_view id);
 
 // A decision id is exactly 32 lowercase hex characters.
 absl::Status ValidateDecisionId(absl::string_view id);
+
+// A replica name (the gate's `replica`, written into every ledger entry it
+// appends) is 1..64 characters of [A-Za-z0-9._-], starting with a letter or
+// a digit: a Kubernetes pod name or a short host name fits.
+absl::Status ValidateReplicaName(absl::string_view name);
 
 }  // namespace portcullis
 

@@ -192,6 +192,13 @@ std::vector<CommandSpec> Table() {
        "Check an export without the database; exit 1 if it does not hold.",
        {"key"},
        true},
+      {"ledger merge",
+       ledger,
+       "EXPORT... --key GATE.pub[,GATE2.pub]",
+       "Verify several replicas' exports, then merge them into one stream\n"
+       "      ordered by time, each line naming its replica and sequence.",
+       {"key"},
+       true},
       {"ledger prune",
        ledger,
        "--data DIR --retention_days N [--tenant T]",

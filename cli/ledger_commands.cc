@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "base/identifiers.h"
 #include "cli/progress.h"
 #include "crypto/key_file.h"
@@ -111,6 +112,11 @@ int RunLedgerVerify(const LedgerVerifyArgs& args, CommandIo& io) {
     SetNumber(result, "pruned", static_cast<double>(report->pruned));
     SetNumber(result, "checkpoints", static_cast<double>(report->checkpoints));
     SetBool(result, "signaturesChecked", report->signatures_checked);
+    google::protobuf::ListValue* replicas =
+        (*result.mutable_fields())["replicas"].mutable_list_value();
+    for (const std::string& r : report->replicas) {
+      replicas->add_values()->set_string_value(r);
+    }
     google::protobuf::ListValue* breaks =
         (*result.mutable_fields())["breaks"].mutable_list_value();
     for (const ledger::ChainBreak& b : report->breaks) {
@@ -141,6 +147,11 @@ int RunLedgerVerify(const LedgerVerifyArgs& args, CommandIo& io) {
     return kExitFailed;
   }
   io.out << "every chain is intact\n";
+  if (!report->replicas.empty()) {
+    io.out << "entries name replica"
+           << (report->replicas.size() == 1 ? "" : "s") << " "
+           << absl::StrJoin(report->replicas, ", ") << "\n";
+  }
   if (!report->signatures_checked) {
     io.err << "note: checkpoint signatures were not checked; pass --key "
               "GATE.pub\n";

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "base/identifiers.h"
 #include "crypto/constant_time.h"
 #include "crypto/key_file.h"
 #include "ledger/checkpoint.h"
@@ -30,7 +31,11 @@ std::optional<crypto::Digest> ToDigest(const std::string& bytes) {
 // Checks an export line by line; the first problem stops it.
 class ExportCheck {
  public:
-  explicit ExportCheck(const crypto::VerifyingKey& key) : key_(key) {}
+  // A checkpoint signed by any of `keys` is accepted (a merge may hold
+  // exports of replicas with keys of their own).
+  ExportCheck(const std::vector<crypto::VerifyingKey>& keys,
+              std::vector<v1::ExportedEntry>* kept)
+      : keys_(keys), kept_(kept) {}
 
   // Returns "" when the line is fine, otherwise why not.
   std::string Line(const v1::ExportLine& line) {
@@ -88,9 +93,15 @@ class ExportCheck {
   std::string Checkpoint(const std::string& note) {
     auto parsed = ledger::ParseCheckpoint(note);
     if (!parsed.ok()) return std::string(parsed.status().message());
-    if (!ledger::VerifyCheckpointSignature(*parsed, key_)) {
-      return absl::StrCat("the checkpoint of ", parsed->checkpoint.size,
-                          " is not signed by the gate's key");
+    bool signed_by_a_key = false;
+    for (const crypto::VerifyingKey& key : keys_) {
+      signed_by_a_key =
+          signed_by_a_key || ledger::VerifyCheckpointSignature(*parsed, key);
+    }
+    if (!signed_by_a_key) {
+      return absl::StrCat(
+          "the checkpoint of ", parsed->checkpoint.size, " is not signed by ",
+          keys_.size() == 1 ? "the gate's key" : "any of the gate keys given");
     }
     if (parsed->checkpoint.tenant != header_->tenant()) {
       return absl::StrCat("the checkpoint of ", parsed->checkpoint.size,
@@ -157,13 +168,19 @@ class ExportCheck {
     e.correlation_id = x.correlation_id();
     e.decision_id = x.decision_id();
     e.action_digest = x.action_digest();
+    e.replica = x.replica();
     auto payload_digest = ToDigest(x.payload_digest());
     auto previous = ToDigest(x.previous_hash());
     auto hash = ToDigest(x.hash());
     if (!payload_digest || !previous || !hash ||
-        (e.version != ledger::kEntryVersion1 &&
-         e.version != ledger::kEntryVersion2)) {
+        !ledger::IsKnownEntryVersion(x.version())) {
       return "the entry is malformed";
+    }
+    // Version 3 names its replica; earlier versions have no room for one.
+    if (e.version == ledger::kEntryVersion3
+            ? !ValidateReplicaName(e.replica).ok()
+            : !e.replica.empty()) {
+      return "the entry's replica is malformed";
     }
     e.payload_digest = *payload_digest;
     e.previous_hash = *previous;
@@ -194,6 +211,7 @@ class ExportCheck {
     last_hash_ = e.hash;
     ++next_;
     ++entries_;
+    if (kept_ != nullptr) kept_->push_back(x);
     return "";
   }
 
@@ -223,7 +241,8 @@ class ExportCheck {
     return "";
   }
 
-  const crypto::VerifyingKey& key_;
+  const std::vector<crypto::VerifyingKey>& keys_;
+  std::vector<v1::ExportedEntry>* kept_;
   std::optional<v1::ExportHeader> header_;
   std::map<uint64_t, ledger::Checkpoint> checkpoints_;
   std::optional<v1::ConsistencyProof> pending_consistency_;
@@ -241,6 +260,49 @@ int Usage(CommandIo& io, absl::string_view message) {
 
 }  // namespace
 
+ExportVerdict VerifyExportStream(std::istream& in,
+                                 const std::vector<crypto::VerifyingKey>& keys,
+                                 bool keep_entries) {
+  ExportVerdict verdict;
+  ExportCheck check(keys, keep_entries ? &verdict.result.entries : nullptr);
+  std::string text;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  while (std::getline(in, text)) {
+    ++verdict.line;
+    if (text.empty()) continue;
+    v1::ExportLine line;
+    if (!google::protobuf::util::JsonStringToMessage(text, &line, options)
+             .ok()) {
+      verdict.problem = "not an export line";
+    } else {
+      verdict.problem = check.Line(line);
+    }
+    if (!verdict.problem.empty()) {
+      if (line.has_entry()) verdict.sequence = line.entry().sequence();
+      return verdict;
+    }
+  }
+  verdict.line = 0;
+  verdict.problem = check.Finish();
+  if (!verdict.problem.empty()) return verdict;
+  verdict.result.header = check.header();
+  verdict.result.checkpoint =
+      check.checkpoints().at(check.header().proof_tree_size());
+  verdict.result.count = check.entries();
+  verdict.result.pruned = check.pruned();
+  verdict.result.opened = check.opened();
+  return verdict;
+}
+
+std::string ExportVerdict::Describe() const {
+  if (line == 0) return problem;
+  return absl::StrCat(
+      "line ", line,
+      sequence ? absl::StrCat(" (sequence ", *sequence, ")") : "", ": ",
+      problem);
+}
+
 int RunLedgerVerifyExport(const LedgerVerifyExportArgs& args, CommandIo& io) {
   if (args.file.empty() || args.key.empty()) {
     return Usage(io, "usage: verify-export FILE --key GATE.pub");
@@ -254,42 +316,18 @@ int RunLedgerVerifyExport(const LedgerVerifyExportArgs& args, CommandIo& io) {
     if (!file) return Usage(io, absl::StrCat("cannot read ", args.file));
     in = &file;
   }
-  ExportCheck check(*key);
-  std::string text;
-  int number = 0;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  while (std::getline(*in, text)) {
-    ++number;
-    if (text.empty()) continue;
-    v1::ExportLine line;
-    std::string problem;
-    if (!google::protobuf::util::JsonStringToMessage(text, &line, options)
-             .ok()) {
-      problem = "not an export line";
-    } else {
-      problem = check.Line(line);
-    }
-    if (!problem.empty()) {
-      io.out << "INVALID line " << number
-             << (line.has_entry()
-                     ? absl::StrCat(" (sequence ", line.entry().sequence(), ")")
-                     : "")
-             << ": " << problem << "\n";
-      return kExitFailed;
-    }
-  }
-  if (std::string problem = check.Finish(); !problem.empty()) {
-    io.out << "INVALID: " << problem << "\n";
+  ExportVerdict verdict = VerifyExportStream(*in, {*key}, false);
+  if (!verdict.ok()) {
+    io.out << "INVALID" << (verdict.line == 0 ? ": " : " ")
+           << verdict.Describe() << "\n";
     return kExitFailed;
   }
-  const ledger::Checkpoint& cp =
-      check.checkpoints().at(check.header().proof_tree_size());
-  io.out << "VERIFIED tenant " << check.header().tenant() << " entries "
-         << check.header().from_sequence() << ".."
-         << check.header().to_sequence() << " (" << check.entries()
-         << " entries, " << check.pruned() << " payloads pruned, "
-         << check.opened() << " plaintexts checked) against the checkpoint of "
+  const VerifiedExport& ok = verdict.result;
+  const ledger::Checkpoint& cp = ok.checkpoint;
+  io.out << "VERIFIED tenant " << ok.header.tenant() << " entries "
+         << ok.header.from_sequence() << ".." << ok.header.to_sequence() << " ("
+         << ok.count << " entries, " << ok.pruned << " payloads pruned, "
+         << ok.opened << " plaintexts checked) against the checkpoint of "
          << cp.size << " signed at "
          << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", cp.time, absl::UTCTimeZone())
          << " by gate key " << cp.key_id << "\n";

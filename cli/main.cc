@@ -31,6 +31,7 @@
 #include "cli/keys_commands.h"
 #include "cli/ledger_commands.h"
 #include "cli/ledger_export.h"
+#include "cli/ledger_merge.h"
 #include "cli/ledger_verify_export.h"
 #include "cli/maintenance_commands.h"
 #include "cli/policy_commands.h"
@@ -69,10 +70,12 @@ ABSL_FLAG(std::string, proposal, "",
           "amend).");
 ABSL_FLAG(std::string, receipt, "",
           "A portcullis.v1.ExecutionReceipt in proto JSON (receipt verify).");
-ABSL_FLAG(std::string, key, "",
-          "A key file: your signing key (approve, deny), the gate's public "
-          "key (receipt verify, ledger verify, ledger verify-export) or the "
-          "gate's own key (ledger recover; default DIR/gate.key).");
+ABSL_FLAG(
+    std::string, key, "",
+    "A key file: your signing key (approve, deny), the gate's public "
+    "key (receipt verify, ledger verify, ledger verify-export; ledger merge: "
+    "several, comma-separated) or the "
+    "gate's own key (ledger recover; default DIR/gate.key).");
 ABSL_FLAG(uint64_t, from, 0,
           "The first sequence to export (default 1), or to stream (activity "
           "tail; default: only new entries).");
@@ -387,6 +390,12 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
         {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant),
          absl::GetFlag(FLAGS_key), absl::GetFlag(FLAGS_json),
          absl::GetFlag(FLAGS_threads)},
+        io);
+  }
+  if (two == "ledger merge" && words.size() >= 3) {
+    return RunLedgerMerge(
+        {std::vector<std::string>(words.begin() + 2, words.end()),
+         absl::GetFlag(FLAGS_key)},
         io);
   }
   if (two == "ledger verify-export" && words.size() == 3) {

@@ -59,6 +59,7 @@ lv1::ExportLine EntryLine(const ledger::Entry& e) {
   out.set_correlation_id(e.correlation_id);
   out.set_decision_id(e.decision_id);
   out.set_action_digest(e.action_digest);
+  out.set_replica(e.replica);
   out.set_payload_digest(Bytes(e.payload_digest));
   out.set_previous_hash(Bytes(e.previous_hash));
   out.set_hash(Bytes(e.hash));

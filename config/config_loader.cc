@@ -347,6 +347,11 @@ absl::StatusOr<config::v1::GateConfig> ParseConfig(
         config.ledger().snapshot_every_checkpoints(),
         ": it must be at most 1000000 (0 turns state snapshots off)"));
   }
+  if (!config.replica().empty()) {
+    if (absl::Status s = ValidateReplicaName(config.replica()); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("replica: ", s.message()));
+    }
+  }
   PORTCULLIS_RETURN_IF_ERROR(ValidateOverloadLimits(config.limits()));
   PORTCULLIS_RETURN_IF_ERROR(
       ValidateFatigueCap(config.approvals().fatigue_cap()));
@@ -366,6 +371,20 @@ absl::StatusOr<config::v1::GateConfig> ParseConfig(
     }
   }
   return config;
+}
+
+absl::StatusOr<std::string> EffectiveReplicaName(
+    const config::v1::GateConfig& config, absl::string_view host_name) {
+  if (!config.replica().empty()) return config.replica();
+  if (!config.shared_state().has_redis()) return std::string();
+  absl::string_view short_name = host_name.substr(0, host_name.find('.'));
+  if (absl::Status s = ValidateReplicaName(short_name); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "replica is not set and the host name does not make one (", s.message(),
+        "): with sharedState, set replica (or portcullisd --replica) to "
+        "this gate's name among the replicas, e.g. the pod's name"));
+  }
+  return std::string(short_name);
 }
 
 std::string FormatOf(absl::string_view path) {

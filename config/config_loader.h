@@ -36,6 +36,15 @@ absl::Status ParseStructuredText(absl::string_view text,
                                  absl::string_view format,
                                  google::protobuf::Message* out);
 
+// The replica name the gate writes into its ledger entries: `replica`
+// when set (ParseConfig has validated it); otherwise, with
+// shared_state.redis set, `host_name` up to its first dot (in Kubernetes,
+// the pod's name); otherwise empty, and entries name no replica. Returns
+// InvalidArgument, asking for `replica`, when the host name is not a valid
+// replica name. Pure: the daemon passes gethostname's answer.
+absl::StatusOr<std::string> EffectiveReplicaName(
+    const config::v1::GateConfig& config, absl::string_view host_name);
+
 // "yaml" for .yaml/.yml, "json" for .json, "" otherwise.
 std::string FormatOf(absl::string_view path);
 

@@ -1,5 +1,7 @@
 #include "daemon/daemon.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -205,6 +207,13 @@ uint64_t MinFreeBytes(const config::v1::GateConfig& config) {
   return mib << 20;
 }
 
+// This machine's host name ("" when it cannot be read).
+std::string HostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0) return std::string();
+  return name;
+}
+
 ledger::LedgerOptions LedgerOptionsFrom(const config::v1::GateConfig& config) {
   ledger::LedgerOptions options;
   options.sync = config.ledger().durability() != config::v1::DURABILITY_PROCESS;
@@ -247,6 +256,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   PORTCULLIS_ASSIGN_OR_RETURN(daemon->signing_key_,
                               LoadSigningKey(config, log));
   ledger::LedgerOptions ledger_options = LedgerOptionsFrom(config);
+  // Several replicas (issue 20): every entry names this one.
+  PORTCULLIS_ASSIGN_OR_RETURN(ledger_options.replica,
+                              EffectiveReplicaName(config, HostName()));
   ledger_options.checkpoints.key = &*daemon->signing_key_;
   ledger_options.clock = &clock;
   daemon->kept_checkpoints_ = std::make_unique<ledger::CheckpointFiles>(
@@ -265,11 +277,14 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   PORTCULLIS_ASSIGN_OR_RETURN(
       daemon->ledger_, ledger::Ledger::Open(std::move(store), ledger_options));
   daemon->activity_feed_->Attach(*daemon->ledger_);
-  log.Info(absl::StrCat("ledger open at ", config.data_dir(), " (",
-                        daemon->ledger_->Tenants().size(), " tenants, ",
-                        ledger_options.sync ? "synced" : "unsynced",
-                        " writes); gate key id ",
-                        crypto::KeyId(daemon->signing_key_->verifying_key())));
+  log.Info(absl::StrCat(
+      "ledger open at ", config.data_dir(), " (",
+      daemon->ledger_->Tenants().size(), " tenants, ",
+      ledger_options.sync ? "synced" : "unsynced", " writes); gate key id ",
+      crypto::KeyId(daemon->signing_key_->verifying_key()),
+      ledger_options.replica.empty()
+          ? std::string()
+          : absl::StrCat("; replica ", ledger_options.replica)));
 
   PORTCULLIS_ASSIGN_OR_RETURN(
       daemon->secrets_store_,

@@ -1,6 +1,7 @@
 // portcullisd: the Portcullis gate daemon.
 //
 //   portcullisd --config examples/gate.yaml [--data_dir DIR] [--listen ADDR]
+//               [--replica NAME]
 //
 // SIGHUP reloads the policy, the principals and the approvers; SIGTERM and
 // SIGINT drain calls in flight and exit cleanly.
@@ -17,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "base/clock.h"
+#include "base/identifiers.h"
 #include "config/config_loader.h"
 #include "crypto/sodium.h"
 #include "daemon/daemon.h"
@@ -30,6 +32,10 @@ ABSL_FLAG(std::string, listen, "",
           "TCP address host:port; overrides the file's listen.tcpAddress.");
 ABSL_FLAG(std::string, unix_socket, "",
           "Unix socket path; overrides the file's listen.unixSocket.");
+ABSL_FLAG(std::string, replica, "",
+          "This gate's name among the agent's replicas, written into every "
+          "ledger entry; overrides the file's replica (e.g. "
+          "--replica=$(POD_NAME) from the downward API).");
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "How long calls in flight may take to finish on SIGTERM.");
 
@@ -49,6 +55,13 @@ absl::StatusOr<config::v1::GateConfig> LoadConfig() {
   }
   if (std::string listen = absl::GetFlag(FLAGS_listen); !listen.empty()) {
     config->mutable_listen()->set_tcp_address(listen);
+  }
+  if (std::string replica = absl::GetFlag(FLAGS_replica); !replica.empty()) {
+    if (absl::Status s = ValidateReplicaName(replica); !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--replica: ", s.message()));
+    }
+    config->set_replica(replica);
   }
   if (std::string socket = absl::GetFlag(FLAGS_unix_socket); !socket.empty()) {
     config->mutable_listen()->set_unix_socket(socket);

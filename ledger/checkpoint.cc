@@ -39,7 +39,7 @@ std::string FormatBody(const Checkpoint& c) {
       absl::Base64Escape(crypto::AsBytes(c.root)), "\n", "head ",
       absl::Base64Escape(crypto::AsBytes(c.head)), "\n", "time ",
       absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", c.time, absl::UTCTimeZone()),
-      "\n");
+      "\n", c.replica.empty() ? "" : absl::StrCat("replica ", c.replica, "\n"));
 }
 
 absl::Status Malformed(absl::string_view what) {
@@ -96,6 +96,15 @@ absl::Status ParseBody(absl::string_view body, Checkpoint& c) {
   if (!absl::ConsumePrefix(&time, "time ") ||
       !absl::ParseTime(absl::RFC3339_full, time, &c.time, &error)) {
     return Malformed("the time line is not RFC 3339");
+  }
+  // Optional extension lines after the time: one `replica <name>`.
+  for (size_t i = 5; i + 1 < lines.size(); ++i) {
+    absl::string_view replica = lines[i];
+    if (i != 5 || !absl::ConsumePrefix(&replica, "replica ") ||
+        !ValidateReplicaName(replica).ok()) {
+      return Malformed("an extension line is not \"replica <name>\"");
+    }
+    c.replica = std::string(replica);
   }
   return absl::OkStatus();
 }

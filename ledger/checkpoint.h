@@ -7,6 +7,7 @@
 //   <base64 Merkle root>                                  RFC 6962, SHA-256
 //   head <base64 chain hash of entry 1204>                extension lines
 //   time 2026-01-04T12:00:00Z
+//   replica agent-0                                       only when named
 //   <empty line>
 //   — portcullis-gate-<key id> <base64(key hash[4] || Ed25519 signature)>
 //
@@ -34,6 +35,9 @@ struct Checkpoint {
   crypto::Digest root{};  // Merkle root of the first `size` leaves
   crypto::Digest head{};  // chain hash of entry `size`
   absl::Time time;        // when the gate signed it
+  // The replica that signed it (a `replica` extension line); empty when
+  // the gate names none (LedgerOptions::replica).
+  std::string replica;
 };
 
 // A parsed signed note: the checkpoint, its signed text and its signature

@@ -13,7 +13,7 @@ constexpr absl::string_view kPayloadDomain("portcullis/ledger/payload/v1\0",
 
 absl::Status DecodeInto(CanonicalReader& r, Entry& e) {
   PORTCULLIS_ASSIGN_OR_RETURN(e.version, r.Byte());
-  if (e.version != kEntryVersion1 && e.version != kEntryVersion2) {
+  if (!IsKnownEntryVersion(e.version)) {
     return absl::DataLossError(
         absl::StrCat("unknown entry encoding version ", e.version));
   }
@@ -26,6 +26,12 @@ absl::Status DecodeInto(CanonicalReader& r, Entry& e) {
   for (std::string* field : strings) {
     PORTCULLIS_ASSIGN_OR_RETURN(absl::string_view s, r.String());
     field->assign(s.data(), s.size());
+  }
+  if (e.version >= kEntryVersion3) {
+    PORTCULLIS_ASSIGN_OR_RETURN(absl::string_view replica, r.String());
+    e.replica.assign(replica.data(), replica.size());
+  } else {
+    e.replica.clear();
   }
   PORTCULLIS_ASSIGN_OR_RETURN(absl::string_view payload_digest,
                               r.Fixed(crypto::kDigestSize));
@@ -63,6 +69,8 @@ std::string EncodeCanonicalEntry(const Entry& e) {
   w.String(e.correlation_id);
   w.String(e.decision_id);
   w.String(e.action_digest);
+  // Versions 1 and 2 name no replica; their encoding stays as it was.
+  if (e.version >= kEntryVersion3) w.String(e.replica);
   w.Fixed(crypto::AsBytes(e.payload_digest));
   return w.Release();
 }

@@ -47,9 +47,19 @@ struct EntryDraft {
 // The canonical encoding's version byte. Version 1 entries (written before
 // payload encryption) store the payload bytes as they are; version 2
 // entries store a framed payload: 0x00 || plaintext, or 0x01 || a sealed
-// envelope (sealed_payload.h). Both versions decode and verify.
+// envelope (sealed_payload.h). Version 3 entries are version 2 entries
+// that also name the replica (the gate, one of several serving the same
+// agents) that wrote them; the ledger writes them when it is given a
+// replica name (LedgerOptions::replica). Every version decodes and
+// verifies.
 inline constexpr uint8_t kEntryVersion1 = 1;
 inline constexpr uint8_t kEntryVersion2 = 2;
+inline constexpr uint8_t kEntryVersion3 = 3;
+
+// Whether `version` is one this code decodes.
+inline bool IsKnownEntryVersion(uint32_t version) {
+  return version >= kEntryVersion1 && version <= kEntryVersion3;
+}
 
 struct Entry {
   uint8_t version = kEntryVersion2;
@@ -61,6 +71,9 @@ struct Entry {
   std::string correlation_id;
   std::string decision_id;
   std::string action_digest;
+  // Version 3: the replica that wrote the entry (base/identifiers.h,
+  // ValidateReplicaName); empty in versions 1 and 2, which name none.
+  std::string replica;
   crypto::Digest payload_digest{};
   crypto::Digest previous_hash{};  // all zero for sequence 1
   crypto::Digest hash{};

@@ -85,6 +85,9 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(
   if (options.checkpoints.every_entries == 0) {
     return absl::InvalidArgumentError("checkpoints every 0 entries");
   }
+  if (!options.replica.empty()) {
+    PORTCULLIS_RETURN_IF_ERROR(ValidateReplicaName(options.replica));
+  }
   std::unique_ptr<Ledger> ledger(
       new Ledger(std::move(store), std::move(options)));
   PORTCULLIS_RETURN_IF_ERROR(ledger->Load());

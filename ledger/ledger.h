@@ -149,6 +149,13 @@ struct LedgerOptions {
   // threads would only take turns with the commit thread); 0: the commit
   // thread answers.
   int answer_threads = -1;
+  // The replica this ledger belongs to, when several gates serve the same
+  // agents, each with its own ledger (docs/shared-state.md): every entry
+  // appended names it (entry version 3, covered by the entry's hash), and
+  // every checkpoint signed carries it in a `replica` line. Empty: entries
+  // name no replica (version 2), as a lone gate writes them. Open returns
+  // InvalidArgument for a name ValidateReplicaName refuses.
+  std::string replica;
 };
 
 // The last entry of a tenant's chain.

@@ -471,6 +471,10 @@ absl::Status Ledger::ChainWriter(Writer& w, States& states, WriteBatch& batch,
     const EntryDraft& d = (*w.drafts)[i];
     ChainState& state = states[d.tenant];
     Entry e;
+    if (!options_.replica.empty()) {
+      e.version = kEntryVersion3;
+      e.replica = options_.replica;
+    }
     e.sequence = stored[i].sequence;
     e.time = d.time;
     e.tenant = d.tenant;
@@ -527,6 +531,7 @@ void Ledger::SignDue(const Writer& w, absl::Time now, States& states,
     c.root = state.tree.Root();
     c.head = state.hash;
     c.time = now;
+    c.replica = options_.replica;
     std::string note = SignCheckpoint(c, *policy.key);
     notes.push_back({tenant, c.size,
                      options_.checkpoint_files != nullptr && options_.sync

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <limits>
 #include <optional>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -11,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "base/canonical_encoding.h"
+#include "base/identifiers.h"
 #include "base/status_macros.h"
 #include "base/thread_name.h"
 #include "ledger/checkpoint.h"
@@ -89,6 +91,11 @@ class ChainWalk {
                    absl::StrCat("entry belongs to tenant \"", entry.tenant,
                                 "\": copied from another chain"));
     }
+    if (entry.version == kEntryVersion3 &&
+        !ValidateReplicaName(entry.replica).ok()) {
+      return Break(key_sequence,
+                   "entry names no valid replica: entry malformed");
+    }
     if (entry.sequence != key_sequence) {
       return Break(key_sequence,
                    absl::StrCat("entry claims sequence ", entry.sequence,
@@ -104,6 +111,11 @@ class ChainWalk {
                    "entry hash does not match its contents: entry modified");
     }
     if (!CheckPayload(entry, facts)) return false;
+    // Compared with the one before first: a chain names few replicas.
+    if (!entry.replica.empty() && entry.replica != last_replica_) {
+      last_replica_ = entry.replica;
+      replicas_.insert(last_replica_);
+    }
     last_sequence_ = key_sequence;
     last_hash_ = entry.hash;
     tree_.Append(facts.leaf, [](int, uint64_t, const crypto::Digest&) {});
@@ -156,6 +168,7 @@ class ChainWalk {
   }
 
   uint64_t entries() const { return last_sequence_; }
+  const std::set<std::string>& replicas() const { return replicas_; }
   uint64_t pruned() const { return pruned_; }
   uint64_t checkpoints_checked() const { return next_checkpoint_; }
   const std::optional<ChainBreak>& chain_break() const { return break_; }
@@ -223,6 +236,8 @@ class ChainWalk {
   uint64_t pruned_ = 0;
   uint64_t last_sequence_ = 0;
   crypto::Digest last_hash_{};
+  std::string last_replica_;
+  std::set<std::string> replicas_;
   MerkleFrontier tree_;
   bool broken_ = false;
   std::optional<ChainBreak> break_;
@@ -534,6 +549,7 @@ absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
     return absl::OkStatus();
   }
   report.entries += walk.entries();
+  report.replicas.insert(walk.replicas().begin(), walk.replicas().end());
   report.pruned += walk.pruned();
   report.checkpoints += walk.checkpoints_checked();
   if (walk.chain_break()) report.breaks.push_back(*walk.chain_break());
@@ -625,6 +641,8 @@ absl::StatusOr<VerifyReport> VerifyLedger(const KeyValueStore& store,
     PORTCULLIS_RETURN_IF_ERROR(statuses[i]);
     report.tenants += reports[i].tenants;
     report.entries += reports[i].entries;
+    report.replicas.insert(reports[i].replicas.begin(),
+                           reports[i].replicas.end());
     report.pruned += reports[i].pruned;
     report.checkpoints += reports[i].checkpoints;
     for (ChainBreak& b : reports[i].breaks) report.breaks.push_back(b);

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,9 @@ struct VerifyReport {
   uint64_t checkpoints = 0;  // checkpoints checked
   bool signatures_checked = false;
   std::vector<ChainBreak> breaks;  // at most one per tenant
+  // The replicas the verified entries name (version 3), sorted; none for
+  // a lone gate's ledger.
+  std::set<std::string> replicas;
 
   bool clean() const { return breaks.empty(); }
 };

@@ -77,5 +77,23 @@ TEST_CASE("decision ids are exactly 32 lowercase hex characters",
   CHECK_FALSE(ValidateDecisionId("0123456789abcdef0123456789abcdeg").ok());
 }
 
+TEST_CASE("replica names fit a pod name and nothing that escapes a line",
+          "[identifiers]") {
+  const std::string good[] = {"agent-0", "agent-7d9f8c-x2k4p", "gate.eu-1",
+                              "A_1", std::string(64, 'r')};
+  for (const std::string& name : good) {
+    INFO(name);
+    CHECK(ValidateReplicaName(name).ok());
+  }
+  const std::string bad[] = {
+      "",        std::string(65, 'r'), "-agent", ".hidden", "agent/0",
+      "agent 0", "agent\n0",           "pod:1",  "\xd0\xb0"};
+  for (const std::string& name : bad) {
+    INFO(name);
+    CHECK(ValidateReplicaName(name).code() ==
+          absl::StatusCode::kInvalidArgument);
+  }
+}
+
 }  // namespace
 }  // namespace portcullis

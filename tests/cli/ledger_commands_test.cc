@@ -45,6 +45,38 @@ TEST_CASE("ledger verify exits 0 on an intact ledger", "[cli]") {
   CHECK(c.err.str().find("--key") != std::string::npos);
 }
 
+TEST_CASE("ledger verify says which replicas the entries name",
+          "[cli][replica]") {
+  testing::TempDir dir;
+  BuildLedger(dir.Sub("data"));  // unnamed entries first
+  for (const char* replica : {"agent-1", "agent-0"}) {
+    auto store = ledger::RocksDbStore::Open(dir.Sub("data"), {});
+    REQUIRE(store.ok());
+    ledger::LedgerOptions options;
+    options.replica = replica;
+    auto ledger = ledger::Ledger::Open(std::move(*store), options);
+    REQUIRE(ledger.ok());
+    ledger::EntryDraft d;
+    d.tenant = "a";
+    d.kind = "action.evaluated";
+    d.payload = "p";
+    REQUIRE((*ledger)->Append({d}).ok());
+  }
+  Captured c;
+  CHECK(RunLedgerVerify({dir.Sub("data"), ""}, c.io) == kExitOk);
+  CHECK(c.out.str() ==
+        "verified 2 tenants, 8 entries, 0 checkpoints: every chain is "
+        "intact\nentries name replicas agent-0, agent-1\n");
+  Captured json;
+  CHECK(RunLedgerVerify({dir.Sub("data"), "", "", true}, json.io) == kExitOk);
+  google::protobuf::Struct report;
+  REQUIRE(google::protobuf::util::JsonStringToMessage(json.out.str(), &report)
+              .ok());
+  const auto& replicas = report.fields().at("replicas").list_value();
+  REQUIRE(replicas.values_size() == 2);
+  CHECK(replicas.values(0).string_value() == "agent-0");
+}
+
 TEST_CASE("ledger verify --json prints the report as one JSON object",
           "[cli][json]") {
   testing::TempDir dir;

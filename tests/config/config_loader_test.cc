@@ -198,5 +198,46 @@ TEST_CASE("mistakes in the shared Redis are errors at start",
   }
 }
 
+TEST_CASE("a replica name is validated like other identifiers",
+          "[config][replica]") {
+  auto named = ParseConfig("policy: p.policy\nreplica: agent-7d9f8c-x2k4p\n",
+                           "yaml", "/etc");
+  REQUIRE(named.ok());
+  CHECK(named->replica() == "agent-7d9f8c-x2k4p");
+  const std::vector<std::string> refused_names = {
+      "\"a/b\"", "\"-agent\"", "\"pod 1\"", "\"x:y\"", std::string(65, 'r')};
+  for (const std::string& bad : refused_names) {
+    INFO(bad);
+    auto refused = ParseConfig(
+        absl::StrCat("policy: p.policy\nreplica: ", bad, "\n"), "yaml", "/etc");
+    REQUIRE(!refused.ok());
+    CHECK(refused.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(refused.status().message().find("replica: replica name") == 0);
+  }
+}
+
+TEST_CASE("the replica defaults to none alone and to the host name shared",
+          "[config][replica]") {
+  auto alone = ParseConfig("policy: p.policy\n", "yaml", "/etc");
+  REQUIRE(alone.ok());
+  CHECK(*EffectiveReplicaName(*alone, "agent-0.shop.svc") == "");
+
+  auto shared = ParseConfig(
+      "policy: p.policy\nsharedState:\n  redis: {address: "
+      "\"127.0.0.1:6379\"}\n",
+      "yaml", "/etc");
+  REQUIRE(shared.ok());
+  // The host name up to its first dot: in Kubernetes, the pod's name.
+  CHECK(*EffectiveReplicaName(*shared, "agent-0.shop.svc") == "agent-0");
+  CHECK(*EffectiveReplicaName(*shared, "agent-1") == "agent-1");
+  auto unusable = EffectiveReplicaName(*shared, "");
+  REQUIRE(!unusable.ok());
+  CHECK(unusable.status().message().find("set replica") != std::string::npos);
+
+  // A configured name wins over the host's.
+  shared->set_replica("gate-eu-1");
+  CHECK(*EffectiveReplicaName(*shared, "agent-0") == "gate-eu-1");
+}
+
 }  // namespace
 }  // namespace portcullis::server

@@ -21,7 +21,7 @@ bool SameFields(const ledger::Entry& a, const ledger::Entry& b) {
          a.time == b.time && a.tenant == b.tenant && a.kind == b.kind &&
          a.request_id == b.request_id && a.correlation_id == b.correlation_id &&
          a.decision_id == b.decision_id && a.action_digest == b.action_digest &&
-         a.payload_digest == b.payload_digest &&
+         a.replica == b.replica && a.payload_digest == b.payload_digest &&
          a.previous_hash == b.previous_hash && a.hash == b.hash;
 }
 

@@ -107,5 +107,34 @@ TEST_CASE("malformed checkpoints are rejected", "[checkpoint]") {
   CHECK_FALSE(ParseCheckpoint(leading_zero).ok());
 }
 
+TEST_CASE("a replica's checkpoint names it in a signed extension line",
+          "[checkpoint][replica]") {
+  crypto::SigningKey key = TestKey();
+  Checkpoint c = Sample();
+  c.replica = "agent-0";
+  std::string note = SignCheckpoint(c, key);
+  std::vector<std::string> lines = absl::StrSplit(note, '\n');
+  REQUIRE(lines.size() == 9);
+  CHECK(lines[5] == "replica agent-0");
+  auto parsed = ParseCheckpoint(note);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->checkpoint.replica == "agent-0");
+  CHECK(VerifyCheckpointSignature(*parsed, key.verifying_key()));
+  // A note without one names no replica.
+  auto unnamed = ParseCheckpoint(SignCheckpoint(Sample(), key));
+  REQUIRE(unnamed.ok());
+  CHECK(unnamed->checkpoint.replica.empty());
+  // The line is signed: renaming the replica breaks the signature.
+  std::string renamed = note;
+  renamed.replace(renamed.find("replica agent-0"), 15, "replica agent-1");
+  auto forged = ParseCheckpoint(renamed);
+  REQUIRE(forged.ok());
+  CHECK(!VerifyCheckpointSignature(*forged, key.verifying_key()));
+  // Any other extension line is refused.
+  std::string other = note;
+  other.replace(other.find("replica agent-0"), 15, "colour blue-ish");
+  CHECK(!ParseCheckpoint(other).ok());
+}
+
 }  // namespace
 }  // namespace portcullis::ledger

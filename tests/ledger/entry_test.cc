@@ -118,5 +118,78 @@ TEST_CASE("a truncated or padded stored entry is data loss", "[entry]") {
         absl::StatusCode::kDataLoss);
 }
 
+Entry SampleVersion3Entry() {
+  Entry e = SampleEntry();
+  e.version = kEntryVersion3;
+  e.replica = "agent-7d9f8c-x2k4p";
+  e.hash = ComputeEntryHash(e);
+  return e;
+}
+
+TEST_CASE("a version 3 entry round-trips with its replica", "[entry]") {
+  Entry e = SampleVersion3Entry();
+  std::string stored = EncodeStoredEntry(e);
+  auto decoded = DecodeStoredEntry(stored);
+  REQUIRE(decoded.ok());
+  CHECK(decoded->version == kEntryVersion3);
+  CHECK(decoded->replica == "agent-7d9f8c-x2k4p");
+  CHECK(decoded->action_digest == e.action_digest);
+  CHECK(decoded->payload_digest == e.payload_digest);
+  CHECK(ComputeEntryHash(*decoded) == e.hash);
+  CHECK(StoredEntryHash(stored) == e.hash);
+}
+
+TEST_CASE("the replica of a version 3 entry is under its hash", "[entry]") {
+  Entry e = SampleVersion3Entry();
+  Entry renamed = e;
+  renamed.replica = "agent-0";
+  CHECK(ComputeEntryHash(renamed) != e.hash);
+  Entry unnamed = e;
+  unnamed.replica = "";
+  CHECK(ComputeEntryHash(unnamed) != e.hash);
+  // Stored with the hash it had, the renamed entry no longer matches it.
+  renamed.hash = e.hash;
+  CHECK(StoredEntryHash(EncodeStoredEntry(renamed)) != e.hash);
+  // Claiming an older version to drop the replica changes the hash too.
+  Entry downgraded = e;
+  downgraded.version = kEntryVersion2;
+  CHECK(ComputeEntryHash(downgraded) != e.hash);
+}
+
+TEST_CASE("version 1 and 2 encodings have no replica and are unchanged",
+          "[entry]") {
+  for (uint8_t version : {kEntryVersion1, kEntryVersion2}) {
+    Entry e = SampleEntry();
+    e.version = version;
+    const std::string canonical = EncodeCanonicalEntry(e);
+    // The layout as it was before version 3: byte, u64, i64, six
+    // length-prefixed strings, the 32-byte payload digest.
+    size_t expected = 1 + 8 + 8 + 6 * 4 + e.tenant.size() + e.kind.size() +
+                      e.request_id.size() + e.correlation_id.size() +
+                      e.decision_id.size() + e.action_digest.size() + 32;
+    CHECK(canonical.size() == expected);
+    e.replica = "ignored";
+    CHECK(EncodeCanonicalEntry(e) == canonical);
+    e.replica.clear();
+    e.hash = ComputeEntryHash(e);
+    auto decoded = DecodeStoredEntry(EncodeStoredEntry(e));
+    REQUIRE(decoded.ok());
+    CHECK(decoded->version == version);
+    CHECK(decoded->replica.empty());
+    CHECK(ComputeEntryHash(*decoded) == e.hash);
+  }
+}
+
+TEST_CASE("decoding a version 2 entry into a version 3 one clears its replica",
+          "[entry]") {
+  Entry reused;
+  REQUIRE(
+      DecodeStoredEntry(EncodeStoredEntry(SampleVersion3Entry()), reused).ok());
+  REQUIRE(reused.replica == "agent-7d9f8c-x2k4p");
+  REQUIRE(DecodeStoredEntry(EncodeStoredEntry(SampleEntry()), reused).ok());
+  CHECK(reused.replica.empty());
+  CHECK(reused.version == kEntryVersion2);
+}
+
 }  // namespace
 }  // namespace portcullis::ledger

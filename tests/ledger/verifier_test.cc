@@ -315,5 +315,88 @@ TEST_CASE("a lone tenant read by range finds the breaks a single reader does",
   expect(9001, "entries reordered or moved");
 }
 
+// Opens the ledger in `dir` as replica `replica` ("" for none), appends
+// `n` entries to tenant "a", and closes it.
+void AppendAsReplica(const std::string& dir, const std::string& replica,
+                     int n) {
+  LedgerOptions options;
+  options.replica = replica;
+  auto ledger = Ledger::Open(OpenStore(dir), options);
+  REQUIRE(ledger.ok());
+  AppendN(**ledger, "a", n);
+}
+
+TEST_CASE("a replica's entries name it, under their hash, and verify",
+          "[verifier][replica]") {
+  testing::TempDir dir;
+  AppendAsReplica(dir.Sub("db"), "agent-0", 3);
+  auto store = OpenStore(dir.Sub("db"));
+  auto entry = DecodeStoredEntry(Get(*store, EntryKey("a", 2)));
+  REQUIRE(entry.ok());
+  CHECK(entry->version == kEntryVersion3);
+  CHECK(entry->replica == "agent-0");
+  auto report = VerifyLedger(*store);
+  REQUIRE(report.ok());
+  CHECK(report->clean());
+  CHECK(report->entries == 3);
+
+  SECTION("an entry moved to another replica's name is modified") {
+    Entry renamed = *entry;
+    renamed.replica = "agent-1";  // the hash kept as it was
+    Put(*store, EntryKey("a", 2), EncodeStoredEntry(renamed));
+    ExpectBreak(*store, 2, "entry modified");
+  }
+  SECTION("an entry whose replica is removed is modified") {
+    Entry unnamed = *entry;
+    unnamed.version = kEntryVersion2;
+    unnamed.replica.clear();
+    Put(*store, EntryKey("a", 2), EncodeStoredEntry(unnamed));
+    ExpectBreak(*store, 2, "entry modified");
+  }
+  SECTION("a rehashed entry with an invalid replica is malformed") {
+    Entry bad = *entry;
+    bad.replica = "../x";
+    bad.hash = ComputeEntryHash(bad);
+    Put(*store, EntryKey("a", 2), EncodeStoredEntry(bad));
+    ExpectBreak(*store, 2, "no valid replica");
+  }
+}
+
+TEST_CASE("a chain of unnamed entries goes on with named ones and verifies",
+          "[verifier][replica]") {
+  testing::TempDir dir;
+  AppendAsReplica(dir.Sub("db"), "", 2);
+  AppendAsReplica(dir.Sub("db"), "agent-0", 2);
+  AppendAsReplica(dir.Sub("db"), "agent-0-renamed", 1);
+  auto store = OpenStore(dir.Sub("db"));
+  const std::pair<uint8_t, std::string> expected[] = {
+      {kEntryVersion2, ""},
+      {kEntryVersion2, ""},
+      {kEntryVersion3, "agent-0"},
+      {kEntryVersion3, "agent-0"},
+      {kEntryVersion3, "agent-0-renamed"}};
+  for (uint64_t seq = 1; seq <= 5; ++seq) {
+    auto entry = DecodeStoredEntry(Get(*store, EntryKey("a", seq)));
+    REQUIRE(entry.ok());
+    CHECK(entry->version == expected[seq - 1].first);
+    CHECK(entry->replica == expected[seq - 1].second);
+  }
+  auto report = VerifyLedger(*store);
+  REQUIRE(report.ok());
+  CHECK(report->clean());
+  CHECK(report->entries == 5);
+}
+
+TEST_CASE("a ledger refuses a replica name that is not one",
+          "[verifier][replica]") {
+  testing::TempDir dir;
+  for (const char* bad : {"a/b", "-x", "pod 1"}) {
+    LedgerOptions options;
+    options.replica = bad;
+    auto ledger = Ledger::Open(OpenStore(dir.Sub("db")), options);
+    CHECK(ledger.status().code() == absl::StatusCode::kInvalidArgument);
+  }
+}
+
 }  // namespace
 }  // namespace portcullis::ledger

@@ -114,8 +114,34 @@ TEST_CASE(
   auto report = ledger::VerifyLedger(**store);
   REQUIRE(report.ok());
   CHECK(report->clean());
-  CHECK(report->entries == 2);  // policy.loaded, action.evaluated
+  CHECK(report->entries == 2);      // policy.loaded, action.evaluated
+  CHECK(report->replicas.empty());  // a lone gate names no replica
   CHECK(f.log_text_.str().find("policy version 1") != std::string::npos);
+}
+
+TEST_CASE("a named replica's ledger entries name it", "[daemon][replica]") {
+  DaemonFixture f;
+  f.config_.set_replica("agent-0");
+  f.Start();
+  CHECK(f.Reply() == v1::OUTCOME_ALLOW);
+  f.daemon_.reset();
+  CHECK(f.log_text_.str().find("; replica agent-0") != std::string::npos);
+  auto store = ledger::RocksDbStore::Open(f.dir_.Sub("data"), {});
+  REQUIRE(store.ok());
+  auto report = ledger::VerifyLedger(**store);
+  REQUIRE(report.ok());
+  CHECK(report->clean());
+  CHECK(report->entries == 2);
+  CHECK(report->replicas == std::set<std::string>{"agent-0"});
+}
+
+TEST_CASE("a replica name the ledger refuses stops the start",
+          "[daemon][replica]") {
+  DaemonFixture f;
+  f.config_.set_replica("agent/0");  // as if set past the file's checks
+  auto daemon = Daemon::Start(f.config_, f.clock_, f.log_);
+  REQUIRE(!daemon.ok());
+  CHECK(daemon.status().message().find("replica name") != std::string::npos);
 }
 
 TEST_CASE(
