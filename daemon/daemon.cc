@@ -315,6 +315,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   }
   gate_options.shared_counters = daemon->shared_counters_.get();
   gate_options.shared_halts = daemon->shared_halts_.get();
+  gate_options.replica = ledger_options.replica;
   gate_options.on_snapshot_failed = [&log](const std::string& tenant,
                                            const absl::Status& status) {
     log.Error(absl::StrCat("the state snapshot was not written (the next "
@@ -345,7 +346,24 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   }
   PORTCULLIS_RETURN_IF_ERROR(daemon->ReloadPolicy());
 
+  if (redis.has_value()) {
+    // Approval queues shared with the other replicas: with sharedState the
+    // replica always has a name (EffectiveReplicaName).
+    absl::StatusOr<std::unique_ptr<shared_state::RedisApprovalExchange>>
+        exchange = shared_state::RedisApprovalExchange::Create(
+            *redis, ledger_options.replica);
+    if (!exchange.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("sharedState.redis: ", exchange.status().message()));
+    }
+    daemon->shared_approvals_ = *std::move(exchange);
+    daemon->relay_ = std::make_unique<ApprovalRelay>(
+        *daemon->gate_, *daemon->shared_approvals_,
+        ApprovalRelayOptions{.replica = ledger_options.replica});
+  }
+
   ServerOptions server_options = ServerOptionsFrom(config);
+  server_options.service.relay = daemon->relay_.get();
   if (metrics != nullptr) {
     server_options.on_admission_refused = [metrics](absl::Duration took) {
       metrics->OnAdmissionRefused(took);
@@ -402,6 +420,26 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
       self->CheckSharedState();
     }
   });
+  if (daemon->relay_ != nullptr) {
+    // Its own thread: a slow approval here never delays the halts' reads.
+    daemon->relay_pump_ = std::thread([self] {
+      SetCurrentThreadName("gate-relay");
+      bool failing = false;
+      while (!self->stop_sweeping_.WaitForNotificationWithTimeout(
+          kRelayInterval)) {
+        absl::Status pumped = self->relay_->Pump();
+        if (pumped.ok() == !failing) continue;
+        failing = !pumped.ok();
+        if (failing) {
+          self->log_.Warn(absl::StrCat(
+              "approval queues are not shared with the other replicas now: ",
+              pumped.message()));
+        } else {
+          self->log_.Info("approval queues are shared again");
+        }
+      }
+    });
+  }
   daemon->sweeper_ = std::thread([self] {
     SetCurrentThreadName("gate-sweep");
     while (
@@ -498,6 +536,7 @@ absl::Status Daemon::StartOperatorServer(const config::v1::GateConfig& config) {
     sources.ready = [server = server_.get()] { return server->serving(); };
     sources.metrics = gate_metrics_.get();
     sources.connectors = connectors_ != nullptr ? connectors_->size() : 0;
+    sources.relay = relay_.get();
     console_api_ = std::make_unique<ConsoleApi>(*gate_, *console_guard_,
                                                 clock_.Now(), sources);
     handlers.api = [api = console_api_.get()](const http::ApiRequest& r) {
@@ -529,6 +568,7 @@ absl::Status Daemon::Close() {
   if (!stop_sweeping_.HasBeenNotified()) stop_sweeping_.Notify();
   if (sweeper_.joinable()) sweeper_.join();
   if (storage_watch_.joinable()) storage_watch_.join();
+  if (relay_pump_.joinable()) relay_pump_.join();
   Stop(absl::Seconds(10));
   if (maintenance_ == nullptr) return absl::OkStatus();
   return maintenance_->Stop();  // final checkpoints

@@ -34,10 +34,12 @@
 #include "metrics/registry.h"
 #include "portcullis/config/v1/config.pb.h"
 #include "secrets/secret_store.h"
+#include "server/approval_relay.h"
 #include "server/call_guard.h"
 #include "server/console_api.h"
 #include "server/gate_metrics.h"
 #include "server/server.h"
+#include "shared_state/redis_approval_exchange.h"
 #include "shared_state/redis_counter_store.h"
 #include "shared_state/redis_halt_store.h"
 
@@ -98,6 +100,8 @@ class Daemon {
   // How often the ledger's storage is checked: health turns NOT_SERVING
   // within this of a failed write (a full disk), and a resume is tried.
   static constexpr absl::Duration kStorageInterval = absl::Milliseconds(200);
+  // How often the approval relay publishes and answers (sharedState).
+  static constexpr absl::Duration kRelayInterval = absl::Milliseconds(100);
 
   int tcp_port() const { return server_->tcp_port(); }
   // The operators' HTTP port, or 0 without observability.httpAddress.
@@ -184,6 +188,11 @@ class Daemon {
   // Halts shared with the other replicas (sharedState.redis); null alike.
   std::unique_ptr<shared_state::RedisHaltStore> shared_halts_;
   std::unique_ptr<gate::Gate> gate_;
+  // Approval queues shared with the other replicas (sharedState.redis),
+  // and the relay that publishes this one's and answers theirs; null
+  // alike. The server, which uses the relay, stops first.
+  std::unique_ptr<shared_state::RedisApprovalExchange> shared_approvals_;
+  std::unique_ptr<ApprovalRelay> relay_;
   std::unique_ptr<Server> server_;
   // The console's API (console.enabled), answering on the operators'
   // listener, which stops first.
@@ -203,6 +212,7 @@ class Daemon {
   absl::Notification stop_sweeping_;
   std::thread sweeper_;        // records approval expiries and escalations
   std::thread storage_watch_;  // CheckStorage
+  std::thread relay_pump_;     // ApprovalRelay::Pump
   // Set before the threads start; read-only after.
   bool refused_at_start_ = false;
   uint64_t min_free_bytes_ = 0;

@@ -174,6 +174,11 @@ http::ApiResponse ConsoleApi::ListPending(const http::ApiRequest& request,
   for (const gate::DecisionState& state : *pending) {
     PendingToProto(state, response.add_pending());
   }
+  if (sources_.relay != nullptr) {
+    // When the other replicas cannot be read, this one's requests stand.
+    sources_.relay->AddOthersPending(tenant, response.mutable_pending())
+        .IgnoreError();
+  }
   return Json(response);
 }
 
@@ -190,6 +195,14 @@ http::ApiResponse ConsoleApi::OnePending(const http::ApiRequest& request,
     v1::PendingApproval response;
     PendingToProto(state, &response);
     return Json(response);
+  }
+  if (sources_.relay != nullptr) {
+    google::protobuf::RepeatedPtrField<v1::PendingApproval> others;
+    if (sources_.relay->AddOthersPending(tenant, &others).ok()) {
+      for (const v1::PendingApproval& other : others) {
+        if (other.decision().decision_id() == decision_id) return Json(other);
+      }
+    }
   }
   return Error(absl::NotFoundError(
       "no such pending request: it was decided, expired or never existed"));
@@ -208,18 +221,10 @@ http::ApiResponse ConsoleApi::Approve(const http::ApiRequest& request) const {
     return Error(absl::InvalidArgumentError(
         "approval: required; send the signed approval"));
   }
-  absl::StatusOr<gate::Approval> approval = ApprovalFromProto(in.approval());
-  if (!approval.ok()) return Error(approval.status());
-  absl::StatusOr<gate::ApproveResult> result =
-      gate_.Approve(*approval, in.signature(), gate::CallContext{caller->name});
-  if (!result.ok()) return Error(result.status());
-  v1::ApproveResponse response;
-  DecisionToProto(result->decision, response.mutable_decision());
-  if (result->pending) {
-    PendingToProto(*result->pending, response.mutable_pending());
-  }
-  response.set_proposal_id(result->proposal_id);
-  return Json(response);
+  absl::StatusOr<v1::ApproveResponse> approved =
+      ApproveAnywhere(gate_, sources_.relay, in, caller->name, kMaxRelayWait);
+  if (!approved.ok()) return Error(approved.status());
+  return Json(*approved);
 }
 
 http::ApiResponse ConsoleApi::Status(const http::ApiRequest& request) const {

@@ -44,6 +44,7 @@
 #include "gate/records.h"
 #include "http/operator_server.h"
 #include "ledger/ledger.h"
+#include "server/approval_relay.h"
 #include "server/call_guard.h"
 #include "server/gate_metrics.h"
 
@@ -64,6 +65,8 @@ struct ConsoleSources {
   const GateMetrics* metrics = nullptr;
   // How many HTTP connectors the configuration binds.
   size_t connectors = 0;
+  // The other replicas' approval queues (sharedState), or null.
+  ApprovalRelay* relay = nullptr;
 };
 
 class ConsoleApi {
@@ -96,6 +99,8 @@ class ConsoleApi {
   static constexpr absl::Duration kStreamLifetime = absl::Seconds(55);
   // How often an idle stream checks that its client is still there.
   static constexpr absl::Duration kStreamPing = absl::Seconds(5);
+  // The longest an approval waits for the replica that holds its request.
+  static constexpr absl::Duration kMaxRelayWait = absl::Seconds(10);
 
   // Ends every event stream now and refuses new ones (before the listener
   // stops, so that it need not wait for them).

@@ -8,6 +8,7 @@
 #include "codec/approval_codec.h"
 #include "codec/decision_codec.h"
 #include "codec/time_codec.h"
+#include "server/approval_relay.h"
 #include "server/decision_wait.h"
 #include "server/pending_stream.h"
 #include "server/status_codec.h"
@@ -175,18 +176,25 @@ grpc::ServerUnaryReactor* GateService::AwaitDecision(
 grpc::ServerUnaryReactor* GateService::ListPending(
     grpc::CallbackServerContext* context, const v1::ListPendingRequest* request,
     v1::ListPendingResponse* response) {
-  return Unary(context, Method::kListPending, request->tenant(), {},
-               /*blocking=*/false, [this, request, response](const Principal&) {
-                 auto page = gate_.ListPendingPage(request->tenant(),
-                                                   request->page_token(),
-                                                   request->page_size());
-                 if (!page.ok()) return ToGrpcStatus(page.status());
-                 for (const gate::DecisionState& state : page->requests) {
-                   PendingToProto(state, response->add_pending());
-                 }
-                 response->set_next_page_token(page->next_token);
-                 return grpc::Status::OK;
-               });
+  return Unary(
+      context, Method::kListPending, request->tenant(), {},
+      /*blocking=*/false, [this, request, response](const Principal&) {
+        auto page = gate_.ListPendingPage(
+            request->tenant(), request->page_token(), request->page_size());
+        if (!page.ok()) return ToGrpcStatus(page.status());
+        for (const gate::DecisionState& state : page->requests) {
+          PendingToProto(state, response->add_pending());
+        }
+        response->set_next_page_token(page->next_token);
+        // The other replicas' requests come after this one's last
+        // page. When they cannot be read, this replica's stand.
+        if (page->next_token.empty() && options_.relay != nullptr) {
+          options_.relay
+              ->AddOthersPending(request->tenant(), response->mutable_pending())
+              .IgnoreError();
+        }
+        return grpc::Status::OK;
+      });
 }
 
 grpc::ServerWriteReactor<v1::PendingEvent>* GateService::WatchPending(
@@ -209,25 +217,19 @@ grpc::ServerWriteReactor<v1::PendingEvent>* GateService::WatchPending(
 grpc::ServerUnaryReactor* GateService::Approve(
     grpc::CallbackServerContext* context, const v1::ApproveRequest* request,
     v1::ApproveResponse* response) {
-  return Unary(
-      context, Method::kApprove, request->approval().tenant(), {},
-      /*blocking=*/true, [this, request, response](const Principal& caller) {
-        if (!request->has_approval()) {
-          return Required("approval", "send the signed approval");
-        }
-        absl::StatusOr<gate::Approval> approval =
-            ApprovalFromProto(request->approval());
-        if (!approval.ok()) return ToGrpcStatus(approval.status());
-        absl::StatusOr<gate::ApproveResult> result = gate_.Approve(
-            *approval, request->signature(), gate::CallContext{caller.name});
-        if (!result.ok()) return ToGrpcStatus(result.status());
-        DecisionToProto(result->decision, response->mutable_decision());
-        if (result->pending) {
-          PendingToProto(*result->pending, response->mutable_pending());
-        }
-        response->set_proposal_id(result->proposal_id);
-        return grpc::Status::OK;
-      });
+  return Unary(context, Method::kApprove, request->approval().tenant(), {},
+               /*blocking=*/true,
+               [this, context, request, response](const Principal& caller) {
+                 if (!request->has_approval()) {
+                   return Required("approval", "send the signed approval");
+                 }
+                 absl::StatusOr<v1::ApproveResponse> approved = ApproveAnywhere(
+                     gate_, options_.relay, *request, caller.name,
+                     std::min(CallerPatience(*context), kMaxRelayWait));
+                 if (!approved.ok()) return ToGrpcStatus(approved.status());
+                 *response = *std::move(approved);
+                 return grpc::Status::OK;
+               });
 }
 
 grpc::ServerUnaryReactor* GateService::Execute(

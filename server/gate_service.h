@@ -37,6 +37,9 @@ class GateService final : public v1::Gate::CallbackService {
   // The longest AwaitDecision waits when the caller sets neither a
   // deadline nor max_wait.
   static constexpr absl::Duration kMaxAwait = absl::Hours(1);
+  // The longest an Approve waits for the replica that holds its request
+  // (GateServiceOptions::relay).
+  static constexpr absl::Duration kMaxRelayWait = absl::Seconds(10);
 
   // All must outlive the service. Evaluate takes a place in `admission`
   // first, and is refused without one (server/admission.h); null admits

@@ -1,11 +1,13 @@
-// GateServiceOptions: the Gate service's caps on open waits and streams
-// and its worker threads (server/gate_service.h). Plain value.
+// GateServiceOptions: the Gate service's caps on open waits and streams,
+// its worker threads and its approval relay (server/gate_service.h).
 #ifndef PORTCULLIS_SERVER_GATE_SERVICE_OPTIONS_H_
 #define PORTCULLIS_SERVER_GATE_SERVICE_OPTIONS_H_
 
 #include <cstddef>
 
 namespace portcullis::server {
+
+class ApprovalRelay;
 
 struct GateServiceOptions {
   // The most AwaitDecision calls one principal may hold open.
@@ -19,6 +21,10 @@ struct GateServiceOptions {
   // calls may wait for one.
   int call_threads = 8;
   size_t max_queued_calls = 1024;
+  // Where the approval queues of the other replicas are (sharedState):
+  // ListPending adds theirs and Approve relays to them. Null for a gate on
+  // its own; must outlive the service.
+  ApprovalRelay* relay = nullptr;
 };
 
 }  // namespace portcullis::server

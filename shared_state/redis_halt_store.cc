@@ -61,10 +61,10 @@ absl::Status ValidateHalt(const gate::SharedHalt& halt) {
         absl::StrCat("a halt's principal holds at most ",
                      kMaxHaltPrincipalBytes, " printable bytes"));
   }
-  if (halt.replica.size() > kMaxReplicaNameBytes || !Printable(halt.replica)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("a replica's name holds at most ", kMaxReplicaNameBytes,
-                     " printable bytes"));
+  if (!halt.replica.empty()) {
+    if (absl::Status s = ValidateReplicaName(halt.replica); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("replica: ", s.message()));
+    }
   }
   return absl::OkStatus();
 }

@@ -34,7 +34,6 @@ class RedisConnection;
 // The most a shared halt's fields may hold.
 inline constexpr size_t kMaxHaltReasonBytes = 1024;
 inline constexpr size_t kMaxHaltPrincipalBytes = 256;
-inline constexpr size_t kMaxReplicaNameBytes = 64;
 
 // The hash that holds the halts of the replicas sharing `prefix`.
 // InvalidArgument when the prefix is malformed.
@@ -51,9 +50,10 @@ class RedisHaltStore final : public gate::HaltStore {
 
   // gate::HaltStore. Publish refuses (InvalidArgument, before sending
   // anything) a tenant id outside its alphabet, a reason that is empty or
-  // over kMaxHaltReasonBytes, a principal or replica name too long or with
-  // control characters. A Publish sent again after a lost connection is
-  // recognised as the same change (each carries a random id).
+  // over kMaxHaltReasonBytes, a principal too long or with control
+  // characters, a replica name that is not one (base/identifiers.h). A Publish
+  // sent again after a lost connection is recognised as the same change (each
+  // carries a random id).
   absl::StatusOr<bool> Publish(const gate::SharedHalt& halt) override;
   absl::StatusOr<std::vector<gate::SharedHalt>> Read() override;
 

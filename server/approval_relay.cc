@@ -1,0 +1,244 @@
+#include "server/approval_relay.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "codec/approval_codec.h"
+#include "codec/decision_codec.h"
+#include "portcullis/relay/v1/relay.pb.h"
+
+namespace portcullis::server {
+namespace {
+
+// How often Relay looks for its answer.
+constexpr absl::Duration kAnswerPoll = absl::Milliseconds(20);
+// How many answered call ids are remembered.
+constexpr size_t kAnsweredIds = 1024;
+
+// Approve at `gate` alone.
+absl::StatusOr<v1::ApproveResponse> ApproveHere(
+    gate::Gate& gate, const v1::ApproveRequest& request,
+    absl::string_view caller) {
+  absl::StatusOr<gate::Approval> approval =
+      ApprovalFromProto(request.approval());
+  if (!approval.ok()) return approval.status();
+  absl::StatusOr<gate::ApproveResult> result = gate.Approve(
+      *approval, request.signature(), gate::CallContext{std::string(caller)});
+  if (!result.ok()) return result.status();
+  v1::ApproveResponse response;
+  DecisionToProto(result->decision, response.mutable_decision());
+  if (result->pending) {
+    PendingToProto(*result->pending, response.mutable_pending());
+  }
+  response.set_proposal_id(result->proposal_id);
+  return response;
+}
+
+// A relayed call's id: random, so no two replicas' collide.
+std::string CallId() {
+  thread_local absl::BitGen bits;
+  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(bits),
+                         absl::Uniform<uint64_t>(bits));
+}
+
+}  // namespace
+
+// Marks its tenant's queue changed; called under the tenant's lock.
+class ApprovalRelay::QueueWatch final : public gate::QueueListener {
+ public:
+  bool OnQueueEvent(const gate::QueueEvent&) override {
+    changed_.store(true, std::memory_order_relaxed);
+    return true;
+  }
+  bool TakeChanged() { return changed_.exchange(false); }
+  void MarkChanged() { changed_.store(true); }
+
+ private:
+  std::atomic<bool> changed_{true};
+};
+
+absl::StatusOr<v1::ApproveResponse> ApproveAnywhere(
+    gate::Gate& gate, ApprovalRelay* relay, const v1::ApproveRequest& request,
+    absl::string_view caller, absl::Duration patience) {
+  absl::StatusOr<v1::ApproveResponse> here = ApproveHere(gate, request, caller);
+  if (relay == nullptr || here.status().code() != absl::StatusCode::kNotFound) {
+    return here;
+  }
+  absl::StatusOr<v1::ApproveResponse> relayed =
+      relay->Relay(request, caller, patience);
+  // Listed nowhere else either: this replica's answer stands.
+  if (relayed.status().code() == absl::StatusCode::kNotFound) return here;
+  return relayed;
+}
+
+ApprovalRelay::ApprovalRelay(gate::Gate& gate, gate::ApprovalExchange& exchange,
+                             ApprovalRelayOptions options)
+    : gate_(gate), exchange_(exchange), options_(std::move(options)) {}
+
+ApprovalRelay::~ApprovalRelay() {
+  for (auto& [tenant, watch] : watches_) {
+    gate_.UnsubscribePending(tenant, watch.get());
+  }
+}
+
+absl::Status ApprovalRelay::AddOthersPending(
+    absl::string_view tenant,
+    google::protobuf::RepeatedPtrField<v1::PendingApproval>* out) {
+  absl::StatusOr<std::vector<gate::SharedPending>> others =
+      exchange_.ListOthers(tenant);
+  if (!others.ok()) return others.status();
+  for (const gate::SharedPending& shared : *others) {
+    v1::PendingApproval listing;
+    // What does not parse, or claims another tenant, is left out.
+    if (!listing.ParseFromString(shared.listing) ||
+        listing.decision().tenant() != tenant ||
+        listing.decision().decision_id() != shared.decision_id) {
+      continue;
+    }
+    listing.set_replica(shared.replica);
+    *out->Add() = std::move(listing);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::ApproveResponse> ApprovalRelay::Relay(
+    const v1::ApproveRequest& request, absl::string_view caller,
+    absl::Duration patience) {
+  const std::string& tenant = request.approval().tenant();
+  const std::string& decision_id = request.approval().decision_id();
+  absl::StatusOr<std::vector<gate::SharedPending>> others =
+      exchange_.ListOthers(tenant);
+  if (!others.ok()) {
+    return absl::UnavailableError(
+        "this replica does not hold the request, and the replicas that "
+        "share approvals cannot be asked now");
+  }
+  std::string holder;
+  for (const gate::SharedPending& shared : *others) {
+    if (shared.decision_id == decision_id) holder = shared.replica;
+  }
+  if (holder.empty()) {
+    return absl::NotFoundError("no replica holds the request");
+  }
+  relay::v1::RelayedApprove call;
+  *call.mutable_request() = request;
+  call.set_caller(std::string(caller));
+  call.set_from_replica(options_.replica);
+  const gate::RelayedCall sent{CallId(), call.SerializeAsString()};
+  if (absl::Status s = exchange_.Send(holder, sent, options_.call_ttl);
+      !s.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("the request is held by replica ", holder,
+                     ", which cannot be reached now through the shared store"));
+  }
+  const absl::Time deadline = absl::Now() + patience;
+  while (true) {
+    absl::StatusOr<std::optional<std::string>> answer =
+        exchange_.TakeAnswer(sent.id);
+    if (answer.ok() && answer->has_value()) {
+      relay::v1::RelayedAnswer relayed;
+      if (!relayed.ParseFromString(**answer)) {
+        return absl::UnavailableError(absl::StrCat(
+            "replica ", holder, " answered with what does not parse"));
+      }
+      if (relayed.code() != 0) {
+        return absl::Status(static_cast<absl::StatusCode>(relayed.code()),
+                            relayed.message());
+      }
+      return std::move(*relayed.mutable_response());
+    }
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "relayed to replica ", holder,
+          ", which holds the request; it did not answer in time and may "
+          "still record the verdict (AwaitDecision tells)"));
+    }
+    absl::SleepFor(kAnswerPoll);
+  }
+}
+
+void ApprovalRelay::WatchTenants() {
+  std::shared_ptr<const gate::PolicySnapshot> policy = gate_.policy();
+  if (policy == nullptr) return;
+  for (const std::string& tenant : policy->program->Tenants()) {
+    if (watches_.contains(tenant)) continue;
+    auto watch = std::make_unique<QueueWatch>();
+    if (!gate_.SubscribePending(tenant, watch.get()).ok()) continue;
+    watches_.emplace(tenant, std::move(watch));
+  }
+}
+
+absl::Status ApprovalRelay::Publish(absl::string_view tenant) {
+  absl::StatusOr<std::vector<gate::DecisionState>> pending =
+      gate_.ListPending(tenant);
+  if (!pending.ok()) return pending.status();
+  std::map<std::string, std::string> listings;
+  for (const gate::DecisionState& state : *pending) {
+    v1::PendingApproval listing;
+    PendingToProto(state, &listing);
+    listing.set_replica(options_.replica);
+    listings.emplace(state.current.id, listing.SerializeAsString());
+  }
+  return exchange_.Publish(tenant, listings, options_.listing_ttl);
+}
+
+absl::Status ApprovalRelay::Pump() {
+  WatchTenants();
+  const absl::Time now = absl::Now();
+  const bool all = now - last_full_publish_ >= options_.republish_every;
+  absl::Status first;
+  for (auto& [tenant, watch] : watches_) {
+    if (!watch->TakeChanged() && !all) continue;
+    if (absl::Status s = Publish(tenant); !s.ok()) {
+      watch->MarkChanged();
+      first.Update(s);
+    }
+  }
+  if (all && first.ok()) last_full_publish_ = now;
+  first.Update(AnswerCalls());
+  return first;
+}
+
+absl::Status ApprovalRelay::AnswerCalls() {
+  absl::StatusOr<std::vector<gate::RelayedCall>> calls =
+      exchange_.Receive(options_.max_calls_per_pump);
+  if (!calls.ok()) return calls.status();
+  absl::Status first;
+  for (const gate::RelayedCall& call : *calls) {
+    if (!answered_ids_.insert(call.id).second) continue;  // relayed twice
+    answered_.push_back(call.id);
+    if (answered_.size() > kAnsweredIds) {
+      answered_ids_.erase(answered_.front());
+      answered_.pop_front();
+    }
+    first.Update(
+        exchange_.Answer({call.id, AnswerOne(call.bytes)}, options_.call_ttl));
+  }
+  return first;
+}
+
+std::string ApprovalRelay::AnswerOne(const std::string& bytes) {
+  relay::v1::RelayedApprove call;
+  relay::v1::RelayedAnswer answer;
+  if (!call.ParseFromString(bytes) || !call.request().has_approval()) {
+    answer.set_code(static_cast<int>(absl::StatusCode::kInvalidArgument));
+    answer.set_message("the relayed call does not parse");
+    return answer.SerializeAsString();
+  }
+  // Here alone: a relayed call is never relayed again.
+  absl::StatusOr<v1::ApproveResponse> response =
+      ApproveHere(gate_, call.request(), call.caller());
+  if (!response.ok()) {
+    answer.set_code(static_cast<int>(response.status().code()));
+    answer.set_message(std::string(response.status().message()));
+  } else {
+    *answer.mutable_response() = *std::move(response);
+  }
+  return answer.SerializeAsString();
+}
+
+}  // namespace portcullis::server

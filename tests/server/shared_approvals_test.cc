@@ -1,0 +1,291 @@
+// Two daemons built as portcullisd builds them share their approval queues
+// through a real redis-server (sharedState.redis, issue 20): a request held
+// by one is listed by the other, an approver's verdict sent to the other is
+// relayed, verified and recorded by the holder, and the agent waiting there
+// is answered; a forged verdict is refused by the holder.
+#include <grpcpp/grpcpp.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "absl/time/clock.h"
+#include "codec/approval_codec.h"
+#include "config/config_loader.h"
+#include "crypto/key_file.h"
+#include "daemon/daemon.h"
+#include "gate/approval.h"
+#include "portcullis/relay/v1/relay.pb.h"
+#include "portcullis/v1/gate.grpc.pb.h"
+#include "shared_state/redis_approval_exchange.h"
+#include "tests/testing/fake_clock.h"
+#include "tests/testing/redis_server.h"
+#include "tests/testing/temp_dir.h"
+#include "tests/testing/test_principal.h"
+
+namespace portcullis::server {
+namespace {
+
+constexpr char kPolicy[] = R"(
+policy "shop" version "1"
+tenant "shop" {
+  tool refund_order {
+    class write
+    irreversible
+    arg order_id: string
+    arg amount: money(SAR)
+    rule refunds "refunds need the owner"
+      approve by owner expires 24h
+  }
+}
+)";
+
+// What both replicas share: the clock, Redis, the principals, alice.
+struct Shared {
+  testing::RedisServer redis;
+  testing::FakeClock clock;
+  testing::TestPrincipal agent;
+  // Whoever requests an action may not approve it: the approval UI is
+  // another principal.
+  testing::TestPrincipal approval_ui{"approval-ui"};
+  crypto::SigningKey alice = crypto::SigningKey::Generate();
+};
+
+// One replica: its own data directory, gate and gRPC stub.
+struct Replica {
+  Replica(Shared& shared, const std::string& name) : log(shared.clock, text) {
+    std::ofstream(dir.Sub("shop.policy")) << kPolicy;
+    std::ofstream(dir.Sub("gate.yaml"))
+        << shared.agent.Yaml() << shared.approval_ui.YamlItem()
+        << "policy: shop.policy\n"
+           "dataDir: data\n"
+           "replica: "
+        << name
+        << "\n"
+           "listen:\n"
+           "  tcpAddress: 127.0.0.1:0\n"
+           "  disableUnixSocket: true\n"
+           "approvers:\n"
+           "  - id: alice\n"
+           "    publicKey: "
+        << crypto::FormatVerifyingKey(shared.alice.verifying_key())
+        << "\n"
+           "    roles: [owner]\n"
+           "    tenants: [shop]\n"
+           "sharedState:\n"
+           "  redis:\n"
+           "    address: "
+        << shared.redis.address()
+        << "\n"
+           "    keyPrefix: \"test:\"\n";
+    auto config = LoadConfigFile(dir.Sub("gate.yaml"));
+    REQUIRE(config.ok());
+    auto started = Daemon::Start(*config, shared.clock, log);
+    INFO((started.ok() ? "" : started.status().ToString()));
+    REQUIRE(started.ok());
+    daemon = std::move(*started);
+    stub = v1::Gate::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(daemon->tcp_port()),
+                            grpc::InsecureChannelCredentials()));
+  }
+
+  v1::ListPendingResponse List(const testing::TestPrincipal& as) {
+    v1::ListPendingRequest request;
+    request.set_tenant("shop");
+    v1::ListPendingResponse response;
+    grpc::ClientContext context;
+    as.Authorize(context);
+    REQUIRE(stub->ListPending(&context, request, &response).ok());
+    return response;
+  }
+
+  testing::TempDir dir;
+  std::ostringstream text;
+  Logger log;
+  std::unique_ptr<Daemon> daemon;
+  std::unique_ptr<v1::Gate::Stub> stub;
+};
+
+v1::Action Refund() {
+  v1::Action a;
+  a.set_tenant("shop");
+  a.set_agent("bot");
+  a.set_tool("refund_order");
+  (*a.mutable_arguments())["order_id"].set_string_value("AN-1");
+  auto* m = (*a.mutable_arguments())["amount"].mutable_money_value();
+  m->set_amount("120.00");
+  m->set_currency("SAR");
+  return a;
+}
+
+v1::Decision Evaluate(Shared& shared, Replica& at) {
+  v1::EvaluateRequest request;
+  *request.mutable_action() = Refund();
+  v1::EvaluateResponse response;
+  grpc::ClientContext context;
+  shared.agent.Authorize(context);
+  REQUIRE(at.stub->Evaluate(&context, request, &response).ok());
+  return response.decision();
+}
+
+v1::ApproveRequest SignedApproval(Shared& shared, const v1::Decision& d,
+                                  const crypto::SigningKey& key) {
+  gate::Approval a;
+  a.tenant = d.tenant();
+  a.decision_id = d.decision_id();
+  a.action_digest = d.action_digest();
+  a.verdict = gate::ApprovalVerdict::kApprove;
+  a.expires_at = shared.clock.Now() + absl::Hours(1);
+  a.approver_id = "alice";
+  v1::ApproveRequest request;
+  ApprovalToProto(a, request.mutable_approval());
+  request.set_signature(gate::SignApproval(a, key));
+  return request;
+}
+
+// Polls `done` every 10 ms for at most `bound`.
+template <typename F>
+bool Within(absl::Duration bound, F done) {
+  const absl::Time start = absl::Now();
+  while (absl::Now() - start < bound) {
+    if (done()) return true;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return done();
+}
+
+// Whether `at` lists `decision_id` as held by `replica`.
+bool Lists(Shared& shared, Replica& at, const std::string& decision_id,
+           const std::string& replica) {
+  const v1::ListPendingResponse listed = at.List(shared.approval_ui);
+  for (const v1::PendingApproval& p : listed.pending()) {
+    if (p.decision().decision_id() == decision_id && p.replica() == replica) {
+      return true;
+    }
+  }
+  return false;
+}
+
+TEST_CASE(
+    "a request held by one gate is listed by the other and a verdict sent "
+    "there is recorded by the holder and answers its waiting agent",
+    "[daemon][shared_state][redis][approvals]") {
+  Shared shared;
+  REQUIRE(shared.redis.ready());
+  Replica a(shared, "pod-a");
+  Replica b(shared, "pod-b");
+  v1::Decision pending = Evaluate(shared, a);
+  REQUIRE(pending.outcome() == v1::OUTCOME_PENDING_APPROVAL);
+
+  // B lists it, naming A; A lists it as its own.
+  REQUIRE(Within(absl::Seconds(5), [&] {
+    return Lists(shared, b, pending.decision_id(), "pod-a");
+  }));
+  CHECK(a.List(shared.approval_ui).pending_size() == 1);
+
+  // The agent waits at A while the owner approves at B.
+  v1::AwaitDecisionResponse awaited;
+  grpc::Status await_status;
+  std::thread agent([&] {
+    v1::AwaitDecisionRequest request;
+    request.set_tenant("shop");
+    request.set_decision_id(pending.decision_id());
+    grpc::ClientContext context;
+    shared.agent.Authorize(context);
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(60));
+    await_status = a.stub->AwaitDecision(&context, request, &awaited);
+  });
+  v1::ApproveResponse approved;
+  {
+    grpc::ClientContext context;
+    shared.approval_ui.Authorize(context);
+    grpc::Status status = b.stub->Approve(
+        &context, SignedApproval(shared, pending, shared.alice), &approved);
+    INFO(status.error_message());
+    REQUIRE(status.ok());
+  }
+  CHECK(approved.decision().outcome() == v1::OUTCOME_ALLOW);
+  agent.join();
+  REQUIRE(await_status.ok());
+  CHECK(awaited.decision().outcome() == v1::OUTCOME_ALLOW);
+
+  // Recorded at A, the holder: its queue is empty and the grant executes
+  // there; B recorded nothing of it.
+  CHECK(a.daemon->gate().ListPending("shop")->empty());
+  v1::ExecuteRequest execute;
+  execute.set_decision_id(pending.decision_id());
+  *execute.mutable_action() = Refund();
+  v1::ExecuteResponse executed;
+  grpc::ClientContext context;
+  shared.agent.Authorize(context);
+  CHECK(a.stub->Execute(&context, execute, &executed).ok());
+  CHECK(b.daemon->gate().ListPending("shop")->empty());
+  REQUIRE(Within(absl::Seconds(5), [&] {
+    return b.List(shared.approval_ui).pending_size() == 0;
+  }));
+}
+
+TEST_CASE(
+    "a verdict signed by the wrong key is refused and one forged in redis "
+    "is refused by the holder and the request stays pending",
+    "[daemon][shared_state][redis][approvals]") {
+  Shared shared;
+  REQUIRE(shared.redis.ready());
+  Replica a(shared, "pod-a");
+  Replica b(shared, "pod-b");
+  v1::Decision pending = Evaluate(shared, a);
+  REQUIRE(Within(absl::Seconds(5), [&] {
+    return Lists(shared, b, pending.decision_id(), "pod-a");
+  }));
+  const crypto::SigningKey mallory = crypto::SigningKey::Generate();
+  v1::ApproveResponse response;
+  grpc::ClientContext context;
+  shared.approval_ui.Authorize(context);
+  grpc::Status status = b.stub->Approve(
+      &context, SignedApproval(shared, pending, mallory), &response);
+  CHECK(status.error_code() == grpc::StatusCode::PERMISSION_DENIED);
+  CHECK(a.daemon->gate().ListPending("shop")->size() == 1);
+
+  // Whoever can write Redis can relay a call to A, but not sign for alice.
+  shared_state::RedisCounterStoreOptions options;
+  options.address = shared.redis.address();
+  options.key_prefix = "test:";
+  auto forger =
+      shared_state::RedisApprovalExchange::Create(options, "mallory").value();
+  relay::v1::RelayedApprove forged;
+  *forged.mutable_request() = SignedApproval(shared, pending, mallory);
+  forged.set_caller("approval-ui");
+  REQUIRE(forger
+              ->Send("pod-a", {"forged-1", forged.SerializeAsString()},
+                     absl::Seconds(30))
+              .ok());
+  std::optional<std::string> answer;
+  REQUIRE(Within(absl::Seconds(5), [&] {
+    auto taken = forger->TakeAnswer("forged-1");
+    if (taken.ok() && taken->has_value()) answer = **taken;
+    return answer.has_value();
+  }));
+  relay::v1::RelayedAnswer refused;
+  REQUIRE(refused.ParseFromString(*answer));
+  CHECK(refused.code() ==
+        static_cast<int>(absl::StatusCode::kPermissionDenied));
+  CHECK(a.daemon->gate().ListPending("shop")->size() == 1);
+
+  // A request no replica holds is not found, at either.
+  v1::Decision unknown = pending;
+  unknown.set_decision_id("0123456789abcdef0123456789abcdef");
+  grpc::ClientContext again;
+  shared.approval_ui.Authorize(again);
+  CHECK(b.stub
+            ->Approve(&again, SignedApproval(shared, unknown, shared.alice),
+                      &response)
+            .error_code() == grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace portcullis::server
