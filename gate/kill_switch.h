@@ -30,6 +30,7 @@
 #include "absl/time/time.h"
 #include "base/clock.h"
 #include "gate/halt_store.h"
+#include "gate/internal/tenant_book.h"
 #include "gate/policy_snapshot.h"
 #include "gate/recorder.h"
 
