@@ -306,6 +306,10 @@ grpc::ServerWriteReactor<ledger::v1::ExportLine>* AdminService::ExportLedger(
         if (!exports_.Run([this, stream, range = std::move(range),
                            decrypt = request->decrypt(),
                            slot = std::move(slot)]() mutable {
+              // A checkpoint at every head first, so that the export
+              // proves every entry recorded so far. Without a key (or when
+              // the store fails) it proves what the last checkpoint does.
+              ledger_->SignCheckpoints(/*force=*/true).IgnoreError();
               stream->Run(*ledger_, range, decrypt, std::move(slot));
             })) {
           stream->Refuse(Busy());

@@ -4,9 +4,13 @@
 #include <grpcpp/grpcpp.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cli/ledger_export.h"
 #include "cli/ledger_verify_export.h"
@@ -24,7 +28,8 @@ namespace {
 
 class LiveGate {
  public:
-  LiveGate() {
+  // Checkpoints every `checkpoint_every` entries (and at the timer's).
+  explicit LiveGate(int checkpoint_every = 1) {
     std::ofstream(dir_.Sub("shop.policy"))
         << "policy \"shop\" version \"1\"\n"
            "tenant \"shop\" {\n"
@@ -33,7 +38,9 @@ class LiveGate {
     std::ofstream(dir_.Sub("gate.yaml"))
         << "policy: shop.policy\ndataDir: data\n"
            "listen:\n  tcpAddress: 127.0.0.1:0\n  disableUnixSocket: true\n"
-           "ledger:\n  checkpointEveryEntries: 1\n"
+           "ledger:\n  checkpointEveryEntries: "
+        << checkpoint_every
+        << "\n"
            "principals:\n"
            "  - name: agent\n    roles: [agent]\n    tenants: [shop]\n"
            "    agents: [bot]\n"
@@ -52,9 +59,14 @@ class LiveGate {
     REQUIRE(crypto::WriteVerifyingKeyFile(
                 dir_.Sub("gate.pub"), daemon_->signing_key().verifying_key())
                 .ok());
+    for (const char* order : {"1041", "1042", "1043"}) Reply(order);
+  }
+
+  // An agent's evaluated reply, recorded.
+  void Reply(const std::string& order) {
     auto stub = v1::Gate::NewStub(
         grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
-    for (const char* order : {"1041", "1042", "1043"}) {
+    {
       v1::EvaluateRequest request;
       request.mutable_action()->set_tenant("shop");
       request.mutable_action()->set_agent("bot");
@@ -122,6 +134,34 @@ TEST_CASE("an auditor's export from a live gate verifies offline",
     CHECK(report.find("plaintexts checked") != std::string::npos);
     CHECK(report.find(" 0 plaintexts checked") == std::string::npos);
   }
+}
+
+TEST_CASE(
+    "an export from a live gate proves every entry recorded so far: the "
+    "gate signs a checkpoint at the head first",
+    "[export][gate]") {
+  LiveGate gate(/*checkpoint_every=*/1000);  // none due by count
+  // The maintenance timer signs the chain's first checkpoint; on the fake
+  // clock, which stands still, it never signs another.
+  const std::string kept = gate.dir_.Sub("data/checkpoints/shop.checkpoint");
+  for (int i = 0; i < 500 && !std::filesystem::exists(kept); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(std::filesystem::exists(kept));
+  gate.Reply("1044");
+  gate.Reply("1045");
+  Captured c;
+  REQUIRE(RunLedgerExport(gate.Args(gate.auditor_token_), c.io) == kExitOk);
+  INFO(c.err.str());
+  CHECK(c.err.str().find("not in this export") == std::string::npos);
+  std::string report;
+  CHECK(gate.Verify(c.out.str(), report) == kExitOk);
+  INFO(report);
+  // Every entry, up to the head as the gate has it.
+  const uint64_t head =
+      gate.daemon_->gate().Status().tenants.at(0).ledger_sequence;
+  CHECK(report.find(absl::StrCat("entries 1..", head, " (", head,
+                                 " entries")) != std::string::npos);
 }
 
 TEST_CASE("an export from a gate is refused without the auditor's token",
