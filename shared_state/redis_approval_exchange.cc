@@ -111,17 +111,10 @@ RedisApprovalExchange::Create(RedisCounterStoreOptions options,
   PORTCULLIS_RETURN_IF_ERROR(ValidateKeyPrefix(options.key_prefix));
   PORTCULLIS_RETURN_IF_ERROR(ValidateReplicaName(replica));
   PORTCULLIS_ASSIGN_OR_RETURN(
-      shared_state_internal::RedisEndpoint endpoint,
-      shared_state_internal::ParseRedisAddress(options.address));
-  if (options.connect_timeout <= absl::ZeroDuration() ||
-      options.command_timeout <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("redis timeouts must be positive");
-  }
-  auto connection = std::make_unique<RedisConnection>(
-      std::move(endpoint),
-      shared_state_internal::RedisCredentials{options.username,
-                                              options.password},
-      options.connect_timeout, options.command_timeout);
+      std::unique_ptr<RedisConnection> connection,
+      shared_state_internal::NewRedisConnection(
+          options.address, {options.username, options.password},
+          options.connect_timeout, options.command_timeout));
   return std::unique_ptr<RedisApprovalExchange>(new RedisApprovalExchange(
       std::move(options), std::move(replica), std::move(connection)));
 }

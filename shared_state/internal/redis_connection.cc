@@ -228,6 +228,20 @@ absl::StatusOr<RedisReply> RedisConnection::RunOnce(
   return out;
 }
 
+absl::StatusOr<std::unique_ptr<RedisConnection>> NewRedisConnection(
+    absl::string_view address, RedisCredentials credentials,
+    absl::Duration connect_timeout, absl::Duration command_timeout) {
+  PORTCULLIS_ASSIGN_OR_RETURN(RedisEndpoint endpoint,
+                              ParseRedisAddress(address));
+  if (connect_timeout <= absl::ZeroDuration() ||
+      command_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("redis timeouts must be positive");
+  }
+  return std::make_unique<RedisConnection>(std::move(endpoint),
+                                           std::move(credentials),
+                                           connect_timeout, command_timeout);
+}
+
 absl::Status ErrorReply(const RedisReply& reply) {
   if (reply.type != RedisReply::Type::kError) {
     return absl::UnavailableError("redis: unexpected reply");

@@ -6,6 +6,7 @@
 #define PORTCULLIS_SHARED_STATE_INTERNAL_REDIS_CONNECTION_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -42,11 +43,17 @@ struct RedisCredentials {
 // otherwise.
 absl::StatusOr<RedisEndpoint> ParseRedisAddress(absl::string_view address);
 
+class RedisConnection;
+
+// A connection to `address` (ParseRedisAddress), not yet connected, after
+// checking that both timeouts are positive. InvalidArgument otherwise.
+absl::StatusOr<std::unique_ptr<RedisConnection>> NewRedisConnection(
+    absl::string_view address, RedisCredentials credentials,
+    absl::Duration connect_timeout, absl::Duration command_timeout);
+
 // Unavailable describing `reply`: the first 80 bytes of an error reply, or
 // "unexpected reply" for any other.
 absl::Status ErrorReply(const RedisReply& reply);
-
-class RedisConnection;
 
 // Runs a Lua script on `connection` by its SHA1 (learnt with SCRIPT LOAD on
 // first use and kept in `sha`), and by its text when the server has lost it
