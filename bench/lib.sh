@@ -4,8 +4,14 @@
 # waiting for a server to come up.
 
 # build_release TARGET...: configures build/release (benchmarks on, tests
-# off), builds the targets and sets $bin to the build directory.
+# off), builds the targets and sets $bin to the build directory. With BIN
+# set to a build directory that has them (e.g. BIN=$PWD/build/ci), uses
+# that one as it is instead: nothing is configured or built.
 build_release() {
+  if [[ -n ${BIN:-} ]]; then
+    bin=$BIN
+    return
+  fi
   cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DPORTCULLIS_BUILD_TESTS=OFF -DPORTCULLIS_BUILD_BENCH=ON >/dev/null
   cmake --build build/release -j2 --target "$@" >/dev/null
