@@ -139,6 +139,68 @@ void MerkleFrontier::Append(
   ++size_;
 }
 
+absl::Status MerkleFrontier::AppendSubtree(int level, const Digest& root) {
+  if (level < 0 || level > 62 || size_ % (uint64_t{1} << level) != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a subtree of 2^", level, " leaves cannot follow ", size_, " leaves"));
+  }
+  // As Append does for a leaf, one level up: size_ has no bit below
+  // `level`, so the subtree merges with the frontier's complete subtrees of
+  // its own size and up.
+  const uint64_t leaves = uint64_t{1} << level;
+  Digest h = root;
+  while ((size_ >> level) & 1) {
+    h = MerkleNodeHash(hashes_.back(), h);
+    hashes_.pop_back();
+    ++level;
+  }
+  hashes_.push_back(h);
+  size_ += leaves;
+  return absl::OkStatus();
+}
+
+absl::Status MerkleSubtree::Build(absl::Span<const Digest> leaves) {
+  if (!std::has_single_bit(leaves.size())) {
+    levels_.clear();
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a complete subtree has a power of two leaves, not ", leaves.size()));
+  }
+  const size_t count = std::countr_zero(leaves.size()) + 1;
+  levels_.resize(count);
+  levels_[0].assign(leaves.begin(), leaves.end());
+  for (size_t level = 1; level < count; ++level) {
+    const std::vector<Digest>& below = levels_[level - 1];
+    std::vector<Digest>& nodes = levels_[level];
+    nodes.resize(below.size() / 2);
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      nodes[i] = MerkleNodeHash(below[2 * i], below[2 * i + 1]);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MerkleFrontier::AppendFrom(const MerkleSubtree& subtree,
+                                        uint64_t first, uint64_t size) {
+  const uint64_t span = subtree.leaves();
+  if (span == 0 || first % span != 0 || size_ < first || size < size_ ||
+      size - first > span) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a subtree of ", span, " leaves from ", first,
+                     " cannot take a tree of ", size_, " leaves to ", size));
+  }
+  while (size_ < size) {
+    // The largest node of the subtree that starts here and ends in time:
+    // its size divides the offset, so it is a node of the whole tree too.
+    const uint64_t offset = size_ - first;
+    int level = offset == 0 ? subtree.top_level() : std::countr_zero(offset);
+    while ((uint64_t{1} << level) > size - size_) --level;
+    absl::Status appended =
+        AppendSubtree(level, subtree.Node(level, offset >> level));
+    if (!appended.ok()) return appended;
+  }
+  return absl::OkStatus();
+}
+
 Digest MerkleFrontier::Root() const {
   if (hashes_.empty()) return MerkleEmptyRoot();
   Digest root = hashes_.back();

@@ -19,6 +19,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "crypto/hash.h"
 
 namespace portcullis::ledger {
@@ -28,6 +29,28 @@ crypto::Digest MerkleNodeHash(const crypto::Digest& left,
                               const crypto::Digest& right);
 // The root of the empty tree.
 crypto::Digest MerkleEmptyRoot();
+
+// Every node of a complete subtree of 2^k leaves, level by level (level 0
+// the leaves, level k its root): what a run of a chain adds to the tree,
+// hashed apart from the chain's order (the verifier hashes each range of
+// a chain on its own thread). Not thread-safe; Build reuses its storage.
+class MerkleSubtree {
+ public:
+  // Hashes every node above `leaves`, whose count must be a power of two
+  // (InvalidArgument otherwise; the subtree is then empty).
+  absl::Status Build(absl::Span<const crypto::Digest> leaves);
+
+  // k, for 2^k leaves; -1 when empty.
+  int top_level() const { return static_cast<int>(levels_.size()) - 1; }
+  uint64_t leaves() const { return levels_.empty() ? 0 : levels_[0].size(); }
+  const crypto::Digest& Node(int level, uint64_t index) const {
+    return levels_[level][index];
+  }
+  const crypto::Digest& Root() const { return levels_.back()[0]; }
+
+ private:
+  std::vector<std::vector<crypto::Digest>> levels_;
+};
 
 // The roots of the complete subtrees that cover leaves [0, size), largest
 // (leftmost) first: one per set bit of `size`. Enough to append leaves and
@@ -47,6 +70,23 @@ class MerkleFrontier {
               absl::FunctionRef<void(int level, uint64_t index,
                                      const crypto::Digest& hash)>
                   completed);
+
+  // Appends a whole complete subtree of 2^`level` leaves whose root is
+  // `root` (as MerkleSubtreeRoot computes it), as 2^`level` Appends of its
+  // leaves would, without hashing inside it. InvalidArgument unless the
+  // size is a multiple of 2^`level` (so the subtree is a node of the
+  // tree) and `level` is 0 to 62.
+  absl::Status AppendSubtree(int level, const crypto::Digest& root);
+
+  // Appends the leaves of `subtree`, which covers leaves [first, first +
+  // subtree.leaves()) of this tree, from the frontier's size up to `size`
+  // leaves in all: as the subtree's largest aligned nodes (at most two per
+  // level), not leaf by leaf, so it costs O(log) hashes rather than one per
+  // leaf. InvalidArgument unless `first` is a multiple of
+  // subtree.leaves() and first <= this->size() <= size <= first +
+  // subtree.leaves().
+  absl::Status AppendFrom(const MerkleSubtree& subtree, uint64_t first,
+                          uint64_t size);
 
   crypto::Digest Root() const;
   uint64_t size() const { return size_; }

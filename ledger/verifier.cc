@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <limits>
 #include <optional>
 #include <set>
@@ -72,7 +73,8 @@ class ChainWalk {
 
   // Checks the entry stored under `key_sequence` against the entries before
   // it, with what was computed for it alone (`facts`). Returns false once
-  // the chain is broken.
+  // the chain is broken. Inside a range (BeginRange), the leaf comes from
+  // the range's subtree, when a checkpoint needs it or at EndRange.
   bool Visit(uint64_t key_sequence, const EntryFacts& facts) {
     if (broken_) return false;
     uint64_t expected = last_sequence_ + 1;
@@ -118,8 +120,35 @@ class ChainWalk {
     }
     last_sequence_ = key_sequence;
     last_hash_ = entry.hash;
-    tree_.Append(facts.leaf, [](int, uint64_t, const crypto::Digest&) {});
+    if (range_ == nullptr) {
+      tree_.Append(facts.leaf, [](int, uint64_t, const crypto::Digest&) {});
+    } else if (next_checkpoint_ < checkpoints_.size() &&
+               checkpoints_[next_checkpoint_].checkpoint.size == key_sequence &&
+               !TreeFromRange(key_sequence)) {
+      return false;
+    }
     return CheckCheckpointsAt(key_sequence);
+  }
+
+  // Until EndRange, the Merkle leaves of the entries from `first` on are
+  // taken from `tree`, the subtree of their leaves hashed beside the reads,
+  // as whole nodes: a few hashes per range instead of one per entry. Only
+  // when they are the next leaves and their subtree is a node of the tree;
+  // returns false (and the walk adds leaves one by one) otherwise.
+  bool BeginRange(const MerkleSubtree& tree, uint64_t first) {
+    if (first < 1 || tree_.size() != first - 1 ||
+        (first - 1) % tree.leaves() != 0) {
+      return false;
+    }
+    range_ = &tree;
+    range_first_leaf_ = first - 1;
+    return true;
+  }
+  // Adds the leaves of the range's entries visited up to `last`.
+  bool EndRange(uint64_t last) {
+    bool added = !broken_ && TreeFromRange(last);
+    range_ = nullptr;
+    return added;
   }
 
   // Checks that the chain ends where the head record and the checkpoints
@@ -204,6 +233,14 @@ class ChainWalk {
     return true;
   }
 
+  // Brings the tree up to `size` leaves from the range's subtree.
+  bool TreeFromRange(uint64_t size) {
+    if (!tree_.AppendFrom(*range_, range_first_leaf_, size).ok()) {
+      return Break(size, "the Merkle tree lost count: verifier fault");
+    }
+    return true;
+  }
+
   bool CheckCheckpointsAt(uint64_t sequence) {
     while (next_checkpoint_ < checkpoints_.size() &&
            checkpoints_[next_checkpoint_].checkpoint.size == sequence) {
@@ -239,6 +276,8 @@ class ChainWalk {
   std::string last_replica_;
   std::set<std::string> replicas_;
   MerkleFrontier tree_;
+  const MerkleSubtree* range_ = nullptr;  // between BeginRange and EndRange
+  uint64_t range_first_leaf_ = 0;
   bool broken_ = false;
   std::optional<ChainBreak> break_;
 };
@@ -352,24 +391,41 @@ bool WalkChunk(const ledger_internal::ChainChunk& chunk,
 constexpr uint64_t kRangeSequences = 1024;
 constexpr size_t kRangesPerBatch = 8;
 
+static_assert(std::has_single_bit(kRangeSequences));
+
 // One range of a chain, read and hashed on its own.
 struct RangePart {
   std::string from_key, to_key;
+  uint64_t first_sequence = 0;
   ledger_internal::ChainChunk chunk;
   std::vector<EntryFacts> facts;
   absl::Status read;
+  // When the range is whole (every sequence of it, in order): the Merkle
+  // subtree over its leaves, also hashed on its own thread.
+  bool whole = false;
+  MerkleSubtree tree;
+  std::vector<crypto::Digest> leaves;
 };
 
 void ReadAndHash(const KeyValueStore& store, const std::string& tenant,
                  RangePart& part) {
+  part.whole = false;
   part.read = ledger_internal::ReadChunk(
       store, tenant, part.from_key, part.to_key,
       std::numeric_limits<size_t>::max(), part.chunk);
   if (!part.read.ok()) return;
+  const ledger_internal::RecordBuffer& entries = part.chunk.entries;
   MatchPayloads(part.chunk, part.facts);
-  for (size_t i = 0; i < part.chunk.entries.size(); ++i) {
-    ComputeFacts(part.chunk.entries.value(i), part.facts[i]);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    ComputeFacts(entries.value(i), part.facts[i]);
   }
+  if (entries.size() != kRangeSequences) return;
+  part.leaves.resize(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (entries.sequence(i) != part.first_sequence + i) return;
+    part.leaves[i] = part.facts[i].leaf;
+  }
+  part.whole = part.tree.Build(part.leaves).ok();
 }
 
 // Verifies one tenant; returns its walk (or a break found before it).
@@ -486,9 +542,17 @@ absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
           tail_from = part.from_key;
           return Stop::kGap;
         }
+        // A whole range's leaves come from its subtree, hashed beside
+        // the reads: the tree is next to no serial work.
+        const bool whole =
+            part.whole && walk.BeginRange(part.tree, part.first_sequence);
         bool intact = true;
         for (size_t i = 0; i < entries.size() && intact; ++i) {
           intact = walk.Visit(entries.sequence(i), part.facts[i]);
+        }
+        if (whole) {
+          intact =
+              walk.EndRange(part.first_sequence + entries.size() - 1) && intact;
         }
         verified(entries.size());
         if (!intact) return Stop::kBroken;
@@ -501,6 +565,7 @@ absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
       count = 0;
       while (count < kRangesPerBatch && next_sequence <= head->sequence) {
         RangePart& part = batch[count++];
+        part.first_sequence = next_sequence;
         part.from_key = next_sequence == 1
                             ? TenantPrefix(ledger_internal::kEntryTag, tenant)
                             : ledger_internal::EntryKey(tenant, next_sequence);

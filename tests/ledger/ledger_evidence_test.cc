@@ -1,5 +1,6 @@
 // The ledger's evidence features: signed checkpoints, startup integrity,
 // payload sealing, retention and tenant deletion.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <memory>
 #include <optional>
@@ -341,6 +342,101 @@ TEST_CASE("a chain rewritten under its checkpoint is refused at open",
   auto ledger = gate.Open(dir.Sub("db"));
   REQUIRE(ledger->Refusals().size() == 1);
   CHECK(ledger->Refusals()[0].reason.find("rewritten") != std::string::npos);
+}
+
+TEST_CASE("checkpoints inside and at the end of a range are checked",
+          "[evidence][verifier]") {
+  // With helper threads a lone tenant is read by ranges of 1,024 sequences
+  // whose Merkle subtrees are hashed beside the reads; the walk takes the
+  // tree from them, up to each checkpoint and to each range's end.
+  // Checkpoints inside a range and at its end must be checked by every
+  // thread count against the same tree, and a rewritten history caught at
+  // the first one it contradicts.
+  testing::TempDir dir;
+  Gate gate;
+  // In appends of 64 entries (fewer syncs), so that checkpoints fall on
+  // multiples of 512 still.
+  auto append = [](Ledger& ledger, const std::string& payload) {
+    for (int done = 0; done < 4500; done += 64) {
+      std::vector<EntryDraft> drafts;
+      for (int i = done; i < std::min(done + 64, 4500); ++i) {
+        drafts.push_back(Draft("t", absl::StrCat(payload, i)));
+      }
+      REQUIRE(ledger.Append(std::move(drafts)).ok());
+    }
+  };
+  {
+    auto ledger = gate.Open(dir.Sub("db"), /*every=*/512);
+    append(*ledger, "t-");
+  }
+  auto store = OpenStore(dir.Sub("db"));
+  REQUIRE(CheckpointSizes(*store, "t").size() == 8);
+  auto verify = [&](int threads) {
+    VerifyOptions options;
+    options.key = &gate.key.verifying_key();
+    options.threads = threads;
+    auto report = VerifyLedger(*store, options);
+    REQUIRE(report.ok());
+    return *report;
+  };
+  auto expect_clean = [&](uint64_t checkpoints) {
+    for (int threads : {1, 2, 3, 8}) {
+      INFO(threads << " threads");
+      VerifyReport report = verify(threads);
+      CHECK(report.clean());
+      CHECK(report.entries == 4500);
+      CHECK(report.checkpoints == checkpoints);
+    }
+  };
+  auto drop_checkpoints = [&](std::vector<uint64_t> sizes) {
+    WriteBatch drop;
+    for (uint64_t size : sizes) {
+      drop.Delete(ledger_internal::CheckpointKey("t", size));
+    }
+    REQUIRE(store->Write(drop, true).ok());
+  };
+  expect_clean(8);
+  // Only 1536 (inside the second range), 3072 and 4096 (ends of ranges)
+  // left: whole ranges without a checkpoint between them.
+  drop_checkpoints({512, 1024, 2048, 2560, 3584});
+  expect_clean(3);
+
+  // Another history of as many entries in place of this one, head, tree
+  // and all, under the signed checkpoints.
+  {
+    auto forged = Ledger::Open(OpenStore(dir.Sub("forged")));
+    REQUIRE(forged.ok());
+    append(**forged, "forged-");
+  }
+  {
+    auto forged = OpenStore(dir.Sub("forged"));
+    WriteBatch batch;
+    for (char tag : {'E', 'P', 'H', 'M', 'K'}) {
+      std::string prefix = ledger_internal::TenantPrefix(tag, "t");
+      batch.DeleteRange(prefix, ledger_internal::PrefixEnd(prefix));
+      REQUIRE(forged
+                  ->Scan(prefix, ledger_internal::PrefixEnd(prefix), false,
+                         [&](absl::string_view k, absl::string_view v) {
+                           batch.Put(std::string(k), std::string(v));
+                           return true;
+                         })
+                  .ok());
+    }
+    REQUIRE(store->Write(batch, true).ok());
+  }
+  auto expect_rewritten_at = [&](uint64_t size) {
+    for (int threads : {1, 2, 3, 8}) {
+      INFO(threads << " threads");
+      VerifyReport report = verify(threads);
+      REQUIRE(report.breaks.size() == 1);
+      CHECK(report.breaks[0].sequence == size);
+      INFO(report.breaks[0].reason);
+      CHECK(report.breaks[0].reason.find("rewritten") != std::string::npos);
+    }
+  };
+  expect_rewritten_at(1536);  // inside a range, after a whole one
+  drop_checkpoints({1536});
+  expect_rewritten_at(3072);  // at the end of a whole range
 }
 
 TEST_CASE("a checkpoint with a bad signature refuses its tenant",

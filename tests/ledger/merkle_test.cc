@@ -92,6 +92,48 @@ TEST_CASE("frontier, stored nodes and the definition agree on every root",
         absl::StatusCode::kInvalidArgument);
 }
 
+TEST_CASE("a subtree hashed apart extends the tree as its leaves would",
+          "[merkle]") {
+  // The verifier hashes each range of 2^k leaves on its own thread and
+  // then brings the tree up to any size inside the range from the range's
+  // nodes. Every size must give the root the leaves one by one give.
+  std::vector<Digest> leaves;
+  for (int i = 0; i < 48; ++i) leaves.push_back(RawLeaf(std::to_string(i)));
+  for (int level : {0, 1, 3, 4}) {
+    const size_t span = size_t{1} << level;
+    for (size_t stop = 1; stop <= leaves.size(); ++stop) {
+      INFO("ranges of " << span << ", up to " << stop);
+      MerkleFrontier tree;
+      MerkleSubtree range;
+      for (size_t first = 0; first < stop; first += span) {
+        REQUIRE(
+            range.Build(absl::MakeConstSpan(leaves).subspan(first, span)).ok());
+        // Up to the middle of the range first, as a checkpoint would.
+        size_t end = std::min(first + span, stop);
+        REQUIRE(tree.AppendFrom(range, first, first + (end - first) / 2).ok());
+        REQUIRE(tree.AppendFrom(range, first, end).ok());
+      }
+      CHECK(tree.size() == stop);
+      CHECK(tree.Root() == ReferenceRoot(leaves, 0, stop));
+    }
+  }
+  // A range must start at a multiple of its size, and cannot take the
+  // tree past its end.
+  MerkleSubtree two;
+  REQUIRE(two.Build(absl::MakeConstSpan(leaves).first(2)).ok());
+  MerkleFrontier tree;
+  tree.Append(leaves[0], [](int, uint64_t, const Digest&) {});
+  CHECK(tree.AppendFrom(two, 1, 3).code() ==
+        absl::StatusCode::kInvalidArgument);
+  CHECK(tree.AppendFrom(two, 0, 3).code() ==
+        absl::StatusCode::kInvalidArgument);
+  CHECK(tree.AppendSubtree(1, two.Root()).code() ==
+        absl::StatusCode::kInvalidArgument);
+  MerkleSubtree three;
+  CHECK(three.Build(absl::MakeConstSpan(leaves).first(3)).code() ==
+        absl::StatusCode::kInvalidArgument);
+}
+
 TEST_CASE("every inclusion proof verifies and a wrong one does not",
           "[merkle]") {
   for (int n = 1; n <= 33; ++n) {
