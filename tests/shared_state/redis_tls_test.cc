@@ -218,6 +218,37 @@ TEST_CASE("a TLS redis that stops answering times out",
   CHECK(store->Ping().ok());
 }
 
+TEST_CASE(
+    "a TLS address given by name is tried at each of its addresses and "
+    "its name verified",
+    "[shared_state][redis][tls]") {
+  TlsRedis tls;
+  // Where localhost is ::1 as well, nothing listens there: the next
+  // address is tried.
+  RedisCounterStoreOptions options = tls.Options();
+  const std::string address = tls.redis->tls_address();
+  options.address = "localhost" + address.substr(address.rfind(':'));
+  auto store = Store(options);
+  auto outcome = store->Charge(Coupon("b-1"));
+  INFO(outcome.status().ToString());
+  REQUIRE(outcome.ok());
+  CHECK(outcome->charged);
+}
+
+TEST_CASE("a TLS server that is not there is unavailable",
+          "[shared_state][tls]") {
+  testing::TempDir dir;
+  TestCertificates certificates(dir);
+  REQUIRE(certificates.made());
+  RedisCounterStoreOptions options;
+  options.address = "127.0.0.1:1";
+  options.tls = RedisTlsOptions{.ca_file = certificates.ca()};
+  auto store = Store(options);
+  absl::Status down = store->Ping();
+  CHECK(down.code() == absl::StatusCode::kUnavailable);
+  CHECK_THAT(std::string(down.message()), Catch::Contains("127.0.0.1:1"));
+}
+
 TEST_CASE("TLS to a plain port fails closed", "[shared_state][redis][tls]") {
   TlsRedis tls;
   RedisCounterStoreOptions options = tls.Options();
