@@ -2,13 +2,18 @@
 
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
+#include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/identifiers.h"
@@ -201,6 +206,12 @@ void ApplyDefaults(const std::string& base_dir,
     if (!redis->password_file().empty()) {
       redis->set_password_file(Resolve(base_dir, redis->password_file()));
     }
+    if (redis->has_tls()) {
+      auto* tls = redis->mutable_tls();
+      tls->set_ca_file(Resolve(base_dir, tls->ca_file()));
+      tls->set_cert_file(Resolve(base_dir, tls->cert_file()));
+      tls->set_key_file(Resolve(base_dir, tls->key_file()));
+    }
   }
 }
 
@@ -222,9 +233,51 @@ absl::Status ValidateFatigueCap(const config::v1::FatigueCapConfig& cap) {
   return absl::OkStatus();
 }
 
+// TLS to Redis: a CA file (the server is always verified), a server name
+// that can be one, a client certificate and key together, the key file
+// kept from group and others. The files' content is checked when the
+// daemon creates the stores (shared_state/internal/tls_transport.h).
+absl::Status ValidateRedisTls(const config::v1::RedisTlsConfig& tls) {
+  if (tls.ca_file().empty()) {
+    return absl::InvalidArgumentError(
+        "sharedState.redis.tls.caFile is required: the PEM file of the CA "
+        "that signs the Redis server's certificate (the server is always "
+        "verified)");
+  }
+  const std::string& name = tls.server_name();
+  if (name.size() > 253 || absl::StartsWith(name, "-") ||
+      absl::StartsWith(name, ".") ||
+      !std::all_of(name.begin(), name.end(), [](char c) {
+        return absl::ascii_isalnum(c) || c == '.' || c == '-' || c == ':';
+      })) {
+    return absl::InvalidArgumentError(
+        "sharedState.redis.tls.serverName: want a DNS name or an IP "
+        "address, as the server's certificate names it");
+  }
+  if (tls.cert_file().empty() != tls.key_file().empty()) {
+    return absl::InvalidArgumentError(
+        "sharedState.redis.tls.certFile and keyFile go together: the "
+        "gate's client certificate and its private key");
+  }
+  if (tls.key_file().empty()) return absl::OkStatus();
+  struct stat st;
+  if (::stat(tls.key_file().c_str(), &st) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("sharedState.redis.tls.keyFile ", tls.key_file(),
+                     " cannot be read: ", std::strerror(errno)));
+  }
+  if ((st.st_mode & 0077) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("sharedState.redis.tls.keyFile ", tls.key_file(),
+                     " is readable by others (mode ",
+                     absl::Hex(st.st_mode & 0777), "); chmod 600 it"));
+  }
+  return absl::OkStatus();
+}
+
 // Limits shared through Redis (issue 20): where set, a loopback address
-// (or an explicit plain-text opt-in) and timeouts within bounds. The key
-// prefix is checked by the store itself when the daemon creates it.
+// (or TLS, or an explicit plain-text opt-in) and timeouts within bounds.
+// The key prefix is checked by the store itself when the daemon creates it.
 absl::Status ValidateSharedState(const config::v1::SharedStateConfig& shared) {
   if (!shared.has_redis()) return absl::OkStatus();
   const config::v1::RedisConfig& redis = shared.redis();
@@ -238,12 +291,18 @@ absl::Status ValidateSharedState(const config::v1::SharedStateConfig& shared) {
     return absl::InvalidArgumentError(
         "sharedState.redis.address: want host:port or [v6]:port");
   }
-  if (!address->loopback && !redis.plaintext_beyond_loopback()) {
+  if (redis.has_tls()) {
+    if (redis.plaintext_beyond_loopback()) {
+      return absl::InvalidArgumentError(
+          "sharedState.redis.plaintextBeyondLoopback means no TLS, but "
+          "sharedState.redis.tls is set: remove one");
+    }
+    PORTCULLIS_RETURN_IF_ERROR(ValidateRedisTls(redis.tls()));
+  } else if (!address->loopback && !redis.plaintext_beyond_loopback()) {
     return absl::InvalidArgumentError(
         "sharedState.redis.address is not loopback, and Redis is reached "
-        "without TLS: run a TLS proxy beside the gate and give its loopback "
-        "address, or set sharedState.redis.plaintextBeyondLoopback on a "
-        "network you trust");
+        "without TLS: set sharedState.redis.tls (at least its caFile), or "
+        "sharedState.redis.plaintextBeyondLoopback on a network you trust");
   }
   if (!redis.username().empty() && redis.password_file().empty()) {
     return absl::InvalidArgumentError(

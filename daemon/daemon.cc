@@ -106,6 +106,13 @@ SharedRedisFrom(const config::v1::GateConfig& config) {
     options.username = redis.username();
     options.password = std::string(password.view());
   }
+  if (redis.has_tls()) {
+    options.tls =
+        shared_state::RedisTlsOptions{.ca_file = redis.tls().ca_file(),
+                                      .server_name = redis.tls().server_name(),
+                                      .cert_file = redis.tls().cert_file(),
+                                      .key_file = redis.tls().key_file()};
+  }
   return options;
 }
 

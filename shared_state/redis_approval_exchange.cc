@@ -112,9 +112,7 @@ RedisApprovalExchange::Create(RedisCounterStoreOptions options,
   PORTCULLIS_RETURN_IF_ERROR(ValidateReplicaName(replica));
   PORTCULLIS_ASSIGN_OR_RETURN(
       std::unique_ptr<RedisConnection> connection,
-      shared_state_internal::NewRedisConnection(
-          options.address, {options.username, options.password},
-          options.connect_timeout, options.command_timeout));
+      shared_state_internal::NewRedisConnection(options));
   return std::unique_ptr<RedisApprovalExchange>(new RedisApprovalExchange(
       std::move(options), std::move(replica), std::move(connection)));
 }

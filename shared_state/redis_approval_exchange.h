@@ -14,8 +14,8 @@
 // dropping holders whose hash expired). Receive is LPOP with a count and
 // TakeAnswer GETDEL, so each call and each answer is taken once.
 //
-// Thread-safe: calls share one connection behind a mutex. No TLS (see
-// redis_counter_store.h); AUTH when a password is given.
+// Thread-safe: calls share one connection behind a mutex. TLS when
+// options.tls is set, AUTH when a password is given (redis_options.h).
 #ifndef PORTCULLIS_SHARED_STATE_REDIS_APPROVAL_EXCHANGE_H_
 #define PORTCULLIS_SHARED_STATE_REDIS_APPROVAL_EXCHANGE_H_
 
@@ -43,8 +43,9 @@ inline constexpr size_t kMaxRelayedBytes = 1 << 20;
 
 class RedisApprovalExchange final : public gate::ApprovalExchange {
  public:
-  // Checks `options` and `replica` (this replica's name); does not
-  // connect: the first call does.
+  // Checks `options` and `replica` (this replica's name; InvalidArgument
+  // as for RedisCounterStore::Create); does not connect: the first call
+  // does.
   static absl::StatusOr<std::unique_ptr<RedisApprovalExchange>> Create(
       RedisCounterStoreOptions options, std::string replica);
   ~RedisApprovalExchange() override;

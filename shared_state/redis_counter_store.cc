@@ -168,9 +168,7 @@ absl::StatusOr<std::unique_ptr<RedisCounterStore>> RedisCounterStore::Create(
   PORTCULLIS_RETURN_IF_ERROR(ValidateKeyPrefix(options.key_prefix));
   PORTCULLIS_ASSIGN_OR_RETURN(
       std::unique_ptr<RedisConnection> connection,
-      shared_state_internal::NewRedisConnection(
-          options.address, {options.username, options.password},
-          options.connect_timeout, options.command_timeout));
+      shared_state_internal::NewRedisConnection(options));
   return std::unique_ptr<RedisCounterStore>(
       new RedisCounterStore(std::move(options), std::move(connection)));
 }

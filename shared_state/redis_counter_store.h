@@ -17,9 +17,8 @@
 // a batch twice changes nothing. When Redis cannot be reached every call
 // returns Unavailable, and the next call connects again.
 //
-// No TLS: Debian 12's hiredis 0.14 has none, so Redis must be reached over
-// a trusted network (or through a local TLS proxy). AUTH when a password
-// is given.
+// TLS when options.tls is set (OpenSSL: shared_state/internal/
+// tls_transport.h); AUTH when a password is given.
 #ifndef PORTCULLIS_SHARED_STATE_REDIS_COUNTER_STORE_H_
 #define PORTCULLIS_SHARED_STATE_REDIS_COUNTER_STORE_H_
 
@@ -34,6 +33,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gate/counter_store.h"
+#include "shared_state/redis_options.h"
 
 namespace portcullis::shared_state {
 
@@ -42,24 +42,11 @@ class RedisConnection;
 struct RedisReply;
 }  // namespace shared_state_internal
 
-struct RedisCounterStoreOptions {
-  // "host:port" or "[v6 address]:port".
-  std::string address = "127.0.0.1:6379";
-  // Put before every key (counter_keys.h), so several deployments can
-  // share one Redis.
-  std::string key_prefix = "portcullis:";
-  // AUTH after connecting, when `password` is set: as `username` (a Redis
-  // 6+ ACL user), or the default user when it is empty. Never logged.
-  std::string username;
-  std::string password;
-  absl::Duration connect_timeout = absl::Seconds(1);
-  absl::Duration command_timeout = absl::Seconds(1);
-};
-
 class RedisCounterStore final : public gate::CounterStore {
  public:
   // Checks `options` (InvalidArgument when the address or the key prefix
-  // is malformed); does not connect: the first call does.
+  // is malformed, or a TLS file cannot be used); does not connect: the
+  // first call does.
   static absl::StatusOr<std::unique_ptr<RedisCounterStore>> Create(
       RedisCounterStoreOptions options);
   ~RedisCounterStore() override;

@@ -111,9 +111,7 @@ absl::StatusOr<std::unique_ptr<RedisHaltStore>> RedisHaltStore::Create(
   PORTCULLIS_ASSIGN_OR_RETURN(std::string key, KeyOfHalts(options.key_prefix));
   PORTCULLIS_ASSIGN_OR_RETURN(
       std::unique_ptr<RedisConnection> connection,
-      shared_state_internal::NewRedisConnection(
-          options.address, {options.username, options.password},
-          options.connect_timeout, options.command_timeout));
+      shared_state_internal::NewRedisConnection(options));
   return std::unique_ptr<RedisHaltStore>(new RedisHaltStore(
       std::move(options), std::move(key), std::move(connection)));
 }

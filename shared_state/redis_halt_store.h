@@ -9,8 +9,8 @@
 // script publishes a change atomically, unless the target is already so;
 // a read is one HGETALL. Both validate everything before sending anything.
 //
-// Thread-safe: calls share one connection behind a mutex. No TLS (see
-// redis_counter_store.h); AUTH when a password is given.
+// Thread-safe: calls share one connection behind a mutex. TLS when
+// options.tls is set, AUTH when a password is given (redis_options.h).
 #ifndef PORTCULLIS_SHARED_STATE_REDIS_HALT_STORE_H_
 #define PORTCULLIS_SHARED_STATE_REDIS_HALT_STORE_H_
 
@@ -42,8 +42,8 @@ absl::StatusOr<std::string> KeyOfHalts(absl::string_view prefix);
 class RedisHaltStore final : public gate::HaltStore {
  public:
   // Checks `options` (InvalidArgument when the address or the key prefix
-  // is malformed); does not connect: the first call does. Uses its own
-  // connection, so a slow charge never delays a halt.
+  // is malformed, or a TLS file cannot be used); does not connect: the first
+  // call does. Uses its own connection, so a slow charge never delays a halt.
   static absl::StatusOr<std::unique_ptr<RedisHaltStore>> Create(
       RedisCounterStoreOptions options);
   ~RedisHaltStore() override;

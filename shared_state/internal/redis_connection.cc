@@ -1,10 +1,9 @@
 #include "shared_state/internal/redis_connection.h"
 
-#include <hiredis/hiredis.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <utility>
 
@@ -12,21 +11,18 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "shared_state/internal/tls_transport.h"
 
 namespace portcullis::shared_state::shared_state_internal {
 namespace {
 
-timeval Timeout(absl::Duration d) {
-  if (d <= absl::ZeroDuration()) d = absl::Milliseconds(1);
-  return absl::ToTimeval(d);
-}
-
-// Keeps SIGPIPE from the calling thread while hiredis writes with write(2):
-// a write to a socket whose reset was already reported raises SIGPIPE, and
-// nothing in the daemon ignores it, so it would end the process. A SIGPIPE
-// raised meanwhile is taken off the thread's pending set before the old
-// mask returns. (Defence in depth: the tests cannot provoke that second
-// write through hiredis, which drops a connection at its first error.)
+// Keeps SIGPIPE from the calling thread while a transport writes with
+// write(2) (hiredis, and OpenSSL's socket BIO): a write to a socket whose
+// reset was already reported raises SIGPIPE, and nothing in the daemon
+// ignores it, so it would end the process. A SIGPIPE raised meanwhile is
+// taken off the thread's pending set before the old mask returns.
+// (Defence in depth: the tests cannot provoke that second write, as both
+// transports are dropped at their first error.)
 class ScopedSigpipeBlock {
  public:
   ScopedSigpipeBlock() {
@@ -59,38 +55,6 @@ class ScopedSigpipeBlock {
   sigset_t old_;
   bool was_pending_ = false;
 };
-
-RedisReply Copy(const redisReply& in) {
-  RedisReply out;
-  switch (in.type) {
-    case REDIS_REPLY_STRING:
-      out.type = RedisReply::Type::kString;
-      out.text.assign(in.str, in.len);
-      break;
-    case REDIS_REPLY_STATUS:
-      out.type = RedisReply::Type::kStatus;
-      out.text.assign(in.str, in.len);
-      break;
-    case REDIS_REPLY_ERROR:
-      out.type = RedisReply::Type::kError;
-      out.text.assign(in.str, in.len);
-      break;
-    case REDIS_REPLY_INTEGER:
-      out.type = RedisReply::Type::kInteger;
-      out.integer = in.integer;
-      break;
-    case REDIS_REPLY_ARRAY:
-      out.type = RedisReply::Type::kArray;
-      out.elements.reserve(in.elements);
-      for (size_t i = 0; i < in.elements; ++i) {
-        out.elements.push_back(Copy(*in.element[i]));
-      }
-      break;
-    default:
-      out.type = RedisReply::Type::kNil;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -125,56 +89,37 @@ absl::StatusOr<RedisEndpoint> ParseRedisAddress(absl::string_view address) {
 RedisConnection::RedisConnection(RedisEndpoint endpoint,
                                  RedisCredentials credentials,
                                  absl::Duration connect_timeout,
-                                 absl::Duration command_timeout)
+                                 absl::Duration command_timeout,
+                                 std::unique_ptr<const RedisTlsClient> tls)
     : endpoint_(std::move(endpoint)),
       credentials_(std::move(credentials)),
       connect_timeout_(connect_timeout),
-      command_timeout_(command_timeout) {}
+      command_timeout_(command_timeout),
+      tls_(std::move(tls)) {}
 
-RedisConnection::~RedisConnection() { Drop(); }
-
-void RedisConnection::Drop() {
-  if (context_ != nullptr) redisFree(context_);
-  context_ = nullptr;
-}
+RedisConnection::~RedisConnection() = default;
 
 absl::Status RedisConnection::Connect() {
-  context_ = redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port,
-                                     Timeout(connect_timeout_));
-  if (context_ == nullptr) {
-    return absl::UnavailableError("redis: cannot allocate a connection");
-  }
-  if (context_->err != 0 ||
-      redisSetTimeout(context_, Timeout(command_timeout_)) != REDIS_OK) {
-    std::string why = context_->errstr;
-    Drop();
-    return absl::UnavailableError(absl::StrCat("redis: cannot connect to ",
-                                               endpoint_.host, ":",
-                                               endpoint_.port, " (", why, ")"));
-  }
+  absl::StatusOr<std::unique_ptr<RedisTransport>> transport =
+      tls_ != nullptr
+          ? tls_->Connect(endpoint_, connect_timeout_, command_timeout_)
+          : ConnectPlain(endpoint_, connect_timeout_, command_timeout_);
+  if (!transport.ok()) return transport.status();
+  transport_ = *std::move(transport);
   return Authenticate();
 }
 
 absl::Status RedisConnection::Authenticate() {
   if (credentials_.password.empty()) return absl::OkStatus();
-  std::vector<const char*> argv = {"AUTH"};
-  std::vector<size_t> lengths = {4};
-  if (!credentials_.username.empty()) {
-    argv.push_back(credentials_.username.data());
-    lengths.push_back(credentials_.username.size());
+  std::vector<std::string> auth = {"AUTH"};
+  if (!credentials_.username.empty()) auth.push_back(credentials_.username);
+  auth.push_back(credentials_.password);
+  absl::StatusOr<RedisReply> reply = transport_->RoundTrip(auth);
+  std::fill(auth.back().begin(), auth.back().end(), '\0');
+  if (reply.ok() && reply->type == RedisReply::Type::kStatus) {
+    return absl::OkStatus();
   }
-  argv.push_back(credentials_.password.data());
-  lengths.push_back(credentials_.password.size());
-  redisReply* reply = nullptr;
-  {
-    ScopedSigpipeBlock no_sigpipe;
-    reply = static_cast<redisReply*>(redisCommandArgv(
-        context_, static_cast<int>(argv.size()), argv.data(), lengths.data()));
-  }
-  const bool accepted = reply != nullptr && reply->type == REDIS_REPLY_STATUS;
-  if (reply != nullptr) freeReplyObject(reply);
-  if (accepted) return absl::OkStatus();
-  Drop();
+  transport_.reset();
   // Neither the password nor the server's words (which could quote it).
   return absl::UnavailableError(
       "redis: the server did not accept the gate's credentials (AUTH)");
@@ -182,7 +127,7 @@ absl::Status RedisConnection::Authenticate() {
 
 absl::StatusOr<RedisReply> RedisConnection::Run(
     const std::vector<std::string>& args) {
-  bool reused = context_ != nullptr;
+  bool reused = transport_ != nullptr;
   absl::StatusOr<RedisReply> reply = RunOnce(args);
   if (!reply.ok() && reused && closed_by_server_) {
     // A connection that sat idle was closed under us (the server restarted
@@ -195,51 +140,35 @@ absl::StatusOr<RedisReply> RedisConnection::Run(
 absl::StatusOr<RedisReply> RedisConnection::RunOnce(
     const std::vector<std::string>& args) {
   closed_by_server_ = false;
-  if (context_ == nullptr) {
+  ScopedSigpipeBlock no_sigpipe;
+  if (transport_ == nullptr) {
     if (absl::Status connected = Connect(); !connected.ok()) return connected;
   }
-  std::vector<const char*> argv;
-  std::vector<size_t> lengths;
-  argv.reserve(args.size());
-  lengths.reserve(args.size());
-  for (const std::string& arg : args) {
-    argv.push_back(arg.data());
-    lengths.push_back(arg.size());
-  }
-  redisReply* reply = nullptr;
-  int error = 0;
-  {
-    ScopedSigpipeBlock no_sigpipe;
-    reply = static_cast<redisReply*>(redisCommandArgv(
-        context_, static_cast<int>(argv.size()), argv.data(), lengths.data()));
-    error = errno;
-  }
-  if (reply == nullptr) {
+  absl::StatusOr<RedisReply> reply = transport_->RoundTrip(args);
+  if (!reply.ok()) {
     // The connection is unusable after an I/O error or a timeout.
-    closed_by_server_ = context_->err == REDIS_ERR_EOF ||
-                        (context_->err == REDIS_ERR_IO &&
-                         (error == ECONNRESET || error == EPIPE));
-    std::string why = context_->err != 0 ? context_->errstr : "no reply";
-    Drop();
-    return absl::UnavailableError(absl::StrCat("redis: ", why));
+    closed_by_server_ = transport_->closed_by_server();
+    transport_.reset();
   }
-  RedisReply out = Copy(*reply);
-  freeReplyObject(reply);
-  return out;
+  return reply;
 }
 
 absl::StatusOr<std::unique_ptr<RedisConnection>> NewRedisConnection(
-    absl::string_view address, RedisCredentials credentials,
-    absl::Duration connect_timeout, absl::Duration command_timeout) {
+    const RedisCounterStoreOptions& options) {
   PORTCULLIS_ASSIGN_OR_RETURN(RedisEndpoint endpoint,
-                              ParseRedisAddress(address));
-  if (connect_timeout <= absl::ZeroDuration() ||
-      command_timeout <= absl::ZeroDuration()) {
+                              ParseRedisAddress(options.address));
+  if (options.connect_timeout <= absl::ZeroDuration() ||
+      options.command_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("redis timeouts must be positive");
   }
-  return std::make_unique<RedisConnection>(std::move(endpoint),
-                                           std::move(credentials),
-                                           connect_timeout, command_timeout);
+  std::unique_ptr<const RedisTlsClient> tls;
+  if (options.tls.has_value()) {
+    PORTCULLIS_ASSIGN_OR_RETURN(
+        tls, RedisTlsClient::Create(*options.tls, endpoint.host));
+  }
+  return std::make_unique<RedisConnection>(
+      std::move(endpoint), RedisCredentials{options.username, options.password},
+      options.connect_timeout, options.command_timeout, std::move(tls));
 }
 
 absl::Status ErrorReply(const RedisReply& reply) {

@@ -1,7 +1,9 @@
-// One connection to one Redis server, on hiredis (the only file pair that
-// includes it). It connects on first use and after any failure, with a
-// connect timeout and a per-command timeout, so no call blocks for longer
-// than those. Not thread-safe: RedisCounterStore guards it with a mutex.
+// One connection to one Redis server, over a RedisTransport: plain TCP
+// through hiredis, or TLS (redis_transport.h, tls_transport.h). It
+// connects on first use and after any failure, with a connect timeout and
+// a per-command timeout, so no call blocks for longer than those;
+// authenticates; and runs scripts. Not thread-safe: each store guards its
+// own with a mutex.
 #ifndef PORTCULLIS_SHARED_STATE_INTERNAL_REDIS_CONNECTION_H_
 #define PORTCULLIS_SHARED_STATE_INTERNAL_REDIS_CONNECTION_H_
 
@@ -13,24 +15,11 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-
-struct redisContext;  // hiredis
+#include "shared_state/internal/redis_transport.h"
+#include "shared_state/internal/tls_transport.h"
+#include "shared_state/redis_options.h"
 
 namespace portcullis::shared_state::shared_state_internal {
-
-// A reply, copied out of hiredis's.
-struct RedisReply {
-  enum class Type { kNil, kString, kStatus, kInteger, kArray, kError };
-  Type type = Type::kNil;
-  std::string text;  // kString, kStatus, kError
-  int64_t integer = 0;
-  std::vector<RedisReply> elements;
-};
-
-struct RedisEndpoint {
-  std::string host;
-  int port = 0;
-};
 
 // Who the connection authenticates as (AUTH), right after it connects.
 // No password: no AUTH. No username: Redis's default user.
@@ -45,11 +34,12 @@ absl::StatusOr<RedisEndpoint> ParseRedisAddress(absl::string_view address);
 
 class RedisConnection;
 
-// A connection to `address` (ParseRedisAddress), not yet connected, after
-// checking that both timeouts are positive. InvalidArgument otherwise.
+// A connection to `options.address` (ParseRedisAddress), as
+// `options.username`/`password`, over TLS when `options.tls` is set (its
+// files read now), not yet connected, after checking that both timeouts
+// are positive. InvalidArgument otherwise (RedisTlsClient::Create for TLS).
 absl::StatusOr<std::unique_ptr<RedisConnection>> NewRedisConnection(
-    absl::string_view address, RedisCredentials credentials,
-    absl::Duration connect_timeout, absl::Duration command_timeout);
+    const RedisCounterStoreOptions& options);
 
 // Unavailable describing `reply`: the first 80 bytes of an error reply, or
 // "unexpected reply" for any other.
@@ -65,9 +55,11 @@ absl::StatusOr<RedisReply> RunScript(RedisConnection& connection,
 
 class RedisConnection {
  public:
+  // Plain TCP when `tls` is null.
   RedisConnection(RedisEndpoint endpoint, RedisCredentials credentials,
                   absl::Duration connect_timeout,
-                  absl::Duration command_timeout);
+                  absl::Duration command_timeout,
+                  std::unique_ptr<const RedisTlsClient> tls = nullptr);
   ~RedisConnection();
   RedisConnection(const RedisConnection&) = delete;
   RedisConnection& operator=(const RedisConnection&) = delete;
@@ -81,13 +73,12 @@ class RedisConnection {
   // turns out to have been closed by the server (it restarted, or dropped
   // an idle client), the command is sent once more on a fresh connection:
   // only idempotent commands may go through Run. SIGPIPE is blocked in the
-  // calling thread while it writes.
+  // calling thread while it connects and writes.
   absl::StatusOr<RedisReply> Run(const std::vector<std::string>& args);
 
  private:
   absl::StatusOr<RedisReply> RunOnce(const std::vector<std::string>& args);
   absl::Status Connect();
-  void Drop();
 
   // Sends AUTH on a fresh connection; Unavailable when refused (the
   // message never holds the password).
@@ -97,7 +88,8 @@ class RedisConnection {
   const RedisCredentials credentials_;
   const absl::Duration connect_timeout_;
   const absl::Duration command_timeout_;
-  redisContext* context_ = nullptr;  // owned; null when not connected
+  const std::unique_ptr<const RedisTlsClient> tls_;  // null: plain TCP
+  std::unique_ptr<RedisTransport> transport_;        // null when not connected
   // Whether the last RunOnce failed because the server had closed the
   // connection (EOF, reset), rather than by a timeout.
   bool closed_by_server_ = false;

@@ -1,5 +1,7 @@
 #include "config/config_loader.h"
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 
@@ -184,6 +186,25 @@ TEST_CASE("mistakes in the shared Redis are errors at start",
       {"{address: \"127.0.0.1:6379\", connectTimeout: 60s}",
        "from 10ms to 30s"},
       {"{address: \"127.0.0.1:6379\", tls: true}", "tls"},
+      {"{address: \"10.0.0.7:6379\", tls: {}}",
+       "sharedState.redis.tls.caFile is required"},
+      {"{address: \"10.0.0.7:6379\", tls: {serverName: redis.internal}}",
+       "caFile is required"},
+      {"{address: \"127.0.0.1:6379\", tls: {caFile: ca.crt, certFile: "
+       "gate.crt}}",
+       "certFile and keyFile go together"},
+      {"{address: \"127.0.0.1:6379\", tls: {caFile: ca.crt, keyFile: "
+       "gate.key}}",
+       "certFile and keyFile go together"},
+      {"{address: \"127.0.0.1:6379\", tls: {caFile: ca.crt, serverName: "
+       "\"redis internal\"}}",
+       "sharedState.redis.tls.serverName"},
+      {"{address: \"10.0.0.7:6379\", plaintextBeyondLoopback: true, tls: "
+       "{caFile: ca.crt}}",
+       "remove one"},
+      {"{address: \"127.0.0.1:6379\", tls: {caFile: ca.crt, certFile: "
+       "gate.crt, keyFile: /nonexistent/gate.key}}",
+       "keyFile /nonexistent/gate.key cannot be read"},
   };
   for (const Case& c : cases) {
     INFO(c.redis);
@@ -196,6 +217,52 @@ TEST_CASE("mistakes in the shared Redis are errors at start",
     CHECK_THAT(std::string(config.status().message()),
                Catch::Contains(c.words));
   }
+}
+
+TEST_CASE(
+    "TLS to the shared Redis: paths relative to the file and a remote "
+    "address allowed",
+    "[config][shared_state][tls]") {
+  testing::TempDir dir;
+  std::ofstream(dir.Sub("gate.key")) << "a key\n";
+  REQUIRE(::chmod(dir.Sub("gate.key").c_str(), 0600) == 0);
+  const std::string text = R"(
+policy: p.policy
+sharedState:
+  redis:
+    address: "10.0.0.7:6380"
+    tls:
+      caFile: certs/redis-ca.crt
+      serverName: redis.internal
+      certFile: gate.crt
+      keyFile: gate.key
+)";
+  auto config = ParseConfig(text, "yaml", dir.path().string());
+  INFO(config.status().ToString());
+  REQUIRE(config.ok());
+  const auto& tls = config->shared_state().redis().tls();
+  CHECK(tls.ca_file() == dir.Sub("certs/redis-ca.crt"));
+  CHECK(tls.server_name() == "redis.internal");
+  CHECK(tls.cert_file() == dir.Sub("gate.crt"));
+  CHECK(tls.key_file() == dir.Sub("gate.key"));
+
+  // The same without tls is refused: plain text beyond loopback.
+  auto plain = ParseConfig(
+      "policy: p.policy\nsharedState:\n  redis: {address: "
+      "\"10.0.0.7:6380\"}\n",
+      "yaml", dir.path().string());
+  CHECK_THAT(std::string(plain.status().message()),
+             Catch::Contains("set sharedState.redis.tls"));
+
+  // A key file that group or others may read is refused.
+  REQUIRE(::chmod(dir.Sub("gate.key").c_str(), 0640) == 0);
+  auto open_key = ParseConfig(text, "yaml", dir.path().string());
+  REQUIRE_FALSE(open_key.ok());
+  CHECK(open_key.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK_THAT(std::string(open_key.status().message()),
+             Catch::Contains("sharedState.redis.tls.keyFile"));
+  CHECK_THAT(std::string(open_key.status().message()),
+             Catch::Contains("chmod 600"));
 }
 
 TEST_CASE("a replica name is validated like other identifiers",

@@ -3,7 +3,8 @@
 // 20): a limit holds across both under concurrent load, a halt at one stops
 // the other, and health follows Redis (NOT_SERVING within a second of it
 // going away, SERVING again when it answers), while limited actions fail
-// closed in between, and every action once halts are a second old.
+// closed in between, and every action once halts are a second old. Over
+// TLS too, where a server the gate cannot verify is as good as none.
 #include <sys/stat.h>
 
 #include <atomic>
@@ -24,6 +25,7 @@
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/redis_server.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_certificates.h"
 
 namespace portcullis::server {
 namespace {
@@ -55,9 +57,12 @@ struct Replica {
   Logger log;
   std::unique_ptr<Daemon> daemon;
 
+  // `extra` goes under sharedState.redis; `address` (default: the
+  // server's plain one) is where the gate reaches it.
   Replica(const Clock& clock, const testing::RedisServer& redis,
-          const std::string& extra = "")
+          const std::string& extra = "", std::string address = "")
       : log(clock, log_text) {
+    if (address.empty()) address = redis.address();
     std::ofstream(dir.Sub("shop.policy")) << kPolicy;
     std::ofstream(dir.Sub("gate.yaml")) << "policy: shop.policy\n"
                                            "dataDir: data\n"
@@ -67,7 +72,7 @@ struct Replica {
                                            "sharedState:\n"
                                            "  redis:\n"
                                            "    address: "
-                                        << redis.address()
+                                        << address
                                         << "\n"
                                            "    keyPrefix: \"test:\"\n"
                                            "    connectTimeout: 0.2s\n"
@@ -227,6 +232,60 @@ TEST_CASE(
   CHECK(a.daemon->serving());
   CHECK(a.Decide("create_coupon", 1).outcome == policy::Outcome::kAllow);
   CHECK(a.log_text.str().find(password) == std::string::npos);
+}
+
+TEST_CASE(
+    "gates reach their shared Redis over TLS and one that cannot verify "
+    "the server denies limited actions and charges nothing",
+    "[daemon][shared_state][redis][tls]") {
+  testing::TempDir certs_dir;
+  testing::TestCertificates certs(certs_dir);
+  REQUIRE(certs.made());
+  testing::RedisServer redis(
+      "", testing::RedisTlsFiles{certs.server_cert(), certs.server_key(),
+                                 certs.ca(), /*auth_clients=*/true});
+  if (!redis.ready()) FAIL(redis.log());
+  testing::FakeClock clock;
+  const std::string client = "      certFile: " + certs.client_cert() +
+                             "\n"
+                             "      keyFile: " +
+                             certs.client_key() + "\n";
+  Replica a(clock, redis,
+            "    tls:\n      caFile: " + certs.ca() + "\n" + client,
+            redis.tls_address());
+  Replica b(clock, redis,
+            "    tls:\n      caFile: " + certs.ca() +
+                "\n      serverName: localhost\n" + client,
+            redis.tls_address());
+  for (int i = 0; i < 5; ++i) {
+    CHECK((i % 2 == 0 ? a : b).Decide("create_coupon", i).outcome ==
+          policy::Outcome::kAllow);
+  }
+  policy::Verdict limited = b.Decide("create_coupon", 5);
+  CHECK(limited.outcome == policy::Outcome::kDeny);
+  REQUIRE_FALSE(limited.decided_by.empty());
+  CHECK(limited.decided_by[0].id == "coupon-rate");
+  CHECK(a.daemon->serving());
+
+  // A gate that trusts another CA reaches nothing: fail closed. It has
+  // never read the shared halts either, so every action is denied for
+  // that, the first reason shared state gives.
+  Replica stranger(
+      clock, redis,
+      "    tls:\n      caFile: " + certs.other_ca() + "\n" + client,
+      redis.tls_address());
+  for (const char* tool : {"create_coupon", "reply_customer"}) {
+    INFO(tool);
+    policy::Verdict denied = stranger.Decide(tool, 6);
+    CHECK(denied.outcome == policy::Outcome::kDeny);
+    REQUIRE_FALSE(denied.decided_by.empty());
+    CHECK(denied.decided_by[0].id == gate::kSharedHaltsUnknownRule);
+  }
+  CHECK(Within(absl::Seconds(1), [&] { return !stranger.daemon->serving(); }));
+  CHECK(stranger.log_text.str().find("certificate was refused") !=
+        std::string::npos);
+  CHECK(redis.Command({"ZCARD", "test:{shop}:c:shop/coupon-rate"}).integer ==
+        5);
 }
 
 }  // namespace

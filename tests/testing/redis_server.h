@@ -3,7 +3,8 @@
 // directory, killed when the RedisServer goes out of scope. The test can
 // kill it, start it again on the same port, freeze it (SIGSTOP) and send
 // it commands through hiredis (Command: one fresh connection per command).
-// Not thread-safe.
+// With RedisTlsFiles it also listens for TLS on a second picked port
+// (tls_address()); Command still uses the plain one. Not thread-safe.
 #ifndef PORTCULLIS_TESTS_TESTING_REDIS_SERVER_H_
 #define PORTCULLIS_TESTS_TESTING_REDIS_SERVER_H_
 
@@ -18,6 +19,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,15 +49,27 @@ struct RedisReply {
   }
 };
 
+// The server's side of TLS (test_certificates.h makes them).
+struct RedisTlsFiles {
+  std::string cert_file;
+  std::string key_file;
+  std::string ca_file;        // what client certificates must be signed by
+  bool auth_clients = false;  // require a client certificate
+};
+
 class RedisServer {
  public:
   static constexpr const char* kBinary = "/usr/bin/redis-server";
 
-  // Picks a free loopback port and starts the server; check ready(). With
-  // a `password`, the server requires it (requirepass) and Command sends
-  // it first.
-  explicit RedisServer(std::string password = "")
-      : port_(PickPort()), password_(std::move(password)) {
+  // Picks a free loopback port (two with `tls`) and starts the server;
+  // check ready(). With a `password`, the server requires it (requirepass)
+  // and Command sends it first.
+  explicit RedisServer(std::string password = "",
+                       std::optional<RedisTlsFiles> tls = std::nullopt)
+      : port_(PickPort()),
+        tls_port_(tls.has_value() ? PickPort() : 0),
+        password_(std::move(password)),
+        tls_(std::move(tls)) {
     Start();
   }
   RedisServer(const RedisServer&) = delete;
@@ -64,6 +78,10 @@ class RedisServer {
   bool ready() const { return ready_; }
   int port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  // The TLS port's address; only with RedisTlsFiles.
+  std::string tls_address() const {
+    return "127.0.0.1:" + std::to_string(tls_port_);
+  }
   // What the server logged so far (for a failed test's message).
   std::string log() const { return process_ ? process_->log() : ""; }
 
@@ -85,6 +103,13 @@ class RedisServer {
                                      "/dev/stderr"};
     if (!password_.empty()) {
       argv.insert(argv.end(), {"--requirepass", password_});
+    }
+    if (tls_.has_value()) {
+      argv.insert(argv.end(),
+                  {"--tls-port", std::to_string(tls_port_), "--tls-cert-file",
+                   tls_->cert_file, "--tls-key-file", tls_->key_file,
+                   "--tls-ca-cert-file", tls_->ca_file, "--tls-auth-clients",
+                   tls_->auth_clients ? "yes" : "no"});
     }
     process_ = std::make_unique<ChildProcess>(std::move(argv));
     ready_ = process_->started() &&
@@ -177,7 +202,9 @@ class RedisServer {
 
   TempDir dir_;
   const int port_;
+  const int tls_port_;
   const std::string password_;
+  const std::optional<RedisTlsFiles> tls_;
   std::unique_ptr<ChildProcess> process_;
   bool ready_ = false;
 };
