@@ -88,9 +88,13 @@ void Requests() {
 
 void LedgerEntries() {
   ledger::Entry previous;
-  for (int i = 1; i <= 3; ++i) {
+  // 1 and 2: version 2; 3: version 1; 4: version 3, naming its replica.
+  for (int i = 1; i <= 4; ++i) {
     ledger::Entry e;
-    e.version = i == 3 ? ledger::kEntryVersion1 : ledger::kEntryVersion2;
+    e.version = i == 3   ? ledger::kEntryVersion1
+                : i == 4 ? ledger::kEntryVersion3
+                         : ledger::kEntryVersion2;
+    if (i == 4) e.replica = "pod-a";
     e.sequence = i;
     e.time = absl::FromUnixMillis(1767528000123 + i);
     e.tenant = "al-noor";
