@@ -27,14 +27,6 @@
 
 namespace portcullis::gate {
 
-struct ApproveResult {
-  Decision decision;                     // as it stands after the verdict
-  std::optional<DecisionState> pending;  // set while still pending
-  // Set when the approval carried an amendment: the id it was recorded
-  // under ("amendment.proposed", docs/approvals.md).
-  std::string proposal_id;
-};
-
 class ApprovalDesk {
  public:
   // Every reference must outlive the desk; so must `shared_counters`,

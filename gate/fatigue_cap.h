@@ -17,14 +17,9 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "gate/gate_options.h"
 
 namespace portcullis::gate {
-
-struct FatigueCapOptions {
-  // 0: no cap (the default).
-  int max_per_window = 0;
-  absl::Duration window = absl::Hours(1);
-};
 
 class FatigueCap {
  public:

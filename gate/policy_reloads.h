@@ -13,17 +13,9 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "gate/gate_status.h"
 
 namespace portcullis::gate {
-
-// One attempt to load the policy.
-struct PolicyReloadAttempt {
-  absl::Time time;           // when it was made, on the gate's clock
-  std::string content_hash;  // of the text tried; empty when unreadable
-  // OK when the text tried is in force; otherwise why not, as the loader
-  // said it (unbounded, may name files: edges bound and cut it).
-  absl::Status result;
-};
 
 class PolicyReloads {
  public:
