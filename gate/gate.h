@@ -108,8 +108,8 @@ class Gate {
   Gate& operator=(const Gate&) = delete;
 
   // Rebuilds counters, the approval queue, idempotency keys and halts from
-  // the ledger (gate/recovery.h), from each tenant's state snapshot when
-  // one verifies, and starts storing snapshots. Call once before serving.
+  // the ledger (gate/internal/recovery.h), from each tenant's state snapshot
+  // when one verifies, and starts storing snapshots. Call once before serving.
   absl::Status Recover();
   // How each tenant was recovered (after Recover).
   const std::vector<TenantRecovery>& recovery() const;
@@ -131,9 +131,9 @@ class Gate {
   // caller that read the text knows all three. Thread-safe.
   void NotePolicyReload(PolicyReloadAttempt attempt);
 
-  // Shadow mode (issue 7, gate/shadow_policy.h): makes a compiled candidate
-  // policy decide every action beside the policy in force, never enforced;
-  // its counters start as copies of the current ones. Returns
+  // Shadow mode (issue 7, gate/internal/shadow_policy.h): makes a compiled
+  // candidate policy decide every action beside the policy in force, never
+  // enforced; its counters start as copies of the current ones. Returns
   // InvalidArgument listing the errors (and keeps the previous candidate)
   // when `load` did not compile. Not recorded: each difference is.
   absl::Status ApplyShadowPolicy(const PolicyLoad& load);

@@ -47,15 +47,15 @@ struct GateOptions {
   size_t max_pending_per_agent = 100;
   size_t max_pending_per_tenant = 1000;
   // Store a state snapshot with every this many checkpoints of a tenant
-  // (gate/state_snapshotter.h), so that start-up replays only the entries
-  // after it; 0 for none. Needs a ledger that signs checkpoints.
+  // (gate/internal/state_snapshotter.h), so that start-up replays only the
+  // entries after it; 0 for none. Needs a ledger that signs checkpoints.
   int snapshot_every_checkpoints = 1;
   // Told, on the snapshotter's thread, of a state snapshot that could not
   // be written (the previous one stays; the next start-up replays more).
   // The daemon logs it. Must be thread-safe and must not call the Gate.
   std::function<void(const std::string& tenant, const absl::Status& status)>
       on_snapshot_failed;
-  // The approver fatigue cap (gate/fatigue_cap.h); off by default.
+  // The approver fatigue cap (gate/internal/fatigue_cap.h); off by default.
   FatigueCapOptions fatigue_cap;
   // Where limit counters are shared with the other replicas of an agent
   // (gate/counter_store.h); null when this gate's counters are the only

@@ -13,7 +13,7 @@
 #include "crypto/random.h"
 #include "gate/action_digest.h"
 #include "gate/internal/decision_kernel.h"
-#include "gate/recovery.h"
+#include "gate/internal/recovery.h"
 
 namespace portcullis::gate::gate_internal {
 namespace {

@@ -14,19 +14,19 @@
 #include <utility>
 #include <vector>
 
-#include "gate/approval_desk.h"
 #include "gate/approvers.h"
-#include "gate/executor.h"
-#include "gate/fatigue_cap.h"
 #include "gate/gate.h"
+#include "gate/internal/approval_desk.h"
+#include "gate/internal/executor.h"
+#include "gate/internal/fatigue_cap.h"
+#include "gate/internal/kill_switch.h"
+#include "gate/internal/policy_reloads.h"
+#include "gate/internal/recorder.h"
+#include "gate/internal/shadow_policy.h"
+#include "gate/internal/state_snapshotter.h"
 #include "gate/internal/tenant_book.h"
-#include "gate/kill_switch.h"
-#include "gate/policy_reloads.h"
 #include "gate/policy_snapshot.h"
-#include "gate/recorder.h"
 #include "gate/records.h"
-#include "gate/shadow_policy.h"
-#include "gate/state_snapshotter.h"
 #include "policy/verdict.h"
 
 namespace portcullis::gate::gate_internal {

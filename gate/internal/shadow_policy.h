@@ -14,8 +14,8 @@
 // shadowed). A new candidate starts afresh, counts included.
 //
 // Thread-safe: Decide runs concurrently with itself and with Install.
-#ifndef PORTCULLIS_GATE_SHADOW_POLICY_H_
-#define PORTCULLIS_GATE_SHADOW_POLICY_H_
+#ifndef PORTCULLIS_GATE_INTERNAL_SHADOW_POLICY_H_
+#define PORTCULLIS_GATE_INTERNAL_SHADOW_POLICY_H_
 
 #include <atomic>
 #include <cstdint>
@@ -92,4 +92,4 @@ class ShadowPolicy {
 
 }  // namespace portcullis::gate
 
-#endif  // PORTCULLIS_GATE_SHADOW_POLICY_H_
+#endif  // PORTCULLIS_GATE_INTERNAL_SHADOW_POLICY_H_

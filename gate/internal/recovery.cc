@@ -1,4 +1,4 @@
-#include "gate/recovery.h"
+#include "gate/internal/recovery.h"
 
 #include <algorithm>
 #include <optional>

@@ -9,8 +9,8 @@
 // tenant's recovery replays only the entries after it; without one, or
 // with one that does not verify, it walks back over every entry within the
 // recovery windows (a full replay). Both give the same state.
-#ifndef PORTCULLIS_GATE_RECOVERY_H_
-#define PORTCULLIS_GATE_RECOVERY_H_
+#ifndef PORTCULLIS_GATE_INTERNAL_RECOVERY_H_
+#define PORTCULLIS_GATE_INTERNAL_RECOVERY_H_
 
 #include <string>
 #include <vector>
@@ -64,4 +64,4 @@ absl::Status FoldTail(const ledger::Ledger& ledger, const RecordCodec& codec,
 
 }  // namespace portcullis::gate
 
-#endif  // PORTCULLIS_GATE_RECOVERY_H_
+#endif  // PORTCULLIS_GATE_INTERNAL_RECOVERY_H_

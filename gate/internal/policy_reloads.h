@@ -2,8 +2,8 @@
 // on a reload, on a change of its file), for the operators' status: when
 // it failed, the policy in force is still the previous one. The daemon
 // notes each attempt; Status calls read the latest. Thread-safe.
-#ifndef PORTCULLIS_GATE_POLICY_RELOADS_H_
-#define PORTCULLIS_GATE_POLICY_RELOADS_H_
+#ifndef PORTCULLIS_GATE_INTERNAL_POLICY_RELOADS_H_
+#define PORTCULLIS_GATE_INTERNAL_POLICY_RELOADS_H_
 
 #include <optional>
 #include <string>
@@ -38,4 +38,4 @@ class PolicyReloads {
 
 }  // namespace portcullis::gate
 
-#endif  // PORTCULLIS_GATE_POLICY_RELOADS_H_
+#endif  // PORTCULLIS_GATE_INTERNAL_POLICY_RELOADS_H_
