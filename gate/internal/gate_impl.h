@@ -44,6 +44,7 @@ class GateImpl {
   GateImpl(const GateImpl&) = delete;
   GateImpl& operator=(const GateImpl&) = delete;
 
+  // Gate's public methods, as gate/gate.h states them.
   absl::Status Recover();
   const std::vector<TenantRecovery>& recovery() const { return recovery_; }
   StateSnapshotter* snapshotter() { return snapshotter_.get(); }
