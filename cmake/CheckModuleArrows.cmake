@@ -1,7 +1,9 @@
 # Keeps the arrows between modules one-way (README.md, "Layout"): reads
 # every C++ source of each module folder under ROOT and fails, naming the
-# file and the include, when a module includes a module above it, or when
-# anything but the gRPC edge (server/) includes gRPC headers. The CLI may
+# file and the include, when a module includes a module above it, when a
+# module includes another module's internal/ headers (gate/internal/ is
+# the gate's own: only gate/, tests/ and bench/ see it), or when anything
+# but the gRPC edge (server/) includes gRPC headers. The CLI may
 # include gRPC's client headers (it calls a running gate), never the
 # server's.
 #
@@ -55,6 +57,12 @@ foreach(module IN LISTS modules)
       endif()
       set(target ${CMAKE_MATCH_1})
       if(target STREQUAL module OR NOT target IN_LIST modules)
+        continue()
+      endif()
+      # A module's internal/ is behind its public face: no other module
+      # includes it (tests/ and bench/ are not scanned, and may).
+      if(header MATCHES "^${target}/internal/")
+        list(APPEND problems "${source}: ${header} (${target}/internal/ is behind ${target}/'s public face)")
         continue()
       endif()
       if(module IN_LIST upper)

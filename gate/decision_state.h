@@ -77,6 +77,15 @@ bool MayVote(const DecisionState& state, const Approver& approver,
 // the approve votes.
 bool QuorumMet(const DecisionState& state);
 
+// What an approver's verdict left behind (Gate::Approve).
+struct ApproveResult {
+  Decision decision;                     // as it stands after the verdict
+  std::optional<DecisionState> pending;  // set while still pending
+  // Set when the approval carried an amendment: the id it was recorded
+  // under ("amendment.proposed", docs/approvals.md).
+  std::string proposal_id;
+};
+
 }  // namespace portcullis::gate
 
 #endif  // PORTCULLIS_GATE_DECISION_STATE_H_

@@ -10,11 +10,15 @@
 // without holding any lock -> answer. If the append fails, the charge is
 // undone and the call fails: nothing is allowed that is not recorded.
 //
+// This header is the gate's public face: the collaborators named above
+// live in gate/internal/, behind GateImpl, and only gate/ includes them.
+//
 // Thread-safe.
 #ifndef PORTCULLIS_GATE_GATE_H_
 #define PORTCULLIS_GATE_GATE_H_
 
-#include <functional>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,80 +26,39 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "base/clock.h"
 #include "crypto/ed25519.h"
-#include "gate/action_validation.h"
-#include "gate/approval_desk.h"
+#include "gate/approval.h"
 #include "gate/approvers.h"
-#include "gate/counter_store.h"
 #include "gate/decision.h"
-#include "gate/executor.h"
-#include "gate/fatigue_cap.h"
+#include "gate/decision_state.h"
 #include "gate/gate_observer.h"
-#include "gate/internal/tenant_book.h"
-#include "gate/kill_switch.h"
+#include "gate/gate_options.h"
+#include "gate/gate_status.h"
+#include "gate/halt_store.h"
 #include "gate/pending_page.h"
 #include "gate/policy_loader.h"
-#include "gate/policy_reloads.h"
 #include "gate/policy_snapshot.h"
-#include "gate/recorder.h"
+#include "gate/receipt.h"
 #include "gate/records.h"
-#include "gate/recovery.h"
-#include "gate/shadow_policy.h"
-#include "gate/state_snapshotter.h"
+#include "gate/standing_approval.h"
 #include "gate/tenant_state.h"
+#include "gate/tool_connector.h"
 #include "ledger/ledger.h"
 #include "policy/action.h"
+#include "policy/compiled_policy.h"
 
 namespace portcullis::gate {
 
-struct GateOptions {
-  ActionLimits limits;
-  // How long an ALLOW decision's (or an approval's) grant may wait to be
-  // executed.
-  absl::Duration grant_ttl = absl::Minutes(10);
-  // How long Execute remembers idempotency keys.
-  absl::Duration idempotency_window = absl::Hours(24);
-  // How far back Recover looks for limit charges; no policy window may be
-  // longer.
-  absl::Duration max_limit_window = policy::kMaxLimitWindow;
-  // How far back Recover looks for pending requests; no approval expiry
-  // may be longer.
-  absl::Duration max_approval_window = policy::kMaxApprovalExpiry;
-  // The most requests waiting for approval per agent (within a tenant) and
-  // per tenant; one more is refused with ResourceExhausted and recorded
-  // ("action.rejected"). Requests recovered at start-up count but are
-  // never dropped.
-  size_t max_pending_per_agent = 100;
-  size_t max_pending_per_tenant = 1000;
-  // Store a state snapshot with every this many checkpoints of a tenant
-  // (gate/state_snapshotter.h), so that start-up replays only the entries
-  // after it; 0 for none. Needs a ledger that signs checkpoints.
-  int snapshot_every_checkpoints = 1;
-  // Told, on the snapshotter's thread, of a state snapshot that could not
-  // be written (the previous one stays; the next start-up replays more).
-  // The daemon logs it. Must be thread-safe and must not call the Gate.
-  std::function<void(const std::string& tenant, const absl::Status& status)>
-      on_snapshot_failed;
-  // The approver fatigue cap (gate/fatigue_cap.h); off by default.
-  FatigueCapOptions fatigue_cap;
-  // Where limit counters are shared with the other replicas of an agent
-  // (gate/counter_store.h); null when this gate's counters are the only
-  // ones, as for a gate on its own. Must outlive the Gate.
-  CounterStore* shared_counters = nullptr;
-  // Where halts are shared with the other replicas (gate/halt_store.h);
-  // null for a gate on its own. Must outlive the Gate. With one, the gate
-  // stops every tenant while the store has not been read for a second
-  // (KillSwitch): call SyncHalts often.
-  HaltStore* shared_halts = nullptr;
-  // This replica's name, in the halts it shares (may be empty).
-  std::string replica;
-};
-
-// How far back recovery and the state snapshots look, for `options`.
-RecoveryWindows RecoveryWindowsOf(const GateOptions& options);
+class StateSnapshotter;
+namespace gate_internal {
+class GateImpl;
+}  // namespace gate_internal
 
 // Who is calling, as the transport established it.
 struct CallContext {
@@ -106,22 +69,6 @@ struct CallContext {
   // DeadlineExceeded, whether the deadline passed before the decision or
   // while the decision waited to be recorded (issue 15, item 5).
   absl::Time deadline = absl::InfiniteFuture();
-};
-
-struct TenantStatus {
-  std::string tenant;
-  std::optional<std::string> halted;  // the reason, when halted
-  size_t pending = 0;
-  uint64_t ledger_sequence = 0;
-};
-
-struct GateStatus {
-  std::shared_ptr<const PolicySnapshot> policy;
-  std::optional<std::string> gate_halted;
-  std::vector<TenantStatus> tenants;
-  ShadowStatus shadow;  // shadow mode (issue 7); no candidate when unset
-  // The latest attempt to load the policy; unset before the first.
-  std::optional<PolicyReloadAttempt> last_reload;
 };
 
 // What ListDeclaredTools returns: the tools and the policy they come from.
@@ -155,17 +102,19 @@ class Gate {
        GateOptions options = {}, const ToolConnectors* connectors = nullptr,
        GateObserver* observer = nullptr);
 
+  ~Gate();
+
   Gate(const Gate&) = delete;
   Gate& operator=(const Gate&) = delete;
 
   // Rebuilds counters, the approval queue, idempotency keys and halts from
-  // the ledger (gate/recovery.h), from each tenant's state snapshot when
-  // one verifies, and starts storing snapshots. Call once before serving.
+  // the ledger (gate/internal/recovery.h), from each tenant's state snapshot
+  // when one verifies, and starts storing snapshots. Call once before serving.
   absl::Status Recover();
   // How each tenant was recovered (after Recover).
-  const std::vector<TenantRecovery>& recovery() const { return recovery_; }
+  const std::vector<TenantRecovery>& recovery() const;
   // The snapshot writer; null before Recover or with snapshots off.
-  StateSnapshotter* snapshotter() { return snapshotter_.get(); }
+  StateSnapshotter* snapshotter();
 
   // Installs a freshly loaded policy, or records why it was rejected.
   //
@@ -180,24 +129,20 @@ class Gate {
   // Notes an attempt to load the policy, whatever its outcome (the text
   // could not be read, did not compile, or is in force), for Status: the
   // caller that read the text knows all three. Thread-safe.
-  void NotePolicyReload(PolicyReloadAttempt attempt) {
-    reloads_.Note(std::move(attempt));
-  }
+  void NotePolicyReload(PolicyReloadAttempt attempt);
 
-  // Shadow mode (issue 7, gate/shadow_policy.h): makes a compiled candidate
-  // policy decide every action beside the policy in force, never enforced;
-  // its counters start as copies of the current ones. Returns
+  // Shadow mode (issue 7, gate/internal/shadow_policy.h): makes a compiled
+  // candidate policy decide every action beside the policy in force, never
+  // enforced; its counters start as copies of the current ones. Returns
   // InvalidArgument listing the errors (and keeps the previous candidate)
   // when `load` did not compile. Not recorded: each difference is.
   absl::Status ApplyShadowPolicy(const PolicyLoad& load);
-  void ClearShadowPolicy() { shadow_.Clear(); }
+  void ClearShadowPolicy();
 
   // Makes `approvers` the approvers in force (a configuration reload), for
   // approvals submitted afterwards. Requests already pending stay, and so
   // do the verdicts recorded for them.
-  void ReplaceApprovers(ApproverRegistry approvers) {
-    approvers_.Replace(std::move(approvers));
-  }
+  void ReplaceApprovers(ApproverRegistry approvers);
 
   // Decides `action` and records the decision before returning it; a
   // PENDING_APPROVAL decision also enters the approval queue.
@@ -309,22 +254,18 @@ class Gate {
                               absl::string_view decision_id,
                               absl::Duration max_wait, EvaluateCallback done);
   // See ApprovalDesk::CancelAwait.
-  bool CancelAwait(uint64_t id) { return desk_.CancelAwait(id); }
+  bool CancelAwait(uint64_t id);
   // How many AwaitDecisionAsync waits are open.
-  size_t open_waits() const { return desk_.open_waits(); }
+  size_t open_waits() const;
 
   // WatchPending without a thread (see ApprovalDesk::Subscribe): the open
   // requests, and `listener` told of each change until UnsubscribePending.
   // NotFound for an unknown tenant (nothing is registered then).
   absl::StatusOr<std::vector<DecisionState>> SubscribePending(
       absl::string_view tenant, QueueListener* listener);
-  void UnsubscribePending(absl::string_view tenant, QueueListener* listener) {
-    desk_.Unsubscribe(tenant, listener);
-  }
+  void UnsubscribePending(absl::string_view tenant, QueueListener* listener);
   // How many listeners (WatchPending streams) the tenant's queue has.
-  size_t PendingListeners(absl::string_view tenant) {
-    return desk_.Listeners(tenant);
-  }
+  size_t PendingListeners(absl::string_view tenant);
 
   // The tenant's open approval requests, oldest first; NotFound for a
   // tenant the policy does not know.
@@ -389,17 +330,15 @@ class Gate {
   GateStatus Status();
 
   // Records the expiries and escalations that are due; a timer calls it.
-  absl::Status ExpireDue() { return desk_.ExpireDue(); }
+  absl::Status ExpireDue();
 
   // The Gate's clock, against which CallContext::deadline is set and by
   // which records written beside the gate (the Admin API's maintenance
   // calls) are timed.
-  const Clock& clock() const { return clock_; }
+  const Clock& clock() const;
 
   // The policy in force; null before the first ApplyPolicy.
-  std::shared_ptr<const PolicySnapshot> policy() const {
-    return policies_.Current();
-  }
+  std::shared_ptr<const PolicySnapshot> policy() const;
 
   // The tools the policy in force declares for `tenant`, and that policy.
   // InvalidArgument for a malformed tenant id, NotFound for a tenant the
@@ -408,85 +347,9 @@ class Gate {
       absl::string_view tenant) const;
 
  private:
-  Decision NewDecision(const policy::Action& action,
-                       const PolicySnapshot& policy, absl::Time now) const;
-  // Decides `decision_id` (the action) through the decision kernel, under
-  // the tenant's lock.
-  absl::StatusOr<policy::Verdict> Decide(const policy::Action& action,
-                                         absl::string_view decision_id,
-                                         const PolicySnapshot& policy,
-                                         TenantBook& tenant, absl::Time now);
-  // EvaluateAsync, and with `execute` EvaluateAndExecuteAsync.
-  void EvaluateThen(const policy::Action& action, const CallContext& call,
-                    bool execute, ExecutedCallback done);
-  // Appends the decision (with `execute`, and the decision ALLOW, its
-  // execution too) and answers `done` once the ledger has.
-  void Record(const policy::Action& action, Decision decision,
-              const CallContext& call, TenantBook& tenant, absl::Time now,
-              std::optional<ShadowRecord> shadowed, bool execute,
-              ExecutedCallback done);
-  // Records "action.rejected" when the tenant is known, then answers
-  // `done` with `error` whether or not that was recorded.
-  void RecordRejection(const policy::Action& action, absl::Status error,
-                       const CallContext& call, absl::Time now,
-                       ExecutedCallback done);
-  absl::Status CheckTenant(absl::string_view tenant) const;
-  // Under the tenant's lock: turns a PENDING_APPROVAL verdict into ALLOW
-  // when a live standing approval covers the action, consuming one use;
-  // returns the approval used, or null.
-  StandingState* ApplyStanding(const policy::Action& action,
-                               TenantBook::View& tenant, absl::Time now,
-                               policy::Verdict& verdict);
-  // The first of the tenant's standing approvals (by id) that covers
-  // `action` at `now` in place of `verdict`'s approvals: same tool, live,
-  // its constraints hold, its approver (as registered now) meets every
-  // requirement alone. `spent` names one whose latest use is this very
-  // decision's (it counts one use fewer). Null when none does.
-  StandingState* CoveringStanding(const policy::Action& action,
-                                  TenantBook::View& tenant, absl::Time now,
-                                  const policy::Verdict& verdict,
-                                  absl::string_view spent);
-  // Makes `verdict` the ALLOW of `state`'s use number `use`.
-  void AllowByStandingUse(const StandingState& state, uint32_t use,
-                          policy::Verdict& verdict);
-  // Shadow mode: what the candidate's `candidate` verdict becomes with the
-  // tenant's standing approvals, as ApplyStanding would decide it under the
-  // candidate, without using one. `enforced` is the decision in force.
-  void ShadowStanding(const policy::Action& action,
-                      const policy::Verdict& enforced, absl::Time now,
-                      policy::Verdict& candidate);
-  // Records "standing.rejected" when the tenant is in the policy in force.
-  void RecordStandingRejection(absl::string_view tenant,
-                               StandingRejectionRecord record);
-  // OK when `tenant` may queue one more request of `agent`; else
-  // ResourceExhausted (see GateOptions::max_pending_per_agent).
-  absl::Status PendingRoom(const TenantBook::View& tenant,
-                           absl::string_view agent) const;
-  // Whether `call`'s deadline has passed, for the ledger to ask as the
-  // append reaches the front of its queue; null without a deadline.
-  ledger::Ledger::Abandoned AbandonedAfter(const CallContext& call) const;
-  // `done`, wrapped to tell the observer; `done` itself without one.
-  ExecutedCallback Observed(const policy::Action& action, absl::Time start,
-                            ExecutedCallback done);
-
-  const Clock& clock_;
-  ledger::Ledger& ledger_;
-  const RecordCodec& codec_;
-  const GateOptions options_;
-  ApproverHolder approvers_;
-  FatigueCap fatigue_;
-  PolicyHolder policies_;
-  TenantRegistry tenants_;
-  Recorder recorder_;
-  ApprovalDesk desk_;
-  KillSwitch kill_switch_;
-  Executor executor_;
-  ShadowPolicy shadow_;
-  PolicyReloads reloads_;
-  GateObserver* const observer_;
-  std::vector<TenantRecovery> recovery_;
-  // Last: stopped (its queue written) before anything it uses goes.
-  std::unique_ptr<StateSnapshotter> snapshotter_;
+  // Everything behind the face: the collaborators and the decision path
+  // (gate/internal/gate_impl.h).
+  std::unique_ptr<gate_internal::GateImpl> impl_;
 };
 
 }  // namespace portcullis::gate

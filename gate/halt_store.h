@@ -6,7 +6,7 @@
 // halt or resume any replica published; it is the shared truth. A replica
 // publishes a change before it records and applies it, and reads every
 // target's state often (the daemon: every 200 ms), recording and applying
-// on its own chain what other replicas changed (gate/kill_switch.h).
+// on its own chain what other replicas changed (gate/internal/kill_switch.h).
 //
 // Halts and resumes are not signed: whoever can write the store can halt or
 // resume tenants, as they can reset shared limit counters. The store is

@@ -10,8 +10,8 @@
 // Every field is private. Code that decides under the lock gets a View,
 // which only the book makes and only while it holds its lock; everything
 // else goes through narrow methods that lock for themselves. Everything
-// here is a projection of the ledger, rebuilt at start (gate/recovery.h).
-// Thread-safe; TenantRegistry too.
+// here is a projection of the ledger, rebuilt at start
+// (gate/internal/recovery.h). Thread-safe; TenantRegistry too.
 #ifndef PORTCULLIS_GATE_INTERNAL_TENANT_BOOK_H_
 #define PORTCULLIS_GATE_INTERNAL_TENANT_BOOK_H_
 

@@ -10,7 +10,7 @@
 #include "codec/proto_record_codec.h"
 #include "codec/replay_codec.h"
 #include "crypto/master_key_file.h"
-#include "gate/recorder.h"
+#include "gate/internal/recorder.h"
 #include "ledger/ledger.h"
 #include "ledger/rocksdb_store.h"
 #include "portcullis/replay/v1/recording.pb.h"

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "cli/replay_export.h"
+#include "gate/internal/recovery.h"
 #include "gate/internal/tenant_book.h"
-#include "gate/recovery.h"
 #include "gate/replay/replayer.h"
 #include "gate/standing_approval.h"
 #include "policy/compiler.h"

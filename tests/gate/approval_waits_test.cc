@@ -6,7 +6,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "gate/approval_desk.h"
+#include "gate/internal/approval_desk.h"
 #include "tests/gate/approval_fixture.h"
 
 namespace portcullis::gate {

@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include "absl/strings/match.h"
-#include "gate/recovery.h"
-#include "gate/state_snapshotter.h"
+#include "gate/internal/recovery.h"
+#include "gate/internal/state_snapshotter.h"
 #include "policy/builtin_rules.h"
 #include "tests/gate/approval_fixture.h"
 

@@ -1,4 +1,4 @@
-#include "gate/shadow_policy.h"
+#include "gate/internal/shadow_policy.h"
 
 #include <catch2/catch.hpp>
 

@@ -6,6 +6,7 @@
 // seam); shared_state/'s tests run the real store on a real redis-server.
 #include <catch2/catch.hpp>
 
+#include "gate/internal/kill_switch.h"
 #include "tests/gate/approval_fixture.h"
 #include "tests/testing/scripted_halt_store.h"
 

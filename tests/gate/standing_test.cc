@@ -4,10 +4,10 @@
 // state snapshots.
 #include <catch2/catch.hpp>
 
-#include "gate/fatigue_cap.h"
-#include "gate/recovery.h"
+#include "gate/internal/fatigue_cap.h"
+#include "gate/internal/recovery.h"
+#include "gate/internal/state_snapshotter.h"
 #include "gate/standing_approval.h"
-#include "gate/state_snapshotter.h"
 #include "tests/gate/approval_fixture.h"
 
 namespace portcullis::gate {

@@ -5,9 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "gate/internal/recovery.h"
+#include "gate/internal/state_snapshotter.h"
 #include "gate/internal/tenant_book.h"
-#include "gate/recovery.h"
-#include "gate/state_snapshotter.h"
 #include "tests/gate/approval_fixture.h"
 
 namespace portcullis::gate {

@@ -9,7 +9,7 @@
 
 #include "config/config_loader.h"
 #include "crypto/key_file.h"
-#include "gate/recovery.h"
+#include "gate/internal/recovery.h"
 #include "ledger/rocksdb_store.h"
 #include "ledger/verifier.h"
 #include "portcullis/v1/gate.grpc.pb.h"

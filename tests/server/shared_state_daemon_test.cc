@@ -21,7 +21,7 @@
 #include "config/config_loader.h"
 #include "daemon/daemon.h"
 #include "gate/internal/decision_kernel.h"
-#include "gate/kill_switch.h"
+#include "gate/internal/kill_switch.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/redis_server.h"
 #include "tests/testing/temp_dir.h"

@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "gate/recovery.h"
+#include "gate/internal/recovery.h"
 #include "gate/replay/replayer.h"
 #include "gate/state_snapshot.h"
 #include "policy/builtin_rules.h"

@@ -11,8 +11,8 @@
 // `on_failed`.
 //
 // Thread-safe.
-#ifndef PORTCULLIS_GATE_STATE_SNAPSHOTTER_H_
-#define PORTCULLIS_GATE_STATE_SNAPSHOTTER_H_
+#ifndef PORTCULLIS_GATE_INTERNAL_STATE_SNAPSHOTTER_H_
+#define PORTCULLIS_GATE_INTERNAL_STATE_SNAPSHOTTER_H_
 
 #include <cstdint>
 #include <deque>
@@ -89,4 +89,4 @@ class StateSnapshotter final : public ledger::CheckpointListener {
 
 }  // namespace portcullis::gate
 
-#endif  // PORTCULLIS_GATE_STATE_SNAPSHOTTER_H_
+#endif  // PORTCULLIS_GATE_INTERNAL_STATE_SNAPSHOTTER_H_

@@ -13,8 +13,8 @@
 // not been read for over kSharedHaltsMaxAge, this replica cannot know of
 // halts made at the others: every tenant is stopped, citing
 // kSharedHaltsUnknownRule, until it is read again (fail closed).
-#ifndef PORTCULLIS_GATE_KILL_SWITCH_H_
-#define PORTCULLIS_GATE_KILL_SWITCH_H_
+#ifndef PORTCULLIS_GATE_INTERNAL_KILL_SWITCH_H_
+#define PORTCULLIS_GATE_INTERNAL_KILL_SWITCH_H_
 
 #include <atomic>
 #include <cstdint>
@@ -30,9 +30,9 @@
 #include "absl/time/time.h"
 #include "base/clock.h"
 #include "gate/halt_store.h"
+#include "gate/internal/recorder.h"
 #include "gate/internal/tenant_book.h"
 #include "gate/policy_snapshot.h"
-#include "gate/recorder.h"
 
 namespace portcullis::gate {
 
@@ -129,4 +129,4 @@ class KillSwitch {
 
 }  // namespace portcullis::gate
 
-#endif  // PORTCULLIS_GATE_KILL_SWITCH_H_
+#endif  // PORTCULLIS_GATE_INTERNAL_KILL_SWITCH_H_

@@ -1,4 +1,4 @@
-#include "gate/executor.h"
+#include "gate/internal/executor.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"

@@ -1,4 +1,4 @@
-#include "gate/recorder.h"
+#include "gate/internal/recorder.h"
 
 #include <variant>
 

@@ -2,8 +2,8 @@
 // indexed fields (tenant, kind, time, request and correlation ids,
 // decision id, action digest) and encodes the payload with the injected
 // codec. Thread-safe (the ledger and codec are).
-#ifndef PORTCULLIS_GATE_RECORDER_H_
-#define PORTCULLIS_GATE_RECORDER_H_
+#ifndef PORTCULLIS_GATE_INTERNAL_RECORDER_H_
+#define PORTCULLIS_GATE_INTERNAL_RECORDER_H_
 
 #include <string>
 #include <vector>
@@ -59,4 +59,4 @@ EntryFields FieldsFor(const policy::Action& action, absl::Time time,
 
 }  // namespace portcullis::gate
 
-#endif  // PORTCULLIS_GATE_RECORDER_H_
+#endif  // PORTCULLIS_GATE_INTERNAL_RECORDER_H_

@@ -1,4 +1,4 @@
-#include "gate/kill_switch.h"
+#include "gate/internal/kill_switch.h"
 
 #include <algorithm>
 

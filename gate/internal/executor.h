@@ -12,8 +12,8 @@
 // prepares it, FinishAtDecision settles it once the ledger has answered.
 // Both paths share the idempotency claim, the receipt and its record.
 // Thread-safe.
-#ifndef PORTCULLIS_GATE_EXECUTOR_H_
-#define PORTCULLIS_GATE_EXECUTOR_H_
+#ifndef PORTCULLIS_GATE_INTERNAL_EXECUTOR_H_
+#define PORTCULLIS_GATE_INTERNAL_EXECUTOR_H_
 
 #include <optional>
 #include <string>
@@ -22,9 +22,9 @@
 #include "absl/status/statusor.h"
 #include "base/clock.h"
 #include "crypto/ed25519.h"
+#include "gate/internal/kill_switch.h"
+#include "gate/internal/recorder.h"
 #include "gate/internal/tenant_book.h"
-#include "gate/kill_switch.h"
-#include "gate/recorder.h"
 #include "gate/tool_connector.h"
 
 namespace portcullis::gate {
@@ -151,4 +151,4 @@ class Executor {
 
 }  // namespace portcullis::gate
 
-#endif  // PORTCULLIS_GATE_EXECUTOR_H_
+#endif  // PORTCULLIS_GATE_INTERNAL_EXECUTOR_H_

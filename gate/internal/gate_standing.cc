@@ -1,4 +1,4 @@
-// Standing approvals (issue 21): Gate::GrantStanding, RevokeStanding,
+// Standing approvals (issue 21): GateImpl::GrantStanding, RevokeStanding,
 // ListStanding and how a decision uses one (ApplyStanding).
 #include <algorithm>
 #include <optional>
@@ -6,10 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/identifiers.h"
-#include "gate/gate.h"
+#include "gate/internal/gate_impl.h"
 #include "gate/state_snapshot.h"
 
-namespace portcullis::gate {
+namespace portcullis::gate::gate_internal {
 namespace {
 
 using gate_internal::BusyStanding;
@@ -26,8 +26,8 @@ bool Live(const StandingState& s, uint32_t uses, absl::Time now) {
 
 }  // namespace
 
-void Gate::RecordStandingRejection(absl::string_view tenant,
-                                   StandingRejectionRecord record) {
+void GateImpl::RecordStandingRejection(absl::string_view tenant,
+                                       StandingRejectionRecord record) {
   std::shared_ptr<const PolicySnapshot> policy = policies_.Current();
   if (!ValidateTenantId(tenant).ok() || policy == nullptr ||
       !policy->program->HasTenant(tenant)) {
@@ -41,7 +41,7 @@ void Gate::RecordStandingRejection(absl::string_view tenant,
   recorder_.Record(std::move(f), record).IgnoreError();
 }
 
-absl::StatusOr<StandingState> Gate::GrantStanding(
+absl::StatusOr<StandingState> GateImpl::GrantStanding(
     const StandingApproval& standing, absl::string_view signature,
     const CallContext& call) {
   const absl::Time now = clock_.Now();
@@ -167,7 +167,7 @@ absl::StatusOr<StandingState> Gate::GrantStanding(
   return *granted;
 }
 
-absl::StatusOr<StandingState> Gate::RevokeStanding(
+absl::StatusOr<StandingState> GateImpl::RevokeStanding(
     const StandingRevocation& revocation, absl::string_view signature,
     const CallContext& call) {
   const absl::Time now = clock_.Now();
@@ -245,7 +245,7 @@ absl::StatusOr<StandingState> Gate::RevokeStanding(
   return revoked;
 }
 
-absl::StatusOr<std::vector<StandingState>> Gate::ListStanding(
+absl::StatusOr<std::vector<StandingState>> GateImpl::ListStanding(
     absl::string_view tenant_id) {
   if (absl::Status s = CheckTenant(tenant_id); !s.ok()) return s;
   const absl::Time now = clock_.Now();
@@ -258,10 +258,11 @@ absl::StatusOr<std::vector<StandingState>> Gate::ListStanding(
   return out;
 }
 
-StandingState* Gate::CoveringStanding(const policy::Action& action,
-                                      TenantBook::View& tenant, absl::Time now,
-                                      const policy::Verdict& verdict,
-                                      absl::string_view spent) {
+StandingState* GateImpl::CoveringStanding(const policy::Action& action,
+                                          TenantBook::View& tenant,
+                                          absl::Time now,
+                                          const policy::Verdict& verdict,
+                                          absl::string_view spent) {
   std::shared_ptr<const ApproverRegistry> approvers = approvers_.Current();
   for (const auto& [id, state] : tenant.standing()) {
     const StandingApproval& a = state.approval;
@@ -283,8 +284,8 @@ StandingState* Gate::CoveringStanding(const policy::Action& action,
   return nullptr;
 }
 
-void Gate::AllowByStandingUse(const StandingState& state, uint32_t use,
-                              policy::Verdict& verdict) {
+void GateImpl::AllowByStandingUse(const StandingState& state, uint32_t use,
+                                  policy::Verdict& verdict) {
   const StandingApproval& a = state.approval;
   std::shared_ptr<const ApproverRegistry> approvers = approvers_.Current();
   const Approver* approver = approvers->Find(a.approver_id);
@@ -300,9 +301,9 @@ void Gate::AllowByStandingUse(const StandingState& state, uint32_t use,
       verdict);
 }
 
-StandingState* Gate::ApplyStanding(const policy::Action& action,
-                                   TenantBook::View& tenant, absl::Time now,
-                                   policy::Verdict& verdict) {
+StandingState* GateImpl::ApplyStanding(const policy::Action& action,
+                                       TenantBook::View& tenant, absl::Time now,
+                                       policy::Verdict& verdict) {
   StandingState* state = CoveringStanding(action, tenant, now, verdict, "");
   if (state == nullptr) return nullptr;
   ++state->uses;
@@ -310,9 +311,9 @@ StandingState* Gate::ApplyStanding(const policy::Action& action,
   return state;
 }
 
-void Gate::ShadowStanding(const policy::Action& action,
-                          const policy::Verdict& enforced, absl::Time now,
-                          policy::Verdict& candidate) {
+void GateImpl::ShadowStanding(const policy::Action& action,
+                              const policy::Verdict& enforced, absl::Time now,
+                              policy::Verdict& candidate) {
   if (candidate.outcome != policy::Outcome::kPendingApproval) return;
   std::vector<std::string> used = CitedStanding(enforced);
   tenants_.Get(action.tenant).WithLock([&](TenantBook::View& tenant) {
@@ -326,4 +327,4 @@ void Gate::ShadowStanding(const policy::Action& action,
   });
 }
 
-}  // namespace portcullis::gate
+}  // namespace portcullis::gate::gate_internal

@@ -1,4 +1,4 @@
-#include "gate/fatigue_cap.h"
+#include "gate/internal/fatigue_cap.h"
 
 #include <algorithm>
 

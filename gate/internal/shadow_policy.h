@@ -14,8 +14,8 @@
 // shadowed). A new candidate starts afresh, counts included.
 //
 // Thread-safe: Decide runs concurrently with itself and with Install.
-#ifndef PORTCULLIS_GATE_SHADOW_POLICY_H_
-#define PORTCULLIS_GATE_SHADOW_POLICY_H_
+#ifndef PORTCULLIS_GATE_INTERNAL_SHADOW_POLICY_H_
+#define PORTCULLIS_GATE_INTERNAL_SHADOW_POLICY_H_
 
 #include <atomic>
 #include <cstdint>
@@ -27,6 +27,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "gate/gate_status.h"
 #include "gate/policy_snapshot.h"
 #include "gate/records.h"
 #include "gate/usage_counters.h"
@@ -34,12 +35,6 @@
 #include "policy/verdict.h"
 
 namespace portcullis::gate {
-
-struct ShadowStatus {
-  std::shared_ptr<const PolicySnapshot> candidate;
-  uint64_t decided = 0;   // actions the candidate decided since installed
-  uint64_t differed = 0;  // of those, decided otherwise than in force
-};
 
 class ShadowPolicy {
  public:
@@ -97,4 +92,4 @@ class ShadowPolicy {
 
 }  // namespace portcullis::gate
 
-#endif  // PORTCULLIS_GATE_SHADOW_POLICY_H_
+#endif  // PORTCULLIS_GATE_INTERNAL_SHADOW_POLICY_H_

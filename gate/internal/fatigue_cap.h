@@ -6,8 +6,8 @@
 // Counts are kept in memory and rebuilt at start from the ledger (each
 // tenant's projection keeps its approvers' signatures, gate/state_snapshot.h),
 // so a restart does not reset them. Thread-safe.
-#ifndef PORTCULLIS_GATE_FATIGUE_CAP_H_
-#define PORTCULLIS_GATE_FATIGUE_CAP_H_
+#ifndef PORTCULLIS_GATE_INTERNAL_FATIGUE_CAP_H_
+#define PORTCULLIS_GATE_INTERNAL_FATIGUE_CAP_H_
 
 #include <deque>
 #include <string>
@@ -17,14 +17,9 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "gate/gate_options.h"
 
 namespace portcullis::gate {
-
-struct FatigueCapOptions {
-  // 0: no cap (the default).
-  int max_per_window = 0;
-  absl::Duration window = absl::Hours(1);
-};
 
 class FatigueCap {
  public:
@@ -50,4 +45,4 @@ class FatigueCap {
 
 }  // namespace portcullis::gate
 
-#endif  // PORTCULLIS_GATE_FATIGUE_CAP_H_
+#endif  // PORTCULLIS_GATE_INTERNAL_FATIGUE_CAP_H_

@@ -1,4 +1,4 @@
-#include "gate/recovery.h"
+#include "gate/internal/recovery.h"
 
 #include <algorithm>
 #include <optional>
@@ -148,6 +148,15 @@ absl::Status RecoverTenant(const ledger::Ledger& ledger,
 }
 
 }  // namespace
+
+RecoveryWindows RecoveryWindowsOf(const GateOptions& options) {
+  RecoveryWindows windows{options.max_limit_window, options.max_approval_window,
+                          options.idempotency_window};
+  if (options.fatigue_cap.max_per_window > 0) {
+    windows.fatigue = options.fatigue_cap.window;
+  }
+  return windows;
+}
 
 absl::StatusOr<TenantProjection> ProjectFully(const ledger::Ledger& ledger,
                                               const RecordCodec& codec,

@@ -1,10 +1,10 @@
-#include "gate/state_snapshotter.h"
+#include "gate/internal/state_snapshotter.h"
 
 #include <utility>
 
 #include "base/status_macros.h"
 #include "base/thread_name.h"
-#include "gate/recovery.h"
+#include "gate/internal/recovery.h"
 
 namespace portcullis::gate {
 

@@ -1,4 +1,4 @@
-#include "gate/decision_waiters.h"
+#include "gate/internal/decision_waiters.h"
 
 #include <algorithm>
 #include <vector>

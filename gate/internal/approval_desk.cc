@@ -1,4 +1,4 @@
-#include "gate/approval_desk.h"
+#include "gate/internal/approval_desk.h"
 
 #include <algorithm>
 #include <chrono>

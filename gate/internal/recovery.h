@@ -9,8 +9,8 @@
 // tenant's recovery replays only the entries after it; without one, or
 // with one that does not verify, it walks back over every entry within the
 // recovery windows (a full replay). Both give the same state.
-#ifndef PORTCULLIS_GATE_RECOVERY_H_
-#define PORTCULLIS_GATE_RECOVERY_H_
+#ifndef PORTCULLIS_GATE_INTERNAL_RECOVERY_H_
+#define PORTCULLIS_GATE_INTERNAL_RECOVERY_H_
 
 #include <string>
 #include <vector>
@@ -18,6 +18,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "gate/gate_options.h"
+#include "gate/gate_status.h"
 #include "gate/internal/tenant_book.h"
 #include "gate/records.h"
 #include "gate/state_snapshot.h"
@@ -25,19 +27,14 @@
 
 namespace portcullis::gate {
 
-// How one tenant was recovered, for the start-up log.
-struct TenantRecovery {
-  std::string tenant;
-  uint64_t snapshot_sequence = 0;  // the snapshot used; 0 for a full replay
-  std::string snapshot_problem;    // why a stored snapshot was ignored
-  uint64_t entries_read = 0;       // entries replayed (tail or full walk)
-};
-
 struct RecoveryReport {
   std::vector<TenantRecovery> tenants;
   // Each recovered tenant's projection at its head, for the snapshotter.
   absl::flat_hash_map<std::string, TenantProjection> projections;
 };
+
+// How far back recovery and the state snapshots look, for `options`.
+RecoveryWindows RecoveryWindowsOf(const GateOptions& options);
 
 // Rebuilds every tenant of `ledger` into `tenants`, as of `now`. Returns
 // DataLoss when a recorded payload does not decode, Unavailable when the
@@ -67,4 +64,4 @@ absl::Status FoldTail(const ledger::Ledger& ledger, const RecordCodec& codec,
 
 }  // namespace portcullis::gate
 
-#endif  // PORTCULLIS_GATE_RECOVERY_H_
+#endif  // PORTCULLIS_GATE_INTERNAL_RECOVERY_H_

@@ -2,8 +2,8 @@
 // on a reload, on a change of its file), for the operators' status: when
 // it failed, the policy in force is still the previous one. The daemon
 // notes each attempt; Status calls read the latest. Thread-safe.
-#ifndef PORTCULLIS_GATE_POLICY_RELOADS_H_
-#define PORTCULLIS_GATE_POLICY_RELOADS_H_
+#ifndef PORTCULLIS_GATE_INTERNAL_POLICY_RELOADS_H_
+#define PORTCULLIS_GATE_INTERNAL_POLICY_RELOADS_H_
 
 #include <optional>
 #include <string>
@@ -13,17 +13,9 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "gate/gate_status.h"
 
 namespace portcullis::gate {
-
-// One attempt to load the policy.
-struct PolicyReloadAttempt {
-  absl::Time time;           // when it was made, on the gate's clock
-  std::string content_hash;  // of the text tried; empty when unreadable
-  // OK when the text tried is in force; otherwise why not, as the loader
-  // said it (unbounded, may name files: edges bound and cut it).
-  absl::Status result;
-};
 
 class PolicyReloads {
  public:
@@ -46,4 +38,4 @@ class PolicyReloads {
 
 }  // namespace portcullis::gate
 
-#endif  // PORTCULLIS_GATE_POLICY_RELOADS_H_
+#endif  // PORTCULLIS_GATE_INTERNAL_POLICY_RELOADS_H_

@@ -4,8 +4,8 @@
 // expires and escalates them at their deadlines, and serves listings,
 // waits and watches. Every transition is on the ledger before it takes
 // effect. Thread-safe.
-#ifndef PORTCULLIS_GATE_APPROVAL_DESK_H_
-#define PORTCULLIS_GATE_APPROVAL_DESK_H_
+#ifndef PORTCULLIS_GATE_INTERNAL_APPROVAL_DESK_H_
+#define PORTCULLIS_GATE_INTERNAL_APPROVAL_DESK_H_
 
 #include <optional>
 #include <vector>
@@ -18,22 +18,14 @@
 #include "gate/approvers.h"
 #include "gate/counter_store.h"
 #include "gate/decision_state.h"
-#include "gate/decision_waiters.h"
-#include "gate/fatigue_cap.h"
 #include "gate/gate_observer.h"
+#include "gate/internal/decision_waiters.h"
+#include "gate/internal/fatigue_cap.h"
+#include "gate/internal/recorder.h"
 #include "gate/internal/tenant_book.h"
 #include "gate/policy_snapshot.h"
-#include "gate/recorder.h"
 
 namespace portcullis::gate {
-
-struct ApproveResult {
-  Decision decision;                     // as it stands after the verdict
-  std::optional<DecisionState> pending;  // set while still pending
-  // Set when the approval carried an amendment: the id it was recorded
-  // under ("amendment.proposed", docs/approvals.md).
-  std::string proposal_id;
-};
 
 class ApprovalDesk {
  public:
@@ -64,7 +56,7 @@ class ApprovalDesk {
   //   FailedPrecondition  expired statement or request, already resolved,
   //                       a second verdict from the same approver
   //   ResourceExhausted   an approve verdict over the approver's fatigue
-  //                       cap (gate/fatigue_cap.h)
+  //                       cap (gate/internal/fatigue_cap.h)
   //   Unavailable         the verdict could not be recorded
   // An amendment the approval carries must compile with the policy in force
   // (InvalidArgument with line:column otherwise); it is recorded as
@@ -179,4 +171,4 @@ class ApprovalDesk {
 
 }  // namespace portcullis::gate
 
-#endif  // PORTCULLIS_GATE_APPROVAL_DESK_H_
+#endif  // PORTCULLIS_GATE_INTERNAL_APPROVAL_DESK_H_

@@ -7,8 +7,8 @@
 // that resolved the decision, never under the registry's lock.
 //
 // Thread-safe.
-#ifndef PORTCULLIS_GATE_DECISION_WAITERS_H_
-#define PORTCULLIS_GATE_DECISION_WAITERS_H_
+#ifndef PORTCULLIS_GATE_INTERNAL_DECISION_WAITERS_H_
+#define PORTCULLIS_GATE_INTERNAL_DECISION_WAITERS_H_
 
 #include <chrono>
 #include <cstdint>
@@ -85,4 +85,4 @@ class DecisionWaiters {
 
 }  // namespace portcullis::gate
 
-#endif  // PORTCULLIS_GATE_DECISION_WAITERS_H_
+#endif  // PORTCULLIS_GATE_INTERNAL_DECISION_WAITERS_H_
