@@ -2,7 +2,8 @@
 // through a real redis-server (sharedState.redis, issue 20): a request held
 // by one is listed by the other, an approver's verdict sent to the other is
 // relayed, verified and recorded by the holder, and the agent waiting there
-// is answered; a forged verdict is refused by the holder.
+// is answered; a forged verdict is refused by the holder; a watch at one
+// streams the other's requests too.
 #include <grpcpp/grpcpp.h>
 
 #include <catch2/catch.hpp>
@@ -12,7 +13,9 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "codec/approval_codec.h"
 #include "config/config_loader.h"
@@ -170,6 +173,96 @@ bool Lists(Shared& shared, Replica& at, const std::string& decision_id,
   return false;
 }
 
+// A WatchPending stream at one replica, read on a thread of its own into a
+// list that the test waits on.
+class Watch {
+ public:
+  Watch(Shared& shared, Replica& at) {
+    shared.approval_ui.Authorize(context_);
+    v1::WatchPendingRequest request;
+    request.set_tenant("shop");
+    reader_ = at.stub->WatchPending(&context_, request);
+    thread_ = std::thread([this] {
+      v1::PendingEvent event;
+      while (reader_->Read(&event)) {
+        absl::MutexLock lock(&mu_);
+        events_.push_back(event);
+      }
+      grpc::Status status = reader_->Finish();
+      absl::MutexLock lock(&mu_);
+      status_ = status;
+    });
+  }
+  ~Watch() {
+    context_.TryCancel();
+    thread_.join();
+  }
+
+  // Waits up to 5 s for the first event of `kind` about `decision_id`.
+  std::optional<v1::PendingEvent> Await(v1::PendingEvent::Kind kind,
+                                        const std::string& decision_id) {
+    std::optional<v1::PendingEvent> found;
+    auto seen = [&] {
+      mu_.AssertHeld();
+      for (const v1::PendingEvent& e : events_) {
+        if (e.kind() == kind &&
+            e.pending().decision().decision_id() == decision_id) {
+          found = e;
+          return true;
+        }
+      }
+      return status_.has_value();
+    };
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&seen), absl::Seconds(5));
+    return found;
+  }
+
+  // The events so far about `decision_id`.
+  std::vector<v1::PendingEvent> About(const std::string& decision_id) {
+    absl::MutexLock lock(&mu_);
+    std::vector<v1::PendingEvent> about;
+    for (const v1::PendingEvent& e : events_) {
+      if (e.pending().decision().decision_id() == decision_id) {
+        about.push_back(e);
+      }
+    }
+    return about;
+  }
+
+  bool ended() {
+    absl::MutexLock lock(&mu_);
+    return status_.has_value();
+  }
+
+ private:
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<v1::PendingEvent>> reader_;
+  std::thread thread_;
+  absl::Mutex mu_;
+  std::vector<v1::PendingEvent> events_ ABSL_GUARDED_BY(mu_);
+  std::optional<grpc::Status> status_ ABSL_GUARDED_BY(mu_);
+};
+
+// Whether `at` has `n` WatchPending streams subscribed to its queue and to
+// the other replicas' requests.
+bool Watching(Replica& at, size_t n) {
+  return at.daemon->gate().PendingListeners("shop") == n &&
+         at.daemon->relay()->OthersListeners("shop") == n;
+}
+
+v1::ApproveResponse Approve(Shared& shared, Replica& at,
+                            const v1::Decision& pending) {
+  v1::ApproveResponse approved;
+  grpc::ClientContext context;
+  shared.approval_ui.Authorize(context);
+  grpc::Status status = at.stub->Approve(
+      &context, SignedApproval(shared, pending, shared.alice), &approved);
+  INFO(status.error_message());
+  REQUIRE(status.ok());
+  return approved;
+}
+
 TEST_CASE(
     "a request held by one gate is listed by the other and a verdict sent "
     "there is recorded by the holder and answers its waiting agent",
@@ -285,6 +378,93 @@ TEST_CASE(
             ->Approve(&again, SignedApproval(shared, unknown, shared.alice),
                       &response)
             .error_code() == grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_CASE(
+    "a watch at one gate streams the other's request as added naming its "
+    "holder and as removed once it is decided",
+    "[daemon][shared_state][redis][approvals][watch]") {
+  Shared shared;
+  REQUIRE(shared.redis.ready());
+  Replica a(shared, "pod-a");
+  Replica b(shared, "pod-b");
+  // Opened before the request: it comes as a live event.
+  Watch live(shared, b);
+  REQUIRE(Within(absl::Seconds(5), [&] { return Watching(b, 1); }));
+  v1::Decision pending = Evaluate(shared, a);
+  REQUIRE(pending.outcome() == v1::OUTCOME_PENDING_APPROVAL);
+  std::optional<v1::PendingEvent> added =
+      live.Await(v1::PendingEvent::KIND_ADDED, pending.decision_id());
+  REQUIRE(added.has_value());
+  CHECK(added->pending().replica() == "pod-a");
+  CHECK(added->pending().decision().tenant() == "shop");
+
+  // Opened after: it is in the opening listing.
+  Watch late(shared, b);
+  added = late.Await(v1::PendingEvent::KIND_ADDED, pending.decision_id());
+  REQUIRE(added.has_value());
+  CHECK(added->pending().replica() == "pod-a");
+
+  SECTION("approved at the holder") { Approve(shared, a, pending); }
+  SECTION("approved at the other gate, through the relay") {
+    Approve(shared, b, pending);
+  }
+  for (Watch* watch : {&live, &late}) {
+    // B does not know the verdict: removed, naming the holder, with no
+    // decision.
+    std::optional<v1::PendingEvent> removed =
+        watch->Await(v1::PendingEvent::KIND_REMOVED, pending.decision_id());
+    REQUIRE(removed.has_value());
+    CHECK(removed->pending().replica() == "pod-a");
+    CHECK_FALSE(removed->has_decision());
+    std::vector<v1::PendingEvent> about = watch->About(pending.decision_id());
+    std::string kinds;
+    for (const v1::PendingEvent& e : about) {
+      kinds += v1::PendingEvent::Kind_Name(e.kind()) + " ";
+    }
+    INFO(kinds);
+    REQUIRE(about.size() == 2);  // ADDED once, then REMOVED
+    CHECK(about[0].kind() == v1::PendingEvent::KIND_ADDED);
+    CHECK_FALSE(watch->ended());
+  }
+}
+
+TEST_CASE(
+    "a watch at one gate keeps streaming its own queue while redis is "
+    "unreachable and does not drop the other's requests",
+    "[daemon][shared_state][redis][approvals][watch]") {
+  Shared shared;
+  REQUIRE(shared.redis.ready());
+  Replica a(shared, "pod-a");
+  Replica b(shared, "pod-b");
+  Watch watch(shared, b);
+  v1::Decision remote = Evaluate(shared, a);
+  REQUIRE(watch.Await(v1::PendingEvent::KIND_ADDED, remote.decision_id())
+              .has_value());
+
+  const size_t logged = b.text.str().size();
+  shared.redis.Kill();
+  // B's relay has since tried, and failed, to read the others' listings.
+  REQUIRE(Within(absl::Seconds(5), [&] {
+    return b.text.str().find(
+               "approval queues are not shared with the other replicas now",
+               logged) != std::string::npos;
+  }));
+  v1::Decision own = Evaluate(shared, b);
+  REQUIRE(own.outcome() == v1::OUTCOME_PENDING_APPROVAL);
+  std::optional<v1::PendingEvent> added =
+      watch.Await(v1::PendingEvent::KIND_ADDED, own.decision_id());
+  REQUIRE(added.has_value());
+  CHECK(added->pending().replica().empty());  // B's own
+  // Events come in order: A's request, not known to be gone, was not
+  // removed before B's own came.
+  CHECK(watch.About(remote.decision_id()).size() == 1);
+  Approve(shared, b, own);
+  std::optional<v1::PendingEvent> resolved =
+      watch.Await(v1::PendingEvent::KIND_RESOLVED, own.decision_id());
+  REQUIRE(resolved.has_value());
+  CHECK(resolved->decision().outcome() == v1::OUTCOME_ALLOW);
+  CHECK_FALSE(watch.ended());
 }
 
 }  // namespace
