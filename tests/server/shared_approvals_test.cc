@@ -5,7 +5,9 @@
 // is answered; a forged verdict is refused by the holder; a watch at one
 // streams the other's requests too.
 #include <grpcpp/grpcpp.h>
+#include <httplib.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <memory>
@@ -72,6 +74,10 @@ struct Replica {
            "listen:\n"
            "  tcpAddress: 127.0.0.1:0\n"
            "  disableUnixSocket: true\n"
+           "observability:\n"
+           "  httpAddress: 127.0.0.1:0\n"
+           "console:\n"
+           "  enabled: true\n"
            "approvers:\n"
            "  - id: alice\n"
            "    publicKey: "
@@ -242,6 +248,65 @@ class Watch {
   absl::Mutex mu_;
   std::vector<v1::PendingEvent> events_ ABSL_GUARDED_BY(mu_);
   std::optional<grpc::Status> status_ ABSL_GUARDED_BY(mu_);
+};
+
+// The console's live queue (GET /api/v1/tenants/shop/events) at one
+// replica, read on a thread of its own.
+class ConsoleEvents {
+ public:
+  ConsoleEvents(Shared& shared, Replica& at)
+      : client_("127.0.0.1", at.daemon->http_port()) {
+    // Longer than the stream's pings are apart.
+    client_.set_read_timeout(std::chrono::seconds(60));
+    thread_ = std::thread([this, token = shared.approval_ui.token] {
+      client_.Get("/api/v1/tenants/shop/events",
+                  httplib::Headers{{"Authorization", "Bearer " + token}},
+                  [this](const char* data, size_t n) {
+                    absl::MutexLock lock(&mu_);
+                    text_.append(data, n);
+                    return !done_.load();
+                  });
+    });
+  }
+  ~ConsoleEvents() {
+    done_.store(true);
+    client_.stop();
+    thread_.join();
+  }
+
+  // Waits up to 5 s for an event of `kind` about `decision_id` naming
+  // `replica`.
+  bool Await(const std::string& kind, const std::string& decision_id,
+             const std::string& replica) {
+    auto seen = [&] {
+      mu_.AssertHeld();
+      for (size_t at = text_.find("data: "); at != std::string::npos;
+           at = text_.find("data: ", at + 1)) {
+        const size_t end = text_.find("\n\n", at);
+        if (end == std::string::npos) break;
+        const std::string event = text_.substr(at, end - at);
+        // This replica's own name none (an empty field is not printed).
+        const bool named =
+            replica.empty() ? event.find("\"replica\"") == std::string::npos
+                            : event.find("\"replica\":\"" + replica + "\"") !=
+                                  std::string::npos;
+        if (event.find("\"" + kind + "\"") != std::string::npos &&
+            event.find(decision_id) != std::string::npos && named) {
+          return true;
+        }
+      }
+      return false;
+    };
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(absl::Condition(&seen), absl::Seconds(5));
+  }
+
+ private:
+  httplib::Client client_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+  absl::Mutex mu_;
+  std::string text_ ABSL_GUARDED_BY(mu_);
 };
 
 // Whether `at` has `n` WatchPending streams subscribed to its queue and to
@@ -465,6 +530,24 @@ TEST_CASE(
   REQUIRE(resolved.has_value());
   CHECK(resolved->decision().outcome() == v1::OUTCOME_ALLOW);
   CHECK_FALSE(watch.ended());
+}
+
+TEST_CASE(
+    "the console's live queue at one gate streams the other's request and "
+    "its removal",
+    "[daemon][shared_state][redis][approvals][watch]") {
+  Shared shared;
+  REQUIRE(shared.redis.ready());
+  Replica a(shared, "pod-a");
+  Replica b(shared, "pod-b");
+  ConsoleEvents events(shared, b);
+  v1::Decision pending = Evaluate(shared, a);
+  CHECK(events.Await("KIND_ADDED", pending.decision_id(), "pod-a"));
+  Approve(shared, a, pending);
+  CHECK(events.Await("KIND_REMOVED", pending.decision_id(), "pod-a"));
+  // B's own come as before.
+  v1::Decision own = Evaluate(shared, b);
+  CHECK(events.Await("KIND_ADDED", own.decision_id(), ""));
 }
 
 }  // namespace
