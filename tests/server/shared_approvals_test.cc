@@ -550,5 +550,57 @@ TEST_CASE(
   CHECK(events.Await("KIND_ADDED", own.decision_id(), ""));
 }
 
+TEST_CASE(
+    "a watch follows a request another replica lists as its listing "
+    "changes and once it is listed no more",
+    "[daemon][shared_state][redis][approvals][watch]") {
+  Shared shared;
+  REQUIRE(shared.redis.ready());
+  Replica b(shared, "pod-b");
+  Watch watch(shared, b);
+  REQUIRE(Within(absl::Seconds(5), [&] { return Watching(b, 1); }));
+
+  // Another replica, as Redis sees it.
+  shared_state::RedisCounterStoreOptions options;
+  options.address = shared.redis.address();
+  options.key_prefix = "test:";
+  auto other =
+      shared_state::RedisApprovalExchange::Create(options, "pod-z").value();
+  const std::string id = "0123456789abcdef0123456789abcdef";
+  v1::PendingApproval listing;
+  listing.mutable_decision()->set_tenant("shop");
+  listing.mutable_decision()->set_decision_id(id);
+  listing.set_requested_by("bot");
+  REQUIRE(other
+              ->Publish("shop", {{id, listing.SerializeAsString()}},
+                        absl::Seconds(10))
+              .ok());
+  std::optional<v1::PendingEvent> added =
+      watch.Await(v1::PendingEvent::KIND_ADDED, id);
+  REQUIRE(added.has_value());
+  CHECK(added->pending().replica() == "pod-z");
+  CHECK_FALSE(added->pending().escalated());
+
+  listing.set_escalated(true);
+  REQUIRE(other
+              ->Publish("shop", {{id, listing.SerializeAsString()}},
+                        absl::Seconds(10))
+              .ok());
+  std::optional<v1::PendingEvent> updated =
+      watch.Await(v1::PendingEvent::KIND_UPDATED, id);
+  REQUIRE(updated.has_value());
+  CHECK(updated->pending().escalated());
+  CHECK(updated->pending().replica() == "pod-z");
+
+  // Listed no more (decided there, expired, or that replica stopped).
+  REQUIRE(other->Publish("shop", {}, absl::Seconds(10)).ok());
+  std::optional<v1::PendingEvent> removed =
+      watch.Await(v1::PendingEvent::KIND_REMOVED, id);
+  REQUIRE(removed.has_value());
+  CHECK(removed->pending().escalated());  // as it last stood
+  CHECK_FALSE(removed->has_decision());
+  CHECK(watch.About(id).size() == 3);
+}
+
 }  // namespace
 }  // namespace portcullis::server
