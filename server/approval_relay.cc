@@ -296,6 +296,7 @@ absl::Status ApprovalRelay::Pump() {
   if (all && first.ok()) last_full_publish_ = now;
   first.Update(PumpOthers());
   first.Update(AnswerCalls());
+  pumps_.fetch_add(1);
   return first;
 }
 

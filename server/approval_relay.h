@@ -23,6 +23,7 @@
 #define PORTCULLIS_SERVER_APPROVAL_RELAY_H_
 
 #include <atomic>
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
@@ -114,6 +115,8 @@ class ApprovalRelay {
   // answers the calls relayed here. Returns the first failure; what failed is
   // tried again at the next Pump.
   absl::Status Pump();
+  // How many Pumps have returned.
+  uint64_t pumps() const { return pumps_.load(); }
 
  private:
   class QueueWatch;
@@ -144,6 +147,8 @@ class ApprovalRelay {
   absl::Mutex others_mu_;
   std::map<std::string, Watched, std::less<>> others_
       ABSL_GUARDED_BY(others_mu_);
+
+  std::atomic<uint64_t> pumps_{0};
 
   // Only Pump's thread uses these.
   std::map<std::string, std::unique_ptr<QueueWatch>> watches_;

@@ -509,12 +509,16 @@ TEST_CASE(
 
   const size_t logged = b.text.str().size();
   shared.redis.Kill();
-  // B's relay has since tried, and failed, to read the others' listings.
+  // B's relay has since failed to reach Redis, and a whole Pump, which
+  // reads the others' listings, has run since.
   REQUIRE(Within(absl::Seconds(5), [&] {
     return b.text.str().find(
                "approval queues are not shared with the other replicas now",
                logged) != std::string::npos;
   }));
+  const uint64_t pumped = b.daemon->relay()->pumps();
+  REQUIRE(Within(absl::Seconds(5),
+                 [&] { return b.daemon->relay()->pumps() > pumped; }));
   v1::Decision own = Evaluate(shared, b);
   REQUIRE(own.outcome() == v1::OUTCOME_PENDING_APPROVAL);
   std::optional<v1::PendingEvent> added =
