@@ -111,6 +111,9 @@ class Daemon {
   const crypto::SigningKey& signing_key() const { return *signing_key_; }
   bool serving() const { return server_->serving(); }
   gate::Gate& gate() { return *gate_; }
+  // The approval relay (sharedState.redis); null when approvals are not
+  // shared.
+  ApprovalRelay* relay() { return relay_.get(); }
   // The activity stream's ledger tail (its Stats show what it holds).
   const gate::ActivityFeed& activity_feed() const { return *activity_feed_; }
 

@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "codec/approval_codec.h"
 #include "codec/decision_codec.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "portcullis/relay/v1/relay.pb.h"
 
 namespace portcullis::server {
@@ -85,12 +86,12 @@ ApprovalRelay::~ApprovalRelay() {
   }
 }
 
-absl::Status ApprovalRelay::AddOthersPending(
-    absl::string_view tenant,
-    google::protobuf::RepeatedPtrField<v1::PendingApproval>* out) {
+absl::StatusOr<ApprovalRelay::Listings> ApprovalRelay::ReadOthers(
+    absl::string_view tenant) {
   absl::StatusOr<std::vector<gate::SharedPending>> others =
       exchange_.ListOthers(tenant);
   if (!others.ok()) return others.status();
+  Listings listings;
   for (const gate::SharedPending& shared : *others) {
     v1::PendingApproval listing;
     // What does not parse, or claims another tenant, is left out.
@@ -100,9 +101,103 @@ absl::Status ApprovalRelay::AddOthersPending(
       continue;
     }
     listing.set_replica(shared.replica);
-    *out->Add() = std::move(listing);
+    listings.emplace(shared.decision_id, std::move(listing));
   }
+  return listings;
+}
+
+absl::Status ApprovalRelay::AddOthersPending(
+    absl::string_view tenant,
+    google::protobuf::RepeatedPtrField<v1::PendingApproval>* out) {
+  absl::StatusOr<Listings> others = ReadOthers(tenant);
+  if (!others.ok()) return others.status();
+  for (auto& [id, listing] : *others) *out->Add() = std::move(listing);
   return absl::OkStatus();
+}
+
+std::vector<v1::PendingApproval> ApprovalRelay::SubscribeOthers(
+    absl::string_view tenant, OthersListener* listener) {
+  absl::MutexLock lock(&others_mu_);
+  auto it = others_.find(tenant);
+  if (it == others_.end()) {
+    others_.emplace(std::string(tenant), Watched{{listener}, {}});
+    return {};
+  }
+  it->second.listeners.push_back(listener);
+  std::vector<v1::PendingApproval> seen;
+  seen.reserve(it->second.seen.size());
+  for (const auto& [id, listing] : it->second.seen) seen.push_back(listing);
+  return seen;
+}
+
+void ApprovalRelay::UnsubscribeOthers(absl::string_view tenant,
+                                      OthersListener* listener) {
+  absl::MutexLock lock(&others_mu_);
+  auto it = others_.find(tenant);
+  if (it == others_.end()) return;
+  std::erase(it->second.listeners, listener);
+  // Nobody looks: what was seen grows stale, and is read afresh for the
+  // next listener.
+  if (it->second.listeners.empty()) others_.erase(it);
+}
+
+size_t ApprovalRelay::OthersListeners(absl::string_view tenant) {
+  absl::MutexLock lock(&others_mu_);
+  auto it = others_.find(tenant);
+  return it == others_.end() ? 0 : it->second.listeners.size();
+}
+
+absl::Status ApprovalRelay::PumpOthers() {
+  std::vector<std::string> tenants;
+  {
+    absl::MutexLock lock(&others_mu_);
+    for (const auto& [tenant, watched] : others_) tenants.push_back(tenant);
+  }
+  absl::Status first;
+  for (const std::string& tenant : tenants) {
+    // Read without the lock: no lock is held across I/O.
+    absl::StatusOr<Listings> now = ReadOthers(tenant);
+    if (!now.ok()) {
+      // Unreachable is not "removed": what was seen stands until the
+      // listings can be read again.
+      first.Update(now.status());
+      continue;
+    }
+    absl::MutexLock lock(&others_mu_);
+    auto it = others_.find(tenant);
+    if (it == others_.end()) continue;  // its last listener left meanwhile
+    Watched& watched = it->second;
+    std::vector<v1::PendingEvent> events;
+    for (const auto& [id, listing] : *now) {
+      auto was = watched.seen.find(id);
+      // Compared as messages: the bytes of the same listing differ from
+      // one publication to the next (the order of a map's entries).
+      if (was != watched.seen.end() &&
+          google::protobuf::util::MessageDifferencer::Equals(was->second,
+                                                             listing)) {
+        continue;
+      }
+      v1::PendingEvent& event = events.emplace_back();
+      event.set_kind(was == watched.seen.end()
+                         ? v1::PendingEvent::KIND_ADDED
+                         : v1::PendingEvent::KIND_UPDATED);
+      *event.mutable_pending() = listing;
+    }
+    for (const auto& [id, listing] : watched.seen) {
+      if (now->contains(id)) continue;
+      v1::PendingEvent& event = events.emplace_back();
+      event.set_kind(v1::PendingEvent::KIND_REMOVED);
+      *event.mutable_pending() = listing;
+    }
+    watched.seen = *std::move(now);
+    for (const v1::PendingEvent& event : events) {
+      std::erase_if(watched.listeners, [&](OthersListener* listener) {
+        return !listener->OnOthersEvent(event);
+      });
+    }
+    if (watched.listeners.empty()) others_.erase(it);
+  }
+  return first;
 }
 
 absl::StatusOr<v1::ApproveResponse> ApprovalRelay::Relay(
@@ -199,7 +294,9 @@ absl::Status ApprovalRelay::Pump() {
     }
   }
   if (all && first.ok()) last_full_publish_ = now;
+  first.Update(PumpOthers());
   first.Update(AnswerCalls());
+  pumps_.fetch_add(1);
   return first;
 }
 

@@ -12,16 +12,23 @@
 //   had been sent there (Gate::Approve), so its AwaitDecision resolves,
 //   and answers; the Approve here returns that answer.
 //
+// - WatchPending at any replica streams the others' requests too: Pump
+//   reads the other replicas' listings of each tenant that has a watcher
+//   (OthersListener), and tells each watcher what changed since it last
+//   looked: ADDED, UPDATED, or REMOVED once the holder no longer lists it.
+//
 // The exchange is trusted for availability only: what it relays is a
 // signed statement, verified where it is recorded. Thread-safe.
 #ifndef PORTCULLIS_SERVER_APPROVAL_RELAY_H_
 #define PORTCULLIS_SERVER_APPROVAL_RELAY_H_
 
 #include <atomic>
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
@@ -47,6 +54,18 @@ struct ApprovalRelayOptions {
   size_t max_calls_per_pump = 64;
 };
 
+// Told of changes to the requests other replicas hold for one tenant
+// (ApprovalRelay::SubscribeOthers). Called on the thread that runs Pump,
+// under the relay's lock: it must not block or call the relay. Returns
+// false to leave (as UnsubscribeOthers would).
+class OthersListener {
+ public:
+  virtual ~OthersListener() = default;
+  // `event` is KIND_ADDED, KIND_UPDATED or KIND_REMOVED; its `pending`
+  // names the replica that holds (or held) the request.
+  virtual bool OnOthersEvent(const v1::PendingEvent& event) = 0;
+};
+
 class ApprovalRelay {
  public:
   // `gate` and `exchange` must outlive the relay.
@@ -63,6 +82,23 @@ class ApprovalRelay {
       absl::string_view tenant,
       google::protobuf::RepeatedPtrField<v1::PendingApproval>* out);
 
+  // Tells `listener` of each change Pump sees in what the other replicas
+  // list for `tenant`, until UnsubscribeOthers (or it returns false), and
+  // returns what they list as this relay last read it: empty when no
+  // listener of the tenant was subscribed yet (the next Pump reads them,
+  // and sends each as ADDED). When the exchange cannot be read, nothing
+  // changes until it can again: a request is not REMOVED because the
+  // shared store is unreachable.
+  std::vector<v1::PendingApproval> SubscribeOthers(absl::string_view tenant,
+                                                   OthersListener* listener)
+      ABSL_LOCKS_EXCLUDED(others_mu_);
+  // After it returns, `listener` is not called again.
+  void UnsubscribeOthers(absl::string_view tenant, OthersListener* listener)
+      ABSL_LOCKS_EXCLUDED(others_mu_);
+  // How many listeners the tenant has.
+  size_t OthersListeners(absl::string_view tenant)
+      ABSL_LOCKS_EXCLUDED(others_mu_);
+
   // Relays `request`, whose request this replica does not hold, to the
   // replica that lists it, and waits up to `patience` for its answer.
   // Errors: the holder's; NotFound when no replica lists it; Unavailable
@@ -74,13 +110,24 @@ class ApprovalRelay {
                                             absl::Duration patience);
 
   // Called often on one thread (the daemon: every 100 ms): publishes the
-  // queues that changed (every queue each republish_every), then answers
-  // the calls relayed here. Returns the first failure; what failed is
+  // queues that changed (every queue each republish_every), tells the
+  // OthersListeners what changed in the other replicas' listings, then
+  // answers the calls relayed here. Returns the first failure; what failed is
   // tried again at the next Pump.
   absl::Status Pump();
+  // How many Pumps have returned.
+  uint64_t pumps() const { return pumps_.load(); }
 
  private:
   class QueueWatch;
+
+  // What the others list for one tenant, decision id -> listing.
+  using Listings = std::map<std::string, v1::PendingApproval>;
+  // The other replicas' listings of `tenant` that parse and are its own.
+  absl::StatusOr<Listings> ReadOthers(absl::string_view tenant);
+  // Reads the listings of every tenant with OthersListeners and tells
+  // them what changed.
+  absl::Status PumpOthers() ABSL_LOCKS_EXCLUDED(others_mu_);
 
   absl::Status Publish(absl::string_view tenant);
   absl::Status AnswerCalls();
@@ -91,6 +138,17 @@ class ApprovalRelay {
   gate::Gate& gate_;
   gate::ApprovalExchange& exchange_;
   const ApprovalRelayOptions options_;
+
+  // The tenants with OthersListeners: what they were last told.
+  struct Watched {
+    std::vector<OthersListener*> listeners;
+    Listings seen;
+  };
+  absl::Mutex others_mu_;
+  std::map<std::string, Watched, std::less<>> others_
+      ABSL_GUARDED_BY(others_mu_);
+
+  std::atomic<uint64_t> pumps_{0};
 
   // Only Pump's thread uses these.
   std::map<std::string, std::unique_ptr<QueueWatch>> watches_;

@@ -8,8 +8,10 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "base/identifiers.h"
@@ -56,6 +58,65 @@ struct ActivityTail {
   }
 };
 
+// The queue events a console event stream has not written yet: this
+// replica's (under the tenant's lock) and, when approvals are shared, the
+// other replicas' (on the relay's thread). At most kQueueBacklog: one more
+// ends the stream, and the console, reconnecting, gets a fresh listing.
+class QueueInbox final : public gate::QueueListener, public OthersListener {
+ public:
+  using Item = std::variant<gate::QueueEvent, v1::PendingEvent>;
+  static constexpr size_t kQueueBacklog = 256;
+
+  bool OnQueueEvent(const gate::QueueEvent& event) override {
+    return Push(event);
+  }
+  bool OnOthersEvent(const v1::PendingEvent& event) override {
+    return Push(event);
+  }
+
+  // Waits up to `wait` for events and takes them; nullopt once the stream
+  // fell too far behind.
+  std::optional<std::deque<Item>> Take(absl::Duration wait) {
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(this, &QueueInbox::Ready), wait);
+    if (overflowed_) return std::nullopt;
+    return std::exchange(items_, {});
+  }
+
+ private:
+  bool Ready() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return overflowed_ || !items_.empty();
+  }
+  bool Push(Item item) {
+    absl::MutexLock lock(&mu_);
+    if (overflowed_) return false;
+    if (items_.size() >= kQueueBacklog) {
+      overflowed_ = true;
+      items_.clear();
+      return false;
+    }
+    items_.push_back(std::move(item));
+    return true;
+  }
+
+  absl::Mutex mu_;
+  std::deque<Item> items_ ABSL_GUARDED_BY(mu_);
+  bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+void QueueEventToProto(const gate::QueueEvent& event, v1::PendingEvent* out) {
+  out->Clear();
+  out->set_kind(event.kind == gate::QueueEvent::Kind::kAdded
+                    ? v1::PendingEvent::KIND_ADDED
+                : event.kind == gate::QueueEvent::Kind::kUpdated
+                    ? v1::PendingEvent::KIND_UPDATED
+                    : v1::PendingEvent::KIND_RESOLVED);
+  PendingToProto(event.state, out->mutable_pending());
+  if (event.kind == gate::QueueEvent::Kind::kResolved) {
+    DecisionToProto(event.state.current, out->mutable_decision());
+  }
+}
+
 }  // namespace
 
 http::ApiResponse ConsoleApi::Events(const http::ApiRequest& request,
@@ -79,36 +140,64 @@ http::ApiResponse ConsoleApi::Events(const http::ApiRequest& request,
                       const std::function<bool(std::string_view)>& write) {
     absl::Time end = absl::Now() + kStreamLifetime;
     absl::Time next_ping = absl::Now() + kStreamPing;
-    bool gone = !write(": events of the tenant's approval queue\n\n");
-    absl::Status s = gate_.WatchPending(
-        t,
-        [&](const gate::QueueEvent& event) {
-          v1::PendingEvent out;
-          out.set_kind(event.kind == gate::QueueEvent::Kind::kAdded
-                           ? v1::PendingEvent::KIND_ADDED
-                       : event.kind == gate::QueueEvent::Kind::kUpdated
-                           ? v1::PendingEvent::KIND_UPDATED
-                           : v1::PendingEvent::KIND_RESOLVED);
-          PendingToProto(event.state, out.mutable_pending());
-          if (event.kind == gate::QueueEvent::Kind::kResolved) {
-            DecisionToProto(event.state.current, out.mutable_decision());
-          }
-          absl::StatusOr<std::string> json = json_.Print(out);
-          if (!json.ok()) return false;
-          gone = !write(absl::StrCat("data: ", *json, "\n\n"));
-          return !gone;
-        },
-        [&] {
-          // A comment now and then finds a client that has gone: its
-          // slot is free again within two of them.
-          absl::Time now = absl::Now();
-          if (!gone && now >= next_ping) {
-            gone = !write(": ping\n\n");
-            next_ping = now + kStreamPing;
-          }
-          return gone || stopping_.load() || now >= end;
-        });
-    (void)s;  // the tenant was checked on admission; a stream just ends
+    if (!write(": events of the tenant's approval queue\n\n")) return;
+    // Subscribed to this replica's queue and, when approvals are shared,
+    // to the other replicas' requests; written here, with no lock held.
+    QueueInbox inbox;
+    absl::StatusOr<std::vector<gate::DecisionState>> listing =
+        gate_.SubscribePending(t, &inbox);
+    if (!listing.ok()) return;  // checked on admission; a stream just ends
+    std::vector<v1::PendingApproval> others;
+    if (sources_.relay != nullptr) {
+      others = sources_.relay->SubscribeOthers(t, &inbox);
+    }
+    absl::Cleanup unsubscribe = [&] {
+      gate_.UnsubscribePending(t, &inbox);
+      if (sources_.relay != nullptr) {
+        sources_.relay->UnsubscribeOthers(t, &inbox);
+      }
+    };
+    auto send = [&](const v1::PendingEvent& out) {
+      absl::StatusOr<std::string> json = json_.Print(out);
+      return json.ok() && write(absl::StrCat("data: ", *json, "\n\n"));
+    };
+    v1::PendingEvent out;
+    for (const gate::DecisionState& state : *listing) {
+      QueueEventToProto({gate::QueueEvent::Kind::kAdded, state}, &out);
+      if (!send(out)) return;
+    }
+    listing->clear();
+    for (v1::PendingApproval& pending : others) {
+      out.Clear();
+      out.set_kind(v1::PendingEvent::KIND_ADDED);
+      *out.mutable_pending() = std::move(pending);
+      if (!send(out)) return;
+    }
+    others.clear();
+    for (;;) {
+      // A short wait: the stream also ends when the gate stops.
+      std::optional<std::deque<QueueInbox::Item>> items =
+          inbox.Take(absl::Milliseconds(200));
+      if (!items.has_value())
+        return;  // too far behind: the console
+                 // reconnects for a fresh listing
+      for (QueueInbox::Item& item : *items) {
+        if (auto* local = std::get_if<gate::QueueEvent>(&item)) {
+          QueueEventToProto(*local, &out);
+        } else {
+          out = std::get<v1::PendingEvent>(std::move(item));
+        }
+        if (!send(out)) return;
+      }
+      // A comment now and then finds a client that has gone: its slot is
+      // free again within two of them.
+      absl::Time now = absl::Now();
+      if (now >= next_ping) {
+        if (!write(": ping\n\n")) return;
+        next_ping = now + kStreamPing;
+      }
+      if (stopping_.load() || now >= end) return;
+    }
   };
   return answer;
 }

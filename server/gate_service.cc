@@ -200,7 +200,8 @@ grpc::ServerUnaryReactor* GateService::ListPending(
 grpc::ServerWriteReactor<v1::PendingEvent>* GateService::WatchPending(
     grpc::CallbackServerContext* context,
     const v1::WatchPendingRequest* request) {
-  auto* stream = new PendingStream(gate_, options_.watch_backlog);
+  auto* stream =
+      new PendingStream(gate_, options_.relay, options_.watch_backlog);
   guard_.AdmitWithPlaceAsync(
       *context, Method::kWatchPending, request->tenant(), quota_,
       OpenCallQuota::Kind::kStream,

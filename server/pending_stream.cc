@@ -34,7 +34,9 @@ void EventToProto(const gate::QueueEvent& event, v1::PendingEvent* out) {
 }  // namespace
 
 PendingStream::~PendingStream() {
-  if (subscribed_) gate_.UnsubscribePending(*subscribed_, this);
+  if (!subscribed_) return;
+  gate_.UnsubscribePending(*subscribed_, this);
+  if (relay_ != nullptr) relay_->UnsubscribeOthers(*subscribed_, this);
 }
 
 void PendingStream::Start(OpenCallQuota::Slot slot, const std::string& tenant) {
@@ -50,12 +52,18 @@ void PendingStream::Start(OpenCallQuota::Slot slot, const std::string& tenant) {
     return;
   }
   subscribed_ = tenant;
+  // The others' requests, as the relay last saw them (none when it was
+  // not watching this tenant yet: its next Pump sends them as ADDED).
+  std::vector<v1::PendingApproval> others;
+  if (relay_ != nullptr) others = relay_->SubscribeOthers(tenant, this);
   bool write;
   {
     absl::MutexLock lock(&mu_);
     listing_ = *std::move(listing);
+    if (!stopping_) others_ = std::move(others);
     started_ = true;
-    write = !stopping_ && !writing_ && (!listing_.empty() || !queue_.empty());
+    write = !stopping_ && !writing_ &&
+            (!listing_.empty() || !others_.empty() || !queue_.empty());
     if (write) writing_ = true;
   }
   if (write) WriteNext();
@@ -68,12 +76,20 @@ void PendingStream::Refuse(const grpc::Status& status) {
 }
 
 bool PendingStream::OnQueueEvent(const gate::QueueEvent& event) {
+  return Enqueue(event);
+}
+
+bool PendingStream::OnOthersEvent(const v1::PendingEvent& event) {
+  return Enqueue(event);
+}
+
+bool PendingStream::Enqueue(Event event) {
   bool write = false;
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) return false;
     if (queue_.size() < backlog_) {
-      queue_.push_back(event);
+      queue_.push_back(std::move(event));
       write = started_ && !writing_;
       if (write) writing_ = true;
     } else {
@@ -84,6 +100,7 @@ bool PendingStream::OnQueueEvent(const gate::QueueEvent& event) {
       stopping_ = true;
       queue_.clear();
       listing_.clear();
+      others_.clear();
       if (writing_) return false;
     }
   }
@@ -116,8 +133,21 @@ void PendingStream::WriteNext() {
         listing_.shrink_to_fit();
         listed_ = 0;
       }
+    } else if (others_listed_ < others_.size()) {
+      out_.Clear();
+      out_.set_kind(v1::PendingEvent::KIND_ADDED);
+      *out_.mutable_pending() = std::move(others_[others_listed_++]);
+      if (others_listed_ == others_.size()) {
+        others_.clear();
+        others_.shrink_to_fit();
+        others_listed_ = 0;
+      }
     } else if (!queue_.empty()) {
-      EventToProto(queue_.front(), &out_);
+      if (auto* local = std::get_if<gate::QueueEvent>(&queue_.front())) {
+        EventToProto(*local, &out_);
+      } else {
+        out_ = std::get<v1::PendingEvent>(std::move(queue_.front()));
+      }
       queue_.pop_front();
     } else {
       writing_ = false;
@@ -160,6 +190,7 @@ void PendingStream::OnCancel() {
     stopping_ = true;
     queue_.clear();
     listing_.clear();
+    others_.clear();
   }
   FinishOnce(grpc::Status::CANCELLED);
 }

@@ -358,6 +358,15 @@ class PendingWatchTest(unittest.TestCase):
                                 ("RESOLVED", "a"), ("ADDED", "a")])
         self.assertTrue(stream.cancelled)
 
+    def test_another_replicas_request_is_removed_without_a_decision(self) -> None:
+        stream = FakeStream([self.event(1, "c" * 32), self.event(4, "c" * 32),
+                             self.event(1, "c" * 32), self.event(5, "c" * 32)])
+        with PendingWatch(stream, None) as watch:
+            seen = [(e.kind.name, e.decision is None) for e in watch]
+        # REMOVED ends the announcement like RESOLVED; an unknown kind is
+        # skipped.
+        self.assertEqual(seen, [("ADDED", True), ("REMOVED", True), ("ADDED", True)])
+
 
 class StubsTest(unittest.TestCase):
     """The stubs come from the build (PORTCULLIS_STUBS_DIR) or, without

@@ -2,9 +2,12 @@
 // through a real redis-server (sharedState.redis, issue 20): a request held
 // by one is listed by the other, an approver's verdict sent to the other is
 // relayed, verified and recorded by the holder, and the agent waiting there
-// is answered; a forged verdict is refused by the holder.
+// is answered; a forged verdict is refused by the holder; a watch at one
+// streams the other's requests too.
 #include <grpcpp/grpcpp.h>
+#include <httplib.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <memory>
@@ -12,7 +15,9 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "codec/approval_codec.h"
 #include "config/config_loader.h"
@@ -69,6 +74,10 @@ struct Replica {
            "listen:\n"
            "  tcpAddress: 127.0.0.1:0\n"
            "  disableUnixSocket: true\n"
+           "observability:\n"
+           "  httpAddress: 127.0.0.1:0\n"
+           "console:\n"
+           "  enabled: true\n"
            "approvers:\n"
            "  - id: alice\n"
            "    publicKey: "
@@ -168,6 +177,155 @@ bool Lists(Shared& shared, Replica& at, const std::string& decision_id,
     }
   }
   return false;
+}
+
+// A WatchPending stream at one replica, read on a thread of its own into a
+// list that the test waits on.
+class Watch {
+ public:
+  Watch(Shared& shared, Replica& at) {
+    shared.approval_ui.Authorize(context_);
+    v1::WatchPendingRequest request;
+    request.set_tenant("shop");
+    reader_ = at.stub->WatchPending(&context_, request);
+    thread_ = std::thread([this] {
+      v1::PendingEvent event;
+      while (reader_->Read(&event)) {
+        absl::MutexLock lock(&mu_);
+        events_.push_back(event);
+      }
+      grpc::Status status = reader_->Finish();
+      absl::MutexLock lock(&mu_);
+      status_ = status;
+    });
+  }
+  ~Watch() {
+    context_.TryCancel();
+    thread_.join();
+  }
+
+  // Waits up to 5 s for the first event of `kind` about `decision_id`.
+  std::optional<v1::PendingEvent> Await(v1::PendingEvent::Kind kind,
+                                        const std::string& decision_id) {
+    std::optional<v1::PendingEvent> found;
+    auto seen = [&] {
+      mu_.AssertHeld();
+      for (const v1::PendingEvent& e : events_) {
+        if (e.kind() == kind &&
+            e.pending().decision().decision_id() == decision_id) {
+          found = e;
+          return true;
+        }
+      }
+      return status_.has_value();
+    };
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&seen), absl::Seconds(5));
+    return found;
+  }
+
+  // The events so far about `decision_id`.
+  std::vector<v1::PendingEvent> About(const std::string& decision_id) {
+    absl::MutexLock lock(&mu_);
+    std::vector<v1::PendingEvent> about;
+    for (const v1::PendingEvent& e : events_) {
+      if (e.pending().decision().decision_id() == decision_id) {
+        about.push_back(e);
+      }
+    }
+    return about;
+  }
+
+  bool ended() {
+    absl::MutexLock lock(&mu_);
+    return status_.has_value();
+  }
+
+ private:
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<v1::PendingEvent>> reader_;
+  std::thread thread_;
+  absl::Mutex mu_;
+  std::vector<v1::PendingEvent> events_ ABSL_GUARDED_BY(mu_);
+  std::optional<grpc::Status> status_ ABSL_GUARDED_BY(mu_);
+};
+
+// The console's live queue (GET /api/v1/tenants/shop/events) at one
+// replica, read on a thread of its own.
+class ConsoleEvents {
+ public:
+  ConsoleEvents(Shared& shared, Replica& at)
+      : client_("127.0.0.1", at.daemon->http_port()) {
+    // Longer than the stream's pings are apart.
+    client_.set_read_timeout(std::chrono::seconds(60));
+    thread_ = std::thread([this, token = shared.approval_ui.token] {
+      client_.Get("/api/v1/tenants/shop/events",
+                  httplib::Headers{{"Authorization", "Bearer " + token}},
+                  [this](const char* data, size_t n) {
+                    absl::MutexLock lock(&mu_);
+                    text_.append(data, n);
+                    return !done_.load();
+                  });
+    });
+  }
+  ~ConsoleEvents() {
+    done_.store(true);
+    client_.stop();
+    thread_.join();
+  }
+
+  // Waits up to 5 s for an event of `kind` about `decision_id` naming
+  // `replica`.
+  bool Await(const std::string& kind, const std::string& decision_id,
+             const std::string& replica) {
+    auto seen = [&] {
+      mu_.AssertHeld();
+      for (size_t at = text_.find("data: "); at != std::string::npos;
+           at = text_.find("data: ", at + 1)) {
+        const size_t end = text_.find("\n\n", at);
+        if (end == std::string::npos) break;
+        const std::string event = text_.substr(at, end - at);
+        // This replica's own name none (an empty field is not printed).
+        const bool named =
+            replica.empty() ? event.find("\"replica\"") == std::string::npos
+                            : event.find("\"replica\":\"" + replica + "\"") !=
+                                  std::string::npos;
+        if (event.find("\"" + kind + "\"") != std::string::npos &&
+            event.find(decision_id) != std::string::npos && named) {
+          return true;
+        }
+      }
+      return false;
+    };
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(absl::Condition(&seen), absl::Seconds(5));
+  }
+
+ private:
+  httplib::Client client_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+  absl::Mutex mu_;
+  std::string text_ ABSL_GUARDED_BY(mu_);
+};
+
+// Whether `at` has `n` WatchPending streams subscribed to its queue and to
+// the other replicas' requests.
+bool Watching(Replica& at, size_t n) {
+  return at.daemon->gate().PendingListeners("shop") == n &&
+         at.daemon->relay()->OthersListeners("shop") == n;
+}
+
+v1::ApproveResponse Approve(Shared& shared, Replica& at,
+                            const v1::Decision& pending) {
+  v1::ApproveResponse approved;
+  grpc::ClientContext context;
+  shared.approval_ui.Authorize(context);
+  grpc::Status status = at.stub->Approve(
+      &context, SignedApproval(shared, pending, shared.alice), &approved);
+  INFO(status.error_message());
+  REQUIRE(status.ok());
+  return approved;
 }
 
 TEST_CASE(
@@ -285,6 +443,167 @@ TEST_CASE(
             ->Approve(&again, SignedApproval(shared, unknown, shared.alice),
                       &response)
             .error_code() == grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_CASE(
+    "a watch at one gate streams the other's request as added naming its "
+    "holder and as removed once it is decided",
+    "[daemon][shared_state][redis][approvals][watch]") {
+  Shared shared;
+  REQUIRE(shared.redis.ready());
+  Replica a(shared, "pod-a");
+  Replica b(shared, "pod-b");
+  // Opened before the request: it comes as a live event.
+  Watch live(shared, b);
+  REQUIRE(Within(absl::Seconds(5), [&] { return Watching(b, 1); }));
+  v1::Decision pending = Evaluate(shared, a);
+  REQUIRE(pending.outcome() == v1::OUTCOME_PENDING_APPROVAL);
+  std::optional<v1::PendingEvent> added =
+      live.Await(v1::PendingEvent::KIND_ADDED, pending.decision_id());
+  REQUIRE(added.has_value());
+  CHECK(added->pending().replica() == "pod-a");
+  CHECK(added->pending().decision().tenant() == "shop");
+
+  // Opened after: it is in the opening listing.
+  Watch late(shared, b);
+  added = late.Await(v1::PendingEvent::KIND_ADDED, pending.decision_id());
+  REQUIRE(added.has_value());
+  CHECK(added->pending().replica() == "pod-a");
+
+  SECTION("approved at the holder") { Approve(shared, a, pending); }
+  SECTION("approved at the other gate, through the relay") {
+    Approve(shared, b, pending);
+  }
+  for (Watch* watch : {&live, &late}) {
+    // B does not know the verdict: removed, naming the holder, with no
+    // decision.
+    std::optional<v1::PendingEvent> removed =
+        watch->Await(v1::PendingEvent::KIND_REMOVED, pending.decision_id());
+    REQUIRE(removed.has_value());
+    CHECK(removed->pending().replica() == "pod-a");
+    CHECK_FALSE(removed->has_decision());
+    std::vector<v1::PendingEvent> about = watch->About(pending.decision_id());
+    std::string kinds;
+    for (const v1::PendingEvent& e : about) {
+      kinds += v1::PendingEvent::Kind_Name(e.kind()) + " ";
+    }
+    INFO(kinds);
+    REQUIRE(about.size() == 2);  // ADDED once, then REMOVED
+    CHECK(about[0].kind() == v1::PendingEvent::KIND_ADDED);
+    CHECK_FALSE(watch->ended());
+  }
+}
+
+TEST_CASE(
+    "a watch at one gate keeps streaming its own queue while redis is "
+    "unreachable and does not drop the other's requests",
+    "[daemon][shared_state][redis][approvals][watch]") {
+  Shared shared;
+  REQUIRE(shared.redis.ready());
+  Replica a(shared, "pod-a");
+  Replica b(shared, "pod-b");
+  Watch watch(shared, b);
+  v1::Decision remote = Evaluate(shared, a);
+  REQUIRE(watch.Await(v1::PendingEvent::KIND_ADDED, remote.decision_id())
+              .has_value());
+
+  const size_t logged = b.text.str().size();
+  shared.redis.Kill();
+  // B's relay has since failed to reach Redis, and a whole Pump, which
+  // reads the others' listings, has run since.
+  REQUIRE(Within(absl::Seconds(5), [&] {
+    return b.text.str().find(
+               "approval queues are not shared with the other replicas now",
+               logged) != std::string::npos;
+  }));
+  const uint64_t pumped = b.daemon->relay()->pumps();
+  REQUIRE(Within(absl::Seconds(5),
+                 [&] { return b.daemon->relay()->pumps() > pumped; }));
+  v1::Decision own = Evaluate(shared, b);
+  REQUIRE(own.outcome() == v1::OUTCOME_PENDING_APPROVAL);
+  std::optional<v1::PendingEvent> added =
+      watch.Await(v1::PendingEvent::KIND_ADDED, own.decision_id());
+  REQUIRE(added.has_value());
+  CHECK(added->pending().replica().empty());  // B's own
+  // Events come in order: A's request, not known to be gone, was not
+  // removed before B's own came.
+  CHECK(watch.About(remote.decision_id()).size() == 1);
+  Approve(shared, b, own);
+  std::optional<v1::PendingEvent> resolved =
+      watch.Await(v1::PendingEvent::KIND_RESOLVED, own.decision_id());
+  REQUIRE(resolved.has_value());
+  CHECK(resolved->decision().outcome() == v1::OUTCOME_ALLOW);
+  CHECK_FALSE(watch.ended());
+}
+
+TEST_CASE(
+    "the console's live queue at one gate streams the other's request and "
+    "its removal",
+    "[daemon][shared_state][redis][approvals][watch]") {
+  Shared shared;
+  REQUIRE(shared.redis.ready());
+  Replica a(shared, "pod-a");
+  Replica b(shared, "pod-b");
+  ConsoleEvents events(shared, b);
+  v1::Decision pending = Evaluate(shared, a);
+  CHECK(events.Await("KIND_ADDED", pending.decision_id(), "pod-a"));
+  Approve(shared, a, pending);
+  CHECK(events.Await("KIND_REMOVED", pending.decision_id(), "pod-a"));
+  // B's own come as before.
+  v1::Decision own = Evaluate(shared, b);
+  CHECK(events.Await("KIND_ADDED", own.decision_id(), ""));
+}
+
+TEST_CASE(
+    "a watch follows a request another replica lists as its listing "
+    "changes and once it is listed no more",
+    "[daemon][shared_state][redis][approvals][watch]") {
+  Shared shared;
+  REQUIRE(shared.redis.ready());
+  Replica b(shared, "pod-b");
+  Watch watch(shared, b);
+  REQUIRE(Within(absl::Seconds(5), [&] { return Watching(b, 1); }));
+
+  // Another replica, as Redis sees it.
+  shared_state::RedisCounterStoreOptions options;
+  options.address = shared.redis.address();
+  options.key_prefix = "test:";
+  auto other =
+      shared_state::RedisApprovalExchange::Create(options, "pod-z").value();
+  const std::string id = "0123456789abcdef0123456789abcdef";
+  v1::PendingApproval listing;
+  listing.mutable_decision()->set_tenant("shop");
+  listing.mutable_decision()->set_decision_id(id);
+  listing.set_requested_by("bot");
+  REQUIRE(other
+              ->Publish("shop", {{id, listing.SerializeAsString()}},
+                        absl::Seconds(10))
+              .ok());
+  std::optional<v1::PendingEvent> added =
+      watch.Await(v1::PendingEvent::KIND_ADDED, id);
+  REQUIRE(added.has_value());
+  CHECK(added->pending().replica() == "pod-z");
+  CHECK_FALSE(added->pending().escalated());
+
+  listing.set_escalated(true);
+  REQUIRE(other
+              ->Publish("shop", {{id, listing.SerializeAsString()}},
+                        absl::Seconds(10))
+              .ok());
+  std::optional<v1::PendingEvent> updated =
+      watch.Await(v1::PendingEvent::KIND_UPDATED, id);
+  REQUIRE(updated.has_value());
+  CHECK(updated->pending().escalated());
+  CHECK(updated->pending().replica() == "pod-z");
+
+  // Listed no more (decided there, expired, or that replica stopped).
+  REQUIRE(other->Publish("shop", {}, absl::Seconds(10)).ok());
+  std::optional<v1::PendingEvent> removed =
+      watch.Await(v1::PendingEvent::KIND_REMOVED, id);
+  REQUIRE(removed.has_value());
+  CHECK(removed->pending().escalated());  // as it last stood
+  CHECK_FALSE(removed->has_decision());
+  CHECK(watch.About(id).size() == 3);
 }
 
 }  // namespace

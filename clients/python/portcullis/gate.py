@@ -394,7 +394,7 @@ class PendingWatch:
             except StopIteration:
                 self._unregister()
                 raise
-            if message.kind not in (1, 2, 3):  # KIND_UNSPECIFIED is never sent
+            if message.kind not in (1, 2, 3, 4):  # KIND_UNSPECIFIED is never sent
                 continue
             event = _codec.event_from_proto(message)
             decision_id = event.pending.decision.decision_id
@@ -402,7 +402,7 @@ class PendingWatch:
                 if decision_id in self._announced:
                     continue
                 self._announced.add(decision_id)
-            elif event.kind is PendingEventKind.RESOLVED:
+            elif event.kind in (PendingEventKind.RESOLVED, PendingEventKind.REMOVED):
                 self._announced.discard(decision_id)
             return event
 

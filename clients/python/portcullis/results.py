@@ -142,6 +142,10 @@ class PendingEventKind(enum.Enum):
     ADDED = 1
     UPDATED = 2
     RESOLVED = 3
+    # A request another replica holds is no longer listed by it (decided or
+    # expired there, or that replica stopped sharing): no decision is known
+    # here. Sent only when the replicas of a gate share their approvals.
+    REMOVED = 4
 
 
 @dataclass(frozen=True)
