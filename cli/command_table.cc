@@ -212,7 +212,8 @@ std::vector<CommandSpec> Table() {
       {"ledger rotate-key",
        ledger,
        "--data DIR --tenant T --master_key FILE",
-       "Start a new payload key version for a tenant (gate stopped).",
+       "Start a new payload key version for a tenant, recorded (gate\n"
+       "      stopped).",
        {"data", "tenant", "master_key"}},
       {"ledger recover",
        ledger,

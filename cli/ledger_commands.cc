@@ -226,7 +226,8 @@ int RunLedgerDeleteTenant(const LedgerDeleteTenantArgs& args,
   return kExitOk;
 }
 
-int RunLedgerRotateKey(const LedgerRotateKeyArgs& args, CommandIo& io) {
+int RunLedgerRotateKey(const LedgerRotateKeyArgs& args, const Clock& clock,
+                       CommandIo& io) {
   if (args.data_dir.empty() || args.tenant.empty() || args.master_key.empty()) {
     return Fail(io, "rotate-key", kExitUsage,
                 "--data DIR, --tenant T and --master_key FILE are required");
@@ -239,7 +240,6 @@ int RunLedgerRotateKey(const LedgerRotateKeyArgs& args, CommandIo& io) {
   if (!keys.ok()) {
     return Fail(io, "rotate-key", kExitUsage, keys.status().message());
   }
-  RealClock clock;
   ledger::CheckpointFiles kept(ledger::KeptCheckpointsDir(args.data_dir));
   auto ledger = OpenWritable(
       args.data_dir, clock, kept,
@@ -247,12 +247,22 @@ int RunLedgerRotateKey(const LedgerRotateKeyArgs& args, CommandIo& io) {
   if (!ledger.ok()) {
     return Fail(io, "rotate-key", kExitUsage, ledger.status().message());
   }
-  auto version = (*ledger)->RotatePayloadKey(args.tenant);
+  // A mistyped tenant would otherwise begin a chain of its own.
+  if (!(*ledger)->Head(args.tenant).has_value()) {
+    return Fail(io, "rotate-key", kExitUsage,
+                absl::StrCat("tenant ", args.tenant, " has no ledger here"));
+  }
+  // Record, then apply: the key record and its entry are one write.
+  auto version = (*ledger)->RotatePayloadKey(args.tenant, [&](uint32_t v) {
+    return ledger::KeyRotationRecord(args.tenant, v, clock.Now(),
+                                     ledger::KeyRotationTrigger::kOffline);
+  });
   if (!version.ok()) {
     return Fail(io, "rotate-key", kExitFailed, version.status().message());
   }
   io.out << "tenant " << args.tenant << ": payload key version " << *version
-         << " is now current\n";
+         << " is now current; recorded as " << ledger::kKeyRotatedKind
+         << " at sequence " << (*ledger)->Head(args.tenant)->sequence << "\n";
   return kExitOk;
 }
 

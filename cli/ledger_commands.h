@@ -58,8 +58,14 @@ struct LedgerRotateKeyArgs {
   std::string master_key;  // required
 };
 
-// Starts a new payload key version for a tenant. Exit 0, 1, 2 as above.
-int RunLedgerRotateKey(const LedgerRotateKeyArgs& args, CommandIo& io);
+// Starts a new payload key version for a tenant with a ledger here,
+// recorded in the same write as "ledger.key_rotated" (trigger "offline")
+// on its chain. Opening the ledger with the master key file also rotates,
+// recorded (trigger "master-key-change"), every tenant whose key derives
+// from a master key that is no longer the current one. Exit 0, 1, 2 as
+// above (2 for a tenant with no ledger).
+int RunLedgerRotateKey(const LedgerRotateKeyArgs& args, const Clock& clock,
+                       CommandIo& io);
 
 struct LedgerRecoverArgs {
   std::string data_dir;  // required

@@ -429,7 +429,7 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
     return RunLedgerRotateKey(
         {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant),
          absl::GetFlag(FLAGS_master_key)},
-        io);
+        clock, io);
   }
   if (command == "maintenance rotate-key" ||
       command == "maintenance delete-tenant") {

@@ -91,7 +91,43 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(
   std::unique_ptr<Ledger> ledger(
       new Ledger(std::move(store), std::move(options)));
   PORTCULLIS_RETURN_IF_ERROR(ledger->Load());
+  PORTCULLIS_RETURN_IF_ERROR(ledger->RotateRetiredKeys());
   return ledger;
+}
+
+absl::Status Ledger::RotateRetiredKeys() {
+  if (!keyring_->can_seal()) return absl::OkStatus();
+  PORTCULLIS_ASSIGN_OR_RETURN(std::vector<std::string> tenants,
+                              keyring_->TenantsOnRetiredKeys());
+  for (const std::string& tenant : tenants) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = states_.find(tenant);
+      // Nothing is sealed for a refused tenant: rotated at the open that
+      // serves it again.
+      if (it != states_.end() && !it->second.refusal.empty()) continue;
+    }
+    if (options_.clock == nullptr) {
+      return absl::InvalidArgumentError(
+          "recording a master key change needs a clock");
+    }
+    const absl::Time now = options_.clock->Now();
+    absl::StatusOr<uint32_t> rotated =
+        RotatePayloadKey(tenant, [&](uint32_t version) {
+          return KeyRotationRecord(tenant, version, now,
+                                   KeyRotationTrigger::kMasterKeyChange);
+        });
+    if (!rotated.ok()) {
+      return absl::Status(
+          rotated.status().code(),
+          absl::StrCat("tenant ", tenant,
+                       "'s payload key derives from a master key that is no "
+                       "longer the current one, and its new key could not be "
+                       "recorded: ",
+                       rotated.status().message()));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Ledger::Load() {
@@ -333,11 +369,6 @@ absl::StatusOr<int> Ledger::SignCheckpoints(bool force) {
   Commit(self);
   if (!self.status.ok()) return self.status;
   return self.signed_count;
-}
-
-absl::StatusOr<uint32_t> Ledger::RotatePayloadKey(absl::string_view tenant) {
-  PORTCULLIS_RETURN_IF_ERROR(ValidateTenantId(tenant));
-  return keyring_->Rotate(tenant);
 }
 
 absl::StatusOr<uint32_t> Ledger::RotatePayloadKey(

@@ -308,18 +308,18 @@ class Ledger {
   absl::StatusOr<int> SignCheckpoints(bool force) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Starts a new payload key version for `tenant`; later entries are
-  // sealed with it, earlier ones stay readable. FailedPrecondition without
-  // master keys. Records nothing: offline tools only; a running gate
-  // records its rotations with the overload below.
-  absl::StatusOr<uint32_t> RotatePayloadKey(absl::string_view tenant);
-
-  // The same, recorded: the new version's key record and the entry that
-  // `record` returns for it (on `tenant`'s chain; sealed with the new key)
-  // are written in one batch, so a rotation that cannot be recorded does
-  // not happen (record, then apply). Returns the new version;
-  // FailedPrecondition without master keys or for a refused tenant,
-  // InvalidArgument for a record on another chain, Unavailable when the
-  // store refuses the batch (and no new version exists).
+  // sealed with it, earlier ones stay readable. Recorded: the new version's
+  // key record and the entry that `record` returns for it (on `tenant`'s
+  // chain, sealed with the new key; see KeyRotationRecord) are written in
+  // one batch, so a rotation that cannot be recorded does not happen
+  // (record, then apply). Returns the new version; FailedPrecondition
+  // without master keys or for a refused tenant, InvalidArgument for a
+  // record on another chain, Unavailable when the store refuses the batch
+  // (and no new version exists).
+  //
+  // The only way a tenant's key changes: Open rotates through it too, for
+  // each tenant whose current version derives from a master key that is
+  // no longer the current one (KeyRotationTrigger::kMasterKeyChange).
   absl::StatusOr<uint32_t> RotatePayloadKey(
       absl::string_view tenant,
       absl::FunctionRef<EntryDraft(uint32_t version)> record)
@@ -434,6 +434,9 @@ class Ledger {
   Ledger(std::unique_ptr<KeyValueStore> store, LedgerOptions options);
 
   absl::Status Load() ABSL_LOCKS_EXCLUDED(mu_);
+  // At open, after Load: rotates, recorded, the key of each tenant (not
+  // refused) whose current version derives from a retired master key.
+  absl::Status RotateRetiredKeys() ABSL_LOCKS_EXCLUDED(mu_);
   // Appends one of the ledger's own records, unsealed (kRecord).
   absl::StatusOr<Appended> AppendRecord(EntryDraft draft)
       ABSL_LOCKS_EXCLUDED(mu_);
@@ -529,6 +532,26 @@ class Ledger {
 
 // Checks a draft as Append does: InvalidArgument naming the field.
 absl::Status ValidateDraft(const EntryDraft& draft);
+
+// What a payload key rotation is recorded as, on its tenant's chain.
+inline constexpr char kKeyRotatedKind[] = "ledger.key_rotated";
+
+// Why a tenant's payload key version came into being.
+enum class KeyRotationTrigger {
+  kAdmin,            // Admin.RotatePayloadKey, with the gate running
+  kOffline,          // `portcullis ledger rotate-key`, the gate stopped
+  kMasterKeyChange,  // the ledger opened with a new current master key
+};
+
+// The entry that records version `version` of `tenant`'s payload key,
+// indexed as the latest of its kind:
+//   {"keyVersion":2,"trigger":"admin"|"offline"|"master-key-change",
+//    "principal":"ops"}
+// "principal" (who asked, for kAdmin) only when not empty; made printable
+// ASCII without quotes or backslashes, at most 512 bytes.
+EntryDraft KeyRotationRecord(std::string tenant, uint32_t version,
+                             absl::Time time, KeyRotationTrigger trigger,
+                             absl::string_view principal = "");
 
 }  // namespace portcullis::ledger
 
