@@ -28,6 +28,38 @@ namespace {
 
 constexpr size_t kMaxKindLength = 64;
 
+// The replica whose ledger `store` holds: the name stored in it, which an
+// empty `replica` takes and another one is refused for; else `replica`,
+// then stored (synced) so that the ledger keeps belonging to it.
+absl::Status SettleReplica(KeyValueStore& store, std::string& replica) {
+  PORTCULLIS_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                              store.Get(ledger_internal::ReplicaKey()));
+  if (stored.has_value()) {
+    if (!ValidateReplicaName(*stored).ok()) {
+      return absl::DataLossError(
+          "the replica name stored in the ledger is malformed");
+    }
+    if (replica.empty()) {
+      replica = *std::move(stored);
+    } else if (replica != *stored) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "this ledger is replica ", *stored, "'s, not ", replica,
+          "'s: each replica keeps its own ledger in its own data directory "
+          "(to go on writing this one, name the gate ",
+          *stored, ")"));
+    }
+    return absl::OkStatus();
+  }
+  if (replica.empty()) return absl::OkStatus();
+  WriteBatch batch;
+  batch.Put(ledger_internal::ReplicaKey(), replica);
+  if (absl::Status s = store.Write(batch, /*sync=*/true); !s.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot store the ledger's replica name: ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateDraft(const EntryDraft& d) {
@@ -88,6 +120,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(
   if (!options.replica.empty()) {
     PORTCULLIS_RETURN_IF_ERROR(ValidateReplicaName(options.replica));
   }
+  PORTCULLIS_RETURN_IF_ERROR(SettleReplica(*store, options.replica));
   std::unique_ptr<Ledger> ledger(
       new Ledger(std::move(store), std::move(options)));
   PORTCULLIS_RETURN_IF_ERROR(ledger->Load());

@@ -152,9 +152,14 @@ struct LedgerOptions {
   // The replica this ledger belongs to, when several gates serve the same
   // agents, each with its own ledger (docs/shared-state.md): every entry
   // appended names it (entry version 3, covered by the entry's hash), and
-  // every checkpoint signed carries it in a `replica` line. Empty: entries
-  // name no replica (version 2), as a lone gate writes them. Open returns
-  // InvalidArgument for a name ValidateReplicaName refuses.
+  // every checkpoint signed carries it in a `replica` line. The ledger
+  // keeps the name in its store the first time it is opened with one, and
+  // from then on belongs to that replica: opened with another name, Open
+  // returns FailedPrecondition (two replicas never write one ledger);
+  // opened with none (the offline commands, `portcullis ledger ...`), it
+  // goes on naming the stored one. Empty, on data that names no replica:
+  // entries name none (version 2), as a lone gate writes them. Open
+  // returns InvalidArgument for a name ValidateReplicaName refuses.
   std::string replica;
 };
 
@@ -422,6 +427,10 @@ class Ledger {
     uint64_t answered_aside = 0;
   };
   CommitStats commit_stats() const;
+
+  // The replica whose ledger this is (LedgerOptions::replica, or the name
+  // stored in the ledger); empty for a lone gate's.
+  const std::string& replica() const { return options_.replica; }
 
   // The underlying store, for verification.
   const KeyValueStore& store() const { return *store_; }
