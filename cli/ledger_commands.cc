@@ -26,8 +26,9 @@ int Fail(CommandIo& io, absl::string_view command, int code,
 
 // Opens the ledger for writing (the gate must be stopped).
 // `kept`, the checkpoints kept beside the database, must outlive it.
+// `replica` is the --replica flag, usually empty (the ledger's own name).
 absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenWritable(
-    const std::string& data_dir, const Clock& clock,
+    const std::string& data_dir, const std::string& replica, const Clock& clock,
     const ledger::CheckpointFiles& kept,
     std::shared_ptr<const std::vector<crypto::MasterKey>> masters = nullptr) {
   ledger::RocksDbOptions options;
@@ -43,7 +44,15 @@ absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenWritable(
   ledger_options.clock = &clock;
   ledger_options.master_keys = std::move(masters);
   ledger_options.checkpoint_files = &kept;
+  ledger_options.replica = replica;
   return ledger::Ledger::Open(std::move(*store), ledger_options);
+}
+
+// "; recorded as replica R" when the ledger names one.
+std::string AsReplica(const ledger::Ledger& ledger) {
+  return ledger.replica().empty()
+             ? std::string()
+             : absl::StrCat(" (recorded as replica ", ledger.replica(), ")");
 }
 
 }  // namespace
@@ -172,7 +181,7 @@ int RunLedgerPrune(const LedgerPruneArgs& args, const Clock& clock,
     }
   }
   ledger::CheckpointFiles kept(ledger::KeptCheckpointsDir(args.data_dir));
-  auto ledger = OpenWritable(args.data_dir, clock, kept);
+  auto ledger = OpenWritable(args.data_dir, args.replica, clock, kept);
   if (!ledger.ok()) {
     return Fail(io, "prune", kExitUsage, ledger.status().message());
   }
@@ -191,7 +200,8 @@ int RunLedgerPrune(const LedgerPruneArgs& args, const Clock& clock,
     }
     io.out << "tenant " << tenant << ": " << pruned->newly_pruned
            << " payloads pruned, entries up to " << pruned->pruned_through
-           << " have none\n";
+           << " have none"
+           << (pruned->newly_pruned > 0 ? AsReplica(**ledger) : "") << "\n";
   }
   return code;
 }
@@ -213,7 +223,7 @@ int RunLedgerDeleteTenant(const LedgerDeleteTenantArgs& args,
                              args.tenant, " for good; add --confirm"));
   }
   ledger::CheckpointFiles kept(ledger::KeptCheckpointsDir(args.data_dir));
-  auto ledger = OpenWritable(args.data_dir, clock, kept);
+  auto ledger = OpenWritable(args.data_dir, args.replica, clock, kept);
   if (!ledger.ok()) {
     return Fail(io, "delete-tenant", kExitUsage, ledger.status().message());
   }
@@ -222,7 +232,8 @@ int RunLedgerDeleteTenant(const LedgerDeleteTenantArgs& args,
   }
   io.out << "tenant " << args.tenant
          << " deleted; its payload keys are destroyed; the deletion is "
-            "recorded on chain _ledger\n";
+            "recorded on chain _ledger"
+         << AsReplica(**ledger) << "\n";
   return kExitOk;
 }
 
@@ -242,7 +253,7 @@ int RunLedgerRotateKey(const LedgerRotateKeyArgs& args, const Clock& clock,
   }
   ledger::CheckpointFiles kept(ledger::KeptCheckpointsDir(args.data_dir));
   auto ledger = OpenWritable(
-      args.data_dir, clock, kept,
+      args.data_dir, args.replica, clock, kept,
       std::make_shared<std::vector<crypto::MasterKey>>(*std::move(keys)));
   if (!ledger.ok()) {
     return Fail(io, "rotate-key", kExitUsage, ledger.status().message());
@@ -262,7 +273,8 @@ int RunLedgerRotateKey(const LedgerRotateKeyArgs& args, const Clock& clock,
   }
   io.out << "tenant " << args.tenant << ": payload key version " << *version
          << " is now current; recorded as " << ledger::kKeyRotatedKind
-         << " at sequence " << (*ledger)->Head(args.tenant)->sequence << "\n";
+         << " at sequence " << (*ledger)->Head(args.tenant)->sequence
+         << AsReplica(**ledger) << "\n";
   return kExitOk;
 }
 
@@ -319,6 +331,7 @@ int RunLedgerRecover(const LedgerRecoverArgs& args, const Clock& clock,
   options.checkpoints.key = &*key;
   options.checkpoint_files = &kept;
   options.check_kept_checkpoints = false;
+  options.replica = args.replica;
   auto ledger = ledger::Ledger::Open(*std::move(store), options);
   if (!ledger.ok()) {
     return Fail(io, "recover", kExitUsage, ledger.status().message());
@@ -365,6 +378,7 @@ int RunLedgerRecover(const LedgerRecoverArgs& args, const Clock& clock,
   io.out << (recovered->empty() && damage.empty() && dropped->empty()
                  ? "nothing was lost"
                  : "the gate can start")
+         << (recovered->empty() && dropped->empty() ? "" : AsReplica(**ledger))
          << "\n";
   return kExitOk;
 }

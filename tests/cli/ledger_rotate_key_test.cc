@@ -1,6 +1,7 @@
 // `portcullis ledger rotate-key` (gate stopped) records its rotation in the
 // write that makes the key, and the rotations a new current master key
-// makes when it opens the ledger; a tenant with no ledger is refused.
+// makes when it opens the ledger, naming the replica whose ledger it is;
+// a tenant with no ledger is refused.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -18,7 +19,7 @@
 namespace portcullis::cli {
 namespace {
 
-constexpr char kReplica[] = "";
+constexpr char kReplica[] = "agent-0";
 
 // DIR/data: 3 entries of tenants "t" and "u" each, sealed under
 // DIR/master.key, written by replica kReplica.
@@ -73,6 +74,7 @@ TEST_CASE(
   CHECK(absl::StartsWith(rotated.out.str(),
                          "tenant t: payload key version 2 is now current; "
                          "recorded as ledger.key_rotated at sequence 4"));
+  CHECK(absl::StrContains(rotated.out.str(), "(recorded as replica agent-0)"));
 
   // A new current master key, the old one kept to read what it sealed.
   std::ofstream(dir.Sub("master.key"), std::ios::app)
