@@ -129,7 +129,9 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(
 }
 
 absl::Status Ledger::RotateRetiredKeys() {
-  if (!keyring_->can_seal()) return absl::OkStatus();
+  if (!options_.rotate_retired_keys || !keyring_->can_seal()) {
+    return absl::OkStatus();
+  }
   PORTCULLIS_ASSIGN_OR_RETURN(std::vector<std::string> tenants,
                               keyring_->TenantsOnRetiredKeys());
   for (const std::string& tenant : tenants) {

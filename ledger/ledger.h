@@ -133,6 +133,11 @@ struct LedgerOptions {
   // Refuse, at open, a tenant behind or unlike its kept checkpoint. Only
   // `portcullis ledger recover` turns it off, to record the loss.
   bool check_kept_checkpoints = true;
+  // At open, rotate (recorded, RotatePayloadKey) each tenant whose payload
+  // key derives from a master key that is no longer the current one. Off
+  // only for a reader on a read-only store, which never appends (an append
+  // for such a tenant is refused).
+  bool rotate_retired_keys = true;
   // Told append and write times; null for none. Must outlive the ledger.
   LedgerObserver* observer = nullptr;
   // Threads that seal a group's payloads beside the writer leading it:

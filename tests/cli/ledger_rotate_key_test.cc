@@ -9,6 +9,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "cli/ledger_commands.h"
+#include "cli/replay_export.h"
 #include "crypto/master_key_file.h"
 #include "ledger/ledger.h"
 #include "ledger/rocksdb_store.h"
@@ -87,6 +88,26 @@ TEST_CASE(
                          "tenant t: payload key version 4 is now current; "
                          "recorded as ledger.key_rotated at sequence 6"));
 
+  // A reader (replay, amend) opens the ledger read-only under yet another
+  // master key: it rotates nothing, and reads what the others sealed.
+  std::ofstream(dir.Sub("master.key"), std::ios::app)
+      << absl::Base64Escape(std::string(32, 'o')) << "\n";
+  {
+    auto reader = OpenLedgerReadOnly(data, dir.Sub("master.key"));
+    INFO(reader.status());
+    REQUIRE(reader.ok());
+    int read = 0;
+    REQUIRE((*reader)
+                ->Read("t", 1, false,
+                       [&](const ledger::Entry& e) {
+                         CHECK(e.payload.has_value());
+                         ++read;
+                         return true;
+                       })
+                .ok());
+    CHECK(read == 6);
+  }
+
   auto ledger = OpenData(dir, clock);
   std::vector<std::string> rotations;
   for (const char* tenant : {"t", "u"}) {
@@ -106,7 +127,10 @@ TEST_CASE(
             "t {\"keyVersion\":2,\"trigger\":\"offline\"}",
             "t {\"keyVersion\":3,\"trigger\":\"master-key-change\"}",
             "t {\"keyVersion\":4,\"trigger\":\"offline\"}",
-            "u {\"keyVersion\":2,\"trigger\":\"master-key-change\"}"});
+            // The reader's master key, applied by the next writer.
+            "t {\"keyVersion\":5,\"trigger\":\"master-key-change\"}",
+            "u {\"keyVersion\":2,\"trigger\":\"master-key-change\"}",
+            "u {\"keyVersion\":3,\"trigger\":\"master-key-change\"}"});
   Captured verified;
   CHECK(RunLedgerVerify({data, ""}, verified.io) == kExitOk);
 }
