@@ -26,8 +26,9 @@ int Fail(CommandIo& io, absl::string_view command, int code,
 
 // Opens the ledger for writing (the gate must be stopped).
 // `kept`, the checkpoints kept beside the database, must outlive it.
+// `replica` is the --replica flag, usually empty (the ledger's own name).
 absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenWritable(
-    const std::string& data_dir, const Clock& clock,
+    const std::string& data_dir, const std::string& replica, const Clock& clock,
     const ledger::CheckpointFiles& kept,
     std::shared_ptr<const std::vector<crypto::MasterKey>> masters = nullptr) {
   ledger::RocksDbOptions options;
@@ -43,7 +44,15 @@ absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenWritable(
   ledger_options.clock = &clock;
   ledger_options.master_keys = std::move(masters);
   ledger_options.checkpoint_files = &kept;
+  ledger_options.replica = replica;
   return ledger::Ledger::Open(std::move(*store), ledger_options);
+}
+
+// "; recorded as replica R" when the ledger names one.
+std::string AsReplica(const ledger::Ledger& ledger) {
+  return ledger.replica().empty()
+             ? std::string()
+             : absl::StrCat(" (recorded as replica ", ledger.replica(), ")");
 }
 
 }  // namespace
@@ -172,7 +181,7 @@ int RunLedgerPrune(const LedgerPruneArgs& args, const Clock& clock,
     }
   }
   ledger::CheckpointFiles kept(ledger::KeptCheckpointsDir(args.data_dir));
-  auto ledger = OpenWritable(args.data_dir, clock, kept);
+  auto ledger = OpenWritable(args.data_dir, args.replica, clock, kept);
   if (!ledger.ok()) {
     return Fail(io, "prune", kExitUsage, ledger.status().message());
   }
@@ -191,7 +200,8 @@ int RunLedgerPrune(const LedgerPruneArgs& args, const Clock& clock,
     }
     io.out << "tenant " << tenant << ": " << pruned->newly_pruned
            << " payloads pruned, entries up to " << pruned->pruned_through
-           << " have none\n";
+           << " have none"
+           << (pruned->newly_pruned > 0 ? AsReplica(**ledger) : "") << "\n";
   }
   return code;
 }
@@ -213,7 +223,7 @@ int RunLedgerDeleteTenant(const LedgerDeleteTenantArgs& args,
                              args.tenant, " for good; add --confirm"));
   }
   ledger::CheckpointFiles kept(ledger::KeptCheckpointsDir(args.data_dir));
-  auto ledger = OpenWritable(args.data_dir, clock, kept);
+  auto ledger = OpenWritable(args.data_dir, args.replica, clock, kept);
   if (!ledger.ok()) {
     return Fail(io, "delete-tenant", kExitUsage, ledger.status().message());
   }
@@ -222,11 +232,13 @@ int RunLedgerDeleteTenant(const LedgerDeleteTenantArgs& args,
   }
   io.out << "tenant " << args.tenant
          << " deleted; its payload keys are destroyed; the deletion is "
-            "recorded on chain _ledger\n";
+            "recorded on chain _ledger"
+         << AsReplica(**ledger) << "\n";
   return kExitOk;
 }
 
-int RunLedgerRotateKey(const LedgerRotateKeyArgs& args, CommandIo& io) {
+int RunLedgerRotateKey(const LedgerRotateKeyArgs& args, const Clock& clock,
+                       CommandIo& io) {
   if (args.data_dir.empty() || args.tenant.empty() || args.master_key.empty()) {
     return Fail(io, "rotate-key", kExitUsage,
                 "--data DIR, --tenant T and --master_key FILE are required");
@@ -239,20 +251,30 @@ int RunLedgerRotateKey(const LedgerRotateKeyArgs& args, CommandIo& io) {
   if (!keys.ok()) {
     return Fail(io, "rotate-key", kExitUsage, keys.status().message());
   }
-  RealClock clock;
   ledger::CheckpointFiles kept(ledger::KeptCheckpointsDir(args.data_dir));
   auto ledger = OpenWritable(
-      args.data_dir, clock, kept,
+      args.data_dir, args.replica, clock, kept,
       std::make_shared<std::vector<crypto::MasterKey>>(*std::move(keys)));
   if (!ledger.ok()) {
     return Fail(io, "rotate-key", kExitUsage, ledger.status().message());
   }
-  auto version = (*ledger)->RotatePayloadKey(args.tenant);
+  // A mistyped tenant would otherwise begin a chain of its own.
+  if (!(*ledger)->Head(args.tenant).has_value()) {
+    return Fail(io, "rotate-key", kExitUsage,
+                absl::StrCat("tenant ", args.tenant, " has no ledger here"));
+  }
+  // Record, then apply: the key record and its entry are one write.
+  auto version = (*ledger)->RotatePayloadKey(args.tenant, [&](uint32_t v) {
+    return ledger::KeyRotationRecord(args.tenant, v, clock.Now(),
+                                     ledger::KeyRotationTrigger::kOffline);
+  });
   if (!version.ok()) {
     return Fail(io, "rotate-key", kExitFailed, version.status().message());
   }
   io.out << "tenant " << args.tenant << ": payload key version " << *version
-         << " is now current\n";
+         << " is now current; recorded as " << ledger::kKeyRotatedKind
+         << " at sequence " << (*ledger)->Head(args.tenant)->sequence
+         << AsReplica(**ledger) << "\n";
   return kExitOk;
 }
 
@@ -309,6 +331,7 @@ int RunLedgerRecover(const LedgerRecoverArgs& args, const Clock& clock,
   options.checkpoints.key = &*key;
   options.checkpoint_files = &kept;
   options.check_kept_checkpoints = false;
+  options.replica = args.replica;
   auto ledger = ledger::Ledger::Open(*std::move(store), options);
   if (!ledger.ok()) {
     return Fail(io, "recover", kExitUsage, ledger.status().message());
@@ -355,6 +378,7 @@ int RunLedgerRecover(const LedgerRecoverArgs& args, const Clock& clock,
   io.out << (recovered->empty() && damage.empty() && dropped->empty()
                  ? "nothing was lost"
                  : "the gate can start")
+         << (recovered->empty() && dropped->empty() ? "" : AsReplica(**ledger))
          << "\n";
   return kExitOk;
 }

@@ -1,8 +1,12 @@
 // `portcullis ledger ...`: offline inspection and maintenance of a gate's
 // ledger. `verify` opens the database read-only and can run beside a live
 // gate; `prune`, `delete-tenant`, `rotate-key` and `recover` write, so the
-// gate must be stopped (RocksDB's lock refuses them otherwise). Export and
-// verify-export are in ledger_export.h and ledger_verify_export.h.
+// gate must be stopped (RocksDB's lock refuses them otherwise). What they
+// record names the replica whose ledger it is (the name the ledger keeps,
+// LedgerOptions::replica); `--replica NAME` names one for a ledger that
+// keeps none (written before it kept its name), and is refused when it
+// disagrees with the kept one. Export and verify-export are in
+// ledger_export.h and ledger_verify_export.h.
 #ifndef PORTCULLIS_CLI_LEDGER_COMMANDS_H_
 #define PORTCULLIS_CLI_LEDGER_COMMANDS_H_
 
@@ -32,6 +36,7 @@ struct LedgerPruneArgs {
   std::string data_dir;         // required
   std::string tenant;           // every tenant when empty
   uint32_t retention_days = 0;  // required, at least 1
+  std::string replica;          // see above; usually empty
 };
 
 // Removes the payloads of entries older than the retention and records
@@ -44,6 +49,7 @@ struct LedgerDeleteTenantArgs {
   std::string data_dir;  // required
   std::string tenant;    // required
   bool confirm = false;  // required: deletion cannot be undone
+  std::string replica;   // see above; usually empty
 };
 
 // Deletes a tenant and crypto-shreds its payloads; the deletion is recorded
@@ -56,14 +62,22 @@ struct LedgerRotateKeyArgs {
   std::string data_dir;    // required
   std::string tenant;      // required
   std::string master_key;  // required
+  std::string replica;     // see above; usually empty
 };
 
-// Starts a new payload key version for a tenant. Exit 0, 1, 2 as above.
-int RunLedgerRotateKey(const LedgerRotateKeyArgs& args, CommandIo& io);
+// Starts a new payload key version for a tenant with a ledger here,
+// recorded in the same write as "ledger.key_rotated" (trigger "offline")
+// on its chain. Opening the ledger with the master key file also rotates,
+// recorded (trigger "master-key-change"), every tenant whose key derives
+// from a master key that is no longer the current one. Exit 0, 1, 2 as
+// above (2 for a tenant with no ledger).
+int RunLedgerRotateKey(const LedgerRotateKeyArgs& args, const Clock& clock,
+                       CommandIo& io);
 
 struct LedgerRecoverArgs {
   std::string data_dir;  // required
   std::string key;       // the gate's signing key; default DIR/gate.key
+  std::string replica;   // see above; usually empty
 };
 // Salvages a damaged ledger (the gate must be stopped): a write-ahead log
 // damaged in the middle is replayed up to the damage and the rest dropped;

@@ -46,6 +46,10 @@
 
 // Offline commands.
 ABSL_FLAG(std::string, data, "", "The gate's data directory (its ledger).");
+ABSL_FLAG(std::string, replica, "",
+          "ledger prune/delete-tenant/rotate-key/recover: the replica whose "
+          "ledger it is, for one that does not keep its name; refused when "
+          "it disagrees with the name the ledger keeps.");
 ABSL_FLAG(std::string, tenant, "", "The tenant the command is for.");
 ABSL_FLAG(std::string, policy, "", "A policy file or directory.");
 ABSL_FLAG(std::string, action, "", "A portcullis.v1.Action in proto JSON.");
@@ -412,24 +416,26 @@ int Dispatch(const std::vector<std::string>& words, const Repeated& repeated,
   if (command == "ledger prune") {
     return RunLedgerPrune(
         {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant),
-         absl::GetFlag(FLAGS_retention_days)},
+         absl::GetFlag(FLAGS_retention_days), absl::GetFlag(FLAGS_replica)},
         clock, io);
   }
   if (command == "ledger delete-tenant") {
     return RunLedgerDeleteTenant(
         {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant),
-         absl::GetFlag(FLAGS_confirm)},
+         absl::GetFlag(FLAGS_confirm), absl::GetFlag(FLAGS_replica)},
         clock, io);
   }
   if (command == "ledger recover") {
     return RunLedgerRecover(
-        {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_key)}, clock, io);
+        {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_key),
+         absl::GetFlag(FLAGS_replica)},
+        clock, io);
   }
   if (command == "ledger rotate-key") {
     return RunLedgerRotateKey(
         {absl::GetFlag(FLAGS_data), absl::GetFlag(FLAGS_tenant),
-         absl::GetFlag(FLAGS_master_key)},
-        io);
+         absl::GetFlag(FLAGS_master_key), absl::GetFlag(FLAGS_replica)},
+        clock, io);
   }
   if (command == "maintenance rotate-key" ||
       command == "maintenance delete-tenant") {

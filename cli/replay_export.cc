@@ -40,6 +40,9 @@ absl::StatusOr<std::unique_ptr<ledger::Ledger>> OpenLedgerReadOnly(
     if (std::filesystem::exists(fallback)) key_file = fallback;
   }
   ledger::LedgerOptions options;
+  // A reader: a new master key is applied by the next gate (or offline
+  // command) that writes.
+  options.rotate_retired_keys = false;
   if (!key_file.empty()) {
     auto keys = crypto::ReadMasterKeyFile(key_file);
     if (!keys.ok()) return keys.status();

@@ -263,7 +263,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   PORTCULLIS_ASSIGN_OR_RETURN(daemon->signing_key_,
                               LoadSigningKey(config, log));
   ledger::LedgerOptions ledger_options = LedgerOptionsFrom(config);
-  // Several replicas (issue 20): every entry names this one.
+  // Several replicas (issue 20): every entry names this one. The ledger
+  // keeps the name, refuses another, and a gate configured with none goes
+  // on writing as the one it keeps (Ledger::replica()).
   PORTCULLIS_ASSIGN_OR_RETURN(ledger_options.replica,
                               EffectiveReplicaName(config, HostName()));
   ledger_options.checkpoints.key = &*daemon->signing_key_;
@@ -289,9 +291,9 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
       daemon->ledger_->Tenants().size(), " tenants, ",
       ledger_options.sync ? "synced" : "unsynced", " writes); gate key id ",
       crypto::KeyId(daemon->signing_key_->verifying_key()),
-      ledger_options.replica.empty()
+      daemon->ledger_->replica().empty()
           ? std::string()
-          : absl::StrCat("; replica ", ledger_options.replica)));
+          : absl::StrCat("; replica ", daemon->ledger_->replica())));
 
   PORTCULLIS_ASSIGN_OR_RETURN(
       daemon->secrets_store_,
@@ -322,7 +324,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   }
   gate_options.shared_counters = daemon->shared_counters_.get();
   gate_options.shared_halts = daemon->shared_halts_.get();
-  gate_options.replica = ledger_options.replica;
+  gate_options.replica = daemon->ledger_->replica();
   gate_options.on_snapshot_failed = [&log](const std::string& tenant,
                                            const absl::Status& status) {
     log.Error(absl::StrCat("the state snapshot was not written (the next "
@@ -358,7 +360,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
     // replica always has a name (EffectiveReplicaName).
     absl::StatusOr<std::unique_ptr<shared_state::RedisApprovalExchange>>
         exchange = shared_state::RedisApprovalExchange::Create(
-            *redis, ledger_options.replica);
+            *redis, daemon->ledger_->replica());
     if (!exchange.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("sharedState.redis: ", exchange.status().message()));
@@ -366,7 +368,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
     daemon->shared_approvals_ = *std::move(exchange);
     daemon->relay_ = std::make_unique<ApprovalRelay>(
         *daemon->gate_, *daemon->shared_approvals_,
-        ApprovalRelayOptions{.replica = ledger_options.replica});
+        ApprovalRelayOptions{.replica = daemon->ledger_->replica()});
   }
 
   ServerOptions server_options = ServerOptionsFrom(config);

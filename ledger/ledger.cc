@@ -28,6 +28,38 @@ namespace {
 
 constexpr size_t kMaxKindLength = 64;
 
+// The replica whose ledger `store` holds: the name stored in it, which an
+// empty `replica` takes and another one is refused for; else `replica`,
+// then stored (synced) so that the ledger keeps belonging to it.
+absl::Status SettleReplica(KeyValueStore& store, std::string& replica) {
+  PORTCULLIS_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                              store.Get(ledger_internal::ReplicaKey()));
+  if (stored.has_value()) {
+    if (!ValidateReplicaName(*stored).ok()) {
+      return absl::DataLossError(
+          "the replica name stored in the ledger is malformed");
+    }
+    if (replica.empty()) {
+      replica = *std::move(stored);
+    } else if (replica != *stored) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "this ledger is replica ", *stored, "'s, not ", replica,
+          "'s: each replica keeps its own ledger in its own data directory "
+          "(to go on writing this one, name the gate ",
+          *stored, ")"));
+    }
+    return absl::OkStatus();
+  }
+  if (replica.empty()) return absl::OkStatus();
+  WriteBatch batch;
+  batch.Put(ledger_internal::ReplicaKey(), replica);
+  if (absl::Status s = store.Write(batch, /*sync=*/true); !s.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot store the ledger's replica name: ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateDraft(const EntryDraft& d) {
@@ -88,10 +120,49 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(
   if (!options.replica.empty()) {
     PORTCULLIS_RETURN_IF_ERROR(ValidateReplicaName(options.replica));
   }
+  PORTCULLIS_RETURN_IF_ERROR(SettleReplica(*store, options.replica));
   std::unique_ptr<Ledger> ledger(
       new Ledger(std::move(store), std::move(options)));
   PORTCULLIS_RETURN_IF_ERROR(ledger->Load());
+  PORTCULLIS_RETURN_IF_ERROR(ledger->RotateRetiredKeys());
   return ledger;
+}
+
+absl::Status Ledger::RotateRetiredKeys() {
+  if (!options_.rotate_retired_keys || !keyring_->can_seal()) {
+    return absl::OkStatus();
+  }
+  PORTCULLIS_ASSIGN_OR_RETURN(std::vector<std::string> tenants,
+                              keyring_->TenantsOnRetiredKeys());
+  for (const std::string& tenant : tenants) {
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = states_.find(tenant);
+      // Nothing is sealed for a refused tenant: rotated at the open that
+      // serves it again.
+      if (it != states_.end() && !it->second.refusal.empty()) continue;
+    }
+    if (options_.clock == nullptr) {
+      return absl::InvalidArgumentError(
+          "recording a master key change needs a clock");
+    }
+    const absl::Time now = options_.clock->Now();
+    absl::StatusOr<uint32_t> rotated =
+        RotatePayloadKey(tenant, [&](uint32_t version) {
+          return KeyRotationRecord(tenant, version, now,
+                                   KeyRotationTrigger::kMasterKeyChange);
+        });
+    if (!rotated.ok()) {
+      return absl::Status(
+          rotated.status().code(),
+          absl::StrCat("tenant ", tenant,
+                       "'s payload key derives from a master key that is no "
+                       "longer the current one, and its new key could not be "
+                       "recorded: ",
+                       rotated.status().message()));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Ledger::Load() {
@@ -333,11 +404,6 @@ absl::StatusOr<int> Ledger::SignCheckpoints(bool force) {
   Commit(self);
   if (!self.status.ok()) return self.status;
   return self.signed_count;
-}
-
-absl::StatusOr<uint32_t> Ledger::RotatePayloadKey(absl::string_view tenant) {
-  PORTCULLIS_RETURN_IF_ERROR(ValidateTenantId(tenant));
-  return keyring_->Rotate(tenant);
 }
 
 absl::StatusOr<uint32_t> Ledger::RotatePayloadKey(

@@ -133,6 +133,11 @@ struct LedgerOptions {
   // Refuse, at open, a tenant behind or unlike its kept checkpoint. Only
   // `portcullis ledger recover` turns it off, to record the loss.
   bool check_kept_checkpoints = true;
+  // At open, rotate (recorded, RotatePayloadKey) each tenant whose payload
+  // key derives from a master key that is no longer the current one. Off
+  // only for a reader on a read-only store, which never appends (an append
+  // for such a tenant is refused).
+  bool rotate_retired_keys = true;
   // Told append and write times; null for none. Must outlive the ledger.
   LedgerObserver* observer = nullptr;
   // Threads that seal a group's payloads beside the writer leading it:
@@ -152,9 +157,14 @@ struct LedgerOptions {
   // The replica this ledger belongs to, when several gates serve the same
   // agents, each with its own ledger (docs/shared-state.md): every entry
   // appended names it (entry version 3, covered by the entry's hash), and
-  // every checkpoint signed carries it in a `replica` line. Empty: entries
-  // name no replica (version 2), as a lone gate writes them. Open returns
-  // InvalidArgument for a name ValidateReplicaName refuses.
+  // every checkpoint signed carries it in a `replica` line. The ledger
+  // keeps the name in its store the first time it is opened with one, and
+  // from then on belongs to that replica: opened with another name, Open
+  // returns FailedPrecondition (two replicas never write one ledger);
+  // opened with none (the offline commands, `portcullis ledger ...`), it
+  // goes on naming the stored one. Empty, on data that names no replica:
+  // entries name none (version 2), as a lone gate writes them. Open
+  // returns InvalidArgument for a name ValidateReplicaName refuses.
   std::string replica;
 };
 
@@ -308,18 +318,18 @@ class Ledger {
   absl::StatusOr<int> SignCheckpoints(bool force) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Starts a new payload key version for `tenant`; later entries are
-  // sealed with it, earlier ones stay readable. FailedPrecondition without
-  // master keys. Records nothing: offline tools only; a running gate
-  // records its rotations with the overload below.
-  absl::StatusOr<uint32_t> RotatePayloadKey(absl::string_view tenant);
-
-  // The same, recorded: the new version's key record and the entry that
-  // `record` returns for it (on `tenant`'s chain; sealed with the new key)
-  // are written in one batch, so a rotation that cannot be recorded does
-  // not happen (record, then apply). Returns the new version;
-  // FailedPrecondition without master keys or for a refused tenant,
-  // InvalidArgument for a record on another chain, Unavailable when the
-  // store refuses the batch (and no new version exists).
+  // sealed with it, earlier ones stay readable. Recorded: the new version's
+  // key record and the entry that `record` returns for it (on `tenant`'s
+  // chain, sealed with the new key; see KeyRotationRecord) are written in
+  // one batch, so a rotation that cannot be recorded does not happen
+  // (record, then apply). Returns the new version; FailedPrecondition
+  // without master keys or for a refused tenant, InvalidArgument for a
+  // record on another chain, Unavailable when the store refuses the batch
+  // (and no new version exists).
+  //
+  // The only way a tenant's key changes: Open rotates through it too, for
+  // each tenant whose current version derives from a master key that is
+  // no longer the current one (KeyRotationTrigger::kMasterKeyChange).
   absl::StatusOr<uint32_t> RotatePayloadKey(
       absl::string_view tenant,
       absl::FunctionRef<EntryDraft(uint32_t version)> record)
@@ -423,6 +433,10 @@ class Ledger {
   };
   CommitStats commit_stats() const;
 
+  // The replica whose ledger this is (LedgerOptions::replica, or the name
+  // stored in the ledger); empty for a lone gate's.
+  const std::string& replica() const { return options_.replica; }
+
   // The underlying store, for verification.
   const KeyValueStore& store() const { return *store_; }
   const PayloadKeyring& keyring() const { return *keyring_; }
@@ -434,6 +448,9 @@ class Ledger {
   Ledger(std::unique_ptr<KeyValueStore> store, LedgerOptions options);
 
   absl::Status Load() ABSL_LOCKS_EXCLUDED(mu_);
+  // At open, after Load: rotates, recorded, the key of each tenant (not
+  // refused) whose current version derives from a retired master key.
+  absl::Status RotateRetiredKeys() ABSL_LOCKS_EXCLUDED(mu_);
   // Appends one of the ledger's own records, unsealed (kRecord).
   absl::StatusOr<Appended> AppendRecord(EntryDraft draft)
       ABSL_LOCKS_EXCLUDED(mu_);
@@ -529,6 +546,26 @@ class Ledger {
 
 // Checks a draft as Append does: InvalidArgument naming the field.
 absl::Status ValidateDraft(const EntryDraft& draft);
+
+// What a payload key rotation is recorded as, on its tenant's chain.
+inline constexpr char kKeyRotatedKind[] = "ledger.key_rotated";
+
+// Why a tenant's payload key version came into being.
+enum class KeyRotationTrigger {
+  kAdmin,            // Admin.RotatePayloadKey, with the gate running
+  kOffline,          // `portcullis ledger rotate-key`, the gate stopped
+  kMasterKeyChange,  // the ledger opened with a new current master key
+};
+
+// The entry that records version `version` of `tenant`'s payload key,
+// indexed as the latest of its kind:
+//   {"keyVersion":2,"trigger":"admin"|"offline"|"master-key-change",
+//    "principal":"ops"}
+// "principal" (who asked, for kAdmin) only when not empty; made printable
+// ASCII without quotes or backslashes, at most 512 bytes.
+EntryDraft KeyRotationRecord(std::string tenant, uint32_t version,
+                             absl::Time time, KeyRotationTrigger trigger,
+                             absl::string_view principal = "");
 
 }  // namespace portcullis::ledger
 

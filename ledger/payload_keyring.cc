@@ -5,6 +5,7 @@
 #include "base/status_macros.h"
 #include "crypto/kdf.h"
 #include "crypto/random.h"
+#include "ledger/internal/chain_state.h"
 #include "ledger/internal/keys.h"
 #include "ledger/sealed_payload.h"
 
@@ -139,19 +140,32 @@ absl::StatusOr<uint32_t> PayloadKeyring::PrepareTenant(
     keys.current_master_id = stored.second;
     return stored.first;
   }
-  PORTCULLIS_RETURN_IF_ERROR(CreateVersion(tenant, stored.first + 1));
-  return stored.first + 1;
+  if (stored.first != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "tenant ", tenant, "'s payload key version ", stored.first,
+        " derives from master key ", stored.second,
+        ", which is no longer the current one, and was not rotated when the "
+        "ledger opened; nothing is sealed with a retired master key"));
+  }
+  PORTCULLIS_RETURN_IF_ERROR(CreateVersion(tenant, 1));
+  return 1u;
 }
 
-absl::StatusOr<uint32_t> PayloadKeyring::Rotate(absl::string_view tenant) {
-  if (!can_seal()) {
-    return absl::FailedPreconditionError(
-        "rotating a payload key needs the master key file");
+absl::StatusOr<std::vector<std::string>> PayloadKeyring::TenantsOnRetiredKeys()
+    const {
+  std::vector<std::string> retired;
+  if (!can_seal()) return retired;
+  PORTCULLIS_ASSIGN_OR_RETURN(std::vector<std::string> tenants,
+                              ledger_internal::StoredTenants(
+                                  store_, std::string{ledger_internal::kKeyTag},
+                                  /*include_ledger_chain=*/false));
+  for (std::string& tenant : tenants) {
+    PORTCULLIS_ASSIGN_OR_RETURN(auto stored, StoredCurrent(tenant));
+    if (stored.first != 0 && stored.second != master_keys_->back().id) {
+      retired.push_back(std::move(tenant));
+    }
   }
-  absl::MutexLock create(&create_mu_);
-  PORTCULLIS_ASSIGN_OR_RETURN(auto stored, StoredCurrent(tenant));
-  PORTCULLIS_RETURN_IF_ERROR(CreateVersion(tenant, stored.first + 1));
-  return stored.first + 1;
+  return retired;
 }
 
 absl::StatusOr<crypto::SecureBytes> PayloadKeyring::DeriveTenantKey(

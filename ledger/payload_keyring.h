@@ -12,12 +12,14 @@
 // so neither the master key file nor the database alone opens a payload,
 // and deleting a tenant's secrets (crypto-shredding) makes its payloads
 // unreadable even to someone who kept the master key. Rotation adds a
-// version; old versions stay, so old entries stay readable. A version
-// derived from a master key that is no longer the current one is rotated
-// away at the tenant's next append.
+// version; old versions stay, so old entries stay readable. Every version
+// after a tenant's first is written with the entry that records it
+// (RotateRecorded): the Ledger rotates, recorded, each tenant whose current
+// version derives from a master key that is no longer the current one when
+// it opens (TenantsOnRetiredKeys).
 //
-// Thread-safe. Creating a version writes to the store (synced) outside the
-// cache lock.
+// Thread-safe. Creating a tenant's first version writes to the store
+// (synced) outside the cache lock.
 #ifndef PORTCULLIS_LEDGER_PAYLOAD_KEYRING_H_
 #define PORTCULLIS_LEDGER_PAYLOAD_KEYRING_H_
 
@@ -53,19 +55,22 @@ class PayloadKeyring {
   bool can_seal() const { return !master_keys_->empty(); }
 
   // The key version to seal `tenant`'s next payloads with, creating and
-  // durably storing a new version when it has none or its current one
-  // derives from a retired master key. Returns 0 when sealing is off and
-  // the tenant has no key records (payloads stay plain), FailedPrecondition
-  // when sealing is off but the tenant's payloads are sealed (a missing
-  // master key must not silently turn into plaintext), Unavailable when the
-  // store fails.
+  // durably storing its first version when it has none (the entries sealed
+  // with it are its record). Returns 0 when sealing is off and the tenant
+  // has no key records (payloads stay plain); FailedPrecondition when
+  // sealing is off but the tenant's payloads are sealed (a missing master
+  // key must not silently turn into plaintext), and when its current
+  // version derives from a retired master key (a new version is made only
+  // by RotateRecorded, never here, unrecorded); Unavailable when the store
+  // fails.
   absl::StatusOr<uint32_t> PrepareTenant(absl::string_view tenant)
       ABSL_LOCKS_EXCLUDED(mu_, create_mu_);
 
-  // Adds a new key version for `tenant` under the current master key and
-  // returns it. FailedPrecondition when sealing is off.
-  absl::StatusOr<uint32_t> Rotate(absl::string_view tenant)
-      ABSL_LOCKS_EXCLUDED(mu_, create_mu_);
+  // The tenants, sorted, whose newest key version derives from a master
+  // key that is not the current one: for the Ledger to rotate, recorded,
+  // when it opens. Empty when sealing is off. DataLoss for a malformed key
+  // record, Unavailable when the store fails.
+  absl::StatusOr<std::vector<std::string>> TenantsOnRetiredKeys() const;
 
   // A key version drafted but not yet stored: its record, to be written
   // under `record_key`, and the tenant key it derives. Holds secrets.
@@ -76,7 +81,7 @@ class PayloadKeyring {
     crypto::SecureBytes tenant_key;
   };
 
-  // Rotate, recorded: drafts the next version of `tenant` and hands it to
+  // Rotates `tenant`'s key, recorded: drafts its next version and hands it to
   // `write`, which must store its record in the same batch as whatever
   // records the rotation. The version is used only once `write` returns
   // OK; when it fails, nothing of the version exists and its error is

@@ -406,15 +406,9 @@ grpc::ServerUnaryReactor* AdminService::RotatePayloadKey(
         // rotated, to what.
         absl::StatusOr<uint32_t> version = ledger_->RotatePayloadKey(
             request->tenant(), [&](uint32_t new_version) {
-              ledger::EntryDraft record;
-              record.tenant = request->tenant();
-              record.kind = "ledger.key_rotated";
-              record.time = gate_.clock().Now();
-              record.index_latest = true;
-              record.payload =
-                  absl::StrCat("{\"keyVersion\":", new_version,
-                               ",\"principal\":\"", caller.name, "\"}");
-              return record;
+              return ledger::KeyRotationRecord(
+                  request->tenant(), new_version, gate_.clock().Now(),
+                  ledger::KeyRotationTrigger::kAdmin, caller.name);
             });
         if (!version.ok()) return ToGrpcStatus(version.status());
         response->set_key_version(*version);

@@ -84,6 +84,8 @@ std::string SnapshotKey(absl::string_view tenant) {
   return TenantPrefix(kSnapshotTag, tenant);
 }
 
+std::string ReplicaKey() { return TenantPrefix(kIdentityTag, "replica"); }
+
 size_t InsertionRunLength(absl::string_view key) {
   if (key.size() < 2 || key[0] == kPayloadTag) return 0;
   size_t length = 2 + static_cast<uint8_t>(key[1]);

@@ -16,6 +16,9 @@
 //       this sequence were pruned by retention
 //   'N' len(tenant):u8 tenant           -> the gate's state snapshot:
 //       covered seq:u64be, then a framed payload (sealed like entries')
+//   'I' 0x07 "replica"                  -> the name of the replica whose
+//       ledger this is (absent for a lone gate's): no tenant's, and under
+//       no tag a tenant has keys under
 //
 // The length byte makes each tenant's range disjoint from every other's:
 // the prefix of tenant "a" is 'E' 0x01 'a' and that of "ab" is 'E' 0x02 'a'
@@ -42,6 +45,7 @@ inline constexpr char kCheckpointTag = 'C';
 inline constexpr char kKeyTag = 'S';
 inline constexpr char kPrunedTag = 'R';
 inline constexpr char kSnapshotTag = 'N';
+inline constexpr char kIdentityTag = 'I';
 
 // Every tag under which a tenant has keys: deleting a tenant removes them
 // all.
@@ -75,6 +79,8 @@ std::string CheckpointKey(absl::string_view tenant, uint64_t size);
 std::string KeyRecordKey(absl::string_view tenant, uint32_t version);
 std::string PrunedKey(absl::string_view tenant);
 std::string SnapshotKey(absl::string_view tenant);
+// Where the ledger keeps the name of its replica (LedgerOptions::replica).
+std::string ReplicaKey();
 
 // The length of `key`'s insertion run: its tag and tenant, and for tree
 // nodes also the level. Within a run the ledger writes keys in ascending

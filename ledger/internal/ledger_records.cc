@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/ledger.h"
 
 namespace portcullis::ledger::ledger_internal {
 
@@ -44,8 +45,6 @@ std::string TenantDeletedRecord(absl::string_view tenant, uint64_t entries,
                       crypto::ToHex(root), "\"}");
 }
 
-namespace {
-
 // `text` as printable ASCII without quotes or backslashes, at most 512
 // bytes: safe inside a JSON string as it is.
 std::string PlainText(absl::string_view text) {
@@ -55,8 +54,6 @@ std::string PlainText(absl::string_view text) {
   }
   return out;
 }
-
-}  // namespace
 
 std::string RecoveredRecord(uint64_t lost_from, uint64_t lost_through,
                             const crypto::Digest& kept_head,
@@ -78,3 +75,34 @@ std::string DroppedRecord(uint64_t dropped_from, uint64_t dropped_through,
 }
 
 }  // namespace portcullis::ledger::ledger_internal
+
+namespace portcullis::ledger {
+
+EntryDraft KeyRotationRecord(std::string tenant, uint32_t version,
+                             absl::Time time, KeyRotationTrigger trigger,
+                             absl::string_view principal) {
+  absl::string_view why = "admin";
+  switch (trigger) {
+    case KeyRotationTrigger::kAdmin:
+      why = "admin";
+      break;
+    case KeyRotationTrigger::kOffline:
+      why = "offline";
+      break;
+    case KeyRotationTrigger::kMasterKeyChange:
+      why = "master-key-change";
+      break;
+  }
+  EntryDraft d =
+      ledger_internal::LedgerRecord(std::move(tenant), kKeyRotatedKind, time);
+  d.payload =
+      absl::StrCat("{\"keyVersion\":", version, ",\"trigger\":\"", why, "\"");
+  if (!principal.empty()) {
+    absl::StrAppend(&d.payload, ",\"principal\":\"",
+                    ledger_internal::PlainText(principal), "\"");
+  }
+  d.payload += "}";
+  return d;
+}
+
+}  // namespace portcullis::ledger

@@ -9,6 +9,8 @@
 //   ledger.recovered {"lostFrom":4,"lostThrough":136,"keptHead":"<hex>",
 //                    "keptRoot":"<hex>","keptTime":"2026-...Z",
 //                    "reason":"..."}
+//   ledger.key_rotated {"keyVersion":2,"trigger":"master-key-change"}
+//                    (KeyRotationRecord, ledger.h; sealed with the new key)
 #ifndef PORTCULLIS_LEDGER_INTERNAL_LEDGER_RECORDS_H_
 #define PORTCULLIS_LEDGER_INTERNAL_LEDGER_RECORDS_H_
 
@@ -30,6 +32,10 @@ EntryDraft LedgerRecord(std::string tenant, const char* kind, absl::Time now);
 inline constexpr char kPrunedKind[] = "ledger.pruned";
 inline constexpr char kTenantDeletedKind[] = "tenant.deleted";
 inline constexpr char kRecoveredKind[] = "ledger.recovered";
+
+// `text` as printable ASCII without quotes or backslashes, at most 512
+// bytes: safe inside a JSON string as it is.
+std::string PlainText(absl::string_view text);
 
 std::string PruneRecord(uint64_t from, uint64_t through, absl::Time cutoff);
 

@@ -484,7 +484,14 @@ TEST_CASE("payloads are sealed at rest and read back as plaintext",
                      })
               .ok());
   CHECK(read == std::optional<std::string>("customer-42-wants-a-refund"));
-  REQUIRE(ledger->RotatePayloadKey("t").ok());
+  REQUIRE(ledger
+              ->RotatePayloadKey("t",
+                                 [&](uint32_t v) {
+                                   return KeyRotationRecord(
+                                       "t", v, gate.clock.Now(),
+                                       KeyRotationTrigger::kOffline);
+                                 })
+              .ok());
   REQUIRE(ledger->Append({Draft("t", "after-rotation")}).ok());
   int seen = 0;
   REQUIRE(ledger
@@ -495,7 +502,7 @@ TEST_CASE("payloads are sealed at rest and read back as plaintext",
                        return true;
                      })
               .ok());
-  CHECK(seen == 2);
+  CHECK(seen == 3);  // the rotation is recorded too
   CHECK(Verify(ledger->store(), gate.key).clean());
 }
 

@@ -96,8 +96,26 @@ TEST_CASE("without a master key payloads stay plain, unless already sealed",
   CHECK(*plain.Open("fresh", 1, kEntryVersion2, framed) == "hello");
   CHECK(plain.PrepareTenant("sealed").status().code() ==
         absl::StatusCode::kFailedPrecondition);
-  CHECK(plain.Rotate("fresh").status().code() ==
-        absl::StatusCode::kFailedPrecondition);
+  CHECK(plain
+            .RotateRecorded("fresh",
+                            [](const PayloadKeyring::NewVersion&) {
+                              return absl::OkStatus();
+                            })
+            .status()
+            .code() == absl::StatusCode::kFailedPrecondition);
+}
+
+// Rotates `tenant`, storing the new version's record alone (the Ledger
+// stores it with the entry that records it).
+absl::StatusOr<uint32_t> RotateStoring(PayloadKeyring& keyring,
+                                       KeyValueStore& store,
+                                       absl::string_view tenant) {
+  return keyring.RotateRecorded(
+      tenant, [&](const PayloadKeyring::NewVersion& key) {
+        WriteBatch batch;
+        batch.Put(key.record_key, std::string(key.record.view()));
+        return store.Write(batch, true);
+      });
 }
 
 TEST_CASE("rotation keeps old payloads readable", "[keyring]") {
@@ -105,25 +123,42 @@ TEST_CASE("rotation keeps old payloads readable", "[keyring]") {
   auto store = OpenStore(dir.Sub("db"));
   PayloadKeyring keyring(*store, Keys("a"));
   std::string old = *keyring.Seal("t", *keyring.PrepareTenant("t"), 1, "old");
-  CHECK(*keyring.Rotate("t") == 2);
+  CHECK(*RotateStoring(keyring, *store, "t") == 2);
   CHECK(*keyring.PrepareTenant("t") == 2);
   std::string fresh = *keyring.Seal("t", 2, 2, "new");
   CHECK(*keyring.Open("t", 1, kEntryVersion2, old) == "old");
   CHECK(*keyring.Open("t", 2, kEntryVersion2, fresh) == "new");
 }
 
-TEST_CASE("a new master key rotates tenants, a missing one is named",
-          "[keyring]") {
+TEST_CASE(
+    "a new master key names the tenants to rotate and seals nothing "
+    "unrotated, a missing one is named",
+    "[keyring]") {
   testing::TempDir dir;
   auto store = OpenStore(dir.Sub("db"));
   std::string old;
   {
     PayloadKeyring keyring(*store, Keys("a"));
     old = *keyring.Seal("t", *keyring.PrepareTenant("t"), 1, "old");
+    REQUIRE(keyring.PrepareTenant("u").ok());
+    CHECK(keyring.TenantsOnRetiredKeys()->empty());
   }
   {
     PayloadKeyring rotated(*store, Keys("ab"));
+    CHECK(*rotated.TenantsOnRetiredKeys() ==
+          std::vector<std::string>{"t", "u"});
+    // No version comes into being here, unrecorded (the Ledger rotates
+    // these tenants, recorded, when it opens).
+    auto prepared = rotated.PrepareTenant("t");
+    CHECK(prepared.status().code() == absl::StatusCode::kFailedPrecondition);
+    CHECK(prepared.status().message().find(Master('a').id) !=
+          std::string::npos);
+    auto stored = store->Get(ledger_internal::KeyRecordKey("t", 2));
+    REQUIRE(stored.ok());
+    CHECK_FALSE(stored->has_value());
+    CHECK(*RotateStoring(rotated, *store, "t") == 2);
     CHECK(*rotated.PrepareTenant("t") == 2);
+    CHECK(*rotated.TenantsOnRetiredKeys() == std::vector<std::string>{"u"});
     CHECK(*rotated.Open("t", 1, kEntryVersion2, old) == "old");
   }
   PayloadKeyring only_new(*store, Keys("b"));

@@ -367,6 +367,14 @@ TEST_CASE("a chain of unnamed entries goes on with named ones and verifies",
   testing::TempDir dir;
   AppendAsReplica(dir.Sub("db"), "", 2);
   AppendAsReplica(dir.Sub("db"), "agent-0", 2);
+  {
+    // A ledger written before it kept its replica's name (which now
+    // refuses another name) could be renamed: its chain still verifies.
+    auto store = OpenStore(dir.Sub("db"));
+    WriteBatch forget;
+    forget.Delete(ledger_internal::ReplicaKey());
+    REQUIRE(store->Write(forget, true).ok());
+  }
   AppendAsReplica(dir.Sub("db"), "agent-0-renamed", 1);
   auto store = OpenStore(dir.Sub("db"));
   const std::pair<uint8_t, std::string> expected[] = {

@@ -135,6 +135,35 @@ TEST_CASE("a named replica's ledger entries name it", "[daemon][replica]") {
   CHECK(report->replicas == std::set<std::string>{"agent-0"});
 }
 
+TEST_CASE(
+    "a gate started on another replica's ledger refuses to start and one "
+    "with no name goes on as the kept one",
+    "[daemon][replica]") {
+  DaemonFixture f;
+  f.config_.set_replica("agent-0");
+  f.Start();
+  f.daemon_.reset();
+  f.config_.set_replica("agent-1");
+  {
+    auto other = Daemon::Start(f.config_, f.clock_, f.log_);
+    REQUIRE_FALSE(other.ok());
+    CHECK(other.status().message().find("replica agent-0's, not agent-1's") !=
+          std::string::npos);
+  }
+  f.config_.clear_replica();
+  f.log_text_.str("");
+  f.Start();
+  CHECK(f.Reply() == v1::OUTCOME_ALLOW);
+  f.daemon_.reset();
+  CHECK(f.log_text_.str().find("; replica agent-0") != std::string::npos);
+  auto store = ledger::RocksDbStore::Open(f.dir_.Sub("data"), {});
+  REQUIRE(store.ok());
+  auto report = ledger::VerifyLedger(**store);
+  REQUIRE(report.ok());
+  CHECK(report->clean());
+  CHECK(report->replicas == std::set<std::string>{"agent-0"});
+}
+
 TEST_CASE("a replica name the ledger refuses stops the start",
           "[daemon][replica]") {
   DaemonFixture f;
