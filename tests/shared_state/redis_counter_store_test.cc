@@ -902,6 +902,56 @@ TEST_CASE(
   CHECK(full->usage_text == "5 of 5 per 1h used across replicas");
 }
 
+TEST_CASE(
+    "a rate limit keeps no running sum and a counter that also takes "
+    "amounts sums every event",
+    "[shared_state][redis]") {
+  RedisServer redis;
+  REQUIRE(redis.ready());
+  auto store = Store(redis);
+  CHECK(Charged(*store, Batch("m/1", kStart, {Rate("acme/m", 5)})));
+  CHECK(Charged(*store, Batch("m/2", kStart, {Rate("acme/m", 5)})));
+  CHECK(Events(redis, "acme/m") == 2);
+  CHECK(redis.Command({"EXISTS", SumKey("acme/m")}).integer == 0);
+  // An amount on the same counter: its two events count one each.
+  CHECK(Charged(*store, Batch("m/3", kStart, {Spend("acme/m", "1", "3.5")})));
+  CHECK(redis.Command({"EXISTS", SumKey("acme/m")}).integer == 1);
+  // From now on rate charges keep the sum too.
+  CHECK(Charged(*store, Batch("m/4", kStart, {Rate("acme/m", 5)})));
+  auto over =
+      store->Charge(Batch("m/5", kStart, {Spend("acme/m", "1", "4.5")}));
+  REQUIRE(over.ok());
+  CHECK_FALSE(over->charged);
+  CHECK(over->usage_text ==
+        "4 USD of 4.5 USD per 1h used across replicas; this adds 1 USD");
+  // Within one batch, a rate charge then an amount on one counter.
+  CHECK(Charged(*store, Batch("n/1", kStart,
+                              {Rate("acme/n", 5), Spend("acme/n", "2", "3")})));
+  auto full = store->Charge(Batch("n/2", kStart, {Spend("acme/n", "1", "3")}));
+  REQUIRE(full.ok());
+  CHECK_FALSE(full->charged);
+  CHECK(full->usage_text ==
+        "3 USD of 3 USD per 1h used across replicas; this adds 1 USD");
+}
+
+TEST_CASE("a refund of a rate limit's event frees its place",
+          "[shared_state][redis]") {
+  RedisServer redis;
+  REQUIRE(redis.ready());
+  auto store = Store(redis);
+  ChargeBatch first = Batch("q/1", kStart, {Rate("acme/q", 2)});
+  CHECK(Charged(*store, first));
+  CHECK(Charged(*store, Batch("q/2", kStart, {Rate("acme/q", 2)})));
+  REQUIRE(store->Refund(first).ok());
+  CHECK(Events(redis, "acme/q") == 1);
+  CHECK(redis.Command({"EXISTS", SumKey("acme/q")}).integer == 0);
+  CHECK(Charged(*store, Batch("q/3", kStart, {Rate("acme/q", 2)})));
+  auto full = store->Charge(Batch("q/4", kStart, {Rate("acme/q", 2)}));
+  REQUIRE(full.ok());
+  CHECK_FALSE(full->charged);
+  CHECK(full->usage_text == "2 of 2 per 1h used across replicas");
+}
+
 TEST_CASE("a negative down window is refused", "[shared_state]") {
   RedisCounterStoreOptions options;
   options.down_window = absl::Milliseconds(-1);
