@@ -68,7 +68,8 @@ class RedisCounterStore final : public gate::CounterStore {
   // timed out may still have been applied (it then counts against the
   // limit until its window ends: failing closed). Within the down window
   // Charge fails at once and sends nothing (nothing is owed for it);
-  // Refund fails at once and is owed.
+  // Refund sends nothing and is owed (it takes the connection's lock to
+  // record that, so it may wait behind a probe: refunds are rare).
   absl::StatusOr<gate::ChargeOutcome> Charge(
       const gate::ChargeBatch& batch) override;
   absl::Status Refund(const gate::ChargeBatch& batch) override;
