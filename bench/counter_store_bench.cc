@@ -109,6 +109,25 @@ void BM_RedisCharge(benchmark::State& state) {
 }
 BENCHMARK(BM_RedisCharge)->UseRealTime()->ThreadRange(1, 4);
 
+// A rate limit's charge alone (the counter grows by one event per
+// iteration): what a decision under a rate limit only costs.
+void BM_RedisRateCharge(benchmark::State& state) {
+  redis->Command({"FLUSHALL"});
+  auto store = Store();
+  int64_t i = 0;
+  for (auto _ : state) {
+    auto outcome = store->Charge(ChargeBatch{
+        .tenant = "acme",
+        .id = absl::StrCat("r/", i),
+        .at = kStart + absl::Microseconds(i),
+        .charges = {Rate("acme/refunds/agent=bot", 1'000'000'000)}});
+    if (!outcome.ok() || !outcome->charged) state.SkipWithError("refused");
+    ++i;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RedisRateCharge)->UseRealTime();
+
 // A spend ceiling checked against N events in the window (the script sums
 // their amounts exactly), refused so that N stays N.
 void BM_RedisSpendSum(benchmark::State& state) {

@@ -164,11 +164,11 @@ absl::StatusOr<gate::ChargeOutcome> ReadChargeReply(
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RedisCounterStore>> RedisCounterStore::Create(
-    RedisCounterStoreOptions options) {
+    RedisCounterStoreOptions options, const Clock* clock) {
   PORTCULLIS_RETURN_IF_ERROR(ValidateKeyPrefix(options.key_prefix));
-  PORTCULLIS_ASSIGN_OR_RETURN(
-      std::unique_ptr<RedisConnection> connection,
-      shared_state_internal::NewRedisConnection(options));
+  PORTCULLIS_ASSIGN_OR_RETURN(std::unique_ptr<RedisConnection> connection,
+                              shared_state_internal::NewRedisConnection(
+                                  options, options.down_window, clock));
   return std::unique_ptr<RedisCounterStore>(
       new RedisCounterStore(std::move(options), std::move(connection)));
 }
@@ -176,7 +176,9 @@ absl::StatusOr<std::unique_ptr<RedisCounterStore>> RedisCounterStore::Create(
 RedisCounterStore::RedisCounterStore(
     RedisCounterStoreOptions options,
     std::unique_ptr<RedisConnection> connection)
-    : options_(std::move(options)), connection_(std::move(connection)) {}
+    : options_(std::move(options)),
+      down_(connection->down_window()),
+      connection_(std::move(connection)) {}
 
 RedisCounterStore::~RedisCounterStore() = default;
 
@@ -203,7 +205,14 @@ absl::StatusOr<gate::ChargeOutcome> RedisCounterStore::Charge(
   PORTCULLIS_ASSIGN_OR_RETURN(GivenUp given_up,
                               GivenUpOf(options_.key_prefix, batch));
   keys.push_back(std::move(given_up.key));
+  // Redis failed a moment ago: deny at once rather than queue for the
+  // connection (a probe may hold it for the timeouts).
+  PORTCULLIS_RETURN_IF_ERROR(down_->Check());
   absl::MutexLock lock(&mu_);
+  // Checked again now that the connection is ours: a call that failed
+  // while this one queued has started the window, and a charge the
+  // connection refuses to send must not be owed a refund.
+  PORTCULLIS_RETURN_IF_ERROR(down_->Check());
   PORTCULLIS_RETURN_IF_ERROR(SettleOwed());
   absl::StatusOr<RedisReply> reply =
       RunScript(*connection_, shared_state_internal::ChargeScript(),
@@ -267,6 +276,7 @@ absl::Status RedisCounterStore::RefundLocked(const gate::ChargeBatch& batch) {
 }
 
 absl::Status RedisCounterStore::Ping() {
+  PORTCULLIS_RETURN_IF_ERROR(down_->Check());
   absl::MutexLock lock(&mu_);
   PORTCULLIS_ASSIGN_OR_RETURN(RedisReply reply, connection_->Run({"PING"}));
   if (reply.type != RedisReply::Type::kStatus || reply.text != "PONG") {

@@ -15,7 +15,12 @@
 // connection left open by an earlier call was closed by the server, the
 // call is sent once more on a new one: safe, because charging or refunding
 // a batch twice changes nothing. When Redis cannot be reached every call
-// returns Unavailable, and the next call connects again.
+// returns Unavailable. For options.down_window after such a failure, calls
+// fail at once without trying Redis or waiting for the connection; the
+// first call after it connects again (one at a time: the others keep
+// failing at once while it waits), so while Redis is away (a blackhole, a
+// hung server) a tenant's limited decisions are denied at once rather
+// than each waiting the timeouts under the tenant's lock.
 //
 // TLS when options.tls is set (OpenSSL: shared_state/internal/
 // tls_transport.h); AUTH when a password is given.
@@ -32,12 +37,14 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "base/clock.h"
 #include "gate/counter_store.h"
 #include "shared_state/redis_options.h"
 
 namespace portcullis::shared_state {
 
 namespace shared_state_internal {
+class DownWindow;
 class RedisConnection;
 struct RedisReply;
 }  // namespace shared_state_internal
@@ -45,10 +52,12 @@ struct RedisReply;
 class RedisCounterStore final : public gate::CounterStore {
  public:
   // Checks `options` (InvalidArgument when the address or the key prefix
-  // is malformed, or a TLS file cannot be used); does not connect: the
-  // first call does.
+  // is malformed, the down window negative, or a TLS file cannot be
+  // used); does not connect: the first call does. The down window is
+  // timed on `clock` (null: the system's, which the daemon uses: the
+  // window, like the timeouts, is real time spent waiting).
   static absl::StatusOr<std::unique_ptr<RedisCounterStore>> Create(
-      RedisCounterStoreOptions options);
+      RedisCounterStoreOptions options, const Clock* clock = nullptr);
   ~RedisCounterStore() override;
 
   // gate::CounterStore. Both validate the whole batch before sending
@@ -57,14 +66,18 @@ class RedisCounterStore final : public gate::CounterStore {
   // time or window too large for an exact score. Unavailable when Redis
   // cannot be reached, times out or answers with an error; a Charge that
   // timed out may still have been applied (it then counts against the
-  // limit until its window ends: failing closed).
+  // limit until its window ends: failing closed). Within the down window
+  // Charge fails at once and sends nothing (nothing is owed for it);
+  // Refund sends nothing and is owed (it takes the connection's lock to
+  // record that, so it may wait behind a probe: refunds are rare).
   absl::StatusOr<gate::ChargeOutcome> Charge(
       const gate::ChargeBatch& batch) override;
   absl::Status Refund(const gate::ChargeBatch& batch) override;
 
   // OK when Redis answers PING and every refund owed (below) is settled;
   // Unavailable otherwise. For readiness, called often: it is also what
-  // settles owed refunds soon after Redis returns.
+  // settles owed refunds soon after Redis returns. Fails at once within
+  // the down window.
   absl::Status Ping();
 
   // Refunds owed: batches whose charge got no answer (it may still run
@@ -90,6 +103,9 @@ class RedisCounterStore final : public gate::CounterStore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const RedisCounterStoreOptions options_;
+  // The connection's: checked before queueing for mu_, so that no call
+  // waits behind a probe of a Redis that is away.
+  const std::shared_ptr<shared_state_internal::DownWindow> down_;
   absl::Mutex mu_;
   std::unique_ptr<shared_state_internal::RedisConnection> connection_
       ABSL_GUARDED_BY(mu_);

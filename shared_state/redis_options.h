@@ -40,6 +40,13 @@ struct RedisCounterStoreOptions {
   std::string password;
   absl::Duration connect_timeout = absl::Seconds(1);
   absl::Duration command_timeout = absl::Seconds(1);
+  // RedisCounterStore only: after a connect or a command fails (no answer,
+  // a timeout, a refused AUTH), calls within this window fail at once
+  // with Unavailable instead of waiting the timeouts again under the
+  // tenant's lock; the first call after it tries Redis (one at a time:
+  // the others keep failing at once meanwhile). Zero: every call tries.
+  // See docs/shared-state.md.
+  absl::Duration down_window = absl::Milliseconds(500);
   // Unset: plain TCP. Set: TLS, its files read when the store is created.
   std::optional<RedisTlsOptions> tls;
 };

@@ -134,15 +134,31 @@ for i = 1, (#KEYS - 1) / 2 do
   local zkey, skey = KEYS[2 * i - 1], KEYS[2 * i]
   local b = 1 + (i - 1) * 5
   local member, start, ceiling = ARGV[b + 1], ARGV[b + 2], ARGV[b + 5]
+  local rate = ARGV[b + 4] == 'r'
   local st = state[zkey]
   if not st then
-    local sum, dirty = load(zkey, skey)
-    st = {zkey = zkey, skey = skey, sum = sum, dirty = dirty,
-          added = {p = zero(), n = zero()}, events = 0}
+    st = {zkey = zkey, skey = skey, added = {p = zero(), n = zero()},
+          events = 0}
+    -- A rate limit only counts its events (ZCARD): it keeps no running
+    -- sum, unless one is kept already (the counter also takes amounts).
+    if rate and redis.call('EXISTS', skey) == 0 then
+      st.light = true
+    else
+      st.sum, st.dirty = load(zkey, skey)
+    end
     state[zkey] = st
     order[#order + 1] = st
   end
-  prune(st, start)
+  if st.light then
+    redis.call('ZREMRANGEBYSCORE', zkey, '-inf', start)
+    if not rate then
+      -- An amount on a counter counted so far: sum its events from now on.
+      st.light = false
+      st.sum, st.dirty = recount(zkey), true
+    end
+  else
+    prune(st, start)
+  end
   -- An event this batch charged already counts once: charging a batch
   -- again changes nothing.
   if not redis.call('ZSCORE', zkey, member) then
@@ -180,7 +196,7 @@ for _, i in ipairs(todo) do
   end
 end
 for _, st in ipairs(order) do
-  if st.events > 0 then
+  if st.events > 0 and not st.light then
     add(st.sum.p, st.added.p)
     add(st.sum.n, st.added.n)
     st.dirty = true
@@ -195,10 +211,15 @@ local removed = 0
 for i = 1, (#KEYS - 1) / 2 do
   local zkey, skey, m = KEYS[2 * i - 1], KEYS[2 * i], ARGV[i]
   if redis.call('ZSCORE', zkey, m) then
-    local sum = load(zkey, skey)
-    redis.call('ZREM', zkey, m)
-    if not take(sum, m, -1) then sum = recount(zkey) end
-    store(zkey, skey, sum)
+    if string.sub(m, -1) == 'r' and redis.call('EXISTS', skey) == 0 then
+      -- A rate limit's event, on a counter that keeps no running sum.
+      redis.call('ZREM', zkey, m)
+    else
+      local sum = load(zkey, skey)
+      redis.call('ZREM', zkey, m)
+      if not take(sum, m, -1) then sum = recount(zkey) end
+      store(zkey, skey, sum)
+    end
     removed = removed + 1
   end
 end

@@ -8,7 +8,11 @@
 // step by both scripts, so a spend check costs the same with ten events in
 // the window as with ten thousand. Events that leave the window are taken
 // off the sum as they are dropped; a sum that is missing or disagrees with
-// its events is counted again from them.
+// its events is counted again from them. A rate limit counts its events
+// (ZCARD) and keeps no sum: a rate charge on a counter without a sum key
+// only drops old events and adds its own, and a refund of a rate event
+// there only removes it. Once an amount is charged to such a counter its
+// sum is counted from the events and kept from then on.
 //
 // Charge: KEYS are, per charge, its events key and its sum key, then the
 // batch's given-up key (counter_keys.h). ARGV[1] is

@@ -56,7 +56,49 @@ class ScopedSigpipeBlock {
   bool was_pending_ = false;
 };
 
+const Clock& SystemClock() {
+  static const RealClock* const clock = new RealClock();
+  return *clock;
+}
+
 }  // namespace
+
+DownWindow::DownWindow(absl::Duration window, const Clock& clock)
+    : window_(window), clock_(clock) {}
+
+absl::Status DownWindow::CheckLocked() const {
+  if (!failed_at_.has_value()) return absl::OkStatus();
+  absl::Time now = clock_.Now();
+  if (probing_ || (now >= *failed_at_ && now < *failed_at_ + window_)) {
+    return absl::UnavailableError(
+        absl::StrCat(failure_, " (not tried again for ",
+                     absl::FormatDuration(window_), " after a failure)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DownWindow::Check() const {
+  absl::MutexLock lock(&mu_);
+  return CheckLocked();
+}
+
+absl::Status DownWindow::Begin() {
+  absl::MutexLock lock(&mu_);
+  PORTCULLIS_RETURN_IF_ERROR(CheckLocked());
+  if (failed_at_.has_value()) probing_ = true;
+  return absl::OkStatus();
+}
+
+void DownWindow::End(const absl::Status& result) {
+  absl::MutexLock lock(&mu_);
+  probing_ = false;
+  if (result.ok() || window_ <= absl::ZeroDuration()) {
+    failed_at_.reset();
+    return;
+  }
+  failed_at_ = clock_.Now();
+  failure_ = std::string(result.message().substr(0, 200));
+}
 
 absl::StatusOr<RedisEndpoint> ParseRedisAddress(absl::string_view address) {
   RedisEndpoint endpoint;
@@ -90,12 +132,16 @@ RedisConnection::RedisConnection(RedisEndpoint endpoint,
                                  RedisCredentials credentials,
                                  absl::Duration connect_timeout,
                                  absl::Duration command_timeout,
-                                 std::unique_ptr<const RedisTlsClient> tls)
+                                 std::unique_ptr<const RedisTlsClient> tls,
+                                 std::shared_ptr<DownWindow> down)
     : endpoint_(std::move(endpoint)),
       credentials_(std::move(credentials)),
       connect_timeout_(connect_timeout),
       command_timeout_(command_timeout),
-      tls_(std::move(tls)) {}
+      tls_(std::move(tls)),
+      down_(down != nullptr ? std::move(down)
+                            : std::make_shared<DownWindow>(absl::ZeroDuration(),
+                                                           SystemClock())) {}
 
 RedisConnection::~RedisConnection() = default;
 
@@ -127,6 +173,7 @@ absl::Status RedisConnection::Authenticate() {
 
 absl::StatusOr<RedisReply> RedisConnection::Run(
     const std::vector<std::string>& args) {
+  PORTCULLIS_RETURN_IF_ERROR(down_->Begin());
   bool reused = transport_ != nullptr;
   absl::StatusOr<RedisReply> reply = RunOnce(args);
   if (!reply.ok() && reused && closed_by_server_) {
@@ -134,6 +181,7 @@ absl::StatusOr<RedisReply> RedisConnection::Run(
     // or dropped the client): try once more on a fresh one.
     reply = RunOnce(args);
   }
+  down_->End(reply.status());
   return reply;
 }
 
@@ -154,12 +202,16 @@ absl::StatusOr<RedisReply> RedisConnection::RunOnce(
 }
 
 absl::StatusOr<std::unique_ptr<RedisConnection>> NewRedisConnection(
-    const RedisCounterStoreOptions& options) {
+    const RedisCounterStoreOptions& options, absl::Duration down_window,
+    const Clock* clock) {
   PORTCULLIS_ASSIGN_OR_RETURN(RedisEndpoint endpoint,
                               ParseRedisAddress(options.address));
   if (options.connect_timeout <= absl::ZeroDuration() ||
       options.command_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("redis timeouts must be positive");
+  }
+  if (down_window < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("the redis down window is negative");
   }
   std::unique_ptr<const RedisTlsClient> tls;
   if (options.tls.has_value()) {
@@ -168,7 +220,9 @@ absl::StatusOr<std::unique_ptr<RedisConnection>> NewRedisConnection(
   }
   return std::make_unique<RedisConnection>(
       std::move(endpoint), RedisCredentials{options.username, options.password},
-      options.connect_timeout, options.command_timeout, std::move(tls));
+      options.connect_timeout, options.command_timeout, std::move(tls),
+      std::make_shared<DownWindow>(down_window,
+                                   clock != nullptr ? *clock : SystemClock()));
 }
 
 absl::Status ErrorReply(const RedisReply& reply) {

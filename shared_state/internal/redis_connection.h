@@ -9,12 +9,16 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "base/clock.h"
 #include "shared_state/internal/redis_transport.h"
 #include "shared_state/internal/tls_transport.h"
 #include "shared_state/redis_options.h"
@@ -34,12 +38,53 @@ absl::StatusOr<RedisEndpoint> ParseRedisAddress(absl::string_view address);
 
 class RedisConnection;
 
+// Whether Redis failed a moment ago (RedisCounterStoreOptions::
+// down_window). After a failed attempt, attempts within `window` of it
+// (on `clock`) fail at once; the first after it is the probe, and while
+// it runs every other attempt fails at once too. A probe that reaches
+// Redis ends the down time; one that fails starts a new window. A clock
+// that went back before the failure ends the window (no NTP step can
+// keep Redis unused). A zero window is never down. Thread-safe: Check
+// may be called without the lock that serialises a connection's calls,
+// so that a caller need not queue behind a probe to learn that it would
+// fail.
+class DownWindow {
+ public:
+  DownWindow(absl::Duration window, const Clock& clock);
+
+  // OK when an attempt may go to Redis now; Unavailable otherwise, naming
+  // the failure that started the window.
+  absl::Status Check() const ABSL_LOCKS_EXCLUDED(mu_);
+  // As Check; an OK while down makes the caller the probe, which must
+  // call End.
+  absl::Status Begin() ABSL_LOCKS_EXCLUDED(mu_);
+  // After an OK Begin: `result` is the attempt's (OK: Redis answered).
+  void End(const absl::Status& result) ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  absl::Status CheckLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const absl::Duration window_;
+  const Clock& clock_;
+  mutable absl::Mutex mu_;
+  // When the last attempt failed; unset while Redis answers.
+  std::optional<absl::Time> failed_at_ ABSL_GUARDED_BY(mu_);
+  std::string failure_ ABSL_GUARDED_BY(mu_);
+  bool probing_ ABSL_GUARDED_BY(mu_) = false;
+};
+
 // A connection to `options.address` (ParseRedisAddress), as
 // `options.username`/`password`, over TLS when `options.tls` is set (its
 // files read now), not yet connected, after checking that both timeouts
-// are positive. InvalidArgument otherwise (RedisTlsClient::Create for TLS).
+// are positive and `down_window` not negative. InvalidArgument otherwise
+// (RedisTlsClient::Create for TLS). Down for `down_window` after a failure
+// (DownWindow), timed on `clock` (null: the system's); RedisCounterStore
+// passes options.down_window, the halt store and the approval exchange
+// zero.
 absl::StatusOr<std::unique_ptr<RedisConnection>> NewRedisConnection(
-    const RedisCounterStoreOptions& options);
+    const RedisCounterStoreOptions& options,
+    absl::Duration down_window = absl::ZeroDuration(),
+    const Clock* clock = nullptr);
 
 // Unavailable describing `reply`: the first 80 bytes of an error reply, or
 // "unexpected reply" for any other.
@@ -55,11 +100,12 @@ absl::StatusOr<RedisReply> RunScript(RedisConnection& connection,
 
 class RedisConnection {
  public:
-  // Plain TCP when `tls` is null.
+  // Plain TCP when `tls` is null. Never down when `down` is null.
   RedisConnection(RedisEndpoint endpoint, RedisCredentials credentials,
                   absl::Duration connect_timeout,
                   absl::Duration command_timeout,
-                  std::unique_ptr<const RedisTlsClient> tls = nullptr);
+                  std::unique_ptr<const RedisTlsClient> tls = nullptr,
+                  std::shared_ptr<DownWindow> down = nullptr);
   ~RedisConnection();
   RedisConnection(const RedisConnection&) = delete;
   RedisConnection& operator=(const RedisConnection&) = delete;
@@ -73,8 +119,14 @@ class RedisConnection {
   // turns out to have been closed by the server (it restarted, or dropped
   // an idle client), the command is sent once more on a fresh connection:
   // only idempotent commands may go through Run. SIGPIPE is blocked in the
-  // calling thread while it connects and writes.
+  // calling thread while it connects and writes. Within the down window
+  // after such a failure (DownWindow) it returns Unavailable at once and
+  // sends nothing.
   absl::StatusOr<RedisReply> Run(const std::vector<std::string>& args);
+
+  // The connection's down window, for a caller to Check before it queues
+  // for the connection. Never null.
+  const std::shared_ptr<DownWindow>& down_window() const { return down_; }
 
  private:
   absl::StatusOr<RedisReply> RunOnce(const std::vector<std::string>& args);
@@ -89,6 +141,7 @@ class RedisConnection {
   const absl::Duration connect_timeout_;
   const absl::Duration command_timeout_;
   const std::unique_ptr<const RedisTlsClient> tls_;  // null: plain TCP
+  const std::shared_ptr<DownWindow> down_;           // never null
   std::unique_ptr<RedisTransport> transport_;        // null when not connected
   // Whether the last RunOnce failed because the server had closed the
   // connection (EOF, reset), rather than by a timeout.

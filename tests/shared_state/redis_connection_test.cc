@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/testing/fake_clock.h"
+
 namespace portcullis::shared_state::shared_state_internal {
 namespace {
 
@@ -32,6 +34,59 @@ TEST_CASE("a server that is not there is unavailable", "[shared_state]") {
   auto reply = connection.Run({"PING"});
   CHECK(reply.status().code() == absl::StatusCode::kUnavailable);
   CHECK(reply.status().message().find("127.0.0.1:1") != std::string::npos);
+}
+
+TEST_CASE(
+    "a down window fails attempts at once after a failure and lets one "
+    "probe through after it",
+    "[shared_state]") {
+  testing::FakeClock clock;
+  DownWindow down(absl::Milliseconds(500), clock);
+  REQUIRE(down.Begin().ok());
+  down.End(absl::UnavailableError("redis: read timed out"));
+  absl::Status check = down.Check();
+  CHECK(check.code() == absl::StatusCode::kUnavailable);
+  CHECK(check.message().find("redis: read timed out") != std::string::npos);
+  CHECK(down.Begin().code() == absl::StatusCode::kUnavailable);
+  clock.Advance(absl::Milliseconds(499));
+  CHECK(down.Check().code() == absl::StatusCode::kUnavailable);
+
+  // Past the window one attempt probes; the others fail at once meanwhile.
+  clock.Advance(absl::Milliseconds(1));
+  CHECK(down.Check().ok());
+  REQUIRE(down.Begin().ok());
+  CHECK(down.Check().code() == absl::StatusCode::kUnavailable);
+  CHECK(down.Begin().code() == absl::StatusCode::kUnavailable);
+  // A failed probe starts a new window...
+  down.End(absl::UnavailableError("redis: connect timed out"));
+  CHECK(down.Check().message().find("connect timed out") != std::string::npos);
+  clock.Advance(absl::Milliseconds(500));
+  REQUIRE(down.Begin().ok());
+  // ...and one that reached Redis ends the down time.
+  down.End(absl::OkStatus());
+  CHECK(down.Check().ok());
+  REQUIRE(down.Begin().ok());
+  CHECK(down.Check().ok());
+  down.End(absl::OkStatus());
+
+  // A clock stepped back before the failure ends the window.
+  REQUIRE(down.Begin().ok());
+  down.End(absl::UnavailableError("redis: connection reset"));
+  CHECK_FALSE(down.Check().ok());
+  clock.Advance(absl::Seconds(-1));
+  CHECK(down.Check().ok());
+}
+
+TEST_CASE("a zero down window is never down", "[shared_state]") {
+  testing::FakeClock clock;
+  DownWindow down(absl::ZeroDuration(), clock);
+  REQUIRE(down.Begin().ok());
+  down.End(absl::UnavailableError("redis: read timed out"));
+  CHECK(down.Check().ok());
+  // Not even while another attempt runs.
+  REQUIRE(down.Begin().ok());
+  CHECK(down.Check().ok());
+  REQUIRE(down.Begin().ok());
 }
 
 }  // namespace

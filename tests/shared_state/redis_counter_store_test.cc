@@ -2,9 +2,11 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <memory>
@@ -16,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "shared_state/counter_keys.h"
+#include "tests/testing/fake_clock.h"
 #include "tests/testing/redis_server.h"
 
 namespace portcullis::shared_state {
@@ -40,6 +43,9 @@ std::unique_ptr<RedisCounterStore> Store(
   options.key_prefix = "test:";
   options.connect_timeout = timeout;
   options.command_timeout = timeout;
+  // These tests restart and thaw Redis and expect the very next call to
+  // reach it; the down window has tests of its own, below.
+  options.down_window = absl::ZeroDuration();
   return RedisCounterStore::Create(std::move(options)).value();
 }
 
@@ -673,6 +679,284 @@ TEST_CASE(
   auto as_user = RedisCounterStore::Create(options).value();
   CHECK(Charged(*as_user, Batch("b-2", kStart, {Rate("acme/r", 20)})));
   CHECK(Events(redis, "acme/r") == 2);
+}
+
+// A server that accepts connections and reads what is sent, but never
+// answers: a Redis behind a blackhole or hung. Counts connections and
+// bytes received.
+class SilentServer {
+ public:
+  SilentServer() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(addr);
+    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&addr),
+                   sizeof(addr)) == 0);
+    REQUIRE(::listen(listener_, 16) == 0);
+    REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr),
+                          &length) == 0);
+    port_ = ntohs(addr.sin_port);
+    REQUIRE(::pipe(stop_) == 0);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~SilentServer() {
+    char byte = 0;
+    (void)!::write(stop_[1], &byte, 1);
+    thread_.join();
+    for (int fd : clients_) ::close(fd);
+    ::close(listener_);
+    ::close(stop_[0]);
+    ::close(stop_[1]);
+  }
+  std::string address() const { return absl::StrCat("127.0.0.1:", port_); }
+  int connections() {
+    absl::MutexLock lock(&mu_);
+    return connections_;
+  }
+  int64_t bytes() {
+    absl::MutexLock lock(&mu_);
+    return bytes_;
+  }
+  // Whether `n` connections have been accepted (waits up to 10 s).
+  bool AwaitConnections(int n) {
+    absl::MutexLock lock(&mu_);
+    auto reached = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return connections_ >= n;
+    };
+    return mu_.AwaitWithTimeout(absl::Condition(&reached), absl::Seconds(10));
+  }
+
+ private:
+  void Serve() {
+    for (;;) {
+      std::vector<pollfd> fds = {{stop_[0], POLLIN, 0}, {listener_, POLLIN, 0}};
+      for (int fd : clients_) fds.push_back({fd, POLLIN, 0});
+      if (::poll(fds.data(), fds.size(), -1) < 0) continue;
+      if (fds[0].revents != 0) return;
+      if (fds[1].revents != 0) {
+        int fd = ::accept(listener_, nullptr, nullptr);
+        if (fd >= 0) {
+          clients_.push_back(fd);
+          absl::MutexLock lock(&mu_);
+          ++connections_;
+        }
+      }
+      for (size_t i = 2; i < fds.size(); ++i) {
+        if (fds[i].revents == 0) continue;
+        char buffer[4096];
+        ssize_t n = ::recv(fds[i].fd, buffer, sizeof(buffer), 0);
+        if (n > 0) {
+          absl::MutexLock lock(&mu_);
+          bytes_ += n;
+        } else {
+          // Closed by the client: stop polling it.
+          clients_.erase(
+              std::find(clients_.begin(), clients_.end(), fds[i].fd));
+          ::close(fds[i].fd);
+        }
+      }
+    }
+  }
+
+  int listener_ = -1;
+  int port_ = 0;
+  int stop_[2] = {-1, -1};
+  std::vector<int> clients_;  // the server thread's
+  std::thread thread_;
+  absl::Mutex mu_;
+  int connections_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// Generous: a call that fails at once takes microseconds, one that waits
+// takes the timeout (1 s below).
+constexpr absl::Duration kAtOnce = absl::Milliseconds(300);
+
+TEST_CASE(
+    "while redis does not answer calls within the down window fail at once "
+    "and one call after it tries again while the others still fail at once",
+    "[shared_state]") {
+  SilentServer server;
+  testing::FakeClock clock;
+  RedisCounterStoreOptions options;
+  options.address = server.address();
+  options.connect_timeout = absl::Seconds(1);
+  options.command_timeout = absl::Seconds(1);
+  options.down_window = absl::Milliseconds(500);
+  auto store = RedisCounterStore::Create(options, &clock).value();
+
+  // The first call waits the command timeout; its charge is owed a refund.
+  absl::Time began = absl::Now();
+  auto first = store->Charge(Batch("w/1", kStart, {Rate("acme/w", 5)}));
+  CHECK(first.status().code() == absl::StatusCode::kUnavailable);
+  CHECK(absl::Now() - began >= absl::Milliseconds(900));
+  CHECK(store->owed_refunds() == 1);
+  REQUIRE(server.connections() == 1);
+  int64_t sent = server.bytes();
+  CHECK(sent > 0);
+
+  // Within the window: at once, nothing sent, nothing more owed.
+  for (int i = 2; i <= 5; ++i) {
+    began = absl::Now();
+    auto fast = store->Charge(
+        Batch(absl::StrCat("w/", i), kStart, {Rate("acme/w", 5)}));
+    CHECK(fast.status().code() == absl::StatusCode::kUnavailable);
+    CHECK(fast.status().message().find("not tried again") != std::string::npos);
+    CHECK(absl::Now() - began < kAtOnce);
+  }
+  began = absl::Now();
+  CHECK(store->Ping().code() == absl::StatusCode::kUnavailable);
+  CHECK(absl::Now() - began < kAtOnce);
+  CHECK(store->owed_refunds() == 1);
+  clock.Advance(absl::Milliseconds(499));
+  CHECK(store->Charge(Batch("w/6", kStart, {Rate("acme/w", 5)}))
+            .status()
+            .code() == absl::StatusCode::kUnavailable);
+  // A refund within the window is not sent either, but it is owed.
+  CHECK(store->Refund(Batch("w/0", kStart, {Rate("acme/w", 5)})).code() ==
+        absl::StatusCode::kUnavailable);
+  CHECK(store->owed_refunds() == 2);
+  CHECK(server.connections() == 1);
+  CHECK(server.bytes() == sent);
+
+  // After the window one call tries again (it settles what is owed
+  // first); while it waits, the others still fail at once.
+  clock.Advance(absl::Milliseconds(1));
+  std::atomic<bool> probe_done{false};
+  absl::Status probe;
+  std::thread prober([&] {
+    probe = store->Charge(Batch("w/7", kStart, {Rate("acme/w", 5)})).status();
+    probe_done = true;
+  });
+  REQUIRE(server.AwaitConnections(2));
+  began = absl::Now();
+  auto meanwhile = store->Charge(Batch("w/8", kStart, {Rate("acme/w", 5)}));
+  CHECK(meanwhile.status().code() == absl::StatusCode::kUnavailable);
+  CHECK(absl::Now() - began < kAtOnce);
+  CHECK_FALSE(probe_done);
+  prober.join();
+  CHECK(probe.code() == absl::StatusCode::kUnavailable);
+  // The probe failed settling the owed refunds: its own charge was never
+  // sent, so it is not owed.
+  CHECK(store->owed_refunds() == 2);
+  CHECK(server.connections() == 2);
+  // Its failure starts a new window.
+  began = absl::Now();
+  CHECK(store->Ping().code() == absl::StatusCode::kUnavailable);
+  CHECK(absl::Now() - began < kAtOnce);
+}
+
+TEST_CASE(
+    "after a frozen redis thaws the first call past the down window "
+    "settles what is owed and no charge is lost or counted twice",
+    "[shared_state][redis]") {
+  RedisServer redis;
+  REQUIRE(redis.ready());
+  testing::FakeClock clock;
+  RedisCounterStoreOptions options;
+  options.address = redis.address();
+  options.key_prefix = "test:";
+  options.connect_timeout = absl::Milliseconds(300);
+  options.command_timeout = absl::Milliseconds(300);
+  options.down_window = absl::Milliseconds(500);
+  auto store = RedisCounterStore::Create(options, &clock).value();
+  REQUIRE(Charged(*store, Batch("f/0", kStart, {Rate("acme/f", 5)})));
+
+  redis.Freeze();
+  // Sent, no answer: it may still run once Redis wakes; it is owed.
+  CHECK(store->Charge(Batch("f/1", kStart, {Rate("acme/f", 5)}))
+            .status()
+            .code() == absl::StatusCode::kUnavailable);
+  CHECK(store->owed_refunds() == 1);
+  for (int i = 2; i <= 4; ++i) {
+    absl::Time began = absl::Now();
+    CHECK(
+        store->Charge(Batch(absl::StrCat("f/", i), kStart, {Rate("acme/f", 5)}))
+            .status()
+            .code() == absl::StatusCode::kUnavailable);
+    CHECK(absl::Now() - began < kAtOnce);
+  }
+  redis.Thaw();
+  // Redis answers again, but the window has not passed: not tried.
+  CHECK(store->Charge(Batch("f/5", kStart, {Rate("acme/f", 5)}))
+            .status()
+            .code() == absl::StatusCode::kUnavailable);
+  CHECK(store->owed_refunds() == 1);
+
+  clock.Advance(absl::Milliseconds(500));
+  CHECK(Charged(*store, Batch("f/6", kStart, {Rate("acme/f", 5)})));
+  CHECK(store->owed_refunds() == 0);
+  // f/0 and f/6: f/1 was refunded (and given up), f/2 to f/5 never sent.
+  CHECK(Events(redis, "acme/f") == 2);
+  CHECK(redis.Command({"PTTL", "test:{acme}:t:f/1"}).integer > 0);
+  // The running sum agrees: three more fill the limit of five.
+  for (int i = 7; i <= 9; ++i) {
+    CHECK(Charged(*store,
+                  Batch(absl::StrCat("f/", i), kStart, {Rate("acme/f", 5)})));
+  }
+  auto full = store->Charge(Batch("f/10", kStart, {Rate("acme/f", 5)}));
+  REQUIRE(full.ok());
+  CHECK_FALSE(full->charged);
+  CHECK(full->usage_text == "5 of 5 per 1h used across replicas");
+}
+
+TEST_CASE(
+    "a rate limit keeps no running sum and a counter that also takes "
+    "amounts sums every event",
+    "[shared_state][redis]") {
+  RedisServer redis;
+  REQUIRE(redis.ready());
+  auto store = Store(redis);
+  CHECK(Charged(*store, Batch("m/1", kStart, {Rate("acme/m", 5)})));
+  CHECK(Charged(*store, Batch("m/2", kStart, {Rate("acme/m", 5)})));
+  CHECK(Events(redis, "acme/m") == 2);
+  CHECK(redis.Command({"EXISTS", SumKey("acme/m")}).integer == 0);
+  // An amount on the same counter: its two events count one each.
+  CHECK(Charged(*store, Batch("m/3", kStart, {Spend("acme/m", "1", "3.5")})));
+  CHECK(redis.Command({"EXISTS", SumKey("acme/m")}).integer == 1);
+  // From now on rate charges keep the sum too.
+  CHECK(Charged(*store, Batch("m/4", kStart, {Rate("acme/m", 5)})));
+  auto over =
+      store->Charge(Batch("m/5", kStart, {Spend("acme/m", "1", "4.5")}));
+  REQUIRE(over.ok());
+  CHECK_FALSE(over->charged);
+  CHECK(over->usage_text ==
+        "4 USD of 4.5 USD per 1h used across replicas; this adds 1 USD");
+  // Within one batch, a rate charge then an amount on one counter.
+  CHECK(Charged(*store, Batch("n/1", kStart,
+                              {Rate("acme/n", 5), Spend("acme/n", "2", "3")})));
+  auto full = store->Charge(Batch("n/2", kStart, {Spend("acme/n", "1", "3")}));
+  REQUIRE(full.ok());
+  CHECK_FALSE(full->charged);
+  CHECK(full->usage_text ==
+        "3 USD of 3 USD per 1h used across replicas; this adds 1 USD");
+}
+
+TEST_CASE("a refund of a rate limit's event frees its place",
+          "[shared_state][redis]") {
+  RedisServer redis;
+  REQUIRE(redis.ready());
+  auto store = Store(redis);
+  ChargeBatch first = Batch("q/1", kStart, {Rate("acme/q", 2)});
+  CHECK(Charged(*store, first));
+  CHECK(Charged(*store, Batch("q/2", kStart, {Rate("acme/q", 2)})));
+  REQUIRE(store->Refund(first).ok());
+  CHECK(Events(redis, "acme/q") == 1);
+  CHECK(redis.Command({"EXISTS", SumKey("acme/q")}).integer == 0);
+  CHECK(Charged(*store, Batch("q/3", kStart, {Rate("acme/q", 2)})));
+  auto full = store->Charge(Batch("q/4", kStart, {Rate("acme/q", 2)}));
+  REQUIRE(full.ok());
+  CHECK_FALSE(full->charged);
+  CHECK(full->usage_text == "2 of 2 per 1h used across replicas");
+}
+
+TEST_CASE("a negative down window is refused", "[shared_state]") {
+  RedisCounterStoreOptions options;
+  options.down_window = absl::Milliseconds(-1);
+  CHECK(RedisCounterStore::Create(options).status().code() ==
+        absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace
