@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "base/thread_name.h"
 
 namespace portcullis::ledger::ledger_internal {
@@ -51,15 +52,27 @@ TEST_CASE("a worker pool's threads carry its name", "[worker_pool]") {
   WorkerPool pool(2, "gate-verify");
   absl::Mutex mu;
   std::set<std::string> names;
-  // Enough parts that the workers take some; the caller's own name is not
-  // the pool's.
+  bool worker_seen = false;
+  absl::Notification worker_ran;
+  // The caller takes parts too, under its own name. Its first part waits
+  // until a worker has run one, so the workers must take some, however
+  // the threads are scheduled on a loaded machine.
   SetCurrentThreadName("test-caller");
-  for (int round = 0; round < 200 && names.size() < 2; ++round) {
-    pool.ParallelFor(64, [&](size_t) {
+  pool.ParallelFor(64, [&](size_t) {
+    const std::string name = CurrentThreadName();
+    bool first_worker = false;
+    {
       absl::MutexLock lock(&mu);
-      names.insert(CurrentThreadName());
-    });
-  }
+      names.insert(name);
+      if (name == "gate-verify" && !worker_seen) {
+        worker_seen = first_worker = true;
+      }
+    }
+    if (first_worker) worker_ran.Notify();
+    if (name != "gate-verify") {
+      worker_ran.WaitForNotificationWithTimeout(absl::Seconds(30));
+    }
+  });
   CHECK(names.count("gate-verify") == 1);
   CHECK(names.count("test-caller") == 1);
 }
