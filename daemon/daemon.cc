@@ -264,10 +264,16 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
                               LoadSigningKey(config, log));
   ledger::LedgerOptions ledger_options = LedgerOptionsFrom(config);
   // Several replicas (issue 20): every entry names this one. The ledger
-  // keeps the name, refuses another, and a gate configured with none goes
-  // on writing as the one it keeps (Ledger::replica()).
-  PORTCULLIS_ASSIGN_OR_RETURN(ledger_options.replica,
-                              EffectiveReplicaName(config, HostName()));
+  // keeps the name and refuses another configured one; a gate configured
+  // with none goes on writing as the one it keeps (Ledger::replica()), and
+  // takes the host name (with sharedState) only for a ledger that keeps
+  // none yet: a Deployment's pod is renamed at every restart.
+  ledger_options.replica = config.replica();
+  absl::StatusOr<std::string> host_replica =
+      EffectiveReplicaName(config, HostName());
+  if (ledger_options.replica.empty() && host_replica.ok()) {
+    ledger_options.default_replica = *host_replica;
+  }
   ledger_options.checkpoints.key = &*daemon->signing_key_;
   ledger_options.clock = &clock;
   daemon->kept_checkpoints_ = std::make_unique<ledger::CheckpointFiles>(
@@ -285,6 +291,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
                               LoadMasterKeys(config, log));
   PORTCULLIS_ASSIGN_OR_RETURN(
       daemon->ledger_, ledger::Ledger::Open(std::move(store), ledger_options));
+  // With sharedState the replica needs a name: the host's would not do for
+  // a ledger that keeps none.
+  if (daemon->ledger_->replica().empty() && !host_replica.ok()) {
+    return host_replica.status();
+  }
   daemon->activity_feed_->Attach(*daemon->ledger_);
   log.Info(absl::StrCat(
       "ledger open at ", config.data_dir(), " (",

@@ -29,9 +29,11 @@ namespace {
 constexpr size_t kMaxKindLength = 64;
 
 // The replica whose ledger `store` holds: the name stored in it, which an
-// empty `replica` takes and another one is refused for; else `replica`,
-// then stored (synced) so that the ledger keeps belonging to it.
-absl::Status SettleReplica(KeyValueStore& store, std::string& replica) {
+// empty `replica` takes and another one is refused for; else `replica` (or,
+// when empty, `default_replica`), then stored (synced) so that the ledger
+// keeps belonging to it.
+absl::Status SettleReplica(KeyValueStore& store, std::string& replica,
+                           const std::string& default_replica) {
   PORTCULLIS_ASSIGN_OR_RETURN(std::optional<std::string> stored,
                               store.Get(ledger_internal::ReplicaKey()));
   if (stored.has_value()) {
@@ -50,6 +52,7 @@ absl::Status SettleReplica(KeyValueStore& store, std::string& replica) {
     }
     return absl::OkStatus();
   }
+  if (replica.empty()) replica = default_replica;
   if (replica.empty()) return absl::OkStatus();
   WriteBatch batch;
   batch.Put(ledger_internal::ReplicaKey(), replica);
@@ -117,10 +120,11 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(
   if (options.checkpoints.every_entries == 0) {
     return absl::InvalidArgumentError("checkpoints every 0 entries");
   }
-  if (!options.replica.empty()) {
-    PORTCULLIS_RETURN_IF_ERROR(ValidateReplicaName(options.replica));
+  for (const std::string* name : {&options.replica, &options.default_replica}) {
+    if (!name->empty()) PORTCULLIS_RETURN_IF_ERROR(ValidateReplicaName(*name));
   }
-  PORTCULLIS_RETURN_IF_ERROR(SettleReplica(*store, options.replica));
+  PORTCULLIS_RETURN_IF_ERROR(
+      SettleReplica(*store, options.replica, options.default_replica));
   std::unique_ptr<Ledger> ledger(
       new Ledger(std::move(store), std::move(options)));
   PORTCULLIS_RETURN_IF_ERROR(ledger->Load());

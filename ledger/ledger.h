@@ -166,6 +166,11 @@ struct LedgerOptions {
   // entries name none (version 2), as a lone gate writes them. Open
   // returns InvalidArgument for a name ValidateReplicaName refuses.
   std::string replica;
+  // With `replica` empty: the name the ledger takes when it keeps none yet
+  // (the daemon's default, the host name, when sharedState is set). Unlike
+  // `replica`, it gives way to a stored name, since a Deployment's pods
+  // are renamed on every restart while their ledger volume stays.
+  std::string default_replica;
 };
 
 // The last entry of a tenant's chain.

@@ -141,5 +141,30 @@ TEST_CASE("a malformed kept replica name is damage", "[ledger][replica]") {
   CHECK(absl::IsDataLoss(OpenAs(dir.Sub("db"), "").status()));
 }
 
+TEST_CASE("a default replica name is taken only by a ledger that keeps none",
+          "[ledger][replica]") {
+  testing::TempDir dir;
+  {
+    LedgerOptions options;
+    options.default_replica = "pod-a";
+    auto ledger = Ledger::Open(OpenStore(dir.Sub("db")), options);
+    REQUIRE(ledger.ok());
+    CHECK((*ledger)->replica() == "pod-a");
+  }
+  {
+    // Renamed (a Deployment's new pod): the kept name wins.
+    LedgerOptions options;
+    options.default_replica = "pod-b";
+    auto ledger = Ledger::Open(OpenStore(dir.Sub("db")), options);
+    REQUIRE(ledger.ok());
+    CHECK((*ledger)->replica() == "pod-a");
+  }
+  LedgerOptions bad;
+  bad.default_replica = "pod/a";
+  testing::TempDir other;
+  CHECK(Ledger::Open(OpenStore(other.Sub("db")), bad).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace portcullis::ledger

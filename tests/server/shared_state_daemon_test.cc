@@ -10,8 +10,10 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -22,6 +24,9 @@
 #include "daemon/daemon.h"
 #include "gate/internal/decision_kernel.h"
 #include "gate/internal/kill_switch.h"
+#include "ledger/ledger.h"
+#include "ledger/rocksdb_store.h"
+#include "ledger/verifier.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/redis_server.h"
 #include "tests/testing/temp_dir.h"
@@ -59,8 +64,10 @@ struct Replica {
 
   // `extra` goes under sharedState.redis; `address` (default: the
   // server's plain one) is where the gate reaches it.
+  // `prepare` runs on the directory before the gate starts.
   Replica(const Clock& clock, const testing::RedisServer& redis,
-          const std::string& extra = "", std::string address = "")
+          const std::string& extra = "", std::string address = "",
+          const std::function<void(const testing::TempDir&)>& prepare = {})
       : log(clock, log_text) {
     if (address.empty()) address = redis.address();
     std::ofstream(dir.Sub("shop.policy")) << kPolicy;
@@ -80,6 +87,7 @@ struct Replica {
                                         << extra;
     auto config = LoadConfigFile(dir.Sub("gate.yaml"));
     REQUIRE(config.ok());
+    if (prepare) prepare(dir);
     auto started = Daemon::Start(*config, clock, log);
     INFO((started.ok() ? "" : started.status().ToString()));
     REQUIRE(started.ok());
@@ -214,6 +222,35 @@ TEST_CASE(
   }));
   CHECK(a.Decide("reply_customer", 4).outcome == policy::Outcome::kAllow);
   CHECK(a.log_text.str().find("tenant shop resumed") != std::string::npos);
+}
+
+TEST_CASE(
+    "a gate named after its host keeps the name its ledger keeps when the "
+    "host is renamed",
+    "[daemon][shared_state][redis][replica]") {
+  // With sharedState and no replica set, a gate takes its host's name for a
+  // new ledger. A Deployment's pod is renamed at every restart while its
+  // ledger volume stays: the gate must go on as the replica the ledger
+  // keeps ("pod-old" here), not refuse to start.
+  testing::RedisServer redis;
+  REQUIRE(redis.ready());
+  testing::FakeClock clock;
+  Replica a(clock, redis, "", "", [](const testing::TempDir& dir) {
+    auto store = ledger::RocksDbStore::Open(dir.Sub("data"), {});
+    REQUIRE(store.ok());
+    ledger::LedgerOptions options;
+    options.replica = "pod-old";
+    REQUIRE(ledger::Ledger::Open(*std::move(store), options).ok());
+  });
+  CHECK(a.log_text.str().find("; replica pod-old") != std::string::npos);
+  CHECK(a.Decide("create_coupon", 1).outcome == policy::Outcome::kAllow);
+  a.daemon.reset();
+  auto store = ledger::RocksDbStore::Open(a.dir.Sub("data"), {});
+  REQUIRE(store.ok());
+  auto report = ledger::VerifyLedger(**store);
+  REQUIRE(report.ok());
+  CHECK(report->clean());
+  CHECK(report->replicas == std::set<std::string>{"pod-old"});
 }
 
 TEST_CASE(
