@@ -72,6 +72,25 @@ std::vector<uint64_t> CheckpointSizes(const KeyValueStore& store,
   return sizes;
 }
 
+// Puts `forged`'s history of `tenant` (entries, payloads, head, tree, key
+// versions) in place of `store`'s, leaving its checkpoints.
+void ReplaceHistory(KeyValueStore& store, const KeyValueStore& forged,
+                    const std::string& tenant) {
+  WriteBatch batch;
+  for (char tag : {'E', 'P', 'H', 'M', 'K'}) {
+    std::string prefix = ledger_internal::TenantPrefix(tag, tenant);
+    batch.DeleteRange(prefix, ledger_internal::PrefixEnd(prefix));
+    REQUIRE(forged
+                .Scan(prefix, ledger_internal::PrefixEnd(prefix), false,
+                      [&](absl::string_view k, absl::string_view v) {
+                        batch.Put(std::string(k), std::string(v));
+                        return true;
+                      })
+                .ok());
+  }
+  REQUIRE(store.Write(batch, true).ok());
+}
+
 VerifyReport Verify(const KeyValueStore& store, const crypto::SigningKey& key) {
   VerifyOptions options;
   options.key = &key.verifying_key();
@@ -323,21 +342,8 @@ TEST_CASE("a chain rewritten under its checkpoint is refused at open",
         REQUIRE((*forged)->Append({Draft("t", "forged")}).ok());
       }
     }
-    auto forged = OpenStore(dir.Sub("forged"));
-    auto store = OpenStore(dir.Sub("db"));
-    WriteBatch batch;
-    for (char tag : {'E', 'P', 'H', 'M', 'K'}) {
-      std::string prefix = ledger_internal::TenantPrefix(tag, "t");
-      batch.DeleteRange(prefix, ledger_internal::PrefixEnd(prefix));
-      REQUIRE(forged
-                  ->Scan(prefix, ledger_internal::PrefixEnd(prefix), false,
-                         [&](absl::string_view k, absl::string_view v) {
-                           batch.Put(std::string(k), std::string(v));
-                           return true;
-                         })
-                  .ok());
-    }
-    REQUIRE(store->Write(batch, true).ok());
+    ReplaceHistory(*OpenStore(dir.Sub("db")), *OpenStore(dir.Sub("forged")),
+                   "t");
   }
   auto ledger = gate.Open(dir.Sub("db"));
   REQUIRE(ledger->Refusals().size() == 1);
@@ -408,22 +414,7 @@ TEST_CASE("checkpoints inside and at the end of a range are checked",
     REQUIRE(forged.ok());
     append(**forged, "forged-");
   }
-  {
-    auto forged = OpenStore(dir.Sub("forged"));
-    WriteBatch batch;
-    for (char tag : {'E', 'P', 'H', 'M', 'K'}) {
-      std::string prefix = ledger_internal::TenantPrefix(tag, "t");
-      batch.DeleteRange(prefix, ledger_internal::PrefixEnd(prefix));
-      REQUIRE(forged
-                  ->Scan(prefix, ledger_internal::PrefixEnd(prefix), false,
-                         [&](absl::string_view k, absl::string_view v) {
-                           batch.Put(std::string(k), std::string(v));
-                           return true;
-                         })
-                  .ok());
-    }
-    REQUIRE(store->Write(batch, true).ok());
-  }
+  ReplaceHistory(*store, *OpenStore(dir.Sub("forged")), "t");
   auto expect_rewritten_at = [&](uint64_t size) {
     for (int threads : {1, 2, 3, 8}) {
       INFO(threads << " threads");
