@@ -508,22 +508,28 @@ TEST_CASE("a connection the server dropped is replaced on the next call",
   CHECK(Events(redis, "acme/k") == 1);
 }
 
+// A socket listening on a free loopback port, which goes in `port`.
+int ListenOnLoopback(int backlog, int& port) {
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(addr);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) ==
+          0);
+  REQUIRE(::listen(listener, backlog) == 0);
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr),
+                        &length) == 0);
+  port = ntohs(addr.sin_port);
+  return listener;
+}
+
 // A server that answers one PING, then resets the connection (an RST, not
 // a FIN) and stops listening.
 class ResettingServer {
  public:
   ResettingServer() {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(addr);
-    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&addr),
-                   sizeof(addr)) == 0);
-    REQUIRE(::listen(listener_, 1) == 0);
-    REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr),
-                          &length) == 0);
-    port_ = ntohs(addr.sin_port);
+    listener_ = ListenOnLoopback(1, port_);
     thread_ = std::thread([this] {
       int fd = ::accept(listener_, nullptr, nullptr);
       // Nobody may connect again: the store's retry is refused.
@@ -687,17 +693,7 @@ TEST_CASE(
 class SilentServer {
  public:
   SilentServer() {
-    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(addr);
-    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&addr),
-                   sizeof(addr)) == 0);
-    REQUIRE(::listen(listener_, 16) == 0);
-    REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr),
-                          &length) == 0);
-    port_ = ntohs(addr.sin_port);
+    listener_ = ListenOnLoopback(16, port_);
     REQUIRE(::pipe(stop_) == 0);
     thread_ = std::thread([this] { Serve(); });
   }
