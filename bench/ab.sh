@@ -39,19 +39,9 @@ agent_principals
 
 declare -A tcp pid
 for gate in a b; do
-  cat >"$tmp/$gate.yaml" <<EOF
-policy: $PWD/examples/commerce.policy
-principalsFile: $tmp/principals.json
-dataDir: $tmp/data-$gate
-listen:
-  tcpAddress: 127.0.0.1:0
-  unixSocket: $tmp/$gate.sock
-ledger:
-  durability: $DURABILITY
-EOF
   extra=${A_YAML_EXTRA:-}
   [[ $gate == b ]] && extra=${B_YAML_EXTRA:-}
-  [[ -n $extra ]] && printf '%s\n' "$extra" >>"$tmp/$gate.yaml"
+  gate_config "$gate" --durability "$DURABILITY" --extra "$extra"
   binary=$A
   [[ $gate == b ]] && binary=$B
   "$binary" --config "$tmp/$gate.yaml" >"$tmp/$gate.log" 2>&1 &

@@ -50,7 +50,7 @@ agent_principals() {
 await_line() {
   local pid=$1 log=$2 pattern=$3
   for _ in $(seq 100); do
-    if grep -q "$pattern" "$log"; then return 0; fi
+    if grep -qs "$pattern" "$log"; then return 0; fi
     if ! kill -0 "$pid" 2>/dev/null; then break; fi
     sleep 0.1
   done
@@ -63,4 +63,48 @@ await_line() {
 # ("serving on" for portcullisd, "listening on" for the no-op server).
 loopback_address() {
   grep -o "$2 127\.0\.0\.1:[0-9]*" "$1" | sed "s/$2 //"
+}
+
+# gate_config NAME [OPTION...]: writes $tmp/NAME.yaml, the configuration
+# the benchmarks start portcullisd with: examples/commerce.policy, the
+# principals of agent_principals, a synced ledger in $tmp/data-NAME, TCP on
+# a loopback port the gate picks, and the Unix socket $tmp/NAME.sock.
+#   --policy FILE       another policy
+#   --no-unix           no Unix socket
+#   --metrics           the HTTP listener (/metrics) on a loopback port
+#   --durability MODE   DURABILITY_SYNC (the default) or DURABILITY_PROCESS
+#   --extra YAML        appended as it is (nothing when empty)
+gate_config() {
+  local name=$1 policy=$PWD/examples/commerce.policy unix=1 metrics=0
+  local durability=DURABILITY_SYNC extra=""
+  shift
+  while (($# > 0)); do
+    case $1 in
+    --policy) policy=$2 && shift 2 ;;
+    --no-unix) unix=0 && shift ;;
+    --metrics) metrics=1 && shift ;;
+    --durability) durability=$2 && shift 2 ;;
+    --extra) extra=$2 && shift 2 ;;
+    *) echo "gate_config: unknown option $1" >&2 && return 2 ;;
+    esac
+  done
+  {
+    echo "policy: $policy"
+    echo "principalsFile: $tmp/principals.json"
+    echo "dataDir: $tmp/data-$name"
+    echo "listen:"
+    echo "  tcpAddress: 127.0.0.1:0"
+    if ((unix)); then
+      echo "  unixSocket: $tmp/$name.sock"
+    else
+      echo "  disableUnixSocket: true"
+    fi
+    echo "ledger:"
+    echo "  durability: $durability"
+    if ((metrics)); then
+      echo "observability:"
+      echo "  httpAddress: 127.0.0.1:0"
+    fi
+    if [[ -n $extra ]]; then printf '%s\n' "$extra"; fi
+  } >"$tmp/$name.yaml"
 }

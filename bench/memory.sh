@@ -41,20 +41,9 @@ EOF
   done
 } >"$tmp/bench.policy"
 
-# The token stays in a variable: never printed, never in argv.
-token=$("$bin/cli/portcullis" tokens create --principal bench --role agent \
-  --tenant '*' --principals_file "$tmp/principals.json" | sed -n 2p)
+agent_principals
 
-cat >"$tmp/gate.yaml" <<EOF
-policy: $tmp/bench.policy
-principalsFile: $tmp/principals.json
-dataDir: $tmp/data
-listen:
-  tcpAddress: 127.0.0.1:0
-  disableUnixSocket: true
-ledger:
-  durability: DURABILITY_SYNC
-EOF
+gate_config gate --policy "$tmp/bench.policy" --no-unix
 
 started=$(date +%s%N)
 "$bin/daemon/portcullisd" --config "$tmp/gate.yaml" >"$tmp/gate.log" 2>&1 &

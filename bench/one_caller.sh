@@ -35,18 +35,7 @@ build_release portcullis portcullisd portcullis_loadgen \
 scratch_dir
 agent_principals
 
-cat >"$tmp/gate.yaml" <<YAML
-policy: $PWD/examples/commerce.policy
-principalsFile: $tmp/principals.json
-dataDir: $tmp/data
-listen:
-  tcpAddress: 127.0.0.1:0
-  unixSocket: $tmp/gate.sock
-ledger:
-  durability: DURABILITY_SYNC
-observability:
-  httpAddress: 127.0.0.1:0
-YAML
+gate_config gate --metrics
 "$bin/daemon/portcullisd" --config "$tmp/gate.yaml" >"$tmp/gate.log" 2>&1 &
 pids+=($!)
 gate_pid=$!
@@ -117,7 +106,7 @@ for round in $(seq "$ROUNDS"); do
   gate=$(one_call "$gate_target" evaluate-allow "$gate_pid")
   threads_after=$(thread_cpu "$gate_pid")
   after=$(sums)
-  fsync=$("$bin/bench/portcullis_fsync_probe" --dir "$tmp/data" \
+  fsync=$("$bin/bench/portcullis_fsync_probe" --dir "$tmp/data-gate" \
     --count "$SYNCS" --json)
   awk -v round="$round" -v floor="$(p50_us "$floor")" \
     -v gate="$(p50_us "$gate")" -v fsync="$(jq -r .p50Us <<<"$fsync")" \

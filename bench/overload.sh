@@ -60,19 +60,7 @@ build_release portcullisd portcullis portcullis_loadgen portcullis_noop_server
 scratch_dir
 agent_principals
 
-cat >"$tmp/gate.yaml" <<EOF
-policy: $PWD/examples/commerce.policy
-principalsFile: $tmp/principals.json
-dataDir: $tmp/data
-listen:
-  tcpAddress: 127.0.0.1:0
-  disableUnixSocket: true
-ledger:
-  durability: DURABILITY_SYNC
-observability:
-  httpAddress: 127.0.0.1:0
-EOF
-[[ -n $YAML_EXTRA ]] && printf '%s\n' "$YAML_EXTRA" >>"$tmp/gate.yaml"
+gate_config gate --no-unix --metrics --extra "$YAML_EXTRA"
 gate_sched=()
 if [[ -n ${GATE_CPU:-} ]]; then
   [[ ${PIN:-0} == 1 ]] || { echo "GATE_CPU needs PIN=1" >&2; exit 2; }

@@ -37,21 +37,11 @@ approver_token=$("$bin/cli/portcullis" tokens create \
   --principals_file "$tmp/principals.json" | sed -n 2p)
 "$bin/cli/portcullis" keys generate --out "$tmp/alice" >/dev/null
 
-cat >"$tmp/gate.yaml" <<EOF
-policy: $PWD/examples/commerce.policy
-principalsFile: $tmp/principals.json
-dataDir: $tmp/data
-listen:
-  tcpAddress: 127.0.0.1:0
-  unixSocket: $tmp/gate.sock
-ledger:
-  durability: DURABILITY_SYNC
-approvers:
+gate_config gate --extra "approvers:
   - id: alice
     publicKey: $(cat "$tmp/alice.pub")
     roles: [owner]
-    tenants: [al-noor]
-EOF
+    tenants: [al-noor]"
 
 "${PORTCULLISD:-$bin/daemon/portcullisd}" --config "$tmp/gate.yaml" >"$tmp/gate.log" 2>&1 &
 pids+=($!)
