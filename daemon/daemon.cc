@@ -7,114 +7,19 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "base/thread_name.h"
-#include "codec/time_codec.h"
 #include "config/config_loader.h"
 #include "config/listen_address.h"
 #include "crypto/key_file.h"
-#include "crypto/master_key_file.h"
+#include "daemon/daemon_config.h"
 #include "gate/policy_loader.h"
 #include "ledger/rocksdb_store.h"
 
 namespace portcullis::server {
 namespace {
 
-gate::GateOptions GateOptionsFrom(const config::v1::GateConfig& config) {
-  gate::GateOptions options;
-  options.limits.max_arguments = config.limits().max_arguments();
-  options.limits.max_string_bytes = config.limits().max_string_bytes();
-  options.max_pending_per_agent = config.limits().max_pending_per_agent();
-  options.max_pending_per_tenant = config.limits().max_pending_per_tenant();
-  options.grant_ttl = DurationFromProto(config.grants().ttl());
-  options.idempotency_window =
-      DurationFromProto(config.grants().idempotency_window());
-  options.snapshot_every_checkpoints =
-      static_cast<int>(config.ledger().snapshot_every_checkpoints());
-  options.fatigue_cap.max_per_window =
-      static_cast<int>(config.approvals().fatigue_cap().max_per_window());
-  options.fatigue_cap.window =
-      DurationFromProto(config.approvals().fatigue_cap().window());
-  return options;
-}
-
-absl::StatusOr<gate::ApproverRegistry> ApproversFrom(
-    const config::v1::GateConfig& config) {
-  std::vector<gate::Approver> approvers;
-  for (const config::v1::ApproverConfig& a : config.approvers()) {
-    auto key = crypto::ParseVerifyingKey(a.public_key());
-    if (!key.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "approver \"", a.id(), "\": public_key: ", key.status().message()));
-    }
-    approvers.push_back({a.id(),
-                         *key,
-                         {a.roles().begin(), a.roles().end()},
-                         {a.tenants().begin(), a.tenants().end()}});
-  }
-  return gate::ApproverRegistry::Create(std::move(approvers));
-}
-
-ServerOptions ServerOptionsFrom(const config::v1::GateConfig& config) {
-  ServerOptions options;
-  const config::v1::TlsConfig& tls = config.listen().tls();
-  if (!tls.cert_file().empty() || !tls.key_file().empty()) {
-    options.tls = TlsFiles{tls.cert_file(), tls.key_file(),
-                           tls.client_ca_file(), tls.require_client_cert()};
-  }
-  options.tcp_address = config.listen().tcp_address();
-  options.unix_socket = config.listen().unix_socket();
-  options.max_request_bytes =
-      static_cast<int>(config.limits().max_request_bytes());
-  // Open waits and streams (issue 15, item 6).
-  options.service.max_waits_per_principal =
-      config.limits().max_waits_per_principal();
-  options.service.max_streams_per_principal =
-      config.limits().max_streams_per_principal();
-  options.service.watch_backlog = config.limits().watch_backlog();
-  options.service.call_threads =
-      static_cast<int>(config.limits().call_threads());
-  options.admin.max_calls_per_principal =
-      config.limits().max_admin_calls_per_principal();
-  // Overload (issue 15, item 5).
-  const config::v1::LimitsConfig& limits = config.limits();
-  options.admission.max_in_flight =
-      static_cast<int>(limits.max_in_flight_decisions());
-  options.admission.retry_after =
-      absl::Milliseconds(limits.retry_pushback_ms());
-  options.max_concurrent_streams =
-      static_cast<int>(limits.max_concurrent_streams());
-  options.max_server_threads = static_cast<int>(limits.max_server_threads());
-  options.memory_quota_bytes = static_cast<int64_t>(limits.grpc_memory_bytes());
-  return options;
-}
-
-// The options of the stores that share limit counters and halts with the
-// other replicas, from sharedState.redis (validated by the configuration
-// loader); nullopt without it.
-absl::StatusOr<std::optional<shared_state::RedisCounterStoreOptions>>
-SharedRedisFrom(const config::v1::GateConfig& config) {
-  if (!config.shared_state().has_redis()) return std::nullopt;
-  const config::v1::RedisConfig& redis = config.shared_state().redis();
-  shared_state::RedisCounterStoreOptions options;
-  options.address = redis.address();
-  options.key_prefix = redis.key_prefix();
-  options.connect_timeout = DurationFromProto(redis.connect_timeout());
-  options.command_timeout = DurationFromProto(redis.command_timeout());
-  if (!redis.password_file().empty()) {
-    PORTCULLIS_ASSIGN_OR_RETURN(
-        crypto::SecureBytes password,
-        crypto::ReadPasswordFile(redis.password_file()));
-    options.username = redis.username();
-    options.password = std::string(password.view());
-  }
-  if (redis.has_tls()) {
-    options.tls =
-        shared_state::RedisTlsOptions{.ca_file = redis.tls().ca_file(),
-                                      .server_name = redis.tls().server_name(),
-                                      .cert_file = redis.tls().cert_file(),
-                                      .key_file = redis.tls().key_file()};
-  }
-  return options;
-}
+#ifndef PORTCULLIS_VERSION
+#define PORTCULLIS_VERSION "unknown"
+#endif
 
 // A store built from `options` (one of the Create functions), or
 // InvalidArgument naming sharedState.redis.
@@ -129,106 +34,11 @@ absl::StatusOr<std::unique_ptr<Store>> SharedStore(
   return store;
 }
 
-// Reads the gate's signing key; creates the default one on first start.
-absl::StatusOr<crypto::SigningKey> LoadSigningKey(
-    const config::v1::GateConfig& config, Logger& log) {
-  std::string path = config.signing_key_file();
-  bool is_default = path.empty();
-  if (is_default) path = config.data_dir() + "/gate.key";
-  auto key = crypto::ReadSigningKeyFile(path);
-  if (key.ok() || !is_default || !absl::IsNotFound(key.status())) return key;
-  crypto::SigningKey fresh = crypto::SigningKey::Generate();
-  PORTCULLIS_RETURN_IF_ERROR(crypto::WriteSigningKeyFile(path, fresh));
-  std::string public_path = config.data_dir() + "/gate.pub";
-  PORTCULLIS_RETURN_IF_ERROR(
-      crypto::WriteVerifyingKeyFile(public_path, fresh.verifying_key()));
-  log.Info(absl::StrCat("created the gate's signing key ", path,
-                        "; its public key is ", public_path));
-  return fresh;
-}
-
-// Reads the master key file; creates the default one on first start.
-absl::StatusOr<std::shared_ptr<std::vector<crypto::MasterKey>>> LoadMasterKeys(
-    const config::v1::GateConfig& config, Logger& log) {
-  std::string path = config.ledger().master_key_file();
-  bool is_default = path.empty();
-  if (is_default) path = config.data_dir() + "/master.key";
-  auto keys = crypto::ReadMasterKeyFile(path);
-  if (!keys.ok() && is_default && absl::IsNotFound(keys.status())) {
-    PORTCULLIS_RETURN_IF_ERROR(crypto::CreateMasterKeyFile(path));
-    log.Info(absl::StrCat("created the ledger's master key ", path,
-                          "; back it up apart from the data: without it "
-                          "no payload can be read"));
-    keys = crypto::ReadMasterKeyFile(path);
-  }
-  if (!keys.ok()) return keys.status();
-  return std::make_shared<std::vector<crypto::MasterKey>>(*std::move(keys));
-}
-
-#ifndef PORTCULLIS_VERSION
-#define PORTCULLIS_VERSION "unknown"
-#endif
-
-absl::StatusOr<http::OperatorServerOptions> OperatorServerOptionsFrom(
-    const config::v1::ObservabilityConfig& config) {
-  PORTCULLIS_ASSIGN_OR_RETURN(ListenAddress address,
-                              ParseListenAddress(config.http_address()));
-  const config::v1::TlsConfig& tls = config.tls();
-  if (!tls.client_ca_file().empty() || tls.require_client_cert()) {
-    return absl::InvalidArgumentError(
-        "observability.tls: client certificates are not supported; set only "
-        "certFile and keyFile");
-  }
-  http::OperatorServerOptions options;
-  options.host = address.host;
-  options.port = address.port;
-  options.loopback = address.loopback;
-  options.tls_cert_file = tls.cert_file();
-  options.tls_key_file = tls.key_file();
-  return options;
-}
-
-absl::StatusOr<gate::ActivityFeedOptions> ActivityFeedOptionsFrom(
-    const config::v1::ActivityConfig& config) {
-  gate::ActivityFeedOptions options;
-  if (config.page_size() > 4096) {
-    return absl::InvalidArgumentError(
-        "activity.pageSize: at most 4096 events per page");
-  }
-  if (config.max_streams_per_principal() > 64) {
-    return absl::InvalidArgumentError(
-        "activity.maxStreamsPerPrincipal: at most 64");
-  }
-  if (config.page_size() != 0) options.page_size = config.page_size();
-  if (config.max_streams_per_principal() != 0) {
-    options.max_streams_per_principal = config.max_streams_per_principal();
-  }
-  return options;
-}
-
-uint64_t MinFreeBytes(const config::v1::GateConfig& config) {
-  constexpr uint64_t kDefaultMiB = 8;
-  const uint64_t mib = config.ledger().min_free_mib() == 0
-                           ? kDefaultMiB
-                           : config.ledger().min_free_mib();
-  return mib << 20;
-}
-
 // This machine's host name ("" when it cannot be read).
 std::string HostName() {
   char name[256] = {};
   if (gethostname(name, sizeof(name) - 1) != 0) return std::string();
   return name;
-}
-
-ledger::LedgerOptions LedgerOptionsFrom(const config::v1::GateConfig& config) {
-  ledger::LedgerOptions options;
-  options.sync = config.ledger().durability() != config::v1::DURABILITY_PROCESS;
-  options.checkpoints.every_entries =
-      std::max<uint64_t>(1, config.ledger().checkpoint_every_entries());
-  options.checkpoints.every_interval =
-      absl::Milliseconds(config.ledger().checkpoint_interval_ms());
-  return options;
 }
 
 }  // namespace
@@ -237,31 +47,53 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
     const config::v1::GateConfig& config, const Clock& clock, Logger& log,
     const std::string& config_file) {
   std::unique_ptr<Daemon> daemon(new Daemon(clock, log, config, config_file));
+  // In this order: each step uses what the steps before it built.
   PORTCULLIS_RETURN_IF_ERROR(daemon->StartMetrics(config));
-  GateMetrics* metrics = daemon->gate_metrics_.get();
-  PORTCULLIS_ASSIGN_OR_RETURN(auto principals, daemon->LoadPrincipals());
+  PORTCULLIS_RETURN_IF_ERROR(daemon->StartAuthenticator());
+  PORTCULLIS_RETURN_IF_ERROR(daemon->OpenLedger(config));
+  PORTCULLIS_RETURN_IF_ERROR(daemon->OpenSecrets(config));
+  // Connects on first use, so a Redis that is down does not stop the
+  // start: health says so instead (CheckSharedState).
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      std::optional<shared_state::RedisCounterStoreOptions> redis,
+      SharedRedisFrom(config));
+  PORTCULLIS_RETURN_IF_ERROR(daemon->StartGate(config, redis));
+  PORTCULLIS_RETURN_IF_ERROR(daemon->ShareApprovals(redis));
+  PORTCULLIS_RETURN_IF_ERROR(daemon->StartServer(config));
+  PORTCULLIS_RETURN_IF_ERROR(daemon->StartOperatorServer(config));
+  daemon->StartBackground(config);
+  daemon->WatchFiles(config);
+  daemon->LogServing(config);
+  return daemon;
+}
+
+absl::Status Daemon::StartAuthenticator() {
+  PORTCULLIS_ASSIGN_OR_RETURN(auto principals, LoadPrincipals());
   if (principals->size() == 0) {
-    log.Warn(
+    log_.Warn(
         "no principals are configured: every call will be refused as "
         "UNAUTHENTICATED (see docs/security.md)");
   }
   std::function<void()> on_auth_failure;
-  if (metrics != nullptr) {
+  if (GateMetrics* metrics = gate_metrics_.get(); metrics != nullptr) {
     on_auth_failure = [metrics] { metrics->OnAuthenticationFailed(); };
   }
-  daemon->authenticator_ =
+  authenticator_ =
       std::make_unique<Authenticator>(principals, std::move(on_auth_failure));
+  return absl::OkStatus();
+}
 
+absl::Status Daemon::OpenLedger(const config::v1::GateConfig& config) {
   // A full disk (issue 15): refused here with how much is free, never
   // started into failing writes.
   ledger::RocksDbOptions store_options;
   store_options.min_free_bytes = MinFreeBytes(config);
+  min_free_bytes_ = store_options.min_free_bytes;
   PORTCULLIS_ASSIGN_OR_RETURN(
       auto store, ledger::RocksDbStore::Open(config.data_dir(), store_options));
   // Ledger evidence (issue 5): the gate key signs checkpoints, the master
   // key seals payloads; both are needed before the ledger opens.
-  PORTCULLIS_ASSIGN_OR_RETURN(daemon->signing_key_,
-                              LoadSigningKey(config, log));
+  PORTCULLIS_ASSIGN_OR_RETURN(signing_key_, LoadSigningKey(config, log_));
   ledger::LedgerOptions ledger_options = LedgerOptionsFrom(config);
   // Several replicas (issue 20): every entry names this one. The ledger
   // keeps the name and refuses another configured one; a gate configured
@@ -274,239 +106,232 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
   if (ledger_options.replica.empty() && host_replica.ok()) {
     ledger_options.default_replica = *host_replica;
   }
-  ledger_options.checkpoints.key = &*daemon->signing_key_;
-  ledger_options.clock = &clock;
-  daemon->kept_checkpoints_ = std::make_unique<ledger::CheckpointFiles>(
+  ledger_options.checkpoints.key = &*signing_key_;
+  ledger_options.clock = &clock_;
+  kept_checkpoints_ = std::make_unique<ledger::CheckpointFiles>(
       ledger::KeptCheckpointsDir(config.data_dir()));
-  ledger_options.checkpoint_files = daemon->kept_checkpoints_.get();
+  ledger_options.checkpoint_files = kept_checkpoints_.get();
   PORTCULLIS_ASSIGN_OR_RETURN(gate::ActivityFeedOptions activity,
                               ActivityFeedOptionsFrom(config.activity()));
-  daemon->activity_feed_ =
-      std::make_unique<gate::ActivityFeed>(daemon->codec_, activity);
-  daemon->ledger_observers_ = std::make_unique<ledger::LedgerObserverTee>(
-      std::vector<ledger::LedgerObserver*>{metrics,
-                                           daemon->activity_feed_.get()});
-  ledger_options.observer = daemon->ledger_observers_.get();
-  PORTCULLIS_ASSIGN_OR_RETURN(ledger_options.master_keys,
-                              LoadMasterKeys(config, log));
+  activity_feed_ = std::make_unique<gate::ActivityFeed>(codec_, activity);
+  ledger_observers_ = std::make_unique<ledger::LedgerObserverTee>(
+      std::vector<ledger::LedgerObserver*>{gate_metrics_.get(),
+                                           activity_feed_.get()});
+  ledger_options.observer = ledger_observers_.get();
+  PORTCULLIS_ASSIGN_OR_RETURN(master_keys_, LoadMasterKeys(config, log_));
+  ledger_options.master_keys = master_keys_;
   PORTCULLIS_ASSIGN_OR_RETURN(
-      daemon->ledger_, ledger::Ledger::Open(std::move(store), ledger_options));
+      ledger_, ledger::Ledger::Open(std::move(store), ledger_options));
   // With sharedState the replica needs a name: the host's would not do for
   // a ledger that keeps none.
-  if (daemon->ledger_->replica().empty() && !host_replica.ok()) {
+  if (ledger_->replica().empty() && !host_replica.ok()) {
     return host_replica.status();
   }
-  daemon->activity_feed_->Attach(*daemon->ledger_);
-  log.Info(absl::StrCat(
-      "ledger open at ", config.data_dir(), " (",
-      daemon->ledger_->Tenants().size(), " tenants, ",
-      ledger_options.sync ? "synced" : "unsynced", " writes); gate key id ",
-      crypto::KeyId(daemon->signing_key_->verifying_key()),
-      daemon->ledger_->replica().empty()
+  activity_feed_->Attach(*ledger_);
+  log_.Info(absl::StrCat(
+      "ledger open at ", config.data_dir(), " (", ledger_->Tenants().size(),
+      " tenants, ", ledger_options.sync ? "synced" : "unsynced",
+      " writes); gate key id ", crypto::KeyId(signing_key_->verifying_key()),
+      ledger_->replica().empty()
           ? std::string()
-          : absl::StrCat("; replica ", daemon->ledger_->replica())));
+          : absl::StrCat("; replica ", ledger_->replica())));
+  return absl::OkStatus();
+}
 
+absl::Status Daemon::OpenSecrets(const config::v1::GateConfig& config) {
   PORTCULLIS_ASSIGN_OR_RETURN(
-      daemon->secrets_store_,
+      secrets_store_,
       ledger::RocksDbStore::Open(config.data_dir() + "/secrets", {}));
-  daemon->secrets_ = std::make_unique<secrets::SecretStore>(
-      *daemon->secrets_store_, ledger_options.master_keys, clock);
-  PORTCULLIS_ASSIGN_OR_RETURN(daemon->connectors_,
-                              ConnectorSet::Create(config, *daemon->secrets_));
-  if (metrics != nullptr) {
-    metrics->SetConnectorNames(daemon->connectors_->Names());
+  secrets_ = std::make_unique<secrets::SecretStore>(*secrets_store_,
+                                                    master_keys_, clock_);
+  PORTCULLIS_ASSIGN_OR_RETURN(connectors_,
+                              ConnectorSet::Create(config, *secrets_));
+  if (gate_metrics_ != nullptr) {
+    gate_metrics_->SetConnectorNames(connectors_->Names());
   }
+  return absl::OkStatus();
+}
 
+absl::Status Daemon::StartGate(
+    const config::v1::GateConfig& config,
+    const std::optional<shared_state::RedisCounterStoreOptions>& redis) {
   PORTCULLIS_ASSIGN_OR_RETURN(gate::ApproverRegistry approvers,
                               ApproversFrom(config));
   gate::GateOptions gate_options = GateOptionsFrom(config);
-  // Connects on first use, so a Redis that is down does not stop the
-  // start: health says so instead (CheckSharedState).
-  PORTCULLIS_ASSIGN_OR_RETURN(
-      std::optional<shared_state::RedisCounterStoreOptions> redis,
-      SharedRedisFrom(config));
   if (redis.has_value()) {
     PORTCULLIS_ASSIGN_OR_RETURN(
-        daemon->shared_counters_,
-        SharedStore<shared_state::RedisCounterStore>(*redis));
+        shared_counters_, SharedStore<shared_state::RedisCounterStore>(*redis));
     PORTCULLIS_ASSIGN_OR_RETURN(
-        daemon->shared_halts_,
-        SharedStore<shared_state::RedisHaltStore>(*redis));
+        shared_halts_, SharedStore<shared_state::RedisHaltStore>(*redis));
   }
-  gate_options.shared_counters = daemon->shared_counters_.get();
-  gate_options.shared_halts = daemon->shared_halts_.get();
-  gate_options.replica = daemon->ledger_->replica();
-  gate_options.on_snapshot_failed = [&log](const std::string& tenant,
-                                           const absl::Status& status) {
+  gate_options.shared_counters = shared_counters_.get();
+  gate_options.shared_halts = shared_halts_.get();
+  gate_options.replica = ledger_->replica();
+  gate_options.on_snapshot_failed = [&log = log_](const std::string& tenant,
+                                                  const absl::Status& status) {
     log.Error(absl::StrCat("the state snapshot was not written (the next "
                            "start-up replays more of the ledger): ",
                            status.message()),
               {.tenant = tenant});
   };
-  daemon->gate_ = std::make_unique<gate::Gate>(
-      clock, *daemon->ledger_, daemon->codec_, *daemon->signing_key_,
-      std::move(approvers), std::move(gate_options), daemon->connectors_.get(),
-      metrics);
-  if (metrics != nullptr) {
-    PORTCULLIS_RETURN_IF_ERROR(metrics->ReadGauges(*daemon->gate_));
+  gate_ = std::make_unique<gate::Gate>(
+      clock_, *ledger_, codec_, *signing_key_, std::move(approvers),
+      std::move(gate_options), connectors_.get(), gate_metrics_.get());
+  if (gate_metrics_ != nullptr) {
+    PORTCULLIS_RETURN_IF_ERROR(gate_metrics_->ReadGauges(*gate_));
   }
-  PORTCULLIS_RETURN_IF_ERROR(daemon->gate_->Recover());
-  for (const gate::TenantRecovery& r : daemon->gate_->recovery()) {
+  PORTCULLIS_RETURN_IF_ERROR(gate_->Recover());
+  for (const gate::TenantRecovery& r : gate_->recovery()) {
     if (!r.snapshot_problem.empty()) {
-      log.Warn(
+      log_.Warn(
           absl::StrCat("the state snapshot was not used (", r.snapshot_problem,
                        "); replayed ", r.entries_read, " entries"),
           {.tenant = r.tenant});
     } else if (r.snapshot_sequence > 0) {
-      log.Info(absl::StrCat("state restored from the snapshot at entry ",
-                            r.snapshot_sequence, " and ", r.entries_read,
-                            " entries after it"),
-               {.tenant = r.tenant});
+      log_.Info(absl::StrCat("state restored from the snapshot at entry ",
+                             r.snapshot_sequence, " and ", r.entries_read,
+                             " entries after it"),
+                {.tenant = r.tenant});
     }
   }
-  PORTCULLIS_RETURN_IF_ERROR(daemon->ReloadPolicy());
+  return ReloadPolicy();
+}
 
-  if (redis.has_value()) {
-    // Approval queues shared with the other replicas: with sharedState the
-    // replica always has a name (EffectiveReplicaName).
-    absl::StatusOr<std::unique_ptr<shared_state::RedisApprovalExchange>>
-        exchange = shared_state::RedisApprovalExchange::Create(
-            *redis, daemon->ledger_->replica());
-    if (!exchange.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("sharedState.redis: ", exchange.status().message()));
-    }
-    daemon->shared_approvals_ = *std::move(exchange);
-    daemon->relay_ = std::make_unique<ApprovalRelay>(
-        *daemon->gate_, *daemon->shared_approvals_,
-        ApprovalRelayOptions{.replica = daemon->ledger_->replica()});
+absl::Status Daemon::ShareApprovals(
+    const std::optional<shared_state::RedisCounterStoreOptions>& redis) {
+  if (!redis.has_value()) return absl::OkStatus();
+  // With sharedState the replica always has a name (EffectiveReplicaName).
+  absl::StatusOr<std::unique_ptr<shared_state::RedisApprovalExchange>>
+      exchange = shared_state::RedisApprovalExchange::Create(
+          *redis, ledger_->replica());
+  if (!exchange.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("sharedState.redis: ", exchange.status().message()));
   }
+  shared_approvals_ = *std::move(exchange);
+  relay_ = std::make_unique<ApprovalRelay>(
+      *gate_, *shared_approvals_,
+      ApprovalRelayOptions{.replica = ledger_->replica()});
+  return absl::OkStatus();
+}
 
+absl::Status Daemon::StartServer(const config::v1::GateConfig& config) {
   ServerOptions server_options = ServerOptionsFrom(config);
-  server_options.service.relay = daemon->relay_.get();
-  if (metrics != nullptr) {
+  server_options.service.relay = relay_.get();
+  if (GateMetrics* metrics = gate_metrics_.get(); metrics != nullptr) {
     server_options.on_admission_refused = [metrics](absl::Duration took) {
       metrics->OnAdmissionRefused(took);
     };
   }
   PORTCULLIS_ASSIGN_OR_RETURN(
-      daemon->server_,
-      Server::Start(
-          *daemon->gate_, server_options, *daemon->authenticator_,
-          AdminHooks{[self = daemon.get()] { return self->Reload(); },
-                     clock.Now(), daemon->secrets_.get(), daemon->ledger_.get(),
-                     daemon->activity_feed_.get()}));
+      server_, Server::Start(*gate_, server_options, *authenticator_,
+                             AdminHooks{[this] { return Reload(); },
+                                        clock_.Now(), secrets_.get(),
+                                        ledger_.get(), activity_feed_.get()}));
   // Startup integrity (issue 5): a refused tenant fails readiness.
-  for (const ledger::TenantRefusal& r : daemon->ledger_->Refusals()) {
-    log.Error(absl::StrCat("ledger: ", r.reason,
-                           "; its calls fail and health is NOT_SERVING"),
-              {.tenant = r.tenant});
-    daemon->server_->SetReady(false);
-    daemon->refused_at_start_ = true;
+  for (const ledger::TenantRefusal& r : ledger_->Refusals()) {
+    log_.Error(absl::StrCat("ledger: ", r.reason,
+                            "; its calls fail and health is NOT_SERVING"),
+               {.tenant = r.tenant});
+    server_->SetReady(false);
+    refused_at_start_ = true;
   }
-  if (daemon->shared_counters_ != nullptr) {
-    log.Info(
+  if (shared_counters_ != nullptr) {
+    log_.Info(
         absl::StrCat("limit counters and halts are shared with the other "
                      "replicas in Redis at ",
                      config.shared_state().redis().address()));
-    daemon->CheckSharedState();  // health says at once if it is not there
+    CheckSharedState();  // health says at once if it is not there
   }
-  PORTCULLIS_RETURN_IF_ERROR(daemon->StartOperatorServer(config));
-  ledger::MaintenanceOptions maintenance;
-  maintenance.retention = absl::Hours(24) * config.ledger().retention_days();
-  for (const auto& [tenant, days] : config.ledger().tenant_retention_days()) {
-    maintenance.tenant_retention[tenant] = absl::Hours(24) * days;
-  }
-  if (config.ledger().prune_interval_minutes() > 0) {
-    maintenance.prune_every =
-        absl::Minutes(config.ledger().prune_interval_minutes());
-  }
-  daemon->maintenance_ = std::make_unique<ledger::LedgerMaintenance>(
-      *daemon->ledger_, clock, maintenance,
-      [&log](bool error, const std::string& line) {
+  return absl::OkStatus();
+}
+
+void Daemon::StartBackground(const config::v1::GateConfig& config) {
+  maintenance_ = std::make_unique<ledger::LedgerMaintenance>(
+      *ledger_, clock_, MaintenanceOptionsFrom(config),
+      [&log = log_](bool error, const std::string& line) {
         error ? log.Error(line) : log.Info(line);
       });
-  daemon->maintenance_->Start();
-
-  Daemon* self = daemon.get();
-  daemon->min_free_bytes_ = store_options.min_free_bytes;
+  maintenance_->Start();
   // A full disk (issue 15): health turns NOT_SERVING within
   // kStorageInterval of a failed write, and the ledger resumes by itself.
-  daemon->storage_watch_ = std::thread([self] {
+  storage_watch_ = std::thread([this] {
     SetCurrentThreadName("gate-storage");
-    while (!self->stop_sweeping_.WaitForNotificationWithTimeout(
-        kStorageInterval)) {
-      self->CheckStorage();
-      self->CheckSharedState();
+    while (!stop_sweeping_.WaitForNotificationWithTimeout(kStorageInterval)) {
+      CheckStorage();
+      CheckSharedState();
     }
   });
-  if (daemon->relay_ != nullptr) {
+  if (relay_ != nullptr) {
     // Its own thread: a slow approval here never delays the halts' reads.
-    daemon->relay_pump_ = std::thread([self] {
+    relay_pump_ = std::thread([this] {
       SetCurrentThreadName("gate-relay");
       bool failing = false;
-      while (!self->stop_sweeping_.WaitForNotificationWithTimeout(
-          kRelayInterval)) {
-        absl::Status pumped = self->relay_->Pump();
+      while (!stop_sweeping_.WaitForNotificationWithTimeout(kRelayInterval)) {
+        absl::Status pumped = relay_->Pump();
         if (pumped.ok() == !failing) continue;
         failing = !pumped.ok();
         if (failing) {
-          self->log_.Warn(absl::StrCat(
+          log_.Warn(absl::StrCat(
               "approval queues are not shared with the other replicas now: ",
               pumped.message()));
         } else {
-          self->log_.Info("approval queues are shared again");
+          log_.Info("approval queues are shared again");
         }
       }
     });
   }
-  daemon->sweeper_ = std::thread([self] {
+  sweeper_ = std::thread([this] {
     SetCurrentThreadName("gate-sweep");
-    while (
-        !self->stop_sweeping_.WaitForNotificationWithTimeout(kSweepInterval)) {
-      if (absl::Status s = self->gate_->ExpireDue(); !s.ok()) {
-        self->log_.Error(
+    while (!stop_sweeping_.WaitForNotificationWithTimeout(kSweepInterval)) {
+      if (absl::Status s = gate_->ExpireDue(); !s.ok()) {
+        log_.Error(
             absl::StrCat("approval deadlines not recorded: ", s.message()));
       }
     }
   });
-  auto watcher = PolicyWatcher::Start(
-      config.policy(), [self] { self->ReloadPolicy().IgnoreError(); });
+}
+
+void Daemon::WatchFiles(const config::v1::GateConfig& config) {
+  auto watcher = PolicyWatcher::Start(config.policy(),
+                                      [this] { ReloadPolicy().IgnoreError(); });
   if (watcher.ok()) {
-    daemon->watcher_ = std::move(*watcher);
+    watcher_ = std::move(*watcher);
   } else {
-    log.Warn(absl::StrCat("policy files are not watched (reload with SIGHUP): ",
-                          watcher.status().message()));
+    log_.Warn(
+        absl::StrCat("policy files are not watched (reload with SIGHUP): ",
+                     watcher.status().message()));
   }
-  if (!daemon->principals_file_.empty()) {
+  if (!principals_file_.empty()) {
     auto principals_watcher = PolicyWatcher::Start(
-        daemon->principals_file_,
-        [self] { self->ReloadPrincipals().IgnoreError(); });
+        principals_file_, [this] { ReloadPrincipals().IgnoreError(); });
     if (principals_watcher.ok()) {
-      daemon->principals_watcher_ = std::move(*principals_watcher);
+      principals_watcher_ = std::move(*principals_watcher);
     }
   }
   if (!config.shadow_policy().empty()) {  // shadow mode (issue 7)
     auto shadow = PolicyWatcher::Start(
-        config.shadow_policy(), [self] { self->ReloadPolicy().IgnoreError(); });
-    if (shadow.ok()) daemon->shadow_watcher_ = std::move(*shadow);
+        config.shadow_policy(), [this] { ReloadPolicy().IgnoreError(); });
+    if (shadow.ok()) shadow_watcher_ = std::move(*shadow);
   }
-  if (!config_file.empty()) {  // approvers reload (issue 16)
+  if (!config_file_.empty()) {  // approvers reload (issue 16)
     auto watched = PolicyWatcher::Start(
-        config_file, [self] { self->ReloadApprovers().IgnoreError(); });
-    if (watched.ok()) daemon->config_watcher_ = std::move(*watched);
+        config_file_, [this] { ReloadApprovers().IgnoreError(); });
+    if (watched.ok()) config_watcher_ = std::move(*watched);
   }
+}
+
+void Daemon::LogServing(const config::v1::GateConfig& config) {
   std::string where;
   if (auto tcp = ParseListenAddress(config.listen().tcp_address()); tcp.ok()) {
-    tcp->port = daemon->server_->tcp_port();
+    tcp->port = server_->tcp_port();
     where = absl::StrCat(" on ", tcp->ToGrpcTarget());
   }
   if (!config.listen().unix_socket().empty()) {
     absl::StrAppend(&where, where.empty() ? " on" : " and",
                     " unix:", config.listen().unix_socket());
   }
-  log.Info(absl::StrCat("serving", where));
-  return daemon;
+  log_.Info(absl::StrCat("serving", where));
 }
 
 absl::Status Daemon::StartMetrics(const config::v1::GateConfig& config) {

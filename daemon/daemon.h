@@ -19,6 +19,7 @@
 #include "codec/proto_record_codec.h"
 #include "connectors/connector_set.h"
 #include "crypto/ed25519.h"
+#include "crypto/master_key_file.h"
 #include "daemon/logger.h"
 #include "daemon/policy_watcher.h"
 #include "gate/activity_feed.h"
@@ -148,11 +149,38 @@ class Daemon {
   // Whether health may be SERVING: nothing refused or failing.
   bool MayServe() const;
 
-  // Metrics (when observability.httpAddress is set): the registry and what
-  // counts into it, before anything that counts exists.
+  // The steps of Start, in order. Metrics (when observability.httpAddress
+  // is set): the registry and what counts into it, before anything that
+  // counts exists.
   absl::Status StartMetrics(const config::v1::GateConfig& config);
+  // The principals, and the authenticator that checks callers against them.
+  absl::Status StartAuthenticator();
+  // The ledger's store (refused on a full disk), its keys (created on a
+  // first start), the activity feed and the ledger itself.
+  absl::Status OpenLedger(const config::v1::GateConfig& config);
+  // The connectors' secret store, beside the ledger's, and the connectors.
+  absl::Status OpenSecrets(const config::v1::GateConfig& config);
+  // The gate core with the stores shared through `redis` (if any), its
+  // state recovered from the ledger and the policy loaded.
+  absl::Status StartGate(
+      const config::v1::GateConfig& config,
+      const std::optional<shared_state::RedisCounterStoreOptions>& redis);
+  // With `redis`: the approval queues shared with the other replicas and
+  // the relay that serves them.
+  absl::Status ShareApprovals(
+      const std::optional<shared_state::RedisCounterStoreOptions>& redis);
+  // The gRPC server; health is NOT_SERVING for a tenant refused at start.
+  absl::Status StartServer(const config::v1::GateConfig& config);
   // The operators' HTTP listener, once the server runs.
   absl::Status StartOperatorServer(const config::v1::GateConfig& config);
+  // The ledger's maintenance (retention, final checkpoints) and the
+  // threads that watch storage, pump the relay and expire approvals.
+  void StartBackground(const config::v1::GateConfig& config);
+  // Reloads on changes to the policy, principals, shadow policy and
+  // configuration files.
+  void WatchFiles(const config::v1::GateConfig& config);
+  // The "serving on" line that tools and tests wait for.
+  void LogServing(const config::v1::GateConfig& config);
   // Shadow mode (issue 7): re-reads and installs the candidate policy when
   // its text changed.
   void ReloadShadow() ABSL_EXCLUSIVE_LOCKS_REQUIRED(reload_mu_);
@@ -167,6 +195,8 @@ class Daemon {
   const std::string config_file_;         // empty: approvers are fixed
   ProtoRecordCodec codec_;
   std::optional<crypto::SigningKey> signing_key_;
+  // The ledger's master keys: they seal payloads and connectors' secrets.
+  std::shared_ptr<std::vector<crypto::MasterKey>> master_keys_;
   // Outlive everything that counts into them (the ledger's commit thread
   // included); null without observability.httpAddress.
   std::unique_ptr<metrics::Registry> metrics_;
