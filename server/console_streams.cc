@@ -21,6 +21,7 @@
 #include "gate/activity_event.h"
 #include "portcullis/v1/gate.pb.h"
 #include "server/console_api.h"
+#include "server/queue_inbox.h"
 
 namespace portcullis::server {
 namespace {
@@ -56,52 +57,6 @@ struct ActivityTail {
   ~ActivityTail() {
     if (subscription != nullptr) subscription->Cancel();
   }
-};
-
-// The queue events a console event stream has not written yet: this
-// replica's (under the tenant's lock) and, when approvals are shared, the
-// other replicas' (on the relay's thread). At most kQueueBacklog: one more
-// ends the stream, and the console, reconnecting, gets a fresh listing.
-class QueueInbox final : public gate::QueueListener, public OthersListener {
- public:
-  using Item = std::variant<gate::QueueEvent, v1::PendingEvent>;
-  static constexpr size_t kQueueBacklog = 256;
-
-  bool OnQueueEvent(const gate::QueueEvent& event) override {
-    return Push(event);
-  }
-  bool OnOthersEvent(const v1::PendingEvent& event) override {
-    return Push(event);
-  }
-
-  // Waits up to `wait` for events and takes them; nullopt once the stream
-  // fell too far behind.
-  std::optional<std::deque<Item>> Take(absl::Duration wait) {
-    absl::MutexLock lock(&mu_);
-    mu_.AwaitWithTimeout(absl::Condition(this, &QueueInbox::Ready), wait);
-    if (overflowed_) return std::nullopt;
-    return std::exchange(items_, {});
-  }
-
- private:
-  bool Ready() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return overflowed_ || !items_.empty();
-  }
-  bool Push(Item item) {
-    absl::MutexLock lock(&mu_);
-    if (overflowed_) return false;
-    if (items_.size() >= kQueueBacklog) {
-      overflowed_ = true;
-      items_.clear();
-      return false;
-    }
-    items_.push_back(std::move(item));
-    return true;
-  }
-
-  absl::Mutex mu_;
-  std::deque<Item> items_ ABSL_GUARDED_BY(mu_);
-  bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 void QueueEventToProto(const gate::QueueEvent& event, v1::PendingEvent* out) {
