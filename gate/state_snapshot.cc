@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "gate/decision_state.h"
+#include "gate/internal/tenant_book.h"
 
 namespace portcullis::gate {
 

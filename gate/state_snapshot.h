@@ -28,12 +28,17 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "gate/internal/tenant_book.h"
+#include "gate/decision_state.h"
 #include "gate/records.h"
+#include "gate/tenant_state.h"
 #include "gate/usage_counters.h"
 #include "ledger/ledger.h"
 
 namespace portcullis::gate {
+
+namespace gate_internal {
+class TenantBook;  // gate/internal/tenant_book.h
+}  // namespace gate_internal
 
 struct RecoveryWindows {
   absl::Duration limits;       // the longest limit window policies may use
@@ -150,7 +155,7 @@ class TenantProjection {
   absl::Status Materialize(const ledger::Ledger& ledger,
                            const RecordCodec& codec, absl::string_view tenant,
                            absl::Time now, const RecoveryWindows& windows,
-                           TenantBook& book) const;
+                           gate_internal::TenantBook& book) const;
 
   StateSnapshot ToSnapshot(absl::string_view tenant, absl::Time now,
                            const RecoveryWindows& windows) const;

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "gate/builtin_rules.h"
 #include "policy/builtin_rules.h"
 
 namespace portcullis::server {
@@ -40,7 +41,7 @@ bool ShowsDeclaredTool(const absl::StatusOr<gate::Decision>& answer) {
   for (const policy::RuleCitation& rule : answer->verdict.decided_by) {
     if (rule.id == policy::kBuiltinUnknownTenant ||
         rule.id == policy::kBuiltinNotAllowlisted ||
-        rule.id == "builtin:halted") {
+        rule.id == gate::kHaltedRule) {
       return false;
     }
   }

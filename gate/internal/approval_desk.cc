@@ -10,6 +10,7 @@
 #include "crypto/constant_time.h"
 #include "crypto/hash.h"
 #include "crypto/random.h"
+#include "gate/builtin_rules.h"
 #include "gate/internal/decision_kernel.h"
 #include "policy/amendment.h"
 
@@ -17,10 +18,6 @@ namespace portcullis::gate {
 namespace {
 
 using gate_internal::BusyDecision;
-
-constexpr char kExpiredRule[] = "builtin:approval-expired";
-constexpr char kExpiredDescription[] =
-    "pending actions are denied when their approval deadline passes";
 
 std::string DescribeTime(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
@@ -93,7 +90,8 @@ Decision Expired(const DecisionState& s) {
   d.verdict.approvals.clear();
   d.verdict.charges.clear();
   d.verdict.decided_by.insert(d.verdict.decided_by.begin(),
-                              {kExpiredRule, kExpiredDescription});
+                              {std::string(kApprovalExpiredRule),
+                               std::string(kApprovalExpiredDescription)});
   d.verdict.reasons = {absl::StrCat("no approval by the deadline ",
                                     DescribeTime(DeadlineOf(s)))};
   d.expires_at.reset();

@@ -8,10 +8,6 @@
 namespace portcullis::gate::gate_internal {
 namespace {
 
-constexpr char kSharedCountersUnavailableDescription[] =
-    "Limits shared with other replicas are charged in a store this gate "
-    "cannot reach; nothing that would charge one is allowed until it can.";
-
 policy::Verdict Deny(policy::RuleCitation rule, std::string reason) {
   policy::Verdict verdict;
   verdict.outcome = policy::Outcome::kDeny;
@@ -30,7 +26,7 @@ void Charge(const policy::Action& action, absl::Time now, Counters counters,
     absl::StatusOr<ChargeOutcome> outcome = counters.shared->Charge(batch);
     if (!outcome.ok()) {
       verdict = Deny({std::string(kSharedCountersUnavailableRule),
-                      kSharedCountersUnavailableDescription},
+                      std::string(kSharedCountersUnavailableDescription)},
                      "the limit counters shared with other replicas cannot "
                      "be reached, so nothing that charges a limit is allowed "
                      "until they can");

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "gate/builtin_rules.h"
 #include "gate/counter_store.h"
 #include "gate/usage_counters.h"
 #include "policy/action.h"
@@ -33,11 +34,6 @@ struct Counters {
   CounterStore* shared = nullptr;
   absl::string_view batch_id;
 };
-
-// The rule cited when the shared counters cannot be reached: evaluations
-// that would charge a limit are denied until they can.
-inline constexpr absl::string_view kSharedCountersUnavailableRule =
-    "builtin:shared-counters-unavailable";
 
 // Given a PENDING_APPROVAL verdict, may make it an ALLOW by a standing
 // approval (gate::AllowByStanding) or leave it. Each caller knows its own

@@ -19,12 +19,6 @@ namespace {
 
 using gate_internal::BusyDecision;
 
-constexpr char kHaltedDescription[] =
-    "a halted tenant's actions are denied until it is resumed";
-constexpr char kSharedHaltsUnknownDescription[] =
-    "while halts made at the other replicas cannot be learnt, every action "
-    "is denied";
-
 std::optional<absl::Time> ExpiryOf(const policy::Verdict& verdict,
                                    absl::Time now, absl::Duration grant_ttl) {
   switch (verdict.outcome) {
@@ -49,11 +43,12 @@ policy::Verdict HaltedVerdict(absl::string_view tenant,
   policy::Verdict v;
   v.outcome = policy::Outcome::kDeny;
   if (cause.rule == kHaltedRule) {
-    v.decided_by = {{std::string(kHaltedRule), kHaltedDescription}};
+    v.decided_by = {
+        {std::string(kHaltedRule), std::string(kHaltedDescription)}};
     v.reasons = {absl::StrCat("tenant ", tenant, " is halted: ", cause.reason)};
   } else {
-    v.decided_by = {
-        {std::string(kSharedHaltsUnknownRule), kSharedHaltsUnknownDescription}};
+    v.decided_by = {{std::string(kSharedHaltsUnknownRule),
+                     std::string(kSharedHaltsUnknownDescription)}};
     v.reasons = {cause.reason};
   }
   return v;

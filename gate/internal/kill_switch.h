@@ -29,18 +29,13 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
+#include "gate/builtin_rules.h"
 #include "gate/halt_store.h"
 #include "gate/internal/recorder.h"
 #include "gate/internal/tenant_book.h"
 #include "gate/policy_snapshot.h"
 
 namespace portcullis::gate {
-
-// The rule a halted tenant's denials cite.
-inline constexpr absl::string_view kHaltedRule = "builtin:halted";
-// The rule cited while halts made at other replicas cannot be learnt.
-inline constexpr absl::string_view kSharedHaltsUnknownRule =
-    "builtin:shared-halts-unknown";
 
 // How long a replica sharing its halts trusts its last read of the store:
 // a halt made at any replica stops every other within this, or they stop

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "gate/builtin_rules.h"
 #include "gate/internal/decision_kernel.h"
 #include "gate/replay/recorded_action.h"
 
@@ -61,7 +62,7 @@ std::optional<ShadowRecord> ShadowPolicy::Decide(
     absl::Time now, absl::FunctionRef<void(policy::Verdict&)> standing) {
   std::shared_ptr<Generation> generation =
       current_.load(std::memory_order_acquire);
-  if (generation == nullptr || Cites(enforced, replay::kHaltedRule)) {
+  if (generation == nullptr || Cites(enforced, kHaltedRule)) {
     return std::nullopt;
   }
   const PolicySnapshot& candidate = *generation->candidate;

@@ -16,10 +16,6 @@
 
 namespace portcullis::gate::replay {
 
-// The rule the gate cites when a tenant (or the whole gate) is halted: an
-// operator's act, not the policy's, so replay keeps it as recorded.
-inline constexpr char kHaltedRule[] = "builtin:halted";
-
 // What the gate answered on an action: a policy outcome, or a rejection
 // (the arguments did not fit the tool's declaration: INVALID_ARGUMENT).
 enum class ReplayOutcome { kAllow, kDeny, kPendingApproval, kRejected };

@@ -3,14 +3,12 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "gate/builtin_rules.h"
 #include "gate/internal/decision_kernel.h"
 #include "gate/standing_approval.h"
 
 namespace portcullis::gate::replay {
 namespace {
-
-constexpr char kHaltedDescription[] =
-    "a halted tenant's actions are denied until it is resumed";
 
 std::string TimeText(absl::Time t) {
   return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", t, absl::UTCTimeZone());
@@ -67,7 +65,8 @@ ReplayedDecision Replayer::Decide(const RecordedAction& recorded,
   if (Halted(recorded.decision)) {
     ReplayedDecision kept;
     kept.outcome = ReplayOutcome::kDeny;
-    kept.decided_by.push_back({kHaltedRule, kHaltedDescription});
+    kept.decided_by.push_back(
+        {std::string(kHaltedRule), std::string(kHaltedDescription)});
     kept.reasons.push_back("the tenant was halted when this was recorded");
     return kept;
   }

@@ -108,8 +108,7 @@ TEST_CASE(
   REQUIRE(d.ok());
   CHECK(d->verdict.outcome == Outcome::kDeny);
   REQUIRE(d->verdict.decided_by.size() == 1);
-  CHECK(d->verdict.decided_by[0].id ==
-        gate_internal::kSharedCountersUnavailableRule);
+  CHECK(d->verdict.decided_by[0].id == kSharedCountersUnavailableRule);
   auto reply = f.gate().Evaluate(MakeAction("shop", "reply_customer"), {});
   REQUIRE(reply.ok());
   CHECK(reply->verdict.outcome == Outcome::kAllow);

@@ -172,8 +172,7 @@ TEST_CASE(
   policy::Verdict denied = a.Decide("create_coupon", 2);
   CHECK(denied.outcome == policy::Outcome::kDeny);
   REQUIRE_FALSE(denied.decided_by.empty());
-  CHECK(denied.decided_by[0].id ==
-        gate::gate_internal::kSharedCountersUnavailableRule);
+  CHECK(denied.decided_by[0].id == gate::kSharedCountersUnavailableRule);
   // What charges no limit is still decided, for a second: then a halt made
   // at another replica might be missed, so nothing is.
   CHECK(a.Decide("reply_customer", 3).outcome == policy::Outcome::kAllow);

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "gate/builtin_rules.h"
 #include "tests/gate/replay/replay_fixture.h"
 
 namespace portcullis::gate::replay {
@@ -123,7 +124,7 @@ TEST_CASE("a decision recorded as a halt is kept as recorded", "[replay]") {
   ReplayedDecision halted = Replayed(
       replayer, Coupon(At(10), "5", O::kDeny, {std::string(kHaltedRule)}));
   CHECK(halted.outcome == O::kDeny);
-  CHECK(Ids(halted) == std::vector<std::string>{kHaltedRule});
+  CHECK(Ids(halted) == std::vector<std::string>{std::string(kHaltedRule)});
   // ... and consumes nothing.
   for (int i = 1; i <= 2; ++i) {
     CHECK(Replayed(replayer, Coupon(At(10, i), "5", O::kAllow, {"coupons"}))
