@@ -48,13 +48,18 @@ struct Told {
       other.push_back(std::string(s.message()));
     }
   }
-  size_t answered() {
-    absl::MutexLock lock(&mu);
-    return acknowledged.size() + refused.size() + other.size();
-  }
   bool any_refused() {
     absl::MutexLock lock(&mu);
     return !refused.empty();
+  }
+  // Waits until a call of this kind was acknowledged (or one failed, which
+  // the checks below report).
+  void AwaitAcknowledged() {
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(this, &Told::AcknowledgedOrFailed));
+  }
+  bool AcknowledgedOrFailed() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    return !acknowledged.empty() || !refused.empty() || !other.empty();
   }
 };
 
@@ -105,13 +110,10 @@ TEST_CASE(
           f.gate().Execute(allowed[i].id, Reply(100000 + i), {"bot"}).status());
     }
   });
-  // Fill the disk once every kind of call has been answered.
-  for (int i = 0; i < 10000; ++i) {
-    if (evaluated.answered() > 0 && approved.answered() > 0 &&
-        executed.answered() > 0) {
-      break;
-    }
-    std::this_thread::yield();
+  // Fill the disk once every kind of call has been acknowledged (a bounded
+  // wait here let a loaded machine fill it before the first Approve).
+  for (Told* told : {&evaluated, &approved, &executed}) {
+    told->AwaitAcknowledged();
   }
   disk.Fill();
   for (std::thread& t : threads) t.join();
