@@ -6,7 +6,9 @@
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "base/thread_name.h"
 #include "codec/approval_codec.h"
 #include "codec/decision_codec.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -15,7 +17,7 @@
 namespace portcullis::server {
 namespace {
 
-// How often Relay looks for its answer.
+// How often the waiting thread looks for the answers of relayed calls.
 constexpr absl::Duration kAnswerPoll = absl::Milliseconds(20);
 // How many answered call ids are remembered.
 constexpr size_t kAnsweredIds = 1024;
@@ -62,18 +64,40 @@ class ApprovalRelay::QueueWatch final : public gate::QueueListener {
   std::atomic<bool> changed_{true};
 };
 
+void ApproveAnywhereAsync(gate::Gate& gate, ApprovalRelay* relay,
+                          const v1::ApproveRequest& request,
+                          absl::string_view caller, absl::Duration patience,
+                          ApprovalRelay::Answered done) {
+  absl::StatusOr<v1::ApproveResponse> here = ApproveHere(gate, request, caller);
+  if (relay == nullptr || here.status().code() != absl::StatusCode::kNotFound) {
+    std::move(done)(std::move(here));
+    return;
+  }
+  relay->RelayAsync(
+      request, caller, patience,
+      [here = std::move(here), done = std::move(done)](
+          absl::StatusOr<v1::ApproveResponse> relayed) mutable {
+        // Listed nowhere else either: this replica's answer stands.
+        if (relayed.status().code() == absl::StatusCode::kNotFound) {
+          std::move(done)(std::move(here));
+        } else {
+          std::move(done)(std::move(relayed));
+        }
+      });
+}
+
 absl::StatusOr<v1::ApproveResponse> ApproveAnywhere(
     gate::Gate& gate, ApprovalRelay* relay, const v1::ApproveRequest& request,
     absl::string_view caller, absl::Duration patience) {
-  absl::StatusOr<v1::ApproveResponse> here = ApproveHere(gate, request, caller);
-  if (relay == nullptr || here.status().code() != absl::StatusCode::kNotFound) {
-    return here;
-  }
-  absl::StatusOr<v1::ApproveResponse> relayed =
-      relay->Relay(request, caller, patience);
-  // Listed nowhere else either: this replica's answer stands.
-  if (relayed.status().code() == absl::StatusCode::kNotFound) return here;
-  return relayed;
+  absl::Notification answered;
+  absl::StatusOr<v1::ApproveResponse> answer;
+  ApproveAnywhereAsync(gate, relay, request, caller, patience,
+                       [&](absl::StatusOr<v1::ApproveResponse> a) {
+                         answer = std::move(a);
+                         answered.Notify();
+                       });
+  answered.WaitForNotification();
+  return answer;
 }
 
 ApprovalRelay::ApprovalRelay(gate::Gate& gate, gate::ApprovalExchange& exchange,
@@ -81,6 +105,11 @@ ApprovalRelay::ApprovalRelay(gate::Gate& gate, gate::ApprovalExchange& exchange,
     : gate_(gate), exchange_(exchange), options_(std::move(options)) {}
 
 ApprovalRelay::~ApprovalRelay() {
+  {
+    absl::MutexLock lock(&waiting_mu_);
+    stopping_ = true;
+  }
+  if (waiter_.joinable()) waiter_.join();
   for (auto& [tenant, watch] : watches_) {
     gate_.UnsubscribePending(tenant, watch.get());
   }
@@ -200,9 +229,8 @@ absl::Status ApprovalRelay::PumpOthers() {
   return first;
 }
 
-absl::StatusOr<v1::ApproveResponse> ApprovalRelay::Relay(
-    const v1::ApproveRequest& request, absl::string_view caller,
-    absl::Duration patience) {
+absl::StatusOr<std::pair<std::string, std::string>> ApprovalRelay::SendCall(
+    const v1::ApproveRequest& request, absl::string_view caller) {
   const std::string& tenant = request.approval().tenant();
   const std::string& decision_id = request.approval().decision_id();
   absl::StatusOr<std::vector<gate::SharedPending>> others =
@@ -230,29 +258,154 @@ absl::StatusOr<v1::ApproveResponse> ApprovalRelay::Relay(
         absl::StrCat("the request is held by replica ", holder,
                      ", which cannot be reached now through the shared store"));
   }
+  return std::make_pair(sent.id, std::move(holder));
+}
+
+void ApprovalRelay::RelayAsync(const v1::ApproveRequest& request,
+                               absl::string_view caller,
+                               absl::Duration patience, Answered done) {
+  absl::Status admitted;
+  {
+    absl::MutexLock lock(&waiting_mu_);
+    if (stopping_) {
+      admitted = absl::UnavailableError("the gate is stopping");
+    } else if (waiting_.size() + sending_ >= options_.max_waiting_calls) {
+      admitted = absl::ResourceExhaustedError(absl::StrCat(
+          "this replica already waits for ", options_.max_waiting_calls,
+          " relayed approvals; nothing was sent: retry shortly"));
+    } else {
+      ++sending_;  // a place among max_waiting_calls, kept while it is sent
+    }
+  }
+  if (!admitted.ok()) {
+    std::move(done)(admitted);
+    return;
+  }
   const absl::Time deadline = absl::Now() + patience;
-  while (true) {
-    absl::StatusOr<std::optional<std::string>> answer =
-        exchange_.TakeAnswer(sent.id);
-    if (answer.ok() && answer->has_value()) {
+  absl::StatusOr<std::pair<std::string, std::string>> sent =
+      SendCall(request, caller);
+  {
+    absl::MutexLock lock(&waiting_mu_);
+    --sending_;
+    if (sent.ok() && !stopping_) {
+      if (!waiter_.joinable()) {
+        waiter_ = std::thread([this] {
+          SetCurrentThreadName("gate-relay-wait");
+          AwaitAnswers();
+        });
+      }
+      waiting_.emplace(
+          std::move(sent->first),
+          Waiting{std::move(sent->second), deadline, std::move(done)});
+      return;
+    }
+  }
+  std::move(done)(sent.ok() ? absl::UnavailableError(
+                                  "the gate is stopping; the relayed approval "
+                                  "was sent, and may still be recorded "
+                                  "(AwaitDecision tells)")
+                            : sent.status());
+}
+
+absl::StatusOr<v1::ApproveResponse> ApprovalRelay::Relay(
+    const v1::ApproveRequest& request, absl::string_view caller,
+    absl::Duration patience) {
+  absl::Notification answered;
+  absl::StatusOr<v1::ApproveResponse> answer;
+  RelayAsync(request, caller, patience,
+             [&](absl::StatusOr<v1::ApproveResponse> a) {
+               answer = std::move(a);
+               answered.Notify();
+             });
+  answered.WaitForNotification();
+  return answer;
+}
+
+size_t ApprovalRelay::waiting_calls() {
+  absl::MutexLock lock(&waiting_mu_);
+  return waiting_.size();
+}
+
+void ApprovalRelay::AwaitAnswers() {
+  // An answer to hand over, outside the lock.
+  struct Ending {
+    Answered done;
+    absl::StatusOr<v1::ApproveResponse> answer;
+  };
+  auto has_work = [this] {
+    waiting_mu_.AssertHeld();
+    return stopping_ || !waiting_.empty();
+  };
+  absl::MutexLock lock(&waiting_mu_);
+  for (;;) {
+    waiting_mu_.Await(absl::Condition(&has_work));
+    std::vector<Ending> ending;
+    if (stopping_) {
+      for (auto& [id, waiting] : waiting_) {
+        ending.push_back(
+            {std::move(waiting.done),
+             absl::UnavailableError(absl::StrCat(
+                 "the gate is stopping before replica ", waiting.holder,
+                 " answered the relayed approval; it may still "
+                 "record it (AwaitDecision tells)"))});
+      }
+      waiting_.clear();
+      waiting_mu_.Unlock();
+      for (Ending& e : ending) std::move(e.done)(std::move(e.answer));
+      waiting_mu_.Lock();
+      return;
+    }
+    std::vector<std::pair<std::string, std::string>> calls;  // id, holder
+    for (const auto& [id, waiting] : waiting_) {
+      calls.emplace_back(id, waiting.holder);
+    }
+    waiting_mu_.Unlock();
+    // Round trips to the exchange, with no lock held.
+    std::vector<std::pair<std::string, absl::StatusOr<v1::ApproveResponse>>>
+        answered;
+    for (const auto& [id, holder] : calls) {
+      absl::StatusOr<std::optional<std::string>> answer =
+          exchange_.TakeAnswer(id);
+      if (!answer.ok() || !answer->has_value()) continue;  // not yet
       relay::v1::RelayedAnswer relayed;
       if (!relayed.ParseFromString(**answer)) {
-        return absl::UnavailableError(absl::StrCat(
-            "replica ", holder, " answered with what does not parse"));
+        answered.emplace_back(
+            id, absl::UnavailableError(absl::StrCat(
+                    "replica ", holder, " answered with what does not parse")));
+      } else if (relayed.code() != 0) {
+        answered.emplace_back(
+            id, absl::Status(static_cast<absl::StatusCode>(relayed.code()),
+                             relayed.message()));
+      } else {
+        answered.emplace_back(id, std::move(*relayed.mutable_response()));
       }
-      if (relayed.code() != 0) {
-        return absl::Status(static_cast<absl::StatusCode>(relayed.code()),
-                            relayed.message());
+    }
+    waiting_mu_.Lock();
+    for (auto& [id, answer] : answered) {
+      auto it = waiting_.find(id);
+      if (it == waiting_.end()) continue;
+      ending.push_back({std::move(it->second.done), std::move(answer)});
+      waiting_.erase(it);
+    }
+    const absl::Time now = absl::Now();
+    for (auto it = waiting_.begin(); it != waiting_.end();) {
+      if (now < it->second.deadline) {
+        ++it;
+        continue;
       }
-      return std::move(*relayed.mutable_response());
+      ending.push_back(
+          {std::move(it->second.done),
+           absl::DeadlineExceededError(absl::StrCat(
+               "relayed to replica ", it->second.holder,
+               ", which holds the request; it did not answer in time and may "
+               "still record the verdict (AwaitDecision tells)"))});
+      it = waiting_.erase(it);
     }
-    if (absl::Now() >= deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "relayed to replica ", holder,
-          ", which holds the request; it did not answer in time and may "
-          "still record the verdict (AwaitDecision tells)"));
-    }
-    absl::SleepFor(kAnswerPoll);
+    waiting_mu_.Unlock();
+    for (Ending& e : ending) std::move(e.done)(std::move(e.answer));
+    ending.clear();
+    waiting_mu_.Lock();
+    waiting_mu_.AwaitWithTimeout(absl::Condition(&stopping_), kAnswerPoll);
   }
 }
 

@@ -28,10 +28,13 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -50,6 +53,9 @@ struct ApprovalRelayOptions {
   absl::Duration republish_every = absl::Seconds(3);
   // How long a relayed call, and its answer, wait to be taken.
   absl::Duration call_ttl = absl::Seconds(30);
+  // The most relayed calls waiting for their answers at once; one more is
+  // refused (ResourceExhausted) before it is sent.
+  size_t max_waiting_calls = 256;
   // The most relayed calls one Pump answers.
   size_t max_calls_per_pump = 64;
 };
@@ -99,15 +105,32 @@ class ApprovalRelay {
   size_t OthersListeners(absl::string_view tenant)
       ABSL_LOCKS_EXCLUDED(others_mu_);
 
+  // What a relayed Approve is answered with.
+  using Answered =
+      absl::AnyInvocable<void(absl::StatusOr<v1::ApproveResponse>) &&>;
+
   // Relays `request`, whose request this replica does not hold, to the
-  // replica that lists it, and waits up to `patience` for its answer.
-  // Errors: the holder's; NotFound when no replica lists it; Unavailable
-  // when the exchange cannot be reached; DeadlineExceeded when no answer
-  // came in time (the holder may still record it: AwaitDecision or
-  // ListPending tell).
+  // replica that lists it, and gives `done` its answer within `patience`.
+  // The call is sent on this thread (round trips to the exchange); its
+  // answer is waited for on the relay's own thread (`gate-relay-wait`),
+  // which looks for the answers of every waiting call in turn, so no
+  // caller's thread is held meanwhile. `done` runs on that thread, or on
+  // this one when the call was not sent. Errors: the holder's; NotFound
+  // when no replica lists it; Unavailable when the exchange cannot be
+  // reached, or the relay is stopping; ResourceExhausted when
+  // max_waiting_calls already wait (nothing was sent); DeadlineExceeded
+  // when no answer came in time (the holder may still record it:
+  // AwaitDecision or ListPending tell).
+  void RelayAsync(const v1::ApproveRequest& request, absl::string_view caller,
+                  absl::Duration patience, Answered done)
+      ABSL_LOCKS_EXCLUDED(waiting_mu_);
+  // The same, waiting on this thread.
   absl::StatusOr<v1::ApproveResponse> Relay(const v1::ApproveRequest& request,
                                             absl::string_view caller,
-                                            absl::Duration patience);
+                                            absl::Duration patience)
+      ABSL_LOCKS_EXCLUDED(waiting_mu_);
+  // How many relayed calls wait for their answers now.
+  size_t waiting_calls() ABSL_LOCKS_EXCLUDED(waiting_mu_);
 
   // Called often on one thread (the daemon: every 100 ms): publishes the
   // queues that changed (every queue each republish_every), tells the
@@ -128,6 +151,21 @@ class ApprovalRelay {
   // Reads the listings of every tenant with OthersListeners and tells
   // them what changed.
   absl::Status PumpOthers() ABSL_LOCKS_EXCLUDED(others_mu_);
+
+  // A relayed call sent and not answered yet.
+  struct Waiting {
+    std::string holder;  // the replica it was sent to
+    absl::Time deadline;
+    Answered done;
+  };
+  // Sends `request` to the replica that lists it; returns the call's id
+  // and that replica.
+  absl::StatusOr<std::pair<std::string, std::string>> SendCall(
+      const v1::ApproveRequest& request, absl::string_view caller);
+  // The relay's waiting thread: takes the answers of the waiting calls
+  // every kAnswerPoll, ends those past their deadlines, and, once
+  // stopping, ends the rest.
+  void AwaitAnswers() ABSL_LOCKS_EXCLUDED(waiting_mu_);
 
   absl::Status Publish(absl::string_view tenant);
   absl::Status AnswerCalls();
@@ -150,6 +188,14 @@ class ApprovalRelay {
 
   std::atomic<uint64_t> pumps_{0};
 
+  // The relayed calls waiting for their answers, by call id, and the
+  // calls being sent (counted against max_waiting_calls too).
+  absl::Mutex waiting_mu_;
+  std::map<std::string, Waiting> waiting_ ABSL_GUARDED_BY(waiting_mu_);
+  size_t sending_ ABSL_GUARDED_BY(waiting_mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(waiting_mu_) = false;
+  std::thread waiter_;  // started by the first call relayed
+
   // Only Pump's thread uses these.
   std::map<std::string, std::unique_ptr<QueueWatch>> watches_;
   absl::Time last_full_publish_ = absl::InfinitePast();
@@ -162,7 +208,13 @@ class ApprovalRelay {
 // Approve as the Gate service and the console do: `request` (its approval
 // present) at `gate`, and, when this replica does not hold the request,
 // through `relay` (null when approvals are not shared) at the one that
-// does. `caller` is the transport's principal.
+// does (RelayAsync: `done` may run on the relay's thread). `caller` is the
+// transport's principal.
+void ApproveAnywhereAsync(gate::Gate& gate, ApprovalRelay* relay,
+                          const v1::ApproveRequest& request,
+                          absl::string_view caller, absl::Duration patience,
+                          ApprovalRelay::Answered done);
+// The same, waiting on this thread.
 absl::StatusOr<v1::ApproveResponse> ApproveAnywhere(
     gate::Gate& gate, ApprovalRelay* relay, const v1::ApproveRequest& request,
     absl::string_view caller, absl::Duration patience);

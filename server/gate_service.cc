@@ -218,19 +218,38 @@ grpc::ServerWriteReactor<v1::PendingEvent>* GateService::WatchPending(
 grpc::ServerUnaryReactor* GateService::Approve(
     grpc::CallbackServerContext* context, const v1::ApproveRequest* request,
     v1::ApproveResponse* response) {
-  return Unary(context, Method::kApprove, request->approval().tenant(), {},
-               /*blocking=*/true,
-               [this, context, request, response](const Principal& caller) {
-                 if (!request->has_approval()) {
-                   return Required("approval", "send the signed approval");
-                 }
-                 absl::StatusOr<v1::ApproveResponse> approved = ApproveAnywhere(
-                     gate_, options_.relay, *request, caller.name,
-                     std::min(CallerPatience(*context), kMaxRelayWait));
-                 if (!approved.ok()) return ToGrpcStatus(approved.status());
-                 *response = *std::move(approved);
-                 return grpc::Status::OK;
-               });
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  guard_.AdmitAsync(
+      *context, Method::kApprove, request->approval().tenant(), {},
+      [this, reactor, context, request,
+       response](absl::StatusOr<Principal> caller) {
+        if (!caller.ok()) {
+          reactor->Finish(ToGrpcStatus(caller.status()));
+          return;
+        }
+        if (!request->has_approval()) {
+          reactor->Finish(Required("approval", "send the signed approval"));
+          return;
+        }
+        // On a worker, which the ledger holds while the verdict is
+        // recorded here; a verdict relayed to the replica that holds the
+        // request waits for its answer on the relay's thread instead.
+        OnWorker(reactor, [this, reactor, context, request, response,
+                           caller = *std::move(caller)] {
+          ApproveAnywhereAsync(
+              gate_, options_.relay, *request, caller.name,
+              std::min(CallerPatience(*context), kMaxRelayWait),
+              [reactor, response](absl::StatusOr<v1::ApproveResponse> done) {
+                if (!done.ok()) {
+                  reactor->Finish(ToGrpcStatus(done.status()));
+                  return;
+                }
+                *response = *std::move(done);
+                reactor->Finish(grpc::Status::OK);
+              });
+        });
+      });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* GateService::Execute(

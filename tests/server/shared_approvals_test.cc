@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "codec/approval_codec.h"
 #include "config/config_loader.h"
@@ -62,7 +63,10 @@ struct Shared {
 
 // One replica: its own data directory, gate and gRPC stub.
 struct Replica {
-  Replica(Shared& shared, const std::string& name) : log(shared.clock, text) {
+  // `extra` is appended to the configuration.
+  Replica(Shared& shared, const std::string& name,
+          const std::string& extra = "")
+      : log(shared.clock, text) {
     std::ofstream(dir.Sub("shop.policy")) << kPolicy;
     std::ofstream(dir.Sub("gate.yaml"))
         << shared.agent.Yaml() << shared.approval_ui.YamlItem()
@@ -90,7 +94,8 @@ struct Replica {
            "    address: "
         << shared.redis.address()
         << "\n"
-           "    keyPrefix: \"test:\"\n";
+           "    keyPrefix: \"test:\"\n"
+        << extra;
     auto config = LoadConfigFile(dir.Sub("gate.yaml"));
     REQUIRE(config.ok());
     auto started = Daemon::Start(*config, shared.clock, log);
@@ -604,6 +609,116 @@ TEST_CASE(
   CHECK(removed->pending().escalated());  // as it last stood
   CHECK_FALSE(removed->has_decision());
   CHECK(watch.About(id).size() == 3);
+}
+
+}  // namespace
+}  // namespace portcullis::server
+
+namespace portcullis::server {
+namespace {
+
+// Two requests held by pod-a, which then stops: its listing outlives it
+// (the listing's TTL), so pod-b relays verdicts on them to pod-a and waits
+// for answers that never come.
+struct HolderGone {
+  explicit HolderGone(Shared& shared, const std::string& b_extra = "")
+      : a(std::make_unique<Replica>(shared, "pod-a")),
+        b(shared, "pod-b", b_extra) {
+    first = Evaluate(shared, *a);
+    second = Evaluate(shared, *a);
+    REQUIRE(Within(absl::Seconds(5), [&] {
+      return Lists(shared, b, first.decision_id(), "pod-a") &&
+             Lists(shared, b, second.decision_id(), "pod-a");
+    }));
+    a.reset();
+  }
+  std::unique_ptr<Replica> a;
+  Replica b;
+  v1::Decision first, second;
+};
+
+TEST_CASE(
+    "a relayed verdict waiting for its answer holds no call thread: the "
+    "gate's own approvals go on meanwhile",
+    "[daemon][shared_state][redis][approvals]") {
+  Shared shared;
+  REQUIRE(shared.redis.ready());
+  // One thread for Approve, Execute and ReportOutcome.
+  HolderGone gone(shared, "limits:\n  callThreads: 1\n");
+  Replica& b = gone.b;
+  v1::Decision own = Evaluate(shared, b);
+  REQUIRE(own.outcome() == v1::OUTCOME_PENDING_APPROVAL);
+
+  std::atomic<bool> relayed_done{false};
+  grpc::Status relayed_status;
+  std::thread relayed([&] {
+    v1::ApproveResponse response;
+    grpc::ClientContext context;
+    shared.approval_ui.Authorize(context);
+    // The relay waits as long as the caller does, here 4 s.
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(4));
+    relayed_status = b.stub->Approve(
+        &context, SignedApproval(shared, gone.first, shared.alice), &response);
+    relayed_done.store(true);
+  });
+  REQUIRE(Within(absl::Seconds(5),
+                 [&] { return b.daemon->relay()->waiting_calls() == 1; }));
+
+  // The one call thread is free: B's own request is approved while the
+  // relayed verdict still waits for pod-a.
+  v1::ApproveResponse approved = Approve(shared, b, own);
+  CHECK(approved.decision().outcome() == v1::OUTCOME_ALLOW);
+  CHECK_FALSE(relayed_done.load());
+  relayed.join();
+  CHECK(relayed_status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED);
+  // The relay's own deadline is the caller's, as the gate read it.
+  CHECK(Within(absl::Seconds(5),
+               [&] { return b.daemon->relay()->waiting_calls() == 0; }));
+}
+
+TEST_CASE(
+    "a replica waiting for as many relayed verdicts as it may refuses one "
+    "more before sending it",
+    "[daemon][shared_state][redis][approvals]") {
+  Shared shared;
+  REQUIRE(shared.redis.ready());
+  HolderGone gone(shared);
+  shared_state::RedisCounterStoreOptions options;
+  options.address = shared.redis.address();
+  options.key_prefix = "test:";
+  auto exchange =
+      shared_state::RedisApprovalExchange::Create(options, "pod-b").value();
+  absl::Notification first_done;
+  absl::StatusOr<v1::ApproveResponse> first;
+  auto relay = std::make_unique<ApprovalRelay>(
+      gone.b.daemon->gate(), *exchange,
+      ApprovalRelayOptions{.replica = "pod-b", .max_waiting_calls = 1});
+  relay->RelayAsync(SignedApproval(shared, gone.first, shared.alice),
+                    "approval-ui", absl::Seconds(60),
+                    [&](absl::StatusOr<v1::ApproveResponse> answer) {
+                      first = std::move(answer);
+                      first_done.Notify();
+                    });
+  CHECK(relay->waiting_calls() == 1);
+  absl::StatusOr<v1::ApproveResponse> second =
+      relay->Relay(SignedApproval(shared, gone.second, shared.alice),
+                   "approval-ui", absl::Seconds(60));
+  CHECK(absl::IsResourceExhausted(second.status()));
+  // Only the first went to pod-a.
+  auto holder =
+      shared_state::RedisApprovalExchange::Create(options, "pod-a").value();
+  absl::StatusOr<std::vector<gate::RelayedCall>> sent = holder->Receive(10);
+  REQUIRE(sent.ok());
+  REQUIRE(sent->size() == 1);
+  relay::v1::RelayedApprove call;
+  REQUIRE(call.ParseFromString((*sent)[0].bytes));
+  CHECK(call.request().approval().decision_id() == gone.first.decision_id());
+  // A relay that stops ends the call that still waits.
+  CHECK_FALSE(first_done.HasBeenNotified());
+  relay.reset();
+  REQUIRE(first_done.HasBeenNotified());
+  CHECK(absl::IsUnavailable(first.status()));
 }
 
 }  // namespace
