@@ -1,8 +1,12 @@
 #include "server/tls_credentials.h"
 
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 
@@ -41,22 +45,33 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsCredentials(
         absl::StrCat("the TLS key file ", files.key_file,
                      " is readable by others; chmod 600 it"));
   }
-  auto cert = ReadPem(files.cert_file, "certificate");
-  if (!cert.ok()) return cert.status();
-  auto key = ReadPem(files.key_file, "key");
-  if (!key.ok()) return key.status();
-  grpc::SslServerCredentialsOptions options(
+  // Read here so that a file missing at start is a clear error; the
+  // provider reads them again on its own.
+  if (auto cert = ReadPem(files.cert_file, "certificate"); !cert.ok()) {
+    return cert.status();
+  }
+  if (auto key = ReadPem(files.key_file, "key"); !key.ok()) {
+    return key.status();
+  }
+  if (!files.client_ca_file.empty()) {
+    auto ca = ReadPem(files.client_ca_file, "client CA");
+    if (!ca.ok()) return ca.status();
+  }
+  const int64_t seconds =
+      std::max<int64_t>(1, absl::ToInt64Seconds(files.reload_every));
+  auto provider =
+      std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+          files.key_file, files.cert_file, files.client_ca_file,
+          static_cast<unsigned int>(seconds));
+  grpc::experimental::TlsServerCredentialsOptions options(provider);
+  options.watch_identity_key_cert_pairs();
+  if (!files.client_ca_file.empty()) options.watch_root_certs();
+  options.set_cert_request_type(
       files.client_ca_file.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
       : files.require_client_cert
           ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
           : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
-  if (!files.client_ca_file.empty()) {
-    auto ca = ReadPem(files.client_ca_file, "client CA");
-    if (!ca.ok()) return ca.status();
-    options.pem_root_certs = *ca;
-  }
-  options.pem_key_cert_pairs.push_back({*key, *cert});
-  return grpc::SslServerCredentials(options);
+  return grpc::experimental::TlsServerCredentials(options);
 }
 
 }  // namespace portcullis::server

@@ -1,6 +1,10 @@
 // TLS for the gate's TCP listener: the certificate chain and key from PEM
 // files, and optionally the CAs that client certificates must chain to
-// (mTLS). Reads files; thread-safe.
+// (mTLS). The files are read again every `reload_every` (gRPC's
+// FileWatcherCertificateProvider), so certificates rotated in place (a
+// Kubernetes Secret, cert-manager) are served to new connections without a
+// restart; files that cannot be read or do not match keep the ones in use.
+// Reads files; thread-safe.
 #ifndef PORTCULLIS_SERVER_TLS_CREDENTIALS_H_
 #define PORTCULLIS_SERVER_TLS_CREDENTIALS_H_
 
@@ -8,6 +12,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace grpc {
 class ServerCredentials;
@@ -20,6 +25,8 @@ struct TlsFiles {
   std::string key_file;
   std::string client_ca_file;  // empty: no client certificates asked for
   bool require_client_cert = false;
+  // How often the files are read again; whole seconds, at least one.
+  absl::Duration reload_every = absl::Minutes(1);
 };
 
 // Returns NotFound for a file that cannot be read, PermissionDenied for a

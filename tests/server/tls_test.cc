@@ -5,9 +5,11 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "absl/time/clock.h"
 #include "codec/proto_record_codec.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "ledger/rocksdb_store.h"
@@ -27,9 +29,9 @@ std::string Read(const std::string& path) {
   return text.str();
 }
 
-// A CA, a server certificate for 127.0.0.1 and a client certificate.
-void MakeCertificates(const testing::TempDir& dir) {
-  std::string d = dir.path().string();
+// A CA, a server certificate for 127.0.0.1 and a client certificate, in
+// `d`.
+void MakeCertificates(const std::string& d) {
   std::string script =
       "set -e; cd '" + d +
       "'; "
@@ -51,7 +53,7 @@ void MakeCertificates(const testing::TempDir& dir) {
 class TlsFixture {
  public:
   TlsFixture() {
-    MakeCertificates(dir_);
+    MakeCertificates(dir_.path().string());
     auto store = ledger::RocksDbStore::Open(dir_.Sub("db"), {});
     REQUIRE(store.ok());
     auto ledger = ledger::Ledger::Open(std::move(*store));
@@ -62,19 +64,22 @@ class TlsFixture {
     authenticator_ = std::make_unique<Authenticator>(principal_.Table());
   }
 
-  absl::StatusOr<std::unique_ptr<Server>> Start(bool require_client_cert) {
+  absl::StatusOr<std::unique_ptr<Server>> Start(
+      bool require_client_cert,
+      absl::Duration reload_every = absl::Minutes(1)) {
     ServerOptions options;
     options.tcp_address = "127.0.0.1:0";
     options.tls = TlsFiles{dir_.Sub("server.crt"), dir_.Sub("server.key"),
                            require_client_cert ? dir_.Sub("ca.crt") : "",
-                           require_client_cert};
+                           require_client_cert, reload_every};
     return Server::Start(*gate_, options, *authenticator_);
   }
 
-  // A health check over TLS, with or without a client certificate.
-  grpc::Status Check(int port, bool client_cert) {
+  // A health check over TLS, with or without a client certificate,
+  // trusting the CA in `ca_file` (the test's own by default).
+  grpc::Status Check(int port, bool client_cert, std::string ca_file = "") {
     grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = Read(dir_.Sub("ca.crt"));
+    ssl.pem_root_certs = Read(ca_file.empty() ? dir_.Sub("ca.crt") : ca_file);
     if (client_cert) {
       ssl.pem_private_key = Read(dir_.Sub("client.key"));
       ssl.pem_cert_chain = Read(dir_.Sub("client.crt"));
@@ -122,6 +127,33 @@ TEST_CASE("with mTLS required, a client without a certificate is refused",
   REQUIRE(server.ok());
   int port = (*server)->tcp_port();
   CHECK(f.Check(port, true).ok());
+  CHECK_FALSE(f.Check(port, false).ok());
+}
+
+TEST_CASE(
+    "a certificate rotated in place is served to new connections without a "
+    "restart",
+    "[tls]") {
+  TlsFixture f;
+  auto server = f.Start(false, absl::Seconds(1));
+  REQUIRE(server.ok());
+  const int port = (*server)->tcp_port();
+  REQUIRE(f.Check(port, false).ok());
+  // Another CA's certificate and key replace the files, each by a rename,
+  // as a Secret's files are replaced.
+  const std::string next = f.dir_.Sub("next");
+  std::filesystem::create_directory(next);
+  MakeCertificates(next);
+  std::filesystem::rename(next + "/server.key", f.dir_.Sub("server.key"));
+  std::filesystem::rename(next + "/server.crt", f.dir_.Sub("server.crt"));
+  // Read again within a second or two: the new CA's clients get in...
+  bool rotated = false;
+  for (int i = 0; i < 100 && !rotated; ++i) {
+    rotated = f.Check(port, false, next + "/ca.crt").ok();
+    if (!rotated) absl::SleepFor(absl::Milliseconds(100));
+  }
+  CHECK(rotated);
+  // ...and the old CA's certificate is no longer what the gate shows.
   CHECK_FALSE(f.Check(port, false).ok());
 }
 
