@@ -402,6 +402,34 @@ TEST_CASE("checkpoints inside and at the end of a range are checked",
     REQUIRE(store->Write(drop, true).ok());
   };
   expect_clean(8);
+  {
+    // The checkpoint at the end of the second range forged (signed with
+    // the gate's key): the one inside it (1536) matches, then this one
+    // does not. Reported at 2048, counted as one thread counts.
+    const std::string key = ledger_internal::CheckpointKey("t", 2048);
+    const std::string note = **store->Get(key);
+    auto parsed = ParseCheckpoint(note);
+    REQUIRE(parsed.ok());
+    Checkpoint forged = parsed->checkpoint;
+    forged.root[0] ^= 0x01;
+    WriteBatch forge;
+    forge.Put(key, SignCheckpoint(forged, gate.key));
+    REQUIRE(store->Write(forge, true).ok());
+    for (int threads : {1, 2, 3, 8}) {
+      INFO(threads << " threads");
+      VerifyReport report = verify(threads);
+      REQUIRE(report.breaks.size() == 1);
+      CHECK(report.breaks[0].sequence == 2048);
+      INFO(report.breaks[0].reason);
+      CHECK(report.breaks[0].reason.find("rewritten") != std::string::npos);
+      CHECK(report.entries == 2048);
+      CHECK(report.checkpoints == 3);
+    }
+    WriteBatch restore;
+    restore.Put(key, note);
+    REQUIRE(store->Write(restore, true).ok());
+    expect_clean(8);
+  }
   // Only 1536 (inside the second range), 3072 and 4096 (ends of ranges)
   // left: whole ranges without a checkpoint between them.
   drop_checkpoints({512, 1024, 2048, 2560, 3584});
@@ -423,6 +451,10 @@ TEST_CASE("checkpoints inside and at the end of a range are checked",
       CHECK(report.breaks[0].sequence == size);
       INFO(report.breaks[0].reason);
       CHECK(report.breaks[0].reason.find("rewritten") != std::string::npos);
+      // Counted up to the checkpoint, as one thread counts (none is left
+      // before it).
+      CHECK(report.entries == size);
+      CHECK(report.checkpoints == 0);
     }
   };
   expect_rewritten_at(1536);  // inside a range, after a whole one
