@@ -483,6 +483,53 @@ TEST_CASE("a checkpoint with a bad signature refuses its tenant",
   CHECK(ledger->Refusals()[0].reason.find("signature") != std::string::npos);
 }
 
+TEST_CASE("the first bad checkpoint is reported whichever thread checked it",
+          "[evidence][verifier]") {
+  // Signatures are checked side by side, eight checkpoints per task: two
+  // forged ones in different tasks and an unparsable one after them must
+  // be reported in size order by every thread count.
+  testing::TempDir dir;
+  Gate gate;
+  {
+    auto ledger = gate.Open(dir.Sub("db"));
+    AppendN(*ledger, "t", 75);  // checkpoints of 3, 6, ..., 75
+  }
+  auto store = OpenStore(dir.Sub("db"));
+  auto put = [&](uint64_t size, const std::string& note) {
+    WriteBatch batch;
+    batch.Put(CheckpointKey("t", size), note);
+    REQUIRE(store->Write(batch, true).ok());
+  };
+  auto forge = [&](uint64_t size) {
+    std::string note = **store->Get(CheckpointKey("t", size));
+    put(size, note.replace(note.find("time 2026"), 9, "time 2027"));
+  };
+  auto expect_first = [&](uint64_t size, const std::string& words) {
+    for (int threads : {1, 2, 3, 8}) {
+      INFO(threads << " threads");
+      VerifyOptions options;
+      options.key = &gate.key.verifying_key();
+      options.threads = threads;
+      auto report = VerifyLedger(*store, options);
+      REQUIRE(report.ok());
+      REQUIRE(report->breaks.size() == 1);
+      CHECK(report->breaks[0].sequence == size);
+      INFO(report->breaks[0].reason);
+      CHECK(report->breaks[0].reason.find(words) != std::string::npos);
+    }
+  };
+  const std::string at_12 = **store->Get(CheckpointKey("t", 12));
+  const std::string at_45 = **store->Get(CheckpointKey("t", 45));
+  forge(45);
+  forge(12);
+  put(60, "not a checkpoint");
+  expect_first(12, "does not verify with the gate's key");
+  put(12, at_12);
+  expect_first(45, "does not verify with the gate's key");
+  put(45, at_45);
+  expect_first(60, "does not parse");
+}
+
 TEST_CASE("payloads are sealed at rest and read back as plaintext",
           "[evidence]") {
   testing::TempDir dir;
