@@ -512,10 +512,13 @@ bool WalkChunk(const ledger_internal::ChainChunk& chunk,
   return true;
 }
 
-// Reading by sequence range (below): each part covers this many sequences,
-// and a batch is this many parts.
+// Reading by sequence range (below): each part covers this many sequences;
+// this many parts are read ahead of the one the walk is at; and a loop on
+// the pool covers this many parts (a break ends the reading at the end of
+// its loop, so a head that names far too many entries costs little).
 constexpr uint64_t kRangeSequences = 1024;
-constexpr size_t kRangesPerBatch = 8;
+constexpr uint64_t kRangesAhead = 16;
+constexpr uint64_t kRangesPerLoop = 256;
 
 static_assert(std::has_single_bit(kRangeSequences));
 
@@ -576,6 +579,17 @@ void ReadAndHash(const KeyValueStore& store, const std::string& tenant,
   part.whole = part.tree.Build(part.leaves).ok();
   if (part.whole) CheckRange(tenant, pruned_hint, part);
 }
+
+// What a thread about to read range `range` into a slot waits for: that
+// the walk has passed the range read there before (or stopped).
+struct SlotWait {
+  const bool* stopped;
+  const uint64_t* walked;  // ranges walked
+  uint64_t range;
+  static bool Free(SlotWait* wait) {
+    return *wait->stopped || *wait->walked + kRangesAhead > wait->range;
+  }
+};
 
 // Verifies one tenant; returns its walk (or a break found before it).
 absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
@@ -650,103 +664,105 @@ absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
   };
 
   // With helpers and a head to go by, the chain up to the head is read by
-  // sequence range: every part is read and hashed on its own thread, and
-  // only the links are checked in order, on one part of the next batch's
-  // loop. What follows the head (nothing, unless appended outside the
+  // sequence range: every part is read, hashed and checked on whichever
+  // thread takes it, and whichever thread finishes the part next in order
+  // stitches it (and the finished parts after it) onto the walk. No thread
+  // waits for a batch: only for the walk to pass the part that last used
+  // its slot. What follows the head (nothing, unless appended outside the
   // gate) is then read as one chain.
   std::string tail_from;
   Stop stop = Stop::kNone;
   absl::Status failed;
   if (pool.workers() > 0 && head.has_value() && head->sequence > 0) {
-    std::vector<RangePart> batches[2] = {
-        std::vector<RangePart>(kRangesPerBatch),
-        std::vector<RangePart>(kRangesPerBatch)};
-    size_t planned[2] = {0, 0};
-    int reading = 0;
-    uint64_t next_sequence = 1;
-    // Checks a read batch in order.
-    auto visit = [&](std::vector<RangePart>& batch, size_t parts) -> Stop {
-      for (size_t j = 0; j < parts; ++j) {
-        RangePart& part = batch[j];
-        if (absl::IsDataLoss(part.read)) {
-          report.breaks.push_back(
-              {tenant, walk.entries() + 1,
-               absl::StrCat("entries from ", walk.entries() + 1,
-                            " on cannot be read: ", part.read.message())});
-          return Stop::kUnreadable;
-        }
-        if (!part.read.ok()) {
-          failed = part.read;
-          return Stop::kUnreadable;
-        }
-        if (part.chunk.malformed_key) {
-          report.breaks.push_back(
-              {tenant, walk.entries() + 1, "a ledger key is malformed"});
-          return Stop::kMalformedKey;
-        }
-        const ledger_internal::RecordBuffer& entries = part.chunk.entries;
-        if (entries.size() == 0) {
-          // Entries are missing (or a damaged head names more than there
-          // are): read on from here as one chain, whose walk says what is
-          // wrong, rather than seek range after empty range.
-          tail_from = part.from_key;
-          return Stop::kGap;
-        }
-        // A whole range's entries were checked and its subtree hashed
-        // beside the reads: the walk only stitches it on, next to no
-        // serial work.
-        bool intact = true;
-        if (part.whole) {
-          intact = walk.VisitRange(
-              part.first_sequence,
-              absl::MakeConstSpan(part.facts.data(), entries.size()), part.tree,
-              part.checks);
-        } else {
-          for (size_t i = 0; i < entries.size() && intact; ++i) {
-            intact = walk.Visit(entries.sequence(i), part.facts[i]);
-          }
-        }
-        verified(entries.size());
-        if (!intact) return Stop::kBroken;
+    // Range r (sequences r * kRangeSequences + 1 on) is read into slot
+    // r % kRangesAhead, once the walk has passed range r - kRangesAhead.
+    std::vector<RangePart> slots(kRangesAhead);
+    std::vector<uint64_t> read_range(kRangesAhead, ~uint64_t{0});
+    absl::Mutex mu;
+    uint64_t walked = 0;   // ranges walked; guarded by mu
+    bool stopped = false;  // guarded by mu
+    // Walks a read range; under mu.
+    auto visit = [&](RangePart& part) -> Stop {
+      if (absl::IsDataLoss(part.read)) {
+        report.breaks.push_back(
+            {tenant, walk.entries() + 1,
+             absl::StrCat("entries from ", walk.entries() + 1,
+                          " on cannot be read: ", part.read.message())});
+        return Stop::kUnreadable;
       }
-      return Stop::kNone;
+      if (!part.read.ok()) {
+        failed = part.read;
+        return Stop::kUnreadable;
+      }
+      if (part.chunk.malformed_key) {
+        report.breaks.push_back(
+            {tenant, walk.entries() + 1, "a ledger key is malformed"});
+        return Stop::kMalformedKey;
+      }
+      const ledger_internal::RecordBuffer& entries = part.chunk.entries;
+      if (entries.size() == 0) {
+        // Entries are missing (or a damaged head names more than there
+        // are): read on from here as one chain, whose walk says what is
+        // wrong, rather than seek range after empty range.
+        tail_from = part.from_key;
+        return Stop::kGap;
+      }
+      // A whole range's entries were checked and its subtree hashed
+      // beside the reads: the walk only stitches it on, next to no
+      // serial work.
+      bool intact = true;
+      if (part.whole) {
+        intact = walk.VisitRange(
+            part.first_sequence,
+            absl::MakeConstSpan(part.facts.data(), entries.size()), part.tree,
+            part.checks);
+      } else {
+        for (size_t i = 0; i < entries.size() && intact; ++i) {
+          intact = walk.Visit(entries.sequence(i), part.facts[i]);
+        }
+      }
+      verified(entries.size());
+      return intact ? Stop::kNone : Stop::kBroken;
     };
-    for (;;) {
-      std::vector<RangePart>& batch = batches[reading];
-      size_t& count = planned[reading];
-      count = 0;
-      while (count < kRangesPerBatch && next_sequence <= head->sequence) {
-        RangePart& part = batch[count++];
-        part.first_sequence = next_sequence;
-        part.from_key = next_sequence == 1
+    const uint64_t ranges = head->sequence / kRangeSequences +
+                            (head->sequence % kRangeSequences != 0 ? 1 : 0);
+    for (uint64_t base = 0; base < ranges && stop == Stop::kNone;
+         base += kRangesPerLoop) {
+      const uint64_t count = std::min(kRangesPerLoop, ranges - base);
+      pool.ParallelFor(count, [&](size_t i) {
+        const uint64_t r = base + i;
+        RangePart& part = slots[r % kRangesAhead];
+        {
+          absl::MutexLock lock(&mu);
+          // Until the walk has passed the range that used the slot.
+          SlotWait wait{&stopped, &walked, r};
+          mu.Await(absl::Condition(&SlotWait::Free, &wait));
+          if (stopped) return;
+        }
+        const uint64_t first = 1 + r * kRangeSequences;
+        part.first_sequence = first;
+        part.from_key = first == 1
                             ? TenantPrefix(ledger_internal::kEntryTag, tenant)
-                            : ledger_internal::EntryKey(tenant, next_sequence);
-        next_sequence += kRangeSequences;
-        part.to_key = ledger_internal::EntryKey(tenant, next_sequence);
-      }
-      const int checking = 1 - reading;
-      const size_t to_check = planned[checking];
-      const size_t parts = count + (to_check > 0 ? 1 : 0);
-      if (parts == 0) break;
-      // The check is the first part, so that it runs beside the reads
-      // rather than alone after them.
-      const size_t first_read = to_check > 0 ? 1 : 0;
-      pool.ParallelFor(parts, [&](size_t i) {
-        if (i < first_read) {
-          stop = visit(batches[checking], to_check);
-        } else {
-          ReadAndHash(store, tenant, pruned_hint, batch[i - first_read]);
+                            : ledger_internal::EntryKey(tenant, first);
+        part.to_key =
+            ledger_internal::EntryKey(tenant, first + kRangeSequences);
+        ReadAndHash(store, tenant, pruned_hint, part);
+        absl::MutexLock lock(&mu);
+        read_range[r % kRangesAhead] = r;
+        // Walk every range read, in order, from the one the walk is at.
+        while (!stopped && read_range[walked % kRangesAhead] == walked) {
+          stop = visit(slots[walked % kRangesAhead]);
+          ++walked;
+          stopped = stop != Stop::kNone;
         }
       });
-      planned[checking] = 0;
-      if (stop != Stop::kNone) break;
-      reading = checking;
     }
     PORTCULLIS_RETURN_IF_ERROR(failed);
     if (stop == Stop::kGap) {
       stop = Stop::kNone;
     } else if (stop == Stop::kNone) {
-      tail_from = ledger_internal::EntryKey(tenant, next_sequence);
+      tail_from =
+          ledger_internal::EntryKey(tenant, 1 + ranges * kRangeSequences);
     }
   }
   if (stop == Stop::kNone) {
