@@ -513,11 +513,12 @@ bool WalkChunk(const ledger_internal::ChainChunk& chunk,
 }
 
 // Reading by sequence range (below): each part covers this many sequences;
-// this many parts are read ahead of the one the walk is at; and a loop on
-// the pool covers this many parts (a break ends the reading at the end of
-// its loop, so a head that names far too many entries costs little).
+// at least this many parts, and two per thread, are read ahead of the one
+// the walk is at (so that no thread waits for a slot); and a loop on the
+// pool covers this many parts (a break ends the reading at the end of its
+// loop, so a head that names far too many entries costs little).
 constexpr uint64_t kRangeSequences = 1024;
-constexpr uint64_t kRangesAhead = 16;
+constexpr uint64_t kMinRangesAhead = 16;
 constexpr uint64_t kRangesPerLoop = 256;
 
 static_assert(std::has_single_bit(kRangeSequences));
@@ -586,8 +587,9 @@ struct SlotWait {
   const bool* stopped;
   const uint64_t* walked;  // ranges walked
   uint64_t range;
+  uint64_t slots;
   static bool Free(SlotWait* wait) {
-    return *wait->stopped || *wait->walked + kRangesAhead > wait->range;
+    return *wait->stopped || *wait->walked + wait->slots > wait->range;
   }
 };
 
@@ -675,9 +677,11 @@ absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
   absl::Status failed;
   if (pool.workers() > 0 && head.has_value() && head->sequence > 0) {
     // Range r (sequences r * kRangeSequences + 1 on) is read into slot
-    // r % kRangesAhead, once the walk has passed range r - kRangesAhead.
-    std::vector<RangePart> slots(kRangesAhead);
-    std::vector<uint64_t> read_range(kRangesAhead, ~uint64_t{0});
+    // r % ahead, once the walk has passed range r - ahead.
+    const uint64_t ahead =
+        std::max<uint64_t>(kMinRangesAhead, 2 * (pool.workers() + 1));
+    std::vector<RangePart> slots(ahead);
+    std::vector<uint64_t> read_range(ahead, ~uint64_t{0});
     absl::Mutex mu;
     uint64_t walked = 0;   // ranges walked; guarded by mu
     bool stopped = false;  // guarded by mu
@@ -731,11 +735,11 @@ absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
       const uint64_t count = std::min(kRangesPerLoop, ranges - base);
       pool.ParallelFor(count, [&](size_t i) {
         const uint64_t r = base + i;
-        RangePart& part = slots[r % kRangesAhead];
+        RangePart& part = slots[r % ahead];
         {
           absl::MutexLock lock(&mu);
           // Until the walk has passed the range that used the slot.
-          SlotWait wait{&stopped, &walked, r};
+          SlotWait wait{&stopped, &walked, r, ahead};
           mu.Await(absl::Condition(&SlotWait::Free, &wait));
           if (stopped) return;
         }
@@ -748,10 +752,10 @@ absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
             ledger_internal::EntryKey(tenant, first + kRangeSequences);
         ReadAndHash(store, tenant, pruned_hint, part);
         absl::MutexLock lock(&mu);
-        read_range[r % kRangesAhead] = r;
+        read_range[r % ahead] = r;
         // Walk every range read, in order, from the one the walk is at.
-        while (!stopped && read_range[walked % kRangesAhead] == walked) {
-          stop = visit(slots[walked % kRangesAhead]);
+        while (!stopped && read_range[walked % ahead] == walked) {
+          stop = visit(slots[walked % ahead]);
           ++walked;
           stopped = stop != Stop::kNone;
         }

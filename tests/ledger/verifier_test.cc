@@ -320,10 +320,11 @@ TEST_CASE("a lone tenant read by range finds the breaks a single reader does",
 
 TEST_CASE("ranges read ahead in slots that the walk frees are walked in order",
           "[verifier]") {
-  // Ranges are read into 16 slots, each free again once the walk has
-  // passed the range read there before: 20,000 entries (20 ranges) reuse
-  // slots. Every thread count must walk them in order and find the first
-  // break, in a range read into a reused slot too.
+  // Ranges are read into 16 slots (up to eight threads; two per thread
+  // beyond), each free again once the walk has passed the range read there
+  // before: 20,000 entries (20 ranges) reuse slots. Every thread count
+  // must walk them in order and find the first break, in a range read into
+  // a reused slot too.
   testing::TempDir dir;
   {
     auto ledger = Ledger::Open(OpenStore(dir.Sub("db")));
