@@ -12,6 +12,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
 #include "base/canonical_encoding.h"
 #include "base/identifiers.h"
 #include "base/status_macros.h"
@@ -58,6 +59,117 @@ void ComputeFacts(absl::string_view stored, EntryFacts& facts) {
   facts.leaf = MerkleLeafHash(facts.entry.hash);
 }
 
+// Why the entry of `facts`, stored under `key_sequence`, breaks the chain
+// on its own or against `previous_hash` (the hash of the entry before it),
+// in the order the walk checks it; nullopt when it does not. Needs nothing
+// else from the entries before it, so a whole range's entries are checked
+// on the range's own thread. Sets `pruned_through` to what a ledger.pruned
+// entry records.
+std::optional<std::string> EntryProblem(
+    const std::string& tenant, uint64_t key_sequence, const EntryFacts& facts,
+    const crypto::Digest& previous_hash, uint64_t pruned_hint,
+    std::optional<uint64_t>& pruned_through) {
+  const Entry& entry = facts.entry;
+  if (!facts.decoded.ok()) {
+    return absl::StrCat("entry does not decode (", facts.decoded.message(),
+                        ")");
+  }
+  if (entry.tenant != tenant) {
+    return absl::StrCat("entry belongs to tenant \"", entry.tenant,
+                        "\": copied from another chain");
+  }
+  if (entry.version == kEntryVersion3 &&
+      !ValidateReplicaName(entry.replica).ok()) {
+    return "entry names no valid replica: entry malformed";
+  }
+  if (entry.sequence != key_sequence) {
+    return absl::StrCat("entry claims sequence ", entry.sequence,
+                        ": entries reordered or moved");
+  }
+  if (entry.previous_hash != previous_hash) {
+    return "previous hash does not match the entry before: chain broken";
+  }
+  if (!facts.hash_matches) {
+    return "entry hash does not match its contents: entry modified";
+  }
+  pruned_through.reset();
+  if (!facts.payload.has_value()) {
+    if (entry.sequence > pruned_hint) return "payload is missing";
+    return std::nullopt;  // removed by retention, if it recorded so
+  }
+  if (!facts.payload_matches) {
+    return "payload does not match its digest: payload modified";
+  }
+  auto view = ParseStoredPayload(entry.version, *facts.payload);
+  if (!view.ok()) return "payload frame is malformed";
+  if (entry.kind == ledger_internal::kPrunedKind && !view->sealed) {
+    pruned_through = ledger_internal::PrunedThrough(view->body);
+  }
+  return std::nullopt;
+}
+
+// What a run of intact entries adds to a walk's counts: the replicas they
+// name and the payloads missing among them.
+struct ChainTally {
+  std::string last_replica;
+  std::set<std::string> replicas;
+  // Runs of entries without a payload, first..last.
+  std::vector<std::pair<uint64_t, uint64_t>> missing;
+  uint64_t pruned = 0;           // entries without a payload
+  uint64_t recorded_pruned = 0;  // the most a ledger.pruned entry records
+
+  void Clear() {
+    last_replica.clear();
+    replicas.clear();
+    missing.clear();
+    pruned = 0;
+    recorded_pruned = 0;
+  }
+
+  // Adds an entry that passed EntryProblem.
+  void Add(const EntryFacts& facts,
+           const std::optional<uint64_t>& pruned_through) {
+    const Entry& entry = facts.entry;
+    // Compared with the one before first: a chain names few replicas.
+    if (!entry.replica.empty() && entry.replica != last_replica) {
+      last_replica = entry.replica;
+      replicas.insert(last_replica);
+    }
+    if (!facts.payload.has_value()) {
+      AddMissing(entry.sequence, entry.sequence);
+      ++pruned;
+    }
+    if (pruned_through.has_value()) {
+      recorded_pruned = std::max(recorded_pruned, *pruned_through);
+    }
+  }
+
+  // Adds the entries counted in `later`, which follow these.
+  void Append(const ChainTally& later) {
+    if (!later.last_replica.empty()) last_replica = later.last_replica;
+    replicas.insert(later.replicas.begin(), later.replicas.end());
+    for (const auto& [first, last] : later.missing) AddMissing(first, last);
+    pruned += later.pruned;
+    recorded_pruned = std::max(recorded_pruned, later.recorded_pruned);
+  }
+
+ private:
+  void AddMissing(uint64_t first, uint64_t last) {
+    if (!missing.empty() && missing.back().second + 1 == first) {
+      missing.back().second = last;
+    } else {
+      missing.emplace_back(first, last);
+    }
+  }
+};
+
+// What a whole range's own thread found about its entries after the first,
+// each checked alone and against the one before it in the range.
+struct RangeChecks {
+  bool intact = false;  // every one passes EntryProblem
+  ChainTally tally;     // of those entries, when intact
+};
+
 // Entries hashed per task of a parallel chunk: enough to amortize handing
 // the task over, few enough that a chunk spreads over many cores.
 constexpr size_t kEntriesPerTask = 128;
@@ -83,43 +195,14 @@ class ChainWalk {
                                           " is missing (the next stored is ",
                                           key_sequence, "): entries deleted"));
     }
-    const Entry& entry = facts.entry;
-    if (!facts.decoded.ok()) {
-      return Break(key_sequence, absl::StrCat("entry does not decode (",
-                                              facts.decoded.message(), ")"));
+    std::optional<uint64_t> pruned_through;
+    if (auto problem = EntryProblem(tenant_, key_sequence, facts, last_hash_,
+                                    pruned_hint_, pruned_through)) {
+      return Break(key_sequence, *std::move(problem));
     }
-    if (entry.tenant != tenant_) {
-      return Break(key_sequence,
-                   absl::StrCat("entry belongs to tenant \"", entry.tenant,
-                                "\": copied from another chain"));
-    }
-    if (entry.version == kEntryVersion3 &&
-        !ValidateReplicaName(entry.replica).ok()) {
-      return Break(key_sequence,
-                   "entry names no valid replica: entry malformed");
-    }
-    if (entry.sequence != key_sequence) {
-      return Break(key_sequence,
-                   absl::StrCat("entry claims sequence ", entry.sequence,
-                                ": entries reordered or moved"));
-    }
-    if (entry.previous_hash != last_hash_) {
-      return Break(key_sequence,
-                   "previous hash does not match the entry before: chain "
-                   "broken");
-    }
-    if (!facts.hash_matches) {
-      return Break(key_sequence,
-                   "entry hash does not match its contents: entry modified");
-    }
-    if (!CheckPayload(entry, facts)) return false;
-    // Compared with the one before first: a chain names few replicas.
-    if (!entry.replica.empty() && entry.replica != last_replica_) {
-      last_replica_ = entry.replica;
-      replicas_.insert(last_replica_);
-    }
+    tally_.Add(facts, pruned_through);
     last_sequence_ = key_sequence;
-    last_hash_ = entry.hash;
+    last_hash_ = facts.entry.hash;
     if (range_ == nullptr) {
       tree_.Append(facts.leaf, [](int, uint64_t, const crypto::Digest&) {});
     } else if (next_checkpoint_ < checkpoints_.size() &&
@@ -130,25 +213,31 @@ class ChainWalk {
     return CheckCheckpointsAt(key_sequence);
   }
 
-  // Until EndRange, the Merkle leaves of the entries from `first` on are
-  // taken from `tree`, the subtree of their leaves hashed beside the reads,
-  // as whole nodes: a few hashes per range instead of one per entry. Only
-  // when they are the next leaves and their subtree is a node of the tree;
-  // returns false (and the walk adds leaves one by one) otherwise.
-  bool BeginRange(const MerkleSubtree& tree, uint64_t first) {
-    if (first < 1 || tree_.size() != first - 1 ||
-        (first - 1) % tree.leaves() != 0) {
-      return false;
+  // Checks a whole range of entries, stored under `first` on in order, with
+  // the Merkle subtree of their leaves (`tree`) and what the range's own
+  // thread found about the entries after the first (`checks`). Visits the
+  // first entry and, when the others are intact, only stitches them on:
+  // the checkpoints inside the range and the counts, a few steps per range
+  // rather than per entry. Otherwise (or when a checkpoint inside does not
+  // match) visits them one by one, so that a break is reported exactly as
+  // Visit reports it. Returns false once the chain is broken.
+  // `tree` must hold facts.size() leaves, a power of two.
+  bool VisitRange(uint64_t first, absl::Span<const EntryFacts> facts,
+                  const MerkleSubtree& tree, const RangeChecks& checks) {
+    const bool ranged = BeginRange(tree, first);
+    bool intact = Visit(first, facts[0]);
+    size_t next = 1;
+    if (intact && ranged && checks.intact && StitchRange(first, facts)) {
+      tally_.Append(checks.tally);
+      last_sequence_ = first + facts.size() - 1;
+      last_hash_ = facts.back().entry.hash;
+      next = facts.size();
     }
-    range_ = &tree;
-    range_first_leaf_ = first - 1;
-    return true;
-  }
-  // Adds the leaves of the range's entries visited up to `last`.
-  bool EndRange(uint64_t last) {
-    bool added = !broken_ && TreeFromRange(last);
-    range_ = nullptr;
-    return added;
+    for (size_t i = next; i < facts.size() && intact; ++i) {
+      intact = Visit(first + i, facts[i]);
+    }
+    if (ranged) intact = EndRange(first + facts.size() - 1) && intact;
+    return intact;
   }
 
   // Checks that the chain ends where the head record and the checkpoints
@@ -186,51 +275,70 @@ class ChainWalk {
     }
     // Payloads may be missing only where a ledger.pruned entry of this
     // chain says retention removed them.
-    for (const auto& [first, last] : missing_) {
-      if (last <= recorded_pruned_) continue;
-      Break(std::max(first, recorded_pruned_ + 1),
+    for (const auto& [first, last] : tally_.missing) {
+      if (last <= tally_.recorded_pruned) continue;
+      Break(std::max(first, tally_.recorded_pruned + 1),
             absl::StrCat("payloads are missing up to ", last,
                          " but retention recorded pruning only up to ",
-                         recorded_pruned_, ": payloads deleted"));
+                         tally_.recorded_pruned, ": payloads deleted"));
       return;
     }
   }
 
   uint64_t entries() const { return last_sequence_; }
-  const std::set<std::string>& replicas() const { return replicas_; }
-  uint64_t pruned() const { return pruned_; }
+  const std::set<std::string>& replicas() const { return tally_.replicas; }
+  uint64_t pruned() const { return tally_.pruned; }
   uint64_t checkpoints_checked() const { return next_checkpoint_; }
   const std::optional<ChainBreak>& chain_break() const { return break_; }
 
  private:
-  bool CheckPayload(const Entry& entry, const EntryFacts& facts) {
-    const std::optional<absl::string_view>& payload = facts.payload;
-    if (!payload.has_value()) {
-      if (entry.sequence > pruned_hint_) {
-        return Break(entry.sequence, "payload is missing");
+  // Checks the checkpoints inside the range begun at `first`, after its
+  // first entry, as visiting its intact entries would, taking the tree from
+  // the range's subtree. Returns false, with the walk as it was, when one
+  // does not match or the tree cannot be taken: the entries are then
+  // visited one by one, which says where and why.
+  bool StitchRange(uint64_t first, absl::Span<const EntryFacts> facts) {
+    const uint64_t last = first + facts.size() - 1;
+    const size_t next_checkpoint = next_checkpoint_;
+    std::optional<MerkleFrontier> tree_before;
+    // A checkpoint is checked when the walk reaches its size: only those
+    // from the one at hand on, in order.
+    for (uint64_t at = first + 1; next_checkpoint_ < checkpoints_.size();) {
+      const Checkpoint& c = checkpoints_[next_checkpoint_].checkpoint;
+      if (c.size < at || c.size > last) break;
+      if (!tree_before.has_value()) tree_before = tree_;
+      if (!tree_.AppendFrom(*range_, range_first_leaf_, c.size).ok() ||
+          c.head != facts[c.size - first].entry.hash ||
+          c.root != tree_.Root()) {
+        tree_ = *std::move(tree_before);
+        next_checkpoint_ = next_checkpoint;
+        return false;
       }
-      if (!missing_.empty() && missing_.back().second + 1 == entry.sequence) {
-        missing_.back().second = entry.sequence;
-      } else {
-        missing_.emplace_back(entry.sequence, entry.sequence);
-      }
-      ++pruned_;
-      return true;
-    }
-    if (!facts.payload_matches) {
-      return Break(entry.sequence,
-                   "payload does not match its digest: payload modified");
-    }
-    auto view = ParseStoredPayload(entry.version, *payload);
-    if (!view.ok()) {
-      return Break(entry.sequence, "payload frame is malformed");
-    }
-    if (entry.kind == ledger_internal::kPrunedKind && !view->sealed) {
-      if (auto through = ledger_internal::PrunedThrough(view->body)) {
-        recorded_pruned_ = std::max(recorded_pruned_, *through);
-      }
+      at = c.size;
+      ++next_checkpoint_;
     }
     return true;
+  }
+
+  // Until EndRange, the Merkle leaves of the entries from `first` on are
+  // taken from `tree`, the subtree of their leaves hashed beside the reads,
+  // as whole nodes: a few hashes per range instead of one per entry. Only
+  // when they are the next leaves and their subtree is a node of the tree;
+  // returns false (and the walk adds leaves one by one) otherwise.
+  bool BeginRange(const MerkleSubtree& tree, uint64_t first) {
+    if (first < 1 || tree_.size() != first - 1 ||
+        (first - 1) % tree.leaves() != 0) {
+      return false;
+    }
+    range_ = &tree;
+    range_first_leaf_ = first - 1;
+    return true;
+  }
+  // Adds the leaves of the range's entries visited up to `last`.
+  bool EndRange(uint64_t last) {
+    bool added = !broken_ && TreeFromRange(last);
+    range_ = nullptr;
+    return added;
   }
 
   // Brings the tree up to `size` leaves from the range's subtree.
@@ -267,14 +375,9 @@ class ChainWalk {
   std::vector<SignedCheckpoint> checkpoints_;
   size_t next_checkpoint_ = 0;
   uint64_t pruned_hint_ = 0;
-  uint64_t recorded_pruned_ = 0;
-  // Runs of entries without a payload, first..last.
-  std::vector<std::pair<uint64_t, uint64_t>> missing_;
-  uint64_t pruned_ = 0;
+  ChainTally tally_;  // of the entries visited
   uint64_t last_sequence_ = 0;
   crypto::Digest last_hash_{};
-  std::string last_replica_;
-  std::set<std::string> replicas_;
   MerkleFrontier tree_;
   const MerkleSubtree* range_ = nullptr;  // between BeginRange and EndRange
   uint64_t range_first_leaf_ = 0;
@@ -282,10 +385,16 @@ class ChainWalk {
   std::optional<ChainBreak> break_;
 };
 
-// Loads and checks `tenant`'s checkpoints; a bad one is a break.
+// Checkpoints whose signatures are checked per task on the pool: each
+// takes tens of microseconds, and a long chain has hundreds.
+constexpr size_t kCheckpointsPerTask = 8;
+
+// Loads and checks `tenant`'s checkpoints; a bad one is a break (the first
+// in size order). Their signatures are checked on `pool`.
 absl::StatusOr<std::vector<SignedCheckpoint>> LoadCheckpoints(
     const KeyValueStore& store, const std::string& tenant,
-    const crypto::VerifyingKey* key, std::optional<ChainBreak>& problem) {
+    const crypto::VerifyingKey* key, ledger_internal::WorkerPool& pool,
+    std::optional<ChainBreak>& problem) {
   std::vector<SignedCheckpoint> out;
   std::string prefix = TenantPrefix(ledger_internal::kCheckpointTag, tenant);
   PORTCULLIS_RETURN_IF_ERROR(store.Scan(
@@ -306,18 +415,35 @@ absl::StatusOr<std::vector<SignedCheckpoint>> LoadCheckpoints(
         } else if (note->checkpoint.size != at) {
           problem = ChainBreak{tenant, at,
                                "a checkpoint is stored under another size"};
-        } else if (key != nullptr && !VerifyCheckpointSignature(*note, *key)) {
-          problem = ChainBreak{
-              tenant, at,
-              absl::StrCat("the signature of the checkpoint of ", at,
-                           " does not verify with the gate's key: forged or "
-                           "modified")};
         } else {
           out.push_back(*std::move(note));
           return true;
         }
         return false;
       }));
+  if (key == nullptr) return out;
+  // The signatures of those before the first other problem; a bad one
+  // comes before that problem.
+  std::vector<char> verified(out.size());
+  const size_t tasks =
+      (out.size() + kCheckpointsPerTask - 1) / kCheckpointsPerTask;
+  pool.ParallelFor(tasks, [&](size_t task) {
+    size_t end = std::min(out.size(), (task + 1) * kCheckpointsPerTask);
+    for (size_t i = task * kCheckpointsPerTask; i < end; ++i) {
+      verified[i] = VerifyCheckpointSignature(out[i], *key);
+    }
+  });
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (verified[i]) continue;
+    const uint64_t at = out[i].checkpoint.size;
+    problem = ChainBreak{
+        tenant, at,
+        absl::StrCat("the signature of the checkpoint of ", at,
+                     " does not verify with the gate's key: forged or "
+                     "modified")};
+    out.resize(i);
+    break;
+  }
   return out;
 }
 
@@ -386,10 +512,14 @@ bool WalkChunk(const ledger_internal::ChainChunk& chunk,
   return true;
 }
 
-// Reading by sequence range (below): each part covers this many sequences,
-// and a batch is this many parts.
+// Reading by sequence range (below): each part covers this many sequences;
+// at least this many parts, and two per thread, are read ahead of the one
+// the walk is at (so that no thread waits for a slot); and a loop on the
+// pool covers this many parts (a break ends the reading at the end of its
+// loop, so a head that names far too many entries costs little).
 constexpr uint64_t kRangeSequences = 1024;
-constexpr size_t kRangesPerBatch = 8;
+constexpr uint64_t kMinRangesAhead = 16;
+constexpr uint64_t kRangesPerLoop = 256;
 
 static_assert(std::has_single_bit(kRangeSequences));
 
@@ -401,14 +531,36 @@ struct RangePart {
   std::vector<EntryFacts> facts;
   absl::Status read;
   // When the range is whole (every sequence of it, in order): the Merkle
-  // subtree over its leaves, also hashed on its own thread.
+  // subtree over its leaves, and the checks of its entries after the first,
+  // also on its own thread.
   bool whole = false;
   MerkleSubtree tree;
   std::vector<crypto::Digest> leaves;
+  RangeChecks checks;
 };
 
+// Checks the entries of a whole range after its first, each on its own and
+// against the one before it, as the walk would if the first is intact.
+void CheckRange(const std::string& tenant, uint64_t pruned_hint,
+                RangePart& part) {
+  RangeChecks& checks = part.checks;
+  checks.tally.Clear();
+  checks.intact = false;
+  std::optional<uint64_t> pruned_through;
+  for (size_t i = 1; i < part.chunk.entries.size(); ++i) {
+    const EntryFacts& facts = part.facts[i];
+    if (EntryProblem(tenant, part.first_sequence + i, facts,
+                     part.facts[i - 1].entry.hash, pruned_hint,
+                     pruned_through)) {
+      return;
+    }
+    checks.tally.Add(facts, pruned_through);
+  }
+  checks.intact = true;
+}
+
 void ReadAndHash(const KeyValueStore& store, const std::string& tenant,
-                 RangePart& part) {
+                 uint64_t pruned_hint, RangePart& part) {
   part.whole = false;
   part.read = ledger_internal::ReadChunk(
       store, tenant, part.from_key, part.to_key,
@@ -426,7 +578,20 @@ void ReadAndHash(const KeyValueStore& store, const std::string& tenant,
     part.leaves[i] = part.facts[i].leaf;
   }
   part.whole = part.tree.Build(part.leaves).ok();
+  if (part.whole) CheckRange(tenant, pruned_hint, part);
 }
+
+// What a thread about to read range `range` into a slot waits for: that
+// the walk has passed the range read there before (or stopped).
+struct SlotWait {
+  const bool* stopped;
+  const uint64_t* walked;  // ranges walked
+  uint64_t range;
+  uint64_t slots;
+  static bool Free(SlotWait* wait) {
+    return *wait->stopped || *wait->walked + wait->slots > wait->range;
+  }
+};
 
 // Verifies one tenant; returns its walk (or a break found before it).
 absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
@@ -436,7 +601,8 @@ absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
                           absl::FunctionRef<void(uint64_t)> verified) {
   std::optional<ChainBreak> problem;
   PORTCULLIS_ASSIGN_OR_RETURN(
-      auto checkpoints, LoadCheckpoints(store, tenant, options.key, problem));
+      auto checkpoints,
+      LoadCheckpoints(store, tenant, options.key, pool, problem));
   if (auto kept = options.kept_checkpoints.find(tenant);
       kept != options.kept_checkpoints.end() && !problem) {
     AddKeptCheckpoint(tenant, kept->second, options.key, checkpoints, problem);
@@ -500,101 +666,107 @@ absl::Status VerifyTenant(const KeyValueStore& store, const std::string& tenant,
   };
 
   // With helpers and a head to go by, the chain up to the head is read by
-  // sequence range: every part is read and hashed on its own thread, and
-  // only the links are checked in order, on one part of the next batch's
-  // loop. What follows the head (nothing, unless appended outside the
+  // sequence range: every part is read, hashed and checked on whichever
+  // thread takes it, and whichever thread finishes the part next in order
+  // stitches it (and the finished parts after it) onto the walk. No thread
+  // waits for a batch: only for the walk to pass the part that last used
+  // its slot. What follows the head (nothing, unless appended outside the
   // gate) is then read as one chain.
   std::string tail_from;
   Stop stop = Stop::kNone;
   absl::Status failed;
   if (pool.workers() > 0 && head.has_value() && head->sequence > 0) {
-    std::vector<RangePart> batches[2] = {
-        std::vector<RangePart>(kRangesPerBatch),
-        std::vector<RangePart>(kRangesPerBatch)};
-    size_t planned[2] = {0, 0};
-    int reading = 0;
-    uint64_t next_sequence = 1;
-    // Checks a read batch in order.
-    auto visit = [&](std::vector<RangePart>& batch, size_t parts) -> Stop {
-      for (size_t j = 0; j < parts; ++j) {
-        RangePart& part = batch[j];
-        if (absl::IsDataLoss(part.read)) {
-          report.breaks.push_back(
-              {tenant, walk.entries() + 1,
-               absl::StrCat("entries from ", walk.entries() + 1,
-                            " on cannot be read: ", part.read.message())});
-          return Stop::kUnreadable;
-        }
-        if (!part.read.ok()) {
-          failed = part.read;
-          return Stop::kUnreadable;
-        }
-        if (part.chunk.malformed_key) {
-          report.breaks.push_back(
-              {tenant, walk.entries() + 1, "a ledger key is malformed"});
-          return Stop::kMalformedKey;
-        }
-        const ledger_internal::RecordBuffer& entries = part.chunk.entries;
-        if (entries.size() == 0) {
-          // Entries are missing (or a damaged head names more than there
-          // are): read on from here as one chain, whose walk says what is
-          // wrong, rather than seek range after empty range.
-          tail_from = part.from_key;
-          return Stop::kGap;
-        }
-        // A whole range's leaves come from its subtree, hashed beside
-        // the reads: the tree is next to no serial work.
-        const bool whole =
-            part.whole && walk.BeginRange(part.tree, part.first_sequence);
-        bool intact = true;
+    // Range r (sequences r * kRangeSequences + 1 on) is read into slot
+    // r % ahead, once the walk has passed range r - ahead.
+    const uint64_t ahead =
+        std::max<uint64_t>(kMinRangesAhead, 2 * (pool.workers() + 1));
+    std::vector<RangePart> slots(ahead);
+    std::vector<uint64_t> read_range(ahead, ~uint64_t{0});
+    absl::Mutex mu;
+    uint64_t walked = 0;   // ranges walked; guarded by mu
+    bool stopped = false;  // guarded by mu
+    // Walks a read range; under mu.
+    auto visit = [&](RangePart& part) -> Stop {
+      if (absl::IsDataLoss(part.read)) {
+        report.breaks.push_back(
+            {tenant, walk.entries() + 1,
+             absl::StrCat("entries from ", walk.entries() + 1,
+                          " on cannot be read: ", part.read.message())});
+        return Stop::kUnreadable;
+      }
+      if (!part.read.ok()) {
+        failed = part.read;
+        return Stop::kUnreadable;
+      }
+      if (part.chunk.malformed_key) {
+        report.breaks.push_back(
+            {tenant, walk.entries() + 1, "a ledger key is malformed"});
+        return Stop::kMalformedKey;
+      }
+      const ledger_internal::RecordBuffer& entries = part.chunk.entries;
+      if (entries.size() == 0) {
+        // Entries are missing (or a damaged head names more than there
+        // are): read on from here as one chain, whose walk says what is
+        // wrong, rather than seek range after empty range.
+        tail_from = part.from_key;
+        return Stop::kGap;
+      }
+      // A whole range's entries were checked and its subtree hashed
+      // beside the reads: the walk only stitches it on, next to no
+      // serial work.
+      bool intact = true;
+      if (part.whole) {
+        intact = walk.VisitRange(
+            part.first_sequence,
+            absl::MakeConstSpan(part.facts.data(), entries.size()), part.tree,
+            part.checks);
+      } else {
         for (size_t i = 0; i < entries.size() && intact; ++i) {
           intact = walk.Visit(entries.sequence(i), part.facts[i]);
         }
-        if (whole) {
-          intact =
-              walk.EndRange(part.first_sequence + entries.size() - 1) && intact;
-        }
-        verified(entries.size());
-        if (!intact) return Stop::kBroken;
       }
-      return Stop::kNone;
+      verified(entries.size());
+      return intact ? Stop::kNone : Stop::kBroken;
     };
-    for (;;) {
-      std::vector<RangePart>& batch = batches[reading];
-      size_t& count = planned[reading];
-      count = 0;
-      while (count < kRangesPerBatch && next_sequence <= head->sequence) {
-        RangePart& part = batch[count++];
-        part.first_sequence = next_sequence;
-        part.from_key = next_sequence == 1
+    const uint64_t ranges = head->sequence / kRangeSequences +
+                            (head->sequence % kRangeSequences != 0 ? 1 : 0);
+    for (uint64_t base = 0; base < ranges && stop == Stop::kNone;
+         base += kRangesPerLoop) {
+      const uint64_t count = std::min(kRangesPerLoop, ranges - base);
+      pool.ParallelFor(count, [&](size_t i) {
+        const uint64_t r = base + i;
+        RangePart& part = slots[r % ahead];
+        {
+          absl::MutexLock lock(&mu);
+          // Until the walk has passed the range that used the slot.
+          SlotWait wait{&stopped, &walked, r, ahead};
+          mu.Await(absl::Condition(&SlotWait::Free, &wait));
+          if (stopped) return;
+        }
+        const uint64_t first = 1 + r * kRangeSequences;
+        part.first_sequence = first;
+        part.from_key = first == 1
                             ? TenantPrefix(ledger_internal::kEntryTag, tenant)
-                            : ledger_internal::EntryKey(tenant, next_sequence);
-        next_sequence += kRangeSequences;
-        part.to_key = ledger_internal::EntryKey(tenant, next_sequence);
-      }
-      const int checking = 1 - reading;
-      const size_t to_check = planned[checking];
-      const size_t parts = count + (to_check > 0 ? 1 : 0);
-      if (parts == 0) break;
-      // The check is the first part, so that it runs beside the reads
-      // rather than alone after them.
-      const size_t first_read = to_check > 0 ? 1 : 0;
-      pool.ParallelFor(parts, [&](size_t i) {
-        if (i < first_read) {
-          stop = visit(batches[checking], to_check);
-        } else {
-          ReadAndHash(store, tenant, batch[i - first_read]);
+                            : ledger_internal::EntryKey(tenant, first);
+        part.to_key =
+            ledger_internal::EntryKey(tenant, first + kRangeSequences);
+        ReadAndHash(store, tenant, pruned_hint, part);
+        absl::MutexLock lock(&mu);
+        read_range[r % ahead] = r;
+        // Walk every range read, in order, from the one the walk is at.
+        while (!stopped && read_range[walked % ahead] == walked) {
+          stop = visit(slots[walked % ahead]);
+          ++walked;
+          stopped = stop != Stop::kNone;
         }
       });
-      planned[checking] = 0;
-      if (stop != Stop::kNone) break;
-      reading = checking;
     }
     PORTCULLIS_RETURN_IF_ERROR(failed);
     if (stop == Stop::kGap) {
       stop = Stop::kNone;
     } else if (stop == Stop::kNone) {
-      tail_from = ledger_internal::EntryKey(tenant, next_sequence);
+      tail_from =
+          ledger_internal::EntryKey(tenant, 1 + ranges * kRangeSequences);
     }
   }
   if (stop == Stop::kNone) {

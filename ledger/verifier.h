@@ -58,10 +58,12 @@ struct VerifyOptions {
   // checkpoint is found even when the store lost its own checkpoints. A
   // chain kept here but absent from the store is verified (and broken).
   std::map<std::string, std::string> kept_checkpoints;
-  // Threads that hash; 0 takes one per core. Tenants are verified side by
-  // side, and within a tenant each chunk of entries is hashed in parallel
-  // (entry hashes, payload digests and Merkle leaves do not depend on one
-  // another); the links between entries are checked after, in order.
+  // Threads that hash and check; 0 takes one per core, and nothing caps
+  // it. Tenants are verified side by side, and a lone tenant's chain is
+  // read by ranges of sequences on every thread: each range's entries are
+  // hashed and checked against one another where it was read, and only
+  // joining the ranges (a link and the checkpoints inside each) is done in
+  // order. The report is the same whatever the count.
   int threads = 0;
 };
 

@@ -402,6 +402,34 @@ TEST_CASE("checkpoints inside and at the end of a range are checked",
     REQUIRE(store->Write(drop, true).ok());
   };
   expect_clean(8);
+  {
+    // The checkpoint at the end of the second range forged (signed with
+    // the gate's key): the one inside it (1536) matches, then this one
+    // does not. Reported at 2048, counted as one thread counts.
+    const std::string key = ledger_internal::CheckpointKey("t", 2048);
+    const std::string note = **store->Get(key);
+    auto parsed = ParseCheckpoint(note);
+    REQUIRE(parsed.ok());
+    Checkpoint forged = parsed->checkpoint;
+    forged.root[0] ^= 0x01;
+    WriteBatch forge;
+    forge.Put(key, SignCheckpoint(forged, gate.key));
+    REQUIRE(store->Write(forge, true).ok());
+    for (int threads : {1, 2, 3, 8}) {
+      INFO(threads << " threads");
+      VerifyReport report = verify(threads);
+      REQUIRE(report.breaks.size() == 1);
+      CHECK(report.breaks[0].sequence == 2048);
+      INFO(report.breaks[0].reason);
+      CHECK(report.breaks[0].reason.find("rewritten") != std::string::npos);
+      CHECK(report.entries == 2048);
+      CHECK(report.checkpoints == 3);
+    }
+    WriteBatch restore;
+    restore.Put(key, note);
+    REQUIRE(store->Write(restore, true).ok());
+    expect_clean(8);
+  }
   // Only 1536 (inside the second range), 3072 and 4096 (ends of ranges)
   // left: whole ranges without a checkpoint between them.
   drop_checkpoints({512, 1024, 2048, 2560, 3584});
@@ -423,6 +451,10 @@ TEST_CASE("checkpoints inside and at the end of a range are checked",
       CHECK(report.breaks[0].sequence == size);
       INFO(report.breaks[0].reason);
       CHECK(report.breaks[0].reason.find("rewritten") != std::string::npos);
+      // Counted up to the checkpoint, as one thread counts (none is left
+      // before it).
+      CHECK(report.entries == size);
+      CHECK(report.checkpoints == 0);
     }
   };
   expect_rewritten_at(1536);  // inside a range, after a whole one
@@ -449,6 +481,53 @@ TEST_CASE("a checkpoint with a bad signature refuses its tenant",
   auto ledger = gate.Open(dir.Sub("db"));
   REQUIRE(ledger->Refusals().size() == 1);
   CHECK(ledger->Refusals()[0].reason.find("signature") != std::string::npos);
+}
+
+TEST_CASE("the first bad checkpoint is reported whichever thread checked it",
+          "[evidence][verifier]") {
+  // Signatures are checked side by side, eight checkpoints per task: two
+  // forged ones in different tasks and an unparsable one after them must
+  // be reported in size order by every thread count.
+  testing::TempDir dir;
+  Gate gate;
+  {
+    auto ledger = gate.Open(dir.Sub("db"));
+    AppendN(*ledger, "t", 75);  // checkpoints of 3, 6, ..., 75
+  }
+  auto store = OpenStore(dir.Sub("db"));
+  auto put = [&](uint64_t size, const std::string& note) {
+    WriteBatch batch;
+    batch.Put(CheckpointKey("t", size), note);
+    REQUIRE(store->Write(batch, true).ok());
+  };
+  auto forge = [&](uint64_t size) {
+    std::string note = **store->Get(CheckpointKey("t", size));
+    put(size, note.replace(note.find("time 2026"), 9, "time 2027"));
+  };
+  auto expect_first = [&](uint64_t size, const std::string& words) {
+    for (int threads : {1, 2, 3, 8}) {
+      INFO(threads << " threads");
+      VerifyOptions options;
+      options.key = &gate.key.verifying_key();
+      options.threads = threads;
+      auto report = VerifyLedger(*store, options);
+      REQUIRE(report.ok());
+      REQUIRE(report->breaks.size() == 1);
+      CHECK(report->breaks[0].sequence == size);
+      INFO(report->breaks[0].reason);
+      CHECK(report->breaks[0].reason.find(words) != std::string::npos);
+    }
+  };
+  const std::string at_12 = **store->Get(CheckpointKey("t", 12));
+  const std::string at_45 = **store->Get(CheckpointKey("t", 45));
+  forge(45);
+  forge(12);
+  put(60, "not a checkpoint");
+  expect_first(12, "does not verify with the gate's key");
+  put(12, at_12);
+  expect_first(45, "does not verify with the gate's key");
+  put(45, at_45);
+  expect_first(60, "does not parse");
 }
 
 TEST_CASE("payloads are sealed at rest and read back as plaintext",

@@ -1,7 +1,10 @@
 #include "ledger/verifier.h"
 
 #include <catch2/catch.hpp>
+#include <functional>
 
+#include "absl/strings/str_cat.h"
+#include "base/canonical_encoding.h"
 #include "ledger/internal/keys.h"
 #include "tests/ledger/ledger_fixture.h"
 
@@ -315,6 +318,59 @@ TEST_CASE("a lone tenant read by range finds the breaks a single reader does",
   expect(9001, "entries reordered or moved");
 }
 
+TEST_CASE("ranges read ahead in slots that the walk frees are walked in order",
+          "[verifier]") {
+  // Ranges are read into 16 slots (up to eight threads; two per thread
+  // beyond), each free again once the walk has passed the range read there
+  // before: 20,000 entries (20 ranges) reuse slots. Every thread count
+  // must walk them in order and find the first break, in a range read into
+  // a reused slot too.
+  testing::TempDir dir;
+  {
+    auto ledger = Ledger::Open(OpenStore(dir.Sub("db")));
+    REQUIRE(ledger.ok());
+    for (int batch = 0; batch < 20; ++batch) {
+      std::vector<EntryDraft> drafts;
+      for (int i = 0; i < 1000; ++i) {
+        drafts.push_back(Draft("a", "p" + std::to_string(batch * 1000 + i)));
+      }
+      REQUIRE((*ledger)->Append(std::move(drafts)).ok());
+    }
+  }
+  auto store = OpenStore(dir.Sub("db"));
+  auto expect = [&](uint64_t sequence, const std::string& words) {
+    for (int threads : {1, 2, 3, 8}) {
+      INFO(threads << " threads");
+      VerifyOptions options;
+      options.threads = threads;
+      auto report = VerifyLedger(*store, options);
+      REQUIRE(report.ok());
+      if (words.empty()) {
+        CHECK(report->clean());
+        CHECK(report->entries == 20000);
+        continue;
+      }
+      REQUIRE(report->breaks.size() == 1);
+      CHECK(report->breaks[0].sequence == sequence);
+      INFO(report->breaks[0].reason);
+      CHECK(report->breaks[0].reason.find(words) != std::string::npos);
+      CHECK(report->entries == sequence - 1);
+    }
+  };
+  expect(0, "");
+  const std::string payload = Get(*store, PayloadKey("a", 18500));
+  Put(*store, PayloadKey("a", 18500), "edited");  // slot 2 again
+  expect(18500, "payload modified");
+  const std::string entry = Get(*store, EntryKey("a", 17000));
+  Put(*store, EntryKey("a", 17000), Get(*store, EntryKey("a", 17001)));
+  expect(17000, "entries reordered or moved");
+  Put(*store, EntryKey("a", 17000), entry);
+  Put(*store, PayloadKey("a", 18500), payload);
+  // A whole range missing in a reused slot: read on as one chain.
+  for (uint64_t q = 17409; q <= 18432; ++q) Delete(*store, EntryKey("a", q));
+  expect(17409, "entries deleted");
+}
+
 // Opens the ledger in `dir` as replica `replica` ("" for none), appends
 // `n` entries to tenant "a", and closes it.
 void AppendAsReplica(const std::string& dir, const std::string& replica,
@@ -393,6 +449,169 @@ TEST_CASE("a chain of unnamed entries goes on with named ones and verifies",
   REQUIRE(report.ok());
   CHECK(report->clean());
   CHECK(report->entries == 5);
+}
+
+// Everything a report says, to compare reports whole.
+std::string Describe(const VerifyReport& report) {
+  std::string out = absl::StrCat(
+      "tenants ", report.tenants, ", entries ", report.entries, ", pruned ",
+      report.pruned, ", checkpoints ", report.checkpoints, ", replicas:");
+  for (const std::string& replica : report.replicas) {
+    absl::StrAppend(&out, " ", replica);
+  }
+  for (const ChainBreak& b : report.breaks) {
+    absl::StrAppend(&out, "; break in ", b.tenant, " at ", b.sequence, ": ",
+                    b.reason);
+  }
+  return out;
+}
+
+// Entry `sequence` of tenant "a", decoded, changed by `edit` and stored
+// again; its hash recomputed when `rehash`.
+void EditEntry(KeyValueStore& store, uint64_t sequence, bool rehash,
+               const std::function<void(Entry&)>& edit) {
+  auto entry = DecodeStoredEntry(Get(store, EntryKey("a", sequence)));
+  REQUIRE(entry.ok());
+  edit(*entry);
+  if (rehash) entry->hash = ComputeEntryHash(*entry);
+  Put(store, EntryKey("a", sequence), EncodeStoredEntry(*entry));
+}
+
+TEST_CASE("every thread count reports each kind of damage the same",
+          "[verifier]") {
+  // With helper threads, a whole range of 1,024 sequences is checked on
+  // the thread that reads it, each entry against the one before it in the
+  // range, and the walk only stitches ranges together. Every kind of
+  // damage, at a range's first entry, inside it, at its last entry, across
+  // two ranges and in the partial range before the head, must give the
+  // same report, counts and all, as one thread walking entry by entry.
+  // 3,100 entries: 1,500 as replica r1, then 1,600 as r2.
+  testing::TempDir dir;
+  auto append = [&](const std::string& replica, int first, int n) {
+    {
+      auto store = OpenStore(dir.Sub("db"));
+      Delete(*store, ledger_internal::ReplicaKey());
+    }
+    LedgerOptions options;
+    options.replica = replica;
+    auto ledger = Ledger::Open(OpenStore(dir.Sub("db")), options);
+    REQUIRE(ledger.ok());
+    for (int done = 0; done < n; done += 500) {
+      std::vector<EntryDraft> drafts;
+      for (int i = done; i < std::min(done + 500, n); ++i) {
+        drafts.push_back(Draft("a", "p" + std::to_string(first + i)));
+      }
+      REQUIRE((*ledger)->Append(std::move(drafts)).ok());
+    }
+  };
+  append("r1", 1, 1500);
+  append("r2", 1501, 1600);
+  auto store = OpenStore(dir.Sub("db"));
+  auto verify = [&](int threads) {
+    VerifyOptions options;
+    options.threads = threads;
+    auto report = VerifyLedger(*store, options);
+    REQUIRE(report.ok());
+    return *report;
+  };
+  // One thread's report, which every other thread count must match.
+  auto expect_same = [&] {
+    VerifyReport one = verify(1);
+    for (int threads : {2, 3, 8}) {
+      INFO(threads << " threads");
+      CHECK(Describe(verify(threads)) == Describe(one));
+    }
+    return one;
+  };
+  auto expect_break = [&](uint64_t sequence, const std::string& words) {
+    VerifyReport report = expect_same();
+    INFO(Describe(report));
+    REQUIRE(report.breaks.size() == 1);
+    CHECK(report.breaks[0].sequence == sequence);
+    CHECK(report.breaks[0].reason.find(words) != std::string::npos);
+  };
+  VerifyReport clean = expect_same();
+  CHECK(Describe(clean) ==
+        "tenants 1, entries 3100, pruned 0, checkpoints 0, replicas: r1 r2");
+
+  for (uint64_t q : {1, 1025, 1500, 1501, 2048, 2049, 3100}) {
+    INFO("damage at " << q);
+    const std::string entry = Get(*store, EntryKey("a", q));
+    const std::string payload = Get(*store, PayloadKey("a", q));
+    auto restore = [&] {
+      Put(*store, EntryKey("a", q), entry);
+      Put(*store, PayloadKey("a", q), payload);
+    };
+    Put(*store, EntryKey("a", q), entry.substr(0, entry.size() / 2));
+    expect_break(q, "does not decode");
+    restore();
+    EditEntry(*store, q, false, [](Entry& e) { e.request_id += "x"; });
+    expect_break(q, "entry modified");
+    restore();
+    EditEntry(*store, q, false, [](Entry& e) { e.tenant = "b"; });
+    expect_break(q, "copied from another chain");
+    restore();
+    EditEntry(*store, q, true, [](Entry& e) { e.replica = "../x"; });
+    expect_break(q, "no valid replica");
+    restore();
+    EditEntry(*store, q, false, [](Entry& e) { ++e.sequence; });
+    expect_break(q, "entries reordered or moved");
+    restore();
+    EditEntry(*store, q, true, [](Entry& e) { e.previous_hash[3] ^= 1; });
+    expect_break(q, "chain broken");
+    restore();
+    Put(*store, PayloadKey("a", q), "edited");
+    expect_break(q, "payload modified");
+    restore();
+    EditEntry(*store, q, true,
+              [](Entry& e) { e.payload_digest = PayloadDigest(""); });
+    Put(*store, PayloadKey("a", q), "");
+    expect_break(q, "payload frame is malformed");
+    restore();
+    Delete(*store, PayloadKey("a", q));
+    expect_break(q, "payload is missing");
+    restore();
+    if (q < 3100) {
+      Delete(*store, EntryKey("a", q));
+      expect_break(q, "entries deleted");
+      restore();
+      // Swapped with the next one (2048 and 2049: across two ranges).
+      Put(*store, EntryKey("a", q), Get(*store, EntryKey("a", q + 1)));
+      Put(*store, EntryKey("a", q + 1), entry);
+      expect_break(q, "entries reordered or moved");
+      Put(*store, EntryKey("a", q + 1), Get(*store, EntryKey("a", q)));
+      restore();
+    } else {
+      Delete(*store, EntryKey("a", q));
+      expect_break(q, "entries removed from the end");
+      restore();
+    }
+    CHECK(Describe(expect_same()) == Describe(clean));
+  }
+
+  // Two damaged entries: the first in chain order is the break, whichever
+  // range and thread found it, even one a range found after a clean
+  // first entry.
+  const std::string later = Get(*store, EntryKey("a", 2500));
+  const std::string earlier = Get(*store, EntryKey("a", 1500));
+  EditEntry(*store, 2500, false, [](Entry& e) { e.request_id += "x"; });
+  EditEntry(*store, 1500, false, [](Entry& e) { ++e.sequence; });
+  expect_break(1500, "entries reordered or moved");
+  Put(*store, EntryKey("a", 1500), earlier);
+  expect_break(2500, "entry modified");
+  Put(*store, EntryKey("a", 2500), later);
+
+  // Payloads missing over three ranges where retention records none: one
+  // run, reported from its first entry to its last.
+  CanonicalWriter through;
+  through.U64(3100);
+  Put(*store, ledger_internal::PrunedKey("a"), through.Release());
+  for (uint64_t q = 1000; q <= 2100; ++q) Delete(*store, PayloadKey("a", q));
+  VerifyReport pruned = expect_same();
+  CHECK(Describe(pruned) ==
+        "tenants 1, entries 3100, pruned 1101, checkpoints 0, replicas: r1 "
+        "r2; break in a at 1000: payloads are missing up to 2100 but "
+        "retention recorded pruning only up to 0: payloads deleted");
 }
 
 TEST_CASE("a ledger refuses a replica name that is not one",
