@@ -12,12 +12,14 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "base/clock.h"
@@ -50,7 +52,7 @@ struct BenchLedger {
   std::unique_ptr<ledger::Ledger> ledger;
 
   explicit BenchLedger(bool sync = true, int seal_threads = -1,
-                       int answer_threads = -1) {
+                       int answer_threads = -1, bool lead_in_place = true) {
     auto store = ledger::RocksDbStore::Open(dir + "/db", {});
     if (!store.ok()) std::abort();
     ledger::LedgerOptions options;
@@ -65,6 +67,7 @@ struct BenchLedger {
     options.master_keys = masters;
     options.seal_threads = seal_threads;
     options.answer_threads = answer_threads;
+    options.lead_in_place = lead_in_place;
     auto opened = ledger::Ledger::Open(std::move(*store), options);
     if (!opened.ok()) std::abort();
     ledger = std::move(*opened);
@@ -109,17 +112,46 @@ void ReportSerialTime(benchmark::State& state, const ledger::Ledger& ledger) {
       static_cast<double>(stats.entries) / stats.groups;
   state.counters["groups_answered_aside"] =
       static_cast<double>(stats.answered_aside) / stats.groups;
+  state.counters["groups_led_in_place"] =
+      static_cast<double>(stats.led_in_place) / stats.groups;
 }
+
+// Each iteration's wall time, for a p50 beside the benchmark's mean: a
+// synced write's mean is led by the disk's slow syncs (issue 22, part 5
+// compares p50s with portcullis_fsync_probe's).
+class Latencies {
+ public:
+  void Start() { start_ = std::chrono::steady_clock::now(); }
+  void Stop() {
+    us_.push_back(std::chrono::duration<double, std::micro>(
+                      std::chrono::steady_clock::now() - start_)
+                      .count());
+  }
+  void Report(benchmark::State& state) {
+    if (us_.empty()) return;
+    std::sort(us_.begin(), us_.end());
+    state.counters["p50_us"] = us_[us_.size() / 2];
+    state.counters["p90_us"] = us_[us_.size() * 9 / 10];
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+  std::vector<double> us_;
+};
 
 void Appends(benchmark::State& state, bool sync) {
   if (state.thread_index() == 0) shared = new BenchLedger(sync);
+  Latencies latencies;
   for (auto _ : state) {
+    latencies.Start();
     auto appended =
         shared->ledger->Append({Draft(state.thread_index(), shared->clock)});
+    latencies.Stop();
     if (!appended.ok()) state.SkipWithError("append failed");
   }
   state.SetItemsProcessed(state.iterations());
   if (state.thread_index() == 0) {
+    if (state.threads() == 1) latencies.Report(state);
     ReportSerialTime(state, *shared->ledger);
     delete shared;
     shared = nullptr;
@@ -136,7 +168,10 @@ BENCHMARK(BM_DurableAppend)
 // Appends the way the gate's Evaluate writes them: `in_flight` at a time
 // through AppendAsync from one thread, each answered by the ledger's commit
 // thread, with no thread waiting per append. The appends still in flight
-// when the loop ends (at most `in_flight`) are not counted.
+// when the loop ends (at most `in_flight`) are not counted. No append leads
+// in place (LedgerOptions::lead_in_place): with one thread issuing them,
+// each would find the queue it left empty and lead again, one sync per
+// append, where the gate's callers arrive on many threads and queue.
 class InFlight {
  public:
   explicit InFlight(int limit) : limit_(limit) {}
@@ -170,7 +205,8 @@ class InFlight {
 
 void BM_DurableAppendAsync(benchmark::State& state) {
   BenchLedger bench(/*sync=*/true, static_cast<int>(state.range(1)),
-                    static_cast<int>(state.range(2)));
+                    static_cast<int>(state.range(2)),
+                    /*lead_in_place=*/false);
   InFlight in_flight(static_cast<int>(state.range(0)));
   int i = 0;
   for (auto _ : state) {
@@ -289,6 +325,40 @@ void BM_StoreFloor(benchmark::State& state) {
   std::filesystem::remove_all(dir, ignored);
 }
 BENCHMARK(BM_StoreFloor)->Arg(1)->Arg(40)->Arg(64)->UseRealTime();
+
+// One synced RocksDB write of `keys` keys, one decision's worth of bytes
+// (about 750) spread over them, with the p50: what RocksDB adds to the
+// disk's own sync for one lone decision (compare portcullis_fsync_probe's
+// p50 in the same moment), and what each further key costs.
+void BM_SyncedWrite(benchmark::State& state) {
+  const int keys = static_cast<int>(state.range(0));
+  const std::string dir = TempDir();
+  {
+    auto store = ledger::RocksDbStore::Open(dir + "/db", {});
+    if (!store.ok()) std::abort();
+    const std::string value(750 / keys, 'v');
+    uint64_t sequence = 0;
+    Latencies latencies;
+    for (auto _ : state) {
+      ++sequence;
+      ledger::WriteBatch batch;
+      for (int k = 0; k < keys; ++k) {
+        batch.Put(ledger::ledger_internal::EntryKey(
+                      "tenant-" + std::to_string(k), sequence),
+                  value);
+      }
+      latencies.Start();
+      if (!(*store)->Write(batch, /*sync=*/true).ok()) {
+        state.SkipWithError("write failed");
+      }
+      latencies.Stop();
+    }
+    latencies.Report(state);
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+}
+BENCHMARK(BM_SyncedWrite)->Arg(1)->Arg(3)->Arg(6)->UseRealTime();
 
 // Verifies `entries` entries spread over `tenants` tenants (the verifier
 // takes tenants two at a time, one per core).

@@ -299,6 +299,7 @@ void Ledger::AppendAsync(std::vector<EntryDraft> drafts, AppendCallback done,
   }
   w->on_done = std::move(done);
   w->abandoned = std::move(abandoned);
+  if (options_.lead_in_place && LeadInPlace(w)) return;
   absl::MutexLock lock(&mu_);
   if (!committer_.joinable()) {
     committer_ = std::thread([this] {

@@ -9,7 +9,10 @@
 // cannot be written it returns an error and the entries do not exist.
 // AppendAsync queues the same way without a waiting thread: when such a
 // writer reaches the front of the queue, the ledger's commit thread leads
-// and calls it back once the group is written.
+// and calls it back once the group is written. An AppendAsync that finds
+// the queue empty leads its group itself and is answered before it
+// returns (LedgerOptions::lead_in_place), so a lone caller pays no
+// hand-off to the commit thread.
 //
 // Beside each chain the ledger keeps an RFC 6962 Merkle tree (merkle.h)
 // and, when given the gate's key, signs checkpoints (checkpoint.h) every N
@@ -148,12 +151,24 @@ struct LedgerOptions {
   // Threads that answer asynchronous appenders (run their callbacks: in the
   // gate, settling each decision and finishing its gRPC call) once their
   // group is durable, while the commit thread leads the next group. A group
-  // with one asynchronous writer is answered by the commit thread itself,
-  // so one caller at a time pays no hand-off. -1: one per two hardware
+  // with one asynchronous writer is answered by the thread that led it
+  // (the commit thread, or the caller leading in place), so one caller at
+  // a time pays no hand-off. -1: one per two hardware
   // threads beyond the first two, at most 4 (none on two cores, where the
   // threads would only take turns with the commit thread); 0: the commit
   // thread answers.
   int answer_threads = -1;
+  // An AppendAsync that finds the commit queue empty (no group being
+  // built or written, nobody waiting) leads its group on the calling
+  // thread, as a blocking Append does, and is answered there before it
+  // returns: one caller at a time pays no wake-up of the commit thread and
+  // no hand-off back (issue 22, part 5). The calling thread is blocked for
+  // that group's write; only one caller leads this way at a time, since
+  // every AppendAsync that arrives meanwhile finds the queue busy and
+  // queues for the commit thread as before. An AppendAsync made from an
+  // append's callback always queues. Off: every asynchronous writer is led
+  // by the commit thread.
+  bool lead_in_place = true;
   // The replica this ledger belongs to, when several gates serve the same
   // agents, each with its own ledger (docs/shared-state.md): every entry
   // appended names it (entry version 3, covered by the entry's hash), and
@@ -264,14 +279,18 @@ class Ledger {
 
   // Append without waiting: `done` is called exactly once with what Append
   // would return. Drafts refused up front are answered on the calling
-  // thread before AppendAsync returns; the others once their group is
-  // written, on the thread that led it (usually the ledger's commit
-  // thread) or, for a group of two or more, on an answering thread
+  // thread before AppendAsync returns. So is an append that finds the
+  // queue empty and leads its own group (LedgerOptions::lead_in_place):
+  // AppendAsync then returns once it is written and answered, so the
+  // caller must hold no lock that `done` takes. The others are answered
+  // once their group is written, on the ledger's commit thread or, for a
+  // group of two or more, on an answering thread
   // (LedgerOptions::answer_threads). Callbacks of one group run in queue
   // order, after its writers are released; two groups' callbacks may run
   // out of group order. `done` must be quick and must not call the blocking
   // operations (Append, SignCheckpoints, Prune, DeleteTenant): the queue
-  // may be waiting for the thread running it. AppendAsync it may call.
+  // may be waiting for the thread running it. AppendAsync it may call (it
+  // then queues, never leads in place).
   //
   // When `abandoned` is given and says so as the append reaches the front
   // of the queue, nothing is written and `done` gets DeadlineExceeded: no
@@ -417,7 +436,9 @@ class Ledger {
   // leading a group does while no other group can proceed (taking the
   // queue, chaining, sealing and signing the batch, settling the chain
   // states, handing on the lead) plus answering asynchronous callers on the
-  // commit thread; the store's write and sync are counted apart. Divided by
+  // commit thread (a caller leading in place answers itself after handing
+  // on the lead, which is not serial); the store's write and sync are
+  // counted apart. Divided by
   // `entries`, the serial time per decision. For benchmarks.
   struct CommitStats {
     uint64_t groups = 0;
@@ -435,6 +456,9 @@ class Ledger {
     // Groups whose asynchronous writers were answered on an answering
     // thread (LedgerOptions::answer_threads), not by the leader.
     uint64_t answered_aside = 0;
+    // Groups led, and answered, by an AppendAsync's own caller
+    // (LedgerOptions::lead_in_place).
+    uint64_t led_in_place = 0;
   };
   CommitStats commit_stats() const;
 
@@ -464,6 +488,11 @@ class Ledger {
   // Queues `self` and, if it becomes the leader, commits a group. Returns
   // once `self` is done.
   void Commit(Writer& self) ABSL_LOCKS_EXCLUDED(mu_);
+  // AppendAsync's writer `w` leads its own group on this thread, and is
+  // answered here, when the queue is empty and this thread is not
+  // answering a callback; then `w` is consumed and true returned. Else
+  // false, `w` untouched.
+  bool LeadInPlace(std::unique_ptr<Writer>& w) ABSL_LOCKS_EXCLUDED(mu_);
   // Signals the writer now in front of the queue, if any, to lead.
   void HandOnLead() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // After the store reopened: refuses each tenant whose stored chain is not
@@ -476,13 +505,19 @@ class Ledger {
   // made durable, for Complete.
   Committed CommitGroup() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Without the lock, once the group's chain states are published: tells
-  // the checkpoint listener, then calls the finished writers back.
+  // the checkpoint listener, then calls the finished writers back (an
+  // AppendAsync they make queues). Touches nothing of the ledger once the
+  // first callback runs, so that a caller answered in place may have the
+  // ledger closed as soon as its answer arrives.
   void Complete(Committed committed) ABSL_LOCKS_EXCLUDED(mu_);
+  // Whether this thread is running this ledger's callbacks (in Complete).
+  bool Answering() const;
   // Complete on an answering thread when the group has two or more
   // asynchronous writers and one is free to queue it; else here.
   void Answer(Committed committed) ABSL_LOCKS_EXCLUDED(mu_);
   // The commit thread: leads while an asynchronous writer is in front.
   void CommitLoop() ABSL_LOCKS_EXCLUDED(mu_);
+  // Whether the writer in front is one the commit thread leads.
   bool AsyncInFront() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Leader only, without the lock: chains, seals, checkpoints.
   // A checkpoint signed by a group, to keep outside the store once the
@@ -541,6 +576,7 @@ class Ledger {
   std::atomic<int64_t> stat_serial_cpu_ns_{0};
   std::atomic<uint64_t> stat_sealed_ahead_{0};
   std::atomic<uint64_t> stat_answered_aside_{0};
+  std::atomic<uint64_t> stat_led_in_place_{0};
   std::atomic<int64_t> stat_write_ns_{0};
 
   // Orders snapshot writes with tenant deletion.

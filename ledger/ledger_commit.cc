@@ -1,7 +1,8 @@
 // The Ledger's commit path: the writer in front of the queue leads a
 // group (seals, chains and signs it, writes it in one batch, settles the
-// chain states and hands on the lead), and the commit thread answers
-// asynchronous callers. The calls that queue writers are in ledger.cc.
+// chain states and hands on the lead), and the commit thread leads for
+// and answers asynchronous callers (but for one that leads its own group
+// in place). The calls that queue writers are in ledger.cc.
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -32,6 +33,9 @@ using ledger_internal::TenantPrefix;
 
 namespace {
 
+// The ledger whose callbacks this thread is running (Complete), if any.
+thread_local const Ledger* answering_for = nullptr;
+
 size_t WriterBytes(const std::vector<EntryDraft>* drafts) {
   size_t n = 256;
   if (drafts == nullptr) return n;
@@ -47,7 +51,10 @@ struct Ledger::Committed {
 };
 
 bool Ledger::AsyncInFront() const {
-  return !writers_.empty() && writers_.front()->async;
+  // Not one leading in place: the commit thread may find it in front when
+  // it comes back from answering, and two leaders would write at once.
+  return !writers_.empty() && writers_.front()->async &&
+         !writers_.front()->in_place;
 }
 
 void Ledger::CommitLoop() {
@@ -71,10 +78,35 @@ void Ledger::CommitLoop() {
   }
 }
 
+bool Ledger::LeadInPlace(std::unique_ptr<Writer>& w) {
+  if (Answering()) return false;  // a callback's append queues
+  Committed committed;
+  {
+    absl::MutexLock lock(&mu_);
+    // Only when nothing is being built or written and nobody waits: then
+    // this caller leads, as Append does, rather than wake the commit
+    // thread and wait for it to hand the answer back. Whoever queues
+    // meanwhile is handed the lead when this group is written (the commit
+    // thread, started by the first writer that queues for it).
+    if (!writers_.empty()) return false;
+    w->in_place = true;
+    writers_.push_back(w.release());
+    committed = CommitGroup();
+  }
+  // Counted before the answer, so that a caller that has it sees it.
+  stat_led_in_place_.fetch_add(1, std::memory_order_relaxed);
+  Complete(std::move(committed));  // one writer: the caller's, answered here
+  return true;
+}
+
 void Ledger::Complete(Committed committed) {
   // After the states are published, so a listener that reads the chain
   // (the snapshotter writing a snapshot at `size`) finds it there.
   TellCheckpointed(committed.notes);
+  // An AppendAsync from a callback queues: it never blocks the thread
+  // answering for a write of its own, nor nests in-place leads.
+  const Ledger* const outer = answering_for;
+  answering_for = this;
   for (std::unique_ptr<Writer>& w : committed.finished) {
     if (w->status.ok()) {
       std::move(w->on_done)(std::move(w->appended));
@@ -82,7 +114,10 @@ void Ledger::Complete(Committed committed) {
       std::move(w->on_done)(w->status);
     }
   }
+  answering_for = outer;
 }
+
+bool Ledger::Answering() const { return answering_for == this; }
 
 void Ledger::Commit(Writer& self) {
   Committed committed;
@@ -276,6 +311,7 @@ Ledger::CommitStats Ledger::commit_stats() const {
       absl::Nanoseconds(stat_serial_cpu_ns_.load(std::memory_order_relaxed));
   stats.sealed_ahead = stat_sealed_ahead_.load(std::memory_order_relaxed);
   stats.answered_aside = stat_answered_aside_.load(std::memory_order_relaxed);
+  stats.led_in_place = stat_led_in_place_.load(std::memory_order_relaxed);
   stats.write =
       absl::Nanoseconds(stat_write_ns_.load(std::memory_order_relaxed));
   return stats;

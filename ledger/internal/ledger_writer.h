@@ -56,6 +56,9 @@ struct Ledger::Writer {
   // An asynchronous writer (AppendAsync) owns its drafts and has no
   // waiting thread; the queue owns it until it is called back.
   bool async = false;
+  // An asynchronous writer leading its own group on its caller's thread
+  // (LedgerOptions::lead_in_place): the commit thread must not lead it.
+  bool in_place = false;
   std::vector<EntryDraft> owned_drafts;
   AppendCallback on_done;
   Abandoned abandoned;  // may be empty

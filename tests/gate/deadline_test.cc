@@ -2,6 +2,7 @@
 // for a caller that has given up, whether its deadline passed before the
 // decision or while the decision waited behind the ledger's commit.
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "absl/synchronization/notification.h"
 #include "gate/gate.h"
@@ -72,8 +73,11 @@ TEST_CASE(
   const absl::Time now = f.clock().Now();
   Answer first, coupon, refund, patient;
   f.blocking().Arm();
-  EvaluateInto(f, "reply_customer", absl::InfiniteFuture(), first);
-  f.blocking().AwaitBlockedWrite();  // the commit thread is writing `first`
+  // Alone, `first` is written by its own caller (led in place).
+  std::thread caller([&] {
+    EvaluateInto(f, "reply_customer", absl::InfiniteFuture(), first);
+  });
+  f.blocking().AwaitBlockedWrite();  // `first` is being written
   // Decided (and charged, and queued for approval) before their deadline,
   // then queued behind the blocked write.
   EvaluateInto(f, "create_coupon", now + absl::Seconds(1), coupon);
@@ -83,6 +87,7 @@ TEST_CASE(
   CHECK_FALSE(refund.given.HasBeenNotified());
   f.clock().Advance(absl::Seconds(2));  // coupon's and refund's callers leave
   f.blocking().Release();
+  caller.join();
 
   for (Answer* a : {&first, &coupon, &refund, &patient}) {
     a->given.WaitForNotification();

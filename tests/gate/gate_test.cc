@@ -167,8 +167,10 @@ TEST_CASE(
   CHECK(f.Entries("shop").size() == 4);
 }
 
-TEST_CASE("an evaluation waits for the ledger without holding the caller",
-          "[gate]") {
+TEST_CASE(
+    "an evaluation behind one being recorded waits for the ledger without "
+    "holding its caller",
+    "[gate]") {
   GateFixture f;
   f.Apply(Shop());
   struct Answer {
@@ -184,7 +186,12 @@ TEST_CASE("an evaluation waits for the ledger without holding the caller",
   };
   Answer first, second, third;
   f.blocking().Arm();
-  evaluate(first);
+  // Alone, the first is recorded by its own caller (the ledger leads it in
+  // place), which it holds until it is answered.
+  std::thread caller([&] {
+    evaluate(first);
+    CHECK(first.given.HasBeenNotified());
+  });
   f.blocking().AwaitBlockedWrite();
   // Decided and charged, but not answered until it is recorded.
   CHECK_FALSE(first.given.HasBeenNotified());
@@ -193,6 +200,7 @@ TEST_CASE("an evaluation waits for the ledger without holding the caller",
   evaluate(third);
   CHECK_FALSE(third.given.HasBeenNotified());
   f.blocking().Release();
+  caller.join();
 
   for (Answer* a : {&first, &second, &third}) {
     a->given.WaitForNotification();

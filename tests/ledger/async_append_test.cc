@@ -66,7 +66,8 @@ TEST_CASE("an asynchronous append is answered once its group is written",
   auto blocking = std::make_unique<testing::BlockingStore>(*real);
   testing::BlockingStore& store = *blocking;
   LedgerOptions options;
-  options.answer_threads = 0;  // the commit thread answers every group
+  options.answer_threads = 0;     // the commit thread answers every group
+  options.lead_in_place = false;  // and leads every group
   auto ledger = Ledger::Open(std::move(blocking), options);
   REQUIRE(ledger.ok());
 
@@ -127,7 +128,9 @@ TEST_CASE("payloads sealed ahead beside the leader open in their own entries",
   auto real = OpenStore(dir.Sub("db"));
   auto blocking = std::make_unique<testing::BlockingStore>(*real);
   testing::BlockingStore& store = *blocking;
-  auto ledger = Ledger::Open(std::move(blocking), Sealing(seal_threads));
+  LedgerOptions options = Sealing(seal_threads);
+  options.lead_in_place = false;  // "a2" is held in the commit thread's write
+  auto ledger = Ledger::Open(std::move(blocking), options);
   REQUIRE(ledger.ok());
   // Each tenant's first append stores its payload key (on the caller's
   // thread): before the test holds writes.
@@ -172,6 +175,7 @@ TEST_CASE(
   testing::BlockingStore& store = *blocking;
   LedgerOptions options;
   options.answer_threads = answer_threads;
+  options.lead_in_place = false;
   auto ledger = Ledger::Open(std::move(blocking), options);
   REQUIRE(ledger.ok());
 
@@ -250,12 +254,151 @@ TEST_CASE("a callback may queue another asynchronous append",
   REQUIRE(ledger.ok());
   Answer then;
   Ledger& l = **ledger;
+  pid_t first_thread = 0;
   l.AppendAsync({Draft("t", "first")}, [&](Result r) {
     REQUIRE(r.ok());
+    first_thread = ::gettid();
     l.AppendAsync({Draft("t", "second")}, then.Callback());
   });
   REQUIRE(then.Wait().ok());
   CHECK((*then.result)[0].sequence == 2);
+  // The first led in place; the one its callback made queued for the
+  // commit thread rather than lead (and block) inside the callback.
+  CHECK(first_thread == ::gettid());
+  CHECK(then.thread_name == "gate-commit");
+  CHECK(l.commit_stats().led_in_place == 1);
+}
+
+TEST_CASE("a lone asynchronous append is led and answered by its caller",
+          "[ledger][async][concurrency]") {
+  const bool in_place = GENERATE(true, false);
+  testing::TempDir dir;
+  LedgerOptions options;
+  options.lead_in_place = in_place;
+  auto ledger = Ledger::Open(OpenStore(dir.Sub("db")), options);
+  REQUIRE(ledger.ok());
+
+  Answer first, second;
+  (*ledger)->AppendAsync({Draft("t", "a")}, first.Callback());
+  REQUIRE(first.Wait().ok());
+  (*ledger)->AppendAsync({Draft("t", "b")}, second.Callback());
+  REQUIRE(second.Wait().ok());
+  CHECK((*second.result)[0].sequence == 2);
+  if (in_place) {
+    // Written and answered before AppendAsync returned, on this thread:
+    // no hand-off to the commit thread and back.
+    CHECK(first.thread == ::gettid());
+    CHECK(second.thread == ::gettid());
+  } else {
+    CHECK(first.thread_name == "gate-commit");
+    CHECK(second.thread_name == "gate-commit");
+  }
+  const Ledger::CommitStats stats = (*ledger)->commit_stats();
+  CHECK(stats.groups == 2);
+  CHECK(stats.led_in_place == (in_place ? 2u : 0u));
+  CHECK(Payloads(**ledger, "t") == std::vector<std::string>{"a", "b"});
+}
+
+TEST_CASE(
+    "asynchronous appends behind a group led in place queue for the commit "
+    "thread",
+    "[ledger][async][concurrency]") {
+  testing::TempDir dir;
+  auto real = OpenStore(dir.Sub("db"));
+  auto blocking = std::make_unique<testing::BlockingStore>(*real);
+  testing::BlockingStore& store = *blocking;
+  auto ledger = Ledger::Open(std::move(blocking));
+  REQUIRE(ledger.ok());
+
+  store.Arm();
+  Answer first;
+  pid_t caller = 0;
+  std::thread leader([&] {
+    caller = ::gettid();
+    (*ledger)->AppendAsync({Draft("t", "a")}, first.Callback());
+    // Led in place: answered before AppendAsync returned.
+    CHECK(first.given.HasBeenNotified());
+  });
+  store.AwaitBlockedWrite();  // "a" is being written by its caller
+  Answer second, third;
+  (*ledger)->AppendAsync({Draft("t", "b")}, second.Callback());
+  (*ledger)->AppendAsync({Draft("u", "c")}, third.Callback());
+  // Queued, not led: a second leader would have written beside the first.
+  CHECK_FALSE(second.given.HasBeenNotified());
+  CHECK_FALSE(third.given.HasBeenNotified());
+  store.Release();
+  leader.join();
+
+  REQUIRE(first.Wait().ok());
+  REQUIRE(second.Wait().ok());
+  REQUIRE(third.Wait().ok());
+  CHECK(first.thread == caller);
+  // The caller handed the lead on to the commit thread, which wrote the
+  // two queued behind it in one group.
+  CHECK(second.thread_name == "gate-commit");
+  CHECK(third.thread_name == "gate-commit");
+  CHECK((*second.result)[0].sequence == 2);
+  CHECK((*third.result)[0].sequence == 1);
+  const Ledger::CommitStats stats = (*ledger)->commit_stats();
+  CHECK(stats.groups == 2);
+  CHECK(stats.led_in_place == 1);
+  CHECK(store.writer_threads() == 2);
+  CHECK(Payloads(**ledger, "t") == std::vector<std::string>{"a", "b"});
+  CHECK(Payloads(**ledger, "u") == std::vector<std::string>{"c"});
+}
+
+TEST_CASE(
+    "the commit thread back from answering leaves a group led in place to "
+    "its caller",
+    "[ledger][async][concurrency]") {
+  testing::TempDir dir;
+  auto real = OpenStore(dir.Sub("db"));
+  auto blocking = std::make_unique<testing::BlockingStore>(*real);
+  testing::BlockingStore& store = *blocking;
+  auto ledger = Ledger::Open(std::move(blocking));
+  REQUIRE(ledger.ok());
+  Ledger& l = **ledger;
+
+  // "b" is queued from a callback, so the commit thread leads it; its own
+  // callback holds the commit thread until the test lets it go.
+  absl::Notification answering, let_go;
+  l.AppendAsync({Draft("t", "a")}, [&](Result r) {
+    REQUIRE(r.ok());
+    l.AppendAsync({Draft("t", "b")}, [&](Result r) {
+      CHECK(r.ok());
+      answering.Notify();
+      let_go.WaitForNotification();
+    });
+  });
+  answering.WaitForNotification();
+  const absl::Duration serial = l.commit_stats().serial;
+
+  // Meanwhile "c" finds the queue empty and leads in place, held in its
+  // write, so that it is in front when the commit thread comes back.
+  store.Arm();
+  Answer third;
+  pid_t caller = 0;
+  std::thread leader([&] {
+    caller = ::gettid();
+    l.AppendAsync({Draft("t", "c")}, third.Callback());
+  });
+  store.AwaitBlockedWrite();
+  let_go.Notify();
+  // The commit thread has finished answering (it counts that time) and
+  // looks at the queue: it must not lead "c" a second time.
+  while (l.commit_stats().serial == serial) std::this_thread::yield();
+  store.Release();
+  leader.join();
+
+  REQUIRE(third.Wait().ok());
+  CHECK(third.thread == caller);
+  CHECK((*third.result)[0].sequence == 3);
+  CHECK(l.commit_stats().groups == 3);
+  CHECK(l.commit_stats().led_in_place == 2);
+  CHECK(Payloads(l, "t") == std::vector<std::string>{"a", "b", "c"});
+  auto report = VerifyLedger(l.store());
+  REQUIRE(report.ok());
+  CHECK(report->clean());
 }
 
 TEST_CASE("blocking and asynchronous appends share gap-free chains",
@@ -325,6 +468,7 @@ TEST_CASE("closing the ledger answers the asynchronous appends it holds",
     testing::BlockingStore& store = *blocking;
     LedgerOptions options;
     options.answer_threads = answer_threads;
+    options.lead_in_place = false;  // "first" is held in the commit thread
     auto ledger = Ledger::Open(std::move(blocking), options);
     REQUIRE(ledger.ok());
     store.Arm();

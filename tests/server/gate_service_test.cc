@@ -32,13 +32,13 @@ constexpr int kMaxRequestBytes = 16 * 1024;
 // hand-built policy and a real RocksDB ledger.
 class ServerFixture {
  public:
-  ServerFixture() {
+  explicit ServerFixture(ledger::LedgerOptions ledger_options = {}) {
     auto store = ledger::RocksDbStore::Open(dir_.Sub("db"), {});
     REQUIRE(store.ok());
     store_ = std::move(*store);
     auto blocking = std::make_unique<testing::BlockingStore>(*store_);
     blocking_ = blocking.get();
-    auto ledger = ledger::Ledger::Open(std::move(blocking));
+    auto ledger = ledger::Ledger::Open(std::move(blocking), ledger_options);
     REQUIRE(ledger.ok());
     ledger_ = std::move(*ledger);
     gate_ = std::make_unique<gate::Gate>(clock_, *ledger_, codec_, signing_key_,
@@ -147,9 +147,14 @@ TEST_CASE("Evaluate over gRPC answers with the recorded decision",
   CHECK_FALSE(denied.decision().has_expires_at());
 }
 
-TEST_CASE("Evaluate calls in flight are written by the ledger's commit thread",
-          "[gate_service][concurrency]") {
-  ServerFixture f;
+TEST_CASE(
+    "Evaluate calls in flight are written by the ledger's commit thread or, "
+    "alone, by their own handler",
+    "[gate_service][concurrency]") {
+  const bool in_place = GENERATE(true, false);
+  ledger::LedgerOptions ledger_options;
+  ledger_options.lead_in_place = in_place;
+  ServerFixture f(ledger_options);
   // The policy load was written by this thread.
   const size_t writers_before = f.blocking_->writer_threads();
   constexpr int kClients = 8;
@@ -170,10 +175,19 @@ TEST_CASE("Evaluate calls in flight are written by the ledger's commit thread",
   for (std::thread& c : clients) c.join();
   CHECK(allowed == kClients * kCallsEach);
   CHECK(f.Decisions("shop") == kClients * kCallsEach);
+  const ledger::Ledger::CommitStats stats = f.ledger_->commit_stats();
+  if (in_place) {
+    // A call that finds the ledger idle is written by its handler thread,
+    // which finishes it: at least the first. The others queue.
+    CHECK(stats.led_in_place >= 1);
+    CHECK(f.blocking_->writer_threads() > writers_before);
+    return;
+  }
   // No handler thread waits for its entry: the commit thread writes every
   // group and finishes the calls. (With a thread per call the writes came
   // from 11 threads, and from over a hundred before the server kept its
   // idle threads.)
+  CHECK(stats.led_in_place == 0);
   CHECK(f.blocking_->writer_threads() == writers_before + 1);
 }
 
