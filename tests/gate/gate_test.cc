@@ -188,9 +188,10 @@ TEST_CASE(
   f.blocking().Arm();
   // Alone, the first is recorded by its own caller (the ledger leads it in
   // place), which it holds until it is answered.
+  bool answered_before_returning = false;
   std::thread caller([&] {
     evaluate(first);
-    CHECK(first.given.HasBeenNotified());
+    answered_before_returning = first.given.HasBeenNotified();
   });
   f.blocking().AwaitBlockedWrite();
   // Decided and charged, but not answered until it is recorded.
@@ -201,6 +202,7 @@ TEST_CASE(
   CHECK_FALSE(third.given.HasBeenNotified());
   f.blocking().Release();
   caller.join();
+  CHECK(answered_before_returning);
 
   for (Answer* a : {&first, &second, &third}) {
     a->given.WaitForNotification();
