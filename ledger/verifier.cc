@@ -5,7 +5,6 @@
 #include <bit>
 #include <limits>
 #include <optional>
-#include <set>
 #include <thread>
 #include <utility>
 
@@ -14,376 +13,33 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "base/canonical_encoding.h"
-#include "base/identifiers.h"
 #include "base/status_macros.h"
 #include "base/thread_name.h"
 #include "ledger/checkpoint.h"
 #include "ledger/entry.h"
 #include "ledger/internal/chain_reader.h"
 #include "ledger/internal/chain_state.h"
+#include "ledger/internal/chain_walk.h"
 #include "ledger/internal/keys.h"
 #include "ledger/internal/ledger_records.h"
 #include "ledger/internal/worker_pool.h"
 #include "ledger/merkle.h"
-#include "ledger/sealed_payload.h"
 
 namespace portcullis::ledger {
 namespace {
 
+using ledger_internal::ChainTally;
+using ledger_internal::ChainWalk;
+using ledger_internal::ComputeFacts;
+using ledger_internal::EntryFacts;
+using ledger_internal::EntryProblem;
 using ledger_internal::PrefixEnd;
+using ledger_internal::RangeChecks;
 using ledger_internal::TenantPrefix;
-
-std::string Time(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
-}
-
-// What checking one entry needs that does not depend on the entries
-// before it: computed for a whole chunk in parallel, then used by the walk
-// in order.
-struct EntryFacts {
-  Entry entry;  // reused from chunk to chunk: decoding reuses its strings
-  absl::Status decoded;
-  bool hash_matches = false;  // its stored hash is the hash of its bytes
-  std::optional<absl::string_view> payload;  // stored for it, if any
-  bool payload_matches = false;  // the payload's digest is the recorded one
-  crypto::Digest leaf{};         // its Merkle leaf
-};
-
-void ComputeFacts(absl::string_view stored, EntryFacts& facts) {
-  facts.decoded = DecodeStoredEntry(stored, facts.entry);
-  if (!facts.decoded.ok()) return;
-  facts.hash_matches = StoredEntryHash(stored) == facts.entry.hash;
-  facts.payload_matches =
-      facts.payload.has_value() &&
-      PayloadDigest(*facts.payload) == facts.entry.payload_digest;
-  facts.leaf = MerkleLeafHash(facts.entry.hash);
-}
-
-// Why the entry of `facts`, stored under `key_sequence`, breaks the chain
-// on its own or against `previous_hash` (the hash of the entry before it),
-// in the order the walk checks it; nullopt when it does not. Needs nothing
-// else from the entries before it, so a whole range's entries are checked
-// on the range's own thread. Sets `pruned_through` to what a ledger.pruned
-// entry records.
-std::optional<std::string> EntryProblem(
-    const std::string& tenant, uint64_t key_sequence, const EntryFacts& facts,
-    const crypto::Digest& previous_hash, uint64_t pruned_hint,
-    std::optional<uint64_t>& pruned_through) {
-  const Entry& entry = facts.entry;
-  if (!facts.decoded.ok()) {
-    return absl::StrCat("entry does not decode (", facts.decoded.message(),
-                        ")");
-  }
-  if (entry.tenant != tenant) {
-    return absl::StrCat("entry belongs to tenant \"", entry.tenant,
-                        "\": copied from another chain");
-  }
-  if (entry.version == kEntryVersion3 &&
-      !ValidateReplicaName(entry.replica).ok()) {
-    return "entry names no valid replica: entry malformed";
-  }
-  if (entry.sequence != key_sequence) {
-    return absl::StrCat("entry claims sequence ", entry.sequence,
-                        ": entries reordered or moved");
-  }
-  if (entry.previous_hash != previous_hash) {
-    return "previous hash does not match the entry before: chain broken";
-  }
-  if (!facts.hash_matches) {
-    return "entry hash does not match its contents: entry modified";
-  }
-  pruned_through.reset();
-  if (!facts.payload.has_value()) {
-    if (entry.sequence > pruned_hint) return "payload is missing";
-    return std::nullopt;  // removed by retention, if it recorded so
-  }
-  if (!facts.payload_matches) {
-    return "payload does not match its digest: payload modified";
-  }
-  auto view = ParseStoredPayload(entry.version, *facts.payload);
-  if (!view.ok()) return "payload frame is malformed";
-  if (entry.kind == ledger_internal::kPrunedKind && !view->sealed) {
-    pruned_through = ledger_internal::PrunedThrough(view->body);
-  }
-  return std::nullopt;
-}
-
-// What a run of intact entries adds to a walk's counts: the replicas they
-// name and the payloads missing among them.
-struct ChainTally {
-  std::string last_replica;
-  std::set<std::string> replicas;
-  // Runs of entries without a payload, first..last.
-  std::vector<std::pair<uint64_t, uint64_t>> missing;
-  uint64_t pruned = 0;           // entries without a payload
-  uint64_t recorded_pruned = 0;  // the most a ledger.pruned entry records
-
-  void Clear() {
-    last_replica.clear();
-    replicas.clear();
-    missing.clear();
-    pruned = 0;
-    recorded_pruned = 0;
-  }
-
-  // Adds an entry that passed EntryProblem.
-  void Add(const EntryFacts& facts,
-           const std::optional<uint64_t>& pruned_through) {
-    const Entry& entry = facts.entry;
-    // Compared with the one before first: a chain names few replicas.
-    if (!entry.replica.empty() && entry.replica != last_replica) {
-      last_replica = entry.replica;
-      replicas.insert(last_replica);
-    }
-    if (!facts.payload.has_value()) {
-      AddMissing(entry.sequence, entry.sequence);
-      ++pruned;
-    }
-    if (pruned_through.has_value()) {
-      recorded_pruned = std::max(recorded_pruned, *pruned_through);
-    }
-  }
-
-  // Adds the entries counted in `later`, which follow these.
-  void Append(const ChainTally& later) {
-    if (!later.last_replica.empty()) last_replica = later.last_replica;
-    replicas.insert(later.replicas.begin(), later.replicas.end());
-    for (const auto& [first, last] : later.missing) AddMissing(first, last);
-    pruned += later.pruned;
-    recorded_pruned = std::max(recorded_pruned, later.recorded_pruned);
-  }
-
- private:
-  void AddMissing(uint64_t first, uint64_t last) {
-    if (!missing.empty() && missing.back().second + 1 == first) {
-      missing.back().second = last;
-    } else {
-      missing.emplace_back(first, last);
-    }
-  }
-};
-
-// What a whole range's own thread found about its entries after the first,
-// each checked alone and against the one before it in the range.
-struct RangeChecks {
-  bool intact = false;  // every one passes EntryProblem
-  ChainTally tally;     // of those entries, when intact
-};
 
 // Entries hashed per task of a parallel chunk: enough to amortize handing
 // the task over, few enough that a chunk spreads over many cores.
 constexpr size_t kEntriesPerTask = 128;
-
-// The walk over one tenant's entries, in key order.
-class ChainWalk {
- public:
-  ChainWalk(std::string tenant, std::vector<SignedCheckpoint> checkpoints,
-            uint64_t pruned_hint)
-      : tenant_(std::move(tenant)),
-        checkpoints_(std::move(checkpoints)),
-        pruned_hint_(pruned_hint) {}
-
-  // Checks the entry stored under `key_sequence` against the entries before
-  // it, with what was computed for it alone (`facts`). Returns false once
-  // the chain is broken. Inside a range (BeginRange), the leaf comes from
-  // the range's subtree, when a checkpoint needs it or at EndRange.
-  bool Visit(uint64_t key_sequence, const EntryFacts& facts) {
-    if (broken_) return false;
-    uint64_t expected = last_sequence_ + 1;
-    if (key_sequence != expected) {
-      return Break(expected, absl::StrCat("entry ", expected,
-                                          " is missing (the next stored is ",
-                                          key_sequence, "): entries deleted"));
-    }
-    std::optional<uint64_t> pruned_through;
-    if (auto problem = EntryProblem(tenant_, key_sequence, facts, last_hash_,
-                                    pruned_hint_, pruned_through)) {
-      return Break(key_sequence, *std::move(problem));
-    }
-    tally_.Add(facts, pruned_through);
-    last_sequence_ = key_sequence;
-    last_hash_ = facts.entry.hash;
-    if (range_ == nullptr) {
-      tree_.Append(facts.leaf, [](int, uint64_t, const crypto::Digest&) {});
-    } else if (next_checkpoint_ < checkpoints_.size() &&
-               checkpoints_[next_checkpoint_].checkpoint.size == key_sequence &&
-               !TreeFromRange(key_sequence)) {
-      return false;
-    }
-    return CheckCheckpointsAt(key_sequence);
-  }
-
-  // Checks a whole range of entries, stored under `first` on in order, with
-  // the Merkle subtree of their leaves (`tree`) and what the range's own
-  // thread found about the entries after the first (`checks`). Visits the
-  // first entry and, when the others are intact, only stitches them on:
-  // the checkpoints inside the range and the counts, a few steps per range
-  // rather than per entry. Otherwise (or when a checkpoint inside does not
-  // match) visits them one by one, so that a break is reported exactly as
-  // Visit reports it. Returns false once the chain is broken.
-  // `tree` must hold facts.size() leaves, a power of two.
-  bool VisitRange(uint64_t first, absl::Span<const EntryFacts> facts,
-                  const MerkleSubtree& tree, const RangeChecks& checks) {
-    const bool ranged = BeginRange(tree, first);
-    bool intact = Visit(first, facts[0]);
-    size_t next = 1;
-    if (intact && ranged && checks.intact && StitchRange(first, facts)) {
-      tally_.Append(checks.tally);
-      last_sequence_ = first + facts.size() - 1;
-      last_hash_ = facts.back().entry.hash;
-      next = facts.size();
-    }
-    for (size_t i = next; i < facts.size() && intact; ++i) {
-      intact = Visit(first + i, facts[i]);
-    }
-    if (ranged) intact = EndRange(first + facts.size() - 1) && intact;
-    return intact;
-  }
-
-  // Checks that the chain ends where the head record and the checkpoints
-  // say, and that retention was recorded.
-  void Finish(const std::optional<ledger_internal::DecodedHead>& head,
-              bool head_malformed) {
-    if (broken_) return;
-    if (head_malformed) {
-      Break(last_sequence_, "head record is malformed");
-    } else if (!head.has_value()) {
-      if (last_sequence_ > 0) {
-        Break(last_sequence_, "the chain has no head record");
-      }
-    } else if (head->sequence > last_sequence_) {
-      Break(last_sequence_ + 1,
-            absl::StrCat("the chain ends at ", last_sequence_,
-                         " but its head names ", head->sequence,
-                         ": entries removed from the end"));
-    } else if (head->sequence < last_sequence_) {
-      Break(head->sequence + 1,
-            absl::StrCat("entries follow the head (", head->sequence,
-                         "): appended outside the gate"));
-    } else if (head->hash != last_hash_) {
-      Break(last_sequence_, "the head's hash differs from the last entry's");
-    }
-    if (broken_) return;
-    if (next_checkpoint_ < checkpoints_.size()) {
-      const Checkpoint& c = checkpoints_.back().checkpoint;
-      Break(last_sequence_ + 1,
-            absl::StrCat("the chain ends at ", last_sequence_,
-                         " but the gate signed a checkpoint of ", c.size,
-                         " entries at ", Time(c.time),
-                         ": entries removed behind a checkpoint"));
-      return;
-    }
-    // Payloads may be missing only where a ledger.pruned entry of this
-    // chain says retention removed them.
-    for (const auto& [first, last] : tally_.missing) {
-      if (last <= tally_.recorded_pruned) continue;
-      Break(std::max(first, tally_.recorded_pruned + 1),
-            absl::StrCat("payloads are missing up to ", last,
-                         " but retention recorded pruning only up to ",
-                         tally_.recorded_pruned, ": payloads deleted"));
-      return;
-    }
-  }
-
-  uint64_t entries() const { return last_sequence_; }
-  const std::set<std::string>& replicas() const { return tally_.replicas; }
-  uint64_t pruned() const { return tally_.pruned; }
-  uint64_t checkpoints_checked() const { return next_checkpoint_; }
-  const std::optional<ChainBreak>& chain_break() const { return break_; }
-
- private:
-  // Checks the checkpoints inside the range begun at `first`, after its
-  // first entry, as visiting its intact entries would, taking the tree from
-  // the range's subtree. Returns false, with the walk as it was, when one
-  // does not match or the tree cannot be taken: the entries are then
-  // visited one by one, which says where and why.
-  bool StitchRange(uint64_t first, absl::Span<const EntryFacts> facts) {
-    const uint64_t last = first + facts.size() - 1;
-    const size_t next_checkpoint = next_checkpoint_;
-    std::optional<MerkleFrontier> tree_before;
-    // A checkpoint is checked when the walk reaches its size: only those
-    // from the one at hand on, in order.
-    for (uint64_t at = first + 1; next_checkpoint_ < checkpoints_.size();) {
-      const Checkpoint& c = checkpoints_[next_checkpoint_].checkpoint;
-      if (c.size < at || c.size > last) break;
-      if (!tree_before.has_value()) tree_before = tree_;
-      if (!tree_.AppendFrom(*range_, range_first_leaf_, c.size).ok() ||
-          c.head != facts[c.size - first].entry.hash ||
-          c.root != tree_.Root()) {
-        tree_ = *std::move(tree_before);
-        next_checkpoint_ = next_checkpoint;
-        return false;
-      }
-      at = c.size;
-      ++next_checkpoint_;
-    }
-    return true;
-  }
-
-  // Until EndRange, the Merkle leaves of the entries from `first` on are
-  // taken from `tree`, the subtree of their leaves hashed beside the reads,
-  // as whole nodes: a few hashes per range instead of one per entry. Only
-  // when they are the next leaves and their subtree is a node of the tree;
-  // returns false (and the walk adds leaves one by one) otherwise.
-  bool BeginRange(const MerkleSubtree& tree, uint64_t first) {
-    if (first < 1 || tree_.size() != first - 1 ||
-        (first - 1) % tree.leaves() != 0) {
-      return false;
-    }
-    range_ = &tree;
-    range_first_leaf_ = first - 1;
-    return true;
-  }
-  // Adds the leaves of the range's entries visited up to `last`.
-  bool EndRange(uint64_t last) {
-    bool added = !broken_ && TreeFromRange(last);
-    range_ = nullptr;
-    return added;
-  }
-
-  // Brings the tree up to `size` leaves from the range's subtree.
-  bool TreeFromRange(uint64_t size) {
-    if (!tree_.AppendFrom(*range_, range_first_leaf_, size).ok()) {
-      return Break(size, "the Merkle tree lost count: verifier fault");
-    }
-    return true;
-  }
-
-  bool CheckCheckpointsAt(uint64_t sequence) {
-    while (next_checkpoint_ < checkpoints_.size() &&
-           checkpoints_[next_checkpoint_].checkpoint.size == sequence) {
-      const Checkpoint& c = checkpoints_[next_checkpoint_].checkpoint;
-      if (c.head != last_hash_ || c.root != tree_.Root()) {
-        return Break(sequence,
-                     absl::StrCat("the checkpoint of ", c.size, " signed at ",
-                                  Time(c.time),
-                                  " does not match the chain: entries "
-                                  "rewritten"));
-      }
-      ++next_checkpoint_;
-    }
-    return true;
-  }
-
-  bool Break(uint64_t sequence, std::string reason) {
-    broken_ = true;
-    break_ = ChainBreak{tenant_, sequence, std::move(reason)};
-    return false;
-  }
-
-  std::string tenant_;
-  std::vector<SignedCheckpoint> checkpoints_;
-  size_t next_checkpoint_ = 0;
-  uint64_t pruned_hint_ = 0;
-  ChainTally tally_;  // of the entries visited
-  uint64_t last_sequence_ = 0;
-  crypto::Digest last_hash_{};
-  MerkleFrontier tree_;
-  const MerkleSubtree* range_ = nullptr;  // between BeginRange and EndRange
-  uint64_t range_first_leaf_ = 0;
-  bool broken_ = false;
-  std::optional<ChainBreak> break_;
-};
 
 // Checkpoints whose signatures are checked per task on the pool: each
 // takes tens of microseconds, and a long chain has hundreds.
