@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -17,6 +16,7 @@
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/fake_policy.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_certificates.h"
 #include "tests/testing/test_principal.h"
 
 namespace portcullis::server {
@@ -29,31 +29,10 @@ std::string Read(const std::string& path) {
   return text.str();
 }
 
-// A CA, a server certificate for 127.0.0.1 and a client certificate, in
-// `d`.
-void MakeCertificates(const std::string& d) {
-  std::string script =
-      "set -e; cd '" + d +
-      "'; "
-      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-      "-keyout ca.key -out ca.crt -days 2 -subj /CN=test-ca 2>/dev/null; "
-      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-      "-keyout server.key -out server.csr -subj /CN=127.0.0.1 2>/dev/null; "
-      "printf 'subjectAltName=IP:127.0.0.1' > san.ext; "
-      "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key "
-      "-CAcreateserial -out server.crt -days 2 -extfile san.ext 2>/dev/null; "
-      "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-      "-keyout client.key -out client.csr -subj /CN=client 2>/dev/null; "
-      "openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key "
-      "-CAcreateserial -out client.crt -days 2 2>/dev/null; "
-      "chmod 600 server.key client.key";
-  REQUIRE(std::system(script.c_str()) == 0);
-}
-
 class TlsFixture {
  public:
   TlsFixture() {
-    MakeCertificates(dir_.path().string());
+    REQUIRE(certs_.made());
     auto store = ledger::RocksDbStore::Open(dir_.Sub("db"), {});
     REQUIRE(store.ok());
     auto ledger = ledger::Ledger::Open(std::move(*store));
@@ -95,6 +74,7 @@ class TlsFixture {
   }
 
   testing::TempDir dir_;
+  testing::TestCertificates certs_{dir_};
   testing::FakeClock clock_;
   ProtoRecordCodec codec_;
   crypto::SigningKey key_ = crypto::SigningKey::Generate();
@@ -141,15 +121,15 @@ TEST_CASE(
   REQUIRE(f.Check(port, false).ok());
   // Another CA's certificate and key replace the files, each by a rename,
   // as a Secret's files are replaced.
-  const std::string next = f.dir_.Sub("next");
-  std::filesystem::create_directory(next);
-  MakeCertificates(next);
-  std::filesystem::rename(next + "/server.key", f.dir_.Sub("server.key"));
-  std::filesystem::rename(next + "/server.crt", f.dir_.Sub("server.crt"));
+  testing::TempDir next_dir;
+  testing::TestCertificates next(next_dir);
+  REQUIRE(next.made());
+  std::filesystem::rename(next.server_key(), f.dir_.Sub("server.key"));
+  std::filesystem::rename(next.server_cert(), f.dir_.Sub("server.crt"));
   // Read again within a second or two: the new CA's clients get in...
   bool rotated = false;
   for (int i = 0; i < 100 && !rotated; ++i) {
-    rotated = f.Check(port, false, next + "/ca.crt").ok();
+    rotated = f.Check(port, false, next.ca()).ok();
     if (!rotated) absl::SleepFor(absl::Milliseconds(100));
   }
   CHECK(rotated);
