@@ -14,8 +14,10 @@
 #
 #   a   served: CPU per call at $C in flight (closed loop, the capacity run)
 #   a1  served alone: CPU per call at one in flight, on the second gate
-#   r   refused: the second gate offered $RATE calls/s open loop, its CPU
-#       less what the calls it served cost (a1 each), per refusal
+#   r   refused: the second gate offered $RATE and then 2 x $RATE calls/s
+#       open loop (both far past what it admits): the CPU the second run
+#       took beyond the first, less what its extra served calls cost (a1
+#       each), per extra refusal
 #
 # then prints the goodput the formula gives at 2x and 4x, and the cores the
 # second form needs, for the gate alone and with the load generator's own
@@ -58,29 +60,34 @@ served=$(loadgen --target "${address[served]}" --call evaluate-allow \
 alone=$(loadgen --target "${address[refused]}" --call evaluate-allow \
   --concurrency 1 --duration "$DURATION" --warmup 1s \
   --server_pid "${pid[refused]}")
-offered=$(loadgen --target "${address[refused]}" --call evaluate-allow \
-  --rate "$RATE" --duration "$DURATION" --warmup 1s --call_timeout 5s \
-  --overload --server_pid "${pid[refused]}") || true
+offer() {
+  loadgen --target "${address[refused]}" --call evaluate-allow \
+    --rate "$1" --duration "$DURATION" --warmup 1s --call_timeout 5s \
+    --overload --server_pid "${pid[refused]}" || true
+}
+low=$(offer "$RATE")
+high=$(offer $((RATE * 2)))
 
 capacity=$(jq -r '.throughput' <<<"$served")
-generator=$(us .clientCpu <<<"$offered")
+generator=$(us .clientCpu <<<"$high")
 a=$(jq -r '.serverCpuPerCallUs' <<<"$served")
 a1=$(jq -r '.serverCpuPerCallUs' <<<"$alone")
-cpu=$(us .serverCpu <<<"$offered")
-calls=$(jq -r '.calls | tonumber' <<<"$offered")
-refused=$(jq -r '.refused | tonumber' <<<"$offered")
-((refused > 0)) || { echo "nothing was refused at $RATE calls/s" >&2; exit 1; }
+cpu=$(($(us .serverCpu <<<"$high" | cut -d. -f1) - $(us .serverCpu <<<"$low" | cut -d. -f1)))
+calls=$(($(jq -r '.calls | tonumber' <<<"$high") - $(jq -r '.calls | tonumber' <<<"$low")))
+refused=$(($(jq -r '.refused | tonumber' <<<"$high") - $(jq -r '.refused | tonumber' <<<"$low")))
+sent=$(jq -r '(.calls | tonumber) + (.refused | tonumber) + (.late | tonumber) + (.errors | tonumber)' <<<"$high")
+((refused > 0)) || { echo "no more refused at $((RATE * 2)) calls/s than at $RATE" >&2; exit 1; }
 awk -v capacity="$capacity" -v a="$a" -v a1="$a1" -v cpu="$cpu" \
   -v calls="$calls" -v refused="$refused" -v c="$C" -v rate="$RATE" \
-  -v generator="$generator" '
+  -v generator="$generator" -v sent="$sent" '
   BEGIN {
     r = (cpu - calls * a1) / refused
-    g = generator / (calls + refused)  # the load generator, per call sent
+    g = generator / sent  # the load generator, per call sent
     printf "served at %d in flight: %.0f calls/s, a = %.1f us of gate CPU per call\n", c, capacity, a
     printf "served alone: a1 = %.1f us per call\n", a1
-    printf "offered %d/s to a gate admitting one at a time: %d served, %d refused; r = %.1f us per refusal (%.0f%% of a); the load generator spent %.1f us per call it sent\n", rate, calls, refused, r, 100 * r / a, g
+    printf "offered %d/s, then %d/s, to a gate admitting one at a time: %+d served, %+d refused; r = %.1f us per refusal (%.0f%% of a); the load generator spent %.1f us per call it sent\n", rate, 2 * rate, calls, refused, r, 100 * r / a, g
     for (k = 2; k <= 4; k *= 2) {
-      s = (a - k * r) / (a - r)
+      s = r < a ? (a - k * r) / (a - r) : 0
       printf "%dx, CPU-bound: goodput %.0f%% of capacity; with cores to spare the gate needs %.2f cores to serve capacity (%.2f at 1x), %.2f with the load generator beside it\n", k, (s > 0 ? s : 0) * 100, capacity * (a + (k - 1) * r) / 1e6, capacity * a / 1e6, capacity * (a + (k - 1) * r + k * g) / 1e6
     }
   }'
