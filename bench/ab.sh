@@ -44,18 +44,13 @@ for gate in a b; do
   gate_config "$gate" --durability "$DURABILITY" --extra "$extra"
   binary=$A
   [[ $gate == b ]] && binary=$B
-  "$binary" --config "$tmp/$gate.yaml" >"$tmp/$gate.log" 2>&1 &
-  pids+=($!)
-  pid[$gate]=$!
-  await_line "${pids[-1]}" "$tmp/$gate.log" "serving on"
-  tcp[$gate]=$(loopback_address "$tmp/$gate.log" "serving on")
+  start_gate "$gate" "$binary"
+  pid[$gate]=$gate_pid
+  tcp[$gate]=$gate_address
 done
-"$bin/bench/portcullis_noop_server" --listen 127.0.0.1:0 \
-  --unix "$tmp/noop.sock" >"$tmp/noop.log" 2>&1 &
-pids+=($!)
-pid[noop]=$!
-await_line "${pids[-1]}" "$tmp/noop.log" "listening on unix:"
-tcp[noop]=$(loopback_address "$tmp/noop.log" "listening on")
+start_noop
+pid[noop]=$noop_pid
+tcp[noop]=$noop_address
 
 # run <target> <call> <server pid>: "throughput p50 p99 cpu/call" of one
 # closed-loop run; CPU per call in microseconds, the server's (s) and the

@@ -108,3 +108,36 @@ gate_config() {
     if [[ -n $extra ]]; then printf '%s\n' "$extra"; fi
   } >"$tmp/$name.yaml"
 }
+
+# start_gate NAME [COMMAND...]: starts the gate on $tmp/NAME.yaml
+# (gate_config) with its log in $tmp/NAME.log, stopped on exit; COMMAND,
+# when given, is run instead of $bin/daemon/portcullisd (another build).
+# Waits until it serves, then sets gate_pid, gate_address (its
+# 127.0.0.1:PORT) and, when it has the HTTP listener (--metrics),
+# gate_metrics (its /metrics URL; empty otherwise).
+start_gate() {
+  local name=$1
+  shift
+  local command=("$@")
+  if ((${#command[@]} == 0)); then command=("$bin/daemon/portcullisd"); fi
+  "${command[@]}" --config "$tmp/$name.yaml" >"$tmp/$name.log" 2>&1 &
+  gate_pid=$!
+  pids+=("$gate_pid")
+  await_line "$gate_pid" "$tmp/$name.log" "serving on"
+  gate_address=$(loopback_address "$tmp/$name.log" "serving on")
+  gate_metrics=$(grep -o "HTTP listener on http://127\.0\.0\.1:[0-9]*" \
+    "$tmp/$name.log" | sed 's/.* on //' || true)
+  if [[ -n $gate_metrics ]]; then gate_metrics+=/metrics; fi
+}
+
+# start_noop: starts portcullis_noop_server, the floor, on a loopback port
+# and on $tmp/noop.sock, stopped on exit; waits until it listens, then sets
+# noop_pid and noop_address (its 127.0.0.1:PORT).
+start_noop() {
+  "$bin/bench/portcullis_noop_server" --listen 127.0.0.1:0 \
+    --unix "$tmp/noop.sock" >"$tmp/noop.log" 2>&1 &
+  noop_pid=$!
+  pids+=("$noop_pid")
+  await_line "$noop_pid" "$tmp/noop.log" "listening on unix:"
+  noop_address=$(loopback_address "$tmp/noop.log" "listening on")
+}

@@ -36,22 +36,13 @@ scratch_dir
 agent_principals
 
 gate_config gate --metrics
-"$bin/daemon/portcullisd" --config "$tmp/gate.yaml" >"$tmp/gate.log" 2>&1 &
-pids+=($!)
-gate_pid=$!
-await_line "$gate_pid" "$tmp/gate.log" "serving on"
-metrics=$(grep -o "HTTP listener on http://127\.0\.0\.1:[0-9]*" "$tmp/gate.log" |
-  sed 's/.* on //')/metrics
-"$bin/bench/portcullis_noop_server" --listen 127.0.0.1:0 \
-  --unix "$tmp/noop.sock" >"$tmp/noop.log" 2>&1 &
-pids+=($!)
-noop_pid=$!
-await_line "$noop_pid" "$tmp/noop.log" "listening on unix:"
+start_gate gate
+metrics=$gate_metrics
+start_noop
 if [[ $TRANSPORT == unix ]]; then
   floor_target=unix:$tmp/noop.sock gate_target=unix:$tmp/gate.sock
 else
-  floor_target=$(loopback_address "$tmp/noop.log" "listening on")
-  gate_target=$(loopback_address "$tmp/gate.log" "serving on")
+  floor_target=$noop_address gate_target=$gate_address
 fi
 
 # one_call TARGET CALL PID: the LoadReport JSON of one closed-loop run with

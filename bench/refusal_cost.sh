@@ -41,11 +41,9 @@ gate_config served --no-unix
 gate_config refused --no-unix --extra $'limits:\n  maxInFlightDecisions: 1'
 declare -A pid address
 for g in served refused; do
-  "$bin/daemon/portcullisd" --config "$tmp/$g.yaml" >"$tmp/$g.log" 2>&1 &
-  pids+=($!)
-  pid[$g]=$!
-  await_line "${pid[$g]}" "$tmp/$g.log" "serving on"
-  address[$g]=$(loopback_address "$tmp/$g.log" "serving on")
+  start_gate "$g"
+  pid[$g]=$gate_pid
+  address[$g]=$gate_address
 done
 loadgen() {
   PORTCULLIS_TOKEN=$token "$bin/bench/portcullis_loadgen" --json "$@"

@@ -43,16 +43,10 @@ gate_config gate --extra "approvers:
     roles: [owner]
     tenants: [al-noor]"
 
-"${PORTCULLISD:-$bin/daemon/portcullisd}" --config "$tmp/gate.yaml" >"$tmp/gate.log" 2>&1 &
-pids+=($!)
-await_line "${pids[-1]}" "$tmp/gate.log" "serving on"
-"$bin/bench/portcullis_noop_server" --listen 127.0.0.1:0 \
-  --unix "$tmp/noop.sock" >"$tmp/noop.log" 2>&1 &
-pids+=($!)
-await_line "${pids[-1]}" "$tmp/noop.log" "listening on unix:"
-
-gate_tcp=$(loopback_address "$tmp/gate.log" "serving on")
-noop_tcp=$(loopback_address "$tmp/noop.log" "listening on")
+start_gate gate "${PORTCULLISD:-$bin/daemon/portcullisd}"
+start_noop
+gate_tcp=$gate_address
+noop_tcp=$noop_address
 
 # load <target> <call> <loadgen flags...>: one run's LoadReport (JSON).
 # Stops the script when a call fails or decides otherwise than expected.
