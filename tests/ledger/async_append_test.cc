@@ -25,6 +25,23 @@ namespace {
 
 using Result = absl::StatusOr<std::vector<Appended>>;
 
+// A ledger on a real store whose writes the test can hold (store.Arm(),
+// AwaitBlockedWrite(), Release()), in a directory of its own.
+struct HeldLedger {
+  explicit HeldLedger(LedgerOptions options = {}) {
+    real = OpenStore(dir.Sub("db"));
+    auto blocking = std::make_unique<testing::BlockingStore>(*real);
+    store = blocking.get();
+    auto opened = Ledger::Open(std::move(blocking), std::move(options));
+    REQUIRE(opened.ok());
+    ledger = *std::move(opened);
+  }
+  testing::TempDir dir;
+  std::unique_ptr<RocksDbStore> real;
+  testing::BlockingStore* store = nullptr;
+  std::unique_ptr<Ledger> ledger;  // before `real` and `dir` go
+};
+
 // One AppendAsync's answer, and the thread that gave it.
 struct Answer {
   absl::Notification given;
@@ -61,24 +78,21 @@ std::vector<std::string> Payloads(const Ledger& ledger,
 
 TEST_CASE("an asynchronous append is answered once its group is written",
           "[ledger][async][concurrency]") {
-  testing::TempDir dir;
-  auto real = OpenStore(dir.Sub("db"));
-  auto blocking = std::make_unique<testing::BlockingStore>(*real);
-  testing::BlockingStore& store = *blocking;
   LedgerOptions options;
   options.answer_threads = 0;     // the commit thread answers every group
   options.lead_in_place = false;  // and leads every group
-  auto ledger = Ledger::Open(std::move(blocking), options);
-  REQUIRE(ledger.ok());
+  HeldLedger held(options);
+  testing::BlockingStore& store = *held.store;
+  Ledger& l = *held.ledger;
 
   store.Arm();
   Answer first, second, other;
-  (*ledger)->AppendAsync({Draft("t", "a")}, first.Callback());
+  l.AppendAsync({Draft("t", "a")}, first.Callback());
   store.AwaitBlockedWrite();
   // The caller is free while its entry is being written, and unanswered.
   CHECK_FALSE(first.given.HasBeenNotified());
-  (*ledger)->AppendAsync({Draft("t", "b")}, second.Callback());
-  (*ledger)->AppendAsync({Draft("u", "c")}, other.Callback());
+  l.AppendAsync({Draft("t", "b")}, second.Callback());
+  l.AppendAsync({Draft("u", "c")}, other.Callback());
   CHECK_FALSE(second.given.HasBeenNotified());
   store.Release();
 
@@ -93,12 +107,12 @@ TEST_CASE("an asynchronous append is answered once its group is written",
   CHECK(first.thread_name == "gate-commit");
   CHECK(second.thread == first.thread);
   CHECK(store.writer_threads() == 1);
-  CHECK(Payloads(**ledger, "t") == std::vector<std::string>{"a", "b"});
-  CHECK(Payloads(**ledger, "u") == std::vector<std::string>{"c"});
+  CHECK(Payloads(l, "t") == std::vector<std::string>{"a", "b"});
+  CHECK(Payloads(l, "u") == std::vector<std::string>{"c"});
 
   // Two groups: the first alone, then the two queued behind its write. The
   // write held by the test counts as the store's time, not as serial work.
-  const Ledger::CommitStats stats = (*ledger)->commit_stats();
+  const Ledger::CommitStats stats = l.commit_stats();
   CHECK(stats.groups == 2);
   CHECK(stats.entries == 3);
   CHECK(stats.serial > absl::ZeroDuration());
@@ -124,28 +138,25 @@ LedgerOptions Sealing(int seal_threads) {
 TEST_CASE("payloads sealed ahead beside the leader open in their own entries",
           "[ledger][async][concurrency]") {
   const int seal_threads = GENERATE(0, 2);
-  testing::TempDir dir;
-  auto real = OpenStore(dir.Sub("db"));
-  auto blocking = std::make_unique<testing::BlockingStore>(*real);
-  testing::BlockingStore& store = *blocking;
   LedgerOptions options = Sealing(seal_threads);
   options.lead_in_place = false;  // "a2" is held in the commit thread's write
-  auto ledger = Ledger::Open(std::move(blocking), options);
-  REQUIRE(ledger.ok());
+  HeldLedger held(options);
+  testing::BlockingStore& store = *held.store;
+  Ledger& l = *held.ledger;
   // Each tenant's first append stores its payload key (on the caller's
   // thread): before the test holds writes.
-  REQUIRE((*ledger)->Append({Draft("t", "a"), Draft("u", "0")}).ok());
+  REQUIRE(l.Append({Draft("t", "a"), Draft("u", "0")}).ok());
 
   store.Arm();
   Answer first;
-  (*ledger)->AppendAsync({Draft("t", "a2")}, first.Callback());
+  l.AppendAsync({Draft("t", "a2")}, first.Callback());
   store.AwaitBlockedWrite();
   // Queued behind the held write: one group of five sealed entries over
   // two tenants, in writers of one and two entries.
   Answer one, two, three;
-  (*ledger)->AppendAsync({Draft("t", "b"), Draft("u", "c")}, one.Callback());
-  (*ledger)->AppendAsync({Draft("t", "d")}, two.Callback());
-  (*ledger)->AppendAsync({Draft("u", "e"), Draft("t", "f")}, three.Callback());
+  l.AppendAsync({Draft("t", "b"), Draft("u", "c")}, one.Callback());
+  l.AppendAsync({Draft("t", "d")}, two.Callback());
+  l.AppendAsync({Draft("u", "e"), Draft("t", "f")}, three.Callback());
   store.Release();
   REQUIRE(first.Wait().ok());
   REQUIRE(one.Wait().ok());
@@ -154,37 +165,33 @@ TEST_CASE("payloads sealed ahead beside the leader open in their own entries",
   CHECK((*three.result)[0].sequence == 3);  // u: 0, c, e
   CHECK((*three.result)[1].sequence == 5);  // t: a, a2, b, d, f
 
-  CHECK(Payloads(**ledger, "t") ==
-        std::vector<std::string>{"a", "a2", "b", "d", "f"});
-  CHECK(Payloads(**ledger, "u") == std::vector<std::string>{"0", "c", "e"});
-  auto report = VerifyLedger((*ledger)->store());
+  CHECK(Payloads(l, "t") == std::vector<std::string>{"a", "a2", "b", "d", "f"});
+  CHECK(Payloads(l, "u") == std::vector<std::string>{"0", "c", "e"});
+  auto report = VerifyLedger(l.store());
   REQUIRE(report.ok());
   CHECK(report->clean());
   // Two entries of the first group, none of the lone "a2" (nothing to share
   // out), five of the last.
-  CHECK((*ledger)->commit_stats().sealed_ahead == (seal_threads > 0 ? 7u : 0u));
+  CHECK(l.commit_stats().sealed_ahead == (seal_threads > 0 ? 7u : 0u));
 }
 
 TEST_CASE(
     "a group of asynchronous writers is answered beside the commit thread",
     "[ledger][async][concurrency]") {
   const int answer_threads = GENERATE(0, 1);
-  testing::TempDir dir;
-  auto real = OpenStore(dir.Sub("db"));
-  auto blocking = std::make_unique<testing::BlockingStore>(*real);
-  testing::BlockingStore& store = *blocking;
   LedgerOptions options;
   options.answer_threads = answer_threads;
   options.lead_in_place = false;
-  auto ledger = Ledger::Open(std::move(blocking), options);
-  REQUIRE(ledger.ok());
+  HeldLedger held(options);
+  testing::BlockingStore& store = *held.store;
+  Ledger& l = *held.ledger;
 
   store.Arm();
   Answer lone, second, third;
-  (*ledger)->AppendAsync({Draft("t", "a")}, lone.Callback());
+  l.AppendAsync({Draft("t", "a")}, lone.Callback());
   store.AwaitBlockedWrite();
-  (*ledger)->AppendAsync({Draft("t", "b")}, second.Callback());
-  (*ledger)->AppendAsync({Draft("u", "c")}, third.Callback());
+  l.AppendAsync({Draft("t", "b")}, second.Callback());
+  l.AppendAsync({Draft("u", "c")}, third.Callback());
   store.Release();
   REQUIRE(lone.Wait().ok());
   REQUIRE(second.Wait().ok());
@@ -195,9 +202,8 @@ TEST_CASE(
   const std::string aside = answer_threads > 0 ? "gate-answer" : "gate-commit";
   CHECK(second.thread_name == aside);
   CHECK(third.thread_name == aside);
-  CHECK((*ledger)->commit_stats().answered_aside ==
-        (answer_threads > 0 ? 1u : 0u));
-  CHECK(Payloads(**ledger, "t") == std::vector<std::string>{"a", "b"});
+  CHECK(l.commit_stats().answered_aside == (answer_threads > 0 ? 1u : 0u));
+  CHECK(Payloads(l, "t") == std::vector<std::string>{"a", "b"});
 }
 
 TEST_CASE("asynchronous appends refused up front are answered at once",
@@ -303,12 +309,9 @@ TEST_CASE(
     "asynchronous appends behind a group led in place queue for the commit "
     "thread",
     "[ledger][async][concurrency]") {
-  testing::TempDir dir;
-  auto real = OpenStore(dir.Sub("db"));
-  auto blocking = std::make_unique<testing::BlockingStore>(*real);
-  testing::BlockingStore& store = *blocking;
-  auto ledger = Ledger::Open(std::move(blocking));
-  REQUIRE(ledger.ok());
+  HeldLedger held;
+  testing::BlockingStore& store = *held.store;
+  Ledger& l = *held.ledger;
 
   store.Arm();
   Answer first;
@@ -316,14 +319,14 @@ TEST_CASE(
   bool answered_before_returning = false;
   std::thread leader([&] {
     caller = ::gettid();
-    (*ledger)->AppendAsync({Draft("t", "a")}, first.Callback());
+    l.AppendAsync({Draft("t", "a")}, first.Callback());
     // Led in place: answered before AppendAsync returned.
     answered_before_returning = first.given.HasBeenNotified();
   });
   store.AwaitBlockedWrite();  // "a" is being written by its caller
   Answer second, third;
-  (*ledger)->AppendAsync({Draft("t", "b")}, second.Callback());
-  (*ledger)->AppendAsync({Draft("u", "c")}, third.Callback());
+  l.AppendAsync({Draft("t", "b")}, second.Callback());
+  l.AppendAsync({Draft("u", "c")}, third.Callback());
   // Queued, not led: a second leader would have written beside the first.
   CHECK_FALSE(second.given.HasBeenNotified());
   CHECK_FALSE(third.given.HasBeenNotified());
@@ -341,25 +344,21 @@ TEST_CASE(
   CHECK(third.thread_name == "gate-commit");
   CHECK((*second.result)[0].sequence == 2);
   CHECK((*third.result)[0].sequence == 1);
-  const Ledger::CommitStats stats = (*ledger)->commit_stats();
+  const Ledger::CommitStats stats = l.commit_stats();
   CHECK(stats.groups == 2);
   CHECK(stats.led_in_place == 1);
   CHECK(store.writer_threads() == 2);
-  CHECK(Payloads(**ledger, "t") == std::vector<std::string>{"a", "b"});
-  CHECK(Payloads(**ledger, "u") == std::vector<std::string>{"c"});
+  CHECK(Payloads(l, "t") == std::vector<std::string>{"a", "b"});
+  CHECK(Payloads(l, "u") == std::vector<std::string>{"c"});
 }
 
 TEST_CASE(
     "the commit thread back from answering leaves a group led in place to "
     "its caller",
     "[ledger][async][concurrency]") {
-  testing::TempDir dir;
-  auto real = OpenStore(dir.Sub("db"));
-  auto blocking = std::make_unique<testing::BlockingStore>(*real);
-  testing::BlockingStore& store = *blocking;
-  auto ledger = Ledger::Open(std::move(blocking));
-  REQUIRE(ledger.ok());
-  Ledger& l = **ledger;
+  HeldLedger held;
+  testing::BlockingStore& store = *held.store;
+  Ledger& l = *held.ledger;
 
   // "b" is queued from a callback, so the commit thread leads it; its own
   // callback holds the commit thread until the test lets it go.
