@@ -8,7 +8,6 @@
 #include "absl/strings/str_cat.h"
 #include "base/identifiers.h"
 #include "base/status_macros.h"
-#include "base/thread_name.h"
 #include "ledger/internal/keys.h"
 #include "ledger/internal/ledger_records.h"
 #include "ledger/internal/ledger_writer.h"
@@ -299,16 +298,7 @@ void Ledger::AppendAsync(std::vector<EntryDraft> drafts, AppendCallback done,
   }
   w->on_done = std::move(done);
   w->abandoned = std::move(abandoned);
-  if (options_.lead_in_place && LeadInPlace(w)) return;
-  absl::MutexLock lock(&mu_);
-  if (!committer_.joinable()) {
-    committer_ = std::thread([this] {
-      SetCurrentThreadName("gate-commit");
-      CommitLoop();
-    });
-  }
-  writers_.push_back(w.release());
-  if (writers_.size() == 1) committer_cv_.Signal();
+  CommitAsync(std::move(w));
 }
 
 absl::Status Ledger::Resume() {

@@ -488,11 +488,11 @@ class Ledger {
   // Queues `self` and, if it becomes the leader, commits a group. Returns
   // once `self` is done.
   void Commit(Writer& self) ABSL_LOCKS_EXCLUDED(mu_);
-  // AppendAsync's writer `w` leads its own group on this thread, and is
-  // answered here, when the queue is empty and this thread is not
-  // answering a callback; then `w` is consumed and true returned. Else
-  // false, `w` untouched.
-  bool LeadInPlace(std::unique_ptr<Writer>& w) ABSL_LOCKS_EXCLUDED(mu_);
+  // AppendAsync's writer `w`, prepared: queued for the commit thread or,
+  // when the queue is empty and this thread is not answering a callback
+  // (LedgerOptions::lead_in_place), led and answered here. One lock
+  // acquisition either way.
+  void CommitAsync(std::unique_ptr<Writer> w) ABSL_LOCKS_EXCLUDED(mu_);
   // Signals the writer now in front of the queue, if any, to lead.
   void HandOnLead() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // After the store reopened: refuses each tenant whose stored chain is not

@@ -13,6 +13,7 @@
 #include "base/canonical_encoding.h"
 #include "base/status_macros.h"
 #include "base/thread_cpu_time.h"
+#include "base/thread_name.h"
 #include "ledger/checkpoint.h"
 #include "ledger/internal/keys.h"
 #include "ledger/internal/ledger_records.h"
@@ -78,17 +79,28 @@ void Ledger::CommitLoop() {
   }
 }
 
-bool Ledger::LeadInPlace(std::unique_ptr<Writer>& w) {
-  if (Answering()) return false;  // a callback's append queues
+void Ledger::CommitAsync(std::unique_ptr<Writer> w) {
+  // A callback's append queues: it never blocks the thread answering.
+  const bool may_lead = options_.lead_in_place && !Answering();
   Committed committed;
   {
     absl::MutexLock lock(&mu_);
-    // Only when nothing is being built or written and nobody waits: then
-    // this caller leads, as Append does, rather than wake the commit
-    // thread and wait for it to hand the answer back. Whoever queues
-    // meanwhile is handed the lead when this group is written (the commit
-    // thread, started by the first writer that queues for it).
-    if (!writers_.empty()) return false;
+    if (!may_lead || !writers_.empty()) {
+      if (!committer_.joinable()) {
+        committer_ = std::thread([this] {
+          SetCurrentThreadName("gate-commit");
+          CommitLoop();
+        });
+      }
+      writers_.push_back(w.release());
+      if (writers_.size() == 1) committer_cv_.Signal();
+      return;
+    }
+    // Nothing is being built or written and nobody waits: this caller
+    // leads, as Append does, rather than wake the commit thread and wait
+    // for it to hand the answer back. Whoever queues meanwhile is handed
+    // the lead when this group is written (the commit thread, started by
+    // the first writer that queues for it).
     w->in_place = true;
     writers_.push_back(w.release());
     committed = CommitGroup();
@@ -96,7 +108,6 @@ bool Ledger::LeadInPlace(std::unique_ptr<Writer>& w) {
   // Counted before the answer, so that a caller that has it sees it.
   stat_led_in_place_.fetch_add(1, std::memory_order_relaxed);
   Complete(std::move(committed));  // one writer: the caller's, answered here
-  return true;
 }
 
 void Ledger::Complete(Committed committed) {
