@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "codec/proto_record_codec.h"
 #include "gate/gate.h"
 #include "ledger/rocksdb_store.h"

@@ -12,6 +12,7 @@
 
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "codec/approval_codec.h"
 #include "config/config_loader.h"
 #include "crypto/key_file.h"
