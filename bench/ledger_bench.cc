@@ -52,7 +52,8 @@ struct BenchLedger {
   std::unique_ptr<ledger::Ledger> ledger;
 
   explicit BenchLedger(bool sync = true, int seal_threads = -1,
-                       int answer_threads = -1, bool lead_in_place = true) {
+                       int answer_threads = -1, bool lead_in_place = true,
+                       bool seal_by_callers = true) {
     auto store = ledger::RocksDbStore::Open(dir + "/db", {});
     if (!store.ok()) std::abort();
     ledger::LedgerOptions options;
@@ -68,6 +69,7 @@ struct BenchLedger {
     options.seal_threads = seal_threads;
     options.answer_threads = answer_threads;
     options.lead_in_place = lead_in_place;
+    options.seal_by_callers = seal_by_callers;
     auto opened = ledger::Ledger::Open(std::move(*store), options);
     if (!opened.ok()) std::abort();
     ledger = std::move(*opened);
@@ -114,6 +116,8 @@ void ReportSerialTime(benchmark::State& state, const ledger::Ledger& ledger) {
       static_cast<double>(stats.answered_aside) / stats.groups;
   state.counters["groups_led_in_place"] =
       static_cast<double>(stats.led_in_place) / stats.groups;
+  state.counters["sealed_by_callers"] =
+      static_cast<double>(stats.sealed_by_callers) / stats.entries;
 }
 
 // Each iteration's wall time, for a p50 beside the benchmark's mean: a
@@ -206,7 +210,8 @@ class InFlight {
 void BM_DurableAppendAsync(benchmark::State& state) {
   BenchLedger bench(/*sync=*/true, static_cast<int>(state.range(1)),
                     static_cast<int>(state.range(2)),
-                    /*lead_in_place=*/false);
+                    /*lead_in_place=*/false,
+                    /*seal_by_callers=*/state.range(3) != 0);
   InFlight in_flight(static_cast<int>(state.range(0)));
   int i = 0;
   for (auto _ : state) {
@@ -224,16 +229,21 @@ void BM_DurableAppendAsync(benchmark::State& state) {
 // Second argument: LedgerOptions::seal_threads (-1: the default, one per
 // hardware thread beyond the first; 0: the leader seals alone). Third:
 // LedgerOptions::answer_threads (-1: the default, none on two cores; 0:
-// the commit thread answers). The last pair is what a machine with cores to
-// spare runs; on two cores it shows the leader's own CPU per entry with
-// sealing and answering mostly beside it.
+// the commit thread answers). Fourth: LedgerOptions::seal_by_callers (the
+// benchmark's one thread, which issues every append, seals those that
+// queue behind a group). The rows with seal_by_callers:0 are the leader's
+// serial work before callers sealed; the last pair is what a machine with
+// cores to spare runs.
 BENCHMARK(BM_DurableAppendAsync)
-    ->ArgNames({"in_flight", "seal_threads", "answer_threads"})
-    ->Args({16, -1, -1})
-    ->Args({64, 0, 0})
-    ->Args({64, -1, 0})
-    ->Args({64, -1, 1})
-    ->Args({64, 3, 1})
+    ->ArgNames({"in_flight", "seal_threads", "answer_threads",
+                "seal_by_callers"})
+    ->Args({16, -1, -1, 1})
+    ->Args({64, 0, 0, 0})
+    ->Args({64, 0, 0, 1})
+    ->Args({64, -1, 0, 0})
+    ->Args({64, -1, 0, 1})
+    ->Args({64, -1, 1, 1})
+    ->Args({64, 3, 1, 1})
     ->UseRealTime();
 
 // The same appends without the sync (ledger.durability: DURABILITY_PROCESS):

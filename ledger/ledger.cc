@@ -230,6 +230,11 @@ absl::Status Ledger::Load() {
 }
 
 Ledger::~Ledger() {
+  // A caller may still be sealing for a writer already answered.
+  for (int n = callers_sealing_.load(std::memory_order_acquire); n > 0;
+       n = callers_sealing_.load(std::memory_order_acquire)) {
+    callers_sealing_.wait(n, std::memory_order_acquire);
+  }
   std::thread committer;
   {
     absl::MutexLock lock(&mu_);
@@ -308,7 +313,7 @@ absl::Status Ledger::Resume() {
   Writer self;
   self.kind = Writer::Kind::kResume;
   absl::MutexLock lock(&mu_);
-  writers_.push_back(&self);
+  Enqueue(&self);
   while (&self != writers_.front()) self.cv.Wait(&mu_);
   absl::Status status = absl::OkStatus();
   if (write_failing_) {
@@ -319,6 +324,7 @@ absl::Status Ledger::Resume() {
     if (status.ok()) write_failing_ = false;
   }
   writers_.pop_front();
+  RepredictQueue();  // the chains were reloaded
   HandOnLead();
   return status;
 }

@@ -169,6 +169,17 @@ struct LedgerOptions {
   // append's callback always queues. Off: every asynchronous writer is led
   // by the commit thread.
   bool lead_in_place = true;
+  // An AppendAsync that queues behind a group being built or written seals
+  // its own payloads on the calling thread before it returns, for the
+  // sequences they will take if every writer queued before it is written;
+  // the leader then only chains them, and seals again any payload whose
+  // sequence turned out different (issue 22, part 1). So sealing, about
+  // half of the serial work per decision, is done by the callers in
+  // parallel while they wait. Not by a caller answering a callback (an
+  // AppendAsync from `done` queues and the leader seals), nor by one that
+  // finds the queue empty. Off: the leader (and seal_threads) seal every
+  // payload.
+  bool seal_by_callers = true;
   // The replica this ledger belongs to, when several gates serve the same
   // agents, each with its own ledger (docs/shared-state.md): every entry
   // appended names it (entry version 3, covered by the entry's hash), and
@@ -453,6 +464,9 @@ class Ledger {
     // Entries whose payload was sealed ahead, beside the leader
     // (LedgerOptions::seal_threads).
     uint64_t sealed_ahead = 0;
+    // Entries whose payload their caller sealed while queued
+    // (LedgerOptions::seal_by_callers).
+    uint64_t sealed_by_callers = 0;
     // Groups whose asynchronous writers were answered on an answering
     // thread (LedgerOptions::answer_threads), not by the leader.
     uint64_t answered_aside = 0;
@@ -472,6 +486,8 @@ class Ledger {
 
  private:
   struct Writer;
+  // What an AppendAsync's caller seals while its writer is queued.
+  struct CallerSeal;
   using States = absl::flat_hash_map<std::string, ledger_internal::ChainState>;
 
   Ledger(std::unique_ptr<KeyValueStore> store, LedgerOptions options);
@@ -495,6 +511,23 @@ class Ledger {
   void CommitAsync(std::unique_ptr<Writer> w) ABSL_LOCKS_EXCLUDED(mu_);
   // Signals the writer now in front of the queue, if any, to lead.
   void HandOnLead() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Queues `w`, predicting the sequences its entries will take
+  // (PredictSequences) when the ledger keeps queued_tail_.
+  void Enqueue(Writer* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Per tenant, the sequence of the last entry queued.
+  using QueuedTail = absl::flat_hash_map<std::string, uint64_t>;
+  // Advances `tail` past `w`'s entries, as ChainWriter will if every writer
+  // before it succeeds, and gives `seal` (if any) their sequences.
+  void PredictSequences(const Writer& w, QueuedTail& tail, CallerSeal* seal)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // After a group: queued_tail_ again from states_ and the writers queued.
+  void RepredictQueue() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // What the caller of AppendAsync would seal for `w` if it queues
+  // (LedgerOptions::seal_by_callers); null when there is nothing to seal.
+  std::shared_ptr<CallerSeal> CallerSealFor(const Writer& w) const;
+  // Without the lock, on the caller's thread: seals `seal`'s payloads and
+  // leaves them for the leader, unless it has taken the writer already.
+  void SealForLeader(CallerSeal& seal) const;
   // After the store reopened: refuses each tenant whose stored chain is not
   // the one acknowledged. Called by the leader, without the lock.
   absl::Status ReloadAfterResume() ABSL_LOCKS_EXCLUDED(mu_);
@@ -564,6 +597,14 @@ class Ledger {
   // Chain states change only under mu_ and only by the current leader.
   States states_ ABSL_GUARDED_BY(mu_);
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
+  // Per tenant, the sequence its last queued entry will take if every
+  // queued writer is written: the callers' prediction
+  // (LedgerOptions::seal_by_callers). Advanced as writers queue, and
+  // recomputed from states_ and the queue after each group, so a writer
+  // that failed or was abandoned misleads only those queued beside it.
+  QueuedTail queued_tail_ ABSL_GUARDED_BY(mu_);
+  // Callers sealing outside the lock; ~Ledger waits for them.
+  std::atomic<int> callers_sealing_{0};
   // Started by the first AppendAsync; waits on committer_cv_.
   std::thread committer_ ABSL_GUARDED_BY(mu_);
   absl::CondVar committer_cv_;
@@ -575,6 +616,7 @@ class Ledger {
   std::atomic<int64_t> stat_serial_ns_{0};
   std::atomic<int64_t> stat_serial_cpu_ns_{0};
   std::atomic<uint64_t> stat_sealed_ahead_{0};
+  std::atomic<uint64_t> stat_sealed_by_callers_{0};
   std::atomic<uint64_t> stat_answered_aside_{0};
   std::atomic<uint64_t> stat_led_in_place_{0};
   std::atomic<int64_t> stat_write_ns_{0};

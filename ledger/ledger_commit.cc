@@ -80,34 +80,126 @@ void Ledger::CommitLoop() {
 }
 
 void Ledger::CommitAsync(std::unique_ptr<Writer> w) {
-  // A callback's append queues: it never blocks the thread answering.
-  const bool may_lead = options_.lead_in_place && !Answering();
+  // A callback's append queues: it never blocks the thread answering, and
+  // leaves the sealing to the leader.
+  const bool answering = Answering();
+  const bool may_lead = options_.lead_in_place && !answering;
+  // Copied before the lock, in case this caller queues behind a group.
+  std::shared_ptr<CallerSeal> seal = answering ? nullptr : CallerSealFor(*w);
+  bool sealing = false;
   Committed committed;
   {
     absl::MutexLock lock(&mu_);
-    if (!may_lead || !writers_.empty()) {
+    if (may_lead && writers_.empty()) {
+      // Nothing is being built or written and nobody waits: this caller
+      // leads, as Append does, rather than wake the commit thread and wait
+      // for it to hand the answer back. Whoever queues meanwhile is handed
+      // the lead when this group is written (the commit thread, started by
+      // the first writer that queues for it).
+      w->in_place = true;
+      Enqueue(w.release());
+      committed = CommitGroup();
+    } else {
       if (!committer_.joinable()) {
         committer_ = std::thread([this] {
           SetCurrentThreadName("gate-commit");
           CommitLoop();
         });
       }
-      writers_.push_back(w.release());
+      // With nobody ahead the commit thread takes it at once: nothing to
+      // seal while it waits.
+      sealing = seal != nullptr && !writers_.empty();
+      if (sealing) {
+        w->caller_seal = seal;
+        callers_sealing_.fetch_add(1, std::memory_order_relaxed);
+      }
+      Enqueue(w.release());
       if (writers_.size() == 1) committer_cv_.Signal();
-      return;
     }
-    // Nothing is being built or written and nobody waits: this caller
-    // leads, as Append does, rather than wake the commit thread and wait
-    // for it to hand the answer back. Whoever queues meanwhile is handed
-    // the lead when this group is written (the commit thread, started by
-    // the first writer that queues for it).
-    w->in_place = true;
-    writers_.push_back(w.release());
-    committed = CommitGroup();
   }
+  if (sealing) {
+    // The writer is the leader's from here on, and may be written and
+    // answered before this is done.
+    SealForLeader(*seal);
+    callers_sealing_.fetch_sub(1, std::memory_order_release);
+    callers_sealing_.notify_all();
+    return;
+  }
+  if (committed.finished.empty()) return;  // queued
   // Counted before the answer, so that a caller that has it sees it.
   stat_led_in_place_.fetch_add(1, std::memory_order_relaxed);
   Complete(std::move(committed));  // one writer: the caller's, answered here
+}
+
+std::shared_ptr<Ledger::CallerSeal> Ledger::CallerSealFor(
+    const Writer& w) const {
+  if (!options_.seal_by_callers || !keyring_->can_seal() ||
+      w.kind != Writer::Kind::kAppend || w.drafts == nullptr) {
+    return nullptr;
+  }
+  auto seal = std::make_shared<CallerSeal>();
+  const std::vector<EntryDraft>& drafts = *w.drafts;
+  seal->drafts = drafts.size();
+  for (size_t i = 0; i < drafts.size(); ++i) {
+    if (w.key_versions[i] == 0) continue;  // framed unsealed
+    seal->jobs.push_back(
+        {i, 0, w.key_versions[i], drafts[i].tenant, drafts[i].payload});
+  }
+  if (seal->jobs.empty()) return nullptr;
+  return seal;
+}
+
+void Ledger::SealForLeader(CallerSeal& seal) const {
+  {
+    absl::MutexLock lock(&seal.mu);
+    if (seal.taken) return;
+  }
+  std::vector<Writer::SealedAhead> sealed(seal.drafts);
+  for (const CallerSeal::Job& job : seal.jobs) {
+    auto stored =
+        keyring_->Seal(job.tenant, job.key_version, job.sequence, job.payload);
+    if (!stored.ok()) return;  // the leader seals it again and says why
+    Writer::SealedAhead& slot = sealed[job.draft];
+    slot.digest = PayloadDigest(*stored);
+    slot.stored = *std::move(stored);
+    slot.sequence = job.sequence;
+    slot.by_caller = true;
+  }
+  absl::MutexLock lock(&seal.mu);
+  if (!seal.taken) seal.sealed = std::move(sealed);
+}
+
+void Ledger::Enqueue(Writer* w) {
+  writers_.push_back(w);
+  if (options_.seal_by_callers && keyring_->can_seal()) {
+    PredictSequences(*w, queued_tail_, w->caller_seal.get());
+  }
+}
+
+void Ledger::PredictSequences(const Writer& w, QueuedTail& tail,
+                              CallerSeal* seal) {
+  if (w.drafts == nullptr) return;
+  const std::vector<EntryDraft>& drafts = *w.drafts;
+  size_t job = 0;  // seal->jobs are in draft order
+  for (size_t i = 0; i < drafts.size(); ++i) {
+    auto [it, added] = tail.try_emplace(drafts[i].tenant, 0);
+    if (added) {
+      auto state = states_.find(drafts[i].tenant);
+      if (state != states_.end()) it->second = state->second.sequence;
+    }
+    const uint64_t sequence = ++it->second;
+    if (seal != nullptr && job < seal->jobs.size() &&
+        seal->jobs[job].draft == i) {
+      seal->jobs[job++].sequence = sequence;
+    }
+  }
+  if (w.kind == Writer::Kind::kDelete) tail[w.tenant] = 0;
+}
+
+void Ledger::RepredictQueue() {
+  queued_tail_.clear();
+  if (!options_.seal_by_callers || !keyring_->can_seal()) return;
+  for (const Writer* w : writers_) PredictSequences(*w, queued_tail_, nullptr);
 }
 
 void Ledger::Complete(Committed committed) {
@@ -134,7 +226,7 @@ void Ledger::Commit(Writer& self) {
   Committed committed;
   {
     absl::MutexLock lock(&mu_);
-    writers_.push_back(&self);
+    Enqueue(&self);
     while (!self.done && &self != writers_.front()) self.cv.Wait(&mu_);
     if (self.done) return;
     committed = CommitGroup();
@@ -220,6 +312,13 @@ Ledger::Committed Ledger::CommitGroup() {
   }
 
   mu_.Unlock();
+  // What their callers sealed while they waited is the leader's now.
+  for (Writer* w : group) {
+    if (w->caller_seal == nullptr) continue;
+    absl::MutexLock lock(&w->caller_seal->mu);
+    w->caller_seal->taken = true;
+    w->sealed_ahead = std::move(w->caller_seal->sealed);
+  }
   WriteBatch batch;
   std::vector<SignedNote> notes;
   BuildGroup(group, states, batch, notes);
@@ -276,7 +375,11 @@ Ledger::Committed Ledger::CommitGroup() {
   }
   Committed committed;
   if (status.ok()) committed.notes = std::move(notes);
+  // Whether every writer took the sequences predicted for it as it queued.
+  bool as_predicted = status.ok();
   for (Writer* w : group) {
+    as_predicted &= w->status.ok() && (w->kind == Writer::Kind::kAppend ||
+                                       w->kind == Writer::Kind::kRecord);
     if (!status.ok() && w->status.ok()) {
       w->status = status;
       w->appended.clear();
@@ -291,6 +394,11 @@ Ledger::Committed Ledger::CommitGroup() {
     } else {
       w->cv.Signal();
     }
+  }
+  if (writers_.empty()) {
+    queued_tail_.clear();
+  } else if (!as_predicted) {
+    RepredictQueue();
   }
   HandOnLead();
   const auto lead_end = std::chrono::steady_clock::now();
@@ -321,6 +429,8 @@ Ledger::CommitStats Ledger::commit_stats() const {
   stats.serial_cpu =
       absl::Nanoseconds(stat_serial_cpu_ns_.load(std::memory_order_relaxed));
   stats.sealed_ahead = stat_sealed_ahead_.load(std::memory_order_relaxed);
+  stats.sealed_by_callers =
+      stat_sealed_by_callers_.load(std::memory_order_relaxed);
   stats.answered_aside = stat_answered_aside_.load(std::memory_order_relaxed);
   stats.led_in_place = stat_led_in_place_.load(std::memory_order_relaxed);
   stats.write =
@@ -368,7 +478,10 @@ void Ledger::SealAhead(const std::vector<Writer*>& group, const States& states,
         if (state != states.end()) it->second = state->second.sequence;
       }
       const uint64_t sequence = ++it->second;
-      if (w->kind == Writer::Kind::kAppend && w->key_versions[i] != 0) {
+      const bool sealed =
+          i < w->sealed_ahead.size() && w->sealed_ahead[i].sequence == sequence;
+      if (w->kind == Writer::Kind::kAppend && w->key_versions[i] != 0 &&
+          !sealed) {
         jobs.push_back({w, i, sequence});
       }
     }
@@ -463,6 +576,7 @@ absl::Status Ledger::ChainWriter(Writer& w, States& states, WriteBatch& batch,
   std::vector<Stored> stored(n);
   absl::flat_hash_map<absl::string_view, uint64_t> next;  // n > 1: per tenant
   uint64_t sealed_ahead = 0;
+  uint64_t sealed_by_callers = 0;
   for (size_t i = 0; i < n; ++i) {
     const EntryDraft& d = (*w.drafts)[i];
     const ChainState* state = find(d.tenant);
@@ -477,7 +591,7 @@ absl::Status Ledger::ChainWriter(Writer& w, States& states, WriteBatch& batch,
     if (i < w.sealed_ahead.size() && w.sealed_ahead[i].sequence == sequence) {
       out.payload = std::move(w.sealed_ahead[i].stored);
       out.digest = w.sealed_ahead[i].digest;
-      ++sealed_ahead;
+      ++(w.sealed_ahead[i].by_caller ? sealed_by_callers : sealed_ahead);
       continue;
     }
     if (w.kind == Writer::Kind::kRotateKey) {
@@ -496,6 +610,8 @@ absl::Status Ledger::ChainWriter(Writer& w, States& states, WriteBatch& batch,
 
   // Nothing below fails.
   stat_sealed_ahead_.fetch_add(sealed_ahead, std::memory_order_relaxed);
+  stat_sealed_by_callers_.fetch_add(sealed_by_callers,
+                                    std::memory_order_relaxed);
   if (w.kind == Writer::Kind::kPrune) {
     ChainState& state = states[w.tenant];
     batch.DeleteRange(PayloadKey(w.tenant, state.pruned_through + 1),

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,8 +42,12 @@ struct Ledger::Writer {
     uint64_t sequence = 0;
     std::string stored;
     crypto::Digest digest;
+    bool by_caller = false;  // LedgerOptions::seal_by_callers
   };
   std::vector<SealedAhead> sealed_ahead;
+  // Shared with the AppendAsync caller sealing this writer's payloads while
+  // it waits; taken by the leader as it takes the writer into a group.
+  std::shared_ptr<CallerSeal> caller_seal;
   bool force = false;                                   // kCheckpoint
   std::string tenant;                                   // kPrune, kDelete
   uint64_t prune_through = 0;                           // kPrune
@@ -64,6 +69,29 @@ struct Ledger::Writer {
   Abandoned abandoned;  // may be empty
   // When an append was called, for LedgerOptions::observer.
   std::chrono::steady_clock::time_point called_at;
+};
+
+// The payloads an AppendAsync's caller seals while its writer is queued
+// (LedgerOptions::seal_by_callers). Shared, since the writer may be written
+// and answered, and freed, before its caller is done sealing.
+struct Ledger::CallerSeal {
+  struct Job {
+    size_t draft;           // index in the writer's drafts
+    uint64_t sequence = 0;  // predicted as the writer queued
+    uint32_t key_version;
+    std::string tenant;
+    std::string payload;  // a copy: the writer's may be gone
+  };
+  // Filled before the writer is queued (the sequences under the ledger's
+  // lock, as it queues); read only by the caller after that.
+  std::vector<Job> jobs;
+  size_t drafts = 0;
+
+  absl::Mutex mu;
+  // The leader took the writer into a group: too late to leave anything.
+  bool taken ABSL_GUARDED_BY(mu) = false;
+  // Per draft, what the caller sealed (sequence 0: not sealed).
+  std::vector<Writer::SealedAhead> sealed ABSL_GUARDED_BY(mu);
 };
 
 }  // namespace portcullis::ledger

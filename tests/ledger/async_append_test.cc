@@ -139,7 +139,8 @@ TEST_CASE("payloads sealed ahead beside the leader open in their own entries",
           "[ledger][async][concurrency]") {
   const int seal_threads = GENERATE(0, 2);
   LedgerOptions options = Sealing(seal_threads);
-  options.lead_in_place = false;  // "a2" is held in the commit thread's write
+  options.lead_in_place = false;    // "a2" is held in the commit thread's write
+  options.seal_by_callers = false;  // the leader and its pool seal
   HeldLedger held(options);
   testing::BlockingStore& store = *held.store;
   Ledger& l = *held.ledger;
@@ -173,6 +174,99 @@ TEST_CASE("payloads sealed ahead beside the leader open in their own entries",
   // Two entries of the first group, none of the lone "a2" (nothing to share
   // out), five of the last.
   CHECK(l.commit_stats().sealed_ahead == (seal_threads > 0 ? 7u : 0u));
+}
+
+TEST_CASE(
+    "payloads sealed by their callers while queued open in their own entries",
+    "[ledger][async][concurrency]") {
+  LedgerOptions options = Sealing(0);
+  options.lead_in_place = false;  // "a2" is held in the commit thread's write
+  HeldLedger held(options);
+  testing::BlockingStore& store = *held.store;
+  Ledger& l = *held.ledger;
+  REQUIRE(l.Append({Draft("t", "a"), Draft("u", "0")}).ok());
+
+  store.Arm();
+  Answer first;
+  l.AppendAsync({Draft("t", "a2")}, first.Callback());
+  store.AwaitBlockedWrite();
+  // Each seals its payloads on this thread before AppendAsync returns, for
+  // the sequences they will take behind "a2".
+  Answer one, two, three;
+  l.AppendAsync({Draft("t", "b"), Draft("u", "c")}, one.Callback());
+  l.AppendAsync({Draft("t", "d")}, two.Callback());
+  l.AppendAsync({Draft("u", "e"), Draft("t", "f")}, three.Callback());
+  store.Release();
+  REQUIRE(first.Wait().ok());
+  REQUIRE(one.Wait().ok());
+  REQUIRE(two.Wait().ok());
+  REQUIRE(three.Wait().ok());
+  CHECK((*three.result)[0].sequence == 3);
+  CHECK((*three.result)[1].sequence == 5);
+
+  CHECK(Payloads(l, "t") == std::vector<std::string>{"a", "a2", "b", "d", "f"});
+  CHECK(Payloads(l, "u") == std::vector<std::string>{"0", "c", "e"});
+  auto report = VerifyLedger(l.store());
+  REQUIRE(report.ok());
+  CHECK(report->clean());
+  // "a2" found nobody ahead: the leader sealed it.
+  const Ledger::CommitStats stats = l.commit_stats();
+  CHECK(stats.sealed_by_callers == 5);
+  CHECK(stats.sealed_ahead == 0);
+}
+
+TEST_CASE(
+    "a payload its caller sealed for a sequence it did not get is sealed again",
+    "[ledger][async][concurrency]") {
+  LedgerOptions options = Sealing(0);
+  options.lead_in_place = false;
+  HeldLedger held(options);
+  testing::BlockingStore& store = *held.store;
+  Ledger& l = *held.ledger;
+  REQUIRE(l.Append({Draft("t", "a"), Draft("u", "0")}).ok());
+
+  // Group 1, held: "b". Queued behind it: "gone", whose caller gives up,
+  // then "c", sealed by its caller for t/4, which it will not get.
+  store.Arm();
+  Answer b, gone, c, other;
+  l.AppendAsync({Draft("t", "b")}, b.Callback());
+  store.AwaitBlockedWrite();
+  l.AppendAsync({Draft("t", "gone")}, gone.Callback(), [] { return true; });
+  l.AppendAsync({Draft("t", "c")}, c.Callback());
+  l.AppendAsync({Draft("u", "1")}, other.Callback());
+  store.Arm();  // group 2: "c" and "1"
+  store.Release();
+  REQUIRE(b.Wait().ok());
+  store.AwaitBlockedWrite();
+  // Queued while group 2 is written, from the prediction it misled: sealed
+  // for t/5, to get t/4.
+  Answer d;
+  l.AppendAsync({Draft("t", "d")}, d.Callback());
+  store.Arm();  // group 3: "d"
+  store.Release();
+  store.AwaitBlockedWrite();
+  // Group 2 was not written as predicted: the prediction was made again
+  // from the chains, so this caller's t/5 is right.
+  Answer e;
+  l.AppendAsync({Draft("t", "e")}, e.Callback());
+  store.Release();
+
+  CHECK(gone.Wait().status().code() == absl::StatusCode::kDeadlineExceeded);
+  REQUIRE(c.Wait().ok());
+  REQUIRE(other.Wait().ok());
+  REQUIRE(d.Wait().ok());
+  REQUIRE(e.Wait().ok());
+  CHECK((*c.result)[0].sequence == 3);
+  CHECK((*d.result)[0].sequence == 4);
+  CHECK((*e.result)[0].sequence == 5);
+  CHECK(Payloads(l, "t") == std::vector<std::string>{"a", "b", "c", "d", "e"});
+  CHECK(Payloads(l, "u") == std::vector<std::string>{"0", "1"});
+  auto report = VerifyLedger(l.store());
+  REQUIRE(report.ok());
+  CHECK(report->clean());
+  // "1" (another tenant) and "e" were sealed by their callers; "c" and "d"
+  // were sealed for sequences they did not get, and again by the leader.
+  CHECK(l.commit_stats().sealed_by_callers == 2);
 }
 
 TEST_CASE(
