@@ -132,10 +132,12 @@ start_gate() {
 
 # start_noop: starts portcullis_noop_server, the floor, on a loopback port
 # and on $tmp/noop.sock, stopped on exit; waits until it listens, then sets
-# noop_pid and noop_address (its 127.0.0.1:PORT).
+# noop_pid and noop_address (its 127.0.0.1:PORT). NOOP_API=callback serves
+# it through gRPC's callback API, as the gate serves its calls (the default,
+# sync, is the floor the targets are set against).
 start_noop() {
   "$bin/bench/portcullis_noop_server" --listen 127.0.0.1:0 \
-    --unix "$tmp/noop.sock" >"$tmp/noop.log" 2>&1 &
+    --unix "$tmp/noop.sock" --api "${NOOP_API:-sync}" >"$tmp/noop.log" 2>&1 &
   noop_pid=$!
   pids+=("$noop_pid")
   await_line "$noop_pid" "$tmp/noop.log" "listening on unix:"

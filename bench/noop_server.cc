@@ -3,11 +3,18 @@
 // transport, in the same run.
 //
 //   portcullis_noop_server [--listen 127.0.0.1:0] [--unix /tmp/noop.sock]
+//                          [--api sync|callback]
 //
 // Prints "listening on 127.0.0.1:PORT" (and "listening on unix:/path") once
-// it serves; SIGTERM or SIGINT stops it. Server settings follow the gate's
-// (server/server.cc) where they change the cost of a call: a synchronous
-// service on gRPC's default thread pool, the same message size limit.
+// it serves; SIGTERM or SIGINT stops it. By default the method is a
+// synchronous handler on gRPC's thread pool, the cheapest unary call gRPC
+// serves: the floor the gate's targets are set against. `--api callback`
+// serves it through the callback API, as the gate serves its calls (a
+// reactor finished at once), so that what that API costs in gRPC 1.51
+// (each completion handed from the polling thread to a callback thread)
+// can be told apart from the gate's own work. Otherwise the settings follow
+// the gate's (server/server.cc) where they change the cost of a call: 64
+// idle threads, the same message size limit.
 #include <grpcpp/grpcpp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -28,6 +35,9 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:0",
           "TCP address host:port; port 0 picks a free one.");
 ABSL_FLAG(std::string, unix, "",
           "Also listen on this Unix socket path (replaced if it exists).");
+ABSL_FLAG(std::string, api, "sync",
+          "sync: a synchronous handler (the floor); callback: the callback "
+          "API, as the gate serves its calls.");
 
 namespace portcullis::bench {
 namespace {
@@ -40,6 +50,15 @@ constexpr int kMaxIdleThreads = 64;
 class NoopService final : public Noop::Service {
   grpc::Status Call(grpc::ServerContext*, const Ping*, Ping*) override {
     return grpc::Status::OK;
+  }
+};
+
+class CallbackNoopService final : public Noop::CallbackService {
+  grpc::ServerUnaryReactor* Call(grpc::CallbackServerContext* context,
+                                 const Ping*, Ping*) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
   }
 };
 
@@ -62,12 +81,22 @@ int Main(int argc, char** argv) {
 
   const std::string tcp = absl::GetFlag(FLAGS_listen);
   const std::string unix_path = absl::GetFlag(FLAGS_unix);
-  NoopService service;
+  const std::string api = absl::GetFlag(FLAGS_api);
+  if (api != "sync" && api != "callback") {
+    std::cerr << "portcullis_noop_server: --api is sync or callback\n";
+    return 2;
+  }
+  NoopService sync_service;
+  CallbackNoopService callback_service;
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
   builder.SetSyncServerOption(
       grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, kMaxIdleThreads);
-  builder.RegisterService(&service);
+  if (api == "sync") {
+    builder.RegisterService(&sync_service);
+  } else {
+    builder.RegisterService(&callback_service);
+  }
   int port = 0;
   builder.AddListeningPort(tcp, grpc::InsecureServerCredentials(), &port);
   if (!unix_path.empty()) {
