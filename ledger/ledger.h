@@ -12,7 +12,9 @@
 // and calls it back once the group is written. An AppendAsync that finds
 // the queue empty leads its group itself and is answered before it
 // returns (LedgerOptions::lead_in_place), so a lone caller pays no
-// hand-off to the commit thread.
+// hand-off to the commit thread. One that queues behind a group seals its
+// own payloads while it waits, for the sequences they are predicted to
+// take (LedgerOptions::seal_by_callers), so the leader mostly only chains.
 //
 // Beside each chain the ledger keeps an RFC 6962 Merkle tree (merkle.h)
 // and, when given the gate's key, signs checkpoints (checkpoint.h) every N
