@@ -44,6 +44,19 @@ size_t WriterBytes(const std::vector<EntryDraft>* drafts) {
   return n;
 }
 
+// The sequence the next entry of `tenant` takes: one past the last that
+// `last` gave it or, the first time, past its chain's in `states`.
+template <typename Last, typename States>
+uint64_t NextSequence(Last& last, const States& states,
+                      const std::string& tenant) {
+  auto [it, added] = last.try_emplace(tenant, 0);
+  if (added) {
+    auto state = states.find(tenant);
+    if (state != states.end()) it->second = state->second.sequence;
+  }
+  return ++it->second;
+}
+
 }  // namespace
 
 struct Ledger::Committed {
@@ -182,12 +195,7 @@ void Ledger::PredictSequences(const Writer& w, QueuedTail& tail,
   const std::vector<EntryDraft>& drafts = *w.drafts;
   size_t job = 0;  // seal->jobs are in draft order
   for (size_t i = 0; i < drafts.size(); ++i) {
-    auto [it, added] = tail.try_emplace(drafts[i].tenant, 0);
-    if (added) {
-      auto state = states_.find(drafts[i].tenant);
-      if (state != states_.end()) it->second = state->second.sequence;
-    }
-    const uint64_t sequence = ++it->second;
+    const uint64_t sequence = NextSequence(tail, states_, drafts[i].tenant);
     if (seal != nullptr && job < seal->jobs.size() &&
         seal->jobs[job].draft == i) {
       seal->jobs[job++].sequence = sequence;
@@ -472,12 +480,7 @@ void Ledger::SealAhead(const std::vector<Writer*>& group, const States& states,
         });
     if (refused) continue;
     for (size_t i = 0; i < drafts.size(); ++i) {
-      auto [it, added] = last.try_emplace(drafts[i].tenant, 0);
-      if (added) {
-        auto state = states.find(drafts[i].tenant);
-        if (state != states.end()) it->second = state->second.sequence;
-      }
-      const uint64_t sequence = ++it->second;
+      const uint64_t sequence = NextSequence(last, states, drafts[i].tenant);
       const bool sealed =
           i < w->sealed_ahead.size() && w->sealed_ahead[i].sequence == sequence;
       if (w->kind == Writer::Kind::kAppend && w->key_versions[i] != 0 &&

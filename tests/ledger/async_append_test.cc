@@ -135,12 +135,15 @@ LedgerOptions Sealing(int seal_threads) {
   return options;
 }
 
-TEST_CASE("payloads sealed ahead beside the leader open in their own entries",
+TEST_CASE("payloads sealed ahead of the chaining open in their own entries",
           "[ledger][async][concurrency]") {
-  const int seal_threads = GENERATE(0, 2);
+  // Sealed by the leader alone, beside it on two threads, or by the callers
+  // while they wait.
+  const auto [seal_threads, by_callers] =
+      GENERATE(table<int, bool>({{0, false}, {2, false}, {0, true}}));
   LedgerOptions options = Sealing(seal_threads);
-  options.lead_in_place = false;    // "a2" is held in the commit thread's write
-  options.seal_by_callers = false;  // the leader and its pool seal
+  options.lead_in_place = false;  // "a2" is held in the commit thread's write
+  options.seal_by_callers = by_callers;
   HeldLedger held(options);
   testing::BlockingStore& store = *held.store;
   Ledger& l = *held.ledger;
@@ -153,7 +156,8 @@ TEST_CASE("payloads sealed ahead beside the leader open in their own entries",
   l.AppendAsync({Draft("t", "a2")}, first.Callback());
   store.AwaitBlockedWrite();
   // Queued behind the held write: one group of five sealed entries over
-  // two tenants, in writers of one and two entries.
+  // two tenants, in writers of one and two entries. A caller that seals
+  // does so on this thread before AppendAsync returns.
   Answer one, two, three;
   l.AppendAsync({Draft("t", "b"), Draft("u", "c")}, one.Callback());
   l.AppendAsync({Draft("t", "d")}, two.Callback());
@@ -171,48 +175,12 @@ TEST_CASE("payloads sealed ahead beside the leader open in their own entries",
   auto report = VerifyLedger(l.store());
   REQUIRE(report.ok());
   CHECK(report->clean());
-  // Two entries of the first group, none of the lone "a2" (nothing to share
-  // out), five of the last.
-  CHECK(l.commit_stats().sealed_ahead == (seal_threads > 0 ? 7u : 0u));
-}
-
-TEST_CASE(
-    "payloads sealed by their callers while queued open in their own entries",
-    "[ledger][async][concurrency]") {
-  LedgerOptions options = Sealing(0);
-  options.lead_in_place = false;  // "a2" is held in the commit thread's write
-  HeldLedger held(options);
-  testing::BlockingStore& store = *held.store;
-  Ledger& l = *held.ledger;
-  REQUIRE(l.Append({Draft("t", "a"), Draft("u", "0")}).ok());
-
-  store.Arm();
-  Answer first;
-  l.AppendAsync({Draft("t", "a2")}, first.Callback());
-  store.AwaitBlockedWrite();
-  // Each seals its payloads on this thread before AppendAsync returns, for
-  // the sequences they will take behind "a2".
-  Answer one, two, three;
-  l.AppendAsync({Draft("t", "b"), Draft("u", "c")}, one.Callback());
-  l.AppendAsync({Draft("t", "d")}, two.Callback());
-  l.AppendAsync({Draft("u", "e"), Draft("t", "f")}, three.Callback());
-  store.Release();
-  REQUIRE(first.Wait().ok());
-  REQUIRE(one.Wait().ok());
-  REQUIRE(two.Wait().ok());
-  REQUIRE(three.Wait().ok());
-  CHECK((*three.result)[0].sequence == 3);
-  CHECK((*three.result)[1].sequence == 5);
-
-  CHECK(Payloads(l, "t") == std::vector<std::string>{"a", "a2", "b", "d", "f"});
-  CHECK(Payloads(l, "u") == std::vector<std::string>{"0", "c", "e"});
-  auto report = VerifyLedger(l.store());
-  REQUIRE(report.ok());
-  CHECK(report->clean());
-  // "a2" found nobody ahead: the leader sealed it.
+  // Beside the leader: two entries of the first group, none of the lone
+  // "a2" (nothing to share out), five of the last. By the callers: the
+  // last five ("a2" found nobody ahead, and the leader sealed it).
   const Ledger::CommitStats stats = l.commit_stats();
-  CHECK(stats.sealed_by_callers == 5);
-  CHECK(stats.sealed_ahead == 0);
+  CHECK(stats.sealed_ahead == (seal_threads > 0 ? 7u : 0u));
+  CHECK(stats.sealed_by_callers == (by_callers ? 5u : 0u));
 }
 
 TEST_CASE(
