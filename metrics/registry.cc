@@ -5,22 +5,24 @@
 namespace portcullis::metrics {
 namespace {
 
-// A gauge family whose series come from a function at render time.
-class GaugeFunction : public RenderedFamily {
+// A family of `type` (a gauge or a counter) whose series come from a
+// function at render time.
+class FunctionFamily : public RenderedFamily {
  public:
-  GaugeFunction(std::string name, std::string help,
-                std::vector<std::string> labels,
-                std::function<std::vector<GaugeSample>()> read)
+  FunctionFamily(std::string name, std::string help, const char* type,
+                 std::vector<std::string> labels,
+                 std::function<std::vector<Sample>()> read)
       : name_(std::move(name)),
         help_(std::move(help)),
+        type_(type),
         labels_(std::move(labels)),
         read_(std::move(read)) {}
 
   const std::string& name() const override { return name_; }
 
   void Render(std::string* out) const override {
-    AppendHeader(name_, help_, "gauge", out);
-    for (const GaugeSample& s : read_()) {
+    AppendHeader(name_, help_, type_, out);
+    for (const Sample& s : read_()) {
       AppendSample(name_, labels_, s.values, s.value, out);
     }
   }
@@ -28,8 +30,9 @@ class GaugeFunction : public RenderedFamily {
  private:
   const std::string name_;
   const std::string help_;
+  const char* const type_;
   const std::vector<std::string> labels_;
-  const std::function<std::vector<GaugeSample>()> read_;
+  const std::function<std::vector<Sample>()> read_;
 };
 
 }  // namespace
@@ -91,14 +94,30 @@ absl::StatusOr<Family<Histogram>*> Registry::AddHistogram(
                         });
 }
 
-absl::Status Registry::AddGaugeFunction(
-    std::string name, std::string help, std::vector<std::string> labels,
-    std::function<std::vector<GaugeSample>()> read) {
+absl::Status Registry::AddFunction(std::string name, std::string help,
+                                   const char* type,
+                                   std::vector<std::string> labels,
+                                   std::function<std::vector<Sample>()> read) {
   absl::MutexLock lock(&mu_);
   if (absl::Status s = Validate(name, labels); !s.ok()) return s;
-  families_.push_back(std::make_unique<GaugeFunction>(
-      std::move(name), std::move(help), std::move(labels), std::move(read)));
+  families_.push_back(
+      std::make_unique<FunctionFamily>(std::move(name), std::move(help), type,
+                                       std::move(labels), std::move(read)));
   return absl::OkStatus();
+}
+
+absl::Status Registry::AddGaugeFunction(
+    std::string name, std::string help, std::vector<std::string> labels,
+    std::function<std::vector<Sample>()> read) {
+  return AddFunction(std::move(name), std::move(help), "gauge",
+                     std::move(labels), std::move(read));
+}
+
+absl::Status Registry::AddCounterFunction(
+    std::string name, std::string help, std::vector<std::string> labels,
+    std::function<std::vector<Sample>()> read) {
+  return AddFunction(std::move(name), std::move(help), "counter",
+                     std::move(labels), std::move(read));
 }
 
 std::string Registry::RenderText() const {

@@ -19,8 +19,8 @@
 
 namespace portcullis::metrics {
 
-// One series of a gauge read at render time.
-struct GaugeSample {
+// One series of a gauge or a counter read at render time.
+struct Sample {
   std::vector<std::string> values;  // one per label name
   double value = 0;
 };
@@ -49,7 +49,12 @@ class Registry {
   // return a bounded number of series.
   absl::Status AddGaugeFunction(std::string name, std::string help,
                                 std::vector<std::string> labels,
-                                std::function<std::vector<GaugeSample>()> read);
+                                std::function<std::vector<Sample>()> read);
+  // The same for a counter the process already keeps: `read` must return
+  // values that never decrease (over the process's life).
+  absl::Status AddCounterFunction(std::string name, std::string help,
+                                  std::vector<std::string> labels,
+                                  std::function<std::vector<Sample>()> read);
 
   // Every family in registration order, in the text exposition format.
   std::string RenderText() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -58,6 +63,10 @@ class Registry {
   absl::Status Validate(const std::string& name,
                         const std::vector<std::string>& labels) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  absl::Status AddFunction(std::string name, std::string help, const char* type,
+                           std::vector<std::string> labels,
+                           std::function<std::vector<Sample>()> read)
+      ABSL_LOCKS_EXCLUDED(mu_);
   template <typename Metric>
   absl::StatusOr<Family<Metric>*> Add(
       std::string name, std::string help, const char* type,

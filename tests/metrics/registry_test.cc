@@ -61,17 +61,40 @@ TEST_CASE("a gauge function is read at each render", "[metrics]") {
   Registry registry;
   double pending = 3;
   REQUIRE(registry
-              .AddGaugeFunction(
-                  "pending", "Pending.", {"tenant"},
-                  [&] {
-                    return std::vector<GaugeSample>{{{"t1"}, pending}};
-                  })
+              .AddGaugeFunction("pending", "Pending.", {"tenant"},
+                                [&] {
+                                  return std::vector<Sample>{{{"t1"}, pending}};
+                                })
               .ok());
   CHECK(registry.RenderText().find("pending{tenant=\"t1\"} 3\n") !=
         std::string::npos);
   pending = 0.5;
   CHECK(registry.RenderText().find("pending{tenant=\"t1\"} 0.5\n") !=
         std::string::npos);
+}
+
+TEST_CASE("a counter function is read at each render, typed as a counter",
+          "[metrics]") {
+  Registry registry;
+  double busy = 1.25;
+  REQUIRE(registry
+              .AddCounterFunction("busy_seconds_total", "Busy.", {},
+                                  [&] {
+                                    return std::vector<Sample>{{{}, busy}};
+                                  })
+              .ok());
+  CHECK(registry.RenderText() ==
+        "# HELP busy_seconds_total Busy.\n"
+        "# TYPE busy_seconds_total counter\n"
+        "busy_seconds_total 1.25\n");
+  busy = 2;
+  CHECK(registry.RenderText().find("busy_seconds_total 2\n") !=
+        std::string::npos);
+  // Its name is taken like any other family's.
+  CHECK(!registry
+             .AddGaugeFunction("busy_seconds_total", "Again.", {},
+                               [] { return std::vector<Sample>{}; })
+             .ok());
 }
 
 TEST_CASE("concurrent counting loses no increments", "[metrics]") {
