@@ -128,6 +128,9 @@ absl::Status Daemon::OpenLedger(const config::v1::GateConfig& config) {
     return host_replica.status();
   }
   activity_feed_->Attach(*ledger_);
+  if (gate_metrics_ != nullptr) {
+    PORTCULLIS_RETURN_IF_ERROR(gate_metrics_->ReadLedger(*ledger_));
+  }
   log_.Info(absl::StrCat(
       "ledger open at ", config.data_dir(), " (", ledger_->Tenants().size(),
       " tenants, ", ledger_options.sync ? "synced" : "unsynced",

@@ -187,7 +187,7 @@ absl::Status GateMetrics::ReadGauges(gate::Gate& gate) {
       "portcullis_policy_info",
       "The policy in force, as labels (version and content hash); always 1.",
       {"version", "hash"}, [&gate] {
-        std::vector<metrics::GaugeSample> out;
+        std::vector<metrics::Sample> out;
         if (auto policy = gate.policy()) {
           out.push_back({{policy->version, policy->content_hash}, 1});
         }
@@ -200,8 +200,7 @@ absl::Status GateMetrics::ReadGauges(gate::Gate& gate) {
         for (const gate::TenantStatus& t : gate.Status().tenants) {
           pending += t.pending;
         }
-        return std::vector<metrics::GaugeSample>{
-            {{}, static_cast<double>(pending)}};
+        return std::vector<metrics::Sample>{{{}, static_cast<double>(pending)}};
       }));
   return r.AddGaugeFunction(
       "portcullis_halted_tenants",
@@ -210,8 +209,21 @@ absl::Status GateMetrics::ReadGauges(gate::Gate& gate) {
         for (const gate::TenantStatus& t : gate.Status().tenants) {
           halted += t.halted.has_value();
         }
-        return std::vector<metrics::GaugeSample>{
-            {{}, static_cast<double>(halted)}};
+        return std::vector<metrics::Sample>{{{}, static_cast<double>(halted)}};
+      });
+}
+
+absl::Status GateMetrics::ReadLedger(const ledger::Ledger& ledger) {
+  return registry_.AddCounterFunction(
+      "portcullis_ledger_commit_serial_seconds_total",
+      "Time the group commit spent in the chain's order outside its synced "
+      "write (chaining, sealing, building the write and, without answering "
+      "threads, answering): the serial path every decision passes. Its "
+      "rate is the share of one core it takes; near 1, it is the gate's "
+      "ceiling.",
+      {}, [&ledger] {
+        return std::vector<metrics::Sample>{
+            {{}, Seconds(ledger.commit_stats().serial)}};
       });
 }
 

@@ -2,8 +2,9 @@
 // in a metrics::Registry and counts into them: it is the gate's observer
 // (gate/gate_observer.h), the ledger's timing observer, and is told of
 // authentication and reload failures by the daemon. Gauges that the gate
-// already keeps (pending approvals, halted tenants, the policy in force) are
-// read from the gate at each scrape instead of being mirrored.
+// already keeps (pending approvals, halted tenants, the policy in force),
+// and the ledger's commit statistics, are read at each scrape instead of
+// being mirrored.
 //
 // Label cardinality is bounded: tools are labelled only once a decision
 // shows the policy declares them (at most kMaxToolLabels; others are
@@ -46,6 +47,11 @@ class GateMetrics final : public gate::GateObserver,
   // Adds the gauges read from `gate` at each scrape. Call once, after the
   // gate exists; `gate` must outlive every later scrape.
   absl::Status ReadGauges(gate::Gate& gate);
+
+  // Adds the counters read from `ledger`'s commit statistics at each
+  // scrape (Ledger::commit_stats). Call once; `ledger` must outlive every
+  // later scrape.
+  absl::Status ReadLedger(const ledger::Ledger& ledger);
 
   // Makes `names` (the configured connectors' names, ConnectorSet::Names)
   // the connector label values of portcullis_executions_total; a call of

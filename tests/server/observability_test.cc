@@ -127,6 +127,13 @@ TEST_CASE("/metrics counts decisions by outcome and declared tool",
   CHECK(m.find("portcullis_build_info{version=\"") != std::string::npos);
   // policy.loaded and three decisions, each durable before its answer.
   CHECK(Has(m, "portcullis_ledger_append_duration_seconds_count 4"));
+  // The commit path's serial time, read from the ledger at the scrape.
+  const std::string serial = "\nportcullis_ledger_commit_serial_seconds_total ";
+  size_t at = m.find(serial);
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stod(m.substr(at + serial.size())) > 0);
+  CHECK(m.find("# TYPE portcullis_ledger_commit_serial_seconds_total "
+               "counter\n") != std::string::npos);
   CHECK(m.find(kArgumentValue) == std::string::npos);
 }
 
