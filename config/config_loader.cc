@@ -115,10 +115,12 @@ void ApplyDefaults(const std::string& base_dir,
   if (!config.principals_file().empty()) {
     config.set_principals_file(Resolve(base_dir, config.principals_file()));
   }
-  auto* tls = config.mutable_listen()->mutable_tls();
-  for (std::string* path : {tls->mutable_cert_file(), tls->mutable_key_file(),
-                            tls->mutable_client_ca_file()}) {
-    *path = Resolve(base_dir, *path);
+  for (auto* tls : {config.mutable_listen()->mutable_tls(),
+                    config.mutable_observability()->mutable_tls()}) {
+    for (std::string* path : {tls->mutable_cert_file(), tls->mutable_key_file(),
+                              tls->mutable_client_ca_file()}) {
+      *path = Resolve(base_dir, *path);
+    }
   }
   if (!config.signing_key_file().empty()) {
     config.set_signing_key_file(Resolve(base_dir, config.signing_key_file()));

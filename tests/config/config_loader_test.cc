@@ -124,10 +124,21 @@ TEST_CASE("a retention longer than any limit window is accepted", "[config]") {
 TEST_CASE("a configuration file resolves paths against its directory",
           "[config]") {
   testing::TempDir dir;
-  std::ofstream(dir.Sub("gate.yaml")) << "policy: shop.policy\n";
+  std::ofstream(dir.Sub("gate.yaml"))
+      << "policy: shop.policy\n"
+         "listen:\n"
+         "  tls: {certFile: tls/gate.crt, keyFile: tls/gate.key}\n"
+         "observability:\n"
+         "  httpAddress: 127.0.0.1:0\n"
+         "  tls: {certFile: tls/ops.crt, keyFile: /etc/ops.key}\n";
   auto config = LoadConfigFile(dir.Sub("gate.yaml"));
   REQUIRE(config.ok());
   CHECK(config->policy() == dir.Sub("shop.policy"));
+  CHECK(config->listen().tls().cert_file() == dir.Sub("tls/gate.crt"));
+  CHECK(config->listen().tls().key_file() == dir.Sub("tls/gate.key"));
+  // The operators' listener's too; an absolute path stays as it is.
+  CHECK(config->observability().tls().cert_file() == dir.Sub("tls/ops.crt"));
+  CHECK(config->observability().tls().key_file() == "/etc/ops.key");
   auto missing = LoadConfigFile(dir.Sub("absent.yaml"));
   CHECK(missing.status().code() == absl::StatusCode::kNotFound);
   std::ofstream(dir.Sub("bad.yaml")) << "policy: p\nbogus: 1\n";
