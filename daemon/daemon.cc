@@ -356,6 +356,13 @@ absl::Status Daemon::StartOperatorServer(const config::v1::GateConfig& config) {
   PORTCULLIS_ASSIGN_OR_RETURN(
       http::OperatorServerOptions options,
       OperatorServerOptionsFrom(config.observability()));
+  options.clock = &clock_;
+  options.on_tls_reload_failed = [&log = log_](const absl::Status& problem) {
+    log.Warn(
+        absl::StrCat("the operators' HTTP listener keeps its TLS "
+                     "certificate: ",
+                     problem.message()));
+  };
   http::OperatorHandlers handlers;
   handlers.metrics = [registry = metrics_.get()] {
     return registry->RenderText();

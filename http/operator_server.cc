@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "base/thread_name.h"
 #include "http/console_assets.h"
+#include "http/internal/rotating_certificate.h"
 
 namespace portcullis::http {
 namespace {
@@ -37,11 +38,19 @@ absl::Status CheckOptions(const OperatorServerOptions& options) {
   return absl::OkStatus();
 }
 
+// Plain HTTP without a certificate; HTTPS serving `certificate`'s current
+// pair otherwise, TLS 1.2 or later.
 std::unique_ptr<httplib::Server> MakeServer(
-    const OperatorServerOptions& options) {
-  if (options.tls_cert_file.empty()) return std::make_unique<httplib::Server>();
-  return std::make_unique<httplib::SSLServer>(options.tls_cert_file.c_str(),
-                                              options.tls_key_file.c_str());
+    http_internal::RotatingCertificate* certificate) {
+  if (certificate == nullptr) return std::make_unique<httplib::Server>();
+  return std::make_unique<httplib::SSLServer>([certificate](SSL_CTX& ctx) {
+    SSL_CTX_set_options(
+        &ctx,
+        SSL_OP_NO_COMPRESSION | SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
+    if (SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION) != 1) return false;
+    certificate->ServeOn(ctx);
+    return true;
+  });
 }
 
 // Sent with everything the console and its API answer: no framing, no
@@ -163,12 +172,20 @@ absl::StatusOr<std::unique_ptr<OperatorServer>> OperatorServer::Start(
   if (absl::Status s = CheckOptions(options); !s.ok()) return s;
   std::unique_ptr<OperatorServer> self(new OperatorServer());
   self->handlers_ = std::move(handlers);
-  self->server_ = MakeServer(options);
+  if (!options.tls_cert_file.empty()) {
+    static const RealClock kSystemClock;
+    auto certificate = http_internal::RotatingCertificate::Load(
+        options.tls_cert_file, options.tls_key_file,
+        {.reload_every = options.tls_reload_every,
+         .clock = options.clock != nullptr ? options.clock : &kSystemClock,
+         .on_reload_failed = options.on_tls_reload_failed});
+    if (!certificate.ok()) return certificate.status();
+    self->certificate_ = *std::move(certificate);
+  }
+  self->server_ = MakeServer(self->certificate_.get());
   httplib::Server& server = *self->server_;
   if (!server.is_valid()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "observability.tls: cannot load the certificate ",
-        options.tls_cert_file, " or its key ", options.tls_key_file));
+    return absl::InternalError("observability.tls: cannot set up TLS");
   }
   // The console's people and their pages' polls need a few more threads
   // than scrapes do.

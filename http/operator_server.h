@@ -21,12 +21,17 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "base/clock.h"
 
 namespace httplib {
 class Server;
 }  // namespace httplib
 
 namespace portcullis::http {
+namespace http_internal {
+class RotatingCertificate;
+}  // namespace http_internal
 
 struct OperatorServerOptions {
   // Where to listen, as the daemon parsed it: a host without brackets
@@ -36,8 +41,16 @@ struct OperatorServerOptions {
   int port = 0;
   bool loopback = true;
   // PEM files for HTTPS; both or neither. Required unless `loopback`.
+  // Read again at a handshake once `tls_reload_every` has passed on
+  // `clock` since they were last read, so that a certificate rotated in
+  // place is served to new connections without a restart; files that
+  // cannot be read or do not match keep the pair in use, and
+  // `on_tls_reload_failed` (when set) is told why.
   std::string tls_cert_file;
   std::string tls_key_file;
+  absl::Duration tls_reload_every = absl::Minutes(1);
+  const Clock* clock = nullptr;  // null: the system's; must outlive the server
+  std::function<void(const absl::Status&)> on_tls_reload_failed;
 };
 
 // A request to the console's JSON API (docs/console.md), as the listener
@@ -104,8 +117,9 @@ class OperatorServer {
 
   // Binds and starts serving. Returns InvalidArgument for a non-loopback
   // host without TLS or half a TLS configuration, FailedPrecondition when
-  // the TLS files cannot be loaded, Unavailable when the address cannot be
-  // bound (in use, not permitted, no such address).
+  // the TLS files cannot be loaded, PermissionDenied for a TLS key any user
+  // may read, Unavailable when the address cannot be bound (in
+  // use, not permitted, no such address).
   static absl::StatusOr<std::unique_ptr<OperatorServer>> Start(
       const OperatorServerOptions& options, OperatorHandlers handlers);
 
@@ -122,6 +136,9 @@ class OperatorServer {
  private:
   OperatorServer() = default;
 
+  // Declared first: the server's TLS context asks it for the certificate
+  // at each handshake until the server is gone.
+  std::unique_ptr<http_internal::RotatingCertificate> certificate_;
   std::unique_ptr<httplib::Server> server_;
   OperatorHandlers handlers_;
   int port_ = 0;

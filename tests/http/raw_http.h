@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <string>
 
 #include "absl/strings/numbers.h"
@@ -63,6 +64,28 @@ inline RawResponse Get(int port, const std::string& path) {
   return SendRaw(port, absl::StrCat("GET ", path,
                                     " HTTP/1.1\r\nHost: localhost\r\n"
                                     "Connection: close\r\n\r\n"));
+}
+
+// What a TLS client that trusts `ca` (openssl s_client, verifying the
+// chain) reads from GET `path` on 127.0.0.1:`port`; empty when the
+// handshake fails.
+inline std::string HttpsGet(int port, const std::string& ca,
+                            const std::string& path) {
+  std::string command = absl::StrCat(
+      "printf 'GET ", path,
+      " HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n' | "
+      "openssl s_client -quiet -verify_return_error -connect 127.0.0.1:",
+      port, " -CAfile '", ca, "' 2>/dev/null");
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return "";
+  std::string out;
+  char buffer[1024];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) {
+    out.append(buffer, n);
+  }
+  ::pclose(pipe);
+  return out;
 }
 
 // The body: what follows the blank line.

@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -19,6 +20,7 @@
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/stored_entries.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/test_certificates.h"
 #include "tests/testing/test_principal.h"
 
 namespace portcullis::server {
@@ -312,6 +314,37 @@ TEST_CASE("a JSON log is one LogLine object per line", "[logs]") {
     CHECK((parsed.level() == "INFO" || parsed.level() == "WARN"));
     CHECK(!parsed.msg().empty());
   }
+}
+
+TEST_CASE(
+    "the operators' HTTPS listener serves a rotated certificate, and logs a "
+    "rotation it cannot take up",
+    "[observability][tls]") {
+  ObservedDaemon d;
+  testing::TestCertificates certs(d.dir_);
+  REQUIRE(certs.made());
+  std::ofstream(d.dir_.Sub("gate.yaml"), std::ios::app)
+      << "  tls:\n    certFile: " << certs.server_cert()
+      << "\n    keyFile: " << certs.server_key() << "\n";
+  auto config = LoadConfigFile(d.dir_.Sub("gate.yaml"));
+  REQUIRE(config.ok());
+  d.config_ = *config;
+  d.Start();
+  const int port = d.daemon_->http_port();
+  CHECK(testing::HttpsGet(port, certs.ca(), "/healthz").find("200 OK") !=
+        std::string::npos);
+  // A key that is not the certificate's replaces it; a minute later the
+  // gate reads the files again, keeps the pair it serves, and says why.
+  std::filesystem::copy_file(certs.client_key(), certs.server_key(),
+                             std::filesystem::copy_options::overwrite_existing);
+  d.clock_.Advance(absl::Minutes(1));
+  CHECK(testing::HttpsGet(port, certs.ca(), "/healthz").find("200 OK") !=
+        std::string::npos);
+  const std::string log = d.log_text_.str();
+  CHECK(log.find("the operators' HTTP listener keeps its TLS certificate") !=
+        std::string::npos);
+  CHECK(log.find("the key is not the certificate's") != std::string::npos);
+  CHECK(log.find("PRIVATE KEY") == std::string::npos);
 }
 
 }  // namespace
