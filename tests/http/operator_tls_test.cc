@@ -131,7 +131,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a TLS key any user may read is refused at start; its group may read it",
+    "a TLS key any user may read is refused at start, one its group may "
+    "read is not",
     "[http]") {
   testing::TempDir dir;
   MakeCertificate(dir);
