@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -133,7 +135,8 @@ RedisConnection::RedisConnection(RedisEndpoint endpoint,
                                  absl::Duration connect_timeout,
                                  absl::Duration command_timeout,
                                  std::unique_ptr<const RedisTlsClient> tls,
-                                 std::shared_ptr<DownWindow> down)
+                                 std::shared_ptr<DownWindow> down,
+                                 HostLookup lookup)
     : endpoint_(std::move(endpoint)),
       credentials_(std::move(credentials)),
       connect_timeout_(connect_timeout),
@@ -141,18 +144,35 @@ RedisConnection::RedisConnection(RedisEndpoint endpoint,
       tls_(std::move(tls)),
       down_(down != nullptr ? std::move(down)
                             : std::make_shared<DownWindow>(absl::ZeroDuration(),
-                                                           SystemClock())) {}
+                                                           SystemClock())),
+      lookup_(lookup) {}
 
 RedisConnection::~RedisConnection() = default;
 
 absl::Status RedisConnection::Connect() {
-  absl::StatusOr<std::unique_ptr<RedisTransport>> transport =
-      tls_ != nullptr
-          ? tls_->Connect(endpoint_, connect_timeout_, command_timeout_)
-          : ConnectPlain(endpoint_, connect_timeout_, command_timeout_);
-  if (!transport.ok()) return transport.status();
-  transport_ = *std::move(transport);
-  return Authenticate();
+  const auto start = std::chrono::steady_clock::now();
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      std::vector<RedisEndpoint> addresses,
+      ResolveWithin(endpoint_, connect_timeout_, lookup_));
+  absl::Status failed = absl::UnavailableError(
+      absl::StrCat("redis: cannot connect to ", endpoint_.host, ":",
+                   endpoint_.port, " (timed out)"));
+  // Each address in turn, with what is left of the connect timeout.
+  for (const RedisEndpoint& address : addresses) {
+    const absl::Duration left =
+        connect_timeout_ -
+        absl::FromChrono(std::chrono::steady_clock::now() - start);
+    if (left <= absl::ZeroDuration()) break;
+    absl::StatusOr<std::unique_ptr<RedisTransport>> transport =
+        tls_ != nullptr ? tls_->Connect(address, left, command_timeout_)
+                        : ConnectPlain(address, left, command_timeout_);
+    if (transport.ok()) {
+      transport_ = *std::move(transport);
+      return Authenticate();
+    }
+    failed = transport.status();
+  }
+  return failed;
 }
 
 absl::Status RedisConnection::Authenticate() {

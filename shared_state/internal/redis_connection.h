@@ -19,6 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
+#include "shared_state/internal/host_lookup.h"
 #include "shared_state/internal/redis_transport.h"
 #include "shared_state/internal/tls_transport.h"
 #include "shared_state/redis_options.h"
@@ -100,12 +101,15 @@ absl::StatusOr<RedisReply> RunScript(RedisConnection& connection,
 
 class RedisConnection {
  public:
-  // Plain TCP when `tls` is null. Never down when `down` is null.
+  // Plain TCP when `tls` is null. Never down when `down` is null. The
+  // host is resolved with `lookup` (host_lookup.h), within the connect
+  // timeout like the rest of connecting.
   RedisConnection(RedisEndpoint endpoint, RedisCredentials credentials,
                   absl::Duration connect_timeout,
                   absl::Duration command_timeout,
                   std::unique_ptr<const RedisTlsClient> tls = nullptr,
-                  std::shared_ptr<DownWindow> down = nullptr);
+                  std::shared_ptr<DownWindow> down = nullptr,
+                  HostLookup lookup = &::getaddrinfo);
   ~RedisConnection();
   RedisConnection(const RedisConnection&) = delete;
   RedisConnection& operator=(const RedisConnection&) = delete;
@@ -142,7 +146,8 @@ class RedisConnection {
   const absl::Duration command_timeout_;
   const std::unique_ptr<const RedisTlsClient> tls_;  // null: plain TCP
   const std::shared_ptr<DownWindow> down_;           // never null
-  std::unique_ptr<RedisTransport> transport_;        // null when not connected
+  const HostLookup lookup_;
+  std::unique_ptr<RedisTransport> transport_;  // null when not connected
   // Whether the last RunOnce failed because the server had closed the
   // connection (EOF, reset), rather than by a timeout.
   bool closed_by_server_ = false;
