@@ -363,31 +363,65 @@ absl::StatusOr<std::unique_ptr<RedisTlsClient>> RedisTlsClient::Create(
   PORTCULLIS_ASSIGN_OR_RETURN(SSL_CTX * context, NewContext(options));
   const bool is_ip = IsIpAddress(name);
   return std::unique_ptr<RedisTlsClient>(
-      new RedisTlsClient(context, std::move(name), is_ip));
+      new RedisTlsClient(options, context, std::move(name), is_ip));
 }
 
-RedisTlsClient::RedisTlsClient(ssl_ctx_st* context, std::string server_name,
+RedisTlsClient::RedisTlsClient(const RedisTlsOptions& options,
+                               ssl_ctx_st* context, std::string server_name,
                                bool server_name_is_ip)
-    : context_(context),
+    : options_(options),
       server_name_(std::move(server_name)),
-      server_name_is_ip_(server_name_is_ip) {}
+      server_name_is_ip_(server_name_is_ip),
+      context_(context) {}
 
-RedisTlsClient::~RedisTlsClient() { SSL_CTX_free(context_); }
+RedisTlsClient::~RedisTlsClient() {
+  absl::MutexLock lock(&mu_);
+  SSL_CTX_free(context_);
+}
+
+ssl_ctx_st* RedisTlsClient::Context(absl::Status& problem) const {
+  absl::StatusOr<SSL_CTX*> fresh = NewContext(options_);
+  absl::MutexLock lock(&mu_);
+  if (fresh.ok()) {
+    // Connections made with the old one keep their own references to it.
+    SSL_CTX_free(context_);
+    context_ = *fresh;
+  } else {
+    problem = fresh.status();
+  }
+  SSL_CTX_up_ref(context_);
+  return context_;
+}
 
 absl::StatusOr<std::unique_ptr<RedisTransport>> RedisTlsClient::Connect(
     const RedisEndpoint& endpoint, absl::Duration connect_timeout,
     absl::Duration command_timeout) const {
   const Deadline deadline = After(connect_timeout);
-  PORTCULLIS_ASSIGN_OR_RETURN(int fd, ConnectSocket(endpoint, deadline));
-  SSL* ssl = SSL_new(context_);
+  absl::Status reread;
+  SSL_CTX* context = Context(reread);
+  // Why the files were not read again, after why the connection failed.
+  auto failure = [&reread](std::string message) {
+    if (!reread.ok()) {
+      absl::StrAppend(&message,
+                      " (the TLS files in use were kept: ", reread.message(),
+                      ")");
+    }
+    return absl::UnavailableError(message);
+  };
+  absl::StatusOr<int> fd = ConnectSocket(endpoint, deadline);
+  if (!fd.ok()) {
+    SSL_CTX_free(context);
+    return failure(std::string(fd.status().message()));
+  }
+  SSL* ssl = SSL_new(context);
+  SSL_CTX_free(context);  // the connection holds its own reference
   if (ssl == nullptr) {
-    ::close(fd);
-    return absl::UnavailableError(
-        absl::StrCat("redis: TLS: ", TakeOpenSslError()));
+    ::close(*fd);
+    return failure(absl::StrCat("redis: TLS: ", TakeOpenSslError()));
   }
   // The transport owns both from here.
-  auto transport = std::make_unique<TlsTransport>(fd, ssl, command_timeout);
-  bool named = SSL_set_fd(ssl, fd) == 1;
+  auto transport = std::make_unique<TlsTransport>(*fd, ssl, command_timeout);
+  bool named = SSL_set_fd(ssl, *fd) == 1;
   if (server_name_is_ip_) {
     named = named && X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
                                                    server_name_.c_str()) == 1;
@@ -400,9 +434,9 @@ absl::StatusOr<std::unique_ptr<RedisTransport>> RedisTlsClient::Connect(
         absl::StrCat("redis: TLS: ", TakeOpenSslError()));
   }
   if (absl::Status shaken = transport->Handshake(deadline); !shaken.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("redis: TLS handshake with ", endpoint.host, ":",
-                     endpoint.port, " failed: ", shaken.message()));
+    return failure(absl::StrCat("redis: TLS handshake with ", endpoint.host,
+                                ":", endpoint.port,
+                                " failed: ", shaken.message()));
   }
   // SSL_VERIFY_PEER already failed the handshake on any error; this holds
   // even if that were ever changed.

@@ -7,16 +7,22 @@
 // when the server speaks it. The only file pair that includes OpenSSL's
 // TLS headers.
 //
-// RedisTlsClient is immutable once created; each transport it connects is
-// used by one thread at a time.
+// RedisTlsClient reads its files again at each connection it makes (a
+// connection is made once and kept; a new one follows a failure), so a CA
+// bundle or client certificate renewed in place (a Kubernetes Secret,
+// cert-manager) is used without a restart; files that no longer load leave
+// the ones in use. Thread-safe; each transport it connects is used by one
+// thread at a time.
 #ifndef PORTCULLIS_SHARED_STATE_INTERNAL_TLS_TRANSPORT_H_
 #define PORTCULLIS_SHARED_STATE_INTERNAL_TLS_TRANSPORT_H_
 
 #include <memory>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "shared_state/internal/redis_transport.h"
 #include "shared_state/redis_options.h"
@@ -40,23 +46,32 @@ class RedisTlsClient {
   RedisTlsClient(const RedisTlsClient&) = delete;
   RedisTlsClient& operator=(const RedisTlsClient&) = delete;
 
-  // Connects to `endpoint` and completes the TLS handshake, both within
-  // `connect_timeout`; each RoundTrip of the transport then completes
-  // within `command_timeout` (or fails). Unavailable naming host:port
-  // when the server cannot be reached, and why the handshake failed when
-  // it does (e.g. the server's certificate was refused: another CA, a name
-  // that does not match, expired).
+  // Reads the files again (keeping the ones in use when they no longer
+  // load), then connects to `endpoint` and completes the TLS handshake,
+  // both within `connect_timeout`; each RoundTrip of the transport then
+  // completes within `command_timeout` (or fails). Unavailable naming
+  // host:port when the server cannot be reached, and why the handshake
+  // failed when it does (e.g. the server's certificate was refused:
+  // another CA, a name that does not match, expired), with why the files
+  // read again were not used, if they were not.
   absl::StatusOr<std::unique_ptr<RedisTransport>> Connect(
       const RedisEndpoint& endpoint, absl::Duration connect_timeout,
-      absl::Duration command_timeout) const;
+      absl::Duration command_timeout) const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  RedisTlsClient(ssl_ctx_st* context, std::string server_name,
-                 bool server_name_is_ip);
+  RedisTlsClient(const RedisTlsOptions& options, ssl_ctx_st* context,
+                 std::string server_name, bool server_name_is_ip);
 
-  ssl_ctx_st* const context_;  // owned
+  // The context to connect with, built from the files read again, or the
+  // one in use when they do not load (`problem` then says why). The caller
+  // owns the reference returned.
+  ssl_ctx_st* Context(absl::Status& problem) const ABSL_LOCKS_EXCLUDED(mu_);
+
+  const RedisTlsOptions options_;
   const std::string server_name_;
   const bool server_name_is_ip_;
+  mutable absl::Mutex mu_;
+  mutable ssl_ctx_st* context_ ABSL_GUARDED_BY(mu_);  // owned
 };
 
 }  // namespace portcullis::shared_state::shared_state_internal

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -202,6 +203,51 @@ TEST_CASE(
   INFO(after_restart.status().ToString());
   CHECK(after_restart.ok());
   CHECK(Events(*tls.redis) == 1);
+}
+
+TEST_CASE(
+    "the TLS files are read again at each new connection, and files that "
+    "no longer load leave the ones in use",
+    "[shared_state][redis][tls]") {
+  TlsRedis tls;
+  // The gate's CA bundle is at first another CA's: the server is refused.
+  testing::TempDir mine;
+  const std::string ca = mine.Sub("ca.crt");
+  std::filesystem::copy_file(tls.certificates.other_ca(), ca);
+  RedisCounterStoreOptions options = tls.Options();
+  options.tls->ca_file = ca;
+  auto store = Store(options);
+  CHECK(store->Ping().code() == absl::StatusCode::kUnavailable);
+  // The bundle is renewed in place (by a rename, as a Secret's files are):
+  // the next connection verifies the server with it.
+  std::filesystem::copy_file(tls.certificates.ca(), mine.Sub("next.crt"));
+  std::filesystem::rename(mine.Sub("next.crt"), ca);
+  CHECK(store->Ping().ok());
+  // A bundle that no longer loads keeps the one in use: the server drops
+  // the gate's connection, and the gate connects again, verifying with it.
+  std::ofstream(ca, std::ios::trunc) << "not a certificate\n";
+  tls.redis->Command({"CLIENT", "KILL", "TYPE", "normal"});
+  CHECK(store->Ping().ok());
+  // Another CA's again: refused, and the message says why, never what the
+  // files hold.
+  std::filesystem::copy_file(tls.certificates.other_ca(), ca,
+                             std::filesystem::copy_options::overwrite_existing);
+  tls.redis->Command({"CLIENT", "KILL", "TYPE", "normal"});
+  absl::Status refused = store->Ping();
+  CHECK(refused.code() == absl::StatusCode::kUnavailable);
+  CHECK_THAT(std::string(refused.message()),
+             Catch::Contains("the server's certificate was refused"));
+  // Files that do not load, then a failure: both are said.
+  std::ofstream(ca, std::ios::trunc) << "not a certificate\n";
+  tls.redis->Kill();
+  absl::Status away = store->Ping();
+  CHECK(away.code() == absl::StatusCode::kUnavailable);
+  CHECK_THAT(std::string(away.message()),
+             Catch::Contains("the TLS files in use were kept: tls: cannot use "
+                             "the CA file " +
+                             ca));
+  CHECK_THAT(std::string(away.message()),
+             !Catch::Contains("not a certificate"));
 }
 
 TEST_CASE("a TLS redis that stops answering times out",
