@@ -44,8 +44,8 @@ struct OperatorServerOptions {
   // Read again at a handshake once `tls_reload_every` has passed on
   // `clock` since they were last read, so that a certificate rotated in
   // place is served to new connections without a restart; files that
-  // cannot be read or do not match keep the pair in use, and
-  // `on_tls_reload_failed` (when set) is told why.
+  // cannot be read, do not match, or hold a key any user may read keep the
+  // pair in use, and `on_tls_reload_failed` (when set) is told why.
   std::string tls_cert_file;
   std::string tls_key_file;
   absl::Duration tls_reload_every = absl::Minutes(1);

@@ -74,8 +74,9 @@ std::string ConnectWithin(int fd, const addrinfo& address, Deadline deadline) {
   return error == 0 ? "" : std::strerror(error);
 }
 
-// Opens a non-blocking TCP connection to `endpoint` within `deadline`
-// (the host name is resolved first, as hiredis does, without a bound).
+// Opens a non-blocking TCP connection to `endpoint` within `deadline`.
+// RedisConnection passes a numeric address (host_lookup.h looks names up
+// within the connect timeout), so getaddrinfo here only parses it.
 absl::StatusOr<int> ConnectSocket(const RedisEndpoint& endpoint,
                                   Deadline deadline) {
   addrinfo hints{};
