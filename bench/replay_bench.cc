@@ -11,7 +11,7 @@
 //
 // BM_ReplayEngine: the replay engine alone (Replayer + ReplayReport) over
 // parsed actions. BM_ParseLines: parsing the JSON lines alone, as
-// `portcullis replay` does (server::ProtoJson); BM_ParseLinesUncached: with
+// `portcullis replay` does (codec::ProtoJson); BM_ParseLinesUncached: with
 // protobuf's JsonStringToMessage instead. BM_ReplayLines: parse + replay +
 // compare, from lines in memory. BM_ReplayCommand: the whole `portcullis
 // replay` command on a file, compiling the policy and printing the report
@@ -167,11 +167,11 @@ std::vector<RecordedAction> Recording(const policy::CompiledPolicy& policy) {
 struct Data {
   std::shared_ptr<const policy::CompiledPolicy> policy = Policy();
   std::vector<RecordedAction> recording = Recording(*policy);
-  server::ProtoJson json;
+  codec::ProtoJson json;
   std::vector<std::string> lines = [this] {
     std::vector<std::string> out;
     for (const RecordedAction& r : recording) {
-      out.push_back(server::RecordingLine(json, r));
+      out.push_back(codec::RecordingLine(json, r));
     }
     return out;
   }();
@@ -209,10 +209,10 @@ BENCHMARK(BM_ReplayEngine)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_ParseLines(benchmark::State& state) {
   const Data& data = Shared();
-  server::ProtoJson json;
+  codec::ProtoJson json;
   for (auto _ : state) {
     for (const std::string& line : data.lines) {
-      auto parsed = server::ParseRecordingLine(json, line);
+      auto parsed = codec::ParseRecordingLine(json, line);
       benchmark::DoNotOptimize(parsed);
     }
   }
@@ -237,13 +237,13 @@ BENCHMARK(BM_ParseLinesUncached)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_ReplayLines(benchmark::State& state) {
   const Data& data = Shared();
-  server::ProtoJson json;
+  codec::ProtoJson json;
   for (auto _ : state) {
     Replayer replayer(*data.policy);
     ReplayReport report;
     uint64_t line = 0;
     for (const std::string& text : data.lines) {
-      RecordedAction r = *server::ParseRecordingLine(json, text);
+      RecordedAction r = *codec::ParseRecordingLine(json, text);
       report.Add(++line, r, *replayer.Replay(r));
     }
     if (report.changed() != 0) state.SkipWithError("the replay changed");
@@ -258,7 +258,7 @@ void BM_ReplayBinary(benchmark::State& state) {
   std::vector<std::string> records;
   for (const RecordedAction& r : data.recording) {
     ::portcullis::replay::v1::RecordedAction proto;
-    server::RecordedActionToProto(r, &proto);
+    codec::RecordedActionToProto(r, &proto);
     records.push_back(proto.SerializeAsString());
   }
   for (auto _ : state) {
@@ -268,7 +268,7 @@ void BM_ReplayBinary(benchmark::State& state) {
     ::portcullis::replay::v1::RecordedAction proto;
     for (const std::string& bytes : records) {
       proto.ParseFromString(bytes);
-      RecordedAction r = *server::RecordedActionFromProto(proto);
+      RecordedAction r = *codec::RecordedActionFromProto(proto);
       report.Add(++line, r, *replayer.Replay(r));
     }
     if (report.changed() != 0) state.SkipWithError("the replay changed");
@@ -310,7 +310,7 @@ void BM_ReplayCommandBinary(benchmark::State& state) {
     std::ofstream out(input, std::ios::binary);
     for (const RecordedAction& r : data.recording) {
       ::portcullis::replay::v1::RecordedAction proto;
-      server::RecordedActionToProto(r, &proto);
+      codec::RecordedActionToProto(r, &proto);
       google::protobuf::util::SerializeDelimitedToOstream(proto, &out);
     }
   }

@@ -309,7 +309,7 @@ int Build(const std::string& dir) {
   const int batch = absl::GetFlag(FLAGS_batch);
   const int every = absl::GetFlag(FLAGS_snapshot_every_checkpoints);
   const crypto::SigningKey key = BenchKey();
-  const server::ProtoRecordCodec codec;
+  const codec::ProtoRecordCodec codec;
   SettableClock clock;
   const absl::Time end = absl::Now();
   const absl::Duration span = absl::Hours(24) * absl::GetFlag(FLAGS_days);
@@ -372,7 +372,7 @@ int Build(const std::string& dir) {
 
 int AppendTail(const std::string& dir) {
   const crypto::SigningKey key = BenchKey();
-  const server::ProtoRecordCodec codec;
+  const codec::ProtoRecordCodec codec;
   RealClock clock;
   ledger::CheckpointFiles kept(ledger::KeptCheckpointsDir(dir));
   auto ledger = OpenLedger(dir, key, clock, kept, /*sync=*/false,
@@ -399,7 +399,7 @@ int AppendTail(const std::string& dir) {
 
 int Measure(const std::string& dir) {
   const crypto::SigningKey key = BenchKey();
-  const server::ProtoRecordCodec codec;
+  const codec::ProtoRecordCodec codec;
   RealClock clock;
   ledger::CheckpointFiles kept(ledger::KeptCheckpointsDir(dir));
   const double cpu0 = ThreadCpuSeconds();
@@ -498,7 +498,7 @@ int Measure(const std::string& dir) {
 
 int SnapshotCost(const std::string& dir) {
   const crypto::SigningKey key = BenchKey();
-  const server::ProtoRecordCodec codec;
+  const codec::ProtoRecordCodec codec;
   RealClock clock;
   ledger::CheckpointFiles kept(ledger::KeptCheckpointsDir(dir));
   auto ledger = OpenLedger(dir, key, clock, kept, /*sync=*/true,

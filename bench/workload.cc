@@ -177,7 +177,7 @@ class CycleWorkload final : public Workload {
     approval.action_digest = decision.action_digest();
     approval.expires_at = absl::Now() + absl::Hours(1);
     approval.approver_id = approver_id_;
-    server::ApprovalToProto(approval, cycle->approve.mutable_approval());
+    codec::ApprovalToProto(approval, cycle->approve.mutable_approval());
     cycle->approve.set_signature(gate::SignApproval(approval, approver_key_));
     Prepare(cycle->approve_context, approver_authorization_);
     Cycle& c = *cycle;

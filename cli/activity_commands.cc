@@ -45,7 +45,7 @@ class EventSink {
   CommandIo& io_;
   std::unique_ptr<SyslogTcpSender> sender_;
   const SyslogOrigin origin_;
-  server::ProtoJson json_;
+  codec::ProtoJson json_;
 };
 
 // Where to pick up again: "--tenant a --from 42", or each tenant's next

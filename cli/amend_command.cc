@@ -206,7 +206,7 @@ int RunPolicyAmend(const PolicyAmendArgs& args, CommandIo& io) {
   auto ledger = OpenLedgerReadOnly(args.data_dir, args.master_key);
   if (!ledger.ok()) return Fail(io, kExitUsage, ledger.status().message());
 
-  server::ProtoRecordCodec codec;
+  codec::ProtoRecordCodec codec;
   std::string decision_id;
   absl::StatusOr<gate::AmendmentRecord> found =
       FindProposal(**ledger, codec, args, &decision_id);

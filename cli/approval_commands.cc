@@ -165,7 +165,7 @@ int RunVerdict(const VerdictArgs& args, const Clock& clock, std::istream& in,
                                                  args.propose, args.rationale};
   }
   v1::ApproveRequest request;
-  server::ApprovalToProto(approval, request.mutable_approval());
+  codec::ApprovalToProto(approval, request.mutable_approval());
   request.set_signature(gate::SignApproval(approval, *key));
   v1::ApproveResponse response;
   s = client.Check(

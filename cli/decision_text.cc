@@ -22,7 +22,7 @@ std::string OutcomeText(v1::Outcome outcome) {
 }
 
 std::string TimeText(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", server::TimeFromProto(t),
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", codec::TimeFromProto(t),
                           absl::UTCTimeZone());
 }
 

@@ -39,7 +39,7 @@ absl::StatusOr<gate::replay::Expectations> ReadExpectationFile(
     if (absl::Status s = JsonToMessage(item.json, &proto); !s.ok()) {
       return At(path, item.line, s);
     }
-    auto change = server::ExpectedChangeFromProto(proto);
+    auto change = codec::ExpectedChangeFromProto(proto);
     if (!change.ok()) return At(path, item.line, change.status());
     changes.push_back(*std::move(change));
   }

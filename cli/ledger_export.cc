@@ -26,7 +26,7 @@ int Fail(CommandIo& io, int code, absl::string_view message) {
 
 bool PrintLine(const ledger::v1::ExportLine& line, CommandIo& io,
                absl::Status& printing) {
-  absl::StatusOr<std::string> json = server::ExportLineToJson(line);
+  absl::StatusOr<std::string> json = codec::ExportLineToJson(line);
   if (!json.ok()) {
     printing = json.status();
     return false;
@@ -134,7 +134,7 @@ int RunLedgerExport(const LedgerExportArgs& args, CommandIo& io) {
 
   absl::Status printing;
   uint64_t last = 0;
-  absl::Status s = server::ExportEvidence(
+  absl::Status s = codec::ExportEvidence(
       **store, {args.tenant, args.from, args.to}, keyring.get(),
       [&](const ledger::v1::ExportLine& line) {
         if (line.has_entry()) last = line.entry().sequence();

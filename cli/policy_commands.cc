@@ -156,7 +156,7 @@ int RunPolicyExplain(const PolicyExplainArgs& args, const Clock& clock,
   if (!at.ok()) return Report(io, kCommand, at.status());
   absl::StatusOr<v1::Action> proto = ReadActionJson(args.action_file);
   if (!proto.ok()) return Report(io, kCommand, proto.status());
-  absl::StatusOr<policy::Action> action = server::ActionFromProto(*proto);
+  absl::StatusOr<policy::Action> action = codec::ActionFromProto(*proto);
   if (!action.ok()) return Report(io, kCommand, action.status());
   if (absl::Status s = gate::ValidateAction(*action, {}); !s.ok()) {
     return Report(io, kCommand, s);

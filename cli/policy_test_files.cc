@@ -50,7 +50,7 @@ absl::StatusOr<PolicyTestFile> ReadPolicyTestFile(const std::string& path) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
   }
   std::optional<absl::Time> default_at;
-  if (header.has_at()) default_at = server::TimeFromProto(header.at());
+  if (header.has_at()) default_at = codec::TimeFromProto(header.at());
   PolicyTestFile file{path, {}};
   std::set<std::string> names;
   for (const YamlListDocument::Item& item : doc->items) {
@@ -58,7 +58,7 @@ absl::StatusOr<PolicyTestFile> ReadPolicyTestFile(const std::string& path) {
     if (absl::Status s = JsonToMessage(item.json, &proto); !s.ok()) {
       return At(path, item.line, s);
     }
-    auto test = server::PolicyTestCaseFromProto(proto, default_at);
+    auto test = codec::PolicyTestCaseFromProto(proto, default_at);
     if (!test.ok()) return At(path, item.line, test.status());
     if (!names.insert(test->name).second) {
       return At(path, item.line,

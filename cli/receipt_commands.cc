@@ -73,7 +73,7 @@ int RunReceiptVerify(const ReceiptVerifyArgs& args, CommandIo& io) {
   if (!proto.ok()) return usage(proto.status().message());
   auto key = crypto::ReadVerifyingKeyFile(args.key_file);
   if (!key.ok()) return usage(key.status().message());
-  gate::Receipt receipt = server::ReceiptFromProto(*proto);
+  gate::Receipt receipt = codec::ReceiptFromProto(*proto);
 
   if (absl::Status s = gate::VerifyReceipt(receipt, *key); !s.ok()) {
     io.out << "INVALID: " << s.message() << "\n";
@@ -83,7 +83,7 @@ int RunReceiptVerify(const ReceiptVerifyArgs& args, CommandIo& io) {
     auto action_proto =
         ReadJson<v1::Action>(args.action_file, "a portcullis.v1.Action");
     if (!action_proto.ok()) return usage(action_proto.status().message());
-    auto action = server::ActionFromProto(*action_proto);
+    auto action = codec::ActionFromProto(*action_proto);
     if (!action.ok()) return usage(action.status().message());
     crypto::Digest digest = gate::ActionDigest(*action);
     if (!crypto::ConstantTimeEquals(crypto::AsBytes(digest),

@@ -92,7 +92,7 @@ absl::StatusOr<bool> RecordingReader::NextRecord(
         "know"));
   }
   absl::StatusOr<gate::replay::RecordedAction> parsed =
-      server::RecordedActionFromProto(proto);
+      codec::RecordedActionFromProto(proto);
   if (!parsed.ok()) return AtLine(parsed.status());
   out = *std::move(parsed);
   return true;
@@ -108,7 +108,7 @@ absl::StatusOr<bool> RecordingReader::NextLine(
     }
     if (absl::StripAsciiWhitespace(text_).empty()) continue;
     absl::StatusOr<gate::replay::RecordedAction> parsed =
-        server::ParseRecordingLine(json_, text_);
+        codec::ParseRecordingLine(json_, text_);
     if (!parsed.ok()) return AtLine(parsed.status());
     out = *std::move(parsed);
     return true;

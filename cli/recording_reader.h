@@ -68,7 +68,7 @@ class RecordingReader {
   // Binary recordings only.
   std::unique_ptr<google::protobuf::io::IstreamInputStream> binary_;
   std::unique_ptr<replay::v1::RecordedAction> record_;
-  server::ProtoJson json_;
+  codec::ProtoJson json_;
   std::string text_;
   uint64_t line_ = 0;
 };

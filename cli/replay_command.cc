@@ -47,8 +47,8 @@ absl::Status PrintReport(const ReplayArgs& args,
                          const gate::PolicySnapshot& policy, CommandIo& io) {
   if (args.json) {
     replay::v1::ReplayReport proto;
-    server::ReplayReportToProto(report, input, policy, &proto);
-    absl::StatusOr<std::string> json = server::ProtoJson().Print(proto);
+    codec::ReplayReportToProto(report, input, policy, &proto);
+    absl::StatusOr<std::string> json = codec::ProtoJson().Print(proto);
     if (!json.ok()) return json.status();
     io.out << *json << "\n";
   } else {

@@ -219,8 +219,8 @@ int RunReplayExport(const LedgerExportArgs& args, CommandIo& io) {
   const uint64_t to = args.to == 0 ? head->sequence : args.to;
   if (from > to) return Fail(io, kExitUsage, "--from is after --to");
 
-  server::ProtoRecordCodec codec;
-  server::ProtoJson json;
+  codec::ProtoRecordCodec codec;
+  codec::ProtoJson json;
   const bool binary = args.format == "replay-binpb";
   Progress progress(io.err, io.err_is_terminal, "exporting");
   Counts counts;
@@ -249,14 +249,14 @@ int RunReplayExport(const LedgerExportArgs& args, CommandIo& io) {
         if (!line->has_value()) return true;
         if (binary) {
           replay::v1::RecordedAction proto;
-          server::RecordedActionToProto(**line, &proto);
+          codec::RecordedActionToProto(**line, &proto);
           if (!google::protobuf::util::SerializeDelimitedToOstream(proto,
                                                                    &io.out)) {
             problem = absl::UnavailableError("cannot write the recording");
             return false;
           }
         } else {
-          io.out << server::RecordingLine(json, **line) << "\n";
+          io.out << codec::RecordingLine(json, **line) << "\n";
         }
         ++counts.lines;
         return true;

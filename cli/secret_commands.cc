@@ -104,7 +104,7 @@ int RunSecretsList(const SecretArgs& args, CommandIo& io) {
   for (const v1::SecretInfo& info : response.secrets()) {
     io.out << info.name() << "  version " << info.version() << "  updated "
            << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
-                               server::TimeFromProto(info.updated_at()),
+                               codec::TimeFromProto(info.updated_at()),
                                absl::UTCTimeZone())
            << "\n";
   }

@@ -102,7 +102,7 @@ int RunGrantStanding(const GrantStandingArgs& args, const Clock& clock,
   proto.set_approver_id(args.approver);
   proto.set_comment(args.comment);
   absl::StatusOr<gate::StandingApproval> standing =
-      server::StandingFromProto(proto);
+      codec::StandingFromProto(proto);
   if (!standing.ok()) return Usage(io, kCommand, standing.status().message());
   if (absl::Status s = gate::ValidateStandingApproval(*standing); !s.ok()) {
     return Usage(io, kCommand, s.message());
@@ -120,7 +120,7 @@ int RunGrantStanding(const GrantStandingArgs& args, const Clock& clock,
     }
   }
   v1::GrantStandingRequest request;
-  server::StandingToProto(*standing, request.mutable_standing());
+  codec::StandingToProto(*standing, request.mutable_standing());
   request.set_signature(gate::SignStanding(*standing, *key));
   GateClient client(args.gate.empty() ? kDefaultGateAddress : args.gate,
                     args.token);
@@ -149,7 +149,7 @@ int RunRevokeStanding(const RevokeStandingArgs& args, CommandIo& io) {
     return Usage(io, kCommand, s.message());
   }
   v1::RevokeStandingRequest request;
-  server::RevocationToProto(revocation, request.mutable_revocation());
+  codec::RevocationToProto(revocation, request.mutable_revocation());
   request.set_signature(gate::SignRevocation(revocation, *key));
   GateClient client(args.gate.empty() ? kDefaultGateAddress : args.gate,
                     args.token);
@@ -179,7 +179,7 @@ int RunListStanding(const ListStandingArgs& args, CommandIo& io) {
   }
   for (const v1::StandingStatus& st : response.standing()) {
     absl::StatusOr<gate::StandingApproval> a =
-        server::StandingFromProto(st.approval());
+        codec::StandingFromProto(st.approval());
     if (!a.ok()) return GateRefused(io, kCommand, a.status());
     PrintStanding(*a, io.out);
     io.out << "  used " << st.uses() << " of " << a->max_uses

@@ -7,7 +7,7 @@
 #include "base/bounded_text.h"
 #include "base/identifiers.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 namespace {
 
 constexpr int kMaxDepth = 8;
@@ -147,4 +147,4 @@ void ActionToProto(const policy::Action& action, v1::Action* proto) {
   c->set_session_id(action.context.session_id);
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::codec

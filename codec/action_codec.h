@@ -8,7 +8,7 @@
 #include "policy/action.h"
 #include "portcullis/v1/action.pb.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 
 // Returns InvalidArgument naming the field for values that cannot be
 // represented: an argument without a value, a money amount that is not a
@@ -29,6 +29,6 @@ void ArgumentValueToProto(const policy::Value& value, v1::Value* proto);
 // The inverse; exact (money amounts in canonical form).
 void ActionToProto(const policy::Action& action, v1::Action* proto);
 
-}  // namespace portcullis::server
+}  // namespace portcullis::codec
 
 #endif  // PORTCULLIS_CODEC_ACTION_CODEC_H_

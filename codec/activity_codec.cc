@@ -2,7 +2,7 @@
 
 #include "codec/time_codec.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 
 void ActivityEventToProto(const gate::ActivityEvent& event,
                           v1::ActivityEvent* proto) {
@@ -22,4 +22,4 @@ void ActivityEventToProto(const gate::ActivityEvent& event,
   proto->set_method(event.method);
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::codec

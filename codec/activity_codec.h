@@ -6,12 +6,12 @@
 #include "gate/activity_event.h"
 #include "portcullis/v1/admin.pb.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 
 // Overwrites `proto` with `event`'s fields (it carries no others).
 void ActivityEventToProto(const gate::ActivityEvent& event,
                           v1::ActivityEvent* proto);
 
-}  // namespace portcullis::server
+}  // namespace portcullis::codec
 
 #endif  // PORTCULLIS_CODEC_ACTIVITY_CODEC_H_

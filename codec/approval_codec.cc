@@ -4,7 +4,7 @@
 #include "codec/action_codec.h"
 #include "codec/time_codec.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 
 absl::StatusOr<gate::Approval> ApprovalFromProto(const v1::Approval& proto) {
   gate::Approval a;
@@ -149,4 +149,4 @@ void ReceiptToProto(const gate::Receipt& r, v1::ExecutionReceipt* proto) {
   proto->set_signature(r.signature);
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::codec

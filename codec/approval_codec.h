@@ -9,7 +9,7 @@
 #include "gate/standing_approval.h"
 #include "portcullis/v1/gate.pb.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 
 // Returns InvalidArgument for an unspecified verdict or a missing expiry.
 absl::StatusOr<gate::Approval> ApprovalFromProto(const v1::Approval& proto);
@@ -29,6 +29,6 @@ void RevocationToProto(const gate::StandingRevocation& revocation,
 gate::Receipt ReceiptFromProto(const v1::ExecutionReceipt& proto);
 void ReceiptToProto(const gate::Receipt& receipt, v1::ExecutionReceipt* proto);
 
-}  // namespace portcullis::server
+}  // namespace portcullis::codec
 
 #endif  // PORTCULLIS_CODEC_APPROVAL_CODEC_H_

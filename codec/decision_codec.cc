@@ -3,7 +3,7 @@
 #include "codec/action_codec.h"
 #include "codec/time_codec.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 namespace {
 
 v1::Outcome OutcomeToProto(policy::Outcome outcome) {
@@ -127,4 +127,4 @@ void PendingToProto(const gate::DecisionState& state,
   proto->set_requested_by(state.requested_by);
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::codec

@@ -9,7 +9,7 @@
 #include "portcullis/v1/decision.pb.h"
 #include "portcullis/v1/gate.pb.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 
 void DecisionToProto(const gate::Decision& decision, v1::Decision* proto);
 
@@ -23,6 +23,6 @@ absl::StatusOr<gate::Decision> DecisionFromProto(const v1::Decision& proto);
 void PendingToProto(const gate::DecisionState& state,
                     v1::PendingApproval* proto);
 
-}  // namespace portcullis::server
+}  // namespace portcullis::codec
 
 #endif  // PORTCULLIS_CODEC_DECISION_CODEC_H_

@@ -9,7 +9,7 @@
 #include "ledger/evidence.h"
 #include "ledger/sealed_payload.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 namespace {
 
 namespace lv1 = ::portcullis::ledger::v1;
@@ -173,4 +173,4 @@ absl::StatusOr<std::string> ExportLineToJson(const lv1::ExportLine& line) {
   return json;
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::codec

@@ -16,7 +16,7 @@
 #include "ledger/payload_keyring.h"
 #include "portcullis/ledger/v1/export.pb.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 
 inline constexpr char kEvidenceExportFormat[] = "portcullis/ledger-export/v1";
 
@@ -41,6 +41,6 @@ absl::Status ExportEvidence(
 absl::StatusOr<std::string> ExportLineToJson(
     const ledger::v1::ExportLine& line);
 
-}  // namespace portcullis::server
+}  // namespace portcullis::codec
 
 #endif  // PORTCULLIS_CODEC_EVIDENCE_EXPORT_H_

@@ -8,7 +8,7 @@
 #include "codec/replay_codec.h"
 #include "codec/time_codec.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 namespace {
 
 absl::Status Invalid(absl::string_view message) {
@@ -89,4 +89,4 @@ absl::StatusOr<gate::replay::PolicyTestCase> PolicyTestCaseFromProto(
   return out;
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::codec

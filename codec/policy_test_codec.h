@@ -11,7 +11,7 @@
 #include "gate/replay/policy_test_case.h"
 #include "portcullis/replay/v1/policy_test.pb.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 
 // The most times one prior action may be repeated.
 inline constexpr uint32_t kMaxPriorRepeats = 100000;
@@ -24,6 +24,6 @@ absl::StatusOr<gate::replay::PolicyTestCase> PolicyTestCaseFromProto(
     const replay::v1::PolicyTestCase& proto,
     std::optional<absl::Time> default_at);
 
-}  // namespace portcullis::server
+}  // namespace portcullis::codec
 
 #endif  // PORTCULLIS_CODEC_POLICY_TEST_CODEC_H_

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 namespace {
 
 constexpr char kTypeUrlPrefix[] = "type.googleapis.com";
@@ -124,4 +124,4 @@ absl::StatusOr<std::string> ProtoJson::Print(
   return json;
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::codec

@@ -18,7 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 
 class ProtoJson {
  public:
@@ -45,6 +45,6 @@ class ProtoJson {
   std::unique_ptr<CachedTypes> types_;
 };
 
-}  // namespace portcullis::server
+}  // namespace portcullis::codec
 
 #endif  // PORTCULLIS_CODEC_PROTO_JSON_H_

@@ -14,7 +14,7 @@
 #include "portcullis/ledger/v1/records.pb.h"
 #include "portcullis/ledger/v1/state_snapshot.pb.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 namespace {
 
 namespace records = ::portcullis::ledger::v1;
@@ -628,4 +628,4 @@ absl::StatusOr<gate::StateSnapshot> ProtoRecordCodec::DecodeSnapshot(
   return s;
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::codec

@@ -6,7 +6,7 @@
 
 #include "gate/records.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 
 class ProtoRecordCodec final : public gate::RecordCodec {
  public:
@@ -20,6 +20,6 @@ class ProtoRecordCodec final : public gate::RecordCodec {
       absl::string_view bytes) const override;
 };
 
-}  // namespace portcullis::server
+}  // namespace portcullis::codec
 
 #endif  // PORTCULLIS_CODEC_PROTO_RECORD_CODEC_H_

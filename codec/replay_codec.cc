@@ -7,7 +7,7 @@
 #include "codec/time_codec.h"
 #include "gate/standing_approval.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 namespace {
 
 using gate::replay::ReplayOutcome;
@@ -253,4 +253,4 @@ void ReplayReportToProto(const gate::replay::ReplayReport& report,
   }
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::codec

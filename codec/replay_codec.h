@@ -18,7 +18,7 @@
 #include "portcullis/replay/v1/recording.pb.h"
 #include "portcullis/replay/v1/report.pb.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 
 namespace replay_v1 = ::portcullis::replay::v1;
 
@@ -59,6 +59,6 @@ void ReplayReportToProto(const gate::replay::ReplayReport& report,
                          const gate::PolicySnapshot& policy,
                          replay_v1::ReplayReport* proto);
 
-}  // namespace portcullis::server
+}  // namespace portcullis::codec
 
 #endif  // PORTCULLIS_CODEC_REPLAY_CODEC_H_

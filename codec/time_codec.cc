@@ -1,6 +1,6 @@
 #include "codec/time_codec.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 
 void TimeToProto(absl::Time t, google::protobuf::Timestamp* proto) {
   int64_t seconds = absl::ToUnixSeconds(t);
@@ -24,4 +24,4 @@ absl::Duration DurationFromProto(const google::protobuf::Duration& proto) {
   return absl::Seconds(proto.seconds()) + absl::Nanoseconds(proto.nanos());
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::codec

@@ -8,13 +8,13 @@
 
 #include "absl/time/time.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 
 void TimeToProto(absl::Time t, google::protobuf::Timestamp* proto);
 absl::Time TimeFromProto(const google::protobuf::Timestamp& proto);
 void DurationToProto(absl::Duration d, google::protobuf::Duration* proto);
 absl::Duration DurationFromProto(const google::protobuf::Duration& proto);
 
-}  // namespace portcullis::server
+}  // namespace portcullis::codec
 
 #endif  // PORTCULLIS_CODEC_TIME_CODEC_H_

@@ -27,7 +27,7 @@ absl::StatusOr<std::unique_ptr<ConnectorSet>> ConnectorSet::Create(
     }
     std::sort(spec.headers.begin(), spec.headers.end());
     spec.body = c.body();
-    if (c.has_timeout()) spec.timeout = DurationFromProto(c.timeout());
+    if (c.has_timeout()) spec.timeout = codec::DurationFromProto(c.timeout());
     spec.withhold_response = c.withhold_response();
     auto connector = HttpConnector::Create(std::move(spec), hosts, secrets);
     if (!connector.ok()) return connector.status();

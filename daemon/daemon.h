@@ -193,7 +193,7 @@ class Daemon {
   std::unique_ptr<Authenticator> authenticator_;
   gate::FilePolicySource shadow_source_;  // empty path: no shadow mode
   const std::string config_file_;         // empty: approvers are fixed
-  ProtoRecordCodec codec_;
+  codec::ProtoRecordCodec codec_;
   std::optional<crypto::SigningKey> signing_key_;
   // The ledger's master keys: they seal payloads and connectors' secrets.
   std::shared_ptr<std::vector<crypto::MasterKey>> master_keys_;

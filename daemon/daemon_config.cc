@@ -18,15 +18,15 @@ gate::GateOptions GateOptionsFrom(const config::v1::GateConfig& config) {
   options.limits.max_string_bytes = config.limits().max_string_bytes();
   options.max_pending_per_agent = config.limits().max_pending_per_agent();
   options.max_pending_per_tenant = config.limits().max_pending_per_tenant();
-  options.grant_ttl = DurationFromProto(config.grants().ttl());
+  options.grant_ttl = codec::DurationFromProto(config.grants().ttl());
   options.idempotency_window =
-      DurationFromProto(config.grants().idempotency_window());
+      codec::DurationFromProto(config.grants().idempotency_window());
   options.snapshot_every_checkpoints =
       static_cast<int>(config.ledger().snapshot_every_checkpoints());
   options.fatigue_cap.max_per_window =
       static_cast<int>(config.approvals().fatigue_cap().max_per_window());
   options.fatigue_cap.window =
-      DurationFromProto(config.approvals().fatigue_cap().window());
+      codec::DurationFromProto(config.approvals().fatigue_cap().window());
   return options;
 }
 
@@ -88,8 +88,8 @@ SharedRedisFrom(const config::v1::GateConfig& config) {
   shared_state::RedisCounterStoreOptions options;
   options.address = redis.address();
   options.key_prefix = redis.key_prefix();
-  options.connect_timeout = DurationFromProto(redis.connect_timeout());
-  options.command_timeout = DurationFromProto(redis.command_timeout());
+  options.connect_timeout = codec::DurationFromProto(redis.connect_timeout());
+  options.command_timeout = codec::DurationFromProto(redis.command_timeout());
   if (!redis.password_file().empty()) {
     PORTCULLIS_ASSIGN_OR_RETURN(
         crypto::SecureBytes password,

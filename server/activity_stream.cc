@@ -86,7 +86,7 @@ void ActivityStream::Deliver(
 
 void ActivityStream::WriteNext() {
   if (next_ < page_.size()) {
-    ActivityEventToProto(page_[next_++], &out_);
+    codec::ActivityEventToProto(page_[next_++], &out_);
     writing_ = true;
     StartWrite(&out_);
     return;

@@ -47,11 +47,11 @@ class ExportStream final
 
   // On a worker: the export, then the call's end. `slot` is given back
   // before the call is finished.
-  void Run(const ledger::Ledger& ledger, const EvidenceRange& range,
+  void Run(const ledger::Ledger& ledger, const codec::EvidenceRange& range,
            bool decrypt, OpenCallQuota::Slot slot) {
     const ledger::PayloadKeyring* keyring =
         decrypt ? &ledger.keyring() : nullptr;
-    absl::Status s = ExportEvidence(
+    absl::Status s = codec::ExportEvidence(
         ledger.store(), range, keyring,
         [this](const ledger::v1::ExportLine& line) { return Write(line); });
     slot = {};
@@ -194,7 +194,7 @@ absl::Status ValidTenant(absl::string_view tenant) {
 void InfoToProto(const secrets::SecretInfo& info, v1::SecretInfo* out) {
   out->set_name(info.name);
   out->set_version(info.version);
-  TimeToProto(info.updated_at, out->mutable_updated_at());
+  codec::TimeToProto(info.updated_at, out->mutable_updated_at());
 }
 
 }  // namespace
@@ -301,8 +301,8 @@ grpc::ServerWriteReactor<ledger::v1::ExportLine>* AdminService::ExportLedger(
                            "this gate does not serve ledger exports"));
           return;
         }
-        EvidenceRange range{request->tenant(), request->from_sequence(),
-                            request->to_sequence()};
+        codec::EvidenceRange range{request->tenant(), request->from_sequence(),
+                                   request->to_sequence()};
         if (!exports_.Run([this, stream, range = std::move(range),
                            decrypt = request->decrypt(),
                            slot = std::move(slot)]() mutable {

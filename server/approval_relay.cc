@@ -27,15 +27,15 @@ absl::StatusOr<v1::ApproveResponse> ApproveHere(
     gate::Gate& gate, const v1::ApproveRequest& request,
     absl::string_view caller) {
   absl::StatusOr<gate::Approval> approval =
-      ApprovalFromProto(request.approval());
+      codec::ApprovalFromProto(request.approval());
   if (!approval.ok()) return approval.status();
   absl::StatusOr<gate::ApproveResult> result = gate.Approve(
       *approval, request.signature(), gate::CallContext{std::string(caller)});
   if (!result.ok()) return result.status();
   v1::ApproveResponse response;
-  DecisionToProto(result->decision, response.mutable_decision());
+  codec::DecisionToProto(result->decision, response.mutable_decision());
   if (result->pending) {
-    PendingToProto(*result->pending, response.mutable_pending());
+    codec::PendingToProto(*result->pending, response.mutable_pending());
   }
   response.set_proposal_id(result->proposal_id);
   return response;
@@ -427,7 +427,7 @@ absl::Status ApprovalRelay::Publish(absl::string_view tenant) {
   std::map<std::string, std::string> listings;
   for (const gate::DecisionState& state : *pending) {
     v1::PendingApproval listing;
-    PendingToProto(state, &listing);
+    codec::PendingToProto(state, &listing);
     listing.set_replica(options_.replica);
     listings.emplace(state.current.id, listing.SerializeAsString());
   }

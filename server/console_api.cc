@@ -172,7 +172,7 @@ http::ApiResponse ConsoleApi::ListPending(const http::ApiRequest& request,
   if (!pending.ok()) return Error(pending.status());
   v1::ListPendingResponse response;
   for (const gate::DecisionState& state : *pending) {
-    PendingToProto(state, response.add_pending());
+    codec::PendingToProto(state, response.add_pending());
   }
   if (sources_.relay != nullptr) {
     // When the other replicas cannot be read, this one's requests stand.
@@ -193,7 +193,7 @@ http::ApiResponse ConsoleApi::OnePending(const http::ApiRequest& request,
   for (const gate::DecisionState& state : *pending) {
     if (state.current.id != decision_id) continue;
     v1::PendingApproval response;
-    PendingToProto(state, &response);
+    codec::PendingToProto(state, &response);
     return Json(response);
   }
   if (sources_.relay != nullptr) {
@@ -393,7 +393,7 @@ http::ApiResponse ConsoleApi::RecentDecisions(const http::ApiRequest& request,
             gate::ActivityEventFrom(entry, *sources_.codec);
         if (event.agent != agent) return true;
         v1::ActivityEvent out;
-        ActivityEventToProto(event, &out);
+        codec::ActivityEventToProto(event, &out);
         absl::StatusOr<std::string> json = json_.Print(out);
         if (!json.ok()) {
           printed = json.status();

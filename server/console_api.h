@@ -138,7 +138,7 @@ class ConsoleApi {
   const CallGuard& guard_;
   const absl::Time started_at_;
   const ConsoleSources sources_;
-  ProtoJson json_;
+  codec::ProtoJson json_;
   mutable std::atomic<int> streams_{0};
   mutable std::atomic<int> activity_streams_{0};
   std::atomic<bool> stopping_{false};

@@ -66,9 +66,9 @@ void QueueEventToProto(const gate::QueueEvent& event, v1::PendingEvent* out) {
                 : event.kind == gate::QueueEvent::Kind::kUpdated
                     ? v1::PendingEvent::KIND_UPDATED
                     : v1::PendingEvent::KIND_RESOLVED);
-  PendingToProto(event.state, out->mutable_pending());
+  codec::PendingToProto(event.state, out->mutable_pending());
   if (event.kind == gate::QueueEvent::Kind::kResolved) {
-    DecisionToProto(event.state.current, out->mutable_decision());
+    codec::DecisionToProto(event.state.current, out->mutable_decision());
   }
 }
 
@@ -238,7 +238,7 @@ http::ApiResponse ConsoleApi::Activity(const http::ApiRequest& request,
         if (!page->ok()) return;  // the feed closed or could not read
         for (const gate::ActivityEvent& event : **page) {
           v1::ActivityEvent out;
-          ActivityEventToProto(event, &out);
+          codec::ActivityEventToProto(event, &out);
           absl::StatusOr<std::string> json = json_.Print(out);
           if (!json.ok()) return;
           if (!write(absl::StrCat("data: ", *json, "\n\n"))) return;

@@ -60,7 +60,7 @@ void DecisionWait::Answer(absl::StatusOr<gate::Decision> decision) {
     Finish(ToGrpcStatus(decision.status()));
     return;
   }
-  DecisionToProto(*decision, response_->mutable_decision());
+  codec::DecisionToProto(*decision, response_->mutable_decision());
   Finish(grpc::Status::OK);
 }
 

@@ -114,11 +114,12 @@ void GateService::EvaluateAdmitted(const Principal& caller, absl::Time deadline,
     return;
   }
   const gate::CallContext call{caller.name, deadline};
-  absl::StatusOr<policy::Action> action = ActionFromProto(request.action());
+  absl::StatusOr<policy::Action> action =
+      codec::ActionFromProto(request.action());
   if (!action.ok()) {
     // Rejected by the codec: recorded like any other rejection.
-    gate_.RejectAsync(ActionHeaderFromProto(request.action()), action.status(),
-                      call,
+    gate_.RejectAsync(codec::ActionHeaderFromProto(request.action()),
+                      action.status(), call,
                       [reactor, ticket = std::move(ticket)](
                           absl::StatusOr<gate::Decision> rejected) mutable {
                         ticket.Leave();
@@ -134,8 +135,8 @@ void GateService::EvaluateAdmitted(const Principal& caller, absl::Time deadline,
       reactor->Finish(ToGrpcStatus(decision.status()));
       return;
     }
-    DecisionToProto(*decision, response->mutable_decision());
-    if (receipt) ReceiptToProto(*receipt, response->mutable_receipt());
+    codec::DecisionToProto(*decision, response->mutable_decision());
+    if (receipt) codec::ReceiptToProto(*receipt, response->mutable_receipt());
     reactor->Finish(grpc::Status::OK);
   };
   if (request.execute_on_allow()) {
@@ -157,7 +158,8 @@ grpc::ServerUnaryReactor* GateService::AwaitDecision(
   auto* wait = new DecisionWait(gate_, response);
   absl::Duration patience = std::min(CallerPatience(*context), kMaxAwait);
   if (request->has_max_wait()) {
-    patience = std::min(patience, DurationFromProto(request->max_wait()));
+    patience =
+        std::min(patience, codec::DurationFromProto(request->max_wait()));
   }
   guard_.AdmitWithPlaceAsync(
       *context, Method::kAwaitDecision, request->tenant(), quota_,
@@ -183,7 +185,7 @@ grpc::ServerUnaryReactor* GateService::ListPending(
             request->tenant(), request->page_token(), request->page_size());
         if (!page.ok()) return ToGrpcStatus(page.status());
         for (const gate::DecisionState& state : page->requests) {
-          PendingToProto(state, response->add_pending());
+          codec::PendingToProto(state, response->add_pending());
         }
         response->set_next_page_token(page->next_token);
         // The other replicas' requests come after this one's last
@@ -270,11 +272,11 @@ grpc::ServerUnaryReactor* GateService::Execute(
           return;
         }
         absl::StatusOr<policy::Action> action =
-            ActionFromProto(request->action());
+            codec::ActionFromProto(request->action());
         if (!action.ok()) {
           // Rejected by the codec: recorded like Evaluate's (issue 15,
           // item 12).
-          gate_.RejectAsync(ActionHeaderFromProto(request->action()),
+          gate_.RejectAsync(codec::ActionHeaderFromProto(request->action()),
                             action.status(), gate::CallContext{caller->name},
                             [reactor](absl::StatusOr<gate::Decision> r) {
                               reactor->Finish(ToGrpcStatus(r.status()));
@@ -298,7 +300,7 @@ grpc::Status GateService::ExecuteAdmitted(const Principal& caller,
   absl::StatusOr<gate::Receipt> receipt = gate_.Execute(
       request.decision_id(), action, gate::CallContext{caller.name}, &tool);
   if (!receipt.ok()) return ToGrpcStatus(receipt.status());
-  ReceiptToProto(*receipt, response->mutable_receipt());
+  codec::ReceiptToProto(*receipt, response->mutable_receipt());
   if (tool.called) {
     v1::ToolResponse* out = response->mutable_tool_response();
     out->set_called(true);
@@ -372,7 +374,7 @@ namespace {
 
 void StandingStatusToProto(const gate::StandingState& s,
                            v1::StandingStatus* proto) {
-  StandingToProto(s.approval, proto->mutable_approval());
+  codec::StandingToProto(s.approval, proto->mutable_approval());
   proto->set_uses(s.uses);
   proto->set_revoked(s.revoked);
   proto->set_revoked_by(s.revoked_by);
@@ -392,7 +394,7 @@ grpc::ServerUnaryReactor* GateService::GrantStanding(
           return Required("standing", "send the signed standing approval");
         }
         absl::StatusOr<gate::StandingApproval> standing =
-            StandingFromProto(request->standing());
+            codec::StandingFromProto(request->standing());
         if (!standing.ok()) return ToGrpcStatus(standing.status());
         absl::StatusOr<gate::StandingState> granted = gate_.GrantStanding(
             *standing, request->signature(), gate::CallContext{caller.name});
@@ -413,8 +415,8 @@ grpc::ServerUnaryReactor* GateService::RevokeStanding(
           return Required("revocation", "send the signed revocation");
         }
         absl::StatusOr<gate::StandingState> revoked = gate_.RevokeStanding(
-            RevocationFromProto(request->revocation()), request->signature(),
-            gate::CallContext{caller.name});
+            codec::RevocationFromProto(request->revocation()),
+            request->signature(), gate::CallContext{caller.name});
         if (!revoked.ok()) return ToGrpcStatus(revoked.status());
         StandingStatusToProto(*revoked, response->mutable_standing());
         return grpc::Status::OK;

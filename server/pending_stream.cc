@@ -25,9 +25,9 @@ v1::PendingEvent::Kind KindToProto(gate::QueueEvent::Kind kind) {
 void EventToProto(const gate::QueueEvent& event, v1::PendingEvent* out) {
   out->Clear();
   out->set_kind(KindToProto(event.kind));
-  PendingToProto(event.state, out->mutable_pending());
+  codec::PendingToProto(event.state, out->mutable_pending());
   if (event.kind == gate::QueueEvent::Kind::kResolved) {
-    DecisionToProto(event.state.current, out->mutable_decision());
+    codec::DecisionToProto(event.state.current, out->mutable_decision());
   }
 }
 

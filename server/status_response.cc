@@ -14,7 +14,7 @@ void PolicyToProto(const gate::PolicySnapshot* policy, v1::PolicyRef* proto) {
 
 void ReloadToProto(const gate::PolicyReloadAttempt& attempt,
                    v1::PolicyReloadAttempt* out) {
-  TimeToProto(attempt.time, out->mutable_time());
+  codec::TimeToProto(attempt.time, out->mutable_time());
   out->set_ok(attempt.result.ok());
   // Loader errors name files and may come from the file system: bounded,
   // and no directory (the data directory's included) reaches the page.
@@ -38,7 +38,7 @@ void StatusResponseFrom(const gate::GateStatus& status, const Principal& caller,
     tenant->set_pending(static_cast<uint32_t>(t.pending));
     tenant->set_ledger_sequence(t.ledger_sequence);
   }
-  TimeToProto(started_at, out->mutable_started_at());
+  codec::TimeToProto(started_at, out->mutable_started_at());
   if (status.shadow.candidate != nullptr) {  // shadow mode (issue 7)
     v1::ShadowStatus* shadow = out->mutable_shadow();
     PolicyToProto(status.shadow.candidate.get(), shadow->mutable_candidate());

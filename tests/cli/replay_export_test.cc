@@ -123,7 +123,7 @@ class ExportFixture {
 
   testing::TempDir dir_;
   testing::FakeClock clock_;
-  server::ProtoRecordCodec codec_;
+  codec::ProtoRecordCodec codec_;
 
  private:
   void Record(gate::Recorder& recorder, const char* kind, absl::Time at,
@@ -139,8 +139,8 @@ class ExportFixture {
 };
 
 gate::replay::RecordedAction Parse(const std::string& line) {
-  server::ProtoJson json;
-  auto parsed = server::ParseRecordingLine(json, line);
+  codec::ProtoJson json;
+  auto parsed = codec::ParseRecordingLine(json, line);
   INFO(line);
   REQUIRE(parsed.ok());
   return *parsed;
@@ -202,7 +202,7 @@ TEST_CASE("an ALLOW by a standing approval is exported with its grant",
 
 TEST_CASE("a walk remembers the latest grant of a standing approval id",
           "[cli][replay-export][standing]") {
-  server::ProtoRecordCodec codec;
+  codec::ProtoRecordCodec codec;
   auto entry = [&](const char* kind, const std::string& approver,
                    std::vector<std::string> roles) {
     gate::StandingApproval s;
@@ -235,16 +235,16 @@ TEST_CASE("a recording line names a standing approval only for an ALLOW by it",
           "[cli][replay-export][standing]") {
   ExportFixture f(/*standing=*/true);
   std::string line = f.Export({"", "shop"}, kExitOk)[4];
-  server::ProtoJson json;
-  CHECK(server::ParseRecordingLine(json, line).ok());
+  codec::ProtoJson json;
+  CHECK(codec::ParseRecordingLine(json, line).ok());
   std::string other = line;
   other.replace(other.find("standing:small"), 14, "standing:large");
-  CHECK(absl::IsInvalidArgument(
-      server::ParseRecordingLine(json, other).status()));
+  CHECK(
+      absl::IsInvalidArgument(codec::ParseRecordingLine(json, other).status()));
   std::string denied = line;
   denied.replace(denied.find("OUTCOME_ALLOW"), 13, "OUTCOME_DENY");
   CHECK(absl::IsInvalidArgument(
-      server::ParseRecordingLine(json, denied).status()));
+      codec::ParseRecordingLine(json, denied).status()));
 }
 
 TEST_CASE("export --format replay-binpb writes the same actions in binary",
@@ -260,7 +260,7 @@ TEST_CASE("export --format replay-binpb writes the same actions in binary",
 
   std::istringstream bytes(c.out.str());
   google::protobuf::io::IstreamInputStream stream(&bytes);
-  server::ProtoJson json;
+  codec::ProtoJson json;
   std::vector<std::string> decoded;
   for (;;) {
     replay::v1::RecordedAction proto;
@@ -270,9 +270,9 @@ TEST_CASE("export --format replay-binpb writes the same actions in binary",
       CHECK(clean_eof);
       break;
     }
-    auto recorded = server::RecordedActionFromProto(proto);
+    auto recorded = codec::RecordedActionFromProto(proto);
     REQUIRE(recorded.ok());
-    decoded.push_back(server::RecordingLine(json, *recorded));
+    decoded.push_back(codec::RecordingLine(json, *recorded));
   }
   CHECK(decoded == lines);
 }

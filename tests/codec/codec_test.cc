@@ -4,7 +4,7 @@
 #include "codec/decision_codec.h"
 #include "codec/proto_record_codec.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 namespace {
 
 v1::Action SampleProto() {
@@ -181,4 +181,4 @@ TEST_CASE("evaluation records round-trip with their charges", "[codec]") {
 }
 
 }  // namespace
-}  // namespace portcullis::server
+}  // namespace portcullis::codec

@@ -7,7 +7,7 @@
 #include "codec/time_codec.h"
 #include "gate/replay/replay_report.h"
 
-namespace portcullis::server {
+namespace portcullis::codec {
 namespace {
 
 using gate::replay::RecordedAction;
@@ -223,4 +223,4 @@ TEST_CASE("a shadow record survives the ledger codec", "[replay-codec]") {
 }
 
 }  // namespace
-}  // namespace portcullis::server
+}  // namespace portcullis::codec

@@ -24,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           {reinterpret_cast<const char*>(data), size}, &request)) {
     return 0;
   }
-  auto approval = portcullis::server::ApprovalFromProto(request.approval());
+  auto approval = portcullis::codec::ApprovalFromProto(request.approval());
   if (!approval.ok()) {
     Check(!approval.status().message().empty());
     return 0;

@@ -126,7 +126,7 @@ void Approvals() {
     a.approver_id = "fatima";
     a.comment = verdict == gate::ApprovalVerdict::kDeny ? "not this one" : "";
     v1::ApproveRequest request;
-    portcullis::server::ApprovalToProto(a, request.mutable_approval());
+    portcullis::codec::ApprovalToProto(a, request.mutable_approval());
     request.set_signature(gate::SignApproval(a, key));
     WriteBoth("approval", "approve-" + std::to_string(++n), request);
   }
@@ -143,7 +143,7 @@ void Receipts() {
   r.ledger_sequence = 17;
   gate::SignReceipt(r, portcullis::fuzz::FixedKey());
   v1::ExecutionReceipt proto;
-  portcullis::server::ReceiptToProto(r, &proto);
+  portcullis::codec::ReceiptToProto(r, &proto);
   WriteBoth("receipt", "receipt-1", proto);
 }
 

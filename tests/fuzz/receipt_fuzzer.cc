@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           {reinterpret_cast<const char*>(data), size}, &proto)) {
     return 0;
   }
-  gate::Receipt receipt = portcullis::server::ReceiptFromProto(proto);
+  gate::Receipt receipt = portcullis::codec::ReceiptFromProto(proto);
   const portcullis::crypto::SigningKey& key = portcullis::fuzz::FixedKey();
   absl::Status verified = gate::VerifyReceipt(receipt, key.verifying_key());
   if (!verified.ok()) Check(!verified.message().empty());

@@ -25,10 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   // A request the codec rejects is still recorded under its header.
   portcullis::policy::Action header =
-      portcullis::server::ActionHeaderFromProto(request.action());
+      portcullis::codec::ActionHeaderFromProto(request.action());
   (void)header;
 
-  auto action = portcullis::server::ActionFromProto(request.action());
+  auto action = portcullis::codec::ActionFromProto(request.action());
   if (!action.ok()) {
     Check(!action.status().message().empty());
     return 0;
@@ -42,8 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   portcullis::crypto::Digest digest = portcullis::gate::ActionDigest(*action);
 
   v1::Action again;
-  portcullis::server::ActionToProto(*action, &again);
-  auto back = portcullis::server::ActionFromProto(again);
+  portcullis::codec::ActionToProto(*action, &again);
+  auto back = portcullis::codec::ActionFromProto(again);
   Check(back.ok());
   Check(portcullis::gate::ValidateAction(*back, limits).ok());
   Check(portcullis::gate::ActionDigest(*back) == digest);

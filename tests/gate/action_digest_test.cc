@@ -36,7 +36,7 @@ TEST_CASE("the action digest matches the published test vectors",
     REQUIRE(MessageToJsonString(fields.at("action"), &action_json).ok());
     v1::Action proto;
     REQUIRE(JsonStringToMessage(action_json, &proto).ok());
-    auto action = server::ActionFromProto(proto);
+    auto action = codec::ActionFromProto(proto);
     REQUIRE(action.ok());
     CHECK(absl::BytesToHexString(CanonicalActionEncoding(*action)) ==
           fields.at("canonical_encoding_hex").string_value());

@@ -96,15 +96,15 @@ TEST_CASE("the amendment travels in Approval field 60 and back",
   Decision pending = f.Pending(f.Refund("120.00"));
   Approval a = WithAmendment(f.For(pending, "alice"));
   portcullis::v1::Approval proto;
-  server::ApprovalToProto(a, &proto);
+  codec::ApprovalToProto(a, &proto);
   CHECK(proto.has_amendment());
   CHECK(proto.GetDescriptor()->FindFieldByName("amendment")->number() == 60);
-  auto back = server::ApprovalFromProto(proto);
+  auto back = codec::ApprovalFromProto(proto);
   REQUIRE(back.ok());
   CHECK(back->amendment == a.amendment);
   CHECK(CanonicalApprovalMessage(*back) == CanonicalApprovalMessage(a));
   proto.clear_amendment();
-  back = server::ApprovalFromProto(proto);
+  back = codec::ApprovalFromProto(proto);
   REQUIRE(back.ok());
   CHECK_FALSE(back->amendment.has_value());
 }

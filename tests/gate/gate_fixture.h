@@ -91,7 +91,7 @@ class GateFixture {
   // Faults planned at the Nth write, beneath faults(); reset by Restart().
   testing::FaultInjectingStore& injector() { return *injecting_; }
   testing::BlockingStore& blocking() { return *blocking_; }
-  const server::ProtoRecordCodec& codec() const { return codec_; }
+  const codec::ProtoRecordCodec& codec() const { return codec_; }
 
  private:
   void Close() {
@@ -124,7 +124,7 @@ class GateFixture {
   testing::TempDir dir_;
   std::string db_dir_;
   testing::FakeClock clock_;
-  server::ProtoRecordCodec codec_;
+  codec::ProtoRecordCodec codec_;
   crypto::SigningKey signing_key_ = crypto::SigningKey::Generate();
   ApproverRegistry approvers_;
   GateOptions options_;

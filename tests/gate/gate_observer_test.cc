@@ -56,7 +56,7 @@ class RecordingObserver : public GateObserver {
 struct ObservedGate {
   testing::TempDir dir;
   testing::FakeClock clock;
-  server::ProtoRecordCodec codec;
+  codec::ProtoRecordCodec codec;
   crypto::SigningKey key = crypto::SigningKey::Generate();
   std::unique_ptr<ledger::RocksDbStore> store;
   testing::BlockingStore* blocking = nullptr;

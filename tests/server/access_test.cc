@@ -286,7 +286,7 @@ TEST_CASE("only approvers of the tenant list, watch and approve", "[access]") {
   a.expires_at = f.clock_.Now() + absl::Hours(1);
   a.approver_id = "alice";
   v1::ApproveRequest approve;
-  ApprovalToProto(a, approve.mutable_approval());
+  codec::ApprovalToProto(a, approve.mutable_approval());
   approve.set_signature(gate::SignApproval(a, f.alice_));
   v1::ApproveResponse approved;
   Expect(f.gate_->Approve(f.agent_a_.Context().get(), approve, &approved),
@@ -296,7 +296,7 @@ TEST_CASE("only approvers of the tenant list, watch and approve", "[access]") {
   REQUIRE(f.Evaluate(f.both_a_, "a", "refund_order", &own).ok());
   a.decision_id = own.decision_id();
   a.action_digest = own.action_digest();
-  ApprovalToProto(a, approve.mutable_approval());
+  codec::ApprovalToProto(a, approve.mutable_approval());
   approve.set_signature(gate::SignApproval(a, f.alice_));
   Expect(f.gate_->Approve(f.both_a_.Context().get(), approve, &approved),
          grpc::StatusCode::PERMISSION_DENIED, "requested this action");

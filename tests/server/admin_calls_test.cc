@@ -120,7 +120,7 @@ class AdminCallsFixture {
   testing::TestPrincipal ops_{"ops"};
   testing::TestPrincipal other_{"other"};
   std::unique_ptr<Authenticator> authenticator_;
-  ProtoRecordCodec codec_;
+  codec::ProtoRecordCodec codec_;
   crypto::SigningKey signing_key_ = crypto::SigningKey::Generate();
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<gate::Gate> gate_;

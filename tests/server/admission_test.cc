@@ -99,7 +99,7 @@ class AdmissionFixture {
   testing::TempDir dir_;
   testing::FakeClock clock_;
   testing::TestPrincipal principal_;
-  server::ProtoRecordCodec codec_;
+  codec::ProtoRecordCodec codec_;
   crypto::SigningKey signing_key_ = crypto::SigningKey::Generate();
   std::unique_ptr<ledger::RocksDbStore> store_;
   testing::BlockingStore* blocking_ = nullptr;

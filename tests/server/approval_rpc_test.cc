@@ -102,7 +102,7 @@ class RpcFixture {
     a.approver_id = "alice";
     a.comment = "looks right";
     v1::ApproveRequest request;
-    ApprovalToProto(a, request.mutable_approval());
+    codec::ApprovalToProto(a, request.mutable_approval());
     request.set_signature(gate::SignApproval(a, alice_));
     return request;
   }
@@ -192,7 +192,7 @@ TEST_CASE("a refund goes from pending to approved to executed over gRPC",
     f.principal_.Authorize(context);
     REQUIRE(f.gate_->Execute(&context, execute, &executed).ok());
   }
-  gate::Receipt receipt = ReceiptFromProto(executed.receipt());
+  gate::Receipt receipt = codec::ReceiptFromProto(executed.receipt());
   auto gate_key = crypto::ReadVerifyingKeyFile(f.dir_.Sub("data/gate.pub"));
   REQUIRE(gate_key.ok());
   CHECK(gate::VerifyReceipt(receipt, *gate_key).ok());
@@ -374,7 +374,7 @@ TEST_CASE("an amendment proposed over gRPC is cited once applied",
     a.amendment = gate::AmendmentProposal{"refund_order", rule,
                                           "never this much in one go"};
     v1::ApproveRequest request;
-    ApprovalToProto(a, request.mutable_approval());
+    codec::ApprovalToProto(a, request.mutable_approval());
     request.set_signature(gate::SignApproval(a, f.alice_));
     return request;
   };

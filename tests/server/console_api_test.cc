@@ -130,7 +130,7 @@ class ConsoleFixture {
     a.approver_id = "alice";
     a.comment = "checked the order";
     v1::ApproveRequest request;
-    ApprovalToProto(a, request.mutable_approval());
+    codec::ApprovalToProto(a, request.mutable_approval());
     request.set_signature(gate::SignApproval(a, alice_));
     std::string json;
     REQUIRE(google::protobuf::util::MessageToJsonString(request, &json).ok());

@@ -98,7 +98,7 @@ class ServerFixture {
   testing::FakeClock clock_;
   testing::TestPrincipal principal_;
   std::unique_ptr<Authenticator> authenticator_;
-  ProtoRecordCodec codec_;
+  codec::ProtoRecordCodec codec_;
   crypto::SigningKey signing_key_ = crypto::SigningKey::Generate();
   std::unique_ptr<ledger::RocksDbStore> store_;
   testing::BlockingStore* blocking_ = nullptr;
@@ -435,7 +435,8 @@ TEST_CASE(
   CHECK(r.action_digest() == d.action_digest());
   CHECK(r.idempotency_key() == "reply-1");
   CHECK(r.ledger_sequence() == d.ledger_sequence() + 1);
-  CHECK(gate::VerifyReceipt(ReceiptFromProto(r), f.signing_key_.verifying_key())
+  CHECK(gate::VerifyReceipt(codec::ReceiptFromProto(r),
+                            f.signing_key_.verifying_key())
             .ok());
 
   // Execute of the same decision and action answers the same receipt.

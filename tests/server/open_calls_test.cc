@@ -126,7 +126,7 @@ class OpenCallsFixture {
     a.expires_at = clock_.Now() + absl::Hours(1);
     a.approver_id = "alice";
     v1::ApproveRequest request;
-    ApprovalToProto(a, request.mutable_approval());
+    codec::ApprovalToProto(a, request.mutable_approval());
     request.set_signature(gate::SignApproval(a, alice_));
     v1::ApproveResponse response;
     grpc::ClientContext context;

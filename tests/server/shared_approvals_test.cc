@@ -156,7 +156,7 @@ v1::ApproveRequest SignedApproval(Shared& shared, const v1::Decision& d,
   a.expires_at = shared.clock.Now() + absl::Hours(1);
   a.approver_id = "alice";
   v1::ApproveRequest request;
-  ApprovalToProto(a, request.mutable_approval());
+  codec::ApprovalToProto(a, request.mutable_approval());
   request.set_signature(gate::SignApproval(a, key));
   return request;
 }

@@ -76,7 +76,7 @@ class TlsFixture {
   testing::TempDir dir_;
   testing::TestCertificates certs_{dir_};
   testing::FakeClock clock_;
-  ProtoRecordCodec codec_;
+  codec::ProtoRecordCodec codec_;
   crypto::SigningKey key_ = crypto::SigningKey::Generate();
   testing::TestPrincipal principal_;
   std::unique_ptr<ledger::Ledger> ledger_;
