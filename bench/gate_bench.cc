@@ -145,7 +145,7 @@ class Servers {
         << "\nlisten:\n"
            "  tcpAddress: 127.0.0.1:0\n  disableUnixSocket: true\n"
         << extra;
-    auto config = server::LoadConfigFile((dir_ / file).string());
+    auto config = config::LoadConfigFile((dir_ / file).string());
     if (!config.ok()) std::abort();
     auto daemon = server::Daemon::Start(*config, clock_, log_);
     if (!daemon.ok()) std::abort();

@@ -34,7 +34,7 @@ int Failed(CommandIo& io, absl::string_view command, absl::string_view what) {
 absl::StatusOr<PrincipalsFile> Load(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return PrincipalsFile();
-  return server::LoadPrincipalsFile(path);
+  return config::LoadPrincipalsFile(path);
 }
 
 // Writes through a temporary file and a rename, so the gate's watcher

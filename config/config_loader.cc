@@ -21,7 +21,7 @@
 #include "config/listen_address.h"
 #include "policy/compiled_policy.h"
 
-namespace portcullis::server {
+namespace portcullis::config {
 namespace {
 
 namespace fs = std::filesystem;
@@ -492,4 +492,4 @@ absl::StatusOr<config::v1::GateConfig> LoadConfigFile(const std::string& path) {
   return config;
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::config

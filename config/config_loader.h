@@ -12,7 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "portcullis/config/v1/config.pb.h"
 
-namespace portcullis::server {
+namespace portcullis::config {
 
 inline constexpr char kDefaultTcpAddress[] = "127.0.0.1:7575";
 inline constexpr char kDefaultDataDir[] = "data";
@@ -54,6 +54,6 @@ std::string FormatOf(absl::string_view path);
 absl::StatusOr<config::v1::PrincipalsFile> LoadPrincipalsFile(
     const std::string& path);
 
-}  // namespace portcullis::server
+}  // namespace portcullis::config
 
 #endif  // PORTCULLIS_CONFIG_CONFIG_LOADER_H_

@@ -5,7 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
-namespace portcullis::server {
+namespace portcullis::config {
 namespace {
 
 bool IsLoopback(const std::string& host) {
@@ -56,4 +56,4 @@ absl::StatusOr<ListenAddress> ParseListenAddress(absl::string_view address) {
   return out;
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::config

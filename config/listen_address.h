@@ -9,7 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace portcullis::server {
+namespace portcullis::config {
 
 struct ListenAddress {
   std::string host;  // without brackets: "127.0.0.1", "::1", "localhost"
@@ -24,6 +24,6 @@ struct ListenAddress {
 // problem for anything else.
 absl::StatusOr<ListenAddress> ParseListenAddress(absl::string_view address);
 
-}  // namespace portcullis::server
+}  // namespace portcullis::config
 
 #endif  // PORTCULLIS_CONFIG_LISTEN_ADDRESS_H_

@@ -43,7 +43,7 @@ bool IsLoopbackHost(absl::string_view host_port) {
   } else if (size_t colon = host.rfind(':'); colon != std::string::npos) {
     host = host.substr(0, colon);
   }
-  auto parsed = ParseListenAddress(absl::StrCat(
+  auto parsed = config::ParseListenAddress(absl::StrCat(
       host.find(':') != std::string::npos ? "[" + host + "]" : host, ":0"));
   return parsed.ok() && parsed->loopback;
 }

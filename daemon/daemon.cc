@@ -102,7 +102,7 @@ absl::Status Daemon::OpenLedger(const config::v1::GateConfig& config) {
   // none yet: a Deployment's pod is renamed at every restart.
   ledger_options.replica = config.replica();
   absl::StatusOr<std::string> host_replica =
-      EffectiveReplicaName(config, HostName());
+      config::EffectiveReplicaName(config, HostName());
   if (ledger_options.replica.empty() && host_replica.ok()) {
     ledger_options.default_replica = *host_replica;
   }
@@ -326,7 +326,8 @@ void Daemon::WatchFiles(const config::v1::GateConfig& config) {
 
 void Daemon::LogServing(const config::v1::GateConfig& config) {
   std::string where;
-  if (auto tcp = ParseListenAddress(config.listen().tcp_address()); tcp.ok()) {
+  if (auto tcp = config::ParseListenAddress(config.listen().tcp_address());
+      tcp.ok()) {
     tcp->port = server_->tcp_port();
     where = absl::StrCat(" on ", tcp->ToGrpcTarget());
   }
@@ -402,7 +403,8 @@ absl::Status Daemon::StartOperatorServer(const config::v1::GateConfig& config) {
   PORTCULLIS_ASSIGN_OR_RETURN(
       operator_server_,
       http::OperatorServer::Start(options, std::move(handlers)));
-  ListenAddress where{options.host, operator_server_->port(), options.loopback};
+  config::ListenAddress where{options.host, operator_server_->port(),
+                              options.loopback};
   log_.Info(absl::StrCat("operators' HTTP listener on ",
                          options.tls_cert_file.empty() ? "http://" : "https://",
                          where.ToGrpcTarget(),
@@ -531,7 +533,8 @@ absl::Status Daemon::Reload() {
 absl::Status Daemon::ReloadApprovers() {
   if (config_file_.empty()) return absl::OkStatus();
   absl::MutexLock lock(&approvers_mu_);
-  absl::StatusOr<config::v1::GateConfig> config = LoadConfigFile(config_file_);
+  absl::StatusOr<config::v1::GateConfig> config =
+      config::LoadConfigFile(config_file_);
   absl::StatusOr<gate::ApproverRegistry> approvers =
       config.ok() ? ApproversFrom(*config)
                   : absl::StatusOr<gate::ApproverRegistry>(config.status());
@@ -551,7 +554,7 @@ absl::StatusOr<std::shared_ptr<const PrincipalTable>> Daemon::LoadPrincipals()
   std::vector<config::v1::PrincipalConfig> all = inline_principals_;
   if (!principals_file_.empty()) {
     absl::StatusOr<config::v1::PrincipalsFile> file =
-        LoadPrincipalsFile(principals_file_);
+        config::LoadPrincipalsFile(principals_file_);
     if (!file.ok()) return file.status();
     all.insert(all.end(), file->principals().begin(), file->principals().end());
   }

@@ -143,8 +143,9 @@ absl::StatusOr<std::shared_ptr<std::vector<crypto::MasterKey>>> LoadMasterKeys(
 
 absl::StatusOr<http::OperatorServerOptions> OperatorServerOptionsFrom(
     const config::v1::ObservabilityConfig& config) {
-  PORTCULLIS_ASSIGN_OR_RETURN(ListenAddress address,
-                              ParseListenAddress(config.http_address()));
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      config::ListenAddress address,
+      config::ParseListenAddress(config.http_address()));
   const config::v1::TlsConfig& tls = config.tls();
   if (!tls.client_ca_file().empty() || tls.require_client_cert()) {
     return absl::InvalidArgumentError(

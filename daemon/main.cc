@@ -48,7 +48,7 @@ absl::StatusOr<config::v1::GateConfig> LoadConfig() {
     return absl::InvalidArgumentError(
         "--config is required, e.g. --config examples/gate.yaml");
   }
-  absl::StatusOr<config::v1::GateConfig> config = LoadConfigFile(path);
+  absl::StatusOr<config::v1::GateConfig> config = config::LoadConfigFile(path);
   if (!config.ok()) return config;
   if (std::string dir = absl::GetFlag(FLAGS_data_dir); !dir.empty()) {
     config->set_data_dir(dir);

@@ -95,8 +95,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
   if (!options.tcp_address.empty()) {
-    absl::StatusOr<ListenAddress> address =
-        ParseListenAddress(options.tcp_address);
+    absl::StatusOr<config::ListenAddress> address =
+        config::ParseListenAddress(options.tcp_address);
     if (!address.ok()) return address.status();
     if (!address->loopback && !options.tls.has_value()) {
       return absl::InvalidArgumentError(absl::StrCat(

@@ -54,7 +54,7 @@ tenant "shop" {
            "approvers:\n  - id: alice\n    publicKey: "
         << crypto::FormatVerifyingKey(*alice)
         << "\n    roles: [owner]\n    tenants: [shop]\n";
-    auto config = server::LoadConfigFile(dir_.Sub("gate.yaml"));
+    auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
     auto daemon = server::Daemon::Start(*config, clock_, log_);
     REQUIRE(daemon.ok());

@@ -50,7 +50,7 @@ class LiveGate {
            "  - name: auditor\n    roles: [auditor]\n    tenants: [shop]\n"
            "    tokenHashes: ['"
         << server::TokenHash(auditor_token_) << "']\n";
-    auto config = server::LoadConfigFile(dir_.Sub("gate.yaml"));
+    auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
     auto daemon = server::Daemon::Start(*config, clock_, log_);
     REQUIRE(daemon.ok());

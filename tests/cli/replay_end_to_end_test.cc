@@ -47,7 +47,7 @@ class Gate {
                                             "  tcpAddress: 127.0.0.1:0\n"
                                             "  disableUnixSocket: true\n"
                                          << principal_.Yaml();
-    auto config = server::LoadConfigFile(dir.Path("gate.yaml"));
+    auto config = config::LoadConfigFile(dir.Path("gate.yaml"));
     REQUIRE(config.ok());
     // Monday 2026-01-05, 08:30 UTC.
     clock_.Set(absl::FromCivil(absl::CivilMinute(2026, 1, 5, 8, 30),

@@ -47,7 +47,7 @@ tenant "shop" {
            "approvers:\n  - id: alice\n    publicKey: "
         << crypto::FormatVerifyingKey(*alice)
         << "\n    roles: [owner]\n    tenants: [shop]\n";
-    auto config = server::LoadConfigFile(dir_.Sub("gate.yaml"));
+    auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
     auto daemon = server::Daemon::Start(*config, clock_, log_);
     REQUIRE(daemon.ok());
@@ -161,7 +161,7 @@ TEST_CASE("a standing approval granted from the CLI allows and is capped",
 
 TEST_CASE("the fatigue cap's configuration is checked", "[cli][standing]") {
   auto parse = [](const std::string& cap) {
-    return server::ParseConfig(
+    return config::ParseConfig(
         "policy: p.policy\napprovals:\n  fatigueCap: " + cap + "\n", "yaml",
         "/tmp");
   };

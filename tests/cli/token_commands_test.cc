@@ -23,7 +23,7 @@ std::string TokenFrom(const Captured& c) {
 }
 
 std::shared_ptr<const server::PrincipalTable> Table(const std::string& path) {
-  auto file = server::LoadPrincipalsFile(path);
+  auto file = config::LoadPrincipalsFile(path);
   REQUIRE(file.ok());
   std::vector<config::v1::PrincipalConfig> list(file->principals().begin(),
                                                 file->principals().end());

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "tests/testing/temp_dir.h"
 
-namespace portcullis::server {
+namespace portcullis::config {
 namespace {
 
 TEST_CASE("a YAML configuration maps onto the schema", "[config]") {
@@ -318,4 +318,4 @@ TEST_CASE("the replica defaults to none alone and to the host name shared",
 }
 
 }  // namespace
-}  // namespace portcullis::server
+}  // namespace portcullis::config

@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-namespace portcullis::server {
+namespace portcullis::config {
 namespace {
 
 TEST_CASE("loopback addresses are recognised", "[listen_address]") {
@@ -46,4 +46,4 @@ TEST_CASE("malformed addresses are rejected with an example",
 }
 
 }  // namespace
-}  // namespace portcullis::server
+}  // namespace portcullis::config

@@ -18,13 +18,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view format = data[0] == 'j' ? "json" : "yaml";
   absl::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
 
-  auto config = portcullis::server::ParseConfig(text, format,
+  auto config = portcullis::config::ParseConfig(text, format,
                                                 "/nonexistent/portcullis-fuzz");
   if (!config.ok()) Check(!config.status().message().empty());
 
   portcullis::config::v1::PrincipalsFile principals;
   absl::Status s =
-      portcullis::server::ParseStructuredText(text, format, &principals);
+      portcullis::config::ParseStructuredText(text, format, &principals);
   if (!s.ok()) Check(!s.message().empty());
   return 0;
 }

@@ -67,7 +67,7 @@ class AccessFixture {
            "    publicKey: "
         << crypto::FormatVerifyingKey(alice_.verifying_key())
         << "\n    roles: [owner]\n    tenants: ['*']\n";
-    auto config = LoadConfigFile(dir_.Sub("gate.yaml"));
+    auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
     auto daemon = Daemon::Start(*config, clock_, log_);
     REQUIRE(daemon.ok());

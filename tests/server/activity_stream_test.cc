@@ -73,7 +73,7 @@ class ActivityFixture {
            "  disableUnixSocket: true\nledger:\n  durability: "
            "DURABILITY_PROCESS\n"
         << extra_config;
-    auto config = LoadConfigFile(dir_.Sub("gate.yaml"));
+    auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
     auto daemon = Daemon::Start(*config, clock_, log_);
     REQUIRE(daemon.ok());

@@ -250,7 +250,7 @@ TEST_CASE("an export its reader abandons ends and gives its place back",
          "  tcpAddress: 127.0.0.1:0\n  disableUnixSocket: true\n"
          "ledger:\n  checkpointEveryEntries: 1\n"
          "limits:\n  maxAdminCallsPerPrincipal: 1\n";
-  auto config = LoadConfigFile(dir.Sub("gate.yaml"));
+  auto config = config::LoadConfigFile(dir.Sub("gate.yaml"));
   REQUIRE(config.ok());
   auto daemon = Daemon::Start(*config, clock, log);
   REQUIRE(daemon.ok());
@@ -317,15 +317,15 @@ TEST_CASE("an export its reader abandons ends and gives its place back",
 
 TEST_CASE("the cap on admin calls takes a default and is checked",
           "[admin_calls]") {
-  auto defaults = ParseConfig("policy: p.policy\n", "yaml", ".");
+  auto defaults = config::ParseConfig("policy: p.policy\n", "yaml", ".");
   REQUIRE(defaults.ok());
   CHECK(defaults->limits().max_admin_calls_per_principal() == 16);
-  auto set =
-      ParseConfig("policy: p.policy\nlimits:\n  maxAdminCallsPerPrincipal: 3\n",
-                  "yaml", ".");
+  auto set = config::ParseConfig(
+      "policy: p.policy\nlimits:\n  maxAdminCallsPerPrincipal: 3\n", "yaml",
+      ".");
   REQUIRE(set.ok());
   CHECK(set->limits().max_admin_calls_per_principal() == 3);
-  auto bad = ParseConfig(
+  auto bad = config::ParseConfig(
       "policy: p.policy\nlimits:\n  maxAdminCallsPerPrincipal: 100001\n",
       "yaml", ".");
   REQUIRE_FALSE(bad.ok());

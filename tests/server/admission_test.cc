@@ -226,7 +226,7 @@ TEST_CASE(
 }
 
 TEST_CASE("the overload limits take defaults and are checked", "[admission]") {
-  auto defaults = ParseConfig("policy: p.policy\n", "yaml", ".");
+  auto defaults = config::ParseConfig("policy: p.policy\n", "yaml", ".");
   REQUIRE(defaults.ok());
   CHECK(defaults->limits().max_in_flight_decisions() == 512);
   CHECK(defaults->limits().retry_pushback_ms() == 100);
@@ -234,7 +234,7 @@ TEST_CASE("the overload limits take defaults and are checked", "[admission]") {
   CHECK(defaults->limits().max_server_threads() == 256);
   CHECK(defaults->limits().grpc_memory_bytes() == 64u << 20);
 
-  auto set = ParseConfig(
+  auto set = config::ParseConfig(
       "policy: p.policy\nlimits:\n  maxInFlightDecisions: 64\n"
       "  retryPushbackMs: 20\n  maxConcurrentStreams: 100\n"
       "  maxServerThreads: 32\n  grpcMemoryBytes: 33554432\n",
@@ -253,7 +253,7 @@ TEST_CASE("the overload limits take defaults and are checked", "[admission]") {
   };
   for (const char* line : bad) {
     INFO(line);
-    auto config = ParseConfig(
+    auto config = config::ParseConfig(
         absl::StrCat("policy: p.policy\nlimits:\n  ", line, "\n"), "yaml", ".");
     REQUIRE_FALSE(config.ok());
     CHECK(config.status().code() == absl::StatusCode::kInvalidArgument);

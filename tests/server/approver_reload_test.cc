@@ -38,7 +38,7 @@ class ReloadFixture {
   ReloadFixture() {
     std::ofstream(dir_.Sub("shop.policy")) << kPolicy;
     WriteConfig("");
-    auto config = LoadConfigFile(dir_.Sub("gate.yaml"));
+    auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
     auto daemon = Daemon::Start(*config, clock_, log_, dir_.Sub("gate.yaml"));
     REQUIRE(daemon.ok());

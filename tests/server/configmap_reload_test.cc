@@ -106,7 +106,7 @@ class PodFixture {
            "listen:\n"
            "  tcpAddress: 127.0.0.1:0\n"
            "  disableUnixSocket: true\n";
-    auto config = LoadConfigFile(dir_.Sub("gate.yaml"));
+    auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
     auto daemon = Daemon::Start(*config, clock_, log_);
     REQUIRE(daemon.ok());

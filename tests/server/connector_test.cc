@@ -85,7 +85,7 @@ class ConnectorFixture {
            "    withholdResponse: true\n"
            "    headers:\n      Authorization: 'Bearer "
            "vault://shop/payments'\n";
-    auto config = LoadConfigFile(dir_.Sub("gate.yaml"));
+    auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     INFO((config.ok() ? "" : std::string(config.status().message())));
     REQUIRE(config.ok());
     auto daemon = Daemon::Start(*config, clock_, log_);

@@ -72,7 +72,7 @@ class ConsoleFixture {
         << crypto::FormatVerifyingKey(alice_.verifying_key())
         << "\n    roles: [owner]\n    tenants: [a]\n"
         << extra;
-    auto config = LoadConfigFile(dir_.Sub("gate.yaml"));
+    auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     INFO((config.ok() ? "" : std::string(config.status().message())));
     REQUIRE(config.ok());
     auto daemon = Daemon::Start(*config, clock_, log_);
@@ -479,7 +479,7 @@ TEST_CASE("console.enabled without observability.httpAddress does not start",
       << "policy: two.policy\ndataDir: data\nlisten:\n"
          "  tcpAddress: 127.0.0.1:0\n  disableUnixSocket: true\n"
          "console:\n  enabled: true\n";
-  auto config = LoadConfigFile(dir.Sub("gate.yaml"));
+  auto config = config::LoadConfigFile(dir.Sub("gate.yaml"));
   REQUIRE(config.ok());
   auto daemon = Daemon::Start(*config, clock, log);
   REQUIRE_FALSE(daemon.ok());

@@ -53,7 +53,7 @@ struct Fixture {
                                            "  disableUnixSocket: true\n"
                                            "ledger:\n"
                                            "  minFreeMib: 4\n";
-    auto loaded = LoadConfigFile(dir.Sub("gate.yaml"));
+    auto loaded = config::LoadConfigFile(dir.Sub("gate.yaml"));
     REQUIRE(loaded.ok());
     config = *loaded;
   }

@@ -56,7 +56,7 @@ class DaemonFixture {
                                             "listen:\n"
                                             "  tcpAddress: 127.0.0.1:0\n"
                                             "  unixSocket: gate.sock\n";
-    auto config = LoadConfigFile(dir_.Sub("gate.yaml"));
+    auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
     config_ = *config;
   }

@@ -65,7 +65,7 @@ class GatewayRpcFixture {
         << "policy: tools.policy\ndataDir: data\nprincipalsFile: "
            "principals.yaml\nlisten:\n  tcpAddress: 127.0.0.1:0\n"
            "  disableUnixSocket: true\n";
-    auto config = LoadConfigFile(dir_.Sub("gate.yaml"));
+    auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
     auto daemon = Daemon::Start(*config, clock_, log_);
     REQUIRE(daemon.ok());

@@ -51,7 +51,7 @@ struct Fixture {
                                            "listen:\n"
                                            "  tcpAddress: 127.0.0.1:0\n"
                                            "  disableUnixSocket: true\n";
-    auto loaded = LoadConfigFile(dir.Sub("gate.yaml"));
+    auto loaded = config::LoadConfigFile(dir.Sub("gate.yaml"));
     REQUIRE(loaded.ok());
     config = *loaded;
   }

@@ -55,7 +55,7 @@ class ObservedDaemon {
                                             "  disableUnixSocket: true\n"
                                             "observability:\n"
                                             "  httpAddress: 127.0.0.1:0\n";
-    auto config = LoadConfigFile(dir_.Sub("gate.yaml"));
+    auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
     config_ = *config;
   }
@@ -326,7 +326,7 @@ TEST_CASE(
   std::ofstream(d.dir_.Sub("gate.yaml"), std::ios::app)
       << "  tls:\n    certFile: " << certs.server_cert()
       << "\n    keyFile: " << certs.server_key() << "\n";
-  auto config = LoadConfigFile(d.dir_.Sub("gate.yaml"));
+  auto config = config::LoadConfigFile(d.dir_.Sub("gate.yaml"));
   REQUIRE(config.ok());
   d.config_ = *config;
   d.Start();

@@ -81,7 +81,7 @@ class OpenCallsFixture {
         << "\n"
            "    roles: [owner]\n"
            "    tenants: [shop]\n";
-    auto config = LoadConfigFile(dir_.Sub("gate.yaml"));
+    auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
     auto daemon = Daemon::Start(*config, clock_, log_);
     REQUIRE(daemon.ok());

@@ -40,7 +40,7 @@ class ShadowFixture {
                                             "  tcpAddress: 127.0.0.1:0\n"
                                             "  disableUnixSocket: true\n"
                                          << principal_.Yaml();
-    auto config = LoadConfigFile(dir_.Sub("gate.yaml"));
+    auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
     CHECK(config->shadow_policy() == dir_.Sub("candidate.policy"));
     auto daemon = Daemon::Start(*config, clock_, log_);
@@ -133,7 +133,7 @@ TEST_CASE("without a shadow policy Admin.Status has no candidate", "[shadow]") {
                                          "  tcpAddress: 127.0.0.1:0\n"
                                          "  disableUnixSocket: true\n"
                                       << principal.Yaml();
-  auto config = LoadConfigFile(dir.Sub("gate.yaml"));
+  auto config = config::LoadConfigFile(dir.Sub("gate.yaml"));
   REQUIRE(config.ok());
   CHECK(config->shadow_policy().empty());
   testing::FakeClock clock;

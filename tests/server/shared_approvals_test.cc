@@ -96,7 +96,7 @@ struct Replica {
         << "\n"
            "    keyPrefix: \"test:\"\n"
         << extra;
-    auto config = LoadConfigFile(dir.Sub("gate.yaml"));
+    auto config = config::LoadConfigFile(dir.Sub("gate.yaml"));
     REQUIRE(config.ok());
     auto started = Daemon::Start(*config, shared.clock, log);
     INFO((started.ok() ? "" : started.status().ToString()));

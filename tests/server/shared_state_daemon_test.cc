@@ -85,7 +85,7 @@ struct Replica {
                                            "    connectTimeout: 0.2s\n"
                                            "    commandTimeout: 0.2s\n"
                                         << extra;
-    auto config = LoadConfigFile(dir.Sub("gate.yaml"));
+    auto config = config::LoadConfigFile(dir.Sub("gate.yaml"));
     REQUIRE(config.ok());
     if (prepare) prepare(dir);
     auto started = Daemon::Start(*config, clock, log);
