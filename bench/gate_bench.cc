@@ -140,7 +140,7 @@ class Servers {
         << "principals:\n  - name: bench\n    roles: [agent]\n"
            "    agents: [bench-agent]\n"
            "    tenants: [shop]\n    tokenHashes: ['"
-        << server::TokenHash(token_) << "']\n"
+        << identity::TokenHash(token_) << "']\n"
         << "policy: bench.policy\ndataDir: " << data
         << "\nlisten:\n"
            "  tcpAddress: 127.0.0.1:0\n  disableUnixSocket: true\n"
@@ -161,7 +161,7 @@ class Servers {
   static inline Servers* instance_ = nullptr;
 
   std::filesystem::path dir_;
-  const std::string token_ = server::NewToken();
+  const std::string token_ = identity::NewToken();
   RealClock clock_;
   std::ostringstream log_text_;
   server::Logger log_{clock_, log_text_};

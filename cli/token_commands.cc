@@ -43,7 +43,7 @@ absl::Status Save(const std::string& path, const PrincipalsFile& file) {
   // Refuse anything the gate would not load.
   std::vector<PrincipalConfig> list(file.principals().begin(),
                                     file.principals().end());
-  if (auto table = server::PrincipalTable::Create(list); !table.ok()) {
+  if (auto table = identity::PrincipalTable::Create(list); !table.ok()) {
     return table.status();
   }
   std::string json;
@@ -92,12 +92,12 @@ int RunTokensCreate(const TokensCreateArgs& args, CommandIo& io) {
   for (const std::string& t : args.tenants) wanted.add_tenants(t);
   for (uint32_t uid : args.unix_uids) wanted.add_unix_uids(uid);
   for (const std::string& a : args.agents) wanted.add_agents(a);
-  std::string token = server::NewToken();
-  std::string hash = server::TokenHash(token);
+  std::string token = identity::NewToken();
+  std::string hash = identity::TokenHash(token);
   wanted.add_token_hashes(hash);
   {
     std::vector<PrincipalConfig> alone = {wanted};
-    if (auto table = server::PrincipalTable::Create(alone); !table.ok()) {
+    if (auto table = identity::PrincipalTable::Create(alone); !table.ok()) {
       return Usage(io, "create", table.status().message());
     }
   }

@@ -78,8 +78,8 @@ absl::Status Daemon::StartAuthenticator() {
   if (GateMetrics* metrics = gate_metrics_.get(); metrics != nullptr) {
     on_auth_failure = [metrics] { metrics->OnAuthenticationFailed(); };
   }
-  authenticator_ =
-      std::make_unique<Authenticator>(principals, std::move(on_auth_failure));
+  authenticator_ = std::make_unique<identity::Authenticator>(
+      principals, std::move(on_auth_failure));
   return absl::OkStatus();
 }
 
@@ -377,8 +377,8 @@ absl::Status Daemon::StartOperatorServer(const config::v1::GateConfig& config) {
                                   const std::optional<std::string>& header) {
       std::optional<absl::string_view> authorization;
       if (header) authorization = *header;
-      absl::StatusOr<Principal> caller =
-          guard->AdmitHttp(authorization, Method::kScrapeMetrics, "");
+      absl::StatusOr<identity::Principal> caller =
+          guard->AdmitHttp(authorization, identity::Method::kScrapeMetrics, "");
       if (caller.ok()) return 200;
       return absl::IsUnauthenticated(caller.status()) ? 401 : 403;
     };
@@ -549,8 +549,8 @@ absl::Status Daemon::ReloadApprovers() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::shared_ptr<const PrincipalTable>> Daemon::LoadPrincipals()
-    const {
+absl::StatusOr<std::shared_ptr<const identity::PrincipalTable>>
+Daemon::LoadPrincipals() const {
   std::vector<config::v1::PrincipalConfig> all = inline_principals_;
   if (!principals_file_.empty()) {
     absl::StatusOr<config::v1::PrincipalsFile> file =
@@ -558,11 +558,11 @@ absl::StatusOr<std::shared_ptr<const PrincipalTable>> Daemon::LoadPrincipals()
     if (!file.ok()) return file.status();
     all.insert(all.end(), file->principals().begin(), file->principals().end());
   }
-  return PrincipalTable::Create(all);
+  return identity::PrincipalTable::Create(all);
 }
 
 absl::Status Daemon::ReloadPrincipals() {
-  absl::StatusOr<std::shared_ptr<const PrincipalTable>> table =
+  absl::StatusOr<std::shared_ptr<const identity::PrincipalTable>> table =
       LoadPrincipals();
   if (!table.ok()) {
     log_.Error(

@@ -130,7 +130,8 @@ class Daemon {
         shadow_source_(config.shadow_policy()),
         config_file_(config_file) {}
 
-  absl::StatusOr<std::shared_ptr<const PrincipalTable>> LoadPrincipals() const;
+  absl::StatusOr<std::shared_ptr<const identity::PrincipalTable>>
+  LoadPrincipals() const;
   // Health follows the ledger's storage: NOT_SERVING while it cannot
   // write (a full disk), and tries to resume it (Ledger::Resume, which
   // waits for ledger.minFreeMib free); SERVING again once it writes
@@ -190,7 +191,7 @@ class Daemon {
   gate::FilePolicySource policy_source_;
   const std::vector<config::v1::PrincipalConfig> inline_principals_;
   const std::string principals_file_;
-  std::unique_ptr<Authenticator> authenticator_;
+  std::unique_ptr<identity::Authenticator> authenticator_;
   gate::FilePolicySource shadow_source_;  // empty path: no shadow mode
   const std::string config_file_;         // empty: approvers are fixed
   codec::ProtoRecordCodec codec_;

@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/bounded_text.h"
 
-namespace portcullis::server {
+namespace portcullis::identity {
 
 const char* MethodName(Method method) {
   switch (method) {
@@ -161,4 +161,4 @@ absl::Status Authorize(const Principal& principal, Method method,
   return absl::OkStatus();
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::identity

@@ -19,7 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "identity/principal.h"
 
-namespace portcullis::server {
+namespace portcullis::identity {
 
 enum class Method {
   kEvaluate,
@@ -71,6 +71,6 @@ Role RequiredRole(Method method);
 absl::Status Authorize(const Principal& principal, Method method,
                        absl::string_view tenant, absl::string_view agent = {});
 
-}  // namespace portcullis::server
+}  // namespace portcullis::identity
 
 #endif  // PORTCULLIS_IDENTITY_ACCESS_H_

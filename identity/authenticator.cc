@@ -4,7 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 
-namespace portcullis::server {
+namespace portcullis::identity {
 
 absl::StatusOr<Principal> Authenticator::Authenticate(
     const CallerCredentials& credentials) const {
@@ -61,4 +61,4 @@ absl::StatusOr<Principal> Authenticator::ByBearer(
   return *principal;
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::identity

@@ -19,7 +19,7 @@
 #include "identity/principal.h"
 #include "identity/principal_table.h"
 
-namespace portcullis::server {
+namespace portcullis::identity {
 
 // What a call's transport says about its caller. The views must outlive
 // the Authenticate call they are passed to.
@@ -66,6 +66,6 @@ class Authenticator {
   const std::function<void()> on_failure_;
 };
 
-}  // namespace portcullis::server
+}  // namespace portcullis::identity
 
 #endif  // PORTCULLIS_IDENTITY_AUTHENTICATOR_H_

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace portcullis::server {
+namespace portcullis::identity {
 
 const char* RoleName(Role role) {
   switch (role) {
@@ -51,4 +51,4 @@ bool Principal::MaySpeakAs(absl::string_view agent) const {
          std::find(agents.begin(), agents.end(), agent) != agents.end();
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::identity

@@ -12,7 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace portcullis::server {
+namespace portcullis::identity {
 
 enum class Role { kAgent, kApprover, kOperator, kAuditor, kGateway };
 
@@ -36,6 +36,6 @@ struct Principal {
   bool MaySpeakAs(absl::string_view agent) const;
 };
 
-}  // namespace portcullis::server
+}  // namespace portcullis::identity
 
 #endif  // PORTCULLIS_IDENTITY_PRINCIPAL_H_

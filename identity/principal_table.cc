@@ -5,7 +5,7 @@
 #include "base/identifiers.h"
 #include "identity/token.h"
 
-namespace portcullis::server {
+namespace portcullis::identity {
 
 absl::StatusOr<std::shared_ptr<const PrincipalTable>> PrincipalTable::Create(
     absl::Span<const config::v1::PrincipalConfig> principals) {
@@ -73,4 +73,4 @@ const Principal* PrincipalTable::ByUid(uid_t uid) const {
   return it == by_uid_.end() ? nullptr : it->second;
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::identity

@@ -16,7 +16,7 @@
 #include "identity/principal.h"
 #include "portcullis/config/v1/config.pb.h"
 
-namespace portcullis::server {
+namespace portcullis::identity {
 
 class PrincipalTable {
  public:
@@ -41,6 +41,6 @@ class PrincipalTable {
   absl::flat_hash_map<uid_t, const Principal*> by_uid_;
 };
 
-}  // namespace portcullis::server
+}  // namespace portcullis::identity
 
 #endif  // PORTCULLIS_IDENTITY_PRINCIPAL_TABLE_H_

@@ -7,7 +7,7 @@
 #include "crypto/hash.h"
 #include "crypto/random.h"
 
-namespace portcullis::server {
+namespace portcullis::identity {
 namespace {
 
 constexpr absl::string_view kDomain("portcullis/token/v1\0", 20);
@@ -41,4 +41,4 @@ absl::Status ValidateTokenHash(absl::string_view hash) {
   return absl::OkStatus();
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::identity

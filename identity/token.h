@@ -13,7 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
-namespace portcullis::server {
+namespace portcullis::identity {
 
 // A fresh random token. Secret: print it once, never log it.
 std::string NewToken();
@@ -24,6 +24,6 @@ std::string TokenHash(absl::string_view token);
 // Checks the configuration form of a hash; InvalidArgument otherwise.
 absl::Status ValidateTokenHash(absl::string_view hash);
 
-}  // namespace portcullis::server
+}  // namespace portcullis::identity
 
 #endif  // PORTCULLIS_IDENTITY_TOKEN_H_

@@ -31,13 +31,13 @@ ActivityStream::ActivityStream(grpc::CallbackServerContext& context,
     End(ToGrpcStatus(valid));
     return;
   }
-  guard.AdmitAsync(context, Method::kTailActivity, scope_.tenant, "",
-                   [this](absl::StatusOr<Principal> caller) {
+  guard.AdmitAsync(context, identity::Method::kTailActivity, scope_.tenant, "",
+                   [this](absl::StatusOr<identity::Principal> caller) {
                      Admitted(std::move(caller));
                    });
 }
 
-void ActivityStream::Admitted(absl::StatusOr<Principal> caller) {
+void ActivityStream::Admitted(absl::StatusOr<identity::Principal> caller) {
   absl::MutexLock lock(&mu_);
   admitting_ = false;
   if (cancelled_) {

@@ -42,7 +42,8 @@ class ActivityStream final
   void OnDone() override;
 
  private:
-  void Admitted(absl::StatusOr<Principal> caller) ABSL_LOCKS_EXCLUDED(mu_);
+  void Admitted(absl::StatusOr<identity::Principal> caller)
+      ABSL_LOCKS_EXCLUDED(mu_);
   void Deliver(absl::StatusOr<std::vector<gate::ActivityEvent>> page)
       ABSL_LOCKS_EXCLUDED(mu_);
   // Writes the next event of the page, or asks the feed for the next page.

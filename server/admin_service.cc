@@ -91,7 +91,8 @@ class ExportStream final
 }  // namespace
 
 template <typename Work>
-grpc::ServerUnaryReactor* AdminService::Serve(Context* context, Method method,
+grpc::ServerUnaryReactor* AdminService::Serve(Context* context,
+                                              identity::Method method,
                                               absl::string_view tenant,
                                               bool blocking, Work work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -128,8 +129,8 @@ grpc::ServerUnaryReactor* AdminService::Halt(Context* context,
                                              const v1::HaltRequest* request,
                                              v1::HaltResponse* response) {
   return Serve(
-      context, Method::kHalt, request->tenant(), /*blocking=*/true,
-      [this, request](const Principal& caller) {
+      context, identity::Method::kHalt, request->tenant(), /*blocking=*/true,
+      [this, request](const identity::Principal& caller) {
         return ToGrpcStatus(gate_.Halt(request->tenant(), request->reason(),
                                        gate::CallContext{caller.name}));
       });
@@ -139,8 +140,8 @@ grpc::ServerUnaryReactor* AdminService::Resume(Context* context,
                                                const v1::ResumeRequest* request,
                                                v1::ResumeResponse* response) {
   return Serve(
-      context, Method::kResume, request->tenant(), /*blocking=*/true,
-      [this, request](const Principal& caller) {
+      context, identity::Method::kResume, request->tenant(), /*blocking=*/true,
+      [this, request](const identity::Principal& caller) {
         return ToGrpcStatus(gate_.Resume(request->tenant(), request->reason(),
                                          gate::CallContext{caller.name}));
       });
@@ -150,8 +151,8 @@ grpc::ServerUnaryReactor* AdminService::Reload(Context* context,
                                                const v1::ReloadRequest* request,
                                                v1::ReloadResponse* response) {
   return Serve(
-      context, Method::kReload, "", /*blocking=*/true,
-      [this, response](const Principal&) {
+      context, identity::Method::kReload, "", /*blocking=*/true,
+      [this, response](const identity::Principal&) {
         if (!reload_) {
           return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                               "this gate has no policy source to reload");
@@ -167,8 +168,8 @@ grpc::ServerUnaryReactor* AdminService::Status(Context* context,
                                                const v1::StatusRequest* request,
                                                v1::StatusResponse* response) {
   // Reads memory: answered on gRPC's thread.
-  return Serve(context, Method::kStatus, "", /*blocking=*/false,
-               [this, response](const Principal& caller) {
+  return Serve(context, identity::Method::kStatus, "", /*blocking=*/false,
+               [this, response](const identity::Principal& caller) {
                  StatusResponseFrom(gate_.Status(), caller, started_at_,
                                     response);
                  return grpc::Status::OK;
@@ -203,8 +204,9 @@ grpc::ServerUnaryReactor* AdminService::PutSecret(
     Context* context, const v1::PutSecretRequest* request,
     v1::SecretInfo* response) {
   return Serve(
-      context, Method::kPutSecret, request->tenant(), /*blocking=*/true,
-      [this, request, response](const Principal& caller) {
+      context, identity::Method::kPutSecret, request->tenant(),
+      /*blocking=*/true,
+      [this, request, response](const identity::Principal& caller) {
         if (absl::Status s = ValidTenant(request->tenant()); !s.ok()) {
           return ToGrpcStatus(s);
         }
@@ -241,8 +243,9 @@ grpc::ServerUnaryReactor* AdminService::PutSecret(
 grpc::ServerUnaryReactor* AdminService::ListSecrets(
     Context* context, const v1::ListSecretsRequest* request,
     v1::ListSecretsResponse* response) {
-  return Serve(context, Method::kListSecrets, request->tenant(),
-               /*blocking=*/true, [this, request, response](const Principal&) {
+  return Serve(context, identity::Method::kListSecrets, request->tenant(),
+               /*blocking=*/true,
+               [this, request, response](const identity::Principal&) {
                  if (absl::Status s = ValidTenant(request->tenant()); !s.ok()) {
                    return ToGrpcStatus(s);
                  }
@@ -259,8 +262,9 @@ grpc::ServerUnaryReactor* AdminService::ListSecrets(
 grpc::ServerUnaryReactor* AdminService::DeleteSecret(
     Context* context, const v1::DeleteSecretRequest* request,
     v1::DeleteSecretResponse* response) {
-  return Serve(context, Method::kDeleteSecret, request->tenant(),
-               /*blocking=*/true, [this, request](const Principal& caller) {
+  return Serve(context, identity::Method::kDeleteSecret, request->tenant(),
+               /*blocking=*/true,
+               [this, request](const identity::Principal& caller) {
                  if (absl::Status s = ValidTenant(request->tenant()); !s.ok()) {
                    return ToGrpcStatus(s);
                  }
@@ -286,7 +290,7 @@ grpc::ServerWriteReactor<ledger::v1::ExportLine>* AdminService::ExportLedger(
     return stream;
   }
   guard_.AdmitWithPlaceAsync(
-      *context, Method::kExportLedger, request->tenant(), quota_,
+      *context, identity::Method::kExportLedger, request->tenant(), quota_,
       OpenCallQuota::Kind::kAdminCall,
       [this, stream, request](absl::StatusOr<CallGuard::Admitted> admitted) {
         if (!admitted.ok()) {
@@ -325,8 +329,9 @@ grpc::ServerUnaryReactor* AdminService::ResolveUpstreamSecret(
     Context* context, const v1::ResolveUpstreamSecretRequest* request,
     v1::ResolveUpstreamSecretResponse* response) {
   return Serve(
-      context, Method::kResolveUpstreamSecret, request->tenant(),
-      /*blocking=*/true, [this, request, response](const Principal& caller) {
+      context, identity::Method::kResolveUpstreamSecret, request->tenant(),
+      /*blocking=*/true,
+      [this, request, response](const identity::Principal& caller) {
         if (absl::Status s = ValidTenant(request->tenant()); !s.ok()) {
           return ToGrpcStatus(s);
         }
@@ -390,30 +395,31 @@ grpc::ServerUnaryReactor* AdminService::RotatePayloadKey(
   if (auto* refused = RefuseMalformedTenant(context, request->tenant())) {
     return refused;
   }
-  return Serve(
-      context, Method::kRotatePayloadKey, request->tenant(), /*blocking=*/true,
-      [this, request, response](const Principal& caller) {
-        if (ledger_ == nullptr) {
-          return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                              "this gate does not rotate payload keys");
-        }
-        if (!PolicyDeclares(gate_, request->tenant())) {
-          return ToGrpcStatus(absl::NotFoundError(absl::StrCat(
-              "the policy declares no tenant ", request->tenant())));
-        }
-        // Recorded in the batch that stores the new key (record, then
-        // apply): on the tenant's chain, sealed with the new key, who
-        // rotated, to what.
-        absl::StatusOr<uint32_t> version = ledger_->RotatePayloadKey(
-            request->tenant(), [&](uint32_t new_version) {
-              return ledger::KeyRotationRecord(
-                  request->tenant(), new_version, gate_.clock().Now(),
-                  ledger::KeyRotationTrigger::kAdmin, caller.name);
-            });
-        if (!version.ok()) return ToGrpcStatus(version.status());
-        response->set_key_version(*version);
-        return grpc::Status::OK;
-      });
+  return Serve(context, identity::Method::kRotatePayloadKey, request->tenant(),
+               /*blocking=*/true,
+               [this, request, response](const identity::Principal& caller) {
+                 if (ledger_ == nullptr) {
+                   return grpc::Status(
+                       grpc::StatusCode::UNIMPLEMENTED,
+                       "this gate does not rotate payload keys");
+                 }
+                 if (!PolicyDeclares(gate_, request->tenant())) {
+                   return ToGrpcStatus(absl::NotFoundError(absl::StrCat(
+                       "the policy declares no tenant ", request->tenant())));
+                 }
+                 // Recorded in the batch that stores the new key (record, then
+                 // apply): on the tenant's chain, sealed with the new key, who
+                 // rotated, to what.
+                 absl::StatusOr<uint32_t> version = ledger_->RotatePayloadKey(
+                     request->tenant(), [&](uint32_t new_version) {
+                       return ledger::KeyRotationRecord(
+                           request->tenant(), new_version, gate_.clock().Now(),
+                           ledger::KeyRotationTrigger::kAdmin, caller.name);
+                     });
+                 if (!version.ok()) return ToGrpcStatus(version.status());
+                 response->set_key_version(*version);
+                 return grpc::Status::OK;
+               });
 }
 
 grpc::ServerUnaryReactor* AdminService::DeleteTenant(
@@ -423,8 +429,8 @@ grpc::ServerUnaryReactor* AdminService::DeleteTenant(
     return refused;
   }
   return Serve(
-      context, Method::kDeleteTenant, request->tenant(), /*blocking=*/true,
-      [this, request](const Principal&) {
+      context, identity::Method::kDeleteTenant, request->tenant(),
+      /*blocking=*/true, [this, request](const identity::Principal&) {
         if (ledger_ == nullptr) {
           return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                               "this gate does not delete tenants");

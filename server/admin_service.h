@@ -100,8 +100,8 @@ class AdminService final : public v1::Admin::CallbackService {
   // this thread, or on a worker when `blocking`. The place is given back
   // before the call is finished.
   template <typename Work>
-  Unary* Serve(Context* context, Method method, absl::string_view tenant,
-               bool blocking, Work work);
+  Unary* Serve(Context* context, identity::Method method,
+               absl::string_view tenant, bool blocking, Work work);
 
   gate::Gate& gate_;
   const CallGuard& guard_;

@@ -31,7 +31,7 @@ class UnixListener;
 class CallGuard {
  public:
   // Both must outlive the guard.
-  CallGuard(const Authenticator& authenticator, gate::Gate& gate)
+  CallGuard(const identity::Authenticator& authenticator, gate::Gate& gate)
       : authenticator_(authenticator), gate_(gate) {}
 
   // The listener whose peers can be identified by uid; null for none. Must
@@ -43,35 +43,36 @@ class CallGuard {
   // The caller's principal, or Unauthenticated / PermissionDenied.
   // `agent` is the agent id an action names (Evaluate, Execute), which the
   // principal must be allowed to speak as; empty for calls naming none.
-  absl::StatusOr<Principal> Admit(const grpc::ServerContextBase& context,
-                                  Method method, absl::string_view tenant,
-                                  absl::string_view agent = {}) const;
+  absl::StatusOr<identity::Principal> Admit(
+      const grpc::ServerContextBase& context, identity::Method method,
+      absl::string_view tenant, absl::string_view agent = {}) const;
 
   // Admit for a callback-API handler, which must not block: `done` gets
   // what Admit would return, on this thread when no refusal is recorded,
   // else once it is (see gate::Gate::RecordAccessDeniedAsync).
   void AdmitAsync(
-      const grpc::ServerContextBase& context, Method method,
+      const grpc::ServerContextBase& context, identity::Method method,
       absl::string_view tenant, absl::string_view agent,
-      absl::AnyInvocable<void(absl::StatusOr<Principal>) &&> done) const;
+      absl::AnyInvocable<void(absl::StatusOr<identity::Principal>) &&> done)
+      const;
 
   // Refuses an admitted `caller` for a reason found after admission (a
   // quota, say): records it like Admit's refusals ("access.denied", on the
   // caller's own chain), then calls `done` with `error`.
-  void RefuseAsync(const Principal& caller, Method method,
+  void RefuseAsync(const identity::Principal& caller, identity::Method method,
                    absl::string_view tenant, const absl::Status& error,
                    absl::AnyInvocable<void(absl::Status) &&> done) const;
 
   // An admitted caller and its place among its open calls.
   struct Admitted {
-    Principal caller;
+    identity::Principal caller;
     OpenCallQuota::Slot slot;
   };
   // AdmitAsync, then a place of `kind` in `quota` for the caller; one over
   // its cap is refused with RefuseAsync. `done` gets the caller and its
   // place, or the refusal. `quota` must outlive the call.
   void AdmitWithPlaceAsync(
-      const grpc::ServerContextBase& context, Method method,
+      const grpc::ServerContextBase& context, identity::Method method,
       absl::string_view tenant, OpenCallQuota& quota, OpenCallQuota::Kind kind,
       absl::AnyInvocable<void(absl::StatusOr<Admitted>) &&> done) const;
 
@@ -80,13 +81,13 @@ class CallGuard {
   // Same checks and the same refusal records as Admit, except that the
   // refusal of a call naming no tenant is recorded on the caller's own
   // tenants (the first the policy knows) rather than nowhere.
-  absl::StatusOr<Principal> AdmitHttp(
-      std::optional<absl::string_view> authorization, Method method,
+  absl::StatusOr<identity::Principal> AdmitHttp(
+      std::optional<absl::string_view> authorization, identity::Method method,
       absl::string_view tenant) const;
 
   // Who an HTTP caller is, whatever their roles (the console's /me):
   // Unauthenticated without a known bearer token.
-  absl::StatusOr<Principal> IdentifyHttp(
+  absl::StatusOr<identity::Principal> IdentifyHttp(
       std::optional<absl::string_view> authorization) const {
     return authenticator_.AuthenticateHeader(authorization);
   }
@@ -94,9 +95,10 @@ class CallGuard {
  private:
   // What `context` carries about its caller: views into its metadata,
   // valid while the call lasts.
-  CallerCredentials CredentialsOf(const grpc::ServerContextBase& context) const;
+  identity::CallerCredentials CredentialsOf(
+      const grpc::ServerContextBase& context) const;
 
-  const Authenticator& authenticator_;
+  const identity::Authenticator& authenticator_;
   gate::Gate& gate_;
   std::atomic<const UnixListener*> unix_listener_{nullptr};
 };

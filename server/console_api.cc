@@ -145,8 +145,8 @@ http::ApiResponse ConsoleApi::Me(const http::ApiRequest& request) const {
   auto& fields = *me.mutable_struct_value()->mutable_fields();
   fields["principal"].set_string_value(caller->name);
   auto* roles = fields["roles"].mutable_list_value();
-  for (Role role : caller->roles) {
-    roles->add_values()->set_string_value(RoleName(role));
+  for (identity::Role role : caller->roles) {
+    roles->add_values()->set_string_value(identity::RoleName(role));
   }
   auto* tenants = fields["tenants"].mutable_list_value();
   for (const std::string& tenant : caller->tenants) {
@@ -165,8 +165,8 @@ http::ApiResponse ConsoleApi::Me(const http::ApiRequest& request) const {
 
 http::ApiResponse ConsoleApi::ListPending(const http::ApiRequest& request,
                                           absl::string_view tenant) const {
-  auto caller =
-      guard_.AdmitHttp(request.authorization, Method::kListPending, tenant);
+  auto caller = guard_.AdmitHttp(request.authorization,
+                                 identity::Method::kListPending, tenant);
   if (!caller.ok()) return Error(caller.status());
   auto pending = gate_.ListPending(tenant);
   if (!pending.ok()) return Error(pending.status());
@@ -185,8 +185,8 @@ http::ApiResponse ConsoleApi::ListPending(const http::ApiRequest& request,
 http::ApiResponse ConsoleApi::OnePending(const http::ApiRequest& request,
                                          absl::string_view tenant,
                                          absl::string_view decision_id) const {
-  auto caller =
-      guard_.AdmitHttp(request.authorization, Method::kListPending, tenant);
+  auto caller = guard_.AdmitHttp(request.authorization,
+                                 identity::Method::kListPending, tenant);
   if (!caller.ok()) return Error(caller.status());
   auto pending = gate_.ListPending(tenant);
   if (!pending.ok()) return Error(pending.status());
@@ -213,8 +213,9 @@ http::ApiResponse ConsoleApi::Approve(const http::ApiRequest& request) const {
   absl::Status parsed = json_.Parse(request.body, &in);
   // Admitted before the body is judged, so that an unauthenticated caller
   // learns nothing; the tenant comes from the statement.
-  auto caller = guard_.AdmitHttp(request.authorization, Method::kApprove,
-                                 in.approval().tenant());
+  auto caller =
+      guard_.AdmitHttp(request.authorization, identity::Method::kApprove,
+                       in.approval().tenant());
   if (!caller.ok()) return Error(caller.status());
   if (!parsed.ok()) return Error(parsed);
   if (!in.has_approval()) {
@@ -228,7 +229,8 @@ http::ApiResponse ConsoleApi::Approve(const http::ApiRequest& request) const {
 }
 
 http::ApiResponse ConsoleApi::Status(const http::ApiRequest& request) const {
-  auto caller = guard_.AdmitHttp(request.authorization, Method::kStatus, "");
+  auto caller =
+      guard_.AdmitHttp(request.authorization, identity::Method::kStatus, "");
   if (!caller.ok()) return Error(caller.status());
   v1::StatusResponse response;
   StatusResponseFrom(gate_.Status(), *caller, started_at_, &response);
@@ -240,9 +242,9 @@ http::ApiResponse ConsoleApi::HaltOrResume(const http::ApiRequest& request,
   // HaltRequest and ResumeRequest have the same shape (tenant, reason).
   v1::HaltRequest in;
   absl::Status parsed = json_.Parse(request.body, &in);
-  auto caller =
-      guard_.AdmitHttp(request.authorization,
-                       halt ? Method::kHalt : Method::kResume, in.tenant());
+  auto caller = guard_.AdmitHttp(
+      request.authorization,
+      halt ? identity::Method::kHalt : identity::Method::kResume, in.tenant());
   if (!caller.ok()) return Error(caller.status());
   if (!parsed.ok()) return Error(parsed);
   gate::CallContext call{caller->name};
@@ -254,7 +256,8 @@ http::ApiResponse ConsoleApi::HaltOrResume(const http::ApiRequest& request,
 
 http::ApiResponse ConsoleApi::LedgerHealth(
     const http::ApiRequest& request) const {
-  auto caller = guard_.AdmitHttp(request.authorization, Method::kStatus, "");
+  auto caller =
+      guard_.AdmitHttp(request.authorization, identity::Method::kStatus, "");
   if (!caller.ok()) return Error(caller.status());
   const ledger::Ledger* ledger = sources_.ledger;
   if (ledger == nullptr) {
@@ -319,7 +322,8 @@ http::ApiResponse ConsoleApi::LedgerHealth(
 
 http::ApiResponse ConsoleApi::Connectors(
     const http::ApiRequest& request) const {
-  auto caller = guard_.AdmitHttp(request.authorization, Method::kStatus, "");
+  auto caller =
+      guard_.AdmitHttp(request.authorization, identity::Method::kStatus, "");
   if (!caller.ok()) return Error(caller.status());
   if (sources_.metrics == nullptr) {
     return Error(absl::UnimplementedError("this gate counts no executions"));
@@ -369,8 +373,8 @@ http::ApiResponse ConsoleApi::RecentDecisions(const http::ApiRequest& request,
   // Both ids are checked before they reach the guard's records or a read.
   if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return Error(s);
   if (absl::Status s = ValidateAgentId(agent); !s.ok()) return Error(s);
-  auto caller =
-      guard_.AdmitHttp(request.authorization, Method::kRecentDecisions, tenant);
+  auto caller = guard_.AdmitHttp(request.authorization,
+                                 identity::Method::kRecentDecisions, tenant);
   if (!caller.ok()) return Error(caller.status());
   if (sources_.ledger == nullptr || sources_.codec == nullptr) {
     return Error(absl::UnimplementedError("this gate has no ledger to read"));

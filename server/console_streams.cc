@@ -76,8 +76,8 @@ void QueueEventToProto(const gate::QueueEvent& event, v1::PendingEvent* out) {
 
 http::ApiResponse ConsoleApi::Events(const http::ApiRequest& request,
                                      absl::string_view tenant) const {
-  auto caller =
-      guard_.AdmitHttp(request.authorization, Method::kWatchPending, tenant);
+  auto caller = guard_.AdmitHttp(request.authorization,
+                                 identity::Method::kWatchPending, tenant);
   if (!caller.ok()) return Error(caller.status());
   if (stopping_.load()) {
     return Error(absl::UnavailableError("the gate is stopping"));
@@ -164,8 +164,8 @@ http::ApiResponse ConsoleApi::Activity(const http::ApiRequest& request,
   if (!tenant.empty()) {
     if (absl::Status s = ValidateTenantId(tenant); !s.ok()) return Error(s);
   }
-  auto caller =
-      guard_.AdmitHttp(request.authorization, Method::kTailActivity, tenant);
+  auto caller = guard_.AdmitHttp(request.authorization,
+                                 identity::Method::kTailActivity, tenant);
   if (!caller.ok()) return Error(caller.status());
   if (sources_.activity == nullptr) {
     return Error(absl::UnimplementedError(

@@ -34,27 +34,27 @@ absl::Duration CallerPatience(const grpc::ServerContextBase& context) {
 
 template <typename Work>
 grpc::ServerUnaryReactor* GateService::Unary(
-    grpc::CallbackServerContext* context, Method method,
+    grpc::CallbackServerContext* context, identity::Method method,
     absl::string_view tenant, absl::string_view agent, bool blocking,
     Work work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  guard_.AdmitAsync(
-      *context, method, tenant, agent,
-      [this, reactor, blocking,
-       work = std::move(work)](absl::StatusOr<Principal> caller) mutable {
-        if (!caller.ok()) {
-          reactor->Finish(ToGrpcStatus(caller.status()));
-          return;
-        }
-        if (!blocking) {
-          reactor->Finish(work(*caller));
-          return;
-        }
-        OnWorker(reactor, [reactor, work = std::move(work),
-                           caller = *std::move(caller)]() mutable {
-          reactor->Finish(work(caller));
-        });
-      });
+  guard_.AdmitAsync(*context, method, tenant, agent,
+                    [this, reactor, blocking, work = std::move(work)](
+                        absl::StatusOr<identity::Principal> caller) mutable {
+                      if (!caller.ok()) {
+                        reactor->Finish(ToGrpcStatus(caller.status()));
+                        return;
+                      }
+                      if (!blocking) {
+                        reactor->Finish(work(*caller));
+                        return;
+                      }
+                      OnWorker(reactor,
+                               [reactor, work = std::move(work),
+                                caller = *std::move(caller)]() mutable {
+                                 reactor->Finish(work(caller));
+                               });
+                    });
   return reactor;
 }
 
@@ -88,10 +88,10 @@ grpc::ServerUnaryReactor* GateService::Evaluate(
   // The request and response live until the reactor is finished; no step
   // below waits for the ledger with this thread.
   guard_.AdmitAsync(
-      *context, Method::kEvaluate, request->action().tenant(),
+      *context, identity::Method::kEvaluate, request->action().tenant(),
       request->action().agent(),
-      [this, reactor, request, response, deadline,
-       ticket = std::move(ticket)](absl::StatusOr<Principal> caller) mutable {
+      [this, reactor, request, response, deadline, ticket = std::move(ticket)](
+          absl::StatusOr<identity::Principal> caller) mutable {
         if (!caller.ok()) {
           ticket.Leave();
           reactor->Finish(ToGrpcStatus(caller.status()));
@@ -103,7 +103,8 @@ grpc::ServerUnaryReactor* GateService::Evaluate(
   return reactor;
 }
 
-void GateService::EvaluateAdmitted(const Principal& caller, absl::Time deadline,
+void GateService::EvaluateAdmitted(const identity::Principal& caller,
+                                   absl::Time deadline,
                                    const v1::EvaluateRequest& request,
                                    v1::EvaluateResponse* response,
                                    grpc::ServerUnaryReactor* reactor,
@@ -162,7 +163,7 @@ grpc::ServerUnaryReactor* GateService::AwaitDecision(
         std::min(patience, codec::DurationFromProto(request->max_wait()));
   }
   guard_.AdmitWithPlaceAsync(
-      *context, Method::kAwaitDecision, request->tenant(), quota_,
+      *context, identity::Method::kAwaitDecision, request->tenant(), quota_,
       OpenCallQuota::Kind::kWait,
       [wait, request, patience](absl::StatusOr<CallGuard::Admitted> admitted) {
         if (!admitted.ok()) {
@@ -179,8 +180,9 @@ grpc::ServerUnaryReactor* GateService::ListPending(
     grpc::CallbackServerContext* context, const v1::ListPendingRequest* request,
     v1::ListPendingResponse* response) {
   return Unary(
-      context, Method::kListPending, request->tenant(), {},
-      /*blocking=*/false, [this, request, response](const Principal&) {
+      context, identity::Method::kListPending, request->tenant(), {},
+      /*blocking=*/false,
+      [this, request, response](const identity::Principal&) {
         auto page = gate_.ListPendingPage(
             request->tenant(), request->page_token(), request->page_size());
         if (!page.ok()) return ToGrpcStatus(page.status());
@@ -205,7 +207,7 @@ grpc::ServerWriteReactor<v1::PendingEvent>* GateService::WatchPending(
   auto* stream =
       new PendingStream(gate_, options_.relay, options_.watch_backlog);
   guard_.AdmitWithPlaceAsync(
-      *context, Method::kWatchPending, request->tenant(), quota_,
+      *context, identity::Method::kWatchPending, request->tenant(), quota_,
       OpenCallQuota::Kind::kStream,
       [stream, request](absl::StatusOr<CallGuard::Admitted> admitted) {
         if (!admitted.ok()) {
@@ -222,9 +224,9 @@ grpc::ServerUnaryReactor* GateService::Approve(
     v1::ApproveResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   guard_.AdmitAsync(
-      *context, Method::kApprove, request->approval().tenant(), {},
+      *context, identity::Method::kApprove, request->approval().tenant(), {},
       [this, reactor, context, request,
-       response](absl::StatusOr<Principal> caller) {
+       response](absl::StatusOr<identity::Principal> caller) {
         if (!caller.ok()) {
           reactor->Finish(ToGrpcStatus(caller.status()));
           return;
@@ -259,9 +261,10 @@ grpc::ServerUnaryReactor* GateService::Execute(
     v1::ExecuteResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   guard_.AdmitAsync(
-      *context, Method::kExecute, request->action().tenant(),
+      *context, identity::Method::kExecute, request->action().tenant(),
       request->action().agent(),
-      [this, reactor, request, response](absl::StatusOr<Principal> caller) {
+      [this, reactor, request,
+       response](absl::StatusOr<identity::Principal> caller) {
         if (!caller.ok()) {
           reactor->Finish(ToGrpcStatus(caller.status()));
           return;
@@ -292,7 +295,7 @@ grpc::ServerUnaryReactor* GateService::Execute(
   return reactor;
 }
 
-grpc::Status GateService::ExecuteAdmitted(const Principal& caller,
+grpc::Status GateService::ExecuteAdmitted(const identity::Principal& caller,
                                           const v1::ExecuteRequest& request,
                                           const policy::Action& action,
                                           v1::ExecuteResponse* response) {
@@ -321,8 +324,9 @@ grpc::ServerUnaryReactor* GateService::ReportOutcome(
     const v1::ReportOutcomeRequest* request,
     v1::ReportOutcomeResponse* response) {
   return Unary(
-      context, Method::kReportOutcome, request->tenant(), {},
-      /*blocking=*/true, [this, request, response](const Principal& caller) {
+      context, identity::Method::kReportOutcome, request->tenant(), {},
+      /*blocking=*/true,
+      [this, request, response](const identity::Principal& caller) {
         gate::ExecutionOutcome outcome;
         switch (request->outcome()) {
           case v1::EXECUTION_OUTCOME_SUCCEEDED:
@@ -349,8 +353,9 @@ grpc::ServerUnaryReactor* GateService::ReportOutcome(
 grpc::ServerUnaryReactor* GateService::ListTools(
     grpc::CallbackServerContext* context, const v1::ListToolsRequest* request,
     v1::ListToolsResponse* response) {
-  return Unary(context, Method::kListTools, request->tenant(), {},
-               /*blocking=*/false, [this, request, response](const Principal&) {
+  return Unary(context, identity::Method::kListTools, request->tenant(), {},
+               /*blocking=*/false,
+               [this, request, response](const identity::Principal&) {
                  absl::StatusOr<gate::DeclaredTools> declared =
                      gate_.ListDeclaredTools(request->tenant());
                  if (!declared.ok()) return ToGrpcStatus(declared.status());
@@ -388,8 +393,10 @@ grpc::ServerUnaryReactor* GateService::GrantStanding(
     const v1::GrantStandingRequest* request,
     v1::GrantStandingResponse* response) {
   return Unary(
-      context, Method::kGrantStanding, request->standing().tenant(), {},
-      /*blocking=*/true, [this, request, response](const Principal& caller) {
+      context, identity::Method::kGrantStanding, request->standing().tenant(),
+      {},
+      /*blocking=*/true,
+      [this, request, response](const identity::Principal& caller) {
         if (!request->has_standing()) {
           return Required("standing", "send the signed standing approval");
         }
@@ -408,27 +415,30 @@ grpc::ServerUnaryReactor* GateService::RevokeStanding(
     grpc::CallbackServerContext* context,
     const v1::RevokeStandingRequest* request,
     v1::RevokeStandingResponse* response) {
-  return Unary(
-      context, Method::kRevokeStanding, request->revocation().tenant(), {},
-      /*blocking=*/true, [this, request, response](const Principal& caller) {
-        if (!request->has_revocation()) {
-          return Required("revocation", "send the signed revocation");
-        }
-        absl::StatusOr<gate::StandingState> revoked = gate_.RevokeStanding(
-            codec::RevocationFromProto(request->revocation()),
-            request->signature(), gate::CallContext{caller.name});
-        if (!revoked.ok()) return ToGrpcStatus(revoked.status());
-        StandingStatusToProto(*revoked, response->mutable_standing());
-        return grpc::Status::OK;
-      });
+  return Unary(context, identity::Method::kRevokeStanding,
+               request->revocation().tenant(), {},
+               /*blocking=*/true,
+               [this, request, response](const identity::Principal& caller) {
+                 if (!request->has_revocation()) {
+                   return Required("revocation", "send the signed revocation");
+                 }
+                 absl::StatusOr<gate::StandingState> revoked =
+                     gate_.RevokeStanding(
+                         codec::RevocationFromProto(request->revocation()),
+                         request->signature(), gate::CallContext{caller.name});
+                 if (!revoked.ok()) return ToGrpcStatus(revoked.status());
+                 StandingStatusToProto(*revoked, response->mutable_standing());
+                 return grpc::Status::OK;
+               });
 }
 
 grpc::ServerUnaryReactor* GateService::ListStanding(
     grpc::CallbackServerContext* context,
     const v1::ListStandingRequest* request,
     v1::ListStandingResponse* response) {
-  return Unary(context, Method::kListStanding, request->tenant(), {},
-               /*blocking=*/false, [this, request, response](const Principal&) {
+  return Unary(context, identity::Method::kListStanding, request->tenant(), {},
+               /*blocking=*/false,
+               [this, request, response](const identity::Principal&) {
                  absl::StatusOr<std::vector<gate::StandingState>> listed =
                      gate_.ListStanding(request->tenant());
                  if (!listed.ok()) return ToGrpcStatus(listed.status());

@@ -108,7 +108,7 @@ class GateService final : public v1::Gate::CallbackService {
  private:
   // Evaluate once the caller is admitted; finishes `reactor`, then gives
   // `ticket`'s place back.
-  void EvaluateAdmitted(const Principal& caller, absl::Time deadline,
+  void EvaluateAdmitted(const identity::Principal& caller, absl::Time deadline,
                         const v1::EvaluateRequest& request,
                         v1::EvaluateResponse* response,
                         grpc::ServerUnaryReactor* reactor,
@@ -118,13 +118,14 @@ class GateService final : public v1::Gate::CallbackService {
   // `blocking` (it waits for the ledger).
   template <typename Work>
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context,
-                                  Method method, absl::string_view tenant,
+                                  identity::Method method,
+                                  absl::string_view tenant,
                                   absl::string_view agent, bool blocking,
                                   Work work);
   // Runs `work` on a worker, which finishes `reactor`; or finishes it with
   // RESOURCE_EXHAUSTED when too many calls wait for a worker.
   void OnWorker(grpc::ServerUnaryReactor* reactor, WorkThreads::Work work);
-  grpc::Status ExecuteAdmitted(const Principal& caller,
+  grpc::Status ExecuteAdmitted(const identity::Principal& caller,
                                const v1::ExecuteRequest& request,
                                const policy::Action& action,
                                v1::ExecuteResponse* response);

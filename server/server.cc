@@ -42,7 +42,7 @@ std::chrono::system_clock::time_point Deadline(absl::Duration d) {
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     gate::Gate& gate, const ServerOptions& options,
-    Authenticator& authenticator, AdminHooks hooks) {
+    identity::Authenticator& authenticator, AdminHooks hooks) {
   if (options.tcp_address.empty() && options.unix_socket.empty()) {
     return absl::InvalidArgumentError(
         "nothing to listen on: configure a TCP address or a Unix socket");

@@ -106,7 +106,7 @@ class Server {
   // bound. `gate` and `authenticator` must outlive the server.
   static absl::StatusOr<std::unique_ptr<Server>> Start(
       gate::Gate& gate, const ServerOptions& options,
-      Authenticator& authenticator, AdminHooks hooks = {});
+      identity::Authenticator& authenticator, AdminHooks hooks = {});
 
   ~Server();
 

@@ -24,7 +24,8 @@ void ReloadToProto(const gate::PolicyReloadAttempt& attempt,
 
 }  // namespace
 
-void StatusResponseFrom(const gate::GateStatus& status, const Principal& caller,
+void StatusResponseFrom(const gate::GateStatus& status,
+                        const identity::Principal& caller,
                         absl::Time started_at, v1::StatusResponse* out) {
   PolicyToProto(status.policy.get(), out->mutable_policy());
   out->set_gate_halted(status.gate_halted.has_value());

@@ -14,7 +14,8 @@ namespace portcullis::server {
 
 // Fills `out` from `status` for `caller` (tenants it may not act for are
 // left out); `started_at` is when the gate started.
-void StatusResponseFrom(const gate::GateStatus& status, const Principal& caller,
+void StatusResponseFrom(const gate::GateStatus& status,
+                        const identity::Principal& caller,
                         absl::Time started_at, v1::StatusResponse* out);
 
 }  // namespace portcullis::server

@@ -43,11 +43,11 @@ class LiveGate {
            "  - name: agent\n    roles: [agent]\n    tenants: [shop]\n"
            "    agents: [bot]\n"
            "    tokenHashes: ['"
-        << server::TokenHash(agent_token_)
+        << identity::TokenHash(agent_token_)
         << "']\n"
            "  - name: auditor\n    roles: [auditor]\n    tenants: [shop]\n"
            "    tokenHashes: ['"
-        << server::TokenHash(auditor_token_) << "']\n";
+        << identity::TokenHash(auditor_token_) << "']\n";
     auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
     auto daemon = server::Daemon::Start(*config, clock_, log_);
@@ -83,8 +83,8 @@ class LiveGate {
   testing::FakeClock clock_;
   std::ostringstream log_text_;
   server::Logger log_{clock_, log_text_};
-  std::string agent_token_ = server::NewToken();
-  std::string auditor_token_ = server::NewToken();
+  std::string agent_token_ = identity::NewToken();
+  std::string auditor_token_ = identity::NewToken();
   std::unique_ptr<server::Daemon> daemon_;
   std::string address_;
 };

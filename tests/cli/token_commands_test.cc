@@ -22,12 +22,12 @@ std::string TokenFrom(const Captured& c) {
   return line;
 }
 
-std::shared_ptr<const server::PrincipalTable> Table(const std::string& path) {
+std::shared_ptr<const identity::PrincipalTable> Table(const std::string& path) {
   auto file = config::LoadPrincipalsFile(path);
   REQUIRE(file.ok());
   std::vector<config::v1::PrincipalConfig> list(file->principals().begin(),
                                                 file->principals().end());
-  auto table = server::PrincipalTable::Create(list);
+  auto table = identity::PrincipalTable::Create(list);
   REQUIRE(table.ok());
   return *table;
 }
@@ -46,7 +46,7 @@ TEST_CASE("tokens create writes a principal the gate accepts",
   REQUIRE(::stat(file.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
   auto table = Table(file);
-  const server::Principal* p = table->ByToken(token);
+  const identity::Principal* p = table->ByToken(token);
   REQUIRE(p != nullptr);
   CHECK(p->name == "support-agent");
   CHECK(table->ByUid(1001) == p);

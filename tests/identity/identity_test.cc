@@ -4,7 +4,7 @@
 #include "identity/principal_table.h"
 #include "identity/token.h"
 
-namespace portcullis::server {
+namespace portcullis::identity {
 namespace {
 
 config::v1::PrincipalConfig Config(const std::string& name,
@@ -159,4 +159,4 @@ TEST_CASE("the activity stream takes an operator or an auditor of the tenant",
 }
 
 }  // namespace
-}  // namespace portcullis::server
+}  // namespace portcullis::identity

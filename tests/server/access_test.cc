@@ -415,7 +415,7 @@ TEST_CASE("missing, malformed and unknown credentials are unauthenticated",
   }
   {
     grpc::ClientContext forged;
-    forged.AddMetadata("authorization", "Bearer " + NewToken());
+    forged.AddMetadata("authorization", "Bearer " + identity::NewToken());
     Expect(f.gate_->Evaluate(&forged, AccessFixture::Request("a", "reply"),
                              &response),
            grpc::StatusCode::UNAUTHENTICATED, "not recognised");
@@ -459,11 +459,11 @@ TEST_CASE("tokens rotate and are revoked by editing the principals file",
           "[access]") {
   AccessFixture f;
   Caller rotated = f.agent_a_;
-  rotated.token = NewToken();
+  rotated.token = identity::NewToken();
   // Both tokens during the rotation.
   std::string both = f.agent_a_.Yaml();
   both.insert(both.find("']\n", both.find("tokenHashes")),
-              "', '" + TokenHash(rotated.token));
+              "', '" + identity::TokenHash(rotated.token));
   {
     std::ofstream out(f.dir_.Sub("principals.yaml"));
     out << "principals:\n" << both;

@@ -57,8 +57,8 @@ class AdminCallsFixture {
     options.admin.call_threads = 4;
     std::vector<config::v1::PrincipalConfig> principals = {ops_.Config(),
                                                            other_.Config()};
-    authenticator_ =
-        std::make_unique<Authenticator>(*PrincipalTable::Create(principals));
+    authenticator_ = std::make_unique<identity::Authenticator>(
+        *identity::PrincipalTable::Create(principals));
     AdminHooks hooks;
     hooks.reload = [this] {
       absl::MutexLock lock(&mu_);
@@ -119,7 +119,7 @@ class AdminCallsFixture {
   testing::FakeClock clock_;
   testing::TestPrincipal ops_{"ops"};
   testing::TestPrincipal other_{"other"};
-  std::unique_ptr<Authenticator> authenticator_;
+  std::unique_ptr<identity::Authenticator> authenticator_;
   codec::ProtoRecordCodec codec_;
   crypto::SigningKey signing_key_ = crypto::SigningKey::Generate();
   std::unique_ptr<ledger::Ledger> ledger_;

@@ -52,8 +52,8 @@ class AdmissionFixture {
     options.admission.max_in_flight = max_in_flight;
     options.admission.retry_after = absl::Milliseconds(250);
     options.on_admission_refused = [this](absl::Duration) { ++refused_; };
-    authenticator_ = std::make_unique<Authenticator>(
-        *PrincipalTable::Create({principal_.Config()}));
+    authenticator_ = std::make_unique<identity::Authenticator>(
+        *identity::PrincipalTable::Create({principal_.Config()}));
     auto server = Server::Start(*gate_, options, *authenticator_);
     REQUIRE(server.ok());
     server_ = std::move(*server);
@@ -105,7 +105,7 @@ class AdmissionFixture {
   testing::BlockingStore* blocking_ = nullptr;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<gate::Gate> gate_;
-  std::unique_ptr<Authenticator> authenticator_;
+  std::unique_ptr<identity::Authenticator> authenticator_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<v1::Gate::Stub> stub_;
   std::atomic<int> refused_{0};

@@ -120,7 +120,7 @@ class PodFixture {
     return absl::StrCat(
         R"({"principals": [{"name": ")", p.name,
         R"(", "roles": ["agent"], "tenants": ["*"], "agents": ["*"], )",
-        R"("tokenHashes": [")", TokenHash(p.token), R"("]}]})");
+        R"("tokenHashes": [")", identity::TokenHash(p.token), R"("]}]})");
   }
 
   // Evaluates one reply as `caller`; the gRPC status and the outcome.

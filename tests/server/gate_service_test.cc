@@ -65,8 +65,8 @@ class ServerFixture {
     local.add_unix_uids(::getuid());
     std::vector<config::v1::PrincipalConfig> principals = {principal_.Config(),
                                                            local};
-    authenticator_ =
-        std::make_unique<Authenticator>(*PrincipalTable::Create(principals));
+    authenticator_ = std::make_unique<identity::Authenticator>(
+        *identity::PrincipalTable::Create(principals));
     auto server = Server::Start(*gate_, options, *authenticator_);
     REQUIRE(server.ok());
     server_ = std::move(*server);
@@ -97,7 +97,7 @@ class ServerFixture {
   testing::TempDir dir_;
   testing::FakeClock clock_;
   testing::TestPrincipal principal_;
-  std::unique_ptr<Authenticator> authenticator_;
+  std::unique_ptr<identity::Authenticator> authenticator_;
   codec::ProtoRecordCodec codec_;
   crypto::SigningKey signing_key_ = crypto::SigningKey::Generate();
   std::unique_ptr<ledger::RocksDbStore> store_;

@@ -169,16 +169,16 @@ config::v1::PrincipalConfig Caller(const std::string& name,
   p.set_name(name);
   p.add_roles(role);
   p.add_tenants("shop");
-  p.add_token_hashes(TokenHash(token));
+  p.add_token_hashes(identity::TokenHash(token));
   return p;
 }
 
 TEST_CASE("/metrics with metricsAuth needs an operator or auditor token",
           "[observability][metrics_auth]") {
   ObservedDaemon d;
-  const std::string operator_token = NewToken();
-  const std::string auditor_token = NewToken();
-  const std::string agent_token = NewToken();
+  const std::string operator_token = identity::NewToken();
+  const std::string auditor_token = identity::NewToken();
+  const std::string agent_token = identity::NewToken();
   d.config_.mutable_observability()->set_metrics_auth(true);
   *d.config_.add_principals() = Caller("ops", "operator", operator_token);
   *d.config_.add_principals() = Caller("audit", "auditor", auditor_token);

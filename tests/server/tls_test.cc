@@ -40,7 +40,8 @@ class TlsFixture {
     ledger_ = std::move(*ledger);
     gate_ = std::make_unique<gate::Gate>(clock_, *ledger_, codec_, key_,
                                          gate::ApproverRegistry());
-    authenticator_ = std::make_unique<Authenticator>(principal_.Table());
+    authenticator_ =
+        std::make_unique<identity::Authenticator>(principal_.Table());
   }
 
   absl::StatusOr<std::unique_ptr<Server>> Start(
@@ -81,7 +82,7 @@ class TlsFixture {
   testing::TestPrincipal principal_;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<gate::Gate> gate_;
-  std::unique_ptr<Authenticator> authenticator_;
+  std::unique_ptr<identity::Authenticator> authenticator_;
 };
 
 TEST_CASE("the gate serves TLS, and a plaintext client cannot talk to it",

@@ -21,7 +21,7 @@ struct TestPrincipal {
   explicit TestPrincipal(std::string n) : name(std::move(n)) {}
 
   std::string name = "tester";
-  std::string token = server::NewToken();
+  std::string token = identity::NewToken();
 
   config::v1::PrincipalConfig Config() const {
     config::v1::PrincipalConfig p;
@@ -31,7 +31,7 @@ struct TestPrincipal {
     }
     p.add_tenants("*");
     p.add_agents("*");
-    p.add_token_hashes(server::TokenHash(token));
+    p.add_token_hashes(identity::TokenHash(token));
     return p;
   }
 
@@ -40,15 +40,15 @@ struct TestPrincipal {
     return "  - name: " + name +
            "\n    roles: [agent, approver, operator, auditor]\n"
            "    tenants: ['*']\n    agents: ['*']\n    tokenHashes: ['" +
-           server::TokenHash(token) + "']\n";
+           identity::TokenHash(token) + "']\n";
   }
 
   // The principal as a YAML configuration block ("principals:" included).
   std::string Yaml() const { return "principals:\n" + YamlItem(); }
 
-  std::shared_ptr<const server::PrincipalTable> Table() const {
+  std::shared_ptr<const identity::PrincipalTable> Table() const {
     std::vector<config::v1::PrincipalConfig> list = {Config()};
-    return *server::PrincipalTable::Create(list);
+    return *identity::PrincipalTable::Create(list);
   }
 
   // A client context carrying the token.
@@ -70,13 +70,14 @@ struct TestCaller {
   std::string roles;
   std::string tenants;
   std::string agents = "bot";
-  std::string token = server::NewToken();
+  std::string token = identity::NewToken();
 
   // The principal as an item of a YAML "principals:" list.
   std::string Yaml() const {
-    std::string yaml =
-        "  - name: " + name + "\n    roles: [" + roles + "]\n    tenants: [" +
-        tenants + "]\n    tokenHashes: ['" + server::TokenHash(token) + "']\n";
+    std::string yaml = "  - name: " + name + "\n    roles: [" + roles +
+                       "]\n    tenants: [" + tenants +
+                       "]\n    tokenHashes: ['" + identity::TokenHash(token) +
+                       "']\n";
     if (!agents.empty()) yaml += "    agents: [" + agents + "]\n";
     return yaml;
   }
