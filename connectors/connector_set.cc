@@ -8,7 +8,7 @@
 #include "base/status_macros.h"
 #include "codec/time_codec.h"
 
-namespace portcullis::server {
+namespace portcullis::connectors {
 
 absl::StatusOr<std::unique_ptr<ConnectorSet>> ConnectorSet::Create(
     const config::v1::GateConfig& config, const secrets::SecretStore& secrets) {
@@ -75,4 +75,4 @@ const gate::ToolConnector* ConnectorSet::Find(absl::string_view tenant,
   return any == by_key_.end() ? nullptr : any->second.get();
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::connectors

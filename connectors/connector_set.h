@@ -15,7 +15,7 @@
 #include "gate/tool_connector.h"
 #include "portcullis/config/v1/config.pb.h"
 
-namespace portcullis::server {
+namespace portcullis::connectors {
 
 class ConnectorSet final : public gate::ToolConnectors {
  public:
@@ -47,6 +47,6 @@ class ConnectorSet final : public gate::ToolConnectors {
       by_key_;  // (tenant or "*", tool)
 };
 
-}  // namespace portcullis::server
+}  // namespace portcullis::connectors
 
 #endif  // PORTCULLIS_CONNECTORS_CONNECTOR_SET_H_

@@ -14,7 +14,7 @@
 #include "connectors/request_template.h"
 #include "connectors/secret_scrub.h"
 
-namespace portcullis::server {
+namespace portcullis::connectors {
 namespace {
 
 // Stands in for a secret while placeholders are rendered; arguments cannot
@@ -237,4 +237,4 @@ absl::StatusOr<gate::ToolResult> HttpConnector::Call(
   return result;
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::connectors

@@ -27,7 +27,7 @@
 #include "gate/tool_connector.h"
 #include "secrets/secret_store.h"
 
-namespace portcullis::server {
+namespace portcullis::connectors {
 
 struct HttpConnectorSpec {
   std::string tenant;  // a tenant id, or "*" for every tenant
@@ -77,6 +77,6 @@ class HttpConnector final : public gate::ToolConnector {
   const secrets::SecretStore& secrets_;
 };
 
-}  // namespace portcullis::server
+}  // namespace portcullis::connectors
 
 #endif  // PORTCULLIS_CONNECTORS_HTTP_CONNECTOR_H_

@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/identifiers.h"
 
-namespace portcullis::server {
+namespace portcullis::connectors {
 namespace {
 
 constexpr absl::string_view kVault = "vault://";
@@ -187,4 +187,4 @@ absl::StatusOr<std::string> Render(absl::string_view text,
       });
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::connectors

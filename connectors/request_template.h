@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "policy/action.h"
 
-namespace portcullis::server {
+namespace portcullis::connectors {
 
 // Checks every placeholder: "{{args.order_id}}" or "{{tenant}}".
 // Returns InvalidArgument for unbalanced braces or unknown names.
@@ -40,6 +40,6 @@ absl::StatusOr<std::string> Render(absl::string_view text,
                                    const policy::Action& action,
                                    Escaping escaping);
 
-}  // namespace portcullis::server
+}  // namespace portcullis::connectors
 
 #endif  // PORTCULLIS_CONNECTORS_REQUEST_TEMPLATE_H_

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
-namespace portcullis::server {
+namespace portcullis::connectors {
 namespace {
 
 std::string JsonEscaped(absl::string_view s) {
@@ -126,4 +126,4 @@ std::string ScrubSecrets(std::string text,
   return out;
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::connectors

@@ -16,7 +16,7 @@
 
 #include "crypto/secure_bytes.h"
 
-namespace portcullis::server {
+namespace portcullis::connectors {
 
 inline constexpr char kRedacted[] = "[redacted]";
 
@@ -28,6 +28,6 @@ size_t MinScrubbedFragment(size_t length);
 std::string ScrubSecrets(std::string text,
                          const std::vector<crypto::SecureBytes>& secrets);
 
-}  // namespace portcullis::server
+}  // namespace portcullis::connectors
 
 #endif  // PORTCULLIS_CONNECTORS_SECRET_SCRUB_H_

@@ -147,8 +147,8 @@ absl::Status Daemon::OpenSecrets(const config::v1::GateConfig& config) {
       ledger::RocksDbStore::Open(config.data_dir() + "/secrets", {}));
   secrets_ = std::make_unique<secrets::SecretStore>(*secrets_store_,
                                                     master_keys_, clock_);
-  PORTCULLIS_ASSIGN_OR_RETURN(connectors_,
-                              ConnectorSet::Create(config, *secrets_));
+  PORTCULLIS_ASSIGN_OR_RETURN(
+      connectors_, connectors::ConnectorSet::Create(config, *secrets_));
   if (gate_metrics_ != nullptr) {
     gate_metrics_->SetConnectorNames(connectors_->Names());
   }

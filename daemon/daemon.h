@@ -215,7 +215,7 @@ class Daemon {
   // ledger's, and the connectors that use them.
   std::unique_ptr<ledger::RocksDbStore> secrets_store_;
   std::unique_ptr<secrets::SecretStore> secrets_;
-  std::unique_ptr<ConnectorSet> connectors_;
+  std::unique_ptr<connectors::ConnectorSet> connectors_;
   // Limit counters shared with the other replicas (sharedState.redis);
   // null when this gate's counters are its own. Outlives the gate.
   std::unique_ptr<shared_state::RedisCounterStore> shared_counters_;

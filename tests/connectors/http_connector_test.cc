@@ -8,7 +8,7 @@
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/temp_dir.h"
 
-namespace portcullis::server {
+namespace portcullis::connectors {
 namespace {
 
 std::shared_ptr<const std::vector<crypto::MasterKey>> NewMasterKeys(
@@ -125,4 +125,4 @@ TEST_CASE("arguments that cannot stand in a request are refused",
 }
 
 }  // namespace
-}  // namespace portcullis::server
+}  // namespace portcullis::connectors

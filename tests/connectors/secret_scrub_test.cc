@@ -6,7 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
-namespace portcullis::server {
+namespace portcullis::connectors {
 namespace {
 
 constexpr char kSecret[] = "sk_live_Ab+/9\"x\\Zq=42";
@@ -68,4 +68,4 @@ TEST_CASE("the fragment rule", "[scrub]") {
 }
 
 }  // namespace
-}  // namespace portcullis::server
+}  // namespace portcullis::connectors

@@ -255,15 +255,16 @@ TEST_CASE("connectors call tools with sealed secrets that never leak",
 TEST_CASE("a connector is named by its name or else its tool", "[connectors]") {
   config::v1::ConnectorConfig c;
   c.set_tool("refund_order");
-  CHECK(*ConnectorSet::NameOf(c) == "refund_order");
+  CHECK(*connectors::ConnectorSet::NameOf(c) == "refund_order");
   c.set_name("payments-api.v2");
-  CHECK(*ConnectorSet::NameOf(c) == "payments-api.v2");
+  CHECK(*connectors::ConnectorSet::NameOf(c) == "payments-api.v2");
   for (const char* bad : {"none", "other", "has space", "a/b", "x{y}"}) {
     c.set_name(bad);
-    CHECK(absl::IsInvalidArgument(ConnectorSet::NameOf(c).status()));
+    CHECK(
+        absl::IsInvalidArgument(connectors::ConnectorSet::NameOf(c).status()));
   }
   c.set_name(std::string(65, 'n'));
-  CHECK(absl::IsInvalidArgument(ConnectorSet::NameOf(c).status()));
+  CHECK(absl::IsInvalidArgument(connectors::ConnectorSet::NameOf(c).status()));
 }
 
 TEST_CASE("secrets are for operators of the tenant", "[connectors]") {
