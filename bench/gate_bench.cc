@@ -133,7 +133,7 @@ class Servers {
 
   // A daemon on the bench policy with its own data directory; `extra` is
   // appended to its configuration.
-  std::unique_ptr<server::Daemon> StartDaemon(const std::string& file,
+  std::unique_ptr<daemon::Daemon> StartDaemon(const std::string& file,
                                               const std::string& data,
                                               const std::string& extra) {
     std::ofstream(dir_ / file)
@@ -147,12 +147,12 @@ class Servers {
         << extra;
     auto config = config::LoadConfigFile((dir_ / file).string());
     if (!config.ok()) std::abort();
-    auto daemon = server::Daemon::Start(*config, clock_, log_);
+    auto daemon = daemon::Daemon::Start(*config, clock_, log_);
     if (!daemon.ok()) std::abort();
     return *std::move(daemon);
   }
 
-  static std::unique_ptr<v1::Gate::Stub> StubOf(server::Daemon& daemon) {
+  static std::unique_ptr<v1::Gate::Stub> StubOf(daemon::Daemon& daemon) {
     return v1::Gate::NewStub(
         grpc::CreateChannel("127.0.0.1:" + std::to_string(daemon.tcp_port()),
                             grpc::InsecureChannelCredentials()));
@@ -164,12 +164,12 @@ class Servers {
   const std::string token_ = identity::NewToken();
   RealClock clock_;
   std::ostringstream log_text_;
-  server::Logger log_{clock_, log_text_};
-  std::unique_ptr<server::Daemon> daemon_;
+  daemon::Logger log_{clock_, log_text_};
+  std::unique_ptr<daemon::Daemon> daemon_;
   std::unique_ptr<v1::Gate::Stub> gate_stub_;
   // Outlives the daemon that shares its limits through it.
   testing::RedisServer redis_;
-  std::unique_ptr<server::Daemon> shared_daemon_;
+  std::unique_ptr<daemon::Daemon> shared_daemon_;
   std::unique_ptr<v1::Gate::Stub> shared_stub_;
   NoopService noop_service_;
   std::unique_ptr<grpc::Server> noop_server_;

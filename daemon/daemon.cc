@@ -14,7 +14,7 @@
 #include "gate/policy_loader.h"
 #include "ledger/rocksdb_store.h"
 
-namespace portcullis::server {
+namespace portcullis::daemon {
 namespace {
 
 #ifndef PORTCULLIS_VERSION
@@ -75,7 +75,7 @@ absl::Status Daemon::StartAuthenticator() {
         "UNAUTHENTICATED (see docs/security.md)");
   }
   std::function<void()> on_auth_failure;
-  if (GateMetrics* metrics = gate_metrics_.get(); metrics != nullptr) {
+  if (server::GateMetrics* metrics = gate_metrics_.get(); metrics != nullptr) {
     on_auth_failure = [metrics] { metrics->OnAuthenticationFailed(); };
   }
   authenticator_ = std::make_unique<identity::Authenticator>(
@@ -212,25 +212,26 @@ absl::Status Daemon::ShareApprovals(
         absl::StrCat("sharedState.redis: ", exchange.status().message()));
   }
   shared_approvals_ = *std::move(exchange);
-  relay_ = std::make_unique<ApprovalRelay>(
+  relay_ = std::make_unique<server::ApprovalRelay>(
       *gate_, *shared_approvals_,
-      ApprovalRelayOptions{.replica = ledger_->replica()});
+      server::ApprovalRelayOptions{.replica = ledger_->replica()});
   return absl::OkStatus();
 }
 
 absl::Status Daemon::StartServer(const config::v1::GateConfig& config) {
-  ServerOptions server_options = ServerOptionsFrom(config);
+  server::ServerOptions server_options = ServerOptionsFrom(config);
   server_options.service.relay = relay_.get();
-  if (GateMetrics* metrics = gate_metrics_.get(); metrics != nullptr) {
+  if (server::GateMetrics* metrics = gate_metrics_.get(); metrics != nullptr) {
     server_options.on_admission_refused = [metrics](absl::Duration took) {
       metrics->OnAdmissionRefused(took);
     };
   }
   PORTCULLIS_ASSIGN_OR_RETURN(
-      server_, Server::Start(*gate_, server_options, *authenticator_,
-                             AdminHooks{[this] { return Reload(); },
-                                        clock_.Now(), secrets_.get(),
-                                        ledger_.get(), activity_feed_.get()}));
+      server_, server::Server::Start(
+                   *gate_, server_options, *authenticator_,
+                   server::AdminHooks{[this] { return Reload(); }, clock_.Now(),
+                                      secrets_.get(), ledger_.get(),
+                                      activity_feed_.get()}));
   // Startup integrity (issue 5): a refused tenant fails readiness.
   for (const ledger::TenantRefusal& r : ledger_->Refusals()) {
     log_.Error(absl::StrCat("ledger: ", r.reason,
@@ -342,7 +343,8 @@ absl::Status Daemon::StartMetrics(const config::v1::GateConfig& config) {
   if (config.observability().http_address().empty()) return absl::OkStatus();
   metrics_ = std::make_unique<metrics::Registry>();
   PORTCULLIS_ASSIGN_OR_RETURN(
-      gate_metrics_, GateMetrics::Create(*metrics_, PORTCULLIS_VERSION));
+      gate_metrics_,
+      server::GateMetrics::Create(*metrics_, PORTCULLIS_VERSION));
   return absl::OkStatus();
 }
 
@@ -370,7 +372,8 @@ absl::Status Daemon::StartOperatorServer(const config::v1::GateConfig& config) {
   };
   handlers.ready = [server = server_.get()] { return server->serving(); };
   if (config.observability().metrics_auth()) {
-    metrics_guard_ = std::make_unique<CallGuard>(*authenticator_, *gate_);
+    metrics_guard_ =
+        std::make_unique<server::CallGuard>(*authenticator_, *gate_);
     // Refusals are counted (portcullis_auth_failures_total) by the
     // Authenticator and recorded by the guard, as for any call.
     handlers.metrics_access = [guard = metrics_guard_.get()](
@@ -384,8 +387,9 @@ absl::Status Daemon::StartOperatorServer(const config::v1::GateConfig& config) {
     };
   }
   if (config.console().enabled()) {  // the approval console (issue 19)
-    console_guard_ = std::make_unique<CallGuard>(*authenticator_, *gate_);
-    ConsoleSources sources;
+    console_guard_ =
+        std::make_unique<server::CallGuard>(*authenticator_, *gate_);
+    server::ConsoleSources sources;
     sources.ledger = ledger_.get();
     sources.codec = &codec_;
     sources.activity = activity_feed_.get();
@@ -393,8 +397,8 @@ absl::Status Daemon::StartOperatorServer(const config::v1::GateConfig& config) {
     sources.metrics = gate_metrics_.get();
     sources.connectors = connectors_ != nullptr ? connectors_->size() : 0;
     sources.relay = relay_.get();
-    console_api_ = std::make_unique<ConsoleApi>(*gate_, *console_guard_,
-                                                clock_.Now(), sources);
+    console_api_ = std::make_unique<server::ConsoleApi>(*gate_, *console_guard_,
+                                                        clock_.Now(), sources);
     handlers.api = [api = console_api_.get()](const http::ApiRequest& r) {
       return api->Handle(r);
     };
@@ -638,4 +642,4 @@ void Daemon::Stop(absl::Duration grace) {
   if (server_ != nullptr) server_->Shutdown(grace);
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::daemon

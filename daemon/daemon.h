@@ -44,7 +44,7 @@
 #include "shared_state/redis_counter_store.h"
 #include "shared_state/redis_halt_store.h"
 
-namespace portcullis::server {
+namespace portcullis::daemon {
 
 class Daemon {
  public:
@@ -114,7 +114,7 @@ class Daemon {
   gate::Gate& gate() { return *gate_; }
   // The approval relay (sharedState.redis); null when approvals are not
   // shared.
-  ApprovalRelay* relay() { return relay_.get(); }
+  server::ApprovalRelay* relay() { return relay_.get(); }
   // The activity stream's ledger tail (its Stats show what it holds).
   const gate::ActivityFeed& activity_feed() const { return *activity_feed_; }
 
@@ -201,7 +201,7 @@ class Daemon {
   // Outlive everything that counts into them (the ledger's commit thread
   // included); null without observability.httpAddress.
   std::unique_ptr<metrics::Registry> metrics_;
-  std::unique_ptr<GateMetrics> gate_metrics_;
+  std::unique_ptr<server::GateMetrics> gate_metrics_;
   // The activity stream's ledger tail (issue 18) and the ledger's observers
   // (the metrics and the feed): they outlive the ledger, which tells them
   // of its appends; the feed is closed (Stop) before the ledger closes.
@@ -226,13 +226,14 @@ class Daemon {
   // and the relay that publishes this one's and answers theirs; null
   // alike. The server, which uses the relay, stops first.
   std::unique_ptr<shared_state::RedisApprovalExchange> shared_approvals_;
-  std::unique_ptr<ApprovalRelay> relay_;
-  std::unique_ptr<Server> server_;
+  std::unique_ptr<server::ApprovalRelay> relay_;
+  std::unique_ptr<server::Server> server_;
   // The console's API (console.enabled), answering on the operators'
   // listener, which stops first.
-  std::unique_ptr<CallGuard> console_guard_;
-  std::unique_ptr<CallGuard> metrics_guard_;  // observability.metricsAuth
-  std::unique_ptr<ConsoleApi> console_api_;
+  std::unique_ptr<server::CallGuard> console_guard_;
+  std::unique_ptr<server::CallGuard>
+      metrics_guard_;  // observability.metricsAuth
+  std::unique_ptr<server::ConsoleApi> console_api_;
   // Stopped before the server and the gate it reads go away.
   std::unique_ptr<http::OperatorServer> operator_server_;
   // Ledger evidence: checkpoints by time, retention. Stopped after the
@@ -266,6 +267,6 @@ class Daemon {
   absl::Mutex approvers_mu_;
 };
 
-}  // namespace portcullis::server
+}  // namespace portcullis::daemon
 
 #endif  // PORTCULLIS_DAEMON_DAEMON_H_

@@ -10,7 +10,7 @@
 #include "config/listen_address.h"
 #include "crypto/key_file.h"
 
-namespace portcullis::server {
+namespace portcullis::daemon {
 
 gate::GateOptions GateOptionsFrom(const config::v1::GateConfig& config) {
   gate::GateOptions options;
@@ -47,12 +47,13 @@ absl::StatusOr<gate::ApproverRegistry> ApproversFrom(
   return gate::ApproverRegistry::Create(std::move(approvers));
 }
 
-ServerOptions ServerOptionsFrom(const config::v1::GateConfig& config) {
-  ServerOptions options;
+server::ServerOptions ServerOptionsFrom(const config::v1::GateConfig& config) {
+  server::ServerOptions options;
   const config::v1::TlsConfig& tls = config.listen().tls();
   if (!tls.cert_file().empty() || !tls.key_file().empty()) {
-    options.tls = TlsFiles{tls.cert_file(), tls.key_file(),
-                           tls.client_ca_file(), tls.require_client_cert()};
+    options.tls =
+        server::TlsFiles{tls.cert_file(), tls.key_file(), tls.client_ca_file(),
+                         tls.require_client_cert()};
   }
   options.tcp_address = config.listen().tcp_address();
   options.unix_socket = config.listen().unix_socket();
@@ -211,4 +212,4 @@ ledger::MaintenanceOptions MaintenanceOptionsFrom(
   return options;
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::daemon

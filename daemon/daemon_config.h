@@ -26,7 +26,7 @@
 #include "server/server.h"
 #include "shared_state/redis_counter_store.h"
 
-namespace portcullis::server {
+namespace portcullis::daemon {
 
 gate::GateOptions GateOptionsFrom(const config::v1::GateConfig& config);
 
@@ -37,7 +37,7 @@ absl::StatusOr<gate::ApproverRegistry> ApproversFrom(
 
 // The gRPC server's options: where it listens, TLS, and the limits on
 // requests, open waits, streams and admission (issue 15).
-ServerOptions ServerOptionsFrom(const config::v1::GateConfig& config);
+server::ServerOptions ServerOptionsFrom(const config::v1::GateConfig& config);
 
 // The options of the stores that share limit counters, halts and approval
 // queues with the other replicas, from sharedState.redis (validated by the
@@ -77,6 +77,6 @@ ledger::LedgerOptions LedgerOptionsFrom(const config::v1::GateConfig& config);
 ledger::MaintenanceOptions MaintenanceOptionsFrom(
     const config::v1::GateConfig& config);
 
-}  // namespace portcullis::server
+}  // namespace portcullis::daemon
 
 #endif  // PORTCULLIS_DAEMON_DAEMON_CONFIG_H_

@@ -9,7 +9,7 @@
 #include "absl/time/time.h"
 #include "portcullis/config/v1/log_line.pb.h"
 
-namespace portcullis::server {
+namespace portcullis::daemon {
 namespace {
 
 // Proto string fields must be UTF-8, and a message may quote bytes that are
@@ -88,4 +88,4 @@ std::string Logger::JsonLine(absl::string_view time, absl::string_view level,
   return json;
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::daemon

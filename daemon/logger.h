@@ -16,7 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "base/clock.h"
 
-namespace portcullis::server {
+namespace portcullis::daemon {
 
 enum class LogFormat { kText, kJson };
 
@@ -68,6 +68,6 @@ class Logger {
   std::atomic<LogFormat> format_;
 };
 
-}  // namespace portcullis::server
+}  // namespace portcullis::daemon
 
 #endif  // PORTCULLIS_DAEMON_LOGGER_H_

@@ -39,7 +39,7 @@ ABSL_FLAG(std::string, replica, "",
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "How long calls in flight may take to finish on SIGTERM.");
 
-namespace portcullis::server {
+namespace portcullis::daemon {
 namespace {
 
 absl::StatusOr<config::v1::GateConfig> LoadConfig() {
@@ -147,6 +147,6 @@ int Main(int argc, char** argv) {
 }
 
 }  // namespace
-}  // namespace portcullis::server
+}  // namespace portcullis::daemon
 
-int main(int argc, char** argv) { return portcullis::server::Main(argc, argv); }
+int main(int argc, char** argv) { return portcullis::daemon::Main(argc, argv); }

@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/thread_name.h"
 
-namespace portcullis::server {
+namespace portcullis::daemon {
 namespace {
 
 namespace fs = std::filesystem;
@@ -110,4 +110,4 @@ void PolicyWatcher::Run() {
   }
 }
 
-}  // namespace portcullis::server
+}  // namespace portcullis::daemon

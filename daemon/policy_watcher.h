@@ -21,7 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace portcullis::server {
+namespace portcullis::daemon {
 
 // Whether an inotify event about directory entry `entry` concerns a watch
 // of the file named `watched_file` in that directory (empty: the whole
@@ -53,6 +53,6 @@ class PolicyWatcher {
   std::thread thread_;
 };
 
-}  // namespace portcullis::server
+}  // namespace portcullis::daemon
 
 #endif  // PORTCULLIS_DAEMON_POLICY_WATCHER_H_

@@ -52,7 +52,7 @@ class LiveGate {
         << identity::TokenHash(auditor_token_) << "']\n";
     auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
-    auto daemon = server::Daemon::Start(*config, clock_, log_);
+    auto daemon = daemon::Daemon::Start(*config, clock_, log_);
     REQUIRE(daemon.ok());
     daemon_ = std::move(*daemon);
     address_ = "127.0.0.1:" + std::to_string(daemon_->tcp_port());
@@ -99,10 +99,10 @@ class LiveGate {
   testing::TempDir dir_;
   testing::FakeClock clock_;
   std::ostringstream log_text_;
-  server::Logger log_{clock_, log_text_};
+  daemon::Logger log_{clock_, log_text_};
   std::string agent_token_ = identity::NewToken();
   std::string auditor_token_ = identity::NewToken();
-  std::unique_ptr<server::Daemon> daemon_;
+  std::unique_ptr<daemon::Daemon> daemon_;
   std::string address_;
 };
 

@@ -52,7 +52,7 @@ class Gate {
     // Monday 2026-01-05, 08:30 UTC.
     clock_.Set(absl::FromCivil(absl::CivilMinute(2026, 1, 5, 8, 30),
                                absl::UTCTimeZone()));
-    auto daemon = server::Daemon::Start(*config, clock_, log_);
+    auto daemon = daemon::Daemon::Start(*config, clock_, log_);
     REQUIRE(daemon.ok());
     daemon_ = std::move(*daemon);
     stub_ = v1::Gate::NewStub(
@@ -107,8 +107,8 @@ class Gate {
   testing::TestPrincipal principal_;
   testing::FakeClock clock_;
   std::ostringstream log_text_;
-  server::Logger log_{clock_, log_text_};
-  std::unique_ptr<server::Daemon> daemon_;
+  daemon::Logger log_{clock_, log_text_};
+  std::unique_ptr<daemon::Daemon> daemon_;
   std::unique_ptr<v1::Gate::Stub> stub_;
 };
 

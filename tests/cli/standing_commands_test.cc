@@ -49,7 +49,7 @@ tenant "shop" {
         << "\n    roles: [owner]\n    tenants: [shop]\n";
     auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
-    auto daemon = server::Daemon::Start(*config, clock_, log_);
+    auto daemon = daemon::Daemon::Start(*config, clock_, log_);
     REQUIRE(daemon.ok());
     daemon_ = std::move(*daemon);
     address_ = "127.0.0.1:" + std::to_string(daemon_->tcp_port());
@@ -94,8 +94,8 @@ tenant "shop" {
   testing::TestPrincipal agent_{"agent"};
   testing::TestPrincipal approver_{"approver-cli"};
   std::ostringstream log_text_;
-  server::Logger log_{clock_, log_text_};
-  std::unique_ptr<server::Daemon> daemon_;
+  daemon::Logger log_{clock_, log_text_};
+  std::unique_ptr<daemon::Daemon> daemon_;
   std::string address_;
 };
 

@@ -69,7 +69,7 @@ class AccessFixture {
         << "\n    roles: [owner]\n    tenants: ['*']\n";
     auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
-    auto daemon = Daemon::Start(*config, clock_, log_);
+    auto daemon = daemon::Daemon::Start(*config, clock_, log_);
     REQUIRE(daemon.ok());
     daemon_ = std::move(*daemon);
     auto channel =
@@ -121,7 +121,7 @@ class AccessFixture {
   testing::TempDir dir_;
   testing::FakeClock clock_;
   std::ostringstream log_text_;
-  Logger log_{clock_, log_text_};
+  daemon::Logger log_{clock_, log_text_};
   crypto::SigningKey alice_ = crypto::SigningKey::Generate();
   Caller agent_a_{"agent-a", "agent", "a"};
   Caller agent_b_{"agent-b", "agent", "b"};
@@ -129,7 +129,7 @@ class AccessFixture {
   Caller ops_{"ops", "operator", "'*'"};
   Caller both_a_{"agent-and-approver-a", "agent, approver", "a"};
   Caller auditor_a_{"auditor-a", "auditor", "a"};
-  std::unique_ptr<Daemon> daemon_;
+  std::unique_ptr<daemon::Daemon> daemon_;
   std::unique_ptr<v1::Gate::Stub> gate_;
   std::unique_ptr<v1::Admin::Stub> admin_;
 };

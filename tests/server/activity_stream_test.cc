@@ -75,7 +75,7 @@ class ActivityFixture {
         << extra_config;
     auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
-    auto daemon = Daemon::Start(*config, clock_, log_);
+    auto daemon = daemon::Daemon::Start(*config, clock_, log_);
     REQUIRE(daemon.ok());
     daemon_ = std::move(*daemon);
     channel_ = Channel(grpc::ChannelArguments());
@@ -132,12 +132,12 @@ class ActivityFixture {
   testing::TempDir dir_;
   testing::FakeClock clock_;
   std::ostringstream log_text_;
-  Logger log_{clock_, log_text_};
+  daemon::Logger log_{clock_, log_text_};
   Caller agent_{"agent", "agent", "'*'"};
   Caller ops_{"ops", "operator", "'*'"};
   Caller auditor_a_{"auditor-a", "auditor", "a"};
   Caller agent_only_a_{"agent-only-a", "agent", "a"};
-  std::unique_ptr<Daemon> daemon_;
+  std::unique_ptr<daemon::Daemon> daemon_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Gate::Stub> gate_;
   std::unique_ptr<v1::Admin::Stub> admin_;

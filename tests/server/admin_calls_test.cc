@@ -238,7 +238,7 @@ TEST_CASE("an export its reader abandons ends and gives its place back",
   testing::FakeClock clock;
   testing::TestPrincipal auditor;
   std::ostringstream log_text;
-  Logger log(clock, log_text);
+  daemon::Logger log(clock, log_text);
   std::ofstream(dir.Sub("shop.policy"))
       << "policy \"shop\" version \"1\"\n"
          "tenant \"shop\" {\n"
@@ -252,7 +252,7 @@ TEST_CASE("an export its reader abandons ends and gives its place back",
          "limits:\n  maxAdminCallsPerPrincipal: 1\n";
   auto config = config::LoadConfigFile(dir.Sub("gate.yaml"));
   REQUIRE(config.ok());
-  auto daemon = Daemon::Start(*config, clock, log);
+  auto daemon = daemon::Daemon::Start(*config, clock, log);
   REQUIRE(daemon.ok());
   auto channel =
       grpc::CreateChannel("127.0.0.1:" + std::to_string((*daemon)->tcp_port()),

@@ -40,7 +40,8 @@ class ReloadFixture {
     WriteConfig("");
     auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
-    auto daemon = Daemon::Start(*config, clock_, log_, dir_.Sub("gate.yaml"));
+    auto daemon =
+        daemon::Daemon::Start(*config, clock_, log_, dir_.Sub("gate.yaml"));
     REQUIRE(daemon.ok());
     daemon_ = std::move(*daemon);
     gate_ = v1::Gate::NewStub(
@@ -102,9 +103,9 @@ class ReloadFixture {
   testing::TestPrincipal agent_;
   testing::TestPrincipal approver_ui_{"approval-ui"};
   std::ostringstream log_text_;
-  Logger log_{clock_, log_text_};
+  daemon::Logger log_{clock_, log_text_};
   crypto::SigningKey alice_ = crypto::SigningKey::Generate();
-  std::unique_ptr<Daemon> daemon_;
+  std::unique_ptr<daemon::Daemon> daemon_;
   std::unique_ptr<v1::Gate::Stub> gate_;
 };
 

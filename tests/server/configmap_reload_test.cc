@@ -108,7 +108,7 @@ class PodFixture {
            "  disableUnixSocket: true\n";
     auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
-    auto daemon = Daemon::Start(*config, clock_, log_);
+    auto daemon = daemon::Daemon::Start(*config, clock_, log_);
     REQUIRE(daemon.ok());
     daemon_ = std::move(*daemon);
     stub_ = v1::Gate::NewStub(
@@ -145,10 +145,10 @@ class PodFixture {
   testing::TestPrincipal first_{"agent-one"};
   testing::TestPrincipal second_{"agent-two"};
   std::ostringstream log_text_;
-  Logger log_{clock_, log_text_};
+  daemon::Logger log_{clock_, log_text_};
   KubeletVolume policy_;
   KubeletVolume principals_;
-  std::unique_ptr<Daemon> daemon_;
+  std::unique_ptr<daemon::Daemon> daemon_;
   std::unique_ptr<v1::Gate::Stub> stub_;
 };
 

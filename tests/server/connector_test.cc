@@ -88,7 +88,7 @@ class ConnectorFixture {
     auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     INFO((config.ok() ? "" : std::string(config.status().message())));
     REQUIRE(config.ok());
-    auto daemon = Daemon::Start(*config, clock_, log_);
+    auto daemon = daemon::Daemon::Start(*config, clock_, log_);
     INFO((daemon.ok() ? "" : std::string(daemon.status().message())));
     REQUIRE(daemon.ok());
     daemon_ = std::move(*daemon);
@@ -138,10 +138,10 @@ class ConnectorFixture {
   std::string host_;
   testing::FakeClock clock_;
   std::ostringstream log_text_;
-  Logger log_{clock_, log_text_};
+  daemon::Logger log_{clock_, log_text_};
   testing::TestPrincipal agent_{"agent"};
   testing::TestPrincipal ops_{"ops"};
-  std::unique_ptr<Daemon> daemon_;
+  std::unique_ptr<daemon::Daemon> daemon_;
   std::unique_ptr<v1::Gate::Stub> gate_;
   std::unique_ptr<v1::Admin::Stub> admin_;
   std::string seen_;  // every response and error message

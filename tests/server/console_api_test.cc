@@ -75,7 +75,7 @@ class ConsoleFixture {
     auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     INFO((config.ok() ? "" : std::string(config.status().message())));
     REQUIRE(config.ok());
-    auto daemon = Daemon::Start(*config, clock_, log_);
+    auto daemon = daemon::Daemon::Start(*config, clock_, log_);
     REQUIRE(daemon.ok());
     daemon_ = std::move(*daemon);
     gate_ = v1::Gate::NewStub(
@@ -147,14 +147,14 @@ class ConsoleFixture {
   testing::TempDir dir_;
   testing::FakeClock clock_;
   std::ostringstream log_text_;
-  Logger log_{clock_, log_text_};
+  daemon::Logger log_{clock_, log_text_};
   crypto::SigningKey alice_ = crypto::SigningKey::Generate();
   Caller agent_{"agent-a", "agent", "a", "bot, late-bot, other-bot"};
   Caller approver_{"approver-a", "approver", "a"};
   Caller ops_{"ops", "operator", "'*'"};
   Caller auditor_{"audit-a", "auditor", "a"};
   Caller approver_b_{"approver-b", "approver", "b"};
-  std::unique_ptr<Daemon> daemon_;
+  std::unique_ptr<daemon::Daemon> daemon_;
   std::unique_ptr<v1::Gate::Stub> gate_;
   std::unique_ptr<httplib::Client> http_;
 };
@@ -473,7 +473,7 @@ TEST_CASE("console.enabled without observability.httpAddress does not start",
   testing::TempDir dir;
   testing::FakeClock clock;
   std::ostringstream text;
-  Logger log{clock, text};
+  daemon::Logger log{clock, text};
   std::ofstream(dir.Sub("two.policy")) << kPolicy;
   std::ofstream(dir.Sub("gate.yaml"))
       << "policy: two.policy\ndataDir: data\nlisten:\n"
@@ -481,7 +481,7 @@ TEST_CASE("console.enabled without observability.httpAddress does not start",
          "console:\n  enabled: true\n";
   auto config = config::LoadConfigFile(dir.Sub("gate.yaml"));
   REQUIRE(config.ok());
-  auto daemon = Daemon::Start(*config, clock, log);
+  auto daemon = daemon::Daemon::Start(*config, clock, log);
   REQUIRE_FALSE(daemon.ok());
   CHECK(daemon.status().message().find("observability.httpAddress") !=
         std::string::npos);

@@ -39,7 +39,7 @@ struct Fixture {
   testing::TempDir dir;
   testing::FakeClock clock;
   std::ostringstream log_text;
-  Logger log{clock, log_text};
+  daemon::Logger log{clock, log_text};
   config::v1::GateConfig config;
 
   Fixture() {
@@ -90,10 +90,10 @@ TEST_CASE(
     WARN("skipped: mounting a tmpfs needs root");
     return;
   }
-  auto started = Daemon::Start(f.config, f.clock, f.log);
+  auto started = daemon::Daemon::Start(f.config, f.clock, f.log);
   INFO(f.log_text.str());
   REQUIRE(started.ok());
-  Daemon& daemon = **started;
+  daemon::Daemon& daemon = **started;
   REQUIRE(daemon.serving());
 
   // Load: decisions on two threads until the disk refuses one.
@@ -145,14 +145,14 @@ TEST_CASE("a gate started on a full disk is refused, saying how much is free",
     WARN("skipped: mounting a tmpfs needs root");
     return;
   }
-  { REQUIRE(Daemon::Start(f.config, f.clock, f.log).ok()); }
+  { REQUIRE(daemon::Daemon::Start(f.config, f.clock, f.log).ok()); }
   f.disk.Fill();
-  auto refused = Daemon::Start(f.config, f.clock, f.log);
+  auto refused = daemon::Daemon::Start(f.config, f.clock, f.log);
   REQUIRE(absl::IsUnavailable(refused.status()));
   CHECK(refused.status().message().find("KiB free") != std::string::npos);
   CHECK(refused.status().message().find("minFreeMib") != std::string::npos);
   f.disk.Free();
-  CHECK(Daemon::Start(f.config, f.clock, f.log).ok());
+  CHECK(daemon::Daemon::Start(f.config, f.clock, f.log).ok());
 }
 
 }  // namespace

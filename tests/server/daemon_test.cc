@@ -66,7 +66,7 @@ class DaemonFixture {
   }
 
   void Start() {
-    auto daemon = Daemon::Start(config_, clock_, log_);
+    auto daemon = daemon::Daemon::Start(config_, clock_, log_);
     REQUIRE(daemon.ok());
     daemon_ = std::move(*daemon);
     auto channel =
@@ -93,9 +93,9 @@ class DaemonFixture {
   testing::FakeClock clock_;
   testing::TestPrincipal principal_;
   std::ostringstream log_text_;
-  Logger log_{clock_, log_text_};
+  daemon::Logger log_{clock_, log_text_};
   config::v1::GateConfig config_;
-  std::unique_ptr<Daemon> daemon_;
+  std::unique_ptr<daemon::Daemon> daemon_;
   std::unique_ptr<v1::Gate::Stub> stub_;
 };
 
@@ -145,7 +145,7 @@ TEST_CASE(
   f.daemon_.reset();
   f.config_.set_replica("agent-1");
   {
-    auto other = Daemon::Start(f.config_, f.clock_, f.log_);
+    auto other = daemon::Daemon::Start(f.config_, f.clock_, f.log_);
     REQUIRE_FALSE(other.ok());
     CHECK(other.status().message().find("replica agent-0's, not agent-1's") !=
           std::string::npos);
@@ -168,7 +168,7 @@ TEST_CASE("a replica name the ledger refuses stops the start",
           "[daemon][replica]") {
   DaemonFixture f;
   f.config_.set_replica("agent/0");  // as if set past the file's checks
-  auto daemon = Daemon::Start(f.config_, f.clock_, f.log_);
+  auto daemon = daemon::Daemon::Start(f.config_, f.clock_, f.log_);
   REQUIRE(!daemon.ok());
   CHECK(daemon.status().message().find("replica name") != std::string::npos);
 }
@@ -263,7 +263,7 @@ TEST_CASE("a configured signing key that is missing stops the start",
           "[daemon]") {
   DaemonFixture f;
   f.config_.set_signing_key_file(f.dir_.Sub("absent.key"));
-  auto daemon = Daemon::Start(f.config_, f.clock_, f.log_);
+  auto daemon = daemon::Daemon::Start(f.config_, f.clock_, f.log_);
   CHECK(daemon.status().code() == absl::StatusCode::kNotFound);
 }
 
@@ -271,7 +271,7 @@ TEST_CASE("the daemon refuses to start on a policy that does not compile",
           "[daemon]") {
   DaemonFixture f;
   f.WritePolicy("tenant {");
-  auto daemon = Daemon::Start(f.config_, f.clock_, f.log_);
+  auto daemon = daemon::Daemon::Start(f.config_, f.clock_, f.log_);
   CHECK(daemon.status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(daemon.status().message().find("shop.policy:1:") != std::string::npos);
 }
@@ -279,7 +279,7 @@ TEST_CASE("the daemon refuses to start on a policy that does not compile",
 TEST_CASE("a second daemon cannot open the same ledger", "[daemon]") {
   DaemonFixture f;
   f.Start();
-  auto second = Daemon::Start(f.config_, f.clock_, f.log_);
+  auto second = daemon::Daemon::Start(f.config_, f.clock_, f.log_);
   CHECK(second.status().code() == absl::StatusCode::kUnavailable);
 }
 

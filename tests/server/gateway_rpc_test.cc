@@ -67,7 +67,7 @@ class GatewayRpcFixture {
            "  disableUnixSocket: true\n";
     auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
-    auto daemon = Daemon::Start(*config, clock_, log_);
+    auto daemon = daemon::Daemon::Start(*config, clock_, log_);
     REQUIRE(daemon.ok());
     daemon_ = std::move(*daemon);
     auto channel =
@@ -114,14 +114,14 @@ class GatewayRpcFixture {
   testing::TempDir dir_;
   testing::FakeClock clock_;
   std::ostringstream log_text_;
-  Logger log_{clock_, log_text_};
+  daemon::Logger log_{clock_, log_text_};
   Caller agent_a_{"agent-a", "agent", "a"};
   Caller any_agent_{"any-agent", "agent", "'*'"};
   Caller approver_a_{"approver-a", "approver", "a"};
   Caller ops_{"ops", "operator", "'*'"};
   Caller gateway_a_{"gateway-a", "gateway", "a"};
   Caller gateway_agent_a_{"gateway-agent-a", "gateway, agent", "a"};
-  std::unique_ptr<Daemon> daemon_;
+  std::unique_ptr<daemon::Daemon> daemon_;
   std::unique_ptr<v1::Gate::Stub> gate_;
   std::unique_ptr<v1::Admin::Stub> admin_;
 };

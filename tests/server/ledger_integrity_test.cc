@@ -41,7 +41,7 @@ struct Fixture {
   testing::TempDir dir;
   testing::FakeClock clock;
   std::ostringstream log_text;
-  Logger log{clock, log_text};
+  daemon::Logger log{clock, log_text};
   config::v1::GateConfig config;
 
   Fixture() {
@@ -56,8 +56,8 @@ struct Fixture {
     config = *loaded;
   }
 
-  std::unique_ptr<Daemon> Start() {
-    auto daemon = Daemon::Start(config, clock, log);
+  std::unique_ptr<daemon::Daemon> Start() {
+    auto daemon = daemon::Daemon::Start(config, clock, log);
     INFO(log_text.str());
     REQUIRE(daemon.ok());
     return std::move(*daemon);
@@ -206,7 +206,7 @@ TEST_CASE("a gate on a damaged write-ahead log does not start, naming it",
     }
   }
   std::filesystem::path wal = testing::DamageWalMiddle(f.dir.Sub("data"));
-  auto daemon = Daemon::Start(f.config, f.clock, f.log);
+  auto daemon = daemon::Daemon::Start(f.config, f.clock, f.log);
   REQUIRE(absl::IsDataLoss(daemon.status()));
   CHECK(daemon.status().message().find(wal.filename().string()) !=
         std::string::npos);

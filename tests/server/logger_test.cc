@@ -26,7 +26,7 @@ TEST_CASE("a text line holds time, level, message and the context given",
           "[logs]") {
   testing::FakeClock clock;
   std::ostringstream out;
-  Logger log(clock, out);
+  daemon::Logger log(clock, out);
   log.Warn("ledger refused", {.tenant = "shop", .decision_id = "d1"});
   CHECK(out.str() == absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", clock.Now(),
                                       absl::UTCTimeZone()) +
@@ -37,7 +37,7 @@ TEST_CASE("a JSON line is one object with the context that is present",
           "[logs]") {
   testing::FakeClock clock;
   std::ostringstream out;
-  Logger log(clock, out, LogFormat::kJson);
+  daemon::Logger log(clock, out, daemon::LogFormat::kJson);
   log.Error("it broke", {.request_id = "r-1", .tenant = "shop"});
   config::v1::LogLine line = ParseLine(out.str());
   CHECK(line.level() == "ERROR");
@@ -54,7 +54,7 @@ TEST_CASE("quotes, backslashes, newlines and control bytes stay in one line",
           "[logs]") {
   testing::FakeClock clock;
   std::ostringstream out;
-  Logger log(clock, out, LogFormat::kJson);
+  daemon::Logger log(clock, out, daemon::LogFormat::kJson);
   const std::string message =
       "a \"quoted\" \\path\\\nsecond line\t\x01\x1f end";
   log.Info(message);
@@ -65,7 +65,7 @@ TEST_CASE("bytes that are not UTF-8 become '?' and the line stays whole",
           "[logs]") {
   testing::FakeClock clock;
   std::ostringstream out;
-  Logger log(clock, out, LogFormat::kJson);
+  daemon::Logger log(clock, out, daemon::LogFormat::kJson);
   log.Info("bad bytes \xff\xfe here, \xc3\xa9 kept", {.tenant = "t\x80"});
   config::v1::LogLine line = ParseLine(out.str());
   CHECK(line.msg() == "bad bytes ?? here, \xc3\xa9 kept");
@@ -75,19 +75,19 @@ TEST_CASE("bytes that are not UTF-8 become '?' and the line stays whole",
 TEST_CASE("the format switches for later lines", "[logs]") {
   testing::FakeClock clock;
   std::ostringstream out;
-  Logger log(clock, out);
+  daemon::Logger log(clock, out);
   log.Info("text");
-  log.SetFormat(LogFormat::kJson);
+  log.SetFormat(daemon::LogFormat::kJson);
   log.Info("json");
   std::string text = out.str();
   CHECK(text.find(" INFO text\n{\"time\":") != std::string::npos);
 }
 
 TEST_CASE("log formats are named text or json", "[logs]") {
-  CHECK(*ParseLogFormat("") == LogFormat::kText);
-  CHECK(*ParseLogFormat("text") == LogFormat::kText);
-  CHECK(*ParseLogFormat("json") == LogFormat::kJson);
-  CHECK(absl::IsInvalidArgument(ParseLogFormat("JSON").status()));
+  CHECK(*daemon::ParseLogFormat("") == daemon::LogFormat::kText);
+  CHECK(*daemon::ParseLogFormat("text") == daemon::LogFormat::kText);
+  CHECK(*daemon::ParseLogFormat("json") == daemon::LogFormat::kJson);
+  CHECK(absl::IsInvalidArgument(daemon::ParseLogFormat("JSON").status()));
 }
 
 }  // namespace

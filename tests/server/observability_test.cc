@@ -44,7 +44,7 @@ constexpr char kSecretValue[] = "s3cr3t-VALUE-MARKER-91b2";
 
 class ObservedDaemon {
  public:
-  explicit ObservedDaemon(LogFormat format = LogFormat::kText)
+  explicit ObservedDaemon(daemon::LogFormat format = daemon::LogFormat::kText)
       : log_(clock_, log_text_, format) {
     std::ofstream(dir_.Sub("shop.policy")) << kPolicy;
     std::ofstream(dir_.Sub("gate.yaml")) << principal_.Yaml()
@@ -61,7 +61,7 @@ class ObservedDaemon {
   }
 
   void Start() {
-    auto daemon = Daemon::Start(config_, clock_, log_);
+    auto daemon = daemon::Daemon::Start(config_, clock_, log_);
     REQUIRE(daemon.ok());
     daemon_ = std::move(*daemon);
     channel_ =
@@ -94,9 +94,9 @@ class ObservedDaemon {
   testing::FakeClock clock_;
   testing::TestPrincipal principal_;
   std::ostringstream log_text_;
-  Logger log_;
+  daemon::Logger log_;
   config::v1::GateConfig config_;
-  std::unique_ptr<Daemon> daemon_;
+  std::unique_ptr<daemon::Daemon> daemon_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Gate::Stub> gate_;
   std::unique_ptr<v1::Admin::Stub> admin_;
@@ -248,7 +248,8 @@ TEST_CASE("a metrics address that cannot be bound stops the start, saying why",
   ObservedDaemon second;
   second.config_.mutable_observability()->set_http_address(
       "127.0.0.1:" + std::to_string(first.daemon_->http_port()));
-  auto daemon = Daemon::Start(second.config_, second.clock_, second.log_);
+  auto daemon =
+      daemon::Daemon::Start(second.config_, second.clock_, second.log_);
   REQUIRE(!daemon.ok());
   CHECK(absl::IsUnavailable(daemon.status()));
   CHECK(daemon.status().message().find("observability.httpAddress") !=
@@ -259,7 +260,7 @@ TEST_CASE("a non-loopback metrics address without TLS stops the start",
           "[observability]") {
   ObservedDaemon d;
   d.config_.mutable_observability()->set_http_address("0.0.0.0:0");
-  auto daemon = Daemon::Start(d.config_, d.clock_, d.log_);
+  auto daemon = daemon::Daemon::Start(d.config_, d.clock_, d.log_);
   REQUIRE(!daemon.ok());
   CHECK(absl::IsInvalidArgument(daemon.status()));
   CHECK(daemon.status().message().find("without TLS") != std::string::npos);
@@ -286,7 +287,8 @@ void DriveSensitiveTraffic(ObservedDaemon& d) {
 
 TEST_CASE("no token, secret value or payload reaches either log format",
           "[observability][logs]") {
-  for (LogFormat format : {LogFormat::kText, LogFormat::kJson}) {
+  for (daemon::LogFormat format :
+       {daemon::LogFormat::kText, daemon::LogFormat::kJson}) {
     ObservedDaemon d(format);
     d.Start();
     DriveSensitiveTraffic(d);
@@ -300,7 +302,7 @@ TEST_CASE("no token, secret value or payload reaches either log format",
 }
 
 TEST_CASE("a JSON log is one LogLine object per line", "[logs]") {
-  ObservedDaemon d(LogFormat::kJson);
+  ObservedDaemon d(daemon::LogFormat::kJson);
   d.Start();
   d.daemon_.reset();
   std::vector<std::string> lines =

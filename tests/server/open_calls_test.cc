@@ -83,7 +83,7 @@ class OpenCallsFixture {
            "    tenants: [shop]\n";
     auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
-    auto daemon = Daemon::Start(*config, clock_, log_);
+    auto daemon = daemon::Daemon::Start(*config, clock_, log_);
     REQUIRE(daemon.ok());
     daemon_ = std::move(*daemon);
     gate_ = Stub(0);
@@ -155,9 +155,9 @@ class OpenCallsFixture {
   testing::TestPrincipal principal_;
   testing::TestPrincipal approver_principal_{"approval-ui"};
   std::ostringstream log_text_;
-  Logger log_{clock_, log_text_};
+  daemon::Logger log_{clock_, log_text_};
   crypto::SigningKey alice_ = crypto::SigningKey::Generate();
-  std::unique_ptr<Daemon> daemon_;
+  std::unique_ptr<daemon::Daemon> daemon_;
   std::unique_ptr<v1::Gate::Stub> gate_;
 };
 

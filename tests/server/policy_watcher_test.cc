@@ -39,8 +39,8 @@ TEST_CASE("rewriting the policy file is noticed", "[policy_watcher]") {
   testing::TempDir dir;
   std::ofstream(dir.Sub("shop.policy")) << "one";
   Changes changes;
-  auto watcher =
-      PolicyWatcher::Start(dir.Sub("shop.policy"), [&] { changes.Record(); });
+  auto watcher = daemon::PolicyWatcher::Start(dir.Sub("shop.policy"),
+                                              [&] { changes.Record(); });
   REQUIRE(watcher.ok());
   std::ofstream(dir.Sub("shop.policy")) << "two";
   CHECK(changes.AwaitOne());
@@ -56,7 +56,7 @@ TEST_CASE("a ConfigMap symlink swap in a watched directory is noticed",
   fs::create_symlink("..data/shop.policy", mount / "shop.policy");
   Changes changes;
   auto watcher =
-      PolicyWatcher::Start(mount.string(), [&] { changes.Record(); });
+      daemon::PolicyWatcher::Start(mount.string(), [&] { changes.Record(); });
   REQUIRE(watcher.ok());
   fs::create_directories(mount / "..v2");
   std::ofstream(mount / "..v2" / "shop.policy") << "two";
@@ -67,13 +67,14 @@ TEST_CASE("a ConfigMap symlink swap in a watched directory is noticed",
 
 TEST_CASE("a watched file ignores its neighbours but not a ConfigMap swap",
           "[policy_watcher]") {
-  CHECK(WatchConcerns("principals.json", "principals.json"));
-  CHECK(WatchConcerns("principals.json", "..data"));      // ConfigMap swap
-  CHECK(WatchConcerns("principals.json", "..data_tmp"));  // its staging
-  CHECK_FALSE(WatchConcerns("principals.json", "000004.log"));  // RocksDB
-  CHECK_FALSE(WatchConcerns("principals.json", "MANIFEST-000005"));
-  CHECK_FALSE(WatchConcerns("principals.json", "principals.json.tmp"));
-  CHECK(WatchConcerns("", "anything"));  // a watched directory
+  CHECK(daemon::WatchConcerns("principals.json", "principals.json"));
+  CHECK(daemon::WatchConcerns("principals.json", "..data"));  // ConfigMap swap
+  CHECK(daemon::WatchConcerns("principals.json", "..data_tmp"));  // its staging
+  CHECK_FALSE(
+      daemon::WatchConcerns("principals.json", "000004.log"));  // RocksDB
+  CHECK_FALSE(daemon::WatchConcerns("principals.json", "MANIFEST-000005"));
+  CHECK_FALSE(daemon::WatchConcerns("principals.json", "principals.json.tmp"));
+  CHECK(daemon::WatchConcerns("", "anything"));  // a watched directory
 }
 
 TEST_CASE("a file beside busy neighbours is re-read for its own changes",
@@ -82,7 +83,7 @@ TEST_CASE("a file beside busy neighbours is re-read for its own changes",
   std::ofstream(dir.Sub("principals.json")) << "one";
   absl::Mutex mu;
   std::vector<std::string> seen;  // the file's text at each callback
-  auto watcher = PolicyWatcher::Start(dir.Sub("principals.json"), [&] {
+  auto watcher = daemon::PolicyWatcher::Start(dir.Sub("principals.json"), [&] {
     std::ifstream in(dir.Sub("principals.json"));
     std::string text((std::istreambuf_iterator<char>(in)), {});
     absl::MutexLock lock(&mu);
@@ -106,7 +107,8 @@ TEST_CASE("a file beside busy neighbours is re-read for its own changes",
 
 TEST_CASE("watching a missing directory fails", "[policy_watcher]") {
   testing::TempDir dir;
-  auto watcher = PolicyWatcher::Start(dir.Sub("absent/shop.policy"), [] {});
+  auto watcher =
+      daemon::PolicyWatcher::Start(dir.Sub("absent/shop.policy"), [] {});
   CHECK(watcher.status().code() == absl::StatusCode::kUnavailable);
 }
 

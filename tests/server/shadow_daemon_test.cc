@@ -43,7 +43,7 @@ class ShadowFixture {
     auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
     CHECK(config->shadow_policy() == dir_.Sub("candidate.policy"));
-    auto daemon = Daemon::Start(*config, clock_, log_);
+    auto daemon = daemon::Daemon::Start(*config, clock_, log_);
     REQUIRE(daemon.ok());
     daemon_ = std::move(*daemon);
     auto channel =
@@ -79,8 +79,8 @@ class ShadowFixture {
   testing::TestPrincipal principal_;
   testing::FakeClock clock_;
   std::ostringstream log_text_;
-  Logger log_{clock_, log_text_};
-  std::unique_ptr<Daemon> daemon_;
+  daemon::Logger log_{clock_, log_text_};
+  std::unique_ptr<daemon::Daemon> daemon_;
   std::unique_ptr<v1::Gate::Stub> gate_;
   std::unique_ptr<v1::Admin::Stub> admin_;
 };
@@ -138,8 +138,8 @@ TEST_CASE("without a shadow policy Admin.Status has no candidate", "[shadow]") {
   CHECK(config->shadow_policy().empty());
   testing::FakeClock clock;
   std::ostringstream log_text;
-  Logger log{clock, log_text};
-  auto daemon = Daemon::Start(*config, clock, log);
+  daemon::Logger log{clock, log_text};
+  auto daemon = daemon::Daemon::Start(*config, clock, log);
   REQUIRE(daemon.ok());
   auto admin = v1::Admin::NewStub(
       grpc::CreateChannel("127.0.0.1:" + std::to_string((*daemon)->tcp_port()),

@@ -98,7 +98,7 @@ struct Replica {
         << extra;
     auto config = config::LoadConfigFile(dir.Sub("gate.yaml"));
     REQUIRE(config.ok());
-    auto started = Daemon::Start(*config, shared.clock, log);
+    auto started = daemon::Daemon::Start(*config, shared.clock, log);
     INFO((started.ok() ? "" : started.status().ToString()));
     REQUIRE(started.ok());
     daemon = std::move(*started);
@@ -119,8 +119,8 @@ struct Replica {
 
   testing::TempDir dir;
   std::ostringstream text;
-  Logger log;
-  std::unique_ptr<Daemon> daemon;
+  daemon::Logger log;
+  std::unique_ptr<daemon::Daemon> daemon;
   std::unique_ptr<v1::Gate::Stub> stub;
 };
 

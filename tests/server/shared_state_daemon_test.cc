@@ -59,8 +59,8 @@ tenant "shop" {
 struct Replica {
   testing::TempDir dir;
   std::ostringstream log_text;
-  Logger log;
-  std::unique_ptr<Daemon> daemon;
+  daemon::Logger log;
+  std::unique_ptr<daemon::Daemon> daemon;
 
   // `extra` goes under sharedState.redis; `address` (default: the
   // server's plain one) is where the gate reaches it.
@@ -88,7 +88,7 @@ struct Replica {
     auto config = config::LoadConfigFile(dir.Sub("gate.yaml"));
     REQUIRE(config.ok());
     if (prepare) prepare(dir);
-    auto started = Daemon::Start(*config, clock, log);
+    auto started = daemon::Daemon::Start(*config, clock, log);
     INFO((started.ok() ? "" : started.status().ToString()));
     REQUIRE(started.ok());
     daemon = std::move(*started);

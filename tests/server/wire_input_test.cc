@@ -45,7 +45,7 @@ class WireFixture {
            "  tcpAddress: 127.0.0.1:0\n  disableUnixSocket: true\n";
     auto config = config::LoadConfigFile(dir_.Sub("gate.yaml"));
     REQUIRE(config.ok());
-    auto daemon = Daemon::Start(*config, clock_, log_);
+    auto daemon = daemon::Daemon::Start(*config, clock_, log_);
     REQUIRE(daemon.ok());
     daemon_ = std::move(*daemon);
     channel_ =
@@ -80,9 +80,9 @@ class WireFixture {
   testing::TempDir dir_;
   testing::FakeClock clock_;
   std::ostringstream log_text_;
-  Logger log_{clock_, log_text_};
+  daemon::Logger log_{clock_, log_text_};
   testing::TestPrincipal principal_;
-  std::unique_ptr<Daemon> daemon_;
+  std::unique_ptr<daemon::Daemon> daemon_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Gate::Stub> gate_;
   std::unique_ptr<v1::Admin::Stub> admin_;
