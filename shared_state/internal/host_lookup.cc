@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <thread>
@@ -36,22 +37,21 @@ Found Lookup(HostLookup lookup, const std::string& host,
   found.error = lookup(host.c_str(), port.c_str(), &hints, &list);
   for (const addrinfo* a = list; found.error == 0 && a != nullptr;
        a = a->ai_next) {
+    const void* address = nullptr;
+    if (a->ai_family == AF_INET) {
+      address = &reinterpret_cast<const sockaddr_in*>(a->ai_addr)->sin_addr;
+    } else if (a->ai_family == AF_INET6) {
+      address = &reinterpret_cast<const sockaddr_in6*>(a->ai_addr)->sin6_addr;
+    }
     char numeric[INET6_ADDRSTRLEN] = {};
-    const void* address =
-        a->ai_family == AF_INET
-            ? static_cast<const void*>(
-                  &reinterpret_cast<const sockaddr_in*>(a->ai_addr)->sin_addr)
-            : static_cast<const void*>(
-                  &reinterpret_cast<const sockaddr_in6*>(a->ai_addr)
-                       ->sin6_addr);
-    if ((a->ai_family != AF_INET && a->ai_family != AF_INET6) ||
-        ::inet_ntop(a->ai_family, address, numeric, sizeof numeric) ==
-            nullptr) {
+    if (address == nullptr || ::inet_ntop(a->ai_family, address, numeric,
+                                          sizeof numeric) == nullptr) {
       continue;
     }
-    bool seen = false;
-    for (const std::string& h : found.hosts) seen = seen || h == numeric;
-    if (!seen) found.hosts.emplace_back(numeric);
+    if (std::find(found.hosts.begin(), found.hosts.end(), numeric) ==
+        found.hosts.end()) {
+      found.hosts.emplace_back(numeric);
+    }
   }
   if (list != nullptr) ::freeaddrinfo(list);
   return found;

@@ -430,10 +430,7 @@ absl::StatusOr<std::unique_ptr<RedisTransport>> RedisTlsClient::Connect(
     named = named && SSL_set_tlsext_host_name(ssl, server_name_.c_str()) == 1 &&
             SSL_set1_host(ssl, server_name_.c_str()) == 1;
   }
-  if (!named) {
-    return absl::UnavailableError(
-        absl::StrCat("redis: TLS: ", TakeOpenSslError()));
-  }
+  if (!named) return failure(absl::StrCat("redis: TLS: ", TakeOpenSslError()));
   if (absl::Status shaken = transport->Handshake(deadline); !shaken.ok()) {
     return failure(absl::StrCat("redis: TLS handshake with ", endpoint.host,
                                 ":", endpoint.port,
